@@ -1,0 +1,17 @@
+//! The rules of the SAKTI OTP activation procedure, in plain Rust.
+//!
+//! No I/O and no framework types: this crate compiles for the server and for the
+//! browser (WASM), and it is the one place that decides whether something is allowed.
+//! Everything a user reads is Indonesian; identifiers use the procedure's own words.
+
+pub mod authz;
+pub mod format;
+pub mod jabatan;
+pub mod pejabat;
+pub mod role;
+pub mod status;
+pub mod validate;
+
+pub use jabatan::Jabatan;
+pub use role::Role;
+pub use status::Status;

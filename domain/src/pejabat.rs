@@ -1,0 +1,90 @@
+//! The pejabat reference as the table and the forms exchange it with the server.
+
+use crate::{Jabatan, Status};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Rows per page when the user has not chosen "Semua".
+pub const DEFAULT_PER_PAGE: u32 = 10;
+
+/// One row of the Tabel Pejabat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PejabatRow {
+    pub id: i64,
+    pub nama: String,
+    pub nip: String,
+    pub tanggal_lahir: NaiveDate,
+    pub jabatan: Jabatan,
+    pub status: Status,
+    /// True when this reference belongs to the logged-in user.
+    pub milik_saya: bool,
+}
+
+/// What the table asks for: a page (1-based) of `per_page` rows, or all rows when
+/// `per_page` is `None` ("Semua"), narrowed by free text ("Tulis kriteria").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableQuery {
+    pub page: u32,
+    pub per_page: Option<u32>,
+    pub filter: String,
+}
+
+impl Default for TableQuery {
+    fn default() -> Self {
+        TableQuery { page: 1, per_page: Some(DEFAULT_PER_PAGE), filter: String::new() }
+    }
+}
+
+/// One page of rows and how many rows match in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: Option<u32>,
+}
+
+impl<T> Page<T> {
+    /// The number of pages (at least 1, so an empty table still shows "1").
+    pub fn page_count(&self) -> u32 {
+        match self.per_page {
+            Some(n) if n > 0 => (self.total.div_ceil(u64::from(n)).max(1)).min(u64::from(u32::MAX)) as u32,
+            _ => 1,
+        }
+    }
+}
+
+/// A SAKTI user of the satker that a reference can be recorded for (the NIP/NRP choice).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserChoice {
+    pub nip: String,
+    pub username: String,
+    pub nama: String,
+}
+
+/// Everything the Rekam form needs to offer its choices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RekamOptions {
+    pub satker_kode: String,
+    pub satker_nama: String,
+    pub kppn_kode: String,
+    pub kppn_nama: String,
+    pub users: Vec<UserChoice>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(total: u64, per_page: Option<u32>) -> Page<()> {
+        Page { rows: vec![], total, page: 1, per_page }
+    }
+
+    #[test]
+    fn page_count_rounds_up_and_is_at_least_one() {
+        assert_eq!(page(0, Some(10)).page_count(), 1);
+        assert_eq!(page(10, Some(10)).page_count(), 1);
+        assert_eq!(page(11, Some(10)).page_count(), 2);
+        assert_eq!(page(11, None).page_count(), 1);
+    }
+}

@@ -1,0 +1,80 @@
+//! Who a user is in the procedure, and which SAKTI username prefix that implies.
+
+use serde::{Deserialize, Serialize};
+
+/// The role of a logged-in user. Satker roles belong to one satker, the CSO to one KPPN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    AdminLokal,
+    Kpa,
+    Ppspm,
+    Ppk,
+    Cso,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::AdminLokal, Role::Kpa, Role::Ppspm, Role::Ppk, Role::Cso];
+
+    /// The value stored in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::AdminLokal => "ADMIN_LOKAL",
+            Role::Kpa => "KPA",
+            Role::Ppspm => "PPSPM",
+            Role::Ppk => "PPK",
+            Role::Cso => "CSO",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// What the interface calls this role.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::AdminLokal => "Admin Lokal",
+            Role::Kpa => "KPA",
+            Role::Ppspm => "PPSPM",
+            Role::Ppk => "PPK",
+            Role::Cso => "CSO KPPN",
+        }
+    }
+
+    /// The prefix every SAKTI username of this role starts with.
+    pub fn username_prefix(self) -> &'static str {
+        match self {
+            Role::AdminLokal => "adm_",
+            Role::Kpa | Role::Ppspm => "apr_",
+            Role::Ppk => "val_",
+            Role::Cso => "cso_",
+        }
+    }
+
+    /// True for roles that belong to a satker (everyone but the CSO).
+    pub fn is_satker_role(self) -> bool {
+        self != Role::Cso
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::from_code(role.code()), Some(role));
+        }
+        assert_eq!(Role::from_code("ROOT"), None);
+    }
+
+    #[test]
+    fn kpa_and_ppspm_share_the_approver_prefix_and_ppk_is_validator() {
+        assert_eq!(Role::Kpa.username_prefix(), "apr_");
+        assert_eq!(Role::Ppspm.username_prefix(), "apr_");
+        assert_eq!(Role::Ppk.username_prefix(), "val_");
+        assert!(!Role::Cso.is_satker_role());
+        assert!(Role::AdminLokal.is_satker_role());
+    }
+}
