@@ -1,0 +1,105 @@
+//! The audit trail: every login, action and refusal, append-only.
+
+use crate::{Caller, error::Result};
+use sqlx::PgExecutor;
+
+/// How an attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done.
+    Berhasil,
+    /// Refused by a rule (wrong role, other satker, invalid input).
+    Ditolak,
+    /// Failed (wrong password).
+    Gagal,
+}
+
+impl Outcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Berhasil => "BERHASIL",
+            Outcome::Ditolak => "DITOLAK",
+            Outcome::Gagal => "GAGAL",
+        }
+    }
+}
+
+/// One line of the trail. `detail` must never hold a password, code or secret.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    pub caller: &'a Caller,
+    /// For failed logins: the username that was tried.
+    pub attempted_username: Option<&'a str>,
+    pub action: &'a str,
+    pub outcome: Outcome,
+    pub pejabat_id: Option<i64>,
+    pub detail: String,
+}
+
+impl<'a> Entry<'a> {
+    pub fn new(caller: &'a Caller, action: &'a str, outcome: Outcome) -> Self {
+        Entry { caller, attempted_username: None, action, outcome, pejabat_id: None, detail: String::new() }
+    }
+
+    pub fn pejabat(mut self, id: i64) -> Self {
+        self.pejabat_id = Some(id);
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+}
+
+/// Appends `entry` using `exec`, so it commits or rolls back with the change it describes.
+pub async fn record<'e>(exec: impl PgExecutor<'e>, entry: Entry<'_>) -> Result<()> {
+    let actor = entry.caller.actor.as_ref();
+    let username = actor.map(|a| a.username.as_str()).or(entry.attempted_username);
+    let username: Option<String> = username.map(|u| u.chars().take(200).collect());
+    let detail: String = entry.detail.chars().take(2000).collect();
+    sqlx::query(
+        "INSERT INTO audit_log (actor_user_id, actor_username, actor_role, satker_kode, kppn_kode,
+                                client_addr, action, outcome, pejabat_id, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(actor.map(|a| a.user_id))
+    .bind(username)
+    .bind(actor.map(|a| a.role.code()))
+    .bind(actor.and_then(|a| a.satker_kode.as_deref()))
+    .bind(actor.and_then(|a| a.kppn_kode.as_deref()))
+    .bind(entry.caller.addr.as_deref())
+    .bind(entry.action)
+    .bind(entry.outcome.code())
+    .bind(entry.pejabat_id)
+    .bind(detail)
+    .execute(exec)
+    .await?;
+    Ok(())
+}
+
+/// One line of the trail as read back.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Record {
+    pub id: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor_username: Option<String>,
+    pub actor_role: Option<String>,
+    pub satker_kode: Option<String>,
+    pub client_addr: Option<String>,
+    pub action: String,
+    pub outcome: String,
+    pub pejabat_id: Option<i64>,
+    pub detail: String,
+}
+
+/// The newest `limit` lines, newest first (for tests and, later, the audit page).
+pub async fn latest<'e>(exec: impl PgExecutor<'e>, limit: i64) -> Result<Vec<Record>> {
+    Ok(sqlx::query_as::<_, Record>(
+        "SELECT id, at, actor_username, actor_role, satker_kode, client_addr, action, outcome, pejabat_id, detail
+         FROM audit_log ORDER BY id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(exec)
+    .await?)
+}

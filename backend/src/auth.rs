@@ -1,0 +1,150 @@
+//! Login, password hashing, loading the caller, and the role check every use case starts with.
+
+use crate::audit::{self, Entry, Outcome};
+use crate::error::{Error, Result};
+use crate::{Actor, Caller};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::Argon2;
+use domain::Role;
+use domain::authz::{self, Action};
+use sqlx::PgPool;
+use std::sync::OnceLock;
+
+/// Hashes `password` with argon2id (the crate's defaults), off the async threads.
+pub async fn hash_password(password: &str) -> Result<String> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| Error::Hash(e.to_string()))
+    })
+    .await
+    .map_err(|e| Error::Hash(e.to_string()))?
+}
+
+async fn verify_password(password: &str, hash: &str) -> bool {
+    let (password, hash) = (password.to_owned(), hash.to_owned());
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash to verify against when the username does not exist, so that an unknown
+/// username takes as long to refuse as a wrong password.
+async fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    if let Some(h) = DECOY.get() {
+        return h;
+    }
+    let h = hash_password("decoy-password-never-valid").await.unwrap_or_default();
+    DECOY.get_or_init(|| h)
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    username: String,
+    nama: String,
+    nip: Option<String>,
+    role: String,
+    satker_kode: Option<String>,
+    kppn_kode: Option<String>,
+    password_hash: String,
+    active: bool,
+}
+
+impl UserRow {
+    fn into_actor(self) -> Option<Actor> {
+        Some(Actor {
+            user_id: self.id,
+            username: self.username,
+            nama: self.nama,
+            nip: self.nip,
+            role: Role::from_code(&self.role)?,
+            satker_kode: self.satker_kode,
+            kppn_kode: self.kppn_kode,
+        })
+    }
+}
+
+const USER_COLUMNS: &str = "id, username, nama, nip, role, satker_kode, kppn_kode, password_hash, active";
+
+/// Checks a username and password. Every attempt, good or bad, goes to the audit trail.
+pub async fn login(pool: &PgPool, addr: Option<String>, username: &str, password: &str) -> Result<Actor> {
+    let username = username.trim().to_lowercase();
+    let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE username = $1"))
+        .bind(&username)
+        .fetch_optional(pool)
+        .await?;
+    let actor = match row {
+        Some(row) if verify_password(password, &row.password_hash).await && row.active => row.into_actor(),
+        Some(_) => None,
+        None => {
+            verify_password(password, decoy_hash().await).await;
+            None
+        }
+    };
+    match actor {
+        Some(actor) => {
+            let caller = Caller::user(actor.clone(), addr);
+            audit::record(pool, Entry::new(&caller, "LOGIN", Outcome::Berhasil)).await?;
+            Ok(actor)
+        }
+        None => {
+            let caller = Caller::anonymous(addr);
+            let mut entry = Entry::new(&caller, "LOGIN", Outcome::Gagal).detail("username atau password salah");
+            entry.attempted_username = Some(&username);
+            audit::record(pool, entry).await?;
+            Err(Error::LoginFailed)
+        }
+    }
+}
+
+/// Records a logout.
+pub async fn logout(pool: &PgPool, caller: &Caller) -> Result<()> {
+    if caller.actor.is_some() {
+        audit::record(pool, Entry::new(caller, "LOGOUT", Outcome::Berhasil)).await?;
+    }
+    Ok(())
+}
+
+/// Loads the user behind a session; `None` when it no longer exists or was deactivated.
+pub async fn load_actor(pool: &PgPool, user_id: i64) -> Result<Option<Actor>> {
+    let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE id = $1"))
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.filter(|r| r.active).and_then(UserRow::into_actor))
+}
+
+/// The first step of every use case: the caller is logged in and its role may attempt
+/// `action`. A refusal is written to the audit trail before it is returned.
+pub async fn authorize<'c>(pool: &PgPool, caller: &'c Caller, action: Action) -> Result<&'c Actor> {
+    match &caller.actor {
+        None => Err(refuse(pool, caller, action.code(), None, Error::Unauthenticated).await),
+        Some(actor) if !authz::role_may(actor.role, action) => {
+            let err = Error::Forbidden(authz::refusal_message(actor.role, action));
+            Err(refuse(pool, caller, action.code(), None, err).await)
+        }
+        Some(actor) => Ok(actor),
+    }
+}
+
+/// Writes a refusal to the audit trail and hands back the error to return.
+/// When the trail itself cannot be written, that failure is returned instead.
+pub async fn refuse(pool: &PgPool, caller: &Caller, action: &str, pejabat_id: Option<i64>, err: Error) -> Error {
+    let detail = match &err {
+        Error::Invalid(fields) => format!("isian tidak valid: {}", fields.0.keys().cloned().collect::<Vec<_>>().join(", ")),
+        other => other.to_string(),
+    };
+    let mut entry = Entry::new(caller, action, Outcome::Ditolak).detail(detail);
+    entry.pejabat_id = pejabat_id;
+    match audit::record(pool, entry).await {
+        Ok(()) => err,
+        Err(audit_err) => audit_err,
+    }
+}

@@ -1,0 +1,34 @@
+//! The one error type of the server side.
+
+use domain::validate::FieldErrors;
+
+/// Why a use case did not happen. Messages a person reads are Indonesian.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("Sesi Anda telah berakhir. Silakan masuk kembali.")]
+    Unauthenticated,
+    #[error("Username atau password salah.")]
+    LoginFailed,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("Periksa kembali isian yang ditandai.")]
+    Invalid(FieldErrors),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("hash password: {0}")]
+    Hash(String),
+}
+
+impl Error {
+    /// True when the database could not be reached (as opposed to refusing a statement).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            Error::Database(sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_))
+        )
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,256 @@
+//! The pejabat references of a satker: the table, Rekam and Hapus.
+
+use crate::audit::{self, Entry, Outcome};
+use crate::auth::{authorize, refuse};
+use crate::error::{Error, Result};
+use crate::{Actor, Caller};
+use chrono::NaiveDate;
+use domain::authz::Action;
+use domain::pejabat::{Page, PejabatRow, RekamOptions, TableQuery, UserChoice};
+use domain::validate::{self, FieldErrors, PejabatContext, PejabatInput};
+use domain::{Jabatan, Status};
+use sqlx::PgPool;
+
+/// The largest page the table asks for, other than "Semua".
+const MAX_PER_PAGE: u32 = 100;
+/// Longest filter text taken into account.
+const MAX_FILTER_CHARS: usize = 100;
+
+fn own_satker(actor: &Actor) -> Result<&str> {
+    actor.satker_kode.as_deref().ok_or_else(|| Error::Forbidden("Pengguna ini tidak terdaftar pada satker.".into()))
+}
+
+/// `%text%` for ILIKE with the LIKE metacharacters of `text` escaped.
+fn like_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    nama: String,
+    nip: String,
+    tanggal_lahir: NaiveDate,
+    jabatan: String,
+    status: String,
+    milik_saya: bool,
+}
+
+impl Row {
+    fn into_row(self) -> Option<PejabatRow> {
+        Some(PejabatRow {
+            id: self.id,
+            nama: self.nama,
+            nip: self.nip,
+            tanggal_lahir: self.tanggal_lahir,
+            jabatan: Jabatan::from_label(&self.jabatan)?,
+            status: Status::from_label(&self.status)?,
+            milik_saya: self.milik_saya,
+        })
+    }
+}
+
+/// One page of the caller's satker's Tabel Pejabat, sorted by name, filtered by free
+/// text over nama, NIP, jabatan and status.
+pub async fn list(pool: &PgPool, caller: &Caller, q: &TableQuery) -> Result<Page<PejabatRow>> {
+    let actor = authorize(pool, caller, Action::LihatPejabat).await?;
+    let satker = own_satker(actor)?;
+    let filter: String = q.filter.chars().filter(|c| !c.is_control()).take(MAX_FILTER_CHARS).collect();
+    let filter = filter.trim();
+    let pattern = like_pattern(filter);
+    let per_page = q.per_page.map(|n| n.clamp(1, MAX_PER_PAGE));
+    let page = q.page.max(1);
+    let offset = per_page.map_or(0, |n| i64::from(page - 1) * i64::from(n));
+
+    const WHERE: &str = "satker_kode = $1 AND deleted_at IS NULL
+        AND ($2 = '' OR nama ILIKE $3 OR nip LIKE $3 OR jabatan ILIKE $3 OR status ILIKE $3)";
+    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM pejabat WHERE {WHERE}"))
+        .bind(satker)
+        .bind(filter)
+        .bind(&pattern)
+        .fetch_one(pool)
+        .await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT id, nama, nip, tanggal_lahir, jabatan, status, user_id = $4 AS milik_saya
+         FROM pejabat WHERE {WHERE}
+         ORDER BY nama, id LIMIT $5 OFFSET $6"
+    ))
+    .bind(satker)
+    .bind(filter)
+    .bind(&pattern)
+    .bind(actor.user_id)
+    .bind(per_page.map(i64::from))
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    Ok(Page {
+        rows: rows.into_iter().filter_map(Row::into_row).collect(),
+        total: u64::try_from(total).unwrap_or(0),
+        page,
+        per_page,
+    })
+}
+
+/// The satker, its partner KPPN and its users, for the Rekam form's choices.
+pub async fn rekam_options(pool: &PgPool, caller: &Caller) -> Result<RekamOptions> {
+    let actor = authorize(pool, caller, Action::RekamPejabat).await?;
+    let satker = own_satker(actor)?;
+    let (satker_kode, satker_nama, kppn_kode, kppn_nama): (String, String, String, String) = sqlx::query_as(
+        "SELECT s.kode, s.nama, k.kode, k.nama FROM satker s JOIN kppn k ON k.kode = s.kppn_kode WHERE s.kode = $1",
+    )
+    .bind(satker)
+    .fetch_one(pool)
+    .await?;
+    let users: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT nip, username, nama FROM app_user
+         WHERE satker_kode = $1 AND active AND nip IS NOT NULL AND role <> 'ADMIN_LOKAL'
+         ORDER BY nama, username",
+    )
+    .bind(satker)
+    .fetch_all(pool)
+    .await?;
+    Ok(RekamOptions {
+        satker_kode,
+        satker_nama,
+        kppn_kode,
+        kppn_nama,
+        users: users.into_iter().map(|(nip, username, nama)| UserChoice { nip, username, nama }).collect(),
+    })
+}
+
+/// Records a new reference with status `BARU`. Every field is validated again here;
+/// on any error nothing is saved and each wrong field gets its own message.
+pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: NaiveDate) -> Result<i64> {
+    let action = Action::RekamPejabat;
+    let actor = authorize(pool, caller, action).await?;
+    let satker = own_satker(actor)?;
+    let new = match validate::pejabat(input, today) {
+        Ok(new) => new,
+        Err(fields) => return Err(refuse(pool, caller, action.code(), None, Error::Invalid(fields)).await),
+    };
+
+    // The satker's users with this NIP; prefer one whose prefix fits the jabatan.
+    let users: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, username FROM app_user WHERE satker_kode = $1 AND nip = $2 AND active ORDER BY username")
+            .bind(satker)
+            .bind(&new.nip)
+            .fetch_all(pool)
+            .await?;
+    let chosen = users
+        .iter()
+        .find(|(_, u)| validate::prefix_fits(new.jabatan, u).is_ok())
+        .or(users.first());
+    let kppn_mitra: String = sqlx::query_scalar("SELECT kppn_kode FROM satker WHERE kode = $1")
+        .bind(satker)
+        .fetch_one(pool)
+        .await?;
+    let ctx = PejabatContext { username_for_nip: chosen.map(|(_, u)| u.as_str()), kppn_mitra: &kppn_mitra };
+    let fields = validate::pejabat_in_context(&new, &ctx);
+    if !fields.is_empty() {
+        return Err(refuse(pool, caller, action.code(), None, Error::Invalid(fields)).await);
+    }
+    let Some((user_id, _)) = chosen else {
+        return Err(Error::Invalid(FieldErrors::default()));
+    };
+
+    let mut tx = pool.begin().await?;
+    let inserted: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(
+        "INSERT INTO pejabat (satker_kode, user_id, nip, nama, tempat_lahir, tanggal_lahir, email, no_hp,
+                              alamat_domisili, alamat_ktp, nomor_sk, tanggal_sk, jabatan, kppn_kode, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         RETURNING id",
+    )
+    .bind(satker)
+    .bind(user_id)
+    .bind(&new.nip)
+    .bind(&new.nama)
+    .bind(&new.tempat_lahir)
+    .bind(new.tanggal_lahir)
+    .bind(&new.email)
+    .bind(&new.no_hp)
+    .bind(&new.alamat_domisili)
+    .bind(&new.alamat_ktp)
+    .bind(&new.nomor_sk)
+    .bind(new.tanggal_sk)
+    .bind(new.jabatan.label())
+    .bind(&new.kppn_kode)
+    .bind(actor.user_id)
+    .fetch_one(&mut *tx)
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(sqlx::Error::Database(db)) if db.constraint() == Some("pejabat_active_nip_jabatan") => {
+            drop(tx);
+            let mut fields = FieldErrors::default();
+            fields.add(
+                "nip",
+                format!(
+                    "NIP ini sudah terekam sebagai {}. Hapus referensi lama terlebih dahulu.",
+                    new.jabatan.label()
+                ),
+            );
+            return Err(refuse(pool, caller, action.code(), None, Error::Invalid(fields)).await);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let detail = format!("{} {} ({})", new.jabatan.label(), new.nama, new.nip);
+    audit::record(&mut *tx, Entry::new(caller, action.code(), Outcome::Berhasil).pejabat(id).detail(detail)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Removes a reference from the table. The record stays in the database, marked with
+/// who removed it and when.
+pub async fn hapus(pool: &PgPool, caller: &Caller, id: i64) -> Result<()> {
+    let action = Action::HapusPejabat;
+    let actor = authorize(pool, caller, action).await?;
+    let satker = own_satker(actor)?;
+    let mut tx = pool.begin().await?;
+    let found: Option<(String, String, String, bool)> =
+        sqlx::query_as("SELECT satker_kode, nama, jabatan, deleted_at IS NOT NULL FROM pejabat WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (nama, jabatan) = match found {
+        Some((owner, _, _, _)) if owner != satker => {
+            drop(tx);
+            let err = Error::Forbidden("Referensi pejabat ini milik satker lain.".into());
+            return Err(refuse(pool, caller, action.code(), Some(id), err).await);
+        }
+        Some((_, _, _, true)) | None => {
+            drop(tx);
+            let err = Error::NotFound("Referensi pejabat tidak ditemukan atau sudah dihapus. Klik Refresh.".into());
+            return Err(refuse(pool, caller, action.code(), None, err).await);
+        }
+        Some((_, nama, jabatan, false)) => (nama, jabatan),
+    };
+    sqlx::query("UPDATE pejabat SET deleted_at = now(), deleted_by = $2, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(actor.user_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut *tx, Entry::new(caller, action.code(), Outcome::Berhasil).pejabat(id).detail(format!("{jabatan} {nama}")))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn like_metacharacters_are_escaped() {
+        assert_eq!(like_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");
+        assert_eq!(like_pattern(""), "%%");
+    }
+}

@@ -1,0 +1,40 @@
+//! Helpers shared by the PostgreSQL integration tests.
+#![allow(dead_code)]
+
+use backend::{Actor, Caller, auth, demo};
+use chrono::NaiveDate;
+use domain::validate::PejabatInput;
+use sqlx::PgPool;
+
+pub fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+}
+
+/// Loads the demo data and logs `username` in with the demo password.
+pub async fn login(pool: &PgPool, username: &str) -> Caller {
+    demo::seed_if_empty(pool).await.unwrap();
+    let actor: Actor = auth::login(pool, Some("127.0.0.1".into()), username, demo::PASSWORD).await.unwrap();
+    Caller::user(actor, Some("127.0.0.1".into()))
+}
+
+/// A valid Rekam form for the demo KPA of satker 561403.
+pub fn kpa_input() -> PejabatInput {
+    PejabatInput {
+        nip: "199109112010111001".into(),
+        nama: "KPA PSIE I".into(),
+        tempat_lahir: "Jakarta".into(),
+        tanggal_lahir: "1970-12-20".into(),
+        email: "kpa.psie@kemenkeu.go.id".into(),
+        no_hp: "0812 3456 7890".into(),
+        alamat_domisili: "Jl. Medan Merdeka Timur No. 16".into(),
+        alamat_ktp: "Jl. Medan Merdeka Timur No. 16".into(),
+        nomor_sk: "KEP-12/WPJ.04/2026".into(),
+        tanggal_sk: "2026-01-05".into(),
+        jabatan: "KUASA PENGGUNA ANGGARAN".into(),
+        kppn_kode: "019".into(),
+    }
+}
+
+pub async fn audit_actions(pool: &PgPool) -> Vec<(String, String)> {
+    backend::audit::latest(pool, 100).await.unwrap().into_iter().map(|r| (r.action, r.outcome)).collect()
+}

@@ -1,0 +1,231 @@
+//! Rekam, Hapus, paging and filtering of the Tabel Pejabat against a real PostgreSQL.
+
+mod common;
+
+use backend::{Caller, Error, pejabat};
+use common::{audit_actions, kpa_input, login, today};
+use domain::pejabat::TableQuery;
+use domain::{Jabatan, Status};
+use sqlx::PgPool;
+
+fn all() -> TableQuery {
+    TableQuery { page: 1, per_page: None, filter: String::new() }
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn admin_records_finds_by_filter_and_deletes_a_pejabat(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    let before = pejabat::list(&pool, &admin, &all()).await.unwrap().total;
+
+    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    let found = pejabat::list(&pool, &admin, &TableQuery { filter: "psie".into(), ..TableQuery::default() })
+        .await
+        .unwrap();
+    assert_eq!(found.total, 1);
+    let row = &found.rows[0];
+    assert_eq!((row.id, row.jabatan, row.status), (id, Jabatan::Kpa, Status::Baru));
+    assert_eq!(row.nip, "199109112010111001");
+
+    pejabat::hapus(&pool, &admin, id).await.unwrap();
+    assert_eq!(pejabat::list(&pool, &admin, &all()).await.unwrap().total, before);
+    // the record is kept, marked as deleted by the admin
+    let (deleted, by): (bool, Option<i64>) =
+        sqlx::query_as("SELECT deleted_at IS NOT NULL, deleted_by FROM pejabat WHERE id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(deleted);
+    assert_eq!(by, admin.actor.as_ref().map(|a| a.user_id));
+    let trail = audit_actions(&pool).await;
+    assert_eq!(trail[0], ("HAPUS_PEJABAT".into(), "BERHASIL".into()));
+    assert_eq!(trail[1], ("REKAM_PEJABAT".into(), "BERHASIL".into()));
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn the_phone_number_is_stored_normalised(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    let hp: String = sqlx::query_scalar("SELECT no_hp FROM pejabat WHERE id = $1").bind(id).fetch_one(&pool).await.unwrap();
+    assert_eq!(hp, "+6281234567890");
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn pages_hold_ten_rows_and_semua_holds_all(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    let satker: String = "561403".into();
+    // 23 more references straight into the table, for users of this satker
+    for i in 0..23 {
+        let nip = format!("1990010120100110{i:02}");
+        let user_id: i64 = sqlx::query_scalar(
+            "INSERT INTO app_user (username, nama, nip, role, satker_kode, password_hash)
+             VALUES ($1, $2, $3, 'PPK', $4, 'x') RETURNING id",
+        )
+        .bind(format!("val_test{i:02}"))
+        .bind(format!("Pejabat Uji {i:02}"))
+        .bind(&nip)
+        .bind(&satker)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let mut input = kpa_input();
+        input.nip = nip;
+        input.nama = format!("Pejabat Uji {i:02}");
+        input.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
+        pejabat::rekam(&pool, &admin, &input, today()).await.unwrap_or_else(|e| panic!("{user_id}: {e:?}"));
+    }
+    let total = pejabat::list(&pool, &admin, &all()).await.unwrap();
+    assert_eq!(total.total, 25, "23 new + 2 pilot references");
+    assert_eq!(total.rows.len(), 25);
+
+    let page = |n| TableQuery { page: n, per_page: Some(10), filter: String::new() };
+    let p1 = pejabat::list(&pool, &admin, &page(1)).await.unwrap();
+    let p3 = pejabat::list(&pool, &admin, &page(3)).await.unwrap();
+    assert_eq!((p1.rows.len(), p3.rows.len(), p1.page_count()), (10, 5, 3));
+    assert!(p1.rows[0].nama <= p1.rows[9].nama, "sorted by name");
+    assert!(pejabat::list(&pool, &admin, &page(9)).await.unwrap().rows.is_empty());
+
+    let uji = TableQuery { page: 1, per_page: Some(10), filter: "uji 1".into() };
+    assert_eq!(pejabat::list(&pool, &admin, &uji).await.unwrap().total, 10, "Uji 10..19");
+    let by_status = TableQuery { page: 1, per_page: None, filter: "bendahara".into() };
+    assert_eq!(pejabat::list(&pool, &admin, &by_status).await.unwrap().total, 1);
+    let wildcard = TableQuery { page: 1, per_page: None, filter: "%".into() };
+    assert_eq!(pejabat::list(&pool, &admin, &wildcard).await.unwrap().total, 0, "% is literal");
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn each_satker_sees_only_its_own_references(pool: PgPool) {
+    let a = login(&pool, "adm_561403").await;
+    let b = login(&pool, "adm_527010").await;
+    let rows_a = pejabat::list(&pool, &a, &all()).await.unwrap().rows;
+    let rows_b = pejabat::list(&pool, &b, &all()).await.unwrap().rows;
+    assert_eq!(rows_a.len(), 2);
+    assert_eq!(rows_b.len(), 1);
+    assert!(rows_a.iter().all(|r| !rows_b.iter().any(|o| o.id == r.id)));
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_pejabat_cannot_record_or_delete(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    for username in ["apr_kpa561403", "apr_spm561403", "val_ppk561403"] {
+        let caller = login(&pool, username).await;
+        assert!(matches!(pejabat::rekam(&pool, &caller, &kpa_input(), today()).await, Err(Error::Forbidden(_))));
+        assert!(matches!(pejabat::hapus(&pool, &caller, id).await, Err(Error::Forbidden(_))));
+        // but may read the table
+        assert_eq!(pejabat::list(&pool, &caller, &all()).await.unwrap().total, 3);
+    }
+    let trail = audit_actions(&pool).await;
+    assert_eq!(trail.iter().filter(|(a, o)| a == "HAPUS_PEJABAT" && o == "DITOLAK").count(), 3);
+    assert_eq!(trail.iter().filter(|(a, o)| a == "REKAM_PEJABAT" && o == "DITOLAK").count(), 3);
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn the_cso_does_not_read_a_satker_table_here(pool: PgPool) {
+    let cso = login(&pool, "cso_jakarta6").await;
+    assert!(matches!(pejabat::list(&pool, &cso, &all()).await, Err(Error::Forbidden(_))));
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn an_admin_cannot_delete_another_satkers_reference(pool: PgPool) {
+    let a = login(&pool, "adm_561403").await;
+    let b = login(&pool, "adm_527010").await;
+    let other = pejabat::list(&pool, &b, &all()).await.unwrap().rows[0].id;
+    let err = pejabat::hapus(&pool, &a, other).await.unwrap_err();
+    assert!(matches!(&err, Error::Forbidden(m) if m.contains("satker lain")), "{err:?}");
+    assert_eq!(pejabat::list(&pool, &b, &all()).await.unwrap().total, 1, "still there");
+    assert_eq!(audit_actions(&pool).await[0], ("HAPUS_PEJABAT".into(), "DITOLAK".into()));
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn deleting_twice_says_it_is_gone(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    pejabat::hapus(&pool, &admin, id).await.unwrap();
+    assert!(matches!(pejabat::hapus(&pool, &admin, id).await, Err(Error::NotFound(_))));
+    assert!(matches!(pejabat::hapus(&pool, &admin, 999_999).await, Err(Error::NotFound(_))));
+}
+
+async fn rekam_error(pool: &PgPool, admin: &Caller, edit: impl FnOnce(&mut domain::validate::PejabatInput)) -> (String, String) {
+    let mut input = kpa_input();
+    edit(&mut input);
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM pejabat").fetch_one(pool).await.unwrap();
+    let err = pejabat::rekam(pool, admin, &input, today()).await.unwrap_err();
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM pejabat").fetch_one(pool).await.unwrap();
+    assert_eq!(before, after, "nothing saved");
+    match err {
+        Error::Invalid(fields) => fields.0.into_iter().next().unwrap(),
+        other => panic!("expected field errors, got {other:?}"),
+    }
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn kpa_and_ppspm_need_apr_users_and_ppk_a_val_user(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    // KPA on the PPK's val_ user
+    let (field, msg) = rekam_error(&pool, &admin, |i| i.nip = "133209333013111001".into()).await;
+    assert_eq!(field, "nip");
+    assert!(msg.contains("apr_"), "{msg}");
+    // PPK on the KPA's apr_ user
+    let (field, msg) = rekam_error(&pool, &admin, |i| i.jabatan = "PEJABAT PEMBUAT KOMITMEN".into()).await;
+    assert_eq!((field.as_str(), msg.contains("val_")), ("nip", true), "{msg}");
+    // PPSPM on a val_ user
+    let (_, msg) = rekam_error(&pool, &admin, |i| {
+        i.nip = "133209333013111001".into();
+        i.jabatan = "PEJABAT SPM".into();
+    })
+    .await;
+    assert!(msg.contains("apr_"), "{msg}");
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn the_nip_must_be_a_user_of_the_own_satker_and_the_kppn_its_partner(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    // the KPA of satker 527010
+    let (field, _) = rekam_error(&pool, &admin, |i| i.nip = "197501012000031004".into()).await;
+    assert_eq!(field, "nip");
+    let (field, msg) = rekam_error(&pool, &admin, |i| i.kppn_kode = "028".into()).await;
+    assert_eq!(field, "kppn_kode");
+    assert!(msg.contains("mitra"));
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn invalid_fields_are_refused_with_a_message_each_and_audited(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    let (field, _) = rekam_error(&pool, &admin, |i| i.no_hp = "021-5551234".into()).await;
+    assert_eq!(field, "no_hp");
+    let (field, _) = rekam_error(&pool, &admin, |i| i.tanggal_lahir = "1970-02-30".into()).await;
+    assert_eq!(field, "tanggal_lahir");
+    let (field, _) = rekam_error(&pool, &admin, |i| i.nama = "\0".into()).await;
+    assert_eq!(field, "nama");
+    let trail = audit_actions(&pool).await;
+    assert_eq!(trail.iter().filter(|(a, o)| a == "REKAM_PEJABAT" && o == "DITOLAK").count(), 3);
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn the_same_nip_and_jabatan_cannot_be_recorded_twice(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    let (field, msg) = rekam_error(&pool, &admin, |_| {}).await;
+    assert_eq!(field, "nip");
+    assert!(msg.contains("sudah terekam"), "{msg}");
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn the_database_itself_refuses_a_kppn_that_is_not_the_partner(pool: PgPool) {
+    login(&pool, "adm_561403").await;
+    let result = sqlx::query("UPDATE pejabat SET kppn_kode = '028' WHERE satker_kode = '561403'").execute(&pool).await;
+    assert!(result.is_err());
+    let result = sqlx::query("UPDATE pejabat SET status = 'SELESAI'").execute(&pool).await;
+    assert!(result.is_err());
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn rekam_options_offer_the_satkers_users_and_partner_kppn(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    let opts = pejabat::rekam_options(&pool, &admin).await.unwrap();
+    assert_eq!((opts.satker_kode.as_str(), opts.kppn_kode.as_str()), ("561403", "019"));
+    assert!(opts.users.iter().any(|u| u.username == "val_ppk561403"));
+    assert!(opts.users.iter().all(|u| !u.username.starts_with("adm_")));
+    assert!(opts.users.iter().all(|u| u.username.ends_with("561403")));
+}
