@@ -148,3 +148,13 @@ pub async fn refuse(pool: &PgPool, caller: &Caller, action: &str, pejabat_id: Op
         Err(audit_err) => audit_err,
     }
 }
+
+/// The code and name of the actor's satker, or of its KPPN for the CSO.
+pub async fn unit_of(pool: &PgPool, actor: &Actor) -> Result<(String, String)> {
+    let row: Option<(String, String)> = match (&actor.satker_kode, &actor.kppn_kode) {
+        (Some(satker), _) => sqlx::query_as("SELECT kode, nama FROM satker WHERE kode = $1").bind(satker).fetch_optional(pool).await?,
+        (None, Some(kppn)) => sqlx::query_as("SELECT kode, nama FROM kppn WHERE kode = $1").bind(kppn).fetch_optional(pool).await?,
+        (None, None) => None,
+    };
+    row.ok_or(Error::Unauthenticated)
+}

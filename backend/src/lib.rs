@@ -14,6 +14,7 @@ pub mod pgcluster;
 
 pub use actor::{Actor, Caller};
 pub use error::Error;
+pub use sqlx::PgPool;
 
 /// Today's date in WIB, the calendar every date in the procedure is read in.
 pub fn today_wib() -> chrono::NaiveDate {

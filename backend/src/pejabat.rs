@@ -124,6 +124,7 @@ pub async fn rekam_options(pool: &PgPool, caller: &Caller) -> Result<RekamOption
         kppn_kode,
         kppn_nama,
         users: users.into_iter().map(|(nip, username, nama)| UserChoice { nip, username, nama }).collect(),
+        hari_ini: crate::today_wib(),
     })
 }
 

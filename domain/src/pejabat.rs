@@ -70,6 +70,8 @@ pub struct RekamOptions {
     pub kppn_kode: String,
     pub kppn_nama: String,
     pub users: Vec<UserChoice>,
+    /// Today in WIB, so the browser validates dates as the server will.
+    pub hari_ini: NaiveDate,
 }
 
 #[cfg(test)]

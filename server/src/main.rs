@@ -1,1 +1,124 @@
-fn main(){}
+//! The server binary: reads the configuration, starts (or connects to) PostgreSQL,
+//! applies migrations, loads demo data, and serves the app until SIGTERM or Ctrl-C.
+
+use app::server::AppState;
+use app::{App, shell};
+use axum::Router;
+use backend::config::Config;
+use backend::pgcluster::{Durability, PrivateCluster};
+use backend::{db, demo};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+use tower_http::compression::CompressionLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::cookie::time::Duration as CookieDuration;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// How long a session lives without activity.
+const SESSION_IDLE_HOURS: i64 = 8;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into()),
+        )
+        .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("server berhenti: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), BoxError> {
+    let config = Config::from_env();
+    tracing::info!("konfigurasi: {}", config.summary());
+
+    let (url, cluster) = match &config.database_url {
+        Some(url) => (url.clone(), None),
+        None => {
+            let cluster = PrivateCluster::ensure_running(&config.data_dir.join("postgres"), Durability::Full).await?;
+            tracing::info!("PostgreSQL pribadi di 127.0.0.1:{}", cluster.port());
+            let url = db::ensure_database(&cluster.url("postgres"), "sakti").await?;
+            (url, Some(cluster))
+        }
+    };
+    let served = serve(&config, &url).await;
+    if let Some(cluster) = cluster.filter(PrivateCluster::started_here) {
+        tracing::info!("menghentikan PostgreSQL pribadi");
+        cluster.stop().await?;
+    }
+    served
+}
+
+async fn serve(config: &Config, url: &str) -> Result<(), BoxError> {
+    let pool = db::connect(url).await?;
+    db::migrate(&pool).await?;
+    if config.demo && demo::seed_if_empty(&pool).await? {
+        tracing::info!("data demo dimuat (user dan password demo: lihat README)");
+    }
+
+    let store = PostgresStore::new(pool.clone());
+    let deletion = tokio::spawn(store.clone().continuously_delete_expired(Duration::from_secs(600)));
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("sakti_sesi")
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_secure(config.secure_cookie)
+        .with_expiry(Expiry::OnInactivity(CookieDuration::hours(SESSION_IDLE_HOURS)));
+
+    let leptos_options = get_configuration(None)?.leptos_options;
+    let addr = leptos_options.site_addr;
+    let routes = generate_route_list(App);
+    let state = AppState { pool: pool.clone() };
+    let app = Router::new()
+        .leptos_routes_with_context(
+            &leptos_options,
+            routes,
+            move || provide_context(state.clone()),
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(sessions)
+        .layer(CompressionLayer::new())
+        .with_state(leptos_options);
+
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    println!("Aktivasi OTP SAKTI berjalan di http://{addr}/  (user demo: lihat README)");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    deletion.abort();
+    pool.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("sinyal berhenti diterima; menyelesaikan permintaan yang berjalan");
+}

@@ -1,0 +1,88 @@
+//! Login, logout and "who am I": the server functions and the login page.
+
+use crate::error::AppError;
+use domain::Role;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The logged-in user as the interface shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub username: String,
+    pub nama: String,
+    pub role: Role,
+    /// Satker code and name, or the KPPN for the CSO.
+    pub unit_kode: String,
+    pub unit_nama: String,
+}
+
+#[server]
+pub async fn login(username: String, password: String) -> Result<(), AppError> {
+    use crate::server::{USER_KEY, caller, session};
+    let (state, caller) = caller().await?;
+    let actor = backend::auth::login(&state.pool, caller.addr, &username, &password).await?;
+    let session = session().await?;
+    // a new id on login: a session id seen before login is worth nothing after it
+    session.cycle_id().await.map_err(|_| AppError::Internal)?;
+    session.insert(USER_KEY, actor.user_id).await.map_err(|_| AppError::Internal)?;
+    leptos_axum::redirect("/pejabat");
+    Ok(())
+}
+
+#[server]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::server::{caller, session};
+    let (state, caller) = caller().await?;
+    backend::auth::logout(&state.pool, &caller).await?;
+    session().await?.flush().await.map_err(|_| AppError::Internal)?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+#[server]
+pub async fn whoami() -> Result<Option<Me>, AppError> {
+    use crate::server::caller;
+    let (state, caller) = caller().await?;
+    let Some(actor) = caller.actor else { return Ok(None) };
+    let (unit_kode, unit_nama) = backend::auth::unit_of(&state.pool, &actor).await?;
+    Ok(Some(Me { username: actor.username, nama: actor.nama, role: actor.role, unit_kode, unit_nama }))
+}
+
+/// The login page: SAKTI username and password.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let login = ServerAction::<Login>::new();
+    let error = move || login.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    view! {
+        <main class="login">
+            <section class="card login-card" aria-labelledby="login-title">
+                <h1 id="login-title">"Aktivasi OTP SAKTI"</h1>
+                <p class="muted">"Masuk dengan user SAKTI Anda."</p>
+                <ActionForm action=login>
+                    <label for="username">"Username"</label>
+                    <input id="username" name="username" type="text" autocomplete="username"
+                        autocapitalize="none" spellcheck="false" required/>
+                    <label for="password">"Password"</label>
+                    <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                    <Show when=move || error().is_some()>
+                        <p class="error" role="alert">{error}</p>
+                    </Show>
+                    <button type="submit" class="primary" disabled=move || login.pending().get()>
+                        {move || if login.pending().get() { "Memproses…" } else { "Masuk" }}
+                    </button>
+                </ActionForm>
+            </section>
+        </main>
+    }
+}
+
+/// The "Keluar" button.
+#[component]
+pub fn LogoutButton() -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <ActionForm action=logout attr:class="logout">
+            <button type="submit" disabled=move || logout.pending().get()>"Keluar"</button>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,76 @@
+//! The error every server function returns, as the browser receives it.
+
+use domain::validate::FieldErrors;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// What went wrong, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Not logged in, or the session ended.
+    #[error("{0}")]
+    BelumMasuk(String),
+    /// A rule refused the request (role, satker, wrong password).
+    #[error("{0}")]
+    Ditolak(String),
+    /// Input that failed validation: one message per field.
+    #[error("Periksa kembali isian yang ditandai.")]
+    Isian(FieldErrors),
+    #[error("{0}")]
+    TidakDitemukan(String),
+    /// The database cannot be reached right now.
+    #[error("Layanan sedang gangguan. Silakan coba beberapa saat lagi.")]
+    Gangguan,
+    /// A fault on the server; details are in the server log only.
+    #[error("Terjadi kesalahan pada server. Silakan coba lagi; bila berulang, hubungi CSO KPPN.")]
+    Internal,
+    /// The request did not reach the server or its answer could not be read.
+    #[error("Tidak dapat menghubungi server ({0}). Periksa koneksi lalu coba lagi.")]
+    Komunikasi(String),
+}
+
+impl AppError {
+    /// The per-field messages, when there are any.
+    pub fn fields(&self) -> Option<&FieldErrors> {
+        match self {
+            AppError::Isian(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Komunikasi(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<backend::Error> for AppError {
+    fn from(err: backend::Error) -> Self {
+        use axum::http::StatusCode;
+        use backend::Error as E;
+        let (status, app) = match err {
+            E::Unauthenticated => (StatusCode::UNAUTHORIZED, AppError::BelumMasuk(err.to_string())),
+            E::LoginFailed => (StatusCode::UNAUTHORIZED, AppError::Ditolak(err.to_string())),
+            E::Forbidden(m) => (StatusCode::FORBIDDEN, AppError::Ditolak(m)),
+            E::Invalid(f) => (StatusCode::UNPROCESSABLE_ENTITY, AppError::Isian(f)),
+            E::NotFound(m) => (StatusCode::NOT_FOUND, AppError::TidakDitemukan(m)),
+            ref e if e.is_unavailable() => {
+                tracing::warn!("database unavailable: {e}");
+                (StatusCode::SERVICE_UNAVAILABLE, AppError::Gangguan)
+            }
+            e => {
+                tracing::error!("internal error: {e}");
+                (StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal)
+            }
+        };
+        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(status);
+        }
+        app
+    }
+}

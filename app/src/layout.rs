@@ -1,0 +1,65 @@
+//! The frame around every page after login, the modal dialog and the notice bar.
+
+use crate::auth::{LogoutButton, Me};
+use leptos::prelude::*;
+
+/// The header (product, user, unit, Keluar) around a page's content.
+#[component]
+pub fn Shell(me: Me, children: Children) -> impl IntoView {
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/pejabat">"Aktivasi OTP SAKTI"</a>
+            <div class="who">
+                <span class="who-name">{me.nama.clone()}</span>
+                <span class="who-role">{format!("{} · {} {}", me.role.label(), me.unit_kode, me.unit_nama)}</span>
+            </div>
+            <LogoutButton/>
+        </header>
+        <main class="page">{children()}</main>
+    }
+}
+
+/// A short message after an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub ok: bool,
+    pub text: String,
+}
+
+impl Notice {
+    pub fn ok(text: impl Into<String>) -> Self {
+        Notice { ok: true, text: text.into() }
+    }
+}
+
+#[component]
+pub fn NoticeBar(notice: RwSignal<Option<Notice>>) -> impl IntoView {
+    view! {
+        <div class="notice-slot" role="status" aria-live="polite">
+            {move || notice.get().map(|n| view! {
+                <p class=if n.ok { "notice ok" } else { "notice error" }>
+                    {n.text}
+                    <button class="link" aria-label="Tutup pesan" on:click=move |_| notice.set(None)>"×"</button>
+                </p>
+            })}
+        </div>
+    }
+}
+
+/// A modal dialog; Escape or the close button calls `on_close`.
+#[component]
+pub fn Modal(title: &'static str, on_close: impl Fn() + Clone + Send + Sync + 'static, children: Children) -> impl IntoView {
+    let close_key = on_close.clone();
+    view! {
+        <div class="backdrop">
+            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="modal-title"
+                on:keydown=move |ev| if ev.key() == "Escape" { close_key() }>
+                <div class="modal-head">
+                    <h2 id="modal-title">{title}</h2>
+                    <button class="link close" aria-label="Tutup" on:click=move |_| on_close()>"×"</button>
+                </div>
+                {children()}
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,52 @@
+//! "Hapus": confirm, then remove the reference from the table (the record is kept).
+
+use crate::error::AppError;
+use crate::layout::Modal;
+use domain::pejabat::PejabatRow;
+use leptos::prelude::*;
+
+#[server]
+pub async fn hapus_pejabat(id: i64) -> Result<(), AppError> {
+    let (state, caller) = crate::server::caller().await?;
+    Ok(backend::pejabat::hapus(&state.pool, &caller, id).await?)
+}
+
+#[component]
+pub fn HapusDialog(
+    row: PejabatRow,
+    on_close: impl Fn() + Clone + Send + Sync + 'static,
+    on_done: impl Fn(String) + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let hapus = Action::new(|id: &i64| hapus_pejabat(*id));
+    let nama = row.nama.clone();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = hapus.value().get() {
+            on_done(nama.clone());
+        }
+    });
+    let error = move || hapus.value().get().and_then(Result::err).map(|e| e.to_string());
+    let id = row.id;
+    let cancel = on_close.clone();
+    view! {
+        <Modal title="Hapus Referensi Pejabat" on_close>
+            <p>"Hapus referensi pejabat berikut dari Tabel Pejabat?"</p>
+            <dl class="summary">
+                <dt>"Nama"</dt><dd>{row.nama.clone()}</dd>
+                <dt>"NIP"</dt><dd class="mono">{row.nip.clone()}</dd>
+                <dt>"Jabatan"</dt><dd>{row.jabatan.label()}</dd>
+                <dt>"Status"</dt><dd>{row.status.label()}</dd>
+            </dl>
+            <p class="muted">"Data tidak hilang: penghapusan dicatat dalam jejak audit."</p>
+            <Show when=move || error().is_some()>
+                <p class="error" role="alert">{error}</p>
+            </Show>
+            <div class="actions">
+                <button type="button" on:click=move |_| cancel()>"Batal"</button>
+                <button type="button" class="danger" disabled=move || hapus.pending().get()
+                    on:click=move |_| { hapus.dispatch(id); }>
+                    {move || if hapus.pending().get() { "Menghapus…" } else { "Ya, Hapus" }}
+                </button>
+            </div>
+        </Modal>
+    }
+}

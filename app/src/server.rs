@@ -1,0 +1,43 @@
+//! What every server function needs on the server: the shared state and the caller.
+
+use crate::error::AppError;
+use axum::extract::ConnectInfo;
+use backend::Caller;
+use leptos::prelude::*;
+use backend::PgPool;
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+/// The session key holding the logged-in user's id.
+pub const USER_KEY: &str = "uid";
+
+/// Shared by every request; provided as Leptos context by the server.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+}
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or(AppError::Internal)
+}
+
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|e| {
+        tracing::error!("no session layer: {e}");
+        AppError::Internal
+    })
+}
+
+/// The caller of the current server function: the session's user (loaded fresh, so a
+/// deactivated user is out at once) and the client address for the audit trail.
+pub async fn caller() -> Result<(AppState, Caller), AppError> {
+    let state = state()?;
+    let addr = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|ConnectInfo(a)| a.ip().to_string());
+    let session = session().await?;
+    let user_id: Option<i64> = session.get(USER_KEY).await.unwrap_or(None);
+    let actor = match user_id {
+        Some(id) => backend::auth::load_actor(&state.pool, id).await?,
+        None => None,
+    };
+    Ok((state, Caller { actor, addr }))
+}
