@@ -16,7 +16,7 @@ pub struct Me {
     pub unit_nama: String,
 }
 
-#[server]
+#[server(endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     use crate::server::{USER_KEY, caller, session};
     let (state, caller) = caller().await?;
@@ -24,35 +24,61 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     let session = session().await?;
     // a new id on login: a session id seen before login is worth nothing after it
     session.cycle_id().await.map_err(|_| AppError::Internal)?;
-    session.insert(USER_KEY, actor.user_id).await.map_err(|_| AppError::Internal)?;
+    session
+        .insert(USER_KEY, actor.user_id)
+        .await
+        .map_err(|_| AppError::Internal)?;
     leptos_axum::redirect("/pejabat");
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     use crate::server::{caller, session};
     let (state, caller) = caller().await?;
     backend::auth::logout(&state.pool, &caller).await?;
-    session().await?.flush().await.map_err(|_| AppError::Internal)?;
+    session()
+        .await?
+        .flush()
+        .await
+        .map_err(|_| AppError::Internal)?;
     leptos_axum::redirect("/login");
     Ok(())
 }
 
-#[server]
-pub async fn whoami() -> Result<Option<Me>, AppError> {
+/// The logged-in user. Without a session it answers `BelumMasuk` and redirects the
+/// page (or the browser, when called from it) to the login page.
+#[server(endpoint = "whoami")]
+pub async fn whoami() -> Result<Me, AppError> {
     use crate::server::caller;
     let (state, caller) = caller().await?;
-    let Some(actor) = caller.actor else { return Ok(None) };
+    let Some(actor) = caller.actor else {
+        leptos_axum::redirect("/login");
+        return Err(AppError::BelumMasuk(
+            "Silakan masuk terlebih dahulu.".into(),
+        ));
+    };
     let (unit_kode, unit_nama) = backend::auth::unit_of(&state.pool, &actor).await?;
-    Ok(Some(Me { username: actor.username, nama: actor.nama, role: actor.role, unit_kode, unit_nama }))
+    Ok(Me {
+        username: actor.username,
+        nama: actor.nama,
+        role: actor.role,
+        unit_kode,
+        unit_nama,
+    })
 }
 
 /// The login page: SAKTI username and password.
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
-    let error = move || login.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    let error = move || {
+        login
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string())
+    };
     view! {
         <main class="login">
             <section class="card login-card" aria-labelledby="login-title">

@@ -54,7 +54,10 @@ impl From<backend::Error> for AppError {
         use axum::http::StatusCode;
         use backend::Error as E;
         let (status, app) = match err {
-            E::Unauthenticated => (StatusCode::UNAUTHORIZED, AppError::BelumMasuk(err.to_string())),
+            E::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                AppError::BelumMasuk(err.to_string()),
+            ),
             E::LoginFailed => (StatusCode::UNAUTHORIZED, AppError::Ditolak(err.to_string())),
             E::Forbidden(m) => (StatusCode::FORBIDDEN, AppError::Ditolak(m)),
             E::Invalid(f) => (StatusCode::UNPROCESSABLE_ENTITY, AppError::Isian(f)),

@@ -28,7 +28,10 @@ pub struct Notice {
 
 impl Notice {
     pub fn ok(text: impl Into<String>) -> Self {
-        Notice { ok: true, text: text.into() }
+        Notice {
+            ok: true,
+            text: text.into(),
+        }
     }
 }
 
@@ -48,7 +51,11 @@ pub fn NoticeBar(notice: RwSignal<Option<Notice>>) -> impl IntoView {
 
 /// A modal dialog; Escape or the close button calls `on_close`.
 #[component]
-pub fn Modal(title: &'static str, on_close: impl Fn() + Clone + Send + Sync + 'static, children: Children) -> impl IntoView {
+pub fn Modal(
+    title: &'static str,
+    on_close: impl Fn() + Clone + Send + Sync + 'static,
+    children: Children,
+) -> impl IntoView {
     let close_key = on_close.clone();
     view! {
         <div class="backdrop">

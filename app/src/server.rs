@@ -3,8 +3,8 @@
 use crate::error::AppError;
 use axum::extract::ConnectInfo;
 use backend::Caller;
-use leptos::prelude::*;
 use backend::PgPool;
+use leptos::prelude::*;
 use std::net::SocketAddr;
 use tower_sessions::Session;
 
@@ -32,7 +32,10 @@ pub async fn session() -> Result<Session, AppError> {
 /// deactivated user is out at once) and the client address for the audit trail.
 pub async fn caller() -> Result<(AppState, Caller), AppError> {
     let state = state()?;
-    let addr = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|ConnectInfo(a)| a.ip().to_string());
+    let addr = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(a)| a.ip().to_string());
     let session = session().await?;
     let user_id: Option<i64> = session.get(USER_KEY).await.unwrap_or(None);
     let actor = match user_id {

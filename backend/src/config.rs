@@ -17,7 +17,10 @@ pub struct Config {
 
 fn flag(name: &str, default: bool) -> bool {
     match std::env::var(name) {
-        Ok(v) => matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"),
+        Ok(v) => matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        ),
         Err(_) => default,
     }
 }
@@ -25,8 +28,11 @@ fn flag(name: &str, default: bool) -> bool {
 impl Config {
     pub fn from_env() -> Self {
         Config {
-            database_url: std::env::var("DATABASE_URL").ok().filter(|s| !s.trim().is_empty()),
-            data_dir: std::env::var_os("SAKTI_DATA_DIR").map_or_else(|| PathBuf::from(".data"), PathBuf::from),
+            database_url: std::env::var("DATABASE_URL")
+                .ok()
+                .filter(|s| !s.trim().is_empty()),
+            data_dir: std::env::var_os("SAKTI_DATA_DIR")
+                .map_or_else(|| PathBuf::from(".data"), PathBuf::from),
             demo: flag("SAKTI_DEMO", true),
             secure_cookie: flag("SAKTI_SECURE_COOKIE", false),
         }
@@ -36,9 +42,15 @@ impl Config {
     pub fn summary(&self) -> String {
         let db = match &self.database_url {
             Some(url) => format!("DATABASE_URL={}", redact(url)),
-            None => format!("PostgreSQL pribadi di {}", self.data_dir.join("postgres").display()),
+            None => format!(
+                "PostgreSQL pribadi di {}",
+                self.data_dir.join("postgres").display()
+            ),
         };
-        format!("{db}, demo={}, secure_cookie={}", self.demo, self.secure_cookie)
+        format!(
+            "{db}, demo={}, secure_cookie={}",
+            self.demo, self.secure_cookie
+        )
     }
 }
 
@@ -60,7 +72,10 @@ mod tests {
 
     #[test]
     fn redact_hides_the_password() {
-        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact("postgres://h/db"), "postgres://h/db");
     }
 }

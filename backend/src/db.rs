@@ -28,15 +28,35 @@ pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
 pub async fn ensure_database(admin_url: &str, name: &str) -> Result<String, sqlx::Error> {
     let admin = PgConnectOptions::from_str(admin_url)?;
     let mut conn = admin.connect().await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(name)
-        .fetch_one(&mut conn)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
     if !exists {
         // identifiers cannot be bound; `name` is ours, quoted anyway
-        sqlx::query(&format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""))).execute(&mut conn).await?;
+        sqlx::query(&format!(
+            "CREATE DATABASE \"{}\"",
+            name.replace('"', "\"\"")
+        ))
+        .execute(&mut conn)
+        .await?;
     }
     conn.close().await?;
     let (base, _) = admin_url.rsplit_once('/').unwrap_or((admin_url, ""));
     Ok(format!("{base}/{name}"))
+}
+
+/// Drops database `name` if it exists (closing its connections) and creates it empty;
+/// returns its URL. For test runs that must start from nothing.
+pub async fn fresh_database(admin_url: &str, name: &str) -> Result<String, sqlx::Error> {
+    let mut conn = PgConnectOptions::from_str(admin_url)?.connect().await?;
+    sqlx::query(&format!(
+        "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+        name.replace('"', "\"\"")
+    ))
+    .execute(&mut conn)
+    .await?;
+    conn.close().await?;
+    ensure_database(admin_url, name).await
 }

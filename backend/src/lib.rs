@@ -18,5 +18,7 @@ pub use sqlx::PgPool;
 
 /// Today's date in WIB, the calendar every date in the procedure is read in.
 pub fn today_wib() -> chrono::NaiveDate {
-    chrono::Utc::now().with_timezone(&chrono_tz::Asia::Jakarta).date_naive()
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Jakarta)
+        .date_naive()
 }

@@ -17,7 +17,10 @@ const MAX_PER_PAGE: u32 = 100;
 const MAX_FILTER_CHARS: usize = 100;
 
 fn own_satker(actor: &Actor) -> Result<&str> {
-    actor.satker_kode.as_deref().ok_or_else(|| Error::Forbidden("Pengguna ini tidak terdaftar pada satker.".into()))
+    actor
+        .satker_kode
+        .as_deref()
+        .ok_or_else(|| Error::Forbidden("Pengguna ini tidak terdaftar pada satker.".into()))
 }
 
 /// `%text%` for ILIKE with the LIKE metacharacters of `text` escaped.
@@ -64,7 +67,12 @@ impl Row {
 pub async fn list(pool: &PgPool, caller: &Caller, q: &TableQuery) -> Result<Page<PejabatRow>> {
     let actor = authorize(pool, caller, Action::LihatPejabat).await?;
     let satker = own_satker(actor)?;
-    let filter: String = q.filter.chars().filter(|c| !c.is_control()).take(MAX_FILTER_CHARS).collect();
+    let filter: String = q
+        .filter
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_FILTER_CHARS)
+        .collect();
     let filter = filter.trim();
     let pattern = like_pattern(filter);
     let per_page = q.per_page.map(|n| n.clamp(1, MAX_PER_PAGE));
@@ -123,20 +131,34 @@ pub async fn rekam_options(pool: &PgPool, caller: &Caller) -> Result<RekamOption
         satker_nama,
         kppn_kode,
         kppn_nama,
-        users: users.into_iter().map(|(nip, username, nama)| UserChoice { nip, username, nama }).collect(),
+        users: users
+            .into_iter()
+            .map(|(nip, username, nama)| UserChoice {
+                nip,
+                username,
+                nama,
+            })
+            .collect(),
         hari_ini: crate::today_wib(),
     })
 }
 
 /// Records a new reference with status `BARU`. Every field is validated again here;
 /// on any error nothing is saved and each wrong field gets its own message.
-pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: NaiveDate) -> Result<i64> {
+pub async fn rekam(
+    pool: &PgPool,
+    caller: &Caller,
+    input: &PejabatInput,
+    today: NaiveDate,
+) -> Result<i64> {
     let action = Action::RekamPejabat;
     let actor = authorize(pool, caller, action).await?;
     let satker = own_satker(actor)?;
     let new = match validate::pejabat(input, today) {
         Ok(new) => new,
-        Err(fields) => return Err(refuse(pool, caller, action.code(), None, Error::Invalid(fields)).await),
+        Err(fields) => {
+            return Err(refuse(pool, caller, action.code(), None, Error::Invalid(fields)).await);
+        }
     };
 
     // The satker's users with this NIP; prefer one whose prefix fits the jabatan.
@@ -154,7 +176,10 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
         .bind(satker)
         .fetch_one(pool)
         .await?;
-    let ctx = PejabatContext { username_for_nip: chosen.map(|(_, u)| u.as_str()), kppn_mitra: &kppn_mitra };
+    let ctx = PejabatContext {
+        username_for_nip: chosen.map(|(_, u)| u.as_str()),
+        kppn_mitra: &kppn_mitra,
+    };
     let fields = validate::pejabat_in_context(&new, &ctx);
     if !fields.is_empty() {
         return Err(refuse(pool, caller, action.code(), None, Error::Invalid(fields)).await);
@@ -204,7 +229,13 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
         Err(e) => return Err(e.into()),
     };
     let detail = format!("{} {} ({})", new.jabatan.label(), new.nama, new.nip);
-    audit::record(&mut *tx, Entry::new(caller, action.code(), Outcome::Berhasil).pejabat(id).detail(detail)).await?;
+    audit::record(
+        &mut *tx,
+        Entry::new(caller, action.code(), Outcome::Berhasil)
+            .pejabat(id)
+            .detail(detail),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -229,18 +260,27 @@ pub async fn hapus(pool: &PgPool, caller: &Caller, id: i64) -> Result<()> {
         }
         Some((_, _, _, true)) | None => {
             drop(tx);
-            let err = Error::NotFound("Referensi pejabat tidak ditemukan atau sudah dihapus. Klik Refresh.".into());
+            let err = Error::NotFound(
+                "Referensi pejabat tidak ditemukan atau sudah dihapus. Klik Refresh.".into(),
+            );
             return Err(refuse(pool, caller, action.code(), None, err).await);
         }
         Some((_, nama, jabatan, false)) => (nama, jabatan),
     };
-    sqlx::query("UPDATE pejabat SET deleted_at = now(), deleted_by = $2, updated_at = now() WHERE id = $1")
-        .bind(id)
-        .bind(actor.user_id)
-        .execute(&mut *tx)
-        .await?;
-    audit::record(&mut *tx, Entry::new(caller, action.code(), Outcome::Berhasil).pejabat(id).detail(format!("{jabatan} {nama}")))
-        .await?;
+    sqlx::query(
+        "UPDATE pejabat SET deleted_at = now(), deleted_by = $2, updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(actor.user_id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut *tx,
+        Entry::new(caller, action.code(), Outcome::Berhasil)
+            .pejabat(id)
+            .detail(format!("{jabatan} {nama}")),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -16,7 +16,11 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 3] = [Action::LihatPejabat, Action::RekamPejabat, Action::HapusPejabat];
+    pub const ALL: [Action; 3] = [
+        Action::LihatPejabat,
+        Action::RekamPejabat,
+        Action::HapusPejabat,
+    ];
 
     /// The name written to the audit trail.
     pub fn code(self) -> &'static str {

@@ -2,11 +2,18 @@
 
 use chrono::{Datelike, NaiveDate};
 
-const BULAN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"];
+const BULAN: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des",
+];
 
 /// `20 Des 1970`.
 pub fn tanggal(date: NaiveDate) -> String {
-    format!("{} {} {}", date.day(), BULAN[date.month0() as usize], date.year())
+    format!(
+        "{} {} {}",
+        date.day(),
+        BULAN[date.month0() as usize],
+        date.year()
+    )
 }
 
 #[cfg(test)]

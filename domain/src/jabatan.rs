@@ -78,7 +78,10 @@ mod tests {
 
     #[test]
     fn only_kpa_ppk_ppspm_take_part_in_otp() {
-        let otp: Vec<_> = Jabatan::ALL.into_iter().filter(|j| j.takes_part_in_otp()).collect();
+        let otp: Vec<_> = Jabatan::ALL
+            .into_iter()
+            .filter(|j| j.takes_part_in_otp())
+            .collect();
         assert_eq!(otp, vec![Jabatan::Kpa, Jabatan::Ppk, Jabatan::PejabatSpm]);
     }
 }

@@ -31,7 +31,11 @@ pub struct TableQuery {
 
 impl Default for TableQuery {
     fn default() -> Self {
-        TableQuery { page: 1, per_page: Some(DEFAULT_PER_PAGE), filter: String::new() }
+        TableQuery {
+            page: 1,
+            per_page: Some(DEFAULT_PER_PAGE),
+            filter: String::new(),
+        }
     }
 }
 
@@ -48,7 +52,9 @@ impl<T> Page<T> {
     /// The number of pages (at least 1, so an empty table still shows "1").
     pub fn page_count(&self) -> u32 {
         match self.per_page {
-            Some(n) if n > 0 => (self.total.div_ceil(u64::from(n)).max(1)).min(u64::from(u32::MAX)) as u32,
+            Some(n) if n > 0 => {
+                (self.total.div_ceil(u64::from(n)).max(1)).min(u64::from(u32::MAX)) as u32
+            }
             _ => 1,
         }
     }
@@ -79,7 +85,12 @@ mod tests {
     use super::*;
 
     fn page(total: u64, per_page: Option<u32>) -> Page<()> {
-        Page { rows: vec![], total, page: 1, per_page }
+        Page {
+            rows: vec![],
+            total,
+            page: 1,
+            per_page,
+        }
     }
 
     #[test]

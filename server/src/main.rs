@@ -48,7 +48,9 @@ async fn run() -> Result<(), BoxError> {
     let (url, cluster) = match &config.database_url {
         Some(url) => (url.clone(), None),
         None => {
-            let cluster = PrivateCluster::ensure_running(&config.data_dir.join("postgres"), Durability::Full).await?;
+            let cluster =
+                PrivateCluster::ensure_running(&config.data_dir.join("postgres"), Durability::Full)
+                    .await?;
             tracing::info!("PostgreSQL pribadi di 127.0.0.1:{}", cluster.port());
             let url = db::ensure_database(&cluster.url("postgres"), "sakti").await?;
             (url, Some(cluster))
@@ -70,13 +72,19 @@ async fn serve(config: &Config, url: &str) -> Result<(), BoxError> {
     }
 
     let store = PostgresStore::new(pool.clone());
-    let deletion = tokio::spawn(store.clone().continuously_delete_expired(Duration::from_secs(600)));
+    let deletion = tokio::spawn(
+        store
+            .clone()
+            .continuously_delete_expired(Duration::from_secs(600)),
+    );
     let sessions = SessionManagerLayer::new(store)
         .with_name("sakti_sesi")
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
         .with_secure(config.secure_cookie)
-        .with_expiry(Expiry::OnInactivity(CookieDuration::hours(SESSION_IDLE_HOURS)));
+        .with_expiry(Expiry::OnInactivity(CookieDuration::hours(
+            SESSION_IDLE_HOURS,
+        )));
 
     let leptos_options = get_configuration(None)?.leptos_options;
     let addr = leptos_options.site_addr;
@@ -99,9 +107,12 @@ async fn serve(config: &Config, url: &str) -> Result<(), BoxError> {
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("Aktivasi OTP SAKTI berjalan di http://{addr}/  (user demo: lihat README)");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     deletion.abort();
     pool.close().await;
     Ok(())

@@ -5,7 +5,7 @@ use crate::layout::Modal;
 use domain::pejabat::PejabatRow;
 use leptos::prelude::*;
 
-#[server]
+#[server(endpoint = "hapus_pejabat")]
 pub async fn hapus_pejabat(id: i64) -> Result<(), AppError> {
     let (state, caller) = crate::server::caller().await?;
     Ok(backend::pejabat::hapus(&state.pool, &caller, id).await?)
@@ -24,7 +24,13 @@ pub fn HapusDialog(
             on_done(nama.clone());
         }
     });
-    let error = move || hapus.value().get().and_then(Result::err).map(|e| e.to_string());
+    let error = move || {
+        hapus
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
     let id = row.id;
     let cancel = on_close.clone();
     view! {

@@ -12,7 +12,7 @@ use domain::pejabat::{DEFAULT_PER_PAGE, Page, PejabatRow, TableQuery};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-#[server]
+#[server(endpoint = "list_pejabat")]
 pub async fn list_pejabat(query: TableQuery) -> Result<Page<PejabatRow>, AppError> {
     let (state, caller) = crate::server::caller().await?;
     Ok(backend::pejabat::list(&state.pool, &caller, &query).await?)
@@ -26,8 +26,11 @@ pub fn PejabatPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Memuat…"</p> }>
             {move || Suspend::new(async move {
                 match me.await {
-                    Ok(Some(me)) => view! { <Shell me=me.clone()><PejabatView me/></Shell> }.into_any(),
-                    Ok(None) | Err(AppError::BelumMasuk(_)) => view! { <Redirect path="/login"/> }.into_any(),
+                    Ok(me) => view! { <Shell me=me.clone()><PejabatView me/></Shell> }.into_any(),
+                    Err(AppError::BelumMasuk(_)) => view! {
+                        <main class="page"><p>"Silakan " <a href="/login">"masuk"</a> " terlebih dahulu."</p></main>
+                        <Redirect path="/login"/>
+                    }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
@@ -48,7 +51,16 @@ fn PejabatView(me: Me) -> impl IntoView {
     let show_hapus = RwSignal::new(false);
 
     let rows = Resource::new(
-        move || (TableQuery { page: page.get(), per_page: per_page.get(), filter: filter.get() }, refresh.get()),
+        move || {
+            (
+                TableQuery {
+                    page: page.get(),
+                    per_page: per_page.get(),
+                    filter: filter.get(),
+                },
+                refresh.get(),
+            )
+        },
         |(query, _)| list_pejabat(query),
     );
     let reload = move || {

@@ -7,13 +7,13 @@ use domain::pejabat::RekamOptions;
 use domain::validate::{self, FieldErrors, PejabatContext, PejabatInput};
 use leptos::prelude::*;
 
-#[server]
+#[server(endpoint = "pilihan_rekam")]
 pub async fn pilihan_rekam() -> Result<RekamOptions, AppError> {
     let (state, caller) = crate::server::caller().await?;
     Ok(backend::pejabat::rekam_options(&state.pool, &caller).await?)
 }
 
-#[server]
+#[server(endpoint = "rekam_pejabat")]
 pub async fn rekam_pejabat(input: PejabatInput) -> Result<i64, AppError> {
     let (state, caller) = crate::server::caller().await?;
     Ok(backend::pejabat::rekam(&state.pool, &caller, &input, backend::today_wib()).await?)
@@ -31,7 +31,13 @@ fn check(input: &PejabatInput, opts: &RekamOptions) -> FieldErrors {
                 .filter(|u| u.nip == new.nip)
                 .map(|u| u.username.as_str())
                 .min_by_key(|u| validate::prefix_fits(jabatan, u).is_err());
-            validate::pejabat_in_context(&new, &PejabatContext { username_for_nip: username, kppn_mitra: &opts.kppn_kode })
+            validate::pejabat_in_context(
+                &new,
+                &PejabatContext {
+                    username_for_nip: username,
+                    kppn_mitra: &opts.kppn_kode,
+                },
+            )
         }
     }
 }
@@ -67,7 +73,10 @@ fn Field(
 }
 
 #[component]
-pub fn RekamDialog(on_close: impl Fn() + Clone + Send + Sync + 'static, on_saved: impl Fn(String) + Clone + Send + Sync + 'static) -> impl IntoView {
+pub fn RekamDialog(
+    on_close: impl Fn() + Clone + Send + Sync + 'static,
+    on_saved: impl Fn(String) + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     let options = Resource::new(|| (), |_| pilihan_rekam());
     let on_close_inner = on_close.clone();
     view! {
@@ -96,7 +105,10 @@ fn RekamForm(
     on_close: impl Fn() + Clone + Send + Sync + 'static,
     on_saved: impl Fn(String) + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
-    let form = RwSignal::new(PejabatInput { kppn_kode: opts.kppn_kode.clone(), ..PejabatInput::default() });
+    let form = RwSignal::new(PejabatInput {
+        kppn_kode: opts.kppn_kode.clone(),
+        ..PejabatInput::default()
+    });
     let errors = RwSignal::new(FieldErrors::default());
     let failure = RwSignal::new(None::<String>);
     let save = Action::new(|input: &PejabatInput| rekam_pejabat(input.clone()));
@@ -128,8 +140,14 @@ fn RekamForm(
             failure.set(Some("Periksa kembali isian yang ditandai.".into()));
         }
     };
-    let select_error = move |name: &'static str| move || errors.with(|e| e.get(name).map(str::to_owned));
-    let (satker, kppn) = opts.with_value(|o| (format!("{} {}", o.satker_kode, o.satker_nama), format!("{} {}", o.kppn_kode, o.kppn_nama)));
+    let select_error =
+        move |name: &'static str| move || errors.with(|e| e.get(name).map(str::to_owned));
+    let (satker, kppn) = opts.with_value(|o| {
+        (
+            format!("{} {}", o.satker_kode, o.satker_nama),
+            format!("{} {}", o.kppn_kode, o.kppn_nama),
+        )
+    });
     let kppn_kode = opts.with_value(|o| o.kppn_kode.clone());
 
     view! {
@@ -145,8 +163,10 @@ fn RekamForm(
                             let nip = event_target_value(&ev);
                             let nama = opts.with_value(|o| o.users.iter().find(|u| u.nip == nip).map(|u| u.nama.clone()));
                             form.update(|f| {
-                                if f.nama.trim().is_empty() {
-                                    if let Some(n) = nama { f.nama = n; }
+                                if f.nama.trim().is_empty()
+                                    && let Some(n) = nama
+                                {
+                                    f.nama = n;
                                 }
                                 f.nip = nip;
                             });

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, unit tests, PostgreSQL integration tests
+# (a private throw-away cluster unless DATABASE_URL is set), and the browser tests
+# in Chromium against a freshly built server on a fresh database.
+source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
+cd "$ROOT"
+ensure_rust_tools
+ensure_postgres
+ensure_browser
+
+PG_DIR="${SAKTI_TEST_PG_DIR:-/tmp/aktivasi-otp-sakti-test-pg}"
+SERVER_PID=""
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  if [ -z "${KEEP_TEST_DB:-}" ] && [ -z "${EXTERNAL_DB:-}" ]; then
+    cargo run -q -p backend --bin pgcluster -- stop "$PG_DIR" || true
+  fi
+}
+trap cleanup EXIT
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+log "cargo clippy"
+cargo clippy -q --workspace --exclude frontend --all-targets -- -D warnings
+cargo clippy -q -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  log "starting the private test PostgreSQL in $PG_DIR"
+  DATABASE_URL="$(pg_cluster_url "$PG_DIR" --fast)"
+  export DATABASE_URL
+else
+  EXTERNAL_DB=1
+fi
+
+log "unit and integration tests (cargo test)"
+cargo test --workspace --exclude frontend
+
+log "building the app (cargo leptos build)"
+cargo leptos build
+
+log "browser tests (Playwright, Chromium)"
+E2E_URL="$(cargo run -q -p backend --bin pgcluster -- fresh-db "$DATABASE_URL" sakti_e2e)"
+PORT="${E2E_PORT:-3917}"
+LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$ROOT/target/site" DATABASE_URL="$E2E_URL" SAKTI_DEMO=1 \
+  "$CARGO_TARGET_DIR/debug/server" >"$CARGO_TARGET_DIR/e2e-server.log" 2>&1 &
+SERVER_PID=$!
+if ! wait_for_http "http://127.0.0.1:$PORT/login" 60; then
+  cat "$CARGO_TARGET_DIR/e2e-server.log"
+  exit 1
+fi
+(cd end2end && BASE_URL="http://127.0.0.1:$PORT" npx playwright test)
+log "all tests passed"

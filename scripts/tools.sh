@@ -1,0 +1,71 @@
+# Installs what the build and the tests need, skipping whatever is already there.
+# Sourced by scripts/demo.sh and scripts/test.sh; see TOOLCHAIN notes in the README.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$HOME/.cargo/bin:$PATH"
+# One target dir outside the clone, so a fresh clone reuses compiled dependencies.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/aktivasi-otp-sakti/target}"
+CARGO_LEPTOS_VERSION=0.3.10
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+ensure_rust_tools() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "rustup target add wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (once per machine; 15-45 minutes on 2 cores)"
+    cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION" --features no_downloads
+  fi
+  local want
+  want="$(cd "$ROOT" && cargo pkgid wasm-bindgen | cut -d@ -f2)"
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
+    log "installing wasm-bindgen-cli $want (must match Cargo.lock)"
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
+ensure_postgres() {
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ -z "${PG_BIN_DIR:-}" ]; then
+    log "installing PostgreSQL server binaries"
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq postgresql >/dev/null
+  fi
+}
+
+ensure_browser() {
+  if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+    log "installing Debian Chromium"
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+  local stamp="$ROOT/end2end/node_modules/.installed-lock"
+  if ! cmp -s "$ROOT/end2end/package-lock.json" "$stamp" 2>/dev/null; then
+    log "installing Node packages for the browser tests"
+    (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+    cp "$ROOT/end2end/package-lock.json" "$stamp"
+  fi
+}
+
+# Starts (or reuses) the private PostgreSQL cluster in $1 and prints its admin URL.
+pg_cluster_url() {
+  cargo run -q -p backend --bin pgcluster -- start "$1" ${2:-}
+}
+
+# Waits until $1 answers, for at most $2 seconds.
+wait_for_http() {
+  local url="$1" limit="$2" i
+  for ((i = 0; i < limit * 4; i++)); do
+    if curl -fsS -o /dev/null "$url" 2>/dev/null; then return 0; fi
+    sleep 0.25
+  done
+  echo "no answer from $url after ${limit}s" >&2
+  return 1
+}
