@@ -15,6 +15,9 @@ pub enum Error {
     Invalid(FieldErrors),
     #[error("{0}")]
     NotFound(String),
+    /// An OTP rule refused the request or the code.
+    #[error("{0}")]
+    Otp(#[from] domain::otp::OtpRefusal),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("hash password: {0}")]

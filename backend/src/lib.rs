@@ -9,8 +9,10 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod otp;
 pub mod pejabat;
 pub mod pgcluster;
+pub mod sms;
 
 pub use actor::{Actor, Caller};
 pub use error::Error;

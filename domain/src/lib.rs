@@ -8,9 +8,12 @@ pub mod authz;
 pub mod format;
 pub mod jabatan;
 pub mod pejabat;
+pub mod otp;
 pub mod role;
+pub mod sms;
 pub mod status;
 pub mod validate;
+pub mod workflow;
 
 pub use jabatan::Jabatan;
 pub use role::Role;

@@ -1,0 +1,452 @@
+//! The OTP engine: requesting a code (seed steps 3–6) and checking it, applying the
+//! status move of the workflow in the same transaction, with the SMS and the audit line.
+//!
+//! Codes are stored only as HMAC-SHA256 under a server key, bound to the pejabat and the
+//! purpose. Every decision about statuses and limits is the domain's; this module reads
+//! the facts, asks, and persists.
+
+use crate::audit::{self, Entry, Outcome};
+use crate::auth::refuse;
+use crate::error::{Error, Result};
+use crate::{Actor, Caller, sms};
+use chrono::{DateTime, Utc};
+use domain::otp::{self, CodeState, OtpRefusal, Purpose};
+use domain::workflow::{self, Step};
+use domain::{Jabatan, Role, Status};
+use hmac::{Hmac, Mac};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use sqlx::{PgPool, Postgres, Transaction};
+
+/// The server key the codes are hashed with. Never logged.
+#[derive(Clone)]
+pub struct OtpKey(Vec<u8>);
+
+impl std::fmt::Debug for OtpKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OtpKey(***)")
+    }
+}
+
+impl OtpKey {
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        OtpKey(bytes.into())
+    }
+
+    fn mac(&self, pejabat_id: i64, purpose: Purpose, code: &str) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        mac.update(format!("{pejabat_id}:{}:{code}", purpose.code()).as_bytes());
+        mac
+    }
+
+    fn hash(&self, pejabat_id: i64, purpose: Purpose, code: &str) -> Vec<u8> {
+        self.mac(pejabat_id, purpose, code).finalize().into_bytes().to_vec()
+    }
+
+    /// Constant-time comparison of a typed code with the stored hash.
+    fn verify(&self, pejabat_id: i64, purpose: Purpose, code: &str, stored: &[u8]) -> bool {
+        self.mac(pejabat_id, purpose, code).verify_slice(stored).is_ok()
+    }
+}
+
+/// A uniformly drawn 6-digit code from the operating system's CSPRNG
+/// (`gen_range` rejects instead of taking a modulo, so there is no bias).
+fn new_code() -> String {
+    format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
+}
+
+/// The timing of the pending code, for the dialog's countdowns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    pub sent_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub next_request_at: DateTime<Utc>,
+}
+
+impl Pending {
+    fn from_sent(sent_at: DateTime<Utc>) -> Self {
+        Pending { sent_at, expires_at: otp::expires_at(sent_at), next_request_at: otp::next_request_at(sent_at) }
+    }
+}
+
+/// How the pejabat attended the activation (seed part C).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attendance {
+    /// True: by video conference; false: at the KPPN.
+    pub video_conference: bool,
+    /// KPA only: the name of the holder of the power of attorney who attended.
+    pub kuasa: Option<String>,
+}
+
+/// A pejabat reference as the engine needs it, locked for the transaction.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Target {
+    id: i64,
+    user_id: i64,
+    satker_kode: String,
+    kppn_kode: String,
+    nama: String,
+    no_hp: String,
+    jabatan: String,
+    status: String,
+}
+
+impl Target {
+    fn jabatan(&self) -> Jabatan {
+        Jabatan::from_label(&self.jabatan).unwrap_or(Jabatan::Bendahara)
+    }
+    fn status(&self) -> Status {
+        Status::from_label(&self.status).unwrap_or(Status::Baru)
+    }
+}
+
+async fn lock_pejabat(tx: &mut Transaction<'_, Postgres>, id: i64) -> Result<Option<Target>> {
+    Ok(sqlx::query_as(
+        "SELECT p.id, p.user_id, p.satker_kode, s.kppn_kode, p.nama, p.no_hp, p.jabatan, p.status
+         FROM pejabat p JOIN satker s ON s.kode = p.satker_kode
+         WHERE p.id = $1 AND p.deleted_at IS NULL FOR UPDATE OF p",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// The active KPA reference of the actor in its satker (the one that approves).
+async fn lock_own_kpa(tx: &mut Transaction<'_, Postgres>, actor: &Actor) -> Result<Option<Target>> {
+    Ok(sqlx::query_as(
+        "SELECT p.id, p.user_id, p.satker_kode, s.kppn_kode, p.nama, p.no_hp, p.jabatan, p.status
+         FROM pejabat p JOIN satker s ON s.kode = p.satker_kode
+         WHERE p.user_id = $1 AND p.jabatan = 'KUASA PENGGUNA ANGGARAN' AND p.deleted_at IS NULL
+         FOR UPDATE OF p",
+    )
+    .bind(actor.user_id)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+fn step_of(purpose: Purpose) -> Step {
+    match purpose {
+        Purpose::VerifikasiHp => Step::VerifikasiHp,
+        Purpose::Aktivasi => Step::Aktivasi,
+        Purpose::KirimData => Step::KirimData,
+    }
+}
+
+fn action_code(purpose: Purpose, submit: bool) -> &'static str {
+    match (purpose, submit) {
+        (Purpose::VerifikasiHp, false) => "REQUEST_OTP_VERIFIKASI_HP",
+        (Purpose::VerifikasiHp, true) => "VERIFIKASI_HP",
+        (Purpose::Aktivasi, false) => "REQUEST_OTP_AKTIVASI",
+        (Purpose::Aktivasi, true) => "AKTIVASI_OTP",
+        (Purpose::KirimData, false) => "REQUEST_OTP_KIRIM_DATA",
+        (Purpose::KirimData, true) => "KIRIM_DATA",
+    }
+}
+
+/// Who owns the phone the code goes to, for `purpose` on reference `target`, after
+/// checking that the caller may do this step now. Errors are refusals to audit.
+async fn resolve(
+    tx: &mut Transaction<'_, Postgres>,
+    actor: &Actor,
+    target: &Target,
+    purpose: Purpose,
+    submit: bool,
+) -> Result<Target> {
+    let forbid = |m: &str| Err(Error::Forbidden(m.to_owned()));
+    if let Err(refusal) = workflow::next(target.jabatan(), target.status(), step_of(purpose)) {
+        return Err(Error::Forbidden(refusal.to_string()));
+    }
+    let own = target.user_id == actor.user_id;
+    match purpose {
+        Purpose::VerifikasiHp if !own => forbid("Verifikasi nomor HP hanya dapat dilakukan oleh pejabat yang bersangkutan."),
+        Purpose::VerifikasiHp => Ok(target.clone()),
+        Purpose::Aktivasi if submit => {
+            if actor.role != Role::Cso || actor.kppn_kode.as_deref() != Some(target.kppn_kode.as_str()) {
+                forbid("Kode aktivasi dimasukkan oleh CSO KPPN mitra satker.")
+            } else {
+                Ok(target.clone())
+            }
+        }
+        Purpose::Aktivasi if !own => forbid("Request OTP aktivasi hanya dapat dilakukan oleh pejabat yang bersangkutan."),
+        Purpose::Aktivasi => Ok(target.clone()),
+        Purpose::KirimData => {
+            if actor.satker_kode.as_deref() != Some(target.satker_kode.as_str()) {
+                return forbid("Pejabat ini bukan pejabat satker Anda.");
+            }
+            match lock_own_kpa(tx, actor).await? {
+                None => forbid("Kirim Data hanya dapat dilakukan oleh KPA satker."),
+                Some(kpa) if kpa.status() != Status::Aktif => {
+                    forbid("OTP KPA belum aktif. Aktifkan OTP KPA bersama CSO KPPN sebelum Kirim Data.")
+                }
+                Some(kpa) => Ok(kpa),
+            }
+        }
+    }
+}
+
+fn wib(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Asia::Jakarta).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+fn notify_sql() -> &'static str {
+    "SELECT pg_notify('sakti_perubahan', $1)"
+}
+
+/// Sends a new code for `purpose` on reference `pejabat_id` ("Request OTP").
+pub async fn request(pool: &PgPool, key: &OtpKey, caller: &Caller, pejabat_id: i64, purpose: Purpose, now: DateTime<Utc>) -> Result<Pending> {
+    let action = action_code(purpose, false);
+    let Some(actor) = caller.actor.as_ref() else {
+        return Err(refuse(pool, caller, action, None, Error::Unauthenticated).await);
+    };
+    let mut tx = pool.begin().await?;
+    let Some(target) = lock_pejabat(&mut tx, pejabat_id).await? else {
+        drop(tx);
+        return Err(refuse(pool, caller, action, None, Error::NotFound("Referensi pejabat tidak ditemukan.".into())).await);
+    };
+    let owner = match resolve(&mut tx, actor, &target, purpose, false).await {
+        Ok(owner) => owner,
+        Err(e) => {
+            drop(tx);
+            return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
+        }
+    };
+    let last: Option<DateTime<Utc>> =
+        sqlx::query_scalar("SELECT max(sent_at) FROM otp_code WHERE pejabat_id = $1 AND purpose = $2")
+            .bind(owner.id)
+            .bind(purpose.code())
+            .fetch_one(&mut *tx)
+            .await?;
+    let day_start = now.with_timezone(&chrono_tz::Asia::Jakarta).date_naive().and_hms_opt(0, 0, 0).map(|d| {
+        d.and_local_timezone(chrono_tz::Asia::Jakarta).single().map(|t| t.with_timezone(&Utc)).unwrap_or(now)
+    });
+    let today: i64 = sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE pejabat_id = $1 AND sent_at >= $2")
+        .bind(owner.id)
+        .bind(day_start.unwrap_or(now))
+        .fetch_one(&mut *tx)
+        .await?;
+    if let Err(refusal) = otp::may_request(last, today, now) {
+        drop(tx);
+        return Err(refuse(pool, caller, action, Some(pejabat_id), refusal.into()).await);
+    }
+    sqlx::query("UPDATE otp_code SET state = 'VOID', closed_at = $3 WHERE pejabat_id = $1 AND purpose = $2 AND state = 'PENDING'")
+        .bind(owner.id)
+        .bind(purpose.code())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let code = new_code();
+    let pending = Pending::from_sent(now);
+    sqlx::query(
+        "INSERT INTO otp_code (pejabat_id, purpose, target_pejabat_id, code_mac, sent_at, expires_at, requested_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(owner.id)
+    .bind(purpose.code())
+    .bind((purpose == Purpose::KirimData).then_some(target.id))
+    .bind(key.hash(owner.id, purpose, &code))
+    .bind(pending.sent_at)
+    .bind(pending.expires_at)
+    .bind(actor.user_id)
+    .execute(&mut *tx)
+    .await?;
+    let sent = wib(now);
+    let body = domain::sms::kode(owner.jabatan(), &owner.satker_kode, &code, &sent);
+    let redacted = domain::sms::kode(owner.jabatan(), &owner.satker_kode, "******", &sent);
+    sms::enqueue(&mut *tx, &owner.no_hp, &body, &redacted).await?;
+    let detail = format!("kode {} dikirim ke HP {} pejabat", purpose.code(), owner.jabatan().short());
+    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(target.id).detail(detail)).await?;
+    sqlx::query(notify_sql()).bind(&target.satker_kode).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(pending)
+}
+
+/// Checks a typed code and, when right, makes the status move of `purpose` on
+/// reference `pejabat_id`. `attendance` is required for activation.
+pub async fn submit(
+    pool: &PgPool,
+    key: &OtpKey,
+    caller: &Caller,
+    pejabat_id: i64,
+    purpose: Purpose,
+    typed: &str,
+    attendance: Option<&Attendance>,
+    now: DateTime<Utc>,
+) -> Result<Status> {
+    let action = action_code(purpose, true);
+    let Some(actor) = caller.actor.as_ref() else {
+        return Err(refuse(pool, caller, action, None, Error::Unauthenticated).await);
+    };
+    let code = match otp::normalize_code(typed) {
+        Ok(c) => c,
+        Err(r) => return Err(refuse(pool, caller, action, None, r.into()).await),
+    };
+    let mut tx = pool.begin().await?;
+    let Some(target) = lock_pejabat(&mut tx, pejabat_id).await? else {
+        drop(tx);
+        return Err(refuse(pool, caller, action, None, Error::NotFound("Referensi pejabat tidak ditemukan.".into())).await);
+    };
+    let owner = match resolve(&mut tx, actor, &target, purpose, true).await {
+        Ok(owner) => owner,
+        Err(e) => {
+            drop(tx);
+            return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
+        }
+    };
+    let attendance = match (purpose, attendance) {
+        (Purpose::Aktivasi, None) => {
+            drop(tx);
+            let e = Error::Forbidden("Pilih cara kehadiran: di KPPN atau video conference.".into());
+            return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
+        }
+        (Purpose::Aktivasi, Some(a)) => {
+            let kuasa = a.kuasa.as_deref().map(str::trim).filter(|k| !k.is_empty());
+            if kuasa.is_some() && target.jabatan() != Jabatan::Kpa {
+                drop(tx);
+                let e = Error::Forbidden("Aktivasi OTP PPK dan PPSPM tidak dapat diwakilkan.".into());
+                return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
+            }
+            match kuasa.map(|k| domain::validate::text(k, "Nama penerima kuasa", 100)).transpose() {
+                Ok(kuasa) => Some((a.video_conference, kuasa)),
+                Err(m) => {
+                    drop(tx);
+                    return Err(refuse(pool, caller, action, Some(pejabat_id), Error::Forbidden(m)).await);
+                }
+            }
+        }
+        _ => None,
+    };
+    // the latest code of this purpose for the owner's phone (and, for Kirim Data, this target)
+    let latest: Option<(i64, Vec<u8>, DateTime<Utc>, i32, String, Option<i64>)> = sqlx::query_as(
+        "SELECT id, code_mac, expires_at, wrong_tries, state, target_pejabat_id FROM otp_code
+         WHERE pejabat_id = $1 AND purpose = $2 ORDER BY id DESC LIMIT 1 FOR UPDATE",
+    )
+    .bind(owner.id)
+    .bind(purpose.code())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((code_id, mac, expires_at, wrong_tries, state, code_target)) = latest else {
+        drop(tx);
+        return Err(refuse(pool, caller, action, Some(pejabat_id), OtpRefusal::NoPending.into()).await);
+    };
+    let state = match state.as_str() {
+        "PENDING" => CodeState::Pending,
+        "USED" => CodeState::Used,
+        _ => CodeState::Void,
+    };
+    let checked = otp::may_check(state, wrong_tries, expires_at, now).and_then(|()| {
+        if purpose == Purpose::KirimData && code_target != Some(target.id) {
+            Err(OtpRefusal::NoPending)
+        } else {
+            Ok(())
+        }
+    });
+    if let Err(refusal) = checked {
+        drop(tx);
+        return Err(refuse(pool, caller, action, Some(pejabat_id), refusal.into()).await);
+    }
+    if !key.verify(owner.id, purpose, &code, &mac) {
+        let tries = wrong_tries + 1;
+        let void = tries >= otp::MAX_WRONG_TRIES;
+        sqlx::query(
+            "UPDATE otp_code SET wrong_tries = $2,
+                    state = CASE WHEN $3 THEN 'VOID' ELSE state END,
+                    closed_at = CASE WHEN $3 THEN $4 ELSE closed_at END
+             WHERE id = $1",
+        )
+        .bind(code_id)
+        .bind(tries)
+        .bind(void)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let refusal = otp::after_wrong(tries);
+        audit::record(
+            &mut *tx,
+            Entry::new(caller, action, Outcome::Gagal).pejabat(target.id).detail(refusal.to_string()),
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(refusal.into());
+    }
+
+    let next = workflow::next(target.jabatan(), target.status(), step_of(purpose))
+        .map_err(|r| Error::Forbidden(r.to_string()))?;
+    sqlx::query("UPDATE otp_code SET state = 'USED', closed_at = $2 WHERE id = $1")
+        .bind(code_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let stamp = match purpose {
+        Purpose::VerifikasiHp => "verifikasi_hp_at",
+        Purpose::KirimData => "kirim_at",
+        Purpose::Aktivasi => "aktif_at",
+    };
+    let (mode, kuasa) = match &attendance {
+        Some((video, kuasa)) => (Some(if *video { "VIDEO_CONFERENCE" } else { "KPPN" }), kuasa.clone()),
+        None => (None, None),
+    };
+    sqlx::query(&format!(
+        "UPDATE pejabat SET status = $2, {stamp} = $4, updated_at = $4,
+                aktivasi_mode = COALESCE($5, aktivasi_mode), aktivasi_kuasa = COALESCE($6, aktivasi_kuasa),
+                aktivasi_cso = CASE WHEN $5 IS NULL THEN aktivasi_cso ELSE $7 END
+         WHERE id = $1 AND status = $3"
+    ))
+    .bind(target.id)
+    .bind(next.label())
+    .bind(target.status().label())
+    .bind(now)
+    .bind(mode)
+    .bind(kuasa.as_deref())
+    .bind(actor.user_id)
+    .execute(&mut *tx)
+    .await?;
+    let satker = &target.satker_kode;
+    match purpose {
+        Purpose::KirimData => {
+            let text = domain::sms::diusulkan(&target.nama, target.jabatan(), satker);
+            sms::enqueue(&mut *tx, &target.no_hp, &text, &text).await?;
+        }
+        Purpose::Aktivasi => {
+            let text = domain::sms::aktif(&target.nama, target.jabatan(), satker);
+            sms::enqueue(&mut *tx, &target.no_hp, &text, &text).await?;
+        }
+        Purpose::VerifikasiHp => {}
+    }
+    let mut detail = format!("{} → {}", target.status().label(), next.label());
+    if let Some(m) = mode {
+        detail.push_str(&format!("; kehadiran {m}"));
+    }
+    if let Some(k) = &kuasa {
+        detail.push_str(&format!("; penerima kuasa {k}"));
+    }
+    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(target.id).detail(detail)).await?;
+    sqlx::query(notify_sql()).bind(satker).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// The pending code of `purpose` for reference `pejabat_id` (for the owner's dialog or
+/// the CSO console), if one is still valid at `now`.
+pub async fn pending(pool: &PgPool, pejabat_id: i64, purpose: Purpose, now: DateTime<Utc>) -> Result<Option<Pending>> {
+    let sent: Option<DateTime<Utc>> = sqlx::query_scalar(
+        "SELECT sent_at FROM otp_code WHERE pejabat_id = $1 AND purpose = $2 AND state = 'PENDING' AND expires_at > $3",
+    )
+    .bind(pejabat_id)
+    .bind(purpose.code())
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    Ok(sent.map(Pending::from_sent))
+}
+
+/// The time of the last request of `purpose` for `pejabat_id` ("waktu request terakhir").
+pub async fn last_request(pool: &PgPool, pejabat_id: i64, purpose: Purpose) -> Result<Option<Pending>> {
+    let sent: Option<DateTime<Utc>> =
+        sqlx::query_scalar("SELECT max(sent_at) FROM otp_code WHERE pejabat_id = $1 AND purpose = $2")
+            .bind(pejabat_id)
+            .bind(purpose.code())
+            .fetch_one(pool)
+            .await?;
+    Ok(sent.map(Pending::from_sent))
+}

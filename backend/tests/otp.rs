@@ -1,0 +1,405 @@
+//! The OTP workflow of seed steps 3–6 against a real PostgreSQL: every step and every refusal.
+
+mod common;
+
+use backend::otp::{self, Attendance, OtpKey};
+use backend::sms::{self, Gateway, OutMessage, Simulator};
+use backend::{Caller, Error, pejabat};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::{kpa_input, login, today};
+use domain::Status;
+use domain::otp::{OtpRefusal, Purpose};
+use sqlx::PgPool;
+
+fn key() -> OtpKey {
+    OtpKey::new(b"test-key-for-otp-integration-tests".to_vec())
+}
+
+fn t0() -> DateTime<Utc> {
+    // 2026-11-24 09:00:00 WIB
+    Utc.with_ymd_and_hms(2026, 11, 24, 2, 0, 0).unwrap()
+}
+
+fn at(secs: i64) -> DateTime<Utc> {
+    t0() + Duration::seconds(secs)
+}
+
+fn kppn() -> Option<Attendance> {
+    Some(Attendance { video_conference: false, kuasa: None })
+}
+
+struct Satker {
+    kpa: Caller,
+    ppk: Caller,
+    ppspm: Caller,
+    cso: Caller,
+    kpa_id: i64,
+    ppk_id: i64,
+    ppspm_id: i64,
+}
+
+/// Satker 561403 with its KPA, PPK and PPSPM recorded (all `BARU`).
+async fn satker(pool: &PgPool) -> Satker {
+    let admin = login(pool, "adm_561403").await;
+    let kpa_id = pejabat::rekam(pool, &admin, &kpa_input(), today()).await.unwrap();
+    let mut ppk = kpa_input();
+    ppk.nip = "133209333013111001".into();
+    ppk.nama = "PPK PSIE I".into();
+    ppk.no_hp = "081300000002".into();
+    ppk.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
+    let ppk_id = pejabat::rekam(pool, &admin, &ppk, today()).await.unwrap();
+    let mut spm = kpa_input();
+    spm.nip = "198807152012121002".into();
+    spm.nama = "PPSPM PSIE I".into();
+    spm.no_hp = "081300000003".into();
+    spm.jabatan = "PEJABAT SPM".into();
+    let ppspm_id = pejabat::rekam(pool, &admin, &spm, today()).await.unwrap();
+    Satker {
+        kpa: login(pool, "apr_kpa561403").await,
+        ppk: login(pool, "val_ppk561403").await,
+        ppspm: login(pool, "apr_spm561403").await,
+        cso: login(pool, "cso_jakarta6").await,
+        kpa_id,
+        ppk_id,
+        ppspm_id,
+    }
+}
+
+/// The code in the newest code SMS to `phone`, read from the outbox as the phone would.
+async fn last_code(pool: &PgPool, phone: &str) -> String {
+    let body: String = sqlx::query_scalar(
+        "SELECT body FROM sms_outbox WHERE phone = $1 AND body LIKE '%Kode Otentifikasi%' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(phone)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let start = body.find("Anda: ").unwrap() + 6;
+    body[start..start + 6].to_owned()
+}
+
+async fn status(pool: &PgPool, id: i64) -> String {
+    sqlx::query_scalar("SELECT status FROM pejabat WHERE id = $1").bind(id).fetch_one(pool).await.unwrap()
+}
+
+const KPA_HP: &str = "+6281234567890";
+const PPK_HP: &str = "+6281300000002";
+const SPM_HP: &str = "+6281300000003";
+
+fn refusal(result: Result<impl std::fmt::Debug, Error>) -> OtpRefusal {
+    match result {
+        Err(Error::Otp(r)) => r,
+        other => panic!("expected an OTP refusal, got {other:?}"),
+    }
+}
+
+fn forbidden(result: Result<impl std::fmt::Debug, Error>) -> String {
+    match result {
+        Err(Error::Forbidden(m)) => m,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// Runs seed steps 3–6 for the three pejabat and returns the satker.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn the_six_steps_make_all_three_pejabat_aktif(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    // step 3: PPK and PPSPM verify their numbers
+    for (caller, id, hp) in [(&s.ppk, s.ppk_id, PPK_HP), (&s.ppspm, s.ppspm_id, SPM_HP)] {
+        otp::request(&pool, &k, caller, id, Purpose::VerifikasiHp, at(0)).await.unwrap();
+        let code = last_code(&pool, hp).await;
+        let st = otp::submit(&pool, &k, caller, id, Purpose::VerifikasiHp, &code, None, at(10)).await.unwrap();
+        assert_eq!(st, Status::VerifikasiPejabat);
+    }
+    // step 4: the KPA requests, reads the code to the CSO, who enters it
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(20)).await.unwrap();
+    let pending = otp::pending(&pool, s.kpa_id, Purpose::Aktivasi, at(21)).await.unwrap().unwrap();
+    assert_eq!(pending.expires_at, at(140));
+    let code = last_code(&pool, KPA_HP).await;
+    let kuasa = Attendance { video_conference: true, kuasa: Some("Budi Santoso".into()) };
+    let st = otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, Some(&kuasa), at(30)).await.unwrap();
+    assert_eq!(st, Status::Aktif);
+    // step 5: the KPA sends both with a fresh code of its own each time
+    for (id, secs) in [(s.ppk_id, 40), (s.ppspm_id, 110)] {
+        otp::request(&pool, &k, &s.kpa, id, Purpose::KirimData, at(secs)).await.unwrap();
+        let code = last_code(&pool, KPA_HP).await;
+        let st = otp::submit(&pool, &k, &s.kpa, id, Purpose::KirimData, &code, None, at(secs + 5)).await.unwrap();
+        assert_eq!(st, Status::Kirim);
+    }
+    // step 6: PPK and PPSPM activate with the CSO
+    for (caller, id, hp) in [(&s.ppk, s.ppk_id, PPK_HP), (&s.ppspm, s.ppspm_id, SPM_HP)] {
+        otp::request(&pool, &k, caller, id, Purpose::Aktivasi, at(200)).await.unwrap();
+        let code = last_code(&pool, hp).await;
+        let st = otp::submit(&pool, &k, &s.cso, id, Purpose::Aktivasi, &code, kppn().as_ref(), at(210)).await.unwrap();
+        assert_eq!(st, Status::Aktif);
+    }
+    for id in [s.kpa_id, s.ppk_id, s.ppspm_id] {
+        assert_eq!(status(&pool, id).await, "AKTIF");
+    }
+    let (mode, kuasa): (String, String) =
+        sqlx::query_as("SELECT aktivasi_mode, aktivasi_kuasa FROM pejabat WHERE id = $1").bind(s.kpa_id).fetch_one(&pool).await.unwrap();
+    assert_eq!((mode.as_str(), kuasa.as_str()), ("VIDEO_CONFERENCE", "Budi Santoso"));
+
+    // the SMS texts of the seed, delivered to the simulator
+    let sim = Simulator { pool: pool.clone() };
+    while sms::deliver_due(&pool, &sim, Utc::now() + Duration::hours(1), 50).await.unwrap() > 0 {}
+    let ppk_inbox: Vec<String> = sms::inbox(&pool, PPK_HP, 50).await.unwrap().into_iter().map(|m| m.body).collect();
+    assert!(ppk_inbox.contains(&"Yth. PPK PSIE I Anda telah diusulkan sebagai pengguna OTP SAKTI dengan kewenangan Pejabat PPK pada satker 561403. Silakan kunjungi KPPN mitra satker Anda untuk mengaktifkan OTP tersebut.".to_string()));
+    assert!(ppk_inbox.contains(&"Yth. PPK PSIE I, Pejabat PPK pada satker 561403, fitur OTP Anda telah aktif!".to_string()));
+    assert!(ppk_inbox.iter().any(|m| m.starts_with("Yth Pejabat PPK Satker 561403. Kode Otentifikasi Anda: ")
+        && m.ends_with(". Kode berlaku 2 menit. Waktu kirim 2026-11-24 09:03:20 WIB.")));
+    let kpa_inbox = sms::inbox(&pool, KPA_HP, 50).await.unwrap();
+    assert!(kpa_inbox.iter().any(|m| m.body == "Yth. KPA PSIE I, Pejabat KPA pada satker 561403, fitur OTP Anda telah aktif!"));
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn kirim_data_needs_an_aktif_kpa(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(0)).await.unwrap();
+    let code = last_code(&pool, PPK_HP).await;
+    otp::submit(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, &code, None, at(1)).await.unwrap();
+    let m = forbidden(otp::request(&pool, &k, &s.kpa, s.ppk_id, Purpose::KirimData, at(2)).await);
+    assert!(m.contains("OTP KPA belum aktif"), "{m}");
+    // and nobody but a KPA may send
+    let m = forbidden(otp::request(&pool, &k, &s.ppspm, s.ppk_id, Purpose::KirimData, at(2)).await);
+    assert!(m.contains("KPA"), "{m}");
+    assert_eq!(status(&pool, s.ppk_id).await, "VERIFIKASI PEJABAT");
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_ppk_cannot_request_or_submit_for_another_pejabat(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    forbidden(otp::request(&pool, &k, &s.ppk, s.ppspm_id, Purpose::VerifikasiHp, at(0)).await);
+    otp::request(&pool, &k, &s.ppspm, s.ppspm_id, Purpose::VerifikasiHp, at(0)).await.unwrap();
+    let code = last_code(&pool, SPM_HP).await;
+    forbidden(otp::submit(&pool, &k, &s.ppk, s.ppspm_id, Purpose::VerifikasiHp, &code, None, at(1)).await);
+    // nor can a PPK enter an activation code like a CSO
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
+    let code = last_code(&pool, KPA_HP).await;
+    forbidden(otp::submit(&pool, &k, &s.ppk, s.kpa_id, Purpose::Aktivasi, &code, kppn().as_ref(), at(1)).await);
+    assert_eq!(status(&pool, s.kpa_id).await, "BARU");
+    assert_eq!(status(&pool, s.ppspm_id).await, "BARU");
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn the_cso_of_another_kppn_cannot_activate(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    let other = login(&pool, "cso_jakarta2").await;
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
+    let code = last_code(&pool, KPA_HP).await;
+    forbidden(otp::submit(&pool, &k, &other, s.kpa_id, Purpose::Aktivasi, &code, kppn().as_ref(), at(1)).await);
+    assert_eq!(status(&pool, s.kpa_id).await, "BARU");
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_code_expires_after_120_seconds(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
+    let code = last_code(&pool, KPA_HP).await;
+    let r = refusal(otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, kppn().as_ref(), at(120)).await);
+    assert_eq!(r, OtpRefusal::Expired);
+    assert!(otp::pending(&pool, s.kpa_id, Purpose::Aktivasi, at(120)).await.unwrap().is_none());
+    assert_eq!(status(&pool, s.kpa_id).await, "BARU");
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_used_code_does_not_work_again(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(0)).await.unwrap();
+    let code = last_code(&pool, PPK_HP).await;
+    otp::submit(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, &code, None, at(1)).await.unwrap();
+    let again = otp::submit(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, &code, None, at(2)).await;
+    assert!(again.is_err(), "{again:?}");
+    let used: String = sqlx::query_scalar("SELECT state FROM otp_code ORDER BY id DESC LIMIT 1").fetch_one(&pool).await.unwrap();
+    assert_eq!(used, "USED");
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_code_for_one_purpose_never_works_for_another(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(0)).await.unwrap();
+    let verif_code = last_code(&pool, PPK_HP).await;
+    // suppose the PPK had reached KIRIM: its phone-verification code is still no activation code
+    sqlx::query("UPDATE pejabat SET status = 'KIRIM' WHERE id = $1").bind(s.ppk_id).execute(&pool).await.unwrap();
+    let r = refusal(otp::submit(&pool, &k, &s.cso, s.ppk_id, Purpose::Aktivasi, &verif_code, kppn().as_ref(), at(5)).await);
+    assert_eq!(r, OtpRefusal::NoPending);
+    otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::Aktivasi, at(6)).await.unwrap();
+    let aktivasi_code = last_code(&pool, PPK_HP).await;
+    if aktivasi_code != verif_code {
+        let r = refusal(otp::submit(&pool, &k, &s.cso, s.ppk_id, Purpose::Aktivasi, &verif_code, kppn().as_ref(), at(7)).await);
+        assert_eq!(r, OtpRefusal::Wrong(2));
+    }
+    // and a KPA's Kirim Data code for the PPK does not send the PPSPM
+    sqlx::query("UPDATE pejabat SET status = 'AKTIF' WHERE id = $1").bind(s.kpa_id).execute(&pool).await.unwrap();
+    sqlx::query("UPDATE pejabat SET status = 'VERIFIKASI PEJABAT' WHERE id IN ($1, $2)")
+        .bind(s.ppk_id)
+        .bind(s.ppspm_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    otp::request(&pool, &k, &s.kpa, s.ppk_id, Purpose::KirimData, at(10)).await.unwrap();
+    let code = last_code(&pool, KPA_HP).await;
+    let r = refusal(otp::submit(&pool, &k, &s.kpa, s.ppspm_id, Purpose::KirimData, &code, None, at(11)).await);
+    assert_eq!(r, OtpRefusal::NoPending);
+    assert_eq!(status(&pool, s.ppspm_id).await, "VERIFIKASI PEJABAT");
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn three_wrong_tries_void_the_code_and_the_fourth_is_refused(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
+    let code = last_code(&pool, KPA_HP).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let mut seen = vec![];
+    for i in 0..3 {
+        seen.push(refusal(otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, wrong, kppn().as_ref(), at(i)).await));
+    }
+    assert_eq!(seen, vec![OtpRefusal::Wrong(2), OtpRefusal::Wrong(1), OtpRefusal::TooManyTries]);
+    // the fourth try, even with the right code, is refused
+    let r = refusal(otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, kppn().as_ref(), at(4)).await);
+    assert_eq!(r, OtpRefusal::TooManyTries);
+    assert_eq!(status(&pool, s.kpa_id).await, "BARU");
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_new_code_waits_60_seconds_and_voids_the_previous_one(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
+    let first = last_code(&pool, KPA_HP).await;
+    let r = refusal(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(45)).await);
+    assert_eq!(r, OtpRefusal::Cooldown(15));
+    let p = otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(60)).await.unwrap();
+    assert_eq!(p.next_request_at, at(120));
+    let second = last_code(&pool, KPA_HP).await;
+    if first != second {
+        let r = refusal(otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &first, kppn().as_ref(), at(61)).await);
+        assert_eq!(r, OtpRefusal::Wrong(2), "the first code is void");
+    }
+    let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE state = 'PENDING'").fetch_one(&pool).await.unwrap();
+    assert_eq!(pending, 1);
+    otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &second, kppn().as_ref(), at(62)).await.unwrap();
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn ten_codes_a_day_and_no_more(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    for i in 0..10 {
+        otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(i * 61)).await.unwrap();
+    }
+    let r = refusal(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(11 * 61)).await);
+    assert_eq!(r, OtpRefusal::DailyCap);
+    // the next day (WIB) it works again
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(24 * 3600)).await.unwrap();
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn twenty_concurrent_right_codes_activate_exactly_once(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
+    let code = last_code(&pool, KPA_HP).await;
+    let mut tasks = vec![];
+    for _ in 0..20 {
+        let (pool, k, cso, code) = (pool.clone(), k.clone(), s.cso.clone(), code.clone());
+        let id = s.kpa_id;
+        tasks.push(tokio::spawn(async move {
+            otp::submit(&pool, &k, &cso, id, Purpose::Aktivasi, &code, kppn().as_ref(), at(5)).await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        if t.await.unwrap().is_ok() {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 1);
+    let aktif_sms: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_outbox WHERE body LIKE '%telah aktif!'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(aktif_sms, 1);
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn ppk_activation_cannot_be_delegated_and_needs_an_attendance_mode(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    sqlx::query("UPDATE pejabat SET status = 'KIRIM' WHERE id = $1").bind(s.ppk_id).execute(&pool).await.unwrap();
+    otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::Aktivasi, at(0)).await.unwrap();
+    let code = last_code(&pool, PPK_HP).await;
+    let kuasa = Attendance { video_conference: true, kuasa: Some("Orang Lain".into()) };
+    let m = forbidden(otp::submit(&pool, &k, &s.cso, s.ppk_id, Purpose::Aktivasi, &code, Some(&kuasa), at(1)).await);
+    assert!(m.contains("tidak dapat diwakilkan"), "{m}");
+    forbidden(otp::submit(&pool, &k, &s.cso, s.ppk_id, Purpose::Aktivasi, &code, None, at(1)).await);
+    otp::submit(&pool, &k, &s.cso, s.ppk_id, Purpose::Aktivasi, &code, kppn().as_ref(), at(2)).await.unwrap();
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn codes_are_never_stored_or_audited_in_clear(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
+    let code = last_code(&pool, KPA_HP).await;
+    otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, kppn().as_ref(), at(1)).await.unwrap();
+    let sim = Simulator { pool: pool.clone() };
+    sms::deliver_due(&pool, &sim, Utc::now() + Duration::hours(1), 50).await.unwrap();
+    let audit_hits: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE detail LIKE '%' || $1 || '%'")
+        .bind(&code)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let outbox_hits: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_outbox WHERE body LIKE '%' || $1 || '%'")
+        .bind(&code)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!((audit_hits, outbox_hits), (0, 0), "delivered texts are masked in the outbox");
+    let mac: Vec<u8> = sqlx::query_scalar("SELECT code_mac FROM otp_code").fetch_one(&pool).await.unwrap();
+    assert_eq!(mac.len(), 32);
+    assert!(!mac.windows(6).any(|w| w == code.as_bytes()));
+}
+
+/// A gateway that fails its first `failures` sends.
+struct Flaky {
+    inner: Simulator,
+    failures: std::sync::atomic::AtomicUsize,
+}
+
+impl Gateway for Flaky {
+    async fn send(&self, msg: &OutMessage) -> Result<(), String> {
+        use std::sync::atomic::Ordering;
+        if self.failures.load(Ordering::SeqCst) > 0 {
+            self.failures.fetch_sub(1, Ordering::SeqCst);
+            return Err("gateway 503".into());
+        }
+        self.inner.send(msg).await
+    }
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_failing_gateway_is_retried_and_nothing_is_lost(pool: PgPool) {
+    let s = satker(&pool).await;
+    otp::request(&pool, &key(), &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
+    let gateway = Flaky { inner: Simulator { pool: pool.clone() }, failures: 3.into() };
+    let mut now = Utc::now();
+    let mut delivered = 0;
+    for _ in 0..10 {
+        delivered += sms::deliver_due(&pool, &gateway, now, 10).await.unwrap();
+        now += Duration::seconds(30);
+    }
+    assert_eq!(delivered, 1);
+    let (attempts, error): (i32, Option<String>) =
+        sqlx::query_as("SELECT attempts, last_error FROM sms_outbox").fetch_one(&pool).await.unwrap();
+    assert_eq!((attempts, error.as_deref()), (4, Some("gateway 503")));
+    assert_eq!(sms::inbox(&pool, KPA_HP, 10).await.unwrap().len(), 1, "delivered exactly once");
+}

@@ -1,0 +1,191 @@
+//! The OTP rules: validity, wrong tries, cool-down and daily cap, decided from plain
+//! values so that the server applies them and the tests pin them down without a clock.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A code is valid this long after it is sent.
+pub const VALID_SECS: i64 = 120;
+/// Wrong tries after which a code is void.
+pub const MAX_WRONG_TRIES: i32 = 3;
+/// Minimum time between two requests for the same pejabat and purpose.
+pub const COOLDOWN_SECS: i64 = 60;
+/// Requests per pejabat per calendar day (WIB).
+pub const DAILY_CAP: i64 = 10;
+/// Digits in a code.
+pub const DIGITS: usize = 6;
+
+/// What a code is for; a code for one purpose never works for another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Purpose {
+    VerifikasiHp,
+    Aktivasi,
+    KirimData,
+}
+
+impl Purpose {
+    pub const ALL: [Purpose; 3] = [Purpose::VerifikasiHp, Purpose::Aktivasi, Purpose::KirimData];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Purpose::VerifikasiHp => "verifikasi_hp",
+            Purpose::Aktivasi => "aktivasi",
+            Purpose::KirimData => "kirim_data",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Purpose> {
+        Purpose::ALL.into_iter().find(|p| p.code() == code)
+    }
+}
+
+/// Why a request or a code was refused. Messages are shown to the user as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum OtpRefusal {
+    #[error("Tunggu {0} detik sebelum meminta kode baru.")]
+    Cooldown(i64),
+    #[error("Batas {DAILY_CAP} permintaan kode hari ini telah tercapai. Coba lagi besok.")]
+    DailyCap,
+    #[error("Belum ada kode yang berlaku. Klik Request OTP terlebih dahulu.")]
+    NoPending,
+    #[error("Kode sudah kedaluwarsa. Minta kode baru.")]
+    Expired,
+    #[error("Kode sudah digunakan. Minta kode baru bila perlu.")]
+    Used,
+    #[error("Kode salah {MAX_WRONG_TRIES} kali dan tidak berlaku lagi. Minta kode baru.")]
+    TooManyTries,
+    #[error("Kode salah. Sisa percobaan: {0}.")]
+    Wrong(i32),
+    #[error("Kode harus 6 angka.")]
+    Malformed,
+}
+
+/// May a new code be requested, given the last one sent for this pejabat and purpose
+/// and the number requested today for this pejabat?
+pub fn may_request(last_sent: Option<DateTime<Utc>>, sent_today: i64, now: DateTime<Utc>) -> Result<(), OtpRefusal> {
+    if sent_today >= DAILY_CAP {
+        return Err(OtpRefusal::DailyCap);
+    }
+    if let Some(last) = last_sent {
+        let ready = last + Duration::seconds(COOLDOWN_SECS);
+        if now < ready {
+            let wait = (ready - now).num_milliseconds();
+            return Err(OtpRefusal::Cooldown((wait + 999) / 1000));
+        }
+    }
+    Ok(())
+}
+
+/// When the next request becomes possible after a code sent at `sent_at`.
+pub fn next_request_at(sent_at: DateTime<Utc>) -> DateTime<Utc> {
+    sent_at + Duration::seconds(COOLDOWN_SECS)
+}
+
+pub fn expires_at(sent_at: DateTime<Utc>) -> DateTime<Utc> {
+    sent_at + Duration::seconds(VALID_SECS)
+}
+
+/// The state of a code as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeState {
+    Pending,
+    Used,
+    Void,
+}
+
+/// May a typed code still be checked against the stored one? (Before comparing.)
+pub fn may_check(state: CodeState, wrong_tries: i32, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), OtpRefusal> {
+    match state {
+        CodeState::Used => Err(OtpRefusal::Used),
+        CodeState::Void if wrong_tries >= MAX_WRONG_TRIES => Err(OtpRefusal::TooManyTries),
+        CodeState::Void => Err(OtpRefusal::NoPending),
+        CodeState::Pending if wrong_tries >= MAX_WRONG_TRIES => Err(OtpRefusal::TooManyTries),
+        CodeState::Pending if now >= expires_at => Err(OtpRefusal::Expired),
+        CodeState::Pending => Ok(()),
+    }
+}
+
+/// The refusal after a wrong code, given the tries including this one.
+pub fn after_wrong(wrong_tries: i32) -> OtpRefusal {
+    if wrong_tries >= MAX_WRONG_TRIES { OtpRefusal::TooManyTries } else { OtpRefusal::Wrong(MAX_WRONG_TRIES - wrong_tries) }
+}
+
+/// Six ASCII digits, spaces ignored (people read codes in groups).
+pub fn normalize_code(raw: &str) -> Result<String, OtpRefusal> {
+    let code: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.len() == DIGITS && code.bytes().all(|b| b.is_ascii_digit()) { Ok(code) } else { Err(OtpRefusal::Malformed) }
+}
+
+/// `mm:ss` of the seconds left, never negative.
+pub fn countdown(seconds_left: i64) -> String {
+    let s = seconds_left.max(0);
+    format!("{:02}:{:02}", s / 60, s % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(secs: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_790_000_000 + secs, 0).unwrap()
+    }
+
+    #[test]
+    fn cooldown_counts_down_to_zero() {
+        assert_eq!(may_request(None, 0, t(0)), Ok(()));
+        assert_eq!(may_request(Some(t(0)), 1, t(1)), Err(OtpRefusal::Cooldown(59)));
+        assert_eq!(may_request(Some(t(0)), 1, t(59)), Err(OtpRefusal::Cooldown(1)));
+        assert_eq!(may_request(Some(t(0)), 1, t(60)), Ok(()));
+    }
+
+    #[test]
+    fn the_eleventh_request_of_a_day_is_refused() {
+        assert_eq!(may_request(None, 9, t(0)), Ok(()));
+        assert_eq!(may_request(None, 10, t(0)), Err(OtpRefusal::DailyCap));
+    }
+
+    #[test]
+    fn a_code_is_valid_for_120_seconds() {
+        let exp = expires_at(t(0));
+        assert_eq!(may_check(CodeState::Pending, 0, exp, t(119)), Ok(()));
+        assert_eq!(may_check(CodeState::Pending, 0, exp, t(120)), Err(OtpRefusal::Expired));
+    }
+
+    #[test]
+    fn used_and_void_codes_never_check() {
+        let exp = expires_at(t(0));
+        assert_eq!(may_check(CodeState::Used, 0, exp, t(1)), Err(OtpRefusal::Used));
+        assert_eq!(may_check(CodeState::Void, 3, exp, t(1)), Err(OtpRefusal::TooManyTries));
+        assert_eq!(may_check(CodeState::Void, 0, exp, t(1)), Err(OtpRefusal::NoPending));
+    }
+
+    #[test]
+    fn three_wrong_tries_void_the_code() {
+        assert_eq!(after_wrong(1), OtpRefusal::Wrong(2));
+        assert_eq!(after_wrong(2), OtpRefusal::Wrong(1));
+        assert_eq!(after_wrong(3), OtpRefusal::TooManyTries);
+    }
+
+    #[test]
+    fn codes_are_six_ascii_digits() {
+        assert_eq!(normalize_code(" 505 362 ").unwrap(), "505362");
+        for bad in ["50536", "5053621", "50536a", "٥٠٥٣٦٢", ""] {
+            assert_eq!(normalize_code(bad), Err(OtpRefusal::Malformed), "{bad}");
+        }
+    }
+
+    #[test]
+    fn countdown_formats_minutes_and_seconds() {
+        assert_eq!(countdown(119), "01:59");
+        assert_eq!(countdown(0), "00:00");
+        assert_eq!(countdown(-5), "00:00");
+    }
+
+    #[test]
+    fn purposes_round_trip() {
+        for p in Purpose::ALL {
+            assert_eq!(Purpose::from_code(p.code()), Some(p));
+        }
+    }
+}
