@@ -24,12 +24,14 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     let session = session().await?;
     // a new id on login: a session id seen before login is worth nothing after it
     session.cycle_id().await.map_err(|_| AppError::Internal)?;
-    session
-        .insert(USER_KEY, actor.user_id)
-        .await
-        .map_err(|_| AppError::Internal)?;
-    leptos_axum::redirect("/pejabat");
+    session.insert(USER_KEY, actor.user_id).await.map_err(|_| AppError::Internal)?;
+    leptos_axum::redirect(home(actor.role));
     Ok(())
+}
+
+/// Where a role starts: the CSO at its console, everyone else at the Tabel Pejabat.
+pub fn home(role: Role) -> &'static str {
+    if role == Role::Cso { "/cso" } else { "/pejabat" }
 }
 
 #[server(endpoint = "logout")]
@@ -37,11 +39,7 @@ pub async fn logout() -> Result<(), AppError> {
     use crate::server::{caller, session};
     let (state, caller) = caller().await?;
     backend::auth::logout(&state.pool, &caller).await?;
-    session()
-        .await?
-        .flush()
-        .await
-        .map_err(|_| AppError::Internal)?;
+    session().await?.flush().await.map_err(|_| AppError::Internal)?;
     leptos_axum::redirect("/login");
     Ok(())
 }
@@ -54,31 +52,17 @@ pub async fn whoami() -> Result<Me, AppError> {
     let (state, caller) = caller().await?;
     let Some(actor) = caller.actor else {
         leptos_axum::redirect("/login");
-        return Err(AppError::BelumMasuk(
-            "Silakan masuk terlebih dahulu.".into(),
-        ));
+        return Err(AppError::BelumMasuk("Silakan masuk terlebih dahulu.".into()));
     };
     let (unit_kode, unit_nama) = backend::auth::unit_of(&state.pool, &actor).await?;
-    Ok(Me {
-        username: actor.username,
-        nama: actor.nama,
-        role: actor.role,
-        unit_kode,
-        unit_nama,
-    })
+    Ok(Me { username: actor.username, nama: actor.nama, role: actor.role, unit_kode, unit_nama })
 }
 
 /// The login page: SAKTI username and password.
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
-    let error = move || {
-        login
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| e.to_string())
-    };
+    let error = move || login.value().get().and_then(|r| r.err()).map(|e| e.to_string());
     view! {
         <main class="login">
             <section class="card login-card" aria-labelledby="login-title">

@@ -54,14 +54,12 @@ impl From<backend::Error> for AppError {
         use axum::http::StatusCode;
         use backend::Error as E;
         let (status, app) = match err {
-            E::Unauthenticated => (
-                StatusCode::UNAUTHORIZED,
-                AppError::BelumMasuk(err.to_string()),
-            ),
+            E::Unauthenticated => (StatusCode::UNAUTHORIZED, AppError::BelumMasuk(err.to_string())),
             E::LoginFailed => (StatusCode::UNAUTHORIZED, AppError::Ditolak(err.to_string())),
             E::Forbidden(m) => (StatusCode::FORBIDDEN, AppError::Ditolak(m)),
             E::Invalid(f) => (StatusCode::UNPROCESSABLE_ENTITY, AppError::Isian(f)),
             E::NotFound(m) => (StatusCode::NOT_FOUND, AppError::TidakDitemukan(m)),
+            E::Otp(r) => (StatusCode::UNPROCESSABLE_ENTITY, AppError::Ditolak(r.to_string())),
             ref e if e.is_unavailable() => {
                 tracing::warn!("database unavailable: {e}");
                 (StatusCode::SERVICE_UNAVAILABLE, AppError::Gangguan)

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 pub fn Shell(me: Me, children: Children) -> impl IntoView {
     view! {
         <header class="topbar">
-            <a class="brand" href="/pejabat">"Aktivasi OTP SAKTI"</a>
+            <a class="brand" href=crate::auth::home(me.role)>"Aktivasi OTP SAKTI"</a>
             <div class="who">
                 <span class="who-name">{me.nama.clone()}</span>
                 <span class="who-role">{format!("{} · {} {}", me.role.label(), me.unit_kode, me.unit_nama)}</span>
@@ -28,10 +28,7 @@ pub struct Notice {
 
 impl Notice {
     pub fn ok(text: impl Into<String>) -> Self {
-        Notice {
-            ok: true,
-            text: text.into(),
-        }
+        Notice { ok: true, text: text.into() }
     }
 }
 
@@ -49,18 +46,26 @@ pub fn NoticeBar(notice: RwSignal<Option<Notice>>) -> impl IntoView {
     }
 }
 
-/// A modal dialog; Escape or the close button calls `on_close`.
+/// A modal dialog: takes the focus when it opens; Escape (wherever the focus is) or the
+/// close button calls `on_close`.
 #[component]
-pub fn Modal(
-    title: &'static str,
-    on_close: impl Fn() + Clone + Send + Sync + 'static,
-    children: Children,
-) -> impl IntoView {
+pub fn Modal(title: &'static str, on_close: impl Fn() + Clone + Send + Sync + 'static, children: Children) -> impl IntoView {
     let close_key = on_close.clone();
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" {
+            close_key();
+        }
+    });
+    on_cleanup(move || escape.remove());
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(el) = dialog.get() {
+            let _ = el.focus();
+        }
+    });
     view! {
         <div class="backdrop">
-            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="modal-title"
-                on:keydown=move |ev| if ev.key() == "Escape" { close_key() }>
+            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="modal-title" tabindex="-1" node_ref=dialog>
                 <div class="modal-head">
                     <h2 id="modal-title">{title}</h2>
                     <button class="link close" aria-label="Tutup" on:click=move |_| on_close()>"×"</button>

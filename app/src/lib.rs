@@ -4,8 +4,11 @@
 //! `hydrate` into the browser's WASM (server functions become HTTP calls).
 
 pub mod auth;
+pub mod cso;
 pub mod error;
+pub mod hp;
 pub mod layout;
+pub mod otp;
 pub mod pejabat;
 #[cfg(feature = "ssr")]
 pub mod server;
@@ -46,6 +49,8 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("") view=|| view! { <Redirect path="/pejabat"/> }/>
                 <Route path=StaticSegment("login") view=auth::LoginPage/>
                 <Route path=StaticSegment("pejabat") view=pejabat::PejabatPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("cso") view=cso::CsoPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("hp") view=hp::HpPage/>
             </Routes>
         </Router>
     }

@@ -15,6 +15,9 @@ pub const USER_KEY: &str = "uid";
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
+    pub otp_key: backend::otp::OtpKey,
+    /// True while SMS go to the built-in phone simulator (`/hp`).
+    pub simulator: bool,
 }
 
 pub fn state() -> Result<AppState, AppError> {
@@ -32,10 +35,7 @@ pub async fn session() -> Result<Session, AppError> {
 /// deactivated user is out at once) and the client address for the audit trail.
 pub async fn caller() -> Result<(AppState, Caller), AppError> {
     let state = state()?;
-    let addr = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .ok()
-        .map(|ConnectInfo(a)| a.ip().to_string());
+    let addr = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|ConnectInfo(a)| a.ip().to_string());
     let session = session().await?;
     let user_id: Option<i64> = session.get(USER_KEY).await.unwrap_or(None);
     let actor = match user_id {

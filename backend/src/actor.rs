@@ -29,9 +29,6 @@ impl Caller {
     }
 
     pub fn user(actor: Actor, addr: Option<String>) -> Self {
-        Caller {
-            actor: Some(actor),
-            addr,
-        }
+        Caller { actor: Some(actor), addr }
     }
 }

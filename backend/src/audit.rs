@@ -38,14 +38,7 @@ pub struct Entry<'a> {
 
 impl<'a> Entry<'a> {
     pub fn new(caller: &'a Caller, action: &'a str, outcome: Outcome) -> Self {
-        Entry {
-            caller,
-            attempted_username: None,
-            action,
-            outcome,
-            pejabat_id: None,
-            detail: String::new(),
-        }
+        Entry { caller, attempted_username: None, action, outcome, pejabat_id: None, detail: String::new() }
     }
 
     pub fn pejabat(mut self, id: i64) -> Self {
@@ -62,9 +55,7 @@ impl<'a> Entry<'a> {
 /// Appends `entry` using `exec`, so it commits or rolls back with the change it describes.
 pub async fn record<'e>(exec: impl PgExecutor<'e>, entry: Entry<'_>) -> Result<()> {
     let actor = entry.caller.actor.as_ref();
-    let username = actor
-        .map(|a| a.username.as_str())
-        .or(entry.attempted_username);
+    let username = actor.map(|a| a.username.as_str()).or(entry.attempted_username);
     let username: Option<String> = username.map(|u| u.chars().take(200).collect());
     let detail: String = entry.detail.chars().take(2000).collect();
     sqlx::query(

@@ -4,9 +4,7 @@ use crate::audit::{self, Entry, Outcome};
 use crate::error::{Error, Result};
 use crate::{Actor, Caller};
 use argon2::Argon2;
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use domain::Role;
 use domain::authz::{self, Action};
 use sqlx::PgPool;
@@ -29,11 +27,7 @@ pub async fn hash_password(password: &str) -> Result<String> {
 async fn verify_password(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_owned(), hash.to_owned());
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
+        PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
     })
     .await
     .unwrap_or(false)
@@ -46,9 +40,7 @@ async fn decoy_hash() -> &'static str {
     if let Some(h) = DECOY.get() {
         return h;
     }
-    let h = hash_password("decoy-password-never-valid")
-        .await
-        .unwrap_or_default();
+    let h = hash_password("decoy-password-never-valid").await.unwrap_or_default();
     DECOY.get_or_init(|| h)
 }
 
@@ -79,27 +71,17 @@ impl UserRow {
     }
 }
 
-const USER_COLUMNS: &str =
-    "id, username, nama, nip, role, satker_kode, kppn_kode, password_hash, active";
+const USER_COLUMNS: &str = "id, username, nama, nip, role, satker_kode, kppn_kode, password_hash, active";
 
 /// Checks a username and password. Every attempt, good or bad, goes to the audit trail.
-pub async fn login(
-    pool: &PgPool,
-    addr: Option<String>,
-    username: &str,
-    password: &str,
-) -> Result<Actor> {
+pub async fn login(pool: &PgPool, addr: Option<String>, username: &str, password: &str) -> Result<Actor> {
     let username = username.trim().to_lowercase();
-    let row: Option<UserRow> = sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM app_user WHERE username = $1"
-    ))
-    .bind(&username)
-    .fetch_optional(pool)
-    .await?;
+    let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE username = $1"))
+        .bind(&username)
+        .fetch_optional(pool)
+        .await?;
     let actor = match row {
-        Some(row) if verify_password(password, &row.password_hash).await && row.active => {
-            row.into_actor()
-        }
+        Some(row) if verify_password(password, &row.password_hash).await && row.active => row.into_actor(),
         Some(_) => None,
         None => {
             verify_password(password, decoy_hash().await).await;
@@ -114,8 +96,7 @@ pub async fn login(
         }
         None => {
             let caller = Caller::anonymous(addr);
-            let mut entry =
-                Entry::new(&caller, "LOGIN", Outcome::Gagal).detail("username atau password salah");
+            let mut entry = Entry::new(&caller, "LOGIN", Outcome::Gagal).detail("username atau password salah");
             entry.attempted_username = Some(&username);
             audit::record(pool, entry).await?;
             Err(Error::LoginFailed)
@@ -133,12 +114,10 @@ pub async fn logout(pool: &PgPool, caller: &Caller) -> Result<()> {
 
 /// Loads the user behind a session; `None` when it no longer exists or was deactivated.
 pub async fn load_actor(pool: &PgPool, user_id: i64) -> Result<Option<Actor>> {
-    let row: Option<UserRow> = sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM app_user WHERE id = $1"
-    ))
-    .bind(user_id)
-    .fetch_optional(pool)
-    .await?;
+    let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE id = $1"))
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await?;
     Ok(row.filter(|r| r.active).and_then(UserRow::into_actor))
 }
 
@@ -157,18 +136,11 @@ pub async fn authorize<'c>(pool: &PgPool, caller: &'c Caller, action: Action) ->
 
 /// Writes a refusal to the audit trail and hands back the error to return.
 /// When the trail itself cannot be written, that failure is returned instead.
-pub async fn refuse(
-    pool: &PgPool,
-    caller: &Caller,
-    action: &str,
-    pejabat_id: Option<i64>,
-    err: Error,
-) -> Error {
+pub async fn refuse(pool: &PgPool, caller: &Caller, action: &str, pejabat_id: Option<i64>, err: Error) -> Error {
     let detail = match &err {
-        Error::Invalid(fields) => format!(
-            "isian tidak valid: {}",
-            fields.0.keys().cloned().collect::<Vec<_>>().join(", ")
-        ),
+        Error::Invalid(fields) => {
+            format!("isian tidak valid: {}", fields.0.keys().cloned().collect::<Vec<_>>().join(", "))
+        }
         other => other.to_string(),
     };
     let mut entry = Entry::new(caller, action, Outcome::Ditolak).detail(detail);
@@ -183,16 +155,10 @@ pub async fn refuse(
 pub async fn unit_of(pool: &PgPool, actor: &Actor) -> Result<(String, String)> {
     let row: Option<(String, String)> = match (&actor.satker_kode, &actor.kppn_kode) {
         (Some(satker), _) => {
-            sqlx::query_as("SELECT kode, nama FROM satker WHERE kode = $1")
-                .bind(satker)
-                .fetch_optional(pool)
-                .await?
+            sqlx::query_as("SELECT kode, nama FROM satker WHERE kode = $1").bind(satker).fetch_optional(pool).await?
         }
         (None, Some(kppn)) => {
-            sqlx::query_as("SELECT kode, nama FROM kppn WHERE kode = $1")
-                .bind(kppn)
-                .fetch_optional(pool)
-                .await?
+            sqlx::query_as("SELECT kode, nama FROM kppn WHERE kode = $1").bind(kppn).fetch_optional(pool).await?
         }
         (None, None) => None,
     };

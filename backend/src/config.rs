@@ -13,14 +13,15 @@ pub struct Config {
     pub demo: bool,
     /// `SAKTI_SECURE_COOKIE` (default off): mark the session cookie `Secure` (behind TLS).
     pub secure_cookie: bool,
+    /// `SAKTI_OTP_SECRET`: the key OTP codes are hashed with (at least 32 characters).
+    /// Without it, one is generated on first run and kept in `data_dir/otp-secret`.
+    /// Every instance on one database needs the same key.
+    otp_secret: Option<String>,
 }
 
 fn flag(name: &str, default: bool) -> bool {
     match std::env::var(name) {
-        Ok(v) => matches!(
-            v.trim().to_ascii_lowercase().as_str(),
-            "1" | "true" | "yes" | "on"
-        ),
+        Ok(v) => matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"),
         Err(_) => default,
     }
 }
@@ -28,29 +29,46 @@ fn flag(name: &str, default: bool) -> bool {
 impl Config {
     pub fn from_env() -> Self {
         Config {
-            database_url: std::env::var("DATABASE_URL")
-                .ok()
-                .filter(|s| !s.trim().is_empty()),
-            data_dir: std::env::var_os("SAKTI_DATA_DIR")
-                .map_or_else(|| PathBuf::from(".data"), PathBuf::from),
+            database_url: std::env::var("DATABASE_URL").ok().filter(|s| !s.trim().is_empty()),
+            data_dir: std::env::var_os("SAKTI_DATA_DIR").map_or_else(|| PathBuf::from(".data"), PathBuf::from),
             demo: flag("SAKTI_DEMO", true),
             secure_cookie: flag("SAKTI_SECURE_COOKIE", false),
+            otp_secret: std::env::var("SAKTI_OTP_SECRET").ok().filter(|s| !s.is_empty()),
         }
+    }
+
+    /// The OTP key from the environment, or the one kept in the data directory
+    /// (created on first use, readable by its owner only).
+    pub fn otp_key(&self) -> std::io::Result<crate::otp::OtpKey> {
+        use std::io::{Error, ErrorKind};
+        use std::os::unix::fs::OpenOptionsExt;
+        if let Some(secret) = &self.otp_secret {
+            if secret.len() < 32 {
+                return Err(Error::new(ErrorKind::InvalidInput, "SAKTI_OTP_SECRET harus minimal 32 karakter"));
+            }
+            return Ok(crate::otp::OtpKey::new(secret.as_bytes().to_vec()));
+        }
+        let path = self.data_dir.join("otp-secret");
+        if !path.exists() {
+            use rand::RngCore;
+            use std::io::Write;
+            std::fs::create_dir_all(&self.data_dir)?;
+            let mut bytes = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
+            file.write_all(hex.as_bytes())?;
+        }
+        Ok(crate::otp::OtpKey::new(std::fs::read_to_string(&path)?.trim().as_bytes().to_vec()))
     }
 
     /// A one-line summary without secrets, printed at start-up.
     pub fn summary(&self) -> String {
         let db = match &self.database_url {
             Some(url) => format!("DATABASE_URL={}", redact(url)),
-            None => format!(
-                "PostgreSQL pribadi di {}",
-                self.data_dir.join("postgres").display()
-            ),
+            None => format!("PostgreSQL pribadi di {}", self.data_dir.join("postgres").display()),
         };
-        format!(
-            "{db}, demo={}, secure_cookie={}",
-            self.demo, self.secure_cookie
-        )
+        format!("{db}, demo={}, secure_cookie={}", self.demo, self.secure_cookie)
     }
 }
 
@@ -72,10 +90,7 @@ mod tests {
 
     #[test]
     fn redact_hides_the_password() {
-        assert_eq!(
-            redact("postgres://u:secret@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
+        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact("postgres://h/db"), "postgres://h/db");
     }
 }

@@ -12,11 +12,7 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 /// Opens a pool. Requests fail after 5 s without a connection instead of hanging.
 pub async fn connect(url: &str) -> Result<PgPool, sqlx::Error> {
     let options = PgConnectOptions::from_str(url)?.application_name("aktivasi-otp-sakti");
-    PgPoolOptions::new()
-        .max_connections(16)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect_with(options)
-        .await
+    PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(5)).connect_with(options).await
 }
 
 /// Applies every migration not yet applied.
@@ -28,19 +24,13 @@ pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
 pub async fn ensure_database(admin_url: &str, name: &str) -> Result<String, sqlx::Error> {
     let admin = PgConnectOptions::from_str(admin_url)?;
     let mut conn = admin.connect().await?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(name)
-            .fetch_one(&mut conn)
-            .await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await?;
     if !exists {
         // identifiers cannot be bound; `name` is ours, quoted anyway
-        sqlx::query(&format!(
-            "CREATE DATABASE \"{}\"",
-            name.replace('"', "\"\"")
-        ))
-        .execute(&mut conn)
-        .await?;
+        sqlx::query(&format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""))).execute(&mut conn).await?;
     }
     conn.close().await?;
     let (base, _) = admin_url.rsplit_once('/').unwrap_or((admin_url, ""));
@@ -51,12 +41,9 @@ pub async fn ensure_database(admin_url: &str, name: &str) -> Result<String, sqlx
 /// returns its URL. For test runs that must start from nothing.
 pub async fn fresh_database(admin_url: &str, name: &str) -> Result<String, sqlx::Error> {
     let mut conn = PgConnectOptions::from_str(admin_url)?.connect().await?;
-    sqlx::query(&format!(
-        "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-        name.replace('"', "\"\"")
-    ))
-    .execute(&mut conn)
-    .await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", name.replace('"', "\"\"")))
+        .execute(&mut conn)
+        .await?;
     conn.close().await?;
     ensure_database(admin_url, name).await
 }

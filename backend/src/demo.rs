@@ -13,127 +13,43 @@ pub const KPPN: [(&str, &str); 2] = [("019", "KPPN Jakarta VI"), ("028", "KPPN J
 
 /// Satker: (kode, nama, kppn).
 pub const SATKER: [(&str, &str, &str); 2] = [
-    (
-        "561403",
-        "KANTOR PELAYANAN PAJAK PRATAMA JAKARTA MENTENG SATU",
-        "019",
-    ),
+    ("561403", "KANTOR PELAYANAN PAJAK PRATAMA JAKARTA MENTENG SATU", "019"),
     ("527010", "KANTOR WILAYAH DJKN DKI JAKARTA", "028"),
 ];
 
 /// Users: (username, nama, nip, role, satker or kppn).
 pub const USERS: [(&str, &str, Option<&str>, &str, &str); 11] = [
-    (
-        "adm_561403",
-        "Admin Lokal 561403",
-        Some("198501012010011001"),
-        "ADMIN_LOKAL",
-        "561403",
-    ),
-    (
-        "apr_kpa561403",
-        "KPA PSIE I",
-        Some("199109112010111001"),
-        "KPA",
-        "561403",
-    ),
-    (
-        "apr_spm561403",
-        "PPSPM PSIE I",
-        Some("198807152012121002"),
-        "PPSPM",
-        "561403",
-    ),
-    (
-        "val_ppk561403",
-        "PPK PSIE I",
-        Some("133209333013111001"),
-        "PPK",
-        "561403",
-    ),
-    (
-        "apr_maulana561403",
-        "Maulana Malik Ibrahim",
-        Some("197203142000031001"),
-        "PPSPM",
-        "561403",
-    ),
-    (
-        "val_putut561403",
-        "Putut Wijanarko",
-        Some("198911302014021003"),
-        "PPK",
-        "561403",
-    ),
+    ("adm_561403", "Admin Lokal 561403", Some("198501012010011001"), "ADMIN_LOKAL", "561403"),
+    ("apr_kpa561403", "KPA PSIE I", Some("199109112010111001"), "KPA", "561403"),
+    ("apr_spm561403", "PPSPM PSIE I", Some("198807152012121002"), "PPSPM", "561403"),
+    ("val_ppk561403", "PPK PSIE I", Some("133209333013111001"), "PPK", "561403"),
+    ("apr_maulana561403", "Maulana Malik Ibrahim", Some("197203142000031001"), "PPSPM", "561403"),
+    ("val_putut561403", "Putut Wijanarko", Some("198911302014021003"), "PPK", "561403"),
     ("cso_jakarta6", "CSO KPPN Jakarta VI", None, "CSO", "019"),
-    (
-        "adm_527010",
-        "Admin Lokal 527010",
-        Some("198202022008011002"),
-        "ADMIN_LOKAL",
-        "527010",
-    ),
-    (
-        "apr_kpa527010",
-        "KPA Kanwil DJKN DKI",
-        Some("197501012000031004"),
-        "KPA",
-        "527010",
-    ),
-    (
-        "val_ppk527010",
-        "PPK Kanwil DJKN DKI",
-        Some("198003032005011005"),
-        "PPK",
-        "527010",
-    ),
+    ("adm_527010", "Admin Lokal 527010", Some("198202022008011002"), "ADMIN_LOKAL", "527010"),
+    ("apr_kpa527010", "KPA Kanwil DJKN DKI", Some("197501012000031004"), "KPA", "527010"),
+    ("val_ppk527010", "PPK Kanwil DJKN DKI", Some("198003032005011005"), "PPK", "527010"),
     ("cso_jakarta2", "CSO KPPN Jakarta II", None, "CSO", "028"),
 ];
 
 /// References already on record: (satker, username, jabatan, tanggal lahir, no HP).
 const PEJABAT: [(&str, &str, &str, &str, &str); 3] = [
-    (
-        "561403",
-        "apr_maulana561403",
-        "KEPALA KANTOR",
-        "1972-03-14",
-        "+6281311110001",
-    ),
-    (
-        "561403",
-        "val_putut561403",
-        "BENDAHARA",
-        "1989-11-30",
-        "+6281311110002",
-    ),
-    (
-        "527010",
-        "apr_kpa527010",
-        "KUASA PENGGUNA ANGGARAN",
-        "1975-01-01",
-        "+6281311110003",
-    ),
+    ("561403", "apr_maulana561403", "KEPALA KANTOR", "1972-03-14", "+6281311110001"),
+    ("561403", "val_putut561403", "BENDAHARA", "1989-11-30", "+6281311110002"),
+    ("527010", "apr_kpa527010", "KUASA PENGGUNA ANGGARAN", "1975-01-01", "+6281311110003"),
 ];
 
 /// Loads the demo data when the database has no users. Returns whether it did.
 pub async fn seed_if_empty(pool: &PgPool) -> Result<bool> {
     let mut tx = pool.begin().await?;
     // serialise concurrent start-ups of several instances
-    sqlx::query("LOCK TABLE app_user IN EXCLUSIVE MODE")
-        .execute(&mut *tx)
-        .await?;
-    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM app_user")
-        .fetch_one(&mut *tx)
-        .await?;
+    sqlx::query("LOCK TABLE app_user IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM app_user").fetch_one(&mut *tx).await?;
     if users > 0 {
         return Ok(false);
     }
     for (kode, nama) in KPPN {
-        sqlx::query("INSERT INTO kppn (kode, nama) VALUES ($1, $2)")
-            .bind(kode)
-            .bind(nama)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("INSERT INTO kppn (kode, nama) VALUES ($1, $2)").bind(kode).bind(nama).execute(&mut *tx).await?;
     }
     for (kode, nama, kppn) in SATKER {
         sqlx::query("INSERT INTO satker (kode, nama, kppn_kode) VALUES ($1, $2, $3)")
@@ -147,11 +63,7 @@ pub async fn seed_if_empty(pool: &PgPool) -> Result<bool> {
     // hashing once keeps a fresh test database quick to fill.
     let hash = hash_password(PASSWORD).await?;
     for (username, nama, nip, role, unit) in USERS {
-        let (satker, kppn) = if role == "CSO" {
-            (None, Some(unit))
-        } else {
-            (Some(unit), None)
-        };
+        let (satker, kppn) = if role == "CSO" { (None, Some(unit)) } else { (Some(unit), None) };
         sqlx::query(
             "INSERT INTO app_user (username, nama, nip, role, satker_kode, kppn_kode, password_hash)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -6,6 +6,7 @@ pub mod actor;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod cso;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -20,7 +21,10 @@ pub use sqlx::PgPool;
 
 /// Today's date in WIB, the calendar every date in the procedure is read in.
 pub fn today_wib() -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(&chrono_tz::Asia::Jakarta).date_naive()
+}
+
+/// The current time; use cases take `now` as a parameter so tests can set the clock.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
-        .with_timezone(&chrono_tz::Asia::Jakarta)
-        .date_naive()
 }

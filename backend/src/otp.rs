@@ -65,7 +65,7 @@ pub struct Pending {
 }
 
 impl Pending {
-    fn from_sent(sent_at: DateTime<Utc>) -> Self {
+    pub fn from_sent(sent_at: DateTime<Utc>) -> Self {
         Pending { sent_at, expires_at: otp::expires_at(sent_at), next_request_at: otp::next_request_at(sent_at) }
     }
 }
@@ -77,6 +77,17 @@ pub struct Attendance {
     pub video_conference: bool,
     /// KPA only: the name of the holder of the power of attorney who attended.
     pub kuasa: Option<String>,
+}
+
+/// A code as stored: its hash and how far it has been used.
+#[derive(sqlx::FromRow)]
+struct StoredCode {
+    id: i64,
+    code_mac: Vec<u8>,
+    expires_at: DateTime<Utc>,
+    wrong_tries: i32,
+    state: String,
+    target_pejabat_id: Option<i64>,
 }
 
 /// A pejabat reference as the engine needs it, locked for the transaction.
@@ -159,7 +170,9 @@ async fn resolve(
     }
     let own = target.user_id == actor.user_id;
     match purpose {
-        Purpose::VerifikasiHp if !own => forbid("Verifikasi nomor HP hanya dapat dilakukan oleh pejabat yang bersangkutan."),
+        Purpose::VerifikasiHp if !own => {
+            forbid("Verifikasi nomor HP hanya dapat dilakukan oleh pejabat yang bersangkutan.")
+        }
         Purpose::VerifikasiHp => Ok(target.clone()),
         Purpose::Aktivasi if submit => {
             if actor.role != Role::Cso || actor.kppn_kode.as_deref() != Some(target.kppn_kode.as_str()) {
@@ -168,7 +181,9 @@ async fn resolve(
                 Ok(target.clone())
             }
         }
-        Purpose::Aktivasi if !own => forbid("Request OTP aktivasi hanya dapat dilakukan oleh pejabat yang bersangkutan."),
+        Purpose::Aktivasi if !own => {
+            forbid("Request OTP aktivasi hanya dapat dilakukan oleh pejabat yang bersangkutan.")
+        }
         Purpose::Aktivasi => Ok(target.clone()),
         Purpose::KirimData => {
             if actor.satker_kode.as_deref() != Some(target.satker_kode.as_str()) {
@@ -194,7 +209,14 @@ fn notify_sql() -> &'static str {
 }
 
 /// Sends a new code for `purpose` on reference `pejabat_id` ("Request OTP").
-pub async fn request(pool: &PgPool, key: &OtpKey, caller: &Caller, pejabat_id: i64, purpose: Purpose, now: DateTime<Utc>) -> Result<Pending> {
+pub async fn request(
+    pool: &PgPool,
+    key: &OtpKey,
+    caller: &Caller,
+    pejabat_id: i64,
+    purpose: Purpose,
+    now: DateTime<Utc>,
+) -> Result<Pending> {
     let action = action_code(purpose, false);
     let Some(actor) = caller.actor.as_ref() else {
         return Err(refuse(pool, caller, action, None, Error::Unauthenticated).await);
@@ -202,7 +224,9 @@ pub async fn request(pool: &PgPool, key: &OtpKey, caller: &Caller, pejabat_id: i
     let mut tx = pool.begin().await?;
     let Some(target) = lock_pejabat(&mut tx, pejabat_id).await? else {
         drop(tx);
-        return Err(refuse(pool, caller, action, None, Error::NotFound("Referensi pejabat tidak ditemukan.".into())).await);
+        return Err(
+            refuse(pool, caller, action, None, Error::NotFound("Referensi pejabat tidak ditemukan.".into())).await
+        );
     };
     let owner = match resolve(&mut tx, actor, &target, purpose, false).await {
         Ok(owner) => owner,
@@ -211,15 +235,22 @@ pub async fn request(pool: &PgPool, key: &OtpKey, caller: &Caller, pejabat_id: i
             return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
         }
     };
-    let last: Option<DateTime<Utc>> =
-        sqlx::query_scalar("SELECT max(sent_at) FROM otp_code WHERE pejabat_id = $1 AND purpose = $2")
-            .bind(owner.id)
-            .bind(purpose.code())
-            .fetch_one(&mut *tx)
-            .await?;
-    let day_start = now.with_timezone(&chrono_tz::Asia::Jakarta).date_naive().and_hms_opt(0, 0, 0).map(|d| {
-        d.and_local_timezone(chrono_tz::Asia::Jakarta).single().map(|t| t.with_timezone(&Utc)).unwrap_or(now)
-    });
+    // the cool-down runs per code binding: a KPA sending its PPK and then its PPSPM
+    // does not wait between the two
+    let bound_target = (purpose == Purpose::KirimData).then_some(target.id);
+    let last: Option<DateTime<Utc>> = sqlx::query_scalar(
+        "SELECT max(sent_at) FROM otp_code
+         WHERE pejabat_id = $1 AND purpose = $2 AND target_pejabat_id IS NOT DISTINCT FROM $3",
+    )
+    .bind(owner.id)
+    .bind(purpose.code())
+    .bind(bound_target)
+    .fetch_one(&mut *tx)
+    .await?;
+    let day_start =
+        now.with_timezone(&chrono_tz::Asia::Jakarta).date_naive().and_hms_opt(0, 0, 0).map(|d| {
+            d.and_local_timezone(chrono_tz::Asia::Jakarta).single().map(|t| t.with_timezone(&Utc)).unwrap_or(now)
+        });
     let today: i64 = sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE pejabat_id = $1 AND sent_at >= $2")
         .bind(owner.id)
         .bind(day_start.unwrap_or(now))
@@ -243,7 +274,7 @@ pub async fn request(pool: &PgPool, key: &OtpKey, caller: &Caller, pejabat_id: i
     )
     .bind(owner.id)
     .bind(purpose.code())
-    .bind((purpose == Purpose::KirimData).then_some(target.id))
+    .bind(bound_target)
     .bind(key.hash(owner.id, purpose, &code))
     .bind(pending.sent_at)
     .bind(pending.expires_at)
@@ -263,6 +294,8 @@ pub async fn request(pool: &PgPool, key: &OtpKey, caller: &Caller, pejabat_id: i
 
 /// Checks a typed code and, when right, makes the status move of `purpose` on
 /// reference `pejabat_id`. `attendance` is required for activation.
+// The arguments are the request as it arrives; bundling them would only move the list.
+#[allow(clippy::too_many_arguments)]
 pub async fn submit(
     pool: &PgPool,
     key: &OtpKey,
@@ -284,7 +317,9 @@ pub async fn submit(
     let mut tx = pool.begin().await?;
     let Some(target) = lock_pejabat(&mut tx, pejabat_id).await? else {
         drop(tx);
-        return Err(refuse(pool, caller, action, None, Error::NotFound("Referensi pejabat tidak ditemukan.".into())).await);
+        return Err(
+            refuse(pool, caller, action, None, Error::NotFound("Referensi pejabat tidak ditemukan.".into())).await
+        );
     };
     let owner = match resolve(&mut tx, actor, &target, purpose, true).await {
         Ok(owner) => owner,
@@ -317,7 +352,7 @@ pub async fn submit(
         _ => None,
     };
     // the latest code of this purpose for the owner's phone (and, for Kirim Data, this target)
-    let latest: Option<(i64, Vec<u8>, DateTime<Utc>, i32, String, Option<i64>)> = sqlx::query_as(
+    let latest: Option<StoredCode> = sqlx::query_as(
         "SELECT id, code_mac, expires_at, wrong_tries, state, target_pejabat_id FROM otp_code
          WHERE pejabat_id = $1 AND purpose = $2 ORDER BY id DESC LIMIT 1 FOR UPDATE",
     )
@@ -325,7 +360,9 @@ pub async fn submit(
     .bind(purpose.code())
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((code_id, mac, expires_at, wrong_tries, state, code_target)) = latest else {
+    let Some(StoredCode { id: code_id, code_mac: mac, expires_at, wrong_tries, state, target_pejabat_id: code_target }) =
+        latest
+    else {
         drop(tx);
         return Err(refuse(pool, caller, action, Some(pejabat_id), OtpRefusal::NoPending.into()).await);
     };

@@ -17,10 +17,7 @@ const MAX_PER_PAGE: u32 = 100;
 const MAX_FILTER_CHARS: usize = 100;
 
 fn own_satker(actor: &Actor) -> Result<&str> {
-    actor
-        .satker_kode
-        .as_deref()
-        .ok_or_else(|| Error::Forbidden("Pengguna ini tidak terdaftar pada satker.".into()))
+    actor.satker_kode.as_deref().ok_or_else(|| Error::Forbidden("Pengguna ini tidak terdaftar pada satker.".into()))
 }
 
 /// `%text%` for ILIKE with the LIKE metacharacters of `text` escaped.
@@ -67,12 +64,7 @@ impl Row {
 pub async fn list(pool: &PgPool, caller: &Caller, q: &TableQuery) -> Result<Page<PejabatRow>> {
     let actor = authorize(pool, caller, Action::LihatPejabat).await?;
     let satker = own_satker(actor)?;
-    let filter: String = q
-        .filter
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_FILTER_CHARS)
-        .collect();
+    let filter: String = q.filter.chars().filter(|c| !c.is_control()).take(MAX_FILTER_CHARS).collect();
     let filter = filter.trim();
     let pattern = like_pattern(filter);
     let per_page = q.per_page.map(|n| n.clamp(1, MAX_PER_PAGE));
@@ -131,26 +123,14 @@ pub async fn rekam_options(pool: &PgPool, caller: &Caller) -> Result<RekamOption
         satker_nama,
         kppn_kode,
         kppn_nama,
-        users: users
-            .into_iter()
-            .map(|(nip, username, nama)| UserChoice {
-                nip,
-                username,
-                nama,
-            })
-            .collect(),
+        users: users.into_iter().map(|(nip, username, nama)| UserChoice { nip, username, nama }).collect(),
         hari_ini: crate::today_wib(),
     })
 }
 
 /// Records a new reference with status `BARU`. Every field is validated again here;
 /// on any error nothing is saved and each wrong field gets its own message.
-pub async fn rekam(
-    pool: &PgPool,
-    caller: &Caller,
-    input: &PejabatInput,
-    today: NaiveDate,
-) -> Result<i64> {
+pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: NaiveDate) -> Result<i64> {
     let action = Action::RekamPejabat;
     let actor = authorize(pool, caller, action).await?;
     let satker = own_satker(actor)?;
@@ -162,24 +142,17 @@ pub async fn rekam(
     };
 
     // The satker's users with this NIP; prefer one whose prefix fits the jabatan.
-    let users: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, username FROM app_user WHERE satker_kode = $1 AND nip = $2 AND active ORDER BY username")
-            .bind(satker)
-            .bind(&new.nip)
-            .fetch_all(pool)
-            .await?;
-    let chosen = users
-        .iter()
-        .find(|(_, u)| validate::prefix_fits(new.jabatan, u).is_ok())
-        .or(users.first());
-    let kppn_mitra: String = sqlx::query_scalar("SELECT kppn_kode FROM satker WHERE kode = $1")
-        .bind(satker)
-        .fetch_one(pool)
-        .await?;
-    let ctx = PejabatContext {
-        username_for_nip: chosen.map(|(_, u)| u.as_str()),
-        kppn_mitra: &kppn_mitra,
-    };
+    let users: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, username FROM app_user WHERE satker_kode = $1 AND nip = $2 AND active ORDER BY username",
+    )
+    .bind(satker)
+    .bind(&new.nip)
+    .fetch_all(pool)
+    .await?;
+    let chosen = users.iter().find(|(_, u)| validate::prefix_fits(new.jabatan, u).is_ok()).or(users.first());
+    let kppn_mitra: String =
+        sqlx::query_scalar("SELECT kppn_kode FROM satker WHERE kode = $1").bind(satker).fetch_one(pool).await?;
+    let ctx = PejabatContext { username_for_nip: chosen.map(|(_, u)| u.as_str()), kppn_mitra: &kppn_mitra };
     let fields = validate::pejabat_in_context(&new, &ctx);
     if !fields.is_empty() {
         return Err(refuse(pool, caller, action.code(), None, Error::Invalid(fields)).await);
@@ -219,23 +192,14 @@ pub async fn rekam(
             let mut fields = FieldErrors::default();
             fields.add(
                 "nip",
-                format!(
-                    "NIP ini sudah terekam sebagai {}. Hapus referensi lama terlebih dahulu.",
-                    new.jabatan.label()
-                ),
+                format!("NIP ini sudah terekam sebagai {}. Hapus referensi lama terlebih dahulu.", new.jabatan.label()),
             );
             return Err(refuse(pool, caller, action.code(), None, Error::Invalid(fields)).await);
         }
         Err(e) => return Err(e.into()),
     };
     let detail = format!("{} {} ({})", new.jabatan.label(), new.nama, new.nip);
-    audit::record(
-        &mut *tx,
-        Entry::new(caller, action.code(), Outcome::Berhasil)
-            .pejabat(id)
-            .detail(detail),
-    )
-    .await?;
+    audit::record(&mut *tx, Entry::new(caller, action.code(), Outcome::Berhasil).pejabat(id).detail(detail)).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -247,11 +211,12 @@ pub async fn hapus(pool: &PgPool, caller: &Caller, id: i64) -> Result<()> {
     let actor = authorize(pool, caller, action).await?;
     let satker = own_satker(actor)?;
     let mut tx = pool.begin().await?;
-    let found: Option<(String, String, String, bool)> =
-        sqlx::query_as("SELECT satker_kode, nama, jabatan, deleted_at IS NOT NULL FROM pejabat WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let found: Option<(String, String, String, bool)> = sqlx::query_as(
+        "SELECT satker_kode, nama, jabatan, deleted_at IS NOT NULL FROM pejabat WHERE id = $1 FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
     let (nama, jabatan) = match found {
         Some((owner, _, _, _)) if owner != satker => {
             drop(tx);
@@ -260,25 +225,19 @@ pub async fn hapus(pool: &PgPool, caller: &Caller, id: i64) -> Result<()> {
         }
         Some((_, _, _, true)) | None => {
             drop(tx);
-            let err = Error::NotFound(
-                "Referensi pejabat tidak ditemukan atau sudah dihapus. Klik Refresh.".into(),
-            );
+            let err = Error::NotFound("Referensi pejabat tidak ditemukan atau sudah dihapus. Klik Refresh.".into());
             return Err(refuse(pool, caller, action.code(), None, err).await);
         }
         Some((_, nama, jabatan, false)) => (nama, jabatan),
     };
-    sqlx::query(
-        "UPDATE pejabat SET deleted_at = now(), deleted_by = $2, updated_at = now() WHERE id = $1",
-    )
-    .bind(id)
-    .bind(actor.user_id)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("UPDATE pejabat SET deleted_at = now(), deleted_by = $2, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(actor.user_id)
+        .execute(&mut *tx)
+        .await?;
     audit::record(
         &mut *tx,
-        Entry::new(caller, action.code(), Outcome::Berhasil)
-            .pejabat(id)
-            .detail(format!("{jabatan} {nama}")),
+        Entry::new(caller, action.code(), Outcome::Berhasil).pejabat(id).detail(format!("{jabatan} {nama}")),
     )
     .await?;
     tx.commit().await?;

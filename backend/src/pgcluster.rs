@@ -60,10 +60,7 @@ fn find_bin_dir() -> Result<PathBuf, ClusterError> {
         })
         .collect();
     found.sort();
-    found
-        .pop()
-        .map(|(_, bin)| bin)
-        .ok_or(ClusterError::NoBinaries)
+    found.pop().map(|(_, bin)| bin).ok_or(ClusterError::NoBinaries)
 }
 
 /// The uid/gid of `nobody` from /etc/passwd, or Debian's 65534.
@@ -73,32 +70,23 @@ fn nobody() -> (u32, u32) {
         .and_then(|passwd| {
             passwd.lines().find_map(|line| {
                 let f: Vec<&str> = line.split(':').collect();
-                (f.first() == Some(&"nobody") && f.len() > 3)
-                    .then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))?
+                (f.first() == Some(&"nobody") && f.len() > 3).then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))?
             })
         })
         .unwrap_or((65534, 65534))
 }
 
 fn running_as_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false)
+    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
 }
 
 fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 fn random_password() -> String {
     use rand::{Rng, distributions::Alphanumeric};
-    rand::rngs::OsRng
-        .sample_iter(&Alphanumeric)
-        .take(32)
-        .map(char::from)
-        .collect()
+    rand::rngs::OsRng.sample_iter(&Alphanumeric).take(32).map(char::from).collect()
 }
 
 impl PrivateCluster {
@@ -127,14 +115,7 @@ impl PrivateCluster {
             std::os::unix::fs::chown(&root, Some(uid), Some(gid))?;
         }
         std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700))?;
-        let mut cluster = PrivateCluster {
-            root,
-            bin,
-            owner,
-            port: 0,
-            password: String::new(),
-            started_here: false,
-        };
+        let mut cluster = PrivateCluster { root, bin, owner, port: 0, password: String::new(), started_here: false };
         let pwfile = cluster.root.join("superuser.pw");
         if !cluster.data_dir().join("PG_VERSION").exists() {
             let password = random_password();
@@ -211,12 +192,7 @@ impl PrivateCluster {
     /// The port of a cluster already running in this directory, if any.
     async fn running_port(&self) -> Option<u16> {
         let data = self.data_dir();
-        self.run(
-            "pg_ctl",
-            &["-D".as_ref(), data.as_os_str(), "status".as_ref()],
-        )
-        .await
-        .ok()?;
+        self.run("pg_ctl", &["-D".as_ref(), data.as_os_str(), "status".as_ref()]).await.ok()?;
         // line 4 of postmaster.pid is the port
         let pid = std::fs::read_to_string(data.join("postmaster.pid")).ok()?;
         pid.lines().nth(3)?.trim().parse().ok()
@@ -224,35 +200,22 @@ impl PrivateCluster {
 
     async fn run(&self, program: &str, args: &[&std::ffi::OsStr]) -> Result<String, ClusterError> {
         let mut cmd = Command::new(self.bin.join(program));
-        cmd.args(args)
-            .current_dir(&self.root)
-            .env("LC_ALL", "C")
-            .kill_on_drop(true);
+        cmd.args(args).current_dir(&self.root).env("LC_ALL", "C").kill_on_drop(true);
         if let Some((uid, gid)) = self.owner {
             cmd.uid(uid).gid(gid);
         }
         let out = cmd.output().await?;
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         if out.status.success() {
             Ok(text)
         } else {
-            Err(ClusterError::Command {
-                command: program.to_owned(),
-                output: text.trim().to_owned(),
-            })
+            Err(ClusterError::Command { command: program.to_owned(), output: text.trim().to_owned() })
         }
     }
 
     /// The URL of `database` on this cluster, as the superuser.
     pub fn url(&self, database: &str) -> String {
-        format!(
-            "postgres://postgres:{}@127.0.0.1:{}/{database}",
-            self.password, self.port
-        )
+        format!("postgres://postgres:{}@127.0.0.1:{}/{database}", self.password, self.port)
     }
 
     pub fn port(&self) -> u16 {
@@ -272,14 +235,7 @@ impl PrivateCluster {
         let data = self.data_dir();
         self.run(
             "pg_ctl",
-            &[
-                "-D".as_ref(),
-                data.as_os_str(),
-                "-m".as_ref(),
-                "fast".as_ref(),
-                "-w".as_ref(),
-                "stop".as_ref(),
-            ],
+            &["-D".as_ref(), data.as_os_str(), "-m".as_ref(), "fast".as_ref(), "-w".as_ref(), "stop".as_ref()],
         )
         .await
         .map(drop)

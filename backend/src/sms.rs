@@ -128,11 +128,13 @@ pub struct Received {
 
 /// The messages `phone` received, newest first.
 pub async fn inbox(pool: &PgPool, phone: &str, limit: i64) -> Result<Vec<Received>> {
-    Ok(sqlx::query_as("SELECT id, phone, body, received_at FROM sms_simulator WHERE phone = $1 ORDER BY id DESC LIMIT $2")
-        .bind(phone)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT id, phone, body, received_at FROM sms_simulator WHERE phone = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(phone)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
 }
 
 /// The numbers that have received messages, most recent first.

@@ -14,32 +14,17 @@ async fn login_checks_the_password_and_audits_both_outcomes(pool: PgPool) {
     assert!(matches!(bad, Err(Error::LoginFailed)));
     let unknown = auth::login(&pool, addr.clone(), "adm_tidakada", "salah").await;
     assert!(matches!(unknown, Err(Error::LoginFailed)));
-    let actor = auth::login(&pool, addr.clone(), " ADM_561403 ", demo::PASSWORD)
-        .await
-        .unwrap();
+    let actor = auth::login(&pool, addr.clone(), " ADM_561403 ", demo::PASSWORD).await.unwrap();
     assert_eq!(actor.satker_kode.as_deref(), Some("561403"));
 
     let trail = backend::audit::latest(&pool, 3).await.unwrap();
-    assert_eq!(
-        (trail[0].action.as_str(), trail[0].outcome.as_str()),
-        ("LOGIN", "BERHASIL")
-    );
+    assert_eq!((trail[0].action.as_str(), trail[0].outcome.as_str()), ("LOGIN", "BERHASIL"));
     assert_eq!(trail[0].actor_role.as_deref(), Some("ADMIN_LOKAL"));
     assert_eq!(trail[0].satker_kode.as_deref(), Some("561403"));
     assert_eq!(trail[0].client_addr.as_deref(), Some("10.1.2.3"));
-    assert_eq!(
-        (
-            trail[1].outcome.as_str(),
-            trail[1].actor_username.as_deref()
-        ),
-        ("GAGAL", Some("adm_tidakada"))
-    );
+    assert_eq!((trail[1].outcome.as_str(), trail[1].actor_username.as_deref()), ("GAGAL", Some("adm_tidakada")));
     assert_eq!(trail[2].outcome, "GAGAL");
-    assert!(
-        trail
-            .iter()
-            .all(|r| !r.detail.contains("salah") || !r.detail.contains(demo::PASSWORD))
-    );
+    assert!(trail.iter().all(|r| !r.detail.contains("salah") || !r.detail.contains(demo::PASSWORD)));
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
@@ -49,69 +34,32 @@ async fn a_logged_out_caller_is_refused_and_audited(pool: PgPool) {
     let result = pejabat::list(&pool, &caller, &TableQuery::default()).await;
     assert!(matches!(result, Err(Error::Unauthenticated)));
     let trail = backend::audit::latest(&pool, 1).await.unwrap();
-    assert_eq!(
-        (trail[0].action.as_str(), trail[0].outcome.as_str()),
-        ("LIHAT_PEJABAT", "DITOLAK")
-    );
+    assert_eq!((trail[0].action.as_str(), trail[0].outcome.as_str()), ("LIHAT_PEJABAT", "DITOLAK"));
     assert_eq!(trail[0].client_addr.as_deref(), Some("10.9.9.9"));
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn a_deactivated_user_has_no_session_and_cannot_log_in(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
-    let actor = auth::login(&pool, None, "val_ppk561403", demo::PASSWORD)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE app_user SET active = false WHERE id = $1")
-        .bind(actor.user_id)
-        .execute(&pool)
-        .await
-        .unwrap();
-    assert!(
-        auth::load_actor(&pool, actor.user_id)
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert!(matches!(
-        auth::login(&pool, None, "val_ppk561403", demo::PASSWORD).await,
-        Err(Error::LoginFailed)
-    ));
+    let actor = auth::login(&pool, None, "val_ppk561403", demo::PASSWORD).await.unwrap();
+    sqlx::query("UPDATE app_user SET active = false WHERE id = $1").bind(actor.user_id).execute(&pool).await.unwrap();
+    assert!(auth::load_actor(&pool, actor.user_id).await.unwrap().is_none());
+    assert!(matches!(auth::login(&pool, None, "val_ppk561403", demo::PASSWORD).await, Err(Error::LoginFailed)));
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn the_audit_trail_is_append_only(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
-    auth::login(&pool, None, "adm_561403", demo::PASSWORD)
-        .await
-        .unwrap();
-    assert!(
-        sqlx::query("UPDATE audit_log SET outcome = 'GAGAL'")
-            .execute(&pool)
-            .await
-            .is_err()
-    );
-    assert!(
-        sqlx::query("DELETE FROM audit_log")
-            .execute(&pool)
-            .await
-            .is_err()
-    );
-    assert!(
-        sqlx::query("TRUNCATE audit_log")
-            .execute(&pool)
-            .await
-            .is_err()
-    );
+    auth::login(&pool, None, "adm_561403", demo::PASSWORD).await.unwrap();
+    assert!(sqlx::query("UPDATE audit_log SET outcome = 'GAGAL'").execute(&pool).await.is_err());
+    assert!(sqlx::query("DELETE FROM audit_log").execute(&pool).await.is_err());
+    assert!(sqlx::query("TRUNCATE audit_log").execute(&pool).await.is_err());
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn demo_data_is_loaded_once(pool: PgPool) {
     assert!(demo::seed_if_empty(&pool).await.unwrap());
     assert!(!demo::seed_if_empty(&pool).await.unwrap());
-    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM app_user")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM app_user").fetch_one(&pool).await.unwrap();
     assert_eq!(users as usize, demo::USERS.len());
 }

@@ -121,7 +121,7 @@ async fn the_six_steps_make_all_three_pejabat_aktif(pool: PgPool) {
     let st = otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, Some(&kuasa), at(30)).await.unwrap();
     assert_eq!(st, Status::Aktif);
     // step 5: the KPA sends both with a fresh code of its own each time
-    for (id, secs) in [(s.ppk_id, 40), (s.ppspm_id, 110)] {
+    for (id, secs) in [(s.ppk_id, 40), (s.ppspm_id, 50)] {
         otp::request(&pool, &k, &s.kpa, id, Purpose::KirimData, at(secs)).await.unwrap();
         let code = last_code(&pool, KPA_HP).await;
         let st = otp::submit(&pool, &k, &s.kpa, id, Purpose::KirimData, &code, None, at(secs + 5)).await.unwrap();
@@ -138,7 +138,11 @@ async fn the_six_steps_make_all_three_pejabat_aktif(pool: PgPool) {
         assert_eq!(status(&pool, id).await, "AKTIF");
     }
     let (mode, kuasa): (String, String) =
-        sqlx::query_as("SELECT aktivasi_mode, aktivasi_kuasa FROM pejabat WHERE id = $1").bind(s.kpa_id).fetch_one(&pool).await.unwrap();
+        sqlx::query_as("SELECT aktivasi_mode, aktivasi_kuasa FROM pejabat WHERE id = $1")
+            .bind(s.kpa_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!((mode.as_str(), kuasa.as_str()), ("VIDEO_CONFERENCE", "Budi Santoso"));
 
     // the SMS texts of the seed, delivered to the simulator
@@ -146,11 +150,17 @@ async fn the_six_steps_make_all_three_pejabat_aktif(pool: PgPool) {
     while sms::deliver_due(&pool, &sim, Utc::now() + Duration::hours(1), 50).await.unwrap() > 0 {}
     let ppk_inbox: Vec<String> = sms::inbox(&pool, PPK_HP, 50).await.unwrap().into_iter().map(|m| m.body).collect();
     assert!(ppk_inbox.contains(&"Yth. PPK PSIE I Anda telah diusulkan sebagai pengguna OTP SAKTI dengan kewenangan Pejabat PPK pada satker 561403. Silakan kunjungi KPPN mitra satker Anda untuk mengaktifkan OTP tersebut.".to_string()));
-    assert!(ppk_inbox.contains(&"Yth. PPK PSIE I, Pejabat PPK pada satker 561403, fitur OTP Anda telah aktif!".to_string()));
+    assert!(
+        ppk_inbox.contains(&"Yth. PPK PSIE I, Pejabat PPK pada satker 561403, fitur OTP Anda telah aktif!".to_string())
+    );
     assert!(ppk_inbox.iter().any(|m| m.starts_with("Yth Pejabat PPK Satker 561403. Kode Otentifikasi Anda: ")
         && m.ends_with(". Kode berlaku 2 menit. Waktu kirim 2026-11-24 09:03:20 WIB.")));
     let kpa_inbox = sms::inbox(&pool, KPA_HP, 50).await.unwrap();
-    assert!(kpa_inbox.iter().any(|m| m.body == "Yth. KPA PSIE I, Pejabat KPA pada satker 561403, fitur OTP Anda telah aktif!"));
+    assert!(
+        kpa_inbox
+            .iter()
+            .any(|m| m.body == "Yth. KPA PSIE I, Pejabat KPA pada satker 561403, fitur OTP Anda telah aktif!")
+    );
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
@@ -216,7 +226,8 @@ async fn a_used_code_does_not_work_again(pool: PgPool) {
     otp::submit(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, &code, None, at(1)).await.unwrap();
     let again = otp::submit(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, &code, None, at(2)).await;
     assert!(again.is_err(), "{again:?}");
-    let used: String = sqlx::query_scalar("SELECT state FROM otp_code ORDER BY id DESC LIMIT 1").fetch_one(&pool).await.unwrap();
+    let used: String =
+        sqlx::query_scalar("SELECT state FROM otp_code ORDER BY id DESC LIMIT 1").fetch_one(&pool).await.unwrap();
     assert_eq!(used, "USED");
 }
 
@@ -228,12 +239,15 @@ async fn a_code_for_one_purpose_never_works_for_another(pool: PgPool) {
     let verif_code = last_code(&pool, PPK_HP).await;
     // suppose the PPK had reached KIRIM: its phone-verification code is still no activation code
     sqlx::query("UPDATE pejabat SET status = 'KIRIM' WHERE id = $1").bind(s.ppk_id).execute(&pool).await.unwrap();
-    let r = refusal(otp::submit(&pool, &k, &s.cso, s.ppk_id, Purpose::Aktivasi, &verif_code, kppn().as_ref(), at(5)).await);
+    let r =
+        refusal(otp::submit(&pool, &k, &s.cso, s.ppk_id, Purpose::Aktivasi, &verif_code, kppn().as_ref(), at(5)).await);
     assert_eq!(r, OtpRefusal::NoPending);
     otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::Aktivasi, at(6)).await.unwrap();
     let aktivasi_code = last_code(&pool, PPK_HP).await;
     if aktivasi_code != verif_code {
-        let r = refusal(otp::submit(&pool, &k, &s.cso, s.ppk_id, Purpose::Aktivasi, &verif_code, kppn().as_ref(), at(7)).await);
+        let r = refusal(
+            otp::submit(&pool, &k, &s.cso, s.ppk_id, Purpose::Aktivasi, &verif_code, kppn().as_ref(), at(7)).await,
+        );
         assert_eq!(r, OtpRefusal::Wrong(2));
     }
     // and a KPA's Kirim Data code for the PPK does not send the PPSPM
@@ -260,7 +274,9 @@ async fn three_wrong_tries_void_the_code_and_the_fourth_is_refused(pool: PgPool)
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let mut seen = vec![];
     for i in 0..3 {
-        seen.push(refusal(otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, wrong, kppn().as_ref(), at(i)).await));
+        seen.push(refusal(
+            otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, wrong, kppn().as_ref(), at(i)).await,
+        ));
     }
     assert_eq!(seen, vec![OtpRefusal::Wrong(2), OtpRefusal::Wrong(1), OtpRefusal::TooManyTries]);
     // the fourth try, even with the right code, is refused
@@ -281,10 +297,12 @@ async fn a_new_code_waits_60_seconds_and_voids_the_previous_one(pool: PgPool) {
     assert_eq!(p.next_request_at, at(120));
     let second = last_code(&pool, KPA_HP).await;
     if first != second {
-        let r = refusal(otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &first, kppn().as_ref(), at(61)).await);
+        let r =
+            refusal(otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &first, kppn().as_ref(), at(61)).await);
         assert_eq!(r, OtpRefusal::Wrong(2), "the first code is void");
     }
-    let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE state = 'PENDING'").fetch_one(&pool).await.unwrap();
+    let pending: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE state = 'PENDING'").fetch_one(&pool).await.unwrap();
     assert_eq!(pending, 1);
     otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &second, kppn().as_ref(), at(62)).await.unwrap();
 }
@@ -402,4 +420,27 @@ async fn a_failing_gateway_is_retried_and_nothing_is_lost(pool: PgPool) {
         sqlx::query_as("SELECT attempts, last_error FROM sms_outbox").fetch_one(&pool).await.unwrap();
     assert_eq!((attempts, error.as_deref()), (4, Some("gateway 503")));
     assert_eq!(sms::inbox(&pool, KPA_HP, 10).await.unwrap().len(), 1, "delivered exactly once");
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn the_cso_console_shows_who_waits_and_the_pending_code(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    let console = backend::cso::console(&pool, &s.cso, at(0)).await.unwrap();
+    assert_eq!(console.len(), 1, "only satkers with someone waiting");
+    assert_eq!(console[0].kode, "561403");
+    let kpa = console[0].rows.iter().find(|r| r.id == s.kpa_id).unwrap();
+    assert!(kpa.pending.is_none());
+    assert_eq!(kpa.no_hp, "+62812****7890");
+    assert!(console[0].rows.iter().all(|r| r.id != s.ppk_id), "PPK is BARU, not yet KIRIM");
+
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
+    let console = backend::cso::console(&pool, &s.cso, at(30)).await.unwrap();
+    let timing = console[0].rows.iter().find(|r| r.id == s.kpa_id).unwrap().pending.unwrap();
+    assert_eq!(domain::otp::OtpTiming::seconds_left(timing.expires_at_ms, timing.server_now_ms), 90);
+
+    // another KPPN's CSO sees nothing of it, a satker user is refused
+    let other = login(&pool, "cso_jakarta2").await;
+    assert!(backend::cso::console(&pool, &other, at(30)).await.unwrap().iter().all(|s| s.kode != "561403"));
+    assert!(matches!(backend::cso::console(&pool, &s.kpa, at(30)).await, Err(Error::Forbidden(_))));
 }

@@ -9,11 +9,7 @@ use domain::{Jabatan, Status};
 use sqlx::PgPool;
 
 fn all() -> TableQuery {
-    TableQuery {
-        page: 1,
-        per_page: None,
-        filter: String::new(),
-    }
+    TableQuery { page: 1, per_page: None, filter: String::new() }
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
@@ -21,32 +17,16 @@ async fn admin_records_finds_by_filter_and_deletes_a_pejabat(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let before = pejabat::list(&pool, &admin, &all()).await.unwrap().total;
 
-    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today())
-        .await
-        .unwrap();
-    let found = pejabat::list(
-        &pool,
-        &admin,
-        &TableQuery {
-            filter: "psie".into(),
-            ..TableQuery::default()
-        },
-    )
-    .await
-    .unwrap();
+    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    let found =
+        pejabat::list(&pool, &admin, &TableQuery { filter: "psie".into(), ..TableQuery::default() }).await.unwrap();
     assert_eq!(found.total, 1);
     let row = &found.rows[0];
-    assert_eq!(
-        (row.id, row.jabatan, row.status),
-        (id, Jabatan::Kpa, Status::Baru)
-    );
+    assert_eq!((row.id, row.jabatan, row.status), (id, Jabatan::Kpa, Status::Baru));
     assert_eq!(row.nip, "199109112010111001");
 
     pejabat::hapus(&pool, &admin, id).await.unwrap();
-    assert_eq!(
-        pejabat::list(&pool, &admin, &all()).await.unwrap().total,
-        before
-    );
+    assert_eq!(pejabat::list(&pool, &admin, &all()).await.unwrap().total, before);
     // the record is kept, marked as deleted by the admin
     let (deleted, by): (bool, Option<i64>) =
         sqlx::query_as("SELECT deleted_at IS NOT NULL, deleted_by FROM pejabat WHERE id = $1")
@@ -64,14 +44,9 @@ async fn admin_records_finds_by_filter_and_deletes_a_pejabat(pool: PgPool) {
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn the_phone_number_is_stored_normalised(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
-    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today())
-        .await
-        .unwrap();
-    let hp: String = sqlx::query_scalar("SELECT no_hp FROM pejabat WHERE id = $1")
-        .bind(id)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    let hp: String =
+        sqlx::query_scalar("SELECT no_hp FROM pejabat WHERE id = $1").bind(id).fetch_one(&pool).await.unwrap();
     assert_eq!(hp, "+6281234567890");
 }
 
@@ -97,63 +72,25 @@ async fn pages_hold_ten_rows_and_semua_holds_all(pool: PgPool) {
         input.nip = nip;
         input.nama = format!("Pejabat Uji {i:02}");
         input.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
-        pejabat::rekam(&pool, &admin, &input, today())
-            .await
-            .unwrap_or_else(|e| panic!("{user_id}: {e:?}"));
+        pejabat::rekam(&pool, &admin, &input, today()).await.unwrap_or_else(|e| panic!("{user_id}: {e:?}"));
     }
     let total = pejabat::list(&pool, &admin, &all()).await.unwrap();
     assert_eq!(total.total, 25, "23 new + 2 pilot references");
     assert_eq!(total.rows.len(), 25);
 
-    let page = |n| TableQuery {
-        page: n,
-        per_page: Some(10),
-        filter: String::new(),
-    };
+    let page = |n| TableQuery { page: n, per_page: Some(10), filter: String::new() };
     let p1 = pejabat::list(&pool, &admin, &page(1)).await.unwrap();
     let p3 = pejabat::list(&pool, &admin, &page(3)).await.unwrap();
     assert_eq!((p1.rows.len(), p3.rows.len(), p1.page_count()), (10, 5, 3));
     assert!(p1.rows[0].nama <= p1.rows[9].nama, "sorted by name");
-    assert!(
-        pejabat::list(&pool, &admin, &page(9))
-            .await
-            .unwrap()
-            .rows
-            .is_empty()
-    );
+    assert!(pejabat::list(&pool, &admin, &page(9)).await.unwrap().rows.is_empty());
 
-    let uji = TableQuery {
-        page: 1,
-        per_page: Some(10),
-        filter: "uji 1".into(),
-    };
-    assert_eq!(
-        pejabat::list(&pool, &admin, &uji).await.unwrap().total,
-        10,
-        "Uji 10..19"
-    );
-    let by_status = TableQuery {
-        page: 1,
-        per_page: None,
-        filter: "bendahara".into(),
-    };
-    assert_eq!(
-        pejabat::list(&pool, &admin, &by_status)
-            .await
-            .unwrap()
-            .total,
-        1
-    );
-    let wildcard = TableQuery {
-        page: 1,
-        per_page: None,
-        filter: "%".into(),
-    };
-    assert_eq!(
-        pejabat::list(&pool, &admin, &wildcard).await.unwrap().total,
-        0,
-        "% is literal"
-    );
+    let uji = TableQuery { page: 1, per_page: Some(10), filter: "uji 1".into() };
+    assert_eq!(pejabat::list(&pool, &admin, &uji).await.unwrap().total, 10, "Uji 10..19");
+    let by_status = TableQuery { page: 1, per_page: None, filter: "bendahara".into() };
+    assert_eq!(pejabat::list(&pool, &admin, &by_status).await.unwrap().total, 1);
+    let wildcard = TableQuery { page: 1, per_page: None, filter: "%".into() };
+    assert_eq!(pejabat::list(&pool, &admin, &wildcard).await.unwrap().total, 0, "% is literal");
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
@@ -170,49 +107,23 @@ async fn each_satker_sees_only_its_own_references(pool: PgPool) {
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn a_pejabat_cannot_record_or_delete(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
-    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today())
-        .await
-        .unwrap();
+    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
     for username in ["apr_kpa561403", "apr_spm561403", "val_ppk561403"] {
         let caller = login(&pool, username).await;
-        assert!(matches!(
-            pejabat::rekam(&pool, &caller, &kpa_input(), today()).await,
-            Err(Error::Forbidden(_))
-        ));
-        assert!(matches!(
-            pejabat::hapus(&pool, &caller, id).await,
-            Err(Error::Forbidden(_))
-        ));
+        assert!(matches!(pejabat::rekam(&pool, &caller, &kpa_input(), today()).await, Err(Error::Forbidden(_))));
+        assert!(matches!(pejabat::hapus(&pool, &caller, id).await, Err(Error::Forbidden(_))));
         // but may read the table
-        assert_eq!(
-            pejabat::list(&pool, &caller, &all()).await.unwrap().total,
-            3
-        );
+        assert_eq!(pejabat::list(&pool, &caller, &all()).await.unwrap().total, 3);
     }
     let trail = audit_actions(&pool).await;
-    assert_eq!(
-        trail
-            .iter()
-            .filter(|(a, o)| a == "HAPUS_PEJABAT" && o == "DITOLAK")
-            .count(),
-        3
-    );
-    assert_eq!(
-        trail
-            .iter()
-            .filter(|(a, o)| a == "REKAM_PEJABAT" && o == "DITOLAK")
-            .count(),
-        3
-    );
+    assert_eq!(trail.iter().filter(|(a, o)| a == "HAPUS_PEJABAT" && o == "DITOLAK").count(), 3);
+    assert_eq!(trail.iter().filter(|(a, o)| a == "REKAM_PEJABAT" && o == "DITOLAK").count(), 3);
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn the_cso_does_not_read_a_satker_table_here(pool: PgPool) {
     let cso = login(&pool, "cso_jakarta6").await;
-    assert!(matches!(
-        pejabat::list(&pool, &cso, &all()).await,
-        Err(Error::Forbidden(_))
-    ));
+    assert!(matches!(pejabat::list(&pool, &cso, &all()).await, Err(Error::Forbidden(_))));
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
@@ -221,36 +132,18 @@ async fn an_admin_cannot_delete_another_satkers_reference(pool: PgPool) {
     let b = login(&pool, "adm_527010").await;
     let other = pejabat::list(&pool, &b, &all()).await.unwrap().rows[0].id;
     let err = pejabat::hapus(&pool, &a, other).await.unwrap_err();
-    assert!(
-        matches!(&err, Error::Forbidden(m) if m.contains("satker lain")),
-        "{err:?}"
-    );
-    assert_eq!(
-        pejabat::list(&pool, &b, &all()).await.unwrap().total,
-        1,
-        "still there"
-    );
-    assert_eq!(
-        audit_actions(&pool).await[0],
-        ("HAPUS_PEJABAT".into(), "DITOLAK".into())
-    );
+    assert!(matches!(&err, Error::Forbidden(m) if m.contains("satker lain")), "{err:?}");
+    assert_eq!(pejabat::list(&pool, &b, &all()).await.unwrap().total, 1, "still there");
+    assert_eq!(audit_actions(&pool).await[0], ("HAPUS_PEJABAT".into(), "DITOLAK".into()));
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn deleting_twice_says_it_is_gone(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
-    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today())
-        .await
-        .unwrap();
+    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
     pejabat::hapus(&pool, &admin, id).await.unwrap();
-    assert!(matches!(
-        pejabat::hapus(&pool, &admin, id).await,
-        Err(Error::NotFound(_))
-    ));
-    assert!(matches!(
-        pejabat::hapus(&pool, &admin, 999_999).await,
-        Err(Error::NotFound(_))
-    ));
+    assert!(matches!(pejabat::hapus(&pool, &admin, id).await, Err(Error::NotFound(_))));
+    assert!(matches!(pejabat::hapus(&pool, &admin, 999_999).await, Err(Error::NotFound(_))));
 }
 
 async fn rekam_error(
@@ -260,17 +153,9 @@ async fn rekam_error(
 ) -> (String, String) {
     let mut input = kpa_input();
     edit(&mut input);
-    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM pejabat")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let err = pejabat::rekam(pool, admin, &input, today())
-        .await
-        .unwrap_err();
-    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM pejabat")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM pejabat").fetch_one(pool).await.unwrap();
+    let err = pejabat::rekam(pool, admin, &input, today()).await.unwrap_err();
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM pejabat").fetch_one(pool).await.unwrap();
     assert_eq!(before, after, "nothing saved");
     match err {
         Error::Invalid(fields) => fields.0.into_iter().next().unwrap(),
@@ -286,15 +171,8 @@ async fn kpa_and_ppspm_need_apr_users_and_ppk_a_val_user(pool: PgPool) {
     assert_eq!(field, "nip");
     assert!(msg.contains("apr_"), "{msg}");
     // PPK on the KPA's apr_ user
-    let (field, msg) = rekam_error(&pool, &admin, |i| {
-        i.jabatan = "PEJABAT PEMBUAT KOMITMEN".into()
-    })
-    .await;
-    assert_eq!(
-        (field.as_str(), msg.contains("val_")),
-        ("nip", true),
-        "{msg}"
-    );
+    let (field, msg) = rekam_error(&pool, &admin, |i| i.jabatan = "PEJABAT PEMBUAT KOMITMEN".into()).await;
+    assert_eq!((field.as_str(), msg.contains("val_")), ("nip", true), "{msg}");
     // PPSPM on a val_ user
     let (_, msg) = rekam_error(&pool, &admin, |i| {
         i.nip = "133209333013111001".into();
@@ -325,21 +203,13 @@ async fn invalid_fields_are_refused_with_a_message_each_and_audited(pool: PgPool
     let (field, _) = rekam_error(&pool, &admin, |i| i.nama = "\0".into()).await;
     assert_eq!(field, "nama");
     let trail = audit_actions(&pool).await;
-    assert_eq!(
-        trail
-            .iter()
-            .filter(|(a, o)| a == "REKAM_PEJABAT" && o == "DITOLAK")
-            .count(),
-        3
-    );
+    assert_eq!(trail.iter().filter(|(a, o)| a == "REKAM_PEJABAT" && o == "DITOLAK").count(), 3);
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn the_same_nip_and_jabatan_cannot_be_recorded_twice(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
-    pejabat::rekam(&pool, &admin, &kpa_input(), today())
-        .await
-        .unwrap();
+    pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
     let (field, msg) = rekam_error(&pool, &admin, |_| {}).await;
     assert_eq!(field, "nip");
     assert!(msg.contains("sudah terekam"), "{msg}");
@@ -348,13 +218,9 @@ async fn the_same_nip_and_jabatan_cannot_be_recorded_twice(pool: PgPool) {
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn the_database_itself_refuses_a_kppn_that_is_not_the_partner(pool: PgPool) {
     login(&pool, "adm_561403").await;
-    let result = sqlx::query("UPDATE pejabat SET kppn_kode = '028' WHERE satker_kode = '561403'")
-        .execute(&pool)
-        .await;
+    let result = sqlx::query("UPDATE pejabat SET kppn_kode = '028' WHERE satker_kode = '561403'").execute(&pool).await;
     assert!(result.is_err());
-    let result = sqlx::query("UPDATE pejabat SET status = 'SELESAI'")
-        .execute(&pool)
-        .await;
+    let result = sqlx::query("UPDATE pejabat SET status = 'SELESAI'").execute(&pool).await;
     assert!(result.is_err());
 }
 
@@ -362,10 +228,7 @@ async fn the_database_itself_refuses_a_kppn_that_is_not_the_partner(pool: PgPool
 async fn rekam_options_offer_the_satkers_users_and_partner_kppn(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let opts = pejabat::rekam_options(&pool, &admin).await.unwrap();
-    assert_eq!(
-        (opts.satker_kode.as_str(), opts.kppn_kode.as_str()),
-        ("561403", "019")
-    );
+    assert_eq!((opts.satker_kode.as_str(), opts.kppn_kode.as_str()), ("561403", "019"));
     assert!(opts.users.iter().any(|u| u.username == "val_ppk561403"));
     assert!(opts.users.iter().all(|u| !u.username.starts_with("adm_")));
     assert!(opts.users.iter().all(|u| u.username.ends_with("561403")));

@@ -13,14 +13,12 @@ pub enum Action {
     RekamPejabat,
     /// Remove a pejabat reference ("Hapus").
     HapusPejabat,
+    /// Open the CSO console of the KPPN.
+    KonsolCso,
 }
 
 impl Action {
-    pub const ALL: [Action; 3] = [
-        Action::LihatPejabat,
-        Action::RekamPejabat,
-        Action::HapusPejabat,
-    ];
+    pub const ALL: [Action; 3] = [Action::LihatPejabat, Action::RekamPejabat, Action::HapusPejabat];
 
     /// The name written to the audit trail.
     pub fn code(self) -> &'static str {
@@ -28,6 +26,7 @@ impl Action {
             Action::LihatPejabat => "LIHAT_PEJABAT",
             Action::RekamPejabat => "REKAM_PEJABAT",
             Action::HapusPejabat => "HAPUS_PEJABAT",
+            Action::KonsolCso => "KONSOL_CSO",
         }
     }
 }
@@ -37,6 +36,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
     match action {
         Action::LihatPejabat => role.is_satker_role(),
         Action::RekamPejabat | Action::HapusPejabat => role == Role::AdminLokal,
+        Action::KonsolCso => role == Role::Cso,
     }
 }
 
@@ -46,6 +46,7 @@ pub fn refusal_message(role: Role, action: Action) -> String {
         Action::LihatPejabat => "melihat Tabel Pejabat satker",
         Action::RekamPejabat => "merekam referensi pejabat",
         Action::HapusPejabat => "menghapus referensi pejabat",
+        Action::KonsolCso => "membuka konsol CSO KPPN",
     };
     format!("Peran {} tidak berwenang {what}.", role.label())
 }
@@ -67,6 +68,13 @@ mod tests {
     fn every_satker_role_sees_the_table_and_the_cso_does_not() {
         for role in Role::ALL {
             assert_eq!(role_may(role, Action::LihatPejabat), role != Role::Cso);
+        }
+    }
+
+    #[test]
+    fn only_the_cso_opens_the_console() {
+        for role in Role::ALL {
+            assert_eq!(role_may(role, Action::KonsolCso), role == Role::Cso);
         }
     }
 

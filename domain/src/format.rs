@@ -2,18 +2,11 @@
 
 use chrono::{Datelike, NaiveDate};
 
-const BULAN: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des",
-];
+const BULAN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"];
 
 /// `20 Des 1970`.
 pub fn tanggal(date: NaiveDate) -> String {
-    format!(
-        "{} {} {}",
-        date.day(),
-        BULAN[date.month0() as usize],
-        date.year()
-    )
+    format!("{} {} {}", date.day(), BULAN[date.month0() as usize], date.year())
 }
 
 #[cfg(test)]
@@ -28,5 +21,37 @@ mod tests {
         assert_eq!(tanggal(d), "3 Mei 1957");
         let d = NaiveDate::from_ymd_opt(2001, 8, 17).unwrap();
         assert_eq!(tanggal(d), "17 Agu 2001");
+    }
+}
+
+/// `2021-01-25 08:42:12` in WIB (UTC+7, no daylight saving) from epoch milliseconds.
+pub fn wib_ms(epoch_ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(epoch_ms + 7 * 3600 * 1000)
+        .map(|t| t.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// A phone number with its middle hidden: `+62812****7890`.
+pub fn masked_phone(phone: &str) -> String {
+    let n = phone.chars().count();
+    if n <= 9 {
+        return phone.to_owned();
+    }
+    phone.chars().enumerate().map(|(i, c)| if i >= 6 && i < n - 4 { '*' } else { c }).collect()
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    #[test]
+    fn wib_is_seven_hours_ahead_of_utc() {
+        // 2021-01-25 01:59:50 UTC
+        assert_eq!(wib_ms(1_611_539_990_000), "2021-01-25 08:59:50");
+    }
+
+    #[test]
+    fn phone_numbers_are_masked_in_the_middle() {
+        assert_eq!(masked_phone("+6281234567890"), "+62812****7890");
     }
 }

@@ -13,13 +13,8 @@ pub enum Jabatan {
 }
 
 impl Jabatan {
-    pub const ALL: [Jabatan; 5] = [
-        Jabatan::Kpa,
-        Jabatan::Ppk,
-        Jabatan::PejabatSpm,
-        Jabatan::Bendahara,
-        Jabatan::KepalaKantor,
-    ];
+    pub const ALL: [Jabatan; 5] =
+        [Jabatan::Kpa, Jabatan::Ppk, Jabatan::PejabatSpm, Jabatan::Bendahara, Jabatan::KepalaKantor];
 
     /// The label SAKTI shows; it is also the value stored in the database.
     pub fn label(self) -> &'static str {
@@ -78,10 +73,7 @@ mod tests {
 
     #[test]
     fn only_kpa_ppk_ppspm_take_part_in_otp() {
-        let otp: Vec<_> = Jabatan::ALL
-            .into_iter()
-            .filter(|j| j.takes_part_in_otp())
-            .collect();
+        let otp: Vec<_> = Jabatan::ALL.into_iter().filter(|j| j.takes_part_in_otp()).collect();
         assert_eq!(otp, vec![Jabatan::Kpa, Jabatan::Ppk, Jabatan::PejabatSpm]);
     }
 }

@@ -7,8 +7,8 @@
 pub mod authz;
 pub mod format;
 pub mod jabatan;
-pub mod pejabat;
 pub mod otp;
+pub mod pejabat;
 pub mod role;
 pub mod sms;
 pub mod status;

@@ -94,7 +94,12 @@ pub enum CodeState {
 }
 
 /// May a typed code still be checked against the stored one? (Before comparing.)
-pub fn may_check(state: CodeState, wrong_tries: i32, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), OtpRefusal> {
+pub fn may_check(
+    state: CodeState,
+    wrong_tries: i32,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), OtpRefusal> {
     match state {
         CodeState::Used => Err(OtpRefusal::Used),
         CodeState::Void if wrong_tries >= MAX_WRONG_TRIES => Err(OtpRefusal::TooManyTries),
@@ -107,7 +112,11 @@ pub fn may_check(state: CodeState, wrong_tries: i32, expires_at: DateTime<Utc>, 
 
 /// The refusal after a wrong code, given the tries including this one.
 pub fn after_wrong(wrong_tries: i32) -> OtpRefusal {
-    if wrong_tries >= MAX_WRONG_TRIES { OtpRefusal::TooManyTries } else { OtpRefusal::Wrong(MAX_WRONG_TRIES - wrong_tries) }
+    if wrong_tries >= MAX_WRONG_TRIES {
+        OtpRefusal::TooManyTries
+    } else {
+        OtpRefusal::Wrong(MAX_WRONG_TRIES - wrong_tries)
+    }
 }
 
 /// Six ASCII digits, spaces ignored (people read codes in groups).
@@ -187,5 +196,22 @@ mod tests {
         for p in Purpose::ALL {
             assert_eq!(Purpose::from_code(p.code()), Some(p));
         }
+    }
+}
+
+/// The timing of a sent code as the browser needs it: epoch milliseconds, with the
+/// server's clock at the time of the answer so the device can correct its own offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtpTiming {
+    pub sent_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub next_request_at_ms: i64,
+    pub server_now_ms: i64,
+}
+
+impl OtpTiming {
+    /// Whole seconds left until `deadline_ms` at server time `server_now_ms` (rounded up).
+    pub fn seconds_left(deadline_ms: i64, server_now_ms: i64) -> i64 {
+        ((deadline_ms - server_now_ms).max(0) + 999) / 1000
     }
 }

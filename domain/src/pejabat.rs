@@ -31,11 +31,7 @@ pub struct TableQuery {
 
 impl Default for TableQuery {
     fn default() -> Self {
-        TableQuery {
-            page: 1,
-            per_page: Some(DEFAULT_PER_PAGE),
-            filter: String::new(),
-        }
+        TableQuery { page: 1, per_page: Some(DEFAULT_PER_PAGE), filter: String::new() }
     }
 }
 
@@ -52,9 +48,7 @@ impl<T> Page<T> {
     /// The number of pages (at least 1, so an empty table still shows "1").
     pub fn page_count(&self) -> u32 {
         match self.per_page {
-            Some(n) if n > 0 => {
-                (self.total.div_ceil(u64::from(n)).max(1)).min(u64::from(u32::MAX)) as u32
-            }
+            Some(n) if n > 0 => (self.total.div_ceil(u64::from(n)).max(1)).min(u64::from(u32::MAX)) as u32,
             _ => 1,
         }
     }
@@ -85,12 +79,7 @@ mod tests {
     use super::*;
 
     fn page(total: u64, per_page: Option<u32>) -> Page<()> {
-        Page {
-            rows: vec![],
-            total,
-            page: 1,
-            per_page,
-        }
+        Page { rows: vec![], total, page: 1, per_page }
     }
 
     #[test]
@@ -100,4 +89,26 @@ mod tests {
         assert_eq!(page(11, Some(10)).page_count(), 2);
         assert_eq!(page(11, None).page_count(), 1);
     }
+}
+
+/// A pejabat waiting for the CSO: KPA `BARU`, PPK/PPSPM `KIRIM`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleRow {
+    pub id: i64,
+    pub nama: String,
+    pub nip: String,
+    pub jabatan: Jabatan,
+    pub status: Status,
+    /// Masked: the CSO needs to recognise the number, not to read it.
+    pub no_hp: String,
+    /// The activation code waiting right now, if any.
+    pub pending: Option<crate::otp::OtpTiming>,
+}
+
+/// A satker of the CSO's KPPN with its pejabat waiting for activation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleSatker {
+    pub kode: String,
+    pub nama: String,
+    pub rows: Vec<ConsoleRow>,
 }

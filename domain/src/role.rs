@@ -13,13 +13,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::AdminLokal,
-        Role::Kpa,
-        Role::Ppspm,
-        Role::Ppk,
-        Role::Cso,
-    ];
+    pub const ALL: [Role; 5] = [Role::AdminLokal, Role::Kpa, Role::Ppspm, Role::Ppk, Role::Cso];
 
     /// The value stored in the database.
     pub fn code(self) -> &'static str {

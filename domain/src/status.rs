@@ -12,12 +12,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [
-        Status::Baru,
-        Status::VerifikasiPejabat,
-        Status::Kirim,
-        Status::Aktif,
-    ];
+    pub const ALL: [Status; 4] = [Status::Baru, Status::VerifikasiPejabat, Status::Kirim, Status::Aktif];
 
     /// The label SAKTI shows; it is also the value stored in the database.
     pub fn label(self) -> &'static str {

@@ -23,9 +23,7 @@ impl FieldErrors {
 
     /// Records a message for `field`, keeping the first one when a field fails twice.
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0
-            .entry(field.to_owned())
-            .or_insert_with(|| message.into());
+        self.0.entry(field.to_owned()).or_insert_with(|| message.into());
     }
 
     fn take<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
@@ -79,26 +77,14 @@ pub fn pejabat(input: &PejabatInput, today: NaiveDate) -> Result<NewPejabat, Fie
     let mut e = FieldErrors::default();
     let nip = e.take("nip", nip(&input.nip));
     let nama = e.take("nama", text(&input.nama, "Nama", 100));
-    let tempat_lahir = e.take(
-        "tempat_lahir",
-        text(&input.tempat_lahir, "Tempat lahir", 60),
-    );
+    let tempat_lahir = e.take("tempat_lahir", text(&input.tempat_lahir, "Tempat lahir", 60));
     let tanggal_lahir = e.take("tanggal_lahir", tanggal_lahir(&input.tanggal_lahir, today));
     let email = e.take("email", email(&input.email));
     let no_hp = e.take("no_hp", phone(&input.no_hp));
-    let alamat_domisili = e.take(
-        "alamat_domisili",
-        text(&input.alamat_domisili, "Alamat tempat tinggal", 250),
-    );
-    let alamat_ktp = e.take(
-        "alamat_ktp",
-        text(&input.alamat_ktp, "Alamat sesuai KTP", 250),
-    );
+    let alamat_domisili = e.take("alamat_domisili", text(&input.alamat_domisili, "Alamat tempat tinggal", 250));
+    let alamat_ktp = e.take("alamat_ktp", text(&input.alamat_ktp, "Alamat sesuai KTP", 250));
     let nomor_sk = e.take("nomor_sk", text(&input.nomor_sk, "Nomor SK", 100));
-    let tanggal_sk = e.take(
-        "tanggal_sk",
-        tanggal_sk(&input.tanggal_sk, tanggal_lahir, today),
-    );
+    let tanggal_sk = e.take("tanggal_sk", tanggal_sk(&input.tanggal_sk, tanggal_lahir, today));
     let jabatan = e.take("jabatan", jabatan(&input.jabatan));
     let kppn_kode = e.take("kppn_kode", kppn_kode(&input.kppn_kode));
     match (
@@ -159,10 +145,7 @@ pub struct PejabatContext<'a> {
 pub fn pejabat_in_context(p: &NewPejabat, ctx: &PejabatContext<'_>) -> FieldErrors {
     let mut e = FieldErrors::default();
     match ctx.username_for_nip {
-        None => e.add(
-            "nip",
-            "NIP/NRP ini bukan milik user SAKTI satker Anda. Pilih dari daftar user satker.",
-        ),
+        None => e.add("nip", "NIP/NRP ini bukan milik user SAKTI satker Anda. Pilih dari daftar user satker."),
         Some(username) => {
             if let Err(m) = prefix_fits(p.jabatan, username) {
                 e.add("nip", m);
@@ -201,20 +184,13 @@ pub fn nip(raw: &str) -> Result<String, String> {
 /// An Indonesian mobile number in any usual spelling (`0812…`, `62812…`, `+62 812-…`),
 /// normalised to `+628…` with 9 to 12 digits after the country code.
 pub fn phone(raw: &str) -> Result<String, String> {
-    let compact: String = raw
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
-        .collect();
+    let compact: String = raw.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect();
     if compact.is_empty() {
         return Err("Nomor HP wajib diisi.".into());
     }
-    let national = compact
-        .strip_prefix("+62")
-        .or_else(|| compact.strip_prefix("62"))
-        .or_else(|| compact.strip_prefix('0'));
-    let ok = |n: &str| {
-        n.starts_with('8') && (9..=12).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit())
-    };
+    let national =
+        compact.strip_prefix("+62").or_else(|| compact.strip_prefix("62")).or_else(|| compact.strip_prefix('0'));
+    let ok = |n: &str| n.starts_with('8') && (9..=12).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit());
     match national {
         Some(n) if ok(n) => Ok(format!("+62{n}")),
         _ => Err("Nomor HP harus nomor seluler Indonesia, misalnya 0812 3456 7890.".into()),
@@ -238,9 +214,7 @@ pub fn email(raw: &str) -> Result<String, String> {
         && local.len() <= 64
         && !local.starts_with('.')
         && !local.ends_with('.')
-        && local
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b));
+        && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b));
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = labels.len() >= 2
         && labels.iter().all(|l| {
@@ -250,11 +224,7 @@ pub fn email(raw: &str) -> Result<String, String> {
                 && !l.ends_with('-')
                 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
-    if local_ok && domain_ok {
-        Ok(s.to_owned())
-    } else {
-        invalid()
-    }
+    if local_ok && domain_ok { Ok(s.to_owned()) } else { invalid() }
 }
 
 /// Free text such as a name or an address: trimmed, not empty, at most `max`
@@ -279,8 +249,7 @@ pub fn date(raw: &str, label: &str) -> Result<NaiveDate, String> {
     if s.is_empty() {
         return Err(format!("{label} wajib diisi."));
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("{label} bukan tanggal yang valid."))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("{label} bukan tanggal yang valid."))
 }
 
 fn years_between(from: NaiveDate, to: NaiveDate) -> i32 {
@@ -299,19 +268,13 @@ pub fn tanggal_lahir(raw: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     }
     let age = years_between(d, today);
     if !(MIN_AGE..=MAX_AGE).contains(&age) {
-        return Err(format!(
-            "Tanggal lahir tidak wajar: usia harus {MIN_AGE} sampai {MAX_AGE} tahun."
-        ));
+        return Err(format!("Tanggal lahir tidak wajar: usia harus {MIN_AGE} sampai {MAX_AGE} tahun."));
     }
     Ok(d)
 }
 
 /// Date of the SK: not in the future and not before the pejabat's 17th birthday.
-pub fn tanggal_sk(
-    raw: &str,
-    lahir: Option<NaiveDate>,
-    today: NaiveDate,
-) -> Result<NaiveDate, String> {
+pub fn tanggal_sk(raw: &str, lahir: Option<NaiveDate>, today: NaiveDate) -> Result<NaiveDate, String> {
     let d = date(raw, "Tanggal SK")?;
     if d > today {
         return Err("Tanggal SK tidak boleh di masa depan.".into());
@@ -331,11 +294,7 @@ pub fn jabatan(raw: &str) -> Result<Jabatan, String> {
 /// KPPN code: 3 digits.
 pub fn kppn_kode(raw: &str) -> Result<String, String> {
     let s = raw.trim();
-    if s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(s.to_owned())
-    } else {
-        Err("Pilih KPPN.".into())
-    }
+    if s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit()) { Ok(s.to_owned()) } else { Err("Pilih KPPN.".into()) }
 }
 
 #[cfg(test)]
@@ -404,23 +363,11 @@ mod tests {
 
     #[test]
     fn phone_numbers_are_normalised_to_plus_62() {
-        for raw in [
-            "081234567890",
-            "+62 812-3456-7890",
-            "6281234567890",
-            "(0812) 3456.7890",
-        ] {
+        for raw in ["081234567890", "+62 812-3456-7890", "6281234567890", "(0812) 3456.7890"] {
             assert_eq!(phone(raw).unwrap(), "+6281234567890", "{raw}");
         }
         assert_eq!(phone("0811234567").unwrap(), "+62811234567");
-        for raw in [
-            "0212345678",
-            "+6581234567",
-            "08123",
-            "08123456789012",
-            "0812abc45678",
-            "+62+812345678",
-        ] {
+        for raw in ["0212345678", "+6581234567", "08123", "08123456789012", "0812abc45678", "+62+812345678"] {
             assert!(phone(raw).is_err(), "{raw}");
         }
     }
@@ -428,15 +375,7 @@ mod tests {
     #[test]
     fn email_needs_a_local_part_and_a_dotted_domain() {
         assert!(email("nama@kemenkeu.go.id").is_ok());
-        for raw in [
-            "nama",
-            "@x.id",
-            "nama@localhost",
-            "a b@x.id",
-            "nama@x..id",
-            "nama@-x.id",
-            "<script>@x.id",
-        ] {
+        for raw in ["nama", "@x.id", "nama@localhost", "a b@x.id", "nama@x..id", "nama@-x.id", "<script>@x.id"] {
             assert!(email(raw).is_err(), "{raw}");
         }
     }
@@ -445,15 +384,8 @@ mod tests {
     fn text_refuses_control_characters_and_overlong_values() {
         assert!(text("Budi\0", "Nama", 10).is_err());
         assert!(text("Budi\u{7}", "Nama", 10).is_err());
-        assert!(
-            text(&"a".repeat(11), "Nama", 10)
-                .unwrap_err()
-                .contains("10")
-        );
-        assert_eq!(
-            text(" Dedi  Haryanto,S.E. ", "Nama", 100).unwrap(),
-            "Dedi Haryanto,S.E."
-        );
+        assert!(text(&"a".repeat(11), "Nama", 10).unwrap_err().contains("10"));
+        assert_eq!(text(" Dedi  Haryanto,S.E. ", "Nama", 100).unwrap(), "Dedi Haryanto,S.E.");
     }
 
     #[test]
@@ -477,38 +409,17 @@ mod tests {
     #[test]
     fn context_checks_prefix_and_partner_kppn() {
         let p = pejabat(&good(), today()).unwrap();
-        let ok = PejabatContext {
-            username_for_nip: Some("apr_kpa561403"),
-            kppn_mitra: "019",
-        };
+        let ok = PejabatContext { username_for_nip: Some("apr_kpa561403"), kppn_mitra: "019" };
         assert!(pejabat_in_context(&p, &ok).is_empty());
 
-        let wrong_prefix = PejabatContext {
-            username_for_nip: Some("val_ppk561403"),
-            kppn_mitra: "019",
-        };
-        assert!(
-            pejabat_in_context(&p, &wrong_prefix)
-                .get("nip")
-                .unwrap()
-                .contains("apr_")
-        );
+        let wrong_prefix = PejabatContext { username_for_nip: Some("val_ppk561403"), kppn_mitra: "019" };
+        assert!(pejabat_in_context(&p, &wrong_prefix).get("nip").unwrap().contains("apr_"));
 
-        let not_ours = PejabatContext {
-            username_for_nip: None,
-            kppn_mitra: "019",
-        };
+        let not_ours = PejabatContext { username_for_nip: None, kppn_mitra: "019" };
         assert!(pejabat_in_context(&p, &not_ours).get("nip").is_some());
 
-        let other_kppn = PejabatContext {
-            username_for_nip: Some("apr_kpa561403"),
-            kppn_mitra: "020",
-        };
-        assert!(
-            pejabat_in_context(&p, &other_kppn)
-                .get("kppn_kode")
-                .is_some()
-        );
+        let other_kppn = PejabatContext { username_for_nip: Some("apr_kpa561403"), kppn_mitra: "020" };
+        assert!(pejabat_in_context(&p, &other_kppn).get("kppn_kode").is_some());
     }
 
     #[test]

@@ -7,14 +7,16 @@ export async function hydrated(page: Page) {
   await page.waitForSelector("body[data-hydrated]", { timeout: 30_000 });
 }
 
-/** Logs in through the login form and waits for the Tabel Pejabat. */
+/** Logs in through the login form and waits for the start page of the role:
+ *  the Tabel Pejabat, or the console for a CSO. */
 export async function login(page: Page, username: string) {
   await page.goto("/login");
   await hydrated(page);
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Masuk" }).click();
-  await expect(page).toHaveURL(/\/pejabat$/);
-  await expect(page.getByRole("heading", { name: "Tabel Pejabat" })).toBeVisible();
+  const cso = username.startsWith("cso_");
+  await expect(page).toHaveURL(cso ? /\/cso$/ : /\/pejabat$/);
+  await expect(page.getByRole("heading", { name: cso ? "Konsol Aktivasi OTP" : "Tabel Pejabat" })).toBeVisible();
   await hydrated(page);
 }

@@ -6,7 +6,7 @@ use app::{App, shell};
 use axum::Router;
 use backend::config::Config;
 use backend::pgcluster::{Durability, PrivateCluster};
-use backend::{db, demo};
+use backend::{db, demo, sms};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
@@ -48,9 +48,7 @@ async fn run() -> Result<(), BoxError> {
     let (url, cluster) = match &config.database_url {
         Some(url) => (url.clone(), None),
         None => {
-            let cluster =
-                PrivateCluster::ensure_running(&config.data_dir.join("postgres"), Durability::Full)
-                    .await?;
+            let cluster = PrivateCluster::ensure_running(&config.data_dir.join("postgres"), Durability::Full).await?;
             tracing::info!("PostgreSQL pribadi di 127.0.0.1:{}", cluster.port());
             let url = db::ensure_database(&cluster.url("postgres"), "sakti").await?;
             (url, Some(cluster))
@@ -72,34 +70,34 @@ async fn serve(config: &Config, url: &str) -> Result<(), BoxError> {
     }
 
     let store = PostgresStore::new(pool.clone());
-    let deletion = tokio::spawn(
-        store
-            .clone()
-            .continuously_delete_expired(Duration::from_secs(600)),
-    );
+    let deletion = tokio::spawn(store.clone().continuously_delete_expired(Duration::from_secs(600)));
     let sessions = SessionManagerLayer::new(store)
         .with_name("sakti_sesi")
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
         .with_secure(config.secure_cookie)
-        .with_expiry(Expiry::OnInactivity(CookieDuration::hours(
-            SESSION_IDLE_HOURS,
-        )));
+        .with_expiry(Expiry::OnInactivity(CookieDuration::hours(SESSION_IDLE_HOURS)));
 
     let leptos_options = get_configuration(None)?.leptos_options;
     let addr = leptos_options.site_addr;
     let routes = generate_route_list(App);
-    let state = AppState { pool: pool.clone() };
+    let otp_key = config.otp_key()?;
+    let state = AppState { pool: pool.clone(), otp_key, simulator: true };
+    // SMS: the built-in phone simulator is the gateway until an external one is configured
+    let (stop_sms, sms_stopped) = tokio::sync::oneshot::channel::<()>();
+    let sms_worker = tokio::spawn(sms::run_worker(
+        pool.clone(),
+        sms::Simulator { pool: pool.clone() },
+        Duration::from_millis(500),
+        async move {
+            let _ = sms_stopped.await;
+        },
+    ));
     let app = Router::new()
-        .leptos_routes_with_context(
-            &leptos_options,
-            routes,
-            move || provide_context(state.clone()),
-            {
-                let options = leptos_options.clone();
-                move || shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&leptos_options, routes, move || provide_context(state.clone()), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(sessions)
         .layer(CompressionLayer::new())
@@ -107,12 +105,11 @@ async fn serve(config: &Config, url: &str) -> Result<(), BoxError> {
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("Aktivasi OTP SAKTI berjalan di http://{addr}/  (user demo: lihat README)");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    let _ = stop_sms.send(());
+    let _ = sms_worker.await;
     deletion.abort();
     pool.close().await;
     Ok(())

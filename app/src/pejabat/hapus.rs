@@ -24,13 +24,7 @@ pub fn HapusDialog(
             on_done(nama.clone());
         }
     });
-    let error = move || {
-        hapus
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    };
+    let error = move || hapus.value().get().and_then(Result::err).map(|e| e.to_string());
     let id = row.id;
     let cancel = on_close.clone();
     view! {

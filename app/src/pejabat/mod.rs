@@ -7,10 +7,14 @@ mod table;
 use crate::auth::{Me, whoami};
 use crate::error::AppError;
 use crate::layout::{Notice, Shell};
+use crate::otp::{Kind, OtpDialog};
 use domain::Role;
 use domain::pejabat::{DEFAULT_PER_PAGE, Page, PejabatRow, TableQuery};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
+
+/// How often the table asks for changes made on other screens.
+const POLL_MS: u64 = 3000;
 
 #[server(endpoint = "list_pejabat")]
 pub async fn list_pejabat(query: TableQuery) -> Result<Page<PejabatRow>, AppError> {
@@ -26,6 +30,9 @@ pub fn PejabatPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Memuat…"</p> }>
             {move || Suspend::new(async move {
                 match me.await {
+                    Ok(me) if me.role == Role::Cso => view! {
+                        <Shell me><p>"CSO KPPN bekerja di " <a href="/cso">"Konsol Aktivasi OTP"</a> "."</p></Shell>
+                    }.into_any(),
                     Ok(me) => view! { <Shell me=me.clone()><PejabatView me/></Shell> }.into_any(),
                     Err(AppError::BelumMasuk(_)) => view! {
                         <main class="page"><p>"Silakan " <a href="/login">"masuk"</a> " terlebih dahulu."</p></main>
@@ -50,19 +57,38 @@ fn PejabatView(me: Me) -> impl IntoView {
     let show_rekam = RwSignal::new(false);
     let show_hapus = RwSignal::new(false);
 
+    let otp_kind = RwSignal::new(None::<Kind>);
+    let tick = RwSignal::new(0u32);
+
     let rows = Resource::new(
         move || {
-            (
-                TableQuery {
-                    page: page.get(),
-                    per_page: per_page.get(),
-                    filter: filter.get(),
-                },
-                refresh.get(),
-            )
+            (TableQuery { page: page.get(), per_page: per_page.get(), filter: filter.get() }, refresh.get(), tick.get())
         },
-        |(query, _)| list_pejabat(query),
+        |(query, _, _)| list_pejabat(query),
     );
+    // status changes made elsewhere (the CSO, the KPA) show up without a reload
+    Effect::new(move |_| {
+        let h =
+            set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_millis(POLL_MS)).ok();
+        on_cleanup(move || {
+            if let Some(h) = h {
+                h.clear();
+            }
+        });
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = rows.get() {
+            let current = selected.get_untracked().map(|s| s.id);
+            if let Some(id) = current {
+                let fresh = page.rows.iter().find(|r| r.id == id).cloned();
+                if fresh != selected.get_untracked() {
+                    selected.set(fresh);
+                }
+            }
+        }
+    });
+    let me_for_kinds = me.clone();
+    let kinds = move || selected.get().map(|row| Kind::available(&me_for_kinds, &row)).unwrap_or_default();
     let reload = move || {
         selected.set(None);
         refresh.update(|n| *n += 1);
@@ -85,6 +111,9 @@ fn PejabatView(me: Me) -> impl IntoView {
                 <button class="danger" disabled=move || selected.with(Option::is_none)
                     on:click=move |_| show_hapus.set(true)>"Hapus"</button>
             </Show>
+            {move || kinds().into_iter().map(|k| view! {
+                <button class="primary" on:click=move |_| otp_kind.set(Some(k))>{k.button()}</button>
+            }).collect_view()}
             <button on:click=move |_| { notice.set(None); reload() }>"Refresh"</button>
         </div>
         <table::Filter filter page/>
@@ -100,6 +129,19 @@ fn PejabatView(me: Me) -> impl IntoView {
                 }
             />
         </Show>
+        {move || match (otp_kind.get(), selected.get_untracked()) {
+            (Some(kind), Some(row)) => Some(view! {
+                <OtpDialog kind row me=me.clone()
+                    on_close=move || otp_kind.set(None)
+                    on_done=move |text: String| {
+                        otp_kind.set(None);
+                        notice.set(Some(Notice::ok(text)));
+                        refresh.update(|n| *n += 1);
+                    }
+                />
+            }),
+            _ => None,
+        }}
         <Show when=move || show_hapus.get() && selected.with(Option::is_some)>
             <hapus::HapusDialog
                 row=selected.get_untracked().expect("shown only with a selection")

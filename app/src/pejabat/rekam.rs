@@ -33,10 +33,7 @@ fn check(input: &PejabatInput, opts: &RekamOptions) -> FieldErrors {
                 .min_by_key(|u| validate::prefix_fits(jabatan, u).is_err());
             validate::pejabat_in_context(
                 &new,
-                &PejabatContext {
-                    username_for_nip: username,
-                    kppn_mitra: &opts.kppn_kode,
-                },
+                &PejabatContext { username_for_nip: username, kppn_mitra: &opts.kppn_kode },
             )
         }
     }
@@ -105,10 +102,7 @@ fn RekamForm(
     on_close: impl Fn() + Clone + Send + Sync + 'static,
     on_saved: impl Fn(String) + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
-    let form = RwSignal::new(PejabatInput {
-        kppn_kode: opts.kppn_kode.clone(),
-        ..PejabatInput::default()
-    });
+    let form = RwSignal::new(PejabatInput { kppn_kode: opts.kppn_kode.clone(), ..PejabatInput::default() });
     let errors = RwSignal::new(FieldErrors::default());
     let failure = RwSignal::new(None::<String>);
     let save = Action::new(|input: &PejabatInput| rekam_pejabat(input.clone()));
@@ -140,14 +134,9 @@ fn RekamForm(
             failure.set(Some("Periksa kembali isian yang ditandai.".into()));
         }
     };
-    let select_error =
-        move |name: &'static str| move || errors.with(|e| e.get(name).map(str::to_owned));
-    let (satker, kppn) = opts.with_value(|o| {
-        (
-            format!("{} {}", o.satker_kode, o.satker_nama),
-            format!("{} {}", o.kppn_kode, o.kppn_nama),
-        )
-    });
+    let select_error = move |name: &'static str| move || errors.with(|e| e.get(name).map(str::to_owned));
+    let (satker, kppn) = opts
+        .with_value(|o| (format!("{} {}", o.satker_kode, o.satker_nama), format!("{} {}", o.kppn_kode, o.kppn_nama)));
     let kppn_kode = opts.with_value(|o| o.kppn_kode.clone());
 
     view! {

@@ -94,11 +94,7 @@ pub fn PejabatTable(rows: Rows, selected: RwSignal<Option<PejabatRow>>) -> impl 
 /// Page numbers and the rows-per-page choice (10 or "Semua").
 #[component]
 pub fn Pager(rows: Rows, page: RwSignal<u32>, per_page: RwSignal<Option<u32>>) -> impl IntoView {
-    let info = move || {
-        rows.get()
-            .and_then(Result::ok)
-            .map(|p| (p.total, p.page_count()))
-    };
+    let info = move || rows.get().and_then(Result::ok).map(|p| (p.total, p.page_count()));
     let count = move || info().map_or(1, |(_, c)| c);
     view! {
         <div class="pager">

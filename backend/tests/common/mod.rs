@@ -13,9 +13,7 @@ pub fn today() -> NaiveDate {
 /// Loads the demo data and logs `username` in with the demo password.
 pub async fn login(pool: &PgPool, username: &str) -> Caller {
     demo::seed_if_empty(pool).await.unwrap();
-    let actor: Actor = auth::login(pool, Some("127.0.0.1".into()), username, demo::PASSWORD)
-        .await
-        .unwrap();
+    let actor: Actor = auth::login(pool, Some("127.0.0.1".into()), username, demo::PASSWORD).await.unwrap();
     Caller::user(actor, Some("127.0.0.1".into()))
 }
 
@@ -38,10 +36,5 @@ pub fn kpa_input() -> PejabatInput {
 }
 
 pub async fn audit_actions(pool: &PgPool) -> Vec<(String, String)> {
-    backend::audit::latest(pool, 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| (r.action, r.outcome))
-        .collect()
+    backend::audit::latest(pool, 100).await.unwrap().into_iter().map(|r| (r.action, r.outcome)).collect()
 }

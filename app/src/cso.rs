@@ -1,0 +1,216 @@
+//! The CSO console (`/cso`): the KPPN's satkers, their pejabat waiting for activation,
+//! whether a code is pending and for how long, and a large input for the code.
+
+use crate::auth::whoami;
+use crate::error::AppError;
+use crate::layout::{Notice, NoticeBar, Shell};
+use crate::otp::{Synced, ticking_clock};
+use domain::otp::countdown;
+use domain::pejabat::{ConsoleRow, ConsoleSatker};
+use domain::{Jabatan, Role, Status};
+use leptos::prelude::*;
+
+/// How often the console looks for new codes and status changes.
+const POLL_MS: u64 = 2000;
+
+#[server(endpoint = "cso_console")]
+pub async fn cso_console() -> Result<Vec<ConsoleSatker>, AppError> {
+    let (state, caller) = crate::server::caller().await?;
+    Ok(backend::cso::console(&state.pool, &caller, backend::now()).await?)
+}
+
+#[server(endpoint = "cso_aktivasi")]
+pub async fn cso_aktivasi(
+    pejabat_id: i64,
+    code: String,
+    video_conference: bool,
+    kuasa: String,
+) -> Result<Status, AppError> {
+    use backend::otp::Attendance;
+    let (state, caller) = crate::server::caller().await?;
+    let kuasa = Some(kuasa).filter(|k| !k.trim().is_empty());
+    let attendance = Attendance { video_conference, kuasa };
+    let now = backend::now();
+    let purpose = domain::otp::Purpose::Aktivasi;
+    Ok(backend::otp::submit(&state.pool, &state.otp_key, &caller, pejabat_id, purpose, &code, Some(&attendance), now)
+        .await?)
+}
+
+#[component]
+pub fn CsoPage() -> impl IntoView {
+    let me = Resource::new(|| (), |_| whoami());
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Memuat…"</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(me) if me.role == Role::Cso => view! { <Shell me><Console/></Shell> }.into_any(),
+                    Ok(me) => view! {
+                        <Shell me><p class="error" role="alert">"Konsol ini hanya untuk CSO KPPN."</p></Shell>
+                    }.into_any(),
+                    Err(e) => view! { <main class="page"><p class="error" role="alert">{e.to_string()}</p><a href="/login">"Masuk"</a></main> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Console() -> impl IntoView {
+    let tick = RwSignal::new(0u32);
+    let console = Resource::new(move || tick.get(), |_| cso_console());
+    let clock = ticking_clock();
+    let selected = RwSignal::new(None::<(ConsoleRow, String)>);
+    let notice = RwSignal::new(None::<Notice>);
+    Effect::new(move |_| {
+        let h =
+            set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_millis(POLL_MS)).ok();
+        on_cleanup(move || {
+            if let Some(h) = h {
+                h.clear();
+            }
+        });
+    });
+    // the countdowns use the time of each answer, corrected for this device's clock
+    let synced_at = RwSignal::new(0.0f64);
+    Effect::new(move |_| {
+        if console.get().is_some() {
+            synced_at.set(crate::otp::device_now_ms());
+        }
+    });
+
+    let list = move || {
+        console.get().map(|r| match r {
+            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+            Ok(satkers) if satkers.is_empty() => {
+                view! { <p class="empty">"Belum ada pejabat yang menunggu aktivasi."</p> }.into_any()
+            }
+            Ok(satkers) => satkers
+                .into_iter()
+                .map(|s| {
+                    let satker_label = format!("{} {}", s.kode, s.nama);
+                    view! {
+                        <section class="card satker" aria-label=format!("Satker {}", s.kode)>
+                            <h2>{s.kode.clone()} " " <span class="muted">{s.nama.clone()}</span></h2>
+                            <ul class="waiting">
+                                {s.rows.into_iter().map(|row| {
+                                    let pending = row.pending.map(Synced::new);
+                                    let left = move || pending.map(|p| p.left(p.timing.expires_at_ms, clock.get())).unwrap_or(0);
+                                    let id = row.id;
+                                    let is_selected = move || selected.with(|s| s.as_ref().is_some_and(|(r, _)| r.id == id));
+                                    let pick = {
+                                        let row = row.clone();
+                                        let label = satker_label.clone();
+                                        move |_| selected.set(Some((row.clone(), label.clone())))
+                                    };
+                                    view! {
+                                        <li class:selected=is_selected>
+                                            <button class="pick" aria-pressed=move || is_selected().to_string() on:click=pick>
+                                                <span class="nama">{row.nama.clone()}</span>
+                                                <span class="muted">{format!("{} · {} · {}", row.jabatan.short(), row.nip, row.no_hp)}</span>
+                                                <span class="code-state">{move || if left() > 0 {
+                                                    format!("Kode menunggu · {}", countdown(left()))
+                                                } else {
+                                                    "Belum ada kode berlaku".to_string()
+                                                }}</span>
+                                            </button>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    }
+                })
+                .collect_view()
+                .into_any(),
+        })
+    };
+
+    view! {
+        <h1>"Konsol Aktivasi OTP"</h1>
+        <NoticeBar notice/>
+        <div class="console">
+            <div class="console-list">
+                <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> }>{list}</Transition>
+            </div>
+            <div class="console-panel">
+                {move || match selected.get() {
+                    None => view! { <p class="muted">"Pilih pejabat yang hadir untuk memasukkan kode aktivasi."</p> }.into_any(),
+                    Some((row, satker)) => view! {
+                        <ActivationPanel row satker on_done=move |text: String| {
+                            selected.set(None);
+                            notice.set(Some(Notice::ok(text)));
+                            tick.update(|t| *t += 1);
+                        }/>
+                    }.into_any(),
+                }}
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn ActivationPanel(
+    row: ConsoleRow,
+    satker: String,
+    on_done: impl Fn(String) + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let code = RwSignal::new(String::new());
+    let video = RwSignal::new(false);
+    let kuasa = RwSignal::new(String::new());
+    let is_kpa = row.jabatan == Jabatan::Kpa;
+    let id = row.id;
+    let activate = Action::new(move |(code, video, kuasa): &(String, bool, String)| {
+        cso_aktivasi(id, code.clone(), *video, kuasa.clone())
+    });
+    let nama = row.nama.clone();
+    Effect::new(move |_| {
+        if let Some(Ok(status)) = activate.value().get() {
+            on_done(format!("OTP {nama} telah {}.", status.label()));
+        }
+    });
+    let error = move || activate.value().get().and_then(Result::err).map(|e| e.to_string());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        activate.dispatch((code.get_untracked(), video.get_untracked(), kuasa.get_untracked()));
+    };
+    view! {
+        <form class="card activation" on:submit=submit>
+            <h2>"Aktivasi OTP"</h2>
+            <dl class="summary">
+                <dt>"Satuan Kerja"</dt><dd>{satker}</dd>
+                <dt>"Nama"</dt><dd>{row.nama.clone()}</dd>
+                <dt>"NIP"</dt><dd class="mono">{row.nip.clone()}</dd>
+                <dt>"Jabatan"</dt><dd>{row.jabatan.label()}</dd>
+            </dl>
+            <fieldset>
+                <legend>"Kehadiran"</legend>
+                <label class="radio"><input type="radio" name="mode" checked=move || !video.get()
+                    on:change=move |_| video.set(false)/>" Di lokasi KPPN"</label>
+                <label class="radio"><input type="radio" name="mode" checked=move || video.get()
+                    on:change=move |_| video.set(true)/>" Video conference"</label>
+            </fieldset>
+            {if is_kpa {
+                view! {
+                    <div class="field">
+                        <label for="kuasa">"Nama penerima kuasa (kosongkan bila KPA hadir sendiri)"</label>
+                        <input id="kuasa" type="text" prop:value=move || kuasa.get()
+                            on:input=move |ev| kuasa.set(event_target_value(&ev))/>
+                    </div>
+                }.into_any()
+            } else {
+                view! { <p class="muted">"Aktivasi PPK dan PPSPM tidak dapat diwakilkan."</p> }.into_any()
+            }}
+            <label for="kode-aktivasi">"Kode OTP yang dibacakan pejabat"</label>
+            <input id="kode-aktivasi" class="otp-input big" inputmode="numeric" autocomplete="off" maxlength="7"
+                prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
+            <Show when=move || error().is_some()>
+                <p class="error" role="alert">{error}</p>
+            </Show>
+            <div class="actions">
+                <button type="submit" class="primary" disabled=move || activate.pending().get()>
+                    {move || if activate.pending().get() { "Memproses…" } else { "Aktifkan" }}
+                </button>
+            </div>
+        </form>
+    }
+}

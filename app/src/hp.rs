@@ -1,0 +1,92 @@
+//! The phone simulator (`/hp`): what each number received from the built-in SMS gateway.
+//! Demos and the browser tests read their codes here.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One received message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pesan {
+    pub id: i64,
+    pub body: String,
+    pub received_ms: i64,
+}
+
+#[server(endpoint = "hp_nomor")]
+pub async fn hp_nomor() -> Result<Vec<String>, AppError> {
+    let state = crate::server::state()?;
+    if !state.simulator {
+        return Err(AppError::TidakDitemukan("Simulator HP tidak aktif.".into()));
+    }
+    Ok(backend::sms::phones(&state.pool).await?)
+}
+
+#[server(endpoint = "hp_pesan")]
+pub async fn hp_pesan(phone: String) -> Result<Vec<Pesan>, AppError> {
+    let state = crate::server::state()?;
+    if !state.simulator {
+        return Err(AppError::TidakDitemukan("Simulator HP tidak aktif.".into()));
+    }
+    let phone = domain::validate::phone(&phone).map_err(AppError::Ditolak)?;
+    let inbox = backend::sms::inbox(&state.pool, &phone, 50).await?;
+    Ok(inbox
+        .into_iter()
+        .map(|m| Pesan { id: m.id, body: m.body, received_ms: m.received_at.timestamp_millis() })
+        .collect())
+}
+
+#[component]
+pub fn HpPage() -> impl IntoView {
+    let tick = RwSignal::new(0u32);
+    let phone = RwSignal::new(String::new());
+    let numbers = Resource::new(move || tick.get(), |_| hp_nomor());
+    let messages = Resource::new(
+        move || (phone.get(), tick.get()),
+        |(phone, _)| async move { if phone.is_empty() { Ok(vec![]) } else { hp_pesan(phone).await } },
+    );
+    Effect::new(move |_| {
+        let h = set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_millis(1000)).ok();
+        on_cleanup(move || {
+            if let Some(h) = h {
+                h.clear();
+            }
+        });
+    });
+    view! {
+        <main class="page hp">
+            <h1>"Simulator HP"</h1>
+            <p class="muted">"SMS dari gateway bawaan. Pilih nomor untuk membaca pesannya (terbaru di atas)."</p>
+            <div class="field">
+                <label for="hp-nomor">"Nomor HP"</label>
+                <input id="hp-nomor" type="tel" prop:value=move || phone.get()
+                    on:change=move |ev| phone.set(event_target_value(&ev))/>
+            </div>
+            <div class="numbers" role="list">
+                <Transition fallback=|| ()>
+                    {move || numbers.get().map(|r| match r {
+                        Ok(list) => list.into_iter().map(|n| {
+                            let label = n.clone();
+                            let chosen = n.clone();
+                            view! { <button role="listitem" on:click=move |_| phone.set(chosen.clone())>{label}</button> }
+                        }).collect_view().into_any(),
+                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                    })}
+                </Transition>
+            </div>
+            <ol class="inbox" aria-label="Pesan masuk" aria-live="polite">
+                <Transition fallback=|| ()>
+                    {move || messages.get().map(|r| match r {
+                        Ok(list) => list.into_iter().map(|m| view! {
+                            <li class="sms">
+                                <p class="sms-body">{m.body}</p>
+                                <p class="muted mono">{domain::format::wib_ms(m.received_ms)} " WIB"</p>
+                            </li>
+                        }).collect_view().into_any(),
+                        Err(e) => view! { <li class="error">{e.to_string()}</li> }.into_any(),
+                    })}
+                </Transition>
+            </ol>
+        </main>
+    }
+}

@@ -1,0 +1,254 @@
+//! The dialogs that wait for a code: "Verifikasi No. HP", "Request OTP" (activation) and
+//! "Kirim Data", with live countdowns computed from the server's times.
+
+use crate::auth::Me;
+use crate::error::AppError;
+use crate::layout::Modal;
+use domain::otp::{OtpTiming, Purpose, countdown};
+use domain::pejabat::PejabatRow;
+use domain::{Jabatan, Status};
+use leptos::prelude::*;
+
+#[server(endpoint = "otp_request")]
+pub async fn otp_request(pejabat_id: i64, purpose: Purpose) -> Result<OtpTiming, AppError> {
+    let (state, caller) = crate::server::caller().await?;
+    let now = backend::now();
+    let pending = backend::otp::request(&state.pool, &state.otp_key, &caller, pejabat_id, purpose, now).await?;
+    Ok(pending.timing(now))
+}
+
+/// Checks a code typed by the pejabat itself (phone verification, Kirim Data).
+/// Activation codes are entered by the CSO on its console.
+#[server(endpoint = "otp_submit")]
+pub async fn otp_submit(pejabat_id: i64, purpose: Purpose, code: String) -> Result<Status, AppError> {
+    let (state, caller) = crate::server::caller().await?;
+    if purpose == Purpose::Aktivasi {
+        return Err(AppError::Ditolak("Kode aktivasi dimasukkan oleh CSO KPPN.".into()));
+    }
+    let now = backend::now();
+    Ok(backend::otp::submit(&state.pool, &state.otp_key, &caller, pejabat_id, purpose, &code, None, now).await?)
+}
+
+/// The device's clock in epoch milliseconds (0 on the server, which never ticks).
+pub fn device_now_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        leptos::web_sys::js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0.0
+    }
+}
+
+/// A clock signal that ticks four times a second in the browser.
+pub fn ticking_clock() -> RwSignal<f64> {
+    let now = RwSignal::new(device_now_ms());
+    Effect::new(move |_| {
+        now.set(device_now_ms());
+        let handle =
+            set_interval_with_handle(move || now.set(device_now_ms()), std::time::Duration::from_millis(250)).ok();
+        on_cleanup(move || {
+            if let Some(h) = handle {
+                h.clear();
+            }
+        });
+    });
+    now
+}
+
+/// A code's timing plus the offset of the device clock from the server's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Synced {
+    pub timing: OtpTiming,
+    /// server time − device time, measured when the answer arrived.
+    pub offset_ms: f64,
+}
+
+impl Synced {
+    pub fn new(timing: OtpTiming) -> Self {
+        Synced { timing, offset_ms: timing.server_now_ms as f64 - device_now_ms() }
+    }
+
+    /// Seconds left until `deadline_ms` (server clock) at device time `device_ms`.
+    pub fn left(&self, deadline_ms: i64, device_ms: f64) -> i64 {
+        OtpTiming::seconds_left(deadline_ms, (device_ms + self.offset_ms) as i64)
+    }
+}
+
+/// Which of the three dialogs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    VerifikasiHp,
+    Aktivasi,
+    KirimData,
+}
+
+impl Kind {
+    fn purpose(self) -> Purpose {
+        match self {
+            Kind::VerifikasiHp => Purpose::VerifikasiHp,
+            Kind::Aktivasi => Purpose::Aktivasi,
+            Kind::KirimData => Purpose::KirimData,
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Kind::VerifikasiHp => "Verifikasi No. HP",
+            Kind::Aktivasi => "Permintaan OTP",
+            Kind::KirimData => "Kirim Data",
+        }
+    }
+
+    /// Which dialogs `me` can open on `row` (the server decides again).
+    pub fn available(me: &Me, row: &PejabatRow) -> Vec<Kind> {
+        let mut kinds = vec![];
+        let otp_jabatan = row.jabatan.takes_part_in_otp();
+        if row.milik_saya && otp_jabatan {
+            if row.jabatan != Jabatan::Kpa && row.status == Status::Baru {
+                kinds.push(Kind::VerifikasiHp);
+            }
+            let ready = matches!(
+                (row.jabatan, row.status),
+                (Jabatan::Kpa, Status::Baru) | (Jabatan::Ppk | Jabatan::PejabatSpm, Status::Kirim)
+            );
+            if ready {
+                kinds.push(Kind::Aktivasi);
+            }
+        }
+        if me.role == domain::Role::Kpa && row.status == Status::VerifikasiPejabat && row.jabatan != Jabatan::Kpa {
+            kinds.push(Kind::KirimData);
+        }
+        kinds
+    }
+
+    pub fn button(self) -> &'static str {
+        match self {
+            Kind::VerifikasiHp => "Verifikasi No. HP",
+            Kind::Aktivasi => "Request OTP",
+            Kind::KirimData => "Kirim Data",
+        }
+    }
+}
+
+#[component]
+pub fn OtpDialog(
+    kind: Kind,
+    row: PejabatRow,
+    me: Me,
+    on_close: impl Fn() + Clone + Send + Sync + 'static,
+    on_done: impl Fn(String) + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let purpose = kind.purpose();
+    let id = row.id;
+    let clock = ticking_clock();
+    let synced = RwSignal::new(None::<Synced>);
+    let code = RwSignal::new(String::new());
+    let request = Action::new(move |_: &()| otp_request(id, purpose));
+    let submit = Action::new(move |code: &String| otp_submit(id, purpose, code.clone()));
+
+    Effect::new(move |_| {
+        if let Some(Ok(timing)) = request.value().get() {
+            synced.set(Some(Synced::new(timing)));
+            code.set(String::new());
+        }
+    });
+    let nama = row.nama.clone();
+    Effect::new(move |_| {
+        if let Some(Ok(status)) = submit.value().get() {
+            on_done(format!("{nama}: status menjadi {}.", status.label()));
+        }
+    });
+
+    let expires_left = move || synced.get().map(|s| s.left(s.timing.expires_at_ms, clock.get()));
+    let resend_left = move || synced.get().map_or(0, |s| s.left(s.timing.next_request_at_ms, clock.get()));
+    let expired = move || expires_left() == Some(0);
+    let resend_blocked = move || request.pending().get() || resend_left() > 0;
+    let can_type = move || expires_left().is_some_and(|s| s > 0);
+    let error = move || {
+        let req = request.value().get().and_then(Result::err);
+        let sub = submit.value().get().and_then(Result::err);
+        // the newest failure wins: a new request clears the old submit error
+        sub.filter(|_| !request.pending().get()).or(req).map(|e| e.to_string())
+    };
+    let send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if can_type() {
+            submit.dispatch(code.get_untracked());
+        }
+    };
+
+    let header = match kind {
+        Kind::Aktivasi => view! {
+            <dl class="summary">
+                <dt>"Satuan Kerja"</dt><dd><strong>{me.unit_kode.clone()}</strong><br/>{me.unit_nama.clone()}</dd>
+                <dt>"NIP"</dt><dd class="mono"><strong>{row.nip.clone()}</strong></dd>
+                <dt>"Nama"</dt><dd><strong>{row.nama.clone()}</strong></dd>
+            </dl>
+        }
+        .into_any(),
+        Kind::KirimData => view! {
+            <p>"Kirim data pejabat berikut ke KPPN. Untuk itu masukkan kode OTP yang dikirim ke nomor HP KPA Anda."</p>
+            <dl class="summary">
+                <dt>"Nama"</dt><dd>{row.nama.clone()}</dd>
+                <dt>"NIP"</dt><dd class="mono">{row.nip.clone()}</dd>
+                <dt>"Jabatan"</dt><dd>{row.jabatan.label()}</dd>
+            </dl>
+        }
+        .into_any(),
+        Kind::VerifikasiHp => view! {
+            <p>"Kode OTP dikirim ke nomor HP yang terdaftar untuk " <strong>{row.nama.clone()}</strong> "."</p>
+        }
+        .into_any(),
+    };
+
+    view! {
+        <Modal title=kind.title() on_close=on_close>
+            {header}
+            <p class="muted" aria-live="polite">
+                "waktu request terakhir "
+                <span class="mono">{move || synced.get().map_or("—".to_string(), |s| domain::format::wib_ms(s.timing.sent_at_ms))}</span>
+            </p>
+            <Show when=move || synced.with(Option::is_some)>
+                <p class="countdown" class:expired=expired role="timer" aria-live="off">
+                    {move || if expired() {
+                        "Kode kedaluwarsa. Minta kode baru.".to_string()
+                    } else {
+                        format!("Kode berlaku {}", countdown(expires_left().unwrap_or(0)))
+                    }}
+                </p>
+                <Show when=move || kind == Kind::Aktivasi && !expired()>
+                    <p class="notice ok">"Kode OTP telah dikirim ke nomor HP Anda. Bacakan kode tersebut kepada CSO KPPN."</p>
+                </Show>
+            </Show>
+            <div class="actions start">
+                <button type="button" class:primary=move || synced.with(Option::is_none)
+                    disabled=resend_blocked
+                    on:click=move |_| { request.dispatch(()); }>
+                    {move || if request.pending().get() {
+                        "Mengirim…".to_string()
+                    } else if resend_left() > 0 {
+                        format!("Request OTP lagi dalam {}", countdown(resend_left()))
+                    } else {
+                        "Request OTP".to_string()
+                    }}
+                </button>
+            </div>
+            <Show when=move || kind != Kind::Aktivasi>
+                <form class="otp-form" on:submit=send>
+                    <label for="otp-code">"OTP"</label>
+                    <input id="otp-code" class="otp-input" inputmode="numeric" autocomplete="one-time-code"
+                        maxlength="7" pattern="[0-9 ]*" disabled=move || !can_type()
+                        prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
+                    <button type="submit" class="primary" disabled=move || !can_type() || submit.pending().get()>
+                        {move || if submit.pending().get() { "Memproses…" } else { "Proses" }}
+                    </button>
+                </form>
+            </Show>
+            <Show when=move || error().is_some()>
+                <p class="error" role="alert">{error}</p>
+            </Show>
+        </Modal>
+    }
+}

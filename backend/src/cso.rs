@@ -1,0 +1,76 @@
+//! The CSO console: the satkers of the CSO's KPPN and their pejabat waiting for activation.
+
+use crate::Caller;
+use crate::auth::authorize;
+use crate::error::{Error, Result};
+use crate::otp::Pending;
+use chrono::{DateTime, Utc};
+use domain::authz::Action;
+use domain::otp::OtpTiming;
+use domain::pejabat::{ConsoleRow, ConsoleSatker};
+use domain::{Jabatan, Status};
+use sqlx::PgPool;
+
+impl Pending {
+    /// The timing for the browser, stamped with the server's `now`.
+    pub fn timing(&self, now: DateTime<Utc>) -> OtpTiming {
+        OtpTiming {
+            sent_at_ms: self.sent_at.timestamp_millis(),
+            expires_at_ms: self.expires_at.timestamp_millis(),
+            next_request_at_ms: self.next_request_at.timestamp_millis(),
+            server_now_ms: now.timestamp_millis(),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    satker_kode: String,
+    satker_nama: String,
+    id: i64,
+    nama: String,
+    nip: String,
+    jabatan: String,
+    status: String,
+    no_hp: String,
+    sent_at: Option<DateTime<Utc>>,
+}
+
+/// The console of the calling CSO at `now`: only satkers with a pejabat waiting.
+pub async fn console(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<Vec<ConsoleSatker>> {
+    let actor = authorize(pool, caller, Action::KonsolCso).await?;
+    let kppn = actor.kppn_kode.as_deref().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))?;
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT s.kode AS satker_kode, s.nama AS satker_nama, p.id, p.nama, p.nip, p.jabatan, p.status, p.no_hp,
+                c.sent_at
+         FROM satker s
+         JOIN pejabat p ON p.satker_kode = s.kode AND p.deleted_at IS NULL
+         LEFT JOIN otp_code c ON c.pejabat_id = p.id AND c.purpose = 'aktivasi' AND c.state = 'PENDING' AND c.expires_at > $2
+         WHERE s.kppn_kode = $1
+           AND ((p.jabatan = 'KUASA PENGGUNA ANGGARAN' AND p.status = 'BARU')
+             OR (p.jabatan IN ('PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM') AND p.status = 'KIRIM'))
+         ORDER BY c.sent_at DESC NULLS LAST, s.kode, p.nama
+         LIMIT 500",
+    )
+    .bind(kppn)
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
+    let mut out: Vec<ConsoleSatker> = Vec::new();
+    for r in rows {
+        let row = ConsoleRow {
+            id: r.id,
+            nama: r.nama,
+            nip: r.nip,
+            jabatan: Jabatan::from_label(&r.jabatan).unwrap_or(Jabatan::Kpa),
+            status: Status::from_label(&r.status).unwrap_or(Status::Baru),
+            no_hp: domain::format::masked_phone(&r.no_hp),
+            pending: r.sent_at.map(|s| Pending::from_sent(s).timing(now)),
+        };
+        match out.iter_mut().find(|s| s.kode == r.satker_kode) {
+            Some(s) => s.rows.push(row),
+            None => out.push(ConsoleSatker { kode: r.satker_kode, nama: r.satker_nama, rows: vec![row] }),
+        }
+    }
+    Ok(out)
+}

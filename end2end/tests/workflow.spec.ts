@@ -1,0 +1,174 @@
+import { test, expect, Browser, Page } from "@playwright/test";
+import { hydrated, login } from "./helpers";
+
+const KPA_HP = "+6281234567890";
+const PPK_HP = "+6281300000002";
+const SPM_HP = "+6281300000003";
+
+async function person(browser: Browser): Promise<Page> {
+  const context = await browser.newContext();
+  return context.newPage();
+}
+
+/** The newest message on the simulated phone `phone`, or "" when there is none. */
+async function newest(hp: Page, phone: string): Promise<string> {
+  if (!hp.url().endsWith("/hp")) {
+    await hp.goto("/hp");
+    await hydrated(hp);
+  }
+  const input = hp.getByLabel("Nomor HP");
+  if ((await input.inputValue()) !== phone) {
+    await input.fill(phone);
+    await input.blur();
+  }
+  await hp.waitForTimeout(1500);
+  const first = hp.locator(".inbox .sms-body").first();
+  return (await first.count()) ? await first.innerText() : "";
+}
+
+/** Waits for a new code SMS on `phone` (newer than `before`) and returns the code. */
+async function nextCode(hp: Page, phone: string, before: string): Promise<string> {
+  let text = "";
+  await expect
+    .poll(async () => {
+      text = await newest(hp, phone);
+      return text !== before && text.includes("Kode Otentifikasi Anda: ");
+    }, { timeout: 20_000 })
+    .toBe(true);
+  return /Kode Otentifikasi Anda: (\d{6})\./.exec(text)![1];
+}
+
+async function rekam(admin: Page, nip: string, jabatan: string, hp: string) {
+  await admin.getByRole("button", { name: "+ Rekam" }).click();
+  const d = admin.getByRole("dialog", { name: "Rekam Referensi Pejabat" });
+  await d.getByLabel("NIP/NRP (user SAKTI)").selectOption(nip);
+  await d.getByLabel("Tempat Lahir").fill("Jakarta");
+  await d.getByLabel("Tanggal Lahir").fill("1975-06-01");
+  await d.getByLabel("Email").fill(`p${nip.slice(-4)}@kemenkeu.go.id`);
+  await d.getByLabel("Nomor HP (penerima OTP)").fill(hp);
+  await d.getByLabel("Alamat Tempat Tinggal").fill("Jl. Medan Merdeka Timur No. 16");
+  await d.getByLabel("Alamat Sesuai KTP").fill("Jl. Medan Merdeka Timur No. 16");
+  await d.getByLabel("Nomor SK").fill("KEP-12/WPJ.04/2026");
+  await d.getByLabel("Tanggal SK").fill("2026-01-05");
+  await d.getByLabel("Jabatan").selectOption(jabatan);
+  await d.getByRole("button", { name: "Simpan" }).click();
+  await expect(d).toBeHidden();
+}
+
+async function hapus(admin: Page, nama: string) {
+  await admin.getByRole("row", { name: new RegExp(nama) }).click();
+  await admin.getByRole("button", { name: "Hapus" }).click();
+  await admin.getByRole("dialog", { name: "Hapus Referensi Pejabat" }).getByRole("button", { name: "Ya, Hapus" }).click();
+  await expect(admin.getByText(`Referensi pejabat ${nama} telah dihapus.`)).toBeVisible();
+}
+
+function row(page: Page, nama: string) {
+  return page.getByRole("table", { name: "Tabel Pejabat" }).getByRole("row", { name: new RegExp(nama) });
+}
+
+/** The pejabat's own "Request OTP", read out to the CSO, who types it in. */
+async function activate(owner: Page, nama: string, phone: string, hp: Page, cso: Page) {
+  await row(owner, nama).click();
+  await owner.getByRole("button", { name: "Request OTP" }).click();
+  const d = owner.getByRole("dialog", { name: "Permintaan OTP" });
+  await expect(d).toContainText("561403");
+  await expect(d).toContainText("KANTOR PELAYANAN PAJAK PRATAMA JAKARTA MENTENG SATU");
+  const before = await newest(hp, phone);
+  await d.getByRole("button", { name: "Request OTP" }).click();
+  await expect(d.getByText("Bacakan kode tersebut kepada CSO KPPN.")).toBeVisible();
+  await expect(d.getByRole("timer")).toHaveText(/Kode berlaku 0[12]:\d\d/);
+  const code = await nextCode(hp, phone, before);
+
+  const pick = cso.getByRole("button", { name: new RegExp(nama) });
+  await expect(pick).toContainText(/Kode menunggu · 0[12]:\d\d/);
+  await pick.click();
+  await cso.getByLabel("Kode OTP yang dibacakan pejabat").fill(code);
+  await cso.getByRole("button", { name: "Aktifkan" }).click();
+  await expect(cso.getByText(`OTP ${nama} telah AKTIF.`)).toBeVisible();
+  await owner.keyboard.press("Escape");
+  await expect(row(owner, nama)).toContainText("AKTIF", { timeout: 10_000 });
+}
+
+/** A dialog where the user types the code itself (Verifikasi No. HP, Kirim Data). */
+async function withOwnCode(page: Page, button: string, title: string, phone: string, hp: Page) {
+  await page.getByRole("button", { name: button }).click();
+  const d = page.getByRole("dialog", { name: title });
+  const before = await newest(hp, phone);
+  await d.getByRole("button", { name: "Request OTP" }).click();
+  await expect(d.getByText(/waktu request terakhir \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/)).toBeVisible();
+  await expect(d.getByRole("button", { name: /Request OTP lagi dalam 00:[0-5]\d/ })).toBeDisabled();
+  const code = await nextCode(hp, phone, before);
+  await d.getByLabel("OTP").fill(code);
+  await d.getByRole("button", { name: "Proses" }).click();
+  await expect(d).toBeHidden();
+}
+
+test("five people run the six steps of the seed", async ({ browser }) => {
+  test.setTimeout(240_000);
+  const [admin, kpa, ppk, ppspm, cso, hp] = await Promise.all([1, 2, 3, 4, 5, 6].map(() => person(browser)));
+
+  // step 1: delete the 2020 pilot references, record KPA, PPK and PPSPM
+  await login(admin, "adm_561403");
+  await hapus(admin, "Maulana Malik Ibrahim");
+  await hapus(admin, "Putut Wijanarko");
+  await rekam(admin, "199109112010111001", "KUASA PENGGUNA ANGGARAN", "0812 3456 7890");
+  await rekam(admin, "133209333013111001", "PEJABAT PEMBUAT KOMITMEN", "0813 0000 0002");
+  await rekam(admin, "198807152012121002", "PEJABAT SPM", "0813 0000 0003");
+  for (const nama of ["KPA PSIE I", "PPK PSIE I", "PPSPM PSIE I"]) {
+    await expect(row(admin, nama)).toContainText("BARU");
+  }
+
+  // step 3: PPK and PPSPM verify their numbers
+  for (const [page, user, nama, phone] of [
+    [ppk, "val_ppk561403", "PPK PSIE I", PPK_HP],
+    [ppspm, "apr_spm561403", "PPSPM PSIE I", SPM_HP],
+  ] as const) {
+    await login(page, user);
+    await row(page, nama).click();
+    await withOwnCode(page, "Verifikasi No. HP", "Verifikasi No. HP", phone, hp);
+    await expect(page.getByText(`${nama}: status menjadi VERIFIKASI PEJABAT.`)).toBeVisible();
+  }
+
+  // step 4: the KPA activates with the CSO (video conference)
+  await login(kpa, "apr_kpa561403");
+  await login(cso, "cso_jakarta6");
+  await expect(cso).toHaveURL(/\/cso$/);
+  await expect(row(kpa, "KPA PSIE I")).toContainText("BARU");
+  // Kirim Data is refused while the KPA is not yet AKTIF
+  await row(kpa, "PPK PSIE I").click();
+  await kpa.getByRole("button", { name: "Kirim Data" }).click();
+  const early = kpa.getByRole("dialog", { name: "Kirim Data" });
+  await early.getByRole("button", { name: "Request OTP" }).click();
+  await expect(early.getByRole("alert")).toContainText("OTP KPA belum aktif");
+  await kpa.keyboard.press("Escape");
+  await activate(kpa, "KPA PSIE I", KPA_HP, hp, cso);
+
+  // step 5: the KPA sends PPK and PPSPM, each with a fresh code of its own
+  for (const nama of ["PPK PSIE I", "PPSPM PSIE I"]) {
+    await row(kpa, nama).click();
+    await withOwnCode(kpa, "Kirim Data", "Kirim Data", KPA_HP, hp);
+    await expect(row(kpa, nama)).toContainText("KIRIM");
+  }
+
+  // step 6: PPK and PPSPM activate with the CSO
+  await activate(ppk, "PPK PSIE I", PPK_HP, hp, cso);
+  await activate(ppspm, "PPSPM PSIE I", SPM_HP, hp, cso);
+
+  // everyone AKTIF, on the admin's screen too, without a reload
+  for (const nama of ["KPA PSIE I", "PPK PSIE I", "PPSPM PSIE I"]) {
+    await expect(row(admin, nama)).toContainText("AKTIF", { timeout: 10_000 });
+  }
+  // the seed's SMS texts arrived
+  const inbox = async (phone: string) => {
+    await newest(hp, phone);
+    return hp.locator(".inbox .sms-body").allInnerTexts();
+  };
+  await expect.poll(() => inbox(PPK_HP)).toContain(
+    "Yth. PPK PSIE I Anda telah diusulkan sebagai pengguna OTP SAKTI dengan kewenangan Pejabat PPK pada satker 561403. Silakan kunjungi KPPN mitra satker Anda untuk mengaktifkan OTP tersebut.",
+  );
+  await expect.poll(() => inbox(PPK_HP)).toContain("Yth. PPK PSIE I, Pejabat PPK pada satker 561403, fitur OTP Anda telah aktif!");
+  await expect.poll(() => inbox(KPA_HP)).toContain("Yth. KPA PSIE I, Pejabat KPA pada satker 561403, fitur OTP Anda telah aktif!");
+  await expect.poll(() => inbox(SPM_HP)).toContain("Yth. PPSPM PSIE I, Pejabat PPSPM pada satker 561403, fitur OTP Anda telah aktif!");
+  const codes = await inbox(PPK_HP);
+  expect(codes.some((t) => /^Yth Pejabat PPK Satker 561403\. Kode Otentifikasi Anda: \d{6}\. Kode berlaku 2 menit\. Waktu kirim \d{4}-\d\d-\d\d \d\d:\d\d:\d\d WIB\.$/.test(t))).toBe(true);
+});
