@@ -10,8 +10,8 @@ use domain::pejabat::{ConsoleRow, ConsoleSatker};
 use domain::{Jabatan, Role, Status};
 use leptos::prelude::*;
 
-/// How often the console looks for new codes and status changes.
-const POLL_MS: u64 = 2000;
+/// A fallback to the live updates: how often the console asks for changes anyway.
+const POLL_MS: u64 = 10_000;
 
 #[server(endpoint = "cso_console")]
 pub async fn cso_console() -> Result<Vec<ConsoleSatker>, AppError> {
@@ -61,6 +61,7 @@ fn Console() -> impl IntoView {
     let clock = ticking_clock();
     let selected = RwSignal::new(None::<(ConsoleRow, String)>);
     let notice = RwSignal::new(None::<Notice>);
+    crate::live::refresh_on_change(tick);
     Effect::new(move |_| {
         let h =
             set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_millis(POLL_MS)).ok();

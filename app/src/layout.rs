@@ -49,7 +49,11 @@ pub fn NoticeBar(notice: RwSignal<Option<Notice>>) -> impl IntoView {
 /// A modal dialog: takes the focus when it opens; Escape (wherever the focus is) or the
 /// close button calls `on_close`.
 #[component]
-pub fn Modal(title: &'static str, on_close: impl Fn() + Clone + Send + Sync + 'static, children: Children) -> impl IntoView {
+pub fn Modal(
+    title: &'static str,
+    on_close: impl Fn() + Clone + Send + Sync + 'static,
+    children: Children,
+) -> impl IntoView {
     let close_key = on_close.clone();
     let escape = window_event_listener(leptos::ev::keydown, move |ev| {
         if ev.key() == "Escape" {

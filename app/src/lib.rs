@@ -8,6 +8,7 @@ pub mod cso;
 pub mod error;
 pub mod hp;
 pub mod layout;
+pub mod live;
 pub mod otp;
 pub mod pejabat;
 #[cfg(feature = "ssr")]

@@ -10,6 +10,7 @@ pub mod cso;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod otp;
 pub mod pejabat;
 pub mod pgcluster;

@@ -204,10 +204,6 @@ fn wib(t: DateTime<Utc>) -> String {
     t.with_timezone(&chrono_tz::Asia::Jakarta).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-fn notify_sql() -> &'static str {
-    "SELECT pg_notify('sakti_perubahan', $1)"
-}
-
 /// Sends a new code for `purpose` on reference `pejabat_id` ("Request OTP").
 pub async fn request(
     pool: &PgPool,
@@ -287,7 +283,7 @@ pub async fn request(
     sms::enqueue(&mut *tx, &owner.no_hp, &body, &redacted).await?;
     let detail = format!("kode {} dikirim ke HP {} pejabat", purpose.code(), owner.jabatan().short());
     audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(target.id).detail(detail)).await?;
-    sqlx::query(notify_sql()).bind(&target.satker_kode).execute(&mut *tx).await?;
+    crate::events::notify(&mut *tx, &target.satker_kode).await?;
     tx.commit().await?;
     Ok(pending)
 }
@@ -458,7 +454,7 @@ pub async fn submit(
         detail.push_str(&format!("; penerima kuasa {k}"));
     }
     audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(target.id).detail(detail)).await?;
-    sqlx::query(notify_sql()).bind(satker).execute(&mut *tx).await?;
+    crate::events::notify(&mut *tx, satker).await?;
     tx.commit().await?;
     Ok(next)
 }

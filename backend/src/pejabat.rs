@@ -200,6 +200,7 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
     };
     let detail = format!("{} {} ({})", new.jabatan.label(), new.nama, new.nip);
     audit::record(&mut *tx, Entry::new(caller, action.code(), Outcome::Berhasil).pejabat(id).detail(detail)).await?;
+    crate::events::notify(&mut *tx, satker).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -240,6 +241,7 @@ pub async fn hapus(pool: &PgPool, caller: &Caller, id: i64) -> Result<()> {
         Entry::new(caller, action.code(), Outcome::Berhasil).pejabat(id).detail(format!("{jabatan} {nama}")),
     )
     .await?;
+    crate::events::notify(&mut *tx, satker).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -233,3 +233,15 @@ async fn rekam_options_offer_the_satkers_users_and_partner_kppn(pool: PgPool) {
     assert!(opts.users.iter().all(|u| !u.username.starts_with("adm_")));
     assert!(opts.users.iter().all(|u| u.username.ends_with("561403")));
 }
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_change_is_announced_to_listeners_on_other_connections(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    // a second "instance": its own pool and listener on the same database
+    let other = PgPool::connect_with(pool.connect_options().as_ref().clone()).await.unwrap();
+    let hub = backend::events::Hub::start(&other).await.unwrap();
+    let mut rx = hub.subscribe();
+    pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    let change = tokio::time::timeout(std::time::Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
+    assert_eq!((change.kppn_kode.as_str(), change.satker_kode.as_str()), ("019", "561403"));
+}

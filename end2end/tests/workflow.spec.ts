@@ -86,7 +86,7 @@ async function activate(owner: Page, nama: string, phone: string, hp: Page, cso:
   await cso.getByRole("button", { name: "Aktifkan" }).click();
   await expect(cso.getByText(`OTP ${nama} telah AKTIF.`)).toBeVisible();
   await owner.keyboard.press("Escape");
-  await expect(row(owner, nama)).toContainText("AKTIF", { timeout: 10_000 });
+  await expect(row(owner, nama)).toContainText("AKTIF", { timeout: 5_000 });
 }
 
 /** A dialog where the user types the code itself (Verifikasi No. HP, Kirim Data). */
@@ -156,7 +156,7 @@ test("five people run the six steps of the seed", async ({ browser }) => {
 
   // everyone AKTIF, on the admin's screen too, without a reload
   for (const nama of ["KPA PSIE I", "PPK PSIE I", "PPSPM PSIE I"]) {
-    await expect(row(admin, nama)).toContainText("AKTIF", { timeout: 10_000 });
+    await expect(row(admin, nama)).toContainText("AKTIF", { timeout: 5_000 });
   }
   // the seed's SMS texts arrived
   const inbox = async (phone: string) => {

@@ -93,12 +93,15 @@ async fn serve(config: &Config, url: &str) -> Result<(), BoxError> {
             let _ = sms_stopped.await;
         },
     ));
+    let live = app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(&pool).await? };
     let app = Router::new()
+        .route("/api/events", axum::routing::get(app::live::events))
         .leptos_routes_with_context(&leptos_options, routes, move || provide_context(state.clone()), {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(axum::Extension(live))
         .layer(sessions)
         .layer(CompressionLayer::new())
         .with_state(leptos_options);

@@ -13,8 +13,8 @@ use domain::pejabat::{DEFAULT_PER_PAGE, Page, PejabatRow, TableQuery};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-/// How often the table asks for changes made on other screens.
-const POLL_MS: u64 = 3000;
+/// A fallback to the live updates: how often the table asks for changes anyway.
+const POLL_MS: u64 = 15_000;
 
 #[server(endpoint = "list_pejabat")]
 pub async fn list_pejabat(query: TableQuery) -> Result<Page<PejabatRow>, AppError> {
@@ -67,6 +67,7 @@ fn PejabatView(me: Me) -> impl IntoView {
         |(query, _, _)| list_pejabat(query),
     );
     // status changes made elsewhere (the CSO, the KPA) show up without a reload
+    crate::live::refresh_on_change(tick);
     Effect::new(move |_| {
         let h =
             set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_millis(POLL_MS)).ok();

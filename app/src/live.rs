@@ -1,0 +1,80 @@
+//! Live updates: the server pushes "something changed in your satker" over Server-Sent
+//! Events (fed by PostgreSQL LISTEN/NOTIFY, so changes made through any instance
+//! arrive); the browser reloads what it shows.
+
+use leptos::prelude::*;
+
+/// Bumps `tick` whenever the server announces a change that concerns this user.
+pub fn refresh_on_change(tick: RwSignal<u32>) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use wasm_bindgen::{JsCast, closure::Closure};
+        let Ok(source) = web_sys::EventSource::new("/api/events") else { return };
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
+            tick.try_update(|t| *t += 1);
+        });
+        source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let held = send_wrapper::SendWrapper::new((source, on_message));
+        on_cleanup(move || held.0.close());
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = tick;
+}
+
+#[cfg(feature = "ssr")]
+pub use server::{Live, events};
+
+#[cfg(feature = "ssr")]
+mod server {
+    use crate::server::USER_KEY;
+    use axum::Extension;
+    use axum::http::StatusCode;
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use axum::response::{IntoResponse, Response};
+    use backend::events::{Change, Hub};
+    use backend::{Actor, PgPool};
+    use std::convert::Infallible;
+    use tokio::sync::broadcast::error::RecvError;
+    use tower_sessions::Session;
+
+    /// What the event stream needs; added to the router as an extension.
+    #[derive(Clone)]
+    pub struct Live {
+        pub pool: PgPool,
+        pub hub: Hub,
+    }
+
+    fn concerns(actor: &Actor, change: &Change) -> bool {
+        actor.satker_kode.as_deref() == Some(change.satker_kode.as_str())
+            || actor.kppn_kode.as_deref() == Some(change.kppn_kode.as_str())
+    }
+
+    /// `GET /api/events`: one event per change in the caller's satker (for a CSO: in
+    /// any satker of its KPPN). Logged-out callers get 401.
+    pub async fn events(Extension(live): Extension<Live>, session: Session) -> Response {
+        let user_id: Option<i64> = session.get(USER_KEY).await.unwrap_or(None);
+        let actor = match user_id {
+            Some(id) => backend::auth::load_actor(&live.pool, id).await.ok().flatten(),
+            None => None,
+        };
+        let Some(actor) = actor else { return StatusCode::UNAUTHORIZED.into_response() };
+        let rx = live.hub.subscribe();
+        let stream = futures::stream::unfold(rx, move |mut rx| {
+            let actor = actor.clone();
+            async move {
+                loop {
+                    match rx.recv().await {
+                        Ok(change) if concerns(&actor, &change) => {
+                            return Some((Ok::<_, Infallible>(Event::default().data(change.satker_kode)), rx));
+                        }
+                        Ok(_) => continue,
+                        // missed some: tell the page to reload anyway
+                        Err(RecvError::Lagged(_)) => return Some((Ok(Event::default().data("*")), rx)),
+                        Err(RecvError::Closed) => return None,
+                    }
+                }
+            }
+        });
+        Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
+    }
+}
