@@ -24,5 +24,18 @@ for (const [name, width, height] of [["phone", 390, 844], ["tablet", 820, 1180],
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
   console.log(name, "horizontal overflow:", overflow);
   await page.close();
+  const cso = await browser.newPage({ viewport: { width, height } });
+  await cso.goto(`${base}/login`);
+  await cso.waitForSelector("body[data-hydrated]");
+  await cso.getByLabel("Username").fill("cso_jakarta6");
+  await cso.getByLabel("Password").fill("Sakti#2026");
+  await cso.getByRole("button", { name: "Masuk" }).click();
+  await cso.waitForSelector(".console");
+  await cso.waitForTimeout(500);
+  const pick = cso.locator(".waiting .pick").first();
+  if (await pick.count()) await pick.click();
+  await cso.screenshot({ path: `${out}/${name}-cso.png`, fullPage: true });
+  console.log(name, "cso overflow:", await cso.evaluate(() => document.documentElement.scrollWidth > window.innerWidth));
+  await cso.close();
 }
 await browser.close();

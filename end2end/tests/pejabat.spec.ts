@@ -20,6 +20,10 @@ test("admin records a pejabat, finds it with the filter, and deletes it", async 
   await login(page, "adm_561403");
   const table = page.getByRole("table", { name: "Tabel Pejabat" });
   await expect(table.getByRole("row", { name: /Putut Wijanarko/ })).toBeVisible();
+  await expect(page.getByText("2 pejabat")).toBeVisible();
+  await expect(page.getByText("Halaman 1 dari 1")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Halaman berikutnya" })).toHaveText("›");
+  await expect(page.getByRole("button", { name: "Halaman berikutnya" })).toBeDisabled();
 
   // + Rekam, first with nothing filled in: every field says what is wrong
   await page.getByRole("button", { name: "+ Rekam" }).click();

@@ -96,13 +96,16 @@ pub fn PejabatTable(rows: Rows, selected: RwSignal<Option<PejabatRow>>) -> impl 
 pub fn Pager(rows: Rows, page: RwSignal<u32>, per_page: RwSignal<Option<u32>>) -> impl IntoView {
     let info = move || rows.get().and_then(Result::ok).map(|p| (p.total, p.page_count()));
     let count = move || info().map_or(1, |(_, c)| c);
+    // named, because a `>` inside `view!` attributes would end the tag
+    let at_first = move || page.get() <= 1;
+    let at_last = move || page.get() >= count();
     view! {
         <div class="pager">
             <span class="total" aria-live="polite">{move || info().map(|(t, _)| format!("{t} pejabat"))}</span>
-            <button aria-label="Halaman sebelumnya" disabled=move || page.get() <= 1
+            <button aria-label="Halaman sebelumnya" disabled=at_first
                 on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"‹"</button>
             <span class="page-no">{move || format!("Halaman {} dari {}", page.get(), count())}</span>
-            <button aria-label="Halaman berikutnya" disabled=move || page.get() >= count()
+            <button aria-label="Halaman berikutnya" disabled=at_last
                 on:click=move |_| page.update(|p| *p += 1)>"›"</button>
             <label for="per-page" class="visually-hidden">"Baris per halaman"</label>
             <select id="per-page" on:change=move |ev| {
