@@ -17,6 +17,12 @@ pub struct Config {
     /// Without it, one is generated on first run and kept in `data_dir/otp-secret`.
     /// Every instance on one database needs the same key.
     otp_secret: Option<String>,
+    /// `SAKTI_SMS_GATEWAY_URL`: an external HTTP SMS gateway. Unset: the built-in phone
+    /// simulator (`/hp`). With it: `SAKTI_SMS_GATEWAY_TOKEN` (bearer token) and
+    /// `SAKTI_SMS_GATEWAY_BODY` (JSON template with `{{to}}`, `{{message}}`, `{{id}}`).
+    pub sms_gateway_url: Option<String>,
+    sms_gateway_token: Option<String>,
+    sms_gateway_body: Option<String>,
 }
 
 fn flag(name: &str, default: bool) -> bool {
@@ -34,6 +40,22 @@ impl Config {
             demo: flag("SAKTI_DEMO", true),
             secure_cookie: flag("SAKTI_SECURE_COOKIE", false),
             otp_secret: std::env::var("SAKTI_OTP_SECRET").ok().filter(|s| !s.is_empty()),
+            sms_gateway_url: std::env::var("SAKTI_SMS_GATEWAY_URL").ok().filter(|s| !s.is_empty()),
+            sms_gateway_token: std::env::var("SAKTI_SMS_GATEWAY_TOKEN").ok().filter(|s| !s.is_empty()),
+            sms_gateway_body: std::env::var("SAKTI_SMS_GATEWAY_BODY").ok().filter(|s| !s.is_empty()),
+        }
+    }
+
+    /// The SMS gateway: HTTP when configured, else the phone simulator on `pool`.
+    pub fn sms_gateway(&self, pool: &sqlx::PgPool) -> Result<crate::sms::AnyGateway, String> {
+        use crate::sms::{AnyGateway, HttpGateway, Simulator};
+        match &self.sms_gateway_url {
+            None => Ok(AnyGateway::Simulator(Simulator { pool: pool.clone() })),
+            Some(url) => Ok(AnyGateway::Http(HttpGateway::new(
+                url.clone(),
+                self.sms_gateway_token.clone(),
+                self.sms_gateway_body.clone(),
+            )?)),
         }
     }
 

@@ -82,17 +82,13 @@ async fn serve(config: &Config, url: &str) -> Result<(), BoxError> {
     let addr = leptos_options.site_addr;
     let routes = generate_route_list(App);
     let otp_key = config.otp_key()?;
-    let state = AppState { pool: pool.clone(), otp_key, simulator: true };
-    // SMS: the built-in phone simulator is the gateway until an external one is configured
+    let gateway = config.sms_gateway(&pool)?;
+    let simulator = matches!(gateway, sms::AnyGateway::Simulator(_));
+    let state = AppState { pool: pool.clone(), otp_key, simulator };
     let (stop_sms, sms_stopped) = tokio::sync::oneshot::channel::<()>();
-    let sms_worker = tokio::spawn(sms::run_worker(
-        pool.clone(),
-        sms::Simulator { pool: pool.clone() },
-        Duration::from_millis(500),
-        async move {
-            let _ = sms_stopped.await;
-        },
-    ));
+    let sms_worker = tokio::spawn(sms::run_worker(pool.clone(), gateway, Duration::from_millis(500), async move {
+        let _ = sms_stopped.await;
+    }));
     let live = app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(&pool).await? };
     let app = Router::new()
         .route("/api/events", axum::routing::get(app::live::events))
