@@ -67,9 +67,11 @@ async fn a_failing_gateway_gets_the_message_once_it_recovers(pool: PgPool) {
         now += Duration::seconds(30);
     }
     assert_eq!(delivered, 1);
-    let seen = seen.lock().unwrap();
-    assert_eq!(seen.requests.len(), 4, "three failures, then one success, then nothing more");
-    assert_eq!(seen.requests[3].1["msisdn"], "+6281234567890");
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.requests.len(), 4, "three failures, then one success, then nothing more");
+        assert_eq!(seen.requests[3].1["msisdn"], "+6281234567890");
+    }
     let (attempts, delivered_at): (i32, Option<chrono::DateTime<Utc>>) =
         sqlx::query_as("SELECT attempts, delivered_at FROM sms_outbox").fetch_one(&pool).await.unwrap();
     assert_eq!(attempts, 4);
