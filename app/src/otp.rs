@@ -17,6 +17,15 @@ pub async fn otp_request(pejabat_id: i64, purpose: Purpose) -> Result<OtpTiming,
     Ok(pending.timing(now))
 }
 
+/// The latest code the caller requested here, for a dialog that opens again.
+#[server(endpoint = "otp_latest")]
+pub async fn otp_latest(pejabat_id: i64, purpose: Purpose) -> Result<Option<OtpTiming>, AppError> {
+    let (state, caller) = crate::server::caller().await?;
+    let now = backend::now();
+    let latest = backend::otp::latest(&state.pool, &caller, pejabat_id, purpose).await?;
+    Ok(latest.map(|p| p.timing(now)))
+}
+
 /// Checks a code typed by the pejabat itself (phone verification, Kirim Data).
 /// Activation codes are entered by the CSO on its console.
 #[server(endpoint = "otp_submit")]
@@ -148,6 +157,16 @@ pub fn OtpDialog(
     let request = Action::new(move |_: &()| otp_request(id, purpose));
     let submit = Action::new(move |code: &String| otp_submit(id, purpose, code.clone()));
 
+    // reopening the dialog shows the last request and, if still pending, its countdown
+    let latest = Action::new(move |_: &()| otp_latest(id, purpose));
+    latest.dispatch(());
+    Effect::new(move |_| {
+        if let Some(Ok(Some(timing))) = latest.value().get()
+            && synced.with_untracked(Option::is_none)
+        {
+            synced.set(Some(Synced::new(timing)));
+        }
+    });
     Effect::new(move |_| {
         if let Some(Ok(timing)) = request.value().get() {
             synced.set(Some(Synced::new(timing)));

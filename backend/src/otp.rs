@@ -473,13 +473,46 @@ pub async fn pending(pool: &PgPool, pejabat_id: i64, purpose: Purpose, now: Date
     Ok(sent.map(Pending::from_sent))
 }
 
-/// The time of the last request of `purpose` for `pejabat_id` ("waktu request terakhir").
-pub async fn last_request(pool: &PgPool, pejabat_id: i64, purpose: Purpose) -> Result<Option<Pending>> {
-    let sent: Option<DateTime<Utc>> =
-        sqlx::query_scalar("SELECT max(sent_at) FROM otp_code WHERE pejabat_id = $1 AND purpose = $2")
-            .bind(pejabat_id)
-            .bind(purpose.code())
-            .fetch_one(pool)
-            .await?;
-    Ok(sent.map(Pending::from_sent))
+/// The caller's latest code of `purpose` on reference `pejabat_id`, for a dialog that
+/// opens again: "waktu request terakhir", and the countdowns. A code that is no longer
+/// pending (used, void or expired) comes back with `expires_at == sent_at`.
+pub async fn latest(pool: &PgPool, caller: &Caller, pejabat_id: i64, purpose: Purpose) -> Result<Option<Pending>> {
+    let action = action_code(purpose, false);
+    let Some(actor) = caller.actor.as_ref() else {
+        return Err(refuse(pool, caller, action, None, Error::Unauthenticated).await);
+    };
+    let mut tx = pool.begin().await?;
+    let Some(target) = lock_pejabat(&mut tx, pejabat_id).await? else {
+        return Ok(None);
+    };
+    let owner = match resolve(&mut tx, actor, &target, purpose, false).await {
+        Ok(owner) => owner,
+        // the step is no longer (or not yet) possible: nothing to show
+        Err(Error::Forbidden(_)) if target.satker_kode.as_str() == actor.satker_kode.as_deref().unwrap_or("") => {
+            return Ok(None);
+        }
+        Err(e) => {
+            drop(tx);
+            return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
+        }
+    };
+    let bound_target = (purpose == Purpose::KirimData).then_some(target.id);
+    let latest: Option<(DateTime<Utc>, bool)> = sqlx::query_as(
+        "SELECT sent_at, state = 'PENDING' FROM otp_code
+         WHERE pejabat_id = $1 AND purpose = $2 AND target_pejabat_id IS NOT DISTINCT FROM $3
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(owner.id)
+    .bind(purpose.code())
+    .bind(bound_target)
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.rollback().await?;
+    Ok(latest.map(|(sent, pending)| {
+        let mut p = Pending::from_sent(sent);
+        if !pending {
+            p.expires_at = sent;
+        }
+        p
+    }))
 }

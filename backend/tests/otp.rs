@@ -444,3 +444,20 @@ async fn the_cso_console_shows_who_waits_and_the_pending_code(pool: PgPool) {
     assert!(backend::cso::console(&pool, &other, at(30)).await.unwrap().iter().all(|s| s.kode != "561403"));
     assert!(matches!(backend::cso::console(&pool, &s.kpa, at(30)).await, Err(Error::Forbidden(_))));
 }
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_reopened_dialog_finds_the_last_request_of_its_owner_only(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    assert_eq!(otp::latest(&pool, &s.kpa, s.kpa_id, Purpose::Aktivasi).await.unwrap(), None);
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
+    let latest = otp::latest(&pool, &s.kpa, s.kpa_id, Purpose::Aktivasi).await.unwrap().unwrap();
+    assert_eq!((latest.sent_at, latest.expires_at), (at(0), at(120)));
+    // another pejabat of the satker may not look
+    let peek = otp::latest(&pool, &s.ppk, s.kpa_id, Purpose::Aktivasi).await;
+    assert!(!matches!(peek, Ok(Some(_))), "{peek:?}");
+    // once used, the time stays but the countdown is over
+    let code = last_code(&pool, KPA_HP).await;
+    otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, kppn().as_ref(), at(5)).await.unwrap();
+    assert_eq!(otp::latest(&pool, &s.kpa, s.kpa_id, Purpose::Aktivasi).await.unwrap(), None, "KPA is AKTIF: no dialog");
+}
