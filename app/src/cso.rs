@@ -62,23 +62,7 @@ fn Console() -> impl IntoView {
     let selected = RwSignal::new(None::<(ConsoleRow, String)>);
     let notice = RwSignal::new(None::<Notice>);
     crate::live::refresh_on_change(tick);
-    Effect::new(move |_| {
-        let h =
-            set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_millis(POLL_MS)).ok();
-        on_cleanup(move || {
-            if let Some(h) = h {
-                h.clear();
-            }
-        });
-    });
-    // the countdowns use the time of each answer, corrected for this device's clock
-    let synced_at = RwSignal::new(0.0f64);
-    Effect::new(move |_| {
-        if console.get().is_some() {
-            synced_at.set(crate::otp::device_now_ms());
-        }
-    });
-
+    crate::live::every(std::time::Duration::from_millis(POLL_MS), move || tick.update(|t| *t += 1));
     let list = move || {
         console.get().map(|r| match r {
             Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -94,6 +78,7 @@ fn Console() -> impl IntoView {
                             <h2>{s.kode.clone()} " " <span class="muted">{s.nama.clone()}</span></h2>
                             <ul class="waiting">
                                 {s.rows.into_iter().map(|row| {
+                                    // synced when the answer is rendered: corrects this device's clock
                                     let pending = row.pending.map(Synced::new);
                                     let left = move || pending.map(|p| p.left(p.timing.expires_at_ms, clock.get())).unwrap_or(0);
                                     let id = row.id;

@@ -45,14 +45,7 @@ pub fn HpPage() -> impl IntoView {
         move || (phone.get(), tick.get()),
         |(phone, _)| async move { if phone.is_empty() { Ok(vec![]) } else { hp_pesan(phone).await } },
     );
-    Effect::new(move |_| {
-        let h = set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_millis(1000)).ok();
-        on_cleanup(move || {
-            if let Some(h) = h {
-                h.clear();
-            }
-        });
-    });
+    crate::live::every(std::time::Duration::from_millis(1000), move || tick.update(|t| *t += 1));
     view! {
         <main class="page hp">
             <h1>"Simulator HP"</h1>

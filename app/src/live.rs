@@ -4,6 +4,18 @@
 
 use leptos::prelude::*;
 
+/// Calls `f` every `period` while the calling component lives (in the browser only).
+pub fn every(period: std::time::Duration, f: impl Fn() + Clone + Send + Sync + 'static) {
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(f.clone(), period).ok();
+        on_cleanup(move || {
+            if let Some(h) = handle {
+                h.clear();
+            }
+        });
+    });
+}
+
 /// Bumps `tick` whenever the server announces a change that concerns this user.
 pub fn refresh_on_change(tick: RwSignal<u32>) {
     #[cfg(feature = "hydrate")]

@@ -53,16 +53,7 @@ pub fn device_now_ms() -> f64 {
 /// A clock signal that ticks four times a second in the browser.
 pub fn ticking_clock() -> RwSignal<f64> {
     let now = RwSignal::new(device_now_ms());
-    Effect::new(move |_| {
-        now.set(device_now_ms());
-        let handle =
-            set_interval_with_handle(move || now.set(device_now_ms()), std::time::Duration::from_millis(250)).ok();
-        on_cleanup(move || {
-            if let Some(h) = handle {
-                h.clear();
-            }
-        });
-    });
+    crate::live::every(std::time::Duration::from_millis(250), move || now.set(device_now_ms()));
     now
 }
 

@@ -204,6 +204,35 @@ fn wib(t: DateTime<Utc>) -> String {
     t.with_timezone(&chrono_tz::Asia::Jakarta).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
+/// The start of every step: the caller is logged in, the reference exists, and the caller
+/// may do `purpose` on it now; refusals are audited. Returns the open transaction with the
+/// reference locked, the actor, the reference, and the owner of the phone the code goes to.
+async fn begin_step<'c>(
+    pool: &PgPool,
+    caller: &'c Caller,
+    pejabat_id: i64,
+    purpose: Purpose,
+    submit: bool,
+) -> Result<(Transaction<'static, Postgres>, &'c Actor, Target, Target)> {
+    let action = action_code(purpose, submit);
+    let Some(actor) = caller.actor.as_ref() else {
+        return Err(refuse(pool, caller, action, None, Error::Unauthenticated).await);
+    };
+    let mut tx = pool.begin().await?;
+    let Some(target) = lock_pejabat(&mut tx, pejabat_id).await? else {
+        drop(tx);
+        let missing = Error::NotFound("Referensi pejabat tidak ditemukan.".into());
+        return Err(refuse(pool, caller, action, None, missing).await);
+    };
+    match resolve(&mut tx, actor, &target, purpose, submit).await {
+        Ok(owner) => Ok((tx, actor, target, owner)),
+        Err(e) => {
+            drop(tx);
+            Err(refuse(pool, caller, action, Some(pejabat_id), e).await)
+        }
+    }
+}
+
 /// Sends a new code for `purpose` on reference `pejabat_id` ("Request OTP").
 pub async fn request(
     pool: &PgPool,
@@ -214,23 +243,7 @@ pub async fn request(
     now: DateTime<Utc>,
 ) -> Result<Pending> {
     let action = action_code(purpose, false);
-    let Some(actor) = caller.actor.as_ref() else {
-        return Err(refuse(pool, caller, action, None, Error::Unauthenticated).await);
-    };
-    let mut tx = pool.begin().await?;
-    let Some(target) = lock_pejabat(&mut tx, pejabat_id).await? else {
-        drop(tx);
-        return Err(
-            refuse(pool, caller, action, None, Error::NotFound("Referensi pejabat tidak ditemukan.".into())).await
-        );
-    };
-    let owner = match resolve(&mut tx, actor, &target, purpose, false).await {
-        Ok(owner) => owner,
-        Err(e) => {
-            drop(tx);
-            return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
-        }
-    };
+    let (mut tx, actor, target, owner) = begin_step(pool, caller, pejabat_id, purpose, false).await?;
     // the cool-down runs per code binding: a KPA sending its PPK and then its PPSPM
     // does not wait between the two
     let bound_target = (purpose == Purpose::KirimData).then_some(target.id);
@@ -303,25 +316,12 @@ pub async fn submit(
     now: DateTime<Utc>,
 ) -> Result<Status> {
     let action = action_code(purpose, true);
-    let Some(actor) = caller.actor.as_ref() else {
-        return Err(refuse(pool, caller, action, None, Error::Unauthenticated).await);
-    };
+    let (mut tx, actor, target, owner) = begin_step(pool, caller, pejabat_id, purpose, true).await?;
     let code = match otp::normalize_code(typed) {
         Ok(c) => c,
-        Err(r) => return Err(refuse(pool, caller, action, None, r.into()).await),
-    };
-    let mut tx = pool.begin().await?;
-    let Some(target) = lock_pejabat(&mut tx, pejabat_id).await? else {
-        drop(tx);
-        return Err(
-            refuse(pool, caller, action, None, Error::NotFound("Referensi pejabat tidak ditemukan.".into())).await
-        );
-    };
-    let owner = match resolve(&mut tx, actor, &target, purpose, true).await {
-        Ok(owner) => owner,
-        Err(e) => {
+        Err(r) => {
             drop(tx);
-            return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
+            return Err(refuse(pool, caller, action, Some(pejabat_id), r.into()).await);
         }
     };
     let attendance = match (purpose, attendance) {

@@ -68,15 +68,7 @@ fn PejabatView(me: Me) -> impl IntoView {
     );
     // status changes made elsewhere (the CSO, the KPA) show up without a reload
     crate::live::refresh_on_change(tick);
-    Effect::new(move |_| {
-        let h =
-            set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_millis(POLL_MS)).ok();
-        on_cleanup(move || {
-            if let Some(h) = h {
-                h.clear();
-            }
-        });
-    });
+    crate::live::every(std::time::Duration::from_millis(POLL_MS), move || tick.update(|t| *t += 1));
     Effect::new(move |_| {
         if let Some(Ok(page)) = rows.get() {
             let current = selected.get_untracked().map(|s| s.id);
