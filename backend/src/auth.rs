@@ -44,7 +44,7 @@ async fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| h)
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 struct UserRow {
     id: i64,
     username: String,
@@ -55,6 +55,7 @@ struct UserRow {
     kppn_kode: Option<String>,
     password_hash: String,
     active: bool,
+    locked_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl UserRow {
@@ -71,37 +72,95 @@ impl UserRow {
     }
 }
 
-const USER_COLUMNS: &str = "id, username, nama, nip, role, satker_kode, kppn_kode, password_hash, active";
+const USER_COLUMNS: &str = "id, username, nama, nip, role, satker_kode, kppn_kode, password_hash, active, locked_until";
 
 /// Checks a username and password. Every attempt, good or bad, goes to the audit trail.
 pub async fn login(pool: &PgPool, addr: Option<String>, username: &str, password: &str) -> Result<Actor> {
-    let username = username.trim().to_lowercase();
+    login_at(pool, addr, username, password, chrono::Utc::now()).await
+}
+
+/// [`login`] at a given time: the lock-out rules of `domain::login`, kept in the
+/// database so that they hold across instances.
+pub async fn login_at(
+    pool: &PgPool,
+    addr: Option<String>,
+    username: &str,
+    password: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Actor> {
+    let username: String = username.trim().to_lowercase().chars().take(100).collect();
+    let anonymous = Caller::anonymous(addr.clone());
+    let refused = |outcome: Outcome, detail: String| {
+        let mut entry = Entry::new(&anonymous, "LOGIN", outcome).detail(detail);
+        entry.attempted_username = Some(&username);
+        entry
+    };
+    if let Some(a) = &addr {
+        let failures: i64 = sqlx::query_scalar("SELECT count(*) FROM login_failure WHERE addr = $1 AND at > $2")
+            .bind(a)
+            .bind(domain::login::window_start(now))
+            .fetch_one(pool)
+            .await?;
+        if let Err(blocked) = domain::login::address_blocked(failures) {
+            audit::record(pool, refused(Outcome::Ditolak, blocked.to_string())).await?;
+            return Err(Error::Forbidden(blocked.to_string()));
+        }
+    }
     let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE username = $1"))
         .bind(&username)
         .fetch_optional(pool)
         .await?;
-    let actor = match row {
-        Some(row) if verify_password(password, &row.password_hash).await && row.active => row.into_actor(),
-        Some(_) => None,
+    if let Some(row) = &row
+        && let Err(blocked) = domain::login::account_blocked(row.locked_until, now)
+    {
+        audit::record(pool, refused(Outcome::Ditolak, blocked.to_string())).await?;
+        return Err(Error::Forbidden(blocked.to_string()));
+    }
+    let good = match &row {
+        Some(row) => verify_password(password, &row.password_hash).await && row.active,
         None => {
             verify_password(password, decoy_hash().await).await;
-            None
+            false
         }
     };
-    match actor {
-        Some(actor) => {
-            let caller = Caller::user(actor.clone(), addr);
-            audit::record(pool, Entry::new(&caller, "LOGIN", Outcome::Berhasil)).await?;
-            Ok(actor)
-        }
-        None => {
-            let caller = Caller::anonymous(addr);
-            let mut entry = Entry::new(&caller, "LOGIN", Outcome::Gagal).detail("username atau password salah");
-            entry.attempted_username = Some(&username);
-            audit::record(pool, entry).await?;
-            Err(Error::LoginFailed)
+    if let (true, Some(row)) = (good, row.clone())
+        && let Some(actor) = row.into_actor()
+    {
+        sqlx::query("UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(actor.user_id)
+            .execute(pool)
+            .await?;
+        let caller = Caller::user(actor.clone(), addr);
+        audit::record(pool, Entry::new(&caller, "LOGIN", Outcome::Berhasil)).await?;
+        return Ok(actor);
+    }
+    if let Some(a) = &addr {
+        sqlx::query("INSERT INTO login_failure (addr, at) VALUES ($1, $2)").bind(a).bind(now).execute(pool).await?;
+    }
+    let mut locked = false;
+    if let Some(row) = &row {
+        let failed: i32 = sqlx::query_scalar(
+            "UPDATE app_user SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
+        )
+        .bind(row.id)
+        .fetch_one(pool)
+        .await?;
+        if let (_, Some(until)) = domain::login::after_failure(failed - 1, now) {
+            sqlx::query("UPDATE app_user SET failed_logins = 0, locked_until = $2 WHERE id = $1")
+                .bind(row.id)
+                .bind(until)
+                .execute(pool)
+                .await?;
+            locked = true;
         }
     }
+    if locked {
+        let blocked = domain::login::Blocked::Account(domain::login::LOCK_MINUTES);
+        audit::record(pool, refused(Outcome::Gagal, format!("username atau password salah; {blocked}"))).await?;
+        return Err(Error::Forbidden(format!("Username atau password salah. {blocked}")));
+    }
+    audit::record(pool, refused(Outcome::Gagal, "username atau password salah".into())).await?;
+    Err(Error::LoginFailed)
 }
 
 /// Records a logout.

@@ -63,3 +63,55 @@ async fn demo_data_is_loaded_once(pool: PgPool) {
     let users: i64 = sqlx::query_scalar("SELECT count(*) FROM app_user").fetch_one(&pool).await.unwrap();
     assert_eq!(users as usize, demo::USERS.len());
 }
+
+fn at(minutes: i64) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::Utc.with_ymd_and_hms(2026, 11, 24, 2, 0, 0).unwrap() + chrono::Duration::minutes(minutes)
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes(pool: PgPool) {
+    demo::seed_if_empty(&pool).await.unwrap();
+    let addr = || Some("10.0.0.5".to_string());
+    for _ in 0..4 {
+        assert!(matches!(
+            auth::login_at(&pool, addr(), "val_ppk561403", "salah", at(0)).await,
+            Err(Error::LoginFailed)
+        ));
+    }
+    let fifth = auth::login_at(&pool, addr(), "val_ppk561403", "salah", at(0)).await;
+    assert!(matches!(&fifth, Err(Error::Forbidden(m)) if m.contains("Akun terkunci")), "{fifth:?}");
+    // even the right password is refused while locked, from any address
+    let locked = auth::login_at(&pool, Some("10.0.0.6".into()), "val_ppk561403", demo::PASSWORD, at(14)).await;
+    assert!(matches!(&locked, Err(Error::Forbidden(m)) if m.contains("1 menit")), "{locked:?}");
+    // other accounts are not affected
+    auth::login_at(&pool, addr(), "apr_kpa561403", demo::PASSWORD, at(1)).await.unwrap();
+    // after fifteen minutes it opens, and a success resets the count
+    auth::login_at(&pool, addr(), "val_ppk561403", demo::PASSWORD, at(15)).await.unwrap();
+    let failed: i32 = sqlx::query_scalar("SELECT failed_logins FROM app_user WHERE username = 'val_ppk561403'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(failed, 0);
+    let refusals: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'LOGIN' AND outcome = 'DITOLAK'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(refusals, 1);
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn one_address_guessing_many_usernames_is_stopped(pool: PgPool) {
+    demo::seed_if_empty(&pool).await.unwrap();
+    let addr = || Some("10.9.8.7".to_string());
+    for i in 0..20 {
+        let r = auth::login_at(&pool, addr(), &format!("adm_tebak{i}"), "salah", at(0)).await;
+        assert!(matches!(r, Err(Error::LoginFailed)), "{i}: {r:?}");
+    }
+    let r = auth::login_at(&pool, addr(), "adm_561403", demo::PASSWORD, at(1)).await;
+    assert!(matches!(&r, Err(Error::Forbidden(m)) if m.contains("alamat ini")), "{r:?}");
+    // another address is not affected, and the window passes
+    auth::login_at(&pool, Some("10.9.8.8".into()), "adm_561403", demo::PASSWORD, at(1)).await.unwrap();
+    auth::login_at(&pool, addr(), "adm_561403", demo::PASSWORD, at(16)).await.unwrap();
+}

@@ -7,6 +7,7 @@
 pub mod authz;
 pub mod format;
 pub mod jabatan;
+pub mod login;
 pub mod otp;
 pub mod pejabat;
 pub mod role;
