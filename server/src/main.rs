@@ -19,6 +19,8 @@ use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
+mod security;
+
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// How long a session lives without activity.
@@ -97,9 +99,14 @@ async fn serve(config: &Config, url: &str) -> Result<(), BoxError> {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(axum::middleware::from_fn(security::same_origin))
         .layer(axum::Extension(live))
         .layer(sessions)
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn({
+            let hsts = config.secure_cookie;
+            move |req, next| security::headers(hsts, req, next)
+        }))
         .with_state(leptos_options);
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
