@@ -87,47 +87,25 @@ pub fn pejabat(input: &PejabatInput, today: NaiveDate) -> Result<NewPejabat, Fie
     let tanggal_sk = e.take("tanggal_sk", tanggal_sk(&input.tanggal_sk, tanggal_lahir, today));
     let jabatan = e.take("jabatan", jabatan(&input.jabatan));
     let kppn_kode = e.take("kppn_kode", kppn_kode(&input.kppn_kode));
-    match (
-        nip,
-        nama,
-        tempat_lahir,
-        tanggal_lahir,
-        email,
-        no_hp,
-        alamat_domisili,
-        alamat_ktp,
-        nomor_sk,
-        tanggal_sk,
-        jabatan,
-        kppn_kode,
-    ) {
-        (
-            Some(nip),
-            Some(nama),
-            Some(tempat_lahir),
-            Some(tanggal_lahir),
-            Some(email),
-            Some(no_hp),
-            Some(alamat_domisili),
-            Some(alamat_ktp),
-            Some(nomor_sk),
-            Some(tanggal_sk),
-            Some(jabatan),
-            Some(kppn_kode),
-        ) if e.is_empty() => Ok(NewPejabat {
-            nip,
-            nama,
-            tempat_lahir,
-            tanggal_lahir,
-            email,
-            no_hp,
-            alamat_domisili,
-            alamat_ktp,
-            nomor_sk,
-            tanggal_sk,
-            jabatan,
-            kppn_kode,
-        }),
+    // every field was checked above, so every error is in `e`; `?` only unwraps
+    let built = (|| {
+        Some(NewPejabat {
+            nip: nip?,
+            nama: nama?,
+            tempat_lahir: tempat_lahir?,
+            tanggal_lahir: tanggal_lahir?,
+            email: email?,
+            no_hp: no_hp?,
+            alamat_domisili: alamat_domisili?,
+            alamat_ktp: alamat_ktp?,
+            nomor_sk: nomor_sk?,
+            tanggal_sk: tanggal_sk?,
+            jabatan: jabatan?,
+            kppn_kode: kppn_kode?,
+        })
+    })();
+    match built {
+        Some(p) if e.is_empty() => Ok(p),
         _ => Err(e),
     }
 }
