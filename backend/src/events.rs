@@ -50,6 +50,8 @@ impl Hub {
                             let _ = sender.send(Change { kppn_kode: kppn.to_owned(), satker_kode: satker.to_owned() });
                         }
                     }
+                    // the server is shutting down
+                    Err(sqlx::Error::PoolClosed) => break,
                     Err(e) => {
                         tracing::warn!("LISTEN {CHANNEL}: {e}; mencoba lagi");
                         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
