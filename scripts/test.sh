@@ -42,11 +42,28 @@ log "browser tests (Playwright, Chromium)"
 E2E_URL="$(cargo run -q -p backend --bin pgcluster -- fresh-db "$DATABASE_URL" sakti_e2e)"
 PORT="${E2E_PORT:-3917}"
 LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$ROOT/target/site" DATABASE_URL="$E2E_URL" SAKTI_DEMO=1 \
+  RUST_LOG="debug,hyper=info,hyper_util=info,tower=info" NO_COLOR=1 \
   "$CARGO_TARGET_DIR/debug/server" >"$CARGO_TARGET_DIR/e2e-server.log" 2>&1 &
 SERVER_PID=$!
 if ! wait_for_http "http://127.0.0.1:$PORT/login" 60; then
   cat "$CARGO_TARGET_DIR/e2e-server.log"
   exit 1
 fi
-(cd end2end && BASE_URL="http://127.0.0.1:$PORT" npx playwright test)
+SECRETS_FILE="$CARGO_TARGET_DIR/e2e-secrets.txt"
+printf '%s\n' 'Sakti#2026' >"$SECRETS_FILE"
+(cd end2end && BASE_URL="http://127.0.0.1:$PORT" SECRETS_FILE="$SECRETS_FILE" npx playwright test)
+
+log "the server log holds no password and no OTP code"
+kill "$SERVER_PID" && wait "$SERVER_PID" 2>/dev/null || true
+SERVER_PID=""
+codes=$(($(wc -l <"$SECRETS_FILE") - 1))
+if [ "$codes" -lt 7 ]; then
+  echo "expected the six-step scenario to have read its 7 codes, got $codes" >&2
+  exit 1
+fi
+if grep -w -F -f "$SECRETS_FILE" "$CARGO_TARGET_DIR/e2e-server.log"; then
+  echo "a password or OTP code appears in the server log (above)" >&2
+  exit 1
+fi
+echo "checked $codes codes and the password against $(wc -l <"$CARGO_TARGET_DIR/e2e-server.log") log lines"
 log "all tests passed"
