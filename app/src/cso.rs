@@ -1,9 +1,8 @@
 //! The CSO console (`/cso`): the KPPN's satkers, their pejabat waiting for activation,
 //! whether a code is pending and for how long, and a large input for the code.
 
-use crate::auth::whoami;
 use crate::error::AppError;
-use crate::layout::{Notice, NoticeBar, Shell};
+use crate::layout::{Notice, NoticeBar, logged_in};
 use crate::otp::{Synced, ticking_clock};
 use domain::otp::countdown;
 use domain::pejabat::{ConsoleRow, ConsoleSatker};
@@ -38,20 +37,13 @@ pub async fn cso_aktivasi(
 
 #[component]
 pub fn CsoPage() -> impl IntoView {
-    let me = Resource::new(|| (), |_| whoami());
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Memuat…"</p> }>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(me) if me.role == Role::Cso => view! { <Shell me><Console/></Shell> }.into_any(),
-                    Ok(me) => view! {
-                        <Shell me><p class="error" role="alert">"Konsol ini hanya untuk CSO KPPN."</p></Shell>
-                    }.into_any(),
-                    Err(e) => view! { <main class="page"><p class="error" role="alert">{e.to_string()}</p><a href="/login">"Masuk"</a></main> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    logged_in(|me| {
+        if me.role == Role::Cso {
+            view! { <Console/> }.into_any()
+        } else {
+            view! { <p class="error" role="alert">"Konsol ini hanya untuk CSO KPPN."</p> }.into_any()
+        }
+    })
 }
 
 #[component]

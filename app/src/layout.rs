@@ -1,7 +1,34 @@
 //! The frame around every page after login, the modal dialog and the notice bar.
 
-use crate::auth::{LogoutButton, Me};
+use crate::auth::{LogoutButton, Me, whoami};
+use crate::error::AppError;
 use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+/// A page for logged-in users: asks who is logged in, then renders `page` for them inside
+/// the [`Shell`]; sends anyone else to the login page.
+pub fn logged_in(page: impl Fn(Me) -> AnyView + Clone + Send + Sync + 'static) -> impl IntoView {
+    let me = Resource::new(|| (), |_| whoami());
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Memuat…"</p> }>
+            {move || {
+                let page = page.clone();
+                Suspend::new(async move {
+                    match me.await {
+                        Ok(me) => view! { <Shell me=me.clone()>{page(me)}</Shell> }.into_any(),
+                        Err(AppError::BelumMasuk(_)) => view! {
+                            <main class="page"><p>"Silakan " <a href="/login">"masuk"</a> " terlebih dahulu."</p></main>
+                            <Redirect path="/login"/>
+                        }
+                        .into_any(),
+                        Err(e) => view! { <main class="page"><p class="error" role="alert">{e.to_string()}</p></main> }
+                            .into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
 
 /// The header (product, user, unit, Keluar) around a page's content.
 #[component]

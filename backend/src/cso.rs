@@ -6,22 +6,9 @@ use crate::error::{Error, Result};
 use crate::otp::Pending;
 use chrono::{DateTime, Utc};
 use domain::authz::Action;
-use domain::otp::OtpTiming;
 use domain::pejabat::{ConsoleRow, ConsoleSatker};
 use domain::{Jabatan, Status};
 use sqlx::PgPool;
-
-impl Pending {
-    /// The timing for the browser, stamped with the server's `now`.
-    pub fn timing(&self, now: DateTime<Utc>) -> OtpTiming {
-        OtpTiming {
-            sent_at_ms: self.sent_at.timestamp_millis(),
-            expires_at_ms: self.expires_at.timestamp_millis(),
-            next_request_at_ms: self.next_request_at.timestamp_millis(),
-            server_now_ms: now.timestamp_millis(),
-        }
-    }
-}
 
 #[derive(sqlx::FromRow)]
 struct Row {

@@ -10,7 +10,7 @@ use crate::auth::refuse;
 use crate::error::{Error, Result};
 use crate::{Actor, Caller, sms};
 use chrono::{DateTime, Utc};
-use domain::otp::{self, CodeState, OtpRefusal, Purpose};
+use domain::otp::{self, CodeState, OtpRefusal, OtpTiming, Purpose};
 use domain::workflow::{self, Step};
 use domain::{Jabatan, Role, Status};
 use hmac::{Hmac, Mac};
@@ -68,6 +68,16 @@ impl Pending {
     pub fn from_sent(sent_at: DateTime<Utc>) -> Self {
         Pending { sent_at, expires_at: otp::expires_at(sent_at), next_request_at: otp::next_request_at(sent_at) }
     }
+
+    /// The timing for the browser, stamped with the server's `now`.
+    pub fn timing(&self, now: DateTime<Utc>) -> OtpTiming {
+        OtpTiming {
+            sent_at_ms: self.sent_at.timestamp_millis(),
+            expires_at_ms: self.expires_at.timestamp_millis(),
+            next_request_at_ms: self.next_request_at.timestamp_millis(),
+            server_now_ms: now.timestamp_millis(),
+        }
+    }
 }
 
 /// How the pejabat attended the activation (seed part C).
@@ -112,25 +122,23 @@ impl Target {
     }
 }
 
+/// The columns of [`Target`], for a query that continues with `WHERE` and ends `FOR UPDATE OF p`.
+const TARGET_FROM: &str = "SELECT p.id, p.user_id, p.satker_kode, s.kppn_kode, p.nama, p.no_hp, p.jabatan, p.status
+     FROM pejabat p JOIN satker s ON s.kode = p.satker_kode";
+
 async fn lock_pejabat(tx: &mut Transaction<'_, Postgres>, id: i64) -> Result<Option<Target>> {
-    Ok(sqlx::query_as(
-        "SELECT p.id, p.user_id, p.satker_kode, s.kppn_kode, p.nama, p.no_hp, p.jabatan, p.status
-         FROM pejabat p JOIN satker s ON s.kode = p.satker_kode
-         WHERE p.id = $1 AND p.deleted_at IS NULL FOR UPDATE OF p",
-    )
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await?)
+    Ok(sqlx::query_as(&format!("{TARGET_FROM} WHERE p.id = $1 AND p.deleted_at IS NULL FOR UPDATE OF p"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?)
 }
 
 /// The active KPA reference of the actor in its satker (the one that approves).
 async fn lock_own_kpa(tx: &mut Transaction<'_, Postgres>, actor: &Actor) -> Result<Option<Target>> {
-    Ok(sqlx::query_as(
-        "SELECT p.id, p.user_id, p.satker_kode, s.kppn_kode, p.nama, p.no_hp, p.jabatan, p.status
-         FROM pejabat p JOIN satker s ON s.kode = p.satker_kode
-         WHERE p.user_id = $1 AND p.jabatan = 'KUASA PENGGUNA ANGGARAN' AND p.deleted_at IS NULL
-         FOR UPDATE OF p",
-    )
+    Ok(sqlx::query_as(&format!(
+        "{TARGET_FROM} WHERE p.user_id = $1 AND p.jabatan = 'KUASA PENGGUNA ANGGARAN' AND p.deleted_at IS NULL
+         FOR UPDATE OF p"
+    ))
     .bind(actor.user_id)
     .fetch_optional(&mut **tx)
     .await?)

@@ -4,14 +4,13 @@ mod hapus;
 mod rekam;
 mod table;
 
-use crate::auth::{Me, whoami};
+use crate::auth::Me;
 use crate::error::AppError;
-use crate::layout::{Notice, Shell};
+use crate::layout::{Notice, logged_in};
 use crate::otp::{Kind, OtpDialog};
 use domain::Role;
 use domain::pejabat::{DEFAULT_PER_PAGE, Page, PejabatRow, TableQuery};
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
 
 /// A fallback to the live updates: how often the table asks for changes anyway.
 const POLL_MS: u64 = 15_000;
@@ -22,27 +21,16 @@ pub async fn list_pejabat(query: TableQuery) -> Result<Page<PejabatRow>, AppErro
     Ok(backend::pejabat::list(&state.pool, &caller, &query).await?)
 }
 
-/// The page: asks who is logged in, then shows the table (or sends to the login page).
+/// The page: the table for satker users; the CSO is pointed to its console.
 #[component]
 pub fn PejabatPage() -> impl IntoView {
-    let me = Resource::new(|| (), |_| whoami());
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Memuat…"</p> }>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(me) if me.role == Role::Cso => view! {
-                        <Shell me><p>"CSO KPPN bekerja di " <a href="/cso">"Konsol Aktivasi OTP"</a> "."</p></Shell>
-                    }.into_any(),
-                    Ok(me) => view! { <Shell me=me.clone()><PejabatView me/></Shell> }.into_any(),
-                    Err(AppError::BelumMasuk(_)) => view! {
-                        <main class="page"><p>"Silakan " <a href="/login">"masuk"</a> " terlebih dahulu."</p></main>
-                        <Redirect path="/login"/>
-                    }.into_any(),
-                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    logged_in(|me| {
+        if me.role == Role::Cso {
+            view! { <p>"CSO KPPN bekerja di " <a href="/cso">"Konsol Aktivasi OTP"</a> "."</p> }.into_any()
+        } else {
+            view! { <PejabatView me/> }.into_any()
+        }
+    })
 }
 
 #[component]
