@@ -22,10 +22,31 @@ pub use sqlx::PgPool;
 
 /// Today's date in WIB, the calendar every date in the procedure is read in.
 pub fn today_wib() -> chrono::NaiveDate {
-    chrono::Utc::now().with_timezone(&chrono_tz::Asia::Jakarta).date_naive()
+    now().with_timezone(&chrono_tz::Asia::Jakarta).date_naive()
+}
+
+/// The start (00:00 WIB) of the WIB day that contains `t`.
+pub fn wib_day_start(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let midnight = t.with_timezone(&chrono_tz::Asia::Jakarta).date_naive().and_time(chrono::NaiveTime::MIN);
+    // WIB has no daylight saving, so local midnight always exists exactly once
+    chrono_tz::Asia::Jakarta.from_local_datetime(&midnight).single().map_or(t, |m| m.with_timezone(&chrono::Utc))
 }
 
 /// The current time; use cases take `now` as a parameter so tests can set the clock.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_wib_day_starts_at_17_utc_the_day_before() {
+        let t = chrono::Utc.with_ymd_and_hms(2026, 11, 24, 2, 0, 0).unwrap();
+        assert_eq!(super::wib_day_start(t), chrono::Utc.with_ymd_and_hms(2026, 11, 23, 17, 0, 0).unwrap());
+        let late = chrono::Utc.with_ymd_and_hms(2026, 11, 24, 18, 0, 0).unwrap();
+        assert_eq!(super::wib_day_start(late), chrono::Utc.with_ymd_and_hms(2026, 11, 24, 17, 0, 0).unwrap());
+    }
 }

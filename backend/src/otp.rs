@@ -264,13 +264,9 @@ pub async fn request(
     .bind(bound_target)
     .fetch_one(&mut *tx)
     .await?;
-    let day_start =
-        now.with_timezone(&chrono_tz::Asia::Jakarta).date_naive().and_hms_opt(0, 0, 0).map(|d| {
-            d.and_local_timezone(chrono_tz::Asia::Jakarta).single().map(|t| t.with_timezone(&Utc)).unwrap_or(now)
-        });
     let today: i64 = sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE pejabat_id = $1 AND sent_at >= $2")
         .bind(owner.id)
-        .bind(day_start.unwrap_or(now))
+        .bind(crate::wib_day_start(now))
         .fetch_one(&mut *tx)
         .await?;
     if let Err(refusal) = otp::may_request(last, today, now) {
