@@ -6,6 +6,7 @@
 
 pub mod authz;
 pub mod format;
+pub mod formulir;
 pub mod jabatan;
 pub mod login;
 pub mod otp;

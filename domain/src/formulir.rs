@@ -1,0 +1,110 @@
+//! The forms Admin Lokal downloads ("Unduh"), the documents that go with them, and the
+//! checklist the CSO KPPN works through for each pejabat's bundle.
+
+use serde::{Deserialize, Serialize};
+
+/// The three forms of the "Unduh" choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Jenis {
+    InformasiPejabat,
+    AktivasiOtp,
+    UbahNomorOtp,
+}
+
+impl Jenis {
+    pub const ALL: [Jenis; 3] = [Jenis::InformasiPejabat, Jenis::AktivasiOtp, Jenis::UbahNomorOtp];
+
+    /// As the choice is labelled in SAKTI.
+    pub fn label(self) -> &'static str {
+        match self {
+            Jenis::InformasiPejabat => "Form Informasi Pejabat",
+            Jenis::AktivasiOtp => "Form Aktivasi OTP",
+            Jenis::UbahNomorOtp => "Form Ubah Nomor OTP",
+        }
+    }
+
+    /// The name in URLs, file names and the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Jenis::InformasiPejabat => "informasi-pejabat",
+            Jenis::AktivasiOtp => "aktivasi-otp",
+            Jenis::UbahNomorOtp => "ubah-nomor-otp",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Jenis> {
+        Jenis::ALL.into_iter().find(|j| j.code() == code)
+    }
+
+    /// The title printed at the top of the form.
+    pub fn judul(self) -> &'static str {
+        match self {
+            Jenis::InformasiPejabat => "FORMULIR INFORMASI PEJABAT",
+            Jenis::AktivasiOtp => "FORMULIR PENGAKTIFAN PENGGUNA DAN OTP SAKTI",
+            Jenis::UbahNomorOtp => "FORMULIR PERUBAHAN NOMOR HANDPHONE OTP SAKTI",
+        }
+    }
+}
+
+/// One item the CSO checks in a pejabat's bundle (seed B.2 point 7, with the form itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Dokumen {
+    Formulir,
+    SkPejabatPerbendaharaan,
+    SkUserSakti,
+    Ktp,
+    Spesimen,
+}
+
+impl Dokumen {
+    pub const ALL: [Dokumen; 5] =
+        [Dokumen::Formulir, Dokumen::SkPejabatPerbendaharaan, Dokumen::SkUserSakti, Dokumen::Ktp, Dokumen::Spesimen];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Dokumen::Formulir => "Formulir yang telah ditandatangani",
+            Dokumen::SkPejabatPerbendaharaan => "Fotokopi SK Penetapan Pejabat Perbendaharaan",
+            Dokumen::SkUserSakti => "Fotokopi SK Penetapan User SAKTI",
+            Dokumen::Ktp => "Fotokopi KTP Pejabat",
+            Dokumen::Spesimen => "Asli Spesimen Tanda Tangan KPA, PPK, PPSPM dan Stempel Satker",
+        }
+    }
+
+    /// The column of the checklist in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Dokumen::Formulir => "formulir",
+            Dokumen::SkPejabatPerbendaharaan => "sk_pejabat",
+            Dokumen::SkUserSakti => "sk_user",
+            Dokumen::Ktp => "ktp",
+            Dokumen::Spesimen => "spesimen",
+        }
+    }
+}
+
+/// The attachments printed on the form: every document after the form itself.
+pub fn lampiran() -> impl Iterator<Item = &'static str> {
+    Dokumen::ALL.into_iter().skip(1).map(Dokumen::label)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_codes_round_trip_and_labels_match_the_seed_choice() {
+        for j in Jenis::ALL {
+            assert_eq!(Jenis::from_code(j.code()), Some(j));
+        }
+        let labels: Vec<_> = Jenis::ALL.iter().map(|j| j.label()).collect();
+        assert_eq!(labels, ["Form Informasi Pejabat", "Form Aktivasi OTP", "Form Ubah Nomor OTP"]);
+    }
+
+    #[test]
+    fn the_form_lists_the_four_attachments_of_the_seed() {
+        let l: Vec<_> = lampiran().collect();
+        assert_eq!(l.len(), 4);
+        assert!(l[0].contains("SK Penetapan Pejabat Perbendaharaan"));
+        assert!(l[3].contains("Spesimen"));
+    }
+}
