@@ -5,16 +5,19 @@
 pub mod actor;
 pub mod audit;
 pub mod auth;
+pub mod berkas;
 pub mod config;
 pub mod cso;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod jadwal;
 pub mod events;
 pub mod otp;
 pub mod pejabat;
 pub mod pgcluster;
 pub mod sms;
+pub mod ubah_nomor;
 
 pub use actor::{Actor, Caller};
 pub use error::Error;

@@ -102,22 +102,22 @@ struct StoredCode {
 
 /// A pejabat reference as the engine needs it, locked for the transaction.
 #[derive(Debug, Clone, sqlx::FromRow)]
-struct Target {
-    id: i64,
-    user_id: i64,
-    satker_kode: String,
-    kppn_kode: String,
-    nama: String,
-    no_hp: String,
-    jabatan: String,
-    status: String,
+pub(crate) struct Target {
+    pub(crate) id: i64,
+    pub(crate) user_id: i64,
+    pub(crate) satker_kode: String,
+    pub(crate) kppn_kode: String,
+    pub(crate) nama: String,
+    pub(crate) no_hp: String,
+    pub(crate) jabatan: String,
+    pub(crate) status: String,
 }
 
 impl Target {
-    fn jabatan(&self) -> Jabatan {
+    pub(crate) fn jabatan(&self) -> Jabatan {
         Jabatan::from_label(&self.jabatan).unwrap_or(Jabatan::Bendahara)
     }
-    fn status(&self) -> Status {
+    pub(crate) fn status(&self) -> Status {
         Status::from_label(&self.status).unwrap_or(Status::Baru)
     }
 }
@@ -126,7 +126,7 @@ impl Target {
 const TARGET_FROM: &str = "SELECT p.id, p.user_id, p.satker_kode, s.kppn_kode, p.nama, p.no_hp, p.jabatan, p.status
      FROM pejabat p JOIN satker s ON s.kode = p.satker_kode";
 
-async fn lock_pejabat(tx: &mut Transaction<'_, Postgres>, id: i64) -> Result<Option<Target>> {
+pub(crate) async fn lock_pejabat(tx: &mut Transaction<'_, Postgres>, id: i64) -> Result<Option<Target>> {
     Ok(sqlx::query_as(&format!("{TARGET_FROM} WHERE p.id = $1 AND p.deleted_at IS NULL FOR UPDATE OF p"))
         .bind(id)
         .fetch_optional(&mut **tx)
@@ -134,7 +134,7 @@ async fn lock_pejabat(tx: &mut Transaction<'_, Postgres>, id: i64) -> Result<Opt
 }
 
 /// The active KPA reference of the actor in its satker (the one that approves).
-async fn lock_own_kpa(tx: &mut Transaction<'_, Postgres>, actor: &Actor) -> Result<Option<Target>> {
+pub(crate) async fn lock_own_kpa(tx: &mut Transaction<'_, Postgres>, actor: &Actor) -> Result<Option<Target>> {
     Ok(sqlx::query_as(&format!(
         "{TARGET_FROM} WHERE p.user_id = $1 AND p.jabatan = 'KUASA PENGGUNA ANGGARAN' AND p.deleted_at IS NULL
          FOR UPDATE OF p"
@@ -144,16 +144,22 @@ async fn lock_own_kpa(tx: &mut Transaction<'_, Postgres>, actor: &Actor) -> Resu
     .await?)
 }
 
-fn step_of(purpose: Purpose) -> Step {
+/// The workflow step a code purpose drives; the number-change purposes have their own module.
+fn step_of(purpose: Purpose) -> Option<Step> {
     match purpose {
-        Purpose::VerifikasiHp => Step::VerifikasiHp,
-        Purpose::Aktivasi => Step::Aktivasi,
-        Purpose::KirimData => Step::KirimData,
+        Purpose::VerifikasiHp => Some(Step::VerifikasiHp),
+        Purpose::Aktivasi => Some(Step::Aktivasi),
+        Purpose::KirimData => Some(Step::KirimData),
+        Purpose::UbahNomor | Purpose::SetujuUbahNomor => None,
     }
 }
 
-fn action_code(purpose: Purpose, submit: bool) -> &'static str {
+pub(crate) fn action_code(purpose: Purpose, submit: bool) -> &'static str {
     match (purpose, submit) {
+        (Purpose::UbahNomor, false) => "REQUEST_OTP_UBAH_NOMOR",
+        (Purpose::UbahNomor, true) => "VERIFIKASI_NOMOR_BARU",
+        (Purpose::SetujuUbahNomor, false) => "REQUEST_OTP_SETUJU_UBAH_NOMOR",
+        (Purpose::SetujuUbahNomor, true) => "SETUJU_UBAH_NOMOR",
         (Purpose::VerifikasiHp, false) => "REQUEST_OTP_VERIFIKASI_HP",
         (Purpose::VerifikasiHp, true) => "VERIFIKASI_HP",
         (Purpose::Aktivasi, false) => "REQUEST_OTP_AKTIVASI",
@@ -173,7 +179,10 @@ async fn resolve(
     submit: bool,
 ) -> Result<Target> {
     let forbid = |m: &str| Err(Error::Forbidden(m.to_owned()));
-    if let Err(refusal) = workflow::next(target.jabatan(), target.status(), step_of(purpose)) {
+    let Some(step) = step_of(purpose) else {
+        return forbid("Kode perubahan nomor diminta dari menu Ubah Nomor OTP.");
+    };
+    if let Err(refusal) = workflow::next(target.jabatan(), target.status(), step) {
         return Err(Error::Forbidden(refusal.to_string()));
     }
     let own = target.user_id == actor.user_id;
@@ -182,6 +191,9 @@ async fn resolve(
             forbid("Verifikasi nomor HP hanya dapat dilakukan oleh pejabat yang bersangkutan.")
         }
         Purpose::VerifikasiHp => Ok(target.clone()),
+        Purpose::Aktivasi if !crate::berkas::accepted(&mut **tx, target.id, domain::berkas::Keperluan::Aktivasi).await? => {
+            forbid("Berkas aktivasi pejabat ini belum diterima CSO KPPN. Unggah dan ajukan berkasnya terlebih dahulu.")
+        }
         Purpose::Aktivasi if submit => {
             if actor.role != Role::Cso || actor.kppn_kode.as_deref() != Some(target.kppn_kode.as_str()) {
                 forbid("Kode aktivasi dimasukkan oleh CSO KPPN mitra satker.")
@@ -193,6 +205,7 @@ async fn resolve(
             forbid("Request OTP aktivasi hanya dapat dilakukan oleh pejabat yang bersangkutan.")
         }
         Purpose::Aktivasi => Ok(target.clone()),
+        Purpose::UbahNomor | Purpose::SetujuUbahNomor => unreachable_purpose(),
         Purpose::KirimData => {
             if actor.satker_kode.as_deref() != Some(target.satker_kode.as_str()) {
                 return forbid("Pejabat ini bukan pejabat satker Anda.");
@@ -208,14 +221,18 @@ async fn resolve(
     }
 }
 
-fn wib(t: DateTime<Utc>) -> String {
+fn unreachable_purpose() -> Result<Target> {
+    Err(Error::Forbidden("Kode perubahan nomor diminta dari menu Ubah Nomor OTP.".into()))
+}
+
+pub(crate) fn wib(t: DateTime<Utc>) -> String {
     t.with_timezone(&chrono_tz::Asia::Jakarta).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
 /// The start of every step: the caller is logged in, the reference exists, and the caller
 /// may do `purpose` on it now; refusals are audited. Returns the open transaction with the
 /// reference locked, the actor, the reference, and the owner of the phone the code goes to.
-async fn begin_step<'c>(
+pub(crate) async fn begin_step<'c>(
     pool: &PgPool,
     caller: &'c Caller,
     pejabat_id: i64,
@@ -254,7 +271,35 @@ pub async fn request(
     let (mut tx, actor, target, owner) = begin_step(pool, caller, pejabat_id, purpose, false).await?;
     // the cool-down runs per code binding: a KPA sending its PPK and then its PPSPM
     // does not wait between the two
-    let bound_target = (purpose == Purpose::KirimData).then_some(target.id);
+    let bound_target = purpose.is_bound_to_target().then_some(target.id);
+    let pending = match issue(&mut tx, key, actor, &owner, purpose, bound_target, &owner.no_hp, now).await? {
+        Ok(p) => p,
+        Err(refusal) => {
+            drop(tx);
+            return Err(refuse(pool, caller, action, Some(pejabat_id), refusal.into()).await);
+        }
+    };
+    let detail = format!("kode {} dikirim ke HP {} pejabat", purpose.code(), owner.jabatan().short());
+    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(target.id).detail(detail)).await?;
+    crate::events::notify(&mut *tx, &target.satker_kode).await?;
+    tx.commit().await?;
+    Ok(pending)
+}
+
+/// Sends a new code of `purpose` for `owner` to `phone`: the cool-down and the daily cap,
+/// voiding the pending code, storing only the keyed hash and queueing the SMS, all in `tx`.
+/// A refusal comes back as the inner error with nothing written.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn issue(
+    tx: &mut Transaction<'_, Postgres>,
+    key: &OtpKey,
+    actor: &Actor,
+    owner: &Target,
+    purpose: Purpose,
+    bound_target: Option<i64>,
+    phone: &str,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<Pending, OtpRefusal>> {
     let last: Option<DateTime<Utc>> = sqlx::query_scalar(
         "SELECT max(sent_at) FROM otp_code
          WHERE pejabat_id = $1 AND purpose = $2 AND target_pejabat_id IS NOT DISTINCT FROM $3",
@@ -262,22 +307,21 @@ pub async fn request(
     .bind(owner.id)
     .bind(purpose.code())
     .bind(bound_target)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     let today: i64 = sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE pejabat_id = $1 AND sent_at >= $2")
         .bind(owner.id)
         .bind(crate::wib_day_start(now))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
     if let Err(refusal) = otp::may_request(last, today, now) {
-        drop(tx);
-        return Err(refuse(pool, caller, action, Some(pejabat_id), refusal.into()).await);
+        return Ok(Err(refusal));
     }
     sqlx::query("UPDATE otp_code SET state = 'VOID', closed_at = $3 WHERE pejabat_id = $1 AND purpose = $2 AND state = 'PENDING'")
         .bind(owner.id)
         .bind(purpose.code())
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     let code = new_code();
     let pending = Pending::from_sent(now);
@@ -292,17 +336,86 @@ pub async fn request(
     .bind(pending.sent_at)
     .bind(pending.expires_at)
     .bind(actor.user_id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     let sent = wib(now);
     let body = domain::sms::kode(owner.jabatan(), &owner.satker_kode, &code, &sent);
     let redacted = domain::sms::kode(owner.jabatan(), &owner.satker_kode, "******", &sent);
-    sms::enqueue(&mut *tx, &owner.no_hp, &body, &redacted).await?;
-    let detail = format!("kode {} dikirim ke HP {} pejabat", purpose.code(), owner.jabatan().short());
-    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(target.id).detail(detail)).await?;
-    crate::events::notify(&mut *tx, &target.satker_kode).await?;
-    tx.commit().await?;
-    Ok(pending)
+    sms::enqueue(&mut **tx, phone, &body, &redacted).await?;
+    Ok(Ok(pending))
+}
+
+/// The result of checking a typed code.
+pub(crate) enum Checked {
+    /// Right: the code is marked used in `tx`, to commit with the change it allows.
+    Right,
+    /// Not checked (none pending, expired, used, malformed): nothing was written.
+    Refused(OtpRefusal),
+    /// Wrong: the try is counted in `tx`, which the caller commits with a GAGAL audit line.
+    Wrong(OtpRefusal),
+}
+
+/// Checks `typed` against the latest code of `purpose` for `owner_id` (bound to
+/// `bound_target` when the purpose is), counting a wrong try in `tx`.
+pub(crate) async fn check(
+    tx: &mut Transaction<'_, Postgres>,
+    key: &OtpKey,
+    owner_id: i64,
+    purpose: Purpose,
+    bound_target: Option<i64>,
+    typed: &str,
+    now: DateTime<Utc>,
+) -> Result<Checked> {
+    let code = match otp::normalize_code(typed) {
+        Ok(c) => c,
+        Err(r) => return Ok(Checked::Refused(r)),
+    };
+    let latest: Option<StoredCode> = sqlx::query_as(
+        "SELECT id, code_mac, expires_at, wrong_tries, state, target_pejabat_id FROM otp_code
+         WHERE pejabat_id = $1 AND purpose = $2 ORDER BY id DESC LIMIT 1 FOR UPDATE",
+    )
+    .bind(owner_id)
+    .bind(purpose.code())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(StoredCode { id: code_id, code_mac: mac, expires_at, wrong_tries, state, target_pejabat_id: code_target }) =
+        latest
+    else {
+        return Ok(Checked::Refused(OtpRefusal::NoPending));
+    };
+    let state = match state.as_str() {
+        "PENDING" => CodeState::Pending,
+        "USED" => CodeState::Used,
+        _ => CodeState::Void,
+    };
+    let checked = otp::may_check(state, wrong_tries, expires_at, now)
+        .and_then(|()| if code_target != bound_target { Err(OtpRefusal::NoPending) } else { Ok(()) });
+    if let Err(refusal) = checked {
+        return Ok(Checked::Refused(refusal));
+    }
+    if !key.verify(owner_id, purpose, &code, &mac) {
+        let tries = wrong_tries + 1;
+        let void = tries >= otp::MAX_WRONG_TRIES;
+        sqlx::query(
+            "UPDATE otp_code SET wrong_tries = $2,
+                    state = CASE WHEN $3 THEN 'VOID' ELSE state END,
+                    closed_at = CASE WHEN $3 THEN $4 ELSE closed_at END
+             WHERE id = $1",
+        )
+        .bind(code_id)
+        .bind(tries)
+        .bind(void)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        return Ok(Checked::Wrong(otp::after_wrong(tries)));
+    }
+    sqlx::query("UPDATE otp_code SET state = 'USED', closed_at = $2 WHERE id = $1")
+        .bind(code_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Checked::Right)
 }
 
 /// Checks a typed code and, when right, makes the status move of `purpose` on
@@ -321,13 +434,6 @@ pub async fn submit(
 ) -> Result<Status> {
     let action = action_code(purpose, true);
     let (mut tx, actor, target, owner) = begin_step(pool, caller, pejabat_id, purpose, true).await?;
-    let code = match otp::normalize_code(typed) {
-        Ok(c) => c,
-        Err(r) => {
-            drop(tx);
-            return Err(refuse(pool, caller, action, Some(pejabat_id), r.into()).await);
-        }
-    };
     let attendance = match (purpose, attendance) {
         (Purpose::Aktivasi, None) => {
             drop(tx);
@@ -351,73 +457,30 @@ pub async fn submit(
         }
         _ => None,
     };
-    // the latest code of this purpose for the owner's phone (and, for Kirim Data, this target)
-    let latest: Option<StoredCode> = sqlx::query_as(
-        "SELECT id, code_mac, expires_at, wrong_tries, state, target_pejabat_id FROM otp_code
-         WHERE pejabat_id = $1 AND purpose = $2 ORDER BY id DESC LIMIT 1 FOR UPDATE",
-    )
-    .bind(owner.id)
-    .bind(purpose.code())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(StoredCode { id: code_id, code_mac: mac, expires_at, wrong_tries, state, target_pejabat_id: code_target }) =
-        latest
-    else {
-        drop(tx);
-        return Err(refuse(pool, caller, action, Some(pejabat_id), OtpRefusal::NoPending.into()).await);
-    };
-    let state = match state.as_str() {
-        "PENDING" => CodeState::Pending,
-        "USED" => CodeState::Used,
-        _ => CodeState::Void,
-    };
-    let checked = otp::may_check(state, wrong_tries, expires_at, now).and_then(|()| {
-        if purpose == Purpose::KirimData && code_target != Some(target.id) {
-            Err(OtpRefusal::NoPending)
-        } else {
-            Ok(())
+    let bound_target = purpose.is_bound_to_target().then_some(target.id);
+    match check(&mut tx, key, owner.id, purpose, bound_target, typed, now).await? {
+        Checked::Right => {}
+        Checked::Refused(refusal) => {
+            drop(tx);
+            return Err(refuse(pool, caller, action, Some(pejabat_id), refusal.into()).await);
         }
-    });
-    if let Err(refusal) = checked {
-        drop(tx);
-        return Err(refuse(pool, caller, action, Some(pejabat_id), refusal.into()).await);
+        Checked::Wrong(refusal) => {
+            audit::record(
+                &mut *tx,
+                Entry::new(caller, action, Outcome::Gagal).pejabat(target.id).detail(refusal.to_string()),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(refusal.into());
+        }
     }
-    if !key.verify(owner.id, purpose, &code, &mac) {
-        let tries = wrong_tries + 1;
-        let void = tries >= otp::MAX_WRONG_TRIES;
-        sqlx::query(
-            "UPDATE otp_code SET wrong_tries = $2,
-                    state = CASE WHEN $3 THEN 'VOID' ELSE state END,
-                    closed_at = CASE WHEN $3 THEN $4 ELSE closed_at END
-             WHERE id = $1",
-        )
-        .bind(code_id)
-        .bind(tries)
-        .bind(void)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let refusal = otp::after_wrong(tries);
-        audit::record(
-            &mut *tx,
-            Entry::new(caller, action, Outcome::Gagal).pejabat(target.id).detail(refusal.to_string()),
-        )
-        .await?;
-        tx.commit().await?;
-        return Err(refusal.into());
-    }
-
-    let next = workflow::next(target.jabatan(), target.status(), step_of(purpose))
-        .map_err(|r| Error::Forbidden(r.to_string()))?;
-    sqlx::query("UPDATE otp_code SET state = 'USED', closed_at = $2 WHERE id = $1")
-        .bind(code_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    let step = step_of(purpose).ok_or_else(|| Error::Forbidden("Langkah tidak dikenal.".into()))?;
+    let next = workflow::next(target.jabatan(), target.status(), step).map_err(|r| Error::Forbidden(r.to_string()))?;
     let stamp = match purpose {
         Purpose::VerifikasiHp => "verifikasi_hp_at",
         Purpose::KirimData => "kirim_at",
         Purpose::Aktivasi => "aktif_at",
+        Purpose::UbahNomor | Purpose::SetujuUbahNomor => "updated_at",
     };
     let (mode, kuasa) = match &attendance {
         Some((video, kuasa)) => (Some(if *video { "VIDEO_CONFERENCE" } else { "KPPN" }), kuasa.clone()),
@@ -448,7 +511,7 @@ pub async fn submit(
             let text = domain::sms::aktif(&target.nama, target.jabatan(), satker);
             sms::enqueue(&mut *tx, &target.no_hp, &text, &text).await?;
         }
-        Purpose::VerifikasiHp => {}
+        Purpose::VerifikasiHp | Purpose::UbahNomor | Purpose::SetujuUbahNomor => {}
     }
     let mut detail = format!("{} → {}", target.status().label(), next.label());
     if let Some(m) = mode {
@@ -500,7 +563,7 @@ pub async fn latest(pool: &PgPool, caller: &Caller, pejabat_id: i64, purpose: Pu
             return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
         }
     };
-    let bound_target = (purpose == Purpose::KirimData).then_some(target.id);
+    let bound_target = purpose.is_bound_to_target().then_some(target.id);
     let latest: Option<(DateTime<Utc>, bool)> = sqlx::query_as(
         "SELECT sent_at, state = 'PENDING' FROM otp_code
          WHERE pejabat_id = $1 AND purpose = $2 AND target_pejabat_id IS NOT DISTINCT FROM $3

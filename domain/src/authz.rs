@@ -15,10 +15,39 @@ pub enum Action {
     HapusPejabat,
     /// Open the CSO console of the KPPN.
     KonsolCso,
+    /// Download a form PDF ("Unduh").
+    UnduhFormulir,
+    /// See the satker's bundles, submissions and sessions.
+    LihatBerkas,
+    /// Upload a pejabat's bundle and send the satker's submission.
+    UnggahBerkas,
+    /// Read a stored bundle (the satker's own, or one submitted to the CSO's KPPN).
+    BukaBerkas,
+    /// Work the CSO desk: submissions, checklist, accept/return, form check, number confirmation.
+    MejaCso,
+    /// Schedule sessions and record their attendance and outcome.
+    JadwalCso,
+    /// Start and verify a change of one's own OTP number.
+    UbahNomor,
+    /// Approve a PPK's/PPSPM's number change (KPA).
+    SetujuUbahNomor,
 }
 
 impl Action {
-    pub const ALL: [Action; 3] = [Action::LihatPejabat, Action::RekamPejabat, Action::HapusPejabat];
+    pub const ALL: [Action; 12] = [
+        Action::LihatPejabat,
+        Action::RekamPejabat,
+        Action::HapusPejabat,
+        Action::KonsolCso,
+        Action::UnduhFormulir,
+        Action::LihatBerkas,
+        Action::UnggahBerkas,
+        Action::BukaBerkas,
+        Action::MejaCso,
+        Action::JadwalCso,
+        Action::UbahNomor,
+        Action::SetujuUbahNomor,
+    ];
 
     /// The name written to the audit trail.
     pub fn code(self) -> &'static str {
@@ -27,6 +56,14 @@ impl Action {
             Action::RekamPejabat => "REKAM_PEJABAT",
             Action::HapusPejabat => "HAPUS_PEJABAT",
             Action::KonsolCso => "KONSOL_CSO",
+            Action::UnduhFormulir => "UNDUH_FORMULIR",
+            Action::LihatBerkas => "LIHAT_BERKAS",
+            Action::UnggahBerkas => "UNGGAH_BERKAS",
+            Action::BukaBerkas => "BUKA_BERKAS",
+            Action::MejaCso => "MEJA_CSO",
+            Action::JadwalCso => "JADWAL_CSO",
+            Action::UbahNomor => "UBAH_NOMOR",
+            Action::SetujuUbahNomor => "SETUJU_UBAH_NOMOR",
         }
     }
 }
@@ -34,9 +71,14 @@ impl Action {
 /// Whether `role` may attempt `action` at all.
 pub fn role_may(role: Role, action: Action) -> bool {
     match action {
-        Action::LihatPejabat => role.is_satker_role(),
-        Action::RekamPejabat | Action::HapusPejabat => role == Role::AdminLokal,
-        Action::KonsolCso => role == Role::Cso,
+        Action::LihatPejabat | Action::LihatBerkas => role.is_satker_role(),
+        Action::RekamPejabat | Action::HapusPejabat | Action::UnduhFormulir | Action::UnggahBerkas => {
+            role == Role::AdminLokal
+        }
+        Action::KonsolCso | Action::MejaCso | Action::JadwalCso => role == Role::Cso,
+        Action::BukaBerkas => role == Role::AdminLokal || role == Role::Cso,
+        Action::UbahNomor => matches!(role, Role::Kpa | Role::Ppk | Role::Ppspm),
+        Action::SetujuUbahNomor => role == Role::Kpa,
     }
 }
 
@@ -47,6 +89,14 @@ pub fn refusal_message(role: Role, action: Action) -> String {
         Action::RekamPejabat => "merekam referensi pejabat",
         Action::HapusPejabat => "menghapus referensi pejabat",
         Action::KonsolCso => "membuka konsol CSO KPPN",
+        Action::UnduhFormulir => "mengunduh formulir",
+        Action::LihatBerkas => "melihat berkas dan jadwal satker",
+        Action::UnggahBerkas => "mengunggah atau mengajukan berkas",
+        Action::BukaBerkas => "membuka berkas pejabat",
+        Action::MejaCso => "memeriksa berkas di meja CSO KPPN",
+        Action::JadwalCso => "mengatur jadwal sesi aktivasi",
+        Action::UbahNomor => "mengubah nomor OTP",
+        Action::SetujuUbahNomor => "menyetujui perubahan nomor OTP",
     };
     format!("Peran {} tidak berwenang {what}.", role.label())
 }

@@ -5,8 +5,10 @@
 //! Everything a user reads is Indonesian; identifiers use the procedure's own words.
 
 pub mod authz;
+pub mod berkas;
 pub mod format;
 pub mod formulir;
+pub mod jadwal;
 pub mod jabatan;
 pub mod login;
 pub mod otp;
@@ -14,6 +16,7 @@ pub mod pejabat;
 pub mod role;
 pub mod sms;
 pub mod status;
+pub mod ubah_nomor;
 pub mod validate;
 pub mod workflow;
 

@@ -21,21 +21,33 @@ pub enum Purpose {
     VerifikasiHp,
     Aktivasi,
     KirimData,
+    /// The code sent to the new number of a number change.
+    UbahNomor,
+    /// The KPA's own code approving its PPK's/PPSPM's number change.
+    SetujuUbahNomor,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 3] = [Purpose::VerifikasiHp, Purpose::Aktivasi, Purpose::KirimData];
+    pub const ALL: [Purpose; 5] =
+        [Purpose::VerifikasiHp, Purpose::Aktivasi, Purpose::KirimData, Purpose::UbahNomor, Purpose::SetujuUbahNomor];
 
     pub fn code(self) -> &'static str {
         match self {
             Purpose::VerifikasiHp => "verifikasi_hp",
             Purpose::Aktivasi => "aktivasi",
             Purpose::KirimData => "kirim_data",
+            Purpose::UbahNomor => "ubah_nomor",
+            Purpose::SetujuUbahNomor => "setuju_ubah_nomor",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Purpose> {
         Purpose::ALL.into_iter().find(|p| p.code() == code)
+    }
+
+    /// True when the code works only for one other reference (the one the KPA acts on).
+    pub fn is_bound_to_target(self) -> bool {
+        matches!(self, Purpose::KirimData | Purpose::SetujuUbahNomor)
     }
 }
 

@@ -1,0 +1,417 @@
+//! Document bundles and submissions: the Admin Lokal uploads one signed, scanned PDF per
+//! pejabat and sends the satker's drafts as one submission; the CSO KPPN checks each
+//! bundle against the checklist and accepts it or returns it with a reason.
+//!
+//! Files are kept in PostgreSQL (`bytea`) with their SHA-256, so a bundle is stored in the
+//! same transaction as its record and its audit line: a failed request leaves nothing.
+
+use crate::audit::{self, Entry, Outcome};
+use crate::auth::{authorize, refuse};
+use crate::error::{Error, Result};
+use crate::{Actor, Caller};
+use chrono::{DateTime, Utc};
+use domain::authz::Action;
+use domain::berkas::{
+    self, BerkasInfo, BerkasRow, BerkasStatus, Ceklis, DeskItem, DeskPengajuan, Keperluan, Keputusan,
+};
+use domain::ubah_nomor::{Langkah, Tahap};
+use domain::{Jabatan, Role, Status};
+use sha2::{Digest, Sha256};
+use sqlx::{PgExecutor, PgPool};
+
+/// Whether reference `pejabat_id` has an accepted bundle for `keperluan`.
+pub async fn accepted<'e>(exec: impl PgExecutor<'e>, pejabat_id: i64, keperluan: Keperluan) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM berkas WHERE pejabat_id = $1 AND keperluan = $2 AND status = 'DITERIMA'
+                        AND (ubah_nomor_id IS NULL
+                             OR ubah_nomor_id IN (SELECT id FROM ubah_nomor WHERE tahap NOT IN ('SELESAI', 'BATAL'))))",
+    )
+    .bind(pejabat_id)
+    .bind(keperluan.code())
+    .fetch_one(exec)
+    .await?)
+}
+
+/// The columns of [`InfoRow`], from `berkas b`.
+const INFO_COLUMNS: &str = "b.id, b.nama_file, b.ukuran, b.sha256, b.status, b.diunggah_at, b.alasan,
+    b.cek_formulir, b.cek_sk_pejabat, b.cek_sk_user, b.cek_ktp, b.cek_spesimen";
+
+#[derive(sqlx::FromRow)]
+struct InfoRow {
+    id: i64,
+    nama_file: String,
+    ukuran: i32,
+    sha256: Vec<u8>,
+    status: String,
+    diunggah_at: DateTime<Utc>,
+    alasan: Option<String>,
+    cek_formulir: bool,
+    cek_sk_pejabat: bool,
+    cek_sk_user: bool,
+    cek_ktp: bool,
+    cek_spesimen: bool,
+}
+
+impl InfoRow {
+    fn info(self) -> BerkasInfo {
+        BerkasInfo {
+            id: self.id,
+            nama_file: self.nama_file,
+            ukuran: i64::from(self.ukuran),
+            sha256: berkas::hex(&self.sha256),
+            status: BerkasStatus::from_label(&self.status).unwrap_or(BerkasStatus::Draf),
+            diunggah_ms: self.diunggah_at.timestamp_millis(),
+            ceklis: [self.cek_formulir, self.cek_sk_pejabat, self.cek_sk_user, self.cek_ktp, self.cek_spesimen],
+            alasan: self.alasan,
+        }
+    }
+}
+
+fn own_satker(actor: &Actor) -> Result<&str> {
+    actor.satker_kode.as_deref().ok_or_else(|| Error::Forbidden("Pengguna ini tidak terdaftar pada satker.".into()))
+}
+
+fn own_kppn(actor: &Actor) -> Result<&str> {
+    actor.kppn_kode.as_deref().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))
+}
+
+#[derive(sqlx::FromRow)]
+struct PejabatBerkas {
+    pejabat_id: i64,
+    nama: String,
+    nip: String,
+    jabatan: String,
+    status: String,
+    keperluan: String,
+    ubah_nomor_id: Option<i64>,
+    berkas_id: Option<i64>,
+}
+
+/// The pejabat of a satker that need a bundle: references on their way to activation,
+/// and open number changes at `PENGAJUAN BERKAS`, with the latest bundle of each.
+const NEEDS_BUNDLE: &str = "
+    WITH perlu AS (
+        SELECT p.id AS pejabat_id, p.nama, p.nip, p.jabatan, p.status, 'AKTIVASI' AS keperluan, NULL::bigint AS ubah_nomor_id
+        FROM pejabat p
+        WHERE p.satker_kode = $1 AND p.deleted_at IS NULL AND p.status <> 'AKTIF'
+          AND p.jabatan IN ('KUASA PENGGUNA ANGGARAN', 'PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM')
+        UNION ALL
+        SELECT p.id, p.nama, p.nip, p.jabatan, p.status, 'UBAH_NOMOR', u.id
+        FROM pejabat p JOIN ubah_nomor u ON u.pejabat_id = p.id AND u.tahap IN ('PENGAJUAN BERKAS', 'KONFIRMASI CSO')
+        WHERE p.satker_kode = $1 AND p.deleted_at IS NULL
+    )
+    SELECT perlu.*, (SELECT b.id FROM berkas b
+                     WHERE b.pejabat_id = perlu.pejabat_id AND b.keperluan = perlu.keperluan
+                       AND b.ubah_nomor_id IS NOT DISTINCT FROM perlu.ubah_nomor_id AND b.status <> 'DIGANTI'
+                     ORDER BY b.id DESC LIMIT 1) AS berkas_id
+    FROM perlu ORDER BY nama, pejabat_id, keperluan";
+
+async fn info(pool: &PgPool, id: i64) -> Result<BerkasInfo> {
+    let row: InfoRow = sqlx::query_as(&format!("SELECT {INFO_COLUMNS} FROM berkas b WHERE b.id = $1"))
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
+    Ok(row.info())
+}
+
+/// The submission page of the caller's satker: who needs a bundle and where each stands.
+pub async fn list(pool: &PgPool, caller: &Caller) -> Result<Vec<BerkasRow>> {
+    let actor = authorize(pool, caller, Action::LihatBerkas).await?;
+    let satker = own_satker(actor)?;
+    let rows: Vec<PejabatBerkas> = sqlx::query_as(NEEDS_BUNDLE).bind(satker).fetch_all(pool).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let berkas = match r.berkas_id {
+            Some(id) => Some(info(pool, id).await?),
+            None => None,
+        };
+        out.push(BerkasRow {
+            pejabat_id: r.pejabat_id,
+            nama: r.nama,
+            nip: r.nip,
+            jabatan: Jabatan::from_label(&r.jabatan).unwrap_or(Jabatan::Kpa),
+            status_pejabat: Status::from_label(&r.status).unwrap_or(Status::Baru),
+            keperluan: Keperluan::from_code(&r.keperluan).unwrap_or(Keperluan::Aktivasi),
+            berkas,
+        });
+    }
+    Ok(out)
+}
+
+/// Stores an uploaded bundle as the draft of `pejabat_id` for `keperluan`. Anything but
+/// a real PDF within the limit is refused before a byte is stored.
+pub async fn unggah(
+    pool: &PgPool,
+    caller: &Caller,
+    pejabat_id: i64,
+    keperluan: Keperluan,
+    nama_file: &str,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<BerkasInfo> {
+    let action = Action::UnggahBerkas;
+    let actor = authorize(pool, caller, action).await?;
+    let satker = own_satker(actor)?;
+    let nama_file = match berkas::check_upload(nama_file, bytes) {
+        Ok(n) => n,
+        Err(m) => return Err(refuse(pool, caller, action.code(), Some(pejabat_id), Error::Forbidden(m)).await),
+    };
+    let mut tx = pool.begin().await?;
+    let needs: Vec<PejabatBerkas> = sqlx::query_as(NEEDS_BUNDLE).bind(satker).fetch_all(&mut *tx).await?;
+    let Some(need) = needs.into_iter().find(|n| n.pejabat_id == pejabat_id && n.keperluan == keperluan.code()) else {
+        drop(tx);
+        let e = Error::Forbidden(match keperluan {
+            Keperluan::Aktivasi => "Pejabat ini bukan pejabat satker Anda yang menunggu aktivasi OTP.".into(),
+            Keperluan::UbahNomor => "Pejabat ini tidak sedang menunggu berkas perubahan nomor.".into(),
+        });
+        return Err(refuse(pool, caller, action.code(), Some(pejabat_id), e).await);
+    };
+    // lock the live bundle, if any: a draft is replaced, a sent one stays
+    let live: Option<(i64, String)> = sqlx::query_as(
+        "SELECT id, status FROM berkas WHERE pejabat_id = $1 AND keperluan = $2
+           AND ubah_nomor_id IS NOT DISTINCT FROM $3 AND status IN ('DRAF', 'DIAJUKAN', 'DITERIMA') FOR UPDATE",
+    )
+    .bind(pejabat_id)
+    .bind(keperluan.code())
+    .bind(need.ubah_nomor_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match live.as_ref().map(|(_, s)| s.as_str()) {
+        Some("DIAJUKAN") | Some("DITERIMA") => {
+            drop(tx);
+            let e = Error::Forbidden("Berkas pejabat ini sudah diajukan ke KPPN; tunggu keputusan CSO.".into());
+            return Err(refuse(pool, caller, action.code(), Some(pejabat_id), e).await);
+        }
+        Some(_) => {
+            sqlx::query("UPDATE berkas SET status = 'DIGANTI' WHERE id = $1")
+                .bind(live.as_ref().map(|(id, _)| *id))
+                .execute(&mut *tx)
+                .await?;
+        }
+        None => {}
+    }
+    let sha = Sha256::digest(bytes).to_vec();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO berkas (pejabat_id, keperluan, ubah_nomor_id, nama_file, ukuran, sha256, isi, diunggah_at, diunggah_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(pejabat_id)
+    .bind(keperluan.code())
+    .bind(need.ubah_nomor_id)
+    .bind(&nama_file)
+    .bind(i32::try_from(bytes.len()).unwrap_or(i32::MAX))
+    .bind(&sha)
+    .bind(bytes)
+    .bind(now)
+    .bind(actor.user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let detail = format!("{} {} ({} bait, sha256 {})", keperluan.code(), nama_file, bytes.len(), berkas::hex(&sha));
+    audit::record(&mut *tx, Entry::new(caller, action.code(), Outcome::Berhasil).pejabat(pejabat_id).detail(detail))
+        .await?;
+    tx.commit().await?;
+    info(pool, id).await
+}
+
+/// Sends every draft of the caller's satker to the KPPN as one submission.
+pub async fn ajukan(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<i64> {
+    const ACTION: &str = "AJUKAN_BERKAS";
+    let actor = authorize(pool, caller, Action::UnggahBerkas).await?;
+    let satker = own_satker(actor)?;
+    let mut tx = pool.begin().await?;
+    let drafts: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT b.id, b.pejabat_id FROM berkas b JOIN pejabat p ON p.id = b.pejabat_id
+         WHERE p.satker_kode = $1 AND p.deleted_at IS NULL AND b.status = 'DRAF' FOR UPDATE OF b",
+    )
+    .bind(satker)
+    .fetch_all(&mut *tx)
+    .await?;
+    if drafts.is_empty() {
+        drop(tx);
+        let e = Error::Forbidden("Belum ada berkas baru untuk diajukan. Unggah berkas pejabat terlebih dahulu.".into());
+        return Err(refuse(pool, caller, ACTION, None, e).await);
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO pengajuan (satker_kode, kppn_kode, diajukan_at, diajukan_by)
+         SELECT kode, kppn_kode, $2, $3 FROM satker WHERE kode = $1 RETURNING id",
+    )
+    .bind(satker)
+    .bind(now)
+    .bind(actor.user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let ids: Vec<i64> = drafts.iter().map(|d| d.0).collect();
+    sqlx::query("UPDATE berkas SET status = 'DIAJUKAN', pengajuan_id = $2 WHERE id = ANY($1)")
+        .bind(&ids)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let detail = format!("Pengajuan Formulir Aktivasi OTP SAKTI Satker {satker}: {} berkas", ids.len());
+    audit::record(&mut *tx, Entry::new(caller, ACTION, Outcome::Berhasil).detail(detail)).await?;
+    crate::events::notify(&mut *tx, satker).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A stored bundle to read: the satker's Admin Lokal any of its own, the CSO those
+/// submitted to its KPPN. Each opening is audited (the bundle holds a KTP).
+pub async fn buka(pool: &PgPool, caller: &Caller, berkas_id: i64) -> Result<(String, Vec<u8>)> {
+    let action = Action::BukaBerkas;
+    let actor = authorize(pool, caller, action).await?;
+    let row: Option<(String, Vec<u8>, Vec<u8>, i64, String, String, String)> = sqlx::query_as(
+        "SELECT b.nama_file, b.isi, b.sha256, b.pejabat_id, b.status, p.satker_kode, s.kppn_kode
+         FROM berkas b JOIN pejabat p ON p.id = b.pejabat_id JOIN satker s ON s.kode = p.satker_kode
+         WHERE b.id = $1",
+    )
+    .bind(berkas_id)
+    .fetch_optional(pool)
+    .await?;
+    let allowed = row.as_ref().is_some_and(|(_, _, _, _, status, satker, kppn)| match actor.role {
+        Role::Cso => actor.kppn_kode.as_deref() == Some(kppn.as_str()) && !matches!(status.as_str(), "DRAF" | "DIGANTI"),
+        _ => actor.satker_kode.as_deref() == Some(satker.as_str()),
+    });
+    let Some((nama, isi, sha, pejabat_id, ..)) = row.filter(|_| allowed) else {
+        let e = Error::NotFound("Berkas tidak ditemukan.".into());
+        return Err(refuse(pool, caller, action.code(), None, e).await);
+    };
+    if Sha256::digest(&isi).as_slice() != sha.as_slice() {
+        tracing::error!(berkas_id, "checksum berkas tidak cocok");
+        return Err(Error::NotFound("Berkas rusak (checksum tidak cocok). Minta satker mengunggah ulang.".into()));
+    }
+    audit::record(pool, Entry::new(caller, action.code(), Outcome::Berhasil).pejabat(pejabat_id).detail(nama.clone()))
+        .await?;
+    Ok((nama, isi))
+}
+
+#[derive(sqlx::FromRow)]
+struct DeskRow {
+    pengajuan_id: i64,
+    satker_kode: String,
+    satker_nama: String,
+    diajukan_at: DateTime<Utc>,
+    diajukan_oleh: String,
+    pejabat_id: i64,
+    nama: String,
+    nip: String,
+    jabatan: String,
+    keperluan: String,
+    berkas_id: i64,
+}
+
+/// The CSO's desk: the latest submissions to its KPPN, newest first, with their bundles.
+pub async fn meja(pool: &PgPool, caller: &Caller, limit: i64) -> Result<Vec<DeskPengajuan>> {
+    let actor = authorize(pool, caller, Action::MejaCso).await?;
+    let kppn = own_kppn(actor)?;
+    let rows: Vec<DeskRow> = sqlx::query_as(
+        "SELECT g.id AS pengajuan_id, g.satker_kode, s.nama AS satker_nama, g.diajukan_at, u.nama AS diajukan_oleh,
+                p.id AS pejabat_id, p.nama, p.nip, p.jabatan, b.keperluan, b.id AS berkas_id
+         FROM (SELECT * FROM pengajuan WHERE kppn_kode = $1 ORDER BY diajukan_at DESC, id DESC LIMIT $2) g
+         JOIN satker s ON s.kode = g.satker_kode
+         JOIN app_user u ON u.id = g.diajukan_by
+         JOIN berkas b ON b.pengajuan_id = g.id
+         JOIN pejabat p ON p.id = b.pejabat_id
+         ORDER BY g.diajukan_at DESC, g.id DESC, p.nama, b.id",
+    )
+    .bind(kppn)
+    .bind(limit.clamp(1, 200))
+    .fetch_all(pool)
+    .await?;
+    let mut out: Vec<DeskPengajuan> = Vec::new();
+    for r in rows {
+        let item = DeskItem {
+            pejabat_id: r.pejabat_id,
+            nama: r.nama,
+            nip: r.nip,
+            jabatan: Jabatan::from_label(&r.jabatan).unwrap_or(Jabatan::Kpa),
+            keperluan: Keperluan::from_code(&r.keperluan).unwrap_or(Keperluan::Aktivasi),
+            berkas: info(pool, r.berkas_id).await?,
+        };
+        match out.last_mut() {
+            Some(g) if g.id == r.pengajuan_id => g.items.push(item),
+            _ => out.push(DeskPengajuan {
+                id: r.pengajuan_id,
+                satker_kode: r.satker_kode,
+                satker_nama: r.satker_nama,
+                diajukan_ms: r.diajukan_at.timestamp_millis(),
+                diajukan_oleh: r.diajukan_oleh,
+                items: vec![item],
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// The CSO's decision on a submitted bundle, with the checklist as ticked. Accepting a
+/// number-change bundle moves the change on to the CSO's confirmation.
+pub async fn putuskan(
+    pool: &PgPool,
+    caller: &Caller,
+    berkas_id: i64,
+    ceklis: Ceklis,
+    keputusan: &Keputusan,
+    now: DateTime<Utc>,
+) -> Result<BerkasInfo> {
+    let action = match keputusan {
+        Keputusan::Terima => "TERIMA_BERKAS",
+        Keputusan::Kembalikan { .. } => "KEMBALIKAN_BERKAS",
+    };
+    let actor = authorize(pool, caller, Action::MejaCso).await?;
+    let kppn = own_kppn(actor)?;
+    let mut tx = pool.begin().await?;
+    let row: Option<(i64, String, String, Option<i64>, String)> = sqlx::query_as(
+        "SELECT b.pejabat_id, b.status, p.satker_kode, b.ubah_nomor_id, p.jabatan
+         FROM berkas b JOIN pejabat p ON p.id = b.pejabat_id JOIN satker s ON s.kode = p.satker_kode
+         WHERE b.id = $1 AND s.kppn_kode = $2 AND b.status NOT IN ('DRAF', 'DIGANTI') FOR UPDATE OF b",
+    )
+    .bind(berkas_id)
+    .bind(kppn)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((pejabat_id, status, satker, ubah_nomor_id, jabatan)) = row else {
+        drop(tx);
+        return Err(refuse(pool, caller, action, None, Error::NotFound("Berkas tidak ditemukan.".into())).await);
+    };
+    let checked = if status != "DIAJUKAN" {
+        Err(format!("Berkas ini sudah diputus ({status})."))
+    } else {
+        berkas::check_keputusan(&ceklis, keputusan)
+    };
+    let alasan = match checked {
+        Ok(alasan) => alasan,
+        Err(m) => {
+            drop(tx);
+            return Err(refuse(pool, caller, action, Some(pejabat_id), Error::Forbidden(m)).await);
+        }
+    };
+    let to = if alasan.is_some() { BerkasStatus::Dikembalikan } else { BerkasStatus::Diterima };
+    sqlx::query(
+        "UPDATE berkas SET status = $2, alasan = $3, diputus_at = $4, diputus_by = $5,
+                cek_formulir = $6, cek_sk_pejabat = $7, cek_sk_user = $8, cek_ktp = $9, cek_spesimen = $10
+         WHERE id = $1",
+    )
+    .bind(berkas_id)
+    .bind(to.label())
+    .bind(alasan.as_deref())
+    .bind(now)
+    .bind(actor.user_id)
+    .bind(ceklis[0])
+    .bind(ceklis[1])
+    .bind(ceklis[2])
+    .bind(ceklis[3])
+    .bind(ceklis[4])
+    .execute(&mut *tx)
+    .await?;
+    if let (BerkasStatus::Diterima, Some(ubah)) = (to, ubah_nomor_id) {
+        let jabatan = Jabatan::from_label(&jabatan).unwrap_or(Jabatan::Kpa);
+        crate::ubah_nomor::advance(&mut tx, ubah, jabatan, Langkah::BerkasDiterima, Tahap::PengajuanBerkas).await?;
+    }
+    let mut detail = to.label().to_owned();
+    if let Some(a) = &alasan {
+        detail.push_str(": ");
+        detail.push_str(a);
+    }
+    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(pejabat_id).detail(detail)).await?;
+    crate::events::notify(&mut *tx, &satker).await?;
+    tx.commit().await?;
+    info(pool, berkas_id).await
+}

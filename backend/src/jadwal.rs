@@ -1,0 +1,178 @@
+//! Activation sessions: the CSO KPPN schedules them for a satker of its KPPN, the
+//! satker's users see them, and the CSO records attendance and outcome afterwards.
+
+use crate::audit::{self, Entry, Outcome};
+use crate::auth::{authorize, refuse};
+use crate::error::{Error, Result};
+use crate::{Actor, Caller};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use domain::authz::Action;
+use domain::jadwal::{self, JadwalInput, JadwalRow, Kehadiran, Mode};
+use sqlx::PgPool;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    satker_kode: String,
+    satker_nama: String,
+    mulai: DateTime<Utc>,
+    mode: String,
+    tautan: Option<String>,
+    catatan: String,
+    kehadiran: Option<String>,
+    hasil: Option<String>,
+}
+
+impl Row {
+    fn into_row(self) -> JadwalRow {
+        JadwalRow {
+            id: self.id,
+            satker_kode: self.satker_kode,
+            satker_nama: self.satker_nama,
+            mulai_ms: self.mulai.timestamp_millis(),
+            mode: Mode::from_code(&self.mode).unwrap_or(Mode::Kppn),
+            tautan: self.tautan,
+            catatan: self.catatan,
+            kehadiran: self.kehadiran.as_deref().and_then(Kehadiran::from_label),
+            hasil: self.hasil,
+        }
+    }
+}
+
+const SELECT: &str = "SELECT j.id, j.satker_kode, s.nama AS satker_nama, j.mulai, j.mode, j.tautan, j.catatan,
+        j.kehadiran, j.hasil
+    FROM jadwal j JOIN satker s ON s.kode = j.satker_kode";
+
+fn own_kppn(actor: &Actor) -> Result<&str> {
+    actor.kppn_kode.as_deref().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))
+}
+
+/// Schedules a session for a satker of the CSO's KPPN.
+pub async fn buat(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: DateTime<Utc>) -> Result<JadwalRow> {
+    const ACTION: &str = "BUAT_JADWAL";
+    let actor = authorize(pool, caller, Action::JadwalCso).await?;
+    let kppn = own_kppn(actor)?;
+    let now_wib = now.with_timezone(&chrono_tz::Asia::Jakarta).naive_local();
+    let new = match jadwal::check(input, now_wib) {
+        Ok(n) => n,
+        Err(fields) => return Err(refuse(pool, caller, ACTION, None, Error::Invalid(fields)).await),
+    };
+    let partner: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM satker WHERE kode = $1 AND kppn_kode = $2)")
+        .bind(&new.satker_kode)
+        .bind(kppn)
+        .fetch_one(pool)
+        .await?;
+    if !partner {
+        let mut fields = domain::validate::FieldErrors::default();
+        fields.add("satker_kode", "Satker ini bukan mitra KPPN Anda.");
+        return Err(refuse(pool, caller, ACTION, None, Error::Invalid(fields)).await);
+    }
+    let mulai = chrono_tz::Asia::Jakarta
+        .from_local_datetime(&new.mulai_wib)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| Error::Forbidden("Waktu sesi tidak valid.".into()))?;
+    let mut tx = pool.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO jadwal (satker_kode, kppn_kode, mulai, mode, tautan, catatan, dibuat_at, dibuat_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(&new.satker_kode)
+    .bind(kppn)
+    .bind(mulai)
+    .bind(new.mode.code())
+    .bind(new.tautan.as_deref())
+    .bind(&new.catatan)
+    .bind(now)
+    .bind(actor.user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let detail = format!("satker {} {} {}", new.satker_kode, jadwal::waktu(new.mulai_wib), new.mode.label());
+    audit::record(&mut *tx, Entry::new(caller, ACTION, Outcome::Berhasil).detail(detail)).await?;
+    crate::events::notify(&mut *tx, &new.satker_kode).await?;
+    tx.commit().await?;
+    let row: Row = sqlx::query_as(&format!("{SELECT} WHERE j.id = $1")).bind(id).fetch_one(pool).await?;
+    Ok(row.into_row())
+}
+
+/// The sessions of the caller's satker: from a week ago on, soonest first.
+pub async fn satker(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<Vec<JadwalRow>> {
+    let actor = authorize(pool, caller, Action::LihatBerkas).await?;
+    let satker = actor.satker_kode.as_deref().unwrap_or("");
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} WHERE j.satker_kode = $1 AND j.mulai >= $2 ORDER BY j.mulai, j.id LIMIT 50"
+    ))
+    .bind(satker)
+    .bind(crate::wib_day_start(now) - Duration::days(7))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Row::into_row).collect())
+}
+
+/// The sessions of the CSO's KPPN from the start of today (WIB) on, soonest first.
+pub async fn kppn(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<Vec<JadwalRow>> {
+    let actor = authorize(pool, caller, Action::JadwalCso).await?;
+    let kppn = own_kppn(actor)?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} WHERE j.kppn_kode = $1 AND j.mulai >= $2 ORDER BY j.mulai, j.id LIMIT 200"
+    ))
+    .bind(kppn)
+    .bind(crate::wib_day_start(now))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Row::into_row).collect())
+}
+
+/// Records who came to a session that has started, and what came of it.
+pub async fn catat(
+    pool: &PgPool,
+    caller: &Caller,
+    jadwal_id: i64,
+    kehadiran: Kehadiran,
+    hasil: &str,
+    now: DateTime<Utc>,
+) -> Result<JadwalRow> {
+    const ACTION: &str = "CATAT_JADWAL";
+    let actor = authorize(pool, caller, Action::JadwalCso).await?;
+    let kppn = own_kppn(actor)?;
+    let mut tx = pool.begin().await?;
+    let row: Option<(DateTime<Utc>, String, Option<String>)> = sqlx::query_as(
+        "SELECT mulai, satker_kode, kehadiran FROM jadwal WHERE id = $1 AND kppn_kode = $2 FOR UPDATE",
+    )
+    .bind(jadwal_id)
+    .bind(kppn)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((mulai, satker, sudah)) = row else {
+        drop(tx);
+        return Err(refuse(pool, caller, ACTION, None, Error::NotFound("Jadwal tidak ditemukan.".into())).await);
+    };
+    let checked = if mulai > now {
+        Err("Sesi belum dimulai; kehadiran dicatat setelah sesi berlangsung.".to_string())
+    } else if sudah.is_some() {
+        Err("Kehadiran sesi ini sudah dicatat.".to_string())
+    } else {
+        domain::validate::text(hasil, "Hasil sesi", 500)
+    };
+    let hasil = match checked {
+        Ok(h) => h,
+        Err(m) => {
+            drop(tx);
+            return Err(refuse(pool, caller, ACTION, None, Error::Forbidden(m)).await);
+        }
+    };
+    sqlx::query("UPDATE jadwal SET kehadiran = $2, hasil = $3, dicatat_at = $4, dicatat_by = $5 WHERE id = $1")
+        .bind(jadwal_id)
+        .bind(kehadiran.label())
+        .bind(&hasil)
+        .bind(now)
+        .bind(actor.user_id)
+        .execute(&mut *tx)
+        .await?;
+    let detail = format!("jadwal {jadwal_id} satker {satker}: {} — {hasil}", kehadiran.label());
+    audit::record(&mut *tx, Entry::new(caller, ACTION, Outcome::Berhasil).detail(detail)).await?;
+    crate::events::notify(&mut *tx, &satker).await?;
+    tx.commit().await?;
+    let row: Row = sqlx::query_as(&format!("{SELECT} WHERE j.id = $1")).bind(jadwal_id).fetch_one(pool).await?;
+    Ok(row.into_row())
+}

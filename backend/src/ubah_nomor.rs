@@ -1,0 +1,433 @@
+//! Changing an `AKTIF` pejabat's OTP number: the pejabat asks and proves the new number
+//! with a code sent to it; the KPA approves a PPK's/PPSPM's change with its own code; the
+//! signed Form Ubah Nomor OTP goes through the CSO's desk; the CSO confirms. Only then is
+//! the number replaced; the old number gets a notice, the new one the activation notice.
+
+use crate::audit::{self, Entry, Outcome};
+use crate::auth::{authorize, refuse};
+use crate::error::{Error, Result};
+use crate::otp::{self, Checked, OtpKey, Pending, Target};
+use crate::{Caller, sms};
+use chrono::{DateTime, Utc};
+use domain::Jabatan;
+use domain::authz::Action;
+use domain::otp::Purpose;
+use domain::ubah_nomor::{self, Langkah, Tahap, UbahNomorRow};
+use sqlx::{PgPool, Postgres, Transaction};
+
+/// An open change as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Open {
+    id: i64,
+    no_hp_lama: String,
+    no_hp_baru: String,
+    tahap: String,
+}
+
+impl Open {
+    fn tahap(&self) -> Tahap {
+        Tahap::from_label(&self.tahap).unwrap_or(Tahap::Batal)
+    }
+}
+
+async fn lock_open(tx: &mut Transaction<'_, Postgres>, pejabat_id: i64) -> Result<Option<Open>> {
+    Ok(sqlx::query_as(
+        "SELECT id, no_hp_lama, no_hp_baru, tahap FROM ubah_nomor
+         WHERE pejabat_id = $1 AND tahap NOT IN ('SELESAI', 'BATAL') FOR UPDATE",
+    )
+    .bind(pejabat_id)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// Moves change `id` from `from` by `langkah` (as the domain allows), stamping the step.
+pub(crate) async fn advance(
+    tx: &mut Transaction<'_, Postgres>,
+    id: i64,
+    jabatan: Jabatan,
+    langkah: Langkah,
+    from: Tahap,
+) -> Result<Tahap> {
+    let to = ubah_nomor::next(jabatan, from, langkah).map_err(Error::Forbidden)?;
+    let stamp = match langkah {
+        Langkah::NomorBaruTerverifikasi => "verifikasi_at",
+        Langkah::KpaSetuju => "disetujui_at",
+        Langkah::CsoKonfirmasi | Langkah::Batal => "selesai_at",
+        Langkah::BerkasDiterima => "diajukan_at",
+    };
+    let stamp_sql = if langkah == Langkah::BerkasDiterima { String::new() } else { format!(", {stamp} = now()") };
+    sqlx::query(&format!("UPDATE ubah_nomor SET tahap = $2 {stamp_sql} WHERE id = $1 AND tahap = $3"))
+        .bind(id)
+        .bind(to.label())
+        .bind(from.label())
+        .execute(&mut **tx)
+        .await?;
+    Ok(to)
+}
+
+/// The start of each step: logged in, allowed, the reference locked. Refusals are audited.
+async fn begin<'c>(
+    pool: &PgPool,
+    caller: &'c Caller,
+    action: Action,
+    audit_action: &str,
+    pejabat_id: i64,
+) -> Result<(Transaction<'static, Postgres>, &'c crate::Actor, Target)> {
+    let actor = authorize(pool, caller, action).await?;
+    let mut tx = pool.begin().await?;
+    match otp::lock_pejabat(&mut tx, pejabat_id).await? {
+        Some(t) if actor.satker_kode.as_deref() == Some(t.satker_kode.as_str()) => Ok((tx, actor, t)),
+        _ => {
+            drop(tx);
+            let e = Error::NotFound("Referensi pejabat tidak ditemukan.".into());
+            Err(refuse(pool, caller, audit_action, Some(pejabat_id), e).await)
+        }
+    }
+}
+
+async fn refused<T>(
+    pool: &PgPool,
+    caller: &Caller,
+    tx: Transaction<'static, Postgres>,
+    action: &str,
+    pejabat_id: i64,
+    e: Error,
+) -> Result<T> {
+    drop(tx);
+    Err(refuse(pool, caller, action, Some(pejabat_id), e).await)
+}
+
+/// The pejabat asks to change its own number to `no_hp_baru`: a code goes to the new
+/// number. Asking again with the same number resends (cool-down applies); with another
+/// number the earlier request is cancelled.
+pub async fn ajukan(
+    pool: &PgPool,
+    key: &OtpKey,
+    caller: &Caller,
+    pejabat_id: i64,
+    no_hp_baru: &str,
+    now: DateTime<Utc>,
+) -> Result<Pending> {
+    let action = otp::action_code(Purpose::UbahNomor, false);
+    let (mut tx, actor, target) = begin(pool, caller, Action::UbahNomor, action, pejabat_id).await?;
+    let checked = if target.user_id != actor.user_id {
+        Err("Perubahan nomor diajukan oleh pejabat yang bersangkutan.".to_string())
+    } else {
+        ubah_nomor::may_start(target.jabatan(), target.status()).and_then(|()| {
+            let baru = domain::validate::phone(no_hp_baru)?;
+            if baru == target.no_hp { Err("Nomor baru sama dengan nomor sekarang.".into()) } else { Ok(baru) }
+        })
+    };
+    let baru = match checked {
+        Ok(b) => b,
+        Err(m) => return refused(pool, caller, tx, action, pejabat_id, Error::Forbidden(m)).await,
+    };
+    let open = lock_open(&mut tx, pejabat_id).await?;
+    let resend = match open {
+        Some(o) if o.tahap() == Tahap::VerifikasiNomorBaru && o.no_hp_baru == baru => Some(o.id),
+        Some(o) if o.tahap() == Tahap::VerifikasiNomorBaru => {
+            // another number: the earlier request is cancelled and a new one starts
+            advance(&mut tx, o.id, target.jabatan(), Langkah::Batal, o.tahap()).await?;
+            None
+        }
+        Some(o) => {
+            let m = format!("Perubahan nomor sedang berjalan (tahap {}).", o.tahap().label());
+            return refused(pool, caller, tx, action, pejabat_id, Error::Forbidden(m)).await;
+        }
+        None => None,
+    };
+    let id: i64 = if let Some(id) = resend {
+        id
+    } else {
+        sqlx::query_scalar(
+            "INSERT INTO ubah_nomor (pejabat_id, no_hp_lama, no_hp_baru, tahap, diajukan_at, diajukan_by)
+             VALUES ($1, $2, $3, 'VERIFIKASI NOMOR BARU', $4, $5) RETURNING id",
+        )
+        .bind(pejabat_id)
+        .bind(&target.no_hp)
+        .bind(&baru)
+        .bind(now)
+        .bind(actor.user_id)
+        .fetch_one(&mut *tx)
+        .await?
+    };
+    let pending = match otp::issue(&mut tx, key, actor, &target, Purpose::UbahNomor, None, &baru, now).await? {
+        Ok(p) => p,
+        Err(r) => return refused(pool, caller, tx, action, pejabat_id, r.into()).await,
+    };
+    let detail = format!("ubah nomor {id}: kode dikirim ke nomor baru {}", domain::format::masked_phone(&baru));
+    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(pejabat_id).detail(detail)).await?;
+    crate::events::notify(&mut *tx, &target.satker_kode).await?;
+    tx.commit().await?;
+    Ok(pending)
+}
+
+/// Checks a typed code against the open change's current OTP step and, when right, moves
+/// the change on. `purpose` is [`Purpose::UbahNomor`] (the pejabat, code from the new
+/// number) or [`Purpose::SetujuUbahNomor`] (the KPA's own code).
+async fn prove(
+    pool: &PgPool,
+    key: &OtpKey,
+    caller: &Caller,
+    pejabat_id: i64,
+    purpose: Purpose,
+    typed: &str,
+    now: DateTime<Utc>,
+) -> Result<Tahap> {
+    let action = otp::action_code(purpose, true);
+    let (authz, langkah, at) = match purpose {
+        Purpose::SetujuUbahNomor => (Action::SetujuUbahNomor, Langkah::KpaSetuju, Tahap::PersetujuanKpa),
+        _ => (Action::UbahNomor, Langkah::NomorBaruTerverifikasi, Tahap::VerifikasiNomorBaru),
+    };
+    let (mut tx, actor, target) = begin(pool, caller, authz, action, pejabat_id).await?;
+    let owner = match purpose {
+        Purpose::SetujuUbahNomor => match otp::lock_own_kpa(&mut tx, actor).await? {
+            Some(kpa) if kpa.status() == domain::Status::Aktif && kpa.id != target.id => Ok(kpa),
+            _ => Err("Persetujuan perubahan nomor diberikan oleh KPA satker yang OTP-nya aktif.".to_string()),
+        },
+        _ if target.user_id != actor.user_id => Err("Kode nomor baru dimasukkan oleh pejabat yang bersangkutan.".into()),
+        _ => Ok(target.clone()),
+    };
+    let owner = match owner {
+        Ok(o) => o,
+        Err(m) => return refused(pool, caller, tx, action, pejabat_id, Error::Forbidden(m)).await,
+    };
+    let open = match lock_open(&mut tx, pejabat_id).await? {
+        Some(o) if o.tahap() == at => o,
+        Some(o) => {
+            let m = ubah_nomor::next(target.jabatan(), o.tahap(), langkah).err().unwrap_or_default();
+            return refused(pool, caller, tx, action, pejabat_id, Error::Forbidden(m)).await;
+        }
+        None => {
+            let m = "Tidak ada perubahan nomor yang sedang berjalan.".to_string();
+            return refused(pool, caller, tx, action, pejabat_id, Error::Forbidden(m)).await;
+        }
+    };
+    let bound = purpose.is_bound_to_target().then_some(target.id);
+    match otp::check(&mut tx, key, owner.id, purpose, bound, typed, now).await? {
+        Checked::Right => {}
+        Checked::Refused(r) => return refused(pool, caller, tx, action, pejabat_id, r.into()).await,
+        Checked::Wrong(r) => {
+            let entry = Entry::new(caller, action, Outcome::Gagal).pejabat(pejabat_id).detail(r.to_string());
+            audit::record(&mut *tx, entry).await?;
+            tx.commit().await?;
+            return Err(r.into());
+        }
+    }
+    let to = advance(&mut tx, open.id, target.jabatan(), langkah, at).await?;
+    if langkah == Langkah::KpaSetuju {
+        sqlx::query("UPDATE ubah_nomor SET disetujui_by = $2 WHERE id = $1")
+            .bind(open.id)
+            .bind(actor.user_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let detail = format!("ubah nomor {}: {} → {}", open.id, at.label(), to.label());
+    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(pejabat_id).detail(detail)).await?;
+    crate::events::notify(&mut *tx, &target.satker_kode).await?;
+    tx.commit().await?;
+    Ok(to)
+}
+
+/// The pejabat types the code the new number received.
+pub async fn verifikasi(
+    pool: &PgPool,
+    key: &OtpKey,
+    caller: &Caller,
+    pejabat_id: i64,
+    typed: &str,
+    now: DateTime<Utc>,
+) -> Result<Tahap> {
+    prove(pool, key, caller, pejabat_id, Purpose::UbahNomor, typed, now).await
+}
+
+/// The KPA asks for its own code to approve the change of `pejabat_id`.
+pub async fn minta_setuju(
+    pool: &PgPool,
+    key: &OtpKey,
+    caller: &Caller,
+    pejabat_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Pending> {
+    let action = otp::action_code(Purpose::SetujuUbahNomor, false);
+    let (mut tx, actor, target) = begin(pool, caller, Action::SetujuUbahNomor, action, pejabat_id).await?;
+    let kpa = match otp::lock_own_kpa(&mut tx, actor).await? {
+        Some(kpa) if kpa.status() == domain::Status::Aktif && kpa.id != target.id => kpa,
+        _ => {
+            let m = "Persetujuan perubahan nomor diberikan oleh KPA satker yang OTP-nya aktif.".to_string();
+            return refused(pool, caller, tx, action, pejabat_id, Error::Forbidden(m)).await;
+        }
+    };
+    if !matches!(lock_open(&mut tx, pejabat_id).await?, Some(o) if o.tahap() == Tahap::PersetujuanKpa) {
+        let m = "Perubahan nomor pejabat ini tidak sedang menunggu persetujuan KPA.".to_string();
+        return refused(pool, caller, tx, action, pejabat_id, Error::Forbidden(m)).await;
+    }
+    let phone = kpa.no_hp.clone();
+    let pending =
+        match otp::issue(&mut tx, key, actor, &kpa, Purpose::SetujuUbahNomor, Some(target.id), &phone, now).await? {
+            Ok(p) => p,
+            Err(r) => return refused(pool, caller, tx, action, pejabat_id, r.into()).await,
+        };
+    let detail = "kode persetujuan dikirim ke HP KPA".to_string();
+    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(pejabat_id).detail(detail)).await?;
+    tx.commit().await?;
+    Ok(pending)
+}
+
+/// The KPA types its own code to approve.
+pub async fn setuju(
+    pool: &PgPool,
+    key: &OtpKey,
+    caller: &Caller,
+    pejabat_id: i64,
+    typed: &str,
+    now: DateTime<Utc>,
+) -> Result<Tahap> {
+    prove(pool, key, caller, pejabat_id, Purpose::SetujuUbahNomor, typed, now).await
+}
+
+/// The pejabat (or the satker's Admin Lokal) cancels an open change.
+pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: i64) -> Result<()> {
+    const ACTION: &str = "BATAL_UBAH_NOMOR";
+    let (mut tx, actor, target) = begin(pool, caller, Action::LihatBerkas, ACTION, pejabat_id).await?;
+    if target.user_id != actor.user_id && actor.role != domain::Role::AdminLokal {
+        let m = "Perubahan nomor dibatalkan oleh pejabat yang bersangkutan atau Admin Lokal.".to_string();
+        return refused(pool, caller, tx, ACTION, pejabat_id, Error::Forbidden(m)).await;
+    }
+    let Some(open) = lock_open(&mut tx, pejabat_id).await? else {
+        let m = "Tidak ada perubahan nomor yang sedang berjalan.".to_string();
+        return refused(pool, caller, tx, ACTION, pejabat_id, Error::Forbidden(m)).await;
+    };
+    advance(&mut tx, open.id, target.jabatan(), Langkah::Batal, open.tahap()).await?;
+    let detail = format!("ubah nomor {}: {} → BATAL", open.id, open.tahap().label());
+    audit::record(&mut *tx, Entry::new(caller, ACTION, Outcome::Berhasil).pejabat(pejabat_id).detail(detail)).await?;
+    crate::events::notify(&mut *tx, &target.satker_kode).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The CSO confirms a change whose bundle it accepted: the new number takes effect.
+pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: i64, now: DateTime<Utc>) -> Result<()> {
+    const ACTION: &str = "KONFIRMASI_UBAH_NOMOR";
+    let actor = authorize(pool, caller, Action::MejaCso).await?;
+    let mut tx = pool.begin().await?;
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "SELECT u.pejabat_id, s.kppn_kode FROM ubah_nomor u JOIN pejabat p ON p.id = u.pejabat_id
+         JOIN satker s ON s.kode = p.satker_kode WHERE u.id = $1",
+    )
+    .bind(ubah_nomor_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let pejabat_id = match row {
+        Some((p, kppn)) if actor.kppn_kode.as_deref() == Some(kppn.as_str()) => p,
+        _ => {
+            drop(tx);
+            let e = Error::NotFound("Perubahan nomor tidak ditemukan.".into());
+            return Err(refuse(pool, caller, ACTION, None, e).await);
+        }
+    };
+    let Some(target) = otp::lock_pejabat(&mut tx, pejabat_id).await? else {
+        return refused(pool, caller, tx, ACTION, pejabat_id, Error::NotFound("Pejabat tidak ditemukan.".into())).await;
+    };
+    let open = match lock_open(&mut tx, pejabat_id).await? {
+        Some(o) if o.id == ubah_nomor_id => o,
+        _ => {
+            let m = "Perubahan nomor ini sudah selesai atau dibatalkan.".to_string();
+            return refused(pool, caller, tx, ACTION, pejabat_id, Error::Forbidden(m)).await;
+        }
+    };
+    if let Err(m) = ubah_nomor::next(target.jabatan(), open.tahap(), Langkah::CsoKonfirmasi) {
+        return refused(pool, caller, tx, ACTION, pejabat_id, Error::Forbidden(m)).await;
+    }
+    advance(&mut tx, open.id, target.jabatan(), Langkah::CsoKonfirmasi, open.tahap()).await?;
+    sqlx::query("UPDATE ubah_nomor SET selesai_by = $2 WHERE id = $1")
+        .bind(open.id)
+        .bind(actor.user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE pejabat SET no_hp = $2, updated_at = $3 WHERE id = $1")
+        .bind(pejabat_id)
+        .bind(&open.no_hp_baru)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    // codes sent to the old number stop working
+    sqlx::query("UPDATE otp_code SET state = 'VOID', closed_at = $2 WHERE pejabat_id = $1 AND state = 'PENDING'")
+        .bind(pejabat_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let masked = domain::format::masked_phone(&open.no_hp_baru);
+    let lama = ubah_nomor::sms_nomor_lama(&target.nama, target.jabatan(), &target.satker_kode, &masked);
+    sms::enqueue(&mut *tx, &open.no_hp_lama, &lama, &lama).await?;
+    let aktif = domain::sms::aktif(&target.nama, target.jabatan(), &target.satker_kode);
+    sms::enqueue(&mut *tx, &open.no_hp_baru, &aktif, &aktif).await?;
+    let detail = format!(
+        "ubah nomor {}: {} → {} (KONFIRMASI CSO → SELESAI)",
+        open.id,
+        domain::format::masked_phone(&open.no_hp_lama),
+        masked
+    );
+    audit::record(&mut *tx, Entry::new(caller, ACTION, Outcome::Berhasil).pejabat(pejabat_id).detail(detail)).await?;
+    crate::events::notify(&mut *tx, &target.satker_kode).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    pejabat_id: i64,
+    nama: String,
+    jabatan: String,
+    satker_kode: String,
+    no_hp_lama: String,
+    no_hp_baru: String,
+    tahap: String,
+    diajukan_at: DateTime<Utc>,
+}
+
+impl Row {
+    fn into_row(self) -> UbahNomorRow {
+        UbahNomorRow {
+            id: self.id,
+            pejabat_id: self.pejabat_id,
+            nama: self.nama,
+            jabatan: Jabatan::from_label(&self.jabatan).unwrap_or(Jabatan::Kpa),
+            satker_kode: self.satker_kode,
+            no_hp_lama: domain::format::masked_phone(&self.no_hp_lama),
+            no_hp_baru: domain::format::masked_phone(&self.no_hp_baru),
+            tahap: Tahap::from_label(&self.tahap).unwrap_or(Tahap::Batal),
+            diajukan_ms: self.diajukan_at.timestamp_millis(),
+        }
+    }
+}
+
+const SELECT: &str = "SELECT u.id, u.pejabat_id, p.nama, p.jabatan, p.satker_kode, u.no_hp_lama, u.no_hp_baru,
+        u.tahap, u.diajukan_at
+    FROM ubah_nomor u JOIN pejabat p ON p.id = u.pejabat_id";
+
+/// The open number changes of the caller's satker.
+pub async fn satker(pool: &PgPool, caller: &Caller) -> Result<Vec<UbahNomorRow>> {
+    let actor = authorize(pool, caller, Action::LihatBerkas).await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} WHERE p.satker_kode = $1 AND u.tahap NOT IN ('SELESAI', 'BATAL') ORDER BY u.diajukan_at"
+    ))
+    .bind(actor.satker_kode.as_deref().unwrap_or(""))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Row::into_row).collect())
+}
+
+/// The changes waiting for the CSO's confirmation in its KPPN.
+pub async fn menunggu_konfirmasi(pool: &PgPool, caller: &Caller) -> Result<Vec<UbahNomorRow>> {
+    let actor = authorize(pool, caller, Action::MejaCso).await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} JOIN satker s ON s.kode = p.satker_kode
+         WHERE s.kppn_kode = $1 AND u.tahap = 'KONFIRMASI CSO' ORDER BY u.diajukan_at LIMIT 200"
+    ))
+    .bind(actor.kppn_kode.as_deref().unwrap_or(""))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Row::into_row).collect())
+}

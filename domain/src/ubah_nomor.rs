@@ -1,0 +1,172 @@
+//! The change of an `AKTIF` pejabat's OTP number, as a small state machine of its own:
+//! the pejabat's status stays `AKTIF` while the change runs beside it.
+//!
+//! `VERIFIKASI NOMOR BARU` → (PPK/PPSPM) `PERSETUJUAN KPA` → `PENGAJUAN BERKAS` →
+//! `KONFIRMASI CSO` → `SELESAI`; a KPA skips its own approval. Any open change can be
+//! cancelled (`BATAL`).
+
+use crate::{Jabatan, Status};
+use serde::{Deserialize, Serialize};
+
+/// Where a number change stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Tahap {
+    VerifikasiNomorBaru,
+    PersetujuanKpa,
+    PengajuanBerkas,
+    KonfirmasiCso,
+    Selesai,
+    Batal,
+}
+
+impl Tahap {
+    pub const ALL: [Tahap; 6] = [
+        Tahap::VerifikasiNomorBaru,
+        Tahap::PersetujuanKpa,
+        Tahap::PengajuanBerkas,
+        Tahap::KonfirmasiCso,
+        Tahap::Selesai,
+        Tahap::Batal,
+    ];
+
+    /// As shown and stored.
+    pub fn label(self) -> &'static str {
+        match self {
+            Tahap::VerifikasiNomorBaru => "VERIFIKASI NOMOR BARU",
+            Tahap::PersetujuanKpa => "PERSETUJUAN KPA",
+            Tahap::PengajuanBerkas => "PENGAJUAN BERKAS",
+            Tahap::KonfirmasiCso => "KONFIRMASI CSO",
+            Tahap::Selesai => "SELESAI",
+            Tahap::Batal => "BATAL",
+        }
+    }
+
+    pub fn from_label(label: &str) -> Option<Tahap> {
+        Tahap::ALL.into_iter().find(|t| t.label() == label)
+    }
+
+    pub fn is_open(self) -> bool {
+        !matches!(self, Tahap::Selesai | Tahap::Batal)
+    }
+}
+
+/// A step of the change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Langkah {
+    /// The pejabat typed the code sent to the new number.
+    NomorBaruTerverifikasi,
+    /// The KPA approved with its own code.
+    KpaSetuju,
+    /// The CSO accepted the bundle with the signed Form Ubah Nomor OTP.
+    BerkasDiterima,
+    /// The CSO confirmed: the new number takes effect.
+    CsoKonfirmasi,
+    Batal,
+}
+
+impl Langkah {
+    pub const ALL: [Langkah; 5] =
+        [Langkah::NomorBaruTerverifikasi, Langkah::KpaSetuju, Langkah::BerkasDiterima, Langkah::CsoKonfirmasi, Langkah::Batal];
+}
+
+/// May a change be started for a reference of `jabatan` with `status`?
+pub fn may_start(jabatan: Jabatan, status: Status) -> Result<(), String> {
+    if !jabatan.takes_part_in_otp() {
+        return Err(format!("Jabatan {} tidak memakai OTP.", jabatan.label()));
+    }
+    if status != Status::Aktif {
+        return Err(format!("Nomor OTP hanya dapat diubah untuk pejabat berstatus AKTIF (status sekarang {}).", status.label()));
+    }
+    Ok(())
+}
+
+/// The stage a change of a `jabatan` reference moves to when `langkah` happens at `tahap`.
+pub fn next(jabatan: Jabatan, tahap: Tahap, langkah: Langkah) -> Result<Tahap, String> {
+    let to = match (tahap, langkah) {
+        (t, Langkah::Batal) if t.is_open() => Some(Tahap::Batal),
+        (Tahap::VerifikasiNomorBaru, Langkah::NomorBaruTerverifikasi) if jabatan == Jabatan::Kpa => {
+            Some(Tahap::PengajuanBerkas)
+        }
+        (Tahap::VerifikasiNomorBaru, Langkah::NomorBaruTerverifikasi) => Some(Tahap::PersetujuanKpa),
+        (Tahap::PersetujuanKpa, Langkah::KpaSetuju) if jabatan != Jabatan::Kpa => Some(Tahap::PengajuanBerkas),
+        (Tahap::PengajuanBerkas, Langkah::BerkasDiterima) => Some(Tahap::KonfirmasiCso),
+        (Tahap::KonfirmasiCso, Langkah::CsoKonfirmasi) => Some(Tahap::Selesai),
+        _ => None,
+    };
+    to.ok_or_else(|| format!("Perubahan nomor sedang pada tahap {}; langkah ini tidak dapat dilakukan.", tahap.label()))
+}
+
+/// The notice the old number receives when the change takes effect.
+pub fn sms_nomor_lama(nama: &str, jabatan: Jabatan, satker: &str, nomor_baru_tersamar: &str) -> String {
+    format!(
+        "Yth. {nama}, nomor HP OTP SAKTI Anda sebagai Pejabat {} pada satker {satker} telah diganti ke {nomor_baru_tersamar}. Nomor ini tidak lagi menerima kode OTP. Bila Anda tidak mengajukan perubahan ini, segera hubungi KPPN mitra satker.",
+        jabatan.short()
+    )
+}
+
+/// One change as the table and the desk show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UbahNomorRow {
+    pub id: i64,
+    pub pejabat_id: i64,
+    pub nama: String,
+    pub jabatan: Jabatan,
+    pub satker_kode: String,
+    /// Masked.
+    pub no_hp_lama: String,
+    /// Masked.
+    pub no_hp_baru: String,
+    pub tahap: Tahap,
+    pub diajukan_ms: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every jabatan × stage × step, against the only moves allowed.
+    #[test]
+    fn only_the_listed_moves_are_allowed() {
+        use Langkah as L;
+        use Tahap as T;
+        let mut checked = 0;
+        for j in [Jabatan::Kpa, Jabatan::Ppk, Jabatan::PejabatSpm] {
+            for t in Tahap::ALL {
+                for l in Langkah::ALL {
+                    let expected = match (t, l) {
+                        (t, L::Batal) if t.is_open() => Some(T::Batal),
+                        (T::VerifikasiNomorBaru, L::NomorBaruTerverifikasi) if j == Jabatan::Kpa => Some(T::PengajuanBerkas),
+                        (T::VerifikasiNomorBaru, L::NomorBaruTerverifikasi) => Some(T::PersetujuanKpa),
+                        (T::PersetujuanKpa, L::KpaSetuju) if j != Jabatan::Kpa => Some(T::PengajuanBerkas),
+                        (T::PengajuanBerkas, L::BerkasDiterima) => Some(T::KonfirmasiCso),
+                        (T::KonfirmasiCso, L::CsoKonfirmasi) => Some(T::Selesai),
+                        _ => None,
+                    };
+                    assert_eq!(next(j, t, l).ok(), expected, "{j:?} {t:?} {l:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 3 * 6 * 5);
+        // the path of a PPK, end to end
+        let mut t = T::VerifikasiNomorBaru;
+        for l in [L::NomorBaruTerverifikasi, L::KpaSetuju, L::BerkasDiterima, L::CsoKonfirmasi] {
+            t = next(Jabatan::Ppk, t, l).unwrap();
+        }
+        assert_eq!(t, T::Selesai);
+    }
+
+    #[test]
+    fn only_active_otp_pejabat_change_numbers() {
+        assert!(may_start(Jabatan::Ppk, Status::Aktif).is_ok());
+        assert!(may_start(Jabatan::Ppk, Status::Kirim).unwrap_err().contains("AKTIF"));
+        assert!(may_start(Jabatan::Bendahara, Status::Aktif).is_err());
+    }
+
+    #[test]
+    fn labels_round_trip() {
+        for t in Tahap::ALL {
+            assert_eq!(Tahap::from_label(t.label()), Some(t));
+        }
+    }
+}
