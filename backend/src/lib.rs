@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod jadwal;
 pub mod events;
+pub mod formulir;
 pub mod otp;
 pub mod pejabat;
 pub mod pgcluster;

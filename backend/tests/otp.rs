@@ -6,7 +6,7 @@ use backend::otp::{self, Attendance, OtpKey};
 use backend::sms::{self, Gateway, OutMessage, Simulator};
 use backend::{Caller, Error, pejabat};
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use common::{kpa_input, login, today};
+use common::{accept_bundles, kpa_input, login, today};
 use domain::Status;
 use domain::otp::{OtpRefusal, Purpose};
 use sqlx::PgPool;
@@ -54,6 +54,7 @@ async fn satker(pool: &PgPool) -> Satker {
     spm.no_hp = "081300000003".into();
     spm.jabatan = "PEJABAT SPM".into();
     let ppspm_id = pejabat::rekam(pool, &admin, &spm, today()).await.unwrap();
+    accept_bundles(pool, &[kpa_id, ppk_id, ppspm_id]).await;
     Satker {
         kpa: login(pool, "apr_kpa561403").await,
         ppk: login(pool, "val_ppk561403").await,

@@ -87,6 +87,23 @@ pub fn lampiran() -> impl Iterator<Item = &'static str> {
     Dokumen::ALL.into_iter().skip(1).map(Dokumen::label)
 }
 
+/// A printed form looked up by its verification code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cek {
+    pub kode: String,
+    pub jenis: Jenis,
+    pub dicetak_ms: i64,
+    /// (label, printed, on record now)
+    pub baris: Vec<(String, String, String)>,
+}
+
+impl Cek {
+    /// True when every printed value still matches the record.
+    pub fn sesuai(&self) -> bool {
+        self.baris.iter().all(|(_, a, b)| a == b)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

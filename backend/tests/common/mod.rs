@@ -38,3 +38,26 @@ pub fn kpa_input() -> PejabatInput {
 pub async fn audit_actions(pool: &PgPool) -> Vec<(String, String)> {
     backend::audit::latest(pool, 100).await.unwrap().into_iter().map(|r| (r.action, r.outcome)).collect()
 }
+
+/// A small but well-formed PDF (header to end marker), unique per `tag`.
+pub fn pdf(tag: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% {tag}\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n").into_bytes()
+}
+
+/// Seed step 2 through the real use cases: the admin of 561403 uploads a bundle for each
+/// reference, sends them as one submission, and the CSO accepts each with a full checklist.
+pub async fn accept_bundles(pool: &PgPool, ids: &[i64]) {
+    use backend::berkas;
+    use domain::berkas::{Keperluan, Keputusan};
+    let admin = login(pool, "adm_561403").await;
+    let now = backend::now();
+    for id in ids {
+        berkas::unggah(pool, &admin, *id, Keperluan::Aktivasi, "bundel.pdf", &pdf(&id.to_string()), now).await.unwrap();
+    }
+    berkas::ajukan(pool, &admin, now).await.unwrap();
+    let cso = login(pool, "cso_jakarta6").await;
+    let desk = berkas::meja(pool, &cso, 10).await.unwrap();
+    for item in &desk[0].items {
+        berkas::putuskan(pool, &cso, item.berkas.id, [true; 5], &Keputusan::Terima, now).await.unwrap();
+    }
+}
