@@ -1,0 +1,199 @@
+//! Changing an active pejabat's OTP number, end to end against a real PostgreSQL.
+
+mod common;
+
+use backend::otp::{self, Attendance, OtpKey};
+use backend::{Caller, Error, berkas, formulir, pejabat, ubah_nomor};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::{accept_bundles, kpa_input, login, pdf, today};
+use domain::berkas::{Keperluan, Keputusan};
+use domain::formulir::Jenis;
+use domain::otp::{OtpRefusal, Purpose};
+use domain::ubah_nomor::Tahap;
+use sqlx::PgPool;
+
+const KPA_HP: &str = "+6281234567890";
+const PPK_HP: &str = "+6281300000002";
+const PPK_BARU: &str = "+6281399990000";
+
+fn t(secs: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 2, 0, 0).unwrap() + Duration::seconds(secs)
+}
+
+async fn last_code(pool: &PgPool, phone: &str) -> String {
+    let body: String = sqlx::query_scalar(
+        "SELECT body FROM sms_outbox WHERE phone = $1 AND body LIKE '%Kode Otentifikasi%' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(phone)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let start = body.find("Anda: ").unwrap() + 6;
+    body[start..start + 6].to_owned()
+}
+
+async fn texts(pool: &PgPool, phone: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT body FROM sms_outbox WHERE phone = $1 ORDER BY id").bind(phone).fetch_all(pool).await.unwrap()
+}
+
+fn forbidden<T: std::fmt::Debug>(r: Result<T, Error>) -> String {
+    match r {
+        Err(Error::Forbidden(m)) | Err(Error::NotFound(m)) => m,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+struct Aktif {
+    admin: Caller,
+    kpa: Caller,
+    ppk: Caller,
+    cso: Caller,
+    kpa_id: i64,
+    ppk_id: i64,
+}
+
+/// The KPA and the PPK of 561403 taken to `AKTIF` through the seed's steps.
+async fn aktif(pool: &PgPool, k: &OtpKey) -> Aktif {
+    let admin = login(pool, "adm_561403").await;
+    let kpa_id = pejabat::rekam(pool, &admin, &kpa_input(), today()).await.unwrap();
+    let mut ppk_in = kpa_input();
+    ppk_in.nip = "133209333013111001".into();
+    ppk_in.nama = "PPK PSIE I".into();
+    ppk_in.no_hp = "081300000002".into();
+    ppk_in.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
+    let ppk_id = pejabat::rekam(pool, &admin, &ppk_in, today()).await.unwrap();
+    accept_bundles(pool, &[kpa_id, ppk_id]).await;
+    let (kpa, ppk, cso) =
+        (login(pool, "apr_kpa561403").await, login(pool, "val_ppk561403").await, login(pool, "cso_jakarta6").await);
+    let at_kppn = Attendance { video_conference: false, kuasa: None };
+    otp::request(pool, k, &ppk, ppk_id, Purpose::VerifikasiHp, t(-600)).await.unwrap();
+    otp::submit(pool, k, &ppk, ppk_id, Purpose::VerifikasiHp, &last_code(pool, PPK_HP).await, None, t(-590))
+        .await
+        .unwrap();
+    otp::request(pool, k, &kpa, kpa_id, Purpose::Aktivasi, t(-580)).await.unwrap();
+    otp::submit(pool, k, &cso, kpa_id, Purpose::Aktivasi, &last_code(pool, KPA_HP).await, Some(&at_kppn), t(-570))
+        .await
+        .unwrap();
+    otp::request(pool, k, &kpa, ppk_id, Purpose::KirimData, t(-500)).await.unwrap();
+    otp::submit(pool, k, &kpa, ppk_id, Purpose::KirimData, &last_code(pool, KPA_HP).await, None, t(-490)).await.unwrap();
+    otp::request(pool, k, &ppk, ppk_id, Purpose::Aktivasi, t(-400)).await.unwrap();
+    otp::submit(pool, k, &cso, ppk_id, Purpose::Aktivasi, &last_code(pool, PPK_HP).await, Some(&at_kppn), t(-390))
+        .await
+        .unwrap();
+    Aktif { admin, kpa, ppk, cso, kpa_id, ppk_id }
+}
+
+async fn tahap(pool: &PgPool, ppk_id: i64) -> String {
+    sqlx::query_scalar("SELECT tahap FROM ubah_nomor WHERE pejabat_id = $1 ORDER BY id DESC LIMIT 1")
+        .bind(ppk_id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_ppk_changes_its_number_through_every_step(pool: PgPool) {
+    let k = OtpKey::new(b"kunci".to_vec());
+    let s = aktif(&pool, &k).await;
+    // others cannot start it for the PPK; the same number is refused
+    forbidden(ubah_nomor::ajukan(&pool, &k, &s.kpa, s.ppk_id, PPK_BARU, t(0)).await);
+    forbidden(ubah_nomor::ajukan(&pool, &k, &s.admin, s.ppk_id, PPK_BARU, t(0)).await);
+    forbidden(ubah_nomor::ajukan(&pool, &k, &s.ppk, s.ppk_id, "0813 0000 0002", t(0)).await);
+    forbidden(ubah_nomor::ajukan(&pool, &k, &s.ppk, s.ppk_id, "12345", t(0)).await);
+    // 1. the code goes to the new number, and only that code proves it
+    ubah_nomor::ajukan(&pool, &k, &s.ppk, s.ppk_id, "0813 9999 0000", t(0)).await.unwrap();
+    assert_eq!(tahap(&pool, s.ppk_id).await, "VERIFIKASI NOMOR BARU");
+    let code = last_code(&pool, PPK_BARU).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    assert!(matches!(
+        ubah_nomor::verifikasi(&pool, &k, &s.ppk, s.ppk_id, wrong, t(5)).await,
+        Err(Error::Otp(OtpRefusal::Wrong(2)))
+    ));
+    forbidden(ubah_nomor::verifikasi(&pool, &k, &s.kpa, s.ppk_id, &code, t(6)).await);
+    // the form cannot be printed before the number is verified
+    forbidden(formulir::unduh(&pool, &s.admin, s.ppk_id, Jenis::UbahNomorOtp, "https://x", t(7)).await);
+    let to = ubah_nomor::verifikasi(&pool, &k, &s.ppk, s.ppk_id, &code, t(8)).await.unwrap();
+    assert_eq!(to, Tahap::PersetujuanKpa);
+    // 2. the KPA approves with its own code; the PPK cannot approve itself
+    forbidden(ubah_nomor::minta_setuju(&pool, &k, &s.ppk, s.ppk_id, t(10)).await);
+    ubah_nomor::minta_setuju(&pool, &k, &s.kpa, s.ppk_id, t(10)).await.unwrap();
+    let kpa_code = last_code(&pool, KPA_HP).await;
+    let to = ubah_nomor::setuju(&pool, &k, &s.kpa, s.ppk_id, &kpa_code, t(12)).await.unwrap();
+    assert_eq!(to, Tahap::PengajuanBerkas);
+    // 3. the signed Form Ubah Nomor OTP through the desk
+    let form = formulir::unduh(&pool, &s.admin, s.ppk_id, Jenis::UbahNomorOtp, "https://x", t(13)).await.unwrap();
+    assert!(form.pdf.starts_with(b"%PDF-"));
+    let rows = berkas::list(&pool, &s.admin).await.unwrap();
+    assert!(rows.iter().any(|r| r.pejabat_id == s.ppk_id && r.keperluan == Keperluan::UbahNomor));
+    // confirming before the bundle is accepted is refused
+    let ubah_id: i64 = sqlx::query_scalar("SELECT id FROM ubah_nomor WHERE tahap = 'PENGAJUAN BERKAS'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    forbidden(ubah_nomor::konfirmasi(&pool, &s.cso, ubah_id, t(14)).await);
+    let b = berkas::unggah(&pool, &s.admin, s.ppk_id, Keperluan::UbahNomor, "ubah.pdf", &pdf("u"), t(15)).await.unwrap();
+    berkas::ajukan(&pool, &s.admin, t(16)).await.unwrap();
+    berkas::putuskan(&pool, &s.cso, b.id, [true; 5], &Keputusan::Terima, t(17)).await.unwrap();
+    assert_eq!(tahap(&pool, s.ppk_id).await, "KONFIRMASI CSO");
+    assert_eq!(ubah_nomor::menunggu_konfirmasi(&pool, &s.cso).await.unwrap().len(), 1);
+    // 4. the CSO of another KPPN cannot confirm; the partner CSO does
+    let other = login(&pool, "cso_jakarta2").await;
+    forbidden(ubah_nomor::konfirmasi(&pool, &other, ubah_id, t(18)).await);
+    assert!(texts(&pool, PPK_HP).await.iter().all(|m| !m.contains("telah diganti")));
+    ubah_nomor::konfirmasi(&pool, &s.cso, ubah_id, t(19)).await.unwrap();
+    assert_eq!(tahap(&pool, s.ppk_id).await, "SELESAI");
+    let no_hp: String =
+        sqlx::query_scalar("SELECT no_hp FROM pejabat WHERE id = $1").bind(s.ppk_id).fetch_one(&pool).await.unwrap();
+    assert_eq!(no_hp, PPK_BARU);
+    let old = texts(&pool, PPK_HP).await;
+    assert!(old.last().unwrap().contains("telah diganti ke +62813****0000"), "{old:?}");
+    let new = texts(&pool, PPK_BARU).await;
+    assert_eq!(new.last().unwrap(), "Yth. PPK PSIE I, Pejabat PPK pada satker 561403, fitur OTP Anda telah aktif!");
+    // confirming twice is refused; the trail shows every step
+    forbidden(ubah_nomor::konfirmasi(&pool, &s.cso, ubah_id, t(20)).await);
+    let trail: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE pejabat_id = $1 AND outcome = 'BERHASIL' AND at IS NOT NULL ORDER BY id",
+    )
+    .bind(s.ppk_id)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    for step in [
+        "REQUEST_OTP_UBAH_NOMOR",
+        "VERIFIKASI_NOMOR_BARU",
+        "REQUEST_OTP_SETUJU_UBAH_NOMOR",
+        "SETUJU_UBAH_NOMOR",
+        "TERIMA_BERKAS",
+        "KONFIRMASI_UBAH_NOMOR",
+    ] {
+        assert!(trail.iter().any(|a| a == step), "{step} missing from {trail:?}");
+    }
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_kpa_skips_approval_and_changes_can_be_cancelled(pool: PgPool) {
+    let k = OtpKey::new(b"kunci".to_vec());
+    let s = aktif(&pool, &k).await;
+    ubah_nomor::ajukan(&pool, &k, &s.kpa, s.kpa_id, "081288887777", t(0)).await.unwrap();
+    let code = last_code(&pool, "+6281288887777").await;
+    assert_eq!(ubah_nomor::verifikasi(&pool, &k, &s.kpa, s.kpa_id, &code, t(1)).await.unwrap(), Tahap::PengajuanBerkas);
+    // a second change while one is open is refused
+    forbidden(ubah_nomor::ajukan(&pool, &k, &s.kpa, s.kpa_id, "081266665555", t(100)).await);
+    ubah_nomor::batal(&pool, &s.kpa, s.kpa_id).await.unwrap();
+    assert_eq!(tahap(&pool, s.kpa_id).await, "BATAL");
+    let no_hp: String =
+        sqlx::query_scalar("SELECT no_hp FROM pejabat WHERE id = $1").bind(s.kpa_id).fetch_one(&pool).await.unwrap();
+    assert_eq!(no_hp, KPA_HP, "a cancelled change changes nothing");
+    // a pejabat not yet AKTIF cannot start one
+    let mut spm = kpa_input();
+    spm.nip = "198807152012121002".into();
+    spm.nama = "PPSPM PSIE I".into();
+    spm.no_hp = "081300000003".into();
+    spm.jabatan = "PEJABAT SPM".into();
+    let spm_id = pejabat::rekam(&pool, &s.admin, &spm, today()).await.unwrap();
+    let spm_user = login(&pool, "apr_spm561403").await;
+    let m = forbidden(ubah_nomor::ajukan(&pool, &k, &spm_user, spm_id, "081311112222", t(200)).await);
+    assert!(m.contains("AKTIF"), "{m}");
+    // the number-change purposes cannot be driven through the plain OTP engine
+    forbidden(otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::UbahNomor, t(300)).await);
+}
