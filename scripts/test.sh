@@ -6,6 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 ensure_rust_tools
 ensure_postgres
+ensure_pdftotext
 ensure_browser
 
 PG_DIR="${SAKTI_TEST_PG_DIR:-/tmp/aktivasi-otp-sakti-test-pg}"

@@ -40,6 +40,15 @@ ensure_postgres() {
   fi
 }
 
+# pdftotext reads the generated forms back in the PDF tests.
+ensure_pdftotext() {
+  if ! command -v pdftotext >/dev/null 2>&1; then
+    log "installing poppler-utils (pdftotext)"
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq poppler-utils >/dev/null
+  fi
+}
+
 ensure_browser() {
   if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
     log "installing Debian Chromium"

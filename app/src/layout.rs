@@ -36,6 +36,13 @@ pub fn Shell(me: Me, children: Children) -> impl IntoView {
     view! {
         <header class="topbar">
             <a class="brand" href=crate::auth::home(me.role)>"Aktivasi OTP SAKTI"</a>
+            <nav class="mainnav" aria-label="Menu">
+                {if me.role == domain::Role::Cso {
+                    view! { <a href="/cso">"Konsol"</a><a href="/meja">"Meja Berkas & Jadwal"</a> }.into_any()
+                } else {
+                    view! { <a href="/pejabat">"Tabel Pejabat"</a><a href="/berkas">"Berkas & Jadwal"</a> }.into_any()
+                }}
+            </nav>
             <div class="who">
                 <span class="who-name">{me.nama.clone()}</span>
                 <span class="who-role">{format!("{} · {} {}", me.role.label(), me.unit_kode, me.unit_nama)}</span>

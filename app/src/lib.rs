@@ -4,11 +4,15 @@
 //! `hydrate` into the browser's WASM (server functions become HTTP calls).
 
 pub mod auth;
+pub mod berkas;
 pub mod cso;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod files;
 pub mod hp;
 pub mod layout;
 pub mod live;
+pub mod meja;
 pub mod otp;
 pub mod pejabat;
 #[cfg(feature = "ssr")]
@@ -70,6 +74,8 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("login") view=auth::LoginPage/>
                 <Route path=StaticSegment("pejabat") view=pejabat::PejabatPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("cso") view=cso::CsoPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("berkas") view=berkas::BerkasPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("meja") view=meja::MejaPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("hp") view=hp::HpPage/>
             </Routes>
         </Router>

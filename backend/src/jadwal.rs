@@ -176,3 +176,13 @@ pub async fn catat(
     let row: Row = sqlx::query_as(&format!("{SELECT} WHERE j.id = $1")).bind(jadwal_id).fetch_one(pool).await?;
     Ok(row.into_row())
 }
+
+/// The satkers of the CSO's KPPN (code, name), for the session form.
+pub async fn satker_mitra(pool: &PgPool, caller: &Caller) -> Result<Vec<(String, String)>> {
+    let actor = authorize(pool, caller, Action::JadwalCso).await?;
+    let kppn = own_kppn(actor)?;
+    Ok(sqlx::query_as("SELECT kode, nama FROM satker WHERE kppn_kode = $1 ORDER BY kode LIMIT 5000")
+        .bind(kppn)
+        .fetch_all(pool)
+        .await?)
+}

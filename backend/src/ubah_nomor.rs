@@ -431,3 +431,17 @@ pub async fn menunggu_konfirmasi(pool: &PgPool, caller: &Caller) -> Result<Vec<U
     .await?;
     Ok(rows.into_iter().map(Row::into_row).collect())
 }
+
+/// The caller's own `AKTIF` OTP references without an open change (what it may change).
+pub async fn milik(pool: &PgPool, caller: &Caller) -> Result<Vec<(i64, String, String)>> {
+    let actor = authorize(pool, caller, Action::UbahNomor).await?;
+    Ok(sqlx::query_as(
+        "SELECT p.id, p.nama, p.jabatan FROM pejabat p
+         WHERE p.user_id = $1 AND p.deleted_at IS NULL AND p.status = 'AKTIF'
+           AND p.jabatan IN ('KUASA PENGGUNA ANGGARAN', 'PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM')
+         ORDER BY p.nama",
+    )
+    .bind(actor.user_id)
+    .fetch_all(pool)
+    .await?)
+}

@@ -92,8 +92,16 @@ async fn serve(config: &Config, url: &str) -> Result<(), BoxError> {
         let _ = sms_stopped.await;
     }));
     let live = app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(&pool).await? };
+    let files = app::files::UPLOAD_BODY_LIMIT;
     let app = Router::new()
         .route("/api/events", axum::routing::get(app::live::events))
+        .route("/api/formulir/{pejabat_id}/{jenis}", axum::routing::get(app::files::unduh_formulir))
+        .route("/api/berkas/{id}", axum::routing::get(app::files::buka_berkas))
+        .route(
+            "/api/berkas",
+            axum::routing::post(app::files::unggah_berkas).layer(axum::extract::DefaultBodyLimit::max(files)),
+        )
+        .layer(axum::Extension(state.clone()))
         .leptos_routes_with_context(&leptos_options, routes, move || provide_context(state.clone()), {
             let options = leptos_options.clone();
             move || shell(options.clone())

@@ -21,6 +21,30 @@ pub async fn list_pejabat(query: TableQuery) -> Result<Page<PejabatRow>, AppErro
     Ok(backend::pejabat::list(&state.pool, &caller, &query).await?)
 }
 
+/// "Unduh": the chosen form of the selected pejabat as a PDF (two copies).
+#[component]
+fn Unduh(selected: RwSignal<Option<PejabatRow>>) -> impl IntoView {
+    use domain::formulir::Jenis;
+    let jenis = RwSignal::new(Jenis::AktivasiOtp);
+    let href = move || selected.get().map(|r| format!("/api/formulir/{}/{}.pdf", r.id, jenis.get().code()));
+    view! {
+        <div class="toolbar unduh" role="group" aria-label="Unduh formulir">
+            <label for="jenis-formulir">"Formulir"</label>
+            <select id="jenis-formulir" on:change=move |ev| {
+                if let Some(j) = Jenis::from_code(&event_target_value(&ev)) { jenis.set(j) }
+            }>
+                {Jenis::ALL.into_iter().map(|j| view! {
+                    <option value=j.code() selected=j == Jenis::AktivasiOtp>{j.label()}</option>
+                }).collect_view()}
+            </select>
+            {move || match href() {
+                Some(h) => view! { <a class="button" href=h download>"Unduh"</a> }.into_any(),
+                None => view! { <button disabled=true title="Pilih pejabat pada tabel">"Unduh"</button> }.into_any(),
+            }}
+        </div>
+    }
+}
+
 /// The page: the table for satker users; the CSO is pointed to its console.
 #[component]
 pub fn PejabatPage() -> impl IntoView {
@@ -97,6 +121,9 @@ fn PejabatView(me: Me) -> impl IntoView {
             }).collect_view()}
             <button on:click=move |_| { notice.set(None); reload() }>"Refresh"</button>
         </div>
+        <Show when=move || is_admin>
+            <Unduh selected/>
+        </Show>
         <table::Filter filter page/>
         <table::PejabatTable rows selected/>
         <table::Pager rows page per_page/>

@@ -1,0 +1,336 @@
+//! `/berkas`: the satker's side of seed step 2 and part C — each pejabat's bundle and
+//! where it stands (with the CSO's reason when returned), the upload (Admin Lokal), the
+//! submission to the KPPN, the sessions the CSO scheduled, and the change of OTP number.
+
+use crate::auth::Me;
+use crate::error::AppError;
+use crate::layout::{Notice, NoticeBar, logged_in};
+use domain::berkas::{BerkasRow, BerkasStatus};
+use domain::formulir::Dokumen;
+use domain::jadwal::{self, JadwalRow};
+use domain::otp::OtpTiming;
+use domain::ubah_nomor::{Tahap, UbahNomorRow};
+use domain::{Jabatan, Role};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+#[server(endpoint = "berkas_daftar")]
+pub async fn berkas_daftar() -> Result<Vec<BerkasRow>, AppError> {
+    let (state, caller) = crate::server::caller().await?;
+    Ok(backend::berkas::list(&state.pool, &caller).await?)
+}
+
+#[server(endpoint = "berkas_ajukan")]
+pub async fn berkas_ajukan() -> Result<i64, AppError> {
+    let (state, caller) = crate::server::caller().await?;
+    Ok(backend::berkas::ajukan(&state.pool, &caller, backend::now()).await?)
+}
+
+#[server(endpoint = "jadwal_satker")]
+pub async fn jadwal_satker() -> Result<Vec<JadwalRow>, AppError> {
+    let (state, caller) = crate::server::caller().await?;
+    Ok(backend::jadwal::satker(&state.pool, &caller, backend::now()).await?)
+}
+
+/// The caller's own references it may change the number of, and the satker's open changes.
+#[server(endpoint = "ubah_nomor_daftar")]
+pub async fn ubah_nomor_daftar() -> Result<(Vec<(i64, String, String)>, Vec<UbahNomorRow>), AppError> {
+    let (state, caller) = crate::server::caller().await?;
+    let milik = match caller.actor.as_ref().map(|a| a.role) {
+        Some(Role::Kpa | Role::Ppk | Role::Ppspm) => backend::ubah_nomor::milik(&state.pool, &caller).await?,
+        _ => Vec::new(),
+    };
+    Ok((milik, backend::ubah_nomor::satker(&state.pool, &caller).await?))
+}
+
+#[server(endpoint = "ubah_nomor_ajukan")]
+pub async fn ubah_nomor_ajukan(pejabat_id: i64, no_hp: String) -> Result<OtpTiming, AppError> {
+    let (state, caller) = crate::server::caller().await?;
+    let now = backend::now();
+    let p = backend::ubah_nomor::ajukan(&state.pool, &state.otp_key, &caller, pejabat_id, &no_hp, now).await?;
+    Ok(p.timing(now))
+}
+
+#[server(endpoint = "ubah_nomor_verifikasi")]
+pub async fn ubah_nomor_verifikasi(pejabat_id: i64, code: String) -> Result<Tahap, AppError> {
+    let (state, caller) = crate::server::caller().await?;
+    let now = backend::now();
+    Ok(backend::ubah_nomor::verifikasi(&state.pool, &state.otp_key, &caller, pejabat_id, &code, now).await?)
+}
+
+#[server(endpoint = "ubah_nomor_minta_setuju")]
+pub async fn ubah_nomor_minta_setuju(pejabat_id: i64) -> Result<OtpTiming, AppError> {
+    let (state, caller) = crate::server::caller().await?;
+    let now = backend::now();
+    let p = backend::ubah_nomor::minta_setuju(&state.pool, &state.otp_key, &caller, pejabat_id, now).await?;
+    Ok(p.timing(now))
+}
+
+#[server(endpoint = "ubah_nomor_setuju")]
+pub async fn ubah_nomor_setuju(pejabat_id: i64, code: String) -> Result<Tahap, AppError> {
+    let (state, caller) = crate::server::caller().await?;
+    let now = backend::now();
+    Ok(backend::ubah_nomor::setuju(&state.pool, &state.otp_key, &caller, pejabat_id, &code, now).await?)
+}
+
+#[server(endpoint = "ubah_nomor_batal")]
+pub async fn ubah_nomor_batal(pejabat_id: i64) -> Result<(), AppError> {
+    let (state, caller) = crate::server::caller().await?;
+    Ok(backend::ubah_nomor::batal(&state.pool, &caller, pejabat_id).await?)
+}
+
+/// `Selasa, 24 Nov 2026 09:30 WIB` of epoch milliseconds.
+pub fn waktu_sesi(ms: i64) -> String {
+    jadwal::waktu(jadwal::wib_of_ms(ms))
+}
+
+#[component]
+pub fn BerkasPage() -> impl IntoView {
+    logged_in(|me| {
+        if me.role == Role::Cso {
+            view! { <p>"CSO KPPN bekerja di " <a href="/meja">"Meja Berkas & Jadwal"</a> "."</p> }.into_any()
+        } else {
+            view! { <BerkasView me/> }.into_any()
+        }
+    })
+}
+
+#[component]
+fn BerkasView(me: Me) -> impl IntoView {
+    let is_admin = me.role == Role::AdminLokal;
+    let tick = RwSignal::new(0u32);
+    let notice = RwSignal::new(None::<Notice>);
+    let query = use_query_map();
+    Effect::new(move |_| {
+        query.with(|q| {
+            if let Some(p) = q.get("pesan") {
+                notice.set(Some(Notice::ok(p)));
+            } else if let Some(g) = q.get("galat") {
+                notice.set(Some(Notice { ok: false, text: g }));
+            }
+        })
+    });
+    crate::live::refresh_on_change(tick);
+    let rows = Resource::new(move || tick.get(), |_| berkas_daftar());
+    let sesi = Resource::new(move || tick.get(), |_| jadwal_satker());
+    let ajukan = Action::new(|_: &()| berkas_ajukan());
+    Effect::new(move |_| match ajukan.value().get() {
+        Some(Ok(_)) => {
+            notice.set(Some(Notice::ok("Pengajuan Formulir Aktivasi OTP SAKTI Satker terkirim ke KPPN.")));
+            tick.update(|t| *t += 1);
+        }
+        Some(Err(e)) => notice.set(Some(Notice { ok: false, text: e.to_string() })),
+        None => {}
+    });
+    let jadwal_view = move || {
+        sesi.get().map(|r| match r {
+            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+            Ok(list) if list.is_empty() => {
+                view! { <p class="empty">"Belum ada jadwal sesi aktivasi dari CSO KPPN."</p> }.into_any()
+            }
+            Ok(list) => view! {
+                <ul class="sessions">
+                    {list.into_iter().map(|j| view! {
+                        <li class="card session">
+                            <strong>{waktu_sesi(j.mulai_ms)}</strong>
+                            <span>{j.mode.label()}</span>
+                            {j.tautan.clone().map(|t| { let text = t.clone(); view! { <a href=t rel="noopener noreferrer" target="_blank">{text}</a> } })}
+                            <Show when={let c = j.catatan.clone(); move || !c.is_empty()}>
+                                <span class="muted">{j.catatan.clone()}</span>
+                            </Show>
+                            {j.kehadiran.map(|k| view! { <span class="badge">{format!("{} · {}", k.label(), j.hasil.clone().unwrap_or_default())}</span> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }.into_any(),
+        })
+    };
+    view! {
+        <h1>"Berkas & Jadwal Aktivasi"</h1>
+        <NoticeBar notice/>
+        <section aria-labelledby="h-jadwal">
+            <h2 id="h-jadwal">"Jadwal sesi aktivasi"</h2>
+            <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> }>{jadwal_view}</Transition>
+        </section>
+        <section aria-labelledby="h-berkas">
+            <h2 id="h-berkas">"Berkas pejabat"</h2>
+            <p class="muted">"Satu PDF hasil pindaian per pejabat: formulir yang telah ditandatangani beserta "
+                {domain::formulir::lampiran().collect::<Vec<_>>().join("; ")} ". Paling besar 10 MB."</p>
+            <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> }>
+                {move || rows.get().map(|r| match r {
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="empty">"Tidak ada pejabat yang memerlukan berkas."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <div class="bundles">{list.into_iter().map(|row| view! { <BundleCard row is_admin/> }).collect_view()}</div>
+                    }.into_any(),
+                })}
+            </Transition>
+            <Show when=move || is_admin>
+                <div class="actions">
+                    <button class="primary" disabled=move || ajukan.pending().get() on:click=move |_| { ajukan.dispatch(()); }>
+                        {move || if ajukan.pending().get() { "Mengirim…" } else { "Kirim Pengajuan ke KPPN" }}
+                    </button>
+                </div>
+            </Show>
+        </section>
+        <UbahNomor me tick notice/>
+    }
+}
+
+#[component]
+fn BundleCard(row: BerkasRow, is_admin: bool) -> impl IntoView {
+    let uploading = RwSignal::new(false);
+    let status = row.berkas.as_ref().map(|b| b.status);
+    let may_upload = is_admin && !matches!(status, Some(BerkasStatus::Diajukan | BerkasStatus::Diterima));
+    let label = format!("{} ({})", row.nama, row.jabatan.short());
+    let input_id = format!("berkas-{}-{}", row.pejabat_id, row.keperluan.code());
+    view! {
+        <article class="card bundle" aria-label=format!("Berkas {}", row.nama)>
+            <h3>{label.clone()} " " <span class="muted">{row.keperluan.label()}</span></h3>
+            {match row.berkas.clone() {
+                None => view! { <p class="muted">"Belum ada berkas."</p> }.into_any(),
+                Some(b) => view! {
+                    <p>
+                        <span class=format!("badge status-{}", b.status.label().to_lowercase())>{b.status.label()}</span>
+                        " " <a href=format!("/api/berkas/{}", b.id) target="_blank">{b.nama_file.clone()}</a>
+                        <span class="muted mono">{format!(" · {} KB · SHA-256 {}…", (b.ukuran + 1023) / 1024, &b.sha256[..12])}</span>
+                    </p>
+                    {b.alasan.clone().map(|a| view! {
+                        <div class="returned" role="note">
+                            <strong>"Dikembalikan CSO: "</strong>{a}
+                            <ul class="checklist">{Dokumen::ALL.iter().zip(b.ceklis).map(|(d, ok)| view! {
+                                <li class=if ok { "ok" } else { "missing" }>{if ok { "✓ " } else { "✗ " }}{d.label()}</li>
+                            }).collect_view()}</ul>
+                        </div>
+                    })}
+                }.into_any(),
+            }}
+            <Show when=move || may_upload>
+                <form method="post" action="/api/berkas" enctype="multipart/form-data" class="upload"
+                    on:submit=move |_| uploading.set(true)>
+                    <input type="hidden" name="pejabat_id" value=row.pejabat_id.to_string()/>
+                    <input type="hidden" name="keperluan" value=row.keperluan.code()/>
+                    <label for=input_id.clone()>{format!("PDF bundel {label}")}</label>
+                    <input id=input_id.clone() type="file" name="berkas" accept="application/pdf,.pdf" required/>
+                    <button type="submit" disabled=move || uploading.get()>
+                        {move || if uploading.get() { "Mengunggah…" } else { "Unggah" }}
+                    </button>
+                </form>
+            </Show>
+        </article>
+    }
+}
+
+/// Changing the OTP number: the pejabat's own request and code, the KPA's approval.
+#[component]
+fn UbahNomor(me: Me, tick: RwSignal<u32>, notice: RwSignal<Option<Notice>>) -> impl IntoView {
+    let data = Resource::new(move || tick.get(), |_| ubah_nomor_daftar());
+    let is_kpa = me.role == Role::Kpa;
+    let done = move |r: Result<String, AppError>| {
+        match r {
+            Ok(t) => notice.set(Some(Notice::ok(t))),
+            Err(e) => notice.set(Some(Notice { ok: false, text: e.to_string() })),
+        }
+        tick.update(|t| *t += 1);
+    };
+    let ajukan = Action::new(|(id, hp): &(i64, String)| ubah_nomor_ajukan(*id, hp.clone()));
+    let verifikasi = Action::new(|(id, code): &(i64, String)| ubah_nomor_verifikasi(*id, code.clone()));
+    let minta = Action::new(|id: &i64| ubah_nomor_minta_setuju(*id));
+    let setuju = Action::new(|(id, code): &(i64, String)| ubah_nomor_setuju(*id, code.clone()));
+    let batal = Action::new(|id: &i64| ubah_nomor_batal(*id));
+    Effect::new(move |_| {
+        if let Some(r) = ajukan.value().get() {
+            done(r.map(|_| "Kode dikirim ke nomor baru. Masukkan kode tersebut untuk memverifikasi.".into()));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = verifikasi.value().get() {
+            done(r.map(|t| format!("Nomor baru terverifikasi. Tahap berikutnya: {}.", t.label())));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = minta.value().get() {
+            done(r.map(|_| "Kode persetujuan dikirim ke HP KPA.".into()));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = setuju.value().get() {
+            done(r.map(|t| format!("Perubahan nomor disetujui. Tahap berikutnya: {}.", t.label())));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = batal.value().get() {
+            done(r.map(|()| "Perubahan nomor dibatalkan.".into()));
+        }
+    });
+    let busy = move || {
+        ajukan.pending().get() || verifikasi.pending().get() || minta.pending().get() || setuju.pending().get()
+    };
+    view! {
+        <section aria-labelledby="h-ubah">
+            <h2 id="h-ubah">"Ubah Nomor OTP"</h2>
+            <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> }>
+                {move || data.get().map(|r| match r {
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Ok((milik, berjalan)) => {
+                        let open_ids: Vec<i64> = berjalan.iter().map(|u| u.pejabat_id).collect();
+                        view! {
+                            {milik.into_iter().filter(|(id, _, _)| !open_ids.contains(id)).map(|(id, nama, jabatan)| {
+                                let hp = RwSignal::new(String::new());
+                                let field = format!("hp-baru-{id}");
+                                view! {
+                                    <form class="card inline-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                                        ev.prevent_default();
+                                        ajukan.dispatch((id, hp.get_untracked()));
+                                    }>
+                                        <label for=field.clone()>{format!("Nomor HP baru untuk {nama} ({jabatan})")}</label>
+                                        <input id=field type="tel" inputmode="tel" autocomplete="tel" placeholder="08xx xxxx xxxx"
+                                            prop:value=move || hp.get() on:input=move |ev| hp.set(event_target_value(&ev))/>
+                                        <button type="submit" class="primary" disabled=busy>"Kirim Kode ke Nomor Baru"</button>
+                                    </form>
+                                }
+                            }).collect_view()}
+                            {if berjalan.is_empty() {
+                                view! { <p class="empty">"Tidak ada perubahan nomor yang sedang berjalan."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="changes">{berjalan.into_iter().map(|u| {
+                                        let code = RwSignal::new(String::new());
+                                        let id = u.pejabat_id;
+                                        let own_verify = u.tahap == Tahap::VerifikasiNomorBaru;
+                                        let kpa_approve = is_kpa && u.tahap == Tahap::PersetujuanKpa && u.jabatan != Jabatan::Kpa;
+                                        let field = format!("kode-ubah-{id}");
+                                        view! {
+                                            <li class="card change">
+                                                <p><strong>{u.nama.clone()}</strong> {format!(" ({}) · {} → {} · ", u.jabatan.short(), u.no_hp_lama, u.no_hp_baru)}
+                                                    <span class="badge">{u.tahap.label()}</span></p>
+                                                <Show when=move || own_verify || kpa_approve>
+                                                    <form class="inline-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                                                        ev.prevent_default();
+                                                        if kpa_approve { setuju.dispatch((id, code.get_untracked())); } else { verifikasi.dispatch((id, code.get_untracked())); }
+                                                    }>
+                                                        <Show when=move || kpa_approve>
+                                                            <button type="button" disabled=busy on:click=move |_| { minta.dispatch(id); }>"Request OTP Persetujuan"</button>
+                                                        </Show>
+                                                        <label for=field.clone()>{if kpa_approve { "Kode OTP KPA" } else { "Kode dari nomor baru" }}</label>
+                                                        <input id=field.clone() class="otp-input" inputmode="numeric" autocomplete="one-time-code" maxlength="7"
+                                                            prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
+                                                        <button type="submit" class="primary" disabled=busy>{if kpa_approve { "Setujui" } else { "Verifikasi" }}</button>
+                                                    </form>
+                                                </Show>
+                                                <Show when=move || u.tahap == Tahap::PengajuanBerkas>
+                                                    <p class="muted">"Admin Lokal mengunduh Form Ubah Nomor OTP, lalu mengunggah berkasnya yang telah ditandatangani di atas."</p>
+                                                </Show>
+                                                <button class="link" disabled=move || batal.pending().get() on:click=move |_| { batal.dispatch(id); }>"Batalkan perubahan"</button>
+                                            </li>
+                                        }
+                                    }).collect_view()}</ul>
+                                }.into_any()
+                            }}
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

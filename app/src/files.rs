@@ -1,0 +1,168 @@
+//! The routes that move files rather than data: the form PDF ("Unduh"), a stored bundle
+//! for viewing in the browser, and the bundle upload (a plain multipart form, so it works
+//! before the WASM has loaded and costs the WASM nothing).
+
+use crate::server::{AppState, USER_KEY};
+use axum::Extension;
+use axum::extract::{ConnectInfo, Multipart, Path};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use backend::Caller;
+use domain::berkas::Keperluan;
+use domain::formulir::Jenis;
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+/// The body limit of the upload route: the 10 MiB file plus the form's other fields.
+pub const UPLOAD_BODY_LIMIT: usize = domain::berkas::MAX_BYTES + 64 * 1024;
+
+async fn caller(state: &AppState, session: &Session, addr: SocketAddr) -> Result<Caller, backend::Error> {
+    let user_id: Option<i64> = session.get(USER_KEY).await.unwrap_or(None);
+    let actor = match user_id {
+        Some(id) => backend::auth::load_actor(&state.pool, id).await?,
+        None => None,
+    };
+    Ok(Caller { actor, addr: Some(addr.ip().to_string()) })
+}
+
+fn error_response(e: backend::Error) -> Response {
+    use backend::Error as E;
+    let status = match &e {
+        E::Unauthenticated => StatusCode::UNAUTHORIZED,
+        E::Forbidden(_) | E::LoginFailed => StatusCode::FORBIDDEN,
+        E::NotFound(_) => StatusCode::NOT_FOUND,
+        E::Invalid(_) | E::Otp(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        e if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let text = match status {
+        StatusCode::SERVICE_UNAVAILABLE => "Layanan sedang gangguan. Silakan coba beberapa saat lagi.".to_string(),
+        StatusCode::INTERNAL_SERVER_ERROR => {
+            tracing::error!("internal error: {e}");
+            "Terjadi kesalahan pada server. Silakan coba lagi.".to_string()
+        }
+        _ => e.to_string(),
+    };
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
+}
+
+/// The scheme and host the browser used, for the QR code's link.
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    format!("{proto}://{host}")
+}
+
+fn pdf_response(nama_file: &str, pdf: Vec<u8>, inline: bool) -> Response {
+    let safe: String = nama_file.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let disposition = format!("{}; filename=\"{safe}\"", if inline { "inline" } else { "attachment" });
+    let mut res = (StatusCode::OK, pdf).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if inline {
+        // shown inside the CSO desk's frame, and only there
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; frame-ancestors 'self'"));
+    }
+    res
+}
+
+/// `GET /api/formulir/{pejabat_id}/{jenis}`: the form PDF, two copies.
+pub async fn unduh_formulir(
+    Extension(state): Extension<AppState>,
+    session: Session,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path((pejabat_id, jenis)): Path<(i64, String)>,
+) -> Response {
+    let Some(jenis) = Jenis::from_code(jenis.trim_end_matches(".pdf")) else {
+        return error_response(backend::Error::NotFound("Jenis formulir tidak dikenal.".into()));
+    };
+    let result = async {
+        let caller = caller(&state, &session, addr).await?;
+        backend::formulir::unduh(&state.pool, &caller, pejabat_id, jenis, &base_url(&headers), backend::now()).await
+    };
+    match result.await {
+        Ok(u) => pdf_response(&u.nama_file, u.pdf, false),
+        Err(e) => error_response(e),
+    }
+}
+
+/// `GET /api/berkas/{id}`: a stored bundle, inline for the browser's PDF viewer.
+pub async fn buka_berkas(
+    Extension(state): Extension<AppState>,
+    session: Session,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(id): Path<i64>,
+) -> Response {
+    let result = async {
+        let caller = caller(&state, &session, addr).await?;
+        backend::berkas::buka(&state.pool, &caller, id).await
+    };
+    match result.await {
+        Ok((nama, isi)) => pdf_response(&nama, isi, true),
+        Err(e) => error_response(e),
+    }
+}
+
+fn back(pesan: Result<String, String>) -> Response {
+    let (key, text) = match pesan {
+        Ok(t) => ("pesan", t),
+        Err(t) => ("galat", t),
+    };
+    let encoded: String = text
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    Redirect::to(&format!("/berkas?{key}={encoded}")).into_response()
+}
+
+/// `POST /api/berkas`: multipart with `pejabat_id`, `keperluan` and the file `berkas`.
+/// Answers with a redirect back to `/berkas` carrying the outcome, so a plain form works.
+pub async fn unggah_berkas(
+    Extension(state): Extension<AppState>,
+    session: Session,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    mut form: Multipart,
+) -> Response {
+    let caller = match caller(&state, &session, addr).await {
+        Ok(c) => c,
+        Err(e) => return error_response(e),
+    };
+    let (mut pejabat_id, mut keperluan, mut file) = (None, None, None);
+    loop {
+        match form.next_field().await {
+            Ok(None) => break,
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_owned();
+                let file_name = field.file_name().map(str::to_owned);
+                match field.bytes().await {
+                    Ok(bytes) => match name.as_str() {
+                        "pejabat_id" => pejabat_id = std::str::from_utf8(&bytes).ok().and_then(|s| s.trim().parse::<i64>().ok()),
+                        "keperluan" => keperluan = std::str::from_utf8(&bytes).ok().and_then(|s| Keperluan::from_code(s.trim())),
+                        "berkas" => file = Some((file_name.unwrap_or_default(), bytes)),
+                        _ => {}
+                    },
+                    Err(_) => return back(Err("Ukuran berkas melebihi 10 MB atau unggahan terputus. Coba lagi dengan berkas yang lebih kecil.".into())),
+                }
+            }
+            Err(_) => return back(Err("Ukuran berkas melebihi 10 MB atau unggahan terputus. Coba lagi dengan berkas yang lebih kecil.".into())),
+        }
+    }
+    let (Some(pejabat_id), Some(keperluan), Some((nama, bytes))) = (pejabat_id, keperluan, file) else {
+        return back(Err("Pilih berkas PDF yang akan diunggah.".into()));
+    };
+    match backend::berkas::unggah(&state.pool, &caller, pejabat_id, keperluan, &nama, &bytes, backend::now()).await {
+        Ok(info) => back(Ok(format!("Berkas {} tersimpan (SHA-256 {}…). Klik Kirim Pengajuan bila semua berkas sudah lengkap.", info.nama_file, &info.sha256[..12]))),
+        Err(backend::Error::Unauthenticated) => Redirect::to("/login").into_response(),
+        Err(e) if e.is_unavailable() => back(Err("Layanan sedang gangguan. Silakan coba beberapa saat lagi.".into())),
+        Err(backend::Error::Forbidden(m)) | Err(backend::Error::NotFound(m)) => back(Err(m)),
+        Err(e) => {
+            tracing::error!("unggah berkas: {e}");
+            back(Err("Terjadi kesalahan pada server; berkas tidak tersimpan. Silakan coba lagi.".into()))
+        }
+    }
+}
