@@ -263,9 +263,8 @@ fn UbahNomor(me: Me, tick: RwSignal<u32>, notice: RwSignal<Option<Notice>>) -> i
             done(r.map(|()| "Perubahan nomor dibatalkan.".into()));
         }
     });
-    let busy = move || {
-        ajukan.pending().get() || verifikasi.pending().get() || minta.pending().get() || setuju.pending().get()
-    };
+    let busy =
+        move || ajukan.pending().get() || verifikasi.pending().get() || minta.pending().get() || setuju.pending().get();
     view! {
         <section aria-labelledby="h-ubah">
             <h2 id="h-ubah">"Ubah Nomor OTP"</h2>

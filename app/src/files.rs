@@ -54,7 +54,8 @@ fn base_url(headers: &HeaderMap) -> String {
 }
 
 fn pdf_response(nama_file: &str, pdf: Vec<u8>, inline: bool) -> Response {
-    let safe: String = nama_file.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let safe: String =
+        nama_file.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
     let disposition = format!("{}; filename=\"{safe}\"", if inline { "inline" } else { "attachment" });
     let mut res = (StatusCode::OK, pdf).into_response();
     let h = res.headers_mut();
@@ -65,7 +66,10 @@ fn pdf_response(nama_file: &str, pdf: Vec<u8>, inline: bool) -> Response {
     }
     if inline {
         // shown inside the CSO desk's frame, and only there
-        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; frame-ancestors 'self'"));
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'self'"),
+        );
     }
     res
 }
@@ -115,7 +119,13 @@ fn back(pesan: Result<String, String>) -> Response {
     };
     let encoded: String = text
         .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect();
     Redirect::to(&format!("/berkas?{key}={encoded}")).into_response()
 }
@@ -149,14 +159,23 @@ pub async fn unggah_berkas(
                     Err(_) => return back(Err("Ukuran berkas melebihi 10 MB atau unggahan terputus. Coba lagi dengan berkas yang lebih kecil.".into())),
                 }
             }
-            Err(_) => return back(Err("Ukuran berkas melebihi 10 MB atau unggahan terputus. Coba lagi dengan berkas yang lebih kecil.".into())),
+            Err(_) => {
+                return back(Err(
+                    "Ukuran berkas melebihi 10 MB atau unggahan terputus. Coba lagi dengan berkas yang lebih kecil."
+                        .into(),
+                ));
+            }
         }
     }
     let (Some(pejabat_id), Some(keperluan), Some((nama, bytes))) = (pejabat_id, keperluan, file) else {
         return back(Err("Pilih berkas PDF yang akan diunggah.".into()));
     };
     match backend::berkas::unggah(&state.pool, &caller, pejabat_id, keperluan, &nama, &bytes, backend::now()).await {
-        Ok(info) => back(Ok(format!("Berkas {} tersimpan (SHA-256 {}…). Klik Kirim Pengajuan bila semua berkas sudah lengkap.", info.nama_file, &info.sha256[..12]))),
+        Ok(info) => back(Ok(format!(
+            "Berkas {} tersimpan (SHA-256 {}…). Klik Kirim Pengajuan bila semua berkas sudah lengkap.",
+            info.nama_file,
+            &info.sha256[..12]
+        ))),
         Err(backend::Error::Unauthenticated) => Redirect::to("/login").into_response(),
         Err(e) if e.is_unavailable() => back(Err("Layanan sedang gangguan. Silakan coba beberapa saat lagi.".into())),
         Err(backend::Error::Forbidden(m)) | Err(backend::Error::NotFound(m)) => back(Err(m)),

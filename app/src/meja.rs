@@ -19,7 +19,12 @@ pub async fn meja_daftar() -> Result<Vec<DeskPengajuan>, AppError> {
 }
 
 #[server(endpoint = "meja_putuskan")]
-pub async fn meja_putuskan(berkas_id: i64, ceklis: Vec<bool>, terima: bool, alasan: String) -> Result<BerkasInfo, AppError> {
+pub async fn meja_putuskan(
+    berkas_id: i64,
+    ceklis: Vec<bool>,
+    terima: bool,
+    alasan: String,
+) -> Result<BerkasInfo, AppError> {
     let (state, caller) = crate::server::caller().await?;
     let mut c = [false; 5];
     for (slot, v) in c.iter_mut().zip(ceklis) {
@@ -139,7 +144,8 @@ fn DeskEntry(
     let ceklis: Vec<RwSignal<bool>> = b.ceklis.iter().map(|v| RwSignal::new(*v)).collect();
     let alasan = RwSignal::new(String::new());
     let open = b.status == BerkasStatus::Diajukan;
-    let decide = Action::new(move |(terima, c, a): &(bool, Vec<bool>, String)| meja_putuskan(id, c.clone(), *terima, a.clone()));
+    let decide =
+        Action::new(move |(terima, c, a): &(bool, Vec<bool>, String)| meja_putuskan(id, c.clone(), *terima, a.clone()));
     let nama = item.nama.clone();
     Effect::new(move |_| {
         if let Some(r) = decide.value().get() {
@@ -151,7 +157,7 @@ fn DeskEntry(
     let values2 = values.clone();
     let file = b.nama_file.clone();
     view! {
-        <div class="desk-item">
+        <div class="desk-item" role="group" aria-label=format!("Berkas {}", item.nama)>
             <p>
                 <strong>{item.nama.clone()}</strong>
                 {format!(" · {} · NIP {} · {}", item.jabatan.short(), item.nip, item.keperluan.label())}
@@ -186,7 +192,10 @@ fn DeskEntry(
 }
 
 #[component]
-fn Sessions(tick: RwSignal<u32>, say: impl Fn(Result<String, AppError>) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn Sessions(
+    tick: RwSignal<u32>,
+    say: impl Fn(Result<String, AppError>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let data = Resource::new(move || tick.get(), |_| jadwal_kppn());
     let input = RwSignal::new(JadwalInput { mode: Mode::Kppn.code().into(), ..Default::default() });
     let buat = Action::new(|i: &JadwalInput| jadwal_buat(i.clone()));
@@ -202,7 +211,13 @@ fn Sessions(tick: RwSignal<u32>, say: impl Fn(Result<String, AppError>) + Copy +
                     i.catatan.clear();
                 });
             }
-            say(r.map(|j| format!("Jadwal {} {} tersimpan; satker dapat melihatnya.", j.satker_kode, crate::berkas::waktu_sesi(j.mulai_ms))));
+            say(r.map(|j| {
+                format!(
+                    "Jadwal {} {} tersimpan; satker dapat melihatnya.",
+                    j.satker_kode,
+                    crate::berkas::waktu_sesi(j.mulai_ms)
+                )
+            }));
         }
     });
     Effect::new(move |_| {
@@ -210,7 +225,9 @@ fn Sessions(tick: RwSignal<u32>, say: impl Fn(Result<String, AppError>) + Copy +
             say(r.map(|_| "Kehadiran dan hasil sesi tercatat.".to_string()));
         }
     });
-    let set = move |f: fn(&mut JadwalInput, String)| move |ev: leptos::ev::Event| input.update(|i| f(i, event_target_value(&ev)));
+    let set = move |f: fn(&mut JadwalInput, String)| {
+        move |ev: leptos::ev::Event| input.update(|i| f(i, event_target_value(&ev)))
+    };
     view! {
         <section aria-labelledby="h-jadwal">
             <h2 id="h-jadwal">"Jadwal sesi aktivasi"</h2>
@@ -334,7 +351,10 @@ fn FormCheck() -> impl IntoView {
 }
 
 #[component]
-fn Confirmations(tick: RwSignal<u32>, say: impl Fn(Result<String, AppError>) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn Confirmations(
+    tick: RwSignal<u32>,
+    say: impl Fn(Result<String, AppError>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let data = Resource::new(move || tick.get(), |_| ubah_nomor_konfirmasi_daftar());
     let konfirmasi = Action::new(|id: &i64| ubah_nomor_konfirmasi(*id));
     Effect::new(move |_| {

@@ -267,7 +267,9 @@ pub async fn buka(pool: &PgPool, caller: &Caller, berkas_id: i64) -> Result<(Str
     .fetch_optional(pool)
     .await?;
     let allowed = row.as_ref().is_some_and(|(_, _, _, _, status, satker, kppn)| match actor.role {
-        Role::Cso => actor.kppn_kode.as_deref() == Some(kppn.as_str()) && !matches!(status.as_str(), "DRAF" | "DIGANTI"),
+        Role::Cso => {
+            actor.kppn_kode.as_deref() == Some(kppn.as_str()) && !matches!(status.as_str(), "DRAF" | "DIGANTI")
+        }
         _ => actor.satker_kode.as_deref() == Some(satker.as_str()),
     });
     let Some((nama, isi, sha, pejabat_id, ..)) = row.filter(|_| allowed) else {

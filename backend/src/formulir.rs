@@ -2,14 +2,14 @@
 //! two copies; each print gets a short verification code (and QR) under which the printed
 //! values are kept, so the CSO can check that a printout matches the data on record.
 
+use crate::Caller;
 use crate::audit::{self, Entry, Outcome};
 use crate::auth::{authorize, refuse};
 use crate::error::{Error, Result};
-use crate::Caller;
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::Jabatan;
 use domain::authz::Action;
 use domain::formulir::{Cek, Jenis};
-use domain::Jabatan;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -144,9 +144,9 @@ pub async fn unduh(
         Jenis::AktivasiOtp | Jenis::UbahNomorOtp if !jabatan.takes_part_in_otp() => {
             Some(format!("Jabatan {} tidak memakai OTP; unduh Form Informasi Pejabat.", jabatan.label()))
         }
-        Jenis::UbahNomorOtp if data.no_hp_baru.is_none() => Some(
-            "Form Ubah Nomor OTP dicetak setelah pejabat mengajukan dan memverifikasi nomor barunya.".to_owned(),
-        ),
+        Jenis::UbahNomorOtp if data.no_hp_baru.is_none() => {
+            Some("Form Ubah Nomor OTP dicetak setelah pejabat mengajukan dan memverifikasi nomor barunya.".to_owned())
+        }
         _ => None,
     };
     if let Some(m) = refusal {
@@ -193,19 +193,19 @@ pub async fn cek(pool: &PgPool, caller: &Caller, kode: &str) -> Result<Cek> {
     let Some((pejabat_id, jenis, isi, dicetak_at, _)) =
         row.filter(|r| actor.kppn_kode.as_deref() == Some(r.4.as_str()))
     else {
-        let e = Error::NotFound("Kode verifikasi tidak dikenal untuk KPPN Anda. Periksa kembali kode pada formulir.".into());
+        let e = Error::NotFound(
+            "Kode verifikasi tidak dikenal untuk KPPN Anda. Periksa kembali kode pada formulir.".into(),
+        );
         return Err(refuse(pool, caller, ACTION, None, e).await);
     };
     let jenis = Jenis::from_code(&jenis).unwrap_or(Jenis::InformasiPejabat);
     // the record as it is now (a deleted reference shows as empty values)
-    let now: Option<Data> = sqlx::query_as(&DATA.replace(" AND p.deleted_at IS NULL", ""))
-        .bind(pejabat_id)
-        .fetch_optional(pool)
-        .await?;
+    let now: Option<Data> =
+        sqlx::query_as(&DATA.replace(" AND p.deleted_at IS NULL", "")).bind(pejabat_id).fetch_optional(pool).await?;
     let current = now.map(|d| d.cetakan(jenis)).unwrap_or(Cetakan(vec![]));
     let baris = isi
         .0
-         .0
+        .0
         .into_iter()
         .map(|(label, printed)| {
             let cur = current.0.iter().find(|(l, _)| *l == label).map(|(_, v)| v.clone()).unwrap_or_default();

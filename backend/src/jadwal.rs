@@ -99,13 +99,12 @@ pub async fn buat(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: Date
 pub async fn satker(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<Vec<JadwalRow>> {
     let actor = authorize(pool, caller, Action::LihatBerkas).await?;
     let satker = actor.satker_kode.as_deref().unwrap_or("");
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "{SELECT} WHERE j.satker_kode = $1 AND j.mulai >= $2 ORDER BY j.mulai, j.id LIMIT 50"
-    ))
-    .bind(satker)
-    .bind(crate::wib_day_start(now) - Duration::days(7))
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<Row> =
+        sqlx::query_as(&format!("{SELECT} WHERE j.satker_kode = $1 AND j.mulai >= $2 ORDER BY j.mulai, j.id LIMIT 50"))
+            .bind(satker)
+            .bind(crate::wib_day_start(now) - Duration::days(7))
+            .fetch_all(pool)
+            .await?;
     Ok(rows.into_iter().map(Row::into_row).collect())
 }
 
@@ -113,13 +112,12 @@ pub async fn satker(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Resul
 pub async fn kppn(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<Vec<JadwalRow>> {
     let actor = authorize(pool, caller, Action::JadwalCso).await?;
     let kppn = own_kppn(actor)?;
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "{SELECT} WHERE j.kppn_kode = $1 AND j.mulai >= $2 ORDER BY j.mulai, j.id LIMIT 200"
-    ))
-    .bind(kppn)
-    .bind(crate::wib_day_start(now))
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<Row> =
+        sqlx::query_as(&format!("{SELECT} WHERE j.kppn_kode = $1 AND j.mulai >= $2 ORDER BY j.mulai, j.id LIMIT 200"))
+            .bind(kppn)
+            .bind(crate::wib_day_start(now))
+            .fetch_all(pool)
+            .await?;
     Ok(rows.into_iter().map(Row::into_row).collect())
 }
 
@@ -136,13 +134,12 @@ pub async fn catat(
     let actor = authorize(pool, caller, Action::JadwalCso).await?;
     let kppn = own_kppn(actor)?;
     let mut tx = pool.begin().await?;
-    let row: Option<(DateTime<Utc>, String, Option<String>)> = sqlx::query_as(
-        "SELECT mulai, satker_kode, kehadiran FROM jadwal WHERE id = $1 AND kppn_kode = $2 FOR UPDATE",
-    )
-    .bind(jadwal_id)
-    .bind(kppn)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let row: Option<(DateTime<Utc>, String, Option<String>)> =
+        sqlx::query_as("SELECT mulai, satker_kode, kehadiran FROM jadwal WHERE id = $1 AND kppn_kode = $2 FOR UPDATE")
+            .bind(jadwal_id)
+            .bind(kppn)
+            .fetch_optional(&mut *tx)
+            .await?;
     let Some((mulai, satker, sudah)) = row else {
         drop(tx);
         return Err(refuse(pool, caller, ACTION, None, Error::NotFound("Jadwal tidak ditemukan.".into())).await);

@@ -191,7 +191,9 @@ async fn resolve(
             forbid("Verifikasi nomor HP hanya dapat dilakukan oleh pejabat yang bersangkutan.")
         }
         Purpose::VerifikasiHp => Ok(target.clone()),
-        Purpose::Aktivasi if !crate::berkas::accepted(&mut **tx, target.id, domain::berkas::Keperluan::Aktivasi).await? => {
+        Purpose::Aktivasi
+            if !crate::berkas::accepted(&mut **tx, target.id, domain::berkas::Keperluan::Aktivasi).await? =>
+        {
             forbid("Berkas aktivasi pejabat ini belum diterima CSO KPPN. Unggah dan ajukan berkasnya terlebih dahulu.")
         }
         Purpose::Aktivasi if submit => {

@@ -185,7 +185,9 @@ async fn prove(
             Some(kpa) if kpa.status() == domain::Status::Aktif && kpa.id != target.id => Ok(kpa),
             _ => Err("Persetujuan perubahan nomor diberikan oleh KPA satker yang OTP-nya aktif.".to_string()),
         },
-        _ if target.user_id != actor.user_id => Err("Kode nomor baru dimasukkan oleh pejabat yang bersangkutan.".into()),
+        _ if target.user_id != actor.user_id => {
+            Err("Kode nomor baru dimasukkan oleh pejabat yang bersangkutan.".into())
+        }
         _ => Ok(target.clone()),
     };
     let owner = match owner {

@@ -60,7 +60,8 @@ async fn only_real_pdfs_within_the_limit_are_stored(pool: PgPool) {
     let other = login(&pool, "adm_527010").await;
     forbidden(berkas::unggah(&pool, &other, id, Keperluan::Aktivasi, "a.pdf", &pdf("a"), now()).await);
     assert_eq!(count(&pool, "SELECT count(*) FROM berkas").await, 0);
-    let refusals = count(&pool, "SELECT count(*) FROM audit_log WHERE action = 'UNGGAH_BERKAS' AND outcome = 'DITOLAK'").await;
+    let refusals =
+        count(&pool, "SELECT count(*) FROM audit_log WHERE action = 'UNGGAH_BERKAS' AND outcome = 'DITOLAK'").await;
     assert_eq!(refusals, 7);
     // the real one is stored with its checksum; a second upload replaces the draft
     let first = berkas::unggah(&pool, &admin, id, Keperluan::Aktivasi, "KPA.pdf", &pdf("1"), now()).await.unwrap();
@@ -102,7 +103,9 @@ async fn the_desk_checks_returns_and_accepts_and_only_then_may_the_kpa_activate(
     forbidden(berkas::putuskan(&pool, &other, b.id, [true; 5], &Keputusan::Terima, now()).await);
     forbidden(berkas::buka(&pool, &other, b.id).await);
     // accepting needs the whole checklist; returning needs a reason
-    let m = forbidden(berkas::putuskan(&pool, &cso, b.id, [true, true, true, false, true], &Keputusan::Terima, now()).await);
+    let m = forbidden(
+        berkas::putuskan(&pool, &cso, b.id, [true, true, true, false, true], &Keputusan::Terima, now()).await,
+    );
     assert!(m.contains("KTP"), "{m}");
     let empty = Keputusan::Kembalikan { alasan: "  ".into() };
     forbidden(berkas::putuskan(&pool, &cso, b.id, [false; 5], &empty, now()).await);
@@ -133,7 +136,10 @@ async fn the_desk_checks_returns_and_accepts_and_only_then_may_the_kpa_activate(
     .fetch_all(&pool)
     .await
     .unwrap();
-    assert!(trail.contains(&"KEMBALIKAN_BERKAS BERHASIL".to_string()) && trail.contains(&"TERIMA_BERKAS BERHASIL".to_string()));
+    assert!(
+        trail.contains(&"KEMBALIKAN_BERKAS BERHASIL".to_string())
+            && trail.contains(&"TERIMA_BERKAS BERHASIL".to_string())
+    );
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]

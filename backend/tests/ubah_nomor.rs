@@ -33,7 +33,11 @@ async fn last_code(pool: &PgPool, phone: &str) -> String {
 }
 
 async fn texts(pool: &PgPool, phone: &str) -> Vec<String> {
-    sqlx::query_scalar("SELECT body FROM sms_outbox WHERE phone = $1 ORDER BY id").bind(phone).fetch_all(pool).await.unwrap()
+    sqlx::query_scalar("SELECT body FROM sms_outbox WHERE phone = $1 ORDER BY id")
+        .bind(phone)
+        .fetch_all(pool)
+        .await
+        .unwrap()
 }
 
 fn forbidden<T: std::fmt::Debug>(r: Result<T, Error>) -> String {
@@ -75,7 +79,9 @@ async fn aktif(pool: &PgPool, k: &OtpKey) -> Aktif {
         .await
         .unwrap();
     otp::request(pool, k, &kpa, ppk_id, Purpose::KirimData, t(-500)).await.unwrap();
-    otp::submit(pool, k, &kpa, ppk_id, Purpose::KirimData, &last_code(pool, KPA_HP).await, None, t(-490)).await.unwrap();
+    otp::submit(pool, k, &kpa, ppk_id, Purpose::KirimData, &last_code(pool, KPA_HP).await, None, t(-490))
+        .await
+        .unwrap();
     otp::request(pool, k, &ppk, ppk_id, Purpose::Aktivasi, t(-400)).await.unwrap();
     otp::submit(pool, k, &cso, ppk_id, Purpose::Aktivasi, &last_code(pool, PPK_HP).await, Some(&at_kppn), t(-390))
         .await
@@ -131,7 +137,8 @@ async fn a_ppk_changes_its_number_through_every_step(pool: PgPool) {
         .await
         .unwrap();
     forbidden(ubah_nomor::konfirmasi(&pool, &s.cso, ubah_id, t(14)).await);
-    let b = berkas::unggah(&pool, &s.admin, s.ppk_id, Keperluan::UbahNomor, "ubah.pdf", &pdf("u"), t(15)).await.unwrap();
+    let b =
+        berkas::unggah(&pool, &s.admin, s.ppk_id, Keperluan::UbahNomor, "ubah.pdf", &pdf("u"), t(15)).await.unwrap();
     berkas::ajukan(&pool, &s.admin, t(16)).await.unwrap();
     berkas::putuskan(&pool, &s.cso, b.id, [true; 5], &Keputusan::Terima, t(17)).await.unwrap();
     assert_eq!(tahap(&pool, s.ppk_id).await, "KONFIRMASI CSO");

@@ -85,7 +85,9 @@ pub fn check_upload(name: &str, bytes: &[u8]) -> Result<String, String> {
     let name = name.trim();
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     if base.is_empty() || base.chars().any(char::is_control) || base.chars().count() > MAX_NAME_CHARS {
-        return Err(format!("Nama berkas tidak valid (paling banyak {MAX_NAME_CHARS} karakter, tanpa karakter kontrol)."));
+        return Err(format!(
+            "Nama berkas tidak valid (paling banyak {MAX_NAME_CHARS} karakter, tanpa karakter kontrol)."
+        ));
     }
     if !base.to_ascii_lowercase().ends_with(".pdf") {
         return Err("Hanya berkas PDF (.pdf) yang dapat diunggah.".into());

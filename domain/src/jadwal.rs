@@ -68,7 +68,8 @@ pub fn check(input: &JadwalInput, now_wib: NaiveDateTime) -> Result<NewJadwal, c
     }
     let tanggal = crate::validate::date(&input.tanggal, "Tanggal");
     let jam = NaiveTime::parse_from_str(input.jam.trim(), "%H:%M").map_err(|_| "Jam wajib diisi (JJ:MM).".to_string());
-    let mode = Mode::from_code(input.mode.trim()).ok_or_else(|| "Pilih tempat: di KPPN atau video conference.".to_string());
+    let mode =
+        Mode::from_code(input.mode.trim()).ok_or_else(|| "Pilih tempat: di KPPN atau video conference.".to_string());
     let mut mulai = None;
     match (&tanggal, &jam) {
         (Ok(t), Ok(j)) => {
@@ -216,7 +217,9 @@ mod tests {
 
     #[test]
     fn video_needs_an_https_link_and_the_kppn_none() {
-        for bad in ["", "http://zoom.us/j/1", "https://", "javascript:alert(1)", "https://a b.com", "https://x/\"><script>"] {
+        for bad in
+            ["", "http://zoom.us/j/1", "https://", "javascript:alert(1)", "https://a b.com", "https://x/\"><script>"]
+        {
             let e = check(&input("VIDEO_CONFERENCE", bad), now()).unwrap_err();
             assert!(e.get("tautan").is_some(), "{bad}");
         }

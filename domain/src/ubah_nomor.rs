@@ -65,8 +65,13 @@ pub enum Langkah {
 }
 
 impl Langkah {
-    pub const ALL: [Langkah; 5] =
-        [Langkah::NomorBaruTerverifikasi, Langkah::KpaSetuju, Langkah::BerkasDiterima, Langkah::CsoKonfirmasi, Langkah::Batal];
+    pub const ALL: [Langkah; 5] = [
+        Langkah::NomorBaruTerverifikasi,
+        Langkah::KpaSetuju,
+        Langkah::BerkasDiterima,
+        Langkah::CsoKonfirmasi,
+        Langkah::Batal,
+    ];
 }
 
 /// May a change be started for a reference of `jabatan` with `status`?
@@ -75,7 +80,10 @@ pub fn may_start(jabatan: Jabatan, status: Status) -> Result<(), String> {
         return Err(format!("Jabatan {} tidak memakai OTP.", jabatan.label()));
     }
     if status != Status::Aktif {
-        return Err(format!("Nomor OTP hanya dapat diubah untuk pejabat berstatus AKTIF (status sekarang {}).", status.label()));
+        return Err(format!(
+            "Nomor OTP hanya dapat diubah untuk pejabat berstatus AKTIF (status sekarang {}).",
+            status.label()
+        ));
     }
     Ok(())
 }
@@ -135,7 +143,9 @@ mod tests {
                 for l in Langkah::ALL {
                     let expected = match (t, l) {
                         (t, L::Batal) if t.is_open() => Some(T::Batal),
-                        (T::VerifikasiNomorBaru, L::NomorBaruTerverifikasi) if j == Jabatan::Kpa => Some(T::PengajuanBerkas),
+                        (T::VerifikasiNomorBaru, L::NomorBaruTerverifikasi) if j == Jabatan::Kpa => {
+                            Some(T::PengajuanBerkas)
+                        }
                         (T::VerifikasiNomorBaru, L::NomorBaruTerverifikasi) => Some(T::PersetujuanKpa),
                         (T::PersetujuanKpa, L::KpaSetuju) if j != Jabatan::Kpa => Some(T::PengajuanBerkas),
                         (T::PengajuanBerkas, L::BerkasDiterima) => Some(T::KonfirmasiCso),

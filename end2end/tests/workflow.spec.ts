@@ -1,5 +1,6 @@
 import { test, expect, Browser, Page } from "@playwright/test";
-import { appendFileSync } from "fs";
+import { appendFileSync, readFileSync, writeFileSync } from "fs";
+import { execFileSync } from "child_process";
 import { hydrated, login } from "./helpers";
 
 const KPA_HP = "+6281234567890";
@@ -107,6 +108,79 @@ async function withOwnCode(page: Page, button: string, title: string, phone: str
   await expect(d).toBeHidden();
 }
 
+/** Seed step 2: the admin downloads each form, uploads the signed scan and sends the
+ *  submission; the CSO checks each bundle, accepts it and schedules a session. */
+async function bundles(admin: Page, cso: Page, kpa: Page) {
+  const names = ["KPA PSIE I", "PPK PSIE I", "PPSPM PSIE I"];
+  const files: Record<string, string> = {};
+  for (const nama of names) {
+    await row(admin, nama).click();
+    await admin.getByLabel("Formulir", { exact: true }).selectOption({ label: "Form Aktivasi OTP" });
+    const [download] = await Promise.all([admin.waitForEvent("download"), admin.getByRole("link", { name: "Unduh" }).click()]);
+    const path = test.info().outputPath(`${nama.replace(/ /g, "-")}.pdf`);
+    await download.saveAs(path);
+    expect(readFileSync(path).subarray(0, 5).toString()).toBe("%PDF-");
+    // two copies, each with the pejabat's data
+    const pages = execFileSync("pdftotext", ["-layout", path, "-"]).toString().split("\f").filter((p) => p.trim());
+    expect(pages).toHaveLength(2);
+    for (const p of pages) expect(p).toContain(nama);
+    files[nama] = path;
+  }
+  await admin.getByRole("link", { name: "Berkas & Jadwal" }).click();
+  await expect(admin.getByRole("heading", { name: "Berkas & Jadwal Aktivasi" })).toBeVisible();
+  await hydrated(admin);
+  // anything but a PDF is refused with a clear message
+  const fake = test.info().outputPath("bukan.pdf");
+  writeFileSync(fake, "GIF89a not a pdf");
+  await admin.getByLabel("PDF bundel KPA PSIE I (KPA)").setInputFiles(fake);
+  await admin.getByRole("article", { name: "Berkas KPA PSIE I" }).getByRole("button", { name: "Unggah" }).click();
+  await expect(admin.getByText("Isi berkas bukan PDF yang utuh")).toBeVisible();
+  for (const nama of names) {
+    await hydrated(admin);
+    const short = nama.split(" ")[0];
+    await admin.getByLabel(`PDF bundel ${nama} (${short})`).setInputFiles(files[nama]);
+    await admin.getByRole("article", { name: `Berkas ${nama}` }).getByRole("button", { name: "Unggah" }).click();
+    await expect(admin.getByRole("article", { name: `Berkas ${nama}` })).toContainText("DRAF");
+  }
+  await hydrated(admin);
+  await admin.getByRole("button", { name: "Kirim Pengajuan ke KPPN" }).click();
+  await expect(admin.getByText("Pengajuan Formulir Aktivasi OTP SAKTI Satker terkirim ke KPPN.")).toBeVisible();
+
+  await cso.getByRole("link", { name: "Meja Berkas & Jadwal" }).click();
+  await expect(cso.getByRole("heading", { name: "Meja Berkas & Jadwal" })).toBeVisible();
+  await hydrated(cso);
+  const submission = cso.getByRole("article", { name: "Pengajuan satker 561403" }).first();
+  for (const nama of names) {
+    const item = submission.getByRole("group", { name: `Berkas ${nama}` });
+    await expect(item).toContainText("DIAJUKAN");
+    for (const box of await item.getByRole("checkbox").all()) await box.check();
+    await item.getByRole("button", { name: "Terima" }).click();
+    await expect(item).toContainText("DITERIMA");
+  }
+  // a session by video conference tomorrow at 09:00 WIB
+  const tomorrow = new Date(Date.now() + 7 * 3600_000 + 24 * 3600_000).toISOString().slice(0, 10);
+  await cso.getByLabel("Satker", { exact: true }).selectOption("561403");
+  await cso.getByLabel("Tanggal (WIB)").fill(tomorrow);
+  await cso.getByLabel("Jam (WIB)").fill("09:00");
+  await cso.getByRole("radio", { name: "Video conference" }).check();
+  await cso.getByLabel("Tautan video conference").fill("https://vicon.kemenkeu.go.id/j/561403");
+  await cso.getByRole("button", { name: "Simpan Jadwal" }).click();
+  await expect(cso.getByText(/Jadwal 561403 .* tersimpan/)).toBeVisible();
+  // the satker sees it
+  await kpa.getByRole("link", { name: "Berkas & Jadwal" }).click();
+  await expect(kpa.getByRole("link", { name: "https://vicon.kemenkeu.go.id/j/561403" })).toBeVisible();
+  await expect(kpa.getByText(/09:00 WIB/)).toBeVisible();
+  await kpa.getByRole("link", { name: "Tabel Pejabat" }).click();
+  await expect(kpa.getByRole("heading", { name: "Tabel Pejabat" })).toBeVisible();
+  await hydrated(kpa);
+  await cso.getByRole("link", { name: "Konsol", exact: true }).click();
+  await expect(cso.getByRole("heading", { name: "Konsol Aktivasi OTP" })).toBeVisible();
+  await hydrated(cso);
+  await admin.getByRole("link", { name: "Tabel Pejabat" }).click();
+  await expect(admin.getByRole("heading", { name: "Tabel Pejabat" })).toBeVisible();
+  await hydrated(admin);
+}
+
 test("five people run the six steps of the seed", async ({ browser }) => {
   test.setTimeout(240_000);
   const [admin, kpa, ppk, ppspm, cso, hp] = await Promise.all([1, 2, 3, 4, 5, 6].map(() => person(browser)));
@@ -133,9 +207,12 @@ test("five people run the six steps of the seed", async ({ browser }) => {
     await expect(page.getByText(`${nama}: status menjadi VERIFIKASI PEJABAT.`)).toBeVisible();
   }
 
-  // step 4: the KPA activates with the CSO (video conference)
+  // step 2: forms, bundles through the CSO's desk, a session scheduled
   await login(kpa, "apr_kpa561403");
   await login(cso, "cso_jakarta6");
+  await bundles(admin, cso, kpa);
+
+  // step 4: the KPA activates with the CSO (video conference)
   await expect(cso).toHaveURL(/\/cso$/);
   await expect(row(kpa, "KPA PSIE I")).toContainText("BARU");
   // Kirim Data is refused while the KPA is not yet AKTIF

@@ -38,7 +38,7 @@ fn Unduh(selected: RwSignal<Option<PejabatRow>>) -> impl IntoView {
                 }).collect_view()}
             </select>
             {move || match href() {
-                Some(h) => view! { <a class="button" href=h download>"Unduh"</a> }.into_any(),
+                Some(h) => view! { <a class="button" href=h download rel="external">"Unduh"</a> }.into_any(),
                 None => view! { <button disabled=true title="Pilih pejabat pada tabel">"Unduh"</button> }.into_any(),
             }}
         </div>

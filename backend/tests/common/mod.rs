@@ -41,7 +41,8 @@ pub async fn audit_actions(pool: &PgPool) -> Vec<(String, String)> {
 
 /// A small but well-formed PDF (header to end marker), unique per `tag`.
 pub fn pdf(tag: &str) -> Vec<u8> {
-    format!("%PDF-1.4\n% {tag}\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n").into_bytes()
+    format!("%PDF-1.4\n% {tag}\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+        .into_bytes()
 }
 
 /// Seed step 2 through the real use cases: the admin of 561403 uploads a bundle for each
