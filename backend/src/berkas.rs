@@ -258,7 +258,17 @@ pub async fn ajukan(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Resul
 pub async fn buka(pool: &PgPool, caller: &Caller, berkas_id: i64) -> Result<(String, Vec<u8>)> {
     let action = Action::BukaBerkas;
     let actor = authorize(pool, caller, action).await?;
-    let row: Option<(String, Vec<u8>, Vec<u8>, i64, String, String, String)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Stored {
+        nama_file: String,
+        isi: Vec<u8>,
+        sha256: Vec<u8>,
+        pejabat_id: i64,
+        status: String,
+        satker_kode: String,
+        kppn_kode: String,
+    }
+    let row: Option<Stored> = sqlx::query_as(
         "SELECT b.nama_file, b.isi, b.sha256, b.pejabat_id, b.status, p.satker_kode, s.kppn_kode
          FROM berkas b JOIN pejabat p ON p.id = b.pejabat_id JOIN satker s ON s.kode = p.satker_kode
          WHERE b.id = $1",
@@ -266,13 +276,13 @@ pub async fn buka(pool: &PgPool, caller: &Caller, berkas_id: i64) -> Result<(Str
     .bind(berkas_id)
     .fetch_optional(pool)
     .await?;
-    let allowed = row.as_ref().is_some_and(|(_, _, _, _, status, satker, kppn)| match actor.role {
+    let allowed = row.as_ref().is_some_and(|r| match actor.role {
         Role::Cso => {
-            actor.kppn_kode.as_deref() == Some(kppn.as_str()) && !matches!(status.as_str(), "DRAF" | "DIGANTI")
+            actor.kppn_kode.as_deref() == Some(r.kppn_kode.as_str()) && !matches!(r.status.as_str(), "DRAF" | "DIGANTI")
         }
-        _ => actor.satker_kode.as_deref() == Some(satker.as_str()),
+        _ => actor.satker_kode.as_deref() == Some(r.satker_kode.as_str()),
     });
-    let Some((nama, isi, sha, pejabat_id, ..)) = row.filter(|_| allowed) else {
+    let Some(Stored { nama_file: nama, isi, sha256: sha, pejabat_id, .. }) = row.filter(|_| allowed) else {
         let e = Error::NotFound("Berkas tidak ditemukan.".into());
         return Err(refuse(pool, caller, action.code(), None, e).await);
     };

@@ -182,7 +182,15 @@ pub async fn cek(pool: &PgPool, caller: &Caller, kode: &str) -> Result<Cek> {
     const ACTION: &str = "CEK_FORMULIR";
     let actor = authorize(pool, caller, Action::MejaCso).await?;
     let kode: String = kode.trim().to_ascii_uppercase().chars().filter(|c| !c.is_whitespace()).take(20).collect();
-    let row: Option<(i64, String, sqlx::types::Json<Cetakan>, DateTime<Utc>, String)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Printed {
+        pejabat_id: i64,
+        jenis: String,
+        isi: sqlx::types::Json<Cetakan>,
+        dicetak_at: DateTime<Utc>,
+        kppn_kode: String,
+    }
+    let row: Option<Printed> = sqlx::query_as(
         "SELECT f.pejabat_id, f.jenis, f.isi, f.dicetak_at, s.kppn_kode
          FROM formulir_cetak f JOIN pejabat p ON p.id = f.pejabat_id JOIN satker s ON s.kode = p.satker_kode
          WHERE f.kode = $1",
@@ -190,8 +198,8 @@ pub async fn cek(pool: &PgPool, caller: &Caller, kode: &str) -> Result<Cek> {
     .bind(&kode)
     .fetch_optional(pool)
     .await?;
-    let Some((pejabat_id, jenis, isi, dicetak_at, _)) =
-        row.filter(|r| actor.kppn_kode.as_deref() == Some(r.4.as_str()))
+    let Some(Printed { pejabat_id, jenis, isi, dicetak_at, .. }) =
+        row.filter(|r| actor.kppn_kode.as_deref() == Some(r.kppn_kode.as_str()))
     else {
         let e = Error::NotFound(
             "Kode verifikasi tidak dikenal untuk KPPN Anda. Periksa kembali kode pada formulir.".into(),
