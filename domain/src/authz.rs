@@ -31,10 +31,12 @@ pub enum Action {
     UbahNomor,
     /// Approve a PPK's/PPSPM's number change (KPA).
     SetujuUbahNomor,
+    /// Read the audit trail of one's satker (Admin Lokal) or KPPN (CSO).
+    LihatAudit,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::LihatPejabat,
         Action::RekamPejabat,
         Action::HapusPejabat,
@@ -47,6 +49,7 @@ impl Action {
         Action::JadwalCso,
         Action::UbahNomor,
         Action::SetujuUbahNomor,
+        Action::LihatAudit,
     ];
 
     /// The name written to the audit trail.
@@ -64,6 +67,7 @@ impl Action {
             Action::JadwalCso => "JADWAL_CSO",
             Action::UbahNomor => "UBAH_NOMOR",
             Action::SetujuUbahNomor => "SETUJU_UBAH_NOMOR",
+            Action::LihatAudit => "LIHAT_AUDIT",
         }
     }
 }
@@ -76,7 +80,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
             role == Role::AdminLokal
         }
         Action::KonsolCso | Action::MejaCso | Action::JadwalCso => role == Role::Cso,
-        Action::BukaBerkas => role == Role::AdminLokal || role == Role::Cso,
+        Action::BukaBerkas | Action::LihatAudit => role == Role::AdminLokal || role == Role::Cso,
         Action::UbahNomor => matches!(role, Role::Kpa | Role::Ppk | Role::Ppspm),
         Action::SetujuUbahNomor => role == Role::Kpa,
     }
@@ -97,6 +101,7 @@ pub fn refusal_message(role: Role, action: Action) -> String {
         Action::JadwalCso => "mengatur jadwal sesi aktivasi",
         Action::UbahNomor => "mengubah nomor OTP",
         Action::SetujuUbahNomor => "menyetujui perubahan nomor OTP",
+        Action::LihatAudit => "melihat jejak audit",
     };
     format!("Peran {} tidak berwenang {what}.", role.label())
 }

@@ -4,6 +4,7 @@
 //! browser (WASM), and it is the one place that decides whether something is allowed.
 //! Everything a user reads is Indonesian; identifiers use the procedure's own words.
 
+pub mod audit;
 pub mod authz;
 pub mod berkas;
 pub mod format;

@@ -1,0 +1,166 @@
+//! The audit page: what the Admin Lokal (its satker) and the CSO (its KPPN) may search
+//! for in the trail, and the rows they get back; also the CSV export's escaping.
+
+use serde::{Deserialize, Serialize};
+
+/// Rows per page of the audit page.
+pub const PER_PAGE: u32 = 50;
+/// Rows in one CSV export at most.
+pub const MAX_EXPORT: i64 = 100_000;
+
+/// The filters of the audit page, as typed (all optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    /// First day (WIB), `YYYY-MM-DD`.
+    pub dari: String,
+    /// Last day (WIB), inclusive.
+    pub sampai: String,
+    /// Part of the actor's username.
+    pub aktor: String,
+    /// Part of the pejabat's name or NIP.
+    pub pejabat: String,
+    /// The action code, exactly (e.g. `AKTIVASI_OTP`).
+    pub aksi: String,
+    /// `BERHASIL`, `DITOLAK` or `GAGAL`.
+    pub hasil: String,
+    /// 1-based.
+    pub page: u32,
+}
+
+/// Filters checked: dates parsed, texts trimmed and bounded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedQuery {
+    pub dari: Option<chrono::NaiveDate>,
+    pub sampai: Option<chrono::NaiveDate>,
+    pub aktor: String,
+    pub pejabat: String,
+    pub aksi: String,
+    pub hasil: String,
+    pub page: u32,
+}
+
+fn bounded(raw: &str, max: usize) -> String {
+    raw.chars().filter(|c| !c.is_control()).take(max).collect::<String>().trim().to_owned()
+}
+
+/// Checks the filters; a wrong date or outcome gets its own message.
+pub fn check(q: &AuditQuery) -> Result<CheckedQuery, crate::validate::FieldErrors> {
+    let mut errors = crate::validate::FieldErrors::default();
+    let mut date = |raw: &str, field: &str, label: &str| {
+        if raw.trim().is_empty() {
+            return None;
+        }
+        match crate::validate::date(raw, label) {
+            Ok(d) => Some(d),
+            Err(m) => {
+                errors.add(field, m);
+                None
+            }
+        }
+    };
+    let dari = date(&q.dari, "dari", "Tanggal awal");
+    let sampai = date(&q.sampai, "sampai", "Tanggal akhir");
+    let hasil = q.hasil.trim().to_uppercase();
+    if !matches!(hasil.as_str(), "" | "BERHASIL" | "DITOLAK" | "GAGAL") {
+        errors.add("hasil", "Hasil harus BERHASIL, DITOLAK atau GAGAL.");
+    }
+    let aksi = bounded(&q.aksi, 60).to_uppercase();
+    if !aksi.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+        errors.add("aksi", "Kode aksi hanya huruf dan garis bawah, misalnya AKTIVASI_OTP.");
+    }
+    if let (Some(a), Some(b)) = (dari, sampai)
+        && a > b
+    {
+        errors.add("sampai", "Tanggal akhir sebelum tanggal awal.");
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(CheckedQuery {
+        dari,
+        sampai,
+        aktor: bounded(&q.aktor, 100),
+        pejabat: bounded(&q.pejabat, 100),
+        aksi,
+        hasil,
+        page: q.page.max(1),
+    })
+}
+
+/// One line of the trail as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at_ms: i64,
+    pub aktor: String,
+    pub peran: String,
+    pub unit: String,
+    pub alamat: String,
+    pub aksi: String,
+    pub hasil: String,
+    pub pejabat: String,
+    pub detail: String,
+}
+
+/// One CSV field: quoted, quotes doubled, and a leading `= + - @` (or tab/CR) neutralised
+/// with an apostrophe so a spreadsheet never runs it as a formula.
+pub fn csv_field(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() };
+    format!("\"{}\"", guarded.replace('"', "\"\""))
+}
+
+/// The CSV header line.
+pub const CSV_HEADER: &str = "id,waktu_wib,aktor,peran,unit,alamat,aksi,hasil,pejabat,detail";
+
+impl AuditRow {
+    /// The row as one CSV line (no line end).
+    pub fn csv(&self) -> String {
+        [
+            self.id.to_string(),
+            crate::format::wib_ms(self.at_ms),
+            self.aktor.clone(),
+            self.peran.clone(),
+            self.unit.clone(),
+            self.alamat.clone(),
+            self.aksi.clone(),
+            self.hasil.clone(),
+            self.pejabat.clone(),
+            self.detail.clone(),
+        ]
+        .iter()
+        .map(|v| csv_field(v))
+        .collect::<Vec<_>>()
+        .join(",")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_are_checked_and_bounded() {
+        let q = AuditQuery {
+            dari: "2026-11-01".into(),
+            sampai: "2026-11-24".into(),
+            aktor: format!(" adm_{} ", "x".repeat(200)),
+            aksi: "aktivasi_otp".into(),
+            hasil: "ditolak".into(),
+            ..Default::default()
+        };
+        let c = check(&q).unwrap();
+        assert_eq!(c.aktor.chars().count(), 99);
+        assert_eq!((c.aksi.as_str(), c.hasil.as_str(), c.page), ("AKTIVASI_OTP", "DITOLAK", 1));
+        let bad = AuditQuery { dari: "2026-12-01".into(), sampai: "2026-11-01".into(), hasil: "X".into(), aksi: "a;drop".into(), ..Default::default() };
+        let e = check(&bad).unwrap_err();
+        assert!(e.get("sampai").is_some() && e.get("hasil").is_some() && e.get("aksi").is_some());
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_field("a\"b"), "\"a\"\"b\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("-1"), "\"'-1\"");
+        assert_eq!(csv_field("baris\nbaru"), "\"baris\nbaru\"");
+    }
+}
