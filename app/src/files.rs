@@ -185,3 +185,32 @@ pub async fn unggah_berkas(
         }
     }
 }
+
+/// `GET /api/audit.csv?dari=…`: the caller's audit trail with the page's filters, as CSV.
+pub async fn audit_csv(
+    Extension(state): Extension<AppState>,
+    session: Session,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    axum::extract::Query(q): axum::extract::Query<domain::audit::AuditQuery>,
+) -> Response {
+    let result = async {
+        let caller = caller(&state, &session, addr).await?;
+        backend::audit::csv(&state.pool, &caller, &q).await
+    };
+    match result.await {
+        Ok(csv) => {
+            let mut res = (StatusCode::OK, csv).into_response();
+            let h = res.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+            h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"jejak-audit.csv\""));
+            res
+        }
+        Err(backend::Error::Invalid(f)) => {
+            let text = f.0.values().cloned().collect::<Vec<_>>().join(" ");
+            (StatusCode::UNPROCESSABLE_ENTITY, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text)
+                .into_response()
+        }
+        Err(e) => error_response(e),
+    }
+}

@@ -38,10 +38,11 @@ pub fn Shell(me: Me, children: Children) -> impl IntoView {
             <a class="brand" href=crate::auth::home(me.role)>"Aktivasi OTP SAKTI"</a>
             <nav class="mainnav" aria-label="Menu">
                 {if me.role == domain::Role::Cso {
-                    view! { <a href="/cso">"Konsol"</a><a href="/meja">"Meja Berkas & Jadwal"</a> }.into_any()
+                    view! { <a href="/cso">"Konsol"</a><a href="/meja">"Meja Berkas & Jadwal"</a><a href="/audit">"Jejak Audit"</a> }.into_any()
                 } else {
                     view! { <a href="/pejabat">"Tabel Pejabat"</a><a href="/berkas">"Berkas & Jadwal"</a> }.into_any()
                 }}
+                {(me.role == domain::Role::AdminLokal).then(|| view! { <a href="/audit">"Jejak Audit"</a> })}
             </nav>
             <div class="who">
                 <span class="who-name">{me.nama.clone()}</span>

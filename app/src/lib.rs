@@ -3,6 +3,7 @@
 //! Compiled twice: with `ssr` into the server (server functions run there), with
 //! `hydrate` into the browser's WASM (server functions become HTTP calls).
 
+pub mod audit;
 pub mod auth;
 pub mod berkas;
 pub mod cso;
@@ -76,6 +77,7 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("cso") view=cso::CsoPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("berkas") view=berkas::BerkasPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("meja") view=meja::MejaPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("audit") view=audit::AuditPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("hp") view=hp::HpPage/>
             </Routes>
         </Router>

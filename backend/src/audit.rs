@@ -181,9 +181,7 @@ async fn search(
         (None, Some(k)) => (k.clone(), true),
         _ => return Err(Error::Forbidden("Pengguna tanpa satker atau KPPN.".into())),
     };
-    let start = |d: chrono::NaiveDate| {
-        crate::wib_day_start(d.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc())
-    };
+    let start = |d: chrono::NaiveDate| crate::wib_day_start(d.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc());
     let dari = checked.dari.map(start);
     let sampai = checked.sampai.map(|d| start(d) + chrono::Duration::days(1));
     let (aktor, pejabat) = (contains(&checked.aktor), contains(&checked.pejabat));
@@ -242,7 +240,10 @@ pub async fn csv(pool: &sqlx::PgPool, caller: &Caller, q: &domain::audit::AuditQ
         out.push_str(&r.csv());
         out.push_str("\r\n");
     }
-    record(pool, Entry::new(caller, "EKSPOR_AUDIT", Outcome::Berhasil).detail(format!("{} dari {total} baris", rows.len())))
-        .await?;
+    record(
+        pool,
+        Entry::new(caller, "EKSPOR_AUDIT", Outcome::Berhasil).detail(format!("{} dari {total} baris", rows.len())),
+    )
+    .await?;
     Ok(out)
 }

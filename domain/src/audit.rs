@@ -10,6 +10,7 @@ pub const MAX_EXPORT: i64 = 100_000;
 
 /// The filters of the audit page, as typed (all optional).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AuditQuery {
     /// First day (WIB), `YYYY-MM-DD`.
     pub dari: String,
@@ -105,8 +106,39 @@ pub struct AuditRow {
 /// One CSV field: quoted, quotes doubled, and a leading `= + - @` (or tab/CR) neutralised
 /// with an apostrophe so a spreadsheet never runs it as a formula.
 pub fn csv_field(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() };
+    let guarded =
+        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() };
     format!("\"{}\"", guarded.replace('"', "\"\""))
+}
+
+impl AuditQuery {
+    /// The filters as a URL query string (for the CSV link).
+    pub fn to_query_string(&self) -> String {
+        let enc = |v: &str| -> String {
+            v.bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect()
+        };
+        [
+            ("dari", &self.dari),
+            ("sampai", &self.sampai),
+            ("aktor", &self.aktor),
+            ("pejabat", &self.pejabat),
+            ("aksi", &self.aksi),
+            ("hasil", &self.hasil),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
 }
 
 /// The CSV header line.
@@ -151,7 +183,13 @@ mod tests {
         let c = check(&q).unwrap();
         assert_eq!(c.aktor.chars().count(), 99);
         assert_eq!((c.aksi.as_str(), c.hasil.as_str(), c.page), ("AKTIVASI_OTP", "DITOLAK", 1));
-        let bad = AuditQuery { dari: "2026-12-01".into(), sampai: "2026-11-01".into(), hasil: "X".into(), aksi: "a;drop".into(), ..Default::default() };
+        let bad = AuditQuery {
+            dari: "2026-12-01".into(),
+            sampai: "2026-11-01".into(),
+            hasil: "X".into(),
+            aksi: "a;drop".into(),
+            ..Default::default()
+        };
         let e = check(&bad).unwrap_err();
         assert!(e.get("sampai").is_some() && e.get("hasil").is_some() && e.get("aksi").is_some());
     }

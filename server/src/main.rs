@@ -97,6 +97,7 @@ async fn serve(config: &Config, url: &str) -> Result<(), BoxError> {
         .route("/api/events", axum::routing::get(app::live::events))
         .route("/api/formulir/{pejabat_id}/{jenis}", axum::routing::get(app::files::unduh_formulir))
         .route("/api/berkas/{id}", axum::routing::get(app::files::buka_berkas))
+        .route("/api/audit.csv", axum::routing::get(app::files::audit_csv))
         .route(
             "/api/berkas",
             axum::routing::post(app::files::unggah_berkas).layer(axum::extract::DefaultBodyLimit::max(files)),

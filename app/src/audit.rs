@@ -1,0 +1,106 @@
+//! `/audit`: the audit trail of the Admin Lokal's satker or the CSO's KPPN, filtered by
+//! date, actor, pejabat, action and outcome, a page at a time, with a CSV export.
+
+use crate::error::AppError;
+use crate::layout::logged_in;
+use domain::Role;
+use domain::audit::{AuditQuery, AuditRow};
+use domain::pejabat::Page;
+use leptos::prelude::*;
+
+#[server(endpoint = "audit_cari")]
+pub async fn audit_cari(query: AuditQuery) -> Result<Page<AuditRow>, AppError> {
+    let (state, caller) = crate::server::caller().await?;
+    Ok(backend::audit::page(&state.pool, &caller, &query).await?)
+}
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    logged_in(|me| {
+        if matches!(me.role, Role::AdminLokal | Role::Cso) {
+            view! { <AuditView/> }.into_any()
+        } else {
+            view! { <p class="error" role="alert">"Jejak audit dapat dilihat oleh Admin Lokal dan CSO KPPN."</p> }
+                .into_any()
+        }
+    })
+}
+
+#[component]
+fn AuditView() -> impl IntoView {
+    let form = RwSignal::new(AuditQuery::default());
+    let applied = RwSignal::new(AuditQuery { page: 1, ..Default::default() });
+    let rows = Resource::new(move || applied.get(), audit_cari);
+    let pending = RwSignal::new(false);
+    let set = move |f: fn(&mut AuditQuery, String)| {
+        move |ev: leptos::ev::Event| form.update(|q| f(q, event_target_value(&ev)))
+    };
+    let field_error = move |f: &'static str| {
+        rows.get().and_then(|r| r.err()).and_then(|e| e.fields().and_then(|fe| fe.get(f).map(str::to_owned)))
+    };
+    let go = move |page: u32| applied.set(AuditQuery { page, ..form.get_untracked() });
+    let csv = move || format!("/api/audit.csv?{}", applied.with(AuditQuery::to_query_string));
+    view! {
+        <h1>"Jejak Audit"</h1>
+        <form class="card filters" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); go(1); }>
+            <div class="field"><label for="a-dari">"Dari tanggal"</label>
+                <input id="a-dari" type="date" on:input=set(|q, v| q.dari = v)/>
+                <p class="field-error">{move || field_error("dari")}</p></div>
+            <div class="field"><label for="a-sampai">"Sampai tanggal"</label>
+                <input id="a-sampai" type="date" on:input=set(|q, v| q.sampai = v)/>
+                <p class="field-error">{move || field_error("sampai")}</p></div>
+            <div class="field"><label for="a-aktor">"Pengguna"</label>
+                <input id="a-aktor" type="search" maxlength="100" on:input=set(|q, v| q.aktor = v)/></div>
+            <div class="field"><label for="a-pejabat">"Pejabat (nama/NIP)"</label>
+                <input id="a-pejabat" type="search" maxlength="100" on:input=set(|q, v| q.pejabat = v)/></div>
+            <div class="field"><label for="a-aksi">"Aksi"</label>
+                <input id="a-aksi" type="search" maxlength="60" placeholder="mis. AKTIVASI_OTP" on:input=set(|q, v| q.aksi = v)/>
+                <p class="field-error">{move || field_error("aksi")}</p></div>
+            <div class="field"><label for="a-hasil">"Hasil"</label>
+                <select id="a-hasil" on:change=set(|q, v| q.hasil = v)>
+                    <option value="">"Semua"</option>
+                    <option value="BERHASIL">"BERHASIL"</option>
+                    <option value="DITOLAK">"DITOLAK"</option>
+                    <option value="GAGAL">"GAGAL"</option>
+                </select>
+                <p class="field-error">{move || field_error("hasil")}</p></div>
+            <div class="actions">
+                <button type="submit" class="primary" disabled=move || pending.get()>
+                    {move || if pending.get() { "Mencari…" } else { "Cari" }}</button>
+                <a class="button" href=csv rel="external" download>"Unduh CSV"</a>
+            </div>
+        </form>
+        <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> } set_pending=pending>
+            {move || rows.get().map(|r| match r {
+                Err(AppError::Isian(_)) => view! { <p class="error" role="alert">"Periksa kembali filter yang ditandai."</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                Ok(page) => {
+                    let count = page.page_count();
+                    let current = page.page;
+                    view! {
+                        <p class="muted">{format!("{} baris · halaman {} dari {}", page.total, current, count)}</p>
+                        <div class="table-wrap">
+                            <table class="audit" aria-label="Jejak Audit">
+                                <thead><tr><th>"Waktu (WIB)"</th><th>"Pengguna"</th><th>"Aksi"</th><th>"Hasil"</th><th>"Pejabat"</th><th>"Keterangan"</th></tr></thead>
+                                <tbody>{page.rows.into_iter().map(|r| { let class = format!("hasil-{}", r.hasil.to_lowercase()); view! {
+                                    <tr class=class>
+                                        <td class="mono">{domain::format::wib_ms(r.at_ms)}</td>
+                                        <td>{r.aktor}<br/><span class="muted">{format!("{} {} {}", r.peran, r.unit, r.alamat)}</span></td>
+                                        <td class="mono">{r.aksi}</td>
+                                        <td>{r.hasil}</td>
+                                        <td>{r.pejabat}</td>
+                                        <td>{r.detail}</td>
+                                    </tr>
+                                }}).collect_view()}</tbody>
+                            </table>
+                        </div>
+                        <nav class="pager" aria-label="Halaman jejak audit">
+                            <button disabled=current <= 1 on:click=move |_| go(current - 1)>"‹ Sebelumnya"</button>
+                            <button disabled=current >= count on:click=move |_| go(current + 1)>"Berikutnya ›"</button>
+                        </nav>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
