@@ -57,6 +57,7 @@ impl From<backend::Error> for AppError {
             E::Unauthenticated => (StatusCode::UNAUTHORIZED, AppError::BelumMasuk(err.to_string())),
             E::LoginFailed => (StatusCode::UNAUTHORIZED, AppError::Ditolak(err.to_string())),
             E::Forbidden(m) => (StatusCode::FORBIDDEN, AppError::Ditolak(m)),
+            E::Rule(m) => (StatusCode::CONFLICT, AppError::Ditolak(m)),
             E::Invalid(f) => (StatusCode::UNPROCESSABLE_ENTITY, AppError::Isian(f)),
             E::NotFound(m) => (StatusCode::NOT_FOUND, AppError::TidakDitemukan(m)),
             E::Otp(r) => (StatusCode::UNPROCESSABLE_ENTITY, AppError::Ditolak(r.to_string())),

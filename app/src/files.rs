@@ -30,6 +30,7 @@ fn error_response(e: backend::Error) -> Response {
     let status = match &e {
         E::Unauthenticated => StatusCode::UNAUTHORIZED,
         E::Forbidden(_) | E::LoginFailed => StatusCode::FORBIDDEN,
+        E::Rule(_) => StatusCode::CONFLICT,
         E::NotFound(_) => StatusCode::NOT_FOUND,
         E::Invalid(_) | E::Otp(_) => StatusCode::UNPROCESSABLE_ENTITY,
         e if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
@@ -178,7 +179,9 @@ pub async fn unggah_berkas(
         ))),
         Err(backend::Error::Unauthenticated) => Redirect::to("/login").into_response(),
         Err(e) if e.is_unavailable() => back(Err("Layanan sedang gangguan. Silakan coba beberapa saat lagi.".into())),
-        Err(backend::Error::Forbidden(m)) | Err(backend::Error::NotFound(m)) => back(Err(m)),
+        Err(backend::Error::Forbidden(m)) | Err(backend::Error::Rule(m)) | Err(backend::Error::NotFound(m)) => {
+            back(Err(m))
+        }
         Err(e) => {
             tracing::error!("unggah berkas: {e}");
             back(Err("Terjadi kesalahan pada server; berkas tidak tersimpan. Silakan coba lagi.".into()))

@@ -154,13 +154,22 @@ pub async fn unggah(
     let satker = own_satker(actor)?;
     let nama_file = match berkas::check_upload(nama_file, bytes) {
         Ok(n) => n,
-        Err(m) => return Err(refuse(pool, caller, action.code(), Some(pejabat_id), Error::Forbidden(m)).await),
+        Err(m) => return Err(refuse(pool, caller, action.code(), Some(pejabat_id), Error::Rule(m)).await),
     };
     let mut tx = pool.begin().await?;
     let needs: Vec<PejabatBerkas> = sqlx::query_as(NEEDS_BUNDLE).bind(satker).fetch_all(&mut *tx).await?;
     let Some(need) = needs.into_iter().find(|n| n.pejabat_id == pejabat_id && n.keperluan == keperluan.code()) else {
+        let own: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pejabat WHERE id = $1 AND satker_kode = $2)")
+            .bind(pejabat_id)
+            .bind(satker)
+            .fetch_one(&mut *tx)
+            .await?;
         drop(tx);
-        let e = Error::Forbidden(match keperluan {
+        if !own {
+            let e = Error::NotFound("Referensi pejabat tidak ditemukan.".into());
+            return Err(refuse(pool, caller, action.code(), Some(pejabat_id), e).await);
+        }
+        let e = Error::Rule(match keperluan {
             Keperluan::Aktivasi => "Pejabat ini bukan pejabat satker Anda yang menunggu aktivasi OTP.".into(),
             Keperluan::UbahNomor => "Pejabat ini tidak sedang menunggu berkas perubahan nomor.".into(),
         });
@@ -179,7 +188,7 @@ pub async fn unggah(
     match live.as_ref().map(|(_, s)| s.as_str()) {
         Some("DIAJUKAN") | Some("DITERIMA") => {
             drop(tx);
-            let e = Error::Forbidden("Berkas pejabat ini sudah diajukan ke KPPN; tunggu keputusan CSO.".into());
+            let e = Error::Rule("Berkas pejabat ini sudah diajukan ke KPPN; tunggu keputusan CSO.".into());
             return Err(refuse(pool, caller, action.code(), Some(pejabat_id), e).await);
         }
         Some(_) => {
@@ -228,7 +237,7 @@ pub async fn ajukan(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Resul
     .await?;
     if drafts.is_empty() {
         drop(tx);
-        let e = Error::Forbidden("Belum ada berkas baru untuk diajukan. Unggah berkas pejabat terlebih dahulu.".into());
+        let e = Error::Rule("Belum ada berkas baru untuk diajukan. Unggah berkas pejabat terlebih dahulu.".into());
         return Err(refuse(pool, caller, ACTION, None, e).await);
     }
     let id: i64 = sqlx::query_scalar(
@@ -392,7 +401,7 @@ pub async fn putuskan(
         Ok(alasan) => alasan,
         Err(m) => {
             drop(tx);
-            return Err(refuse(pool, caller, action, Some(pejabat_id), Error::Forbidden(m)).await);
+            return Err(refuse(pool, caller, action, Some(pejabat_id), Error::Rule(m)).await);
         }
     };
     let to = if alasan.is_some() { BerkasStatus::Dikembalikan } else { BerkasStatus::Diterima };

@@ -9,8 +9,12 @@ pub enum Error {
     Unauthenticated,
     #[error("Username atau password salah.")]
     LoginFailed,
+    /// The caller may not do this (role, satker, KPPN, someone else's reference).
     #[error("{0}")]
     Forbidden(String),
+    /// The caller may, but not now or not like this (status, stage, missing bundle, input).
+    #[error("{0}")]
+    Rule(String),
     #[error("Periksa kembali isian yang ditandai.")]
     Invalid(FieldErrors),
     #[error("{0}")]

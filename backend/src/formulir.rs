@@ -150,7 +150,7 @@ pub async fn unduh(
         _ => None,
     };
     if let Some(m) = refusal {
-        return Err(refuse(pool, caller, action.code(), Some(pejabat_id), Error::Forbidden(m)).await);
+        return Err(refuse(pool, caller, action.code(), Some(pejabat_id), Error::Rule(m)).await);
     }
     let kode = new_kode();
     let tautan = format!("{}/cso/cek?kode={kode}", base_url.trim_end_matches('/'));

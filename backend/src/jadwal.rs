@@ -71,7 +71,7 @@ pub async fn buat(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: Date
         .from_local_datetime(&new.mulai_wib)
         .single()
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| Error::Forbidden("Waktu sesi tidak valid.".into()))?;
+        .ok_or_else(|| Error::Rule("Waktu sesi tidak valid.".into()))?;
     let mut tx = pool.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO jadwal (satker_kode, kppn_kode, mulai, mode, tautan, catatan, dibuat_at, dibuat_by)
@@ -155,7 +155,7 @@ pub async fn catat(
         Ok(h) => h,
         Err(m) => {
             drop(tx);
-            return Err(refuse(pool, caller, ACTION, None, Error::Forbidden(m)).await);
+            return Err(refuse(pool, caller, ACTION, None, Error::Rule(m)).await);
         }
     };
     sqlx::query("UPDATE jadwal SET kehadiran = $2, hasil = $3, dicatat_at = $4, dicatat_by = $5 WHERE id = $1")

@@ -180,51 +180,55 @@ async fn resolve(
 ) -> Result<Target> {
     let forbid = |m: &str| Err(Error::Forbidden(m.to_owned()));
     let Some(step) = step_of(purpose) else {
-        return forbid("Kode perubahan nomor diminta dari menu Ubah Nomor OTP.");
+        return unreachable_purpose();
     };
-    if let Err(refusal) = workflow::next(target.jabatan(), target.status(), step) {
-        return Err(Error::Forbidden(refusal.to_string()));
-    }
+    // who: the caller's role and relation to the reference (authorization) …
     let own = target.user_id == actor.user_id;
-    match purpose {
+    let owner = match purpose {
         Purpose::VerifikasiHp if !own => {
-            forbid("Verifikasi nomor HP hanya dapat dilakukan oleh pejabat yang bersangkutan.")
+            return forbid("Verifikasi nomor HP hanya dapat dilakukan oleh pejabat yang bersangkutan.");
         }
-        Purpose::VerifikasiHp => Ok(target.clone()),
         Purpose::Aktivasi
-            if !crate::berkas::accepted(&mut **tx, target.id, domain::berkas::Keperluan::Aktivasi).await? =>
+            if submit
+                && (actor.role != Role::Cso || actor.kppn_kode.as_deref() != Some(target.kppn_kode.as_str())) =>
         {
-            forbid("Berkas aktivasi pejabat ini belum diterima CSO KPPN. Unggah dan ajukan berkasnya terlebih dahulu.")
+            return forbid("Kode aktivasi dimasukkan oleh CSO KPPN mitra satker.");
         }
-        Purpose::Aktivasi if submit => {
-            if actor.role != Role::Cso || actor.kppn_kode.as_deref() != Some(target.kppn_kode.as_str()) {
-                forbid("Kode aktivasi dimasukkan oleh CSO KPPN mitra satker.")
-            } else {
-                Ok(target.clone())
-            }
+        Purpose::Aktivasi if !submit && !own => {
+            return forbid("Request OTP aktivasi hanya dapat dilakukan oleh pejabat yang bersangkutan.");
         }
-        Purpose::Aktivasi if !own => {
-            forbid("Request OTP aktivasi hanya dapat dilakukan oleh pejabat yang bersangkutan.")
-        }
-        Purpose::Aktivasi => Ok(target.clone()),
-        Purpose::UbahNomor | Purpose::SetujuUbahNomor => unreachable_purpose(),
         Purpose::KirimData => {
             if actor.satker_kode.as_deref() != Some(target.satker_kode.as_str()) {
                 return forbid("Pejabat ini bukan pejabat satker Anda.");
             }
             match lock_own_kpa(tx, actor).await? {
-                None => forbid("Kirim Data hanya dapat dilakukan oleh KPA satker."),
-                Some(kpa) if kpa.status() != Status::Aktif => {
-                    forbid("OTP KPA belum aktif. Aktifkan OTP KPA bersama CSO KPPN sebelum Kirim Data.")
-                }
-                Some(kpa) => Ok(kpa),
+                None => return forbid("Kirim Data hanya dapat dilakukan oleh KPA satker."),
+                Some(kpa) => kpa,
             }
         }
+        _ => target.clone(),
+    };
+    // … then what: the status move, and the conditions of the step (rules)
+    if let Err(refusal) = workflow::next(target.jabatan(), target.status(), step) {
+        return Err(Error::Rule(refusal.to_string()));
+    }
+    match purpose {
+        Purpose::KirimData if owner.status() != Status::Aktif => {
+            Err(Error::Rule("OTP KPA belum aktif. Aktifkan OTP KPA bersama CSO KPPN sebelum Kirim Data.".into()))
+        }
+        Purpose::Aktivasi
+            if !crate::berkas::accepted(&mut **tx, target.id, domain::berkas::Keperluan::Aktivasi).await? =>
+        {
+            Err(Error::Rule(
+                "Berkas aktivasi pejabat ini belum diterima CSO KPPN. Unggah dan ajukan berkasnya terlebih dahulu.".into(),
+            ))
+        }
+        _ => Ok(owner),
     }
 }
 
 fn unreachable_purpose() -> Result<Target> {
-    Err(Error::Forbidden("Kode perubahan nomor diminta dari menu Ubah Nomor OTP.".into()))
+    Err(Error::Rule("Kode perubahan nomor diminta dari menu Ubah Nomor OTP.".into()))
 }
 
 pub(crate) fn wib(t: DateTime<Utc>) -> String {
@@ -439,21 +443,21 @@ pub async fn submit(
     let attendance = match (purpose, attendance) {
         (Purpose::Aktivasi, None) => {
             drop(tx);
-            let e = Error::Forbidden("Pilih cara kehadiran: di KPPN atau video conference.".into());
+            let e = Error::Rule("Pilih cara kehadiran: di KPPN atau video conference.".into());
             return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
         }
         (Purpose::Aktivasi, Some(a)) => {
             let kuasa = a.kuasa.as_deref().map(str::trim).filter(|k| !k.is_empty());
             if kuasa.is_some() && target.jabatan() != Jabatan::Kpa {
                 drop(tx);
-                let e = Error::Forbidden("Aktivasi OTP PPK dan PPSPM tidak dapat diwakilkan.".into());
+                let e = Error::Rule("Aktivasi OTP PPK dan PPSPM tidak dapat diwakilkan.".into());
                 return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
             }
             match kuasa.map(|k| domain::validate::text(k, "Nama penerima kuasa", 100)).transpose() {
                 Ok(kuasa) => Some((a.video_conference, kuasa)),
                 Err(m) => {
                     drop(tx);
-                    return Err(refuse(pool, caller, action, Some(pejabat_id), Error::Forbidden(m)).await);
+                    return Err(refuse(pool, caller, action, Some(pejabat_id), Error::Rule(m)).await);
                 }
             }
         }
@@ -476,8 +480,8 @@ pub async fn submit(
             return Err(refusal.into());
         }
     }
-    let step = step_of(purpose).ok_or_else(|| Error::Forbidden("Langkah tidak dikenal.".into()))?;
-    let next = workflow::next(target.jabatan(), target.status(), step).map_err(|r| Error::Forbidden(r.to_string()))?;
+    let step = step_of(purpose).ok_or_else(|| Error::Rule("Langkah tidak dikenal.".into()))?;
+    let next = workflow::next(target.jabatan(), target.status(), step).map_err(|r| Error::Rule(r.to_string()))?;
     let stamp = match purpose {
         Purpose::VerifikasiHp => "verifikasi_hp_at",
         Purpose::KirimData => "kirim_at",
@@ -557,6 +561,7 @@ pub async fn latest(pool: &PgPool, caller: &Caller, pejabat_id: i64, purpose: Pu
     let owner = match resolve(&mut tx, actor, &target, purpose, false).await {
         Ok(owner) => owner,
         // the step is no longer (or not yet) possible: nothing to show
+        Err(Error::Rule(_)) => return Ok(None),
         Err(Error::Forbidden(_)) if target.satker_kode.as_str() == actor.satker_kode.as_deref().unwrap_or("") => {
             return Ok(None);
         }

@@ -48,7 +48,7 @@ pub(crate) async fn advance(
     langkah: Langkah,
     from: Tahap,
 ) -> Result<Tahap> {
-    let to = ubah_nomor::next(jabatan, from, langkah).map_err(Error::Forbidden)?;
+    let to = ubah_nomor::next(jabatan, from, langkah).map_err(Error::Rule)?;
     let stamp = match langkah {
         Langkah::NomorBaruTerverifikasi => "verifikasi_at",
         Langkah::KpaSetuju => "disetujui_at",
@@ -110,17 +110,17 @@ pub async fn ajukan(
 ) -> Result<Pending> {
     let action = otp::action_code(Purpose::UbahNomor, false);
     let (mut tx, actor, target) = begin(pool, caller, Action::UbahNomor, action, pejabat_id).await?;
-    let checked = if target.user_id != actor.user_id {
-        Err("Perubahan nomor diajukan oleh pejabat yang bersangkutan.".to_string())
-    } else {
-        ubah_nomor::may_start(target.jabatan(), target.status()).and_then(|()| {
-            let baru = domain::validate::phone(no_hp_baru)?;
-            if baru == target.no_hp { Err("Nomor baru sama dengan nomor sekarang.".into()) } else { Ok(baru) }
-        })
-    };
+    if target.user_id != actor.user_id {
+        let e = Error::Forbidden("Perubahan nomor diajukan oleh pejabat yang bersangkutan.".into());
+        return refused(pool, caller, tx, action, pejabat_id, e).await;
+    }
+    let checked = ubah_nomor::may_start(target.jabatan(), target.status()).and_then(|()| {
+        let baru = domain::validate::phone(no_hp_baru)?;
+        if baru == target.no_hp { Err("Nomor baru sama dengan nomor sekarang.".into()) } else { Ok(baru) }
+    });
     let baru = match checked {
         Ok(b) => b,
-        Err(m) => return refused(pool, caller, tx, action, pejabat_id, Error::Forbidden(m)).await,
+        Err(m) => return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await,
     };
     let open = lock_open(&mut tx, pejabat_id).await?;
     let resend = match open {
@@ -132,7 +132,7 @@ pub async fn ajukan(
         }
         Some(o) => {
             let m = format!("Perubahan nomor sedang berjalan (tahap {}).", o.tahap().label());
-            return refused(pool, caller, tx, action, pejabat_id, Error::Forbidden(m)).await;
+            return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await;
         }
         None => None,
     };
@@ -192,17 +192,17 @@ async fn prove(
     };
     let owner = match owner {
         Ok(o) => o,
-        Err(m) => return refused(pool, caller, tx, action, pejabat_id, Error::Forbidden(m)).await,
+        Err(m) => return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await,
     };
     let open = match lock_open(&mut tx, pejabat_id).await? {
         Some(o) if o.tahap() == at => o,
         Some(o) => {
             let m = ubah_nomor::next(target.jabatan(), o.tahap(), langkah).err().unwrap_or_default();
-            return refused(pool, caller, tx, action, pejabat_id, Error::Forbidden(m)).await;
+            return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await;
         }
         None => {
             let m = "Tidak ada perubahan nomor yang sedang berjalan.".to_string();
-            return refused(pool, caller, tx, action, pejabat_id, Error::Forbidden(m)).await;
+            return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await;
         }
     };
     let bound = purpose.is_bound_to_target().then_some(target.id);
@@ -257,12 +257,12 @@ pub async fn minta_setuju(
         Some(kpa) if kpa.status() == domain::Status::Aktif && kpa.id != target.id => kpa,
         _ => {
             let m = "Persetujuan perubahan nomor diberikan oleh KPA satker yang OTP-nya aktif.".to_string();
-            return refused(pool, caller, tx, action, pejabat_id, Error::Forbidden(m)).await;
+            return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await;
         }
     };
     if !matches!(lock_open(&mut tx, pejabat_id).await?, Some(o) if o.tahap() == Tahap::PersetujuanKpa) {
         let m = "Perubahan nomor pejabat ini tidak sedang menunggu persetujuan KPA.".to_string();
-        return refused(pool, caller, tx, action, pejabat_id, Error::Forbidden(m)).await;
+        return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await;
     }
     let phone = kpa.no_hp.clone();
     let pending =
@@ -298,7 +298,7 @@ pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: i64) -> Result<()
     }
     let Some(open) = lock_open(&mut tx, pejabat_id).await? else {
         let m = "Tidak ada perubahan nomor yang sedang berjalan.".to_string();
-        return refused(pool, caller, tx, ACTION, pejabat_id, Error::Forbidden(m)).await;
+        return refused(pool, caller, tx, ACTION, pejabat_id, Error::Rule(m)).await;
     };
     advance(&mut tx, open.id, target.jabatan(), Langkah::Batal, open.tahap()).await?;
     let detail = format!("ubah nomor {}: {} → BATAL", open.id, open.tahap().label());
@@ -335,11 +335,11 @@ pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: i64, now:
         Some(o) if o.id == ubah_nomor_id => o,
         _ => {
             let m = "Perubahan nomor ini sudah selesai atau dibatalkan.".to_string();
-            return refused(pool, caller, tx, ACTION, pejabat_id, Error::Forbidden(m)).await;
+            return refused(pool, caller, tx, ACTION, pejabat_id, Error::Rule(m)).await;
         }
     };
     if let Err(m) = ubah_nomor::next(target.jabatan(), open.tahap(), Langkah::CsoKonfirmasi) {
-        return refused(pool, caller, tx, ACTION, pejabat_id, Error::Forbidden(m)).await;
+        return refused(pool, caller, tx, ACTION, pejabat_id, Error::Rule(m)).await;
     }
     advance(&mut tx, open.id, target.jabatan(), Langkah::CsoKonfirmasi, open.tahap()).await?;
     sqlx::query("UPDATE ubah_nomor SET selesai_by = $2 WHERE id = $1")

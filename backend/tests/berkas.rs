@@ -29,7 +29,7 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
 
 fn forbidden<T: std::fmt::Debug>(r: Result<T, Error>) -> String {
     match r {
-        Err(Error::Forbidden(m)) | Err(Error::NotFound(m)) => m,
+        Err(Error::Forbidden(m)) | Err(Error::Rule(m)) | Err(Error::NotFound(m)) => m,
         other => panic!("expected a refusal, got {other:?}"),
     }
 }

@@ -96,7 +96,7 @@ fn refusal(result: Result<impl std::fmt::Debug, Error>) -> OtpRefusal {
 
 fn forbidden(result: Result<impl std::fmt::Debug, Error>) -> String {
     match result {
-        Err(Error::Forbidden(m)) => m,
+        Err(Error::Forbidden(m)) | Err(Error::Rule(m)) => m,
         other => panic!("expected a refusal, got {other:?}"),
     }
 }

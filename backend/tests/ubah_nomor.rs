@@ -42,7 +42,7 @@ async fn texts(pool: &PgPool, phone: &str) -> Vec<String> {
 
 fn forbidden<T: std::fmt::Debug>(r: Result<T, Error>) -> String {
     match r {
-        Err(Error::Forbidden(m)) | Err(Error::NotFound(m)) => m,
+        Err(Error::Forbidden(m)) | Err(Error::Rule(m)) | Err(Error::NotFound(m)) => m,
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
