@@ -51,6 +51,13 @@ pub async fn whoami() -> Result<Me, AppError> {
     use crate::server::caller;
     let (state, caller) = caller().await?;
     let Some(actor) = caller.actor else {
+        // called over HTTP (not while rendering a page on the server): answer 401
+        let parts = leptos_axum::extract::<axum::http::request::Parts>().await.ok();
+        if parts.is_some_and(|p| p.uri.path().starts_with("/api/"))
+            && let Some(res) = use_context::<leptos_axum::ResponseOptions>()
+        {
+            res.set_status(axum::http::StatusCode::UNAUTHORIZED);
+        }
         leptos_axum::redirect("/login");
         return Err(AppError::BelumMasuk("Silakan masuk terlebih dahulu.".into()));
     };

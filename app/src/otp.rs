@@ -27,13 +27,11 @@ pub async fn otp_latest(pejabat_id: i64, purpose: Purpose) -> Result<Option<OtpT
 }
 
 /// Checks a code typed by the pejabat itself (phone verification, Kirim Data).
-/// Activation codes are entered by the CSO on its console.
+/// Activation codes are entered by the CSO on its console (which sends the attendance);
+/// here the server refuses them like any other step it does not allow.
 #[server(endpoint = "otp_submit")]
 pub async fn otp_submit(pejabat_id: i64, purpose: Purpose, code: String) -> Result<Status, AppError> {
     let (state, caller) = crate::server::caller().await?;
-    if purpose == Purpose::Aktivasi {
-        return Err(AppError::Ditolak("Kode aktivasi dimasukkan oleh CSO KPPN.".into()));
-    }
     let now = backend::now();
     Ok(backend::otp::submit(&state.pool, &state.otp_key, &caller, pejabat_id, purpose, &code, None, now).await?)
 }

@@ -63,9 +63,8 @@ pub async fn buat(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: Date
         .fetch_one(pool)
         .await?;
     if !partner {
-        let mut fields = domain::validate::FieldErrors::default();
-        fields.add("satker_kode", "Satker ini bukan mitra KPPN Anda.");
-        return Err(refuse(pool, caller, ACTION, None, Error::Invalid(fields)).await);
+        let e = Error::Forbidden("Satker ini bukan mitra KPPN Anda.".into());
+        return Err(refuse(pool, caller, ACTION, None, e).await);
     }
     let mulai = chrono_tz::Asia::Jakarta
         .from_local_datetime(&new.mulai_wib)

@@ -189,8 +189,7 @@ async fn resolve(
             return forbid("Verifikasi nomor HP hanya dapat dilakukan oleh pejabat yang bersangkutan.");
         }
         Purpose::Aktivasi
-            if submit
-                && (actor.role != Role::Cso || actor.kppn_kode.as_deref() != Some(target.kppn_kode.as_str())) =>
+            if submit && (actor.role != Role::Cso || actor.kppn_kode.as_deref() != Some(target.kppn_kode.as_str())) =>
         {
             return forbid("Kode aktivasi dimasukkan oleh CSO KPPN mitra satker.");
         }
@@ -220,7 +219,8 @@ async fn resolve(
             if !crate::berkas::accepted(&mut **tx, target.id, domain::berkas::Keperluan::Aktivasi).await? =>
         {
             Err(Error::Rule(
-                "Berkas aktivasi pejabat ini belum diterima CSO KPPN. Unggah dan ajukan berkasnya terlebih dahulu.".into(),
+                "Berkas aktivasi pejabat ini belum diterima CSO KPPN. Unggah dan ajukan berkasnya terlebih dahulu."
+                    .into(),
             ))
         }
         _ => Ok(owner),

@@ -183,16 +183,16 @@ async fn prove(
     let owner = match purpose {
         Purpose::SetujuUbahNomor => match otp::lock_own_kpa(&mut tx, actor).await? {
             Some(kpa) if kpa.status() == domain::Status::Aktif && kpa.id != target.id => Ok(kpa),
-            _ => Err("Persetujuan perubahan nomor diberikan oleh KPA satker yang OTP-nya aktif.".to_string()),
+            _ => Err(Error::Rule("Persetujuan perubahan nomor diberikan oleh KPA satker yang OTP-nya aktif.".into())),
         },
         _ if target.user_id != actor.user_id => {
-            Err("Kode nomor baru dimasukkan oleh pejabat yang bersangkutan.".into())
+            Err(Error::Forbidden("Kode nomor baru dimasukkan oleh pejabat yang bersangkutan.".into()))
         }
         _ => Ok(target.clone()),
     };
     let owner = match owner {
         Ok(o) => o,
-        Err(m) => return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await,
+        Err(e) => return refused(pool, caller, tx, action, pejabat_id, e).await,
     };
     let open = match lock_open(&mut tx, pejabat_id).await? {
         Some(o) if o.tahap() == at => o,

@@ -211,7 +211,7 @@ async fn the_cso_schedules_the_satker_sees_and_attendance_is_recorded(pool: PgPo
     }
     let mut foreign = session("KPPN", "");
     foreign.satker_kode = "527010".into();
-    assert!(matches!(jadwal::buat(&pool, &cso, &foreign, now()).await, Err(Error::Invalid(_))));
+    assert!(matches!(jadwal::buat(&pool, &cso, &foreign, now()).await, Err(Error::Forbidden(_))));
     let mut past = session("KPPN", "");
     past.jam = "08:00".into();
     assert!(matches!(jadwal::buat(&pool, &cso, &past, now()).await, Err(Error::Invalid(_))));

@@ -2,24 +2,18 @@
 //! applies migrations, loads demo data, and serves the app until SIGTERM or Ctrl-C.
 
 use app::server::AppState;
-use app::{App, shell};
-use axum::Router;
 use backend::config::Config;
 use backend::pgcluster::{Durability, PrivateCluster};
 use backend::{db, demo, sms};
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
-use tower_http::compression::CompressionLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
-
-mod security;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -82,7 +76,6 @@ async fn serve(config: &Config, url: &str) -> Result<(), BoxError> {
 
     let leptos_options = get_configuration(None)?.leptos_options;
     let addr = leptos_options.site_addr;
-    let routes = generate_route_list(App);
     let otp_key = config.otp_key()?;
     let gateway = config.sms_gateway(&pool)?;
     let simulator = matches!(gateway, sms::AnyGateway::Simulator(_));
@@ -92,31 +85,7 @@ async fn serve(config: &Config, url: &str) -> Result<(), BoxError> {
         let _ = sms_stopped.await;
     }));
     let live = app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(&pool).await? };
-    let files = app::files::UPLOAD_BODY_LIMIT;
-    let app = Router::new()
-        .route("/api/events", axum::routing::get(app::live::events))
-        .route("/api/formulir/{pejabat_id}/{jenis}", axum::routing::get(app::files::unduh_formulir))
-        .route("/api/berkas/{id}", axum::routing::get(app::files::buka_berkas))
-        .route("/api/audit.csv", axum::routing::get(app::files::audit_csv))
-        .route(
-            "/api/berkas",
-            axum::routing::post(app::files::unggah_berkas).layer(axum::extract::DefaultBodyLimit::max(files)),
-        )
-        .layer(axum::Extension(state.clone()))
-        .leptos_routes_with_context(&leptos_options, routes, move || provide_context(state.clone()), {
-            let options = leptos_options.clone();
-            move || shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler(shell))
-        .layer(axum::middleware::from_fn(security::same_origin))
-        .layer(axum::Extension(live))
-        .layer(sessions)
-        .layer(CompressionLayer::new())
-        .layer(axum::middleware::from_fn({
-            let hsts = config.secure_cookie;
-            move |req, next| security::headers(hsts, req, next)
-        }))
-        .with_state(leptos_options);
+    let app = server::router(state, live, leptos_options, sessions, config.secure_cookie);
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("Aktivasi OTP SAKTI berjalan di http://{addr}/  (user demo: lihat README)");
