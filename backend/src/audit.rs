@@ -56,8 +56,9 @@ impl<'a> Entry<'a> {
 pub async fn record<'e>(exec: impl PgExecutor<'e>, entry: Entry<'_>) -> Result<()> {
     let actor = entry.caller.actor.as_ref();
     let username = actor.map(|a| a.username.as_str()).or(entry.attempted_username);
-    let username: Option<String> = username.map(|u| u.chars().take(200).collect());
-    let detail: String = entry.detail.chars().take(2000).collect();
+    // whatever a caller typed ends up here: no NUL (PostgreSQL refuses it), bounded
+    let username: Option<String> = username.map(|u| u.chars().filter(|c| *c != '\0').take(200).collect());
+    let detail: String = entry.detail.chars().filter(|c| *c != '\0').take(2000).collect();
     sqlx::query(
         "INSERT INTO audit_log (actor_user_id, actor_username, actor_role, satker_kode, kppn_kode,
                                 client_addr, action, outcome, pejabat_id, detail)

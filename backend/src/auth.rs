@@ -88,7 +88,8 @@ pub async fn login_at(
     password: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Actor> {
-    let username: String = username.trim().to_lowercase().chars().take(100).collect();
+    // no control characters (PostgreSQL text cannot even hold NUL): such a name is no user's
+    let username: String = username.trim().to_lowercase().chars().filter(|c| !c.is_control()).take(100).collect();
     let anonymous = Caller::anonymous(addr.clone());
     let refused = |outcome: Outcome, detail: String| {
         let mut entry = Entry::new(&anonymous, "LOGIN", outcome).detail(detail);

@@ -182,6 +182,15 @@ pub async fn cek(pool: &PgPool, caller: &Caller, kode: &str) -> Result<Cek> {
     const ACTION: &str = "CEK_FORMULIR";
     let actor = authorize(pool, caller, Action::MejaCso).await?;
     let kode: String = kode.trim().to_ascii_uppercase().chars().filter(|c| !c.is_whitespace()).take(20).collect();
+    let well_formed = kode.len() == 9
+        && kode
+            .char_indices()
+            .all(|(i, c)| if i == 4 { c == '-' } else { ALPHABET.contains(&(c as u8)) && c.is_ascii() });
+    if !well_formed {
+        let mut f = domain::validate::FieldErrors::default();
+        f.add("kode", "Kode verifikasi terdiri dari 8 huruf/angka seperti tercetak, misalnya K7M2-QX9P.");
+        return Err(crate::auth::refuse(pool, caller, ACTION, None, Error::Invalid(f)).await);
+    }
     #[derive(sqlx::FromRow)]
     struct Printed {
         pejabat_id: i64,

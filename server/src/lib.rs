@@ -37,6 +37,7 @@ pub fn router(
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(axum::middleware::from_fn(security::unreadable_arguments))
         .layer(axum::middleware::from_fn(security::same_origin))
         .layer(axum::Extension(live))
         .layer(sessions)

@@ -55,6 +55,28 @@ pub async fn same_origin(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// A server-function call whose arguments cannot be read (wrong type, missing field)
+/// is the caller's mistake: answer 400 with a message, not the framework's 500.
+pub async fn unreadable_arguments(request: Request, next: Next) -> Response {
+    let is_server_fn = request.uri().path().starts_with("/api/") && request.method() == Method::POST;
+    let response = next.run(request).await;
+    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "Terjadi kesalahan pada server.").into_response();
+    };
+    // `Komunikasi` is what the framework's own errors (arguments, encoding) become
+    if bytes.starts_with(b"{\"Komunikasi\"") {
+        tracing::info!("argumen server function tidak terbaca: {}", String::from_utf8_lossy(&bytes));
+        let text =
+            r#"{"Ditolak":"Permintaan tidak sesuai format yang diharapkan. Muat ulang halaman lalu coba lagi."}"#;
+        return (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "application/json")], text).into_response();
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

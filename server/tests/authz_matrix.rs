@@ -7,19 +7,18 @@
 //! are you": 200, or a 409/422 refusal about the state or the input. The first allowed
 //! call of each row must be a plain 200, so the fixture really reaches the step.
 
-use axum::Router;
+mod common;
+
+use common::App;
+
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use backend::berkas;
 use backend::otp::{self, Attendance, OtpKey};
 use domain::berkas::{Keperluan, Keputusan};
 use domain::otp::Purpose;
 use domain::validate::PejabatInput;
-use http_body_util::BodyExt;
 use sqlx::PgPool;
-use std::net::SocketAddr;
-use tower::ServiceExt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Who {
@@ -616,82 +615,31 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
 
 // ---------------------------------------------------------------- HTTP
 
-struct App {
-    router: Router,
-}
-
-impl App {
-    async fn new(pool: &PgPool, key: OtpKey) -> App {
-        let state = app::server::AppState { pool: pool.clone(), otp_key: key, simulator: true };
-        let live = app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(pool).await.unwrap() };
-        let store = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
-        let sessions = tower_sessions::SessionManagerLayer::new(store).with_name("sakti_sesi").with_secure(false);
-        let options = leptos::prelude::LeptosOptions::builder().output_name("aktivasi-otp-sakti").build();
-        App { router: server::router(state, live, options, sessions, false) }
-    }
-
-    async fn send(&self, mut req: Request<Body>, cookie: Option<&str>) -> (StatusCode, String, String) {
-        req.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
-        req.headers_mut().insert(header::HOST, "localhost".parse().unwrap());
-        if let Some(c) = cookie {
-            req.headers_mut().insert(header::COOKIE, c.parse().unwrap());
-        }
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let location = res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-        let set_cookie = res.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-        // an event stream never ends: read only the head
-        let is_stream =
-            res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
-        let body = if is_stream {
-            String::new()
-        } else {
-            String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).into_owned()
-        };
-        let extra = if set_cookie.is_empty() { location } else { format!("{location}\n{set_cookie}") };
-        (status, body, extra)
-    }
-
-    async fn login(&self, username: &str) -> String {
-        let req = Request::post("/api/login")
+async fn call(app: &App, call: &Call, side: &Side, cookie: Option<&str>) -> (StatusCode, String, String) {
+    let req = match call {
+        Call::Fn(name, args) => Request::post(format!("/api/{name}"))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(format!("username={username}&password=Sakti%232026")))
-            .unwrap();
-        let (status, body, set_cookie) = self.send(req, None).await;
-        assert_eq!(status, StatusCode::OK, "login {username}: {body}");
-        let line = set_cookie
-            .lines()
-            .find(|l| l.starts_with("sakti_sesi="))
-            .unwrap_or_else(|| panic!("no cookie: {set_cookie}"));
-        line.split(';').next().unwrap().to_owned()
-    }
-
-    async fn call(&self, call: &Call, side: &Side, cookie: Option<&str>) -> (StatusCode, String, String) {
-        let req = match call {
-            Call::Fn(name, args) => Request::post(format!("/api/{name}"))
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(args(side)))
-                .unwrap(),
-            Call::Get(path) => Request::get(path(side)).body(Body::empty()).unwrap(),
-            Call::Upload(id) => {
-                let boundary = "matrixboundary";
-                let mut body = format!(
-                    "--{boundary}\r\nContent-Disposition: form-data; name=\"pejabat_id\"\r\n\r\n{}\r\n\
-                     --{boundary}\r\nContent-Disposition: form-data; name=\"keperluan\"\r\n\r\nAKTIVASI\r\n\
-                     --{boundary}\r\nContent-Disposition: form-data; name=\"berkas\"; filename=\"b.pdf\"\r\nContent-Type: application/pdf\r\n\r\n",
-                    id(side)
-                )
-                .into_bytes();
-                body.extend_from_slice(&pdf());
-                body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-                Request::post("/api/berkas")
-                    .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
-                    .body(Body::from(body))
-                    .unwrap()
-            }
-        };
-        self.send(req, cookie).await
-    }
+            .body(Body::from(args(side)))
+            .unwrap(),
+        Call::Get(path) => Request::get(path(side)).body(Body::empty()).unwrap(),
+        Call::Upload(id) => {
+            let boundary = "matrixboundary";
+            let mut body = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"pejabat_id\"\r\n\r\n{}\r\n\
+                 --{boundary}\r\nContent-Disposition: form-data; name=\"keperluan\"\r\n\r\nAKTIVASI\r\n\
+                 --{boundary}\r\nContent-Disposition: form-data; name=\"berkas\"; filename=\"b.pdf\"\r\nContent-Type: application/pdf\r\n\r\n",
+                id(side)
+            )
+            .into_bytes();
+            body.extend_from_slice(&pdf());
+            body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+            Request::post("/api/berkas")
+                .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+                .body(Body::from(body))
+                .unwrap()
+        }
+    };
+    app.send(req, cookie).await
 }
 
 /// Rows whose allowed caller is still refused by a rule every time: an activation code
@@ -750,7 +698,7 @@ async fn run_row(pool: PgPool, key: &str) {
         let cookie = cookies[EVERYONE.iter().position(|w| *w == who).unwrap()].as_deref();
         let side = if is_own { &own } else { &other };
         let before = state_digest(&pool).await;
-        let (status, body, extra) = app.call(&row.call, side, cookie).await;
+        let (status, body, extra) = call(&app, &row.call, side, cookie).await;
         let want = expected(row, who, is_own);
         let got = outcome(row, status, &extra);
         let place = if is_own { "own" } else { "another's" };
