@@ -1,7 +1,7 @@
 import { test, expect, Browser, Page } from "@playwright/test";
-import { appendFileSync, readFileSync, writeFileSync } from "fs";
+import { readFileSync, writeFileSync } from "fs";
 import { execFileSync } from "child_process";
-import { hydrated, login } from "./helpers";
+import { hydrated, login, newest, nextCode } from "./helpers";
 
 const KPA_HP = "+6281234567890";
 const PPK_HP = "+6281300000002";
@@ -10,37 +10,6 @@ const SPM_HP = "+6281300000003";
 async function person(browser: Browser): Promise<Page> {
   const context = await browser.newContext();
   return context.newPage();
-}
-
-/** The newest message on the simulated phone `phone`, or "" when there is none. */
-async function newest(hp: Page, phone: string): Promise<string> {
-  if (!hp.url().endsWith("/hp")) {
-    await hp.goto("/hp");
-    await hydrated(hp);
-  }
-  const input = hp.getByLabel("Nomor HP");
-  if ((await input.inputValue()) !== phone) {
-    await input.fill(phone);
-    await input.blur();
-  }
-  await hp.waitForTimeout(1500);
-  const first = hp.locator(".inbox .sms-body").first();
-  return (await first.count()) ? await first.innerText() : "";
-}
-
-/** Waits for a new code SMS on `phone` (newer than `before`) and returns the code. */
-async function nextCode(hp: Page, phone: string, before: string): Promise<string> {
-  let text = "";
-  await expect
-    .poll(async () => {
-      text = await newest(hp, phone);
-      return text !== before && text.includes("Kode Otentifikasi Anda: ");
-    }, { timeout: 20_000 })
-    .toBe(true);
-  const code = /Kode Otentifikasi Anda: (\d{6})\./.exec(text)![1];
-  // scripts/test.sh checks afterwards that no code ever reached the server's log
-  if (process.env.SECRETS_FILE) appendFileSync(process.env.SECRETS_FILE, `${code}\n`);
-  return code;
 }
 
 async function rekam(admin: Page, nip: string, jabatan: string, hp: string) {
