@@ -54,6 +54,8 @@ mod server {
     pub struct Live {
         pub pool: PgPool,
         pub hub: Hub,
+        /// Turns true when the server shuts down: open streams end so the shutdown can drain.
+        pub closing: tokio::sync::watch::Receiver<bool>,
     }
 
     fn concerns(actor: &Actor, change: &Change) -> bool {
@@ -71,17 +73,25 @@ mod server {
         };
         let Some(actor) = actor else { return StatusCode::UNAUTHORIZED.into_response() };
         let rx = live.hub.subscribe();
-        let stream = futures::stream::unfold(rx, move |mut rx| {
+        let stream = futures::stream::unfold((rx, live.closing.clone()), move |(mut rx, mut closing)| {
             let actor = actor.clone();
             async move {
                 loop {
-                    match rx.recv().await {
+                    if *closing.borrow() {
+                        return None;
+                    }
+                    let received = tokio::select! {
+                        r = rx.recv() => r,
+                        _ = closing.changed() => return None,
+                    };
+                    match received {
                         Ok(change) if concerns(&actor, &change) => {
-                            return Some((Ok::<_, Infallible>(Event::default().data(change.satker_kode)), rx));
+                            let event = Event::default().data(change.satker_kode);
+                            return Some((Ok::<_, Infallible>(event), (rx, closing)));
                         }
                         Ok(_) => continue,
                         // missed some: tell the page to reload anyway
-                        Err(RecvError::Lagged(_)) => return Some((Ok(Event::default().data("*")), rx)),
+                        Err(RecvError::Lagged(_)) => return Some((Ok(Event::default().data("*")), (rx, closing))),
                         Err(RecvError::Closed) => return None,
                     }
                 }

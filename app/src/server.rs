@@ -37,7 +37,14 @@ pub async fn caller() -> Result<(AppState, Caller), AppError> {
     let state = state()?;
     let addr = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|ConnectInfo(a)| a.ip().to_string());
     let session = session().await?;
-    let user_id: Option<i64> = session.get(USER_KEY).await.unwrap_or(None);
+    // the session lives in PostgreSQL: failing to read it means the database is away
+    let user_id: Option<i64> = session.get(USER_KEY).await.map_err(|e| {
+        tracing::warn!("sesi tidak terbaca: {e}");
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+        }
+        AppError::Gangguan
+    })?;
     let actor = match user_id {
         Some(id) => backend::auth::load_actor(&state.pool, id).await?,
         None => None,

@@ -154,7 +154,10 @@ impl PrivateCluster {
             cluster.port = port;
             return Ok(());
         }
-        cluster.port = free_port()?;
+        // after a stop, come back on the same port: the app's connection URL still points there
+        if cluster.port == 0 {
+            cluster.port = free_port()?;
+        }
         let mut options = format!(
             "-p {} -c listen_addresses=127.0.0.1 -k '' -c max_connections=200 -c shared_buffers=128MB",
             cluster.port
@@ -187,6 +190,11 @@ impl PrivateCluster {
 
     fn data_dir(&self) -> PathBuf {
         self.root.join("data")
+    }
+
+    /// True when the cluster in this directory is running.
+    pub async fn is_running(&self) -> bool {
+        self.running_port().await.is_some()
     }
 
     /// The port of a cluster already running in this directory, if any.

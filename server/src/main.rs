@@ -84,13 +84,18 @@ async fn serve(config: &Config, url: &str) -> Result<(), BoxError> {
     let sms_worker = tokio::spawn(sms::run_worker(pool.clone(), gateway, Duration::from_millis(500), async move {
         let _ = sms_stopped.await;
     }));
-    let live = app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(&pool).await? };
+    let (closing_tx, closing) = tokio::sync::watch::channel(false);
+    let live = app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(&pool).await?, closing };
     let app = server::router(state, live, leptos_options, sessions, config.secure_cookie);
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("Aktivasi OTP SAKTI berjalan di http://{addr}/  (user demo: lihat README)");
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // end the open event streams, or the drain would wait for them forever
+            let _ = closing_tx.send(true);
+        })
         .await?;
     let _ = stop_sms.send(());
     let _ = sms_worker.await;

@@ -18,7 +18,11 @@ pub struct App {
 impl App {
     pub async fn new(pool: &PgPool, key: OtpKey) -> App {
         let state = app::server::AppState { pool: pool.clone(), otp_key: key, simulator: true };
-        let live = app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(pool).await.unwrap() };
+        let (closing_tx, closing) = tokio::sync::watch::channel(false);
+        // the test app never shuts down
+        std::mem::forget(closing_tx);
+        let live =
+            app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(pool).await.unwrap(), closing };
         let store = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
         let sessions = tower_sessions::SessionManagerLayer::new(store).with_name("sakti_sesi").with_secure(false);
         let options = leptos::prelude::LeptosOptions::builder().output_name("aktivasi-otp-sakti").build();

@@ -1,0 +1,303 @@
+//! Faults with real processes: the server binary started (twice) on a private PostgreSQL
+//! cluster that the test stops and restarts, kills with SIGKILL and SIGTERM.
+//!
+//! One test, in steps, because the processes are shared: two instances on one database,
+//! SIGKILL and restart, the database away for 10 s, SIGTERM with an open event stream,
+//! and an instance with its own embedded cluster stopped cleanly.
+
+use backend::pgcluster::{Durability, PrivateCluster};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::process::{Child, Command};
+
+const PPK_HP: &str = "+6281300000002";
+/// `AppError::Gangguan` as sent; the browser shows its text (checked below).
+const GANGGUAN: &str = "\"Gangguan\"";
+const SPM_HP: &str = "+6281300000003";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Instance {
+    child: Child,
+}
+
+async fn spawn(database_url: Option<&str>, data_dir: &Path, port: u16, log: &Path) -> Instance {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_SITE_ROOT", data_dir.join("site"))
+        .env("LEPTOS_OUTPUT_NAME", "aktivasi-otp-sakti")
+        .env("SAKTI_DATA_DIR", data_dir)
+        .env("SAKTI_DEMO", "1")
+        .env("SAKTI_OTP_SECRET", "kunci-uji-gangguan-yang-cukup-panjang-123")
+        .env("RUST_LOG", "info")
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::from(log.try_clone().unwrap()))
+        .stderr(Stdio::from(log))
+        .kill_on_drop(true);
+    if let Some(url) = database_url {
+        cmd.env("DATABASE_URL", url);
+    }
+    let child = cmd.spawn().unwrap();
+    let instance = Instance { child };
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(90) {
+        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/login")).await
+            && r.status().is_success()
+        {
+            return instance;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("server on port {port} did not start");
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+/// Calls server function `name` with form `body`; returns status and body.
+async fn call(port: u16, name: &str, body: &str, cookie: &str) -> (u16, String) {
+    let res = client()
+        .post(format!("http://127.0.0.1:{port}/api/{name}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", cookie)
+        .body(body.to_owned())
+        .send()
+        .await;
+    match res {
+        Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
+        Err(e) => (0, e.to_string()),
+    }
+}
+
+async fn login(port: u16, username: &str) -> String {
+    let r = client()
+        .post(format!("http://127.0.0.1:{port}/api/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username={username}&password=Sakti%232026"))
+        .send()
+        .await
+        .unwrap();
+    let cookie =
+        r.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|c| c.starts_with("sakti_sesi="));
+    cookie.unwrap_or_else(|| panic!("login {username}: {}", r.status())).split(';').next().unwrap().to_owned()
+}
+
+/// The newest code the simulated phone received (waits for the SMS worker).
+async fn code(pool: &sqlx::PgPool, phone: &str, after_id: i64) -> (String, i64) {
+    for _ in 0..100 {
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "SELECT id, body FROM sms_simulator WHERE phone = $1 AND id > $2 AND body LIKE '%Kode Otentifikasi%'
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(phone)
+        .bind(after_id)
+        .fetch_optional(pool)
+        .await
+        .unwrap_or(None);
+        if let Some((id, body)) = row {
+            let c = body.split("Anda: ").nth(1).unwrap()[..6].to_owned();
+            return (c, id);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no code SMS for {phone}");
+}
+
+async fn terminate(instance: &mut Instance, signal: &str) -> Option<i32> {
+    let pid = instance.child.id().unwrap().to_string();
+    std::process::Command::new("kill").args([signal, &pid]).status().unwrap();
+    tokio::time::timeout(Duration::from_secs(30), instance.child.wait())
+        .await
+        .ok()
+        .map(|s| s.unwrap().code().unwrap_or(-1))
+}
+
+fn rekam_input(nip: &str, nama: &str, hp: &str, jabatan: &str) -> domain::validate::PejabatInput {
+    domain::validate::PejabatInput {
+        nip: nip.into(),
+        nama: nama.into(),
+        tempat_lahir: "Jakarta".into(),
+        tanggal_lahir: "1975-06-01".into(),
+        email: "p@kemenkeu.go.id".into(),
+        no_hp: hp.into(),
+        alamat_domisili: "Jakarta".into(),
+        alamat_ktp: "Jakarta".into(),
+        nomor_sk: "KEP-1/2026".into(),
+        tanggal_sk: "2026-01-05".into(),
+        jabatan: jabatan.into(),
+        kppn_kode: "019".into(),
+    }
+}
+
+#[test]
+fn the_outage_answer_reads_as_a_service_disruption() {
+    let shown: app::error::AppError = serde_json::from_str(GANGGUAN).unwrap();
+    assert_eq!(shown.to_string(), "Layanan sedang gangguan. Silakan coba beberapa saat lagi.");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_survives_kills_restarts_and_a_database_outage() {
+    let dir: PathBuf = std::env::temp_dir().join(format!("sakti-faults-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("servers.log");
+    let mut cluster = PrivateCluster::ensure_running(&dir.join("pg"), Durability::Fast).await.unwrap();
+    let url = backend::db::ensure_database(&cluster.url("postgres"), "sakti").await.unwrap();
+    let (pa, pb) = (free_port(), free_port());
+    let mut a = spawn(Some(&url), &dir.join("a"), pa, &log).await;
+    let mut b = spawn(Some(&url), &dir.join("b"), pb, &log).await;
+    let pool = backend::db::connect(&url).await.unwrap();
+    let admin_caller = {
+        let actor = backend::auth::login(&pool, None, "adm_561403", backend::demo::PASSWORD).await.unwrap();
+        backend::Caller::user(actor, None)
+    };
+    let today = backend::today_wib();
+    let ppk = backend::pejabat::rekam(
+        &pool,
+        &admin_caller,
+        &rekam_input("133209333013111001", "PPK", "081300000002", "PEJABAT PEMBUAT KOMITMEN"),
+        today,
+    )
+    .await
+    .unwrap();
+    let spm = backend::pejabat::rekam(
+        &pool,
+        &admin_caller,
+        &rekam_input("198807152012121002", "PPSPM", "081300000003", "PEJABAT SPM"),
+        today,
+    )
+    .await
+    .unwrap();
+
+    // 1. two instances on one database: a code requested through A is accepted through B,
+    //    and a change made through A reaches an event stream open on B
+    let ppk_cookie = login(pa, "val_ppk561403").await;
+    let (s, body) = call(pa, "otp_request", &format!("pejabat_id={ppk}&purpose=VerifikasiHp"), &ppk_cookie).await;
+    assert_eq!(s, 200, "{body}");
+    let (c, _) = code(&pool, PPK_HP, 0).await;
+    let (s, body) =
+        call(pb, "otp_submit", &format!("pejabat_id={ppk}&purpose=VerifikasiHp&code={c}"), &ppk_cookie).await;
+    assert_eq!((s, body.as_str()), (200, "\"VerifikasiPejabat\""));
+    let admin_cookie = login(pb, "adm_561403").await;
+    let mut events = client()
+        .get(format!("http://127.0.0.1:{pb}/api/events"))
+        .header("cookie", &admin_cookie)
+        .timeout(Duration::from_secs(600))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), 200);
+    let spm_cookie = login(pa, "apr_spm561403").await;
+    let (s, _) = call(pa, "otp_request", &format!("pejabat_id={spm}&purpose=VerifikasiHp"), &spm_cookie).await;
+    assert_eq!(s, 200);
+    let chunk = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            let c = events.chunk().await.unwrap().unwrap();
+            if c.windows(6).any(|w| w == b"561403") {
+                return c;
+            }
+        }
+    })
+    .await
+    .expect("the change made through A did not reach B's event stream within 3 s");
+    assert!(String::from_utf8_lossy(&chunk).contains("data:"));
+
+    // 2. SIGKILL and restart: the session and the pending code survive
+    let (spm_code, _) = code(&pool, SPM_HP, 0).await;
+    assert_eq!(terminate(&mut a, "-KILL").await, Some(-1));
+    a = spawn(Some(&url), &dir.join("a"), pa, &log).await;
+    let (s, body) = call(pa, "whoami", "", &spm_cookie).await;
+    assert_eq!(s, 200, "the session did not survive: {body}");
+    let (s, body) =
+        call(pa, "otp_submit", &format!("pejabat_id={spm}&purpose=VerifikasiHp&code={spm_code}"), &spm_cookie).await;
+    assert_eq!((s, body.as_str()), (200, "\"VerifikasiPejabat\""), "the pending code did not survive");
+
+    // 3. the database away for 10 s while requests run
+    let stop_at = Instant::now();
+    let poller = {
+        let cookie = admin_cookie.clone();
+        tokio::spawn(async move {
+            let mut seen = Vec::new();
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(25) {
+                let (s, body) =
+                    call(pb, "list_pejabat", "query[page]=1&query[per_page]=10&query[filter]=", &cookie).await;
+                seen.push((started.elapsed(), s, body));
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            seen
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    cluster.stop().await.unwrap();
+    let down_at = stop_at.elapsed();
+    // a transition attempted while the database is away
+    let (s, body) = call(pa, "otp_request", &format!("pejabat_id={ppk}&purpose=Aktivasi"), &ppk_cookie).await;
+    assert_eq!((s, body.as_str()), (503, GANGGUAN));
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    cluster.start(Durability::Fast).await.unwrap();
+    let up_at = stop_at.elapsed();
+    let seen = poller.await.unwrap();
+    let during: Vec<_> =
+        seen.iter().filter(|(t, ..)| *t > down_at + Duration::from_millis(300) && *t < up_at).collect();
+    // each waits for the pool's acquire timeout before it is answered
+    assert!(during.len() >= 2, "too few requests during the outage: {seen:?}");
+    for (t, s, body) in &during {
+        assert_eq!((*s, body.as_str()), (503, GANGGUAN), "at {t:?}");
+    }
+    assert!(seen.iter().all(|(_, s, _)| *s != 500 && *s != 0), "a 500 or a dropped connection: {seen:?}");
+    let recovered = seen.iter().find(|(t, s, _)| *t > up_at && *s == 200).map(|(t, ..)| *t - up_at);
+    let recovered = recovered.expect("no successful request after the database came back");
+    assert!(recovered <= Duration::from_secs(5), "recovered after {recovered:?}");
+    println!("database back; first success after {recovered:?}; answers during the outage: {}", during.len());
+    // nothing half-applied: the refused transition left no code; every SMS is delivered
+    let codes: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE purpose = 'aktivasi'").fetch_one(&pool).await.unwrap();
+    assert_eq!(codes, 0);
+    let mut undelivered: i64 = -1;
+    for _ in 0..50 {
+        undelivered = sqlx::query_scalar("SELECT count(*) FROM sms_outbox WHERE delivered_at IS NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap_or(-1);
+        if undelivered == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(undelivered, 0, "SMS left undelivered after the outage");
+
+    // 4. SIGTERM with an event stream open: the server drains and exits cleanly
+    let _open_stream = client()
+        .get(format!("http://127.0.0.1:{pb}/api/events"))
+        .header("cookie", &admin_cookie)
+        .timeout(Duration::from_secs(600))
+        .send()
+        .await
+        .unwrap();
+    let begun = Instant::now();
+    assert_eq!(terminate(&mut b, "-TERM").await, Some(0), "SIGTERM did not end the server cleanly");
+    println!("SIGTERM drained in {:?}", begun.elapsed());
+    assert_eq!(terminate(&mut a, "-TERM").await, Some(0));
+
+    // 5. an instance with its own embedded cluster stops it on SIGTERM
+    let pc = free_port();
+    let mut c = spawn(None, &dir.join("c"), pc, &log).await;
+    let embedded = PrivateCluster::open(&dir.join("c").join("postgres")).await.unwrap();
+    assert!(embedded.is_running().await);
+    assert_eq!(terminate(&mut c, "-TERM").await, Some(0));
+    assert!(!embedded.is_running().await, "the embedded PostgreSQL is still running");
+
+    pool.close().await;
+    cluster.stop().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
