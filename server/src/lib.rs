@@ -22,6 +22,7 @@ pub fn router(
 ) -> Router {
     let routes = generate_route_list(App);
     let upload_limit = app::files::UPLOAD_BODY_LIMIT;
+    let state_pool = state.pool.clone();
     Router::new()
         .route("/api/events", axum::routing::get(app::live::events))
         .route("/api/formulir/{pejabat_id}/{jenis}", axum::routing::get(app::files::unduh_formulir))
@@ -38,7 +39,10 @@ pub fn router(
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::middleware::from_fn(security::unreadable_arguments))
-        .layer(axum::middleware::from_fn(security::same_origin))
+        .layer(axum::middleware::from_fn({
+            let pool = state_pool;
+            move |req, next| security::same_origin(pool.clone(), req, next)
+        }))
         .layer(axum::Extension(live))
         .layer(sessions)
         .layer(CompressionLayer::new())

@@ -46,10 +46,24 @@ fn cross_site(headers: &HeaderMap) -> bool {
 /// Refuses any request that could change something (not GET/HEAD/OPTIONS) when it
 /// comes from another site: the session cookie is SameSite=Strict already, this holds
 /// even where a browser ignores that.
-pub async fn same_origin(request: Request, next: Next) -> Response {
+/// Each refusal is written to the audit trail (anonymous, with the client address).
+pub async fn same_origin(pool: backend::PgPool, request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && cross_site(request.headers()) {
-        tracing::warn!(path = %request.uri().path(), "permintaan lintas situs ditolak");
+        let path = request.uri().path().chars().take(200).collect::<String>();
+        tracing::warn!(path = %path, "permintaan lintas situs ditolak");
+        let addr = request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|axum::extract::ConnectInfo(a)| a.ip().to_string());
+        let origin = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("-");
+        let origin: String = origin.chars().take(200).collect();
+        let caller = backend::Caller::anonymous(addr);
+        let entry = backend::audit::Entry::new(&caller, "PERMINTAAN_LINTAS_SITUS", backend::audit::Outcome::Ditolak)
+            .detail(format!("{path} dari {origin}"));
+        if let Err(e) = backend::audit::record(&pool, entry).await {
+            tracing::warn!("jejak audit tidak tertulis: {e}");
+        }
         return (StatusCode::FORBIDDEN, "Permintaan lintas situs ditolak.").into_response();
     }
     next.run(request).await

@@ -269,3 +269,25 @@ async fn a_hundred_hostile_values_are_refused_with_a_message_and_nothing_is_stor
     assert!(calls >= 700);
     assert_eq!(stored(&pool).await, before, "a hostile value was stored");
 }
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_forged_cross_site_request_is_refused_and_audited(pool: PgPool) {
+    backend::demo::seed_if_empty(&pool).await.unwrap();
+    let app = App::new(&pool, OtpKey::new(b"h".to_vec())).await;
+    let admin = app.login("adm_561403").await;
+    let req = Request::post("/api/hapus_pejabat")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::from("id=1"))
+        .unwrap();
+    let (status, _, _) = app.send(req, Some(&admin)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (action, detail): (String, String) =
+        sqlx::query_as("SELECT action, detail FROM audit_log ORDER BY id DESC LIMIT 1").fetch_one(&pool).await.unwrap();
+    assert_eq!(action, "PERMINTAAN_LINTAS_SITUS");
+    assert_eq!(detail, "/api/hapus_pejabat dari https://evil.example");
+    let deleted: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pejabat WHERE deleted_at IS NOT NULL").fetch_one(&pool).await.unwrap();
+    assert_eq!(deleted, 0);
+}
