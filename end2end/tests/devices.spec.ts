@@ -1,0 +1,102 @@
+import { test, expect, Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { hydrated, login } from "./helpers";
+
+// Phone, tablet and laptop: screenshots of the pages people work on, nothing wider than
+// the screen, touch targets of at least 44 px on the touch devices, and no serious or
+// critical accessibility violation (axe-core) on any page.
+const DEVICES = [
+  { name: "phone", width: 390, height: 844, touch: true },
+  { name: "tablet", width: 820, height: 1180, touch: true },
+  { name: "laptop", width: 1440, height: 900, touch: false },
+] as const;
+
+async function check(page: Page, device: (typeof DEVICES)[number], name: string) {
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: test.info().outputPath(`${device.name}-${name}.png`), fullPage: true });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, `${name} is ${overflow}px wider than the ${device.name} screen`).toBeLessThanOrEqual(0);
+  if (device.touch) {
+    const small = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>("button, input:not([type=hidden]), select, a.button, nav a, [role=button]")]
+        .filter((el) => el.offsetParent !== null)
+        .map((el) => ({ el, r: el.getBoundingClientRect() }))
+        .filter(({ el, r }) => {
+          // a checkbox or radio counts with its label, which is the target people touch
+          const target = (el as HTMLInputElement).type === "checkbox" || (el as HTMLInputElement).type === "radio"
+            ? (el.closest("label") ?? el).getBoundingClientRect()
+            : r;
+          return target.height < 44 || target.width < 44;
+        })
+        .map(({ el, r }) => `${el.tagName.toLowerCase()} "${(el.textContent || el.getAttribute("aria-label") || (el as HTMLInputElement).name || el.id).trim().slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`),
+    );
+    expect(small, `touch targets under 44 px on ${name} (${device.name})`).toEqual([]);
+  }
+  const axe = await new AxeBuilder({ page }).analyze();
+  const bad = axe.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
+  expect(bad, `axe on ${name} (${device.name})`).toEqual([]);
+}
+
+test.describe.configure({ mode: "serial" });
+
+test("satker 527010 has a PPK to verify", async ({ page }) => {
+  await login(page, "adm_527010");
+  await page.getByRole("button", { name: "+ Rekam" }).click();
+  const d = page.getByRole("dialog", { name: "Rekam Referensi Pejabat" });
+  await d.getByLabel("NIP/NRP (user SAKTI)").selectOption("198003032005011005");
+  await d.getByLabel("Tempat Lahir").fill("Bandung");
+  await d.getByLabel("Tanggal Lahir").fill("1980-03-03");
+  await d.getByLabel("Email").fill("ppk.kanwil@kemenkeu.go.id");
+  await d.getByLabel("Nomor HP (penerima OTP)").fill("0813 5550 0002");
+  await d.getByLabel("Alamat Tempat Tinggal").fill("Jl. Prapatan No. 10");
+  await d.getByLabel("Alamat Sesuai KTP").fill("Jl. Prapatan No. 10");
+  await d.getByLabel("Nomor SK").fill("KEP-8/2026");
+  await d.getByLabel("Tanggal SK").fill("2026-01-05");
+  await d.getByLabel("Jabatan").selectOption("PEJABAT PEMBUAT KOMITMEN");
+  await d.getByRole("button", { name: "Simpan" }).click();
+  await expect(d).toBeHidden();
+});
+
+for (const device of DEVICES) {
+  test(`every page fits and is accessible on the ${device.name}`, async ({ browser }) => {
+    test.setTimeout(120_000);
+    const context = await browser.newContext({ viewport: { width: device.width, height: device.height }, hasTouch: device.touch });
+    const page = await context.newPage();
+    await page.goto("/login");
+    await hydrated(page);
+    await check(page, device, "login");
+
+    await login(page, "adm_561403");
+    await expect(page.getByRole("table", { name: "Tabel Pejabat" }).getByRole("row").nth(1)).toBeVisible();
+    await check(page, device, "pejabat");
+    await page.goto("/berkas");
+    await hydrated(page);
+    await check(page, device, "berkas");
+    await page.goto("/audit");
+    await hydrated(page);
+    await expect(page.getByRole("table", { name: "Jejak Audit" })).toBeVisible();
+    await check(page, device, "audit");
+
+    // the OTP dialog with its countdown
+    await login(page, "val_ppk527010");
+    await page.getByRole("table", { name: "Tabel Pejabat" }).getByRole("row", { name: /PPK Kanwil/ }).click();
+    await page.getByRole("button", { name: "Verifikasi No. HP" }).click();
+    const dialog = page.getByRole("dialog", { name: "Verifikasi No. HP" });
+    if (device.name === "phone") await dialog.getByRole("button", { name: "Request OTP" }).click();
+    await expect(dialog.getByRole("button", { name: /Request OTP lagi dalam 0\d:\d\d/ })).toBeVisible();
+    await check(page, device, "otp-dialog");
+    await page.keyboard.press("Escape");
+
+    await login(page, "cso_jakarta2");
+    await expect(page.getByRole("button", { name: /KPA Kanwil DJKN DKI/ })).toBeVisible();
+    await page.getByRole("button", { name: /KPA Kanwil DJKN DKI/ }).click();
+    await check(page, device, "cso");
+    await page.goto("/meja");
+    await hydrated(page);
+    await expect(page.getByRole("heading", { name: "Cek Formulir" })).toBeVisible();
+    await check(page, device, "meja");
+    await context.close();
+  });
+}
