@@ -78,7 +78,11 @@ fn AuditView() -> impl IntoView {
                     let count = page.page_count();
                     let current = page.page;
                     view! {
-                        <p class="muted">{format!("{} baris · halaman {} dari {}", page.total, current, count)}</p>
+                        <p class="muted">{if page.total as i64 > domain::audit::COUNT_CAP {
+                            format!("lebih dari {} baris · halaman {}", domain::audit::COUNT_CAP, current)
+                        } else {
+                            format!("{} baris · halaman {} dari {}", page.total, current, count)
+                        }}</p>
                         <div class="table-wrap">
                             <table class="audit" aria-label="Jejak Audit">
                                 <thead><tr><th>"Waktu (WIB)"</th><th>"Pengguna"</th><th>"Aksi"</th><th>"Hasil"</th><th>"Pejabat"</th><th>"Keterangan"</th></tr></thead>

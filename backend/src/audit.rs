@@ -60,9 +60,12 @@ pub async fn record<'e>(exec: impl PgExecutor<'e>, entry: Entry<'_>) -> Result<(
     let username: Option<String> = username.map(|u| u.chars().filter(|c| *c != '\0').take(200).collect());
     let detail: String = entry.detail.chars().filter(|c| *c != '\0').take(2000).collect();
     sqlx::query(
-        "INSERT INTO audit_log (actor_user_id, actor_username, actor_role, satker_kode, kppn_kode,
-                                client_addr, action, outcome, pejabat_id, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "WITH unit AS (SELECT coalesce((SELECT satker_kode FROM pejabat WHERE id = $9), $4) AS satker)
+         INSERT INTO audit_log (actor_user_id, actor_username, actor_role, satker_kode, kppn_kode,
+                                client_addr, action, outcome, pejabat_id, detail, scope_satker, scope_kppn)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, unit.satker,
+                coalesce((SELECT kppn_kode FROM satker WHERE kode = unit.satker), $5)
+         FROM unit",
     )
     .bind(actor.map(|a| a.user_id))
     .bind(username)
@@ -105,21 +108,22 @@ pub async fn latest<'e>(exec: impl PgExecutor<'e>, limit: i64) -> Result<Vec<Rec
     .await?)
 }
 
-/// The scope and filters of an audit search, as SQL after `FROM audit_log a`:
-/// `$1` unit code, `$2..$7` the filters. The Admin Lokal sees what was done in its satker
-/// or to its pejabat; the CSO what was done in its KPPN or to its satkers' pejabat.
-const SEARCH_WHERE: &str = "
+/// The scope and filters of an audit search, as SQL after `FROM audit_log a`: `$1` the
+/// unit in column `scope` (`scope_satker` for the Admin Lokal, `scope_kppn` for the CSO),
+/// `$2..$7` the filters. The unit a line concerns is fixed when it is written.
+fn search_where(scope: &str) -> String {
+    format!(
+        "
     LEFT JOIN pejabat p ON p.id = a.pejabat_id
-    WHERE (CASE WHEN $8 THEN (a.kppn_kode = $1
-                              OR a.satker_kode IN (SELECT kode FROM satker WHERE kppn_kode = $1)
-                              OR p.satker_kode IN (SELECT kode FROM satker WHERE kppn_kode = $1))
-                ELSE (a.satker_kode = $1 OR p.satker_kode = $1) END)
+    WHERE a.{scope} = $1
       AND ($2::timestamptz IS NULL OR a.at >= $2)
       AND ($3::timestamptz IS NULL OR a.at < $3)
       AND ($4 = '' OR a.actor_username ILIKE $4)
       AND ($5 = '' OR p.nama ILIKE $5 OR p.nip LIKE $5)
       AND ($6 = '' OR a.action = $6)
-      AND ($7 = '' OR a.outcome = $7)";
+      AND ($7 = '' OR a.outcome = $7)"
+    )
+}
 
 #[derive(sqlx::FromRow)]
 struct SearchRow {
@@ -177,31 +181,20 @@ async fn search(
         Ok(c) => c,
         Err(f) => return Err(crate::auth::refuse(pool, caller, "LIHAT_AUDIT", None, Error::Invalid(f)).await),
     };
-    let (unit, is_cso) = match (&actor.satker_kode, &actor.kppn_kode) {
-        (Some(s), _) => (s.clone(), false),
-        (None, Some(k)) => (k.clone(), true),
+    let (unit, scope) = match (&actor.satker_kode, &actor.kppn_kode) {
+        (Some(s), _) => (s.clone(), "scope_satker"),
+        (None, Some(k)) => (k.clone(), "scope_kppn"),
         _ => return Err(Error::Forbidden("Pengguna tanpa satker atau KPPN.".into())),
     };
     let start = |d: chrono::NaiveDate| crate::wib_day_start(d.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc());
     let dari = checked.dari.map(start);
     let sampai = checked.sampai.map(|d| start(d) + chrono::Duration::days(1));
     let (aktor, pejabat) = (contains(&checked.aktor), contains(&checked.pejabat));
-    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM audit_log a {SEARCH_WHERE}"))
-        .bind(&unit)
-        .bind(dari)
-        .bind(sampai)
-        .bind(&aktor)
-        .bind(&pejabat)
-        .bind(&checked.aksi)
-        .bind(&checked.hasil)
-        .bind(is_cso)
-        .fetch_one(pool)
-        .await?;
-    let rows: Vec<SearchRow> = sqlx::query_as(&format!(
-        "SELECT a.id, a.at, a.actor_username, a.actor_role, coalesce(a.satker_kode, a.kppn_kode) AS unit,
-                a.client_addr, a.action, a.outcome, p.nama AS pejabat, a.detail
-         FROM audit_log a {SEARCH_WHERE}
-         ORDER BY a.id DESC LIMIT $9 OFFSET $10"
+    // counting stops past the cap: the page says "more than …" instead of scanning everything
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM (SELECT 1 FROM audit_log a {} LIMIT {}) AS matching",
+        search_where(scope),
+        domain::audit::COUNT_CAP + 1
     ))
     .bind(&unit)
     .bind(dari)
@@ -210,7 +203,22 @@ async fn search(
     .bind(&pejabat)
     .bind(&checked.aksi)
     .bind(&checked.hasil)
-    .bind(is_cso)
+    .fetch_one(pool)
+    .await?;
+    let rows: Vec<SearchRow> = sqlx::query_as(&format!(
+        "SELECT a.id, a.at, a.actor_username, a.actor_role, coalesce(a.satker_kode, a.kppn_kode) AS unit,
+                a.client_addr, a.action, a.outcome, p.nama AS pejabat, a.detail
+         FROM audit_log a {}
+         ORDER BY a.id DESC LIMIT $8 OFFSET $9",
+        search_where(scope)
+    ))
+    .bind(&unit)
+    .bind(dari)
+    .bind(sampai)
+    .bind(&aktor)
+    .bind(&pejabat)
+    .bind(&checked.aksi)
+    .bind(&checked.hasil)
     .bind(limit)
     .bind(offset)
     .fetch_all(pool)

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 /// Rows per page of the audit page.
 pub const PER_PAGE: u32 = 50;
+/// Matching lines counted at most; beyond it the page says "more than".
+pub const COUNT_CAP: i64 = 10_000;
 /// Rows in one CSV export at most.
 pub const MAX_EXPORT: i64 = 100_000;
 
