@@ -84,7 +84,7 @@ pub fn LoginPage() -> impl IntoView {
                     <Show when=move || error().is_some()>
                         <p class="error" role="alert">{error}</p>
                     </Show>
-                    <button type="submit" class="primary" disabled=move || login.pending().get()>
+                    <button type="submit" class="primary" disabled=move || login.pending().get() aria-busy=move || login.pending().get().to_string()>
                         {move || if login.pending().get() { "Memproses…" } else { "Masuk" }}
                     </button>
                 </ActionForm>
@@ -99,7 +99,7 @@ pub fn LogoutButton() -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     view! {
         <ActionForm action=logout attr:class="logout">
-            <button type="submit" disabled=move || logout.pending().get()>"Keluar"</button>
+            <button type="submit" disabled=move || logout.pending().get() aria-busy=move || logout.pending().get().to_string()>"Keluar"</button>
         </ActionForm>
     }
 }

@@ -167,7 +167,7 @@ fn BerkasView(me: Me) -> impl IntoView {
             </Transition>
             <Show when=move || is_admin>
                 <div class="actions">
-                    <button class="primary" disabled=move || ajukan.pending().get() on:click=move |_| { ajukan.dispatch(()); }>
+                    <button class="primary" disabled=move || ajukan.pending().get() aria-busy=move || ajukan.pending().get().to_string() on:click=move |_| { ajukan.dispatch(()); }>
                         {move || if ajukan.pending().get() { "Mengirim…" } else { "Kirim Pengajuan ke KPPN" }}
                     </button>
                 </div>
@@ -212,7 +212,7 @@ fn BundleCard(row: BerkasRow, is_admin: bool) -> impl IntoView {
                     <input type="hidden" name="keperluan" value=row.keperluan.code()/>
                     <label for=input_id.clone()>{format!("PDF bundel {label}")}</label>
                     <input id=input_id.clone() type="file" name="berkas" accept="application/pdf,.pdf" required/>
-                    <button type="submit" disabled=move || uploading.get()>
+                    <button type="submit" disabled=move || uploading.get() aria-busy=move || uploading.get().to_string()>
                         {move || if uploading.get() { "Mengunggah…" } else { "Unggah" }}
                     </button>
                 </form>
@@ -285,7 +285,7 @@ fn UbahNomor(me: Me, tick: RwSignal<u32>, notice: RwSignal<Option<Notice>>) -> i
                                         <label for=field.clone()>{format!("Nomor HP baru untuk {nama} ({jabatan})")}</label>
                                         <input id=field type="tel" inputmode="tel" autocomplete="tel" placeholder="08xx xxxx xxxx"
                                             prop:value=move || hp.get() on:input=move |ev| hp.set(event_target_value(&ev))/>
-                                        <button type="submit" class="primary" disabled=busy>"Kirim Kode ke Nomor Baru"</button>
+                                        <button type="submit" class="primary" disabled=busy aria-busy=move || busy().to_string()>"Kirim Kode ke Nomor Baru"</button>
                                     </form>
                                 }
                             }).collect_view()}
@@ -309,18 +309,18 @@ fn UbahNomor(me: Me, tick: RwSignal<u32>, notice: RwSignal<Option<Notice>>) -> i
                                                         if kpa_approve { setuju.dispatch((id, code.get_untracked())); } else { verifikasi.dispatch((id, code.get_untracked())); }
                                                     }>
                                                         <Show when=move || kpa_approve>
-                                                            <button type="button" disabled=busy on:click=move |_| { minta.dispatch(id); }>"Request OTP Persetujuan"</button>
+                                                            <button type="button" disabled=busy aria-busy=move || busy().to_string() on:click=move |_| { minta.dispatch(id); }>"Request OTP Persetujuan"</button>
                                                         </Show>
                                                         <label for=field.clone()>{if kpa_approve { "Kode OTP KPA" } else { "Kode dari nomor baru" }}</label>
                                                         <input id=field.clone() class="otp-input" inputmode="numeric" autocomplete="one-time-code" maxlength="7"
                                                             prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
-                                                        <button type="submit" class="primary" disabled=busy>{if kpa_approve { "Setujui" } else { "Verifikasi" }}</button>
+                                                        <button type="submit" class="primary" disabled=busy aria-busy=move || busy().to_string()>{if kpa_approve { "Setujui" } else { "Verifikasi" }}</button>
                                                     </form>
                                                 </Show>
                                                 <Show when=move || u.tahap == Tahap::PengajuanBerkas>
                                                     <p class="muted">"Admin Lokal mengunduh Form Ubah Nomor OTP, lalu mengunggah berkasnya yang telah ditandatangani di atas."</p>
                                                 </Show>
-                                                <button class="link" disabled=move || batal.pending().get() on:click=move |_| { batal.dispatch(id); }>"Batalkan perubahan"</button>
+                                                <button class="link" disabled=move || batal.pending().get() aria-busy=move || batal.pending().get().to_string() on:click=move |_| { batal.dispatch(id); }>"Batalkan perubahan"</button>
                                             </li>
                                         }
                                     }).collect_view()}</ul>

@@ -185,7 +185,7 @@ fn ActivationPanel(
                 <p class="error" role="alert">{error}</p>
             </Show>
             <div class="actions">
-                <button type="submit" class="primary" disabled=move || activate.pending().get()>
+                <button type="submit" class="primary" disabled=move || activate.pending().get() aria-busy=move || activate.pending().get().to_string()>
                     {move || if activate.pending().get() { "Memproses…" } else { "Aktifkan" }}
                 </button>
             </div>

@@ -179,10 +179,10 @@ fn DeskEntry(
                     <input id=format!("alasan-{id}") type="text" maxlength="500" prop:value=move || alasan.get()
                         on:input=move |ev| alasan.set(event_target_value(&ev))/>
                     <div class="actions">
-                        <button class="primary" disabled=move || decide.pending().get()
+                        <button class="primary" disabled=move || decide.pending().get() aria-busy=move || decide.pending().get().to_string()
                             on:click={let v = values.clone(); move |_| { decide.dispatch((true, v(), String::new())); }}>
                             {move || if decide.pending().get() { "Memproses…" } else { "Terima" }}</button>
-                        <button class="danger" disabled=move || decide.pending().get()
+                        <button class="danger" disabled=move || decide.pending().get() aria-busy=move || decide.pending().get().to_string()
                             on:click={let v = values2.clone(); move |_| { decide.dispatch((false, v(), alasan.get_untracked())); }}>"Kembalikan"</button>
                     </div>
                 </div>
@@ -280,7 +280,7 @@ fn Sessions(
                                     <label for="j-catatan">"Catatan"</label>
                                     <input id="j-catatan" type="text" maxlength="500" prop:value=move || input.with(|i| i.catatan.clone()) on:input=set(|i, v| i.catatan = v)/>
                                 </div>
-                                <button type="submit" class="primary" disabled=move || buat.pending().get()>
+                                <button type="submit" class="primary" disabled=move || buat.pending().get() aria-busy=move || buat.pending().get().to_string()>
                                     {move || if buat.pending().get() { "Menyimpan…" } else { "Simpan Jadwal" }}</button>
                             </form>
                         }.into_any()
@@ -310,8 +310,8 @@ fn SessionRow(j: JadwalRow, catat: CatatAction, now_ms: i64) -> impl IntoView {
                     <div class="inline-form">
                         <label for=format!("hasil-{id}")>"Hasil sesi"</label>
                         <input id=format!("hasil-{id}") type="text" maxlength="500" prop:value=move || hasil.get() on:input=move |ev| hasil.set(event_target_value(&ev))/>
-                        <button disabled=move || catat.pending().get() on:click=move |_| { catat.dispatch((id, true, hasil.get_untracked())); }>"Hadir"</button>
-                        <button disabled=move || catat.pending().get() on:click=move |_| { catat.dispatch((id, false, hasil.get_untracked())); }>"Tidak hadir"</button>
+                        <button disabled=move || catat.pending().get() aria-busy=move || catat.pending().get().to_string() on:click=move |_| { catat.dispatch((id, true, hasil.get_untracked())); }>"Hadir"</button>
+                        <button disabled=move || catat.pending().get() aria-busy=move || catat.pending().get().to_string() on:click=move |_| { catat.dispatch((id, false, hasil.get_untracked())); }>"Tidak hadir"</button>
                     </div>
                 }.into_any(),
                 None => view! { <span class="muted">"Kehadiran dicatat setelah sesi dimulai."</span> }.into_any(),
@@ -331,7 +331,7 @@ fn FormCheck() -> impl IntoView {
                 <label for="kode-cek">"Kode verifikasi pada formulir"</label>
                 <input id="kode-cek" type="text" autocomplete="off" placeholder="XXXX-XXXX" maxlength="12"
                     prop:value=move || kode.get() on:input=move |ev| kode.set(event_target_value(&ev))/>
-                <button type="submit" disabled=move || cek.pending().get()>{move || if cek.pending().get() { "Memeriksa…" } else { "Cek" }}</button>
+                <button type="submit" disabled=move || cek.pending().get() aria-busy=move || cek.pending().get().to_string()>{move || if cek.pending().get() { "Memeriksa…" } else { "Cek" }}</button>
             </form>
             {move || cek.value().get().map(|r| match r {
                 Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -369,7 +369,7 @@ fn Confirmations(
                     <h2 id="h-konfirmasi">"Konfirmasi Ubah Nomor OTP"</h2>
                     <ul class="changes">{list.into_iter().map(|u| view! {
                         <li>{format!("{} {} ({}) · {} → {} ", u.satker_kode, u.nama, u.jabatan.short(), u.no_hp_lama, u.no_hp_baru)}
-                            <button class="primary" disabled=move || konfirmasi.pending().get()
+                            <button class="primary" disabled=move || konfirmasi.pending().get() aria-busy=move || konfirmasi.pending().get().to_string()
                                 on:click=move |_| { konfirmasi.dispatch(u.id); }>"Konfirmasi"</button></li>
                     }).collect_view()}</ul>
                 </section>

@@ -232,7 +232,7 @@ pub fn OtpDialog(
             </Show>
             <div class="actions start">
                 <button type="button" class:primary=move || synced.with(Option::is_none)
-                    disabled=resend_blocked
+                    disabled=resend_blocked aria-busy=move || request.pending().get().to_string()
                     on:click=move |_| { request.dispatch(()); }>
                     {move || if request.pending().get() {
                         "Mengirim…".to_string()
@@ -249,7 +249,8 @@ pub fn OtpDialog(
                     <input id="otp-code" class="otp-input" inputmode="numeric" autocomplete="one-time-code"
                         maxlength="7" pattern="[0-9 ]*" disabled=move || !can_type()
                         prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
-                    <button type="submit" class="primary" disabled=move || !can_type() || submit.pending().get()>
+                    <button type="submit" class="primary" disabled=move || !can_type() || submit.pending().get()
+                        aria-busy=move || submit.pending().get().to_string()>
                         {move || if submit.pending().get() { "Memproses…" } else { "Proses" }}
                     </button>
                 </form>

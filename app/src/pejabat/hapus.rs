@@ -42,7 +42,7 @@ pub fn HapusDialog(
             </Show>
             <div class="actions">
                 <button type="button" on:click=move |_| cancel()>"Batal"</button>
-                <button type="button" class="danger" disabled=move || hapus.pending().get()
+                <button type="button" class="danger" disabled=move || hapus.pending().get() aria-busy=move || hapus.pending().get().to_string()
                     on:click=move |_| { hapus.dispatch(id); }>
                     {move || if hapus.pending().get() { "Menghapus…" } else { "Ya, Hapus" }}
                 </button>

@@ -210,7 +210,7 @@ fn RekamForm(
                     let on_close = on_close.clone();
                     move |_| on_close()
                 }>"Batal"</button>
-                <button type="submit" class="primary" disabled=move || save.pending().get()>
+                <button type="submit" class="primary" disabled=move || save.pending().get() aria-busy=move || save.pending().get().to_string()>
                     {move || if save.pending().get() { "Menyimpan…" } else { "Simpan" }}
                 </button>
             </div>
