@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the release WASM as `cargo leptos build --release` would (profile wasm-release,
-# wasm-bindgen, wasm-opt -Oz from npm binaryen 132) and prints what a browser downloads
-# for the first page, raw, gzip- and brotli-compressed (the two encodings the server sends).
+# wasm-bindgen, wasm-opt from npm binaryen 132 with the flags in Cargo.toml) and prints what
+# a browser downloads for the first page: raw, gzip- and brotli-compressed (the encodings the
+# server sends).
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 ensure_rust_tools
@@ -22,8 +23,10 @@ wasm-bindgen --target web --no-typescript --out-dir "$OUT" --out-name app \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm"
 # keeps the names for `twiggy top -n 30 $CARGO_TARGET_DIR/size/app_bg.unopt.wasm`
 cp "$OUT/app_bg.wasm" "$OUT/app_bg.unopt.wasm"
-"$TOOLS/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-  "$OUT/app_bg.wasm" -o "$OUT/app_bg.wasm"
+# the same wasm-opt flags as cargo-leptos: `wasm-opt-features` in Cargo.toml
+mapfile -t WASM_OPT_FLAGS < <(python3 -c 'import tomllib
+for f in tomllib.load(open("Cargo.toml", "rb"))["workspace"]["metadata"]["leptos"][0]["wasm-opt-features"]: print(f)')
+"$TOOLS/node_modules/.bin/wasm-opt" "${WASM_OPT_FLAGS[@]}" "$OUT/app_bg.wasm" -o "$OUT/app_bg.wasm"
 cp style/main.css "$OUT/app.css"
 total_raw=0
 total_gz=0
