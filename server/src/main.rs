@@ -19,6 +19,7 @@ use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
+mod assets;
 mod security;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -80,7 +81,7 @@ async fn serve(config: &Config, url: &str) -> Result<(), BoxError> {
         .with_secure(config.secure_cookie)
         .with_expiry(Expiry::OnInactivity(CookieDuration::hours(SESSION_IDLE_HOURS)));
 
-    let leptos_options = get_configuration(None)?.leptos_options;
+    let leptos_options = assets::with_hashed_names(get_configuration(None)?.leptos_options);
     let addr = leptos_options.site_addr;
     let routes = generate_route_list(App);
     let otp_key = config.otp_key()?;
@@ -106,6 +107,7 @@ async fn serve(config: &Config, url: &str) -> Result<(), BoxError> {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
+        .merge(assets::routes(&leptos_options))
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::middleware::from_fn(security::same_origin))
         .layer(axum::Extension(live))
