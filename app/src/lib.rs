@@ -20,7 +20,7 @@ pub mod pejabat;
 pub mod server;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment};
 
@@ -36,6 +36,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="description" content="Aktivasi OTP SAKTI untuk pejabat KPA, PPK dan PPSPM"/>
                 <AutoReload options=options.clone()/>
+                // `/pkg/aktivasi-otp-sakti.<hash>.css` when cargo-leptos hashed the names
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -67,7 +69,6 @@ fn set_content_security_policy() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/aktivasi-otp-sakti.css"/>
         <Title text="Aktivasi OTP SAKTI"/>
         <Router>
             <Routes fallback=|| view! { <main class="page"><h1>"Halaman tidak ditemukan"</h1><a href="/pejabat">"Kembali"</a></main> }>

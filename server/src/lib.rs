@@ -1,6 +1,7 @@
 //! The HTTP application as a router, so the binary serves it and the tests drive the very
 //! same stack (sessions, security middleware, server functions, file routes) in-process.
 
+pub mod assets;
 pub mod security;
 
 use app::server::AppState;
@@ -37,6 +38,7 @@ pub fn router(
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
+        .merge(assets::routes(&leptos_options))
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::middleware::from_fn(security::unreadable_arguments))
         .layer(axum::middleware::from_fn({

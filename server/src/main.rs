@@ -74,7 +74,7 @@ async fn serve(config: &Config, url: &str) -> Result<(), BoxError> {
         .with_secure(config.secure_cookie)
         .with_expiry(Expiry::OnInactivity(CookieDuration::hours(SESSION_IDLE_HOURS)));
 
-    let leptos_options = get_configuration(None)?.leptos_options;
+    let leptos_options = server::assets::with_hashed_names(get_configuration(None)?.leptos_options);
     let addr = leptos_options.site_addr;
     let otp_key = config.otp_key()?;
     let gateway = config.sms_gateway(&pool)?;
