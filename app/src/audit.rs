@@ -31,7 +31,13 @@ fn AuditView() -> impl IntoView {
     let form = RwSignal::new(AuditQuery::default());
     let applied = RwSignal::new(AuditQuery { page: 1, ..Default::default() });
     let rows = Resource::new(move || applied.get(), audit_cari);
+    // written by the Transition; read and written with try_ so that a late write or read
+    // after the page is gone (server-side rendering ends first) is a no-op, not a panic
     let pending = RwSignal::new(false);
+    let busy = move || pending.try_get().unwrap_or(false);
+    let set_pending = SignalSetter::map(move |v: bool| {
+        let _ = pending.try_set(v);
+    });
     let set = move |f: fn(&mut AuditQuery, String)| {
         move |ev: leptos::ev::Event| form.update(|q| f(q, event_target_value(&ev)))
     };
@@ -65,12 +71,12 @@ fn AuditView() -> impl IntoView {
                 </select>
                 <p class="field-error">{move || field_error("hasil")}</p></div>
             <div class="actions">
-                <button type="submit" class="primary" disabled=move || pending.get()>
-                    {move || if pending.get() { "Mencari…" } else { "Cari" }}</button>
+                <button type="submit" class="primary" disabled=busy aria-busy=move || busy().to_string()>
+                    {move || if busy() { "Mencari…" } else { "Cari" }}</button>
                 <a class="button" href=csv rel="external" download>"Unduh CSV"</a>
             </div>
         </form>
-        <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> } set_pending=pending>
+        <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> } set_pending>
             {move || rows.get().map(|r| match r {
                 Err(AppError::Isian(_)) => view! { <p class="error" role="alert">"Periksa kembali filter yang ditandai."</p> }.into_any(),
                 Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),

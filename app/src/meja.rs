@@ -324,6 +324,14 @@ fn SessionRow(j: JadwalRow, catat: CatatAction, now_ms: i64) -> impl IntoView {
 fn FormCheck() -> impl IntoView {
     let kode = RwSignal::new(String::new());
     let cek = Action::new(|k: &String| formulir_cek(k.clone()));
+    // the QR code on a printed form opens `/meja?kode=…`: look it up at once
+    let query = leptos_router::hooks::use_query_map();
+    Effect::new(move |_| {
+        if let Some(k) = query.with_untracked(|q| q.get("kode")) {
+            kode.set(k.clone());
+            cek.dispatch(k);
+        }
+    });
     view! {
         <section aria-labelledby="h-cek" class="card">
             <h2 id="h-cek">"Cek Formulir"</h2>

@@ -153,7 +153,7 @@ pub async fn unduh(
         return Err(refuse(pool, caller, action.code(), Some(pejabat_id), Error::Rule(m)).await);
     }
     let kode = new_kode();
-    let tautan = format!("{}/cso/cek?kode={kode}", base_url.trim_end_matches('/'));
+    let tautan = format!("{}/meja?kode={kode}", base_url.trim_end_matches('/'));
     let dicetak = now.with_timezone(&chrono_tz::Asia::Jakarta).format("%d-%m-%Y %H:%M WIB").to_string();
     let cetakan = data.cetakan(jenis);
     let mut tx = pool.begin().await?;

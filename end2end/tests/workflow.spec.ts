@@ -82,6 +82,7 @@ async function withOwnCode(page: Page, button: string, title: string, phone: str
 async function bundles(admin: Page, cso: Page, kpa: Page) {
   const names = ["KPA PSIE I", "PPK PSIE I", "PPSPM PSIE I"];
   const files: Record<string, string> = {};
+  const codes: Record<string, string> = {};
   for (const nama of names) {
     await row(admin, nama).click();
     await admin.getByLabel("Formulir", { exact: true }).selectOption({ label: "Form Aktivasi OTP" });
@@ -94,6 +95,7 @@ async function bundles(admin: Page, cso: Page, kpa: Page) {
     expect(pages).toHaveLength(2);
     for (const p of pages) expect(p).toContain(nama);
     files[nama] = path;
+    codes[nama] = /Kode verifikasi:\s*([0-9A-Z]{4}-[0-9A-Z]{4})/.exec(pages[0])![1];
   }
   await admin.getByRole("link", { name: "Berkas & Jadwal" }).click();
   await expect(admin.getByRole("heading", { name: "Berkas & Jadwal Aktivasi" })).toBeVisible();
@@ -126,6 +128,10 @@ async function bundles(admin: Page, cso: Page, kpa: Page) {
     await item.getByRole("button", { name: "Terima" }).click();
     await expect(item).toContainText("DITERIMA");
   }
+  // the QR code of a printed form opens the desk's check: the printout matches the record
+  await cso.goto(`/meja?kode=${codes["PPK PSIE I"]}`);
+  await hydrated(cso);
+  await expect(cso.getByText(/Form Aktivasi OTP · dicetak .* · SESUAI dengan data saat ini/)).toBeVisible();
   // a session by video conference tomorrow at 09:00 WIB
   const tomorrow = new Date(Date.now() + 7 * 3600_000 + 24 * 3600_000).toISOString().slice(0, 10);
   await cso.getByLabel("Satker", { exact: true }).selectOption("561403");
