@@ -31,20 +31,24 @@ fn AuditView() -> impl IntoView {
     let form = RwSignal::new(AuditQuery::default());
     let applied = RwSignal::new(AuditQuery { page: 1, ..Default::default() });
     let rows = Resource::new(move || applied.get(), audit_cari);
-    // written by the Transition; read and written with try_ so that a late write or read
-    // after the page is gone (server-side rendering ends first) is a no-op, not a panic
-    let pending = RwSignal::new(false);
-    let busy = move || pending.try_get().unwrap_or(false);
-    let set_pending = SignalSetter::map(move |v: bool| {
-        let _ = pending.try_set(v);
+    // a search in flight: set on submit, cleared when the answer arrives (browser only;
+    // nothing here writes during server-side rendering)
+    let searching = RwSignal::new(false);
+    Effect::new(move |_| {
+        let _ = rows.get();
+        searching.set(false);
     });
+    let busy = move || searching.get();
     let set = move |f: fn(&mut AuditQuery, String)| {
         move |ev: leptos::ev::Event| form.update(|q| f(q, event_target_value(&ev)))
     };
     let field_error = move |f: &'static str| {
         rows.get().and_then(|r| r.err()).and_then(|e| e.fields().and_then(|fe| fe.get(f).map(str::to_owned)))
     };
-    let go = move |page: u32| applied.set(AuditQuery { page, ..form.get_untracked() });
+    let go = move |page: u32| {
+        searching.set(true);
+        applied.set(AuditQuery { page, ..form.get_untracked() });
+    };
     let csv = move || format!("/api/audit.csv?{}", applied.with(AuditQuery::to_query_string));
     view! {
         <h1>"Jejak Audit"</h1>
@@ -76,7 +80,7 @@ fn AuditView() -> impl IntoView {
                 <a class="button" href=csv rel="external" download>"Unduh CSV"</a>
             </div>
         </form>
-        <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> } set_pending>
+        <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> }>
             {move || rows.get().map(|r| match r {
                 Err(AppError::Isian(_)) => view! { <p class="error" role="alert">"Periksa kembali filter yang ditandai."</p> }.into_any(),
                 Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
