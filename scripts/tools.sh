@@ -72,7 +72,7 @@ pg_cluster_url() {
 wait_for_http() {
   local url="$1" limit="$2" i
   for ((i = 0; i < limit * 4; i++)); do
-    if curl -fsS -o /dev/null "$url" 2>/dev/null; then return 0; fi
+    if curl -fsS -m 2 -o /dev/null "$url" 2>/dev/null; then return 0; fi
     sleep 0.25
   done
   echo "no answer from $url after ${limit}s" >&2
