@@ -31,11 +31,12 @@ fn AuditView() -> impl IntoView {
     let form = RwSignal::new(AuditQuery::default());
     let applied = RwSignal::new(AuditQuery { page: 1, ..Default::default() });
     let rows = Resource::new(move || applied.get(), audit_cari);
-    // a search in flight: set on submit, cleared when the answer arrives (browser only;
-    // nothing here writes during server-side rendering)
+    // the form reads the answer through `latest` (see there: never the resource itself
+    // outside the <Transition>); a search is in flight from submit until the next answer
+    let answer = crate::layout::latest(rows);
     let searching = RwSignal::new(false);
     Effect::new(move |_| {
-        let _ = rows.get();
+        answer.track();
         searching.set(false);
     });
     let busy = move || searching.get();
@@ -43,7 +44,12 @@ fn AuditView() -> impl IntoView {
         move |ev: leptos::ev::Event| form.update(|q| f(q, event_target_value(&ev)))
     };
     let field_error = move |f: &'static str| {
-        rows.get().and_then(|r| r.err()).and_then(|e| e.fields().and_then(|fe| fe.get(f).map(str::to_owned)))
+        answer.with(|a| {
+            a.as_ref()
+                .and_then(|r| r.as_ref().err())
+                .and_then(|e| e.fields())
+                .and_then(|fe| fe.get(f).map(str::to_owned))
+        })
     };
     let go = move |page: u32| {
         searching.set(true);

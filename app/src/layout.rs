@@ -54,6 +54,19 @@ pub fn Shell(me: Me, children: Children) -> impl IntoView {
     }
 }
 
+/// The latest answer of `resource`, for the parts of a page outside its `<Transition>`.
+/// Copied by an effect, which runs in the browser only: reading the resource itself from
+/// two suspense boundaries during server-side rendering deadlocked the reactive graph's
+/// locks and with them the whole server. `None` until the first answer after hydration.
+pub fn latest<T>(resource: Resource<T>) -> RwSignal<Option<T>>
+where
+    T: Clone + Send + Sync + 'static,
+{
+    let copy = RwSignal::new(None);
+    Effect::new(move |_| copy.set(resource.get()));
+    copy
+}
+
 /// A short message after an action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {

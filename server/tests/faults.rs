@@ -178,6 +178,17 @@ async fn the_service_survives_kills_restarts_and_a_database_outage() {
     .await
     .unwrap();
 
+    // 0. pages rendered on the server answer every time: the audit page once deadlocked the
+    //    whole server after a request or two (two suspense boundaries tracking one resource)
+    let page_cookie = login(pa, "adm_561403").await;
+    for path in ["/audit", "/pejabat", "/berkas"] {
+        for _ in 0..10 {
+            let r = client().get(format!("http://127.0.0.1:{pa}{path}")).header("cookie", &page_cookie).send().await;
+            let status = r.map(|r| r.status().as_u16()).unwrap_or(0);
+            assert_eq!(status, 200, "{path} did not answer");
+        }
+    }
+
     // 1. two instances on one database: a code requested through A is accepted through B,
     //    and a change made through A reaches an event stream open on B
     let ppk_cookie = login(pa, "val_ppk561403").await;

@@ -74,9 +74,10 @@ pub fn PejabatTable(rows: Rows, selected: RwSignal<Option<PejabatRow>>) -> impl 
                 .into_any(),
         })
     };
+    let answer = crate::layout::latest(rows);
     view! {
         <div class="table-wrap">
-            <table class="pejabat" aria-label="Tabel Pejabat" aria-busy=move || rows.get().is_none().to_string()>
+            <table class="pejabat" aria-label="Tabel Pejabat" aria-busy=move || answer.with(Option::is_none).to_string()>
                 <thead>
                     <tr><th scope="col">"Nama"</th><th scope="col">"NIP"</th><th scope="col">"Tgl Lahir"</th>
                         <th scope="col">"Jabatan"</th><th scope="col">"Status"</th></tr>
@@ -94,7 +95,8 @@ pub fn PejabatTable(rows: Rows, selected: RwSignal<Option<PejabatRow>>) -> impl 
 /// Page numbers and the rows-per-page choice (10 or "Semua").
 #[component]
 pub fn Pager(rows: Rows, page: RwSignal<u32>, per_page: RwSignal<Option<u32>>) -> impl IntoView {
-    let info = move || rows.get().and_then(Result::ok).map(|p| (p.total, p.page_count()));
+    let answer = crate::layout::latest(rows);
+    let info = move || answer.with(|a| a.as_ref().and_then(|r| r.as_ref().ok()).map(|p| (p.total, p.page_count())));
     let count = move || info().map_or(1, |(_, c)| c);
     // named, because a `>` inside `view!` attributes would end the tag
     let at_first = move || page.get() <= 1;
