@@ -65,6 +65,19 @@ pub(crate) async fn advance(
     Ok(to)
 }
 
+/// The caller's own `AKTIF` KPA reference, locked, which approves the change of `target`;
+/// the inner error is the refusal to audit.
+async fn approving_kpa(
+    tx: &mut Transaction<'_, Postgres>,
+    actor: &crate::Actor,
+    target: &Target,
+) -> Result<std::result::Result<Target, Error>> {
+    Ok(match otp::lock_own_kpa(tx, actor).await? {
+        Some(kpa) if kpa.status() == domain::Status::Aktif && kpa.id != target.id => Ok(kpa),
+        _ => Err(Error::Rule("Persetujuan perubahan nomor diberikan oleh KPA satker yang OTP-nya aktif.".into())),
+    })
+}
+
 /// The start of each step: logged in, allowed, the reference locked. Refusals are audited.
 async fn begin<'c>(
     pool: &PgPool,
@@ -181,10 +194,7 @@ async fn prove(
     };
     let (mut tx, actor, target) = begin(pool, caller, authz, action, pejabat_id).await?;
     let owner = match purpose {
-        Purpose::SetujuUbahNomor => match otp::lock_own_kpa(&mut tx, actor).await? {
-            Some(kpa) if kpa.status() == domain::Status::Aktif && kpa.id != target.id => Ok(kpa),
-            _ => Err(Error::Rule("Persetujuan perubahan nomor diberikan oleh KPA satker yang OTP-nya aktif.".into())),
-        },
+        Purpose::SetujuUbahNomor => approving_kpa(&mut tx, actor, &target).await?,
         _ if target.user_id != actor.user_id => {
             Err(Error::Forbidden("Kode nomor baru dimasukkan oleh pejabat yang bersangkutan.".into()))
         }
@@ -253,12 +263,9 @@ pub async fn minta_setuju(
 ) -> Result<Pending> {
     let action = otp::action_code(Purpose::SetujuUbahNomor, false);
     let (mut tx, actor, target) = begin(pool, caller, Action::SetujuUbahNomor, action, pejabat_id).await?;
-    let kpa = match otp::lock_own_kpa(&mut tx, actor).await? {
-        Some(kpa) if kpa.status() == domain::Status::Aktif && kpa.id != target.id => kpa,
-        _ => {
-            let m = "Persetujuan perubahan nomor diberikan oleh KPA satker yang OTP-nya aktif.".to_string();
-            return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await;
-        }
+    let kpa = match approving_kpa(&mut tx, actor, &target).await? {
+        Ok(kpa) => kpa,
+        Err(e) => return refused(pool, caller, tx, action, pejabat_id, e).await,
     };
     if !matches!(lock_open(&mut tx, pejabat_id).await?, Some(o) if o.tahap() == Tahap::PersetujuanKpa) {
         let m = "Perubahan nomor pejabat ini tidak sedang menunggu persetujuan KPA.".to_string();

@@ -6,7 +6,7 @@ use backend::otp::{self, Attendance, OtpKey};
 use backend::sms::{self, Gateway, OutMessage, Simulator};
 use backend::{Caller, Error, pejabat};
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use common::{accept_bundles, kpa_input, login, today};
+use common::{accept_bundles, kpa_input, last_code, login, today};
 use domain::Status;
 use domain::otp::{OtpRefusal, Purpose};
 use sqlx::PgPool;
@@ -64,19 +64,6 @@ async fn satker(pool: &PgPool) -> Satker {
         ppk_id,
         ppspm_id,
     }
-}
-
-/// The code in the newest code SMS to `phone`, read from the outbox as the phone would.
-async fn last_code(pool: &PgPool, phone: &str) -> String {
-    let body: String = sqlx::query_scalar(
-        "SELECT body FROM sms_outbox WHERE phone = $1 AND body LIKE '%Kode Otentifikasi%' ORDER BY id DESC LIMIT 1",
-    )
-    .bind(phone)
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    let start = body.find("Anda: ").unwrap() + 6;
-    body[start..start + 6].to_owned()
 }
 
 async fn status(pool: &PgPool, id: i64) -> String {

@@ -5,7 +5,7 @@ mod common;
 use backend::otp::{self, Attendance, OtpKey};
 use backend::{Caller, Error, berkas, formulir, pejabat, ubah_nomor};
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use common::{accept_bundles, kpa_input, login, pdf, today};
+use common::{accept_bundles, kpa_input, last_code, login, pdf, today};
 use domain::berkas::{Keperluan, Keputusan};
 use domain::formulir::Jenis;
 use domain::otp::{OtpRefusal, Purpose};
@@ -18,18 +18,6 @@ const PPK_BARU: &str = "+6281399990000";
 
 fn t(secs: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 2, 0, 0).unwrap() + Duration::seconds(secs)
-}
-
-async fn last_code(pool: &PgPool, phone: &str) -> String {
-    let body: String = sqlx::query_scalar(
-        "SELECT body FROM sms_outbox WHERE phone = $1 AND body LIKE '%Kode Otentifikasi%' ORDER BY id DESC LIMIT 1",
-    )
-    .bind(phone)
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    let start = body.find("Anda: ").unwrap() + 6;
-    body[start..start + 6].to_owned()
 }
 
 async fn texts(pool: &PgPool, phone: &str) -> Vec<String> {

@@ -62,3 +62,16 @@ pub async fn accept_bundles(pool: &PgPool, ids: &[i64]) {
         berkas::putuskan(pool, &cso, item.berkas.id, [true; 5], &Keputusan::Terima, now).await.unwrap();
     }
 }
+
+/// The code in the newest code SMS to `phone`, read from the outbox as the phone would.
+pub async fn last_code(pool: &PgPool, phone: &str) -> String {
+    let body: String = sqlx::query_scalar(
+        "SELECT body FROM sms_outbox WHERE phone = $1 AND body LIKE '%Kode Otentifikasi%' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(phone)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let start = body.find("Anda: ").unwrap() + 6;
+    body[start..start + 6].to_owned()
+}
