@@ -177,14 +177,22 @@ pub async fn run_worker(
     interval: std::time::Duration,
     stop: impl Future<Output = ()> + Send,
 ) {
+    const BATCH: i64 = 20;
     tokio::pin!(stop);
     loop {
-        if let Err(e) = deliver_due(&pool, &gateway, Utc::now(), 20).await {
-            tracing::warn!("pekerja SMS: {e}");
-        }
+        let pause = match deliver_due(&pool, &gateway, Utc::now(), BATCH).await {
+            // a full batch: more may be waiting (a deadline rush), so go on without pausing
+            Ok(n) if n as i64 == BATCH => std::time::Duration::ZERO,
+            Ok(_) => interval,
+            Err(e) => {
+                tracing::warn!("pekerja SMS: {e}");
+                interval
+            }
+        };
         tokio::select! {
+            biased;
             () = &mut stop => break,
-            () = tokio::time::sleep(interval) => {}
+            () = tokio::time::sleep(pause) => {}
         }
     }
 }

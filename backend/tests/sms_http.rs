@@ -93,3 +93,33 @@ async fn an_unreachable_gateway_keeps_the_message_for_later(pool: PgPool) {
     assert_eq!(attempts, 1);
     assert!(error.unwrap().contains("tidak terjangkau"));
 }
+
+/// A rush of messages is delivered back to back, not one batch per pause: with an hour's
+/// pause between idle rounds, 75 queued messages (four batches) all arrive.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn the_worker_drains_a_backlog_without_pausing(pool: PgPool) {
+    let (url, seen) = local_gateway(0).await;
+    let gw = HttpGateway::new(url, None, None).unwrap();
+    for i in 0..75 {
+        let text = format!("pesan {i}");
+        sms::enqueue(&pool, "+6281234567890", &text, &text).await.unwrap();
+    }
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = tokio::spawn(sms::run_worker(pool.clone(), gw, std::time::Duration::from_secs(3600), async move {
+        let _ = stopped.await;
+    }));
+    for _ in 0..600 {
+        if seen.lock().unwrap().requests.len() >= 75 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    stop.send(()).unwrap();
+    worker.await.unwrap();
+    assert_eq!(seen.lock().unwrap().requests.len(), 75, "the backlog waited for the next round");
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_outbox WHERE delivered_at IS NULL")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
