@@ -5,9 +5,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 ensure_rust_tools
 ensure_postgres
-log "building (cargo leptos build)"
-cargo leptos build
+build_release
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 export LEPTOS_SITE_ROOT="$ROOT/target/site"
 log "starting on http://$LEPTOS_SITE_ADDR/ (Ctrl-C stops the app and its PostgreSQL)"
-exec "$CARGO_TARGET_DIR/debug/server"
+exec "$CARGO_TARGET_DIR/release/server"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, unit tests, PostgreSQL integration tests
 # (a private throw-away cluster unless DATABASE_URL is set), and the browser tests
-# in Chromium against a freshly built server on a fresh database.
+# in Chromium against the release build (what ships) on a fresh database, including the
+# download budget of the first page (end2end/tests/budget.spec.ts).
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 ensure_rust_tools
@@ -36,15 +37,14 @@ fi
 log "unit and integration tests (cargo test)"
 cargo test --workspace --exclude frontend
 
-log "building the app (cargo leptos build)"
-cargo leptos build
+build_release
 
 log "browser tests (Playwright, Chromium)"
 E2E_URL="$(cargo run -q -p backend --bin pgcluster -- fresh-db "$DATABASE_URL" sakti_e2e)"
 PORT="${E2E_PORT:-3917}"
 LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$ROOT/target/site" DATABASE_URL="$E2E_URL" SAKTI_DEMO=1 \
   RUST_LOG="debug,hyper=info,hyper_util=info,tower=info" NO_COLOR=1 \
-  "$CARGO_TARGET_DIR/debug/server" >"$CARGO_TARGET_DIR/e2e-server.log" 2>&1 &
+  "$CARGO_TARGET_DIR/release/server" >"$CARGO_TARGET_DIR/e2e-server.log" 2>&1 &
 SERVER_PID=$!
 if ! wait_for_http "http://127.0.0.1:$PORT/login" 60; then
   cat "$CARGO_TARGET_DIR/e2e-server.log"

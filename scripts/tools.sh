@@ -63,6 +63,26 @@ ensure_browser() {
   fi
 }
 
+# wasm-opt for release builds, from npm binaryen 132 (Debian's binaryen breaks the release
+# WASM, see TOOLCHAIN notes in the README); on PATH for cargo-leptos.
+ensure_wasm_opt() {
+  local tools="$HOME/.cache/aktivasi-otp-sakti/tools"
+  if [ ! -x "$tools/node_modules/.bin/wasm-opt" ]; then
+    log "installing wasm-opt (npm binaryen@132)"
+    mkdir -p "$tools" && (cd "$tools" && npm install --no-audit --no-fund binaryen@132 >/dev/null)
+  fi
+  export PATH="$tools/node_modules/.bin:$PATH"
+}
+
+# The build that ships, and that the browser tests and the demo run: release, one WASM file
+# per page (`--split`, app::lazy_page), brotli files beside the static files (`--precompress`,
+# served by server/src/assets.rs). The server binary is $CARGO_TARGET_DIR/release/server.
+build_release() {
+  ensure_wasm_opt
+  log "building the release (cargo leptos build --release --split --precompress)"
+  cargo leptos build --release --split --precompress
+}
+
 # Starts (or reuses) the private PostgreSQL cluster in $1 and prints its admin URL.
 pg_cluster_url() {
   cargo run -q -p backend --bin pgcluster -- start "$1" ${2:-}

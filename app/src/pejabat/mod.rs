@@ -10,6 +10,7 @@ use crate::layout::{Notice, logged_in};
 use crate::otp::{Kind, OtpDialog};
 use domain::Role;
 use domain::pejabat::{DEFAULT_PER_PAGE, Page, PejabatRow, TableQuery};
+use leptos::lazy;
 use leptos::prelude::*;
 
 /// A fallback to the live updates: how often the table asks for changes anyway.
@@ -43,6 +44,27 @@ fn Unduh(selected: RwSignal<Option<PejabatRow>>) -> impl IntoView {
             }}
         </div>
     }
+}
+
+// The dialogs open on a click, so their code loads then: with `cargo leptos build --split`
+// each is a file of its own, downloaded the first time it opens (issue 6's budget for the
+// first page). Their props are concrete types, as `#[lazy]` requires.
+
+#[lazy]
+fn rekam_dialog(on_close: Callback<()>, on_saved: Callback<String>) -> AnyView {
+    view! { <rekam::RekamDialog on_close=move || on_close.run(()) on_saved=move |nama| on_saved.run(nama)/> }.into_any()
+}
+
+#[lazy]
+fn otp_dialog(kind: Kind, row: PejabatRow, me: Me, on_close: Callback<()>, on_done: Callback<String>) -> AnyView {
+    view! { <OtpDialog kind row me on_close=move || on_close.run(()) on_done=move |text| on_done.run(text)/> }
+        .into_any()
+}
+
+#[lazy]
+fn hapus_dialog(row: PejabatRow, on_close: Callback<()>, on_done: Callback<String>) -> AnyView {
+    view! { <hapus::HapusDialog row on_close=move || on_close.run(()) on_done=move |nama| on_done.run(nama)/> }
+        .into_any()
 }
 
 /// The page: the table for satker users; the CSO is pointed to its console.
@@ -99,6 +121,25 @@ fn PejabatView(me: Me) -> impl IntoView {
         refresh.update(|n| *n += 1);
     };
 
+    let on_rekam_close = Callback::new(move |()| show_rekam.set(false));
+    let on_rekam_saved = Callback::new(move |nama: String| {
+        show_rekam.set(false);
+        notice.set(Some(Notice::ok(format!("Referensi pejabat {nama} tersimpan dengan status BARU."))));
+        reload();
+    });
+    let on_otp_close = Callback::new(move |()| otp_kind.set(None));
+    let on_otp_done = Callback::new(move |text: String| {
+        otp_kind.set(None);
+        notice.set(Some(Notice::ok(text)));
+        refresh.update(|n| *n += 1);
+    });
+    let on_hapus_close = Callback::new(move |()| show_hapus.set(false));
+    let on_hapus_done = Callback::new(move |nama: String| {
+        show_hapus.set(false);
+        notice.set(Some(Notice::ok(format!("Referensi pejabat {nama} telah dihapus."))));
+        reload();
+    });
+
     view! {
         <nav class="breadcrumb" aria-label="Lokasi">
             <ol>
@@ -128,38 +169,14 @@ fn PejabatView(me: Me) -> impl IntoView {
         <table::PejabatTable rows selected/>
         <table::Pager rows page per_page/>
         <Show when=move || show_rekam.get()>
-            <rekam::RekamDialog
-                on_close=move || show_rekam.set(false)
-                on_saved=move |nama: String| {
-                    show_rekam.set(false);
-                    notice.set(Some(Notice::ok(format!("Referensi pejabat {nama} tersimpan dengan status BARU."))));
-                    reload();
-                }
-            />
+            {move || Suspend::new(rekam_dialog(on_rekam_close, on_rekam_saved))}
         </Show>
         {move || match (otp_kind.get(), selected.get_untracked()) {
-            (Some(kind), Some(row)) => Some(view! {
-                <OtpDialog kind row me=me.clone()
-                    on_close=move || otp_kind.set(None)
-                    on_done=move |text: String| {
-                        otp_kind.set(None);
-                        notice.set(Some(Notice::ok(text)));
-                        refresh.update(|n| *n += 1);
-                    }
-                />
-            }),
+            (Some(kind), Some(row)) => Some(Suspend::new(otp_dialog(kind, row, me.clone(), on_otp_close, on_otp_done))),
             _ => None,
         }}
         <Show when=move || show_hapus.get() && selected.with(Option::is_some)>
-            <hapus::HapusDialog
-                row=selected.get_untracked().expect("shown only with a selection")
-                on_close=move || show_hapus.set(false)
-                on_done=move |nama: String| {
-                    show_hapus.set(false);
-                    notice.set(Some(Notice::ok(format!("Referensi pejabat {nama} telah dihapus."))));
-                    reload();
-                }
-            />
+            {move || selected.get_untracked().map(|row| Suspend::new(hapus_dialog(row, on_hapus_close, on_hapus_done)))}
         </Show>
     }
 }
