@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Issue 6, points 2 and 3, against a release build (`cargo leptos build --release`) on a
+# private, durable PostgreSQL cluster with the demo data:
+#   1. Lighthouse (mobile profile, Debian Chromium) on /login and /pejabat: scores, FCP,
+#      LCP, TBT, CLS, and every accessibility/best-practices audit that did not pass;
+#   2. the load generator (bench/load): request+verify OTP pairs, then table page reads,
+#      64 clients for 30 s each, with the server's peak memory; on top of the scale data
+#      (bench/scale.sql) and 25,600 references in status BARU (bench/load.sql);
+#   3. pgbench running the same SQL statements as one pair / one page read
+#      (bench/pgbench/*.sql), the database's own limit here, and the ratio.
+# Prints figures; fails only when a request under load fails. CLIENTS/SECS override 64/30.
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/tools.sh"
+cd "$ROOT"
+ensure_rust_tools
+ensure_postgres
+ensure_browser
+if ! cmp -s bench/package-lock.json bench/node_modules/.installed-lock 2>/dev/null; then
+  log "installing Lighthouse (npm, bench/package.json)"
+  (cd bench && npm ci --no-audit --no-fund >/dev/null && cp package-lock.json node_modules/.installed-lock)
+fi
+CLIENTS="${CLIENTS:-64}"
+SECS="${SECS:-30}"
+PORT=3935
+BASE="http://127.0.0.1:$PORT"
+PG_DIR="${SAKTI_BENCH_PG_DIR:-/tmp/aktivasi-otp-sakti-bench-pg}"
+OUT="$CARGO_TARGET_DIR/perf"
+mkdir -p "$OUT"
+SERVER=""
+stop_server() {
+  if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null || true; fi
+  SERVER=""
+}
+cleanup() {
+  stop_server
+  cargo run -q -p backend --bin pgcluster -- stop "$PG_DIR" || true
+}
+trap cleanup EXIT
+
+build_release
+cargo build -q --release -p load
+
+log "private PostgreSQL (durable, as in production) in $PG_DIR"
+ADMIN_URL="$(pg_cluster_url "$PG_DIR")"
+DB="$(cargo run -q -p backend --bin pgcluster -- fresh-db "$ADMIN_URL" sakti_perf)"
+
+start_server() {
+  LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$ROOT/target/site" DATABASE_URL="$DB" SAKTI_DEMO=1 \
+    RUST_LOG=warn "$CARGO_TARGET_DIR/release/server" >>"$OUT/server.log" 2>&1 &
+  SERVER=$!
+  wait_for_http "$BASE/login" 60
+}
+peak_mib() { awk '/VmHWM/ { printf "%.0f MiB", $2 / 1024 }' "/proc/$SERVER/status"; }
+rss_mib() { awk '/VmRSS/ { printf "%.0f MiB", $2 / 1024 }' "/proc/$SERVER/status"; }
+
+start_server
+log "Lighthouse, mobile profile (simulated slow 4G and 4x CPU slowdown), Debian Chromium"
+cookie="$(curl -fsS -o /dev/null -D - -H 'content-type: application/x-www-form-urlencoded' \
+  --data 'username=adm_561403&password=Sakti%232026' "$BASE/api/login" |
+  sed -n 's/^[Ss]et-[Cc]ookie: \(sakti_sesi=[^;]*\).*/\1/p')"
+printf '{"Cookie": "%s"}' "$cookie" >"$OUT/cookie.json"
+for page in login pejabat; do
+  headers=()
+  [ "$page" = pejabat ] && headers=(--extra-headers="$OUT/cookie.json")
+  CHROME_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}" bench/node_modules/.bin/lighthouse "$BASE/$page" --quiet \
+    --chrome-flags="--headless=new --no-sandbox" --only-categories=performance,accessibility,best-practices \
+    "${headers[@]}" --output=json --output-path="$OUT/lighthouse-$page.json"
+  python3 bench/lighthouse.py "$OUT/lighthouse-$page.json" "/$page"
+done
+stop_server
+
+log "loading the scale data (bench/scale.sql) and the load data (bench/load.sql)"
+psql -q "$DB" -f bench/scale.sql
+psql -q "$DB" -f bench/load.sql
+start_server
+echo "server: $(rss_mib) resident after start"
+status=0
+DATABASE_URL="$DB" BASE_URL="$BASE" CLIENTS="$CLIENTS" SECS="$SECS" "$CARGO_TARGET_DIR/release/load" pairs |
+  tee "$OUT/load-pairs.txt" || status=1
+echo "  server peak memory so far: $(peak_mib)"
+DATABASE_URL="$DB" BASE_URL="$BASE" CLIENTS="$CLIENTS" SECS="$SECS" "$CARGO_TARGET_DIR/release/load" table |
+  tee "$OUT/load-table.txt" || status=1
+echo "  server peak memory so far: $(peak_mib)"
+stop_server
+
+log "pgbench: the same SQL statements straight to PostgreSQL (the database's limit)"
+bench/pgbench.sh "$DB" "$SECS" | tee "$OUT/pgbench.txt"
+rate() { sed -n "s/.*= \([0-9.]*\) $2\/s.*/\1/p; s/^pgbench $3 *: \([0-9.]*\) .*/\1/p" "$1" | head -1; }
+app_pairs="$(rate "$OUT/load-pairs.txt" pairs none)"
+app_pages="$(rate "$OUT/load-table.txt" pages none)"
+db_pairs="$(rate "$OUT/pgbench.txt" none pair)"
+db_pages="$(rate "$OUT/pgbench.txt" none table)"
+awk -v a="$app_pairs" -v d="$db_pairs" 'BEGIN { printf "ratio pairs: app %.1f/s vs pgbench %.1f/s = %.0f%% of the database limit\n", a, d, 100 * a / d }'
+awk -v a="$app_pages" -v d="$db_pages" 'BEGIN { printf "ratio pages: app %.1f/s vs pgbench %.1f/s = %.0f%% of the database limit\n", a, d, 100 * a / d }'
+exit $status
