@@ -17,6 +17,7 @@ sid="$(q "SELECT id FROM tower_sessions.session ORDER BY expiry_date DESC LIMIT 
 for script in pair table; do
   "$PGBENCH" -n -M prepared -c 16 -j 2 -T "$SECS" -D lo="$lo" -D hi="$hi" -D uid="$uid" -D adm="$adm" -D sid="$sid" \
     -f "pgbench/$script.sql" "$DB" 2>&1 | awk -v s="$script" '
-      /^tps = / { printf "pgbench %-5s: %s %s/s", s, $3, (s == "pair" ? "pairs" : "pages") }
-      /latency average/ { printf "  (latency average %s ms)\n", $4 }'
+      /latency average/ { latency = $4 }
+      /^tps = / { tps = $3 }
+      END { printf "pgbench %-5s: %.1f %s/s (latency average %s ms)\n", s, tps, (s == "pair" ? "pairs" : "pages"), latency }'
 done

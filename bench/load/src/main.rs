@@ -238,8 +238,8 @@ async fn table(config: &Config, http: &reqwest::Client) -> Tally {
                 let res = http.get(format!("{base}/pejabat")).header("cookie", &cookie).send().await;
                 let outcome = match res {
                     Ok(res) if res.status().is_success() => match res.text().await {
-                        // the server-rendered table holds the demo satker's PPK
-                        Ok(body) if body.contains("PPK PSIE I") => Ok(()),
+                        // the server-rendered table holds the demo satker's Kepala Kantor
+                        Ok(body) if body.contains("Maulana Malik Ibrahim") => Ok(()),
                         Ok(_) => Err("GET /pejabat: 200 without the table's rows".to_owned()),
                         Err(e) => Err(format!("GET /pejabat: {e}")),
                     },
