@@ -7,10 +7,10 @@ ORDER BY nama, id LIMIT 10 OFFSET 0;
 \echo '== CSO console: KPPN 019, pejabat waiting'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 SELECT s.kode, s.nama, p.id, p.nama, p.nip, p.jabatan, p.status, p.no_hp, c.sent_at
-FROM satker s
-JOIN pejabat p ON p.satker_kode = s.kode AND p.deleted_at IS NULL
+FROM pejabat p
+JOIN satker s ON s.kode = p.satker_kode
 LEFT JOIN otp_code c ON c.pejabat_id = p.id AND c.purpose = 'aktivasi' AND c.state = 'PENDING' AND c.expires_at > now()
-WHERE s.kppn_kode = '019'
+WHERE p.kppn_kode = '019' AND p.deleted_at IS NULL
   AND ((p.jabatan = 'KUASA PENGGUNA ANGGARAN' AND p.status = 'BARU')
     OR (p.jabatan IN ('PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM') AND p.status = 'KIRIM'))
 ORDER BY c.sent_at DESC NULLS LAST, s.kode, p.nama LIMIT 500;

@@ -54,11 +54,33 @@ start_server() {
 peak_mib() { awk '/VmHWM/ { printf "%.0f MiB", $2 / 1024 }' "/proc/$SERVER/status"; }
 rss_mib() { awk '/VmRSS/ { printf "%.0f MiB", $2 / 1024 }' "/proc/$SERVER/status"; }
 
+# median of 20 server-rendered GETs of each page people work on, in milliseconds
+page_timings() {
+  local admin cso path cookie line=""
+  admin="$(login_cookie adm_561403)"
+  cso="$(login_cookie cso_jakarta6)"
+  for path in /pejabat /berkas /audit /cso /meja; do
+    cookie="$admin"
+    case "$path" in /cso | /meja) cookie="$cso" ;; esac
+    [ "$path" = /audit ] && cookie="$cso"
+    ms="$(for _ in $(seq 20); do
+      curl -fsS -o /dev/null -w '%{time_total}\n' -H "cookie: $cookie" "$BASE$path"
+    done | sort -n | awk '{ t[NR] = $1 } END { printf "%.1f", t[int((NR + 1) / 2)] * 1000 }')"
+    line="$line  $path ${ms} ms"
+  done
+  echo "$1:$line"
+}
+login_cookie() {
+  curl -fsS -o /dev/null -D - -H 'content-type: application/x-www-form-urlencoded' \
+    --data "username=$1&password=Sakti%232026" "$BASE/api/login" |
+    sed -n 's/^[Ss]et-[Cc]ookie: \(sakti_sesi=[^;]*\).*/\1/p'
+}
+
 start_server
+log "page timings (median of 20 GETs; audit and desk pages as the CSO of KPPN 019)"
+page_timings "demo data"
 log "Lighthouse, mobile profile (simulated slow 4G and 4x CPU slowdown), Debian Chromium"
-cookie="$(curl -fsS -o /dev/null -D - -H 'content-type: application/x-www-form-urlencoded' \
-  --data 'username=adm_561403&password=Sakti%232026' "$BASE/api/login" |
-  sed -n 's/^[Ss]et-[Cc]ookie: \(sakti_sesi=[^;]*\).*/\1/p')"
+cookie="$(login_cookie adm_561403)"
 printf '{"Cookie": "%s"}' "$cookie" >"$OUT/cookie.json"
 for page in login pejabat; do
   headers=()
@@ -75,6 +97,7 @@ psql -q "$DB" -f bench/scale.sql
 psql -q "$DB" -f bench/load.sql
 start_server
 echo "server: $(rss_mib) resident after start"
+page_timings "scale data (2,000 satkers, 20,000 + 25,600 pejabat, 200,000 audit lines in KPPN 019)"
 status=0
 DATABASE_URL="$DB" BASE_URL="$BASE" CLIENTS="$CLIENTS" SECS="$SECS" "$CARGO_TARGET_DIR/release/load" pairs |
   tee "$OUT/load-pairs.txt" || status=1

@@ -30,10 +30,11 @@ pub async fn console(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Resu
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT s.kode AS satker_kode, s.nama AS satker_nama, p.id, p.nama, p.nip, p.jabatan, p.status, p.no_hp,
                 c.sent_at
-         FROM satker s
-         JOIN pejabat p ON p.satker_kode = s.kode AND p.deleted_at IS NULL
+         FROM pejabat p
+         JOIN satker s ON s.kode = p.satker_kode
          LEFT JOIN otp_code c ON c.pejabat_id = p.id AND c.purpose = 'aktivasi' AND c.state = 'PENDING' AND c.expires_at > $2
-         WHERE s.kppn_kode = $1
+         -- the condition of the partial index pejabat_menunggu_aktivasi, word for word
+         WHERE p.kppn_kode = $1 AND p.deleted_at IS NULL
            AND ((p.jabatan = 'KUASA PENGGUNA ANGGARAN' AND p.status = 'BARU')
              OR (p.jabatan IN ('PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM') AND p.status = 'KIRIM'))
          ORDER BY c.sent_at DESC NULLS LAST, s.kode, p.nama
