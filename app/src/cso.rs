@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::layout::{Notice, NoticeBar, logged_in};
 use crate::otp::{Synced, ticking_clock};
 use domain::otp::countdown;
-use domain::pejabat::{ConsoleRow, ConsoleSatker};
+use domain::pejabat::{Console, ConsoleRow};
 use domain::{Jabatan, Role, Status};
 use leptos::prelude::*;
 
@@ -13,9 +13,9 @@ use leptos::prelude::*;
 const POLL_MS: u64 = 10_000;
 
 #[server(endpoint = "cso_console")]
-pub async fn cso_console() -> Result<Vec<ConsoleSatker>, AppError> {
+pub async fn cso_console(search: String) -> Result<Console, AppError> {
     let (state, caller) = crate::server::caller().await?;
-    Ok(backend::cso::console(&state.pool, &caller, backend::now()).await?)
+    Ok(backend::cso::console(&state.pool, &caller, &search, backend::now()).await?)
 }
 
 #[server(endpoint = "cso_aktivasi")]
@@ -49,7 +49,8 @@ pub fn CsoPage() -> impl IntoView {
 #[component]
 fn Console() -> impl IntoView {
     let tick = RwSignal::new(0u32);
-    let console = Resource::new(move || tick.get(), |_| cso_console());
+    let search = RwSignal::new(String::new());
+    let console = Resource::new(move || (tick.get(), search.get()), |(_, search)| cso_console(search));
     let clock = ticking_clock();
     let selected = RwSignal::new(None::<(ConsoleRow, String)>);
     let notice = RwSignal::new(None::<Notice>);
@@ -58,10 +59,20 @@ fn Console() -> impl IntoView {
     let list = move || {
         console.get().map(|r| match r {
             Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-            Ok(satkers) if satkers.is_empty() => {
+            Ok(c) if c.satkers.is_empty() && search.with_untracked(|s| s.trim().is_empty()) => {
                 view! { <p class="empty">"Belum ada pejabat yang menunggu aktivasi."</p> }.into_any()
             }
-            Ok(satkers) => satkers
+            Ok(c) if c.satkers.is_empty() => {
+                view! { <p class="empty">"Tidak ada pejabat menunggu yang cocok dengan pencarian."</p> }.into_any()
+            }
+            Ok(c) => {
+                let more = (c.waiting > c.shown() as i64).then(|| view! {
+                    <p class="muted" role="status">
+                        {format!("Menampilkan {} dari {} pejabat yang menunggu (kode berlaku lebih dulu). ", c.shown(), c.waiting)}
+                        "Cari kode atau nama satker, nama atau NIP pejabat untuk yang lain."
+                    </p>
+                });
+                let cards = c.satkers
                 .into_iter()
                 .map(|s| {
                     let satker_label = format!("{} {}", s.kode, s.nama);
@@ -98,8 +109,9 @@ fn Console() -> impl IntoView {
                         </section>
                     }
                 })
-                .collect_view()
-                .into_any(),
+                .collect_view();
+                view! { {more} {cards} }.into_any()
+            }
         })
     };
 
@@ -108,6 +120,11 @@ fn Console() -> impl IntoView {
         <NoticeBar notice/>
         <div class="console">
             <div class="console-list">
+                <div class="field search">
+                    <label for="cari-konsol">"Cari satker atau pejabat"</label>
+                    <input id="cari-konsol" type="search" placeholder="Kode/nama satker, nama atau NIP"
+                        prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/>
+                </div>
                 <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> }>{list}</Transition>
             </div>
             <div class="console-panel">

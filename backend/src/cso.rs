@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::otp::Pending;
 use chrono::{DateTime, Utc};
 use domain::authz::Action;
-use domain::pejabat::{ConsoleRow, ConsoleSatker};
+use domain::pejabat::{CONSOLE_ROWS, Console, ConsoleRow, ConsoleSatker};
 use domain::{Jabatan, Status};
 use sqlx::PgPool;
 
@@ -23,25 +23,43 @@ struct Row {
     sent_at: Option<DateTime<Utc>>,
 }
 
-/// The console of the calling CSO at `now`: only satkers with a pejabat waiting.
-pub async fn console(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<Vec<ConsoleSatker>> {
+/// The console of the calling CSO at `now`: only satkers with a pejabat waiting, at most
+/// [`CONSOLE_ROWS`] rows (pending codes first), narrowed by `search` over the satker's code
+/// and name and the pejabat's name and NIP.
+pub async fn console(pool: &PgPool, caller: &Caller, search: &str, now: DateTime<Utc>) -> Result<Console> {
     let actor = authorize(pool, caller, Action::KonsolCso).await?;
     let kppn = actor.kppn_kode.as_deref().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))?;
-    let rows: Vec<Row> = sqlx::query_as(
+    let search: String = search.chars().filter(|c| !c.is_control()).take(crate::pejabat::MAX_FILTER_CHARS).collect();
+    let search = search.trim();
+    let pattern = crate::pejabat::like_pattern(search);
+    // the condition of the partial index pejabat_menunggu_aktivasi, word for word, and the search
+    const WAITING: &str = "p.kppn_kode = $1 AND p.deleted_at IS NULL
+           AND ((p.jabatan = 'KUASA PENGGUNA ANGGARAN' AND p.status = 'BARU')
+             OR (p.jabatan IN ('PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM') AND p.status = 'KIRIM'))
+           AND ($2 = '' OR p.satker_kode LIKE $3 OR s.nama ILIKE $3 OR p.nama ILIKE $3 OR p.nip LIKE $3)";
+    let waiting: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM pejabat p JOIN satker s ON s.kode = p.satker_kode WHERE {WAITING}"
+    ))
+    .bind(kppn)
+    .bind(search)
+    .bind(&pattern)
+    .fetch_one(pool)
+    .await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT s.kode AS satker_kode, s.nama AS satker_nama, p.id, p.nama, p.nip, p.jabatan, p.status, p.no_hp,
                 c.sent_at
          FROM pejabat p
          JOIN satker s ON s.kode = p.satker_kode
-         LEFT JOIN otp_code c ON c.pejabat_id = p.id AND c.purpose = 'aktivasi' AND c.state = 'PENDING' AND c.expires_at > $2
-         -- the condition of the partial index pejabat_menunggu_aktivasi, word for word
-         WHERE p.kppn_kode = $1 AND p.deleted_at IS NULL
-           AND ((p.jabatan = 'KUASA PENGGUNA ANGGARAN' AND p.status = 'BARU')
-             OR (p.jabatan IN ('PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM') AND p.status = 'KIRIM'))
+         LEFT JOIN otp_code c ON c.pejabat_id = p.id AND c.purpose = 'aktivasi' AND c.state = 'PENDING' AND c.expires_at > $4
+         WHERE {WAITING}
          ORDER BY c.sent_at DESC NULLS LAST, s.kode, p.nama
-         LIMIT 500",
-    )
+         LIMIT $5"
+    ))
     .bind(kppn)
+    .bind(search)
+    .bind(&pattern)
     .bind(now)
+    .bind(CONSOLE_ROWS)
     .fetch_all(pool)
     .await?;
     let mut out: Vec<ConsoleSatker> = Vec::new();
@@ -60,5 +78,5 @@ pub async fn console(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Resu
             None => out.push(ConsoleSatker { kode: r.satker_kode, nama: r.satker_nama, rows: vec![row] }),
         }
     }
-    Ok(out)
+    Ok(Console { satkers: out, waiting })
 }

@@ -14,14 +14,14 @@ use sqlx::PgPool;
 /// The largest page the table asks for, other than "Semua".
 const MAX_PER_PAGE: u32 = 100;
 /// Longest filter text taken into account.
-const MAX_FILTER_CHARS: usize = 100;
+pub(crate) const MAX_FILTER_CHARS: usize = 100;
 
 fn own_satker(actor: &Actor) -> Result<&str> {
     actor.satker_kode.as_deref().ok_or_else(|| Error::Forbidden("Pengguna ini tidak terdaftar pada satker.".into()))
 }
 
 /// `%text%` for ILIKE with the LIKE metacharacters of `text` escaped.
-fn like_pattern(text: &str) -> String {
+pub(crate) fn like_pattern(text: &str) -> String {
     let mut p = String::with_capacity(text.len() + 2);
     p.push('%');
     for c in text.chars() {

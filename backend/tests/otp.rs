@@ -414,7 +414,7 @@ async fn a_failing_gateway_is_retried_and_nothing_is_lost(pool: PgPool) {
 async fn the_cso_console_shows_who_waits_and_the_pending_code(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
-    let console = backend::cso::console(&pool, &s.cso, at(0)).await.unwrap();
+    let console = backend::cso::console(&pool, &s.cso, "", at(0)).await.unwrap().satkers;
     assert_eq!(console.len(), 1, "only satkers with someone waiting");
     assert_eq!(console[0].kode, "561403");
     let kpa = console[0].rows.iter().find(|r| r.id == s.kpa_id).unwrap();
@@ -423,14 +423,52 @@ async fn the_cso_console_shows_who_waits_and_the_pending_code(pool: PgPool) {
     assert!(console[0].rows.iter().all(|r| r.id != s.ppk_id), "PPK is BARU, not yet KIRIM");
 
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
-    let console = backend::cso::console(&pool, &s.cso, at(30)).await.unwrap();
+    let console = backend::cso::console(&pool, &s.cso, "", at(30)).await.unwrap().satkers;
     let timing = console[0].rows.iter().find(|r| r.id == s.kpa_id).unwrap().pending.unwrap();
     assert_eq!(domain::otp::OtpTiming::seconds_left(timing.expires_at_ms, timing.server_now_ms), 90);
 
     // another KPPN's CSO sees nothing of it, a satker user is refused
     let other = login(&pool, "cso_jakarta2").await;
-    assert!(backend::cso::console(&pool, &other, at(30)).await.unwrap().iter().all(|s| s.kode != "561403"));
-    assert!(matches!(backend::cso::console(&pool, &s.kpa, at(30)).await, Err(Error::Forbidden(_))));
+    assert!(backend::cso::console(&pool, &other, "", at(30)).await.unwrap().satkers.iter().all(|s| s.kode != "561403"));
+    assert!(matches!(backend::cso::console(&pool, &s.kpa, "", at(30)).await, Err(Error::Forbidden(_))));
+}
+
+/// With more pejabat waiting than the console shows, it shows the first CONSOLE_ROWS (pending
+/// codes first), says how many wait in all, and the search finds any of the others.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn the_console_shows_a_bounded_list_and_searches_the_rest(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    sqlx::raw_sql(
+        "INSERT INTO satker (kode, nama, kppn_kode) SELECT (800000 + g)::text, 'SATKER ANTRE ' || g, '019'
+         FROM generate_series(1, 150) g;
+         INSERT INTO app_user (username, nip, nama, role, satker_kode, password_hash)
+         SELECT 'apr_antre' || g, (500000000000000000 + g)::text, 'KPA Antre ' || g, 'KPA', (800000 + g)::text, 'x'
+         FROM generate_series(1, 150) g;
+         INSERT INTO pejabat (satker_kode, user_id, nip, nama, tempat_lahir, tanggal_lahir, email, no_hp,
+                              alamat_domisili, alamat_ktp, nomor_sk, tanggal_sk, jabatan, kppn_kode, status, created_by)
+         SELECT u.satker_kode, u.id, u.nip, u.nama, 'Jakarta', date '1980-01-01', 'a@b.go.id', '+6281300000000',
+                'Jakarta', 'Jakarta', 'SK-1', date '2026-01-05', 'KUASA PENGGUNA ANGGARAN', '019', 'BARU', u.id
+         FROM app_user u WHERE u.username LIKE 'apr\\_antre%'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
+
+    let all = backend::cso::console(&pool, &s.cso, "", at(10)).await.unwrap();
+    assert_eq!(all.waiting, 151, "150 new KPAs and the demo satker's");
+    assert_eq!(all.shown() as i64, domain::pejabat::CONSOLE_ROWS);
+    let first = &all.satkers[0];
+    assert_eq!((first.kode.as_str(), first.rows[0].id), ("561403", s.kpa_id), "the pending code comes first");
+
+    let found = backend::cso::console(&pool, &s.cso, "KPA Antre 149", at(10)).await.unwrap();
+    assert_eq!((found.waiting, found.shown()), (1, 1));
+    assert_eq!(found.satkers[0].kode, "800149");
+    let by_code = backend::cso::console(&pool, &s.cso, "800150", at(10)).await.unwrap();
+    assert_eq!(by_code.satkers[0].rows[0].nama, "KPA Antre 150");
+    let none = backend::cso::console(&pool, &s.cso, "100%_\\", at(10)).await.unwrap();
+    assert_eq!((none.waiting, none.shown()), (0, 0), "LIKE metacharacters are literal");
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]

@@ -105,6 +105,25 @@ pub struct ConsoleRow {
     pub pending: Option<crate::otp::OtpTiming>,
 }
 
+/// Rows the CSO console shows at most: pending codes first, then by satker; the search box
+/// finds the others. Keeps the console as fast with thousands waiting as with a few.
+pub const CONSOLE_ROWS: i64 = 100;
+
+/// The CSO console: the satkers shown and how many pejabat match in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Console {
+    pub satkers: Vec<ConsoleSatker>,
+    /// Pejabat waiting that match the search, shown or not.
+    pub waiting: i64,
+}
+
+impl Console {
+    /// Rows shown (at most [`CONSOLE_ROWS`]).
+    pub fn shown(&self) -> usize {
+        self.satkers.iter().map(|s| s.rows.len()).sum()
+    }
+}
+
 /// A satker of the CSO's KPPN with its pejabat waiting for activation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsoleSatker {
