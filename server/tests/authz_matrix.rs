@@ -222,7 +222,7 @@ const MATRIX: &[Row] = &[
     Row {
         key: "cso_console",
         level: Level::AktivasiPending,
-        call: Call::Fn("cso_console", none),
+        call: Call::Fn("cso_console", |_| "search=".into()),
         allowed: &[Cso],
         targeted: false,
     },
