@@ -21,6 +21,8 @@ struct Row {
     status: String,
     no_hp: String,
     sent_at: Option<DateTime<Utc>>,
+    /// All rows matching, before the LIMIT (the same on every row).
+    waiting: i64,
 }
 
 /// The console of the calling CSO at `now`: only satkers with a pejabat waiting, at most
@@ -29,39 +31,31 @@ struct Row {
 pub async fn console(pool: &PgPool, caller: &Caller, search: &str, now: DateTime<Utc>) -> Result<Console> {
     let actor = authorize(pool, caller, Action::KonsolCso).await?;
     let kppn = actor.kppn_kode.as_deref().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))?;
-    let search: String = search.chars().filter(|c| !c.is_control()).take(crate::pejabat::MAX_FILTER_CHARS).collect();
-    let search = search.trim();
-    let pattern = crate::pejabat::like_pattern(search);
-    // the condition of the partial index pejabat_menunggu_aktivasi, word for word, and the search
-    const WAITING: &str = "p.kppn_kode = $1 AND p.deleted_at IS NULL
-           AND ((p.jabatan = 'KUASA PENGGUNA ANGGARAN' AND p.status = 'BARU')
-             OR (p.jabatan IN ('PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM') AND p.status = 'KIRIM'))
-           AND ($2 = '' OR p.satker_kode LIKE $3 OR s.nama ILIKE $3 OR p.nama ILIKE $3 OR p.nip LIKE $3)";
-    let waiting: i64 = sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM pejabat p JOIN satker s ON s.kode = p.satker_kode WHERE {WAITING}"
-    ))
-    .bind(kppn)
-    .bind(search)
-    .bind(&pattern)
-    .fetch_one(pool)
-    .await?;
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let (search, pattern) = crate::pejabat::search_text(search);
+    // the condition of the partial index pejabat_menunggu_aktivasi, word for word, and the
+    // search; the window count is taken before the LIMIT (at most one pending code per
+    // pejabat and purpose, so the join adds no rows)
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT s.kode AS satker_kode, s.nama AS satker_nama, p.id, p.nama, p.nip, p.jabatan, p.status, p.no_hp,
-                c.sent_at
+                c.sent_at, count(*) OVER () AS waiting
          FROM pejabat p
          JOIN satker s ON s.kode = p.satker_kode
          LEFT JOIN otp_code c ON c.pejabat_id = p.id AND c.purpose = 'aktivasi' AND c.state = 'PENDING' AND c.expires_at > $4
-         WHERE {WAITING}
+         WHERE p.kppn_kode = $1 AND p.deleted_at IS NULL
+           AND ((p.jabatan = 'KUASA PENGGUNA ANGGARAN' AND p.status = 'BARU')
+             OR (p.jabatan IN ('PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM') AND p.status = 'KIRIM'))
+           AND ($2 = '' OR p.satker_kode LIKE $3 OR s.nama ILIKE $3 OR p.nama ILIKE $3 OR p.nip LIKE $3)
          ORDER BY c.sent_at DESC NULLS LAST, s.kode, p.nama
-         LIMIT $5"
-    ))
+         LIMIT $5",
+    )
     .bind(kppn)
-    .bind(search)
+    .bind(&search)
     .bind(&pattern)
     .bind(now)
     .bind(CONSOLE_ROWS)
     .fetch_all(pool)
     .await?;
+    let waiting = rows.first().map_or(0, |r| r.waiting);
     let mut out: Vec<ConsoleSatker> = Vec::new();
     for r in rows {
         let row = ConsoleRow {

@@ -14,14 +14,24 @@ use sqlx::PgPool;
 /// The largest page the table asks for, other than "Semua".
 const MAX_PER_PAGE: u32 = 100;
 /// Longest filter text taken into account.
-pub(crate) const MAX_FILTER_CHARS: usize = 100;
+const MAX_FILTER_CHARS: usize = 100;
 
 fn own_satker(actor: &Actor) -> Result<&str> {
     actor.satker_kode.as_deref().ok_or_else(|| Error::Forbidden("Pengguna ini tidak terdaftar pada satker.".into()))
 }
 
+/// Text typed into a search box as the queries use it: control characters dropped, at
+/// most [`MAX_FILTER_CHARS`], trimmed; with its [`like_pattern`]. The Tabel Pejabat and the
+/// CSO console search with it.
+pub(crate) fn search_text(typed: &str) -> (String, String) {
+    let text: String = typed.chars().filter(|c| !c.is_control()).take(MAX_FILTER_CHARS).collect();
+    let text = text.trim().to_owned();
+    let pattern = like_pattern(&text);
+    (text, pattern)
+}
+
 /// `%text%` for ILIKE with the LIKE metacharacters of `text` escaped.
-pub(crate) fn like_pattern(text: &str) -> String {
+fn like_pattern(text: &str) -> String {
     let mut p = String::with_capacity(text.len() + 2);
     p.push('%');
     for c in text.chars() {
@@ -64,9 +74,7 @@ impl Row {
 pub async fn list(pool: &PgPool, caller: &Caller, q: &TableQuery) -> Result<Page<PejabatRow>> {
     let actor = authorize(pool, caller, Action::LihatPejabat).await?;
     let satker = own_satker(actor)?;
-    let filter: String = q.filter.chars().filter(|c| !c.is_control()).take(MAX_FILTER_CHARS).collect();
-    let filter = filter.trim();
-    let pattern = like_pattern(filter);
+    let (filter, pattern) = search_text(&q.filter);
     let per_page = q.per_page.map(|n| n.clamp(1, MAX_PER_PAGE));
     let page = q.page.max(1);
     let offset = per_page.map_or(0, |n| i64::from(page - 1) * i64::from(n));
@@ -75,7 +83,7 @@ pub async fn list(pool: &PgPool, caller: &Caller, q: &TableQuery) -> Result<Page
         AND ($2 = '' OR nama ILIKE $3 OR nip LIKE $3 OR jabatan ILIKE $3 OR status ILIKE $3)";
     let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM pejabat WHERE {WHERE}"))
         .bind(satker)
-        .bind(filter)
+        .bind(&filter)
         .bind(&pattern)
         .fetch_one(pool)
         .await?;
@@ -85,7 +93,7 @@ pub async fn list(pool: &PgPool, caller: &Caller, q: &TableQuery) -> Result<Page
          ORDER BY nama, id LIMIT $5 OFFSET $6"
     ))
     .bind(satker)
-    .bind(filter)
+    .bind(&filter)
     .bind(&pattern)
     .bind(actor.user_id)
     .bind(per_page.map(i64::from))
