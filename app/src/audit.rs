@@ -60,10 +60,10 @@ fn AuditView() -> impl IntoView {
         <h1>"Jejak Audit"</h1>
         <form class="card filters" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); go(1); }>
             <div class="field"><label for="a-dari">"Dari tanggal"</label>
-                <input id="a-dari" type="date" on:input=set(|q, v| q.dari = v)/>
+                <input id="a-dari" type="text" inputmode="numeric" maxlength="10" placeholder=crate::TANGGAL_HINT on:input=set(|q, v| q.dari = v)/>
                 <p class="field-error">{move || field_error("dari")}</p></div>
             <div class="field"><label for="a-sampai">"Sampai tanggal"</label>
-                <input id="a-sampai" type="date" on:input=set(|q, v| q.sampai = v)/>
+                <input id="a-sampai" type="text" inputmode="numeric" maxlength="10" placeholder=crate::TANGGAL_HINT on:input=set(|q, v| q.sampai = v)/>
                 <p class="field-error">{move || field_error("sampai")}</p></div>
             <div class="field"><label for="a-aktor">"Pengguna"</label>
                 <input id="a-aktor" type="search" maxlength="100" on:input=set(|q, v| q.aktor = v)/></div>

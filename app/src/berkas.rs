@@ -180,6 +180,9 @@ fn BerkasView(me: Me) -> impl IntoView {
 #[component]
 fn BundleCard(row: BerkasRow, is_admin: bool) -> impl IntoView {
     let uploading = RwSignal::new(false);
+    // a file over 10 MB is refused here, before minutes of sending it (the server refuses
+    // it too, for a browser without the WASM)
+    let too_big = RwSignal::new(false);
     let status = row.berkas.as_ref().map(|b| b.status);
     let may_upload = is_admin && !matches!(status, Some(BerkasStatus::Diajukan | BerkasStatus::Diterima));
     let label = format!("{} ({})", row.nama, row.jabatan.short());
@@ -207,17 +210,37 @@ fn BundleCard(row: BerkasRow, is_admin: bool) -> impl IntoView {
             }}
             <Show when=move || may_upload>
                 <form method="post" action="/api/berkas" enctype="multipart/form-data" class="upload"
-                    on:submit=move |_| uploading.set(true)>
+                    on:submit=move |ev| if too_big.get_untracked() { ev.prevent_default() } else { uploading.set(true) }>
                     <input type="hidden" name="pejabat_id" value=row.pejabat_id.to_string()/>
                     <input type="hidden" name="keperluan" value=row.keperluan.code()/>
                     <label for=input_id.clone()>{format!("PDF bundel {label}")}</label>
-                    <input id=input_id.clone() type="file" name="berkas" accept="application/pdf,.pdf" required/>
-                    <button type="submit" disabled=move || uploading.get() aria-busy=move || uploading.get().to_string()>
+                    <input id=input_id.clone() type="file" name="berkas" accept="application/pdf,.pdf" required
+                        aria-invalid=move || too_big.get().to_string()
+                        on:change=move |ev| too_big.set(picked_size(&ev).is_some_and(|n| !domain::berkas::size_ok(n)))/>
+                    <Show when=move || too_big.get()>
+                        <p class="field-error" role="alert">{domain::berkas::TERLALU_BESAR}</p>
+                    </Show>
+                    <button type="submit" disabled=move || uploading.get() || too_big.get() aria-busy=move || uploading.get().to_string()>
                         {move || if uploading.get() { "Mengunggah…" } else { "Unggah" }}
                     </button>
                 </form>
             </Show>
         </article>
+    }
+}
+
+/// The size in bytes of the file chosen in the file input that fired `ev`.
+fn picked_size(ev: &leptos::ev::Event) -> Option<u64> {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let input = ev.target()?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
+        Some(input.files()?.get(0)?.size() as u64)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ev;
+        None
     }
 }
 

@@ -83,7 +83,7 @@ fn Console() -> impl IntoView {
                                 {s.rows.into_iter().map(|row| {
                                     // synced when the answer is rendered: corrects this device's clock
                                     let pending = row.pending.map(Synced::new);
-                                    let left = move || pending.map(|p| p.left(p.timing.expires_at_ms, clock.get())).unwrap_or(0);
+                                    let left = move || pending.map(|p| p.expires_in(clock.get())).unwrap_or(0);
                                     let id = row.id;
                                     let is_selected = move || selected.with(|s| s.as_ref().is_some_and(|(r, _)| r.id == id));
                                     let pick = {

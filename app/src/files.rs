@@ -17,7 +17,10 @@ use tower_sessions::Session;
 pub const UPLOAD_BODY_LIMIT: usize = domain::berkas::MAX_BYTES + 64 * 1024;
 
 async fn caller(state: &AppState, session: &Session, addr: SocketAddr) -> Result<Caller, backend::Error> {
-    let user_id: Option<i64> = session.get(USER_KEY).await.unwrap_or(None);
+    // the session lives in PostgreSQL: failing to read it means the database is away, not
+    // that nobody is logged in
+    let user_id: Option<i64> =
+        session.get(USER_KEY).await.map_err(|e| backend::Error::Unavailable(format!("sesi: {e}")))?;
     let actor = match user_id {
         Some(id) => backend::auth::load_actor(&state.pool, id).await?,
         None => None,
@@ -113,13 +116,9 @@ pub async fn buka_berkas(
     }
 }
 
-fn back(pesan: Result<String, String>) -> Response {
-    let (key, text) = match pesan {
-        Ok(t) => ("pesan", t),
-        Err(t) => ("galat", t),
-    };
-    let encoded: String = text
-        .bytes()
+/// `text` as a URL query value.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
                 (b as char).to_string()
@@ -127,8 +126,76 @@ fn back(pesan: Result<String, String>) -> Response {
                 format!("%{b:02X}")
             }
         })
-        .collect();
-    Redirect::to(&format!("/berkas?{key}={encoded}")).into_response()
+        .collect()
+}
+
+fn back(pesan: Result<String, String>) -> Response {
+    let (key, text) = match pesan {
+        Ok(t) => ("pesan", t),
+        Err(t) => ("galat", t),
+    };
+    Redirect::to(&format!("/berkas?{key}={}", percent_encode(&text))).into_response()
+}
+
+/// How much of an over-long upload is read (and dropped) before the refusal is sent. A
+/// browser reads no answer until it has sent its whole request: an answer sent earlier, with
+/// the connection closed, shows as "connection reset" instead of the message.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+/// How long an over-long upload is read before the refusal is sent anyway.
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Middleware of `POST /api/berkas`: a body over [`UPLOAD_BODY_LIMIT`] is read to its end
+/// (up to [`DRAIN_LIMIT`], dropped as it comes) and answered with 413 and the message, in a
+/// page the browser shows; nothing reaches the handler, nothing is stored.
+pub async fn limit_upload(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use futures::StreamExt;
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let (parts, body) = req.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut kept: Vec<u8> = Vec::new();
+    let mut read = 0usize;
+    let over = declared.is_some_and(|n| n > UPLOAD_BODY_LIMIT as u64);
+    let drained = tokio::time::timeout(DRAIN_TIME, async {
+        while let Some(chunk) = stream.next().await {
+            let Ok(chunk) = chunk else { return false };
+            read += chunk.len();
+            if over || read > UPLOAD_BODY_LIMIT {
+                kept = Vec::new();
+                if read > DRAIN_LIMIT {
+                    return true;
+                }
+            } else {
+                kept.extend_from_slice(&chunk);
+            }
+        }
+        true
+    })
+    .await;
+    if over || read > UPLOAD_BODY_LIMIT {
+        tracing::info!("unggahan {read} byte ditolak: melebihi batas {UPLOAD_BODY_LIMIT}");
+        return too_large();
+    }
+    if !matches!(drained, Ok(true)) {
+        return back(Err(TERPUTUS.into()));
+    }
+    next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(kept))).await
+}
+
+const TERPUTUS: &str = "Ukuran berkas melebihi 10 MB atau unggahan terputus. Coba lagi dengan berkas yang lebih kecil.";
+
+/// 413 with the message, as a small page with the way back (the upload is a plain form post).
+fn too_large() -> Response {
+    let pesan = domain::berkas::TERLALU_BESAR;
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"id\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Berkas terlalu besar</title></head><body><main>\
+         <h1>Berkas tidak diunggah</h1><p role=\"alert\">{pesan}</p>\
+         <p><a href=\"/berkas?galat={}\">Kembali ke Berkas &amp; Jadwal</a></p></main></body></html>",
+        percent_encode(pesan)
+    );
+    (StatusCode::PAYLOAD_TOO_LARGE, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 
 /// `POST /api/berkas`: multipart with `pejabat_id`, `keperluan` and the file `berkas`.
@@ -152,20 +219,19 @@ pub async fn unggah_berkas(
                 let file_name = field.file_name().map(str::to_owned);
                 match field.bytes().await {
                     Ok(bytes) => match name.as_str() {
-                        "pejabat_id" => pejabat_id = std::str::from_utf8(&bytes).ok().and_then(|s| s.trim().parse::<i64>().ok()),
-                        "keperluan" => keperluan = std::str::from_utf8(&bytes).ok().and_then(|s| Keperluan::from_code(s.trim())),
+                        "pejabat_id" => {
+                            pejabat_id = std::str::from_utf8(&bytes).ok().and_then(|s| s.trim().parse::<i64>().ok())
+                        }
+                        "keperluan" => {
+                            keperluan = std::str::from_utf8(&bytes).ok().and_then(|s| Keperluan::from_code(s.trim()))
+                        }
                         "berkas" => file = Some((file_name.unwrap_or_default(), bytes)),
                         _ => {}
                     },
-                    Err(_) => return back(Err("Ukuran berkas melebihi 10 MB atau unggahan terputus. Coba lagi dengan berkas yang lebih kecil.".into())),
+                    Err(_) => return back(Err(TERPUTUS.into())),
                 }
             }
-            Err(_) => {
-                return back(Err(
-                    "Ukuran berkas melebihi 10 MB atau unggahan terputus. Coba lagi dengan berkas yang lebih kecil."
-                        .into(),
-                ));
-            }
+            Err(_) => return back(Err(TERPUTUS.into())),
         }
     }
     let (Some(pejabat_id), Some(keperluan), Some((nama, bytes))) = (pejabat_id, keperluan, file) else {

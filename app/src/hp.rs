@@ -55,18 +55,24 @@ pub fn HpPage() -> impl IntoView {
                 <input id="hp-nomor" type="tel" prop:value=move || phone.get()
                     on:change=move |ev| phone.set(event_target_value(&ev))/>
             </div>
-            <div class="numbers" role="list">
+            // a list of buttons: each number is announced as a button (in a list), not as a
+            // list item that happens to be clickable
+            <ul class="numbers" aria-label="Nomor yang menerima SMS">
                 <Transition fallback=|| ()>
                     {move || numbers.get().map(|r| match r {
                         Ok(list) => list.into_iter().map(|n| {
                             let label = n.clone();
                             let chosen = n.clone();
-                            view! { <button role="listitem" on:click=move |_| phone.set(chosen.clone())>{label}</button> }
+                            let pressed = move || phone.with(|p| *p == n);
+                            view! {
+                                <li><button type="button" aria-pressed=move || pressed().to_string()
+                                    on:click=move |_| phone.set(chosen.clone())>{label}</button></li>
+                            }
                         }).collect_view().into_any(),
-                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <li class="error">{e.to_string()}</li> }.into_any(),
                     })}
                 </Transition>
-            </div>
+            </ul>
             <ol class="inbox" aria-label="Pesan masuk" aria-live="polite">
                 <Transition fallback=|| ()>
                     {move || messages.get().map(|r| match r {

@@ -44,7 +44,7 @@ pub fn Shell(me: Me, children: Children) -> impl IntoView {
                 }}
                 {(me.role == domain::Role::AdminLokal).then(|| view! { <a href="/audit">"Jejak Audit"</a> })}
             </nav>
-            <div class="who">
+            <div class="who" title=format!("{} · {} · {} {}", me.nama, me.role.label(), me.unit_kode, me.unit_nama)>
                 <span class="who-name">{me.nama.clone()}</span>
                 <span class="who-role">{format!("{} · {} {}", me.role.label(), me.unit_kode, me.unit_nama)}</span>
             </div>

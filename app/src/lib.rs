@@ -24,6 +24,10 @@ use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, SsrMode, StaticSegment, lazy_route};
 
+/// The placeholder of every date field: day, month, year, as dates are written in Indonesia
+/// (`domain::validate::date` reads them).
+pub const TANGGAL_HINT: &str = "hh/bb/tttt";
+
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]

@@ -258,7 +258,7 @@ fn Sessions(
                                 </div>
                                 <div class="field">
                                     <label for="j-tanggal">"Tanggal (WIB)"</label>
-                                    <input id="j-tanggal" type="date" on:input=set(|i, v| i.tanggal = v)/>
+                                    <input id="j-tanggal" type="text" inputmode="numeric" maxlength="10" placeholder=crate::TANGGAL_HINT on:input=set(|i, v| i.tanggal = v)/>
                                     <p class="field-error">{move || field_error("tanggal")}</p>
                                 </div>
                                 <div class="field">
@@ -344,9 +344,8 @@ fn FormCheck() -> impl IntoView {
             {move || cek.value().get().map(|r| match r {
                 Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                 Ok(c) => view! {
-                    <p class=if c.sesuai() { "notice ok" } else { "notice error" }>
-                        {format!("{} · dicetak {} · {}", c.jenis.label(), domain::format::wib_ms(c.dicetak_ms),
-                            if c.sesuai() { "SESUAI dengan data saat ini" } else { "TIDAK SESUAI dengan data saat ini" })}
+                    <p class=if c.sesuai() { "notice ok" } else { "notice error" } role="status">
+                        {format!("{} · dicetak {} · {}", c.jenis.label(), domain::format::wib_ms(c.dicetak_ms), c.putusan())}
                     </p>
                     <table class="compare"><thead><tr><th>"Isian"</th><th>"Pada formulir"</th><th>"Data saat ini"</th></tr></thead>
                         <tbody>{c.baris.into_iter().map(|(l, a, b)| view! {

@@ -4,9 +4,10 @@
 use crate::auth::Me;
 use crate::error::AppError;
 use crate::layout::Modal;
+use domain::Status;
 use domain::otp::{OtpTiming, Purpose, countdown};
 use domain::pejabat::PejabatRow;
-use domain::{Jabatan, Status};
+use domain::workflow::Step;
 use leptos::prelude::*;
 
 #[server(endpoint = "otp_request")]
@@ -68,9 +69,19 @@ impl Synced {
         Synced { timing, offset_ms: timing.server_now_ms as f64 - device_now_ms() }
     }
 
-    /// Seconds left until `deadline_ms` (server clock) at device time `device_ms`.
-    pub fn left(&self, deadline_ms: i64, device_ms: f64) -> i64 {
-        OtpTiming::seconds_left(deadline_ms, (device_ms + self.offset_ms) as i64)
+    /// The server's clock as estimated at device time `device_ms`.
+    fn server_ms(&self, device_ms: f64) -> i64 {
+        (device_ms + self.offset_ms) as i64
+    }
+
+    /// Seconds until the code expires at device time `device_ms` (at most its validity).
+    pub fn expires_in(&self, device_ms: f64) -> i64 {
+        self.timing.expires_in(self.server_ms(device_ms))
+    }
+
+    /// Seconds until a new code may be requested at device time `device_ms`.
+    pub fn resend_in(&self, device_ms: f64) -> i64 {
+        self.timing.resend_in(self.server_ms(device_ms))
     }
 }
 
@@ -99,26 +110,13 @@ impl Kind {
         }
     }
 
-    /// Which dialogs `me` can open on `row` (the server decides again).
-    pub fn available(me: &Me, row: &PejabatRow) -> Vec<Kind> {
-        let mut kinds = vec![];
-        let otp_jabatan = row.jabatan.takes_part_in_otp();
-        if row.milik_saya && otp_jabatan {
-            if row.jabatan != Jabatan::Kpa && row.status == Status::Baru {
-                kinds.push(Kind::VerifikasiHp);
-            }
-            let ready = matches!(
-                (row.jabatan, row.status),
-                (Jabatan::Kpa, Status::Baru) | (Jabatan::Ppk | Jabatan::PejabatSpm, Status::Kirim)
-            );
-            if ready {
-                kinds.push(Kind::Aktivasi);
-            }
+    /// The dialog of a step the table offers ([`domain::workflow::offers`]).
+    pub fn of(step: Step) -> Kind {
+        match step {
+            Step::VerifikasiHp => Kind::VerifikasiHp,
+            Step::Aktivasi => Kind::Aktivasi,
+            Step::KirimData => Kind::KirimData,
         }
-        if me.role == domain::Role::Kpa && row.status == Status::VerifikasiPejabat && row.jabatan != Jabatan::Kpa {
-            kinds.push(Kind::KirimData);
-        }
-        kinds
     }
 
     pub fn button(self) -> &'static str {
@@ -169,8 +167,8 @@ pub fn OtpDialog(
         }
     });
 
-    let expires_left = move || synced.get().map(|s| s.left(s.timing.expires_at_ms, clock.get()));
-    let resend_left = move || synced.get().map_or(0, |s| s.left(s.timing.next_request_at_ms, clock.get()));
+    let expires_left = move || synced.get().map(|s| s.expires_in(clock.get()));
+    let resend_left = move || synced.get().map_or(0, |s| s.resend_in(clock.get()));
     let expired = move || expires_left() == Some(0);
     let resend_blocked = move || request.pending().get() || resend_left() > 0;
     let can_type = move || expires_left().is_some_and(|s| s > 0);

@@ -24,6 +24,9 @@ pub enum Error {
     Otp(#[from] domain::otp::OtpRefusal),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// A store behind the database (the sessions) could not be read: the database is away.
+    #[error("tidak terjangkau: {0}")]
+    Unavailable(String),
     #[error("hash password: {0}")]
     Hash(String),
 }
@@ -33,9 +36,10 @@ impl Error {
     pub fn is_unavailable(&self) -> bool {
         matches!(
             self,
-            Error::Database(
-                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_)
-            )
+            Error::Unavailable(_)
+                | Error::Database(
+                    sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_)
+                )
         )
     }
 }

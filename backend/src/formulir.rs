@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::Jabatan;
 use domain::authz::Action;
-use domain::formulir::{Cek, Jenis};
+use domain::formulir::{Cek, Jenis, Penghapusan};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -216,9 +216,11 @@ pub async fn cek(pool: &PgPool, caller: &Caller, kode: &str) -> Result<Cek> {
         return Err(refuse(pool, caller, ACTION, None, e).await);
     };
     let jenis = Jenis::from_code(&jenis).unwrap_or(Jenis::InformasiPejabat);
-    // the record as it is now (a deleted reference shows as empty values)
+    // the record as it is now, deleted or not: a deleted reference keeps its values, so the
+    // deletion itself decides (from the audit trail: when and by whom)
     let now: Option<Data> =
         sqlx::query_as(&DATA.replace(" AND p.deleted_at IS NULL", "")).bind(pejabat_id).fetch_optional(pool).await?;
+    let dihapus = penghapusan(pool, pejabat_id).await?;
     let current = now.map(|d| d.cetakan(jenis)).unwrap_or(Cetakan(vec![]));
     let baris = isi
         .0
@@ -229,8 +231,44 @@ pub async fn cek(pool: &PgPool, caller: &Caller, kode: &str) -> Result<Cek> {
             (label, printed, cur)
         })
         .collect();
-    let cek = Cek { kode, jenis, dicetak_ms: dicetak_at.timestamp_millis(), baris };
-    let detail = format!("{} {}", cek.kode, if cek.sesuai() { "sesuai" } else { "TIDAK sesuai" });
+    let cek = Cek { kode, jenis, dicetak_ms: dicetak_at.timestamp_millis(), baris, dihapus };
+    let verdict = match (&cek.dihapus, cek.sesuai()) {
+        (Some(_), _) => "TIDAK sesuai (referensi dihapus)",
+        (None, true) => "sesuai",
+        (None, false) => "TIDAK sesuai",
+    };
+    let detail = format!("{} {verdict}", cek.kode);
     audit::record(pool, Entry::new(caller, ACTION, Outcome::Berhasil).pejabat(pejabat_id).detail(detail)).await?;
     Ok(cek)
+}
+
+/// When and by whom reference `pejabat_id` was deleted, from the audit trail; `None` while it
+/// is not deleted. A deletion without its audit line (data loaded by hand) still counts.
+async fn penghapusan(pool: &PgPool, pejabat_id: i64) -> Result<Option<Penghapusan>> {
+    let deleted: Option<(Option<DateTime<Utc>>, Option<String>)> = sqlx::query_as(
+        "SELECT p.deleted_at, u.username FROM pejabat p LEFT JOIN app_user u ON u.id = p.deleted_by WHERE p.id = $1",
+    )
+    .bind(pejabat_id)
+    .fetch_optional(pool)
+    .await?;
+    let Some((Some(deleted_at), deleted_by)) = deleted else {
+        return Ok(None);
+    };
+    let line: Option<(DateTime<Utc>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT at, actor_username, actor_role FROM audit_log
+         WHERE pejabat_id = $1 AND action = 'HAPUS_PEJABAT' AND outcome = 'BERHASIL' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(pejabat_id)
+    .fetch_optional(pool)
+    .await?;
+    let (at, username, role) = match line {
+        Some((at, username, role)) => (at, username.or(deleted_by), role),
+        None => (deleted_at, deleted_by, None),
+    };
+    let mut oleh = username.unwrap_or_else(|| "pengguna tidak dikenal".into());
+    if let Some(role) = role {
+        let label = domain::Role::from_code(&role).map_or(role.clone(), |r| r.label().to_owned());
+        oleh = format!("{oleh} ({label})");
+    }
+    Ok(Some(Penghapusan { at_ms: at.timestamp_millis(), oleh }))
 }

@@ -44,6 +44,27 @@ fn like_pattern(text: &str) -> String {
     p
 }
 
+/// The constraint that keeps one phone number to one person (migration 000007).
+pub(crate) const SATU_NOMOR: &str = "pejabat_satu_nomor_satu_orang";
+
+/// Why `no_hp` cannot be the number of a reference of `nip`: it is the OTP number of an
+/// active reference of another NIP (named with its jabatan and satker), or `None`.
+pub(crate) async fn nomor_dipakai<'e>(
+    exec: impl sqlx::PgExecutor<'e>,
+    no_hp: &str,
+    nip: &str,
+) -> Result<Option<String>> {
+    let holder: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT p.jabatan, s.kode, s.nama FROM pejabat p JOIN satker s ON s.kode = p.satker_kode
+         WHERE p.no_hp = $1 AND p.nip <> $2 AND p.deleted_at IS NULL ORDER BY p.id LIMIT 1",
+    )
+    .bind(no_hp)
+    .bind(nip)
+    .fetch_optional(exec)
+    .await?;
+    Ok(holder.map(|(jabatan, kode, nama)| validate::nomor_dipakai(&jabatan, &kode, &nama)))
+}
+
 #[derive(sqlx::FromRow)]
 struct Row {
     id: i64,
@@ -53,6 +74,7 @@ struct Row {
     jabatan: String,
     status: String,
     milik_saya: bool,
+    berkas_diterima: bool,
 }
 
 impl Row {
@@ -65,8 +87,31 @@ impl Row {
             jabatan: Jabatan::from_label(&self.jabatan)?,
             status: Status::from_label(&self.status)?,
             milik_saya: self.milik_saya,
+            berkas_diterima: self.berkas_diterima,
         })
     }
+}
+
+/// Whether the reference's activation bundle is accepted (as `berkas::accepted` decides),
+/// as a column of a query over `pejabat`.
+const BERKAS_DITERIMA: &str = "EXISTS (SELECT 1 FROM berkas b WHERE b.pejabat_id = pejabat.id
+        AND b.keperluan = 'AKTIVASI' AND b.status = 'DITERIMA'
+        AND (b.ubah_nomor_id IS NULL
+             OR b.ubah_nomor_id IN (SELECT id FROM ubah_nomor WHERE tahap NOT IN ('SELESAI', 'BATAL'))))
+    AS berkas_diterima";
+
+/// The caller's own active references (none for the Admin Lokal unless it is a pejabat
+/// too): the table selects one at once and a KPA's status decides its Kirim Data button.
+pub async fn milik_saya(pool: &PgPool, caller: &Caller) -> Result<Vec<PejabatRow>> {
+    let actor = authorize(pool, caller, Action::LihatPejabat).await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT id, nama, nip, tanggal_lahir, jabatan, status, true AS milik_saya, {BERKAS_DITERIMA}
+         FROM pejabat WHERE user_id = $1 AND deleted_at IS NULL ORDER BY id"
+    ))
+    .bind(actor.user_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().filter_map(Row::into_row).collect())
 }
 
 /// One page of the caller's satker's Tabel Pejabat, sorted by name, filtered by free
@@ -88,7 +133,7 @@ pub async fn list(pool: &PgPool, caller: &Caller, q: &TableQuery) -> Result<Page
         .fetch_one(pool)
         .await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT id, nama, nip, tanggal_lahir, jabatan, status, user_id = $4 AS milik_saya
+        "SELECT id, nama, nip, tanggal_lahir, jabatan, status, user_id = $4 AS milik_saya, {BERKAS_DITERIMA}
          FROM pejabat WHERE {WHERE}
          ORDER BY nama, id LIMIT $5 OFFSET $6"
     ))
@@ -168,6 +213,11 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
     let Some((user_id, _)) = chosen else {
         return Err(Error::Invalid(FieldErrors::default()));
     };
+    if let Some(taken) = nomor_dipakai(pool, &new.no_hp, &new.nip).await? {
+        let mut fields = FieldErrors::default();
+        fields.add("no_hp", taken);
+        return Err(refuse(pool, caller, action.code(), None, Error::Invalid(fields)).await);
+    }
 
     let mut tx = pool.begin().await?;
     let inserted: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(
@@ -202,6 +252,14 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
                 "nip",
                 format!("NIP ini sudah terekam sebagai {}. Hapus referensi lama terlebih dahulu.", new.jabatan.label()),
             );
+            return Err(refuse(pool, caller, action.code(), None, Error::Invalid(fields)).await);
+        }
+        Err(sqlx::Error::Database(db)) if db.constraint() == Some(SATU_NOMOR) => {
+            // another Rekam took the number since the check above
+            drop(tx);
+            let mut fields = FieldErrors::default();
+            let taken = nomor_dipakai(pool, &new.no_hp, &new.nip).await?;
+            fields.add("no_hp", taken.unwrap_or_else(|| validate::NOMOR_DIPAKAI_ORANG_LAIN.into()));
             return Err(refuse(pool, caller, action.code(), None, Error::Invalid(fields)).await);
         }
         Err(e) => return Err(e.into()),

@@ -79,6 +79,14 @@ impl BerkasStatus {
     }
 }
 
+/// The refusal of a file over [`MAX_BYTES`], in the browser before sending and on the server.
+pub const TERLALU_BESAR: &str = "Ukuran berkas melebihi 10 MB. Pindai ulang dengan resolusi lebih rendah.";
+
+/// Whether a file of `size` bytes may be uploaded (the browser checks before sending).
+pub fn size_ok(size: u64) -> bool {
+    size <= MAX_BYTES as u64
+}
+
 /// Checks an uploaded file before anything is stored: a real PDF (header and end marker),
 /// not empty, at most [`MAX_BYTES`], with a sensible name. Returns the name to keep.
 pub fn check_upload(name: &str, bytes: &[u8]) -> Result<String, String> {
@@ -95,8 +103,8 @@ pub fn check_upload(name: &str, bytes: &[u8]) -> Result<String, String> {
     if bytes.is_empty() {
         return Err("Berkas kosong. Pilih hasil pindaian PDF yang benar.".into());
     }
-    if bytes.len() > MAX_BYTES {
-        return Err("Ukuran berkas melebihi 10 MB. Pindai ulang dengan resolusi lebih rendah.".into());
+    if !size_ok(bytes.len() as u64) {
+        return Err(TERLALU_BESAR.into());
     }
     let tail = &bytes[bytes.len().saturating_sub(1024)..];
     if !bytes.starts_with(b"%PDF-") || !tail.windows(5).any(|w| w == b"%%EOF") {

@@ -95,12 +95,36 @@ pub struct Cek {
     pub dicetak_ms: i64,
     /// (label, printed, on record now)
     pub baris: Vec<(String, String, String)>,
+    /// Set when the reference the form was printed for has been deleted ("Hapus").
+    pub dihapus: Option<Penghapusan>,
+}
+
+/// When and by whom a reference was deleted, as the audit trail tells it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Penghapusan {
+    pub at_ms: i64,
+    /// `username (role)` of who pressed Hapus.
+    pub oleh: String,
 }
 
 impl Cek {
-    /// True when every printed value still matches the record.
+    /// True when every printed value still matches a reference that still exists: the form
+    /// of a deleted reference never matches, whatever it prints.
     pub fn sesuai(&self) -> bool {
-        self.baris.iter().all(|(_, a, b)| a == b)
+        self.dihapus.is_none() && self.baris.iter().all(|(_, a, b)| a == b)
+    }
+
+    /// The verdict as the CSO reads it.
+    pub fn putusan(&self) -> String {
+        match &self.dihapus {
+            Some(h) => format!(
+                "TIDAK SESUAI: referensi pejabat ini telah dihapus pada {} WIB oleh {}",
+                crate::format::wib_ms(h.at_ms),
+                h.oleh
+            ),
+            None if self.sesuai() => "SESUAI dengan data saat ini".into(),
+            None => "TIDAK SESUAI dengan data saat ini".into(),
+        }
     }
 }
 
@@ -115,6 +139,25 @@ mod tests {
         }
         let labels: Vec<_> = Jenis::ALL.iter().map(|j| j.label()).collect();
         assert_eq!(labels, ["Form Informasi Pejabat", "Form Aktivasi OTP", "Form Ubah Nomor OTP"]);
+    }
+
+    #[test]
+    fn a_form_of_a_deleted_reference_never_matches() {
+        let mut c = Cek {
+            kode: "K7M2-QX9P".into(),
+            jenis: Jenis::AktivasiOtp,
+            dicetak_ms: 0,
+            baris: vec![("Nama".into(), "BUDI".into(), "BUDI".into())],
+            dihapus: None,
+        };
+        assert!(c.sesuai());
+        assert_eq!(c.putusan(), "SESUAI dengan data saat ini");
+        c.dihapus = Some(Penghapusan { at_ms: 1_611_539_990_000, oleh: "adm_561403 (Admin Lokal)".into() });
+        assert!(!c.sesuai());
+        assert_eq!(
+            c.putusan(),
+            "TIDAK SESUAI: referensi pejabat ini telah dihapus pada 2021-01-25 08:59:50 WIB oleh adm_561403 (Admin Lokal)"
+        );
     }
 
     #[test]

@@ -226,4 +226,46 @@ impl OtpTiming {
     pub fn seconds_left(deadline_ms: i64, server_now_ms: i64) -> i64 {
         ((deadline_ms - server_now_ms).max(0) + 999) / 1000
     }
+
+    /// Seconds until the code expires at (estimated) server time `server_now_ms`, never more
+    /// than the code's validity: a device's estimate of the server clock can lag (a clock
+    /// read a moment before the answer arrived), and a countdown that starts at `02:01` for a
+    /// code valid two minutes misleads.
+    pub fn expires_in(&self, server_now_ms: i64) -> i64 {
+        let validity = Self::seconds_left(self.expires_at_ms, self.sent_at_ms);
+        Self::seconds_left(self.expires_at_ms, server_now_ms).min(validity)
+    }
+
+    /// Seconds until a new code may be requested, never more than the cool-down.
+    pub fn resend_in(&self, server_now_ms: i64) -> i64 {
+        let cooldown = Self::seconds_left(self.next_request_at_ms, self.sent_at_ms);
+        Self::seconds_left(self.next_request_at_ms, server_now_ms).min(cooldown)
+    }
+}
+
+#[cfg(test)]
+mod timing_tests {
+    use super::*;
+
+    fn sent_at(ms: i64) -> OtpTiming {
+        OtpTiming {
+            sent_at_ms: ms,
+            expires_at_ms: ms + 120_000,
+            next_request_at_ms: ms + 60_000,
+            server_now_ms: ms + 3,
+        }
+    }
+
+    #[test]
+    fn the_countdown_never_shows_more_than_the_validity() {
+        let t = sent_at(1_000_000);
+        // a device estimate 250 ms behind the moment the code was sent
+        assert_eq!(t.expires_in(999_750), 120);
+        assert_eq!(countdown(t.expires_in(999_750)), "02:00");
+        assert_eq!(t.resend_in(999_750), 60);
+        assert_eq!(t.expires_in(1_000_001), 120);
+        assert_eq!(t.expires_in(1_001_001), 119);
+        assert_eq!(t.expires_in(1_200_000), 0);
+        assert_eq!(t.resend_in(1_060_000), 0);
+    }
 }

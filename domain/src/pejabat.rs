@@ -18,6 +18,36 @@ pub struct PejabatRow {
     pub status: Status,
     /// True when this reference belongs to the logged-in user.
     pub milik_saya: bool,
+    /// The CSO has accepted this reference's activation bundle.
+    pub berkas_diterima: bool,
+}
+
+impl PejabatRow {
+    /// What the state machine needs to know of this row ([`crate::workflow::offers`]).
+    pub fn facts(&self) -> crate::workflow::RowFacts {
+        crate::workflow::RowFacts {
+            jabatan: self.jabatan,
+            status: self.status,
+            milik_saya: self.milik_saya,
+            berkas_diterima: self.berkas_diterima,
+        }
+    }
+}
+
+/// What the Tabel Pejabat shows: one page of rows, and the viewer's own references wherever
+/// they sort (so its own row can be selected at once, and a KPA knows whether it is AKTIF).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TabelPejabat {
+    pub halaman: Page<PejabatRow>,
+    pub milik_saya: Vec<PejabatRow>,
+}
+
+impl TabelPejabat {
+    /// The viewer as the state machine needs it.
+    pub fn viewer(&self, role: crate::Role) -> crate::workflow::Viewer {
+        let kpa_aktif = self.milik_saya.iter().any(|r| r.jabatan == Jabatan::Kpa && r.status == Status::Aktif);
+        crate::workflow::Viewer { role, kpa_aktif }
+    }
 }
 
 /// What the table asks for: a page (1-based) of `per_page` rows, or all rows when

@@ -221,13 +221,29 @@ pub fn text(raw: &str, label: &str, max: usize) -> Result<String, String> {
     Ok(s)
 }
 
-/// A date as `<input type="date">` sends it.
+/// A date as people in Indonesia write it, `17/08/1985` (day first; `-` or `.` between the
+/// parts also do), or as ISO `1985-08-17` (pasted, or from older pages). The date fields are
+/// text fields with this format on every browser: a native date input shows the browser's
+/// locale (`mm/dd/yyyy` on an English Chromium) beside the Indonesian dates of the table.
 pub fn date(raw: &str, label: &str) -> Result<NaiveDate, String> {
     let s = raw.trim();
     if s.is_empty() {
         return Err(format!("{label} wajib diisi."));
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("{label} bukan tanggal yang valid."))
+    let invalid = || format!("{label} bukan tanggal yang valid; tulis seperti 17/08/1985 (tanggal/bulan/tahun).");
+    let parts: Vec<&str> = s.split(['/', '-', '.']).map(str::trim).collect();
+    let number = |p: &str, max_len: usize| -> Option<u32> {
+        (!p.is_empty() && p.len() <= max_len && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok()).flatten()
+    };
+    let (d, m, y) = match parts.as_slice() {
+        [y, m, d] if y.len() == 4 => (number(d, 2), number(m, 2), number(y, 4)),
+        [d, m, y] if y.len() == 4 => (number(d, 2), number(m, 2), number(y, 4)),
+        _ => return Err(invalid()),
+    };
+    match (d, m, y) {
+        (Some(d), Some(m), Some(y)) => NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(invalid),
+        _ => Err(invalid()),
+    }
 }
 
 fn years_between(from: NaiveDate, to: NaiveDate) -> i32 {
@@ -265,6 +281,18 @@ pub fn tanggal_sk(raw: &str, lahir: Option<NaiveDate>, today: NaiveDate) -> Resu
     Ok(d)
 }
 
+/// [`nomor_dipakai`] when the holder cannot be named (it changed while we looked).
+pub const NOMOR_DIPAKAI_ORANG_LAIN: &str = "Nomor HP ini sudah menjadi nomor OTP pejabat lain (NIP lain). \
+     Satu nomor HP hanya untuk satu orang: gunakan nomor HP milik pejabat ini sendiri.";
+
+/// The refusal of a phone number already bound to another person's active reference.
+pub fn nomor_dipakai(jabatan: &str, satker_kode: &str, satker_nama: &str) -> String {
+    format!(
+        "Nomor HP ini sudah menjadi nomor OTP {jabatan} satker {satker_kode} {satker_nama} (NIP lain). \
+         Satu nomor HP hanya untuk satu orang: gunakan nomor HP milik pejabat ini sendiri."
+    )
+}
+
 pub fn jabatan(raw: &str) -> Result<Jabatan, String> {
     Jabatan::from_label(raw.trim()).ok_or_else(|| "Pilih jabatan dari daftar.".to_string())
 }
@@ -298,6 +326,22 @@ mod tests {
             jabatan: "KUASA PENGGUNA ANGGARAN".into(),
             kppn_kode: "019".into(),
         }
+    }
+
+    #[test]
+    fn dates_are_read_day_first_as_written_in_indonesia() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(date("17/08/1985", "Tanggal"), Ok(d(1985, 8, 17)));
+        assert_eq!(date(" 3/1/2026 ", "Tanggal"), Ok(d(2026, 1, 3)));
+        assert_eq!(date("17-08-1985", "Tanggal"), Ok(d(1985, 8, 17)));
+        assert_eq!(date("17.08.1985", "Tanggal"), Ok(d(1985, 8, 17)));
+        assert_eq!(date("1985-08-17", "Tanggal"), Ok(d(1985, 8, 17)));
+        // never month first: 08/17 is not a month 17
+        assert!(date("08/17/1985", "Tanggal").unwrap_err().contains("17/08/1985"));
+        for bad in ["31/02/2020", "17/08/85", "17/08", "aa/bb/cccc", "1/1/1/2020", "+1/01/2020", "017/01/2020"] {
+            assert!(date(bad, "Tanggal").is_err(), "{bad}");
+        }
+        assert_eq!(date("", "Tanggal"), Err("Tanggal wajib diisi.".into()));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! `BARU → VERIFIKASI PEJABAT → KIRIM → AKTIF` for PPK and PPSPM, `BARU → AKTIF` for a KPA.
 
-use crate::{Jabatan, Status};
+use crate::{Jabatan, Role, Status};
 use serde::{Deserialize, Serialize};
 
 /// A step of the seed's procedure that moves a status.
@@ -52,9 +52,110 @@ pub fn next(jabatan: Jabatan, current: Status, step: Step) -> Result<Status, Ref
     }
 }
 
+/// Why Kirim Data waits: the KPA sends its PPK/PPSPM only once its own OTP is active.
+pub const KPA_BELUM_AKTIF: &str = "OTP KPA belum aktif. Aktifkan OTP KPA bersama CSO KPPN sebelum Kirim Data.";
+/// Why Request OTP (activation) waits: the CSO accepts the bundle first (seed part B).
+pub const BERKAS_BELUM_DITERIMA: &str =
+    "Berkas aktivasi pejabat ini belum diterima CSO KPPN. Unggah dan ajukan berkasnya terlebih dahulu.";
+
+/// What the viewer of the Tabel Pejabat is, as far as the steps are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    pub role: Role,
+    /// The viewer's own KPA reference is `AKTIF` (only a KPA has one).
+    pub kpa_aktif: bool,
+}
+
+/// What the table knows about a row, as far as the steps are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowFacts {
+    pub jabatan: Jabatan,
+    pub status: Status,
+    /// The reference is the viewer's own.
+    pub milik_saya: bool,
+    /// The CSO has accepted the reference's activation bundle.
+    pub berkas_diterima: bool,
+}
+
+/// A step the viewer may start on a row: offered as a button, disabled with `blocked` as
+/// the reason when a condition outside the status is not met yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offer {
+    pub step: Step,
+    pub blocked: Option<&'static str>,
+}
+
+/// The steps `viewer` may start on `row` now, in the seed's order. Derived from [`next`], so
+/// a button appears only for a move the state machine allows; the server decides again.
+pub fn offers(viewer: Viewer, row: RowFacts) -> Vec<Offer> {
+    let allowed = |step| next(row.jabatan, row.status, step).is_ok();
+    let mut out = Vec::new();
+    if row.milik_saya && allowed(Step::VerifikasiHp) {
+        out.push(Offer { step: Step::VerifikasiHp, blocked: None });
+    }
+    if viewer.role == Role::Kpa && allowed(Step::KirimData) {
+        let blocked = (!viewer.kpa_aktif).then_some(KPA_BELUM_AKTIF);
+        out.push(Offer { step: Step::KirimData, blocked });
+    }
+    if row.milik_saya && allowed(Step::Aktivasi) {
+        let blocked = (!row.berkas_diterima).then_some(BERKAS_BELUM_DITERIMA);
+        out.push(Offer { step: Step::Aktivasi, blocked });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn facts(jabatan: Jabatan, status: Status, milik_saya: bool) -> RowFacts {
+        RowFacts { jabatan, status, milik_saya, berkas_diterima: true }
+    }
+
+    #[test]
+    fn a_kpa_not_yet_aktif_sees_kirim_data_disabled_with_the_reason() {
+        let kpa = Viewer { role: Role::Kpa, kpa_aktif: false };
+        let ppk = facts(Jabatan::Ppk, Status::VerifikasiPejabat, false);
+        assert_eq!(offers(kpa, ppk), [Offer { step: Step::KirimData, blocked: Some(KPA_BELUM_AKTIF) }]);
+        let aktif = Viewer { kpa_aktif: true, ..kpa };
+        assert_eq!(offers(aktif, ppk), [Offer { step: Step::KirimData, blocked: None }]);
+    }
+
+    #[test]
+    fn request_otp_waits_for_the_accepted_bundle() {
+        let kpa = Viewer { role: Role::Kpa, kpa_aktif: false };
+        let own = RowFacts { berkas_diterima: false, ..facts(Jabatan::Kpa, Status::Baru, true) };
+        assert_eq!(offers(kpa, own), [Offer { step: Step::Aktivasi, blocked: Some(BERKAS_BELUM_DITERIMA) }]);
+        let own = facts(Jabatan::Kpa, Status::Baru, true);
+        assert_eq!(offers(kpa, own), [Offer { step: Step::Aktivasi, blocked: None }]);
+    }
+
+    /// Every role × jabatan × status × ownership: a button only where [`next`] allows its
+    /// step, only on one's own row (Kirim Data: only for the KPA), and never for the Admin
+    /// Lokal or the CSO on another's row.
+    #[test]
+    fn buttons_follow_the_state_machine_and_the_role() {
+        for role in Role::ALL {
+            for jabatan in Jabatan::ALL {
+                for status in Status::ALL {
+                    for milik_saya in [false, true] {
+                        let got = offers(Viewer { role, kpa_aktif: true }, facts(jabatan, status, milik_saya));
+                        for o in &got {
+                            assert!(next(jabatan, status, o.step).is_ok(), "{role:?} {jabatan:?} {status:?} {o:?}");
+                            assert_eq!(o.blocked, None);
+                            match o.step {
+                                Step::KirimData => assert_eq!(role, Role::Kpa),
+                                Step::VerifikasiHp | Step::Aktivasi => assert!(milik_saya),
+                            }
+                        }
+                        if matches!(role, Role::AdminLokal | Role::Cso) && !milik_saya {
+                            assert!(got.is_empty());
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     /// The whole table: every jabatan × status × step, and the only moves allowed.
     #[test]

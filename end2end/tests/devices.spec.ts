@@ -47,13 +47,13 @@ test("satker 527010 has a PPK to verify", async ({ page }) => {
   const d = page.getByRole("dialog", { name: "Rekam Referensi Pejabat" });
   await d.getByLabel("NIP/NRP (user SAKTI)").selectOption("198003032005011005");
   await d.getByLabel("Tempat Lahir").fill("Bandung");
-  await d.getByLabel("Tanggal Lahir").fill("1980-03-03");
+  await d.getByLabel("Tanggal Lahir").fill("03/03/1980");
   await d.getByLabel("Email").fill("ppk.kanwil@kemenkeu.go.id");
   await d.getByLabel("Nomor HP (penerima OTP)").fill("0813 5550 0002");
   await d.getByLabel("Alamat Tempat Tinggal").fill("Jl. Prapatan No. 10");
   await d.getByLabel("Alamat Sesuai KTP").fill("Jl. Prapatan No. 10");
   await d.getByLabel("Nomor SK").fill("KEP-8/2026");
-  await d.getByLabel("Tanggal SK").fill("2026-01-05");
+  await d.getByLabel("Tanggal SK").fill("05/01/2026");
   await d.getByLabel("Jabatan").selectOption("PEJABAT PEMBUAT KOMITMEN");
   await d.getByRole("button", { name: "Simpan" }).click();
   await expect(d).toBeHidden();

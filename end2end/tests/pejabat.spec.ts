@@ -36,13 +36,13 @@ test("admin records a pejabat, finds it with the filter, and deletes it", async 
   await dialog.getByLabel("NIP/NRP (user SAKTI)").selectOption("199109112010111001");
   await expect(dialog.getByLabel("Nama", { exact: true })).toHaveValue("KPA PSIE I");
   await dialog.getByLabel("Tempat Lahir").fill("Jakarta");
-  await dialog.getByLabel("Tanggal Lahir").fill("1970-12-20");
+  await dialog.getByLabel("Tanggal Lahir").fill("20/12/1970");
   await dialog.getByLabel("Email").fill("kpa.psie@kemenkeu.go.id");
   await dialog.getByLabel("Nomor HP (penerima OTP)").fill("0812 3456 7890");
   await dialog.getByLabel("Alamat Tempat Tinggal").fill("Jl. Medan Merdeka Timur No. 16");
   await dialog.getByLabel("Alamat Sesuai KTP").fill("Jl. Medan Merdeka Timur No. 16");
   await dialog.getByLabel("Nomor SK").fill("KEP-12/WPJ.04/2026");
-  await dialog.getByLabel("Tanggal SK").fill("2026-01-05");
+  await dialog.getByLabel("Tanggal SK").fill("05/01/2026");
   // a PPK jabatan on an apr_ user is refused before anything is sent
   await dialog.getByLabel("Jabatan").selectOption("PEJABAT PEMBUAT KOMITMEN");
   await dialog.getByRole("button", { name: "Simpan" }).click();

@@ -17,13 +17,13 @@ async function rekam(admin: Page, nip: string, jabatan: string, hp: string) {
   const d = admin.getByRole("dialog", { name: "Rekam Referensi Pejabat" });
   await d.getByLabel("NIP/NRP (user SAKTI)").selectOption(nip);
   await d.getByLabel("Tempat Lahir").fill("Jakarta");
-  await d.getByLabel("Tanggal Lahir").fill("1975-06-01");
+  await d.getByLabel("Tanggal Lahir").fill("01/06/1975");
   await d.getByLabel("Email").fill(`p${nip.slice(-4)}@kemenkeu.go.id`);
   await d.getByLabel("Nomor HP (penerima OTP)").fill(hp);
   await d.getByLabel("Alamat Tempat Tinggal").fill("Jl. Medan Merdeka Timur No. 16");
   await d.getByLabel("Alamat Sesuai KTP").fill("Jl. Medan Merdeka Timur No. 16");
   await d.getByLabel("Nomor SK").fill("KEP-12/WPJ.04/2026");
-  await d.getByLabel("Tanggal SK").fill("2026-01-05");
+  await d.getByLabel("Tanggal SK").fill("05/01/2026");
   await d.getByLabel("Jabatan").selectOption(jabatan);
   await d.getByRole("button", { name: "Simpan" }).click();
   await expect(d).toBeHidden();
@@ -133,7 +133,8 @@ async function bundles(admin: Page, cso: Page, kpa: Page) {
   await hydrated(cso);
   await expect(cso.getByText(/Form Aktivasi OTP · dicetak .* · SESUAI dengan data saat ini/)).toBeVisible();
   // a session by video conference tomorrow at 09:00 WIB
-  const tomorrow = new Date(Date.now() + 7 * 3600_000 + 24 * 3600_000).toISOString().slice(0, 10);
+  const [y, m, d] = new Date(Date.now() + 7 * 3600_000 + 24 * 3600_000).toISOString().slice(0, 10).split("-");
+  const tomorrow = `${d}/${m}/${y}`; // typed day first, as in Indonesia
   await cso.getByLabel("Satker", { exact: true }).selectOption("561403");
   await cso.getByLabel("Tanggal (WIB)").fill(tomorrow);
   await cso.getByLabel("Jam (WIB)").fill("09:00");

@@ -38,13 +38,13 @@ test("a name full of markup is text in the table, the PDF, the desk, the console
   await d.getByLabel("NIP/NRP (user SAKTI)").selectOption("197501012000031004");
   await d.getByLabel("Nama", { exact: true }).fill(NAME);
   await d.getByLabel("Tempat Lahir").fill("Jakarta");
-  await d.getByLabel("Tanggal Lahir").fill("1975-01-01");
+  await d.getByLabel("Tanggal Lahir").fill("01/01/1975");
   await d.getByLabel("Email").fill("kpa.kanwil@kemenkeu.go.id");
   await d.getByLabel("Nomor HP (penerima OTP)").fill("0813 5550 0077");
   await d.getByLabel("Alamat Tempat Tinggal").fill("Jl. Prapatan No. 10");
   await d.getByLabel("Alamat Sesuai KTP").fill("Jl. Prapatan No. 10");
   await d.getByLabel("Nomor SK").fill("KEP-7/2026");
-  await d.getByLabel("Tanggal SK").fill("2026-01-05");
+  await d.getByLabel("Tanggal SK").fill("05/01/2026");
   await d.getByLabel("Jabatan").selectOption("KUASA PENGGUNA ANGGARAN");
   await d.getByRole("button", { name: "Simpan" }).click();
   await expect(d).toBeHidden();

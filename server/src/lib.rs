@@ -2,6 +2,7 @@
 //! same stack (sessions, security middleware, server functions, file routes) in-process.
 
 pub mod assets;
+pub mod health;
 pub mod security;
 
 use app::server::AppState;
@@ -24,6 +25,7 @@ pub fn router(
     let routes = generate_route_list(App);
     let upload_limit = app::files::UPLOAD_BODY_LIMIT;
     let state_pool = state.pool.clone();
+    let db_gate = health::DbGate::new((*state.pool.connect_options()).clone());
     Router::new()
         .route("/api/events", axum::routing::get(app::live::events))
         .route("/api/formulir/{pejabat_id}/{jenis}", axum::routing::get(app::files::unduh_formulir))
@@ -31,7 +33,9 @@ pub fn router(
         .route("/api/audit.csv", axum::routing::get(app::files::audit_csv))
         .route(
             "/api/berkas",
-            axum::routing::post(app::files::unggah_berkas).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+            axum::routing::post(app::files::unggah_berkas)
+                .layer(axum::extract::DefaultBodyLimit::max(upload_limit))
+                .layer(axum::middleware::from_fn(app::files::limit_upload)),
         )
         .layer(axum::Extension(state.clone()))
         .leptos_routes_with_context(&leptos_options, routes, move || provide_context(state.clone()), {
@@ -47,6 +51,7 @@ pub fn router(
         }))
         .layer(axum::Extension(live))
         .layer(sessions)
+        .layer(axum::middleware::from_fn(move |req, next| health::gate(db_gate.clone(), req, next)))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(move |req, next| security::headers(hsts, req, next)))
         .with_state(leptos_options)

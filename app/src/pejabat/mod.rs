@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::layout::{Notice, logged_in};
 use crate::otp::{Kind, OtpDialog};
 use domain::Role;
-use domain::pejabat::{DEFAULT_PER_PAGE, Page, PejabatRow, TableQuery};
+use domain::pejabat::{DEFAULT_PER_PAGE, PejabatRow, TabelPejabat, TableQuery};
 use leptos::lazy;
 use leptos::prelude::*;
 
@@ -17,9 +17,11 @@ use leptos::prelude::*;
 const POLL_MS: u64 = 15_000;
 
 #[server(endpoint = "list_pejabat")]
-pub async fn list_pejabat(query: TableQuery) -> Result<Page<PejabatRow>, AppError> {
+pub async fn list_pejabat(query: TableQuery) -> Result<TabelPejabat, AppError> {
     let (state, caller) = crate::server::caller().await?;
-    Ok(backend::pejabat::list(&state.pool, &caller, &query).await?)
+    let halaman = backend::pejabat::list(&state.pool, &caller, &query).await?;
+    let milik_saya = backend::pejabat::milik_saya(&state.pool, &caller).await?;
+    Ok(TabelPejabat { halaman, milik_saya })
 }
 
 /// "Unduh": the chosen form of the selected pejabat as a PDF (two copies).
@@ -103,19 +105,30 @@ fn PejabatView(me: Me) -> impl IntoView {
     // status changes made elsewhere (the CSO, the KPA) show up without a reload
     crate::live::refresh_on_change(tick);
     crate::live::every(std::time::Duration::from_millis(POLL_MS), move || tick.update(|t| *t += 1));
+    // The selection follows fresh data. With nothing selected, a pejabat's own reference is
+    // selected at once (the one with a step to take first), so on a phone its step's button
+    // shows without looking for its card.
+    let viewer = RwSignal::new(domain::workflow::Viewer { role: me.role, kpa_aktif: false });
     Effect::new(move |_| {
-        if let Some(Ok(page)) = rows.get() {
-            let current = selected.get_untracked().map(|s| s.id);
-            if let Some(id) = current {
-                let fresh = page.rows.iter().find(|r| r.id == id).cloned();
-                if fresh != selected.get_untracked() {
-                    selected.set(fresh);
+        if let Some(Ok(tabel)) = rows.get() {
+            viewer.set(tabel.viewer(me.role));
+            let current = selected.get_untracked();
+            let fresh = match &current {
+                Some(s) => tabel.halaman.rows.iter().chain(&tabel.milik_saya).find(|r| r.id == s.id).cloned(),
+                None => {
+                    let v = tabel.viewer(me.role);
+                    let with_step =
+                        tabel.milik_saya.iter().find(|r| !domain::workflow::offers(v, r.facts()).is_empty());
+                    with_step.or(tabel.milik_saya.first()).cloned()
                 }
+            };
+            if fresh != current {
+                selected.set(fresh);
             }
         }
     });
-    let me_for_kinds = me.clone();
-    let kinds = move || selected.get().map(|row| Kind::available(&me_for_kinds, &row)).unwrap_or_default();
+    let offers =
+        move || selected.get().map(|row| domain::workflow::offers(viewer.get(), row.facts())).unwrap_or_default();
     let reload = move || {
         selected.set(None);
         refresh.update(|n| *n += 1);
@@ -157,11 +170,22 @@ fn PejabatView(me: Me) -> impl IntoView {
                 <button class="danger" disabled=move || selected.with(Option::is_none)
                     on:click=move |_| show_hapus.set(true)>"Hapus"</button>
             </Show>
-            {move || kinds().into_iter().map(|k| view! {
-                <button class="primary" on:click=move |_| otp_kind.set(Some(k))>{k.button()}</button>
+            {move || offers().into_iter().map(|o| {
+                let k = Kind::of(o.step);
+                view! {
+                    <button class="primary" disabled=o.blocked.is_some()
+                        aria-describedby=o.blocked.map(|_| "alasan-langkah")
+                        on:click=move |_| otp_kind.set(Some(k))>{k.button()}</button>
+                }
             }).collect_view()}
             <button on:click=move |_| { notice.set(None); reload() }>"Refresh"</button>
         </div>
+        {move || {
+            let reasons: Vec<&str> = offers().into_iter().filter_map(|o| o.blocked).collect();
+            (!reasons.is_empty()).then(|| view! {
+                <p id="alasan-langkah" class="step-reason">{reasons.join(" ")}</p>
+            })
+        }}
         <Show when=move || is_admin>
             <Unduh selected/>
         </Show>

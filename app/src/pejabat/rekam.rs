@@ -56,10 +56,14 @@ fn Field(
     let id = format!("f-{name}");
     let err_id = format!("e-{name}");
     let error = move || errors.with(|e| e.get(name).map(str::to_owned));
+    // dates are typed day first on every browser (a native date input follows the browser's
+    // locale, `mm/dd/yyyy` on an English one); validate::date reads them
+    let (kind, inputmode, hint) =
+        if kind == "date" { ("text", "numeric", crate::TANGGAL_HINT) } else { (kind, "", hint) };
     view! {
         <div class="field" class:invalid=move || error().is_some()>
             <label for=id.clone()>{label}</label>
-            <input id=id type=kind name=name autocomplete=autocomplete placeholder=hint
+            <input id=id type=kind name=name autocomplete=autocomplete placeholder=hint inputmode=inputmode
                 aria-invalid=move || error().is_some().to_string()
                 aria-describedby=err_id.clone()
                 prop:value=move || form.with(|f| field(&mut f.clone()).clone())

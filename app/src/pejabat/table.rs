@@ -1,10 +1,10 @@
 //! The table itself, its filter and its pager.
 
 use crate::error::AppError;
-use domain::pejabat::{DEFAULT_PER_PAGE, Page, PejabatRow};
+use domain::pejabat::{DEFAULT_PER_PAGE, PejabatRow, TabelPejabat};
 use leptos::prelude::*;
 
-type Rows = Resource<Result<Page<PejabatRow>, AppError>>;
+type Rows = Resource<Result<TabelPejabat, AppError>>;
 
 /// "Tulis kriteria": filters as the user types, after a short pause.
 #[component]
@@ -39,10 +39,11 @@ pub fn PejabatTable(rows: Rows, selected: RwSignal<Option<PejabatRow>>) -> impl 
     let body = move || {
         rows.get().map(|result| match result {
             Err(e) => view! { <tr><td colspan="5" class="error" role="alert">{e.to_string()}</td></tr> }.into_any(),
-            Ok(page) if page.rows.is_empty() => {
+            Ok(tabel) if tabel.halaman.rows.is_empty() => {
                 view! { <tr><td colspan="5" class="empty">"Tidak ada data pejabat."</td></tr> }.into_any()
             }
-            Ok(page) => page
+            Ok(tabel) => tabel
+                .halaman
                 .rows
                 .into_iter()
                 .map(|row| {
@@ -96,7 +97,9 @@ pub fn PejabatTable(rows: Rows, selected: RwSignal<Option<PejabatRow>>) -> impl 
 #[component]
 pub fn Pager(rows: Rows, page: RwSignal<u32>, per_page: RwSignal<Option<u32>>) -> impl IntoView {
     let answer = crate::layout::latest(rows);
-    let info = move || answer.with(|a| a.as_ref().and_then(|r| r.as_ref().ok()).map(|p| (p.total, p.page_count())));
+    let info = move || {
+        answer.with(|a| a.as_ref().and_then(|r| r.as_ref().ok()).map(|t| (t.halaman.total, t.halaman.page_count())))
+    };
     let count = move || info().map_or(1, |(_, c)| c);
     // named, because a `>` inside `view!` attributes would end the tag
     let at_first = move || page.get() <= 1;

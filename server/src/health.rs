@@ -1,0 +1,152 @@
+//! Fails fast while the database is away. The first request that finds it away waits for
+//! the pool's acquire timeout (`backend::db::ACQUIRE_TIMEOUT`) and is answered 503; a probe
+//! with a connection of its own then confirms the outage, and until a probe connects again
+//! every request that needs the database is answered at once with "Layanan sedang
+//! gangguan" (pages, server functions and file routes alike) instead of waiting in turn.
+//! Static files (`/pkg`) are served throughout.
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// How long a probe waits for a connection.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+/// The pause between probes while the database is away.
+const PROBE_EVERY: Duration = Duration::from_millis(250);
+/// What a person reads (the same words as `AppError::Gangguan`).
+const GANGGUAN: &str = "Layanan sedang gangguan. Silakan coba beberapa saat lagi.";
+
+/// Whether the database is known to be away, shared by every request.
+#[derive(Clone)]
+pub struct DbGate {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    down: AtomicBool,
+    probing: AtomicBool,
+    options: PgConnectOptions,
+}
+
+impl DbGate {
+    /// A gate for the database the pool connects to.
+    pub fn new(options: PgConnectOptions) -> Self {
+        DbGate { inner: Arc::new(Inner { down: AtomicBool::new(false), probing: AtomicBool::new(false), options }) }
+    }
+
+    /// True while the last probe could not connect.
+    pub fn is_down(&self) -> bool {
+        self.inner.down.load(Ordering::Acquire)
+    }
+
+    /// A request was answered 503: probe the database, unless a probe is running already,
+    /// and keep probing while it is away.
+    fn suspect(&self) {
+        if self.inner.probing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let inner = self.inner.clone();
+        tokio::spawn(async move {
+            loop {
+                let connected = tokio::time::timeout(PROBE_TIMEOUT, inner.options.connect()).await;
+                if let Ok(Ok(conn)) = connected {
+                    let _ = conn.close().await;
+                    if inner.down.swap(false, Ordering::AcqRel) {
+                        tracing::info!("database terjangkau kembali");
+                    }
+                    break;
+                }
+                if !inner.down.swap(true, Ordering::AcqRel) {
+                    tracing::warn!("database tidak terjangkau; permintaan dijawab 503 sampai tersambung kembali");
+                }
+                tokio::time::sleep(PROBE_EVERY).await;
+            }
+            inner.probing.store(false, Ordering::Release);
+        });
+    }
+}
+
+/// The middleware: answers at once while the database is away, and has the gate probe
+/// when an answer says the service is unavailable.
+pub async fn gate(gate: DbGate, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if path.starts_with("/pkg/") {
+        return next.run(request).await;
+    }
+    if gate.is_down() {
+        return unavailable(request.method(), path);
+    }
+    let response = next.run(request).await;
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        gate.suspect();
+    }
+    response
+}
+
+/// The 503 each kind of request understands: a server function's JSON error, a file
+/// route's text, a page for a browser.
+fn unavailable(method: &Method, path: &str) -> Response {
+    let mut response = if *method == Method::POST && path.starts_with("/api/") && path != "/api/berkas" {
+        // `AppError::Gangguan` as a server function sends it
+        (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "application/json")], "\"Gangguan\"").into_response()
+    } else if path.starts_with("/api/") && *method != Method::POST {
+        (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], GANGGUAN)
+            .into_response()
+    } else {
+        let html = format!(
+            "<!DOCTYPE html><html lang=\"id\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>Layanan sedang gangguan</title></head><body><main>\
+             <h1>Aktivasi OTP SAKTI</h1><p role=\"alert\">{GANGGUAN}</p>\
+             <p><a href=\"{path}\">Coba lagi</a></p></main></body></html>",
+            path = if path.starts_with('/') && !path.starts_with("//") { html_attr(path) } else { "/".into() }
+        );
+        (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+    };
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `text` safe inside a double-quoted HTML attribute.
+fn html_attr(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '"' => "&quot;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '&' => "&amp;".to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_of_request_gets_an_answer_it_can_read() {
+        let f = unavailable(&Method::POST, "/api/list_pejabat");
+        assert_eq!(f.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(f.headers()[header::CONTENT_TYPE], "application/json");
+        let file = unavailable(&Method::GET, "/api/audit.csv");
+        assert_eq!(file.headers()[header::CONTENT_TYPE], "text/plain; charset=utf-8");
+        let page = unavailable(&Method::GET, "/pejabat");
+        assert_eq!(page.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+        assert_eq!(page.headers()[header::RETRY_AFTER], "5");
+        let upload = unavailable(&Method::POST, "/api/berkas");
+        assert_eq!(upload.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+    }
+
+    #[test]
+    fn the_retry_link_cannot_break_out_of_its_attribute() {
+        assert_eq!(html_attr("/a\"><script>"), "/a&quot;&gt;&lt;script&gt;");
+    }
+}
