@@ -82,14 +82,15 @@ ensure_wasm_opt() {
 LEPTOS_BUILD_ARGS=(--release --split --precompress)
 
 # A hash of everything the release build reads: the files git knows (tracked, and new ones
-# not ignored) except the browser tests and Markdown, the tool versions, and the environment
-# cargo and cargo-leptos read.
+# not ignored) except tests, benchmarks, Markdown and the other scripts, the tool versions,
+# and the environment cargo and cargo-leptos read.
 release_inputs_hash() {
   (
     cd "$ROOT"
     echo "${LEPTOS_BUILD_ARGS[*]}"
-    git ls-files -z --cached --others --exclude-standard -- . ':(exclude)end2end' ':(exclude)*.md' \
-      ':(exclude)scripts/test.sh' ':(exclude)scripts/demo.sh' ':(exclude).ci' |
+    git ls-files -z --cached --others --exclude-standard -- . ':(exclude)end2end' ':(exclude)bench' \
+      ':(exclude)*.md' ':(exclude,glob)**/tests/**' ':(exclude)scripts/test.sh' ':(exclude)scripts/demo.sh' \
+      ':(exclude)scripts/size.sh' ':(exclude).ci' |
       while IFS= read -r -d '' f; do if [ -f "$f" ]; then printf '%s\0' "$f"; fi; done |
       LC_ALL=C sort -z | xargs -0r sha256sum
     cat .env "${CARGO_HOME:-$HOME/.cargo}/config.toml" 2>/dev/null || true
@@ -130,7 +131,7 @@ build_release() {
   log "building the release (cargo leptos build ${LEPTOS_BUILD_ARGS[*]})"
   # swc's JS minifier opens a tracing span named "tree-shaker" at ERROR level, which
   # cargo-leptos prints in red as if it were an error; it is not one
-  cargo leptos build "${LEPTOS_BUILD_ARGS[@]}" 2>&1 | { grep --line-buffered -v -F '++ tree-shaker;' || true; } ||
+  cargo leptos build "${LEPTOS_BUILD_ARGS[@]}" 2>&1 | { grep --line-buffered -v -E 'tree-shaker; pass=[0-9]+' || true; } ||
     rc=$?
   [ "$rc" = 0 ] || return "$rc"
   echo "$inputs $(release_outputs_state)" >"$stamp"

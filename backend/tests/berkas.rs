@@ -178,6 +178,30 @@ async fn a_printed_form_is_found_by_its_code_and_shows_later_changes(pool: PgPoo
     assert!(!cek.sesuai());
 }
 
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_printed_form_of_a_deleted_reference_says_so_and_never_matches(pool: PgPool) {
+    let (admin, id) = kpa(&pool).await;
+    let u = formulir::unduh(&pool, &admin, id, Jenis::AktivasiOtp, "https://sakti.example", now()).await.unwrap();
+    pejabat::hapus(&pool, &admin, id).await.unwrap();
+    let cso = login(&pool, "cso_jakarta6").await;
+    let cek = formulir::cek(&pool, &cso, &u.kode).await.unwrap();
+    // every printed value still equals the (hidden) record: only the deletion tells
+    assert!(cek.baris.iter().all(|(_, printed, now)| printed == now), "{:?}", cek.baris);
+    let dihapus = cek.dihapus.clone().expect("the deletion is named");
+    assert_eq!(dihapus.oleh, "adm_561403 (Admin Lokal)");
+    let deleted_at: DateTime<Utc> =
+        sqlx::query_scalar("SELECT deleted_at FROM pejabat WHERE id = $1").bind(id).fetch_one(&pool).await.unwrap();
+    assert!((dihapus.at_ms - deleted_at.timestamp_millis()).abs() < 5_000);
+    assert!(!cek.sesuai());
+    assert!(cek.putusan().starts_with("TIDAK SESUAI: referensi pejabat ini telah dihapus pada "), "{}", cek.putusan());
+    let detail: String =
+        sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'CEK_FORMULIR' ORDER BY id DESC LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(detail.contains("TIDAK sesuai (referensi dihapus)"), "{detail}");
+}
+
 fn session(mode: &str, tautan: &str) -> JadwalInput {
     JadwalInput {
         satker_kode: "561403".into(),

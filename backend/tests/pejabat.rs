@@ -42,6 +42,79 @@ async fn admin_records_finds_by_filter_and_deletes_a_pejabat(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn one_phone_number_belongs_to_one_person(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    // another NIP with the KPA's number, written differently: refused, naming the holder
+    let (field, message) = rekam_error(&pool, &admin, |i| {
+        i.nip = "133209333013111001".into();
+        i.nama = "PPK PSIE I".into();
+        i.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
+        i.no_hp = "+62 812-3456-7890".into();
+    })
+    .await;
+    assert_eq!(field, "no_hp");
+    assert!(message.contains("KUASA PENGGUNA ANGGARAN satker 561403"), "{message}");
+    let trail = audit_actions(&pool).await;
+    assert_eq!(trail[0], ("REKAM_PEJABAT".into(), "DITOLAK".into()));
+    // the same person in a second jabatan keeps its number
+    let user_id: i64 =
+        sqlx::query_scalar("SELECT id FROM app_user WHERE username = 'apr_kpa561403'").fetch_one(&pool).await.unwrap();
+    sqlx::query("INSERT INTO app_user (username, nama, nip, role, satker_kode, password_hash) SELECT 'val_kpa561403', nama, nip, 'PPK', satker_kode, 'x' FROM app_user WHERE id = $1")
+        .bind(user_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut same = kpa_input();
+    same.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
+    pejabat::rekam(&pool, &admin, &same, today()).await.unwrap();
+    // the database holds the rule for every path, not only Rekam
+    let other = sqlx::query(
+        "INSERT INTO pejabat (satker_kode, user_id, nip, nama, tempat_lahir, tanggal_lahir, email, no_hp,
+                              alamat_domisili, alamat_ktp, nomor_sk, tanggal_sk, jabatan, kppn_kode, created_by)
+         SELECT satker_kode, user_id, '133209333013111001', 'X', 'J', tanggal_lahir, email, no_hp,
+                alamat_domisili, alamat_ktp, nomor_sk, tanggal_sk, 'PEJABAT SPM', kppn_kode, created_by
+         FROM pejabat WHERE nip = '199109112010111001' LIMIT 1",
+    )
+    .execute(&pool)
+    .await;
+    let constraint = match other {
+        Err(sqlx::Error::Database(db)) => db.constraint().map(str::to_owned),
+        other => panic!("expected the constraint to refuse, got {other:?}"),
+    };
+    assert_eq!(constraint.as_deref(), Some("pejabat_satu_nomor_satu_orang"));
+    // once the holder's reference is deleted, the number is free
+    let holders: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM pejabat WHERE no_hp = '+6281234567890' AND deleted_at IS NULL")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    for id in holders {
+        pejabat::hapus(&pool, &admin, id).await.unwrap();
+    }
+    let mut ppk = kpa_input();
+    ppk.nip = "133209333013111001".into();
+    ppk.nama = "PPK PSIE I".into();
+    ppk.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
+    pejabat::rekam(&pool, &admin, &ppk, today()).await.unwrap();
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn the_table_tells_whose_rows_are_whose_and_which_bundles_are_accepted(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    let kpa = login(&pool, "apr_kpa561403").await;
+    let mine = pejabat::milik_saya(&pool, &kpa).await.unwrap();
+    assert_eq!(mine.iter().map(|r| (r.id, r.milik_saya, r.berkas_diterima)).collect::<Vec<_>>(), [(id, true, false)]);
+    assert!(pejabat::milik_saya(&pool, &admin).await.unwrap().is_empty());
+    common::accept_bundles(&pool, &[id]).await;
+    let mine = pejabat::milik_saya(&pool, &kpa).await.unwrap();
+    assert!(mine[0].berkas_diterima);
+    let row = pejabat::list(&pool, &admin, &all()).await.unwrap().rows.into_iter().find(|r| r.id == id).unwrap();
+    assert!(row.berkas_diterima && !row.milik_saya);
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn the_phone_number_is_stored_normalised(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
@@ -71,6 +144,7 @@ async fn pages_hold_ten_rows_and_semua_holds_all(pool: PgPool) {
         let mut input = kpa_input();
         input.nip = nip;
         input.nama = format!("Pejabat Uji {i:02}");
+        input.no_hp = format!("08123456{i:04}"); // one number per person
         input.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
         pejabat::rekam(&pool, &admin, &input, today()).await.unwrap_or_else(|e| panic!("{user_id}: {e:?}"));
     }

@@ -94,6 +94,9 @@ async fn a_ppk_changes_its_number_through_every_step(pool: PgPool) {
     forbidden(ubah_nomor::ajukan(&pool, &k, &s.admin, s.ppk_id, PPK_BARU, t(0)).await);
     forbidden(ubah_nomor::ajukan(&pool, &k, &s.ppk, s.ppk_id, "0813 0000 0002", t(0)).await);
     forbidden(ubah_nomor::ajukan(&pool, &k, &s.ppk, s.ppk_id, "12345", t(0)).await);
+    // another person's number is refused, naming whose it is
+    let m = forbidden(ubah_nomor::ajukan(&pool, &k, &s.ppk, s.ppk_id, "0812 3456 7890", t(0)).await);
+    assert!(m.contains("KUASA PENGGUNA ANGGARAN satker 561403"), "{m}");
     // 1. the code goes to the new number, and only that code proves it
     ubah_nomor::ajukan(&pool, &k, &s.ppk, s.ppk_id, "0813 9999 0000", t(0)).await.unwrap();
     assert_eq!(tahap(&pool, s.ppk_id).await, "VERIFIKASI NOMOR BARU");

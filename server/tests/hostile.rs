@@ -291,3 +291,42 @@ async fn a_forged_cross_site_request_is_refused_and_audited(pool: PgPool) {
         sqlx::query_scalar("SELECT count(*) FROM pejabat WHERE deleted_at IS NOT NULL").fetch_one(&pool).await.unwrap();
     assert_eq!(deleted, 0);
 }
+
+/// A multipart upload of `size` bytes of PDF for the pilot reference of 561403.
+fn upload(size: usize, declare_length: bool) -> Request<Body> {
+    let boundary = "----sakti-uji";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"pejabat_id\"\r\n\r\n1\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"keperluan\"\r\n\r\nAKTIVASI\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"berkas\"; filename=\"besar.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n%PDF-1.4\n"
+    )
+    .into_bytes();
+    body.resize(body.len() + size, b' ');
+    body.extend_from_slice(format!("\n%%EOF\r\n--{boundary}--\r\n").as_bytes());
+    let mut req =
+        Request::post("/api/berkas").header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"));
+    if declare_length {
+        req = req.header(header::CONTENT_LENGTH, body.len());
+    }
+    req.body(Body::from(body)).unwrap()
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn an_upload_over_ten_megabytes_is_answered_413_with_the_message(pool: PgPool) {
+    let app = App::new(&pool, OtpKey::new(b"h".to_vec())).await;
+    let admin = app.login("adm_561403").await;
+    let before = stored(&pool).await;
+    // declared (as browsers do) and not declared (a chunked body): read to its end, then refused
+    for declared in [true, false] {
+        let (status, body, _) = app.send(upload(11 * 1024 * 1024, declared), Some(&admin)).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "declared {declared}: {body}");
+        assert!(body.contains(domain::berkas::TERLALU_BESAR), "{body}");
+        assert!(body.contains("href=\"/berkas?galat="), "a way back: {body}");
+    }
+    assert_eq!(stored(&pool).await, before, "nothing stored");
+    // within the limit the same route reaches the handler, which answers with its redirect
+    let (status, _, location) = app.send(upload(1024, true), Some(&admin)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.starts_with("/berkas?"), "{location}");
+}
