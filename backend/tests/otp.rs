@@ -447,7 +447,7 @@ async fn the_console_shows_a_bounded_list_and_searches_the_rest(pool: PgPool) {
          FROM generate_series(1, 150) g;
          INSERT INTO pejabat (satker_kode, user_id, nip, nama, tempat_lahir, tanggal_lahir, email, no_hp,
                               alamat_domisili, alamat_ktp, nomor_sk, tanggal_sk, jabatan, kppn_kode, status, created_by)
-         SELECT u.satker_kode, u.id, u.nip, u.nama, 'Jakarta', date '1980-01-01', 'a@b.go.id', '+6281300000000',
+         SELECT u.satker_kode, u.id, u.nip, u.nama, 'Jakarta', date '1980-01-01', 'a@b.go.id', '+628130' || lpad(u.id::text, 7, '0'),
                 'Jakarta', 'Jakarta', 'SK-1', date '2026-01-05', 'KUASA PENGGUNA ANGGARAN', '019', 'BARU', u.id
          FROM app_user u WHERE u.username LIKE 'apr\\_antre%'",
     )

@@ -235,8 +235,9 @@ pub fn date(raw: &str, label: &str) -> Result<NaiveDate, String> {
     let number = |p: &str, max_len: usize| -> Option<u32> {
         (!p.is_empty() && p.len() <= max_len && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok()).flatten()
     };
+    let iso = s.contains('-') && parts.first().is_some_and(|y| y.len() == 4);
     let (d, m, y) = match parts.as_slice() {
-        [y, m, d] if y.len() == 4 => (number(d, 2), number(m, 2), number(y, 4)),
+        [y, m, d] if iso => (number(d, 2), number(m, 2), number(y, 4)),
         [d, m, y] if y.len() == 4 => (number(d, 2), number(m, 2), number(y, 4)),
         _ => return Err(invalid()),
     };
@@ -338,7 +339,9 @@ mod tests {
         assert_eq!(date("1985-08-17", "Tanggal"), Ok(d(1985, 8, 17)));
         // never month first: 08/17 is not a month 17
         assert!(date("08/17/1985", "Tanggal").unwrap_err().contains("17/08/1985"));
-        for bad in ["31/02/2020", "17/08/85", "17/08", "aa/bb/cccc", "1/1/1/2020", "+1/01/2020", "017/01/2020"] {
+        for bad in
+            ["31/02/2020", "17/08/85", "17/08", "aa/bb/cccc", "1/1/1/2020", "+1/01/2020", "017/01/2020", "2026/01/01"]
+        {
             assert!(date(bad, "Tanggal").is_err(), "{bad}");
         }
         assert_eq!(date("", "Tanggal"), Err("Tanggal wajib diisi.".into()));

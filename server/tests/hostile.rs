@@ -314,6 +314,7 @@ fn upload(size: usize, declare_length: bool) -> Request<Body> {
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn an_upload_over_ten_megabytes_is_answered_413_with_the_message(pool: PgPool) {
+    backend::demo::seed_if_empty(&pool).await.unwrap();
     let app = App::new(&pool, OtpKey::new(b"h".to_vec())).await;
     let admin = app.login("adm_561403").await;
     let before = stored(&pool).await;
