@@ -70,7 +70,11 @@ fn AuditView() -> impl IntoView {
             <div class="field"><label for="a-pejabat">"Pejabat (nama/NIP)"</label>
                 <input id="a-pejabat" type="search" maxlength="100" on:input=set(|q, v| q.pejabat = v)/></div>
             <div class="field"><label for="a-aksi">"Aksi"</label>
-                <input id="a-aksi" type="search" maxlength="60" placeholder="mis. AKTIVASI_OTP" on:input=set(|q, v| q.aksi = v)/>
+                // the trail's own vocabulary (domain::audit::Aksi), not free text
+                <select id="a-aksi" on:change=set(|q, v| q.aksi = v)>
+                    <option value="">"Semua aksi"</option>
+                    {domain::audit::Aksi::ALL.into_iter().map(|a| view! { <option value=a.code()>{a.code()}</option> }).collect_view()}
+                </select>
                 <p class="field-error">{move || field_error("aksi")}</p></div>
             <div class="field"><label for="a-hasil">"Hasil"</label>
                 <select id="a-hasil" on:change=set(|q, v| q.hasil = v)>

@@ -48,27 +48,45 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// The one map from a backend error to an HTTP status, for server functions and the file
+/// routes alike. Logs what a person will not read: the cause of a 503 or a 500.
+#[cfg(feature = "ssr")]
+pub fn status_of(err: &backend::Error) -> axum::http::StatusCode {
+    use axum::http::StatusCode;
+    use backend::Error as E;
+    match err {
+        E::Unauthenticated | E::LoginFailed => StatusCode::UNAUTHORIZED,
+        E::Forbidden(_) => StatusCode::FORBIDDEN,
+        E::Rule(_) => StatusCode::CONFLICT,
+        E::Invalid(_) | E::Otp(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        E::NotFound(_) => StatusCode::NOT_FOUND,
+        e if e.is_unavailable() => {
+            tracing::warn!("database unavailable: {e}");
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        e => {
+            tracing::error!("internal error: {e}");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl From<backend::Error> for AppError {
     fn from(err: backend::Error) -> Self {
         use axum::http::StatusCode;
         use backend::Error as E;
-        let (status, app) = match err {
-            E::Unauthenticated => (StatusCode::UNAUTHORIZED, AppError::BelumMasuk(err.to_string())),
-            E::LoginFailed => (StatusCode::UNAUTHORIZED, AppError::Ditolak(err.to_string())),
-            E::Forbidden(m) => (StatusCode::FORBIDDEN, AppError::Ditolak(m)),
-            E::Rule(m) => (StatusCode::CONFLICT, AppError::Ditolak(m)),
-            E::Invalid(f) => (StatusCode::UNPROCESSABLE_ENTITY, AppError::Isian(f)),
-            E::NotFound(m) => (StatusCode::NOT_FOUND, AppError::TidakDitemukan(m)),
-            E::Otp(r) => (StatusCode::UNPROCESSABLE_ENTITY, AppError::Ditolak(r.to_string())),
-            ref e if e.is_unavailable() => {
-                tracing::warn!("database unavailable: {e}");
-                (StatusCode::SERVICE_UNAVAILABLE, AppError::Gangguan)
-            }
-            e => {
-                tracing::error!("internal error: {e}");
-                (StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal)
-            }
+        let status = status_of(&err);
+        let app = match (status, err) {
+            (StatusCode::SERVICE_UNAVAILABLE, _) => AppError::Gangguan,
+            (StatusCode::INTERNAL_SERVER_ERROR, _) => AppError::Internal,
+            (_, e @ E::Unauthenticated) => AppError::BelumMasuk(e.to_string()),
+            (_, e @ E::LoginFailed) => AppError::Ditolak(e.to_string()),
+            (_, E::Forbidden(m) | E::Rule(m)) => AppError::Ditolak(m),
+            (_, E::Invalid(f)) => AppError::Isian(f),
+            (_, E::NotFound(m)) => AppError::TidakDitemukan(m),
+            (_, E::Otp(r)) => AppError::Ditolak(r.to_string()),
+            (_, _) => AppError::Internal,
         };
         if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             res.set_status(status);

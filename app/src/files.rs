@@ -29,22 +29,10 @@ async fn caller(state: &AppState, session: &Session, addr: SocketAddr) -> Result
 }
 
 fn error_response(e: backend::Error) -> Response {
-    use backend::Error as E;
-    let status = match &e {
-        E::Unauthenticated => StatusCode::UNAUTHORIZED,
-        E::Forbidden(_) | E::LoginFailed => StatusCode::FORBIDDEN,
-        E::Rule(_) => StatusCode::CONFLICT,
-        E::NotFound(_) => StatusCode::NOT_FOUND,
-        E::Invalid(_) | E::Otp(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        e if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
+    let status = crate::error::status_of(&e);
     let text = match status {
-        StatusCode::SERVICE_UNAVAILABLE => "Layanan sedang gangguan. Silakan coba beberapa saat lagi.".to_string(),
-        StatusCode::INTERNAL_SERVER_ERROR => {
-            tracing::error!("internal error: {e}");
-            "Terjadi kesalahan pada server. Silakan coba lagi.".to_string()
-        }
+        StatusCode::SERVICE_UNAVAILABLE => crate::error::AppError::Gangguan.to_string(),
+        StatusCode::INTERNAL_SERVER_ERROR => crate::error::AppError::Internal.to_string(),
         _ => e.to_string(),
     };
     (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()

@@ -1,6 +1,7 @@
 //! The audit trail: every login, action and refusal, append-only.
 
 use crate::{Caller, error::Result};
+pub use domain::audit::Aksi;
 use sqlx::PgExecutor;
 
 /// How an attempt ended.
@@ -30,14 +31,15 @@ pub struct Entry<'a> {
     pub caller: &'a Caller,
     /// For failed logins: the username that was tried.
     pub attempted_username: Option<&'a str>,
-    pub action: &'a str,
+    pub action: Aksi,
     pub outcome: Outcome,
     pub pejabat_id: Option<i64>,
     pub detail: String,
 }
 
 impl<'a> Entry<'a> {
-    pub fn new(caller: &'a Caller, action: &'a str, outcome: Outcome) -> Self {
+    pub fn new(caller: &'a Caller, action: impl Into<Aksi>, outcome: Outcome) -> Self {
+        let action = action.into();
         Entry { caller, attempted_username: None, action, outcome, pejabat_id: None, detail: String::new() }
     }
 
@@ -73,7 +75,7 @@ pub async fn record<'e>(exec: impl PgExecutor<'e>, entry: Entry<'_>) -> Result<(
     .bind(actor.and_then(|a| a.satker_kode.as_deref()))
     .bind(actor.and_then(|a| a.kppn_kode.as_deref()))
     .bind(entry.caller.addr.as_deref())
-    .bind(entry.action)
+    .bind(entry.action.code())
     .bind(entry.outcome.code())
     .bind(entry.pejabat_id)
     .bind(detail)
@@ -179,7 +181,7 @@ async fn search(
     let actor = crate::auth::authorize(pool, caller, domain::authz::Action::LihatAudit).await?;
     let checked = match domain::audit::check(q) {
         Ok(c) => c,
-        Err(f) => return Err(crate::auth::refuse(pool, caller, "LIHAT_AUDIT", None, Error::Invalid(f)).await),
+        Err(f) => return Err(crate::auth::refuse(pool, caller, Aksi::LihatAudit, None, Error::Invalid(f)).await),
     };
     let (unit, scope) = match (&actor.satker_kode, &actor.kppn_kode) {
         (Some(s), _) => (s.clone(), "scope_satker"),
@@ -251,7 +253,7 @@ pub async fn csv(pool: &sqlx::PgPool, caller: &Caller, q: &domain::audit::AuditQ
     }
     record(
         pool,
-        Entry::new(caller, "EKSPOR_AUDIT", Outcome::Berhasil).detail(format!("{} dari {total} baris", rows.len())),
+        Entry::new(caller, Aksi::EksporAudit, Outcome::Berhasil).detail(format!("{} dari {total} baris", rows.len())),
     )
     .await?;
     Ok(out)

@@ -6,6 +6,7 @@ use crate::{Actor, Caller};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use domain::Role;
+use domain::audit::Aksi;
 use domain::authz::{self, Action};
 use sqlx::PgPool;
 use std::sync::OnceLock;
@@ -50,7 +51,8 @@ struct UserRow {
     username: String,
     nama: String,
     nip: Option<String>,
-    role: String,
+    #[sqlx(try_from = "crate::stored::Stored<Role>")]
+    role: Role,
     satker_kode: Option<String>,
     kppn_kode: Option<String>,
     password_hash: String,
@@ -59,16 +61,16 @@ struct UserRow {
 }
 
 impl UserRow {
-    fn into_actor(self) -> Option<Actor> {
-        Some(Actor {
+    fn into_actor(self) -> Actor {
+        Actor {
             user_id: self.id,
             username: self.username,
             nama: self.nama,
             nip: self.nip,
-            role: Role::from_code(&self.role)?,
+            role: self.role,
             satker_kode: self.satker_kode,
             kppn_kode: self.kppn_kode,
-        })
+        }
     }
 }
 
@@ -92,7 +94,7 @@ pub async fn login_at(
     let username: String = username.trim().to_lowercase().chars().filter(|c| !c.is_control()).take(100).collect();
     let anonymous = Caller::anonymous(addr.clone());
     let refused = |outcome: Outcome, detail: String| {
-        let mut entry = Entry::new(&anonymous, "LOGIN", outcome).detail(detail);
+        let mut entry = Entry::new(&anonymous, Aksi::Login, outcome).detail(detail);
         entry.attempted_username = Some(&username);
         entry
     };
@@ -124,15 +126,14 @@ pub async fn login_at(
             false
         }
     };
-    if let (true, Some(row)) = (good, row.clone())
-        && let Some(actor) = row.into_actor()
-    {
+    if let (true, Some(row)) = (good, row.clone()) {
+        let actor = row.into_actor();
         sqlx::query("UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1")
             .bind(actor.user_id)
             .execute(pool)
             .await?;
         let caller = Caller::user(actor.clone(), addr);
-        audit::record(pool, Entry::new(&caller, "LOGIN", Outcome::Berhasil)).await?;
+        audit::record(pool, Entry::new(&caller, Aksi::Login, Outcome::Berhasil)).await?;
         return Ok(actor);
     }
     if let Some(a) = &addr {
@@ -167,7 +168,7 @@ pub async fn login_at(
 /// Records a logout.
 pub async fn logout(pool: &PgPool, caller: &Caller) -> Result<()> {
     if caller.actor.is_some() {
-        audit::record(pool, Entry::new(caller, "LOGOUT", Outcome::Berhasil)).await?;
+        audit::record(pool, Entry::new(caller, Aksi::Logout, Outcome::Berhasil)).await?;
     }
     Ok(())
 }
@@ -178,17 +179,17 @@ pub async fn load_actor(pool: &PgPool, user_id: i64) -> Result<Option<Actor>> {
         .bind(user_id)
         .fetch_optional(pool)
         .await?;
-    Ok(row.filter(|r| r.active).and_then(UserRow::into_actor))
+    Ok(row.filter(|r| r.active).map(UserRow::into_actor))
 }
 
 /// The first step of every use case: the caller is logged in and its role may attempt
 /// `action`. A refusal is written to the audit trail before it is returned.
 pub async fn authorize<'c>(pool: &PgPool, caller: &'c Caller, action: Action) -> Result<&'c Actor> {
     match &caller.actor {
-        None => Err(refuse(pool, caller, action.code(), None, Error::Unauthenticated).await),
+        None => Err(refuse(pool, caller, action, None, Error::Unauthenticated).await),
         Some(actor) if !authz::role_may(actor.role, action) => {
             let err = Error::Forbidden(authz::refusal_message(actor.role, action));
-            Err(refuse(pool, caller, action.code(), None, err).await)
+            Err(refuse(pool, caller, action, None, err).await)
         }
         Some(actor) => Ok(actor),
     }
@@ -196,7 +197,13 @@ pub async fn authorize<'c>(pool: &PgPool, caller: &'c Caller, action: Action) ->
 
 /// Writes a refusal to the audit trail and hands back the error to return.
 /// When the trail itself cannot be written, that failure is returned instead.
-pub async fn refuse(pool: &PgPool, caller: &Caller, action: &str, pejabat_id: Option<i64>, err: Error) -> Error {
+pub async fn refuse(
+    pool: &PgPool,
+    caller: &Caller,
+    action: impl Into<Aksi>,
+    pejabat_id: Option<i64>,
+    err: Error,
+) -> Error {
     let detail = match &err {
         Error::Invalid(fields) => {
             format!("isian tidak valid: {}", fields.0.keys().cloned().collect::<Vec<_>>().join(", "))

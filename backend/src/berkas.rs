@@ -10,6 +10,7 @@ use crate::auth::{authorize, refuse};
 use crate::error::{Error, Result};
 use crate::{Actor, Caller};
 use chrono::{DateTime, Utc};
+use domain::audit::Aksi;
 use domain::authz::Action;
 use domain::berkas::{
     self, BerkasInfo, BerkasRow, BerkasStatus, Ceklis, DeskItem, DeskPengajuan, Keperluan, Keputusan,
@@ -42,7 +43,8 @@ struct InfoRow {
     nama_file: String,
     ukuran: i32,
     sha256: Vec<u8>,
-    status: String,
+    #[sqlx(try_from = "crate::stored::Stored<BerkasStatus>")]
+    status: BerkasStatus,
     diunggah_at: DateTime<Utc>,
     alasan: Option<String>,
     cek_formulir: bool,
@@ -59,7 +61,7 @@ impl InfoRow {
             nama_file: self.nama_file,
             ukuran: i64::from(self.ukuran),
             sha256: berkas::hex(&self.sha256),
-            status: BerkasStatus::from_label(&self.status).unwrap_or(BerkasStatus::Draf),
+            status: self.status,
             diunggah_ms: self.diunggah_at.timestamp_millis(),
             ceklis: [self.cek_formulir, self.cek_sk_pejabat, self.cek_sk_user, self.cek_ktp, self.cek_spesimen],
             alasan: self.alasan,
@@ -80,9 +82,12 @@ struct PejabatBerkas {
     pejabat_id: i64,
     nama: String,
     nip: String,
-    jabatan: String,
-    status: String,
-    keperluan: String,
+    #[sqlx(try_from = "crate::stored::Stored<Jabatan>")]
+    jabatan: Jabatan,
+    #[sqlx(try_from = "crate::stored::Stored<Status>")]
+    status: Status,
+    #[sqlx(try_from = "crate::stored::Stored<Keperluan>")]
+    keperluan: Keperluan,
     ubah_nomor_id: Option<i64>,
     berkas_id: Option<i64>,
 }
@@ -129,9 +134,9 @@ pub async fn list(pool: &PgPool, caller: &Caller) -> Result<Vec<BerkasRow>> {
             pejabat_id: r.pejabat_id,
             nama: r.nama,
             nip: r.nip,
-            jabatan: Jabatan::from_label(&r.jabatan).unwrap_or(Jabatan::Kpa),
-            status_pejabat: Status::from_label(&r.status).unwrap_or(Status::Baru),
-            keperluan: Keperluan::from_code(&r.keperluan).unwrap_or(Keperluan::Aktivasi),
+            jabatan: r.jabatan,
+            status_pejabat: r.status,
+            keperluan: r.keperluan,
             berkas,
         });
     }
@@ -154,11 +159,11 @@ pub async fn unggah(
     let satker = own_satker(actor)?;
     let nama_file = match berkas::check_upload(nama_file, bytes) {
         Ok(n) => n,
-        Err(m) => return Err(refuse(pool, caller, action.code(), Some(pejabat_id), Error::Rule(m)).await),
+        Err(m) => return Err(refuse(pool, caller, action, Some(pejabat_id), Error::Rule(m)).await),
     };
     let mut tx = pool.begin().await?;
     let needs: Vec<PejabatBerkas> = sqlx::query_as(NEEDS_BUNDLE).bind(satker).fetch_all(&mut *tx).await?;
-    let Some(need) = needs.into_iter().find(|n| n.pejabat_id == pejabat_id && n.keperluan == keperluan.code()) else {
+    let Some(need) = needs.into_iter().find(|n| n.pejabat_id == pejabat_id && n.keperluan == keperluan) else {
         let own: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pejabat WHERE id = $1 AND satker_kode = $2)")
             .bind(pejabat_id)
             .bind(satker)
@@ -167,13 +172,13 @@ pub async fn unggah(
         drop(tx);
         if !own {
             let e = Error::NotFound("Referensi pejabat tidak ditemukan.".into());
-            return Err(refuse(pool, caller, action.code(), Some(pejabat_id), e).await);
+            return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
         }
         let e = Error::Rule(match keperluan {
             Keperluan::Aktivasi => "Pejabat ini bukan pejabat satker Anda yang menunggu aktivasi OTP.".into(),
             Keperluan::UbahNomor => "Pejabat ini tidak sedang menunggu berkas perubahan nomor.".into(),
         });
-        return Err(refuse(pool, caller, action.code(), Some(pejabat_id), e).await);
+        return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
     };
     // lock the live bundle, if any: a draft is replaced, a sent one stays
     let live: Option<(i64, String)> = sqlx::query_as(
@@ -189,7 +194,7 @@ pub async fn unggah(
         Some("DIAJUKAN") | Some("DITERIMA") => {
             drop(tx);
             let e = Error::Rule("Berkas pejabat ini sudah diajukan ke KPPN; tunggu keputusan CSO.".into());
-            return Err(refuse(pool, caller, action.code(), Some(pejabat_id), e).await);
+            return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
         }
         Some(_) => {
             sqlx::query("UPDATE berkas SET status = 'DIGANTI' WHERE id = $1")
@@ -216,15 +221,14 @@ pub async fn unggah(
     .fetch_one(&mut *tx)
     .await?;
     let detail = format!("{} {} ({} bait, sha256 {})", keperluan.code(), nama_file, bytes.len(), berkas::hex(&sha));
-    audit::record(&mut *tx, Entry::new(caller, action.code(), Outcome::Berhasil).pejabat(pejabat_id).detail(detail))
-        .await?;
+    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(pejabat_id).detail(detail)).await?;
     tx.commit().await?;
     info(pool, id).await
 }
 
 /// Sends every draft of the caller's satker to the KPPN as one submission.
 pub async fn ajukan(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<i64> {
-    const ACTION: &str = "AJUKAN_BERKAS";
+    const ACTION: Aksi = Aksi::AjukanBerkas;
     let actor = authorize(pool, caller, Action::UnggahBerkas).await?;
     let satker = own_satker(actor)?;
     let mut tx = pool.begin().await?;
@@ -293,14 +297,13 @@ pub async fn buka(pool: &PgPool, caller: &Caller, berkas_id: i64) -> Result<(Str
     });
     let Some(Stored { nama_file: nama, isi, sha256: sha, pejabat_id, .. }) = row.filter(|_| allowed) else {
         let e = Error::NotFound("Berkas tidak ditemukan.".into());
-        return Err(refuse(pool, caller, action.code(), None, e).await);
+        return Err(refuse(pool, caller, action, None, e).await);
     };
     if Sha256::digest(&isi).as_slice() != sha.as_slice() {
         tracing::error!(berkas_id, "checksum berkas tidak cocok");
         return Err(Error::NotFound("Berkas rusak (checksum tidak cocok). Minta satker mengunggah ulang.".into()));
     }
-    audit::record(pool, Entry::new(caller, action.code(), Outcome::Berhasil).pejabat(pejabat_id).detail(nama.clone()))
-        .await?;
+    audit::record(pool, Entry::new(caller, action, Outcome::Berhasil).pejabat(pejabat_id).detail(nama.clone())).await?;
     Ok((nama, isi))
 }
 
@@ -314,25 +317,29 @@ struct DeskRow {
     pejabat_id: i64,
     nama: String,
     nip: String,
-    jabatan: String,
-    keperluan: String,
-    berkas_id: i64,
+    #[sqlx(try_from = "crate::stored::Stored<Jabatan>")]
+    jabatan: Jabatan,
+    #[sqlx(try_from = "crate::stored::Stored<Keperluan>")]
+    keperluan: Keperluan,
+    /// The bundle itself, read in the same query (`INFO_COLUMNS`).
+    #[sqlx(flatten)]
+    berkas: InfoRow,
 }
 
 /// The CSO's desk: the latest submissions to its KPPN, newest first, with their bundles.
 pub async fn meja(pool: &PgPool, caller: &Caller, limit: i64) -> Result<Vec<DeskPengajuan>> {
     let actor = authorize(pool, caller, Action::MejaCso).await?;
     let kppn = own_kppn(actor)?;
-    let rows: Vec<DeskRow> = sqlx::query_as(
+    let rows: Vec<DeskRow> = sqlx::query_as(&format!(
         "SELECT g.id AS pengajuan_id, g.satker_kode, s.nama AS satker_nama, g.diajukan_at, u.nama AS diajukan_oleh,
-                p.id AS pejabat_id, p.nama, p.nip, p.jabatan, b.keperluan, b.id AS berkas_id
+                p.id AS pejabat_id, p.nama, p.nip, p.jabatan, b.keperluan, {INFO_COLUMNS}
          FROM (SELECT * FROM pengajuan WHERE kppn_kode = $1 ORDER BY diajukan_at DESC, id DESC LIMIT $2) g
          JOIN satker s ON s.kode = g.satker_kode
          JOIN app_user u ON u.id = g.diajukan_by
          JOIN berkas b ON b.pengajuan_id = g.id
          JOIN pejabat p ON p.id = b.pejabat_id
-         ORDER BY g.diajukan_at DESC, g.id DESC, p.nama, b.id",
-    )
+         ORDER BY g.diajukan_at DESC, g.id DESC, p.nama, b.id"
+    ))
     .bind(kppn)
     .bind(limit.clamp(1, 200))
     .fetch_all(pool)
@@ -343,9 +350,9 @@ pub async fn meja(pool: &PgPool, caller: &Caller, limit: i64) -> Result<Vec<Desk
             pejabat_id: r.pejabat_id,
             nama: r.nama,
             nip: r.nip,
-            jabatan: Jabatan::from_label(&r.jabatan).unwrap_or(Jabatan::Kpa),
-            keperluan: Keperluan::from_code(&r.keperluan).unwrap_or(Keperluan::Aktivasi),
-            berkas: info(pool, r.berkas_id).await?,
+            jabatan: r.jabatan,
+            keperluan: r.keperluan,
+            berkas: r.berkas.info(),
         };
         match out.last_mut() {
             Some(g) if g.id == r.pengajuan_id => g.items.push(item),
@@ -373,8 +380,8 @@ pub async fn putuskan(
     now: DateTime<Utc>,
 ) -> Result<BerkasInfo> {
     let action = match keputusan {
-        Keputusan::Terima => "TERIMA_BERKAS",
-        Keputusan::Kembalikan { .. } => "KEMBALIKAN_BERKAS",
+        Keputusan::Terima => Aksi::TerimaBerkas,
+        Keputusan::Kembalikan { .. } => Aksi::KembalikanBerkas,
     };
     let actor = authorize(pool, caller, Action::MejaCso).await?;
     let kppn = own_kppn(actor)?;
@@ -423,7 +430,7 @@ pub async fn putuskan(
     .execute(&mut *tx)
     .await?;
     if let (BerkasStatus::Diterima, Some(ubah)) = (to, ubah_nomor_id) {
-        let jabatan = Jabatan::from_label(&jabatan).unwrap_or(Jabatan::Kpa);
+        let jabatan = Jabatan::try_from(jabatan)?;
         crate::ubah_nomor::advance(&mut tx, ubah, jabatan, Langkah::BerkasDiterima, Tahap::PengajuanBerkas).await?;
     }
     let mut detail = to.label().to_owned();

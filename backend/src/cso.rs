@@ -17,8 +17,10 @@ struct Row {
     id: i64,
     nama: String,
     nip: String,
-    jabatan: String,
-    status: String,
+    #[sqlx(try_from = "crate::stored::Stored<Jabatan>")]
+    jabatan: Jabatan,
+    #[sqlx(try_from = "crate::stored::Stored<Status>")]
+    status: Status,
     no_hp: String,
     sent_at: Option<DateTime<Utc>>,
     /// All rows matching, before the LIMIT (the same on every row).
@@ -62,8 +64,8 @@ pub async fn console(pool: &PgPool, caller: &Caller, search: &str, now: DateTime
             id: r.id,
             nama: r.nama,
             nip: r.nip,
-            jabatan: Jabatan::from_label(&r.jabatan).unwrap_or(Jabatan::Kpa),
-            status: Status::from_label(&r.status).unwrap_or(Status::Baru),
+            jabatan: r.jabatan,
+            status: r.status,
             no_hp: domain::format::masked_phone(&r.no_hp),
             pending: r.sent_at.map(|s| Pending::from_sent(s).timing(now)),
         };

@@ -24,6 +24,9 @@ pub enum Error {
     Otp(#[from] domain::otp::OtpRefusal),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// A stored value the code does not know (a column decoded outside a row struct).
+    #[error("data tersimpan tidak dikenal: {0}")]
+    Decode(#[from] domain::stored::UnknownValue),
     /// A store behind the database (the sessions) could not be read: the database is away.
     #[error("tidak terjangkau: {0}")]
     Unavailable(String),

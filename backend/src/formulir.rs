@@ -8,6 +8,7 @@ use crate::auth::{authorize, refuse};
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::Jabatan;
+use domain::audit::Aksi;
 use domain::authz::Action;
 use domain::formulir::{Cek, Jenis, Penghapusan};
 use rand::Rng;
@@ -37,7 +38,8 @@ struct Data {
     kppn_nama: String,
     nama: String,
     nip: String,
-    jabatan: String,
+    #[sqlx(try_from = "crate::stored::Stored<Jabatan>")]
+    jabatan: Jabatan,
     tempat_lahir: String,
     tanggal_lahir: NaiveDate,
     email: String,
@@ -72,7 +74,7 @@ impl Data {
             kppn_nama: self.kppn_nama.clone(),
             nama: self.nama.clone(),
             nip: self.nip.clone(),
-            jabatan: self.jabatan.clone(),
+            jabatan: self.jabatan.label().to_owned(),
             tempat_lahir: self.tempat_lahir.clone(),
             tanggal_lahir: domain::format::tanggal(self.tanggal_lahir),
             email: self.email.clone(),
@@ -83,7 +85,7 @@ impl Data {
             nomor_sk: self.nomor_sk.clone(),
             tanggal_sk: domain::format::tanggal(self.tanggal_sk),
             kpa: match (&self.kpa_nama, &self.kpa_nip) {
-                (Some(n), Some(i)) if self.jabatan != Jabatan::Kpa.label() => Some((n.clone(), i.clone())),
+                (Some(n), Some(i)) if self.jabatan != Jabatan::Kpa => Some((n.clone(), i.clone())),
                 _ => None,
             },
             kode_verifikasi: kode,
@@ -98,7 +100,7 @@ impl Data {
             ("Satker".to_owned(), format!("{} {}", self.satker_kode, self.satker_nama)),
             ("Nama".into(), self.nama.clone()),
             ("NIP".into(), self.nip.clone()),
-            ("Jabatan".into(), self.jabatan.clone()),
+            ("Jabatan".into(), self.jabatan.label().to_owned()),
             ("Nomor SK".into(), self.nomor_sk.clone()),
             ("Tanggal SK".into(), domain::format::tanggal(self.tanggal_sk)),
             ("Email".into(), self.email.clone()),
@@ -136,10 +138,10 @@ pub async fn unduh(
         Some(d) if actor.satker_kode.as_deref() == Some(d.satker_kode.as_str()) => d,
         _ => {
             let e = Error::NotFound("Referensi pejabat tidak ditemukan.".into());
-            return Err(refuse(pool, caller, action.code(), Some(pejabat_id), e).await);
+            return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
         }
     };
-    let jabatan = Jabatan::from_label(&data.jabatan).unwrap_or(Jabatan::Bendahara);
+    let jabatan = data.jabatan;
     let refusal = match jenis {
         Jenis::AktivasiOtp | Jenis::UbahNomorOtp if !jabatan.takes_part_in_otp() => {
             Some(format!("Jabatan {} tidak memakai OTP; unduh Form Informasi Pejabat.", jabatan.label()))
@@ -150,7 +152,7 @@ pub async fn unduh(
         _ => None,
     };
     if let Some(m) = refusal {
-        return Err(refuse(pool, caller, action.code(), Some(pejabat_id), Error::Rule(m)).await);
+        return Err(refuse(pool, caller, action, Some(pejabat_id), Error::Rule(m)).await);
     }
     let kode = new_kode();
     let tautan = format!("{}/meja?kode={kode}", base_url.trim_end_matches('/'));
@@ -169,8 +171,7 @@ pub async fn unduh(
     .execute(&mut *tx)
     .await?;
     let detail = format!("{} kode verifikasi {kode}", jenis.label());
-    audit::record(&mut *tx, Entry::new(caller, action.code(), Outcome::Berhasil).pejabat(data.id).detail(detail))
-        .await?;
+    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(data.id).detail(detail)).await?;
     tx.commit().await?;
     let pdf = cetak::render(&data.isian(jenis, kode.clone(), tautan, dicetak));
     let nama_file = format!("{}-{}-{}.pdf", jenis.code(), data.satker_kode, data.nip);
@@ -179,7 +180,7 @@ pub async fn unduh(
 
 /// The CSO looks up a printed form's code: the values printed beside those on record.
 pub async fn cek(pool: &PgPool, caller: &Caller, kode: &str) -> Result<Cek> {
-    const ACTION: &str = "CEK_FORMULIR";
+    const ACTION: Aksi = Aksi::CekFormulir;
     let actor = authorize(pool, caller, Action::MejaCso).await?;
     let kode: String = kode.trim().to_ascii_uppercase().chars().filter(|c| !c.is_whitespace()).take(20).collect();
     let well_formed = kode.len() == 9
@@ -194,7 +195,8 @@ pub async fn cek(pool: &PgPool, caller: &Caller, kode: &str) -> Result<Cek> {
     #[derive(sqlx::FromRow)]
     struct Printed {
         pejabat_id: i64,
-        jenis: String,
+        #[sqlx(try_from = "crate::stored::Stored<Jenis>")]
+        jenis: Jenis,
         isi: sqlx::types::Json<Cetakan>,
         dicetak_at: DateTime<Utc>,
         kppn_kode: String,
@@ -215,7 +217,6 @@ pub async fn cek(pool: &PgPool, caller: &Caller, kode: &str) -> Result<Cek> {
         );
         return Err(refuse(pool, caller, ACTION, None, e).await);
     };
-    let jenis = Jenis::from_code(&jenis).unwrap_or(Jenis::InformasiPejabat);
     // the record as it is now, deleted or not: a deleted reference keeps its values, so the
     // deletion itself decides (from the audit trail: when and by whom)
     let now: Option<Data> =

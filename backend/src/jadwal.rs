@@ -6,6 +6,7 @@ use crate::auth::{authorize, refuse};
 use crate::error::{Error, Result};
 use crate::{Actor, Caller};
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use domain::audit::Aksi;
 use domain::authz::Action;
 use domain::jadwal::{self, JadwalInput, JadwalRow, Kehadiran, Mode};
 use sqlx::PgPool;
@@ -16,7 +17,8 @@ struct Row {
     satker_kode: String,
     satker_nama: String,
     mulai: DateTime<Utc>,
-    mode: String,
+    #[sqlx(try_from = "crate::stored::Stored<Mode>")]
+    mode: Mode,
     tautan: Option<String>,
     catatan: String,
     kehadiran: Option<String>,
@@ -24,18 +26,18 @@ struct Row {
 }
 
 impl Row {
-    fn into_row(self) -> JadwalRow {
-        JadwalRow {
+    fn into_row(self) -> Result<JadwalRow> {
+        Ok(JadwalRow {
             id: self.id,
             satker_kode: self.satker_kode,
             satker_nama: self.satker_nama,
             mulai_ms: self.mulai.timestamp_millis(),
-            mode: Mode::from_code(&self.mode).unwrap_or(Mode::Kppn),
+            mode: self.mode,
             tautan: self.tautan,
             catatan: self.catatan,
-            kehadiran: self.kehadiran.as_deref().and_then(Kehadiran::from_label),
+            kehadiran: self.kehadiran.map(Kehadiran::try_from).transpose()?,
             hasil: self.hasil,
-        }
+        })
     }
 }
 
@@ -49,7 +51,7 @@ fn own_kppn(actor: &Actor) -> Result<&str> {
 
 /// Schedules a session for a satker of the CSO's KPPN.
 pub async fn buat(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: DateTime<Utc>) -> Result<JadwalRow> {
-    const ACTION: &str = "BUAT_JADWAL";
+    const ACTION: Aksi = Aksi::BuatJadwal;
     let actor = authorize(pool, caller, Action::JadwalCso).await?;
     let kppn = own_kppn(actor)?;
     let now_wib = now.with_timezone(&chrono_tz::Asia::Jakarta).naive_local();
@@ -91,7 +93,7 @@ pub async fn buat(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: Date
     crate::events::notify(&mut *tx, &new.satker_kode).await?;
     tx.commit().await?;
     let row: Row = sqlx::query_as(&format!("{SELECT} WHERE j.id = $1")).bind(id).fetch_one(pool).await?;
-    Ok(row.into_row())
+    row.into_row()
 }
 
 /// The sessions of the caller's satker: from a week ago on, soonest first.
@@ -104,7 +106,7 @@ pub async fn satker(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Resul
             .bind(crate::wib_day_start(now) - Duration::days(7))
             .fetch_all(pool)
             .await?;
-    Ok(rows.into_iter().map(Row::into_row).collect())
+    rows.into_iter().map(Row::into_row).collect()
 }
 
 /// The sessions of the CSO's KPPN from the start of today (WIB) on, soonest first.
@@ -117,7 +119,7 @@ pub async fn kppn(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<
             .bind(crate::wib_day_start(now))
             .fetch_all(pool)
             .await?;
-    Ok(rows.into_iter().map(Row::into_row).collect())
+    rows.into_iter().map(Row::into_row).collect()
 }
 
 /// Records who came to a session that has started, and what came of it.
@@ -129,7 +131,7 @@ pub async fn catat(
     hasil: &str,
     now: DateTime<Utc>,
 ) -> Result<JadwalRow> {
-    const ACTION: &str = "CATAT_JADWAL";
+    const ACTION: Aksi = Aksi::CatatJadwal;
     let actor = authorize(pool, caller, Action::JadwalCso).await?;
     let kppn = own_kppn(actor)?;
     let mut tx = pool.begin().await?;
@@ -170,7 +172,7 @@ pub async fn catat(
     crate::events::notify(&mut *tx, &satker).await?;
     tx.commit().await?;
     let row: Row = sqlx::query_as(&format!("{SELECT} WHERE j.id = $1")).bind(jadwal_id).fetch_one(pool).await?;
-    Ok(row.into_row())
+    row.into_row()
 }
 
 /// The satkers of the CSO's KPPN (code, name), for the session form.

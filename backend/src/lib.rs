@@ -18,6 +18,7 @@ pub mod otp;
 pub mod pejabat;
 pub mod pgcluster;
 pub mod sms;
+pub mod stored;
 pub mod ubah_nomor;
 
 pub use actor::{Actor, Caller};

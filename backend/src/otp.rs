@@ -10,6 +10,7 @@ use crate::auth::refuse;
 use crate::error::{Error, Result};
 use crate::{Actor, Caller, sms};
 use chrono::{DateTime, Utc};
+use domain::audit::Aksi;
 use domain::otp::{self, CodeState, OtpRefusal, OtpTiming, Purpose};
 use domain::workflow::{self, Step};
 use domain::{Jabatan, Role, Status};
@@ -109,17 +110,10 @@ pub(crate) struct Target {
     pub(crate) kppn_kode: String,
     pub(crate) nama: String,
     pub(crate) no_hp: String,
-    pub(crate) jabatan: String,
-    pub(crate) status: String,
-}
-
-impl Target {
-    pub(crate) fn jabatan(&self) -> Jabatan {
-        Jabatan::from_label(&self.jabatan).unwrap_or(Jabatan::Bendahara)
-    }
-    pub(crate) fn status(&self) -> Status {
-        Status::from_label(&self.status).unwrap_or(Status::Baru)
-    }
+    #[sqlx(try_from = "crate::stored::Stored<Jabatan>")]
+    pub(crate) jabatan: Jabatan,
+    #[sqlx(try_from = "crate::stored::Stored<Status>")]
+    pub(crate) status: Status,
 }
 
 /// The columns of [`Target`], for a query that continues with `WHERE` and ends `FOR UPDATE OF p`.
@@ -154,18 +148,18 @@ fn step_of(purpose: Purpose) -> Option<Step> {
     }
 }
 
-pub(crate) fn action_code(purpose: Purpose, submit: bool) -> &'static str {
+pub(crate) fn action_code(purpose: Purpose, submit: bool) -> Aksi {
     match (purpose, submit) {
-        (Purpose::UbahNomor, false) => "REQUEST_OTP_UBAH_NOMOR",
-        (Purpose::UbahNomor, true) => "VERIFIKASI_NOMOR_BARU",
-        (Purpose::SetujuUbahNomor, false) => "REQUEST_OTP_SETUJU_UBAH_NOMOR",
-        (Purpose::SetujuUbahNomor, true) => "SETUJU_UBAH_NOMOR",
-        (Purpose::VerifikasiHp, false) => "REQUEST_OTP_VERIFIKASI_HP",
-        (Purpose::VerifikasiHp, true) => "VERIFIKASI_HP",
-        (Purpose::Aktivasi, false) => "REQUEST_OTP_AKTIVASI",
-        (Purpose::Aktivasi, true) => "AKTIVASI_OTP",
-        (Purpose::KirimData, false) => "REQUEST_OTP_KIRIM_DATA",
-        (Purpose::KirimData, true) => "KIRIM_DATA",
+        (Purpose::UbahNomor, false) => Aksi::RequestOtpUbahNomor,
+        (Purpose::UbahNomor, true) => Aksi::VerifikasiNomorBaru,
+        (Purpose::SetujuUbahNomor, false) => Aksi::RequestOtpSetujuUbahNomor,
+        (Purpose::SetujuUbahNomor, true) => Aksi::SetujuUbahNomor,
+        (Purpose::VerifikasiHp, false) => Aksi::RequestOtpVerifikasiHp,
+        (Purpose::VerifikasiHp, true) => Aksi::VerifikasiHp,
+        (Purpose::Aktivasi, false) => Aksi::RequestOtpAktivasi,
+        (Purpose::Aktivasi, true) => Aksi::AktivasiOtp,
+        (Purpose::KirimData, false) => Aksi::RequestOtpKirimData,
+        (Purpose::KirimData, true) => Aksi::KirimData,
     }
 }
 
@@ -208,11 +202,11 @@ async fn resolve(
         _ => target.clone(),
     };
     // … then what: the status move, and the conditions of the step (rules)
-    if let Err(refusal) = workflow::next(target.jabatan(), target.status(), step) {
+    if let Err(refusal) = workflow::next(target.jabatan, target.status, step) {
         return Err(Error::Rule(refusal.to_string()));
     }
     match purpose {
-        Purpose::KirimData if owner.status() != Status::Aktif => {
+        Purpose::KirimData if owner.status != Status::Aktif => {
             Err(Error::Rule("OTP KPA belum aktif. Aktifkan OTP KPA bersama CSO KPPN sebelum Kirim Data.".into()))
         }
         Purpose::Aktivasi
@@ -285,7 +279,7 @@ pub async fn request(
             return Err(refuse(pool, caller, action, Some(pejabat_id), refusal.into()).await);
         }
     };
-    let detail = format!("kode {} dikirim ke HP {} pejabat", purpose.code(), owner.jabatan().short());
+    let detail = format!("kode {} dikirim ke HP {} pejabat", purpose.code(), owner.jabatan.short());
     audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(target.id).detail(detail)).await?;
     crate::events::notify(&mut *tx, &target.satker_kode).await?;
     tx.commit().await?;
@@ -345,8 +339,8 @@ pub(crate) async fn issue(
     .execute(&mut **tx)
     .await?;
     let sent = wib(now);
-    let body = domain::sms::kode(owner.jabatan(), &owner.satker_kode, &code, &sent);
-    let redacted = domain::sms::kode(owner.jabatan(), &owner.satker_kode, "******", &sent);
+    let body = domain::sms::kode(owner.jabatan, &owner.satker_kode, &code, &sent);
+    let redacted = domain::sms::kode(owner.jabatan, &owner.satker_kode, "******", &sent);
     sms::enqueue(&mut **tx, phone, &body, &redacted).await?;
     Ok(Ok(pending))
 }
@@ -448,7 +442,7 @@ pub async fn submit(
         }
         (Purpose::Aktivasi, Some(a)) => {
             let kuasa = a.kuasa.as_deref().map(str::trim).filter(|k| !k.is_empty());
-            if kuasa.is_some() && target.jabatan() != Jabatan::Kpa {
+            if kuasa.is_some() && target.jabatan != Jabatan::Kpa {
                 drop(tx);
                 let e = Error::Rule("Aktivasi OTP PPK dan PPSPM tidak dapat diwakilkan.".into());
                 return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
@@ -481,7 +475,7 @@ pub async fn submit(
         }
     }
     let step = step_of(purpose).ok_or_else(|| Error::Rule("Langkah tidak dikenal.".into()))?;
-    let next = workflow::next(target.jabatan(), target.status(), step).map_err(|r| Error::Rule(r.to_string()))?;
+    let next = workflow::next(target.jabatan, target.status, step).map_err(|r| Error::Rule(r.to_string()))?;
     let stamp = match purpose {
         Purpose::VerifikasiHp => "verifikasi_hp_at",
         Purpose::KirimData => "kirim_at",
@@ -500,7 +494,7 @@ pub async fn submit(
     ))
     .bind(target.id)
     .bind(next.label())
-    .bind(target.status().label())
+    .bind(target.status.label())
     .bind(now)
     .bind(mode)
     .bind(kuasa.as_deref())
@@ -510,16 +504,16 @@ pub async fn submit(
     let satker = &target.satker_kode;
     match purpose {
         Purpose::KirimData => {
-            let text = domain::sms::diusulkan(&target.nama, target.jabatan(), satker);
+            let text = domain::sms::diusulkan(&target.nama, target.jabatan, satker);
             sms::enqueue(&mut *tx, &target.no_hp, &text, &text).await?;
         }
         Purpose::Aktivasi => {
-            let text = domain::sms::aktif(&target.nama, target.jabatan(), satker);
+            let text = domain::sms::aktif(&target.nama, target.jabatan, satker);
             sms::enqueue(&mut *tx, &target.no_hp, &text, &text).await?;
         }
         Purpose::VerifikasiHp | Purpose::UbahNomor | Purpose::SetujuUbahNomor => {}
     }
-    let mut detail = format!("{} → {}", target.status().label(), next.label());
+    let mut detail = format!("{} → {}", target.status.label(), next.label());
     if let Some(m) = mode {
         detail.push_str(&format!("; kehadiran {m}"));
     }

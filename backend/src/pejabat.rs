@@ -71,24 +71,26 @@ struct Row {
     nama: String,
     nip: String,
     tanggal_lahir: NaiveDate,
-    jabatan: String,
-    status: String,
+    #[sqlx(try_from = "crate::stored::Stored<Jabatan>")]
+    jabatan: Jabatan,
+    #[sqlx(try_from = "crate::stored::Stored<Status>")]
+    status: Status,
     milik_saya: bool,
     berkas_diterima: bool,
 }
 
 impl Row {
-    fn into_row(self) -> Option<PejabatRow> {
-        Some(PejabatRow {
+    fn into_row(self) -> PejabatRow {
+        PejabatRow {
             id: self.id,
             nama: self.nama,
             nip: self.nip,
             tanggal_lahir: self.tanggal_lahir,
-            jabatan: Jabatan::from_label(&self.jabatan)?,
-            status: Status::from_label(&self.status)?,
+            jabatan: self.jabatan,
+            status: self.status,
             milik_saya: self.milik_saya,
             berkas_diterima: self.berkas_diterima,
-        })
+        }
     }
 }
 
@@ -111,7 +113,7 @@ pub async fn milik_saya(pool: &PgPool, caller: &Caller) -> Result<Vec<PejabatRow
     .bind(actor.user_id)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().filter_map(Row::into_row).collect())
+    Ok(rows.into_iter().map(Row::into_row).collect())
 }
 
 /// One page of the caller's satker's Tabel Pejabat, sorted by name, filtered by free
@@ -146,7 +148,7 @@ pub async fn list(pool: &PgPool, caller: &Caller, q: &TableQuery) -> Result<Page
     .fetch_all(pool)
     .await?;
     Ok(Page {
-        rows: rows.into_iter().filter_map(Row::into_row).collect(),
+        rows: rows.into_iter().map(Row::into_row).collect(),
         total: u64::try_from(total).unwrap_or(0),
         page,
         per_page,
@@ -190,7 +192,7 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
     let new = match validate::pejabat(input, today) {
         Ok(new) => new,
         Err(fields) => {
-            return Err(refuse(pool, caller, action.code(), None, Error::Invalid(fields)).await);
+            return Err(refuse(pool, caller, action, None, Error::Invalid(fields)).await);
         }
     };
 
@@ -208,7 +210,7 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
     let ctx = PejabatContext { username_for_nip: chosen.map(|(_, u)| u.as_str()), kppn_mitra: &kppn_mitra };
     let fields = validate::pejabat_in_context(&new, &ctx);
     if !fields.is_empty() {
-        return Err(refuse(pool, caller, action.code(), None, Error::Invalid(fields)).await);
+        return Err(refuse(pool, caller, action, None, Error::Invalid(fields)).await);
     }
     let Some((user_id, _)) = chosen else {
         return Err(Error::Invalid(FieldErrors::default()));
@@ -216,7 +218,7 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
     if let Some(taken) = nomor_dipakai(pool, &new.no_hp, &new.nip).await? {
         let mut fields = FieldErrors::default();
         fields.add("no_hp", taken);
-        return Err(refuse(pool, caller, action.code(), None, Error::Invalid(fields)).await);
+        return Err(refuse(pool, caller, action, None, Error::Invalid(fields)).await);
     }
 
     let mut tx = pool.begin().await?;
@@ -252,7 +254,7 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
                 "nip",
                 format!("NIP ini sudah terekam sebagai {}. Hapus referensi lama terlebih dahulu.", new.jabatan.label()),
             );
-            return Err(refuse(pool, caller, action.code(), None, Error::Invalid(fields)).await);
+            return Err(refuse(pool, caller, action, None, Error::Invalid(fields)).await);
         }
         Err(sqlx::Error::Database(db)) if db.constraint() == Some(SATU_NOMOR) => {
             // another Rekam took the number since the check above
@@ -260,12 +262,12 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
             let mut fields = FieldErrors::default();
             let taken = nomor_dipakai(pool, &new.no_hp, &new.nip).await?;
             fields.add("no_hp", taken.unwrap_or_else(|| validate::NOMOR_DIPAKAI_ORANG_LAIN.into()));
-            return Err(refuse(pool, caller, action.code(), None, Error::Invalid(fields)).await);
+            return Err(refuse(pool, caller, action, None, Error::Invalid(fields)).await);
         }
         Err(e) => return Err(e.into()),
     };
     let detail = format!("{} {} ({})", new.jabatan.label(), new.nama, new.nip);
-    audit::record(&mut *tx, Entry::new(caller, action.code(), Outcome::Berhasil).pejabat(id).detail(detail)).await?;
+    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(id).detail(detail)).await?;
     crate::events::notify(&mut *tx, satker).await?;
     tx.commit().await?;
     Ok(id)
@@ -288,12 +290,12 @@ pub async fn hapus(pool: &PgPool, caller: &Caller, id: i64) -> Result<()> {
         Some((owner, _, _, _)) if owner != satker => {
             drop(tx);
             let err = Error::Forbidden("Referensi pejabat ini milik satker lain.".into());
-            return Err(refuse(pool, caller, action.code(), Some(id), err).await);
+            return Err(refuse(pool, caller, action, Some(id), err).await);
         }
         Some((_, _, _, true)) | None => {
             drop(tx);
             let err = Error::NotFound("Referensi pejabat tidak ditemukan atau sudah dihapus. Klik Refresh.".into());
-            return Err(refuse(pool, caller, action.code(), None, err).await);
+            return Err(refuse(pool, caller, action, None, err).await);
         }
         Some((_, nama, jabatan, false)) => (nama, jabatan),
     };
@@ -304,7 +306,7 @@ pub async fn hapus(pool: &PgPool, caller: &Caller, id: i64) -> Result<()> {
         .await?;
     audit::record(
         &mut *tx,
-        Entry::new(caller, action.code(), Outcome::Berhasil).pejabat(id).detail(format!("{jabatan} {nama}")),
+        Entry::new(caller, action, Outcome::Berhasil).pejabat(id).detail(format!("{jabatan} {nama}")),
     )
     .await?;
     crate::events::notify(&mut *tx, satker).await?;

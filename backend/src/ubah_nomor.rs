@@ -10,6 +10,7 @@ use crate::otp::{self, Checked, OtpKey, Pending, Target};
 use crate::{Caller, sms};
 use chrono::{DateTime, Utc};
 use domain::Jabatan;
+use domain::audit::Aksi;
 use domain::authz::Action;
 use domain::otp::Purpose;
 use domain::ubah_nomor::{self, Langkah, Tahap, UbahNomorRow};
@@ -21,13 +22,8 @@ struct Open {
     id: i64,
     no_hp_lama: String,
     no_hp_baru: String,
-    tahap: String,
-}
-
-impl Open {
-    fn tahap(&self) -> Tahap {
-        Tahap::from_label(&self.tahap).unwrap_or(Tahap::Batal)
-    }
+    #[sqlx(try_from = "crate::stored::Stored<Tahap>")]
+    tahap: Tahap,
 }
 
 async fn lock_open(tx: &mut Transaction<'_, Postgres>, pejabat_id: i64) -> Result<Option<Open>> {
@@ -73,7 +69,7 @@ async fn approving_kpa(
     target: &Target,
 ) -> Result<std::result::Result<Target, Error>> {
     Ok(match otp::lock_own_kpa(tx, actor).await? {
-        Some(kpa) if kpa.status() == domain::Status::Aktif && kpa.id != target.id => Ok(kpa),
+        Some(kpa) if kpa.status == domain::Status::Aktif && kpa.id != target.id => Ok(kpa),
         _ => Err(Error::Rule("Persetujuan perubahan nomor diberikan oleh KPA satker yang OTP-nya aktif.".into())),
     })
 }
@@ -83,7 +79,7 @@ async fn begin<'c>(
     pool: &PgPool,
     caller: &'c Caller,
     action: Action,
-    audit_action: &str,
+    audit_action: Aksi,
     pejabat_id: i64,
 ) -> Result<(Transaction<'static, Postgres>, &'c crate::Actor, Target)> {
     let actor = authorize(pool, caller, action).await?;
@@ -102,7 +98,7 @@ async fn refused<T>(
     pool: &PgPool,
     caller: &Caller,
     tx: Transaction<'static, Postgres>,
-    action: &str,
+    action: Aksi,
     pejabat_id: i64,
     e: Error,
 ) -> Result<T> {
@@ -138,7 +134,7 @@ pub async fn ajukan(
         let e = Error::Forbidden("Perubahan nomor diajukan oleh pejabat yang bersangkutan.".into());
         return refused(pool, caller, tx, action, pejabat_id, e).await;
     }
-    let checked = ubah_nomor::may_start(target.jabatan(), target.status()).and_then(|()| {
+    let checked = ubah_nomor::may_start(target.jabatan, target.status).and_then(|()| {
         let baru = domain::validate::phone(no_hp_baru)?;
         if baru == target.no_hp { Err("Nomor baru sama dengan nomor sekarang.".into()) } else { Ok(baru) }
     });
@@ -151,14 +147,14 @@ pub async fn ajukan(
     }
     let open = lock_open(&mut tx, pejabat_id).await?;
     let resend = match open {
-        Some(o) if o.tahap() == Tahap::VerifikasiNomorBaru && o.no_hp_baru == baru => Some(o.id),
-        Some(o) if o.tahap() == Tahap::VerifikasiNomorBaru => {
+        Some(o) if o.tahap == Tahap::VerifikasiNomorBaru && o.no_hp_baru == baru => Some(o.id),
+        Some(o) if o.tahap == Tahap::VerifikasiNomorBaru => {
             // another number: the earlier request is cancelled and a new one starts
-            advance(&mut tx, o.id, target.jabatan(), Langkah::Batal, o.tahap()).await?;
+            advance(&mut tx, o.id, target.jabatan, Langkah::Batal, o.tahap).await?;
             None
         }
         Some(o) => {
-            let m = format!("Perubahan nomor sedang berjalan (tahap {}).", o.tahap().label());
+            let m = format!("Perubahan nomor sedang berjalan (tahap {}).", o.tahap.label());
             return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await;
         }
         None => None,
@@ -219,9 +215,9 @@ async fn prove(
         Err(e) => return refused(pool, caller, tx, action, pejabat_id, e).await,
     };
     let open = match lock_open(&mut tx, pejabat_id).await? {
-        Some(o) if o.tahap() == at => o,
+        Some(o) if o.tahap == at => o,
         Some(o) => {
-            let m = ubah_nomor::next(target.jabatan(), o.tahap(), langkah).err().unwrap_or_default();
+            let m = ubah_nomor::next(target.jabatan, o.tahap, langkah).err().unwrap_or_default();
             return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await;
         }
         None => {
@@ -240,7 +236,7 @@ async fn prove(
             return Err(r.into());
         }
     }
-    let to = advance(&mut tx, open.id, target.jabatan(), langkah, at).await?;
+    let to = advance(&mut tx, open.id, target.jabatan, langkah, at).await?;
     if langkah == Langkah::KpaSetuju {
         sqlx::query("UPDATE ubah_nomor SET disetujui_by = $2 WHERE id = $1")
             .bind(open.id)
@@ -281,7 +277,7 @@ pub async fn minta_setuju(
         Ok(kpa) => kpa,
         Err(e) => return refused(pool, caller, tx, action, pejabat_id, e).await,
     };
-    if !matches!(lock_open(&mut tx, pejabat_id).await?, Some(o) if o.tahap() == Tahap::PersetujuanKpa) {
+    if !matches!(lock_open(&mut tx, pejabat_id).await?, Some(o) if o.tahap == Tahap::PersetujuanKpa) {
         let m = "Perubahan nomor pejabat ini tidak sedang menunggu persetujuan KPA.".to_string();
         return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await;
     }
@@ -311,7 +307,7 @@ pub async fn setuju(
 
 /// The pejabat (or the satker's Admin Lokal) cancels an open change.
 pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: i64) -> Result<()> {
-    const ACTION: &str = "BATAL_UBAH_NOMOR";
+    const ACTION: Aksi = Aksi::BatalUbahNomor;
     let (mut tx, actor, target) = begin(pool, caller, Action::LihatBerkas, ACTION, pejabat_id).await?;
     if target.user_id != actor.user_id && actor.role != domain::Role::AdminLokal {
         let m = "Perubahan nomor dibatalkan oleh pejabat yang bersangkutan atau Admin Lokal.".to_string();
@@ -321,8 +317,8 @@ pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: i64) -> Result<()
         let m = "Tidak ada perubahan nomor yang sedang berjalan.".to_string();
         return refused(pool, caller, tx, ACTION, pejabat_id, Error::Rule(m)).await;
     };
-    advance(&mut tx, open.id, target.jabatan(), Langkah::Batal, open.tahap()).await?;
-    let detail = format!("ubah nomor {}: {} → BATAL", open.id, open.tahap().label());
+    advance(&mut tx, open.id, target.jabatan, Langkah::Batal, open.tahap).await?;
+    let detail = format!("ubah nomor {}: {} → BATAL", open.id, open.tahap.label());
     audit::record(&mut *tx, Entry::new(caller, ACTION, Outcome::Berhasil).pejabat(pejabat_id).detail(detail)).await?;
     crate::events::notify(&mut *tx, &target.satker_kode).await?;
     tx.commit().await?;
@@ -331,7 +327,7 @@ pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: i64) -> Result<()
 
 /// The CSO confirms a change whose bundle it accepted: the new number takes effect.
 pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: i64, now: DateTime<Utc>) -> Result<()> {
-    const ACTION: &str = "KONFIRMASI_UBAH_NOMOR";
+    const ACTION: Aksi = Aksi::KonfirmasiUbahNomor;
     let actor = authorize(pool, caller, Action::MejaCso).await?;
     let mut tx = pool.begin().await?;
     let row: Option<(i64, String)> = sqlx::query_as(
@@ -359,10 +355,10 @@ pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: i64, now:
             return refused(pool, caller, tx, ACTION, pejabat_id, Error::Rule(m)).await;
         }
     };
-    if let Err(m) = ubah_nomor::next(target.jabatan(), open.tahap(), Langkah::CsoKonfirmasi) {
+    if let Err(m) = ubah_nomor::next(target.jabatan, open.tahap, Langkah::CsoKonfirmasi) {
         return refused(pool, caller, tx, ACTION, pejabat_id, Error::Rule(m)).await;
     }
-    advance(&mut tx, open.id, target.jabatan(), Langkah::CsoKonfirmasi, open.tahap()).await?;
+    advance(&mut tx, open.id, target.jabatan, Langkah::CsoKonfirmasi, open.tahap).await?;
     sqlx::query("UPDATE ubah_nomor SET selesai_by = $2 WHERE id = $1")
         .bind(open.id)
         .bind(actor.user_id)
@@ -392,9 +388,9 @@ pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: i64, now:
         .execute(&mut *tx)
         .await?;
     let masked = domain::format::masked_phone(&open.no_hp_baru);
-    let lama = ubah_nomor::sms_nomor_lama(&target.nama, target.jabatan(), &target.satker_kode, &masked);
+    let lama = ubah_nomor::sms_nomor_lama(&target.nama, target.jabatan, &target.satker_kode, &masked);
     sms::enqueue(&mut *tx, &open.no_hp_lama, &lama, &lama).await?;
-    let aktif = domain::sms::aktif(&target.nama, target.jabatan(), &target.satker_kode);
+    let aktif = domain::sms::aktif(&target.nama, target.jabatan, &target.satker_kode);
     sms::enqueue(&mut *tx, &open.no_hp_baru, &aktif, &aktif).await?;
     let detail = format!(
         "ubah nomor {}: {} → {} (KONFIRMASI CSO → SELESAI)",
@@ -413,11 +409,13 @@ struct Row {
     id: i64,
     pejabat_id: i64,
     nama: String,
-    jabatan: String,
+    #[sqlx(try_from = "crate::stored::Stored<Jabatan>")]
+    jabatan: Jabatan,
     satker_kode: String,
     no_hp_lama: String,
     no_hp_baru: String,
-    tahap: String,
+    #[sqlx(try_from = "crate::stored::Stored<Tahap>")]
+    tahap: Tahap,
     diajukan_at: DateTime<Utc>,
 }
 
@@ -427,11 +425,11 @@ impl Row {
             id: self.id,
             pejabat_id: self.pejabat_id,
             nama: self.nama,
-            jabatan: Jabatan::from_label(&self.jabatan).unwrap_or(Jabatan::Kpa),
+            jabatan: self.jabatan,
             satker_kode: self.satker_kode,
             no_hp_lama: domain::format::masked_phone(&self.no_hp_lama),
             no_hp_baru: domain::format::masked_phone(&self.no_hp_baru),
-            tahap: Tahap::from_label(&self.tahap).unwrap_or(Tahap::Batal),
+            tahap: self.tahap,
             diajukan_ms: self.diajukan_at.timestamp_millis(),
         }
     }

@@ -52,23 +52,9 @@ impl Action {
         Action::LihatAudit,
     ];
 
-    /// The name written to the audit trail.
+    /// The name written to the audit trail (`audit::Aksi`).
     pub fn code(self) -> &'static str {
-        match self {
-            Action::LihatPejabat => "LIHAT_PEJABAT",
-            Action::RekamPejabat => "REKAM_PEJABAT",
-            Action::HapusPejabat => "HAPUS_PEJABAT",
-            Action::KonsolCso => "KONSOL_CSO",
-            Action::UnduhFormulir => "UNDUH_FORMULIR",
-            Action::LihatBerkas => "LIHAT_BERKAS",
-            Action::UnggahBerkas => "UNGGAH_BERKAS",
-            Action::BukaBerkas => "BUKA_BERKAS",
-            Action::MejaCso => "MEJA_CSO",
-            Action::JadwalCso => "JADWAL_CSO",
-            Action::UbahNomor => "UBAH_NOMOR",
-            Action::SetujuUbahNomor => "SETUJU_UBAH_NOMOR",
-            Action::LihatAudit => "LIHAT_AUDIT",
-        }
+        crate::audit::Aksi::from(self).code()
     }
 }
 

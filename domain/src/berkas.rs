@@ -12,27 +12,17 @@ pub const MAX_NAME_CHARS: usize = 200;
 /// Longest reason for returning a bundle.
 pub const MAX_ALASAN_CHARS: usize = 500;
 
-/// What a bundle is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Keperluan {
-    /// The first activation of the pejabat's OTP.
-    Aktivasi,
-    /// A change of the OTP number (with the signed Form Ubah Nomor OTP).
-    UbahNomor,
+crate::stored_enum! {
+    /// What a bundle is for.
+    pub enum Keperluan as code / from_code {
+        /// The first activation of the pejabat's OTP.
+        Aktivasi = "AKTIVASI",
+        /// A change of the OTP number (with the signed Form Ubah Nomor OTP).
+        UbahNomor = "UBAH_NOMOR",
+    }
 }
 
 impl Keperluan {
-    pub fn code(self) -> &'static str {
-        match self {
-            Keperluan::Aktivasi => "AKTIVASI",
-            Keperluan::UbahNomor => "UBAH_NOMOR",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Keperluan> {
-        [Keperluan::Aktivasi, Keperluan::UbahNomor].into_iter().find(|k| k.code() == code)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Keperluan::Aktivasi => "Aktivasi OTP",
@@ -41,41 +31,18 @@ impl Keperluan {
     }
 }
 
-/// Where a bundle is on its way through the desk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum BerkasStatus {
-    /// Uploaded, not yet sent.
-    Draf,
-    /// A draft replaced by a newer upload (kept, never shown as current).
-    Diganti,
-    /// Sent to the KPPN with a submission.
-    Diajukan,
-    Diterima,
-    /// Returned by the CSO with a reason; the admin uploads a corrected bundle.
-    Dikembalikan,
-}
-
-impl BerkasStatus {
-    pub const ALL: [BerkasStatus; 5] = [
-        BerkasStatus::Draf,
-        BerkasStatus::Diganti,
-        BerkasStatus::Diajukan,
-        BerkasStatus::Diterima,
-        BerkasStatus::Dikembalikan,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            BerkasStatus::Draf => "DRAF",
-            BerkasStatus::Diganti => "DIGANTI",
-            BerkasStatus::Diajukan => "DIAJUKAN",
-            BerkasStatus::Diterima => "DITERIMA",
-            BerkasStatus::Dikembalikan => "DIKEMBALIKAN",
-        }
-    }
-
-    pub fn from_label(label: &str) -> Option<BerkasStatus> {
-        BerkasStatus::ALL.into_iter().find(|s| s.label() == label)
+crate::stored_enum! {
+    /// Where a bundle is on its way through the desk.
+    pub enum BerkasStatus as label / from_label {
+        /// Uploaded, not yet sent.
+        Draf = "DRAF",
+        /// A draft replaced by a newer upload (kept, never shown as current).
+        Diganti = "DIGANTI",
+        /// Sent to the KPPN with a submission.
+        Diajukan = "DIAJUKAN",
+        Diterima = "DITERIMA",
+        /// Returned by the CSO with a reason; the admin uploads a corrected bundle.
+        Dikembalikan = "DIKEMBALIKAN",
     }
 }
 

@@ -3,17 +3,17 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The three forms of the "Unduh" choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Jenis {
-    InformasiPejabat,
-    AktivasiOtp,
-    UbahNomorOtp,
+crate::stored_enum! {
+    /// The three forms of the "Unduh" choice; the code is the name in URLs, file names and
+    /// the database.
+    pub enum Jenis as code / from_code {
+        InformasiPejabat = "informasi-pejabat",
+        AktivasiOtp = "aktivasi-otp",
+        UbahNomorOtp = "ubah-nomor-otp",
+    }
 }
 
 impl Jenis {
-    pub const ALL: [Jenis; 3] = [Jenis::InformasiPejabat, Jenis::AktivasiOtp, Jenis::UbahNomorOtp];
-
     /// As the choice is labelled in SAKTI.
     pub fn label(self) -> &'static str {
         match self {
@@ -21,19 +21,6 @@ impl Jenis {
             Jenis::AktivasiOtp => "Form Aktivasi OTP",
             Jenis::UbahNomorOtp => "Form Ubah Nomor OTP",
         }
-    }
-
-    /// The name in URLs, file names and the database.
-    pub fn code(self) -> &'static str {
-        match self {
-            Jenis::InformasiPejabat => "informasi-pejabat",
-            Jenis::AktivasiOtp => "aktivasi-otp",
-            Jenis::UbahNomorOtp => "ubah-nomor-otp",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Jenis> {
-        Jenis::ALL.into_iter().find(|j| j.code() == code)
     }
 
     /// The title printed at the top of the form.

@@ -1,32 +1,18 @@
 //! The positions (jabatan) a pejabat reference can hold, as SAKTI names them.
 
-use serde::{Deserialize, Serialize};
-
-/// A jabatan from the SK of appointment. Only KPA, PPK and PPSPM take part in OTP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Jabatan {
-    Kpa,
-    Ppk,
-    PejabatSpm,
-    Bendahara,
-    KepalaKantor,
+crate::stored_enum! {
+    /// A jabatan from the SK of appointment. Only KPA, PPK and PPSPM take part in OTP. The
+    /// label SAKTI shows is also the value stored in the database.
+    pub enum Jabatan as label / from_label {
+        Kpa = "KUASA PENGGUNA ANGGARAN",
+        Ppk = "PEJABAT PEMBUAT KOMITMEN",
+        PejabatSpm = "PEJABAT SPM",
+        Bendahara = "BENDAHARA",
+        KepalaKantor = "KEPALA KANTOR",
+    }
 }
 
 impl Jabatan {
-    pub const ALL: [Jabatan; 5] =
-        [Jabatan::Kpa, Jabatan::Ppk, Jabatan::PejabatSpm, Jabatan::Bendahara, Jabatan::KepalaKantor];
-
-    /// The label SAKTI shows; it is also the value stored in the database.
-    pub fn label(self) -> &'static str {
-        match self {
-            Jabatan::Kpa => "KUASA PENGGUNA ANGGARAN",
-            Jabatan::Ppk => "PEJABAT PEMBUAT KOMITMEN",
-            Jabatan::PejabatSpm => "PEJABAT SPM",
-            Jabatan::Bendahara => "BENDAHARA",
-            Jabatan::KepalaKantor => "KEPALA KANTOR",
-        }
-    }
-
     /// The short name used in SMS texts ("Pejabat PPK").
     pub fn short(self) -> &'static str {
         match self {
@@ -36,10 +22,6 @@ impl Jabatan {
             Jabatan::Bendahara => "Bendahara",
             Jabatan::KepalaKantor => "Kepala Kantor",
         }
-    }
-
-    pub fn from_label(label: &str) -> Option<Jabatan> {
-        Jabatan::ALL.into_iter().find(|j| j.label() == label)
     }
 
     /// The SAKTI username prefix the chosen user must have (seed B.1): KPA and PPSPM

@@ -8,25 +8,15 @@ use serde::{Deserialize, Serialize};
 /// How long ahead a session may be set.
 pub const MAX_DAYS_AHEAD: i64 = 180;
 
-/// Where the session takes place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Mode {
-    Kppn,
-    VideoConference,
+crate::stored_enum! {
+    /// Where the session takes place.
+    pub enum Mode as code / from_code {
+        Kppn = "KPPN",
+        VideoConference = "VIDEO_CONFERENCE",
+    }
 }
 
 impl Mode {
-    pub fn code(self) -> &'static str {
-        match self {
-            Mode::Kppn => "KPPN",
-            Mode::VideoConference => "VIDEO_CONFERENCE",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Mode> {
-        [Mode::Kppn, Mode::VideoConference].into_iter().find(|m| m.code() == code)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Mode::Kppn => "Di KPPN",
@@ -133,23 +123,11 @@ pub fn check_link(raw: &str) -> Result<String, String> {
     if ok { Ok(t.to_owned()) } else { Err("Tautan video conference harus alamat https:// yang lengkap.".into()) }
 }
 
-/// Who came to a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Kehadiran {
-    Hadir,
-    TidakHadir,
-}
-
-impl Kehadiran {
-    pub fn label(self) -> &'static str {
-        match self {
-            Kehadiran::Hadir => "HADIR",
-            Kehadiran::TidakHadir => "TIDAK HADIR",
-        }
-    }
-
-    pub fn from_label(label: &str) -> Option<Kehadiran> {
-        [Kehadiran::Hadir, Kehadiran::TidakHadir].into_iter().find(|k| k.label() == label)
+crate::stored_enum! {
+    /// Who came to a session.
+    pub enum Kehadiran as label / from_label {
+        Hadir = "HADIR",
+        TidakHadir = "TIDAK HADIR",
     }
 }
 

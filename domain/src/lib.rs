@@ -17,6 +17,7 @@ pub mod pejabat;
 pub mod role;
 pub mod sms;
 pub mod status;
+pub mod stored;
 pub mod ubah_nomor;
 pub mod validate;
 pub mod workflow;

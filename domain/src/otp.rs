@@ -15,36 +15,20 @@ pub const DAILY_CAP: i64 = 10;
 /// Digits in a code.
 pub const DIGITS: usize = 6;
 
-/// What a code is for; a code for one purpose never works for another.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Purpose {
-    VerifikasiHp,
-    Aktivasi,
-    KirimData,
-    /// The code sent to the new number of a number change.
-    UbahNomor,
-    /// The KPA's own code approving its PPK's/PPSPM's number change.
-    SetujuUbahNomor,
+crate::stored_enum! {
+    /// What a code is for; a code for one purpose never works for another.
+    pub enum Purpose as code / from_code {
+        VerifikasiHp = "verifikasi_hp",
+        Aktivasi = "aktivasi",
+        KirimData = "kirim_data",
+        /// The code sent to the new number of a number change.
+        UbahNomor = "ubah_nomor",
+        /// The KPA's own code approving its PPK's/PPSPM's number change.
+        SetujuUbahNomor = "setuju_ubah_nomor",
+    }
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 5] =
-        [Purpose::VerifikasiHp, Purpose::Aktivasi, Purpose::KirimData, Purpose::UbahNomor, Purpose::SetujuUbahNomor];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Purpose::VerifikasiHp => "verifikasi_hp",
-            Purpose::Aktivasi => "aktivasi",
-            Purpose::KirimData => "kirim_data",
-            Purpose::UbahNomor => "ubah_nomor",
-            Purpose::SetujuUbahNomor => "setuju_ubah_nomor",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Purpose> {
-        Purpose::ALL.into_iter().find(|p| p.code() == code)
-    }
-
     /// True when the code works only for one other reference (the one the KPA acts on).
     pub fn is_bound_to_target(self) -> bool {
         matches!(self, Purpose::KirimData | Purpose::SetujuUbahNomor)

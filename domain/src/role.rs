@@ -1,35 +1,17 @@
 //! Who a user is in the procedure, and which SAKTI username prefix that implies.
 
-use serde::{Deserialize, Serialize};
-
-/// The role of a logged-in user. Satker roles belong to one satker, the CSO to one KPPN.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Role {
-    AdminLokal,
-    Kpa,
-    Ppspm,
-    Ppk,
-    Cso,
+crate::stored_enum! {
+    /// The role of a logged-in user. Satker roles belong to one satker, the CSO to one KPPN.
+    pub enum Role as code / from_code {
+        AdminLokal = "ADMIN_LOKAL",
+        Kpa = "KPA",
+        Ppspm = "PPSPM",
+        Ppk = "PPK",
+        Cso = "CSO",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::AdminLokal, Role::Kpa, Role::Ppspm, Role::Ppk, Role::Cso];
-
-    /// The value stored in the database.
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::AdminLokal => "ADMIN_LOKAL",
-            Role::Kpa => "KPA",
-            Role::Ppspm => "PPSPM",
-            Role::Ppk => "PPK",
-            Role::Cso => "CSO",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.code() == code)
-    }
-
     /// What the interface calls this role.
     pub fn label(self) -> &'static str {
         match self {

@@ -8,43 +8,19 @@
 use crate::{Jabatan, Status};
 use serde::{Deserialize, Serialize};
 
-/// Where a number change stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Tahap {
-    VerifikasiNomorBaru,
-    PersetujuanKpa,
-    PengajuanBerkas,
-    KonfirmasiCso,
-    Selesai,
-    Batal,
+crate::stored_enum! {
+    /// Where a number change stands (as shown and stored).
+    pub enum Tahap as label / from_label {
+        VerifikasiNomorBaru = "VERIFIKASI NOMOR BARU",
+        PersetujuanKpa = "PERSETUJUAN KPA",
+        PengajuanBerkas = "PENGAJUAN BERKAS",
+        KonfirmasiCso = "KONFIRMASI CSO",
+        Selesai = "SELESAI",
+        Batal = "BATAL",
+    }
 }
 
 impl Tahap {
-    pub const ALL: [Tahap; 6] = [
-        Tahap::VerifikasiNomorBaru,
-        Tahap::PersetujuanKpa,
-        Tahap::PengajuanBerkas,
-        Tahap::KonfirmasiCso,
-        Tahap::Selesai,
-        Tahap::Batal,
-    ];
-
-    /// As shown and stored.
-    pub fn label(self) -> &'static str {
-        match self {
-            Tahap::VerifikasiNomorBaru => "VERIFIKASI NOMOR BARU",
-            Tahap::PersetujuanKpa => "PERSETUJUAN KPA",
-            Tahap::PengajuanBerkas => "PENGAJUAN BERKAS",
-            Tahap::KonfirmasiCso => "KONFIRMASI CSO",
-            Tahap::Selesai => "SELESAI",
-            Tahap::Batal => "BATAL",
-        }
-    }
-
-    pub fn from_label(label: &str) -> Option<Tahap> {
-        Tahap::ALL.into_iter().find(|t| t.label() == label)
-    }
-
     pub fn is_open(self) -> bool {
         !matches!(self, Tahap::Selesai | Tahap::Batal)
     }

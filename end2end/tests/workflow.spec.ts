@@ -191,13 +191,11 @@ test("five people run the six steps of the seed", async ({ browser }) => {
   // step 4: the KPA activates with the CSO (video conference)
   await expect(cso).toHaveURL(/\/cso$/);
   await expect(row(kpa, "KPA PSIE I")).toContainText("BARU");
-  // Kirim Data is refused while the KPA is not yet AKTIF
+  // Kirim Data is refused while the KPA is not yet AKTIF: offered disabled, with the reason
+  // beside it (the server refuses it too: backend kirim_data_needs_an_aktif_kpa)
   await row(kpa, "PPK PSIE I").click();
-  await kpa.getByRole("button", { name: "Kirim Data" }).click();
-  const early = kpa.getByRole("dialog", { name: "Kirim Data" });
-  await early.getByRole("button", { name: "Request OTP" }).click();
-  await expect(early.getByRole("alert")).toContainText("OTP KPA belum aktif");
-  await kpa.keyboard.press("Escape");
+  await expect(kpa.getByRole("button", { name: "Kirim Data" })).toBeDisabled();
+  await expect(kpa.getByText("OTP KPA belum aktif")).toBeVisible();
   await activate(kpa, "KPA PSIE I", KPA_HP, hp, cso);
 
   // step 5: the KPA sends PPK and PPSPM, each with a fresh code of its own

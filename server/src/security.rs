@@ -59,8 +59,12 @@ pub async fn same_origin(pool: backend::PgPool, request: Request, next: Next) ->
         let origin = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("-");
         let origin: String = origin.chars().take(200).collect();
         let caller = backend::Caller::anonymous(addr);
-        let entry = backend::audit::Entry::new(&caller, "PERMINTAAN_LINTAS_SITUS", backend::audit::Outcome::Ditolak)
-            .detail(format!("{path} dari {origin}"));
+        let entry = backend::audit::Entry::new(
+            &caller,
+            backend::audit::Aksi::PermintaanLintasSitus,
+            backend::audit::Outcome::Ditolak,
+        )
+        .detail(format!("{path} dari {origin}"));
         if let Err(e) = backend::audit::record(&pool, entry).await {
             tracing::warn!("jejak audit tidak tertulis: {e}");
         }

@@ -1,9 +1,7 @@
 //! Rekam, Hapus, paging and filtering of the Tabel Pejabat against a real PostgreSQL.
 
-mod common;
-
+use crate::common::{audit_actions, kpa_input, login, today};
 use backend::{Caller, Error, pejabat};
-use common::{audit_actions, kpa_input, login, today};
 use domain::pejabat::TableQuery;
 use domain::{Jabatan, Status};
 use sqlx::PgPool;
@@ -107,7 +105,7 @@ async fn the_table_tells_whose_rows_are_whose_and_which_bundles_are_accepted(poo
     let mine = pejabat::milik_saya(&pool, &kpa).await.unwrap();
     assert_eq!(mine.iter().map(|r| (r.id, r.milik_saya, r.berkas_diterima)).collect::<Vec<_>>(), [(id, true, false)]);
     assert!(pejabat::milik_saya(&pool, &admin).await.unwrap().is_empty());
-    common::accept_bundles(&pool, &[id]).await;
+    crate::common::accept_bundles(&pool, &[id]).await;
     let mine = pejabat::milik_saya(&pool, &kpa).await.unwrap();
     assert!(mine[0].berkas_diterima);
     let row = pejabat::list(&pool, &admin, &all()).await.unwrap().rows.into_iter().find(|r| r.id == id).unwrap();
@@ -318,4 +316,21 @@ async fn a_change_is_announced_to_listeners_on_other_connections(pool: PgPool) {
     pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
     let change = tokio::time::timeout(std::time::Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
     assert_eq!((change.kppn_kode.as_str(), change.satker_kode.as_str()), ("019", "561403"));
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_stored_value_the_code_does_not_know_is_an_error_naming_the_column(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    // a value the schema would refuse, written around its CHECK (a bad restore, a hand edit)
+    sqlx::raw_sql("ALTER TABLE pejabat DROP CONSTRAINT pejabat_jabatan_check").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE pejabat SET jabatan = 'PRESIDEN' WHERE id = $1").bind(id).execute(&pool).await.unwrap();
+    // the row is neither dropped from the table nor read as some other jabatan
+    let err = pejabat::list(&pool, &admin, &all()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Database(sqlx::Error::ColumnDecode { .. })), "{err:?}");
+    assert!(text.contains("jabatan") && text.contains("PRESIDEN") && text.contains("Jabatan"), "{text}");
+    assert!(!err.is_unavailable());
+    let kpa = login(&pool, "apr_kpa561403").await;
+    assert!(pejabat::milik_saya(&pool, &kpa).await.is_err());
 }

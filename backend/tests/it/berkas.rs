@@ -1,11 +1,9 @@
 //! Bundles, the CSO's desk, printed forms and sessions, against a real PostgreSQL.
 
-mod common;
-
+use crate::common::{accept_bundles, kpa_input, login, pdf, today};
 use backend::otp::{self, OtpKey};
 use backend::{Caller, Error, berkas, formulir, jadwal, pejabat};
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use common::{accept_bundles, kpa_input, login, pdf, today};
 use domain::berkas::{BerkasStatus, Keperluan, Keputusan};
 use domain::formulir::Jenis;
 use domain::jadwal::{JadwalInput, Kehadiran, Mode};

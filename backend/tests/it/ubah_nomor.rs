@@ -1,11 +1,9 @@
 //! Changing an active pejabat's OTP number, end to end against a real PostgreSQL.
 
-mod common;
-
+use crate::common::{accept_bundles, kpa_input, last_code, login, pdf, today};
 use backend::otp::{self, Attendance, OtpKey};
 use backend::{Caller, Error, berkas, formulir, pejabat, ubah_nomor};
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use common::{accept_bundles, kpa_input, last_code, login, pdf, today};
 use domain::berkas::{Keperluan, Keputusan};
 use domain::formulir::Jenis;
 use domain::otp::{OtpRefusal, Purpose};

@@ -1,7 +1,5 @@
 //! Login, refusal of the logged-out caller, and the audit trail, against a real PostgreSQL.
 
-mod common;
-
 use backend::{Caller, Error, auth, demo, pejabat};
 use domain::pejabat::TableQuery;
 use sqlx::PgPool;

@@ -7,9 +7,7 @@
 //! are you": 200, or a 409/422 refusal about the state or the input. The first allowed
 //! call of each row must be a plain 200, so the fixture really reaches the step.
 
-mod common;
-
-use common::App;
+use crate::common::App;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -716,6 +714,14 @@ async fn run_row(pool: PgPool, key: &str) {
             let ok = matches!(status, StatusCode::OK | StatusCode::SEE_OTHER);
             assert!(ok, "{key} as {who:?}: the first allowed call must succeed, got {status} {body}");
         }
+    }
+    // every line the calls wrote (successes and refusals) uses the trail's one vocabulary,
+    // so the audit page's action list can find it
+    let actions: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT action FROM audit_log").fetch_all(&pool).await.unwrap();
+    assert!(!actions.is_empty());
+    for a in actions {
+        assert!(domain::audit::Aksi::from_code(&a).is_some(), "{key}: audit action {a} is not in domain::audit::Aksi");
     }
 }
 

@@ -1,9 +1,7 @@
 //! The audit page's search: who sees which lines, the filters, paging and the CSV export.
 
-mod common;
-
+use crate::common::{accept_bundles, kpa_input, login, today};
 use backend::{Error, audit, berkas, pejabat};
-use common::{accept_bundles, kpa_input, login, today};
 use domain::audit::AuditQuery;
 use sqlx::PgPool;
 

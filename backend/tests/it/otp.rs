@@ -1,12 +1,10 @@
 //! The OTP workflow of seed steps 3–6 against a real PostgreSQL: every step and every refusal.
 
-mod common;
-
+use crate::common::{accept_bundles, kpa_input, last_code, login, today};
 use backend::otp::{self, Attendance, OtpKey};
 use backend::sms::{self, Gateway, OutMessage, Simulator};
 use backend::{Caller, Error, pejabat};
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use common::{accept_bundles, kpa_input, last_code, login, today};
 use domain::Status;
 use domain::otp::{OtpRefusal, Purpose};
 use sqlx::PgPool;

@@ -2,12 +2,10 @@
 //! malformed, overlong, control characters, mixed scripts, markup, SQL metacharacters
 //! and wrong types. Each must get a clear message (never a 500) and store nothing.
 
-mod common;
-
+use crate::common::App;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use backend::otp::OtpKey;
-use common::App;
 use sqlx::PgPool;
 
 /// Values no strictly typed field (NIP, phone, email, dates, jabatan, KPPN, codes) accepts.

@@ -1,0 +1,13 @@
+//! Every integration test of the backend in one binary, so the tests compile and link once
+//! (each file under `tests/` would be its own crate linked against sqlx, axum and tokio).
+//! Each module is one aggregate's tests against a real PostgreSQL (`#[sqlx::test]`: a fresh
+//! database per test); `common` holds the helpers they share.
+
+mod audit;
+mod auth;
+mod berkas;
+mod common;
+mod otp;
+mod pejabat;
+mod sms_http;
+mod ubah_nomor;
