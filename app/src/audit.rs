@@ -10,7 +10,7 @@ use leptos::prelude::*;
 
 #[server(endpoint = "audit_cari")]
 pub async fn audit_cari(query: AuditQuery) -> Result<Page<AuditRow>, AppError> {
-    let (state, caller) = crate::server::caller().await?;
+    let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::audit::page(&state.pool, &caller, &query).await?)
 }
 

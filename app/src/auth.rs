@@ -18,7 +18,7 @@ pub struct Me {
 
 #[server(endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
-    use crate::server::{USER_KEY, caller, session};
+    use crate::ssr::{USER_KEY, caller, session};
     let (state, caller) = caller().await?;
     let actor = backend::auth::login(&state.pool, caller.addr, &username, &password).await?;
     let session = session().await?;
@@ -36,7 +36,7 @@ pub fn home(role: Role) -> &'static str {
 
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::server::{caller, session};
+    use crate::ssr::{caller, session};
     let (state, caller) = caller().await?;
     backend::auth::logout(&state.pool, &caller).await?;
     session().await?.flush().await.map_err(|_| AppError::Internal)?;
@@ -48,7 +48,7 @@ pub async fn logout() -> Result<(), AppError> {
 /// page (or the browser, when called from it) to the login page.
 #[server(endpoint = "whoami")]
 pub async fn whoami() -> Result<Me, AppError> {
-    use crate::server::caller;
+    use crate::ssr::caller;
     let (state, caller) = caller().await?;
     let Some(actor) = caller.actor else {
         // called over HTTP (not while rendering a page on the server): answer 401

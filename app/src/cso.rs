@@ -14,7 +14,7 @@ const POLL_MS: u64 = 10_000;
 
 #[server(endpoint = "cso_console")]
 pub async fn cso_console(search: String) -> Result<Console, AppError> {
-    let (state, caller) = crate::server::caller().await?;
+    let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::cso::console(&state.pool, &caller, &search, backend::now()).await?)
 }
 
@@ -26,7 +26,7 @@ pub async fn cso_aktivasi(
     kuasa: String,
 ) -> Result<Status, AppError> {
     use backend::otp::Attendance;
-    let (state, caller) = crate::server::caller().await?;
+    let (state, caller) = crate::ssr::caller().await?;
     let kuasa = Some(kuasa).filter(|k| !k.trim().is_empty());
     let attendance = Attendance { video_conference, kuasa };
     let now = backend::now();

@@ -60,10 +60,9 @@ pub fn status_of(err: &backend::Error) -> axum::http::StatusCode {
         E::Rule(_) => StatusCode::CONFLICT,
         E::Invalid(_) | E::Otp(_) => StatusCode::UNPROCESSABLE_ENTITY,
         E::NotFound(_) => StatusCode::NOT_FOUND,
-        e if e.is_unavailable() => {
-            tracing::warn!("database unavailable: {e}");
-            StatusCode::SERVICE_UNAVAILABLE
-        }
+        e if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
+        // logged where the statement failed, inside the use case's span (backend::Error)
+        E::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         e => {
             tracing::error!("internal error: {e}");
             StatusCode::INTERNAL_SERVER_ERROR

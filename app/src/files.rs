@@ -2,7 +2,7 @@
 //! for viewing in the browser, and the bundle upload (a plain multipart form, so it works
 //! before the WASM has loaded and costs the WASM nothing).
 
-use crate::server::{AppState, USER_KEY};
+use crate::ssr::{AppState, USER_KEY};
 use axum::Extension;
 use axum::extract::{ConnectInfo, Multipart, Path};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

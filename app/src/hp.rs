@@ -15,7 +15,7 @@ pub struct Pesan {
 
 #[server(endpoint = "hp_nomor")]
 pub async fn hp_nomor() -> Result<Vec<String>, AppError> {
-    let state = crate::server::state()?;
+    let state = crate::ssr::state()?;
     if !state.simulator {
         return Err(AppError::TidakDitemukan("Simulator HP tidak aktif.".into()));
     }
@@ -24,7 +24,7 @@ pub async fn hp_nomor() -> Result<Vec<String>, AppError> {
 
 #[server(endpoint = "hp_pesan")]
 pub async fn hp_pesan(phone: String) -> Result<Vec<Pesan>, AppError> {
-    let state = crate::server::state()?;
+    let state = crate::ssr::state()?;
     if !state.simulator {
         return Err(AppError::TidakDitemukan("Simulator HP tidak aktif.".into()));
     }

@@ -17,7 +17,8 @@ pub mod meja;
 pub mod otp;
 pub mod pejabat;
 #[cfg(feature = "ssr")]
-pub mod server;
+pub mod ssr;
+pub mod ubah_nomor;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};

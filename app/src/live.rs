@@ -34,11 +34,12 @@ pub fn refresh_on_change(tick: RwSignal<u32>) {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{Live, events};
+pub use stream::{Live, events};
 
+/// The event stream on the server: `/api/events`, one per open page.
 #[cfg(feature = "ssr")]
-mod server {
-    use crate::server::USER_KEY;
+mod stream {
+    use crate::ssr::USER_KEY;
     use axum::Extension;
     use axum::http::StatusCode;
     use axum::response::sse::{Event, KeepAlive, Sse};

@@ -9,12 +9,11 @@ use domain::Role;
 use domain::berkas::{BerkasInfo, BerkasStatus, DeskItem, DeskPengajuan};
 use domain::formulir::{Cek, Dokumen};
 use domain::jadwal::{JadwalInput, JadwalRow, Mode};
-use domain::ubah_nomor::UbahNomorRow;
 use leptos::prelude::*;
 
 #[server(endpoint = "meja_daftar")]
 pub async fn meja_daftar() -> Result<Vec<DeskPengajuan>, AppError> {
-    let (state, caller) = crate::server::caller().await?;
+    let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::berkas::meja(&state.pool, &caller, 30).await?)
 }
 
@@ -25,7 +24,7 @@ pub async fn meja_putuskan(
     terima: bool,
     alasan: String,
 ) -> Result<BerkasInfo, AppError> {
-    let (state, caller) = crate::server::caller().await?;
+    let (state, caller) = crate::ssr::caller().await?;
     let mut c = [false; 5];
     for (slot, v) in c.iter_mut().zip(ceklis) {
         *slot = v;
@@ -39,7 +38,7 @@ pub async fn meja_putuskan(
 /// page splits "today" the same way on the server and in the browser.
 #[server(endpoint = "jadwal_kppn")]
 pub async fn jadwal_kppn() -> Result<(Vec<JadwalRow>, Vec<(String, String)>, i64), AppError> {
-    let (state, caller) = crate::server::caller().await?;
+    let (state, caller) = crate::ssr::caller().await?;
     let now = backend::now();
     let list = backend::jadwal::kppn(&state.pool, &caller, now).await?;
     Ok((list, backend::jadwal::satker_mitra(&state.pool, &caller).await?, now.timestamp_millis()))
@@ -47,13 +46,13 @@ pub async fn jadwal_kppn() -> Result<(Vec<JadwalRow>, Vec<(String, String)>, i64
 
 #[server(endpoint = "jadwal_buat")]
 pub async fn jadwal_buat(input: JadwalInput) -> Result<JadwalRow, AppError> {
-    let (state, caller) = crate::server::caller().await?;
+    let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::jadwal::buat(&state.pool, &caller, &input, backend::now()).await?)
 }
 
 #[server(endpoint = "jadwal_catat")]
 pub async fn jadwal_catat(jadwal_id: i64, hadir: bool, hasil: String) -> Result<JadwalRow, AppError> {
-    let (state, caller) = crate::server::caller().await?;
+    let (state, caller) = crate::ssr::caller().await?;
     use domain::jadwal::Kehadiran;
     let k = if hadir { Kehadiran::Hadir } else { Kehadiran::TidakHadir };
     Ok(backend::jadwal::catat(&state.pool, &caller, jadwal_id, k, &hasil, backend::now()).await?)
@@ -61,20 +60,8 @@ pub async fn jadwal_catat(jadwal_id: i64, hadir: bool, hasil: String) -> Result<
 
 #[server(endpoint = "formulir_cek")]
 pub async fn formulir_cek(kode: String) -> Result<Cek, AppError> {
-    let (state, caller) = crate::server::caller().await?;
+    let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::formulir::cek(&state.pool, &caller, &kode).await?)
-}
-
-#[server(endpoint = "ubah_nomor_konfirmasi_daftar")]
-pub async fn ubah_nomor_konfirmasi_daftar() -> Result<Vec<UbahNomorRow>, AppError> {
-    let (state, caller) = crate::server::caller().await?;
-    Ok(backend::ubah_nomor::menunggu_konfirmasi(&state.pool, &caller).await?)
-}
-
-#[server(endpoint = "ubah_nomor_konfirmasi")]
-pub async fn ubah_nomor_konfirmasi(ubah_nomor_id: i64) -> Result<(), AppError> {
-    let (state, caller) = crate::server::caller().await?;
-    Ok(backend::ubah_nomor::konfirmasi(&state.pool, &caller, ubah_nomor_id, backend::now()).await?)
 }
 
 #[component]
@@ -107,7 +94,7 @@ fn Meja() -> impl IntoView {
         <NoticeBar notice/>
         <Sessions tick say/>
         <FormCheck/>
-        <Confirmations tick say/>
+        <crate::ubah_nomor::Confirmations tick say/>
         <section aria-labelledby="h-pengajuan">
             <h2 id="h-pengajuan">"Pengajuan Formulir Aktivasi OTP SAKTI Satker"</h2>
             <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> }>
@@ -354,33 +341,5 @@ fn FormCheck() -> impl IntoView {
                 }.into_any(),
             })}
         </section>
-    }
-}
-
-#[component]
-fn Confirmations(
-    tick: RwSignal<u32>,
-    say: impl Fn(Result<String, AppError>) + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let data = Resource::new(move || tick.get(), |_| ubah_nomor_konfirmasi_daftar());
-    let konfirmasi = Action::new(|id: &i64| ubah_nomor_konfirmasi(*id));
-    Effect::new(move |_| {
-        if let Some(r) = konfirmasi.value().get() {
-            say(r.map(|()| "Nomor OTP baru berlaku; pemberitahuan dikirim ke nomor lama dan nomor baru.".to_string()));
-        }
-    });
-    view! {
-        <Transition fallback=|| ()>
-            {move || data.get().and_then(Result::ok).filter(|l| !l.is_empty()).map(|list| view! {
-                <section aria-labelledby="h-konfirmasi" class="card">
-                    <h2 id="h-konfirmasi">"Konfirmasi Ubah Nomor OTP"</h2>
-                    <ul class="changes">{list.into_iter().map(|u| view! {
-                        <li>{format!("{} {} ({}) · {} → {} ", u.satker_kode, u.nama, u.jabatan.short(), u.no_hp_lama, u.no_hp_baru)}
-                            <button class="primary" disabled=move || konfirmasi.pending().get() aria-busy=move || konfirmasi.pending().get().to_string()
-                                on:click=move |_| { konfirmasi.dispatch(u.id); }>"Konfirmasi"</button></li>
-                    }).collect_view()}</ul>
-                </section>
-            })}
-        </Transition>
     }
 }

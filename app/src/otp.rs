@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 #[server(endpoint = "otp_request")]
 pub async fn otp_request(pejabat_id: i64, purpose: Purpose) -> Result<OtpTiming, AppError> {
-    let (state, caller) = crate::server::caller().await?;
+    let (state, caller) = crate::ssr::caller().await?;
     let now = backend::now();
     let pending = backend::otp::request(&state.pool, &state.otp_key, &caller, pejabat_id, purpose, now).await?;
     Ok(pending.timing(now))
@@ -21,7 +21,7 @@ pub async fn otp_request(pejabat_id: i64, purpose: Purpose) -> Result<OtpTiming,
 /// The latest code the caller requested here, for a dialog that opens again.
 #[server(endpoint = "otp_latest")]
 pub async fn otp_latest(pejabat_id: i64, purpose: Purpose) -> Result<Option<OtpTiming>, AppError> {
-    let (state, caller) = crate::server::caller().await?;
+    let (state, caller) = crate::ssr::caller().await?;
     let now = backend::now();
     let latest = backend::otp::latest(&state.pool, &caller, pejabat_id, purpose).await?;
     Ok(latest.map(|p| p.timing(now)))
@@ -32,7 +32,7 @@ pub async fn otp_latest(pejabat_id: i64, purpose: Purpose) -> Result<Option<OtpT
 /// here the server refuses them like any other step it does not allow.
 #[server(endpoint = "otp_submit")]
 pub async fn otp_submit(pejabat_id: i64, purpose: Purpose, code: String) -> Result<Status, AppError> {
-    let (state, caller) = crate::server::caller().await?;
+    let (state, caller) = crate::ssr::caller().await?;
     let now = backend::now();
     Ok(backend::otp::submit(&state.pool, &state.otp_key, &caller, pejabat_id, purpose, &code, None, now).await?)
 }

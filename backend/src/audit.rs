@@ -229,6 +229,7 @@ async fn search(
 }
 
 /// One page of the audit page.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
 pub async fn page(
     pool: &sqlx::PgPool,
     caller: &Caller,
@@ -242,6 +243,7 @@ pub async fn page(
 
 /// Every matching line (up to [`domain::audit::MAX_EXPORT`]) as CSV; the export itself
 /// is audited.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
 pub async fn csv(pool: &sqlx::PgPool, caller: &Caller, q: &domain::audit::AuditQuery) -> Result<String> {
     let (rows, total) = search(pool, caller, q, domain::audit::MAX_EXPORT, 0).await?;
     let mut out = String::with_capacity(rows.len() * 120 + 80);

@@ -166,6 +166,7 @@ pub async fn login_at(
 }
 
 /// Records a logout.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
 pub async fn logout(pool: &PgPool, caller: &Caller) -> Result<()> {
     if caller.actor.is_some() {
         audit::record(pool, Entry::new(caller, Aksi::Logout, Outcome::Berhasil)).await?;

@@ -120,6 +120,7 @@ async fn info(pool: &PgPool, id: i64) -> Result<BerkasInfo> {
 }
 
 /// The submission page of the caller's satker: who needs a bundle and where each stands.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
 pub async fn list(pool: &PgPool, caller: &Caller) -> Result<Vec<BerkasRow>> {
     let actor = authorize(pool, caller, Action::LihatBerkas).await?;
     let satker = own_satker(actor)?;
@@ -145,6 +146,7 @@ pub async fn list(pool: &PgPool, caller: &Caller) -> Result<Vec<BerkasRow>> {
 
 /// Stores an uploaded bundle as the draft of `pejabat_id` for `keperluan`. Anything but
 /// a real PDF within the limit is refused before a byte is stored.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id, ?keperluan))]
 pub async fn unggah(
     pool: &PgPool,
     caller: &Caller,
@@ -227,6 +229,7 @@ pub async fn unggah(
 }
 
 /// Sends every draft of the caller's satker to the KPPN as one submission.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
 pub async fn ajukan(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<i64> {
     const ACTION: Aksi = Aksi::AjukanBerkas;
     let actor = authorize(pool, caller, Action::UnggahBerkas).await?;
@@ -268,6 +271,7 @@ pub async fn ajukan(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Resul
 
 /// A stored bundle to read: the satker's Admin Lokal any of its own, the CSO those
 /// submitted to its KPPN. Each opening is audited (the bundle holds a KTP).
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), berkas_id))]
 pub async fn buka(pool: &PgPool, caller: &Caller, berkas_id: i64) -> Result<(String, Vec<u8>)> {
     let action = Action::BukaBerkas;
     let actor = authorize(pool, caller, action).await?;
@@ -327,6 +331,7 @@ struct DeskRow {
 }
 
 /// The CSO's desk: the latest submissions to its KPPN, newest first, with their bundles.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
 pub async fn meja(pool: &PgPool, caller: &Caller, limit: i64) -> Result<Vec<DeskPengajuan>> {
     let actor = authorize(pool, caller, Action::MejaCso).await?;
     let kppn = own_kppn(actor)?;
@@ -371,6 +376,7 @@ pub async fn meja(pool: &PgPool, caller: &Caller, limit: i64) -> Result<Vec<Desk
 
 /// The CSO's decision on a submitted bundle, with the checklist as ticked. Accepting a
 /// number-change bundle moves the change on to the CSO's confirmation.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), berkas_id))]
 pub async fn putuskan(
     pool: &PgPool,
     caller: &Caller,

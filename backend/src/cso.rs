@@ -30,6 +30,7 @@ struct Row {
 /// The console of the calling CSO at `now`: only satkers with a pejabat waiting, at most
 /// [`CONSOLE_ROWS`] rows (pending codes first), narrowed by `search` over the satker's code
 /// and name and the pejabat's name and NIP.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
 pub async fn console(pool: &PgPool, caller: &Caller, search: &str, now: DateTime<Utc>) -> Result<Console> {
     let actor = authorize(pool, caller, Action::KonsolCso).await?;
     let kppn = actor.kppn_kode.as_deref().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))?;

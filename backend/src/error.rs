@@ -23,7 +23,7 @@ pub enum Error {
     #[error("{0}")]
     Otp(#[from] domain::otp::OtpRefusal),
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// A stored value the code does not know (a column decoded outside a row struct).
     #[error("data tersimpan tidak dikenal: {0}")]
     Decode(#[from] domain::stored::UnknownValue),
@@ -44,6 +44,21 @@ impl Error {
                     sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_)
                 )
         )
+    }
+}
+
+/// A statement that failed is logged where it failed: inside the use case's span
+/// (`#[tracing::instrument]` with the ids it acts on), so the line says which use case,
+/// for whom and on what — not only "database: …" at the edge.
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        let e = Error::Database(e);
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "database tidak terjangkau");
+        } else {
+            tracing::error!(error = %e, "pernyataan SQL gagal");
+        }
+        e
     }
 }
 

@@ -123,6 +123,7 @@ pub struct Unduhan {
 
 /// Prints form `jenis` for reference `pejabat_id` of the caller's satker. `base_url` is
 /// where the app is reached (for the QR code), e.g. `https://sakti.example`.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id, ?jenis))]
 pub async fn unduh(
     pool: &PgPool,
     caller: &Caller,
@@ -179,6 +180,7 @@ pub async fn unduh(
 }
 
 /// The CSO looks up a printed form's code: the values printed beside those on record.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
 pub async fn cek(pool: &PgPool, caller: &Caller, kode: &str) -> Result<Cek> {
     const ACTION: Aksi = Aksi::CekFormulir;
     let actor = authorize(pool, caller, Action::MejaCso).await?;

@@ -50,6 +50,7 @@ fn own_kppn(actor: &Actor) -> Result<&str> {
 }
 
 /// Schedules a session for a satker of the CSO's KPPN.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
 pub async fn buat(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: DateTime<Utc>) -> Result<JadwalRow> {
     const ACTION: Aksi = Aksi::BuatJadwal;
     let actor = authorize(pool, caller, Action::JadwalCso).await?;
@@ -97,6 +98,7 @@ pub async fn buat(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: Date
 }
 
 /// The sessions of the caller's satker: from a week ago on, soonest first.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
 pub async fn satker(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<Vec<JadwalRow>> {
     let actor = authorize(pool, caller, Action::LihatBerkas).await?;
     let satker = actor.satker_kode.as_deref().unwrap_or("");
@@ -110,6 +112,7 @@ pub async fn satker(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Resul
 }
 
 /// The sessions of the CSO's KPPN from the start of today (WIB) on, soonest first.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
 pub async fn kppn(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<Vec<JadwalRow>> {
     let actor = authorize(pool, caller, Action::JadwalCso).await?;
     let kppn = own_kppn(actor)?;
@@ -123,6 +126,7 @@ pub async fn kppn(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<
 }
 
 /// Records who came to a session that has started, and what came of it.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), jadwal_id))]
 pub async fn catat(
     pool: &PgPool,
     caller: &Caller,
@@ -176,6 +180,7 @@ pub async fn catat(
 }
 
 /// The satkers of the CSO's KPPN (code, name), for the session form.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
 pub async fn satker_mitra(pool: &PgPool, caller: &Caller) -> Result<Vec<(String, String)>> {
     let actor = authorize(pool, caller, Action::JadwalCso).await?;
     let kppn = own_kppn(actor)?;

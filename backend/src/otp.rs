@@ -259,6 +259,7 @@ pub(crate) async fn begin_step<'c>(
 }
 
 /// Sends a new code for `purpose` on reference `pejabat_id` ("Request OTP").
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id, ?purpose))]
 pub async fn request(
     pool: &PgPool,
     key: &OtpKey,
@@ -422,6 +423,7 @@ pub(crate) async fn check(
 /// reference `pejabat_id`. `attendance` is required for activation.
 // The arguments are the request as it arrives; bundling them would only move the list.
 #[allow(clippy::too_many_arguments)]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id, ?purpose))]
 pub async fn submit(
     pool: &PgPool,
     key: &OtpKey,
@@ -543,6 +545,7 @@ pub async fn pending(pool: &PgPool, pejabat_id: i64, purpose: Purpose, now: Date
 /// The caller's latest code of `purpose` on reference `pejabat_id`, for a dialog that
 /// opens again: "waktu request terakhir", and the countdowns. A code that is no longer
 /// pending (used, void or expired) comes back with `expires_at == sent_at`.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id, ?purpose))]
 pub async fn latest(pool: &PgPool, caller: &Caller, pejabat_id: i64, purpose: Purpose) -> Result<Option<Pending>> {
     let action = action_code(purpose, false);
     let Some(actor) = caller.actor.as_ref() else {

@@ -104,6 +104,7 @@ const BERKAS_DITERIMA: &str = "EXISTS (SELECT 1 FROM berkas b WHERE b.pejabat_id
 
 /// The caller's own active references (none for the Admin Lokal unless it is a pejabat
 /// too): the table selects one at once and a KPA's status decides its Kirim Data button.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
 pub async fn milik_saya(pool: &PgPool, caller: &Caller) -> Result<Vec<PejabatRow>> {
     let actor = authorize(pool, caller, Action::LihatPejabat).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
@@ -118,6 +119,7 @@ pub async fn milik_saya(pool: &PgPool, caller: &Caller) -> Result<Vec<PejabatRow
 
 /// One page of the caller's satker's Tabel Pejabat, sorted by name, filtered by free
 /// text over nama, NIP, jabatan and status.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
 pub async fn list(pool: &PgPool, caller: &Caller, q: &TableQuery) -> Result<Page<PejabatRow>> {
     let actor = authorize(pool, caller, Action::LihatPejabat).await?;
     let satker = own_satker(actor)?;
@@ -185,6 +187,7 @@ pub async fn rekam_options(pool: &PgPool, caller: &Caller) -> Result<RekamOption
 
 /// Records a new reference with status `BARU`. Every field is validated again here;
 /// on any error nothing is saved and each wrong field gets its own message.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
 pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: NaiveDate) -> Result<i64> {
     let action = Action::RekamPejabat;
     let actor = authorize(pool, caller, action).await?;
@@ -275,6 +278,7 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
 
 /// Removes a reference from the table. The record stays in the database, marked with
 /// who removed it and when.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id = id))]
 pub async fn hapus(pool: &PgPool, caller: &Caller, id: i64) -> Result<()> {
     let action = Action::HapusPejabat;
     let actor = authorize(pool, caller, action).await?;

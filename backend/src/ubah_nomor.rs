@@ -13,7 +13,7 @@ use domain::Jabatan;
 use domain::audit::Aksi;
 use domain::authz::Action;
 use domain::otp::Purpose;
-use domain::ubah_nomor::{self, Langkah, Tahap, UbahNomorRow};
+use domain::ubah_nomor::{self, Langkah, NomorMilik, Tahap, UbahNomorRow};
 use sqlx::{PgPool, Postgres, Transaction};
 
 /// An open change as stored.
@@ -120,6 +120,7 @@ async fn nomor_dipakai(
 /// The pejabat asks to change its own number to `no_hp_baru`: a code goes to the new
 /// number. Asking again with the same number resends (cool-down applies); with another
 /// number the earlier request is cancelled.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id))]
 pub async fn ajukan(
     pool: &PgPool,
     key: &OtpKey,
@@ -252,6 +253,7 @@ async fn prove(
 }
 
 /// The pejabat types the code the new number received.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id))]
 pub async fn verifikasi(
     pool: &PgPool,
     key: &OtpKey,
@@ -264,6 +266,7 @@ pub async fn verifikasi(
 }
 
 /// The KPA asks for its own code to approve the change of `pejabat_id`.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id))]
 pub async fn minta_setuju(
     pool: &PgPool,
     key: &OtpKey,
@@ -294,6 +297,7 @@ pub async fn minta_setuju(
 }
 
 /// The KPA types its own code to approve.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id))]
 pub async fn setuju(
     pool: &PgPool,
     key: &OtpKey,
@@ -306,6 +310,7 @@ pub async fn setuju(
 }
 
 /// The pejabat (or the satker's Admin Lokal) cancels an open change.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id))]
 pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: i64) -> Result<()> {
     const ACTION: Aksi = Aksi::BatalUbahNomor;
     let (mut tx, actor, target) = begin(pool, caller, Action::LihatBerkas, ACTION, pejabat_id).await?;
@@ -326,6 +331,7 @@ pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: i64) -> Result<()
 }
 
 /// The CSO confirms a change whose bundle it accepted: the new number takes effect.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), ubah_nomor_id))]
 pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: i64, now: DateTime<Utc>) -> Result<()> {
     const ACTION: Aksi = Aksi::KonfirmasiUbahNomor;
     let actor = authorize(pool, caller, Action::MejaCso).await?;
@@ -440,6 +446,7 @@ const SELECT: &str = "SELECT u.id, u.pejabat_id, p.nama, p.jabatan, p.satker_kod
     FROM ubah_nomor u JOIN pejabat p ON p.id = u.pejabat_id";
 
 /// The open number changes of the caller's satker.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
 pub async fn satker(pool: &PgPool, caller: &Caller) -> Result<Vec<UbahNomorRow>> {
     let actor = authorize(pool, caller, Action::LihatBerkas).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
@@ -452,6 +459,7 @@ pub async fn satker(pool: &PgPool, caller: &Caller) -> Result<Vec<UbahNomorRow>>
 }
 
 /// The changes waiting for the CSO's confirmation in its KPPN.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
 pub async fn menunggu_konfirmasi(pool: &PgPool, caller: &Caller) -> Result<Vec<UbahNomorRow>> {
     let actor = authorize(pool, caller, Action::MejaCso).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
@@ -465,15 +473,24 @@ pub async fn menunggu_konfirmasi(pool: &PgPool, caller: &Caller) -> Result<Vec<U
 }
 
 /// The caller's own `AKTIF` OTP references without an open change (what it may change).
-pub async fn milik(pool: &PgPool, caller: &Caller) -> Result<Vec<(i64, String, String)>> {
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
+pub async fn milik(pool: &PgPool, caller: &Caller) -> Result<Vec<NomorMilik>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        pejabat_id: i64,
+        nama: String,
+        #[sqlx(try_from = "crate::stored::Stored<Jabatan>")]
+        jabatan: Jabatan,
+    }
     let actor = authorize(pool, caller, Action::UbahNomor).await?;
-    Ok(sqlx::query_as(
-        "SELECT p.id, p.nama, p.jabatan FROM pejabat p
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT p.id AS pejabat_id, p.nama, p.jabatan FROM pejabat p
          WHERE p.user_id = $1 AND p.deleted_at IS NULL AND p.status = 'AKTIF'
            AND p.jabatan IN ('KUASA PENGGUNA ANGGARAN', 'PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM')
          ORDER BY p.nama",
     )
     .bind(actor.user_id)
     .fetch_all(pool)
-    .await?)
+    .await?;
+    Ok(rows.into_iter().map(|r| NomorMilik { pejabat_id: r.pejabat_id, nama: r.nama, jabatan: r.jabatan }).collect())
 }

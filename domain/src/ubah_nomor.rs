@@ -88,6 +88,22 @@ pub fn sms_nomor_lama(nama: &str, jabatan: Jabatan, satker: &str, nomor_baru_ter
     )
 }
 
+/// A reference of the caller's own whose number it may change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NomorMilik {
+    pub pejabat_id: i64,
+    pub nama: String,
+    pub jabatan: Jabatan,
+}
+
+/// What the number-change section of `/berkas` shows: the caller's own references it may
+/// change the number of, and the satker's open changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DaftarUbahNomor {
+    pub milik: Vec<NomorMilik>,
+    pub berjalan: Vec<UbahNomorRow>,
+}
+
 /// One change as the table and the desk show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UbahNomorRow {

@@ -5,7 +5,7 @@ pub mod assets;
 pub mod health;
 pub mod security;
 
-use app::server::AppState;
+use app::ssr::AppState;
 use app::{App, shell};
 use axum::Router;
 use leptos::prelude::*;

@@ -1,7 +1,7 @@
 //! The server binary: reads the configuration, starts (or connects to) PostgreSQL,
 //! applies migrations, loads demo data, and serves the app until SIGTERM or Ctrl-C.
 
-use app::server::AppState;
+use app::ssr::AppState;
 use backend::config::Config;
 use backend::pgcluster::{Durability, PrivateCluster};
 use backend::{db, demo, sms};

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 #[server(endpoint = "hapus_pejabat")]
 pub async fn hapus_pejabat(id: i64) -> Result<(), AppError> {
-    let (state, caller) = crate::server::caller().await?;
+    let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::pejabat::hapus(&state.pool, &caller, id).await?)
 }
 

@@ -18,7 +18,7 @@ const POLL_MS: u64 = 15_000;
 
 #[server(endpoint = "list_pejabat")]
 pub async fn list_pejabat(query: TableQuery) -> Result<TabelPejabat, AppError> {
-    let (state, caller) = crate::server::caller().await?;
+    let (state, caller) = crate::ssr::caller().await?;
     let halaman = backend::pejabat::list(&state.pool, &caller, &query).await?;
     let milik_saya = backend::pejabat::milik_saya(&state.pool, &caller).await?;
     Ok(TabelPejabat { halaman, milik_saya })

@@ -9,13 +9,13 @@ use leptos::prelude::*;
 
 #[server(endpoint = "pilihan_rekam")]
 pub async fn pilihan_rekam() -> Result<RekamOptions, AppError> {
-    let (state, caller) = crate::server::caller().await?;
+    let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::pejabat::rekam_options(&state.pool, &caller).await?)
 }
 
 #[server(endpoint = "rekam_pejabat")]
 pub async fn rekam_pejabat(input: PejabatInput) -> Result<i64, AppError> {
-    let (state, caller) = crate::server::caller().await?;
+    let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::pejabat::rekam(&state.pool, &caller, &input, backend::today_wib()).await?)
 }
 

@@ -17,7 +17,7 @@ pub struct App {
 
 impl App {
     pub async fn new(pool: &PgPool, key: OtpKey) -> App {
-        let state = app::server::AppState { pool: pool.clone(), otp_key: key, simulator: true };
+        let state = app::ssr::AppState { pool: pool.clone(), otp_key: key, simulator: true };
         let (closing_tx, closing) = tokio::sync::watch::channel(false);
         // the test app never shuts down
         std::mem::forget(closing_tx);

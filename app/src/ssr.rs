@@ -1,4 +1,5 @@
-//! What every server function needs on the server: the shared state and the caller.
+//! What every server function needs on the server (`ssr`, as the Leptos examples name it):
+//! the shared state and the caller.
 
 use crate::error::AppError;
 use axum::extract::ConnectInfo;
