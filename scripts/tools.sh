@@ -32,8 +32,10 @@ ensure_rust_tools() {
   local want
   want="$(cd "$ROOT" && cargo pkgid wasm-bindgen | cut -d@ -f2)"
   if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
-    log "installing wasm-bindgen-cli $want (must match Cargo.lock)"
-    cargo install wasm-bindgen-cli --version "$want"
+    log "installing wasm-bindgen-cli $want (must match Cargo.lock; light profile as above)"
+    CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+      cargo install wasm-bindgen-cli --version "$want"
   fi
 }
 

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 #[server(endpoint = "audit_cari")]
 pub async fn audit_cari(query: AuditQuery) -> Result<Page<AuditRow>, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::audit::page(&state.pool, &caller, &query).await?)
+    Ok(backend::jejak::page(&state.pool, &caller, &query).await?)
 }
 
 #[component]

@@ -2,7 +2,7 @@
 //! for viewing in the browser, and the bundle upload (a plain multipart form, so it works
 //! before the WASM has loaded and costs the WASM nothing).
 
-use crate::ssr::{AppState, USER_KEY};
+use crate::ssr::AppState;
 use axum::Extension;
 use axum::extract::{ConnectInfo, Multipart, Path};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -17,15 +17,7 @@ use tower_sessions::Session;
 pub const UPLOAD_BODY_LIMIT: usize = domain::berkas::MAX_BYTES + 64 * 1024;
 
 async fn caller(state: &AppState, session: &Session, addr: SocketAddr) -> Result<Caller, backend::Error> {
-    // the session lives in PostgreSQL: failing to read it means the database is away, not
-    // that nobody is logged in
-    let user_id: Option<i64> =
-        session.get(USER_KEY).await.map_err(|e| backend::Error::Unavailable(format!("sesi: {e}")))?;
-    let actor = match user_id {
-        Some(id) => backend::auth::load_actor(&state.pool, id).await?,
-        None => None,
-    };
-    Ok(Caller { actor, addr: Some(addr.ip().to_string()) })
+    crate::ssr::caller_of(state, session, Some(addr.ip().to_string())).await
 }
 
 fn error_response(e: backend::Error) -> Response {
@@ -252,7 +244,7 @@ pub async fn audit_csv(
 ) -> Response {
     let result = async {
         let caller = caller(&state, &session, addr).await?;
-        backend::audit::csv(&state.pool, &caller, &q).await
+        backend::jejak::csv(&state.pool, &caller, &q).await
     };
     match result.await {
         Ok(csv) => {

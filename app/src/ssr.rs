@@ -32,23 +32,26 @@ pub async fn session() -> Result<Session, AppError> {
     })
 }
 
-/// The caller of the current server function: the session's user (loaded fresh, so a
-/// deactivated user is out at once) and the client address for the audit trail.
-pub async fn caller() -> Result<(AppState, Caller), AppError> {
-    let state = state()?;
-    let addr = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|ConnectInfo(a)| a.ip().to_string());
-    let session = session().await?;
-    // the session lives in PostgreSQL: failing to read it means the database is away
-    let user_id: Option<i64> = session.get(USER_KEY).await.map_err(|e| {
-        tracing::warn!("sesi tidak terbaca: {e}");
-        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-            res.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
-        }
-        AppError::Gangguan
-    })?;
+/// The caller behind `session`, for server functions and the file routes alike: the
+/// session's user (loaded fresh, so a deactivated user is out at once) and the client
+/// address for the audit trail. The session lives in PostgreSQL: failing to read it means
+/// the database is away (503), never that nobody is logged in.
+pub async fn caller_of(state: &AppState, session: &Session, addr: Option<String>) -> Result<Caller, backend::Error> {
+    let user_id: Option<i64> =
+        session.get(USER_KEY).await.map_err(|e| backend::Error::Unavailable(format!("sesi tidak terbaca: {e}")))?;
     let actor = match user_id {
         Some(id) => backend::auth::load_actor(&state.pool, id).await?,
         None => None,
     };
-    Ok((state, Caller { actor, addr }))
+    Ok(Caller { actor, addr })
+}
+
+/// The caller of the current server function ([`caller_of`] with the request's session and
+/// address).
+pub async fn caller() -> Result<(AppState, Caller), AppError> {
+    let state = state()?;
+    let addr = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|ConnectInfo(a)| a.ip().to_string());
+    let session = session().await?;
+    let caller = caller_of(&state, &session, addr).await?;
+    Ok((state, caller))
 }

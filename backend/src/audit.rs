@@ -1,6 +1,8 @@
-//! The audit trail: every login, action and refusal, append-only.
+//! The audit trail's writer: every login, action and refusal, append-only. A leaf: it
+//! imports no use case (the audit page's search is `jejak`).
 
-use crate::{Caller, error::Result};
+use crate::Caller;
+use crate::error::{Error, Result};
 pub use domain::audit::Aksi;
 use sqlx::PgExecutor;
 
@@ -110,153 +112,25 @@ pub async fn latest<'e>(exec: impl PgExecutor<'e>, limit: i64) -> Result<Vec<Rec
     .await?)
 }
 
-/// The scope and filters of an audit search, as SQL after `FROM audit_log a`: `$1` the
-/// unit in column `scope` (`scope_satker` for the Admin Lokal, `scope_kppn` for the CSO),
-/// `$2..$7` the filters. The unit a line concerns is fixed when it is written.
-fn search_where(scope: &str) -> String {
-    format!(
-        "
-    LEFT JOIN pejabat p ON p.id = a.pejabat_id
-    WHERE a.{scope} = $1
-      AND ($2::timestamptz IS NULL OR a.at >= $2)
-      AND ($3::timestamptz IS NULL OR a.at < $3)
-      AND ($4 = '' OR a.actor_username ILIKE $4)
-      AND ($5 = '' OR p.nama ILIKE $5 OR p.nip LIKE $5)
-      AND ($6 = '' OR a.action = $6)
-      AND ($7 = '' OR a.outcome = $7)"
-    )
-}
-
-#[derive(sqlx::FromRow)]
-struct SearchRow {
-    id: i64,
-    at: chrono::DateTime<chrono::Utc>,
-    actor_username: Option<String>,
-    actor_role: Option<String>,
-    unit: Option<String>,
-    client_addr: Option<String>,
-    action: String,
-    outcome: String,
-    pejabat: Option<String>,
-    detail: String,
-}
-
-impl SearchRow {
-    fn into_row(self) -> domain::audit::AuditRow {
-        domain::audit::AuditRow {
-            id: self.id,
-            at_ms: self.at.timestamp_millis(),
-            aktor: self.actor_username.unwrap_or_default(),
-            peran: self.actor_role.unwrap_or_default(),
-            unit: self.unit.unwrap_or_default(),
-            alamat: self.client_addr.unwrap_or_default(),
-            aksi: self.action,
-            hasil: self.outcome,
-            pejabat: self.pejabat.unwrap_or_default(),
-            detail: self.detail,
+/// Writes a refusal to the audit trail and hands back the error to return.
+/// When the trail itself cannot be written, that failure is returned instead.
+pub async fn refuse(
+    pool: &sqlx::PgPool,
+    caller: &Caller,
+    action: impl Into<Aksi>,
+    pejabat_id: Option<i64>,
+    err: Error,
+) -> Error {
+    let detail = match &err {
+        Error::Invalid(fields) => {
+            format!("isian tidak valid: {}", fields.0.keys().cloned().collect::<Vec<_>>().join(", "))
         }
-    }
-}
-
-/// `%text%` for ILIKE with the LIKE metacharacters escaped; empty stays empty.
-fn contains(text: &str) -> String {
-    if text.is_empty() {
-        return String::new();
-    }
-    let escaped: String =
-        text.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
-    format!("%{escaped}%")
-}
-
-/// Searches the trail the caller may see: one page (`limit` rows from `offset`), and the
-/// number of matching rows in all.
-async fn search(
-    pool: &sqlx::PgPool,
-    caller: &Caller,
-    q: &domain::audit::AuditQuery,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<domain::audit::AuditRow>, i64)> {
-    use crate::error::Error;
-    let actor = crate::auth::authorize(pool, caller, domain::authz::Action::LihatAudit).await?;
-    let checked = match domain::audit::check(q) {
-        Ok(c) => c,
-        Err(f) => return Err(crate::auth::refuse(pool, caller, Aksi::LihatAudit, None, Error::Invalid(f)).await),
+        other => other.to_string(),
     };
-    let (unit, scope) = match (&actor.satker_kode, &actor.kppn_kode) {
-        (Some(s), _) => (s.clone(), "scope_satker"),
-        (None, Some(k)) => (k.clone(), "scope_kppn"),
-        _ => return Err(Error::Forbidden("Pengguna tanpa satker atau KPPN.".into())),
-    };
-    let start = |d: chrono::NaiveDate| crate::wib_day_start(d.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc());
-    let dari = checked.dari.map(start);
-    let sampai = checked.sampai.map(|d| start(d) + chrono::Duration::days(1));
-    let (aktor, pejabat) = (contains(&checked.aktor), contains(&checked.pejabat));
-    // counting stops past the cap: the page says "more than …" instead of scanning everything
-    let total: i64 = sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM (SELECT 1 FROM audit_log a {} LIMIT {}) AS matching",
-        search_where(scope),
-        domain::audit::COUNT_CAP + 1
-    ))
-    .bind(&unit)
-    .bind(dari)
-    .bind(sampai)
-    .bind(&aktor)
-    .bind(&pejabat)
-    .bind(&checked.aksi)
-    .bind(&checked.hasil)
-    .fetch_one(pool)
-    .await?;
-    let rows: Vec<SearchRow> = sqlx::query_as(&format!(
-        "SELECT a.id, a.at, a.actor_username, a.actor_role, coalesce(a.satker_kode, a.kppn_kode) AS unit,
-                a.client_addr, a.action, a.outcome, p.nama AS pejabat, a.detail
-         FROM audit_log a {}
-         ORDER BY a.id DESC LIMIT $8 OFFSET $9",
-        search_where(scope)
-    ))
-    .bind(&unit)
-    .bind(dari)
-    .bind(sampai)
-    .bind(&aktor)
-    .bind(&pejabat)
-    .bind(&checked.aksi)
-    .bind(&checked.hasil)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await?;
-    Ok((rows.into_iter().map(SearchRow::into_row).collect(), total))
-}
-
-/// One page of the audit page.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
-pub async fn page(
-    pool: &sqlx::PgPool,
-    caller: &Caller,
-    q: &domain::audit::AuditQuery,
-) -> Result<domain::pejabat::Page<domain::audit::AuditRow>> {
-    let per = domain::audit::PER_PAGE;
-    let page = q.page.max(1);
-    let (rows, total) = search(pool, caller, q, i64::from(per), i64::from(page - 1) * i64::from(per)).await?;
-    Ok(domain::pejabat::Page { rows, total: u64::try_from(total).unwrap_or(0), page, per_page: Some(per) })
-}
-
-/// Every matching line (up to [`domain::audit::MAX_EXPORT`]) as CSV; the export itself
-/// is audited.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
-pub async fn csv(pool: &sqlx::PgPool, caller: &Caller, q: &domain::audit::AuditQuery) -> Result<String> {
-    let (rows, total) = search(pool, caller, q, domain::audit::MAX_EXPORT, 0).await?;
-    let mut out = String::with_capacity(rows.len() * 120 + 80);
-    out.push_str(domain::audit::CSV_HEADER);
-    out.push_str("\r\n");
-    for r in &rows {
-        out.push_str(&r.csv());
-        out.push_str("\r\n");
+    let mut entry = Entry::new(caller, action, Outcome::Ditolak).detail(detail);
+    entry.pejabat_id = pejabat_id;
+    match record(pool, entry).await {
+        Ok(()) => err,
+        Err(audit_err) => audit_err,
     }
-    record(
-        pool,
-        Entry::new(caller, Aksi::EksporAudit, Outcome::Berhasil).detail(format!("{} dari {total} baris", rows.len())),
-    )
-    .await?;
-    Ok(out)
 }

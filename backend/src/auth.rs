@@ -1,6 +1,6 @@
 //! Login, password hashing, loading the caller, and the role check every use case starts with.
 
-use crate::audit::{self, Entry, Outcome};
+use crate::audit::{self, Entry, Outcome, refuse};
 use crate::error::{Error, Result};
 use crate::{Actor, Caller};
 use argon2::Argon2;
@@ -193,29 +193,6 @@ pub async fn authorize<'c>(pool: &PgPool, caller: &'c Caller, action: Action) ->
             Err(refuse(pool, caller, action, None, err).await)
         }
         Some(actor) => Ok(actor),
-    }
-}
-
-/// Writes a refusal to the audit trail and hands back the error to return.
-/// When the trail itself cannot be written, that failure is returned instead.
-pub async fn refuse(
-    pool: &PgPool,
-    caller: &Caller,
-    action: impl Into<Aksi>,
-    pejabat_id: Option<i64>,
-    err: Error,
-) -> Error {
-    let detail = match &err {
-        Error::Invalid(fields) => {
-            format!("isian tidak valid: {}", fields.0.keys().cloned().collect::<Vec<_>>().join(", "))
-        }
-        other => other.to_string(),
-    };
-    let mut entry = Entry::new(caller, action, Outcome::Ditolak).detail(detail);
-    entry.pejabat_id = pejabat_id;
-    match audit::record(pool, entry).await {
-        Ok(()) => err,
-        Err(audit_err) => audit_err,
     }
 }
 

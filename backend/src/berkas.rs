@@ -5,8 +5,8 @@
 //! Files are kept in PostgreSQL (`bytea`) with their SHA-256, so a bundle is stored in the
 //! same transaction as its record and its audit line: a failed request leaves nothing.
 
-use crate::audit::{self, Entry, Outcome};
-use crate::auth::{authorize, refuse};
+use crate::audit::{self, Entry, Outcome, refuse};
+use crate::auth::authorize;
 use crate::error::{Error, Result};
 use crate::{Actor, Caller};
 use chrono::{DateTime, Utc};

@@ -3,8 +3,8 @@
 //! values are kept, so the CSO can check that a printout matches the data on record.
 
 use crate::Caller;
-use crate::audit::{self, Entry, Outcome};
-use crate::auth::{authorize, refuse};
+use crate::audit::{self, Entry, Outcome, refuse};
+use crate::auth::authorize;
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::Jabatan;
@@ -192,7 +192,7 @@ pub async fn cek(pool: &PgPool, caller: &Caller, kode: &str) -> Result<Cek> {
     if !well_formed {
         let mut f = domain::validate::FieldErrors::default();
         f.add("kode", "Kode verifikasi terdiri dari 8 huruf/angka seperti tercetak, misalnya K7M2-QX9P.");
-        return Err(crate::auth::refuse(pool, caller, ACTION, None, Error::Invalid(f)).await);
+        return Err(crate::audit::refuse(pool, caller, ACTION, None, Error::Invalid(f)).await);
     }
     #[derive(sqlx::FromRow)]
     struct Printed {

@@ -1,8 +1,8 @@
 //! Activation sessions: the CSO KPPN schedules them for a satker of its KPPN, the
 //! satker's users see them, and the CSO records attendance and outcome afterwards.
 
-use crate::audit::{self, Entry, Outcome};
-use crate::auth::{authorize, refuse};
+use crate::audit::{self, Entry, Outcome, refuse};
+use crate::auth::authorize;
 use crate::error::{Error, Result};
 use crate::{Actor, Caller};
 use chrono::{DateTime, Duration, TimeZone, Utc};

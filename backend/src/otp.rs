@@ -1,85 +1,21 @@
-//! The OTP engine: requesting a code (seed steps 3–6) and checking it, applying the
-//! status move of the workflow in the same transaction, with the SMS and the audit line.
-//!
-//! Codes are stored only as HMAC-SHA256 under a server key, bound to the pejabat and the
-//! purpose. Every decision about statuses and limits is the domain's; this module reads
-//! the facts, asks, and persists.
+//! The OTP steps of the seed (3–6): requesting a code and checking it, applying the status
+//! move of the workflow in the same transaction, with the SMS and the audit line. The codes
+//! themselves (key, issue, check) are `otp_engine`. Every decision about statuses and limits
+//! is the domain's; this module reads the facts, asks, and persists.
 
-use crate::audit::{self, Entry, Outcome};
-use crate::auth::refuse;
+use crate::audit::{self, Entry, Outcome, refuse};
 use crate::error::{Error, Result};
+use crate::otp_engine::{Checked, check, issue};
+pub use crate::otp_engine::{OtpKey, Pending};
+use crate::pejabat::{Target, lock_own_kpa, lock_pejabat};
 use crate::{Actor, Caller, sms};
 use chrono::{DateTime, Utc};
 use domain::audit::Aksi;
-use domain::otp::{self, CodeState, OtpRefusal, OtpTiming, Purpose};
+use domain::otp::Purpose;
 use domain::workflow::{self, Step};
 use domain::{Jabatan, Role, Status};
-use hmac::{Hmac, Mac};
-use rand::Rng;
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use sqlx::{PgPool, Postgres, Transaction};
-
-/// The server key the codes are hashed with. Never logged.
-#[derive(Clone)]
-pub struct OtpKey(Vec<u8>);
-
-impl std::fmt::Debug for OtpKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("OtpKey(***)")
-    }
-}
-
-impl OtpKey {
-    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
-        OtpKey(bytes.into())
-    }
-
-    fn mac(&self, pejabat_id: i64, purpose: Purpose, code: &str) -> Hmac<Sha256> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
-        mac.update(format!("{pejabat_id}:{}:{code}", purpose.code()).as_bytes());
-        mac
-    }
-
-    fn hash(&self, pejabat_id: i64, purpose: Purpose, code: &str) -> Vec<u8> {
-        self.mac(pejabat_id, purpose, code).finalize().into_bytes().to_vec()
-    }
-
-    /// Constant-time comparison of a typed code with the stored hash.
-    fn verify(&self, pejabat_id: i64, purpose: Purpose, code: &str, stored: &[u8]) -> bool {
-        self.mac(pejabat_id, purpose, code).verify_slice(stored).is_ok()
-    }
-}
-
-/// A uniformly drawn 6-digit code from the operating system's CSPRNG
-/// (`gen_range` rejects instead of taking a modulo, so there is no bias).
-fn new_code() -> String {
-    format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
-}
-
-/// The timing of the pending code, for the dialog's countdowns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pending {
-    pub sent_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub next_request_at: DateTime<Utc>,
-}
-
-impl Pending {
-    pub fn from_sent(sent_at: DateTime<Utc>) -> Self {
-        Pending { sent_at, expires_at: otp::expires_at(sent_at), next_request_at: otp::next_request_at(sent_at) }
-    }
-
-    /// The timing for the browser, stamped with the server's `now`.
-    pub fn timing(&self, now: DateTime<Utc>) -> OtpTiming {
-        OtpTiming {
-            sent_at_ms: self.sent_at.timestamp_millis(),
-            expires_at_ms: self.expires_at.timestamp_millis(),
-            next_request_at_ms: self.next_request_at.timestamp_millis(),
-            server_now_ms: now.timestamp_millis(),
-        }
-    }
-}
 
 /// How the pejabat attended the activation (seed part C).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,54 +26,6 @@ pub struct Attendance {
     pub kuasa: Option<String>,
 }
 
-/// A code as stored: its hash and how far it has been used.
-#[derive(sqlx::FromRow)]
-struct StoredCode {
-    id: i64,
-    code_mac: Vec<u8>,
-    expires_at: DateTime<Utc>,
-    wrong_tries: i32,
-    state: String,
-    target_pejabat_id: Option<i64>,
-}
-
-/// A pejabat reference as the engine needs it, locked for the transaction.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub(crate) struct Target {
-    pub(crate) id: i64,
-    pub(crate) user_id: i64,
-    pub(crate) satker_kode: String,
-    pub(crate) kppn_kode: String,
-    pub(crate) nama: String,
-    pub(crate) no_hp: String,
-    #[sqlx(try_from = "crate::stored::Stored<Jabatan>")]
-    pub(crate) jabatan: Jabatan,
-    #[sqlx(try_from = "crate::stored::Stored<Status>")]
-    pub(crate) status: Status,
-}
-
-/// The columns of [`Target`], for a query that continues with `WHERE` and ends `FOR UPDATE OF p`.
-const TARGET_FROM: &str = "SELECT p.id, p.user_id, p.satker_kode, s.kppn_kode, p.nama, p.no_hp, p.jabatan, p.status
-     FROM pejabat p JOIN satker s ON s.kode = p.satker_kode";
-
-pub(crate) async fn lock_pejabat(tx: &mut Transaction<'_, Postgres>, id: i64) -> Result<Option<Target>> {
-    Ok(sqlx::query_as(&format!("{TARGET_FROM} WHERE p.id = $1 AND p.deleted_at IS NULL FOR UPDATE OF p"))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?)
-}
-
-/// The active KPA reference of the actor in its satker (the one that approves).
-pub(crate) async fn lock_own_kpa(tx: &mut Transaction<'_, Postgres>, actor: &Actor) -> Result<Option<Target>> {
-    Ok(sqlx::query_as(&format!(
-        "{TARGET_FROM} WHERE p.user_id = $1 AND p.jabatan = 'KUASA PENGGUNA ANGGARAN' AND p.deleted_at IS NULL
-         FOR UPDATE OF p"
-    ))
-    .bind(actor.user_id)
-    .fetch_optional(&mut **tx)
-    .await?)
-}
-
 /// The workflow step a code purpose drives; the number-change purposes have their own module.
 fn step_of(purpose: Purpose) -> Option<Step> {
     match purpose {
@@ -145,21 +33,6 @@ fn step_of(purpose: Purpose) -> Option<Step> {
         Purpose::Aktivasi => Some(Step::Aktivasi),
         Purpose::KirimData => Some(Step::KirimData),
         Purpose::UbahNomor | Purpose::SetujuUbahNomor => None,
-    }
-}
-
-pub(crate) fn action_code(purpose: Purpose, submit: bool) -> Aksi {
-    match (purpose, submit) {
-        (Purpose::UbahNomor, false) => Aksi::RequestOtpUbahNomor,
-        (Purpose::UbahNomor, true) => Aksi::VerifikasiNomorBaru,
-        (Purpose::SetujuUbahNomor, false) => Aksi::RequestOtpSetujuUbahNomor,
-        (Purpose::SetujuUbahNomor, true) => Aksi::SetujuUbahNomor,
-        (Purpose::VerifikasiHp, false) => Aksi::RequestOtpVerifikasiHp,
-        (Purpose::VerifikasiHp, true) => Aksi::VerifikasiHp,
-        (Purpose::Aktivasi, false) => Aksi::RequestOtpAktivasi,
-        (Purpose::Aktivasi, true) => Aksi::AktivasiOtp,
-        (Purpose::KirimData, false) => Aksi::RequestOtpKirimData,
-        (Purpose::KirimData, true) => Aksi::KirimData,
     }
 }
 
@@ -225,10 +98,6 @@ fn unreachable_purpose() -> Result<Target> {
     Err(Error::Rule("Kode perubahan nomor diminta dari menu Ubah Nomor OTP.".into()))
 }
 
-pub(crate) fn wib(t: DateTime<Utc>) -> String {
-    t.with_timezone(&chrono_tz::Asia::Jakarta).format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
 /// The start of every step: the caller is logged in, the reference exists, and the caller
 /// may do `purpose` on it now; refusals are audited. Returns the open transaction with the
 /// reference locked, the actor, the reference, and the owner of the phone the code goes to.
@@ -239,7 +108,7 @@ pub(crate) async fn begin_step<'c>(
     purpose: Purpose,
     submit: bool,
 ) -> Result<(Transaction<'static, Postgres>, &'c Actor, Target, Target)> {
-    let action = action_code(purpose, submit);
+    let action = Aksi::otp(purpose, submit);
     let Some(actor) = caller.actor.as_ref() else {
         return Err(refuse(pool, caller, action, None, Error::Unauthenticated).await);
     };
@@ -268,7 +137,7 @@ pub async fn request(
     purpose: Purpose,
     now: DateTime<Utc>,
 ) -> Result<Pending> {
-    let action = action_code(purpose, false);
+    let action = Aksi::otp(purpose, false);
     let (mut tx, actor, target, owner) = begin_step(pool, caller, pejabat_id, purpose, false).await?;
     // the cool-down runs per code binding: a KPA sending its PPK and then its PPSPM
     // does not wait between the two
@@ -287,138 +156,6 @@ pub async fn request(
     Ok(pending)
 }
 
-/// Sends a new code of `purpose` for `owner` to `phone`: the cool-down and the daily cap,
-/// voiding the pending code, storing only the keyed hash and queueing the SMS, all in `tx`.
-/// A refusal comes back as the inner error with nothing written.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn issue(
-    tx: &mut Transaction<'_, Postgres>,
-    key: &OtpKey,
-    actor: &Actor,
-    owner: &Target,
-    purpose: Purpose,
-    bound_target: Option<i64>,
-    phone: &str,
-    now: DateTime<Utc>,
-) -> Result<std::result::Result<Pending, OtpRefusal>> {
-    let last: Option<DateTime<Utc>> = sqlx::query_scalar(
-        "SELECT max(sent_at) FROM otp_code
-         WHERE pejabat_id = $1 AND purpose = $2 AND target_pejabat_id IS NOT DISTINCT FROM $3",
-    )
-    .bind(owner.id)
-    .bind(purpose.code())
-    .bind(bound_target)
-    .fetch_one(&mut **tx)
-    .await?;
-    let today: i64 = sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE pejabat_id = $1 AND sent_at >= $2")
-        .bind(owner.id)
-        .bind(crate::wib_day_start(now))
-        .fetch_one(&mut **tx)
-        .await?;
-    if let Err(refusal) = otp::may_request(last, today, now) {
-        return Ok(Err(refusal));
-    }
-    sqlx::query("UPDATE otp_code SET state = 'VOID', closed_at = $3 WHERE pejabat_id = $1 AND purpose = $2 AND state = 'PENDING'")
-        .bind(owner.id)
-        .bind(purpose.code())
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    let code = new_code();
-    let pending = Pending::from_sent(now);
-    sqlx::query(
-        "INSERT INTO otp_code (pejabat_id, purpose, target_pejabat_id, code_mac, sent_at, expires_at, requested_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(owner.id)
-    .bind(purpose.code())
-    .bind(bound_target)
-    .bind(key.hash(owner.id, purpose, &code))
-    .bind(pending.sent_at)
-    .bind(pending.expires_at)
-    .bind(actor.user_id)
-    .execute(&mut **tx)
-    .await?;
-    let sent = wib(now);
-    let body = domain::sms::kode(owner.jabatan, &owner.satker_kode, &code, &sent);
-    let redacted = domain::sms::kode(owner.jabatan, &owner.satker_kode, "******", &sent);
-    sms::enqueue(&mut **tx, phone, &body, &redacted).await?;
-    Ok(Ok(pending))
-}
-
-/// The result of checking a typed code.
-pub(crate) enum Checked {
-    /// Right: the code is marked used in `tx`, to commit with the change it allows.
-    Right,
-    /// Not checked (none pending, expired, used, malformed): nothing was written.
-    Refused(OtpRefusal),
-    /// Wrong: the try is counted in `tx`, which the caller commits with a GAGAL audit line.
-    Wrong(OtpRefusal),
-}
-
-/// Checks `typed` against the latest code of `purpose` for `owner_id` (bound to
-/// `bound_target` when the purpose is), counting a wrong try in `tx`.
-pub(crate) async fn check(
-    tx: &mut Transaction<'_, Postgres>,
-    key: &OtpKey,
-    owner_id: i64,
-    purpose: Purpose,
-    bound_target: Option<i64>,
-    typed: &str,
-    now: DateTime<Utc>,
-) -> Result<Checked> {
-    let code = match otp::normalize_code(typed) {
-        Ok(c) => c,
-        Err(r) => return Ok(Checked::Refused(r)),
-    };
-    let latest: Option<StoredCode> = sqlx::query_as(
-        "SELECT id, code_mac, expires_at, wrong_tries, state, target_pejabat_id FROM otp_code
-         WHERE pejabat_id = $1 AND purpose = $2 ORDER BY id DESC LIMIT 1 FOR UPDATE",
-    )
-    .bind(owner_id)
-    .bind(purpose.code())
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some(StoredCode { id: code_id, code_mac: mac, expires_at, wrong_tries, state, target_pejabat_id: code_target }) =
-        latest
-    else {
-        return Ok(Checked::Refused(OtpRefusal::NoPending));
-    };
-    let state = match state.as_str() {
-        "PENDING" => CodeState::Pending,
-        "USED" => CodeState::Used,
-        _ => CodeState::Void,
-    };
-    let checked = otp::may_check(state, wrong_tries, expires_at, now)
-        .and_then(|()| if code_target != bound_target { Err(OtpRefusal::NoPending) } else { Ok(()) });
-    if let Err(refusal) = checked {
-        return Ok(Checked::Refused(refusal));
-    }
-    if !key.verify(owner_id, purpose, &code, &mac) {
-        let tries = wrong_tries + 1;
-        let void = tries >= otp::MAX_WRONG_TRIES;
-        sqlx::query(
-            "UPDATE otp_code SET wrong_tries = $2,
-                    state = CASE WHEN $3 THEN 'VOID' ELSE state END,
-                    closed_at = CASE WHEN $3 THEN $4 ELSE closed_at END
-             WHERE id = $1",
-        )
-        .bind(code_id)
-        .bind(tries)
-        .bind(void)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-        return Ok(Checked::Wrong(otp::after_wrong(tries)));
-    }
-    sqlx::query("UPDATE otp_code SET state = 'USED', closed_at = $2 WHERE id = $1")
-        .bind(code_id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(Checked::Right)
-}
-
 /// Checks a typed code and, when right, makes the status move of `purpose` on
 /// reference `pejabat_id`. `attendance` is required for activation.
 // The arguments are the request as it arrives; bundling them would only move the list.
@@ -434,7 +171,7 @@ pub async fn submit(
     attendance: Option<&Attendance>,
     now: DateTime<Utc>,
 ) -> Result<Status> {
-    let action = action_code(purpose, true);
+    let action = Aksi::otp(purpose, true);
     let (mut tx, actor, target, owner) = begin_step(pool, caller, pejabat_id, purpose, true).await?;
     let attendance = match (purpose, attendance) {
         (Purpose::Aktivasi, None) => {
@@ -547,7 +284,7 @@ pub async fn pending(pool: &PgPool, pejabat_id: i64, purpose: Purpose, now: Date
 /// pending (used, void or expired) comes back with `expires_at == sent_at`.
 #[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id, ?purpose))]
 pub async fn latest(pool: &PgPool, caller: &Caller, pejabat_id: i64, purpose: Purpose) -> Result<Option<Pending>> {
-    let action = action_code(purpose, false);
+    let action = Aksi::otp(purpose, false);
     let Some(actor) = caller.actor.as_ref() else {
         return Err(refuse(pool, caller, action, None, Error::Unauthenticated).await);
     };

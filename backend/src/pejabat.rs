@@ -1,7 +1,7 @@
 //! The pejabat references of a satker: the table, Rekam and Hapus.
 
-use crate::audit::{self, Entry, Outcome};
-use crate::auth::{authorize, refuse};
+use crate::audit::{self, Entry, Outcome, refuse};
+use crate::auth::authorize;
 use crate::error::{Error, Result};
 use crate::{Actor, Caller};
 use chrono::NaiveDate;
@@ -9,7 +9,7 @@ use domain::authz::Action;
 use domain::pejabat::{Page, PejabatRow, RekamOptions, TableQuery, UserChoice};
 use domain::validate::{self, FieldErrors, PejabatContext, PejabatInput};
 use domain::{Jabatan, Status};
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, Transaction};
 
 /// The largest page the table asks for, other than "Semua".
 const MAX_PER_PAGE: u32 = 100;
@@ -63,6 +63,44 @@ pub(crate) async fn nomor_dipakai<'e>(
     .fetch_optional(exec)
     .await?;
     Ok(holder.map(|(jabatan, kode, nama)| validate::nomor_dipakai(&jabatan, &kode, &nama)))
+}
+
+/// A pejabat reference as the steps need it, locked for their transaction (the OTP steps and
+/// the number change lock the reference they act on through these).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct Target {
+    pub(crate) id: i64,
+    pub(crate) user_id: i64,
+    pub(crate) satker_kode: String,
+    pub(crate) kppn_kode: String,
+    pub(crate) nama: String,
+    pub(crate) no_hp: String,
+    #[sqlx(try_from = "crate::stored::Stored<Jabatan>")]
+    pub(crate) jabatan: Jabatan,
+    #[sqlx(try_from = "crate::stored::Stored<Status>")]
+    pub(crate) status: Status,
+}
+
+/// The columns of [`Target`], for a query that continues with `WHERE` and ends `FOR UPDATE OF p`.
+const TARGET_FROM: &str = "SELECT p.id, p.user_id, p.satker_kode, s.kppn_kode, p.nama, p.no_hp, p.jabatan, p.status
+     FROM pejabat p JOIN satker s ON s.kode = p.satker_kode";
+
+pub(crate) async fn lock_pejabat(tx: &mut Transaction<'_, Postgres>, id: i64) -> Result<Option<Target>> {
+    Ok(sqlx::query_as(&format!("{TARGET_FROM} WHERE p.id = $1 AND p.deleted_at IS NULL FOR UPDATE OF p"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?)
+}
+
+/// The active KPA reference of the actor in its satker (the one that approves).
+pub(crate) async fn lock_own_kpa(tx: &mut Transaction<'_, Postgres>, actor: &Actor) -> Result<Option<Target>> {
+    Ok(sqlx::query_as(&format!(
+        "{TARGET_FROM} WHERE p.user_id = $1 AND p.jabatan = 'KUASA PENGGUNA ANGGARAN' AND p.deleted_at IS NULL
+         FOR UPDATE OF p"
+    ))
+    .bind(actor.user_id)
+    .fetch_optional(&mut **tx)
+    .await?)
 }
 
 #[derive(sqlx::FromRow)]

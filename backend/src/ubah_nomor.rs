@@ -3,10 +3,11 @@
 //! signed Form Ubah Nomor OTP goes through the CSO's desk; the CSO confirms. Only then is
 //! the number replaced; the old number gets a notice, the new one the activation notice.
 
-use crate::audit::{self, Entry, Outcome};
-use crate::auth::{authorize, refuse};
+use crate::audit::{self, Entry, Outcome, refuse};
+use crate::auth::authorize;
 use crate::error::{Error, Result};
-use crate::otp::{self, Checked, OtpKey, Pending, Target};
+use crate::otp_engine::{self, Checked, OtpKey, Pending};
+use crate::pejabat::{Target, lock_own_kpa, lock_pejabat};
 use crate::{Caller, sms};
 use chrono::{DateTime, Utc};
 use domain::Jabatan;
@@ -68,7 +69,7 @@ async fn approving_kpa(
     actor: &crate::Actor,
     target: &Target,
 ) -> Result<std::result::Result<Target, Error>> {
-    Ok(match otp::lock_own_kpa(tx, actor).await? {
+    Ok(match lock_own_kpa(tx, actor).await? {
         Some(kpa) if kpa.status == domain::Status::Aktif && kpa.id != target.id => Ok(kpa),
         _ => Err(Error::Rule("Persetujuan perubahan nomor diberikan oleh KPA satker yang OTP-nya aktif.".into())),
     })
@@ -84,7 +85,7 @@ async fn begin<'c>(
 ) -> Result<(Transaction<'static, Postgres>, &'c crate::Actor, Target)> {
     let actor = authorize(pool, caller, action).await?;
     let mut tx = pool.begin().await?;
-    match otp::lock_pejabat(&mut tx, pejabat_id).await? {
+    match lock_pejabat(&mut tx, pejabat_id).await? {
         Some(t) if actor.satker_kode.as_deref() == Some(t.satker_kode.as_str()) => Ok((tx, actor, t)),
         _ => {
             drop(tx);
@@ -129,7 +130,7 @@ pub async fn ajukan(
     no_hp_baru: &str,
     now: DateTime<Utc>,
 ) -> Result<Pending> {
-    let action = otp::action_code(Purpose::UbahNomor, false);
+    let action = Aksi::otp(Purpose::UbahNomor, false);
     let (mut tx, actor, target) = begin(pool, caller, Action::UbahNomor, action, pejabat_id).await?;
     if target.user_id != actor.user_id {
         let e = Error::Forbidden("Perubahan nomor diajukan oleh pejabat yang bersangkutan.".into());
@@ -175,7 +176,7 @@ pub async fn ajukan(
         .fetch_one(&mut *tx)
         .await?
     };
-    let pending = match otp::issue(&mut tx, key, actor, &target, Purpose::UbahNomor, None, &baru, now).await? {
+    let pending = match otp_engine::issue(&mut tx, key, actor, &target, Purpose::UbahNomor, None, &baru, now).await? {
         Ok(p) => p,
         Err(r) => return refused(pool, caller, tx, action, pejabat_id, r.into()).await,
     };
@@ -198,7 +199,7 @@ async fn prove(
     typed: &str,
     now: DateTime<Utc>,
 ) -> Result<Tahap> {
-    let action = otp::action_code(purpose, true);
+    let action = Aksi::otp(purpose, true);
     let (authz, langkah, at) = match purpose {
         Purpose::SetujuUbahNomor => (Action::SetujuUbahNomor, Langkah::KpaSetuju, Tahap::PersetujuanKpa),
         _ => (Action::UbahNomor, Langkah::NomorBaruTerverifikasi, Tahap::VerifikasiNomorBaru),
@@ -227,7 +228,7 @@ async fn prove(
         }
     };
     let bound = purpose.is_bound_to_target().then_some(target.id);
-    match otp::check(&mut tx, key, owner.id, purpose, bound, typed, now).await? {
+    match otp_engine::check(&mut tx, key, owner.id, purpose, bound, typed, now).await? {
         Checked::Right => {}
         Checked::Refused(r) => return refused(pool, caller, tx, action, pejabat_id, r.into()).await,
         Checked::Wrong(r) => {
@@ -274,7 +275,7 @@ pub async fn minta_setuju(
     pejabat_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Pending> {
-    let action = otp::action_code(Purpose::SetujuUbahNomor, false);
+    let action = Aksi::otp(Purpose::SetujuUbahNomor, false);
     let (mut tx, actor, target) = begin(pool, caller, Action::SetujuUbahNomor, action, pejabat_id).await?;
     let kpa = match approving_kpa(&mut tx, actor, &target).await? {
         Ok(kpa) => kpa,
@@ -286,7 +287,9 @@ pub async fn minta_setuju(
     }
     let phone = kpa.no_hp.clone();
     let pending =
-        match otp::issue(&mut tx, key, actor, &kpa, Purpose::SetujuUbahNomor, Some(target.id), &phone, now).await? {
+        match otp_engine::issue(&mut tx, key, actor, &kpa, Purpose::SetujuUbahNomor, Some(target.id), &phone, now)
+            .await?
+        {
             Ok(p) => p,
             Err(r) => return refused(pool, caller, tx, action, pejabat_id, r.into()).await,
         };
@@ -351,7 +354,7 @@ pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: i64, now:
             return Err(refuse(pool, caller, ACTION, None, e).await);
         }
     };
-    let Some(target) = otp::lock_pejabat(&mut tx, pejabat_id).await? else {
+    let Some(target) = lock_pejabat(&mut tx, pejabat_id).await? else {
         return refused(pool, caller, tx, ACTION, pejabat_id, Error::NotFound("Pejabat tidak ditemukan.".into())).await;
     };
     let open = match lock_open(&mut tx, pejabat_id).await? {

@@ -44,6 +44,25 @@ crate::stored_enum! {
     }
 }
 
+impl Aksi {
+    /// The line of an OTP step: its request (`submit` false) or the typed code (`submit` true).
+    pub fn otp(purpose: crate::otp::Purpose, submit: bool) -> Aksi {
+        use crate::otp::Purpose as P;
+        match (purpose, submit) {
+            (P::UbahNomor, false) => Aksi::RequestOtpUbahNomor,
+            (P::UbahNomor, true) => Aksi::VerifikasiNomorBaru,
+            (P::SetujuUbahNomor, false) => Aksi::RequestOtpSetujuUbahNomor,
+            (P::SetujuUbahNomor, true) => Aksi::SetujuUbahNomor,
+            (P::VerifikasiHp, false) => Aksi::RequestOtpVerifikasiHp,
+            (P::VerifikasiHp, true) => Aksi::VerifikasiHp,
+            (P::Aktivasi, false) => Aksi::RequestOtpAktivasi,
+            (P::Aktivasi, true) => Aksi::AktivasiOtp,
+            (P::KirimData, false) => Aksi::RequestOtpKirimData,
+            (P::KirimData, true) => Aksi::KirimData,
+        }
+    }
+}
+
 impl From<crate::authz::Action> for Aksi {
     /// A refusal by role is recorded under the action that was attempted.
     fn from(action: crate::authz::Action) -> Aksi {

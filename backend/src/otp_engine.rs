@@ -1,0 +1,226 @@
+//! The OTP engine: the server key, issuing a code (cool-down, daily cap, the keyed hash, the
+//! SMS in the outbox) and checking a typed one (wrong tries, expiry, single use), all inside
+//! the caller's transaction. The steps that use it are `otp` (seed steps 3–6) and
+//! `ubah_nomor` (the number change); it knows neither.
+//!
+//! Codes are stored only as HMAC-SHA256 under a server key, bound to the pejabat and the
+//! purpose. Every limit is the domain's; this module reads the facts, asks, and persists.
+
+use crate::error::Result;
+use crate::pejabat::Target;
+use crate::{Actor, sms};
+use chrono::{DateTime, Utc};
+use domain::otp::{self, CodeState, OtpRefusal, OtpTiming, Purpose};
+use hmac::{Hmac, Mac};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use sqlx::{Postgres, Transaction};
+
+/// The server key the codes are hashed with. Never logged.
+#[derive(Clone)]
+pub struct OtpKey(Vec<u8>);
+
+impl std::fmt::Debug for OtpKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OtpKey(***)")
+    }
+}
+
+impl OtpKey {
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        OtpKey(bytes.into())
+    }
+
+    fn mac(&self, pejabat_id: i64, purpose: Purpose, code: &str) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        mac.update(format!("{pejabat_id}:{}:{code}", purpose.code()).as_bytes());
+        mac
+    }
+
+    fn hash(&self, pejabat_id: i64, purpose: Purpose, code: &str) -> Vec<u8> {
+        self.mac(pejabat_id, purpose, code).finalize().into_bytes().to_vec()
+    }
+
+    /// Constant-time comparison of a typed code with the stored hash.
+    fn verify(&self, pejabat_id: i64, purpose: Purpose, code: &str, stored: &[u8]) -> bool {
+        self.mac(pejabat_id, purpose, code).verify_slice(stored).is_ok()
+    }
+}
+
+/// A uniformly drawn 6-digit code from the operating system's CSPRNG
+/// (`gen_range` rejects instead of taking a modulo, so there is no bias).
+fn new_code() -> String {
+    format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
+}
+
+/// The timing of the pending code, for the dialog's countdowns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    pub sent_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub next_request_at: DateTime<Utc>,
+}
+
+impl Pending {
+    pub fn from_sent(sent_at: DateTime<Utc>) -> Self {
+        Pending { sent_at, expires_at: otp::expires_at(sent_at), next_request_at: otp::next_request_at(sent_at) }
+    }
+
+    /// The timing for the browser, stamped with the server's `now`.
+    pub fn timing(&self, now: DateTime<Utc>) -> OtpTiming {
+        OtpTiming {
+            sent_at_ms: self.sent_at.timestamp_millis(),
+            expires_at_ms: self.expires_at.timestamp_millis(),
+            next_request_at_ms: self.next_request_at.timestamp_millis(),
+            server_now_ms: now.timestamp_millis(),
+        }
+    }
+}
+
+/// A code as stored: its hash and how far it has been used.
+#[derive(sqlx::FromRow)]
+struct StoredCode {
+    id: i64,
+    code_mac: Vec<u8>,
+    expires_at: DateTime<Utc>,
+    wrong_tries: i32,
+    state: String,
+    target_pejabat_id: Option<i64>,
+}
+
+pub(crate) fn wib(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Asia::Jakarta).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// Sends a new code of `purpose` for `owner` to `phone`: the cool-down and the daily cap,
+/// voiding the pending code, storing only the keyed hash and queueing the SMS, all in `tx`.
+/// A refusal comes back as the inner error with nothing written.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn issue(
+    tx: &mut Transaction<'_, Postgres>,
+    key: &OtpKey,
+    actor: &Actor,
+    owner: &Target,
+    purpose: Purpose,
+    bound_target: Option<i64>,
+    phone: &str,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<Pending, OtpRefusal>> {
+    let last: Option<DateTime<Utc>> = sqlx::query_scalar(
+        "SELECT max(sent_at) FROM otp_code
+         WHERE pejabat_id = $1 AND purpose = $2 AND target_pejabat_id IS NOT DISTINCT FROM $3",
+    )
+    .bind(owner.id)
+    .bind(purpose.code())
+    .bind(bound_target)
+    .fetch_one(&mut **tx)
+    .await?;
+    let today: i64 = sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE pejabat_id = $1 AND sent_at >= $2")
+        .bind(owner.id)
+        .bind(crate::wib_day_start(now))
+        .fetch_one(&mut **tx)
+        .await?;
+    if let Err(refusal) = otp::may_request(last, today, now) {
+        return Ok(Err(refusal));
+    }
+    sqlx::query("UPDATE otp_code SET state = 'VOID', closed_at = $3 WHERE pejabat_id = $1 AND purpose = $2 AND state = 'PENDING'")
+        .bind(owner.id)
+        .bind(purpose.code())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    let code = new_code();
+    let pending = Pending::from_sent(now);
+    sqlx::query(
+        "INSERT INTO otp_code (pejabat_id, purpose, target_pejabat_id, code_mac, sent_at, expires_at, requested_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(owner.id)
+    .bind(purpose.code())
+    .bind(bound_target)
+    .bind(key.hash(owner.id, purpose, &code))
+    .bind(pending.sent_at)
+    .bind(pending.expires_at)
+    .bind(actor.user_id)
+    .execute(&mut **tx)
+    .await?;
+    let sent = wib(now);
+    let body = domain::sms::kode(owner.jabatan, &owner.satker_kode, &code, &sent);
+    let redacted = domain::sms::kode(owner.jabatan, &owner.satker_kode, "******", &sent);
+    sms::enqueue(&mut **tx, phone, &body, &redacted).await?;
+    Ok(Ok(pending))
+}
+
+/// The result of checking a typed code.
+pub(crate) enum Checked {
+    /// Right: the code is marked used in `tx`, to commit with the change it allows.
+    Right,
+    /// Not checked (none pending, expired, used, malformed): nothing was written.
+    Refused(OtpRefusal),
+    /// Wrong: the try is counted in `tx`, which the caller commits with a GAGAL audit line.
+    Wrong(OtpRefusal),
+}
+
+/// Checks `typed` against the latest code of `purpose` for `owner_id` (bound to
+/// `bound_target` when the purpose is), counting a wrong try in `tx`.
+pub(crate) async fn check(
+    tx: &mut Transaction<'_, Postgres>,
+    key: &OtpKey,
+    owner_id: i64,
+    purpose: Purpose,
+    bound_target: Option<i64>,
+    typed: &str,
+    now: DateTime<Utc>,
+) -> Result<Checked> {
+    let code = match otp::normalize_code(typed) {
+        Ok(c) => c,
+        Err(r) => return Ok(Checked::Refused(r)),
+    };
+    let latest: Option<StoredCode> = sqlx::query_as(
+        "SELECT id, code_mac, expires_at, wrong_tries, state, target_pejabat_id FROM otp_code
+         WHERE pejabat_id = $1 AND purpose = $2 ORDER BY id DESC LIMIT 1 FOR UPDATE",
+    )
+    .bind(owner_id)
+    .bind(purpose.code())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(StoredCode { id: code_id, code_mac: mac, expires_at, wrong_tries, state, target_pejabat_id: code_target }) =
+        latest
+    else {
+        return Ok(Checked::Refused(OtpRefusal::NoPending));
+    };
+    let state = match state.as_str() {
+        "PENDING" => CodeState::Pending,
+        "USED" => CodeState::Used,
+        _ => CodeState::Void,
+    };
+    let checked = otp::may_check(state, wrong_tries, expires_at, now)
+        .and_then(|()| if code_target != bound_target { Err(OtpRefusal::NoPending) } else { Ok(()) });
+    if let Err(refusal) = checked {
+        return Ok(Checked::Refused(refusal));
+    }
+    if !key.verify(owner_id, purpose, &code, &mac) {
+        let tries = wrong_tries + 1;
+        let void = tries >= otp::MAX_WRONG_TRIES;
+        sqlx::query(
+            "UPDATE otp_code SET wrong_tries = $2,
+                    state = CASE WHEN $3 THEN 'VOID' ELSE state END,
+                    closed_at = CASE WHEN $3 THEN $4 ELSE closed_at END
+             WHERE id = $1",
+        )
+        .bind(code_id)
+        .bind(tries)
+        .bind(void)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        return Ok(Checked::Wrong(otp::after_wrong(tries)));
+    }
+    sqlx::query("UPDATE otp_code SET state = 'USED', closed_at = $2 WHERE id = $1")
+        .bind(code_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Checked::Right)
+}
