@@ -8,7 +8,7 @@ use crate::layout::{Notice, NoticeBar, logged_in};
 use domain::Role;
 use domain::berkas::{BerkasInfo, BerkasStatus, DeskItem, DeskPengajuan};
 use domain::formulir::{Cek, Dokumen};
-use domain::jadwal::{JadwalInput, JadwalRow, Mode};
+use domain::jadwal::{JadwalInput, MejaJadwal, JadwalRow, Mode, SatkerMitra};
 use leptos::prelude::*;
 
 #[server(endpoint = "meja_daftar")]
@@ -34,14 +34,18 @@ pub async fn meja_putuskan(
     Ok(backend::berkas::putuskan(&state.pool, &caller, berkas_id, c, &keputusan, backend::now()).await?)
 }
 
-/// Sessions from today on, the KPPN's satkers, and the server's clock (epoch ms) so the
-/// page splits "today" the same way on the server and in the browser.
+/// The CSO's sessions page ([`MejaJadwal`]).
 #[server(endpoint = "jadwal_kppn")]
-pub async fn jadwal_kppn() -> Result<(Vec<JadwalRow>, Vec<(String, String)>, i64), AppError> {
+pub async fn jadwal_kppn() -> Result<MejaJadwal, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     let now = backend::now();
-    let list = backend::jadwal::kppn(&state.pool, &caller, now).await?;
-    Ok((list, backend::jadwal::satker_mitra(&state.pool, &caller).await?, now.timestamp_millis()))
+    let sesi = backend::jadwal::kppn(&state.pool, &caller, now).await?;
+    let satker = backend::jadwal::satker_mitra(&state.pool, &caller)
+        .await?
+        .into_iter()
+        .map(|(kode, nama)| SatkerMitra { kode, nama })
+        .collect();
+    Ok(MejaJadwal { sesi, satker, now_ms: now.timestamp_millis() })
 }
 
 #[server(endpoint = "jadwal_buat")]
@@ -221,7 +225,7 @@ fn Sessions(
             <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> }>
                 {move || data.get().map(|r| match r {
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                    Ok((list, satkers, now_ms)) => {
+                    Ok(MejaJadwal { sesi: list, satker: satkers, now_ms }) => {
                         let today = domain::jadwal::wib_date_of_ms(now_ms);
                         let (hari_ini, nanti): (Vec<_>, Vec<_>) = list.into_iter().partition(|j| domain::jadwal::wib_date_of_ms(j.mulai_ms) == today);
                         view! {
@@ -239,7 +243,7 @@ fn Sessions(
                                     <label for="j-satker">"Satker"</label>
                                     <select id="j-satker" on:change=set(|i, v| i.satker_kode = v)>
                                         <option value="">"— pilih satker —"</option>
-                                        {satkers.into_iter().map(|(k, n)| view! { <option value=k.clone()>{format!("{k} {n}")}</option> }).collect_view()}
+                                        {satkers.into_iter().map(|SatkerMitra { kode: k, nama: n }| view! { <option value=k.clone()>{format!("{k} {n}")}</option> }).collect_view()}
                                     </select>
                                     <p class="field-error">{move || field_error("satker_kode")}</p>
                                 </div>

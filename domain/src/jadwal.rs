@@ -131,6 +131,22 @@ crate::stored_enum! {
     }
 }
 
+/// A satker the CSO can schedule a session with (its KPPN's partner satkers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SatkerMitra {
+    pub kode: String,
+    pub nama: String,
+}
+
+/// The CSO's sessions page: sessions from today on, the KPPN's satkers, and the server's
+/// clock (epoch ms) so the page splits "today" the same way on the server and in the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MejaJadwal {
+    pub sesi: Vec<JadwalRow>,
+    pub satker: Vec<SatkerMitra>,
+    pub now_ms: i64,
+}
+
 /// One session as the satker's users and the CSO see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JadwalRow {
