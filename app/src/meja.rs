@@ -8,7 +8,7 @@ use crate::layout::{Notice, NoticeBar, logged_in};
 use domain::Role;
 use domain::berkas::{BerkasInfo, BerkasStatus, DeskItem, DeskPengajuan};
 use domain::formulir::{Cek, Dokumen};
-use domain::jadwal::{JadwalInput, MejaJadwal, JadwalRow, Mode, SatkerMitra};
+use domain::jadwal::{JadwalInput, JadwalRow, MejaJadwal, Mode, SatkerMitra};
 use leptos::prelude::*;
 
 #[server(endpoint = "meja_daftar")]
