@@ -167,13 +167,13 @@ const TERPUTUS: &str = "Ukuran berkas melebihi 10 MB atau unggahan terputus. Cob
 /// 413 with the message, as a small page with the way back (the upload is a plain form post).
 fn too_large() -> Response {
     let pesan = domain::berkas::TERLALU_BESAR;
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"id\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Berkas terlalu besar</title></head><body><main>\
-         <h1>Berkas tidak diunggah</h1><p role=\"alert\">{pesan}</p>\
-         <p><a href=\"/berkas?galat={}\">Kembali ke Berkas &amp; Jadwal</a></p></main></body></html>",
-        percent_encode(pesan)
+    let back = format!("/berkas?galat={}", percent_encode(pesan));
+    let html = crate::ssr::message_page(
+        "Berkas terlalu besar",
+        "Berkas tidak diunggah",
+        pesan,
+        &back,
+        "Kembali ke Berkas & Jadwal",
     );
     (StatusCode::PAYLOAD_TOO_LARGE, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }

@@ -55,3 +55,37 @@ pub async fn caller() -> Result<(AppState, Caller), AppError> {
     let caller = caller_of(&state, &session, addr).await?;
     Ok((state, caller))
 }
+
+/// A small page without the app around it, for answers given before the app runs (a refused
+/// upload, the outage gate): a title, the message as an alert and one link. Every text is
+/// escaped, the link included.
+pub fn message_page(title: &str, heading: &str, message: &str, href: &str, link: &str) -> String {
+    let e = html_escape;
+    format!(
+        "<!DOCTYPE html><html lang=\"id\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title></head><body><main><h1>{}</h1><p role=\"alert\">{}</p>\
+         <p><a href=\"{}\">{}</a></p></main></body></html>",
+        e(title),
+        e(heading),
+        e(message),
+        e(href),
+        e(link)
+    )
+}
+
+/// `text` safe in HTML text and in a double-quoted attribute.
+pub fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("&quot;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -99,14 +99,7 @@ fn unavailable(method: &Method, path: &str) -> Response {
         (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], GANGGUAN)
             .into_response()
     } else {
-        let html = format!(
-            "<!DOCTYPE html><html lang=\"id\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>Layanan sedang gangguan</title></head><body><main>\
-             <h1>Aktivasi OTP SAKTI</h1><p role=\"alert\">{GANGGUAN}</p>\
-             <p><a href=\"{path}\">Coba lagi</a></p></main></body></html>",
-            path = if path.starts_with('/') && !path.starts_with("//") { html_attr(path) } else { "/".into() }
-        );
+        let html = unavailable_page(path);
         (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
     };
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
@@ -114,17 +107,10 @@ fn unavailable(method: &Method, path: &str) -> Response {
     response
 }
 
-/// `text` safe inside a double-quoted HTML attribute.
-fn html_attr(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '"' => "&quot;".to_string(),
-            '<' => "&lt;".to_string(),
-            '>' => "&gt;".to_string(),
-            '&' => "&amp;".to_string(),
-            c => c.to_string(),
-        })
-        .collect()
+/// The outage page, with a link to try the same page again (a path of this site only).
+fn unavailable_page(path: &str) -> String {
+    let retry = if path.starts_with('/') && !path.starts_with("//") { path } else { "/" };
+    app::ssr::message_page("Layanan sedang gangguan", "Aktivasi OTP SAKTI", GANGGUAN, retry, "Coba lagi")
 }
 
 #[cfg(test)]
@@ -147,6 +133,9 @@ mod tests {
 
     #[test]
     fn the_retry_link_cannot_break_out_of_its_attribute() {
-        assert_eq!(html_attr("/a\"><script>"), "/a&quot;&gt;&lt;script&gt;");
+        let page = unavailable_page("/a\"><script>");
+        assert!(page.contains("href=\"/a&quot;&gt;&lt;script&gt;\""), "{page}");
+        assert!(!page.contains("<script>"));
+        assert!(unavailable_page("//evil.example/x").contains("href=\"/\""));
     }
 }
