@@ -3,7 +3,6 @@
 
 use crate::error::AppError;
 use crate::layout::logged_in;
-use domain::Role;
 use domain::audit::{AuditQuery, AuditRow};
 use domain::pejabat::Page;
 use leptos::prelude::*;
@@ -17,7 +16,7 @@ pub async fn audit_cari(query: AuditQuery) -> Result<Page<AuditRow>, AppError> {
 #[component]
 pub fn AuditPage() -> impl IntoView {
     logged_in(|me| {
-        if matches!(me.role, Role::AdminLokal | Role::Cso) {
+        if domain::authz::role_may(me.role, domain::authz::Action::LihatAudit) {
             view! { <AuditView/> }.into_any()
         } else {
             view! { <p class="error" role="alert">"Jejak audit dapat dilihat oleh Admin Lokal dan CSO KPPN."</p> }

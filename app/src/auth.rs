@@ -31,7 +31,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
 
 /// Where a role starts: the CSO at its console, everyone else at the Tabel Pejabat.
 pub fn home(role: Role) -> &'static str {
-    if role == Role::Cso { "/cso" } else { "/pejabat" }
+    if domain::authz::role_may(role, domain::authz::Action::KonsolCso) { "/cso" } else { "/pejabat" }
 }
 
 #[server(endpoint = "logout")]

@@ -5,7 +5,6 @@
 use crate::auth::Me;
 use crate::error::AppError;
 use crate::layout::{Notice, NoticeBar, logged_in};
-use domain::Role;
 use domain::berkas::{BerkasRow, BerkasStatus};
 use domain::formulir::Dokumen;
 use domain::jadwal::{self, JadwalRow};
@@ -38,7 +37,7 @@ pub fn waktu_sesi(ms: i64) -> String {
 #[component]
 pub fn BerkasPage() -> impl IntoView {
     logged_in(|me| {
-        if me.role == Role::Cso {
+        if !domain::authz::role_may(me.role, domain::authz::Action::LihatBerkas) {
             view! { <p>"CSO KPPN bekerja di " <a href="/meja">"Meja Berkas & Jadwal"</a> "."</p> }.into_any()
         } else {
             view! { <BerkasView me/> }.into_any()
@@ -48,7 +47,7 @@ pub fn BerkasPage() -> impl IntoView {
 
 #[component]
 fn BerkasView(me: Me) -> impl IntoView {
-    let is_admin = me.role == Role::AdminLokal;
+    let is_admin = domain::authz::role_may(me.role, domain::authz::Action::UnggahBerkas);
     let tick = RwSignal::new(0u32);
     let notice = RwSignal::new(None::<Notice>);
     let query = use_query_map();

@@ -6,7 +6,7 @@ use crate::layout::{Notice, NoticeBar, logged_in};
 use crate::otp::{Synced, ticking_clock};
 use domain::otp::countdown;
 use domain::pejabat::{Console, ConsoleRow};
-use domain::{Jabatan, Role, Status};
+use domain::{Jabatan, Status};
 use leptos::prelude::*;
 
 /// A fallback to the live updates: how often the console asks for changes anyway.
@@ -38,7 +38,7 @@ pub async fn cso_aktivasi(
 #[component]
 pub fn CsoPage() -> impl IntoView {
     logged_in(|me| {
-        if me.role == Role::Cso {
+        if domain::authz::role_may(me.role, domain::authz::Action::KonsolCso) {
             view! { <Console/> }.into_any()
         } else {
             view! { <p class="error" role="alert">"Konsol ini hanya untuk CSO KPPN."</p> }.into_any()

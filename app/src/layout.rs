@@ -37,12 +37,12 @@ pub fn Shell(me: Me, children: Children) -> impl IntoView {
         <header class="topbar">
             <a class="brand" href=crate::auth::home(me.role)>"Aktivasi OTP SAKTI"</a>
             <nav class="mainnav" aria-label="Menu">
-                {if me.role == domain::Role::Cso {
+                {if domain::authz::role_may(me.role, domain::authz::Action::KonsolCso) {
                     view! { <a href="/cso">"Konsol"</a><a href="/meja">"Meja Berkas & Jadwal"</a><a href="/audit">"Jejak Audit"</a> }.into_any()
                 } else {
                     view! { <a href="/pejabat">"Tabel Pejabat"</a><a href="/berkas">"Berkas & Jadwal"</a> }.into_any()
                 }}
-                {(me.role == domain::Role::AdminLokal).then(|| view! { <a href="/audit">"Jejak Audit"</a> })}
+                {(!domain::authz::role_may(me.role, domain::authz::Action::KonsolCso) && domain::authz::role_may(me.role, domain::authz::Action::LihatAudit)).then(|| view! { <a href="/audit">"Jejak Audit"</a> })}
             </nav>
             <div class="who" title=format!("{} · {} · {} {}", me.nama, me.role.label(), me.unit_kode, me.unit_nama)>
                 <span class="who-name">{me.nama.clone()}</span>

@@ -5,7 +5,6 @@
 
 use crate::error::AppError;
 use crate::layout::{Notice, NoticeBar, logged_in};
-use domain::Role;
 use domain::berkas::{BerkasInfo, BerkasStatus, DeskItem, DeskPengajuan};
 use domain::formulir::{Cek, Dokumen};
 use domain::jadwal::{JadwalInput, JadwalRow, MejaJadwal, Mode, SatkerMitra};
@@ -71,7 +70,7 @@ pub async fn formulir_cek(kode: String) -> Result<Cek, AppError> {
 #[component]
 pub fn MejaPage() -> impl IntoView {
     logged_in(|me| {
-        if me.role == Role::Cso {
+        if domain::authz::role_may(me.role, domain::authz::Action::MejaCso) {
             view! { <Meja/> }.into_any()
         } else {
             view! { <p class="error" role="alert">"Meja berkas ini hanya untuk CSO KPPN."</p> }.into_any()

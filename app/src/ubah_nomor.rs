@@ -6,9 +6,9 @@
 use crate::auth::Me;
 use crate::error::AppError;
 use crate::layout::Notice;
+use domain::Jabatan;
 use domain::otp::OtpTiming;
 use domain::ubah_nomor::{DaftarUbahNomor, NomorMilik, Tahap, UbahNomorRow};
-use domain::{Jabatan, Role};
 use leptos::prelude::*;
 
 /// The caller's own references it may change the number of, and the satker's open changes.
@@ -16,7 +16,9 @@ use leptos::prelude::*;
 pub async fn ubah_nomor_daftar() -> Result<DaftarUbahNomor, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     let milik = match caller.actor.as_ref().map(|a| a.role) {
-        Some(Role::Kpa | Role::Ppk | Role::Ppspm) => backend::ubah_nomor::milik(&state.pool, &caller).await?,
+        Some(role) if domain::authz::role_may(role, domain::authz::Action::UbahNomor) => {
+            backend::ubah_nomor::milik(&state.pool, &caller).await?
+        }
         _ => Vec::new(),
     };
     Ok(DaftarUbahNomor { milik, berjalan: backend::ubah_nomor::satker(&state.pool, &caller).await? })
@@ -74,7 +76,7 @@ pub async fn ubah_nomor_konfirmasi(ubah_nomor_id: i64) -> Result<(), AppError> {
 #[component]
 pub(crate) fn UbahNomor(me: Me, tick: RwSignal<u32>, notice: RwSignal<Option<Notice>>) -> impl IntoView {
     let data = Resource::new(move || tick.get(), |_| ubah_nomor_daftar());
-    let is_kpa = me.role == Role::Kpa;
+    let is_kpa = domain::authz::role_may(me.role, domain::authz::Action::SetujuUbahNomor);
     let done = move |r: Result<String, AppError>| {
         match r {
             Ok(t) => notice.set(Some(Notice::ok(t))),

@@ -8,7 +8,6 @@ use crate::auth::Me;
 use crate::error::AppError;
 use crate::layout::{Notice, logged_in};
 use crate::otp::{Kind, OtpDialog};
-use domain::Role;
 use domain::pejabat::{DEFAULT_PER_PAGE, PejabatRow, TabelPejabat, TableQuery};
 use leptos::lazy;
 use leptos::prelude::*;
@@ -73,7 +72,7 @@ fn hapus_dialog(row: PejabatRow, on_close: Callback<()>, on_done: Callback<Strin
 #[component]
 pub fn PejabatPage() -> impl IntoView {
     logged_in(|me| {
-        if me.role == Role::Cso {
+        if !domain::authz::role_may(me.role, domain::authz::Action::LihatPejabat) {
             view! { <p>"CSO KPPN bekerja di " <a href="/cso">"Konsol Aktivasi OTP"</a> "."</p> }.into_any()
         } else {
             view! { <PejabatView me/> }.into_any()
@@ -83,7 +82,7 @@ pub fn PejabatPage() -> impl IntoView {
 
 #[component]
 fn PejabatView(me: Me) -> impl IntoView {
-    let is_admin = me.role == Role::AdminLokal;
+    let is_admin = domain::authz::role_may(me.role, domain::authz::Action::RekamPejabat);
     let page = RwSignal::new(1u32);
     let per_page = RwSignal::new(Some(DEFAULT_PER_PAGE));
     let filter = RwSignal::new(String::new());
