@@ -35,6 +35,21 @@ pub enum Error {
 }
 
 impl Error {
+    /// True for a refusal of the request (written to the audit trail as DITOLAK), as opposed
+    /// to a failure to carry it out.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Error::Unauthenticated
+                | Error::LoginFailed
+                | Error::Forbidden(_)
+                | Error::Rule(_)
+                | Error::Invalid(_)
+                | Error::NotFound(_)
+                | Error::Otp(_)
+        )
+    }
+
     /// True when the database could not be reached (as opposed to refusing a statement).
     pub fn is_unavailable(&self) -> bool {
         matches!(

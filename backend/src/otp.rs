@@ -142,12 +142,13 @@ pub async fn request(
     // the cool-down runs per code binding: a KPA sending its PPK and then its PPSPM
     // does not wait between the two
     let bound_target = purpose.is_bound_to_target().then_some(target.id);
-    let pending = match issue(&mut tx, key, actor, &owner, purpose, bound_target, &owner.no_hp, now).await? {
+    let pending = match issue(&mut tx, key, actor, &owner, purpose, bound_target, &owner.no_hp, now).await {
         Ok(p) => p,
-        Err(refusal) => {
+        Err(refusal) if refusal.is_refusal() => {
             drop(tx);
-            return Err(refuse(pool, caller, action, Some(pejabat_id), refusal.into()).await);
+            return Err(refuse(pool, caller, action, Some(pejabat_id), refusal).await);
         }
+        Err(e) => return Err(e),
     };
     let detail = format!("kode {} dikirim ke HP {} pejabat", purpose.code(), owner.jabatan.short());
     audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(target.id).detail(detail)).await?;

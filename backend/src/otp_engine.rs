@@ -95,7 +95,7 @@ pub(crate) fn wib(t: DateTime<Utc>) -> String {
 
 /// Sends a new code of `purpose` for `owner` to `phone`: the cool-down and the daily cap,
 /// voiding the pending code, storing only the keyed hash and queueing the SMS, all in `tx`.
-/// A refusal comes back as the inner error with nothing written.
+/// A refusal (cool-down, daily cap) is `Error::Otp` with nothing written.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn issue(
     tx: &mut Transaction<'_, Postgres>,
@@ -106,7 +106,7 @@ pub(crate) async fn issue(
     bound_target: Option<i64>,
     phone: &str,
     now: DateTime<Utc>,
-) -> Result<std::result::Result<Pending, OtpRefusal>> {
+) -> Result<Pending> {
     let last: Option<DateTime<Utc>> = sqlx::query_scalar(
         "SELECT max(sent_at) FROM otp_code
          WHERE pejabat_id = $1 AND purpose = $2 AND target_pejabat_id IS NOT DISTINCT FROM $3",
@@ -121,9 +121,7 @@ pub(crate) async fn issue(
         .bind(crate::wib_day_start(now))
         .fetch_one(&mut **tx)
         .await?;
-    if let Err(refusal) = otp::may_request(last, today, now) {
-        return Ok(Err(refusal));
-    }
+    otp::may_request(last, today, now)?;
     sqlx::query("UPDATE otp_code SET state = 'VOID', closed_at = $3 WHERE pejabat_id = $1 AND purpose = $2 AND state = 'PENDING'")
         .bind(owner.id)
         .bind(purpose.code())
@@ -149,7 +147,7 @@ pub(crate) async fn issue(
     let body = domain::sms::kode(owner.jabatan, &owner.satker_kode, &code, &sent);
     let redacted = domain::sms::kode(owner.jabatan, &owner.satker_kode, "******", &sent);
     sms::enqueue(&mut **tx, phone, &body, &redacted).await?;
-    Ok(Ok(pending))
+    Ok(pending)
 }
 
 /// The result of checking a typed code.

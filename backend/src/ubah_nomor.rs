@@ -64,15 +64,11 @@ pub(crate) async fn advance(
 
 /// The caller's own `AKTIF` KPA reference, locked, which approves the change of `target`;
 /// the inner error is the refusal to audit.
-async fn approving_kpa(
-    tx: &mut Transaction<'_, Postgres>,
-    actor: &crate::Actor,
-    target: &Target,
-) -> Result<std::result::Result<Target, Error>> {
-    Ok(match lock_own_kpa(tx, actor).await? {
+async fn approving_kpa(tx: &mut Transaction<'_, Postgres>, actor: &crate::Actor, target: &Target) -> Result<Target> {
+    match lock_own_kpa(tx, actor).await? {
         Some(kpa) if kpa.status == domain::Status::Aktif && kpa.id != target.id => Ok(kpa),
         _ => Err(Error::Rule("Persetujuan perubahan nomor diberikan oleh KPA satker yang OTP-nya aktif.".into())),
-    })
+    }
 }
 
 /// The start of each step: logged in, allowed, the reference locked. Refusals are audited.
@@ -176,9 +172,10 @@ pub async fn ajukan(
         .fetch_one(&mut *tx)
         .await?
     };
-    let pending = match otp_engine::issue(&mut tx, key, actor, &target, Purpose::UbahNomor, None, &baru, now).await? {
+    let pending = match otp_engine::issue(&mut tx, key, actor, &target, Purpose::UbahNomor, None, &baru, now).await {
         Ok(p) => p,
-        Err(r) => return refused(pool, caller, tx, action, pejabat_id, r.into()).await,
+        Err(r) if r.is_refusal() => return refused(pool, caller, tx, action, pejabat_id, r).await,
+        Err(e) => return Err(e),
     };
     let detail = format!("ubah nomor {id}: kode dikirim ke nomor baru {}", domain::format::masked_phone(&baru));
     audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(pejabat_id).detail(detail)).await?;
@@ -206,7 +203,7 @@ async fn prove(
     };
     let (mut tx, actor, target) = begin(pool, caller, authz, action, pejabat_id).await?;
     let owner = match purpose {
-        Purpose::SetujuUbahNomor => approving_kpa(&mut tx, actor, &target).await?,
+        Purpose::SetujuUbahNomor => approving_kpa(&mut tx, actor, &target).await,
         _ if target.user_id != actor.user_id => {
             Err(Error::Forbidden("Kode nomor baru dimasukkan oleh pejabat yang bersangkutan.".into()))
         }
@@ -214,7 +211,8 @@ async fn prove(
     };
     let owner = match owner {
         Ok(o) => o,
-        Err(e) => return refused(pool, caller, tx, action, pejabat_id, e).await,
+        Err(e) if e.is_refusal() => return refused(pool, caller, tx, action, pejabat_id, e).await,
+        Err(e) => return Err(e),
     };
     let open = match lock_open(&mut tx, pejabat_id).await? {
         Some(o) if o.tahap == at => o,
@@ -277,22 +275,32 @@ pub async fn minta_setuju(
 ) -> Result<Pending> {
     let action = Aksi::otp(Purpose::SetujuUbahNomor, false);
     let (mut tx, actor, target) = begin(pool, caller, Action::SetujuUbahNomor, action, pejabat_id).await?;
-    let kpa = match approving_kpa(&mut tx, actor, &target).await? {
+    let kpa = match approving_kpa(&mut tx, actor, &target).await {
         Ok(kpa) => kpa,
-        Err(e) => return refused(pool, caller, tx, action, pejabat_id, e).await,
+        Err(e) if e.is_refusal() => return refused(pool, caller, tx, action, pejabat_id, e).await,
+        Err(e) => return Err(e),
     };
     if !matches!(lock_open(&mut tx, pejabat_id).await?, Some(o) if o.tahap == Tahap::PersetujuanKpa) {
         let m = "Perubahan nomor pejabat ini tidak sedang menunggu persetujuan KPA.".to_string();
         return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await;
     }
     let phone = kpa.no_hp.clone();
-    let pending =
-        match otp_engine::issue(&mut tx, key, actor, &kpa, Purpose::SetujuUbahNomor, Some(target.id), &phone, now)
-            .await?
-        {
-            Ok(p) => p,
-            Err(r) => return refused(pool, caller, tx, action, pejabat_id, r.into()).await,
-        };
+    let pending = match otp_engine::issue(
+        &mut tx,
+        key,
+        actor,
+        &kpa,
+        Purpose::SetujuUbahNomor,
+        Some(target.id),
+        &phone,
+        now,
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(r) if r.is_refusal() => return refused(pool, caller, tx, action, pejabat_id, r).await,
+        Err(e) => return Err(e),
+    };
     let detail = "kode persetujuan dikirim ke HP KPA".to_string();
     audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(pejabat_id).detail(detail)).await?;
     tx.commit().await?;
