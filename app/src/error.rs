@@ -49,7 +49,8 @@ impl FromServerFnError for AppError {
 }
 
 /// The one map from a backend error to an HTTP status, for server functions and the file
-/// routes alike. Logs what a person will not read: the cause of a 503 or a 500.
+/// routes alike. Logs the cause of a 503 or a 500 unless it was logged where it happened (a
+/// failed statement, inside its use case's span: `backend::Error`).
 #[cfg(feature = "ssr")]
 pub fn status_of(err: &backend::Error) -> axum::http::StatusCode {
     use axum::http::StatusCode;
@@ -60,8 +61,11 @@ pub fn status_of(err: &backend::Error) -> axum::http::StatusCode {
         E::Rule(_) => StatusCode::CONFLICT,
         E::Invalid(_) | E::Otp(_) => StatusCode::UNPROCESSABLE_ENTITY,
         E::NotFound(_) => StatusCode::NOT_FOUND,
+        E::Unavailable(cause) => {
+            tracing::warn!("database tidak terjangkau: {cause}");
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         e if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
-        // logged where the statement failed, inside the use case's span (backend::Error)
         E::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         e => {
             tracing::error!("internal error: {e}");

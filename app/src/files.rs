@@ -96,25 +96,12 @@ pub async fn buka_berkas(
     }
 }
 
-/// `text` as a URL query value.
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 fn back(pesan: Result<String, String>) -> Response {
     let (key, text) = match pesan {
         Ok(t) => ("pesan", t),
         Err(t) => ("galat", t),
     };
-    Redirect::to(&format!("/berkas?{key}={}", percent_encode(&text))).into_response()
+    Redirect::to(&format!("/berkas?{key}={}", domain::format::query_value(&text))).into_response()
 }
 
 /// How much of an over-long upload is read (and dropped) before the refusal is sent. A
@@ -167,7 +154,7 @@ const TERPUTUS: &str = "Ukuran berkas melebihi 10 MB atau unggahan terputus. Cob
 /// 413 with the message, as a small page with the way back (the upload is a plain form post).
 fn too_large() -> Response {
     let pesan = domain::berkas::TERLALU_BESAR;
-    let back = format!("/berkas?galat={}", percent_encode(pesan));
+    let back = format!("/berkas?galat={}", domain::format::query_value(pesan));
     let html = crate::ssr::message_page(
         "Berkas terlalu besar",
         "Berkas tidak diunggah",

@@ -22,11 +22,10 @@ use sqlx::{PgExecutor, PgPool};
 
 /// Whether reference `pejabat_id` has an accepted bundle for `keperluan`.
 pub async fn accepted<'e>(exec: impl PgExecutor<'e>, pejabat_id: i64, keperluan: Keperluan) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM berkas WHERE pejabat_id = $1 AND keperluan = $2 AND status = 'DITERIMA'
-                        AND (ubah_nomor_id IS NULL
-                             OR ubah_nomor_id IN (SELECT id FROM ubah_nomor WHERE tahap NOT IN ('SELESAI', 'BATAL'))))",
-    )
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT EXISTS (SELECT 1 FROM berkas b WHERE b.pejabat_id = $1 AND b.keperluan = $2 AND {})",
+        crate::pejabat::BERKAS_BERLAKU
+    ))
     .bind(pejabat_id)
     .bind(keperluan.code())
     .fetch_one(exec)

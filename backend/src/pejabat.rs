@@ -74,6 +74,7 @@ pub(crate) struct Target {
     pub(crate) satker_kode: String,
     pub(crate) kppn_kode: String,
     pub(crate) nama: String,
+    pub(crate) nip: String,
     pub(crate) no_hp: String,
     #[sqlx(try_from = "crate::stored::Stored<Jabatan>")]
     pub(crate) jabatan: Jabatan,
@@ -82,7 +83,8 @@ pub(crate) struct Target {
 }
 
 /// The columns of [`Target`], for a query that continues with `WHERE` and ends `FOR UPDATE OF p`.
-const TARGET_FROM: &str = "SELECT p.id, p.user_id, p.satker_kode, s.kppn_kode, p.nama, p.no_hp, p.jabatan, p.status
+const TARGET_FROM: &str =
+    "SELECT p.id, p.user_id, p.satker_kode, s.kppn_kode, p.nama, p.nip, p.no_hp, p.jabatan, p.status
      FROM pejabat p JOIN satker s ON s.kode = p.satker_kode";
 
 pub(crate) async fn lock_pejabat(tx: &mut Transaction<'_, Postgres>, id: i64) -> Result<Option<Target>> {
@@ -132,13 +134,21 @@ impl Row {
     }
 }
 
-/// Whether the reference's activation bundle is accepted (as `berkas::accepted` decides),
-/// as a column of a query over `pejabat`.
-const BERKAS_DITERIMA: &str = "EXISTS (SELECT 1 FROM berkas b WHERE b.pejabat_id = pejabat.id
-        AND b.keperluan = 'AKTIVASI' AND b.status = 'DITERIMA'
-        AND (b.ubah_nomor_id IS NULL
-             OR b.ubah_nomor_id IN (SELECT id FROM ubah_nomor WHERE tahap NOT IN ('SELESAI', 'BATAL'))))
-    AS berkas_diterima";
+/// When a bundle `b` counts as accepted: accepted by the CSO, and not for a number change
+/// that has ended. Shared by `berkas::accepted` (which the steps ask) and the table's
+/// `berkas_diterima` column (which the buttons follow), so the two cannot disagree. Here
+/// rather than in `berkas`, which already depends on this module.
+pub(crate) const BERKAS_BERLAKU: &str = "b.status = 'DITERIMA'
+    AND (b.ubah_nomor_id IS NULL
+         OR b.ubah_nomor_id IN (SELECT id FROM ubah_nomor WHERE tahap NOT IN ('SELESAI', 'BATAL')))";
+
+/// Whether the reference's activation bundle is accepted, as a column of a query over `pejabat`.
+fn berkas_diterima_column() -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM berkas b WHERE b.pejabat_id = pejabat.id AND b.keperluan = 'AKTIVASI'
+                 AND {BERKAS_BERLAKU}) AS berkas_diterima"
+    )
+}
 
 /// The caller's own active references (none for the Admin Lokal unless it is a pejabat
 /// too): the table selects one at once and a KPA's status decides its Kirim Data button.
@@ -146,8 +156,9 @@ const BERKAS_DITERIMA: &str = "EXISTS (SELECT 1 FROM berkas b WHERE b.pejabat_id
 pub async fn milik_saya(pool: &PgPool, caller: &Caller) -> Result<Vec<PejabatRow>> {
     let actor = authorize(pool, caller, Action::LihatPejabat).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT id, nama, nip, tanggal_lahir, jabatan, status, true AS milik_saya, {BERKAS_DITERIMA}
-         FROM pejabat WHERE user_id = $1 AND deleted_at IS NULL ORDER BY id"
+        "SELECT id, nama, nip, tanggal_lahir, jabatan, status, true AS milik_saya, {}
+         FROM pejabat WHERE user_id = $1 AND deleted_at IS NULL ORDER BY id",
+        berkas_diterima_column()
     ))
     .bind(actor.user_id)
     .fetch_all(pool)
@@ -175,9 +186,10 @@ pub async fn list(pool: &PgPool, caller: &Caller, q: &TableQuery) -> Result<Page
         .fetch_one(pool)
         .await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT id, nama, nip, tanggal_lahir, jabatan, status, user_id = $4 AS milik_saya, {BERKAS_DITERIMA}
+        "SELECT id, nama, nip, tanggal_lahir, jabatan, status, user_id = $4 AS milik_saya, {}
          FROM pejabat WHERE {WHERE}
-         ORDER BY nama, id LIMIT $5 OFFSET $6"
+         ORDER BY nama, id LIMIT $5 OFFSET $6",
+        berkas_diterima_column()
     ))
     .bind(satker)
     .bind(&filter)

@@ -103,17 +103,6 @@ async fn refused<T>(
     Err(refuse(pool, caller, action, Some(pejabat_id), e).await)
 }
 
-/// [`crate::pejabat::nomor_dipakai`] for the person of reference `pejabat_id`.
-async fn nomor_dipakai(
-    tx: &mut Transaction<'static, Postgres>,
-    pejabat_id: i64,
-    no_hp: &str,
-) -> Result<Option<String>> {
-    let nip: String =
-        sqlx::query_scalar("SELECT nip FROM pejabat WHERE id = $1").bind(pejabat_id).fetch_one(&mut **tx).await?;
-    crate::pejabat::nomor_dipakai(&mut **tx, no_hp, &nip).await
-}
-
 /// The pejabat asks to change its own number to `no_hp_baru`: a code goes to the new
 /// number. Asking again with the same number resends (cool-down applies); with another
 /// number the earlier request is cancelled.
@@ -140,7 +129,7 @@ pub async fn ajukan(
         Ok(b) => b,
         Err(m) => return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await,
     };
-    if let Some(taken) = nomor_dipakai(&mut tx, pejabat_id, &baru).await? {
+    if let Some(taken) = crate::pejabat::nomor_dipakai(&mut *tx, &baru, &target.nip).await? {
         return refused(pool, caller, tx, action, pejabat_id, Error::Rule(taken)).await;
     }
     let open = lock_open(&mut tx, pejabat_id).await?;
@@ -382,7 +371,7 @@ pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: i64, now:
         .execute(&mut *tx)
         .await?;
     // the new number may have become another person's since it was verified
-    if let Some(taken) = nomor_dipakai(&mut tx, pejabat_id, &open.no_hp_baru).await? {
+    if let Some(taken) = crate::pejabat::nomor_dipakai(&mut *tx, &open.no_hp_baru, &target.nip).await? {
         return refused(pool, caller, tx, ACTION, pejabat_id, Error::Rule(taken)).await;
     }
     let updated = sqlx::query("UPDATE pejabat SET no_hp = $2, updated_at = $3 WHERE id = $1")

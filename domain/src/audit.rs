@@ -198,17 +198,7 @@ pub fn csv_field(value: &str) -> String {
 impl AuditQuery {
     /// The filters as a URL query string (for the CSV link).
     pub fn to_query_string(&self) -> String {
-        let enc = |v: &str| -> String {
-            v.bytes()
-                .map(|b| {
-                    if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                        (b as char).to_string()
-                    } else {
-                        format!("%{b:02X}")
-                    }
-                })
-                .collect()
-        };
+        let enc = crate::format::query_value;
         [
             ("dari", &self.dari),
             ("sampai", &self.sampai),

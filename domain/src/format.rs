@@ -31,6 +31,19 @@ pub fn wib_ms(epoch_ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// `text` as a URL query value: every byte but the unreserved characters percent-encoded.
+pub fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// A phone number with its middle hidden: `+62812****7890`.
 pub fn masked_phone(phone: &str) -> String {
     let n = phone.chars().count();

@@ -19,8 +19,6 @@ use std::time::Duration;
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 /// The pause between probes while the database is away.
 const PROBE_EVERY: Duration = Duration::from_millis(250);
-/// What a person reads (the same words as `AppError::Gangguan`).
-const GANGGUAN: &str = "Layanan sedang gangguan. Silakan coba beberapa saat lagi.";
 
 /// Whether the database is known to be away, shared by every request.
 #[derive(Clone)]
@@ -96,7 +94,7 @@ fn unavailable(method: &Method, path: &str) -> Response {
         // `AppError::Gangguan` as a server function sends it
         (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "application/json")], "\"Gangguan\"").into_response()
     } else if path.starts_with("/api/") && *method != Method::POST {
-        (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], GANGGUAN)
+        (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], gangguan())
             .into_response()
     } else {
         let html = unavailable_page(path);
@@ -107,10 +105,15 @@ fn unavailable(method: &Method, path: &str) -> Response {
     response
 }
 
+/// What a person reads: `AppError::Gangguan`, as server functions say it.
+fn gangguan() -> String {
+    app::error::AppError::Gangguan.to_string()
+}
+
 /// The outage page, with a link to try the same page again (a path of this site only).
 fn unavailable_page(path: &str) -> String {
     let retry = if path.starts_with('/') && !path.starts_with("//") { path } else { "/" };
-    app::ssr::message_page("Layanan sedang gangguan", "Aktivasi OTP SAKTI", GANGGUAN, retry, "Coba lagi")
+    app::ssr::message_page("Layanan sedang gangguan", "Aktivasi OTP SAKTI", &gangguan(), retry, "Coba lagi")
 }
 
 #[cfg(test)]

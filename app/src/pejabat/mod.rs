@@ -110,12 +110,12 @@ fn PejabatView(me: Me) -> impl IntoView {
     let viewer = RwSignal::new(domain::workflow::Viewer { role: me.role, kpa_aktif: false });
     Effect::new(move |_| {
         if let Some(Ok(tabel)) = rows.get() {
-            viewer.set(tabel.viewer(me.role));
+            let v = tabel.viewer(me.role);
+            viewer.set(v);
             let current = selected.get_untracked();
             let fresh = match &current {
                 Some(s) => tabel.halaman.rows.iter().chain(&tabel.milik_saya).find(|r| r.id == s.id).cloned(),
                 None => {
-                    let v = tabel.viewer(me.role);
                     let with_step =
                         tabel.milik_saya.iter().find(|r| !domain::workflow::offers(v, r.facts()).is_empty());
                     with_step.or(tabel.milik_saya.first()).cloned()

@@ -127,15 +127,7 @@ fn hostile() -> Vec<String> {
 }
 
 fn enc(v: &str) -> String {
-    v.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    domain::format::query_value(v)
 }
 
 /// A valid Rekam form for the admin of 561403, with `field` replaced.
