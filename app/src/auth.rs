@@ -61,8 +61,8 @@ pub async fn whoami() -> Result<Me, AppError> {
         leptos_axum::redirect("/login");
         return Err(AppError::BelumMasuk("Silakan masuk terlebih dahulu.".into()));
     };
-    let (unit_kode, unit_nama) = backend::auth::unit_of(&state.pool, &actor).await?;
-    Ok(Me { username: actor.username, nama: actor.nama, role: actor.role, unit_kode, unit_nama })
+    let unit = backend::auth::unit_of(&state.pool, &actor).await?;
+    Ok(Me { username: actor.username, nama: actor.nama, role: actor.role, unit_kode: unit.kode, unit_nama: unit.nama })
 }
 
 /// The login page: SAKTI username and password.

@@ -18,7 +18,7 @@ pub async fn berkas_daftar() -> Result<Vec<BerkasRow>, AppError> {
 }
 
 #[server(endpoint = "berkas_ajukan")]
-pub async fn berkas_ajukan() -> Result<i64, AppError> {
+pub async fn berkas_ajukan() -> Result<domain::PengajuanId, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::berkas::ajukan(&state.pool, &caller, backend::now()).await?)
 }

@@ -20,7 +20,7 @@ pub async fn cso_console(search: String) -> Result<Console, AppError> {
 
 #[server(endpoint = "cso_aktivasi")]
 pub async fn cso_aktivasi(
-    pejabat_id: i64,
+    pejabat_id: domain::PejabatId,
     code: String,
     video_conference: bool,
     kuasa: String,

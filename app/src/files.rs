@@ -64,7 +64,7 @@ pub async fn unduh_formulir(
     session: Session,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Path((pejabat_id, jenis)): Path<(i64, String)>,
+    Path((pejabat_id, jenis)): Path<(domain::PejabatId, String)>,
 ) -> Response {
     let Some(jenis) = Jenis::from_code(jenis.trim_end_matches(".pdf")) else {
         return error_response(backend::Error::NotFound("Jenis formulir tidak dikenal.".into()));
@@ -84,14 +84,14 @@ pub async fn buka_berkas(
     Extension(state): Extension<AppState>,
     session: Session,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    Path(id): Path<i64>,
+    Path(id): Path<domain::BerkasId>,
 ) -> Response {
     let result = async {
         let caller = caller(&state, &session, addr).await?;
         backend::berkas::buka(&state.pool, &caller, id).await
     };
     match result.await {
-        Ok((nama, isi)) => pdf_response(&nama, isi, true),
+        Ok(file) => pdf_response(&file.nama_file, file.isi, true),
         Err(e) => error_response(e),
     }
 }
@@ -187,7 +187,9 @@ pub async fn unggah_berkas(
                 match field.bytes().await {
                     Ok(bytes) => match name.as_str() {
                         "pejabat_id" => {
-                            pejabat_id = std::str::from_utf8(&bytes).ok().and_then(|s| s.trim().parse::<i64>().ok())
+                            pejabat_id = std::str::from_utf8(&bytes)
+                                .ok()
+                                .and_then(|s| s.trim().parse::<domain::PejabatId>().ok())
                         }
                         "keperluan" => {
                             keperluan = std::str::from_utf8(&bytes).ok().and_then(|s| Keperluan::from_code(s.trim()))

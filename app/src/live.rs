@@ -60,14 +60,13 @@ mod stream {
     }
 
     fn concerns(actor: &Actor, change: &Change) -> bool {
-        actor.satker_kode.as_deref() == Some(change.satker_kode.as_str())
-            || actor.kppn_kode.as_deref() == Some(change.kppn_kode.as_str())
+        actor.unit.satker() == Some(change.satker_kode.as_str()) || actor.unit.kppn() == Some(change.kppn_kode.as_str())
     }
 
     /// `GET /api/events`: one event per change in the caller's satker (for a CSO: in
     /// any satker of its KPPN). Logged-out callers get 401.
     pub async fn events(Extension(live): Extension<Live>, session: Session) -> Response {
-        let user_id: Option<i64> = session.get(USER_KEY).await.unwrap_or(None);
+        let user_id: Option<domain::UserId> = session.get(USER_KEY).await.unwrap_or(None);
         let actor = match user_id {
             Some(id) => backend::auth::load_actor(&live.pool, id).await.ok().flatten(),
             None => None,

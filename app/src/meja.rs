@@ -18,7 +18,7 @@ pub async fn meja_daftar() -> Result<Vec<DeskPengajuan>, AppError> {
 
 #[server(endpoint = "meja_putuskan")]
 pub async fn meja_putuskan(
-    berkas_id: i64,
+    berkas_id: domain::BerkasId,
     ceklis: Vec<bool>,
     terima: bool,
     alasan: String,
@@ -54,7 +54,7 @@ pub async fn jadwal_buat(input: JadwalInput) -> Result<JadwalRow, AppError> {
 }
 
 #[server(endpoint = "jadwal_catat")]
-pub async fn jadwal_catat(jadwal_id: i64, hadir: bool, hasil: String) -> Result<JadwalRow, AppError> {
+pub async fn jadwal_catat(jadwal_id: domain::JadwalId, hadir: bool, hasil: String) -> Result<JadwalRow, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     use domain::jadwal::Kehadiran;
     let k = if hadir { Kehadiran::Hadir } else { Kehadiran::TidakHadir };
@@ -84,7 +84,7 @@ fn Meja() -> impl IntoView {
     let notice = RwSignal::new(None::<Notice>);
     crate::live::refresh_on_change(tick);
     let desk = Resource::new(move || tick.get(), |_| meja_daftar());
-    let viewing = RwSignal::new(None::<(i64, String)>);
+    let viewing = RwSignal::new(None::<(domain::BerkasId, String)>);
     let say = move |r: Result<String, AppError>| {
         match r {
             Ok(t) => notice.set(Some(Notice::ok(t))),
@@ -126,7 +126,7 @@ fn Meja() -> impl IntoView {
 #[component]
 fn DeskEntry(
     item: DeskItem,
-    viewing: RwSignal<Option<(i64, String)>>,
+    viewing: RwSignal<Option<(domain::BerkasId, String)>>,
     say: impl Fn(Result<String, AppError>) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let b = item.berkas.clone();
@@ -189,7 +189,8 @@ fn Sessions(
     let data = Resource::new(move || tick.get(), |_| jadwal_kppn());
     let input = RwSignal::new(JadwalInput { mode: Mode::Kppn.code().into(), ..Default::default() });
     let buat = Action::new(|i: &JadwalInput| jadwal_buat(i.clone()));
-    let catat = Action::new(|(id, hadir, hasil): &(i64, bool, String)| jadwal_catat(*id, *hadir, hasil.clone()));
+    let catat =
+        Action::new(|(id, hadir, hasil): &(domain::JadwalId, bool, String)| jadwal_catat(*id, *hadir, hasil.clone()));
     let field_error = move |f: &'static str| {
         buat.value().get().and_then(|r| r.err()).and_then(|e| e.fields().and_then(|fe| fe.get(f).map(str::to_owned)))
     };
@@ -281,7 +282,7 @@ fn Sessions(
     }
 }
 
-type CatatAction = Action<(i64, bool, String), Result<JadwalRow, AppError>>;
+type CatatAction = Action<(domain::JadwalId, bool, String), Result<JadwalRow, AppError>>;
 
 #[component]
 fn SessionRow(j: JadwalRow, catat: CatatAction, now_ms: i64) -> impl IntoView {

@@ -11,7 +11,7 @@ use domain::workflow::Step;
 use leptos::prelude::*;
 
 #[server(endpoint = "otp_request")]
-pub async fn otp_request(pejabat_id: i64, purpose: Purpose) -> Result<OtpTiming, AppError> {
+pub async fn otp_request(pejabat_id: domain::PejabatId, purpose: Purpose) -> Result<OtpTiming, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     let now = backend::now();
     let pending = backend::otp::request(&state.pool, &state.otp_key, &caller, pejabat_id, purpose, now).await?;
@@ -20,7 +20,7 @@ pub async fn otp_request(pejabat_id: i64, purpose: Purpose) -> Result<OtpTiming,
 
 /// The latest code the caller requested here, for a dialog that opens again.
 #[server(endpoint = "otp_latest")]
-pub async fn otp_latest(pejabat_id: i64, purpose: Purpose) -> Result<Option<OtpTiming>, AppError> {
+pub async fn otp_latest(pejabat_id: domain::PejabatId, purpose: Purpose) -> Result<Option<OtpTiming>, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     let now = backend::now();
     let latest = backend::otp::latest(&state.pool, &caller, pejabat_id, purpose).await?;
@@ -31,7 +31,7 @@ pub async fn otp_latest(pejabat_id: i64, purpose: Purpose) -> Result<Option<OtpT
 /// Activation codes are entered by the CSO on its console (which sends the attendance);
 /// here the server refuses them like any other step it does not allow.
 #[server(endpoint = "otp_submit")]
-pub async fn otp_submit(pejabat_id: i64, purpose: Purpose, code: String) -> Result<Status, AppError> {
+pub async fn otp_submit(pejabat_id: domain::PejabatId, purpose: Purpose, code: String) -> Result<Status, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     let now = backend::now();
     Ok(backend::otp::submit(&state.pool, &state.otp_key, &caller, pejabat_id, purpose, &code, None, now).await?)

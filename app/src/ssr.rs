@@ -37,7 +37,7 @@ pub async fn session() -> Result<Session, AppError> {
 /// address for the audit trail. The session lives in PostgreSQL: failing to read it means
 /// the database is away (503), never that nobody is logged in.
 pub async fn caller_of(state: &AppState, session: &Session, addr: Option<String>) -> Result<Caller, backend::Error> {
-    let user_id: Option<i64> =
+    let user_id: Option<domain::UserId> =
         session.get(USER_KEY).await.map_err(|e| backend::Error::Unavailable(format!("sesi tidak terbaca: {e}")))?;
     let actor = match user_id {
         Some(id) => backend::auth::load_actor(&state.pool, id).await?,

@@ -6,9 +6,9 @@
 use crate::auth::Me;
 use crate::error::AppError;
 use crate::layout::Notice;
-use domain::Jabatan;
 use domain::otp::OtpTiming;
 use domain::ubah_nomor::{DaftarUbahNomor, NomorMilik, Tahap, UbahNomorRow};
+use domain::{Jabatan, PejabatId, UbahNomorId};
 use leptos::prelude::*;
 
 /// The caller's own references it may change the number of, and the satker's open changes.
@@ -25,7 +25,7 @@ pub async fn ubah_nomor_daftar() -> Result<DaftarUbahNomor, AppError> {
 }
 
 #[server(endpoint = "ubah_nomor_ajukan")]
-pub async fn ubah_nomor_ajukan(pejabat_id: i64, no_hp: String) -> Result<OtpTiming, AppError> {
+pub async fn ubah_nomor_ajukan(pejabat_id: PejabatId, no_hp: String) -> Result<OtpTiming, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     let now = backend::now();
     let p = backend::ubah_nomor::ajukan(&state.pool, &state.otp_key, &caller, pejabat_id, &no_hp, now).await?;
@@ -33,14 +33,14 @@ pub async fn ubah_nomor_ajukan(pejabat_id: i64, no_hp: String) -> Result<OtpTimi
 }
 
 #[server(endpoint = "ubah_nomor_verifikasi")]
-pub async fn ubah_nomor_verifikasi(pejabat_id: i64, code: String) -> Result<Tahap, AppError> {
+pub async fn ubah_nomor_verifikasi(pejabat_id: PejabatId, code: String) -> Result<Tahap, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     let now = backend::now();
     Ok(backend::ubah_nomor::verifikasi(&state.pool, &state.otp_key, &caller, pejabat_id, &code, now).await?)
 }
 
 #[server(endpoint = "ubah_nomor_minta_setuju")]
-pub async fn ubah_nomor_minta_setuju(pejabat_id: i64) -> Result<OtpTiming, AppError> {
+pub async fn ubah_nomor_minta_setuju(pejabat_id: PejabatId) -> Result<OtpTiming, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     let now = backend::now();
     let p = backend::ubah_nomor::minta_setuju(&state.pool, &state.otp_key, &caller, pejabat_id, now).await?;
@@ -48,14 +48,14 @@ pub async fn ubah_nomor_minta_setuju(pejabat_id: i64) -> Result<OtpTiming, AppEr
 }
 
 #[server(endpoint = "ubah_nomor_setuju")]
-pub async fn ubah_nomor_setuju(pejabat_id: i64, code: String) -> Result<Tahap, AppError> {
+pub async fn ubah_nomor_setuju(pejabat_id: PejabatId, code: String) -> Result<Tahap, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     let now = backend::now();
     Ok(backend::ubah_nomor::setuju(&state.pool, &state.otp_key, &caller, pejabat_id, &code, now).await?)
 }
 
 #[server(endpoint = "ubah_nomor_batal")]
-pub async fn ubah_nomor_batal(pejabat_id: i64) -> Result<(), AppError> {
+pub async fn ubah_nomor_batal(pejabat_id: PejabatId) -> Result<(), AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::ubah_nomor::batal(&state.pool, &caller, pejabat_id).await?)
 }
@@ -67,7 +67,7 @@ pub async fn ubah_nomor_konfirmasi_daftar() -> Result<Vec<UbahNomorRow>, AppErro
 }
 
 #[server(endpoint = "ubah_nomor_konfirmasi")]
-pub async fn ubah_nomor_konfirmasi(ubah_nomor_id: i64) -> Result<(), AppError> {
+pub async fn ubah_nomor_konfirmasi(ubah_nomor_id: UbahNomorId) -> Result<(), AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::ubah_nomor::konfirmasi(&state.pool, &caller, ubah_nomor_id, backend::now()).await?)
 }
@@ -84,11 +84,11 @@ pub(crate) fn UbahNomor(me: Me, tick: RwSignal<u32>, notice: RwSignal<Option<Not
         }
         tick.update(|t| *t += 1);
     };
-    let ajukan = Action::new(|(id, hp): &(i64, String)| ubah_nomor_ajukan(*id, hp.clone()));
-    let verifikasi = Action::new(|(id, code): &(i64, String)| ubah_nomor_verifikasi(*id, code.clone()));
-    let minta = Action::new(|id: &i64| ubah_nomor_minta_setuju(*id));
-    let setuju = Action::new(|(id, code): &(i64, String)| ubah_nomor_setuju(*id, code.clone()));
-    let batal = Action::new(|id: &i64| ubah_nomor_batal(*id));
+    let ajukan = Action::new(|(id, hp): &(PejabatId, String)| ubah_nomor_ajukan(*id, hp.clone()));
+    let verifikasi = Action::new(|(id, code): &(PejabatId, String)| ubah_nomor_verifikasi(*id, code.clone()));
+    let minta = Action::new(|id: &PejabatId| ubah_nomor_minta_setuju(*id));
+    let setuju = Action::new(|(id, code): &(PejabatId, String)| ubah_nomor_setuju(*id, code.clone()));
+    let batal = Action::new(|id: &PejabatId| ubah_nomor_batal(*id));
     Effect::new(move |_| {
         if let Some(r) = ajukan.value().get() {
             done(r.map(|_| "Kode dikirim ke nomor baru. Masukkan kode tersebut untuk memverifikasi.".into()));
@@ -123,7 +123,7 @@ pub(crate) fn UbahNomor(me: Me, tick: RwSignal<u32>, notice: RwSignal<Option<Not
                 {move || data.get().map(|r| match r {
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                     Ok(DaftarUbahNomor { milik, berjalan }) => {
-                        let open_ids: Vec<i64> = berjalan.iter().map(|u| u.pejabat_id).collect();
+                        let open_ids: Vec<PejabatId> = berjalan.iter().map(|u| u.pejabat_id).collect();
                         view! {
                             {milik.into_iter().filter(|m| !open_ids.contains(&m.pejabat_id)).map(|NomorMilik { pejabat_id: id, nama, jabatan }| {
                                 let hp = RwSignal::new(String::new());
@@ -191,7 +191,7 @@ pub(crate) fn Confirmations(
     say: impl Fn(Result<String, AppError>) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let data = Resource::new(move || tick.get(), |_| ubah_nomor_konfirmasi_daftar());
-    let konfirmasi = Action::new(|id: &i64| ubah_nomor_konfirmasi(*id));
+    let konfirmasi = Action::new(|id: &UbahNomorId| ubah_nomor_konfirmasi(*id));
     Effect::new(move |_| {
         if let Some(r) = konfirmasi.value().get() {
             say(r.map(|()| "Nomor OTP baru berlaku; pemberitahuan dikirim ke nomor lama dan nomor baru.".to_string()));

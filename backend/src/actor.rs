@@ -1,19 +1,17 @@
 //! Who is calling: the logged-in user and where the request came from.
 
-use domain::Role;
+use domain::{Role, Unit, UserId};
 
 /// A logged-in user as loaded from the database on every request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub username: String,
     pub nama: String,
     pub nip: Option<String>,
     pub role: Role,
-    /// Set for every role but the CSO.
-    pub satker_kode: Option<String>,
-    /// Set for the CSO.
-    pub kppn_kode: Option<String>,
+    /// The CSO's KPPN; every other role's satker.
+    pub unit: Unit,
 }
 
 /// The caller of a use case: the user if logged in, and the client address for the audit trail.

@@ -3,6 +3,7 @@
 
 use crate::Caller;
 use crate::error::{Error, Result};
+use domain::PejabatId;
 pub use domain::audit::Aksi;
 use sqlx::PgExecutor;
 
@@ -35,7 +36,7 @@ pub struct Entry<'a> {
     pub attempted_username: Option<&'a str>,
     pub action: Aksi,
     pub outcome: Outcome,
-    pub pejabat_id: Option<i64>,
+    pub pejabat_id: Option<PejabatId>,
     pub detail: String,
 }
 
@@ -45,7 +46,7 @@ impl<'a> Entry<'a> {
         Entry { caller, attempted_username: None, action, outcome, pejabat_id: None, detail: String::new() }
     }
 
-    pub fn pejabat(mut self, id: i64) -> Self {
+    pub fn pejabat(mut self, id: PejabatId) -> Self {
         self.pejabat_id = Some(id);
         self
     }
@@ -71,11 +72,11 @@ pub async fn record<'e>(exec: impl PgExecutor<'e>, entry: Entry<'_>) -> Result<(
                 coalesce((SELECT kppn_kode FROM satker WHERE kode = unit.satker), $5)
          FROM unit",
     )
-    .bind(actor.map(|a| a.user_id))
+    .bind(actor.map(|a| a.user_id.0))
     .bind(username)
     .bind(actor.map(|a| a.role.code()))
-    .bind(actor.and_then(|a| a.satker_kode.as_deref()))
-    .bind(actor.and_then(|a| a.kppn_kode.as_deref()))
+    .bind(actor.and_then(|a| a.unit.satker()))
+    .bind(actor.and_then(|a| a.unit.kppn()))
     .bind(entry.caller.addr.as_deref())
     .bind(entry.action.code())
     .bind(entry.outcome.code())
@@ -97,7 +98,7 @@ pub struct Record {
     pub client_addr: Option<String>,
     pub action: String,
     pub outcome: String,
-    pub pejabat_id: Option<i64>,
+    pub pejabat_id: Option<PejabatId>,
     pub detail: String,
 }
 
@@ -118,7 +119,7 @@ pub async fn refuse(
     pool: &sqlx::PgPool,
     caller: &Caller,
     action: impl Into<Aksi>,
-    pejabat_id: Option<i64>,
+    pejabat_id: Option<PejabatId>,
     err: Error,
 ) -> Error {
     let detail = match &err {

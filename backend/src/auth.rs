@@ -5,9 +5,10 @@ use crate::error::{Error, Result};
 use crate::{Actor, Caller};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
-use domain::Role;
 use domain::audit::Aksi;
 use domain::authz::{self, Action};
+use domain::stored::UnknownValue;
+use domain::{Role, Unit, UserId};
 use sqlx::PgPool;
 use std::sync::OnceLock;
 
@@ -47,7 +48,7 @@ async fn decoy_hash() -> &'static str {
 
 #[derive(Clone, sqlx::FromRow)]
 struct UserRow {
-    id: i64,
+    id: UserId,
     username: String,
     nama: String,
     nip: Option<String>,
@@ -61,16 +62,18 @@ struct UserRow {
 }
 
 impl UserRow {
-    fn into_actor(self) -> Actor {
-        Actor {
-            user_id: self.id,
-            username: self.username,
-            nama: self.nama,
-            nip: self.nip,
-            role: self.role,
-            satker_kode: self.satker_kode,
-            kppn_kode: self.kppn_kode,
-        }
+    /// The table's CHECK holds exactly one of the two codes; a row without it is a decode
+    /// error, not a user without an office.
+    fn into_actor(self) -> Result<Actor> {
+        let unit = match (self.satker_kode, self.kppn_kode) {
+            (Some(satker), None) => Unit::Satker(satker),
+            (None, Some(kppn)) => Unit::Kppn(kppn),
+            (satker, kppn) => {
+                let value = format!("satker_kode {satker:?}, kppn_kode {kppn:?}");
+                return Err(UnknownValue { kind: "app_user unit", value }.into());
+            }
+        };
+        Ok(Actor { user_id: self.id, username: self.username, nama: self.nama, nip: self.nip, role: self.role, unit })
     }
 }
 
@@ -127,7 +130,7 @@ pub async fn login_at(
         }
     };
     if let (true, Some(row)) = (good, row.clone()) {
-        let actor = row.into_actor();
+        let actor = row.into_actor()?;
         sqlx::query("UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1")
             .bind(actor.user_id)
             .execute(pool)
@@ -166,7 +169,7 @@ pub async fn login_at(
 }
 
 /// Records a logout.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn logout(pool: &PgPool, caller: &Caller) -> Result<()> {
     if caller.actor.is_some() {
         audit::record(pool, Entry::new(caller, Aksi::Logout, Outcome::Berhasil)).await?;
@@ -175,12 +178,12 @@ pub async fn logout(pool: &PgPool, caller: &Caller) -> Result<()> {
 }
 
 /// Loads the user behind a session; `None` when it no longer exists or was deactivated.
-pub async fn load_actor(pool: &PgPool, user_id: i64) -> Result<Option<Actor>> {
+pub async fn load_actor(pool: &PgPool, user_id: UserId) -> Result<Option<Actor>> {
     let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE id = $1"))
         .bind(user_id)
         .fetch_optional(pool)
         .await?;
-    Ok(row.filter(|r| r.active).map(UserRow::into_actor))
+    row.filter(|r| r.active).map(UserRow::into_actor).transpose()
 }
 
 /// The first step of every use case: the caller is logged in and its role may attempt
@@ -196,16 +199,22 @@ pub async fn authorize<'c>(pool: &PgPool, caller: &'c Caller, action: Action) ->
     }
 }
 
+/// An office as the page header names it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnitName {
+    pub kode: String,
+    pub nama: String,
+}
+
 /// The code and name of the actor's satker, or of its KPPN for the CSO.
-pub async fn unit_of(pool: &PgPool, actor: &Actor) -> Result<(String, String)> {
-    let row: Option<(String, String)> = match (&actor.satker_kode, &actor.kppn_kode) {
-        (Some(satker), _) => {
-            sqlx::query_as("SELECT kode, nama FROM satker WHERE kode = $1").bind(satker).fetch_optional(pool).await?
-        }
-        (None, Some(kppn)) => {
-            sqlx::query_as("SELECT kode, nama FROM kppn WHERE kode = $1").bind(kppn).fetch_optional(pool).await?
-        }
-        (None, None) => None,
+pub async fn unit_of(pool: &PgPool, actor: &Actor) -> Result<UnitName> {
+    let table = match actor.unit {
+        Unit::Satker(_) => "satker",
+        Unit::Kppn(_) => "kppn",
     };
+    let row: Option<UnitName> = sqlx::query_as(&format!("SELECT kode, nama FROM {table} WHERE kode = $1"))
+        .bind(actor.unit.kode())
+        .fetch_optional(pool)
+        .await?;
     row.ok_or(Error::Unauthenticated)
 }

@@ -16,12 +16,12 @@ use domain::berkas::{
     self, BerkasInfo, BerkasRow, BerkasStatus, Ceklis, DeskItem, DeskPengajuan, Keperluan, Keputusan,
 };
 use domain::ubah_nomor::{Langkah, Tahap};
-use domain::{Jabatan, Role, Status};
+use domain::{BerkasId, Jabatan, PejabatId, PengajuanId, Role, Status, UbahNomorId};
 use sha2::{Digest, Sha256};
 use sqlx::{PgExecutor, PgPool};
 
 /// Whether reference `pejabat_id` has an accepted bundle for `keperluan`.
-pub async fn accepted<'e>(exec: impl PgExecutor<'e>, pejabat_id: i64, keperluan: Keperluan) -> Result<bool> {
+pub async fn accepted<'e>(exec: impl PgExecutor<'e>, pejabat_id: PejabatId, keperluan: Keperluan) -> Result<bool> {
     Ok(sqlx::query_scalar(&format!(
         "SELECT EXISTS (SELECT 1 FROM berkas b WHERE b.pejabat_id = $1 AND b.keperluan = $2 AND {})",
         crate::pejabat::BERKAS_BERLAKU
@@ -38,7 +38,7 @@ const INFO_COLUMNS: &str = "b.id, b.nama_file, b.ukuran, b.sha256, b.status, b.d
 
 #[derive(sqlx::FromRow)]
 struct InfoRow {
-    id: i64,
+    id: BerkasId,
     nama_file: String,
     ukuran: i32,
     sha256: Vec<u8>,
@@ -69,16 +69,16 @@ impl InfoRow {
 }
 
 fn own_satker(actor: &Actor) -> Result<&str> {
-    actor.satker_kode.as_deref().ok_or_else(|| Error::Forbidden("Pengguna ini tidak terdaftar pada satker.".into()))
+    actor.unit.satker().ok_or_else(|| Error::Forbidden("Pengguna ini tidak terdaftar pada satker.".into()))
 }
 
 fn own_kppn(actor: &Actor) -> Result<&str> {
-    actor.kppn_kode.as_deref().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))
+    actor.unit.kppn().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))
 }
 
 #[derive(sqlx::FromRow)]
 struct PejabatBerkas {
-    pejabat_id: i64,
+    pejabat_id: PejabatId,
     nama: String,
     nip: String,
     #[sqlx(try_from = "crate::stored::Stored<Jabatan>")]
@@ -87,8 +87,8 @@ struct PejabatBerkas {
     status: Status,
     #[sqlx(try_from = "crate::stored::Stored<Keperluan>")]
     keperluan: Keperluan,
-    ubah_nomor_id: Option<i64>,
-    berkas_id: Option<i64>,
+    ubah_nomor_id: Option<UbahNomorId>,
+    berkas_id: Option<BerkasId>,
 }
 
 /// The pejabat of a satker that need a bundle: references on their way to activation,
@@ -110,7 +110,7 @@ const NEEDS_BUNDLE: &str = "
                      ORDER BY b.id DESC LIMIT 1) AS berkas_id
     FROM perlu ORDER BY nama, pejabat_id, keperluan";
 
-async fn info(pool: &PgPool, id: i64) -> Result<BerkasInfo> {
+async fn info(pool: &PgPool, id: BerkasId) -> Result<BerkasInfo> {
     let row: InfoRow = sqlx::query_as(&format!("SELECT {INFO_COLUMNS} FROM berkas b WHERE b.id = $1"))
         .bind(id)
         .fetch_one(pool)
@@ -119,7 +119,7 @@ async fn info(pool: &PgPool, id: i64) -> Result<BerkasInfo> {
 }
 
 /// The submission page of the caller's satker: who needs a bundle and where each stands.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn list(pool: &PgPool, caller: &Caller) -> Result<Vec<BerkasRow>> {
     let actor = authorize(pool, caller, Action::LihatBerkas).await?;
     let satker = own_satker(actor)?;
@@ -145,11 +145,11 @@ pub async fn list(pool: &PgPool, caller: &Caller) -> Result<Vec<BerkasRow>> {
 
 /// Stores an uploaded bundle as the draft of `pejabat_id` for `keperluan`. Anything but
 /// a real PDF within the limit is refused before a byte is stored.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id, ?keperluan))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?keperluan))]
 pub async fn unggah(
     pool: &PgPool,
     caller: &Caller,
-    pejabat_id: i64,
+    pejabat_id: PejabatId,
     keperluan: Keperluan,
     nama_file: &str,
     bytes: &[u8],
@@ -206,7 +206,7 @@ pub async fn unggah(
         None => {}
     }
     let sha = Sha256::digest(bytes).to_vec();
-    let id: i64 = sqlx::query_scalar(
+    let id: BerkasId = sqlx::query_scalar(
         "INSERT INTO berkas (pejabat_id, keperluan, ubah_nomor_id, nama_file, ukuran, sha256, isi, diunggah_at, diunggah_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
@@ -228,13 +228,13 @@ pub async fn unggah(
 }
 
 /// Sends every draft of the caller's satker to the KPPN as one submission.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
-pub async fn ajukan(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<i64> {
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+pub async fn ajukan(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<PengajuanId> {
     const ACTION: Aksi = Aksi::AjukanBerkas;
     let actor = authorize(pool, caller, Action::UnggahBerkas).await?;
     let satker = own_satker(actor)?;
     let mut tx = pool.begin().await?;
-    let drafts: Vec<(i64, i64)> = sqlx::query_as(
+    let drafts: Vec<(BerkasId, PejabatId)> = sqlx::query_as(
         "SELECT b.id, b.pejabat_id FROM berkas b JOIN pejabat p ON p.id = b.pejabat_id
          WHERE p.satker_kode = $1 AND p.deleted_at IS NULL AND b.status = 'DRAF' FOR UPDATE OF b",
     )
@@ -246,7 +246,7 @@ pub async fn ajukan(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Resul
         let e = Error::Rule("Belum ada berkas baru untuk diajukan. Unggah berkas pejabat terlebih dahulu.".into());
         return Err(refuse(pool, caller, ACTION, None, e).await);
     }
-    let id: i64 = sqlx::query_scalar(
+    let id: PengajuanId = sqlx::query_scalar(
         "INSERT INTO pengajuan (satker_kode, kppn_kode, diajukan_at, diajukan_by)
          SELECT kode, kppn_kode, $2, $3 FROM satker WHERE kode = $1 RETURNING id",
     )
@@ -255,7 +255,7 @@ pub async fn ajukan(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Resul
     .bind(actor.user_id)
     .fetch_one(&mut *tx)
     .await?;
-    let ids: Vec<i64> = drafts.iter().map(|d| d.0).collect();
+    let ids: Vec<i64> = drafts.iter().map(|d| d.0.0).collect();
     sqlx::query("UPDATE berkas SET status = 'DIAJUKAN', pengajuan_id = $2 WHERE id = ANY($1)")
         .bind(&ids)
         .bind(id)
@@ -268,10 +268,17 @@ pub async fn ajukan(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Resul
     Ok(id)
 }
 
+/// A bundle's file as stored.
+#[derive(Debug)]
+pub struct BerkasFile {
+    pub nama_file: String,
+    pub isi: Vec<u8>,
+}
+
 /// A stored bundle to read: the satker's Admin Lokal any of its own, the CSO those
 /// submitted to its KPPN. Each opening is audited (the bundle holds a KTP).
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), berkas_id))]
-pub async fn buka(pool: &PgPool, caller: &Caller, berkas_id: i64) -> Result<(String, Vec<u8>)> {
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), berkas_id = %berkas_id))]
+pub async fn buka(pool: &PgPool, caller: &Caller, berkas_id: BerkasId) -> Result<BerkasFile> {
     let action = Action::BukaBerkas;
     let actor = authorize(pool, caller, action).await?;
     #[derive(sqlx::FromRow)]
@@ -279,8 +286,9 @@ pub async fn buka(pool: &PgPool, caller: &Caller, berkas_id: i64) -> Result<(Str
         nama_file: String,
         isi: Vec<u8>,
         sha256: Vec<u8>,
-        pejabat_id: i64,
-        status: String,
+        pejabat_id: PejabatId,
+        #[sqlx(try_from = "crate::stored::Stored<BerkasStatus>")]
+        status: BerkasStatus,
         satker_kode: String,
         kppn_kode: String,
     }
@@ -294,30 +302,32 @@ pub async fn buka(pool: &PgPool, caller: &Caller, berkas_id: i64) -> Result<(Str
     .await?;
     let allowed = row.as_ref().is_some_and(|r| match actor.role {
         Role::Cso => {
-            actor.kppn_kode.as_deref() == Some(r.kppn_kode.as_str()) && !matches!(r.status.as_str(), "DRAF" | "DIGANTI")
+            actor.unit.kppn() == Some(r.kppn_kode.as_str())
+                && !matches!(r.status, BerkasStatus::Draf | BerkasStatus::Diganti)
         }
-        _ => actor.satker_kode.as_deref() == Some(r.satker_kode.as_str()),
+        _ => actor.unit.satker() == Some(r.satker_kode.as_str()),
     });
-    let Some(Stored { nama_file: nama, isi, sha256: sha, pejabat_id, .. }) = row.filter(|_| allowed) else {
+    let Some(Stored { nama_file, isi, sha256: sha, pejabat_id, .. }) = row.filter(|_| allowed) else {
         let e = Error::NotFound("Berkas tidak ditemukan.".into());
         return Err(refuse(pool, caller, action, None, e).await);
     };
     if Sha256::digest(&isi).as_slice() != sha.as_slice() {
-        tracing::error!(berkas_id, "checksum berkas tidak cocok");
+        tracing::error!(%berkas_id, "checksum berkas tidak cocok");
         return Err(Error::NotFound("Berkas rusak (checksum tidak cocok). Minta satker mengunggah ulang.".into()));
     }
-    audit::record(pool, Entry::new(caller, action, Outcome::Berhasil).pejabat(pejabat_id).detail(nama.clone())).await?;
-    Ok((nama, isi))
+    let entry = Entry::new(caller, action, Outcome::Berhasil).pejabat(pejabat_id).detail(nama_file.clone());
+    audit::record(pool, entry).await?;
+    Ok(BerkasFile { nama_file, isi })
 }
 
 #[derive(sqlx::FromRow)]
 struct DeskRow {
-    pengajuan_id: i64,
+    pengajuan_id: PengajuanId,
     satker_kode: String,
     satker_nama: String,
     diajukan_at: DateTime<Utc>,
     diajukan_oleh: String,
-    pejabat_id: i64,
+    pejabat_id: PejabatId,
     nama: String,
     nip: String,
     #[sqlx(try_from = "crate::stored::Stored<Jabatan>")]
@@ -330,7 +340,7 @@ struct DeskRow {
 }
 
 /// The CSO's desk: the latest submissions to its KPPN, newest first, with their bundles.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn meja(pool: &PgPool, caller: &Caller, limit: i64) -> Result<Vec<DeskPengajuan>> {
     let actor = authorize(pool, caller, Action::MejaCso).await?;
     let kppn = own_kppn(actor)?;
@@ -375,11 +385,11 @@ pub async fn meja(pool: &PgPool, caller: &Caller, limit: i64) -> Result<Vec<Desk
 
 /// The CSO's decision on a submitted bundle, with the checklist as ticked. Accepting a
 /// number-change bundle moves the change on to the CSO's confirmation.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), berkas_id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), berkas_id = %berkas_id))]
 pub async fn putuskan(
     pool: &PgPool,
     caller: &Caller,
-    berkas_id: i64,
+    berkas_id: BerkasId,
     ceklis: Ceklis,
     keputusan: &Keputusan,
     now: DateTime<Utc>,
@@ -391,7 +401,7 @@ pub async fn putuskan(
     let actor = authorize(pool, caller, Action::MejaCso).await?;
     let kppn = own_kppn(actor)?;
     let mut tx = pool.begin().await?;
-    let row: Option<(i64, String, String, Option<i64>, String)> = sqlx::query_as(
+    let row: Option<(PejabatId, String, String, Option<UbahNomorId>, String)> = sqlx::query_as(
         "SELECT b.pejabat_id, b.status, p.satker_kode, b.ubah_nomor_id, p.jabatan
          FROM berkas b JOIN pejabat p ON p.id = b.pejabat_id JOIN satker s ON s.kode = p.satker_kode
          WHERE b.id = $1 AND s.kppn_kode = $2 AND b.status NOT IN ('DRAF', 'DIGANTI') FOR UPDATE OF b",

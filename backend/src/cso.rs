@@ -14,7 +14,7 @@ use sqlx::PgPool;
 struct Row {
     satker_kode: String,
     satker_nama: String,
-    id: i64,
+    id: domain::PejabatId,
     nama: String,
     nip: String,
     #[sqlx(try_from = "crate::stored::Stored<Jabatan>")]
@@ -30,10 +30,10 @@ struct Row {
 /// The console of the calling CSO at `now`: only satkers with a pejabat waiting, at most
 /// [`CONSOLE_ROWS`] rows (pending codes first), narrowed by `search` over the satker's code
 /// and name and the pejabat's name and NIP.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn console(pool: &PgPool, caller: &Caller, search: &str, now: DateTime<Utc>) -> Result<Console> {
     let actor = authorize(pool, caller, Action::KonsolCso).await?;
-    let kppn = actor.kppn_kode.as_deref().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))?;
+    let kppn = actor.unit.kppn().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))?;
     let (search, pattern) = crate::pejabat::search_text(search);
     // the condition of the partial index pejabat_menunggu_aktivasi, word for word, and the
     // search; the window count is taken before the LIMIT (at most one pending code per

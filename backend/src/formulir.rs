@@ -7,10 +7,10 @@ use crate::audit::{self, Entry, Outcome, refuse};
 use crate::auth::authorize;
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::Jabatan;
 use domain::audit::Aksi;
 use domain::authz::Action;
 use domain::formulir::{Cek, Jenis, Penghapusan};
+use domain::{Jabatan, PejabatId};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -31,7 +31,7 @@ pub struct Cetakan(pub Vec<(String, String)>);
 
 #[derive(sqlx::FromRow)]
 struct Data {
-    id: i64,
+    id: PejabatId,
     satker_kode: String,
     satker_nama: String,
     kppn_kode: String,
@@ -123,11 +123,11 @@ pub struct Unduhan {
 
 /// Prints form `jenis` for reference `pejabat_id` of the caller's satker. `base_url` is
 /// where the app is reached (for the QR code), e.g. `https://sakti.example`.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id, ?jenis))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?jenis))]
 pub async fn unduh(
     pool: &PgPool,
     caller: &Caller,
-    pejabat_id: i64,
+    pejabat_id: PejabatId,
     jenis: Jenis,
     base_url: &str,
     now: DateTime<Utc>,
@@ -136,7 +136,7 @@ pub async fn unduh(
     let actor = authorize(pool, caller, action).await?;
     let data: Option<Data> = sqlx::query_as(DATA).bind(pejabat_id).fetch_optional(pool).await?;
     let data = match data {
-        Some(d) if actor.satker_kode.as_deref() == Some(d.satker_kode.as_str()) => d,
+        Some(d) if actor.unit.satker() == Some(d.satker_kode.as_str()) => d,
         _ => {
             let e = Error::NotFound("Referensi pejabat tidak ditemukan.".into());
             return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
@@ -180,7 +180,7 @@ pub async fn unduh(
 }
 
 /// The CSO looks up a printed form's code: the values printed beside those on record.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn cek(pool: &PgPool, caller: &Caller, kode: &str) -> Result<Cek> {
     const ACTION: Aksi = Aksi::CekFormulir;
     let actor = authorize(pool, caller, Action::MejaCso).await?;
@@ -196,7 +196,7 @@ pub async fn cek(pool: &PgPool, caller: &Caller, kode: &str) -> Result<Cek> {
     }
     #[derive(sqlx::FromRow)]
     struct Printed {
-        pejabat_id: i64,
+        pejabat_id: PejabatId,
         #[sqlx(try_from = "crate::stored::Stored<Jenis>")]
         jenis: Jenis,
         isi: sqlx::types::Json<Cetakan>,
@@ -212,7 +212,7 @@ pub async fn cek(pool: &PgPool, caller: &Caller, kode: &str) -> Result<Cek> {
     .fetch_optional(pool)
     .await?;
     let Some(Printed { pejabat_id, jenis, isi, dicetak_at, .. }) =
-        row.filter(|r| actor.kppn_kode.as_deref() == Some(r.kppn_kode.as_str()))
+        row.filter(|r| actor.unit.kppn() == Some(r.kppn_kode.as_str()))
     else {
         let e = Error::NotFound(
             "Kode verifikasi tidak dikenal untuk KPPN Anda. Periksa kembali kode pada formulir.".into(),
@@ -247,7 +247,7 @@ pub async fn cek(pool: &PgPool, caller: &Caller, kode: &str) -> Result<Cek> {
 
 /// When and by whom reference `pejabat_id` was deleted, from the audit trail; `None` while it
 /// is not deleted. A deletion without its audit line (data loaded by hand) still counts.
-async fn penghapusan(pool: &PgPool, pejabat_id: i64) -> Result<Option<Penghapusan>> {
+async fn penghapusan(pool: &PgPool, pejabat_id: PejabatId) -> Result<Option<Penghapusan>> {
     let deleted: Option<(Option<DateTime<Utc>>, Option<String>)> = sqlx::query_as(
         "SELECT p.deleted_at, u.username FROM pejabat p LEFT JOIN app_user u ON u.id = p.deleted_by WHERE p.id = $1",
     )

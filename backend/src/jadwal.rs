@@ -6,6 +6,7 @@ use crate::auth::authorize;
 use crate::error::{Error, Result};
 use crate::{Actor, Caller};
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use domain::JadwalId;
 use domain::audit::Aksi;
 use domain::authz::Action;
 use domain::jadwal::{self, JadwalInput, JadwalRow, Kehadiran, Mode};
@@ -13,7 +14,7 @@ use sqlx::PgPool;
 
 #[derive(sqlx::FromRow)]
 struct Row {
-    id: i64,
+    id: JadwalId,
     satker_kode: String,
     satker_nama: String,
     mulai: DateTime<Utc>,
@@ -46,11 +47,11 @@ const SELECT: &str = "SELECT j.id, j.satker_kode, s.nama AS satker_nama, j.mulai
     FROM jadwal j JOIN satker s ON s.kode = j.satker_kode";
 
 fn own_kppn(actor: &Actor) -> Result<&str> {
-    actor.kppn_kode.as_deref().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))
+    actor.unit.kppn().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))
 }
 
 /// Schedules a session for a satker of the CSO's KPPN.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn buat(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: DateTime<Utc>) -> Result<JadwalRow> {
     const ACTION: Aksi = Aksi::BuatJadwal;
     let actor = authorize(pool, caller, Action::JadwalCso).await?;
@@ -75,7 +76,7 @@ pub async fn buat(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: Date
         .map(|t| t.with_timezone(&Utc))
         .ok_or_else(|| Error::Rule("Waktu sesi tidak valid.".into()))?;
     let mut tx = pool.begin().await?;
-    let id: i64 = sqlx::query_scalar(
+    let id: JadwalId = sqlx::query_scalar(
         "INSERT INTO jadwal (satker_kode, kppn_kode, mulai, mode, tautan, catatan, dibuat_at, dibuat_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
@@ -98,10 +99,10 @@ pub async fn buat(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: Date
 }
 
 /// The sessions of the caller's satker: from a week ago on, soonest first.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn satker(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<Vec<JadwalRow>> {
     let actor = authorize(pool, caller, Action::LihatBerkas).await?;
-    let satker = actor.satker_kode.as_deref().unwrap_or("");
+    let satker = actor.unit.satker().unwrap_or("");
     let rows: Vec<Row> =
         sqlx::query_as(&format!("{SELECT} WHERE j.satker_kode = $1 AND j.mulai >= $2 ORDER BY j.mulai, j.id LIMIT 50"))
             .bind(satker)
@@ -112,7 +113,7 @@ pub async fn satker(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Resul
 }
 
 /// The sessions of the CSO's KPPN from the start of today (WIB) on, soonest first.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn kppn(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<Vec<JadwalRow>> {
     let actor = authorize(pool, caller, Action::JadwalCso).await?;
     let kppn = own_kppn(actor)?;
@@ -126,11 +127,11 @@ pub async fn kppn(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<
 }
 
 /// Records who came to a session that has started, and what came of it.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), jadwal_id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), jadwal_id = %jadwal_id))]
 pub async fn catat(
     pool: &PgPool,
     caller: &Caller,
-    jadwal_id: i64,
+    jadwal_id: JadwalId,
     kehadiran: Kehadiran,
     hasil: &str,
     now: DateTime<Utc>,
@@ -180,7 +181,7 @@ pub async fn catat(
 }
 
 /// The satkers of the CSO's KPPN (code, name), for the session form.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn satker_mitra(pool: &PgPool, caller: &Caller) -> Result<Vec<(String, String)>> {
     let actor = authorize(pool, caller, Action::JadwalCso).await?;
     let kppn = own_kppn(actor)?;

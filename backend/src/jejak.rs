@@ -5,6 +5,7 @@ use crate::Caller;
 use crate::audit::{Aksi, Entry, Outcome, record, refuse};
 use crate::auth::authorize;
 use crate::error::Result;
+use domain::Unit;
 
 /// The scope and filters of an audit search, as SQL after `FROM audit_log a`: `$1` the
 /// unit in column `scope` (`scope_satker` for the Admin Lokal, `scope_kppn` for the CSO),
@@ -79,11 +80,11 @@ async fn search(
         Ok(c) => c,
         Err(f) => return Err(refuse(pool, caller, Aksi::LihatAudit, None, Error::Invalid(f)).await),
     };
-    let (unit, scope) = match (&actor.satker_kode, &actor.kppn_kode) {
-        (Some(s), _) => (s.clone(), "scope_satker"),
-        (None, Some(k)) => (k.clone(), "scope_kppn"),
-        _ => return Err(Error::Forbidden("Pengguna tanpa satker atau KPPN.".into())),
+    let scope = match actor.unit {
+        Unit::Satker(_) => "scope_satker",
+        Unit::Kppn(_) => "scope_kppn",
     };
+    let unit = actor.unit.kode();
     let start = |d: chrono::NaiveDate| crate::wib_day_start(d.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc());
     let dari = checked.dari.map(start);
     let sampai = checked.sampai.map(|d| start(d) + chrono::Duration::days(1));
@@ -94,7 +95,7 @@ async fn search(
         search_where(scope),
         domain::audit::COUNT_CAP + 1
     ))
-    .bind(&unit)
+    .bind(unit)
     .bind(dari)
     .bind(sampai)
     .bind(&aktor)
@@ -110,7 +111,7 @@ async fn search(
          ORDER BY a.id DESC LIMIT $8 OFFSET $9",
         search_where(scope)
     ))
-    .bind(&unit)
+    .bind(unit)
     .bind(dari)
     .bind(sampai)
     .bind(&aktor)
@@ -125,7 +126,7 @@ async fn search(
 }
 
 /// One page of the audit page.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn page(
     pool: &sqlx::PgPool,
     caller: &Caller,
@@ -139,7 +140,7 @@ pub async fn page(
 
 /// Every matching line (up to [`domain::audit::MAX_EXPORT`]) as CSV; the export itself
 /// is audited.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn csv(pool: &sqlx::PgPool, caller: &Caller, q: &domain::audit::AuditQuery) -> Result<String> {
     let (rows, total) = search(pool, caller, q, domain::audit::MAX_EXPORT, 0).await?;
     let mut out = String::with_capacity(rows.len() * 120 + 80);

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use domain::audit::Aksi;
 use domain::otp::Purpose;
 use domain::workflow::{self, Step};
-use domain::{Jabatan, Role, Status};
+use domain::{Jabatan, PejabatId, Role, Status};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgPool, Postgres, Transaction};
 
@@ -56,7 +56,7 @@ async fn resolve(
             return forbid("Verifikasi nomor HP hanya dapat dilakukan oleh pejabat yang bersangkutan.");
         }
         Purpose::Aktivasi
-            if submit && (actor.role != Role::Cso || actor.kppn_kode.as_deref() != Some(target.kppn_kode.as_str())) =>
+            if submit && (actor.role != Role::Cso || actor.unit.kppn() != Some(target.kppn_kode.as_str())) =>
         {
             return forbid("Kode aktivasi dimasukkan oleh CSO KPPN mitra satker.");
         }
@@ -64,7 +64,7 @@ async fn resolve(
             return forbid("Request OTP aktivasi hanya dapat dilakukan oleh pejabat yang bersangkutan.");
         }
         Purpose::KirimData => {
-            if actor.satker_kode.as_deref() != Some(target.satker_kode.as_str()) {
+            if actor.unit.satker() != Some(target.satker_kode.as_str()) {
                 return forbid("Pejabat ini bukan pejabat satker Anda.");
             }
             match lock_own_kpa(tx, actor).await? {
@@ -104,7 +104,7 @@ fn unreachable_purpose() -> Result<Target> {
 pub(crate) async fn begin_step<'c>(
     pool: &PgPool,
     caller: &'c Caller,
-    pejabat_id: i64,
+    pejabat_id: PejabatId,
     purpose: Purpose,
     submit: bool,
 ) -> Result<(Transaction<'static, Postgres>, &'c Actor, Target, Target)> {
@@ -128,12 +128,12 @@ pub(crate) async fn begin_step<'c>(
 }
 
 /// Sends a new code for `purpose` on reference `pejabat_id` ("Request OTP").
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id, ?purpose))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?purpose))]
 pub async fn request(
     pool: &PgPool,
     key: &OtpKey,
     caller: &Caller,
-    pejabat_id: i64,
+    pejabat_id: PejabatId,
     purpose: Purpose,
     now: DateTime<Utc>,
 ) -> Result<Pending> {
@@ -161,12 +161,12 @@ pub async fn request(
 /// reference `pejabat_id`. `attendance` is required for activation.
 // The arguments are the request as it arrives; bundling them would only move the list.
 #[allow(clippy::too_many_arguments)]
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id, ?purpose))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?purpose))]
 pub async fn submit(
     pool: &PgPool,
     key: &OtpKey,
     caller: &Caller,
-    pejabat_id: i64,
+    pejabat_id: PejabatId,
     purpose: Purpose,
     typed: &str,
     attendance: Option<&Attendance>,
@@ -268,7 +268,12 @@ pub async fn submit(
 
 /// The pending code of `purpose` for reference `pejabat_id` (for the owner's dialog or
 /// the CSO console), if one is still valid at `now`.
-pub async fn pending(pool: &PgPool, pejabat_id: i64, purpose: Purpose, now: DateTime<Utc>) -> Result<Option<Pending>> {
+pub async fn pending(
+    pool: &PgPool,
+    pejabat_id: PejabatId,
+    purpose: Purpose,
+    now: DateTime<Utc>,
+) -> Result<Option<Pending>> {
     let sent: Option<DateTime<Utc>> = sqlx::query_scalar(
         "SELECT sent_at FROM otp_code WHERE pejabat_id = $1 AND purpose = $2 AND state = 'PENDING' AND expires_at > $3",
     )
@@ -283,8 +288,13 @@ pub async fn pending(pool: &PgPool, pejabat_id: i64, purpose: Purpose, now: Date
 /// The caller's latest code of `purpose` on reference `pejabat_id`, for a dialog that
 /// opens again: "waktu request terakhir", and the countdowns. A code that is no longer
 /// pending (used, void or expired) comes back with `expires_at == sent_at`.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id, ?purpose))]
-pub async fn latest(pool: &PgPool, caller: &Caller, pejabat_id: i64, purpose: Purpose) -> Result<Option<Pending>> {
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?purpose))]
+pub async fn latest(
+    pool: &PgPool,
+    caller: &Caller,
+    pejabat_id: PejabatId,
+    purpose: Purpose,
+) -> Result<Option<Pending>> {
     let action = Aksi::otp(purpose, false);
     let Some(actor) = caller.actor.as_ref() else {
         return Err(refuse(pool, caller, action, None, Error::Unauthenticated).await);
@@ -297,7 +307,7 @@ pub async fn latest(pool: &PgPool, caller: &Caller, pejabat_id: i64, purpose: Pu
         Ok(owner) => owner,
         // the step is no longer (or not yet) possible: nothing to show
         Err(Error::Rule(_)) => return Ok(None),
-        Err(Error::Forbidden(_)) if target.satker_kode.as_str() == actor.satker_kode.as_deref().unwrap_or("") => {
+        Err(Error::Forbidden(_)) if target.satker_kode.as_str() == actor.unit.satker().unwrap_or("") => {
             return Ok(None);
         }
         Err(e) => {

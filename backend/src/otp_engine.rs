@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::pejabat::Target;
 use crate::{Actor, sms};
 use chrono::{DateTime, Utc};
+use domain::PejabatId;
 use domain::otp::{self, CodeState, OtpRefusal, OtpTiming, Purpose};
 use hmac::{Hmac, Mac};
 use rand::Rng;
@@ -32,18 +33,18 @@ impl OtpKey {
         OtpKey(bytes.into())
     }
 
-    fn mac(&self, pejabat_id: i64, purpose: Purpose, code: &str) -> Hmac<Sha256> {
+    fn mac(&self, pejabat_id: PejabatId, purpose: Purpose, code: &str) -> Hmac<Sha256> {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
         mac.update(format!("{pejabat_id}:{}:{code}", purpose.code()).as_bytes());
         mac
     }
 
-    fn hash(&self, pejabat_id: i64, purpose: Purpose, code: &str) -> Vec<u8> {
+    fn hash(&self, pejabat_id: PejabatId, purpose: Purpose, code: &str) -> Vec<u8> {
         self.mac(pejabat_id, purpose, code).finalize().into_bytes().to_vec()
     }
 
     /// Constant-time comparison of a typed code with the stored hash.
-    fn verify(&self, pejabat_id: i64, purpose: Purpose, code: &str, stored: &[u8]) -> bool {
+    fn verify(&self, pejabat_id: PejabatId, purpose: Purpose, code: &str, stored: &[u8]) -> bool {
         self.mac(pejabat_id, purpose, code).verify_slice(stored).is_ok()
     }
 }
@@ -86,7 +87,7 @@ struct StoredCode {
     expires_at: DateTime<Utc>,
     wrong_tries: i32,
     state: String,
-    target_pejabat_id: Option<i64>,
+    target_pejabat_id: Option<PejabatId>,
 }
 
 pub(crate) fn wib(t: DateTime<Utc>) -> String {
@@ -103,7 +104,7 @@ pub(crate) async fn issue(
     actor: &Actor,
     owner: &Target,
     purpose: Purpose,
-    bound_target: Option<i64>,
+    bound_target: Option<PejabatId>,
     phone: &str,
     now: DateTime<Utc>,
 ) -> Result<Pending> {
@@ -165,9 +166,9 @@ pub(crate) enum Checked {
 pub(crate) async fn check(
     tx: &mut Transaction<'_, Postgres>,
     key: &OtpKey,
-    owner_id: i64,
+    owner_id: PejabatId,
     purpose: Purpose,
-    bound_target: Option<i64>,
+    bound_target: Option<PejabatId>,
     typed: &str,
     now: DateTime<Utc>,
 ) -> Result<Checked> {

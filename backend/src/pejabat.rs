@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use domain::authz::Action;
 use domain::pejabat::{Page, PejabatRow, RekamOptions, TableQuery, UserChoice};
 use domain::validate::{self, FieldErrors, PejabatContext, PejabatInput};
-use domain::{Jabatan, Status};
+use domain::{Jabatan, PejabatId, Status, UserId};
 use sqlx::{PgPool, Postgres, Transaction};
 
 /// The largest page the table asks for, other than "Semua".
@@ -17,7 +17,7 @@ const MAX_PER_PAGE: u32 = 100;
 const MAX_FILTER_CHARS: usize = 100;
 
 fn own_satker(actor: &Actor) -> Result<&str> {
-    actor.satker_kode.as_deref().ok_or_else(|| Error::Forbidden("Pengguna ini tidak terdaftar pada satker.".into()))
+    actor.unit.satker().ok_or_else(|| Error::Forbidden("Pengguna ini tidak terdaftar pada satker.".into()))
 }
 
 /// Text typed into a search box as the queries use it: control characters dropped, at
@@ -69,8 +69,8 @@ pub(crate) async fn nomor_dipakai<'e>(
 /// the number change lock the reference they act on through these).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct Target {
-    pub(crate) id: i64,
-    pub(crate) user_id: i64,
+    pub(crate) id: PejabatId,
+    pub(crate) user_id: UserId,
     pub(crate) satker_kode: String,
     pub(crate) kppn_kode: String,
     pub(crate) nama: String,
@@ -87,7 +87,7 @@ const TARGET_FROM: &str =
     "SELECT p.id, p.user_id, p.satker_kode, s.kppn_kode, p.nama, p.nip, p.no_hp, p.jabatan, p.status
      FROM pejabat p JOIN satker s ON s.kode = p.satker_kode";
 
-pub(crate) async fn lock_pejabat(tx: &mut Transaction<'_, Postgres>, id: i64) -> Result<Option<Target>> {
+pub(crate) async fn lock_pejabat(tx: &mut Transaction<'_, Postgres>, id: PejabatId) -> Result<Option<Target>> {
     Ok(sqlx::query_as(&format!("{TARGET_FROM} WHERE p.id = $1 AND p.deleted_at IS NULL FOR UPDATE OF p"))
         .bind(id)
         .fetch_optional(&mut **tx)
@@ -107,7 +107,7 @@ pub(crate) async fn lock_own_kpa(tx: &mut Transaction<'_, Postgres>, actor: &Act
 
 #[derive(sqlx::FromRow)]
 struct Row {
-    id: i64,
+    id: PejabatId,
     nama: String,
     nip: String,
     tanggal_lahir: NaiveDate,
@@ -152,7 +152,7 @@ fn berkas_diterima_column() -> String {
 
 /// The caller's own active references (none for the Admin Lokal unless it is a pejabat
 /// too): the table selects one at once and a KPA's status decides its Kirim Data button.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn milik_saya(pool: &PgPool, caller: &Caller) -> Result<Vec<PejabatRow>> {
     let actor = authorize(pool, caller, Action::LihatPejabat).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
@@ -168,7 +168,7 @@ pub async fn milik_saya(pool: &PgPool, caller: &Caller) -> Result<Vec<PejabatRow
 
 /// One page of the caller's satker's Tabel Pejabat, sorted by name, filtered by free
 /// text over nama, NIP, jabatan and status.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn list(pool: &PgPool, caller: &Caller, q: &TableQuery) -> Result<Page<PejabatRow>> {
     let actor = authorize(pool, caller, Action::LihatPejabat).await?;
     let satker = own_satker(actor)?;
@@ -237,8 +237,8 @@ pub async fn rekam_options(pool: &PgPool, caller: &Caller) -> Result<RekamOption
 
 /// Records a new reference with status `BARU`. Every field is validated again here;
 /// on any error nothing is saved and each wrong field gets its own message.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
-pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: NaiveDate) -> Result<i64> {
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: NaiveDate) -> Result<PejabatId> {
     let action = Action::RekamPejabat;
     let actor = authorize(pool, caller, action).await?;
     let satker = own_satker(actor)?;
@@ -275,7 +275,7 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
     }
 
     let mut tx = pool.begin().await?;
-    let inserted: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(
+    let inserted: std::result::Result<PejabatId, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO pejabat (satker_kode, user_id, nip, nama, tempat_lahir, tanggal_lahir, email, no_hp,
                               alamat_domisili, alamat_ktp, nomor_sk, tanggal_sk, jabatan, kppn_kode, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
@@ -328,8 +328,8 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
 
 /// Removes a reference from the table. The record stays in the database, marked with
 /// who removed it and when.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id = id))]
-pub async fn hapus(pool: &PgPool, caller: &Caller, id: i64) -> Result<()> {
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %id))]
+pub async fn hapus(pool: &PgPool, caller: &Caller, id: PejabatId) -> Result<()> {
     let action = Action::HapusPejabat;
     let actor = authorize(pool, caller, action).await?;
     let satker = own_satker(actor)?;

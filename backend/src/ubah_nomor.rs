@@ -10,24 +10,24 @@ use crate::otp_engine::{self, Checked, OtpKey, Pending};
 use crate::pejabat::{Target, lock_own_kpa, lock_pejabat};
 use crate::{Caller, sms};
 use chrono::{DateTime, Utc};
-use domain::Jabatan;
 use domain::audit::Aksi;
 use domain::authz::Action;
 use domain::otp::Purpose;
 use domain::ubah_nomor::{self, Langkah, NomorMilik, Tahap, UbahNomorRow};
+use domain::{Jabatan, PejabatId, UbahNomorId};
 use sqlx::{PgPool, Postgres, Transaction};
 
 /// An open change as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct Open {
-    id: i64,
+    id: UbahNomorId,
     no_hp_lama: String,
     no_hp_baru: String,
     #[sqlx(try_from = "crate::stored::Stored<Tahap>")]
     tahap: Tahap,
 }
 
-async fn lock_open(tx: &mut Transaction<'_, Postgres>, pejabat_id: i64) -> Result<Option<Open>> {
+async fn lock_open(tx: &mut Transaction<'_, Postgres>, pejabat_id: PejabatId) -> Result<Option<Open>> {
     Ok(sqlx::query_as(
         "SELECT id, no_hp_lama, no_hp_baru, tahap FROM ubah_nomor
          WHERE pejabat_id = $1 AND tahap NOT IN ('SELESAI', 'BATAL') FOR UPDATE",
@@ -40,7 +40,7 @@ async fn lock_open(tx: &mut Transaction<'_, Postgres>, pejabat_id: i64) -> Resul
 /// Moves change `id` from `from` by `langkah` (as the domain allows), stamping the step.
 pub(crate) async fn advance(
     tx: &mut Transaction<'_, Postgres>,
-    id: i64,
+    id: UbahNomorId,
     jabatan: Jabatan,
     langkah: Langkah,
     from: Tahap,
@@ -77,12 +77,12 @@ async fn begin<'c>(
     caller: &'c Caller,
     action: Action,
     audit_action: Aksi,
-    pejabat_id: i64,
+    pejabat_id: PejabatId,
 ) -> Result<(Transaction<'static, Postgres>, &'c crate::Actor, Target)> {
     let actor = authorize(pool, caller, action).await?;
     let mut tx = pool.begin().await?;
     match lock_pejabat(&mut tx, pejabat_id).await? {
-        Some(t) if actor.satker_kode.as_deref() == Some(t.satker_kode.as_str()) => Ok((tx, actor, t)),
+        Some(t) if actor.unit.satker() == Some(t.satker_kode.as_str()) => Ok((tx, actor, t)),
         _ => {
             drop(tx);
             let e = Error::NotFound("Referensi pejabat tidak ditemukan.".into());
@@ -96,7 +96,7 @@ async fn refused<T>(
     caller: &Caller,
     tx: Transaction<'static, Postgres>,
     action: Aksi,
-    pejabat_id: i64,
+    pejabat_id: PejabatId,
     e: Error,
 ) -> Result<T> {
     drop(tx);
@@ -106,12 +106,12 @@ async fn refused<T>(
 /// The pejabat asks to change its own number to `no_hp_baru`: a code goes to the new
 /// number. Asking again with the same number resends (cool-down applies); with another
 /// number the earlier request is cancelled.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
 pub async fn ajukan(
     pool: &PgPool,
     key: &OtpKey,
     caller: &Caller,
-    pejabat_id: i64,
+    pejabat_id: PejabatId,
     no_hp_baru: &str,
     now: DateTime<Utc>,
 ) -> Result<Pending> {
@@ -146,7 +146,7 @@ pub async fn ajukan(
         }
         None => None,
     };
-    let id: i64 = if let Some(id) = resend {
+    let id: UbahNomorId = if let Some(id) = resend {
         id
     } else {
         sqlx::query_scalar(
@@ -180,7 +180,7 @@ async fn prove(
     pool: &PgPool,
     key: &OtpKey,
     caller: &Caller,
-    pejabat_id: i64,
+    pejabat_id: PejabatId,
     purpose: Purpose,
     typed: &str,
     now: DateTime<Utc>,
@@ -241,12 +241,12 @@ async fn prove(
 }
 
 /// The pejabat types the code the new number received.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
 pub async fn verifikasi(
     pool: &PgPool,
     key: &OtpKey,
     caller: &Caller,
-    pejabat_id: i64,
+    pejabat_id: PejabatId,
     typed: &str,
     now: DateTime<Utc>,
 ) -> Result<Tahap> {
@@ -254,12 +254,12 @@ pub async fn verifikasi(
 }
 
 /// The KPA asks for its own code to approve the change of `pejabat_id`.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
 pub async fn minta_setuju(
     pool: &PgPool,
     key: &OtpKey,
     caller: &Caller,
-    pejabat_id: i64,
+    pejabat_id: PejabatId,
     now: DateTime<Utc>,
 ) -> Result<Pending> {
     let action = Aksi::otp(Purpose::SetujuUbahNomor, false);
@@ -297,12 +297,12 @@ pub async fn minta_setuju(
 }
 
 /// The KPA types its own code to approve.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
 pub async fn setuju(
     pool: &PgPool,
     key: &OtpKey,
     caller: &Caller,
-    pejabat_id: i64,
+    pejabat_id: PejabatId,
     typed: &str,
     now: DateTime<Utc>,
 ) -> Result<Tahap> {
@@ -310,8 +310,8 @@ pub async fn setuju(
 }
 
 /// The pejabat (or the satker's Admin Lokal) cancels an open change.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), pejabat_id))]
-pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: i64) -> Result<()> {
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
+pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId) -> Result<()> {
     const ACTION: Aksi = Aksi::BatalUbahNomor;
     let (mut tx, actor, target) = begin(pool, caller, Action::LihatBerkas, ACTION, pejabat_id).await?;
     if target.user_id != actor.user_id && actor.role != domain::Role::AdminLokal {
@@ -331,12 +331,12 @@ pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: i64) -> Result<()
 }
 
 /// The CSO confirms a change whose bundle it accepted: the new number takes effect.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id), ubah_nomor_id))]
-pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: i64, now: DateTime<Utc>) -> Result<()> {
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), ubah_nomor_id = %ubah_nomor_id))]
+pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: UbahNomorId, now: DateTime<Utc>) -> Result<()> {
     const ACTION: Aksi = Aksi::KonfirmasiUbahNomor;
     let actor = authorize(pool, caller, Action::MejaCso).await?;
     let mut tx = pool.begin().await?;
-    let row: Option<(i64, String)> = sqlx::query_as(
+    let row: Option<(PejabatId, String)> = sqlx::query_as(
         "SELECT u.pejabat_id, s.kppn_kode FROM ubah_nomor u JOIN pejabat p ON p.id = u.pejabat_id
          JOIN satker s ON s.kode = p.satker_kode WHERE u.id = $1",
     )
@@ -344,7 +344,7 @@ pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: i64, now:
     .fetch_optional(&mut *tx)
     .await?;
     let pejabat_id = match row {
-        Some((p, kppn)) if actor.kppn_kode.as_deref() == Some(kppn.as_str()) => p,
+        Some((p, kppn)) if actor.unit.kppn() == Some(kppn.as_str()) => p,
         _ => {
             drop(tx);
             let e = Error::NotFound("Perubahan nomor tidak ditemukan.".into());
@@ -412,8 +412,8 @@ pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: i64, now:
 
 #[derive(sqlx::FromRow)]
 struct Row {
-    id: i64,
-    pejabat_id: i64,
+    id: UbahNomorId,
+    pejabat_id: PejabatId,
     nama: String,
     #[sqlx(try_from = "crate::stored::Stored<Jabatan>")]
     jabatan: Jabatan,
@@ -446,38 +446,38 @@ const SELECT: &str = "SELECT u.id, u.pejabat_id, p.nama, p.jabatan, p.satker_kod
     FROM ubah_nomor u JOIN pejabat p ON p.id = u.pejabat_id";
 
 /// The open number changes of the caller's satker.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn satker(pool: &PgPool, caller: &Caller) -> Result<Vec<UbahNomorRow>> {
     let actor = authorize(pool, caller, Action::LihatBerkas).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "{SELECT} WHERE p.satker_kode = $1 AND u.tahap NOT IN ('SELESAI', 'BATAL') ORDER BY u.diajukan_at"
     ))
-    .bind(actor.satker_kode.as_deref().unwrap_or(""))
+    .bind(actor.unit.satker().unwrap_or(""))
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(Row::into_row).collect())
 }
 
 /// The changes waiting for the CSO's confirmation in its KPPN.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn menunggu_konfirmasi(pool: &PgPool, caller: &Caller) -> Result<Vec<UbahNomorRow>> {
     let actor = authorize(pool, caller, Action::MejaCso).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "{SELECT} JOIN satker s ON s.kode = p.satker_kode
          WHERE s.kppn_kode = $1 AND u.tahap = 'KONFIRMASI CSO' ORDER BY u.diajukan_at LIMIT 200"
     ))
-    .bind(actor.kppn_kode.as_deref().unwrap_or(""))
+    .bind(actor.unit.kppn().unwrap_or(""))
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(Row::into_row).collect())
 }
 
 /// The caller's own `AKTIF` OTP references without an open change (what it may change).
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn milik(pool: &PgPool, caller: &Caller) -> Result<Vec<NomorMilik>> {
     #[derive(sqlx::FromRow)]
     struct Row {
-        pejabat_id: i64,
+        pejabat_id: PejabatId,
         nama: String,
         #[sqlx(try_from = "crate::stored::Stored<Jabatan>")]
         jabatan: Jabatan,

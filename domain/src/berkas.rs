@@ -109,7 +109,7 @@ pub fn check_keputusan(ceklis: &Ceklis, keputusan: &Keputusan) -> Result<Option<
 /// One pejabat's bundle as the satker's submission page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BerkasRow {
-    pub pejabat_id: i64,
+    pub pejabat_id: crate::PejabatId,
     pub nama: String,
     pub nip: String,
     pub jabatan: Jabatan,
@@ -122,7 +122,7 @@ pub struct BerkasRow {
 /// A stored bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BerkasInfo {
-    pub id: i64,
+    pub id: crate::BerkasId,
     pub nama_file: String,
     pub ukuran: i64,
     /// SHA-256 of the content, hex.
@@ -136,7 +136,7 @@ pub struct BerkasInfo {
 /// One submission on the CSO's desk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeskPengajuan {
-    pub id: i64,
+    pub id: crate::PengajuanId,
     pub satker_kode: String,
     pub satker_nama: String,
     pub diajukan_ms: i64,
@@ -147,7 +147,7 @@ pub struct DeskPengajuan {
 /// One bundle of a submission on the desk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeskItem {
-    pub pejabat_id: i64,
+    pub pejabat_id: crate::PejabatId,
     pub nama: String,
     pub nip: String,
     pub jabatan: Jabatan,

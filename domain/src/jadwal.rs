@@ -150,7 +150,7 @@ pub struct MejaJadwal {
 /// One session as the satker's users and the CSO see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JadwalRow {
-    pub id: i64,
+    pub id: crate::JadwalId,
     pub satker_kode: String,
     pub satker_nama: String,
     /// Start, epoch milliseconds.

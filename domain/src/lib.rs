@@ -9,6 +9,7 @@ pub mod authz;
 pub mod berkas;
 pub mod format;
 pub mod formulir;
+pub mod id;
 pub mod jabatan;
 pub mod jadwal;
 pub mod login;
@@ -22,6 +23,7 @@ pub mod ubah_nomor;
 pub mod validate;
 pub mod workflow;
 
+pub use id::{BerkasId, JadwalId, PejabatId, PengajuanId, UbahNomorId, Unit, UserId};
 pub use jabatan::Jabatan;
 pub use role::Role;
 pub use status::Status;

@@ -10,7 +10,7 @@ pub const DEFAULT_PER_PAGE: u32 = 10;
 /// One row of the Tabel Pejabat.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PejabatRow {
-    pub id: i64,
+    pub id: crate::PejabatId,
     pub nama: String,
     pub nip: String,
     pub tanggal_lahir: NaiveDate,
@@ -124,7 +124,7 @@ mod tests {
 /// A pejabat waiting for the CSO: KPA `BARU`, PPK/PPSPM `KIRIM`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsoleRow {
-    pub id: i64,
+    pub id: crate::PejabatId,
     pub nama: String,
     pub nip: String,
     pub jabatan: Jabatan,

@@ -91,7 +91,7 @@ pub fn sms_nomor_lama(nama: &str, jabatan: Jabatan, satker: &str, nomor_baru_ter
 /// A reference of the caller's own whose number it may change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NomorMilik {
-    pub pejabat_id: i64,
+    pub pejabat_id: crate::PejabatId,
     pub nama: String,
     pub jabatan: Jabatan,
 }
@@ -107,8 +107,8 @@ pub struct DaftarUbahNomor {
 /// One change as the table and the desk show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UbahNomorRow {
-    pub id: i64,
-    pub pejabat_id: i64,
+    pub id: crate::UbahNomorId,
+    pub pejabat_id: crate::PejabatId,
     pub nama: String,
     pub jabatan: Jabatan,
     pub satker_kode: String,

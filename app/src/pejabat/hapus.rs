@@ -6,7 +6,7 @@ use domain::pejabat::PejabatRow;
 use leptos::prelude::*;
 
 #[server(endpoint = "hapus_pejabat")]
-pub async fn hapus_pejabat(id: i64) -> Result<(), AppError> {
+pub async fn hapus_pejabat(id: domain::PejabatId) -> Result<(), AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::pejabat::hapus(&state.pool, &caller, id).await?)
 }
@@ -17,7 +17,7 @@ pub fn HapusDialog(
     on_close: impl Fn() + Clone + Send + Sync + 'static,
     on_done: impl Fn(String) + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
-    let hapus = Action::new(|id: &i64| hapus_pejabat(*id));
+    let hapus = Action::new(|id: &domain::PejabatId| hapus_pejabat(*id));
     let nama = row.nama.clone();
     Effect::new(move |_| {
         if let Some(Ok(())) = hapus.value().get() {

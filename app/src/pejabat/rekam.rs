@@ -14,7 +14,7 @@ pub async fn pilihan_rekam() -> Result<RekamOptions, AppError> {
 }
 
 #[server(endpoint = "rekam_pejabat")]
-pub async fn rekam_pejabat(input: PejabatInput) -> Result<i64, AppError> {
+pub async fn rekam_pejabat(input: PejabatInput) -> Result<domain::PejabatId, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::pejabat::rekam(&state.pool, &caller, &input, backend::today_wib()).await?)
 }

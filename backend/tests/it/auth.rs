@@ -13,7 +13,7 @@ async fn login_checks_the_password_and_audits_both_outcomes(pool: PgPool) {
     let unknown = auth::login(&pool, addr.clone(), "adm_tidakada", "salah").await;
     assert!(matches!(unknown, Err(Error::LoginFailed)));
     let actor = auth::login(&pool, addr.clone(), " ADM_561403 ", demo::PASSWORD).await.unwrap();
-    assert_eq!(actor.satker_kode.as_deref(), Some("561403"));
+    assert_eq!(actor.unit, domain::Unit::Satker("561403".into()));
 
     let trail = backend::audit::latest(&pool, 3).await.unwrap();
     assert_eq!((trail[0].action.as_str(), trail[0].outcome.as_str()), ("LOGIN", "BERHASIL"));

@@ -15,7 +15,7 @@ fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 2, 0, 0).unwrap()
 }
 
-async fn kpa(pool: &PgPool) -> (Caller, i64) {
+async fn kpa(pool: &PgPool) -> (Caller, domain::PejabatId) {
     let admin = login(pool, "adm_561403").await;
     let id = pejabat::rekam(pool, &admin, &kpa_input(), today()).await.unwrap();
     (admin, id)
@@ -69,7 +69,7 @@ async fn only_real_pdfs_within_the_limit_are_stored(pool: PgPool) {
     let statuses: Vec<String> =
         sqlx::query_scalar("SELECT status FROM berkas ORDER BY id").fetch_all(&pool).await.unwrap();
     assert_eq!(statuses, ["DIGANTI", "DRAF"]);
-    let (name, bytes) = berkas::buka(&pool, &admin, second.id).await.unwrap();
+    let berkas::BerkasFile { nama_file: name, isi: bytes } = berkas::buka(&pool, &admin, second.id).await.unwrap();
     assert_eq!((name.as_str(), bytes), ("KPA2.pdf", pdf("2")));
 }
 
@@ -94,7 +94,7 @@ async fn the_desk_checks_returns_and_accepts_and_only_then_may_the_kpa_activate(
     assert_eq!(desk.len(), 1);
     assert_eq!(desk[0].satker_kode, "561403");
     assert_eq!(desk[0].items[0].berkas.status, BerkasStatus::Diajukan);
-    assert_eq!(berkas::buka(&pool, &cso, b.id).await.unwrap().1, pdf("1"));
+    assert_eq!(berkas::buka(&pool, &cso, b.id).await.unwrap().isi, pdf("1"));
     // the CSO of another KPPN sees nothing and cannot decide
     let other = login(&pool, "cso_jakarta2").await;
     assert!(berkas::meja(&pool, &other, 10).await.unwrap().is_empty());

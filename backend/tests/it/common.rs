@@ -47,7 +47,7 @@ pub fn pdf(tag: &str) -> Vec<u8> {
 
 /// Seed step 2 through the real use cases: the admin of 561403 uploads a bundle for each
 /// reference, sends them as one submission, and the CSO accepts each with a full checklist.
-pub async fn accept_bundles(pool: &PgPool, ids: &[i64]) {
+pub async fn accept_bundles(pool: &PgPool, ids: &[domain::PejabatId]) {
     use backend::berkas;
     use domain::berkas::{Keperluan, Keputusan};
     let admin = login(pool, "adm_561403").await;

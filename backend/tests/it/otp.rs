@@ -31,9 +31,9 @@ struct Satker {
     ppk: Caller,
     ppspm: Caller,
     cso: Caller,
-    kpa_id: i64,
-    ppk_id: i64,
-    ppspm_id: i64,
+    kpa_id: domain::PejabatId,
+    ppk_id: domain::PejabatId,
+    ppspm_id: domain::PejabatId,
 }
 
 /// Satker 561403 with its KPA, PPK and PPSPM recorded (all `BARU`).
@@ -64,7 +64,7 @@ async fn satker(pool: &PgPool) -> Satker {
     }
 }
 
-async fn status(pool: &PgPool, id: i64) -> String {
+async fn status(pool: &PgPool, id: domain::PejabatId) -> String {
     sqlx::query_scalar("SELECT status FROM pejabat WHERE id = $1").bind(id).fetch_one(pool).await.unwrap()
 }
 

@@ -26,7 +26,7 @@ async fn admin_records_finds_by_filter_and_deletes_a_pejabat(pool: PgPool) {
     pejabat::hapus(&pool, &admin, id).await.unwrap();
     assert_eq!(pejabat::list(&pool, &admin, &all()).await.unwrap().total, before);
     // the record is kept, marked as deleted by the admin
-    let (deleted, by): (bool, Option<i64>) =
+    let (deleted, by): (bool, Option<domain::UserId>) =
         sqlx::query_as("SELECT deleted_at IS NOT NULL, deleted_by FROM pejabat WHERE id = $1")
             .bind(id)
             .fetch_one(&pool)
@@ -82,7 +82,7 @@ async fn one_phone_number_belongs_to_one_person(pool: PgPool) {
     };
     assert_eq!(constraint.as_deref(), Some("pejabat_satu_nomor_satu_orang"));
     // once the holder's reference is deleted, the number is free
-    let holders: Vec<i64> =
+    let holders: Vec<domain::PejabatId> =
         sqlx::query_scalar("SELECT id FROM pejabat WHERE no_hp = '+6281234567890' AND deleted_at IS NULL")
             .fetch_all(&pool)
             .await
@@ -215,7 +215,7 @@ async fn deleting_twice_says_it_is_gone(pool: PgPool) {
     let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
     pejabat::hapus(&pool, &admin, id).await.unwrap();
     assert!(matches!(pejabat::hapus(&pool, &admin, id).await, Err(Error::NotFound(_))));
-    assert!(matches!(pejabat::hapus(&pool, &admin, 999_999).await, Err(Error::NotFound(_))));
+    assert!(matches!(pejabat::hapus(&pool, &admin, domain::PejabatId(999_999)).await, Err(Error::NotFound(_))));
 }
 
 async fn rekam_error(

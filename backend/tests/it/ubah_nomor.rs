@@ -38,8 +38,8 @@ struct Aktif {
     kpa: Caller,
     ppk: Caller,
     cso: Caller,
-    kpa_id: i64,
-    ppk_id: i64,
+    kpa_id: domain::PejabatId,
+    ppk_id: domain::PejabatId,
 }
 
 /// The KPA and the PPK of 561403 taken to `AKTIF` through the seed's steps.
@@ -75,7 +75,7 @@ async fn aktif(pool: &PgPool, k: &OtpKey) -> Aktif {
     Aktif { admin, kpa, ppk, cso, kpa_id, ppk_id }
 }
 
-async fn tahap(pool: &PgPool, ppk_id: i64) -> String {
+async fn tahap(pool: &PgPool, ppk_id: domain::PejabatId) -> String {
     sqlx::query_scalar("SELECT tahap FROM ubah_nomor WHERE pejabat_id = $1 ORDER BY id DESC LIMIT 1")
         .bind(ppk_id)
         .fetch_one(pool)
@@ -121,7 +121,7 @@ async fn a_ppk_changes_its_number_through_every_step(pool: PgPool) {
     let rows = berkas::list(&pool, &s.admin).await.unwrap();
     assert!(rows.iter().any(|r| r.pejabat_id == s.ppk_id && r.keperluan == Keperluan::UbahNomor));
     // confirming before the bundle is accepted is refused
-    let ubah_id: i64 = sqlx::query_scalar("SELECT id FROM ubah_nomor WHERE tahap = 'PENGAJUAN BERKAS'")
+    let ubah_id: domain::UbahNomorId = sqlx::query_scalar("SELECT id FROM ubah_nomor WHERE tahap = 'PENGAJUAN BERKAS'")
         .fetch_one(&pool)
         .await
         .unwrap();

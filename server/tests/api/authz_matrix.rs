@@ -16,6 +16,7 @@ use backend::otp::{self, Attendance, OtpKey};
 use domain::berkas::{Keperluan, Keputusan};
 use domain::otp::Purpose;
 use domain::validate::PejabatInput;
+use domain::{BerkasId, JadwalId, PejabatId, UbahNomorId};
 use sqlx::PgPool;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,14 +81,14 @@ enum Level {
 /// The objects of one satker the calls point at.
 #[derive(Debug, Clone, Default)]
 struct Side {
-    kpa: i64,
-    ppk: i64,
+    kpa: PejabatId,
+    ppk: PejabatId,
     /// A reference nobody works with (for Hapus).
-    spare: i64,
-    berkas: i64,
-    jadwal: i64,
+    spare: PejabatId,
+    berkas: BerkasId,
+    jadwal: JadwalId,
     kode_formulir: String,
-    ubah: i64,
+    ubah: UbahNomorId,
     /// The newest code each phone received.
     kode_kpa: String,
     kode_ppk: String,
@@ -99,7 +100,7 @@ struct Side {
 enum Call {
     Fn(&'static str, fn(&Side) -> String),
     Get(fn(&Side) -> String),
-    Upload(fn(&Side) -> i64),
+    Upload(fn(&Side) -> PejabatId),
 }
 
 struct Row {
