@@ -5,9 +5,11 @@
 //! Files are kept in PostgreSQL (`bytea`) with their SHA-256, so a bundle is stored in the
 //! same transaction as its record and its audit line: a failed request leaves nothing.
 
+use crate::attempt::Attempt;
 use crate::audit::{self, Entry, Outcome, refuse};
 use crate::auth::authorize;
 use crate::error::{Error, Result};
+use crate::stored::Stored;
 use crate::{Actor, Caller};
 use chrono::{DateTime, Utc};
 use domain::audit::Aksi;
@@ -162,46 +164,41 @@ pub async fn unggah(
         Ok(n) => n,
         Err(m) => return Err(refuse(pool, caller, action, Some(pejabat_id), Error::Rule(m)).await),
     };
-    let mut tx = pool.begin().await?;
-    let needs: Vec<PejabatBerkas> = sqlx::query_as(NEEDS_BUNDLE).bind(satker).fetch_all(&mut *tx).await?;
+    let mut attempt = Attempt::begin(pool, caller, action).await?;
+    attempt.about(pejabat_id);
+    let needs: Vec<PejabatBerkas> = sqlx::query_as(NEEDS_BUNDLE).bind(satker).fetch_all(attempt.tx()).await?;
     let Some(need) = needs.into_iter().find(|n| n.pejabat_id == pejabat_id && n.keperluan == keperluan) else {
         let own: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pejabat WHERE id = $1 AND satker_kode = $2)")
             .bind(pejabat_id)
             .bind(satker)
-            .fetch_one(&mut *tx)
+            .fetch_one(attempt.tx())
             .await?;
-        drop(tx);
-        if !own {
-            let e = Error::NotFound("Referensi pejabat tidak ditemukan.".into());
-            return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
-        }
-        let e = Error::Rule(match keperluan {
-            Keperluan::Aktivasi => "Pejabat ini bukan pejabat satker Anda yang menunggu aktivasi OTP.".into(),
-            Keperluan::UbahNomor => "Pejabat ini tidak sedang menunggu berkas perubahan nomor.".into(),
-        });
-        return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
+        let e = match keperluan {
+            _ if !own => Error::NotFound("Referensi pejabat tidak ditemukan.".into()),
+            Keperluan::Aktivasi => {
+                Error::Rule("Pejabat ini bukan pejabat satker Anda yang menunggu aktivasi OTP.".into())
+            }
+            Keperluan::UbahNomor => Error::Rule("Pejabat ini tidak sedang menunggu berkas perubahan nomor.".into()),
+        };
+        return Err(attempt.refuse(e).await);
     };
     // lock the live bundle, if any: a draft is replaced, a sent one stays
-    let live: Option<(i64, String)> = sqlx::query_as(
+    let live: Option<(BerkasId, Stored<BerkasStatus>)> = sqlx::query_as(
         "SELECT id, status FROM berkas WHERE pejabat_id = $1 AND keperluan = $2
            AND ubah_nomor_id IS NOT DISTINCT FROM $3 AND status IN ('DRAF', 'DIAJUKAN', 'DITERIMA') FOR UPDATE",
     )
     .bind(pejabat_id)
     .bind(keperluan.code())
     .bind(need.ubah_nomor_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(attempt.tx())
     .await?;
-    match live.as_ref().map(|(_, s)| s.as_str()) {
-        Some("DIAJUKAN") | Some("DITERIMA") => {
-            drop(tx);
+    match live {
+        Some((_, Stored(BerkasStatus::Diajukan | BerkasStatus::Diterima))) => {
             let e = Error::Rule("Berkas pejabat ini sudah diajukan ke KPPN; tunggu keputusan CSO.".into());
-            return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
+            return Err(attempt.refuse(e).await);
         }
-        Some(_) => {
-            sqlx::query("UPDATE berkas SET status = 'DIGANTI' WHERE id = $1")
-                .bind(live.as_ref().map(|(id, _)| *id))
-                .execute(&mut *tx)
-                .await?;
+        Some((live, _)) => {
+            sqlx::query("UPDATE berkas SET status = 'DIGANTI' WHERE id = $1").bind(live).execute(attempt.tx()).await?;
         }
         None => {}
     }
@@ -219,11 +216,10 @@ pub async fn unggah(
     .bind(bytes)
     .bind(now)
     .bind(actor.user_id)
-    .fetch_one(&mut *tx)
+    .fetch_one(attempt.tx())
     .await?;
     let detail = format!("{} {} ({} bait, sha256 {})", keperluan.code(), nama_file, bytes.len(), berkas::hex(&sha));
-    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(pejabat_id).detail(detail)).await?;
-    tx.commit().await?;
+    attempt.done(detail, None).await?;
     info(pool, id).await
 }
 
@@ -233,18 +229,17 @@ pub async fn ajukan(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Resul
     const ACTION: Aksi = Aksi::AjukanBerkas;
     let actor = authorize(pool, caller, Action::UnggahBerkas).await?;
     let satker = own_satker(actor)?;
-    let mut tx = pool.begin().await?;
+    let mut attempt = Attempt::begin(pool, caller, ACTION).await?;
     let drafts: Vec<(BerkasId, PejabatId)> = sqlx::query_as(
         "SELECT b.id, b.pejabat_id FROM berkas b JOIN pejabat p ON p.id = b.pejabat_id
          WHERE p.satker_kode = $1 AND p.deleted_at IS NULL AND b.status = 'DRAF' FOR UPDATE OF b",
     )
     .bind(satker)
-    .fetch_all(&mut *tx)
+    .fetch_all(attempt.tx())
     .await?;
     if drafts.is_empty() {
-        drop(tx);
         let e = Error::Rule("Belum ada berkas baru untuk diajukan. Unggah berkas pejabat terlebih dahulu.".into());
-        return Err(refuse(pool, caller, ACTION, None, e).await);
+        return Err(attempt.refuse(e).await);
     }
     let id: PengajuanId = sqlx::query_scalar(
         "INSERT INTO pengajuan (satker_kode, kppn_kode, diajukan_at, diajukan_by)
@@ -253,18 +248,16 @@ pub async fn ajukan(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Resul
     .bind(satker)
     .bind(now)
     .bind(actor.user_id)
-    .fetch_one(&mut *tx)
+    .fetch_one(attempt.tx())
     .await?;
     let ids: Vec<i64> = drafts.iter().map(|d| d.0.0).collect();
     sqlx::query("UPDATE berkas SET status = 'DIAJUKAN', pengajuan_id = $2 WHERE id = ANY($1)")
         .bind(&ids)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(attempt.tx())
         .await?;
     let detail = format!("Pengajuan Formulir Aktivasi OTP SAKTI Satker {satker}: {} berkas", ids.len());
-    audit::record(&mut *tx, Entry::new(caller, ACTION, Outcome::Berhasil).detail(detail)).await?;
-    crate::events::notify(&mut *tx, satker).await?;
-    tx.commit().await?;
+    attempt.done(detail, Some(satker)).await?;
     Ok(id)
 }
 
@@ -400,31 +393,28 @@ pub async fn putuskan(
     };
     let actor = authorize(pool, caller, Action::MejaCso).await?;
     let kppn = own_kppn(actor)?;
-    let mut tx = pool.begin().await?;
-    let row: Option<(PejabatId, String, String, Option<UbahNomorId>, String)> = sqlx::query_as(
+    let mut attempt = Attempt::begin(pool, caller, action).await?;
+    let row: Option<(PejabatId, Stored<BerkasStatus>, String, Option<UbahNomorId>, Stored<Jabatan>)> = sqlx::query_as(
         "SELECT b.pejabat_id, b.status, p.satker_kode, b.ubah_nomor_id, p.jabatan
          FROM berkas b JOIN pejabat p ON p.id = b.pejabat_id JOIN satker s ON s.kode = p.satker_kode
          WHERE b.id = $1 AND s.kppn_kode = $2 AND b.status NOT IN ('DRAF', 'DIGANTI') FOR UPDATE OF b",
     )
     .bind(berkas_id)
     .bind(kppn)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(attempt.tx())
     .await?;
-    let Some((pejabat_id, status, satker, ubah_nomor_id, jabatan)) = row else {
-        drop(tx);
-        return Err(refuse(pool, caller, action, None, Error::NotFound("Berkas tidak ditemukan.".into())).await);
+    let Some((pejabat_id, Stored(status), satker, ubah_nomor_id, Stored(jabatan))) = row else {
+        return Err(attempt.refuse(Error::NotFound("Berkas tidak ditemukan.".into())).await);
     };
-    let checked = if status != "DIAJUKAN" {
+    attempt.about(pejabat_id);
+    let checked = if status != BerkasStatus::Diajukan {
         Err(format!("Berkas ini sudah diputus ({status})."))
     } else {
         berkas::check_keputusan(&ceklis, keputusan)
     };
     let alasan = match checked {
         Ok(alasan) => alasan,
-        Err(m) => {
-            drop(tx);
-            return Err(refuse(pool, caller, action, Some(pejabat_id), Error::Rule(m)).await);
-        }
+        Err(m) => return Err(attempt.refuse(Error::Rule(m)).await),
     };
     let to = if alasan.is_some() { BerkasStatus::Dikembalikan } else { BerkasStatus::Diterima };
     sqlx::query(
@@ -442,19 +432,17 @@ pub async fn putuskan(
     .bind(ceklis[2])
     .bind(ceklis[3])
     .bind(ceklis[4])
-    .execute(&mut *tx)
+    .execute(attempt.tx())
     .await?;
     if let (BerkasStatus::Diterima, Some(ubah)) = (to, ubah_nomor_id) {
-        let jabatan = Jabatan::try_from(jabatan)?;
-        crate::ubah_nomor::advance(&mut tx, ubah, jabatan, Langkah::BerkasDiterima, Tahap::PengajuanBerkas).await?;
+        crate::ubah_nomor::advance(attempt.tx(), ubah, jabatan, Langkah::BerkasDiterima, Tahap::PengajuanBerkas)
+            .await?;
     }
     let mut detail = to.label().to_owned();
     if let Some(a) = &alasan {
         detail.push_str(": ");
         detail.push_str(a);
     }
-    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(pejabat_id).detail(detail)).await?;
-    crate::events::notify(&mut *tx, &satker).await?;
-    tx.commit().await?;
+    attempt.done(detail, Some(&satker)).await?;
     info(pool, berkas_id).await
 }

@@ -3,6 +3,7 @@
 //! values are kept, so the CSO can check that a printout matches the data on record.
 
 use crate::Caller;
+use crate::attempt::Attempt;
 use crate::audit::{self, Entry, Outcome, refuse};
 use crate::auth::authorize;
 use crate::error::{Error, Result};
@@ -159,7 +160,8 @@ pub async fn unduh(
     let tautan = format!("{}/meja?kode={kode}", base_url.trim_end_matches('/'));
     let dicetak = now.with_timezone(&chrono_tz::Asia::Jakarta).format("%d-%m-%Y %H:%M WIB").to_string();
     let cetakan = data.cetakan(jenis);
-    let mut tx = pool.begin().await?;
+    let mut attempt = Attempt::begin(pool, caller, action).await?;
+    attempt.about(data.id);
     sqlx::query(
         "INSERT INTO formulir_cetak (kode, pejabat_id, jenis, isi, dicetak_at, dicetak_by) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -169,11 +171,10 @@ pub async fn unduh(
     .bind(sqlx::types::Json(&cetakan))
     .bind(now)
     .bind(actor.user_id)
-    .execute(&mut *tx)
+    .execute(attempt.tx())
     .await?;
     let detail = format!("{} kode verifikasi {kode}", jenis.label());
-    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(data.id).detail(detail)).await?;
-    tx.commit().await?;
+    attempt.done(detail, None).await?;
     let pdf = cetak::render(&data.isian(jenis, kode.clone(), tautan, dicetak));
     let nama_file = format!("{}-{}-{}.pdf", jenis.code(), data.satker_kode, data.nip);
     Ok(Unduhan { nama_file, pdf, kode })

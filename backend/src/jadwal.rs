@@ -1,7 +1,8 @@
 //! Activation sessions: the CSO KPPN schedules them for a satker of its KPPN, the
 //! satker's users see them, and the CSO records attendance and outcome afterwards.
 
-use crate::audit::{self, Entry, Outcome, refuse};
+use crate::attempt::Attempt;
+use crate::audit::refuse;
 use crate::auth::authorize;
 use crate::error::{Error, Result};
 use crate::{Actor, Caller};
@@ -75,7 +76,7 @@ pub async fn buat(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: Date
         .single()
         .map(|t| t.with_timezone(&Utc))
         .ok_or_else(|| Error::Rule("Waktu sesi tidak valid.".into()))?;
-    let mut tx = pool.begin().await?;
+    let mut attempt = Attempt::begin(pool, caller, ACTION).await?;
     let id: JadwalId = sqlx::query_scalar(
         "INSERT INTO jadwal (satker_kode, kppn_kode, mulai, mode, tautan, catatan, dibuat_at, dibuat_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -88,12 +89,10 @@ pub async fn buat(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: Date
     .bind(&new.catatan)
     .bind(now)
     .bind(actor.user_id)
-    .fetch_one(&mut *tx)
+    .fetch_one(attempt.tx())
     .await?;
     let detail = format!("satker {} {} {}", new.satker_kode, jadwal::waktu(new.mulai_wib), new.mode.label());
-    audit::record(&mut *tx, Entry::new(caller, ACTION, Outcome::Berhasil).detail(detail)).await?;
-    crate::events::notify(&mut *tx, &new.satker_kode).await?;
-    tx.commit().await?;
+    attempt.done(detail, Some(&new.satker_kode)).await?;
     let row: Row = sqlx::query_as(&format!("{SELECT} WHERE j.id = $1")).bind(id).fetch_one(pool).await?;
     row.into_row()
 }
@@ -139,16 +138,15 @@ pub async fn catat(
     const ACTION: Aksi = Aksi::CatatJadwal;
     let actor = authorize(pool, caller, Action::JadwalCso).await?;
     let kppn = own_kppn(actor)?;
-    let mut tx = pool.begin().await?;
+    let mut attempt = Attempt::begin(pool, caller, ACTION).await?;
     let row: Option<(DateTime<Utc>, String, Option<String>)> =
         sqlx::query_as("SELECT mulai, satker_kode, kehadiran FROM jadwal WHERE id = $1 AND kppn_kode = $2 FOR UPDATE")
             .bind(jadwal_id)
             .bind(kppn)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(attempt.tx())
             .await?;
     let Some((mulai, satker, sudah)) = row else {
-        drop(tx);
-        return Err(refuse(pool, caller, ACTION, None, Error::NotFound("Jadwal tidak ditemukan.".into())).await);
+        return Err(attempt.refuse(Error::NotFound("Jadwal tidak ditemukan.".into())).await);
     };
     let checked = if mulai > now {
         Err("Sesi belum dimulai; kehadiran dicatat setelah sesi berlangsung.".to_string())
@@ -159,10 +157,7 @@ pub async fn catat(
     };
     let hasil = match checked {
         Ok(h) => h,
-        Err(m) => {
-            drop(tx);
-            return Err(refuse(pool, caller, ACTION, None, Error::Rule(m)).await);
-        }
+        Err(m) => return Err(attempt.refuse(Error::Rule(m)).await),
     };
     sqlx::query("UPDATE jadwal SET kehadiran = $2, hasil = $3, dicatat_at = $4, dicatat_by = $5 WHERE id = $1")
         .bind(jadwal_id)
@@ -170,12 +165,10 @@ pub async fn catat(
         .bind(&hasil)
         .bind(now)
         .bind(actor.user_id)
-        .execute(&mut *tx)
+        .execute(attempt.tx())
         .await?;
     let detail = format!("jadwal {jadwal_id} satker {satker}: {} — {hasil}", kehadiran.label());
-    audit::record(&mut *tx, Entry::new(caller, ACTION, Outcome::Berhasil).detail(detail)).await?;
-    crate::events::notify(&mut *tx, &satker).await?;
-    tx.commit().await?;
+    attempt.done(detail, Some(&satker)).await?;
     let row: Row = sqlx::query_as(&format!("{SELECT} WHERE j.id = $1")).bind(jadwal_id).fetch_one(pool).await?;
     row.into_row()
 }

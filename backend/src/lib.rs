@@ -3,6 +3,7 @@
 //! and writing the audit trail in the same transaction.
 
 pub mod actor;
+mod attempt;
 pub mod audit;
 pub mod auth;
 pub mod berkas;

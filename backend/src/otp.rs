@@ -3,7 +3,8 @@
 //! themselves (key, issue, check) are `otp_engine`. Every decision about statuses and limits
 //! is the domain's; this module reads the facts, asks, and persists.
 
-use crate::audit::{self, Entry, Outcome, refuse};
+use crate::attempt::Attempt;
+use crate::audit::refuse;
 use crate::error::{Error, Result};
 use crate::otp_engine::{Checked, check, issue};
 pub use crate::otp_engine::{OtpKey, Pending};
@@ -15,7 +16,7 @@ use domain::otp::Purpose;
 use domain::workflow::{self, Step};
 use domain::{Jabatan, PejabatId, Role, Status};
 use serde::{Deserialize, Serialize};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool};
 
 /// How the pejabat attended the activation (seed part C).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +40,7 @@ fn step_of(purpose: Purpose) -> Option<Step> {
 /// Who owns the phone the code goes to, for `purpose` on reference `target`, after
 /// checking that the caller may do this step now. Errors are refusals to audit.
 async fn resolve(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut PgConnection,
     actor: &Actor,
     target: &Target,
     purpose: Purpose,
@@ -83,7 +84,7 @@ async fn resolve(
             Err(Error::Rule("OTP KPA belum aktif. Aktifkan OTP KPA bersama CSO KPPN sebelum Kirim Data.".into()))
         }
         Purpose::Aktivasi
-            if !crate::berkas::accepted(&mut **tx, target.id, domain::berkas::Keperluan::Aktivasi).await? =>
+            if !crate::berkas::accepted(&mut *tx, target.id, domain::berkas::Keperluan::Aktivasi).await? =>
         {
             Err(Error::Rule(
                 "Berkas aktivasi pejabat ini belum diterima CSO KPPN. Unggah dan ajukan berkasnya terlebih dahulu."
@@ -99,31 +100,27 @@ fn unreachable_purpose() -> Result<Target> {
 }
 
 /// The start of every step: the caller is logged in, the reference exists, and the caller
-/// may do `purpose` on it now; refusals are audited. Returns the open transaction with the
-/// reference locked, the actor, the reference, and the owner of the phone the code goes to.
+/// may do `purpose` on it now; refusals are audited. Returns the attempt with the reference
+/// locked, the actor, the reference, and the owner of the phone the code goes to.
 pub(crate) async fn begin_step<'c>(
-    pool: &PgPool,
+    pool: &'c PgPool,
     caller: &'c Caller,
     pejabat_id: PejabatId,
     purpose: Purpose,
     submit: bool,
-) -> Result<(Transaction<'static, Postgres>, &'c Actor, Target, Target)> {
+) -> Result<(Attempt<'c>, &'c Actor, Target, Target)> {
     let action = Aksi::otp(purpose, submit);
     let Some(actor) = caller.actor.as_ref() else {
         return Err(refuse(pool, caller, action, None, Error::Unauthenticated).await);
     };
-    let mut tx = pool.begin().await?;
-    let Some(target) = lock_pejabat(&mut tx, pejabat_id).await? else {
-        drop(tx);
-        let missing = Error::NotFound("Referensi pejabat tidak ditemukan.".into());
-        return Err(refuse(pool, caller, action, None, missing).await);
+    let mut attempt = Attempt::begin(pool, caller, action).await?;
+    let Some(target) = lock_pejabat(attempt.tx(), pejabat_id).await? else {
+        return Err(attempt.refuse(Error::NotFound("Referensi pejabat tidak ditemukan.".into())).await);
     };
-    match resolve(&mut tx, actor, &target, purpose, submit).await {
-        Ok(owner) => Ok((tx, actor, target, owner)),
-        Err(e) => {
-            drop(tx);
-            Err(refuse(pool, caller, action, Some(pejabat_id), e).await)
-        }
+    attempt.about(pejabat_id);
+    match resolve(attempt.tx(), actor, &target, purpose, submit).await {
+        Ok(owner) => Ok((attempt, actor, target, owner)),
+        Err(e) => Err(attempt.refuse(e).await),
     }
 }
 
@@ -137,23 +134,16 @@ pub async fn request(
     purpose: Purpose,
     now: DateTime<Utc>,
 ) -> Result<Pending> {
-    let action = Aksi::otp(purpose, false);
-    let (mut tx, actor, target, owner) = begin_step(pool, caller, pejabat_id, purpose, false).await?;
+    let (mut attempt, actor, target, owner) = begin_step(pool, caller, pejabat_id, purpose, false).await?;
     // the cool-down runs per code binding: a KPA sending its PPK and then its PPSPM
     // does not wait between the two
     let bound_target = purpose.is_bound_to_target().then_some(target.id);
-    let pending = match issue(&mut tx, key, actor, &owner, purpose, bound_target, &owner.no_hp, now).await {
+    let pending = match issue(attempt.tx(), key, actor, &owner, purpose, bound_target, &owner.no_hp, now).await {
         Ok(p) => p,
-        Err(refusal) if refusal.is_refusal() => {
-            drop(tx);
-            return Err(refuse(pool, caller, action, Some(pejabat_id), refusal).await);
-        }
-        Err(e) => return Err(e),
+        Err(e) => return Err(attempt.refuse(e).await),
     };
     let detail = format!("kode {} dikirim ke HP {} pejabat", purpose.code(), owner.jabatan.short());
-    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(target.id).detail(detail)).await?;
-    crate::events::notify(&mut *tx, &target.satker_kode).await?;
-    tx.commit().await?;
+    attempt.done(detail, Some(&target.satker_kode)).await?;
     Ok(pending)
 }
 
@@ -172,47 +162,30 @@ pub async fn submit(
     attendance: Option<&Attendance>,
     now: DateTime<Utc>,
 ) -> Result<Status> {
-    let action = Aksi::otp(purpose, true);
-    let (mut tx, actor, target, owner) = begin_step(pool, caller, pejabat_id, purpose, true).await?;
+    let (mut attempt, actor, target, owner) = begin_step(pool, caller, pejabat_id, purpose, true).await?;
     let attendance = match (purpose, attendance) {
         (Purpose::Aktivasi, None) => {
-            drop(tx);
             let e = Error::Rule("Pilih cara kehadiran: di KPPN atau video conference.".into());
-            return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
+            return Err(attempt.refuse(e).await);
         }
         (Purpose::Aktivasi, Some(a)) => {
             let kuasa = a.kuasa.as_deref().map(str::trim).filter(|k| !k.is_empty());
             if kuasa.is_some() && target.jabatan != Jabatan::Kpa {
-                drop(tx);
                 let e = Error::Rule("Aktivasi OTP PPK dan PPSPM tidak dapat diwakilkan.".into());
-                return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
+                return Err(attempt.refuse(e).await);
             }
             match kuasa.map(|k| domain::validate::text(k, "Nama penerima kuasa", 100)).transpose() {
                 Ok(kuasa) => Some((a.video_conference, kuasa)),
-                Err(m) => {
-                    drop(tx);
-                    return Err(refuse(pool, caller, action, Some(pejabat_id), Error::Rule(m)).await);
-                }
+                Err(m) => return Err(attempt.refuse(Error::Rule(m)).await),
             }
         }
         _ => None,
     };
     let bound_target = purpose.is_bound_to_target().then_some(target.id);
-    match check(&mut tx, key, owner.id, purpose, bound_target, typed, now).await? {
+    match check(attempt.tx(), key, owner.id, purpose, bound_target, typed, now).await? {
         Checked::Right => {}
-        Checked::Refused(refusal) => {
-            drop(tx);
-            return Err(refuse(pool, caller, action, Some(pejabat_id), refusal.into()).await);
-        }
-        Checked::Wrong(refusal) => {
-            audit::record(
-                &mut *tx,
-                Entry::new(caller, action, Outcome::Gagal).pejabat(target.id).detail(refusal.to_string()),
-            )
-            .await?;
-            tx.commit().await?;
-            return Err(refusal.into());
-        }
+        Checked::Refused(refusal) => return Err(attempt.refuse(refusal.into()).await),
+        Checked::Wrong(refusal) => return Err(attempt.fail(refusal.into()).await),
     }
     let step = step_of(purpose).ok_or_else(|| Error::Rule("Langkah tidak dikenal.".into()))?;
     let next = workflow::next(target.jabatan, target.status, step).map_err(|r| Error::Rule(r.to_string()))?;
@@ -239,17 +212,17 @@ pub async fn submit(
     .bind(mode)
     .bind(kuasa.as_deref())
     .bind(actor.user_id)
-    .execute(&mut *tx)
+    .execute(attempt.tx())
     .await?;
     let satker = &target.satker_kode;
     match purpose {
         Purpose::KirimData => {
             let text = domain::sms::diusulkan(&target.nama, target.jabatan, satker);
-            sms::enqueue(&mut *tx, &target.no_hp, &text, &text).await?;
+            sms::enqueue(attempt.tx(), &target.no_hp, &text, &text).await?;
         }
         Purpose::Aktivasi => {
             let text = domain::sms::aktif(&target.nama, target.jabatan, satker);
-            sms::enqueue(&mut *tx, &target.no_hp, &text, &text).await?;
+            sms::enqueue(attempt.tx(), &target.no_hp, &text, &text).await?;
         }
         Purpose::VerifikasiHp | Purpose::UbahNomor | Purpose::SetujuUbahNomor => {}
     }
@@ -260,9 +233,7 @@ pub async fn submit(
     if let Some(k) = &kuasa {
         detail.push_str(&format!("; penerima kuasa {k}"));
     }
-    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(target.id).detail(detail)).await?;
-    crate::events::notify(&mut *tx, satker).await?;
-    tx.commit().await?;
+    attempt.done(detail, Some(satker)).await?;
     Ok(next)
 }
 
@@ -299,21 +270,19 @@ pub async fn latest(
     let Some(actor) = caller.actor.as_ref() else {
         return Err(refuse(pool, caller, action, None, Error::Unauthenticated).await);
     };
-    let mut tx = pool.begin().await?;
-    let Some(target) = lock_pejabat(&mut tx, pejabat_id).await? else {
+    let mut attempt = Attempt::begin(pool, caller, action).await?;
+    let Some(target) = lock_pejabat(attempt.tx(), pejabat_id).await? else {
         return Ok(None);
     };
-    let owner = match resolve(&mut tx, actor, &target, purpose, false).await {
+    attempt.about(pejabat_id);
+    let owner = match resolve(attempt.tx(), actor, &target, purpose, false).await {
         Ok(owner) => owner,
         // the step is no longer (or not yet) possible: nothing to show
         Err(Error::Rule(_)) => return Ok(None),
         Err(Error::Forbidden(_)) if target.satker_kode.as_str() == actor.unit.satker().unwrap_or("") => {
             return Ok(None);
         }
-        Err(e) => {
-            drop(tx);
-            return Err(refuse(pool, caller, action, Some(pejabat_id), e).await);
-        }
+        Err(e) => return Err(attempt.refuse(e).await),
     };
     let bound_target = purpose.is_bound_to_target().then_some(target.id);
     let latest: Option<(DateTime<Utc>, bool)> = sqlx::query_as(
@@ -324,9 +293,10 @@ pub async fn latest(
     .bind(owner.id)
     .bind(purpose.code())
     .bind(bound_target)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(attempt.tx())
     .await?;
-    tx.rollback().await?;
+    // a read: nothing to commit, nothing to audit
+    drop(attempt);
     Ok(latest.map(|(sent, pending)| {
         let mut p = Pending::from_sent(sent);
         if !pending {

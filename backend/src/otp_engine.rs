@@ -16,7 +16,7 @@ use hmac::{Hmac, Mac};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use sqlx::{Postgres, Transaction};
+use sqlx::PgConnection;
 
 /// The server key the codes are hashed with. Never logged.
 #[derive(Clone)]
@@ -99,7 +99,7 @@ pub(crate) fn wib(t: DateTime<Utc>) -> String {
 /// A refusal (cool-down, daily cap) is `Error::Otp` with nothing written.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn issue(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut PgConnection,
     key: &OtpKey,
     actor: &Actor,
     owner: &Target,
@@ -115,19 +115,19 @@ pub(crate) async fn issue(
     .bind(owner.id)
     .bind(purpose.code())
     .bind(bound_target)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await?;
     let today: i64 = sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE pejabat_id = $1 AND sent_at >= $2")
         .bind(owner.id)
         .bind(crate::wib_day_start(now))
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *tx)
         .await?;
     otp::may_request(last, today, now)?;
     sqlx::query("UPDATE otp_code SET state = 'VOID', closed_at = $3 WHERE pejabat_id = $1 AND purpose = $2 AND state = 'PENDING'")
         .bind(owner.id)
         .bind(purpose.code())
         .bind(now)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     let code = new_code();
     let pending = Pending::from_sent(now);
@@ -142,12 +142,12 @@ pub(crate) async fn issue(
     .bind(pending.sent_at)
     .bind(pending.expires_at)
     .bind(actor.user_id)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     let sent = wib(now);
     let body = domain::sms::kode(owner.jabatan, &owner.satker_kode, &code, &sent);
     let redacted = domain::sms::kode(owner.jabatan, &owner.satker_kode, "******", &sent);
-    sms::enqueue(&mut **tx, phone, &body, &redacted).await?;
+    sms::enqueue(&mut *tx, phone, &body, &redacted).await?;
     Ok(pending)
 }
 
@@ -164,7 +164,7 @@ pub(crate) enum Checked {
 /// Checks `typed` against the latest code of `purpose` for `owner_id` (bound to
 /// `bound_target` when the purpose is), counting a wrong try in `tx`.
 pub(crate) async fn check(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut PgConnection,
     key: &OtpKey,
     owner_id: PejabatId,
     purpose: Purpose,
@@ -182,7 +182,7 @@ pub(crate) async fn check(
     )
     .bind(owner_id)
     .bind(purpose.code())
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await?;
     let Some(StoredCode { id: code_id, code_mac: mac, expires_at, wrong_tries, state, target_pejabat_id: code_target }) =
         latest
@@ -212,14 +212,14 @@ pub(crate) async fn check(
         .bind(tries)
         .bind(void)
         .bind(now)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         return Ok(Checked::Wrong(otp::after_wrong(tries)));
     }
     sqlx::query("UPDATE otp_code SET state = 'USED', closed_at = $2 WHERE id = $1")
         .bind(code_id)
         .bind(now)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(Checked::Right)
 }

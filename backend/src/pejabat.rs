@@ -1,6 +1,7 @@
 //! The pejabat references of a satker: the table, Rekam and Hapus.
 
-use crate::audit::{self, Entry, Outcome, refuse};
+use crate::attempt::Attempt;
+use crate::audit::refuse;
 use crate::auth::authorize;
 use crate::error::{Error, Result};
 use crate::{Actor, Caller};
@@ -9,7 +10,7 @@ use domain::authz::Action;
 use domain::pejabat::{Page, PejabatRow, RekamOptions, TableQuery, UserChoice};
 use domain::validate::{self, FieldErrors, PejabatContext, PejabatInput};
 use domain::{Jabatan, PejabatId, Status, UserId};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool};
 
 /// The largest page the table asks for, other than "Semua".
 const MAX_PER_PAGE: u32 = 100;
@@ -87,21 +88,21 @@ const TARGET_FROM: &str =
     "SELECT p.id, p.user_id, p.satker_kode, s.kppn_kode, p.nama, p.nip, p.no_hp, p.jabatan, p.status
      FROM pejabat p JOIN satker s ON s.kode = p.satker_kode";
 
-pub(crate) async fn lock_pejabat(tx: &mut Transaction<'_, Postgres>, id: PejabatId) -> Result<Option<Target>> {
+pub(crate) async fn lock_pejabat(tx: &mut PgConnection, id: PejabatId) -> Result<Option<Target>> {
     Ok(sqlx::query_as(&format!("{TARGET_FROM} WHERE p.id = $1 AND p.deleted_at IS NULL FOR UPDATE OF p"))
         .bind(id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await?)
 }
 
 /// The active KPA reference of the actor in its satker (the one that approves).
-pub(crate) async fn lock_own_kpa(tx: &mut Transaction<'_, Postgres>, actor: &Actor) -> Result<Option<Target>> {
+pub(crate) async fn lock_own_kpa(tx: &mut PgConnection, actor: &Actor) -> Result<Option<Target>> {
     Ok(sqlx::query_as(&format!(
         "{TARGET_FROM} WHERE p.user_id = $1 AND p.jabatan = 'KUASA PENGGUNA ANGGARAN' AND p.deleted_at IS NULL
          FOR UPDATE OF p"
     ))
     .bind(actor.user_id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await?)
 }
 
@@ -274,7 +275,7 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
         return Err(refuse(pool, caller, action, None, Error::Invalid(fields)).await);
     }
 
-    let mut tx = pool.begin().await?;
+    let mut attempt = Attempt::begin(pool, caller, action).await?;
     let inserted: std::result::Result<PejabatId, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO pejabat (satker_kode, user_id, nip, nama, tempat_lahir, tanggal_lahir, email, no_hp,
                               alamat_domisili, alamat_ktp, nomor_sk, tanggal_sk, jabatan, kppn_kode, created_by)
@@ -296,33 +297,30 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
     .bind(new.jabatan.label())
     .bind(&new.kppn_kode)
     .bind(actor.user_id)
-    .fetch_one(&mut *tx)
+    .fetch_one(attempt.tx())
     .await;
     let id = match inserted {
         Ok(id) => id,
         Err(sqlx::Error::Database(db)) if db.constraint() == Some("pejabat_active_nip_jabatan") => {
-            drop(tx);
             let mut fields = FieldErrors::default();
             fields.add(
                 "nip",
                 format!("NIP ini sudah terekam sebagai {}. Hapus referensi lama terlebih dahulu.", new.jabatan.label()),
             );
-            return Err(refuse(pool, caller, action, None, Error::Invalid(fields)).await);
+            return Err(attempt.refuse(Error::Invalid(fields)).await);
         }
         Err(sqlx::Error::Database(db)) if db.constraint() == Some(SATU_NOMOR) => {
             // another Rekam took the number since the check above
-            drop(tx);
             let mut fields = FieldErrors::default();
             let taken = nomor_dipakai(pool, &new.no_hp, &new.nip).await?;
             fields.add("no_hp", taken.unwrap_or_else(|| validate::NOMOR_DIPAKAI_ORANG_LAIN.into()));
-            return Err(refuse(pool, caller, action, None, Error::Invalid(fields)).await);
+            return Err(attempt.refuse(Error::Invalid(fields)).await);
         }
         Err(e) => return Err(e.into()),
     };
+    attempt.about(id);
     let detail = format!("{} {} ({})", new.jabatan.label(), new.nama, new.nip);
-    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(id).detail(detail)).await?;
-    crate::events::notify(&mut *tx, satker).await?;
-    tx.commit().await?;
+    attempt.done(detail, Some(satker)).await?;
     Ok(id)
 }
 
@@ -333,38 +331,31 @@ pub async fn hapus(pool: &PgPool, caller: &Caller, id: PejabatId) -> Result<()> 
     let action = Action::HapusPejabat;
     let actor = authorize(pool, caller, action).await?;
     let satker = own_satker(actor)?;
-    let mut tx = pool.begin().await?;
+    let mut attempt = Attempt::begin(pool, caller, action).await?;
     let found: Option<(String, String, String, bool)> = sqlx::query_as(
         "SELECT satker_kode, nama, jabatan, deleted_at IS NOT NULL FROM pejabat WHERE id = $1 FOR UPDATE",
     )
     .bind(id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(attempt.tx())
     .await?;
     let (nama, jabatan) = match found {
         Some((owner, _, _, _)) if owner != satker => {
-            drop(tx);
-            let err = Error::Forbidden("Referensi pejabat ini milik satker lain.".into());
-            return Err(refuse(pool, caller, action, Some(id), err).await);
+            attempt.about(id);
+            return Err(attempt.refuse(Error::Forbidden("Referensi pejabat ini milik satker lain.".into())).await);
         }
         Some((_, _, _, true)) | None => {
-            drop(tx);
             let err = Error::NotFound("Referensi pejabat tidak ditemukan atau sudah dihapus. Klik Refresh.".into());
-            return Err(refuse(pool, caller, action, None, err).await);
+            return Err(attempt.refuse(err).await);
         }
         Some((_, nama, jabatan, false)) => (nama, jabatan),
     };
+    attempt.about(id);
     sqlx::query("UPDATE pejabat SET deleted_at = now(), deleted_by = $2, updated_at = now() WHERE id = $1")
         .bind(id)
         .bind(actor.user_id)
-        .execute(&mut *tx)
+        .execute(attempt.tx())
         .await?;
-    audit::record(
-        &mut *tx,
-        Entry::new(caller, action, Outcome::Berhasil).pejabat(id).detail(format!("{jabatan} {nama}")),
-    )
-    .await?;
-    crate::events::notify(&mut *tx, satker).await?;
-    tx.commit().await?;
+    attempt.done(format!("{jabatan} {nama}"), Some(satker)).await?;
     Ok(())
 }
 

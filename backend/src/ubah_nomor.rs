@@ -3,19 +3,19 @@
 //! signed Form Ubah Nomor OTP goes through the CSO's desk; the CSO confirms. Only then is
 //! the number replaced; the old number gets a notice, the new one the activation notice.
 
-use crate::audit::{self, Entry, Outcome, refuse};
+use crate::attempt::Attempt;
 use crate::auth::authorize;
 use crate::error::{Error, Result};
 use crate::otp_engine::{self, Checked, OtpKey, Pending};
 use crate::pejabat::{Target, lock_own_kpa, lock_pejabat};
-use crate::{Caller, sms};
+use crate::{Actor, Caller, sms};
 use chrono::{DateTime, Utc};
 use domain::audit::Aksi;
 use domain::authz::Action;
 use domain::otp::Purpose;
 use domain::ubah_nomor::{self, Langkah, NomorMilik, Tahap, UbahNomorRow};
 use domain::{Jabatan, PejabatId, UbahNomorId};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool};
 
 /// An open change as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -27,19 +27,19 @@ struct Open {
     tahap: Tahap,
 }
 
-async fn lock_open(tx: &mut Transaction<'_, Postgres>, pejabat_id: PejabatId) -> Result<Option<Open>> {
+async fn lock_open(tx: &mut PgConnection, pejabat_id: PejabatId) -> Result<Option<Open>> {
     Ok(sqlx::query_as(
         "SELECT id, no_hp_lama, no_hp_baru, tahap FROM ubah_nomor
          WHERE pejabat_id = $1 AND tahap NOT IN ('SELESAI', 'BATAL') FOR UPDATE",
     )
     .bind(pejabat_id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await?)
 }
 
 /// Moves change `id` from `from` by `langkah` (as the domain allows), stamping the step.
 pub(crate) async fn advance(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut PgConnection,
     id: UbahNomorId,
     jabatan: Jabatan,
     langkah: Langkah,
@@ -57,50 +57,35 @@ pub(crate) async fn advance(
         .bind(id)
         .bind(to.label())
         .bind(from.label())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(to)
 }
 
 /// The caller's own `AKTIF` KPA reference, locked, which approves the change of `target`;
 /// the inner error is the refusal to audit.
-async fn approving_kpa(tx: &mut Transaction<'_, Postgres>, actor: &crate::Actor, target: &Target) -> Result<Target> {
+async fn approving_kpa(tx: &mut PgConnection, actor: &Actor, target: &Target) -> Result<Target> {
     match lock_own_kpa(tx, actor).await? {
         Some(kpa) if kpa.status == domain::Status::Aktif && kpa.id != target.id => Ok(kpa),
         _ => Err(Error::Rule("Persetujuan perubahan nomor diberikan oleh KPA satker yang OTP-nya aktif.".into())),
     }
 }
 
-/// The start of each step: logged in, allowed, the reference locked. Refusals are audited.
+/// The start of each step: logged in, allowed, the reference (of the caller's satker) locked.
 async fn begin<'c>(
-    pool: &PgPool,
+    pool: &'c PgPool,
     caller: &'c Caller,
     action: Action,
     audit_action: Aksi,
     pejabat_id: PejabatId,
-) -> Result<(Transaction<'static, Postgres>, &'c crate::Actor, Target)> {
+) -> Result<(Attempt<'c>, &'c Actor, Target)> {
     let actor = authorize(pool, caller, action).await?;
-    let mut tx = pool.begin().await?;
-    match lock_pejabat(&mut tx, pejabat_id).await? {
-        Some(t) if actor.unit.satker() == Some(t.satker_kode.as_str()) => Ok((tx, actor, t)),
-        _ => {
-            drop(tx);
-            let e = Error::NotFound("Referensi pejabat tidak ditemukan.".into());
-            Err(refuse(pool, caller, audit_action, Some(pejabat_id), e).await)
-        }
+    let mut attempt = Attempt::begin(pool, caller, audit_action).await?;
+    attempt.about(pejabat_id);
+    match lock_pejabat(attempt.tx(), pejabat_id).await? {
+        Some(t) if actor.unit.satker() == Some(t.satker_kode.as_str()) => Ok((attempt, actor, t)),
+        _ => Err(attempt.refuse(Error::NotFound("Referensi pejabat tidak ditemukan.".into())).await),
     }
-}
-
-async fn refused<T>(
-    pool: &PgPool,
-    caller: &Caller,
-    tx: Transaction<'static, Postgres>,
-    action: Aksi,
-    pejabat_id: PejabatId,
-    e: Error,
-) -> Result<T> {
-    drop(tx);
-    Err(refuse(pool, caller, action, Some(pejabat_id), e).await)
 }
 
 /// The pejabat asks to change its own number to `no_hp_baru`: a code goes to the new
@@ -116,10 +101,10 @@ pub async fn ajukan(
     now: DateTime<Utc>,
 ) -> Result<Pending> {
     let action = Aksi::otp(Purpose::UbahNomor, false);
-    let (mut tx, actor, target) = begin(pool, caller, Action::UbahNomor, action, pejabat_id).await?;
+    let (mut attempt, actor, target) = begin(pool, caller, Action::UbahNomor, action, pejabat_id).await?;
     if target.user_id != actor.user_id {
         let e = Error::Forbidden("Perubahan nomor diajukan oleh pejabat yang bersangkutan.".into());
-        return refused(pool, caller, tx, action, pejabat_id, e).await;
+        return Err(attempt.refuse(e).await);
     }
     let checked = ubah_nomor::may_start(target.jabatan, target.status).and_then(|()| {
         let baru = domain::validate::phone(no_hp_baru)?;
@@ -127,22 +112,22 @@ pub async fn ajukan(
     });
     let baru = match checked {
         Ok(b) => b,
-        Err(m) => return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await,
+        Err(m) => return Err(attempt.refuse(Error::Rule(m)).await),
     };
-    if let Some(taken) = crate::pejabat::nomor_dipakai(&mut *tx, &baru, &target.nip).await? {
-        return refused(pool, caller, tx, action, pejabat_id, Error::Rule(taken)).await;
+    if let Some(taken) = crate::pejabat::nomor_dipakai(attempt.tx(), &baru, &target.nip).await? {
+        return Err(attempt.refuse(Error::Rule(taken)).await);
     }
-    let open = lock_open(&mut tx, pejabat_id).await?;
+    let open = lock_open(attempt.tx(), pejabat_id).await?;
     let resend = match open {
         Some(o) if o.tahap == Tahap::VerifikasiNomorBaru && o.no_hp_baru == baru => Some(o.id),
         Some(o) if o.tahap == Tahap::VerifikasiNomorBaru => {
             // another number: the earlier request is cancelled and a new one starts
-            advance(&mut tx, o.id, target.jabatan, Langkah::Batal, o.tahap).await?;
+            advance(attempt.tx(), o.id, target.jabatan, Langkah::Batal, o.tahap).await?;
             None
         }
         Some(o) => {
             let m = format!("Perubahan nomor sedang berjalan (tahap {}).", o.tahap.label());
-            return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await;
+            return Err(attempt.refuse(Error::Rule(m)).await);
         }
         None => None,
     };
@@ -158,18 +143,16 @@ pub async fn ajukan(
         .bind(&baru)
         .bind(now)
         .bind(actor.user_id)
-        .fetch_one(&mut *tx)
+        .fetch_one(attempt.tx())
         .await?
     };
-    let pending = match otp_engine::issue(&mut tx, key, actor, &target, Purpose::UbahNomor, None, &baru, now).await {
+    let pending = match otp_engine::issue(attempt.tx(), key, actor, &target, Purpose::UbahNomor, None, &baru, now).await
+    {
         Ok(p) => p,
-        Err(r) if r.is_refusal() => return refused(pool, caller, tx, action, pejabat_id, r).await,
-        Err(e) => return Err(e),
+        Err(e) => return Err(attempt.refuse(e).await),
     };
     let detail = format!("ubah nomor {id}: kode dikirim ke nomor baru {}", domain::format::masked_phone(&baru));
-    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(pejabat_id).detail(detail)).await?;
-    crate::events::notify(&mut *tx, &target.satker_kode).await?;
-    tx.commit().await?;
+    attempt.done(detail, Some(&target.satker_kode)).await?;
     Ok(pending)
 }
 
@@ -190,9 +173,9 @@ async fn prove(
         Purpose::SetujuUbahNomor => (Action::SetujuUbahNomor, Langkah::KpaSetuju, Tahap::PersetujuanKpa),
         _ => (Action::UbahNomor, Langkah::NomorBaruTerverifikasi, Tahap::VerifikasiNomorBaru),
     };
-    let (mut tx, actor, target) = begin(pool, caller, authz, action, pejabat_id).await?;
+    let (mut attempt, actor, target) = begin(pool, caller, authz, action, pejabat_id).await?;
     let owner = match purpose {
-        Purpose::SetujuUbahNomor => approving_kpa(&mut tx, actor, &target).await,
+        Purpose::SetujuUbahNomor => approving_kpa(attempt.tx(), actor, &target).await,
         _ if target.user_id != actor.user_id => {
             Err(Error::Forbidden("Kode nomor baru dimasukkan oleh pejabat yang bersangkutan.".into()))
         }
@@ -200,43 +183,35 @@ async fn prove(
     };
     let owner = match owner {
         Ok(o) => o,
-        Err(e) if e.is_refusal() => return refused(pool, caller, tx, action, pejabat_id, e).await,
-        Err(e) => return Err(e),
+        Err(e) => return Err(attempt.refuse(e).await),
     };
-    let open = match lock_open(&mut tx, pejabat_id).await? {
+    let open = match lock_open(attempt.tx(), pejabat_id).await? {
         Some(o) if o.tahap == at => o,
         Some(o) => {
             let m = ubah_nomor::next(target.jabatan, o.tahap, langkah).err().unwrap_or_default();
-            return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await;
+            return Err(attempt.refuse(Error::Rule(m)).await);
         }
         None => {
             let m = "Tidak ada perubahan nomor yang sedang berjalan.".to_string();
-            return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await;
+            return Err(attempt.refuse(Error::Rule(m)).await);
         }
     };
     let bound = purpose.is_bound_to_target().then_some(target.id);
-    match otp_engine::check(&mut tx, key, owner.id, purpose, bound, typed, now).await? {
+    match otp_engine::check(attempt.tx(), key, owner.id, purpose, bound, typed, now).await? {
         Checked::Right => {}
-        Checked::Refused(r) => return refused(pool, caller, tx, action, pejabat_id, r.into()).await,
-        Checked::Wrong(r) => {
-            let entry = Entry::new(caller, action, Outcome::Gagal).pejabat(pejabat_id).detail(r.to_string());
-            audit::record(&mut *tx, entry).await?;
-            tx.commit().await?;
-            return Err(r.into());
-        }
+        Checked::Refused(r) => return Err(attempt.refuse(r.into()).await),
+        Checked::Wrong(r) => return Err(attempt.fail(r.into()).await),
     }
-    let to = advance(&mut tx, open.id, target.jabatan, langkah, at).await?;
+    let to = advance(attempt.tx(), open.id, target.jabatan, langkah, at).await?;
     if langkah == Langkah::KpaSetuju {
         sqlx::query("UPDATE ubah_nomor SET disetujui_by = $2 WHERE id = $1")
             .bind(open.id)
             .bind(actor.user_id)
-            .execute(&mut *tx)
+            .execute(attempt.tx())
             .await?;
     }
     let detail = format!("ubah nomor {}: {} → {}", open.id, at.label(), to.label());
-    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(pejabat_id).detail(detail)).await?;
-    crate::events::notify(&mut *tx, &target.satker_kode).await?;
-    tx.commit().await?;
+    attempt.done(detail, Some(&target.satker_kode)).await?;
     Ok(to)
 }
 
@@ -263,36 +238,25 @@ pub async fn minta_setuju(
     now: DateTime<Utc>,
 ) -> Result<Pending> {
     let action = Aksi::otp(Purpose::SetujuUbahNomor, false);
-    let (mut tx, actor, target) = begin(pool, caller, Action::SetujuUbahNomor, action, pejabat_id).await?;
-    let kpa = match approving_kpa(&mut tx, actor, &target).await {
+    let (mut attempt, actor, target) = begin(pool, caller, Action::SetujuUbahNomor, action, pejabat_id).await?;
+    let kpa = match approving_kpa(attempt.tx(), actor, &target).await {
         Ok(kpa) => kpa,
-        Err(e) if e.is_refusal() => return refused(pool, caller, tx, action, pejabat_id, e).await,
-        Err(e) => return Err(e),
+        Err(e) => return Err(attempt.refuse(e).await),
     };
-    if !matches!(lock_open(&mut tx, pejabat_id).await?, Some(o) if o.tahap == Tahap::PersetujuanKpa) {
+    if !matches!(lock_open(attempt.tx(), pejabat_id).await?, Some(o) if o.tahap == Tahap::PersetujuanKpa) {
         let m = "Perubahan nomor pejabat ini tidak sedang menunggu persetujuan KPA.".to_string();
-        return refused(pool, caller, tx, action, pejabat_id, Error::Rule(m)).await;
+        return Err(attempt.refuse(Error::Rule(m)).await);
     }
     let phone = kpa.no_hp.clone();
-    let pending = match otp_engine::issue(
-        &mut tx,
-        key,
-        actor,
-        &kpa,
-        Purpose::SetujuUbahNomor,
-        Some(target.id),
-        &phone,
-        now,
-    )
-    .await
-    {
-        Ok(p) => p,
-        Err(r) if r.is_refusal() => return refused(pool, caller, tx, action, pejabat_id, r).await,
-        Err(e) => return Err(e),
-    };
+    let pending =
+        match otp_engine::issue(attempt.tx(), key, actor, &kpa, Purpose::SetujuUbahNomor, Some(target.id), &phone, now)
+            .await
+        {
+            Ok(p) => p,
+            Err(e) => return Err(attempt.refuse(e).await),
+        };
     let detail = "kode persetujuan dikirim ke HP KPA".to_string();
-    audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).pejabat(pejabat_id).detail(detail)).await?;
-    tx.commit().await?;
+    attempt.done(detail, None).await?;
     Ok(pending)
 }
 
@@ -313,20 +277,18 @@ pub async fn setuju(
 #[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
 pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId) -> Result<()> {
     const ACTION: Aksi = Aksi::BatalUbahNomor;
-    let (mut tx, actor, target) = begin(pool, caller, Action::LihatBerkas, ACTION, pejabat_id).await?;
+    let (mut attempt, actor, target) = begin(pool, caller, Action::LihatBerkas, ACTION, pejabat_id).await?;
     if target.user_id != actor.user_id && actor.role != domain::Role::AdminLokal {
         let m = "Perubahan nomor dibatalkan oleh pejabat yang bersangkutan atau Admin Lokal.".to_string();
-        return refused(pool, caller, tx, ACTION, pejabat_id, Error::Forbidden(m)).await;
+        return Err(attempt.refuse(Error::Forbidden(m)).await);
     }
-    let Some(open) = lock_open(&mut tx, pejabat_id).await? else {
+    let Some(open) = lock_open(attempt.tx(), pejabat_id).await? else {
         let m = "Tidak ada perubahan nomor yang sedang berjalan.".to_string();
-        return refused(pool, caller, tx, ACTION, pejabat_id, Error::Rule(m)).await;
+        return Err(attempt.refuse(Error::Rule(m)).await);
     };
-    advance(&mut tx, open.id, target.jabatan, Langkah::Batal, open.tahap).await?;
+    advance(attempt.tx(), open.id, target.jabatan, Langkah::Batal, open.tahap).await?;
     let detail = format!("ubah nomor {}: {} → BATAL", open.id, open.tahap.label());
-    audit::record(&mut *tx, Entry::new(caller, ACTION, Outcome::Berhasil).pejabat(pejabat_id).detail(detail)).await?;
-    crate::events::notify(&mut *tx, &target.satker_kode).await?;
-    tx.commit().await?;
+    attempt.done(detail, Some(&target.satker_kode)).await?;
     Ok(())
 }
 
@@ -335,55 +297,52 @@ pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId) -> Res
 pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: UbahNomorId, now: DateTime<Utc>) -> Result<()> {
     const ACTION: Aksi = Aksi::KonfirmasiUbahNomor;
     let actor = authorize(pool, caller, Action::MejaCso).await?;
-    let mut tx = pool.begin().await?;
+    let mut attempt = Attempt::begin(pool, caller, ACTION).await?;
     let row: Option<(PejabatId, String)> = sqlx::query_as(
         "SELECT u.pejabat_id, s.kppn_kode FROM ubah_nomor u JOIN pejabat p ON p.id = u.pejabat_id
          JOIN satker s ON s.kode = p.satker_kode WHERE u.id = $1",
     )
     .bind(ubah_nomor_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(attempt.tx())
     .await?;
     let pejabat_id = match row {
         Some((p, kppn)) if actor.unit.kppn() == Some(kppn.as_str()) => p,
-        _ => {
-            drop(tx);
-            let e = Error::NotFound("Perubahan nomor tidak ditemukan.".into());
-            return Err(refuse(pool, caller, ACTION, None, e).await);
-        }
+        _ => return Err(attempt.refuse(Error::NotFound("Perubahan nomor tidak ditemukan.".into())).await),
     };
-    let Some(target) = lock_pejabat(&mut tx, pejabat_id).await? else {
-        return refused(pool, caller, tx, ACTION, pejabat_id, Error::NotFound("Pejabat tidak ditemukan.".into())).await;
+    attempt.about(pejabat_id);
+    let Some(target) = lock_pejabat(attempt.tx(), pejabat_id).await? else {
+        return Err(attempt.refuse(Error::NotFound("Pejabat tidak ditemukan.".into())).await);
     };
-    let open = match lock_open(&mut tx, pejabat_id).await? {
+    let open = match lock_open(attempt.tx(), pejabat_id).await? {
         Some(o) if o.id == ubah_nomor_id => o,
         _ => {
             let m = "Perubahan nomor ini sudah selesai atau dibatalkan.".to_string();
-            return refused(pool, caller, tx, ACTION, pejabat_id, Error::Rule(m)).await;
+            return Err(attempt.refuse(Error::Rule(m)).await);
         }
     };
     if let Err(m) = ubah_nomor::next(target.jabatan, open.tahap, Langkah::CsoKonfirmasi) {
-        return refused(pool, caller, tx, ACTION, pejabat_id, Error::Rule(m)).await;
+        return Err(attempt.refuse(Error::Rule(m)).await);
     }
-    advance(&mut tx, open.id, target.jabatan, Langkah::CsoKonfirmasi, open.tahap).await?;
+    advance(attempt.tx(), open.id, target.jabatan, Langkah::CsoKonfirmasi, open.tahap).await?;
     sqlx::query("UPDATE ubah_nomor SET selesai_by = $2 WHERE id = $1")
         .bind(open.id)
         .bind(actor.user_id)
-        .execute(&mut *tx)
+        .execute(attempt.tx())
         .await?;
     // the new number may have become another person's since it was verified
-    if let Some(taken) = crate::pejabat::nomor_dipakai(&mut *tx, &open.no_hp_baru, &target.nip).await? {
-        return refused(pool, caller, tx, ACTION, pejabat_id, Error::Rule(taken)).await;
+    if let Some(taken) = crate::pejabat::nomor_dipakai(attempt.tx(), &open.no_hp_baru, &target.nip).await? {
+        return Err(attempt.refuse(Error::Rule(taken)).await);
     }
     let updated = sqlx::query("UPDATE pejabat SET no_hp = $2, updated_at = $3 WHERE id = $1")
         .bind(pejabat_id)
         .bind(&open.no_hp_baru)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(attempt.tx())
         .await;
     match updated {
         Err(sqlx::Error::Database(db)) if db.constraint() == Some(crate::pejabat::SATU_NOMOR) => {
             let m = domain::validate::NOMOR_DIPAKAI_ORANG_LAIN.to_string();
-            return refused(pool, caller, tx, ACTION, pejabat_id, Error::Rule(m)).await;
+            return Err(attempt.refuse(Error::Rule(m)).await);
         }
         other => other?,
     };
@@ -391,22 +350,20 @@ pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: UbahNomor
     sqlx::query("UPDATE otp_code SET state = 'VOID', closed_at = $2 WHERE pejabat_id = $1 AND state = 'PENDING'")
         .bind(pejabat_id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(attempt.tx())
         .await?;
     let masked = domain::format::masked_phone(&open.no_hp_baru);
     let lama = ubah_nomor::sms_nomor_lama(&target.nama, target.jabatan, &target.satker_kode, &masked);
-    sms::enqueue(&mut *tx, &open.no_hp_lama, &lama, &lama).await?;
+    sms::enqueue(attempt.tx(), &open.no_hp_lama, &lama, &lama).await?;
     let aktif = domain::sms::aktif(&target.nama, target.jabatan, &target.satker_kode);
-    sms::enqueue(&mut *tx, &open.no_hp_baru, &aktif, &aktif).await?;
+    sms::enqueue(attempt.tx(), &open.no_hp_baru, &aktif, &aktif).await?;
     let detail = format!(
         "ubah nomor {}: {} → {} (KONFIRMASI CSO → SELESAI)",
         open.id,
         domain::format::masked_phone(&open.no_hp_lama),
         masked
     );
-    audit::record(&mut *tx, Entry::new(caller, ACTION, Outcome::Berhasil).pejabat(pejabat_id).detail(detail)).await?;
-    crate::events::notify(&mut *tx, &target.satker_kode).await?;
-    tx.commit().await?;
+    attempt.done(detail, Some(&target.satker_kode)).await?;
     Ok(())
 }
 

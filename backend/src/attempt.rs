@@ -1,0 +1,85 @@
+//! One attempt at a use case: its transaction, the audit action it is recorded under and the
+//! reference it acts on. The three ways an attempt ends live here, so every use case ends
+//! the same way:
+//! - **refused** ([`Attempt::refuse`]): the transaction rolls back and the refusal is written
+//!   to the trail on its own (a failure that is not a refusal is passed on unaudited);
+//! - **failed** ([`Attempt::fail`]): a wrong code — the trail line (GAGAL) and whatever
+//!   the attempt counted (the code's wrong tries) commit, and the error is returned;
+//! - **done** ([`Attempt::done`]): the trail line and the change notice to the satker's open
+//!   pages are written in the transaction, which commits.
+
+use crate::Caller;
+use crate::audit::{self, Entry, Outcome};
+use crate::error::{Error, Result};
+use domain::PejabatId;
+use domain::audit::Aksi;
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+
+/// A use case in progress (see the module documentation).
+pub(crate) struct Attempt<'c> {
+    pool: &'c PgPool,
+    caller: &'c Caller,
+    action: Aksi,
+    pejabat: Option<PejabatId>,
+    tx: Transaction<'static, Postgres>,
+}
+
+impl<'c> Attempt<'c> {
+    /// Opens the transaction of an attempt at `action`.
+    pub(crate) async fn begin(pool: &'c PgPool, caller: &'c Caller, action: impl Into<Aksi>) -> Result<Self> {
+        let tx = pool.begin().await?;
+        Ok(Attempt { pool, caller, action: action.into(), pejabat: None, tx })
+    }
+
+    /// The reference the attempt's trail line names.
+    pub(crate) fn about(&mut self, pejabat_id: PejabatId) {
+        self.pejabat = Some(pejabat_id);
+    }
+
+    /// The open transaction, for the attempt's statements.
+    pub(crate) fn tx(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    fn entry(&self, outcome: Outcome, detail: String) -> Entry<'c> {
+        let mut entry = Entry::new(self.caller, self.action, outcome).detail(detail);
+        entry.pejabat_id = self.pejabat;
+        entry
+    }
+
+    /// Ends the attempt with `err`: rolled back; a refusal is written to the trail (after the
+    /// rollback, so the line does not wait on the attempt's locks) and returned; any other
+    /// error is returned as it is. When the trail cannot be written, that failure is returned.
+    pub(crate) async fn refuse(self, err: Error) -> Error {
+        let Attempt { pool, caller, action, pejabat, tx } = self;
+        drop(tx);
+        if err.is_refusal() { audit::refuse(pool, caller, action, pejabat, err).await } else { err }
+    }
+
+    /// Ends the attempt as failed (a wrong code): the GAGAL line and what the attempt changed
+    /// commit, and `err` is returned.
+    pub(crate) async fn fail(mut self, err: Error) -> Error {
+        let entry = self.entry(Outcome::Gagal, err.to_string());
+        let committed = async {
+            audit::record(&mut *self.tx, entry).await?;
+            self.tx.commit().await?;
+            Ok::<(), Error>(())
+        };
+        match committed.await {
+            Ok(()) => err,
+            Err(failure) => failure,
+        }
+    }
+
+    /// Ends the attempt as done: the BERHASIL line with `detail` and, with `satker`, the
+    /// change notice for that satker's open pages, then the commit.
+    pub(crate) async fn done(mut self, detail: impl Into<String>, satker: Option<&str>) -> Result<()> {
+        let entry = self.entry(Outcome::Berhasil, detail.into());
+        audit::record(&mut *self.tx, entry).await?;
+        if let Some(satker) = satker {
+            crate::events::notify(&mut *self.tx, satker).await?;
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
