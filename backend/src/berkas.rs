@@ -394,7 +394,17 @@ pub async fn putuskan(
     let actor = authorize(pool, caller, Action::MejaCso).await?;
     let kppn = own_kppn(actor)?;
     let mut attempt = Attempt::begin(pool, caller, action).await?;
-    let row: Option<(PejabatId, Stored<BerkasStatus>, String, Option<UbahNomorId>, Stored<Jabatan>)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Sent {
+        pejabat_id: PejabatId,
+        #[sqlx(try_from = "Stored<BerkasStatus>")]
+        status: BerkasStatus,
+        satker_kode: String,
+        ubah_nomor_id: Option<UbahNomorId>,
+        #[sqlx(try_from = "Stored<Jabatan>")]
+        jabatan: Jabatan,
+    }
+    let row: Option<Sent> = sqlx::query_as(
         "SELECT b.pejabat_id, b.status, p.satker_kode, b.ubah_nomor_id, p.jabatan
          FROM berkas b JOIN pejabat p ON p.id = b.pejabat_id JOIN satker s ON s.kode = p.satker_kode
          WHERE b.id = $1 AND s.kppn_kode = $2 AND b.status NOT IN ('DRAF', 'DIGANTI') FOR UPDATE OF b",
@@ -403,7 +413,7 @@ pub async fn putuskan(
     .bind(kppn)
     .fetch_optional(attempt.tx())
     .await?;
-    let Some((pejabat_id, Stored(status), satker, ubah_nomor_id, Stored(jabatan))) = row else {
+    let Some(Sent { pejabat_id, status, satker_kode: satker, ubah_nomor_id, jabatan }) = row else {
         return Err(attempt.refuse(Error::NotFound("Berkas tidak ditemukan.".into())).await);
     };
     attempt.about(pejabat_id);
