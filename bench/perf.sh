@@ -72,7 +72,7 @@ page_timings() {
 }
 login_cookie() {
   curl -fsS -o /dev/null -D - -H 'content-type: application/x-www-form-urlencoded' \
-    --data "username=$1&password=Sakti%232026" "$BASE/api/login" |
+    --data "username=$1&password=Sakti%232026" "$BASE/api/auth_login" |
     sed -n 's/^[Ss]et-[Cc]ookie: \(sakti_sesi=[^;]*\).*/\1/p'
 }
 

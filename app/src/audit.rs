@@ -91,7 +91,7 @@ fn AuditView() -> impl IntoView {
         </form>
         <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> }>
             {move || rows.get().map(|r| match r {
-                Err(AppError::Isian(_)) => view! { <p class="error" role="alert">"Periksa kembali filter yang ditandai."</p> }.into_any(),
+                Err(AppError::Invalid(_)) => view! { <p class="error" role="alert">"Periksa kembali filter yang ditandai."</p> }.into_any(),
                 Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                 Ok(page) => {
                     let count = page.page_count();

@@ -16,8 +16,8 @@ pub struct Me {
     pub unit_nama: String,
 }
 
-#[server(endpoint = "login")]
-pub async fn login(username: String, password: String) -> Result<(), AppError> {
+#[server(endpoint = "auth_login")]
+pub async fn auth_login(username: String, password: String) -> Result<(), AppError> {
     use crate::ssr::{USER_KEY, caller, session};
     let (state, caller) = caller().await?;
     let actor = backend::auth::login(&state.pool, caller.addr, &username, &password).await?;
@@ -34,8 +34,8 @@ pub fn home(role: Role) -> &'static str {
     if domain::authz::role_may(role, domain::authz::Action::KonsolCso) { "/cso" } else { "/pejabat" }
 }
 
-#[server(endpoint = "logout")]
-pub async fn logout() -> Result<(), AppError> {
+#[server(endpoint = "auth_logout")]
+pub async fn auth_logout() -> Result<(), AppError> {
     use crate::ssr::{caller, session};
     let (state, caller) = caller().await?;
     backend::auth::logout(&state.pool, &caller).await?;
@@ -44,10 +44,10 @@ pub async fn logout() -> Result<(), AppError> {
     Ok(())
 }
 
-/// The logged-in user. Without a session it answers `BelumMasuk` and redirects the
+/// The logged-in user. Without a session it answers `Unauthenticated` and redirects the
 /// page (or the browser, when called from it) to the login page.
-#[server(endpoint = "whoami")]
-pub async fn whoami() -> Result<Me, AppError> {
+#[server(endpoint = "auth_whoami")]
+pub async fn auth_whoami() -> Result<Me, AppError> {
     use crate::ssr::caller;
     let (state, caller) = caller().await?;
     let Some(actor) = caller.actor else {
@@ -59,7 +59,7 @@ pub async fn whoami() -> Result<Me, AppError> {
             res.set_status(axum::http::StatusCode::UNAUTHORIZED);
         }
         leptos_axum::redirect("/login");
-        return Err(AppError::BelumMasuk("Silakan masuk terlebih dahulu.".into()));
+        return Err(AppError::Unauthenticated("Silakan masuk terlebih dahulu.".into()));
     };
     let unit = backend::auth::unit_of(&state.pool, &actor).await?;
     Ok(Me { username: actor.username, nama: actor.nama, role: actor.role, unit_kode: unit.kode, unit_nama: unit.nama })
@@ -68,7 +68,7 @@ pub async fn whoami() -> Result<Me, AppError> {
 /// The login page: SAKTI username and password.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let login = ServerAction::<Login>::new();
+    let login = ServerAction::<AuthLogin>::new();
     let error = move || login.value().get().and_then(|r| r.err()).map(|e| e.to_string());
     view! {
         <main class="login">
@@ -96,7 +96,7 @@ pub fn LoginPage() -> impl IntoView {
 /// The "Keluar" button.
 #[component]
 pub fn LogoutButton() -> impl IntoView {
-    let logout = ServerAction::<Logout>::new();
+    let logout = ServerAction::<AuthLogout>::new();
     view! {
         <ActionForm action=logout attr:class="logout">
             <button type="submit" disabled=move || logout.pending().get() aria-busy=move || logout.pending().get().to_string()>"Keluar"</button>

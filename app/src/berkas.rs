@@ -23,8 +23,8 @@ pub async fn berkas_ajukan() -> Result<domain::PengajuanId, AppError> {
     Ok(backend::berkas::ajukan(&state.pool, &caller, backend::now()).await?)
 }
 
-#[server(endpoint = "jadwal_satker")]
-pub async fn jadwal_satker() -> Result<Vec<JadwalRow>, AppError> {
+#[server(endpoint = "jadwal_daftar_satker")]
+pub async fn jadwal_daftar_satker() -> Result<Vec<JadwalRow>, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::jadwal::satker(&state.pool, &caller, backend::now()).await?)
 }
@@ -62,7 +62,7 @@ fn BerkasView(me: Me) -> impl IntoView {
     });
     crate::live::refresh_on_change(tick);
     let rows = Resource::new(move || tick.get(), |_| berkas_daftar());
-    let sesi = Resource::new(move || tick.get(), |_| jadwal_satker());
+    let sesi = Resource::new(move || tick.get(), |_| jadwal_daftar_satker());
     let ajukan = Action::new(|_: &()| berkas_ajukan());
     Effect::new(move |_| match ajukan.value().get() {
         Some(Ok(_)) => {

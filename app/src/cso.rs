@@ -12,8 +12,8 @@ use leptos::prelude::*;
 /// A fallback to the live updates: how often the console asks for changes anyway.
 const POLL_MS: u64 = 10_000;
 
-#[server(endpoint = "cso_console")]
-pub async fn cso_console(search: String) -> Result<Console, AppError> {
+#[server(endpoint = "cso_daftar")]
+pub async fn cso_daftar(search: String) -> Result<Console, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::cso::console(&state.pool, &caller, &search, backend::now()).await?)
 }
@@ -50,7 +50,7 @@ pub fn CsoPage() -> impl IntoView {
 fn Console() -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let search = RwSignal::new(String::new());
-    let console = Resource::new(move || (tick.get(), search.get()), |(_, search)| cso_console(search));
+    let console = Resource::new(move || (tick.get(), search.get()), |(_, search)| cso_daftar(search));
     let clock = ticking_clock();
     let selected = RwSignal::new(None::<(ConsoleRow, String)>);
     let notice = RwSignal::new(None::<Notice>);

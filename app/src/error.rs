@@ -10,31 +10,31 @@ use serde::{Deserialize, Serialize};
 pub enum AppError {
     /// Not logged in, or the session ended.
     #[error("{0}")]
-    BelumMasuk(String),
+    Unauthenticated(String),
     /// A rule refused the request (role, satker, wrong password).
     #[error("{0}")]
-    Ditolak(String),
+    Refused(String),
     /// Input that failed validation: one message per field.
     #[error("Periksa kembali isian yang ditandai.")]
-    Isian(FieldErrors),
+    Invalid(FieldErrors),
     #[error("{0}")]
-    TidakDitemukan(String),
+    NotFound(String),
     /// The database cannot be reached right now.
     #[error("Layanan sedang gangguan. Silakan coba beberapa saat lagi.")]
-    Gangguan,
+    Unavailable,
     /// A fault on the server; details are in the server log only.
     #[error("Terjadi kesalahan pada server. Silakan coba lagi; bila berulang, hubungi CSO KPPN.")]
     Internal,
     /// The request did not reach the server or its answer could not be read.
     #[error("Tidak dapat menghubungi server ({0}). Periksa koneksi lalu coba lagi.")]
-    Komunikasi(String),
+    Transport(String),
 }
 
 impl AppError {
     /// The per-field messages, when there are any.
     pub fn fields(&self) -> Option<&FieldErrors> {
         match self {
-            AppError::Isian(f) => Some(f),
+            AppError::Invalid(f) => Some(f),
             _ => None,
         }
     }
@@ -44,7 +44,7 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Komunikasi(value.to_string())
+        AppError::Transport(value.to_string())
     }
 }
 
@@ -81,14 +81,14 @@ impl From<backend::Error> for AppError {
         use backend::Error as E;
         let status = status_of(&err);
         let app = match (status, err) {
-            (StatusCode::SERVICE_UNAVAILABLE, _) => AppError::Gangguan,
+            (StatusCode::SERVICE_UNAVAILABLE, _) => AppError::Unavailable,
             (StatusCode::INTERNAL_SERVER_ERROR, _) => AppError::Internal,
-            (_, e @ E::Unauthenticated) => AppError::BelumMasuk(e.to_string()),
-            (_, e @ E::LoginFailed) => AppError::Ditolak(e.to_string()),
-            (_, E::Forbidden(m) | E::Rule(m)) => AppError::Ditolak(m),
-            (_, E::Invalid(f)) => AppError::Isian(f),
-            (_, E::NotFound(m)) => AppError::TidakDitemukan(m),
-            (_, E::Otp(r)) => AppError::Ditolak(r.to_string()),
+            (_, e @ E::Unauthenticated) => AppError::Unauthenticated(e.to_string()),
+            (_, e @ E::LoginFailed) => AppError::Refused(e.to_string()),
+            (_, E::Forbidden(m) | E::Rule(m)) => AppError::Refused(m),
+            (_, E::Invalid(f)) => AppError::Invalid(f),
+            (_, E::NotFound(m)) => AppError::NotFound(m),
+            (_, E::Otp(r)) => AppError::Refused(r.to_string()),
             (_, _) => AppError::Internal,
         };
         if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {

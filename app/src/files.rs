@@ -23,7 +23,7 @@ async fn caller(state: &AppState, session: &Session, addr: SocketAddr) -> Result
 fn error_response(e: backend::Error) -> Response {
     let status = crate::error::status_of(&e);
     let text = match status {
-        StatusCode::SERVICE_UNAVAILABLE => crate::error::AppError::Gangguan.to_string(),
+        StatusCode::SERVICE_UNAVAILABLE => crate::error::AppError::Unavailable.to_string(),
         StatusCode::INTERNAL_SERVER_ERROR => crate::error::AppError::Internal.to_string(),
         _ => e.to_string(),
     };

@@ -17,7 +17,7 @@ pub struct Pesan {
 pub async fn hp_nomor() -> Result<Vec<String>, AppError> {
     let state = crate::ssr::state()?;
     if !state.simulator {
-        return Err(AppError::TidakDitemukan("Simulator HP tidak aktif.".into()));
+        return Err(AppError::NotFound("Simulator HP tidak aktif.".into()));
     }
     Ok(backend::sms::phones(&state.pool).await?)
 }
@@ -26,9 +26,9 @@ pub async fn hp_nomor() -> Result<Vec<String>, AppError> {
 pub async fn hp_pesan(phone: String) -> Result<Vec<Pesan>, AppError> {
     let state = crate::ssr::state()?;
     if !state.simulator {
-        return Err(AppError::TidakDitemukan("Simulator HP tidak aktif.".into()));
+        return Err(AppError::NotFound("Simulator HP tidak aktif.".into()));
     }
-    let phone = domain::validate::phone(&phone).map_err(AppError::Ditolak)?;
+    let phone = domain::validate::phone(&phone).map_err(AppError::Refused)?;
     let inbox = backend::sms::inbox(&state.pool, &phone, 50).await?;
     Ok(inbox
         .into_iter()

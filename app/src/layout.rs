@@ -1,6 +1,6 @@
 //! The frame around every page after login, the modal dialog and the notice bar.
 
-use crate::auth::{LogoutButton, Me, whoami};
+use crate::auth::{LogoutButton, Me, auth_whoami};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -8,7 +8,7 @@ use leptos_router::components::Redirect;
 /// A page for logged-in users: asks who is logged in, then renders `page` for them inside
 /// the [`Shell`]; sends anyone else to the login page.
 pub fn logged_in(page: impl Fn(Me) -> AnyView + Clone + Send + Sync + 'static) -> impl IntoView {
-    let me = Resource::new(|| (), |_| whoami());
+    let me = Resource::new(|| (), |_| auth_whoami());
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Memuat…"</p> }>
             {move || {
@@ -16,7 +16,7 @@ pub fn logged_in(page: impl Fn(Me) -> AnyView + Clone + Send + Sync + 'static) -
                 Suspend::new(async move {
                     match me.await {
                         Ok(me) => view! { <Shell me=me.clone()>{page(me)}</Shell> }.into_any(),
-                        Err(AppError::BelumMasuk(_)) => view! {
+                        Err(AppError::Unauthenticated(_)) => view! {
                             <main class="page"><p>"Silakan " <a href="/login">"masuk"</a> " terlebih dahulu."</p></main>
                             <Redirect path="/login"/>
                         }

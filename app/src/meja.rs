@@ -34,8 +34,8 @@ pub async fn meja_putuskan(
 }
 
 /// The CSO's sessions page ([`MejaJadwal`]).
-#[server(endpoint = "jadwal_kppn")]
-pub async fn jadwal_kppn() -> Result<MejaJadwal, AppError> {
+#[server(endpoint = "jadwal_daftar_kppn")]
+pub async fn jadwal_daftar_kppn() -> Result<MejaJadwal, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     let now = backend::now();
     let sesi = backend::jadwal::kppn(&state.pool, &caller, now).await?;
@@ -186,7 +186,7 @@ fn Sessions(
     tick: RwSignal<u32>,
     say: impl Fn(Result<String, AppError>) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let data = Resource::new(move || tick.get(), |_| jadwal_kppn());
+    let data = Resource::new(move || tick.get(), |_| jadwal_daftar_kppn());
     let input = RwSignal::new(JadwalInput { mode: Mode::Kppn.code().into(), ..Default::default() });
     let buat = Action::new(|i: &JadwalInput| jadwal_buat(i.clone()));
     let catat =

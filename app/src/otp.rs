@@ -7,7 +7,7 @@ use crate::layout::Modal;
 use domain::Status;
 use domain::otp::{OtpTiming, Purpose, countdown};
 use domain::pejabat::PejabatRow;
-use domain::workflow::Step;
+use domain::workflow::Langkah;
 use leptos::prelude::*;
 
 #[server(endpoint = "otp_request")]
@@ -111,11 +111,11 @@ impl Kind {
     }
 
     /// The dialog of a step the table offers ([`domain::workflow::offers`]).
-    pub fn of(step: Step) -> Kind {
+    pub fn of(step: Langkah) -> Kind {
         match step {
-            Step::VerifikasiHp => Kind::VerifikasiHp,
-            Step::Aktivasi => Kind::Aktivasi,
-            Step::KirimData => Kind::KirimData,
+            Langkah::VerifikasiHp => Kind::VerifikasiHp,
+            Langkah::Aktivasi => Kind::Aktivasi,
+            Langkah::KirimData => Kind::KirimData,
         }
     }
 

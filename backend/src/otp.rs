@@ -13,7 +13,7 @@ use crate::{Actor, Caller, sms};
 use chrono::{DateTime, Utc};
 use domain::audit::Aksi;
 use domain::otp::Purpose;
-use domain::workflow::{self, Step};
+use domain::workflow::{self, Langkah};
 use domain::{Jabatan, PejabatId, Role, Status};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
@@ -28,11 +28,11 @@ pub struct Attendance {
 }
 
 /// The workflow step a code purpose drives; the number-change purposes have their own module.
-fn step_of(purpose: Purpose) -> Option<Step> {
+fn langkah_of(purpose: Purpose) -> Option<Langkah> {
     match purpose {
-        Purpose::VerifikasiHp => Some(Step::VerifikasiHp),
-        Purpose::Aktivasi => Some(Step::Aktivasi),
-        Purpose::KirimData => Some(Step::KirimData),
+        Purpose::VerifikasiHp => Some(Langkah::VerifikasiHp),
+        Purpose::Aktivasi => Some(Langkah::Aktivasi),
+        Purpose::KirimData => Some(Langkah::KirimData),
         Purpose::UbahNomor | Purpose::SetujuUbahNomor => None,
     }
 }
@@ -47,7 +47,7 @@ async fn resolve(
     submit: bool,
 ) -> Result<Target> {
     let forbid = |m: &str| Err(Error::Forbidden(m.to_owned()));
-    let Some(step) = step_of(purpose) else {
+    let Some(langkah) = langkah_of(purpose) else {
         return unreachable_purpose();
     };
     // who: the caller's role and relation to the reference (authorization) …
@@ -76,7 +76,7 @@ async fn resolve(
         _ => target.clone(),
     };
     // … then what: the status move, and the conditions of the step (rules)
-    if let Err(refusal) = workflow::next(target.jabatan, target.status, step) {
+    if let Err(refusal) = workflow::next(target.jabatan, target.status, langkah) {
         return Err(Error::Rule(refusal.to_string()));
     }
     match purpose {
@@ -187,8 +187,8 @@ pub async fn submit(
         Checked::Refused(refusal) => return Err(attempt.refuse(refusal.into()).await),
         Checked::Wrong(refusal) => return Err(attempt.fail(refusal.into()).await),
     }
-    let step = step_of(purpose).ok_or_else(|| Error::Rule("Langkah tidak dikenal.".into()))?;
-    let next = workflow::next(target.jabatan, target.status, step).map_err(|r| Error::Rule(r.to_string()))?;
+    let langkah = langkah_of(purpose).ok_or_else(|| Error::Rule("Langkah tidak dikenal.".into()))?;
+    let next = workflow::next(target.jabatan, target.status, langkah).map_err(|r| Error::Rule(r.to_string()))?;
     let stamp = match purpose {
         Purpose::VerifikasiHp => "verifikasi_hp_at",
         Purpose::KirimData => "kirim_at",

@@ -1,5 +1,5 @@
 -- One GET /pejabat as the server renders it: the session lookup, the caller's user row for
--- `whoami` and for `list_pejabat`, and the two queries of backend::pejabat::list (first
+-- `whoami` and for `pejabat_daftar`, and the two queries of backend::pejabat::list (first
 -- page of the demo satker 561403, no filter). Variables from bench/pgbench.sh: adm (the
 -- Admin Lokal's user id), sid (a session id).
 SELECT data FROM tower_sessions.session WHERE id = :sid AND expiry_date > now();

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A step of the seed's procedure that moves a status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Step {
+pub enum Langkah {
     /// Seed step 3: PPK/PPSPM verify their phone number.
     VerifikasiHp,
     /// Seed step 5: the KPA sends ("Kirim Data") its PPK/PPSPM to the KPPN.
@@ -17,8 +17,8 @@ pub enum Step {
     Aktivasi,
 }
 
-impl Step {
-    pub const ALL: [Step; 3] = [Step::VerifikasiHp, Step::KirimData, Step::Aktivasi];
+impl Langkah {
+    pub const ALL: [Langkah; 3] = [Langkah::VerifikasiHp, Langkah::KirimData, Langkah::Aktivasi];
 }
 
 /// Why a step is not possible for a reference now.
@@ -33,17 +33,17 @@ pub enum Refusal {
 }
 
 /// The status a reference of `jabatan` moves to when `step` succeeds from `current`.
-pub fn next(jabatan: Jabatan, current: Status, step: Step) -> Result<Status, Refusal> {
+pub fn next(jabatan: Jabatan, current: Status, step: Langkah) -> Result<Status, Refusal> {
     if !jabatan.takes_part_in_otp() {
         return Err(Refusal::NotOtpJabatan(jabatan.label()));
     }
     let is_kpa = jabatan == Jabatan::Kpa;
     let (required, to) = match step {
-        Step::VerifikasiHp | Step::KirimData if is_kpa => return Err(Refusal::NotForJabatan(jabatan.label())),
-        Step::VerifikasiHp => (Status::Baru, Status::VerifikasiPejabat),
-        Step::KirimData => (Status::VerifikasiPejabat, Status::Kirim),
-        Step::Aktivasi if is_kpa => (Status::Baru, Status::Aktif),
-        Step::Aktivasi => (Status::Kirim, Status::Aktif),
+        Langkah::VerifikasiHp | Langkah::KirimData if is_kpa => return Err(Refusal::NotForJabatan(jabatan.label())),
+        Langkah::VerifikasiHp => (Status::Baru, Status::VerifikasiPejabat),
+        Langkah::KirimData => (Status::VerifikasiPejabat, Status::Kirim),
+        Langkah::Aktivasi if is_kpa => (Status::Baru, Status::Aktif),
+        Langkah::Aktivasi => (Status::Kirim, Status::Aktif),
     };
     if current == required {
         Ok(to)
@@ -81,7 +81,7 @@ pub struct RowFacts {
 /// the reason when a condition outside the status is not met yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Offer {
-    pub step: Step,
+    pub step: Langkah,
     pub blocked: Option<&'static str>,
 }
 
@@ -90,16 +90,16 @@ pub struct Offer {
 pub fn offers(viewer: Viewer, row: RowFacts) -> Vec<Offer> {
     let allowed = |step| next(row.jabatan, row.status, step).is_ok();
     let mut out = Vec::new();
-    if row.milik_saya && allowed(Step::VerifikasiHp) {
-        out.push(Offer { step: Step::VerifikasiHp, blocked: None });
+    if row.milik_saya && allowed(Langkah::VerifikasiHp) {
+        out.push(Offer { step: Langkah::VerifikasiHp, blocked: None });
     }
-    if viewer.role == Role::Kpa && allowed(Step::KirimData) {
+    if viewer.role == Role::Kpa && allowed(Langkah::KirimData) {
         let blocked = (!viewer.kpa_aktif).then_some(KPA_BELUM_AKTIF);
-        out.push(Offer { step: Step::KirimData, blocked });
+        out.push(Offer { step: Langkah::KirimData, blocked });
     }
-    if row.milik_saya && allowed(Step::Aktivasi) {
+    if row.milik_saya && allowed(Langkah::Aktivasi) {
         let blocked = (!row.berkas_diterima).then_some(BERKAS_BELUM_DITERIMA);
-        out.push(Offer { step: Step::Aktivasi, blocked });
+        out.push(Offer { step: Langkah::Aktivasi, blocked });
     }
     out
 }
@@ -116,18 +116,18 @@ mod tests {
     fn a_kpa_not_yet_aktif_sees_kirim_data_disabled_with_the_reason() {
         let kpa = Viewer { role: Role::Kpa, kpa_aktif: false };
         let ppk = facts(Jabatan::Ppk, Status::VerifikasiPejabat, false);
-        assert_eq!(offers(kpa, ppk), [Offer { step: Step::KirimData, blocked: Some(KPA_BELUM_AKTIF) }]);
+        assert_eq!(offers(kpa, ppk), [Offer { step: Langkah::KirimData, blocked: Some(KPA_BELUM_AKTIF) }]);
         let aktif = Viewer { kpa_aktif: true, ..kpa };
-        assert_eq!(offers(aktif, ppk), [Offer { step: Step::KirimData, blocked: None }]);
+        assert_eq!(offers(aktif, ppk), [Offer { step: Langkah::KirimData, blocked: None }]);
     }
 
     #[test]
     fn request_otp_waits_for_the_accepted_bundle() {
         let kpa = Viewer { role: Role::Kpa, kpa_aktif: false };
         let own = RowFacts { berkas_diterima: false, ..facts(Jabatan::Kpa, Status::Baru, true) };
-        assert_eq!(offers(kpa, own), [Offer { step: Step::Aktivasi, blocked: Some(BERKAS_BELUM_DITERIMA) }]);
+        assert_eq!(offers(kpa, own), [Offer { step: Langkah::Aktivasi, blocked: Some(BERKAS_BELUM_DITERIMA) }]);
         let own = facts(Jabatan::Kpa, Status::Baru, true);
-        assert_eq!(offers(kpa, own), [Offer { step: Step::Aktivasi, blocked: None }]);
+        assert_eq!(offers(kpa, own), [Offer { step: Langkah::Aktivasi, blocked: None }]);
     }
 
     /// Every role × jabatan × status × ownership: a button only where [`next`] allows its
@@ -144,8 +144,8 @@ mod tests {
                             assert!(next(jabatan, status, o.step).is_ok(), "{role:?} {jabatan:?} {status:?} {o:?}");
                             assert_eq!(o.blocked, None);
                             match o.step {
-                                Step::KirimData => assert_eq!(role, Role::Kpa),
-                                Step::VerifikasiHp | Step::Aktivasi => assert!(milik_saya),
+                                Langkah::KirimData => assert_eq!(role, Role::Kpa),
+                                Langkah::VerifikasiHp | Langkah::Aktivasi => assert!(milik_saya),
                             }
                         }
                         if matches!(role, Role::AdminLokal | Role::Cso) && !milik_saya {
@@ -161,8 +161,8 @@ mod tests {
     #[test]
     fn only_the_seed_moves_are_allowed() {
         use Jabatan as J;
+        use Langkah as T;
         use Status as S;
-        use Step as T;
         let allowed = [
             (J::Kpa, S::Baru, T::Aktivasi, S::Aktif),
             (J::Ppk, S::Baru, T::VerifikasiHp, S::VerifikasiPejabat),
@@ -175,7 +175,7 @@ mod tests {
         let mut checked = 0;
         for j in Jabatan::ALL {
             for s in Status::ALL {
-                for t in Step::ALL {
+                for t in Langkah::ALL {
                     let expected = allowed.iter().find(|(aj, a_s, at, _)| (*aj, *a_s, *at) == (j, s, t)).map(|a| a.3);
                     assert_eq!(next(j, s, t).ok(), expected, "{j:?} {s:?} {t:?}");
                     checked += 1;
@@ -188,10 +188,10 @@ mod tests {
     #[test]
     fn refusals_say_why() {
         assert_eq!(
-            next(Jabatan::Ppk, Status::Baru, Step::Aktivasi).unwrap_err().to_string(),
+            next(Jabatan::Ppk, Status::Baru, Langkah::Aktivasi).unwrap_err().to_string(),
             "Status pejabat BARU; langkah ini memerlukan status KIRIM."
         );
-        assert!(matches!(next(Jabatan::Kpa, Status::Baru, Step::KirimData), Err(Refusal::NotForJabatan(_))));
-        assert!(matches!(next(Jabatan::Bendahara, Status::Baru, Step::Aktivasi), Err(Refusal::NotOtpJabatan(_))));
+        assert!(matches!(next(Jabatan::Kpa, Status::Baru, Langkah::KirimData), Err(Refusal::NotForJabatan(_))));
+        assert!(matches!(next(Jabatan::Bendahara, Status::Baru, Langkah::Aktivasi), Err(Refusal::NotOtpJabatan(_))));
     }
 }

@@ -28,7 +28,7 @@ for (const p of PAGES) {
   test(title, async ({ browser }) => {
     const context = await browser.newContext();
     if (p.user) {
-      const res = await context.request.post("/api/login", { form: { username: p.user, password: PASSWORD } });
+      const res = await context.request.post("/api/auth_login", { form: { username: p.user, password: PASSWORD } });
       expect(res.ok(), `login ${p.user}`).toBe(true);
     }
     const page = await context.newPage();

@@ -15,14 +15,14 @@ test("pages carry a nonce-based CSP and the other security headers", async ({ re
 });
 
 test("a forged cross-site login is refused and the cookie is strict", async ({ request, baseURL }) => {
-  const forged = await request.post("/api/login", {
+  const forged = await request.post("/api/auth_login", {
     headers: { Origin: "http://evil.example", "Sec-Fetch-Site": "cross-site" },
     form: { username: "adm_561403", password: PASSWORD },
   });
   expect(forged.status()).toBe(403);
   expect(forged.headers()["set-cookie"]).toBeUndefined();
 
-  const real = await request.post("/api/login", {
+  const real = await request.post("/api/auth_login", {
     headers: { Origin: baseURL!, "Sec-Fetch-Site": "same-origin", Accept: "application/json" },
     form: { username: "adm_561403", password: PASSWORD },
     maxRedirects: 0,

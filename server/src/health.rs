@@ -91,8 +91,9 @@ pub async fn gate(gate: DbGate, request: Request, next: Next) -> Response {
 /// route's text, a page for a browser.
 fn unavailable(method: &Method, path: &str) -> Response {
     let mut response = if *method == Method::POST && path.starts_with("/api/") && path != "/api/berkas" {
-        // `AppError::Gangguan` as a server function sends it
-        (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "application/json")], "\"Gangguan\"").into_response()
+        // `AppError::Unavailable` as a server function sends it
+        (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "application/json")], "\"Unavailable\"")
+            .into_response()
     } else if path.starts_with("/api/") && *method != Method::POST {
         (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], gangguan())
             .into_response()
@@ -105,9 +106,9 @@ fn unavailable(method: &Method, path: &str) -> Response {
     response
 }
 
-/// What a person reads: `AppError::Gangguan`, as server functions say it.
+/// What a person reads: `AppError::Unavailable`, as server functions say it.
 fn gangguan() -> String {
-    app::error::AppError::Gangguan.to_string()
+    app::error::AppError::Unavailable.to_string()
 }
 
 /// The outage page, with a link to try the same page again (a path of this site only).
@@ -122,7 +123,7 @@ mod tests {
 
     #[test]
     fn each_kind_of_request_gets_an_answer_it_can_read() {
-        let f = unavailable(&Method::POST, "/api/list_pejabat");
+        let f = unavailable(&Method::POST, "/api/pejabat_daftar");
         assert_eq!(f.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(f.headers()[header::CONTENT_TYPE], "application/json");
         let file = unavailable(&Method::GET, "/api/audit.csv");

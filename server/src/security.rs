@@ -85,8 +85,8 @@ pub async fn unreadable_arguments(request: Request, next: Next) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "Terjadi kesalahan pada server.").into_response();
     };
-    // `Komunikasi` is what the framework's own errors (arguments, encoding) become
-    if bytes.starts_with(b"{\"Komunikasi\"") {
+    // `Transport` is what the framework's own errors (arguments, encoding) become
+    if bytes.starts_with(b"{\"Transport\"") {
         tracing::info!("argumen server function tidak terbaca: {}", String::from_utf8_lossy(&bytes));
         let text =
             r#"{"Ditolak":"Permintaan tidak sesuai format yang diharapkan. Muat ulang halaman lalu coba lagi."}"#;

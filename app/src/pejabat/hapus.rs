@@ -5,8 +5,8 @@ use crate::layout::Modal;
 use domain::pejabat::PejabatRow;
 use leptos::prelude::*;
 
-#[server(endpoint = "hapus_pejabat")]
-pub async fn hapus_pejabat(id: domain::PejabatId) -> Result<(), AppError> {
+#[server(endpoint = "pejabat_hapus")]
+pub async fn pejabat_hapus(id: domain::PejabatId) -> Result<(), AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::pejabat::hapus(&state.pool, &caller, id).await?)
 }
@@ -17,7 +17,7 @@ pub fn HapusDialog(
     on_close: impl Fn() + Clone + Send + Sync + 'static,
     on_done: impl Fn(String) + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
-    let hapus = Action::new(|id: &domain::PejabatId| hapus_pejabat(*id));
+    let hapus = Action::new(|id: &domain::PejabatId| pejabat_hapus(*id));
     let nama = row.nama.clone();
     Effect::new(move |_| {
         if let Some(Ok(())) = hapus.value().get() {

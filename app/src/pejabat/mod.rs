@@ -15,8 +15,8 @@ use leptos::prelude::*;
 /// A fallback to the live updates: how often the table asks for changes anyway.
 const POLL_MS: u64 = 15_000;
 
-#[server(endpoint = "list_pejabat")]
-pub async fn list_pejabat(query: TableQuery) -> Result<TabelPejabat, AppError> {
+#[server(endpoint = "pejabat_daftar")]
+pub async fn pejabat_daftar(query: TableQuery) -> Result<TabelPejabat, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     let halaman = backend::pejabat::list(&state.pool, &caller, &query).await?;
     let milik_saya = backend::pejabat::milik_saya(&state.pool, &caller).await?;
@@ -99,7 +99,7 @@ fn PejabatView(me: Me) -> impl IntoView {
         move || {
             (TableQuery { page: page.get(), per_page: per_page.get(), filter: filter.get() }, refresh.get(), tick.get())
         },
-        |(query, _, _)| list_pejabat(query),
+        |(query, _, _)| pejabat_daftar(query),
     );
     // status changes made elsewhere (the CSO, the KPA) show up without a reload
     crate::live::refresh_on_change(tick);

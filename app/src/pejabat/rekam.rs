@@ -7,14 +7,14 @@ use domain::pejabat::RekamOptions;
 use domain::validate::{self, FieldErrors, PejabatContext, PejabatInput};
 use leptos::prelude::*;
 
-#[server(endpoint = "pilihan_rekam")]
-pub async fn pilihan_rekam() -> Result<RekamOptions, AppError> {
+#[server(endpoint = "pejabat_pilihan")]
+pub async fn pejabat_pilihan() -> Result<RekamOptions, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::pejabat::rekam_options(&state.pool, &caller).await?)
 }
 
-#[server(endpoint = "rekam_pejabat")]
-pub async fn rekam_pejabat(input: PejabatInput) -> Result<domain::PejabatId, AppError> {
+#[server(endpoint = "pejabat_rekam")]
+pub async fn pejabat_rekam(input: PejabatInput) -> Result<domain::PejabatId, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::pejabat::rekam(&state.pool, &caller, &input, backend::today_wib()).await?)
 }
@@ -78,7 +78,7 @@ pub fn RekamDialog(
     on_close: impl Fn() + Clone + Send + Sync + 'static,
     on_saved: impl Fn(String) + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
-    let options = Resource::new(|| (), |_| pilihan_rekam());
+    let options = Resource::new(|| (), |_| pejabat_pilihan());
     let on_close_inner = on_close.clone();
     view! {
         <Modal title="Rekam Referensi Pejabat" on_close=on_close>
@@ -109,14 +109,14 @@ fn RekamForm(
     let form = RwSignal::new(PejabatInput { kppn_kode: opts.kppn_kode.clone(), ..PejabatInput::default() });
     let errors = RwSignal::new(FieldErrors::default());
     let failure = RwSignal::new(None::<String>);
-    let save = Action::new(|input: &PejabatInput| rekam_pejabat(input.clone()));
+    let save = Action::new(|input: &PejabatInput| pejabat_rekam(input.clone()));
     let opts = StoredValue::new(opts);
 
     Effect::new(move |_| {
         if let Some(result) = save.value().get() {
             match result {
                 Ok(_) => on_saved(form.with_untracked(|f| f.nama.trim().to_owned())),
-                Err(AppError::Isian(fields)) => {
+                Err(AppError::Invalid(fields)) => {
                     errors.set(fields);
                     failure.set(Some("Periksa kembali isian yang ditandai.".into()));
                 }

@@ -111,7 +111,7 @@ fn print_latency(label: &str, us: &mut [u64]) {
 /// Logs in and returns the session cookie (`name=value`).
 async fn login(http: &reqwest::Client, base: &str, username: &str) -> String {
     let res = http
-        .post(format!("{base}/api/login"))
+        .post(format!("{base}/api/auth_login"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!("username={username}&password=Sakti%232026"))
         .send()

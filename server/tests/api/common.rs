@@ -52,7 +52,7 @@ impl App {
     }
 
     pub async fn login(&self, username: &str) -> String {
-        let req = Request::post("/api/login")
+        let req = Request::post("/api/auth_login")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(format!("username={username}&password=Sakti%232026")))
             .unwrap();

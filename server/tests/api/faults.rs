@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 
 const PPK_HP: &str = "+6281300000002";
-/// `AppError::Gangguan` as sent; the browser shows its text (checked below).
-const GANGGUAN: &str = "\"Gangguan\"";
+/// `AppError::Unavailable` as sent; the browser shows its text (checked below).
+const UNAVAILABLE: &str = "\"Unavailable\"";
 const SPM_HP: &str = "+6281300000003";
 
 fn free_port() -> u16 {
@@ -80,7 +80,7 @@ async fn call(port: u16, name: &str, body: &str, cookie: &str) -> (u16, String) 
 
 async fn login(port: u16, username: &str) -> String {
     let r = client()
-        .post(format!("http://127.0.0.1:{port}/api/login"))
+        .post(format!("http://127.0.0.1:{port}/api/auth_login"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!("username={username}&password=Sakti%232026"))
         .send()
@@ -140,7 +140,7 @@ fn rekam_input(nip: &str, nama: &str, hp: &str, jabatan: &str) -> domain::valida
 
 #[test]
 fn the_outage_answer_reads_as_a_service_disruption() {
-    let shown: app::error::AppError = serde_json::from_str(GANGGUAN).unwrap();
+    let shown: app::error::AppError = serde_json::from_str(UNAVAILABLE).unwrap();
     assert_eq!(shown.to_string(), "Layanan sedang gangguan. Silakan coba beberapa saat lagi.");
 }
 
@@ -226,7 +226,7 @@ async fn the_service_survives_kills_restarts_and_a_database_outage() {
     let (spm_code, _) = code(&pool, SPM_HP, 0).await;
     assert_eq!(terminate(&mut a, "-KILL").await, Some(-1));
     a = spawn(Some(&url), &dir.join("a"), pa, &log).await;
-    let (s, body) = call(pa, "whoami", "", &spm_cookie).await;
+    let (s, body) = call(pa, "auth_whoami", "", &spm_cookie).await;
     assert_eq!(s, 200, "the session did not survive: {body}");
     let (s, body) =
         call(pa, "otp_submit", &format!("pejabat_id={spm}&purpose=VerifikasiHp&code={spm_code}"), &spm_cookie).await;
@@ -242,7 +242,7 @@ async fn the_service_survives_kills_restarts_and_a_database_outage() {
             while started.elapsed() < Duration::from_secs(25) {
                 let at = started.elapsed();
                 let (s, body) =
-                    call(pb, "list_pejabat", "query[page]=1&query[per_page]=10&query[filter]=", &cookie).await;
+                    call(pb, "pejabat_daftar", "query[page]=1&query[per_page]=10&query[filter]=", &cookie).await;
                 seen.push((at, started.elapsed() - at, s, body));
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
@@ -255,7 +255,7 @@ async fn the_service_survives_kills_restarts_and_a_database_outage() {
     // a transition attempted while the database is away: refused within a second
     let began = Instant::now();
     let (s, body) = call(pa, "otp_request", &format!("pejabat_id={ppk}&purpose=Aktivasi"), &ppk_cookie).await;
-    assert_eq!((s, body.as_str()), (503, GANGGUAN));
+    assert_eq!((s, body.as_str()), (503, UNAVAILABLE));
     assert!(began.elapsed() < Duration::from_secs(1), "the first answer of the outage took {:?}", began.elapsed());
     // a page and a file route say so too, at once (the file route used to take the
     // unreadable session for a logged-out caller)
@@ -279,7 +279,7 @@ async fn the_service_survives_kills_restarts_and_a_database_outage() {
     // the first waits at most for the pool's acquire timeout, the others are answered at once
     assert!(during.len() >= 10, "too few requests during the outage: {seen:?}");
     for (t, took, s, body) in &during {
-        assert_eq!((*s, body.as_str()), (503, GANGGUAN), "at {t:?}");
+        assert_eq!((*s, body.as_str()), (503, UNAVAILABLE), "at {t:?}");
         assert!(*took < Duration::from_secs(1), "answered after {took:?} at {t:?}");
     }
     let slowest = during.iter().map(|(_, took, ..)| *took).max().unwrap_or_default();

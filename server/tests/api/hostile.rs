@@ -194,7 +194,7 @@ async fn a_hundred_hostile_values_are_refused_with_a_message_and_nothing_is_stor
     for (i, v) in values.iter().enumerate() {
         // every value into one strict field of Rekam (rotating), and into the other inputs
         let field = strict[i % strict.len()];
-        let (s, b) = post(&app, "rekam_pejabat", rekam(field, v), &admin).await;
+        let (s, b) = post(&app, "pejabat_rekam", rekam(field, v), &admin).await;
         clear_refusal(&format!("rekam {field}={v:?}"), s, &b);
         assert!(b.contains(field), "rekam {field}={v:?}: the message names the field: {b}");
         let (s, b) = post(&app, "ubah_nomor_ajukan", format!("pejabat_id=1&no_hp={}", enc(v)), &ppk).await;
@@ -212,9 +212,9 @@ async fn a_hundred_hostile_values_are_refused_with_a_message_and_nothing_is_stor
         clear_refusal(&format!("otp_submit {v:?}"), s, &b);
         // free text is fine when it is text; the filters must never break the query
         let (s, b) =
-            post(&app, "list_pejabat", format!("query[page]=1&query[per_page]=10&query[filter]={}", enc(v)), &admin)
+            post(&app, "pejabat_daftar", format!("query[page]=1&query[per_page]=10&query[filter]={}", enc(v)), &admin)
                 .await;
-        assert_eq!(s, StatusCode::OK, "list_pejabat filter {v:?}: {b}");
+        assert_eq!(s, StatusCode::OK, "pejabat_daftar filter {v:?}: {b}");
         let (s, b) = post(
             &app,
             "audit_cari",
@@ -223,7 +223,7 @@ async fn a_hundred_hostile_values_are_refused_with_a_message_and_nothing_is_stor
         )
         .await;
         assert_eq!(s, StatusCode::OK, "audit_cari {v:?}: {b}");
-        let req = Request::post("/api/login")
+        let req = Request::post("/api/auth_login")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(format!("username={}&password={}", enc(v), enc(v))))
             .unwrap();
@@ -233,18 +233,18 @@ async fn a_hundred_hostile_values_are_refused_with_a_message_and_nothing_is_stor
     }
     // wrong types and missing arguments
     let wrong: [(&str, &str, &str); 12] = [
-        ("hapus_pejabat", "id=abc", "admin"),
-        ("hapus_pejabat", "", "admin"),
-        ("hapus_pejabat", "id=99999999999999999999", "admin"),
+        ("pejabat_hapus", "id=abc", "admin"),
+        ("pejabat_hapus", "", "admin"),
+        ("pejabat_hapus", "id=99999999999999999999", "admin"),
         ("otp_request", "pejabat_id=1&purpose=Bogus", "ppk"),
         ("otp_request", "pejabat_id=1.5&purpose=VerifikasiHp", "ppk"),
-        ("list_pejabat", "query[page]=-1&query[filter]=", "admin"),
-        ("list_pejabat", "query=1", "admin"),
+        ("pejabat_daftar", "query[page]=-1&query[filter]=", "admin"),
+        ("pejabat_daftar", "query=1", "admin"),
         ("meja_putuskan", "berkas_id=1&ceklis[0]=maybe&terima=true&alasan=", "cso"),
         ("jadwal_catat", "jadwal_id=1&hadir=2&hasil=x", "cso"),
         ("cso_aktivasi", "pejabat_id=x&code=1&video_conference=no&kuasa=", "cso"),
         ("audit_cari", "query[page]=abc", "admin"),
-        ("rekam_pejabat", "input=%3Cscript%3E", "admin"),
+        ("pejabat_rekam", "input=%3Cscript%3E", "admin"),
     ];
     for (name, body, who) in wrong {
         let cookie = match who {
@@ -265,7 +265,7 @@ async fn a_forged_cross_site_request_is_refused_and_audited(pool: PgPool) {
     backend::demo::seed_if_empty(&pool).await.unwrap();
     let app = App::new(&pool, OtpKey::new(b"h".to_vec())).await;
     let admin = app.login("adm_561403").await;
-    let req = Request::post("/api/hapus_pejabat")
+    let req = Request::post("/api/pejabat_hapus")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::ORIGIN, "https://evil.example")
         .header("sec-fetch-site", "cross-site")
@@ -276,7 +276,7 @@ async fn a_forged_cross_site_request_is_refused_and_audited(pool: PgPool) {
     let (action, detail): (String, String) =
         sqlx::query_as("SELECT action, detail FROM audit_log ORDER BY id DESC LIMIT 1").fetch_one(&pool).await.unwrap();
     assert_eq!(action, "PERMINTAAN_LINTAS_SITUS");
-    assert_eq!(detail, "/api/hapus_pejabat dari https://evil.example");
+    assert_eq!(detail, "/api/pejabat_hapus dari https://evil.example");
     let deleted: i64 =
         sqlx::query_scalar("SELECT count(*) FROM pejabat WHERE deleted_at IS NOT NULL").fetch_one(&pool).await.unwrap();
     assert_eq!(deleted, 0);
