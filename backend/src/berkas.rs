@@ -126,12 +126,17 @@ pub async fn list(pool: &PgPool, caller: &Caller) -> Result<Vec<BerkasRow>> {
     let actor = authorize(pool, caller, Action::LihatBerkas).await?;
     let satker = own_satker(actor)?;
     let rows: Vec<PejabatBerkas> = sqlx::query_as(NEEDS_BUNDLE).bind(satker).fetch_all(pool).await?;
+    // every bundle of the page in one query, not one per row
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.berkas_id.map(|id| id.0)).collect();
+    let infos: Vec<InfoRow> = sqlx::query_as(&format!("SELECT {INFO_COLUMNS} FROM berkas b WHERE b.id = ANY($1)"))
+        .bind(&ids)
+        .fetch_all(pool)
+        .await?;
+    let mut infos: std::collections::HashMap<BerkasId, BerkasInfo> =
+        infos.into_iter().map(|row| row.info()).map(|info| (info.id, info)).collect();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let berkas = match r.berkas_id {
-            Some(id) => Some(info(pool, id).await?),
-            None => None,
-        };
+        let berkas = r.berkas_id.and_then(|id| infos.remove(&id));
         out.push(BerkasRow {
             pejabat_id: r.pejabat_id,
             nama: r.nama,

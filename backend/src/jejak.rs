@@ -6,6 +6,8 @@ use crate::audit::{Aksi, Entry, Outcome, record, refuse};
 use crate::auth::authorize;
 use crate::error::Result;
 use domain::Unit;
+use sqlx::Arguments;
+use sqlx::postgres::PgArguments;
 
 /// The scope and filters of an audit search, as SQL after `FROM audit_log a`: `$1` the
 /// unit in column `scope` (`scope_satker` for the Admin Lokal, `scope_kppn` for the CSO),
@@ -89,37 +91,42 @@ async fn search(
     let dari = checked.dari.map(start);
     let sampai = checked.sampai.map(|d| start(d) + chrono::Duration::days(1));
     let (aktor, pejabat) = (contains(&checked.aktor), contains(&checked.pejabat));
+    // the filters, bound once for both statements ($1–$7 of `search_where`)
+    let filters = (|| {
+        let mut args = PgArguments::default();
+        args.add(unit)?;
+        args.add(dari)?;
+        args.add(sampai)?;
+        args.add(&aktor)?;
+        args.add(&pejabat)?;
+        args.add(&checked.aksi)?;
+        args.add(&checked.hasil)?;
+        Ok::<_, sqlx::error::BoxDynError>(args)
+    })()
+    .map_err(|e| Error::Database(sqlx::Error::Encode(e)))?;
     // counting stops past the cap: the page says "more than …" instead of scanning everything
-    let total: i64 = sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM (SELECT 1 FROM audit_log a {} LIMIT {}) AS matching",
-        search_where(scope),
-        domain::audit::COUNT_CAP + 1
-    ))
-    .bind(unit)
-    .bind(dari)
-    .bind(sampai)
-    .bind(&aktor)
-    .bind(&pejabat)
-    .bind(&checked.aksi)
-    .bind(&checked.hasil)
+    let total: i64 = sqlx::query_scalar_with(
+        &format!(
+            "SELECT count(*) FROM (SELECT 1 FROM audit_log a {} LIMIT {}) AS matching",
+            search_where(scope),
+            domain::audit::COUNT_CAP + 1
+        ),
+        filters.clone(),
+    )
     .fetch_one(pool)
     .await?;
-    let rows: Vec<SearchRow> = sqlx::query_as(&format!(
-        "SELECT a.id, a.at, a.actor_username, a.actor_role, coalesce(a.satker_kode, a.kppn_kode) AS unit,
-                a.client_addr, a.action, a.outcome, p.nama AS pejabat, a.detail
-         FROM audit_log a {}
-         ORDER BY a.id DESC LIMIT $8 OFFSET $9",
-        search_where(scope)
-    ))
-    .bind(unit)
-    .bind(dari)
-    .bind(sampai)
-    .bind(&aktor)
-    .bind(&pejabat)
-    .bind(&checked.aksi)
-    .bind(&checked.hasil)
-    .bind(limit)
-    .bind(offset)
+    let mut page = filters;
+    page.add(limit).and_then(|()| page.add(offset)).map_err(|e| Error::Database(sqlx::Error::Encode(e)))?;
+    let rows: Vec<SearchRow> = sqlx::query_as_with(
+        &format!(
+            "SELECT a.id, a.at, a.actor_username, a.actor_role, coalesce(a.satker_kode, a.kppn_kode) AS unit,
+                    a.client_addr, a.action, a.outcome, p.nama AS pejabat, a.detail
+             FROM audit_log a {}
+             ORDER BY a.id DESC LIMIT $8 OFFSET $9",
+            search_where(scope)
+        ),
+        page,
+    )
     .fetch_all(pool)
     .await?;
     Ok((rows.into_iter().map(SearchRow::into_row).collect(), total))
