@@ -88,8 +88,10 @@ pub async fn unreadable_arguments(request: Request, next: Next) -> Response {
     // `Transport` is what the framework's own errors (arguments, encoding) become
     if bytes.starts_with(b"{\"Transport\"") {
         tracing::info!("argumen server function tidak terbaca: {}", String::from_utf8_lossy(&bytes));
-        let text =
-            r#"{"Ditolak":"Permintaan tidak sesuai format yang diharapkan. Muat ulang halaman lalu coba lagi."}"#;
+        let refusal = app::error::AppError::Refused(
+            "Permintaan tidak sesuai format yang diharapkan. Muat ulang halaman lalu coba lagi.".into(),
+        );
+        let text = serde_json::to_string(&refusal).unwrap_or_default();
         return (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "application/json")], text).into_response();
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))

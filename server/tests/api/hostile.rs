@@ -174,9 +174,23 @@ async fn stored(pool: &PgPool) -> i64 {
 /// A refusal a person can read: a 4xx with a non-empty message.
 fn clear_refusal(what: &str, status: StatusCode, body: &str) {
     assert!(status.is_client_error(), "{what}: expected a refusal, got {status} {body}");
-    let message: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("{what}: not JSON: {body}"));
-    let text = message.as_object().and_then(|o| o.values().next()).map(|v| v.to_string()).unwrap_or_default();
-    assert!(text.len() > 4, "{what}: no message in {body}");
+    // decoded as the browser decodes it: an `AppError`, or the page shows a transport error
+    let error: app::error::AppError =
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{what}: not an AppError ({e}): {body}"));
+    assert!(!matches!(error, app::error::AppError::Transport(_)), "{what}: {body}");
+    assert!(error.to_string().len() > 4, "{what}: no message in {body}");
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn unreadable_arguments_are_a_400_the_page_can_show(pool: PgPool) {
+    backend::demo::seed_if_empty(&pool).await.unwrap();
+    let app = App::new(&pool, OtpKey::new(b"h".to_vec())).await;
+    let admin = app.login("adm_561403").await;
+    for body in ["id=bukan-angka", "", "id=1&id=2&x=%ZZ"] {
+        let (status, text) = post(&app, "pejabat_hapus", body.into(), &admin).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body:?}: {text}");
+        clear_refusal(body, status, &text);
+    }
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
