@@ -8,5 +8,8 @@ ensure_postgres
 build_release
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 export LEPTOS_SITE_ROOT="$ROOT/target/site"
-log "starting on http://$LEPTOS_SITE_ADDR/ (Ctrl-C stops the app and its PostgreSQL)"
-exec "$CARGO_TARGET_DIR/release/server"
+# the demo: demo data, the phone simulator (/hp), loopback only; without SAKTI_DEMO the
+# server binary is production and refuses to start without a gateway and a public URL
+export SAKTI_DEMO=1
+log "starting the DEMO on http://$LEPTOS_SITE_ADDR/ (demo data, phone simulator at /hp; Ctrl-C stops the app and its PostgreSQL)"
+exec "$CARGO_TARGET_DIR/release/server" serve

@@ -2,22 +2,21 @@
 //! for viewing in the browser, and the bundle upload (a plain multipart form, so it works
 //! before the WASM has loaded and costs the WASM nothing).
 
-use crate::ssr::AppState;
+use crate::ssr::{AppState, ClientAddr};
 use axum::Extension;
-use axum::extract::{ConnectInfo, Multipart, Path};
+use axum::extract::{Multipart, Path};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use backend::Caller;
 use domain::berkas::Keperluan;
 use domain::formulir::Jenis;
-use std::net::SocketAddr;
 use tower_sessions::Session;
 
 /// The body limit of the upload route: the 10 MiB file plus the form's other fields.
 pub const UPLOAD_BODY_LIMIT: usize = domain::berkas::MAX_BYTES + 64 * 1024;
 
-async fn caller(state: &AppState, session: &Session, addr: SocketAddr) -> Result<Caller, backend::Error> {
-    crate::ssr::caller_of(state, session, Some(addr.ip().to_string())).await
+async fn caller(state: &AppState, session: &Session, addr: ClientAddr) -> Result<Caller, backend::Error> {
+    crate::ssr::caller_of(state, session, addr.text()).await
 }
 
 fn error_response(e: backend::Error) -> Response {
@@ -31,10 +30,14 @@ fn error_response(e: backend::Error) -> Response {
 }
 
 /// The scheme and host the browser used, for the QR code's link.
-fn base_url(headers: &HeaderMap) -> String {
+/// Where the app is reached, for the QR code on a printed form: the configured public URL,
+/// or (the demo) the request's own host.
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.public_url {
+        return url.origin().to_owned();
+    }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
-    format!("{proto}://{host}")
+    format!("http://{host}")
 }
 
 fn pdf_response(nama_file: &str, pdf: Vec<u8>, inline: bool) -> Response {
@@ -62,7 +65,7 @@ fn pdf_response(nama_file: &str, pdf: Vec<u8>, inline: bool) -> Response {
 pub async fn unduh_formulir(
     Extension(state): Extension<AppState>,
     session: Session,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Extension(addr): Extension<ClientAddr>,
     headers: HeaderMap,
     Path((pejabat_id, jenis)): Path<(domain::PejabatId, String)>,
 ) -> Response {
@@ -71,7 +74,8 @@ pub async fn unduh_formulir(
     };
     let result = async {
         let caller = caller(&state, &session, addr).await?;
-        backend::formulir::unduh(&state.pool, &caller, pejabat_id, jenis, &base_url(&headers), backend::now()).await
+        backend::formulir::unduh(&state.pool, &caller, pejabat_id, jenis, &base_url(&state, &headers), backend::now())
+            .await
     };
     match result.await {
         Ok(u) => pdf_response(&u.nama_file, u.pdf, false),
@@ -83,7 +87,7 @@ pub async fn unduh_formulir(
 pub async fn buka_berkas(
     Extension(state): Extension<AppState>,
     session: Session,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Extension(addr): Extension<ClientAddr>,
     Path(id): Path<domain::BerkasId>,
 ) -> Response {
     let result = async {
@@ -170,7 +174,7 @@ fn too_large() -> Response {
 pub async fn unggah_berkas(
     Extension(state): Extension<AppState>,
     session: Session,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Extension(addr): Extension<ClientAddr>,
     mut form: Multipart,
 ) -> Response {
     let caller = match caller(&state, &session, addr).await {
@@ -228,7 +232,7 @@ pub async fn unggah_berkas(
 pub async fn audit_csv(
     Extension(state): Extension<AppState>,
     session: Session,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Extension(addr): Extension<ClientAddr>,
     axum::extract::Query(q): axum::extract::Query<domain::audit::AuditQuery>,
 ) -> Response {
     let result = async {

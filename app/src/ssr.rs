@@ -2,11 +2,12 @@
 //! the shared state and the caller.
 
 use crate::error::AppError;
-use axum::extract::ConnectInfo;
+use axum::Extension;
 use backend::Caller;
 use backend::PgPool;
+use backend::config::PublicUrl;
 use leptos::prelude::*;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use tower_sessions::Session;
 
 /// The session key holding the logged-in user's id.
@@ -19,6 +20,21 @@ pub struct AppState {
     pub otp_key: backend::otp::OtpKey,
     /// True while SMS go to the built-in phone simulator (`/hp`).
     pub simulator: bool,
+    /// Where users reach the app, for links in messages and printed forms; without it (the
+    /// demo) the request's own `Host`.
+    pub public_url: Option<PublicUrl>,
+}
+
+/// The client's address as the edge worked it out (`server::security::client_addr`: the
+/// peer, or the client a trusted proxy names). `None` when the request has no peer (tests).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl ClientAddr {
+    /// As the audit trail stores it.
+    pub fn text(self) -> Option<String> {
+        self.0.map(|ip| ip.to_string())
+    }
 }
 
 pub fn state() -> Result<AppState, AppError> {
@@ -50,7 +66,7 @@ pub async fn caller_of(state: &AppState, session: &Session, addr: Option<String>
 /// address).
 pub async fn caller() -> Result<(AppState, Caller), AppError> {
     let state = state()?;
-    let addr = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|ConnectInfo(a)| a.ip().to_string());
+    let addr = leptos_axum::extract::<Extension<ClientAddr>>().await.ok().and_then(|Extension(a)| a.text());
     let session = session().await?;
     let caller = caller_of(&state, &session, addr).await?;
     Ok((state, caller))

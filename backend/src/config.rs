@@ -1,28 +1,91 @@
-//! The server's configuration: read once from the environment at start-up.
+//! The server's configuration: read once from the environment at start-up, checked before
+//! anything starts. Without `SAKTI_DEMO` the server is production and refuses to start with
+//! one line naming the setting when something a production server needs is missing.
 
+use crate::net::TrustedProxies;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
-/// Everything the server can be told. Defaults give the demo.
+/// Everything the server can be told.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `DATABASE_URL`. Without it the server runs its own PostgreSQL cluster under `data_dir`.
     pub database_url: Option<String>,
     /// `SAKTI_DATA_DIR` (default `.data`): the private cluster and other local state.
     pub data_dir: PathBuf,
-    /// `SAKTI_DEMO` (default on): load the demo data when the database has no users.
+    /// `SAKTI_DEMO` (default off): the demo — demo data in an empty database, the phone
+    /// simulator (`/hp`) when no gateway is set, loopback only. Off: production.
     pub demo: bool,
-    /// `SAKTI_SECURE_COOKIE` (default off): mark the session cookie `Secure` (behind TLS).
-    pub secure_cookie: bool,
+    /// `SAKTI_PUBLIC_URL`: where users reach the app (`https://…`, required in production).
+    /// With `https` the cookie is `__Host-…; Secure`, answers carry HSTS, and the
+    /// same-origin check expects this origin; links in messages start with it.
+    pub public_url: Option<PublicUrl>,
+    /// `SAKTI_TRUSTED_PROXIES`: addresses or CIDR blocks of the reverse proxies whose
+    /// `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
     /// `SAKTI_OTP_SECRET`: the key OTP codes are hashed with (at least 32 characters).
     /// Without it, one is generated on first run and kept in `data_dir/otp-secret`.
     /// Every instance on one database needs the same key.
     otp_secret: Option<String>,
-    /// `SAKTI_SMS_GATEWAY_URL`: an external HTTP SMS gateway. Unset: the built-in phone
-    /// simulator (`/hp`). With it: `SAKTI_SMS_GATEWAY_TOKEN` (bearer token) and
-    /// `SAKTI_SMS_GATEWAY_BODY` (JSON template with `{{to}}`, `{{message}}`, `{{id}}`).
+    /// `SAKTI_SMS_GATEWAY_URL`: an external HTTP SMS gateway (required in production). Unset
+    /// in the demo: the built-in phone simulator (`/hp`). With it: `SAKTI_SMS_GATEWAY_TOKEN`
+    /// (bearer token) and `SAKTI_SMS_GATEWAY_BODY` (JSON template with `{{to}}`,
+    /// `{{message}}`, `{{id}}`).
     pub sms_gateway_url: Option<String>,
     sms_gateway_token: Option<String>,
     sms_gateway_body: Option<String>,
+}
+
+/// A setting the server cannot start with: which one, and why. Printed as one line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("konfigurasi {setting}: {message}")]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub message: String,
+}
+
+fn refuse(setting: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError { setting, message: message.into() }
+}
+
+/// The app's public address: scheme, host and port, no path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl {
+    origin: String,
+    https: bool,
+}
+
+impl PublicUrl {
+    /// Parses `https://sakti.example` or `http://127.0.0.1:3000` (a trailing `/` is dropped).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim().trim_end_matches('/');
+        let (https, rest) = if let Some(rest) = text.strip_prefix("https://") {
+            (true, rest)
+        } else if let Some(rest) = text.strip_prefix("http://") {
+            (false, rest)
+        } else {
+            return Err(format!("harus diawali https:// (bukan {text:?})"));
+        };
+        let host_ok = !rest.is_empty()
+            && rest.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+            && !rest.starts_with([':', '.']);
+        if !host_ok {
+            return Err(format!("hanya skema, host dan port, tanpa path atau kredensial (bukan {text:?})"));
+        }
+        Ok(PublicUrl {
+            origin: format!("{}://{}", if https { "https" } else { "http" }, rest.to_ascii_lowercase()),
+            https,
+        })
+    }
+
+    /// `https://host[:port]`, as a browser sends it in `Origin`.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.https
+    }
 }
 
 fn flag(name: &str, default: bool) -> bool {
@@ -32,21 +95,73 @@ fn flag(name: &str, default: bool) -> bool {
     }
 }
 
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|s| !s.trim().is_empty())
+}
+
 impl Config {
-    pub fn from_env() -> Self {
-        Config {
-            database_url: std::env::var("DATABASE_URL").ok().filter(|s| !s.trim().is_empty()),
+    /// Reads the environment; a value that cannot be read is an error naming its variable.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let public_url = var("SAKTI_PUBLIC_URL")
+            .map(|u| PublicUrl::parse(&u).map_err(|m| refuse("SAKTI_PUBLIC_URL", m)))
+            .transpose()?;
+        let trusted_proxies = TrustedProxies::parse(&var("SAKTI_TRUSTED_PROXIES").unwrap_or_default())
+            .map_err(|m| refuse("SAKTI_TRUSTED_PROXIES", m))?;
+        Ok(Config {
+            database_url: var("DATABASE_URL"),
             data_dir: std::env::var_os("SAKTI_DATA_DIR").map_or_else(|| PathBuf::from(".data"), PathBuf::from),
-            demo: flag("SAKTI_DEMO", true),
-            secure_cookie: flag("SAKTI_SECURE_COOKIE", false),
+            demo: flag("SAKTI_DEMO", false),
+            public_url,
+            trusted_proxies,
             otp_secret: std::env::var("SAKTI_OTP_SECRET").ok().filter(|s| !s.is_empty()),
-            sms_gateway_url: std::env::var("SAKTI_SMS_GATEWAY_URL").ok().filter(|s| !s.is_empty()),
-            sms_gateway_token: std::env::var("SAKTI_SMS_GATEWAY_TOKEN").ok().filter(|s| !s.is_empty()),
-            sms_gateway_body: std::env::var("SAKTI_SMS_GATEWAY_BODY").ok().filter(|s| !s.is_empty()),
+            sms_gateway_url: var("SAKTI_SMS_GATEWAY_URL"),
+            sms_gateway_token: var("SAKTI_SMS_GATEWAY_TOKEN"),
+            sms_gateway_body: var("SAKTI_SMS_GATEWAY_BODY"),
+        })
+    }
+
+    /// The rules of the two modes, for a server that will listen on `listen`.
+    pub fn check(&self, listen: SocketAddr) -> Result<(), ConfigError> {
+        if self.otp_secret.as_ref().is_some_and(|secret| secret.len() < 32) {
+            return Err(refuse("SAKTI_OTP_SECRET", "harus minimal 32 karakter"));
+        }
+        if self.demo {
+            if !listen.ip().is_loopback() {
+                return Err(refuse(
+                    "LEPTOS_SITE_ADDR",
+                    format!("mode demo (SAKTI_DEMO) hanya mendengarkan di loopback, bukan {listen}"),
+                ));
+            }
+            return Ok(());
+        }
+        if self.sms_gateway_url.is_none() {
+            return Err(refuse(
+                "SAKTI_SMS_GATEWAY_URL",
+                "mode produksi memerlukan gateway SMS (simulator HP hanya untuk demo: SAKTI_DEMO=1)",
+            ));
+        }
+        match &self.public_url {
+            None => Err(refuse("SAKTI_PUBLIC_URL", "mode produksi memerlukan alamat publik https://…")),
+            Some(url) if !url.is_https() => {
+                Err(refuse("SAKTI_PUBLIC_URL", format!("mode produksi memerlukan https:// (bukan {})", url.origin())))
+            }
+            Some(_) => Ok(()),
         }
     }
 
-    /// The SMS gateway: HTTP when configured, else the phone simulator on `pool`.
+    /// Served behind TLS: a `Secure` `__Host-` cookie and HSTS.
+    pub fn behind_tls(&self) -> bool {
+        self.public_url.as_ref().is_some_and(PublicUrl::is_https)
+    }
+
+    /// The name of the session cookie: `__Host-` behind TLS, so the browser holds it to
+    /// this exact host, `Secure`, `Path=/`.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.behind_tls() { "__Host-sakti_sesi" } else { "sakti_sesi" }
+    }
+
+    /// The SMS gateway: HTTP when configured, else the phone simulator on `pool` (the demo
+    /// only: production refuses to start without a gateway).
     pub fn sms_gateway(&self, pool: &sqlx::PgPool) -> Result<crate::sms::AnyGateway, String> {
         use crate::sms::{AnyGateway, HttpGateway, Simulator};
         match &self.sms_gateway_url {
@@ -90,7 +205,10 @@ impl Config {
             Some(url) => format!("DATABASE_URL={}", redact(url)),
             None => format!("PostgreSQL pribadi di {}", self.data_dir.join("postgres").display()),
         };
-        format!("{db}, demo={}, secure_cookie={}", self.demo, self.secure_cookie)
+        let mode = if self.demo { "DEMO" } else { "PRODUKSI" };
+        let public = self.public_url.as_ref().map_or("-", PublicUrl::origin);
+        let sms = if self.sms_gateway_url.is_some() { "gateway HTTP" } else { "simulator HP" };
+        format!("mode {mode}, {db}, alamat publik {public}, SMS {sms}, proxy tepercaya {:?}", self.trusted_proxies)
     }
 }
 
@@ -108,11 +226,21 @@ pub fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::*;
 
     #[test]
     fn redact_hides_the_password() {
         assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact("postgres://h/db"), "postgres://h/db");
+    }
+
+    #[test]
+    fn a_public_url_is_an_origin() {
+        let url = PublicUrl::parse("https://SAKTI.example:8443/").unwrap();
+        assert_eq!((url.origin(), url.is_https()), ("https://sakti.example:8443", true));
+        assert!(!PublicUrl::parse("http://127.0.0.1:3000").unwrap().is_https());
+        for bad in ["sakti.example", "ftp://x", "https://", "https://x/app", "https://u:p@x", "https://x?q"] {
+            assert!(PublicUrl::parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -16,6 +16,7 @@ pub mod events;
 pub mod formulir;
 pub mod jadwal;
 pub mod jejak;
+pub mod net;
 pub mod otp;
 pub mod otp_engine;
 pub mod pejabat;

@@ -8,20 +8,76 @@ pub mod security;
 use app::ssr::AppState;
 use app::{App, shell};
 use axum::Router;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use backend::config::{Config, PublicUrl};
+use backend::net::TrustedProxies;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::compression::CompressionLayer;
+use tower_sessions::Expiry;
 use tower_sessions::SessionManagerLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions_sqlx_store::PostgresStore;
 
-/// Every route of the product with its middleware. `hsts` when served behind TLS.
+/// How the app meets the network: where users reach it (`SAKTI_PUBLIC_URL`) and which
+/// proxies speak for the client (`SAKTI_TRUSTED_PROXIES`). The default is the demo's:
+/// plain HTTP on loopback, no proxy.
+#[derive(Debug, Clone, Default)]
+pub struct Edge {
+    pub public_url: Option<PublicUrl>,
+    pub trusted_proxies: TrustedProxies,
+}
+
+impl Edge {
+    pub fn of(config: &Config) -> Edge {
+        Edge { public_url: config.public_url.clone(), trusted_proxies: config.trusted_proxies.clone() }
+    }
+
+    /// Served behind TLS: `__Host-` cookie, `Secure`, HSTS.
+    pub fn behind_tls(&self) -> bool {
+        self.public_url.as_ref().is_some_and(PublicUrl::is_https)
+    }
+}
+
+/// How long a session lives without activity.
+const SESSION_IDLE_HOURS: i64 = 8;
+
+/// The session cookie: `HttpOnly`, `SameSite=Strict`, `Path=/`; behind TLS named
+/// `__Host-sakti_sesi` and `Secure`, so the browser holds it to this exact host.
+pub fn session_layer(store: PostgresStore, edge: &Edge) -> SessionManagerLayer<PostgresStore> {
+    let tls = edge.behind_tls();
+    SessionManagerLayer::new(store)
+        .with_name(if tls { "__Host-sakti_sesi" } else { "sakti_sesi" })
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_path("/")
+        .with_secure(tls)
+        .with_expiry(Expiry::OnInactivity(CookieDuration::hours(SESSION_IDLE_HOURS)))
+}
+
+/// Without the phone simulator (production, or a demo with a gateway) `/hp` and its server
+/// functions do not exist: 404, as for any unknown path.
+async fn without_simulator(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if path == "/hp" || path.starts_with("/hp/") || path.starts_with("/api/hp_") {
+        return (StatusCode::NOT_FOUND, "Halaman tidak ditemukan.").into_response();
+    }
+    next.run(request).await
+}
+
+/// Every route of the product with its middleware.
 pub fn router(
     state: AppState,
     live: app::live::Live,
     leptos_options: LeptosOptions,
     sessions: SessionManagerLayer<PostgresStore>,
-    hsts: bool,
+    edge: Edge,
 ) -> Router {
+    let simulator = state.simulator;
     let routes = generate_route_list(App);
     let upload_limit = app::files::UPLOAD_BODY_LIMIT;
     let state_pool = state.pool.clone();
@@ -46,13 +102,20 @@ pub fn router(
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::middleware::from_fn(security::unreadable_arguments))
         .layer(axum::middleware::from_fn({
-            let pool = state_pool;
-            move |req, next| security::same_origin(pool.clone(), req, next)
+            let (pool, edge) = (state_pool, edge.clone());
+            move |req, next| security::same_origin(pool.clone(), edge.clone(), req, next)
         }))
         .layer(axum::Extension(live))
         .layer(sessions)
         .layer(axum::middleware::from_fn(move |req, next| health::gate(db_gate.clone(), req, next)))
         .layer(CompressionLayer::new())
-        .layer(axum::middleware::from_fn(move |req, next| security::headers(hsts, req, next)))
+        .layer(axum::middleware::from_fn(move |req: Request, next: Next| async move {
+            if simulator { next.run(req).await } else { without_simulator(req, next).await }
+        }))
+        .layer(axum::middleware::from_fn({
+            let edge = edge.clone();
+            move |req, next| security::client_addr(edge.clone(), req, next)
+        }))
+        .layer(axum::middleware::from_fn(move |req, next| security::headers(edge.clone(), req, next)))
         .with_state(leptos_options)
 }

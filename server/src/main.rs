@@ -1,34 +1,79 @@
-//! The server binary: reads the configuration, starts (or connects to) PostgreSQL,
-//! applies migrations, loads demo data, and serves the app until SIGTERM or Ctrl-C.
+//! The server binary: `serve` (the default) reads the configuration, starts (or connects
+//! to) PostgreSQL, applies migrations, loads demo data in demo mode, and serves the app until
+//! SIGTERM or Ctrl-C; the other subcommands do one administrative job and exit.
 
 use app::ssr::AppState;
-use backend::config::Config;
+use backend::config::{Config, ConfigError};
 use backend::pgcluster::{Durability, PrivateCluster};
 use backend::{db, demo, sms};
+use clap::{Parser, Subcommand};
 use leptos::prelude::*;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
-use tower_sessions::cookie::SameSite;
-use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::session_store::ExpiredDeletion;
-use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// How long a session lives without activity.
-const SESSION_IDLE_HOURS: i64 = 8;
+/// The exit code of a configuration the server refuses (sysexits' EX_CONFIG).
+const EXIT_CONFIG: u8 = 78;
+
+/// Aktivasi OTP SAKTI: the web server and its administrative commands.
+#[derive(Parser)]
+#[command(name = "server", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the app (the default).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Check the configuration and exit (0: the server would start; 78: it would refuse).
+    CheckConfig,
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into()),
         )
+        .with_writer(std::io::stderr)
         .init();
-    match run().await {
+    let config = match checked_config() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::CheckConfig => {
+            println!("konfigurasi dapat dipakai: {}", config.summary());
+            Ok(())
+        }
+        Command::Migrate => {
+            with_database(&config, |url| async move {
+                let pool = db::connect(&url).await?;
+                db::migrate(&pool).await?;
+                println!("migrasi basis data selesai");
+                Ok(())
+            })
+            .await
+        }
+        Command::Serve => {
+            tracing::info!("konfigurasi: {}", config.summary());
+            with_database(&config, |url| serve(&config, url)).await
+        }
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("server berhenti: {e}");
@@ -37,10 +82,26 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run() -> Result<(), BoxError> {
-    let config = Config::from_env();
-    tracing::info!("konfigurasi: {}", config.summary());
+/// The configuration from the environment, with the rules of its mode checked against the
+/// address the server would listen on.
+fn checked_config() -> Result<Config, ConfigError> {
+    let config = Config::from_env()?;
+    let listen = listen_addr().map_err(|message| ConfigError { setting: "LEPTOS_SITE_ADDR", message })?;
+    config.check(listen)?;
+    Ok(config)
+}
 
+fn listen_addr() -> Result<SocketAddr, String> {
+    get_configuration(None).map(|c| c.leptos_options.site_addr).map_err(|e| e.to_string())
+}
+
+/// Runs `job` with the database URL: `DATABASE_URL`, or the private cluster, started for the
+/// job and stopped after it when it was not already running.
+async fn with_database<F, Fut>(config: &Config, job: F) -> Result<(), BoxError>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<(), BoxError>>,
+{
     let (url, cluster) = match &config.database_url {
         Some(url) => (url.clone(), None),
         None => {
@@ -50,46 +111,46 @@ async fn run() -> Result<(), BoxError> {
             (url, Some(cluster))
         }
     };
-    let served = serve(&config, &url).await;
+    let done = job(url).await;
     if let Some(cluster) = cluster.filter(PrivateCluster::started_here) {
         tracing::info!("menghentikan PostgreSQL pribadi");
         cluster.stop().await?;
     }
-    served
+    done
 }
 
-async fn serve(config: &Config, url: &str) -> Result<(), BoxError> {
-    let pool = db::connect(url).await?;
+async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
+    let pool = db::connect(&url).await?;
     db::migrate(&pool).await?;
     if config.demo && demo::seed_if_empty(&pool).await? {
         tracing::info!("data demo dimuat (user dan password demo: lihat README)");
     }
 
+    let edge = server::Edge::of(config);
     let store = PostgresStore::new(pool.clone());
     let deletion = tokio::spawn(store.clone().continuously_delete_expired(Duration::from_secs(600)));
-    let sessions = SessionManagerLayer::new(store)
-        .with_name("sakti_sesi")
-        .with_http_only(true)
-        .with_same_site(SameSite::Strict)
-        .with_secure(config.secure_cookie)
-        .with_expiry(Expiry::OnInactivity(CookieDuration::hours(SESSION_IDLE_HOURS)));
+    let sessions = server::session_layer(store, &edge);
 
     let leptos_options = server::assets::with_hashed_names(get_configuration(None)?.leptos_options);
     let addr = leptos_options.site_addr;
     let otp_key = config.otp_key()?;
     let gateway = config.sms_gateway(&pool)?;
     let simulator = matches!(gateway, sms::AnyGateway::Simulator(_));
-    let state = AppState { pool: pool.clone(), otp_key, simulator };
+    let state = AppState { pool: pool.clone(), otp_key, simulator, public_url: config.public_url.clone() };
     let (stop_sms, sms_stopped) = tokio::sync::oneshot::channel::<()>();
     let sms_worker = tokio::spawn(sms::run_worker(pool.clone(), gateway, Duration::from_millis(500), async move {
         let _ = sms_stopped.await;
     }));
     let (closing_tx, closing) = tokio::sync::watch::channel(false);
     let live = app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(&pool).await?, closing };
-    let app = server::router(state, live, leptos_options, sessions, config.secure_cookie);
+    let app = server::router(state, live, leptos_options, sessions, edge);
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    println!("Aktivasi OTP SAKTI berjalan di http://{addr}/  (user demo: lihat README)");
+    match (&config.public_url, config.demo) {
+        (Some(url), _) => println!("Aktivasi OTP SAKTI berjalan di {addr}, dibuka di {}/", url.origin()),
+        (None, true) => println!("Aktivasi OTP SAKTI (demo) berjalan di http://{addr}/  (user demo: lihat README)"),
+        (None, false) => println!("Aktivasi OTP SAKTI berjalan di {addr}"),
+    }
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown_signal().await;

@@ -1,14 +1,18 @@
-//! Web security at the edge: response headers for every answer, and the refusal of
-//! state-changing requests that come from another site.
+//! Web security at the edge: who the client is (behind a trusted proxy), response headers
+//! for every answer, and the refusal of state-changing requests that come from another site.
 
-use axum::extract::Request;
+use crate::Edge;
+use app::ssr::ClientAddr;
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use backend::config::PublicUrl;
+use std::net::SocketAddr;
 
 /// Adds the headers every response carries. The Content-Security-Policy, which needs the
 /// page's nonce, is set by the page shell (`app::shell`).
-pub async fn headers(hsts: bool, request: Request, next: Next) -> Response {
+pub async fn headers(edge: Edge, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -21,25 +25,43 @@ pub async fn headers(hsts: bool, request: Request, next: Next) -> Response {
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
         );
     }
-    if hsts {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    if edge.behind_tls() {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     response
 }
 
-/// True when the browser says the request comes from another site.
-fn cross_site(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        return !matches!(site, "same-origin" | "none");
+/// Works out the client's address once for everything after it (the audit trail, the
+/// per-address login limit): the peer, or the client a trusted proxy names in
+/// `X-Forwarded-For` (`backend::net`).
+pub async fn client_addr(edge: Edge, mut request: Request, next: Next) -> Response {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip());
+    let forwarded: Vec<&str> =
+        request.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    let client = peer.map(|peer| edge.trusted_proxies.client(peer, &forwarded));
+    request.extensions_mut().insert(ClientAddr(client));
+    next.run(request).await
+}
+
+/// True when the browser says the request comes from another site. With a public URL the
+/// `Origin` must be exactly it; without one (the demo) its host must be the `Host` asked for.
+fn cross_site(headers: &HeaderMap, public: Option<&PublicUrl>) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return true;
     }
-    // older browsers: compare Origin with Host
-    match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
-        (Some(origin), Some(host)) => {
-            let origin = origin.to_str().unwrap_or("");
-            let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-            origin_host != host.to_str().unwrap_or("")
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    let origin = origin.to_str().unwrap_or("").to_ascii_lowercase();
+    match public {
+        Some(url) => origin != url.origin(),
+        None => {
+            let origin_host = origin.split_once("://").map_or(origin.as_str(), |(_, rest)| rest);
+            Some(origin_host)
+                != headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_ascii_lowercase).as_deref()
         }
-        _ => false,
     }
 }
 
@@ -47,15 +69,12 @@ fn cross_site(headers: &HeaderMap) -> bool {
 /// comes from another site: the session cookie is SameSite=Strict already, this holds
 /// even where a browser ignores that.
 /// Each refusal is written to the audit trail (anonymous, with the client address).
-pub async fn same_origin(pool: backend::PgPool, request: Request, next: Next) -> Response {
+pub async fn same_origin(pool: backend::PgPool, edge: Edge, request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if !safe && cross_site(request.headers()) {
+    if !safe && cross_site(request.headers(), edge.public_url.as_ref()) {
         let path = request.uri().path().chars().take(200).collect::<String>();
         tracing::warn!(path = %path, "permintaan lintas situs ditolak");
-        let addr = request
-            .extensions()
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|axum::extract::ConnectInfo(a)| a.ip().to_string());
+        let addr = request.extensions().get::<ClientAddr>().and_then(|a| a.text());
         let origin = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("-");
         let origin: String = origin.chars().take(200).collect();
         let caller = backend::Caller::anonymous(addr);
@@ -111,11 +130,23 @@ mod tests {
 
     #[test]
     fn cross_site_requests_are_recognised() {
-        assert!(cross_site(&h(&[("sec-fetch-site", "cross-site")])));
-        assert!(cross_site(&h(&[("sec-fetch-site", "same-site")])));
-        assert!(!cross_site(&h(&[("sec-fetch-site", "same-origin")])));
-        assert!(cross_site(&h(&[("origin", "https://evil.example"), ("host", "sakti.example")])));
-        assert!(!cross_site(&h(&[("origin", "https://sakti.example"), ("host", "sakti.example")])));
-        assert!(!cross_site(&h(&[("host", "sakti.example")])), "no Origin: not a browser form");
+        let demo = None;
+        assert!(cross_site(&h(&[("sec-fetch-site", "cross-site")]), demo));
+        assert!(cross_site(&h(&[("sec-fetch-site", "same-site")]), demo));
+        assert!(!cross_site(&h(&[("sec-fetch-site", "same-origin")]), demo));
+        assert!(cross_site(&h(&[("origin", "https://evil.example"), ("host", "sakti.example")]), demo));
+        assert!(!cross_site(&h(&[("origin", "https://sakti.example"), ("host", "sakti.example")]), demo));
+        assert!(!cross_site(&h(&[("host", "sakti.example")]), demo), "no Origin: not a browser form");
+    }
+
+    #[test]
+    fn with_a_public_url_the_origin_must_be_it_whatever_the_host_says() {
+        let url = PublicUrl::parse("https://sakti.example").unwrap();
+        let public = Some(&url);
+        assert!(!cross_site(&h(&[("origin", "https://sakti.example"), ("host", "10.0.0.7:3000")]), public));
+        // a forged Host no longer makes a foreign origin look local
+        assert!(cross_site(&h(&[("origin", "https://evil.example"), ("host", "evil.example")]), public));
+        assert!(cross_site(&h(&[("origin", "http://sakti.example"), ("host", "sakti.example")]), public));
+        assert!(cross_site(&h(&[("sec-fetch-site", "same-origin"), ("origin", "https://evil.example")]), public));
     }
 }

@@ -17,16 +17,22 @@ pub struct App {
 
 impl App {
     pub async fn new(pool: &PgPool, key: OtpKey) -> App {
-        let state = app::ssr::AppState { pool: pool.clone(), otp_key: key, simulator: true };
+        App::with_edge(pool, key, server::Edge::default()).await
+    }
+
+    /// The app as it runs behind `edge` (a public URL, trusted proxies).
+    pub async fn with_edge(pool: &PgPool, key: OtpKey, edge: server::Edge) -> App {
+        let public_url = edge.public_url.clone();
+        let state = app::ssr::AppState { pool: pool.clone(), otp_key: key, simulator: true, public_url };
         let (closing_tx, closing) = tokio::sync::watch::channel(false);
         // the test app never shuts down
         std::mem::forget(closing_tx);
         let live =
             app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(pool).await.unwrap(), closing };
         let store = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
-        let sessions = tower_sessions::SessionManagerLayer::new(store).with_name("sakti_sesi").with_secure(false);
+        let sessions = server::session_layer(store, &edge);
         let options = leptos::prelude::LeptosOptions::builder().output_name("aktivasi-otp-sakti").build();
-        App { router: server::router(state, live, options, sessions, false) }
+        App { router: server::router(state, live, options, sessions, edge) }
     }
 
     pub async fn send(&self, mut req: Request<Body>, cookie: Option<&str>) -> (StatusCode, String, String) {

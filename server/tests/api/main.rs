@@ -6,3 +6,4 @@ mod authz_matrix;
 mod common;
 mod faults;
 mod hostile;
+mod modes;

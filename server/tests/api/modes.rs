@@ -1,0 +1,198 @@
+//! The two modes over the real binary: every configuration production refuses exits with
+//! code 78 and one line naming the setting; a production server behind TLS answers with a
+//! `__Host-` cookie and HSTS, has no phone simulator, checks the origin against its public
+//! URL (not `Host`), and believes `X-Forwarded-For` only from a trusted proxy.
+
+use sqlx::PgPool;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::process::{Child, Command};
+
+const SECRET: &str = "kunci-uji-mode-yang-cukup-panjang-12345";
+const PUBLIC: &str = "https://sakti.example";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The binary with only the environment given (and what a process needs to run).
+fn server(env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("RUST_LOG", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.kill_on_drop(true);
+    cmd
+}
+
+/// A production environment that passes every check, on `port`.
+fn production(port: u16) -> Vec<(&'static str, String)> {
+    vec![
+        ("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}")),
+        ("LEPTOS_OUTPUT_NAME", "aktivasi-otp-sakti".into()),
+        ("SAKTI_SMS_GATEWAY_URL", "http://127.0.0.1:9/kirim".into()),
+        ("SAKTI_PUBLIC_URL", PUBLIC.into()),
+        ("SAKTI_OTP_SECRET", SECRET.into()),
+    ]
+}
+
+/// A variable set to a value, or removed.
+type Change<'a> = (&'static str, Option<&'a str>);
+
+fn with<'a>(base: &'a [(&'static str, String)], changes: &[Change<'a>]) -> Vec<(&'a str, &'a str)> {
+    let mut env: Vec<(&str, &str)> =
+        base.iter().filter(|(k, _)| !changes.iter().any(|(c, _)| c == k)).map(|(k, v)| (*k, v.as_str())).collect();
+    env.extend(changes.iter().filter_map(|(k, v)| v.map(|v| (*k, v))));
+    env
+}
+
+#[tokio::test]
+async fn each_configuration_production_refuses_is_one_line_naming_the_setting() {
+    let base = production(free_port());
+    let cases: &[(&str, &[Change], &str)] = &[
+        ("no SMS gateway in production", &[("SAKTI_SMS_GATEWAY_URL", None)], "SAKTI_SMS_GATEWAY_URL"),
+        ("no public URL in production", &[("SAKTI_PUBLIC_URL", None)], "SAKTI_PUBLIC_URL"),
+        ("plain http in production", &[("SAKTI_PUBLIC_URL", Some("http://sakti.example"))], "SAKTI_PUBLIC_URL"),
+        ("a public URL with a path", &[("SAKTI_PUBLIC_URL", Some("https://sakti.example/app"))], "SAKTI_PUBLIC_URL"),
+        (
+            "the demo on a public address",
+            &[("SAKTI_DEMO", Some("1")), ("LEPTOS_SITE_ADDR", Some("0.0.0.0:3000"))],
+            "LEPTOS_SITE_ADDR",
+        ),
+        (
+            "a proxy that is not an address",
+            &[("SAKTI_TRUSTED_PROXIES", Some("10.0.0.0/8, proxy"))],
+            "SAKTI_TRUSTED_PROXIES",
+        ),
+        ("a short OTP key", &[("SAKTI_OTP_SECRET", Some("pendek"))], "SAKTI_OTP_SECRET"),
+    ];
+    for (what, changes, setting) in cases {
+        for subcommand in [None, Some("check-config")] {
+            let env = with(&base, changes);
+            let mut cmd = server(&env);
+            if let Some(sub) = subcommand {
+                cmd.arg(sub);
+            }
+            let out = tokio::time::timeout(Duration::from_secs(30), cmd.stdin(Stdio::null()).output())
+                .await
+                .unwrap_or_else(|_| panic!("{what}: the server did not refuse, it kept running"))
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(78), "{what} ({subcommand:?}): {stderr}");
+            let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+            assert_eq!(lines.len(), 1, "{what}: one line, got {stderr}");
+            assert!(lines[0].contains(setting), "{what}: names {setting}: {stderr}");
+        }
+    }
+    // the good configuration passes the check, and so does the demo on loopback
+    for env in [with(&base, &[]), with(&base, &[("SAKTI_DEMO", Some("1")), ("SAKTI_SMS_GATEWAY_URL", None)])] {
+        let out = server(&env).arg("check-config").output().await.unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// The URL of the test's own database, for a server process.
+fn url_of(pool: &PgPool) -> String {
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let db = pool.connect_options().get_database().unwrap_or("postgres").to_owned();
+    let (server, _) = base.rsplit_once('/').unwrap();
+    format!("{server}/{db}")
+}
+
+async fn start(env: &[(&str, &str)], port: u16) -> Child {
+    let child = server(env).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().unwrap();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        if reqwest::get(format!("http://127.0.0.1:{port}/login")).await.is_ok_and(|r| r.status().is_success()) {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("server on port {port} did not start");
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn production_behind_tls_holds_its_edge(pool: PgPool) {
+    let port = free_port();
+    let url = url_of(&pool);
+    let mut env = production(port);
+    env.push(("DATABASE_URL", url));
+    env.push(("SAKTI_TRUSTED_PROXIES", "127.0.0.1".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let _server = start(&env, port).await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+
+    // no demo data, no simulator
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM app_user").fetch_one(&pool).await.unwrap();
+    assert_eq!(users, 0, "production loads no demo data");
+    for path in ["/hp", "/api/hp_nomor"] {
+        let res = http.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+    }
+    let res = http.post(format!("{base}/api/hp_nomor")).header("origin", PUBLIC).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+
+    // HSTS on every answer
+    let res = http.get(format!("{base}/login")).send().await.unwrap();
+    let hsts = res.headers().get("strict-transport-security").map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(hsts.as_deref(), Some("max-age=31536000; includeSubDomains"));
+
+    // a login attempt from behind the proxy: the session cookie's attributes, and the
+    // audit trail and the per-address limit see the client the proxy names
+    let login = |origin: &'static str, forwarded: &'static str| {
+        http.post(format!("{base}/api/auth_login"))
+            .header("origin", origin)
+            .header("host", "10.9.8.7:3000")
+            .header("x-forwarded-for", forwarded)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("username=adm_tidakada&password=salah-sekali")
+    };
+    let res = login(PUBLIC, "1.2.3.4, 198.51.100.23").send().await.unwrap();
+    assert_eq!(res.status(), 401, "the origin is the public URL although Host is another");
+    let addr: Option<String> =
+        sqlx::query_scalar("SELECT client_addr FROM audit_log WHERE action = 'LOGIN' ORDER BY id DESC LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(addr.as_deref(), Some("198.51.100.23"), "the rightmost address the trusted proxy added");
+
+    // an origin that is not the public URL is refused, whatever Host says
+    let res = http
+        .post(format!("{base}/api/auth_login"))
+        .header("origin", "https://evil.example")
+        .header("host", "evil.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("username=adm_x&password=y")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    // the cookie a session gets: provision one user and log in
+    let hash = backend::auth::hash_password("kata-sandi-yang-panjang-sekali").await.unwrap();
+    sqlx::query("INSERT INTO kppn (kode, nama) VALUES ('019', 'Jakarta VI')").execute(&pool).await.unwrap();
+    sqlx::query(
+        "INSERT INTO app_user (username, nama, role, kppn_kode, password_hash) VALUES ('cso_uji', 'CSO Uji', 'CSO', '019', $1)",
+    )
+    .bind(&hash)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let res = http
+        .post(format!("{base}/api/auth_login"))
+        .header("origin", PUBLIC)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("username=cso_uji&password=kata-sandi-yang-panjang-sekali")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("__Host-sakti_sesi="), "{cookie}");
+    for attribute in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.split("; ").any(|a| a == attribute), "{attribute} in {cookie}");
+    }
+    assert!(!cookie.contains("Domain="), "{cookie}");
+}
