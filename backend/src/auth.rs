@@ -26,7 +26,7 @@ pub async fn hash_password(password: &str) -> Result<String> {
     .map_err(|e| Error::Hash(e.to_string()))?
 }
 
-async fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) async fn verify_password(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_owned(), hash.to_owned());
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
@@ -56,7 +56,7 @@ struct UserRow {
     role: Role,
     satker_kode: Option<String>,
     kppn_kode: Option<String>,
-    password_hash: String,
+    password_hash: Option<String>,
     active: bool,
     locked_until: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -68,6 +68,7 @@ impl UserRow {
         let unit = match (self.satker_kode, self.kppn_kode) {
             (Some(satker), None) => Unit::Satker(satker),
             (None, Some(kppn)) => Unit::Kppn(kppn),
+            (None, None) if self.role == Role::Operator => Unit::Nasional,
             (satker, kppn) => {
                 let value = format!("satker_kode {satker:?}, kppn_kode {kppn:?}");
                 return Err(UnknownValue { kind: "app_user unit", value }.into());
@@ -122,8 +123,9 @@ pub async fn login_at(
         audit::record(pool, refused(Outcome::Ditolak, blocked.to_string())).await?;
         return Err(Error::Forbidden(blocked.to_string()));
     }
-    let good = match &row {
-        Some(row) => verify_password(password, &row.password_hash).await && row.active,
+    // a user without a password (imported, link not used yet) fails like an unknown one
+    let good = match row.as_ref().and_then(|r| r.password_hash.as_deref().map(|h| (r, h))) {
+        Some((row, hash)) => verify_password(password, hash).await && row.active,
         None => {
             verify_password(password, decoy_hash().await).await;
             false
@@ -211,6 +213,7 @@ pub async fn unit_of(pool: &PgPool, actor: &Actor) -> Result<UnitName> {
     let table = match actor.unit {
         Unit::Satker(_) => "satker",
         Unit::Kppn(_) => "kppn",
+        Unit::Nasional => return Ok(UnitName { kode: String::new(), nama: "Nasional".into() }),
     };
     let row: Option<UnitName> = sqlx::query_as(&format!("SELECT kode, nama FROM {table} WHERE kode = $1"))
         .bind(actor.unit.kode())

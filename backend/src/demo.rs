@@ -18,7 +18,7 @@ pub const SATKER: [(&str, &str, &str); 2] = [
 ];
 
 /// Users: (username, nama, nip, role, satker or kppn).
-pub const USERS: [(&str, &str, Option<&str>, &str, &str); 11] = [
+pub const USERS: [(&str, &str, Option<&str>, &str, &str); 12] = [
     ("adm_561403", "Admin Lokal 561403", Some("198501012010011001"), "ADMIN_LOKAL", "561403"),
     ("apr_kpa561403", "KPA PSIE I", Some("199109112010111001"), "KPA", "561403"),
     ("apr_spm561403", "PPSPM PSIE I", Some("198807152012121002"), "PPSPM", "561403"),
@@ -30,6 +30,7 @@ pub const USERS: [(&str, &str, Option<&str>, &str, &str); 11] = [
     ("apr_kpa527010", "KPA Kanwil DJKN DKI", Some("197501012000031004"), "KPA", "527010"),
     ("val_ppk527010", "PPK Kanwil DJKN DKI", Some("198003032005011005"), "PPK", "527010"),
     ("cso_jakarta2", "CSO KPPN Jakarta II", None, "CSO", "028"),
+    ("opr_nasional", "Operator Nasional", None, "OPERATOR", ""),
 ];
 
 /// References already on record: (satker, username, jabatan, tanggal lahir, no HP).
@@ -63,7 +64,11 @@ pub async fn seed_if_empty(pool: &PgPool) -> Result<bool> {
     // hashing once keeps a fresh test database quick to fill.
     let hash = hash_password(PASSWORD).await?;
     for (username, nama, nip, role, unit) in USERS {
-        let (satker, kppn) = if role == "CSO" { (None, Some(unit)) } else { (Some(unit), None) };
+        let (satker, kppn) = match role {
+            "CSO" => (None, Some(unit)),
+            "OPERATOR" => (None, None),
+            _ => (Some(unit), None),
+        };
         sqlx::query(
             "INSERT INTO app_user (username, nama, nip, role, satker_kode, kppn_kode, password_hash)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",

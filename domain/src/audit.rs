@@ -41,6 +41,15 @@ crate::stored_enum! {
         LihatAudit = "LIHAT_AUDIT",
         EksporAudit = "EKSPOR_AUDIT",
         PermintaanLintasSitus = "PERMINTAAN_LINTAS_SITUS",
+        ImporKppn = "IMPOR_KPPN",
+        ImporSatker = "IMPOR_SATKER",
+        ImporPengguna = "IMPOR_PENGGUNA",
+        UndangPengguna = "UNDANG_PENGGUNA",
+        ResetSandi = "RESET_SANDI",
+        AturSandi = "ATUR_SANDI",
+        GantiSandi = "GANTI_SANDI",
+        NonaktifkanPengguna = "NONAKTIFKAN_PENGGUNA",
+        BukaKunciPengguna = "BUKA_KUNCI_PENGGUNA",
     }
 }
 
@@ -81,6 +90,8 @@ impl From<crate::authz::Action> for Aksi {
             A::UbahNomor => Aksi::UbahNomor,
             A::SetujuUbahNomor => Aksi::SetujuUbahNomor,
             A::LihatAudit => Aksi::LihatAudit,
+            A::Impor => Aksi::ImporPengguna,
+            A::TautanSandi => Aksi::ResetSandi,
         }
     }
 }

@@ -33,10 +33,15 @@ pub enum Action {
     SetujuUbahNomor,
     /// Read the audit trail of one's satker (Admin Lokal) or KPPN (CSO).
     LihatAudit,
+    /// Import KPPN, satkers and users from CSV (the national operator).
+    Impor,
+    /// Issue a set-password link: Admin Lokal for its satker's users, the CSO for the Admin
+    /// Lokal of its KPPN's satkers, the operator for anyone.
+    TautanSandi,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 15] = [
         Action::LihatPejabat,
         Action::RekamPejabat,
         Action::HapusPejabat,
@@ -50,6 +55,8 @@ impl Action {
         Action::UbahNomor,
         Action::SetujuUbahNomor,
         Action::LihatAudit,
+        Action::Impor,
+        Action::TautanSandi,
     ];
 
     /// The name written to the audit trail (`audit::Aksi`).
@@ -69,6 +76,8 @@ pub fn role_may(role: Role, action: Action) -> bool {
         Action::BukaBerkas | Action::LihatAudit => role == Role::AdminLokal || role == Role::Cso,
         Action::UbahNomor => matches!(role, Role::Kpa | Role::Ppk | Role::Ppspm),
         Action::SetujuUbahNomor => role == Role::Kpa,
+        Action::Impor => role == Role::Operator,
+        Action::TautanSandi => matches!(role, Role::AdminLokal | Role::Cso | Role::Operator),
     }
 }
 
@@ -88,6 +97,8 @@ pub fn refusal_message(role: Role, action: Action) -> String {
         Action::UbahNomor => "mengubah nomor OTP",
         Action::SetujuUbahNomor => "menyetujui perubahan nomor OTP",
         Action::LihatAudit => "melihat jejak audit",
+        Action::Impor => "mengimpor data KPPN, satker dan pengguna",
+        Action::TautanSandi => "membuat tautan kata sandi pengguna",
     };
     format!("Peran {} tidak berwenang {what}.", role.label())
 }
@@ -106,9 +117,20 @@ mod tests {
     }
 
     #[test]
-    fn every_satker_role_sees_the_table_and_the_cso_does_not() {
+    fn every_satker_role_sees_the_table_and_the_cso_and_operator_do_not() {
         for role in Role::ALL {
-            assert_eq!(role_may(role, Action::LihatPejabat), role != Role::Cso);
+            assert_eq!(role_may(role, Action::LihatPejabat), !matches!(role, Role::Cso | Role::Operator));
+        }
+    }
+
+    #[test]
+    fn the_operator_imports_and_sees_no_pejabat_data() {
+        for action in Action::ALL {
+            let expected = matches!(action, Action::Impor | Action::TautanSandi);
+            assert_eq!(role_may(Role::Operator, action), expected, "{action:?}");
+        }
+        for role in Role::ALL {
+            assert_eq!(role_may(role, Action::Impor), role == Role::Operator, "{role:?}");
         }
     }
 

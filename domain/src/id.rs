@@ -48,6 +48,8 @@ pub enum Unit {
     Satker(String),
     /// A treasury office, by its three-digit code.
     Kppn(String),
+    /// No office: the national operator.
+    Nasional,
 }
 
 impl Unit {
@@ -55,7 +57,7 @@ impl Unit {
     pub fn satker(&self) -> Option<&str> {
         match self {
             Unit::Satker(kode) => Some(kode),
-            Unit::Kppn(_) => None,
+            Unit::Kppn(_) | Unit::Nasional => None,
         }
     }
 
@@ -63,14 +65,15 @@ impl Unit {
     pub fn kppn(&self) -> Option<&str> {
         match self {
             Unit::Kppn(kode) => Some(kode),
-            Unit::Satker(_) => None,
+            Unit::Satker(_) | Unit::Nasional => None,
         }
     }
 
-    /// The code, whichever kind of office.
+    /// The code, whichever kind of office (empty for the national operator).
     pub fn kode(&self) -> &str {
         match self {
             Unit::Satker(kode) | Unit::Kppn(kode) => kode,
+            Unit::Nasional => "",
         }
     }
 }

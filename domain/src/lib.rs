@@ -10,6 +10,7 @@ pub mod berkas;
 pub mod format;
 pub mod formulir;
 pub mod id;
+pub mod impor;
 pub mod jabatan;
 pub mod jadwal;
 pub mod login;

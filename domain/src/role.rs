@@ -1,13 +1,16 @@
 //! Who a user is in the procedure, and which SAKTI username prefix that implies.
 
 crate::stored_enum! {
-    /// The role of a logged-in user. Satker roles belong to one satker, the CSO to one KPPN.
+    /// The role of a logged-in user. Satker roles belong to one satker, the CSO to one KPPN,
+    /// the national operator to none (it provisions KPPN, satkers and users and sees no
+    /// pejabat data).
     pub enum Role as code / from_code {
         AdminLokal = "ADMIN_LOKAL",
         Kpa = "KPA",
         Ppspm = "PPSPM",
         Ppk = "PPK",
         Cso = "CSO",
+        Operator = "OPERATOR",
     }
 }
 
@@ -20,6 +23,7 @@ impl Role {
             Role::Ppspm => "PPSPM",
             Role::Ppk => "PPK",
             Role::Cso => "CSO KPPN",
+            Role::Operator => "Operator Nasional",
         }
     }
 
@@ -30,12 +34,13 @@ impl Role {
             Role::Kpa | Role::Ppspm => "apr_",
             Role::Ppk => "val_",
             Role::Cso => "cso_",
+            Role::Operator => "opr_",
         }
     }
 
-    /// True for roles that belong to a satker (everyone but the CSO).
+    /// True for roles that belong to a satker (everyone but the CSO and the operator).
     pub fn is_satker_role(self) -> bool {
-        self != Role::Cso
+        matches!(self, Role::AdminLokal | Role::Kpa | Role::Ppspm | Role::Ppk)
     }
 }
 

@@ -35,7 +35,47 @@ enum Command {
     Migrate,
     /// Check the configuration and exit (0: the server would start; 78: it would refuse).
     CheckConfig,
+    /// Import KPPN, satkers or users from a CSV file: one transaction, every bad row reported
+    /// with its line (exit 65, nothing stored); importing the same file again changes nothing.
+    Import {
+        #[arg(value_enum)]
+        list: List,
+        file: std::path::PathBuf,
+        /// Check and count, store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Deactivate the users of the file's units that the file no longer lists.
+        #[arg(long)]
+        deactivate_missing: bool,
+    },
+    /// Manage one user: set-password links, deactivation, unlocking.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
 }
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum List {
+    Kppn,
+    Satker,
+    Users,
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// A one-time set-password link for a new user (valid 72 h), printed.
+    Invite { username: String },
+    /// A new set-password link; the current password stops working at once.
+    Reset { username: String },
+    /// The user can no longer log in (and is logged out at its next request).
+    Deactivate { username: String },
+    /// Lifts the lock after wrong passwords.
+    Unlock { username: String },
+}
+
+/// The exit code of an import with bad rows (sysexits' EX_DATAERR).
+const EXIT_DATA: u8 = 65;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -72,6 +112,39 @@ async fn main() -> ExitCode {
             tracing::info!("konfigurasi: {}", config.summary());
             with_database(&config, |url| serve(&config, url)).await
         }
+        Command::Import { list, file, dry_run, deactivate_missing } => {
+            let bytes = match std::fs::read(&file) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("{}: {e}", file.display());
+                    return ExitCode::from(EXIT_DATA);
+                }
+            };
+            let list = match list {
+                List::Kppn => backend::impor::Daftar::Kppn,
+                List::Satker => backend::impor::Daftar::Satker,
+                List::Users => backend::impor::Daftar::Pengguna,
+            };
+            let pilihan = backend::impor::Pilihan { dry_run, deactivate_missing };
+            let done = with_database(&config, |url| async move {
+                let pool = db::connect(&url).await?;
+                db::migrate(&pool).await?;
+                Ok(backend::impor::impor(&pool, &command_line(), list, &bytes, pilihan).await?)
+            })
+            .await;
+            match done {
+                Ok(laporan) if laporan.jumlah_salah > 0 => {
+                    eprintln!("{laporan}");
+                    return ExitCode::from(EXIT_DATA);
+                }
+                Ok(laporan) => {
+                    println!("{laporan}");
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Command::User { action } => with_database(&config, |url| user(&config, url, action)).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -80,6 +153,46 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Who the administrative commands act as in the audit trail: no user, address "cli" — they
+/// run with the database's own credentials.
+fn command_line() -> backend::Caller {
+    backend::Caller::anonymous(Some("cli".into()))
+}
+
+async fn user(config: &Config, url: String, action: UserAction) -> Result<(), BoxError> {
+    use backend::pengguna::{self, Keperluan};
+    let pool = db::connect(&url).await?;
+    db::migrate(&pool).await?;
+    let caller = command_line();
+    let now = backend::now();
+    let (keperluan, username) = match action {
+        UserAction::Invite { username } => (Keperluan::Undangan, username),
+        UserAction::Reset { username } => (Keperluan::Reset, username),
+        UserAction::Deactivate { username } => {
+            pengguna::nonaktifkan(&pool, &caller, &username).await?;
+            println!("{username} dinonaktifkan");
+            return Ok(());
+        }
+        UserAction::Unlock { username } => {
+            pengguna::buka_kunci(&pool, &caller, &username).await?;
+            println!("kunci {username} dibuka");
+            return Ok(());
+        }
+    };
+    let tautan = pengguna::tautan(&pool, &caller, &username, keperluan, now).await?;
+    let base = match &config.public_url {
+        Some(url) => url.origin().to_owned(),
+        None => format!("http://{}", listen_addr()?),
+    };
+    println!(
+        "Tautan kata sandi untuk {} (sekali pakai, berlaku sampai {} UTC):",
+        tautan.username,
+        tautan.expires_at.format("%Y-%m-%d %H:%M")
+    );
+    println!("{}", tautan.url(&base));
+    Ok(())
 }
 
 /// The configuration from the environment, with the rules of its mode checked against the
@@ -97,10 +210,10 @@ fn listen_addr() -> Result<SocketAddr, String> {
 
 /// Runs `job` with the database URL: `DATABASE_URL`, or the private cluster, started for the
 /// job and stopped after it when it was not already running.
-async fn with_database<F, Fut>(config: &Config, job: F) -> Result<(), BoxError>
+async fn with_database<T, F, Fut>(config: &Config, job: F) -> Result<T, BoxError>
 where
     F: FnOnce(String) -> Fut,
-    Fut: std::future::Future<Output = Result<(), BoxError>>,
+    Fut: std::future::Future<Output = Result<T, BoxError>>,
 {
     let (url, cluster) = match &config.database_url {
         Some(url) => (url.clone(), None),

@@ -1,0 +1,406 @@
+//! Real users' passwords and state. An imported user has no password: a set-password link
+//! (`undang`, or `reset` which also ends the old password) is valid 72 hours and once, and
+//! only its SHA-256 is stored. Passwords follow NIST SP 800-63B: 12 to 128 characters, any
+//! characters, no composition rules, and not common or guessable from the user's own data
+//! (zxcvbn with the username, name, unit, "sakti" and "kemenkeu" as known words). Every
+//! action here is in the audit trail.
+
+use crate::audit::{self, Entry, Outcome, refuse};
+use crate::auth::authorize;
+use crate::error::{Error, Result};
+use crate::{Actor, Caller};
+use chrono::{DateTime, Duration, Utc};
+use domain::audit::Aksi;
+use domain::authz::Action;
+use domain::{Role, UserId};
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+
+/// How long a set-password link works.
+pub const LINK_HOURS: i64 = 72;
+/// Password length, in characters.
+pub const MIN_CHARS: usize = 12;
+pub const MAX_CHARS: usize = 128;
+
+/// Why a link is issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keperluan {
+    /// The first password of an imported user.
+    Undangan,
+    /// A new password: the old one stops working at once.
+    Reset,
+}
+
+impl Keperluan {
+    fn code(self) -> &'static str {
+        match self {
+            Keperluan::Undangan => "UNDANGAN",
+            Keperluan::Reset => "RESET",
+        }
+    }
+
+    fn aksi(self) -> Aksi {
+        match self {
+            Keperluan::Undangan => Aksi::UndangPengguna,
+            Keperluan::Reset => Aksi::ResetSandi,
+        }
+    }
+}
+
+/// A set-password link as issued: the token is shown once and never stored.
+#[derive(Debug, Clone)]
+pub struct Tautan {
+    pub username: String,
+    pub email: Option<String>,
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Tautan {
+    /// The link under the app's public address `base` (`https://sakti.example`).
+    pub fn url(&self, base: &str) -> String {
+        format!("{}/sandi?token={}", base.trim_end_matches('/'), self.token)
+    }
+}
+
+/// The password rules; the error is the message a person reads. `known` are words the
+/// password must not be built from (username, name, unit code).
+pub fn check_password(password: &str, known: &[&str]) -> std::result::Result<(), String> {
+    let chars = password.chars().count();
+    if chars < MIN_CHARS {
+        return Err(format!("Kata sandi minimal {MIN_CHARS} karakter (sekarang {chars})."));
+    }
+    if chars > MAX_CHARS {
+        return Err(format!("Kata sandi paling banyak {MAX_CHARS} karakter."));
+    }
+    let mut words: Vec<&str> = known.iter().copied().filter(|w| !w.is_empty()).collect();
+    words.extend(["sakti", "kemenkeu", "kppn", "satker", "otp"]);
+    // built from the user's own words with a little around them ("sakti2026sakti")
+    let mut rest = password.to_lowercase();
+    for word in words.iter().filter(|w| w.chars().count() >= 3) {
+        rest = rest.replace(&word.to_lowercase(), "");
+    }
+    if rest.chars().count() < 8 {
+        return Err(
+            "Kata sandi ini dibangun dari nama, username, kode satker atau kata SAKTI. Pakai beberapa kata acak lain."
+                .into(),
+        );
+    }
+    let estimate = zxcvbn::zxcvbn(password, &words);
+    if u8::from(estimate.score()) < 3 {
+        let hint = estimate.feedback().and_then(|f| f.warning()).map(|w| format!(" ({w})")).unwrap_or_default();
+        return Err(format!(
+            "Kata sandi ini mudah ditebak{hint}. Pakai beberapa kata acak yang tidak berhubungan dengan nama, \
+             username, satker atau SAKTI."
+        ));
+    }
+    Ok(())
+}
+
+fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn new_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct Target {
+    id: UserId,
+    username: String,
+    #[sqlx(try_from = "crate::stored::Stored<Role>")]
+    role: Role,
+    satker_kode: Option<String>,
+    /// The KPPN of the user's satker.
+    satker_kppn: Option<String>,
+    email: Option<String>,
+    active: bool,
+}
+
+const TARGET: &str = "SELECT u.id, u.username, u.role, u.satker_kode, s.kppn_kode AS satker_kppn,
+                             u.email, u.active
+                      FROM app_user u LEFT JOIN satker s ON s.kode = u.satker_kode";
+
+/// May `actor` manage `user`? Admin Lokal: its satker's users; the CSO: the Admin Lokal of
+/// its KPPN's satkers; the operator: anyone.
+fn manages(actor: &Actor, user: &Target) -> bool {
+    match actor.role {
+        Role::Operator => true,
+        Role::AdminLokal => actor.unit.satker().is_some() && actor.unit.satker() == user.satker_kode.as_deref(),
+        Role::Cso => {
+            user.role == Role::AdminLokal
+                && actor.unit.kppn().is_some()
+                && actor.unit.kppn() == user.satker_kppn.as_deref()
+        }
+        _ => false,
+    }
+}
+
+/// Finds `username` and checks the caller may manage it. The command line (no actor) may
+/// manage anyone: it runs with the database's credentials.
+async fn managed(pool: &PgPool, caller: &Caller, aksi: Aksi, username: &str) -> Result<Target> {
+    if caller.actor.is_some() {
+        authorize(pool, caller, Action::TautanSandi).await?;
+    }
+    let user: Option<Target> = sqlx::query_as(&format!("{TARGET} WHERE u.username = $1"))
+        .bind(username.trim().to_ascii_lowercase())
+        .fetch_optional(pool)
+        .await?;
+    match (user, &caller.actor) {
+        (Some(user), Some(actor)) if manages(actor, &user) => Ok(user),
+        (Some(user), None) => Ok(user),
+        _ => {
+            Err(refuse(pool, caller, aksi, None, Error::NotFound(format!("Pengguna {username} tidak ditemukan.")))
+                .await)
+        }
+    }
+}
+
+/// Issues a set-password link for `username`; earlier unused links of the user stop working.
+/// A reset also ends the current password.
+#[tracing::instrument(skip_all, fields(username, ?keperluan))]
+pub async fn tautan(
+    pool: &PgPool,
+    caller: &Caller,
+    username: &str,
+    keperluan: Keperluan,
+    now: DateTime<Utc>,
+) -> Result<Tautan> {
+    let aksi = keperluan.aksi();
+    let user = managed(pool, caller, aksi, username).await?;
+    if !user.active {
+        let e = Error::Rule(format!("Pengguna {} tidak aktif; aktifkan lewat impor pengguna.", user.username));
+        return Err(refuse(pool, caller, aksi, None, e).await);
+    }
+    let token = new_token();
+    let expires_at = now + Duration::hours(LINK_HOURS);
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE password_link SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user.id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    if keperluan == Keperluan::Reset {
+        sqlx::query("UPDATE app_user SET password_hash = NULL, updated_at = $2 WHERE id = $1")
+            .bind(user.id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO password_link (user_id, token_hash, purpose, created_at, created_by, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(user.id)
+    .bind(token_hash(&token))
+    .bind(keperluan.code())
+    .bind(now)
+    .bind(caller.actor.as_ref().map(|a| a.user_id))
+    .bind(expires_at)
+    .execute(&mut *tx)
+    .await?;
+    let detail = format!("tautan kata sandi untuk {} berlaku {LINK_HOURS} jam", user.username);
+    audit::record(&mut *tx, Entry::new(caller, aksi, Outcome::Berhasil).detail(detail)).await?;
+    tx.commit().await?;
+    Ok(Tautan { username: user.username, email: user.email, token, expires_at })
+}
+
+/// A link as stored, with the user it is for.
+#[derive(sqlx::FromRow)]
+struct Link {
+    id: i64,
+    user_id: UserId,
+    username: String,
+    nama: String,
+    unit: Option<String>,
+    expires_at: DateTime<Utc>,
+    used_at: Option<DateTime<Utc>>,
+}
+
+const LINK: &str = "SELECT l.id, u.id AS user_id, u.username, u.nama, coalesce(u.satker_kode, u.kppn_kode) AS unit,
+                           l.expires_at, l.used_at
+                    FROM password_link l JOIN app_user u ON u.id = l.user_id WHERE l.token_hash = $1";
+
+/// Whether a link works at `now`; the error says why not, in words a person can act on.
+fn usable(link: Option<Link>, now: DateTime<Utc>) -> Result<Link> {
+    match link {
+        None => Err(Error::NotFound(
+            "Tautan tidak dikenal. Periksa kembali tautan dari email atau minta tautan baru.".into(),
+        )),
+        Some(l) if l.used_at.is_some() => {
+            Err(Error::Rule("Tautan ini sudah dipakai atau diganti tautan yang lebih baru. Minta tautan baru.".into()))
+        }
+        Some(l) if l.expires_at <= now => {
+            Err(Error::Rule(format!("Tautan ini sudah kedaluwarsa (berlaku {LINK_HOURS} jam). Minta tautan baru.")))
+        }
+        Some(l) => Ok(l),
+    }
+}
+
+/// The user a link is for, when it still works (for the set-password page's greeting).
+pub async fn pemilik_tautan(pool: &PgPool, token: &str, now: DateTime<Utc>) -> Result<String> {
+    let link: Option<Link> = sqlx::query_as(LINK).bind(token_hash(token)).fetch_optional(pool).await?;
+    usable(link, now).map(|l| l.username)
+}
+
+/// Sets a password through a link: the link is used up, the account unlocked.
+#[tracing::instrument(skip_all)]
+pub async fn atur_sandi(
+    pool: &PgPool,
+    addr: Option<String>,
+    token: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let caller = Caller::anonymous(addr);
+    let mut tx = pool.begin().await?;
+    let link: Option<Link> =
+        sqlx::query_as(&format!("{LINK} FOR UPDATE OF l, u")).bind(token_hash(token)).fetch_optional(&mut *tx).await?;
+    let link = match usable(link, now) {
+        Ok(link) => link,
+        Err(e) => {
+            drop(tx);
+            return Err(refuse(pool, &caller, Aksi::AturSandi, None, e).await);
+        }
+    };
+    let words: Vec<&str> =
+        link.nama.split_whitespace().chain([link.username.as_str(), link.unit.as_deref().unwrap_or("")]).collect();
+    if let Err(m) = check_password(password, &words) {
+        let mut fields = domain::validate::FieldErrors::default();
+        fields.add("password", m);
+        return Err(Error::Invalid(fields));
+    }
+    let hash = crate::auth::hash_password(password).await?;
+    sqlx::query(
+        "UPDATE app_user SET password_hash = $2, failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE id = $1",
+    )
+    .bind(link.user_id)
+    .bind(&hash)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE password_link SET used_at = $2 WHERE id = $1")
+        .bind(link.id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let entry =
+        Entry { attempted_username: Some(&link.username), ..Entry::new(&caller, Aksi::AturSandi, Outcome::Berhasil) };
+    audit::record(&mut *tx, entry.detail("kata sandi diatur lewat tautan")).await?;
+    tx.commit().await?;
+    Ok(link.username)
+}
+
+/// Changes the caller's own password ("Ganti kata sandi"): the current one first.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+pub async fn ganti_sandi(pool: &PgPool, caller: &Caller, lama: &str, baru: &str, now: DateTime<Utc>) -> Result<()> {
+    let Some(actor) = caller.actor.as_ref() else {
+        return Err(refuse(pool, caller, Aksi::GantiSandi, None, Error::Unauthenticated).await);
+    };
+    let hash: Option<String> = sqlx::query_scalar("SELECT password_hash FROM app_user WHERE id = $1")
+        .bind(actor.user_id)
+        .fetch_one(pool)
+        .await?;
+    let mut fields = domain::validate::FieldErrors::default();
+    if !crate::auth::verify_password(lama, hash.as_deref().unwrap_or("")).await {
+        fields.add("lama", "Kata sandi sekarang salah.");
+        return Err(refuse(pool, caller, Aksi::GantiSandi, None, Error::Invalid(fields)).await);
+    }
+    let words: Vec<&str> = actor.nama.split_whitespace().chain([actor.username.as_str(), actor.unit.kode()]).collect();
+    let checked = check_password(baru, &words).and_then(|()| {
+        if baru == lama { Err("Kata sandi baru sama dengan yang sekarang.".to_string()) } else { Ok(()) }
+    });
+    if let Err(m) = checked {
+        fields.add("baru", m);
+        return Err(Error::Invalid(fields));
+    }
+    let hash = crate::auth::hash_password(baru).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE app_user SET password_hash = $2, updated_at = $3 WHERE id = $1")
+        .bind(actor.user_id)
+        .bind(&hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut *tx, Entry::new(caller, Aksi::GantiSandi, Outcome::Berhasil)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deactivates `username`: it is logged out at its next request and cannot log in.
+pub async fn nonaktifkan(pool: &PgPool, caller: &Caller, username: &str) -> Result<()> {
+    let user = managed(pool, caller, Aksi::NonaktifkanPengguna, username).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE app_user SET active = false, updated_at = now() WHERE id = $1")
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE password_link SET used_at = now() WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    let entry = Entry::new(caller, Aksi::NonaktifkanPengguna, Outcome::Berhasil).detail(user.username);
+    audit::record(&mut *tx, entry).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Lifts a lock after wrong passwords.
+pub async fn buka_kunci(pool: &PgPool, caller: &Caller, username: &str) -> Result<()> {
+    let user = managed(pool, caller, Aksi::BukaKunciPengguna, username).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE app_user SET failed_logins = 0, locked_until = NULL, updated_at = now() WHERE id = $1")
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    let entry = Entry::new(caller, Aksi::BukaKunciPengguna, Outcome::Berhasil).detail(user.username);
+    audit::record(&mut *tx, entry).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_long_and_not_guessable_with_no_composition_rules() {
+        let known = ["budi", "santoso", "apr_budi527010", "527010"];
+        assert!(check_password("pendek", &known).unwrap_err().contains("minimal 12"));
+        assert!(check_password(&"x".repeat(129), &known).unwrap_err().contains("paling banyak"));
+        for weak in ["password1234", "sakti2026sakti", "budisantoso527010", "apr_budi527010!", "aaaaaaaaaaaaaaaa"] {
+            let refused = check_password(weak, &known).err().unwrap_or_default();
+            assert!(refused.contains("mudah ditebak") || refused.contains("dibangun dari"), "{weak}: {refused:?}");
+        }
+        // any characters, no upper/digit/symbol demanded
+        for strong in
+            ["kuda merah makan rambutan di pasar", "jendela biru lompat kopi tebal", "ɡelas-kaca_berdebu~senja"]
+        {
+            assert_eq!(check_password(strong, &known), Ok(()), "{strong}");
+        }
+    }
+
+    #[test]
+    fn a_link_is_unknown_used_expired_or_good() {
+        let now = Utc::now();
+        let link = |hours: i64, used: bool| {
+            Some(Link {
+                id: 1,
+                user_id: UserId(1),
+                username: "adm_x".into(),
+                nama: "X".into(),
+                unit: None,
+                expires_at: now + Duration::hours(hours),
+                used_at: used.then_some(now),
+            })
+        };
+        assert!(matches!(usable(None, now), Err(Error::NotFound(_))));
+        assert!(usable(link(1, true), now).err().unwrap().to_string().contains("sudah dipakai"));
+        assert!(usable(link(-1, false), now).err().unwrap().to_string().contains("kedaluwarsa"));
+        assert_eq!(usable(link(1, false), now).ok().unwrap().username, "adm_x");
+    }
+}

@@ -1,0 +1,237 @@
+//! Provisioning: the CSV import (good files, bad rows, malformed files, idempotent re-import,
+//! users missing from a new file) and the set-password link's lifecycle and rules.
+
+use crate::common::login;
+use backend::Caller;
+use backend::error::Error;
+use backend::impor::{self, Daftar, Laporan, Pilihan};
+use backend::pengguna::{self, Keperluan};
+use chrono::Duration;
+use sqlx::PgPool;
+
+const KPPN: &str = "kode,nama\n119,KPPN Contoh\n120,KPPN Kedua\n";
+const SATKER: &str = "kode,nama,kppn\n900001,Satker Contoh Satu,119\n900002,\"Satker, dengan koma\",120\n";
+const USERS: &str = "username,nama,peran,unit,nip,no_hp,email
+adm_rina900001,Rina Marlina,ADMIN_LOKAL,900001,198501012010122001,081234500001,rina@kemenkeu.go.id
+apr_budi900001,Budi Santoso,KPA,900001,,,budi@kemenkeu.go.id
+val_sari900001,Sari Dewi,PPK,900001,,,
+adm_tono900002,Tono,ADMIN_LOKAL,900002,,,
+cso_andi119,Andi Pratama,CSO,119,,,andi@kemenkeu.go.id
+";
+
+fn cli() -> Caller {
+    Caller::anonymous(Some("cli".into()))
+}
+
+async fn run(pool: &PgPool, daftar: Daftar, csv: &str, pilihan: Pilihan) -> Laporan {
+    impor::impor(pool, &cli(), daftar, csv.as_bytes(), pilihan).await.unwrap()
+}
+
+async fn apply(pool: &PgPool, daftar: Daftar, csv: &str) -> Laporan {
+    run(pool, daftar, csv, Pilihan::default()).await
+}
+
+async fn count(pool: &PgPool, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(pool).await.unwrap()
+}
+
+async fn provisioned(pool: &PgPool) {
+    for (daftar, csv) in [(Daftar::Kppn, KPPN), (Daftar::Satker, SATKER), (Daftar::Pengguna, USERS)] {
+        let laporan = apply(pool, daftar, csv).await;
+        assert!(laporan.diterapkan && laporan.jumlah_salah == 0, "{laporan}");
+    }
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_good_file_is_stored_and_importing_it_again_changes_nothing(pool: PgPool) {
+    // a dry run counts what would happen and stores nothing
+    let dry = run(&pool, Daftar::Kppn, KPPN, Pilihan { dry_run: true, ..Pilihan::default() }).await;
+    assert_eq!((dry.baris, dry.dibuat, dry.diterapkan), (2, 2, false));
+    assert_eq!(count(&pool, "kppn").await, 0);
+
+    let kppn = apply(&pool, Daftar::Kppn, KPPN).await;
+    assert_eq!((kppn.dibuat, kppn.diubah, kppn.tetap, kppn.diterapkan), (2, 0, 0, true));
+    let satker = apply(&pool, Daftar::Satker, SATKER).await;
+    assert_eq!(satker.dibuat, 2);
+    let nama: String =
+        sqlx::query_scalar("SELECT nama FROM satker WHERE kode = '900002'").fetch_one(&pool).await.unwrap();
+    assert_eq!(nama, "Satker, dengan koma", "quoted field");
+    let users = apply(&pool, Daftar::Pengguna, USERS).await;
+    assert_eq!((users.dibuat, users.diubah, users.tetap), (5, 0, 0), "{users}");
+    let (hash, hp): (Option<String>, Option<String>) =
+        sqlx::query_as("SELECT password_hash, no_hp FROM app_user WHERE username = 'adm_rina900001'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((hash, hp.as_deref()), (None, Some("+6281234500001")), "no password until the link is used");
+
+    // again: nothing changes
+    for (daftar, csv) in [(Daftar::Kppn, KPPN), (Daftar::Satker, SATKER), (Daftar::Pengguna, USERS)] {
+        let again = apply(&pool, daftar, csv).await;
+        assert_eq!((again.dibuat, again.diubah, again.tetap), (0, 0, again.baris), "{daftar:?}: {again}");
+    }
+    // one name changed, one user of a listed satker left out: one updated, the missing one
+    // reported, still active
+    let changed =
+        USERS.replace("Budi Santoso", "Budi Santoso Wibowo").replace("val_sari900001,Sari Dewi,PPK,900001,,,\n", "");
+    let laporan = apply(&pool, Daftar::Pengguna, &changed).await;
+    assert_eq!(
+        (laporan.diubah, laporan.tetap, laporan.jumlah_hilang, laporan.dinonaktifkan),
+        (1, 3, 1, 0),
+        "{laporan}"
+    );
+    assert_eq!(laporan.hilang, ["val_sari900001"]);
+    assert!(laporan.to_string().contains("--deactivate-missing"), "{laporan}");
+    let active: bool = sqlx::query_scalar("SELECT active FROM app_user WHERE username = 'val_sari900001'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(active, "not deleted or deactivated silently");
+    // on request it is deactivated; the audit trail has each applied import
+    let laporan =
+        run(&pool, Daftar::Pengguna, &changed, Pilihan { deactivate_missing: true, ..Pilihan::default() }).await;
+    assert_eq!((laporan.jumlah_hilang, laporan.dinonaktifkan), (1, 1));
+    let active: bool = sqlx::query_scalar("SELECT active FROM app_user WHERE username = 'val_sari900001'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(!active);
+    let imports: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action LIKE 'IMPOR_%' AND outcome = 'BERHASIL' AND client_addr = 'cli'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(imports, 8, "the dry run is not recorded as an import");
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn every_bad_row_is_reported_by_line_and_nothing_is_stored(pool: PgPool) {
+    provisioned(&pool).await;
+    let before = count(&pool, "app_user").await;
+    let csv = "username,nama,peran,unit,nip,no_hp,email
+adm_baru900001,Baru,ADMIN_LOKAL,900001,,,
+adm_x,X,ADMIN_LOKAL,999999,,,
+val_kpa900001,Salah Awalan,KPA,900001,,,
+adm_baru900001,Dobel,ADMIN_LOKAL,900001,,,
+adm_hp900001,HP,ADMIN_LOKAL,900001,,12345,
+adm_mail900001,Mail,ADMIN_LOKAL,900001,,,bukan-email
+adm_kolom900001,Kurang,ADMIN_LOKAL
+cso_x,CSO,CSO,999,,,
+";
+    let laporan = apply(&pool, Daftar::Pengguna, csv).await;
+    assert!(!laporan.diterapkan);
+    let lines: Vec<u64> = laporan.salah.iter().map(|e| e.baris).collect();
+    assert_eq!(lines, [3, 4, 5, 6, 7, 8, 9], "{laporan}");
+    let reasons: Vec<&str> = laporan.salah.iter().map(|e| e.alasan.as_str()).collect();
+    for (i, why) in
+        ["belum terdaftar", "apr_", "sudah ada di baris 2", "seluler", "email", "kolom", "KPPN 999"].iter().enumerate()
+    {
+        assert!(reasons[i].contains(why), "line {}: {} lacks {why}", lines[i], reasons[i]);
+    }
+    assert_eq!(count(&pool, "app_user").await, before, "nothing stored, not even the good row");
+    let refused: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'IMPOR_PENGGUNA' AND outcome = 'DITOLAK'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(refused, 1);
+    // a satker whose KPPN is unknown
+    let laporan = apply(&pool, Daftar::Satker, "kode,nama,kppn\n900003,Tiga,777\n").await;
+    assert!(laporan.salah[0].alasan.contains("KPPN 777 belum terdaftar"), "{laporan}");
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_malformed_file_is_reported_and_never_half_applied(pool: PgPool) {
+    // BOM, CRLF, quotes: read as any spreadsheet writes them
+    let windows = "\u{feff}kode,nama\r\n\"119\",\"KPPN \"\"Contoh\"\"\"\r\n";
+    let laporan = apply(&pool, Daftar::Kppn, windows).await;
+    assert_eq!((laporan.dibuat, laporan.jumlah_salah), (1, 0), "{laporan}");
+    let junk: Vec<u8> = (0..10 * 1024 * 1024).map(|i| b"abc,;\"\n\xff"[i % 8]).collect();
+    let binary = b"%PDF-1.7\n\x00\x01\x02".to_vec();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("semicolons", b"kode;nama\n120;Dua\n".to_vec(), "koma"),
+        ("tabs", b"kode\tnama\n120\tDua\n".to_vec(), "koma"),
+        ("wrong header", b"code,name\n120,Dua\n".to_vec(), "judul kolom"),
+        ("10 MB of junk", junk, "UTF-8"),
+        ("a binary file", binary, "biner"),
+        ("latin-1", b"kode,nama\n120,Kant\xf3r\n".to_vec(), "UTF-8"),
+        ("empty", Vec::new(), "judul kolom"),
+        ("an unclosed quote", b"kode,nama\n120,\"Dua\n121,x\n".to_vec(), "tanda kutip"),
+    ];
+    for (what, bytes, why) in cases {
+        let laporan = impor::impor(&pool, &cli(), Daftar::Kppn, &bytes, Pilihan::default()).await.unwrap();
+        assert!(laporan.jumlah_salah > 0 && !laporan.diterapkan, "{what}: {laporan}");
+        assert!(laporan.to_string().contains(why), "{what}: {laporan}");
+        assert_eq!(count(&pool, "kppn").await, 1, "{what}: nothing more stored");
+    }
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_set_password_link_works_once_within_72_hours(pool: PgPool) {
+    provisioned(&pool).await;
+    let now = backend::now();
+    let link = pengguna::tautan(&pool, &cli(), "adm_rina900001", Keperluan::Undangan, now).await.unwrap();
+    assert_eq!(link.email.as_deref(), Some("rina@kemenkeu.go.id"));
+    assert!(link.url("https://sakti.example/").starts_with("https://sakti.example/sandi?token="));
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM password_link").fetch_one(&pool).await.unwrap();
+    assert_ne!(stored, link.token.as_bytes(), "only the hash is stored");
+    assert!(backend::auth::login(&pool, None, "adm_rina900001", "").await.is_err(), "no password yet");
+
+    // forged, weak, then good
+    let forged = pengguna::atur_sandi(&pool, None, &"0".repeat(64), "lampu meja hijau di pojok", now).await;
+    assert!(matches!(forged, Err(Error::NotFound(_))));
+    let weak = pengguna::atur_sandi(&pool, None, &link.token, "rinamarlina2026", now).await;
+    assert!(matches!(weak, Err(Error::Invalid(_))), "{weak:?}");
+    let strong = "lampu meja hijau di pojok";
+    assert_eq!(pengguna::atur_sandi(&pool, None, &link.token, strong, now).await.unwrap(), "adm_rina900001");
+    backend::auth::login(&pool, None, "adm_rina900001", strong).await.unwrap();
+    // used once
+    let again = pengguna::atur_sandi(&pool, None, &link.token, "sepeda tua bunyi lonceng", now).await;
+    assert!(again.unwrap_err().to_string().contains("sudah dipakai"));
+
+    // expired after 72 hours; a newer link replaces an older one
+    let old = pengguna::tautan(&pool, &cli(), "apr_budi900001", Keperluan::Undangan, now).await.unwrap();
+    let late = pengguna::atur_sandi(&pool, None, &old.token, strong, now + Duration::hours(72)).await;
+    assert!(late.unwrap_err().to_string().contains("kedaluwarsa"));
+    let newer = pengguna::tautan(&pool, &cli(), "apr_budi900001", Keperluan::Undangan, now).await.unwrap();
+    let _ = pengguna::tautan(&pool, &cli(), "apr_budi900001", Keperluan::Undangan, now).await.unwrap();
+    assert!(pengguna::atur_sandi(&pool, None, &newer.token, strong, now).await.is_err(), "replaced");
+
+    // a reset ends the current password at once
+    pengguna::tautan(&pool, &cli(), "adm_rina900001", Keperluan::Reset, now).await.unwrap();
+    assert!(backend::auth::login(&pool, None, "adm_rina900001", strong).await.is_err());
+    let trail: Vec<String> =
+        sqlx::query_scalar("SELECT action || ' ' || outcome FROM audit_log WHERE action IN ('UNDANG_PENGGUNA', 'ATUR_SANDI', 'RESET_SANDI') ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(
+        trail.contains(&"ATUR_SANDI DITOLAK".to_string()) && trail.contains(&"RESET_SANDI BERHASIL".to_string()),
+        "{trail:?}"
+    );
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn admin_lokal_and_cso_reissue_links_only_within_their_reach(pool: PgPool) {
+    backend::demo::seed_if_empty(&pool).await.unwrap();
+    let now = backend::now();
+    let admin = login(&pool, "adm_561403").await;
+    let cso = login(&pool, "cso_jakarta6").await; // KPPN 019: satker 561403
+    let ppk = login(&pool, "val_ppk561403").await;
+    assert!(pengguna::tautan(&pool, &admin, "val_ppk561403", Keperluan::Reset, now).await.is_ok());
+    assert!(matches!(
+        pengguna::tautan(&pool, &admin, "val_ppk527010", Keperluan::Reset, now).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(pengguna::tautan(&pool, &cso, "adm_561403", Keperluan::Reset, now).await.is_ok());
+    assert!(
+        pengguna::tautan(&pool, &cso, "apr_kpa561403", Keperluan::Reset, now).await.is_err(),
+        "the CSO: Admin Lokal only"
+    );
+    assert!(pengguna::tautan(&pool, &cso, "adm_527010", Keperluan::Reset, now).await.is_err(), "another KPPN's satker");
+    assert!(matches!(
+        pengguna::tautan(&pool, &ppk, "val_ppk561403", Keperluan::Reset, now).await,
+        Err(Error::Forbidden(_))
+    ));
+}

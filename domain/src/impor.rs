@@ -1,0 +1,175 @@
+//! Provisioning lists: the three CSV files a national roll-out imports (KPPN, satkers, users),
+//! their columns, and the check of one row. Reading the file and storing it is the backend's
+//! (`backend::impor`); what makes a row right is decided here.
+
+use crate::Role;
+use crate::validate;
+use serde::{Deserialize, Serialize};
+
+crate::stored_enum! {
+    /// Which list a file is.
+    pub enum Daftar as code / from_code {
+        Kppn = "kppn",
+        Satker = "satker",
+        Pengguna = "users",
+    }
+}
+
+impl Daftar {
+    /// The header the file must start with, in order.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            Daftar::Kppn => &["kode", "nama"],
+            Daftar::Satker => &["kode", "nama", "kppn"],
+            Daftar::Pengguna => &["username", "nama", "peran", "unit", "nip", "no_hp", "email"],
+        }
+    }
+
+    /// What a person calls the list.
+    pub fn label(self) -> &'static str {
+        match self {
+            Daftar::Kppn => "KPPN",
+            Daftar::Satker => "satker",
+            Daftar::Pengguna => "pengguna",
+        }
+    }
+}
+
+/// One KPPN of the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KppnBaris {
+    pub kode: String,
+    pub nama: String,
+}
+
+/// One satker of the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SatkerBaris {
+    pub kode: String,
+    pub nama: String,
+    pub kppn: String,
+}
+
+/// One user of the file: the unit is the satker's code, the KPPN's for a CSO, empty for the
+/// operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PenggunaBaris {
+    pub username: String,
+    pub nama: String,
+    pub peran: Role,
+    pub unit: String,
+    pub nip: Option<String>,
+    pub no_hp: Option<String>,
+    pub email: Option<String>,
+}
+
+fn kode(raw: &str, digits: usize, what: &str) -> Result<String, String> {
+    let s = raw.trim();
+    if s.len() == digits && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s.to_owned())
+    } else {
+        Err(format!("kode {what} harus {digits} angka (bukan {s:?})"))
+    }
+}
+
+fn optional(raw: &str, check: impl Fn(&str) -> Result<String, String>) -> Result<Option<String>, String> {
+    if raw.trim().is_empty() { Ok(None) } else { check(raw).map(Some) }
+}
+
+/// A KPPN row: `kode` 3 digits, `nama`.
+pub fn kppn(fields: &[&str]) -> Result<KppnBaris, String> {
+    Ok(KppnBaris { kode: kode(fields[0], 3, "KPPN")?, nama: validate::text(fields[1], "Nama KPPN", 100)? })
+}
+
+/// A satker row: `kode` 6 digits, `nama`, `kppn` 3 digits.
+pub fn satker(fields: &[&str]) -> Result<SatkerBaris, String> {
+    Ok(SatkerBaris {
+        kode: kode(fields[0], 6, "satker")?,
+        nama: validate::text(fields[1], "Nama satker", 200)?,
+        kppn: kode(fields[2], 3, "KPPN")?,
+    })
+}
+
+/// A user row: the username's prefix follows the role (`apr_` KPA/PPSPM, `val_` PPK, `adm_`
+/// Admin Lokal, `cso_` CSO, `opr_` operator), the unit fits the role, phone and email (both
+/// optional) are well-formed.
+pub fn pengguna(fields: &[&str]) -> Result<PenggunaBaris, String> {
+    let peran_text = fields[2].trim().to_ascii_uppercase();
+    let peran = Role::from_code(&peran_text).ok_or_else(|| {
+        let known: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
+        format!("peran {:?} tidak dikenal (pilih {})", fields[2].trim(), known.join(", "))
+    })?;
+    let username = fields[0].trim().to_ascii_lowercase();
+    let prefix = peran.username_prefix();
+    let rest = username
+        .strip_prefix(prefix)
+        .ok_or_else(|| format!("username {username:?} harus berawalan \"{prefix}\" untuk peran {}", peran.code()))?;
+    if rest.is_empty()
+        || rest.len() > 60
+        || !rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.".contains(&b))
+    {
+        return Err(format!("username {username:?}: sesudah \"{prefix}\" 1–60 huruf kecil, angka, _ atau ."));
+    }
+    let unit = match peran {
+        Role::Operator if fields[3].trim().is_empty() => String::new(),
+        Role::Operator => return Err("operator nasional tidak terdaftar pada unit (kosongkan kolom unit)".into()),
+        Role::Cso => kode(fields[3], 3, "KPPN")?,
+        _ => kode(fields[3], 6, "satker")?,
+    };
+    Ok(PenggunaBaris {
+        username,
+        nama: validate::text(fields[1], "Nama", 100)?,
+        peran,
+        unit,
+        nip: optional(fields[4], validate::nip)?,
+        no_hp: optional(fields[5], validate::phone)?,
+        email: optional(fields[6], validate::email)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn good_rows_are_normalised() {
+        assert_eq!(kppn(&["019", " KPPN  Jakarta VI "]).unwrap().nama, "KPPN Jakarta VI");
+        assert_eq!(satker(&["527010", "Satker", "019"]).unwrap().kppn, "019");
+        let u = pengguna(&["APR_Budi527010", "Budi", "kpa", "527010", "", "0812 3456 7890", "budi@kemenkeu.go.id"])
+            .unwrap();
+        assert_eq!(
+            (u.username.as_str(), u.peran, u.no_hp.as_deref()),
+            ("apr_budi527010", Role::Kpa, Some("+6281234567890"))
+        );
+        let cso = pengguna(&["cso_ani", "Ani", "CSO", "019", "", "", ""]).unwrap();
+        assert_eq!((cso.unit.as_str(), cso.email), ("019", None));
+        assert_eq!(pengguna(&["opr_pusat", "Pusat", "OPERATOR", "", "", "", ""]).unwrap().unit, "");
+    }
+
+    #[test]
+    fn each_bad_row_says_why() {
+        let cases: &[(&[&str], &str)] = &[
+            (&["19", "x"], "3 angka"),
+            (&["52701", "x", "019"], "6 angka"),
+            (&["527010", "", "019"], "wajib"),
+            (&["val_budi", "Budi", "KPA", "527010", "", "", ""], "apr_"),
+            (&["apr_budi", "Budi", "PPK", "527010", "", "", ""], "val_"),
+            (&["apr_Bu di", "Budi", "KPA", "527010", "", "", ""], "huruf kecil"),
+            (&["adm_x", "X", "ROOT", "527010", "", "", ""], "tidak dikenal"),
+            (&["cso_x", "X", "CSO", "527010", "", "", ""], "3 angka"),
+            (&["adm_x", "X", "ADMIN_LOKAL", "527010", "", "12345", ""], "seluler"),
+            (&["adm_x", "X", "ADMIN_LOKAL", "527010", "", "", "bukan-email"], "email"),
+            (&["adm_x", "X", "ADMIN_LOKAL", "527010", "1234", "", ""], "18 angka"),
+            (&["opr_x", "X", "OPERATOR", "527010", "", "", ""], "unit"),
+        ];
+        for (fields, why) in cases {
+            let err = match fields.len() {
+                2 => kppn(fields).map(|_| ()),
+                3 => satker(fields).map(|_| ()),
+                _ => pengguna(fields).map(|_| ()),
+            }
+            .unwrap_err();
+            assert!(err.contains(why), "{fields:?}: {err}");
+        }
+    }
+}
