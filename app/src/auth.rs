@@ -29,9 +29,17 @@ pub async fn auth_login(username: String, password: String) -> Result<(), AppErr
     Ok(())
 }
 
-/// Where a role starts: the CSO at its console, everyone else at the Tabel Pejabat.
+/// Where a role starts: the CSO at its console, the operator at the import, everyone else
+/// at the Tabel Pejabat.
 pub fn home(role: Role) -> &'static str {
-    if domain::authz::role_may(role, domain::authz::Action::KonsolCso) { "/cso" } else { "/pejabat" }
+    use domain::authz::{Action, role_may};
+    if role_may(role, Action::KonsolCso) {
+        "/cso"
+    } else if role_may(role, Action::Impor) {
+        "/impor"
+    } else {
+        "/pejabat"
+    }
 }
 
 #[server(endpoint = "auth_logout")]

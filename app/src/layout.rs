@@ -37,12 +37,8 @@ pub fn Shell(me: Me, children: Children) -> impl IntoView {
         <header class="topbar">
             <a class="brand" href=crate::auth::home(me.role)>"Aktivasi OTP SAKTI"</a>
             <nav class="mainnav" aria-label="Menu">
-                {if domain::authz::role_may(me.role, domain::authz::Action::KonsolCso) {
-                    view! { <a href="/cso">"Konsol"</a><a href="/meja">"Meja Berkas & Jadwal"</a><a href="/audit">"Jejak Audit"</a> }.into_any()
-                } else {
-                    view! { <a href="/pejabat">"Tabel Pejabat"</a><a href="/berkas">"Berkas & Jadwal"</a> }.into_any()
-                }}
-                {(!domain::authz::role_may(me.role, domain::authz::Action::KonsolCso) && domain::authz::role_may(me.role, domain::authz::Action::LihatAudit)).then(|| view! { <a href="/audit">"Jejak Audit"</a> })}
+                {menu(me.role)}
+                <a href="/sandi/ganti">"Kata sandi"</a>
             </nav>
             <div class="who" title=format!("{} · {} · {} {}", me.nama, me.role.label(), me.unit_kode, me.unit_nama)>
                 <span class="who-name">{me.nama.clone()}</span>
@@ -51,6 +47,19 @@ pub fn Shell(me: Me, children: Children) -> impl IntoView {
             <LogoutButton/>
         </header>
         <main class="page">{children()}</main>
+    }
+}
+
+/// The pages a role's menu lists, as `domain::authz` allows them.
+fn menu(role: domain::Role) -> AnyView {
+    use domain::authz::{Action, role_may};
+    if role_may(role, Action::KonsolCso) {
+        view! { <a href="/cso">"Konsol"</a><a href="/meja">"Meja Berkas & Jadwal"</a><a href="/audit">"Jejak Audit"</a> }.into_any()
+    } else if role_may(role, Action::Impor) {
+        view! { <a href="/impor">"Impor Data"</a> }.into_any()
+    } else {
+        let audit = role_may(role, Action::LihatAudit).then(|| view! { <a href="/audit">"Jejak Audit"</a> });
+        view! { <a href="/pejabat">"Tabel Pejabat"</a><a href="/berkas">"Berkas & Jadwal"</a>{audit} }.into_any()
     }
 }
 

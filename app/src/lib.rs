@@ -16,6 +16,7 @@ pub mod live;
 pub mod meja;
 pub mod otp;
 pub mod pejabat;
+pub mod sandi;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod ubah_nomor;
@@ -100,6 +101,8 @@ lazy_page!(BerkasRoute, berkas::BerkasPage);
 lazy_page!(MejaRoute, meja::MejaPage);
 lazy_page!(AuditRoute, audit::AuditPage);
 lazy_page!(HpRoute, hp::HpPage);
+lazy_page!(SandiRoute, sandi::SandiPage);
+lazy_page!(GantiSandiRoute, sandi::GantiSandiPage);
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -116,6 +119,8 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("meja") view={Lazy::<MejaRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=StaticSegment("audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=StaticSegment("hp") view={Lazy::<HpRoute>::new()}/>
+                <Route path=StaticSegment("sandi") view={Lazy::<SandiRoute>::new()}/>
+                <Route path=(StaticSegment("sandi"), StaticSegment("ganti")) view={Lazy::<GantiSandiRoute>::new()}/>
             </Routes>
         </Router>
     }

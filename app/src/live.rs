@@ -64,7 +64,7 @@ mod stream {
     }
 
     /// `GET /api/events`: one event per change in the caller's satker (for a CSO: in
-    /// any satker of its KPPN). Logged-out callers get 401.
+    /// any satker of its KPPN). Logged-out callers get 401, the operator (no unit) 403.
     pub async fn events(Extension(live): Extension<Live>, session: Session) -> Response {
         let user_id: Option<domain::UserId> = session.get(USER_KEY).await.unwrap_or(None);
         let actor = match user_id {
@@ -72,6 +72,10 @@ mod stream {
             None => None,
         };
         let Some(actor) = actor else { return StatusCode::UNAUTHORIZED.into_response() };
+        // the operator has no satker or KPPN: no change ever concerns it
+        if actor.unit == domain::Unit::Nasional {
+            return StatusCode::FORBIDDEN.into_response();
+        }
         let rx = live.hub.subscribe();
         let stream = futures::stream::unfold((rx, live.closing.clone()), move |(mut rx, mut closing)| {
             let actor = actor.clone();

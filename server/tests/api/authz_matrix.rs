@@ -27,10 +27,14 @@ enum Who {
     Ppspm,
     Ppk,
     Cso,
+    /// The national operator: no unit, no pejabat data.
+    Operator,
 }
 
 use Who::*;
-const EVERYONE: [Who; 6] = [Anon, Admin, Kpa, Ppspm, Ppk, Cso];
+const EVERYONE: [Who; 7] = [Anon, Admin, Kpa, Ppspm, Ppk, Cso, Operator];
+/// Everyone logged in.
+const USERS: [Who; 6] = [Admin, Kpa, Ppspm, Ppk, Cso, Operator];
 const SATKER_ROLES: &[Who] = &[Admin, Kpa, Ppspm, Ppk];
 
 impl Who {
@@ -43,6 +47,7 @@ impl Who {
             Ppspm => Some("apr_spm561403"),
             Ppk => Some("val_ppk561403"),
             Cso => Some("cso_jakarta6"),
+            Operator => Some("opr_nasional"),
         }
     }
 }
@@ -93,6 +98,8 @@ struct Side {
     kode_kpa: String,
     kode_ppk: String,
     kode_ppk_baru: String,
+    /// A set-password link of a user imported without a password.
+    token: String,
     satker: &'static str,
 }
 
@@ -118,6 +125,32 @@ fn none(_: &Side) -> String {
 }
 
 const MATRIX: &[Row] = &[
+    // a set-password link works without a login; after its first use it is refused by a rule
+    Row {
+        key: "sandi_pemilik",
+        level: Level::Baru,
+        call: Call::Fn("sandi_pemilik", |s| format!("token={}", s.token)),
+        allowed: &EVERYONE,
+        targeted: false,
+    },
+    Row {
+        key: "sandi_atur",
+        level: Level::Baru,
+        call: Call::Fn("sandi_atur", |s| {
+            format!("token={}&password=lampu+meja+hijau+di+pojok&ulang=lampu+meja+hijau+di+pojok", s.token)
+        }),
+        allowed: &EVERYONE,
+        targeted: false,
+    },
+    Row {
+        key: "sandi_ganti",
+        level: Level::Baru,
+        call: Call::Fn("sandi_ganti", |_| {
+            "lama=Sakti%232026&baru=sepeda+tua+bunyi+lonceng&ulang=sepeda+tua+bunyi+lonceng".into()
+        }),
+        allowed: &USERS,
+        targeted: false,
+    },
     Row {
         key: "auth_login",
         level: Level::Baru,
@@ -136,7 +169,7 @@ const MATRIX: &[Row] = &[
         key: "auth_whoami",
         level: Level::Baru,
         call: Call::Fn("auth_whoami", none),
-        allowed: &[Admin, Kpa, Ppspm, Ppk, Cso],
+        allowed: &USERS,
         targeted: false,
     },
     Row { key: "hp_nomor", level: Level::Baru, call: Call::Fn("hp_nomor", none), allowed: &EVERYONE, targeted: false },
@@ -615,6 +648,16 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
     s.kode_kpa = newest_code(pool, kpa_hp).await;
     s.kode_ppk = newest_code(pool, ppk_hp).await;
     s.kode_ppk_baru = newest_code(pool, baru_hp).await;
+    let invited = if own { "adm_baru561403" } else { "adm_baru527010" };
+    sqlx::query("INSERT INTO app_user (username, nama, role, satker_kode) VALUES ($1, 'Baru', 'ADMIN_LOKAL', $2)")
+        .bind(invited)
+        .bind(satker)
+        .execute(pool)
+        .await
+        .unwrap();
+    let cli = backend::Caller::anonymous(Some("cli".into()));
+    let link = backend::pengguna::tautan(pool, &cli, invited, backend::pengguna::Keperluan::Undangan, now()).await;
+    s.token = link.unwrap().token;
     s
 }
 
@@ -764,6 +807,9 @@ macro_rules! rows {
 }
 
 rows! {
+    sandi_pemilik => "sandi_pemilik",
+    sandi_atur => "sandi_atur",
+    sandi_ganti => "sandi_ganti",
     auth_login => "auth_login",
     auth_logout => "auth_logout",
     auth_whoami => "auth_whoami",
