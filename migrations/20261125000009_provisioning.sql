@@ -44,3 +44,17 @@ CREATE TABLE password_link (
     CHECK (expires_at > created_at)
 );
 CREATE INDEX password_link_user ON password_link (user_id, id DESC);
+
+-- An import the operator checked on its page and may now apply: the very bytes checked,
+-- with the dry run's report.
+CREATE TABLE impor_draf (
+    id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    daftar             text NOT NULL CHECK (daftar IN ('kppn', 'satker', 'users')),
+    nama_file          text NOT NULL CHECK (length(nama_file) BETWEEN 1 AND 200),
+    isi                bytea NOT NULL,
+    deactivate_missing boolean NOT NULL,
+    laporan            jsonb NOT NULL,
+    created_at         timestamptz NOT NULL,
+    created_by         bigint NOT NULL REFERENCES app_user (id),
+    applied_at         timestamptz
+);

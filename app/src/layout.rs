@@ -53,14 +53,16 @@ pub fn Shell(me: Me, children: Children) -> impl IntoView {
 /// The pages a role's menu lists, as `domain::authz` allows them.
 fn menu(role: domain::Role) -> AnyView {
     use domain::authz::{Action, role_may};
-    if role_may(role, Action::KonsolCso) {
+    let pengguna = role_may(role, Action::TautanSandi).then(|| view! { <a href="/pengguna">"Pengguna"</a> });
+    let pages = if role_may(role, Action::KonsolCso) {
         view! { <a href="/cso">"Konsol"</a><a href="/meja">"Meja Berkas & Jadwal"</a><a href="/audit">"Jejak Audit"</a> }.into_any()
     } else if role_may(role, Action::Impor) {
         view! { <a href="/impor">"Impor Data"</a> }.into_any()
     } else {
         let audit = role_may(role, Action::LihatAudit).then(|| view! { <a href="/audit">"Jejak Audit"</a> });
         view! { <a href="/pejabat">"Tabel Pejabat"</a><a href="/berkas">"Berkas & Jadwal"</a>{audit} }.into_any()
-    }
+    };
+    view! { {pages}{pengguna} }.into_any()
 }
 
 /// The latest answer of `resource`, for the parts of a page outside its `<Transition>`.

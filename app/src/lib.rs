@@ -11,6 +11,7 @@ pub mod error;
 #[cfg(feature = "ssr")]
 pub mod files;
 pub mod hp;
+pub mod impor;
 pub mod layout;
 pub mod live;
 pub mod meja;
@@ -102,6 +103,8 @@ lazy_page!(MejaRoute, meja::MejaPage);
 lazy_page!(AuditRoute, audit::AuditPage);
 lazy_page!(HpRoute, hp::HpPage);
 lazy_page!(SandiRoute, sandi::SandiPage);
+lazy_page!(ImporRoute, impor::ImporPage);
+lazy_page!(PenggunaRoute, impor::PenggunaPage);
 lazy_page!(GantiSandiRoute, sandi::GantiSandiPage);
 
 #[component]
@@ -120,6 +123,8 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=StaticSegment("hp") view={Lazy::<HpRoute>::new()}/>
                 <Route path=StaticSegment("sandi") view={Lazy::<SandiRoute>::new()}/>
+                <Route path=StaticSegment("impor") view={Lazy::<ImporRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=StaticSegment("pengguna") view={Lazy::<PenggunaRoute>::new()}/>
                 <Route path=(StaticSegment("sandi"), StaticSegment("ganti")) view={Lazy::<GantiSandiRoute>::new()}/>
             </Routes>
         </Router>

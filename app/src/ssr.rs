@@ -59,7 +59,7 @@ pub async fn caller_of(state: &AppState, session: &Session, addr: Option<String>
         Some(id) => backend::auth::load_actor(&state.pool, id).await?,
         None => None,
     };
-    Ok(Caller { actor, addr })
+    Ok(Caller { actor, addr, command_line: false })
 }
 
 /// The caller of the current server function ([`caller_of`] with the request's session and

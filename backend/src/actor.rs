@@ -19,14 +19,22 @@ pub struct Actor {
 pub struct Caller {
     pub actor: Option<Actor>,
     pub addr: Option<String>,
+    /// The server binary's administrative commands, run with the database's own credentials:
+    /// no user, and trusted like the database owner. Never set for a web request.
+    pub command_line: bool,
 }
 
 impl Caller {
     pub fn anonymous(addr: Option<String>) -> Self {
-        Caller { actor: None, addr }
+        Caller { actor: None, addr, command_line: false }
     }
 
     pub fn user(actor: Actor, addr: Option<String>) -> Self {
-        Caller { actor: Some(actor), addr }
+        Caller { actor: Some(actor), addr, command_line: false }
+    }
+
+    /// `server import`, `server user …`: audited with the address "cli".
+    pub fn command_line() -> Self {
+        Caller { actor: None, addr: Some("cli".into()), command_line: true }
     }
 }

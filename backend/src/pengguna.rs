@@ -140,22 +140,20 @@ fn manages(actor: &Actor, user: &Target) -> bool {
     }
 }
 
-/// Finds `username` and checks the caller may manage it. The command line (no actor) may
-/// manage anyone: it runs with the database's credentials.
+/// Finds `username` and checks the caller may manage it. The command line may manage
+/// anyone: it runs with the database's credentials. Anyone else must be logged in.
 async fn managed(pool: &PgPool, caller: &Caller, aksi: Aksi, username: &str) -> Result<Target> {
-    if caller.actor.is_some() {
-        authorize(pool, caller, Action::TautanSandi).await?;
-    }
+    let actor = if caller.command_line { None } else { Some(authorize(pool, caller, Action::TautanSandi).await?) };
     let user: Option<Target> = sqlx::query_as(&format!("{TARGET} WHERE u.username = $1"))
         .bind(username.trim().to_ascii_lowercase())
         .fetch_optional(pool)
         .await?;
-    match (user, &caller.actor) {
+    match (user, actor) {
         (Some(user), Some(actor)) if manages(actor, &user) => Ok(user),
-        (Some(user), None) => Ok(user),
+        (Some(user), None) if caller.command_line => Ok(user),
         _ => {
-            Err(refuse(pool, caller, aksi, None, Error::NotFound(format!("Pengguna {username} tidak ditemukan.")))
-                .await)
+            let e = Error::NotFound(format!("Pengguna {username} tidak ditemukan."));
+            Err(refuse(pool, caller, aksi, None, e).await)
         }
     }
 }

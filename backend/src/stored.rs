@@ -53,4 +53,5 @@ unwrap_stored!(
     domain::otp::Purpose,
     domain::formulir::Jenis,
     domain::audit::Aksi,
+    domain::impor::Daftar,
 );

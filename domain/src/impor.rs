@@ -127,6 +127,72 @@ pub fn pengguna(fields: &[&str]) -> Result<PenggunaBaris, String> {
     })
 }
 
+/// A row that cannot be imported, by its line in the file (1 is the header).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BarisSalah {
+    pub baris: u64,
+    pub alasan: String,
+}
+
+/// The outcome of an import, applied or not.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Laporan {
+    /// Data rows read.
+    pub baris: usize,
+    pub dibuat: usize,
+    pub diubah: usize,
+    pub tetap: usize,
+    /// Bad rows (the first 200) and how many there are.
+    pub salah: Vec<BarisSalah>,
+    pub jumlah_salah: usize,
+    /// Users of the file's units that the file does not list (the first 200), and how many.
+    pub hilang: Vec<String>,
+    pub jumlah_hilang: usize,
+    /// Of those, deactivated (only with `deactivate_missing`).
+    pub dinonaktifkan: usize,
+    /// True when the rows are stored (not a dry run, no bad row).
+    pub diterapkan: bool,
+}
+
+impl std::fmt::Display for Laporan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for e in &self.salah {
+            writeln!(f, "baris {}: {}", e.baris, e.alasan)?;
+        }
+        if self.jumlah_salah > self.salah.len() {
+            writeln!(f, "… dan {} baris salah lainnya", self.jumlah_salah - self.salah.len())?;
+        }
+        if self.jumlah_salah > 0 && self.baris == 0 {
+            return write!(f, "Berkas tidak dapat dibaca: tidak ada yang disimpan.");
+        }
+        if self.jumlah_salah > 0 {
+            return write!(f, "{} baris salah dari {}: tidak ada yang disimpan.", self.jumlah_salah, self.baris);
+        }
+        if self.jumlah_hilang > 0 {
+            let verb = if self.dinonaktifkan > 0 {
+                "dinonaktifkan"
+            } else {
+                "tidak ada di berkas (tetap aktif; nonaktifkan dengan --deactivate-missing atau pilihan di halaman impor)"
+            };
+            writeln!(f, "{} pengguna {verb}: {}", self.jumlah_hilang, self.hilang.join(", "))?;
+        }
+        let how = if self.diterapkan { "disimpan" } else { "uji coba, tidak disimpan" };
+        write!(f, "{} baris: {} baru, {} diubah, {} tetap ({how}).", self.baris, self.dibuat, self.diubah, self.tetap)
+    }
+}
+
+/// An import checked on the operator's page: the file as uploaded and its dry run's report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draf {
+    pub id: i64,
+    pub daftar: Daftar,
+    pub nama_file: String,
+    pub deactivate_missing: bool,
+    pub laporan: Laporan,
+    /// When it was applied, as `epoch ms`; `None` while it waits for confirmation.
+    pub diterapkan_ms: Option<i64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -93,6 +93,11 @@ pub fn router(
                 .layer(axum::extract::DefaultBodyLimit::max(upload_limit))
                 .layer(axum::middleware::from_fn(app::files::limit_upload)),
         )
+        .route(
+            "/api/impor",
+            axum::routing::post(app::impor::unggah)
+                .layer(axum::extract::DefaultBodyLimit::max(app::impor::IMPOR_BODY_LIMIT)),
+        )
         .layer(axum::Extension(state.clone()))
         .leptos_routes_with_context(&leptos_options, routes, move || provide_context(state.clone()), {
             let options = leptos_options.clone();

@@ -129,7 +129,7 @@ async fn main() -> ExitCode {
             let done = with_database(&config, |url| async move {
                 let pool = db::connect(&url).await?;
                 db::migrate(&pool).await?;
-                Ok(backend::impor::impor(&pool, &command_line(), list, &bytes, pilihan).await?)
+                Ok(backend::impor::impor(&pool, &backend::Caller::command_line(), list, &bytes, pilihan).await?)
             })
             .await;
             match done {
@@ -155,17 +155,11 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Who the administrative commands act as in the audit trail: no user, address "cli" — they
-/// run with the database's own credentials.
-fn command_line() -> backend::Caller {
-    backend::Caller::anonymous(Some("cli".into()))
-}
-
 async fn user(config: &Config, url: String, action: UserAction) -> Result<(), BoxError> {
     use backend::pengguna::{self, Keperluan};
     let pool = db::connect(&url).await?;
     db::migrate(&pool).await?;
-    let caller = command_line();
+    let caller = backend::Caller::command_line();
     let now = backend::now();
     let (keperluan, username) = match action {
         UserAction::Invite { username } => (Keperluan::Undangan, username),

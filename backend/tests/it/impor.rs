@@ -20,7 +20,7 @@ cso_andi119,Andi Pratama,CSO,119,,,andi@kemenkeu.go.id
 ";
 
 fn cli() -> Caller {
-    Caller::anonymous(Some("cli".into()))
+    Caller::command_line()
 }
 
 async fn run(pool: &PgPool, daftar: Daftar, csv: &str, pilihan: Pilihan) -> Laporan {

@@ -100,6 +100,11 @@ struct Side {
     kode_ppk_baru: String,
     /// A set-password link of a user imported without a password.
     token: String,
+    /// A user the satker's Admin Lokal and its KPPN's CSO manage (on the other side: one
+    /// nobody reaches).
+    pengguna: String,
+    /// An import the operator checked.
+    draf: i64,
     satker: &'static str,
 }
 
@@ -125,6 +130,27 @@ fn none(_: &Side) -> String {
 }
 
 const MATRIX: &[Row] = &[
+    Row {
+        key: "impor_draf",
+        level: Level::Baru,
+        call: Call::Fn("impor_draf", |s| format!("id={}", s.draf)),
+        allowed: &[Operator],
+        targeted: false,
+    },
+    Row {
+        key: "impor_terapkan",
+        level: Level::Baru,
+        call: Call::Fn("impor_terapkan", |s| format!("id={}", s.draf)),
+        allowed: &[Operator],
+        targeted: false,
+    },
+    Row {
+        key: "pengguna_tautan",
+        level: Level::Baru,
+        call: Call::Fn("pengguna_tautan", |s| format!("username={}", s.pengguna)),
+        allowed: &[Admin, Cso, Operator],
+        targeted: true,
+    },
     // a set-password link works without a login; after its first use it is refused by a rule
     Row {
         key: "sandi_pemilik",
@@ -655,9 +681,15 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
         .execute(pool)
         .await
         .unwrap();
-    let cli = backend::Caller::anonymous(Some("cli".into()));
+    let cli = backend::Caller::command_line();
     let link = backend::pengguna::tautan(pool, &cli, invited, backend::pengguna::Keperluan::Undangan, now()).await;
     s.token = link.unwrap().token;
+    s.pengguna = if own { invited.into() } else { "adm_tidakada527010".into() };
+    let operator = caller(pool, "opr_nasional").await;
+    let csv = if own { "kode,nama\n119,KPPN Uji\n" } else { "kode,nama\n120,KPPN Uji Dua\n" };
+    let draf =
+        backend::impor::uji(pool, &operator, backend::impor::Daftar::Kppn, "kppn.csv", csv.as_bytes(), false, now());
+    s.draf = draf.await.unwrap().id;
     s
 }
 
@@ -807,6 +839,9 @@ macro_rules! rows {
 }
 
 rows! {
+    impor_draf => "impor_draf",
+    impor_terapkan => "impor_terapkan",
+    pengguna_tautan => "pengguna_tautan",
     sandi_pemilik => "sandi_pemilik",
     sandi_atur => "sandi_atur",
     sandi_ganti => "sandi_ganti",

@@ -1,0 +1,250 @@
+//! The operator's import page (`/impor`): upload a CSV of KPPN, satkers or users, read the
+//! dry run's report, then store exactly the file that was checked. Also the page where
+//! Admin Lokal, CSO and operator issue set-password links (`/pengguna`).
+
+use crate::error::AppError;
+use domain::impor::{Daftar, Draf};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+/// A checked import.
+#[server(endpoint = "impor_draf")]
+pub async fn impor_draf(id: i64) -> Result<Draf, AppError> {
+    let (state, caller) = crate::ssr::caller().await?;
+    Ok(backend::impor::draf(&state.pool, &caller, id).await?)
+}
+
+/// Stores a checked import.
+#[server(endpoint = "impor_terapkan")]
+pub async fn impor_terapkan(id: i64) -> Result<Draf, AppError> {
+    let (state, caller) = crate::ssr::caller().await?;
+    Ok(backend::impor::terapkan(&state.pool, &caller, id, backend::now()).await?)
+}
+
+/// A set-password link as the page shows it, to be passed on to the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TautanBaru {
+    pub username: String,
+    pub url: String,
+    pub berlaku_ms: i64,
+    pub email: Option<String>,
+}
+
+/// Issues a set-password link (`reset` present, as a ticked box sends it: the current
+/// password stops working).
+#[server(endpoint = "pengguna_tautan")]
+pub async fn pengguna_tautan(username: String, reset: Option<String>) -> Result<TautanBaru, AppError> {
+    use backend::pengguna::Keperluan;
+    let (state, caller) = crate::ssr::caller().await?;
+    let keperluan = if reset.is_some() { Keperluan::Reset } else { Keperluan::Undangan };
+    let tautan = backend::pengguna::tautan(&state.pool, &caller, &username, keperluan, backend::now()).await?;
+    let base = match &state.public_url {
+        Some(url) => url.origin().to_owned(),
+        None => {
+            let host = leptos_axum::extract::<axum::http::HeaderMap>()
+                .await
+                .ok()
+                .and_then(|h| h.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).map(str::to_owned))
+                .unwrap_or_else(|| "localhost".into());
+            format!("http://{host}")
+        }
+    };
+    Ok(TautanBaru {
+        url: tautan.url(&base),
+        username: tautan.username,
+        berlaku_ms: tautan.expires_at.timestamp_millis(),
+        email: tautan.email,
+    })
+}
+
+/// `POST /api/impor`: multipart with `daftar`, `nonaktifkan` and the file `berkas`; checks it
+/// as a dry run and answers with a redirect to its report (`/impor?draf=…`), so a plain form
+/// works. Body up to [`IMPOR_BODY_LIMIT`].
+#[cfg(feature = "ssr")]
+pub async fn unggah(
+    axum::Extension(state): axum::Extension<crate::ssr::AppState>,
+    session: tower_sessions::Session,
+    axum::Extension(addr): axum::Extension<crate::ssr::ClientAddr>,
+    mut form: axum::extract::Multipart,
+) -> axum::response::Response {
+    use axum::response::{IntoResponse, Redirect};
+    let back =
+        |text: &str| Redirect::to(&format!("/impor?galat={}", domain::format::query_value(text))).into_response();
+    let caller = match crate::ssr::caller_of(&state, &session, addr.text()).await {
+        Ok(c) => c,
+        Err(backend::Error::Unauthenticated) => return Redirect::to("/login").into_response(),
+        Err(e) => return back(&AppError::from(e).to_string()),
+    };
+    let (mut daftar, mut nonaktifkan, mut file) = (None, false, None);
+    loop {
+        match form.next_field().await {
+            Ok(None) => break,
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_owned();
+                let file_name = field.file_name().map(str::to_owned);
+                let Ok(bytes) = field.bytes().await else {
+                    return back("Unggahan terputus; coba lagi.");
+                };
+                match name.as_str() {
+                    "daftar" => daftar = std::str::from_utf8(&bytes).ok().and_then(|s| Daftar::from_code(s.trim())),
+                    "nonaktifkan" => nonaktifkan = !bytes.is_empty(),
+                    "berkas" => file = Some((file_name.unwrap_or_default(), bytes)),
+                    _ => {}
+                }
+            }
+            Err(_) => return back("Unggahan terputus atau lebih dari 32 MB; coba lagi."),
+        }
+    }
+    let (Some(daftar), Some((nama, bytes))) = (daftar, file) else {
+        return back("Pilih jenis daftar dan berkas CSV-nya.");
+    };
+    match backend::impor::uji(&state.pool, &caller, daftar, &nama, &bytes, nonaktifkan, backend::now()).await {
+        Ok(draf) => Redirect::to(&format!("/impor?draf={}", draf.id)).into_response(),
+        Err(e) => back(&AppError::from(e).to_string()),
+    }
+}
+
+/// The largest body `POST /api/impor` reads.
+#[cfg(feature = "ssr")]
+pub const IMPOR_BODY_LIMIT: usize = 33 * 1024 * 1024;
+
+/// `/impor`: the operator's import.
+#[component]
+pub fn ImporPage() -> impl IntoView {
+    crate::layout::logged_in(|_| view! { <Impor/> }.into_any())
+}
+
+#[component]
+fn Impor() -> impl IntoView {
+    let query = use_query_map();
+    let draf_id = move || query.get().get("draf").and_then(|d| d.parse::<i64>().ok());
+    let galat = move || query.get().get("galat");
+    let draf = Resource::new(draf_id, |id| async move {
+        match id {
+            Some(id) => impor_draf(id).await.map(Some),
+            None => Ok(None),
+        }
+    });
+    let simpan = ServerAction::<ImporTerapkan>::new();
+    view! {
+        <section class="card" aria-labelledby="impor-title">
+            <h1 id="impor-title">"Impor data KPPN, satker dan pengguna"</h1>
+            <p class="muted">"Berkas CSV UTF-8 dengan pemisah koma; urutannya: KPPN, lalu satker, lalu pengguna. \
+                Berkas diperiksa dahulu (uji coba); tidak ada yang disimpan sebelum Anda menekan Simpan. \
+                Format kolom: lihat README."</p>
+            {move || galat().map(|g| view! { <p class="notice error" role="alert">{g}</p> })}
+            <form method="post" action="/api/impor" enctype="multipart/form-data" class="impor-form">
+                <label for="daftar">"Daftar"</label>
+                <select id="daftar" name="daftar" required>
+                    {Daftar::ALL.into_iter().map(|d| view! {
+                        <option value=d.code()>{format!("{} ({})", d.label(), d.columns().join(","))}</option>
+                    }).collect_view()}
+                </select>
+                <label for="berkas">"Berkas CSV"</label>
+                <input id="berkas" name="berkas" type="file" accept=".csv,text/csv" required/>
+                <label class="check">
+                    <input type="checkbox" name="nonaktifkan" value="1"/>
+                    " Nonaktifkan pengguna unit-unit di berkas yang tidak lagi tercantum"
+                </label>
+                <button type="submit" class="primary">"Periksa (uji coba)"</button>
+            </form>
+        </section>
+        <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> }>
+            {move || draf.get().map(|r| match r {
+                Ok(None) => ().into_any(),
+                Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+                Ok(Some(d)) => {
+                    let stored = simpan.value().get().and_then(|r| r.ok()).filter(|s| s.id == d.id);
+                    let refused = simpan.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+                    let d = stored.unwrap_or(d);
+                    view! { <Laporan draf=d simpan=simpan refused=refused/> }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Laporan(draf: Draf, simpan: ServerAction<ImporTerapkan>, refused: Option<String>) -> impl IntoView {
+    let l = draf.laporan.clone();
+    let id = draf.id;
+    let can_apply = l.jumlah_salah == 0 && draf.diterapkan_ms.is_none();
+    let class = if l.jumlah_salah > 0 { "notice error" } else { "notice ok" };
+    let status = if draf.diterapkan_ms.is_some() {
+        "Tersimpan."
+    } else if l.jumlah_salah > 0 {
+        "Ada baris yang salah: perbaiki berkas lalu unggah lagi. Tidak ada yang disimpan."
+    } else {
+        "Uji coba berhasil. Periksa angka di bawah, lalu simpan."
+    };
+    view! {
+        <section class="card" aria-labelledby="laporan-title">
+            <h2 id="laporan-title">{format!("Laporan impor {}: {}", draf.daftar.label(), draf.nama_file)}</h2>
+            <p role="status" class=class>{status}</p>
+            <p class="impor-angka">{l.to_string().lines().last().unwrap_or("").to_owned()}</p>
+            {(l.jumlah_salah > 0).then(|| view! {
+                <table class="tabel">
+                    <caption>{format!("{} baris salah", l.jumlah_salah)}</caption>
+                    <thead><tr><th scope="col">"Baris"</th><th scope="col">"Alasan"</th></tr></thead>
+                    <tbody>
+                        {l.salah.iter().map(|e| view! { <tr><td>{e.baris}</td><td>{e.alasan.clone()}</td></tr> }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+            {(l.jumlah_hilang > 0).then(|| view! {
+                <p>{format!(
+                    "{} pengguna di unit berkas ini tidak tercantum{}: {}",
+                    l.jumlah_hilang,
+                    if draf.deactivate_missing { " dan akan dinonaktifkan" } else { " (tetap aktif)" },
+                    l.hilang.join(", ")
+                )}</p>
+            })}
+            {refused.map(|m| view! { <p class="notice error" role="alert">{m}</p> })}
+            {can_apply.then(|| view! {
+                <button class="primary" disabled=move || simpan.pending().get()
+                    on:click=move |_| { simpan.dispatch(ImporTerapkan { id }); }>
+                    {move || if simpan.pending().get() { "Menyimpan…" } else { "Simpan ke basis data" }}
+                </button>
+            })}
+        </section>
+    }
+}
+
+/// `/pengguna`: set-password links for the users one manages.
+#[component]
+pub fn PenggunaPage() -> impl IntoView {
+    crate::layout::logged_in(|_| view! { <Pengguna/> }.into_any())
+}
+
+#[component]
+fn Pengguna() -> impl IntoView {
+    let tautan = ServerAction::<PenggunaTautan>::new();
+    view! {
+        <section class="card" aria-labelledby="pengguna-title">
+            <h1 id="pengguna-title">"Tautan kata sandi"</h1>
+            <p class="muted">"Tautan sekali pakai, berlaku 72 jam, untuk pengguna yang Anda kelola: Admin Lokal untuk \
+                pengguna satkernya, CSO untuk Admin Lokal satker mitra KPPN-nya. Berikan tautan hanya kepada \
+                pengguna yang bersangkutan."</p>
+            <ActionForm action=tautan>
+                <label for="username">"Username"</label>
+                <input id="username" name="username" type="text" autocapitalize="none" spellcheck="false" required/>
+                <label class="check">
+                    <input type="checkbox" name="reset" value="true"/>
+                    " Reset: kata sandi yang sekarang langsung tidak berlaku"
+                </label>
+                <button type="submit" class="primary" disabled=move || tautan.pending().get()>"Buat tautan"</button>
+            </ActionForm>
+            {move || tautan.value().get().map(|r| match r {
+                Ok(t) => view! {
+                    <div class="notice ok" role="status">
+                        <p>{format!("Tautan untuk {} (berlaku sampai {}):", t.username, domain::format::wib_ms(t.berlaku_ms))}</p>
+                        <p><code class="tautan">{t.url.clone()}</code></p>
+                        {t.email.map(|e| view! { <p class="muted">{format!("Email terdaftar: {e}")}</p> })}
+                    </div>
+                }.into_any(),
+                Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
+        </section>
+    }
+}
