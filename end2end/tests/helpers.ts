@@ -53,3 +53,9 @@ export async function nextCode(hp: Page, phone: string, before: string): Promise
   return code;
 }
 
+
+/** Records a secret the test typed or received (a password, a set-password token):
+ *  scripts/test.sh checks afterwards that none reached the server's log. */
+export function secret(value: string) {
+  if (process.env.SECRETS_FILE) appendFileSync(process.env.SECRETS_FILE, `${value}\n`);
+}
