@@ -135,3 +135,47 @@ pub async fn refuse(
         Err(audit_err) => audit_err,
     }
 }
+
+/// The first line where the audit trail's hash chain breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Patah {
+    pub id: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub action: String,
+    /// Why: its content does not match its hash, it does not follow the line before it, or it
+    /// was written outside the chain.
+    pub alasan: &'static str,
+}
+
+/// Recomputes the whole chain (migration `…_audit_chain`): every line's hash over its content
+/// and the previous line's hash, in chain order. Returns the number of lines checked and the
+/// first broken one. Run by `server audit verify`.
+pub async fn verify(pool: &sqlx::PgPool) -> Result<(i64, Option<Patah>)> {
+    let lines: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log").fetch_one(pool).await?;
+    let broken: Option<(i64, chrono::DateTime<chrono::Utc>, String, bool, bool)> = sqlx::query_as(
+        "SELECT id, at, action, chained, content_ok FROM (
+             SELECT a.id, a.at, a.action, a.seq,
+                    a.hash IS NOT NULL AND a.prev_hash IS NOT DISTINCT FROM lag(a.hash) OVER (ORDER BY a.seq) AS chained,
+                    a.hash = sha256(coalesce(a.prev_hash, ''::bytea) || audit_line_bytes(a)) AS content_ok
+             FROM audit_log a) lines
+         WHERE seq IS NULL OR NOT chained OR NOT content_ok
+         ORDER BY seq NULLS FIRST LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok((
+        lines,
+        broken.map(|(id, at, action, chained, content_ok)| Patah {
+            id,
+            at,
+            action,
+            alasan: if !content_ok {
+                "isinya tidak cocok dengan hash-nya (diubah)"
+            } else if !chained {
+                "tidak menyambung ke baris sebelumnya (baris sebelumnya dihapus atau disisipkan)"
+            } else {
+                "ditulis di luar rantai"
+            },
+        }),
+    ))
+}

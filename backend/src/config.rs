@@ -9,8 +9,13 @@ use std::path::PathBuf;
 /// Everything the server can be told.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `DATABASE_URL`. Without it the server runs its own PostgreSQL cluster under `data_dir`.
+    /// `DATABASE_URL`: the role the server runs as. Without it the server runs its own
+    /// PostgreSQL cluster under `data_dir`, with an owner role and an app role of its own.
     pub database_url: Option<String>,
+    /// `SAKTI_MIGRATE_DATABASE_URL`: the role that owns the schema, for migrations and the
+    /// administrative commands. Unset with `DATABASE_URL`: the same role does both (a warning
+    /// at start: the server could then alter the schema and the audit trail's triggers).
+    pub migrate_database_url: Option<String>,
     /// `SAKTI_DATA_DIR` (default `.data`): the private cluster and other local state.
     pub data_dir: PathBuf,
     /// `SAKTI_DEMO` (default off): the demo — demo data in an empty database, the phone
@@ -109,6 +114,7 @@ impl Config {
             .map_err(|m| refuse("SAKTI_TRUSTED_PROXIES", m))?;
         Ok(Config {
             database_url: var("DATABASE_URL"),
+            migrate_database_url: var("SAKTI_MIGRATE_DATABASE_URL"),
             data_dir: std::env::var_os("SAKTI_DATA_DIR").map_or_else(|| PathBuf::from(".data"), PathBuf::from),
             demo: flag("SAKTI_DEMO", false),
             public_url,
@@ -208,7 +214,7 @@ impl Config {
         let mode = if self.demo { "DEMO" } else { "PRODUKSI" };
         let public = self.public_url.as_ref().map_or("-", PublicUrl::origin);
         let sms = if self.sms_gateway_url.is_some() { "gateway HTTP" } else { "simulator HP" };
-        format!("mode {mode}, {db}, alamat publik {public}, SMS {sms}, proxy tepercaya {:?}", self.trusted_proxies)
+        format!("mode {mode}, {db}, alamat publik {public}, SMS {sms}, proxy tepercaya {}", self.trusted_proxies)
     }
 }
 

@@ -1,4 +1,5 @@
-//! The connection pool and the migrations.
+//! The connection pool, the migrations, and the two database roles (the owner that migrates,
+//! the app that serves).
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -64,4 +65,132 @@ pub async fn fresh_database(admin_url: &str, name: &str) -> Result<String, sqlx:
         .await?;
     conn.close().await?;
     ensure_database(admin_url, name).await
+}
+
+/// The role the migrations run as: it owns the schema.
+pub const OWNER_ROLE: &str = "sakti_owner";
+/// The role the server runs as: it owns nothing, so it cannot alter a table or switch off a
+/// trigger, and on the audit trail it may only add and read ([`grant_app`]).
+pub const APP_ROLE: &str = "sakti_app";
+
+/// The two ways into one database: the owner's (migrations, the administrative commands) and
+/// the app's (the server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Urls {
+    pub owner: String,
+    pub app: String,
+}
+
+fn role_name(role: &str) -> Result<&str, sqlx::Error> {
+    let ok = !role.is_empty()
+        && role.len() <= 63
+        && role.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+        && role.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if ok { Ok(role) } else { Err(sqlx::Error::Configuration(format!("nama role tidak valid: {role:?}").into())) }
+}
+
+/// The password kept in `path` (created on first use, readable by its owner only): 32 random
+/// bytes as hex, so it needs no quoting in SQL.
+fn kept_password(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if !path.exists() {
+        use rand::RngCore;
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?.write_all(hex.as_bytes())?;
+    }
+    Ok(std::fs::read_to_string(path)?.trim().to_owned())
+}
+
+/// `url` with `user:password` in place of its credentials.
+fn with_credentials(url: &str, user: &str, password: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    format!("{scheme}://{user}:{password}@{host}")
+}
+
+/// Sets up database `name` on the private cluster at `admin_url` (a superuser) with the owner
+/// and the app role, their passwords kept under `secrets`; a database created before the roles
+/// existed is handed to the owner. Returns both URLs.
+pub async fn ensure_private(admin_url: &str, name: &str, secrets: &std::path::Path) -> Result<Urls, sqlx::Error> {
+    let owner_password = kept_password(&secrets.join("db-owner-password"))?;
+    let app_password = kept_password(&secrets.join("db-app-password"))?;
+    let mut admin = PgConnectOptions::from_str(admin_url)?.connect().await?;
+    for (role, password) in [(OWNER_ROLE, &owner_password), (APP_ROLE, &app_password)] {
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+            .bind(role)
+            .fetch_one(&mut admin)
+            .await?;
+        let verb = if exists { "ALTER" } else { "CREATE" };
+        sqlx::query(&format!(
+            "{verb} ROLE {role} LOGIN PASSWORD '{password}' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION"
+        ))
+        .execute(&mut admin)
+        .await?;
+    }
+    admin.close().await?;
+    let db_url = ensure_database(admin_url, name).await?;
+    let mut db = PgConnectOptions::from_str(&db_url)?.connect().await?;
+    sqlx::query(&format!("ALTER DATABASE \"{}\" OWNER TO {OWNER_ROLE}", name.replace('"', "\"\"")))
+        .execute(&mut db)
+        .await?;
+    // a database from before the roles: its schema objects become the owner's
+    sqlx::raw_sql(&format!(
+        "DO $$
+         DECLARE r record;
+         BEGIN
+             FOR r IN SELECT n.nspname FROM pg_namespace n
+                      WHERE n.nspname = 'tower_sessions' AND pg_get_userbyid(n.nspowner) <> '{OWNER_ROLE}' LOOP
+                 EXECUTE format('ALTER SCHEMA %I OWNER TO {OWNER_ROLE}', r.nspname);
+             END LOOP;
+             FOR r IN SELECT c.oid::regclass AS obj, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                      WHERE n.nspname IN ('public', 'tower_sessions') AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+                        AND pg_get_userbyid(c.relowner) <> '{OWNER_ROLE}'
+                        AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d
+                                 WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))) LOOP
+                 EXECUTE format('ALTER %s %s OWNER TO {OWNER_ROLE}',
+                     CASE r.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
+                     r.obj);
+             END LOOP;
+             FOR r IN SELECT p.oid::regprocedure AS f FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                      WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> '{OWNER_ROLE}' LOOP
+                 EXECUTE format('ALTER FUNCTION %s OWNER TO {OWNER_ROLE}', r.f);
+             END LOOP;
+         END
+         $$"
+    ))
+    .execute(&mut db)
+    .await?;
+    db.close().await?;
+    Ok(Urls {
+        owner: with_credentials(&db_url, OWNER_ROLE, &owner_password),
+        app: with_credentials(&db_url, APP_ROLE, &app_password),
+    })
+}
+
+/// What `app_role` may do, granted by the owner after every migration (idempotent): read and
+/// write the tables, use the sequences, read the migrations; on `audit_log` only `INSERT` and
+/// `SELECT`. It owns nothing, so `ALTER TABLE … DISABLE TRIGGER` is refused to it.
+pub async fn grant_app(owner: &PgPool, app_role: &str) -> Result<(), sqlx::Error> {
+    let role = role_name(app_role)?;
+    sqlx::raw_sql(&format!(
+        "GRANT USAGE ON SCHEMA public, tower_sessions TO {role};
+         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public, tower_sessions TO {role};
+         GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
+         REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON _sqlx_migrations FROM {role};
+         REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {role};"
+    ))
+    .execute(owner)
+    .await?;
+    Ok(())
+}
+
+/// The user name in a PostgreSQL URL.
+pub fn user_of(url: &str) -> Option<String> {
+    PgConnectOptions::from_str(url).ok().map(|o| o.get_username().to_owned())
 }

@@ -60,6 +60,16 @@ impl TrustedProxies {
     }
 }
 
+impl std::fmt::Display for TrustedProxies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("-");
+        }
+        let list: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&list.join(", "))
+    }
+}
+
 /// IPv4 written as IPv6 (`::ffff:10.0.0.1`, as a dual-stack socket reports it) as plain IPv4.
 fn canonical(addr: IpAddr) -> IpAddr {
     match addr {

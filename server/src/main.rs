@@ -53,6 +53,18 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Recompute the trail's hash chain; exit 65 naming the first line that was changed,
+    /// removed or inserted.
+    Verify,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -100,9 +112,7 @@ async fn main() -> ExitCode {
             Ok(())
         }
         Command::Migrate => {
-            with_database(&config, |url| async move {
-                let pool = db::connect(&url).await?;
-                db::migrate(&pool).await?;
+            with_database(&config, |_| async move {
                 println!("migrasi basis data selesai");
                 Ok(())
             })
@@ -110,7 +120,7 @@ async fn main() -> ExitCode {
         }
         Command::Serve => {
             tracing::info!("konfigurasi: {}", config.summary());
-            with_database(&config, |url| serve(&config, url)).await
+            with_database(&config, |urls| serve(&config, urls.app)).await
         }
         Command::Import { list, file, dry_run, deactivate_missing } => {
             let bytes = match std::fs::read(&file) {
@@ -126,9 +136,8 @@ async fn main() -> ExitCode {
                 List::Users => backend::impor::Daftar::Pengguna,
             };
             let pilihan = backend::impor::Pilihan { dry_run, deactivate_missing };
-            let done = with_database(&config, |url| async move {
-                let pool = db::connect(&url).await?;
-                db::migrate(&pool).await?;
+            let done = with_database(&config, |urls| async move {
+                let pool = db::connect(&urls.owner).await?;
                 Ok(backend::impor::impor(&pool, &backend::Caller::command_line(), list, &bytes, pilihan).await?)
             })
             .await;
@@ -144,7 +153,31 @@ async fn main() -> ExitCode {
                 Err(e) => Err(e),
             }
         }
-        Command::User { action } => with_database(&config, |url| user(&config, url, action)).await,
+        Command::User { action } => with_database(&config, |urls| user(&config, urls.owner, action)).await,
+        Command::Audit { action: AuditAction::Verify } => {
+            let checked = with_database(&config, |urls| async move {
+                let pool = db::connect(&urls.owner).await?;
+                Ok(backend::audit::verify(&pool).await?)
+            })
+            .await;
+            match checked {
+                Ok((lines, None)) => {
+                    println!("jejak audit utuh: {lines} baris, rantai hash cocok");
+                    Ok(())
+                }
+                Ok((lines, Some(p))) => {
+                    eprintln!(
+                        "jejak audit RUSAK pada baris id {} ({} UTC, {}): {}; {lines} baris diperiksa",
+                        p.id,
+                        p.at.format("%Y-%m-%d %H:%M:%S"),
+                        p.action,
+                        p.alasan
+                    );
+                    return ExitCode::from(EXIT_DATA);
+                }
+                Err(e) => Err(e),
+            }
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -158,7 +191,6 @@ async fn main() -> ExitCode {
 async fn user(config: &Config, url: String, action: UserAction) -> Result<(), BoxError> {
     use backend::pengguna::{self, Keperluan};
     let pool = db::connect(&url).await?;
-    db::migrate(&pool).await?;
     let caller = backend::Caller::command_line();
     let now = backend::now();
     let (keperluan, username) = match action {
@@ -202,23 +234,38 @@ fn listen_addr() -> Result<SocketAddr, String> {
     get_configuration(None).map(|c| c.leptos_options.site_addr).map_err(|e| e.to_string())
 }
 
-/// Runs `job` with the database URL: `DATABASE_URL`, or the private cluster, started for the
-/// job and stopped after it when it was not already running.
+/// Runs `job` with the database's two URLs (`db::Urls`: the owner's, the app's), after the
+/// migrations and the app role's grants: `DATABASE_URL` (and `SAKTI_MIGRATE_DATABASE_URL`), or
+/// the private cluster, started for the job and stopped after it when it was not already
+/// running.
 async fn with_database<T, F, Fut>(config: &Config, job: F) -> Result<T, BoxError>
 where
-    F: FnOnce(String) -> Fut,
+    F: FnOnce(db::Urls) -> Fut,
     Fut: std::future::Future<Output = Result<T, BoxError>>,
 {
-    let (url, cluster) = match &config.database_url {
-        Some(url) => (url.clone(), None),
+    let (urls, cluster) = match &config.database_url {
+        Some(app) => {
+            let owner = config.migrate_database_url.clone().unwrap_or_else(|| {
+                tracing::warn!(
+                    "SAKTI_MIGRATE_DATABASE_URL tidak diisi: server memakai role pemilik skema; \
+                     pakai role terpisah agar server tidak dapat mengubah skema atau jejak audit"
+                );
+                app.clone()
+            });
+            (db::Urls { owner, app: app.clone() }, None)
+        }
         None => {
             let cluster = PrivateCluster::ensure_running(&config.data_dir.join("postgres"), Durability::Full).await?;
             tracing::info!("PostgreSQL pribadi di 127.0.0.1:{}", cluster.port());
-            let url = db::ensure_database(&cluster.url("postgres"), "sakti").await?;
-            (url, Some(cluster))
+            let urls = db::ensure_private(&cluster.url("postgres"), "sakti", &config.data_dir).await?;
+            (urls, Some(cluster))
         }
     };
-    let done = job(url).await;
+    let done = async {
+        prepare(&urls).await?;
+        job(urls).await
+    }
+    .await;
     if let Some(cluster) = cluster.filter(PrivateCluster::started_here) {
         tracing::info!("menghentikan PostgreSQL pribadi");
         cluster.stop().await?;
@@ -226,9 +273,20 @@ where
     done
 }
 
+/// Migrations as the owner, then the app role's grants (when it is another role).
+async fn prepare(urls: &db::Urls) -> Result<(), BoxError> {
+    let owner = db::connect(&urls.owner).await?;
+    db::migrate(&owner).await?;
+    let (owner_role, app_role) = (db::user_of(&urls.owner), db::user_of(&urls.app));
+    if let (Some(app_role), true) = (&app_role, owner_role != app_role) {
+        db::grant_app(&owner, app_role).await?;
+    }
+    owner.close().await;
+    Ok(())
+}
+
 async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let pool = db::connect(&url).await?;
-    db::migrate(&pool).await?;
     if config.demo && demo::seed_if_empty(&pool).await? {
         tracing::info!("data demo dimuat (user dan password demo: lihat README)");
     }

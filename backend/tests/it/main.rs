@@ -10,5 +10,6 @@ mod common;
 mod impor;
 mod otp;
 mod pejabat;
+mod roles;
 mod sms_http;
 mod ubah_nomor;
