@@ -100,6 +100,32 @@ pub async fn buka_berkas(
     }
 }
 
+/// One field of a multipart form, read whole.
+pub struct Part {
+    pub name: String,
+    pub file_name: Option<String>,
+    pub bytes: axum::body::Bytes,
+}
+
+impl Part {
+    /// The field as trimmed text, when it is UTF-8.
+    pub fn text(&self) -> Option<&str> {
+        std::str::from_utf8(&self.bytes).ok().map(str::trim)
+    }
+}
+
+/// Every field of a multipart form; `Err` when the upload broke off or passed the route's
+/// body limit.
+pub async fn parts(form: &mut Multipart) -> Result<Vec<Part>, axum::extract::multipart::MultipartError> {
+    let mut parts = Vec::new();
+    while let Some(field) = form.next_field().await? {
+        let name = field.name().unwrap_or("").to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        parts.push(Part { name, file_name, bytes: field.bytes().await? });
+    }
+    Ok(parts)
+}
+
 fn back(pesan: Result<String, String>) -> Response {
     let (key, text) = match pesan {
         Ok(t) => ("pesan", t),
@@ -181,30 +207,16 @@ pub async fn unggah_berkas(
         Ok(c) => c,
         Err(e) => return error_response(e),
     };
+    let Ok(parts) = parts(&mut form).await else {
+        return back(Err(TERPUTUS.into()));
+    };
     let (mut pejabat_id, mut keperluan, mut file) = (None, None, None);
-    loop {
-        match form.next_field().await {
-            Ok(None) => break,
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_owned();
-                let file_name = field.file_name().map(str::to_owned);
-                match field.bytes().await {
-                    Ok(bytes) => match name.as_str() {
-                        "pejabat_id" => {
-                            pejabat_id = std::str::from_utf8(&bytes)
-                                .ok()
-                                .and_then(|s| s.trim().parse::<domain::PejabatId>().ok())
-                        }
-                        "keperluan" => {
-                            keperluan = std::str::from_utf8(&bytes).ok().and_then(|s| Keperluan::from_code(s.trim()))
-                        }
-                        "berkas" => file = Some((file_name.unwrap_or_default(), bytes)),
-                        _ => {}
-                    },
-                    Err(_) => return back(Err(TERPUTUS.into())),
-                }
-            }
-            Err(_) => return back(Err(TERPUTUS.into())),
+    for part in parts {
+        match part.name.as_str() {
+            "pejabat_id" => pejabat_id = part.text().and_then(|s| s.parse::<domain::PejabatId>().ok()),
+            "keperluan" => keperluan = part.text().and_then(Keperluan::from_code),
+            "berkas" => file = Some((part.file_name.unwrap_or_default(), part.bytes)),
+            _ => {}
         }
     }
     let (Some(pejabat_id), Some(keperluan), Some((nama, bytes))) = (pejabat_id, keperluan, file) else {

@@ -76,24 +76,16 @@ pub async fn unggah(
         Err(backend::Error::Unauthenticated) => return Redirect::to("/login").into_response(),
         Err(e) => return back(&AppError::from(e).to_string()),
     };
+    let Ok(parts) = crate::files::parts(&mut form).await else {
+        return back("Unggahan terputus atau lebih dari 32 MB; coba lagi.");
+    };
     let (mut daftar, mut nonaktifkan, mut file) = (None, false, None);
-    loop {
-        match form.next_field().await {
-            Ok(None) => break,
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_owned();
-                let file_name = field.file_name().map(str::to_owned);
-                let Ok(bytes) = field.bytes().await else {
-                    return back("Unggahan terputus; coba lagi.");
-                };
-                match name.as_str() {
-                    "daftar" => daftar = std::str::from_utf8(&bytes).ok().and_then(|s| Daftar::from_code(s.trim())),
-                    "nonaktifkan" => nonaktifkan = !bytes.is_empty(),
-                    "berkas" => file = Some((file_name.unwrap_or_default(), bytes)),
-                    _ => {}
-                }
-            }
-            Err(_) => return back("Unggahan terputus atau lebih dari 32 MB; coba lagi."),
+    for part in parts {
+        match part.name.as_str() {
+            "daftar" => daftar = part.text().and_then(Daftar::from_code),
+            "nonaktifkan" => nonaktifkan = !part.bytes.is_empty(),
+            "berkas" => file = Some((part.file_name.unwrap_or_default(), part.bytes)),
+            _ => {}
         }
     }
     let (Some(daftar), Some((nama, bytes))) = (daftar, file) else {

@@ -47,6 +47,21 @@ fn field_error(result: Option<Result<impl Clone, AppError>>, field: &'static str
     result.and_then(|r| r.err()).and_then(|e| e.fields().and_then(|f| f.0.get(field).cloned()))
 }
 
+/// One password input with its label and the message that refused it. A `new` password gets
+/// the length limits and the browser's password manager offers to save it.
+#[component]
+fn PasswordField(name: &'static str, label: &'static str, new: bool, error: Signal<Option<String>>) -> impl IntoView {
+    let (autocomplete, min) = if new { ("new-password", "12") } else { ("current-password", "1") };
+    view! {
+        <label for=name>{label}</label>
+        <input id=name name=name type="password" autocomplete=autocomplete minlength=min maxlength="128" required
+            aria-invalid=move || error.get().is_some().to_string()/>
+        <Show when=move || error.get().is_some()>
+            <p class="error" role="alert">{move || error.get()}</p>
+        </Show>
+    }
+}
+
 /// `/sandi?token=…`: the page a set-password link opens.
 #[component]
 pub fn SandiPage() -> impl IntoView {
@@ -76,19 +91,10 @@ pub fn SandiPage() -> impl IntoView {
                             <ActionForm action=atur>
                                 <input type="hidden" name="token" value=token()/>
                                 <input type="text" name="username" value=username autocomplete="username" hidden/>
-                                <label for="password">"Kata sandi baru"</label>
-                                <input id="password" name="password" type="password" autocomplete="new-password"
-                                    minlength="12" maxlength="128" required
-                                    aria-invalid=move || error_of("password").is_some().to_string()/>
-                                <Show when=move || error_of("password").is_some()>
-                                    <p class="error" role="alert">{move || error_of("password")}</p>
-                                </Show>
-                                <label for="ulang">"Ulangi kata sandi"</label>
-                                <input id="ulang" name="ulang" type="password" autocomplete="new-password" required
-                                    aria-invalid=move || error_of("ulang").is_some().to_string()/>
-                                <Show when=move || error_of("ulang").is_some()>
-                                    <p class="error" role="alert">{move || error_of("ulang")}</p>
-                                </Show>
+                                <PasswordField name="password" label="Kata sandi baru" new=true
+                                    error=Signal::derive(move || error_of("password"))/>
+                                <PasswordField name="ulang" label="Ulangi kata sandi" new=true
+                                    error=Signal::derive(move || error_of("ulang"))/>
                                 <Show when=move || general().is_some()>
                                     <p class="error" role="alert">{general}</p>
                                 </Show>
@@ -125,24 +131,12 @@ fn GantiSandi() -> impl IntoView {
                 <p role="status" class="notice ok">"Kata sandi diganti."</p>
             </Show>
             <ActionForm action=ganti>
-                <label for="lama">"Kata sandi sekarang"</label>
-                <input id="lama" name="lama" type="password" autocomplete="current-password" required
-                    aria-invalid=move || error_of("lama").is_some().to_string()/>
-                <Show when=move || error_of("lama").is_some()>
-                    <p class="error" role="alert">{move || error_of("lama")}</p>
-                </Show>
-                <label for="baru">"Kata sandi baru"</label>
-                <input id="baru" name="baru" type="password" autocomplete="new-password" minlength="12" maxlength="128" required
-                    aria-invalid=move || error_of("baru").is_some().to_string()/>
-                <Show when=move || error_of("baru").is_some()>
-                    <p class="error" role="alert">{move || error_of("baru")}</p>
-                </Show>
-                <label for="ulang">"Ulangi kata sandi baru"</label>
-                <input id="ulang" name="ulang" type="password" autocomplete="new-password" required
-                    aria-invalid=move || error_of("ulang").is_some().to_string()/>
-                <Show when=move || error_of("ulang").is_some()>
-                    <p class="error" role="alert">{move || error_of("ulang")}</p>
-                </Show>
+                <PasswordField name="lama" label="Kata sandi sekarang" new=false
+                    error=Signal::derive(move || error_of("lama"))/>
+                <PasswordField name="baru" label="Kata sandi baru" new=true
+                    error=Signal::derive(move || error_of("baru"))/>
+                <PasswordField name="ulang" label="Ulangi kata sandi baru" new=true
+                    error=Signal::derive(move || error_of("ulang"))/>
                 <Show when=move || general().is_some()>
                     <p class="error" role="alert">{general}</p>
                 </Show>

@@ -329,34 +329,31 @@ pub async fn ganti_sandi(pool: &PgPool, caller: &Caller, lama: &str, baru: &str,
     Ok(())
 }
 
-/// Deactivates `username`: it is logged out at its next request and cannot log in.
+/// Deactivates `username`: it is logged out at its next request and cannot log in; its
+/// unused links stop working.
 pub async fn nonaktifkan(pool: &PgPool, caller: &Caller, username: &str) -> Result<()> {
-    let user = managed(pool, caller, Aksi::NonaktifkanPengguna, username).await?;
-    let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE app_user SET active = false, updated_at = now() WHERE id = $1")
-        .bind(user.id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE password_link SET used_at = now() WHERE user_id = $1 AND used_at IS NULL")
-        .bind(user.id)
-        .execute(&mut *tx)
-        .await?;
-    let entry = Entry::new(caller, Aksi::NonaktifkanPengguna, Outcome::Berhasil).detail(user.username);
-    audit::record(&mut *tx, entry).await?;
-    tx.commit().await?;
-    Ok(())
+    let statements = [
+        "UPDATE app_user SET active = false, updated_at = now() WHERE id = $1",
+        "UPDATE password_link SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
+    ];
+    change(pool, caller, Aksi::NonaktifkanPengguna, username, &statements).await
 }
 
 /// Lifts a lock after wrong passwords.
 pub async fn buka_kunci(pool: &PgPool, caller: &Caller, username: &str) -> Result<()> {
-    let user = managed(pool, caller, Aksi::BukaKunciPengguna, username).await?;
+    let statements = ["UPDATE app_user SET failed_logins = 0, locked_until = NULL, updated_at = now() WHERE id = $1"];
+    change(pool, caller, Aksi::BukaKunciPengguna, username, &statements).await
+}
+
+/// Runs `statements` (each binding the user's id as `$1`) on a user the caller manages, with
+/// the audit line, in one transaction.
+async fn change(pool: &PgPool, caller: &Caller, aksi: Aksi, username: &str, statements: &[&str]) -> Result<()> {
+    let user = managed(pool, caller, aksi, username).await?;
     let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE app_user SET failed_logins = 0, locked_until = NULL, updated_at = now() WHERE id = $1")
-        .bind(user.id)
-        .execute(&mut *tx)
-        .await?;
-    let entry = Entry::new(caller, Aksi::BukaKunciPengguna, Outcome::Berhasil).detail(user.username);
-    audit::record(&mut *tx, entry).await?;
+    for sql in statements {
+        sqlx::query(sql).bind(user.id).execute(&mut *tx).await?;
+    }
+    audit::record(&mut *tx, Entry::new(caller, aksi, Outcome::Berhasil).detail(user.username)).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -235,3 +235,31 @@ async fn admin_lokal_and_cso_reissue_links_only_within_their_reach(pool: PgPool)
         Err(Error::Forbidden(_))
     ));
 }
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_deactivated_user_cannot_log_in_and_an_unlocked_one_can(pool: PgPool) {
+    backend::demo::seed_if_empty(&pool).await.unwrap();
+    let password = backend::demo::PASSWORD;
+    for _ in 0..5 {
+        let _ = backend::auth::login(&pool, None, "adm_527010", "salah").await;
+    }
+    assert!(backend::auth::login(&pool, None, "adm_527010", password).await.is_err(), "locked");
+    pengguna::buka_kunci(&pool, &cli(), "adm_527010").await.unwrap();
+    backend::auth::login(&pool, None, "adm_527010", password).await.unwrap();
+
+    let link = pengguna::tautan(&pool, &cli(), "val_ppk527010", Keperluan::Undangan, backend::now()).await.unwrap();
+    pengguna::nonaktifkan(&pool, &cli(), "val_ppk527010").await.unwrap();
+    assert!(backend::auth::login(&pool, None, "val_ppk527010", password).await.is_err());
+    let used = pengguna::atur_sandi(&pool, None, &link.token, "lampu meja hijau di pojok", backend::now()).await;
+    assert!(used.is_err(), "a deactivated user's link stops working");
+    // a web caller without a login manages nobody
+    let anonymous = Caller::anonymous(Some("10.0.0.1".into()));
+    assert!(matches!(pengguna::buka_kunci(&pool, &anonymous, "adm_527010").await, Err(Error::Unauthenticated)));
+    let trail: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action IN ('NONAKTIFKAN_PENGGUNA', 'BUKA_KUNCI_PENGGUNA') AND outcome = 'BERHASIL'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(trail, 2);
+}
