@@ -2,6 +2,7 @@
 //! same stack (sessions, security middleware, server functions, file routes) in-process.
 
 pub mod assets;
+pub mod commands;
 pub mod health;
 pub mod security;
 

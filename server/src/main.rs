@@ -1,93 +1,18 @@
 //! The server binary: `serve` (the default) reads the configuration, starts (or connects
 //! to) PostgreSQL, applies migrations, loads demo data in demo mode, and serves the app until
-//! SIGTERM or Ctrl-C; the other subcommands do one administrative job and exit.
+//! SIGTERM or Ctrl-C; the administrative commands are `server::commands`.
 
 use app::ssr::AppState;
-use backend::config::{Config, ConfigError};
-use backend::pgcluster::{Durability, PrivateCluster};
-use backend::{db, demo, sms};
-use clap::{Parser, Subcommand};
+use backend::config::Config;
+use backend::{demo, sms};
+use clap::Parser;
 use leptos::prelude::*;
+use server::commands::{self, BoxError, Cli, Command};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions_sqlx_store::PostgresStore;
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// The exit code of a configuration the server refuses (sysexits' EX_CONFIG).
-const EXIT_CONFIG: u8 = 78;
-
-/// Aktivasi OTP SAKTI: the web server and its administrative commands.
-#[derive(Parser)]
-#[command(name = "server", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Serve the app (the default).
-    Serve,
-    /// Apply the database migrations and exit.
-    Migrate,
-    /// Check the configuration and exit (0: the server would start; 78: it would refuse).
-    CheckConfig,
-    /// Import KPPN, satkers or users from a CSV file: one transaction, every bad row reported
-    /// with its line (exit 65, nothing stored); importing the same file again changes nothing.
-    Import {
-        #[arg(value_enum)]
-        list: List,
-        file: std::path::PathBuf,
-        /// Check and count, store nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Deactivate the users of the file's units that the file no longer lists.
-        #[arg(long)]
-        deactivate_missing: bool,
-    },
-    /// Manage one user: set-password links, deactivation, unlocking.
-    User {
-        #[command(subcommand)]
-        action: UserAction,
-    },
-    /// The audit trail.
-    Audit {
-        #[command(subcommand)]
-        action: AuditAction,
-    },
-}
-
-#[derive(Subcommand)]
-enum AuditAction {
-    /// Recompute the trail's hash chain; exit 65 naming the first line that was changed,
-    /// removed or inserted.
-    Verify,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum List {
-    Kppn,
-    Satker,
-    Users,
-}
-
-#[derive(Subcommand)]
-enum UserAction {
-    /// A one-time set-password link for a new user (valid 72 h), printed.
-    Invite { username: String },
-    /// A new set-password link; the current password stops working at once.
-    Reset { username: String },
-    /// The user can no longer log in (and is logged out at its next request).
-    Deactivate { username: String },
-    /// Lifts the lock after wrong passwords.
-    Unlock { username: String },
-}
-
-/// The exit code of an import with bad rows (sysexits' EX_DATAERR).
-const EXIT_DATA: u8 = 65;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -99,194 +24,30 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let config = match checked_config() {
+    let config = match commands::checked_config() {
         Ok(config) => config,
         Err(e) => {
             eprintln!("{e}");
-            return ExitCode::from(EXIT_CONFIG);
+            return ExitCode::from(commands::EXIT_CONFIG);
         }
     };
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::CheckConfig => {
-            println!("konfigurasi dapat dipakai: {}", config.summary());
-            Ok(())
-        }
-        Command::Migrate => {
-            with_database(&config, |_| async move {
-                println!("migrasi basis data selesai");
-                Ok(())
-            })
-            .await
-        }
+    match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             tracing::info!("konfigurasi: {}", config.summary());
-            with_database(&config, |urls| serve(&config, urls.app)).await
-        }
-        Command::Import { list, file, dry_run, deactivate_missing } => {
-            let bytes = match std::fs::read(&file) {
-                Ok(b) => b,
+            match commands::with_database(&config, |urls| serve(&config, urls.app)).await {
+                Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("{}: {e}", file.display());
-                    return ExitCode::from(EXIT_DATA);
+                    tracing::error!("server berhenti: {e}");
+                    ExitCode::FAILURE
                 }
-            };
-            let list = match list {
-                List::Kppn => backend::impor::Daftar::Kppn,
-                List::Satker => backend::impor::Daftar::Satker,
-                List::Users => backend::impor::Daftar::Pengguna,
-            };
-            let pilihan = backend::impor::Pilihan { dry_run, deactivate_missing };
-            let done = with_database(&config, |urls| async move {
-                let pool = db::connect(&urls.owner).await?;
-                Ok(backend::impor::impor(&pool, &backend::Caller::command_line(), list, &bytes, pilihan).await?)
-            })
-            .await;
-            match done {
-                Ok(laporan) if laporan.jumlah_salah > 0 => {
-                    eprintln!("{laporan}");
-                    return ExitCode::from(EXIT_DATA);
-                }
-                Ok(laporan) => {
-                    println!("{laporan}");
-                    Ok(())
-                }
-                Err(e) => Err(e),
             }
         }
-        Command::User { action } => with_database(&config, |urls| user(&config, urls.owner, action)).await,
-        Command::Audit { action: AuditAction::Verify } => {
-            let checked = with_database(&config, |urls| async move {
-                let pool = db::connect(&urls.owner).await?;
-                Ok(backend::audit::verify(&pool).await?)
-            })
-            .await;
-            match checked {
-                Ok((lines, None)) => {
-                    println!("jejak audit utuh: {lines} baris, rantai hash cocok");
-                    Ok(())
-                }
-                Ok((lines, Some(p))) => {
-                    eprintln!(
-                        "jejak audit RUSAK pada baris id {} ({} UTC, {}): {}; {lines} baris diperiksa",
-                        p.id,
-                        p.at.format("%Y-%m-%d %H:%M:%S"),
-                        p.action,
-                        p.alasan
-                    );
-                    return ExitCode::from(EXIT_DATA);
-                }
-                Err(e) => Err(e),
-            }
-        }
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!("server berhenti: {e}");
-            ExitCode::FAILURE
-        }
+        command => commands::admin(&config, command).await,
     }
-}
-
-async fn user(config: &Config, url: String, action: UserAction) -> Result<(), BoxError> {
-    use backend::pengguna::{self, Keperluan};
-    let pool = db::connect(&url).await?;
-    let caller = backend::Caller::command_line();
-    let now = backend::now();
-    let (keperluan, username) = match action {
-        UserAction::Invite { username } => (Keperluan::Undangan, username),
-        UserAction::Reset { username } => (Keperluan::Reset, username),
-        UserAction::Deactivate { username } => {
-            pengguna::nonaktifkan(&pool, &caller, &username).await?;
-            println!("{username} dinonaktifkan");
-            return Ok(());
-        }
-        UserAction::Unlock { username } => {
-            pengguna::buka_kunci(&pool, &caller, &username).await?;
-            println!("kunci {username} dibuka");
-            return Ok(());
-        }
-    };
-    let tautan = pengguna::tautan(&pool, &caller, &username, keperluan, now).await?;
-    let base = match &config.public_url {
-        Some(url) => url.origin().to_owned(),
-        None => format!("http://{}", listen_addr()?),
-    };
-    println!(
-        "Tautan kata sandi untuk {} (sekali pakai, berlaku sampai {} UTC):",
-        tautan.username,
-        tautan.expires_at.format("%Y-%m-%d %H:%M")
-    );
-    println!("{}", tautan.url(&base));
-    Ok(())
-}
-
-/// The configuration from the environment, with the rules of its mode checked against the
-/// address the server would listen on.
-fn checked_config() -> Result<Config, ConfigError> {
-    let config = Config::from_env()?;
-    let listen = listen_addr().map_err(|message| ConfigError { setting: "LEPTOS_SITE_ADDR", message })?;
-    config.check(listen)?;
-    Ok(config)
-}
-
-fn listen_addr() -> Result<SocketAddr, String> {
-    get_configuration(None).map(|c| c.leptos_options.site_addr).map_err(|e| e.to_string())
-}
-
-/// Runs `job` with the database's two URLs (`db::Urls`: the owner's, the app's), after the
-/// migrations and the app role's grants: `DATABASE_URL` (and `SAKTI_MIGRATE_DATABASE_URL`), or
-/// the private cluster, started for the job and stopped after it when it was not already
-/// running.
-async fn with_database<T, F, Fut>(config: &Config, job: F) -> Result<T, BoxError>
-where
-    F: FnOnce(db::Urls) -> Fut,
-    Fut: std::future::Future<Output = Result<T, BoxError>>,
-{
-    let (urls, cluster) = match &config.database_url {
-        Some(app) => {
-            let owner = config.migrate_database_url.clone().unwrap_or_else(|| {
-                tracing::warn!(
-                    "SAKTI_MIGRATE_DATABASE_URL tidak diisi: server memakai role pemilik skema; \
-                     pakai role terpisah agar server tidak dapat mengubah skema atau jejak audit"
-                );
-                app.clone()
-            });
-            (db::Urls { owner, app: app.clone() }, None)
-        }
-        None => {
-            let cluster = PrivateCluster::ensure_running(&config.data_dir.join("postgres"), Durability::Full).await?;
-            tracing::info!("PostgreSQL pribadi di 127.0.0.1:{}", cluster.port());
-            let urls = db::ensure_private(&cluster.url("postgres"), "sakti", &config.data_dir).await?;
-            (urls, Some(cluster))
-        }
-    };
-    let done = async {
-        prepare(&urls).await?;
-        job(urls).await
-    }
-    .await;
-    if let Some(cluster) = cluster.filter(PrivateCluster::started_here) {
-        tracing::info!("menghentikan PostgreSQL pribadi");
-        cluster.stop().await?;
-    }
-    done
-}
-
-/// Migrations as the owner, then the app role's grants (when it is another role).
-async fn prepare(urls: &db::Urls) -> Result<(), BoxError> {
-    let owner = db::connect(&urls.owner).await?;
-    db::migrate(&owner).await?;
-    let (owner_role, app_role) = (db::user_of(&urls.owner), db::user_of(&urls.app));
-    if let (Some(app_role), true) = (&app_role, owner_role != app_role) {
-        db::grant_app(&owner, app_role).await?;
-    }
-    owner.close().await;
-    Ok(())
 }
 
 async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
-    let pool = db::connect(&url).await?;
+    let pool = backend::db::connect(&url).await?;
     if config.demo && demo::seed_if_empty(&pool).await? {
         tracing::info!("data demo dimuat (user dan password demo: lihat README)");
     }

@@ -196,3 +196,53 @@ async fn production_behind_tls_holds_its_edge(pool: PgPool) {
     }
     assert!(!cookie.contains("Domain="), "{cookie}");
 }
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn the_administrative_commands_do_their_job_and_say_how_it_went(pool: PgPool) {
+    let url = url_of(&pool);
+    let dir = std::env::temp_dir().join(format!("sakti-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (good, bad) = (dir.join("kppn.csv"), dir.join("salah.csv"));
+    std::fs::write(&good, "kode,nama\n131,KPPN Uji\n").unwrap();
+    std::fs::write(&bad, "kode;nama\n131;KPPN Uji\n").unwrap();
+    let users = dir.join("users.csv");
+    std::fs::write(&users, "username,nama,peran,unit,nip,no_hp,email\ncso_uji131,CSO Uji,CSO,131,,,\n").unwrap();
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("SAKTI_DEMO", "1"),
+        ("LEPTOS_OUTPUT_NAME", "aktivasi-otp-sakti"),
+        ("LEPTOS_SITE_ADDR", "127.0.0.1:3000"),
+    ];
+    let run = |args: Vec<&std::path::Path>| {
+        let mut cmd = server(&env);
+        cmd.args(args);
+        async move {
+            let out = cmd.output().await.unwrap();
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        }
+    };
+    let p = std::path::Path::new;
+    let (code, _, err) = run(vec![p("import"), p("kppn"), &bad]).await;
+    assert_eq!(code, Some(65), "{err}");
+    assert!(err.contains("baris 1") && err.contains("koma"), "{err}");
+    let (code, out, err) = run(vec![p("import"), p("kppn"), &good]).await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("1 baru"), "{out}");
+    let (code, out, _) = run(vec![p("import"), p("users"), &users]).await;
+    assert_eq!(code, Some(0));
+    assert!(out.contains("1 baru"), "{out}");
+    let (code, out, err) = run(vec![p("user"), p("invite"), p("cso_uji131")]).await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("http://127.0.0.1:3000/sandi?token="), "{out}");
+    let (code, out, err) = run(vec![p("audit"), p("verify")]).await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("utuh"), "{out}");
+    let (code, _, err) = run(vec![p("user"), p("unlock"), p("cso_tidakada")]).await;
+    assert_eq!(code, Some(1));
+    assert!(err.contains("tidak ditemukan"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
