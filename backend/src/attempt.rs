@@ -21,6 +21,8 @@ pub(crate) struct Attempt<'c> {
     caller: &'c Caller,
     action: Aksi,
     pejabat: Option<PejabatId>,
+    /// For an attempt without a logged-in user: the account it concerns (a set-password link).
+    as_user: Option<String>,
     tx: Transaction<'static, Postgres>,
 }
 
@@ -28,7 +30,7 @@ impl<'c> Attempt<'c> {
     /// Opens the transaction of an attempt at `action`.
     pub(crate) async fn begin(pool: &'c PgPool, caller: &'c Caller, action: impl Into<Aksi>) -> Result<Self> {
         let tx = pool.begin().await?;
-        Ok(Attempt { pool, caller, action: action.into(), pejabat: None, tx })
+        Ok(Attempt { pool, caller, action: action.into(), pejabat: None, as_user: None, tx })
     }
 
     /// The reference the attempt's trail line names.
@@ -36,14 +38,28 @@ impl<'c> Attempt<'c> {
         self.pejabat = Some(pejabat_id);
     }
 
+    /// The account the trail line names when nobody is logged in (`attempted_username`).
+    pub(crate) fn as_user(&mut self, username: &str) {
+        self.as_user = Some(username.to_owned());
+    }
+
     /// The open transaction, for the attempt's statements.
     pub(crate) fn tx(&mut self) -> &mut PgConnection {
         &mut self.tx
     }
 
-    fn entry(&self, outcome: Outcome, detail: String) -> Entry<'c> {
-        let mut entry = Entry::new(self.caller, self.action, outcome).detail(detail);
-        entry.pejabat_id = self.pejabat;
+    /// The attempt's trail line; built from the fields, so the transaction stays free to use.
+    fn entry<'a>(
+        caller: &'a Caller,
+        action: Aksi,
+        pejabat: Option<PejabatId>,
+        as_user: &'a Option<String>,
+        outcome: Outcome,
+        detail: String,
+    ) -> Entry<'a> {
+        let mut entry = Entry::new(caller, action, outcome).detail(detail);
+        entry.pejabat_id = pejabat;
+        entry.attempted_username = as_user.as_deref();
         entry
     }
 
@@ -51,15 +67,29 @@ impl<'c> Attempt<'c> {
     /// rollback, so the line does not wait on the attempt's locks) and returned; any other
     /// error is returned as it is. When the trail cannot be written, that failure is returned.
     pub(crate) async fn refuse(self, err: Error) -> Error {
-        let Attempt { pool, caller, action, pejabat, tx } = self;
+        let Attempt { pool, caller, action, pejabat, as_user, tx } = self;
         drop(tx);
-        if err.is_refusal() { audit::refuse(pool, caller, action, pejabat, err).await } else { err }
+        if !err.is_refusal() {
+            return err;
+        }
+        match as_user {
+            None => audit::refuse(pool, caller, action, pejabat, err).await,
+            // the refusal of an anonymous attempt names the account it concerned
+            Some(username) => {
+                let entry =
+                    Entry { attempted_username: Some(&username), ..Entry::new(caller, action, Outcome::Ditolak) };
+                match audit::record(pool, entry.detail(err.to_string())).await {
+                    Ok(()) => err,
+                    Err(failure) => failure,
+                }
+            }
+        }
     }
 
     /// Ends the attempt as failed (a wrong code): the GAGAL line and what the attempt changed
     /// commit, and `err` is returned.
     pub(crate) async fn fail(mut self, err: Error) -> Error {
-        let entry = self.entry(Outcome::Gagal, err.to_string());
+        let entry = Self::entry(self.caller, self.action, self.pejabat, &self.as_user, Outcome::Gagal, err.to_string());
         let committed = async {
             audit::record(&mut *self.tx, entry).await?;
             self.tx.commit().await?;
@@ -74,7 +104,8 @@ impl<'c> Attempt<'c> {
     /// Ends the attempt as done: the BERHASIL line with `detail` and, with `satker`, the
     /// change notice for that satker's open pages, then the commit.
     pub(crate) async fn done(mut self, detail: impl Into<String>, satker: Option<&str>) -> Result<()> {
-        let entry = self.entry(Outcome::Berhasil, detail.into());
+        let entry =
+            Self::entry(self.caller, self.action, self.pejabat, &self.as_user, Outcome::Berhasil, detail.into());
         audit::record(&mut *self.tx, entry).await?;
         if let Some(satker) = satker {
             crate::events::notify(&mut *self.tx, satker).await?;

@@ -5,7 +5,8 @@
 //! (zxcvbn with the username, name, unit, "sakti" and "kemenkeu" as known words). Every
 //! action here is in the audit trail.
 
-use crate::audit::{self, Entry, Outcome, refuse};
+use crate::attempt::Attempt;
+use crate::audit::refuse;
 use crate::auth::authorize;
 use crate::error::{Error, Result};
 use crate::{Actor, Caller};
@@ -176,17 +177,17 @@ pub async fn tautan(
     }
     let token = new_token();
     let expires_at = now + Duration::hours(LINK_HOURS);
-    let mut tx = pool.begin().await?;
+    let mut attempt = Attempt::begin(pool, caller, aksi).await?;
     sqlx::query("UPDATE password_link SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
         .bind(user.id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(attempt.tx())
         .await?;
     if keperluan == Keperluan::Reset {
         sqlx::query("UPDATE app_user SET password_hash = NULL, updated_at = $2 WHERE id = $1")
             .bind(user.id)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(attempt.tx())
             .await?;
     }
     sqlx::query(
@@ -199,11 +200,9 @@ pub async fn tautan(
     .bind(now)
     .bind(caller.actor.as_ref().map(|a| a.user_id))
     .bind(expires_at)
-    .execute(&mut *tx)
+    .execute(attempt.tx())
     .await?;
-    let detail = format!("tautan kata sandi untuk {} berlaku {LINK_HOURS} jam", user.username);
-    audit::record(&mut *tx, Entry::new(caller, aksi, Outcome::Berhasil).detail(detail)).await?;
-    tx.commit().await?;
+    attempt.done(format!("tautan kata sandi untuk {} berlaku {LINK_HOURS} jam", user.username), None).await?;
     Ok(Tautan { username: user.username, email: user.email, token, expires_at })
 }
 
@@ -255,22 +254,22 @@ pub async fn atur_sandi(
     now: DateTime<Utc>,
 ) -> Result<String> {
     let caller = Caller::anonymous(addr);
-    let mut tx = pool.begin().await?;
-    let link: Option<Link> =
-        sqlx::query_as(&format!("{LINK} FOR UPDATE OF l, u")).bind(token_hash(token)).fetch_optional(&mut *tx).await?;
+    let mut attempt = Attempt::begin(pool, &caller, Aksi::AturSandi).await?;
+    let link: Option<Link> = sqlx::query_as(&format!("{LINK} FOR UPDATE OF l, u"))
+        .bind(token_hash(token))
+        .fetch_optional(attempt.tx())
+        .await?;
     let link = match usable(link, now) {
         Ok(link) => link,
-        Err(e) => {
-            drop(tx);
-            return Err(refuse(pool, &caller, Aksi::AturSandi, None, e).await);
-        }
+        Err(e) => return Err(attempt.refuse(e).await),
     };
+    attempt.as_user(&link.username);
     let words: Vec<&str> =
         link.nama.split_whitespace().chain([link.username.as_str(), link.unit.as_deref().unwrap_or("")]).collect();
     if let Err(m) = check_password(password, &words) {
         let mut fields = domain::validate::FieldErrors::default();
         fields.add("password", m);
-        return Err(Error::Invalid(fields));
+        return Err(attempt.refuse(Error::Invalid(fields)).await);
     }
     let hash = crate::auth::hash_password(password).await?;
     sqlx::query(
@@ -279,17 +278,14 @@ pub async fn atur_sandi(
     .bind(link.user_id)
     .bind(&hash)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(attempt.tx())
     .await?;
     sqlx::query("UPDATE password_link SET used_at = $2 WHERE id = $1")
         .bind(link.id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(attempt.tx())
         .await?;
-    let entry =
-        Entry { attempted_username: Some(&link.username), ..Entry::new(&caller, Aksi::AturSandi, Outcome::Berhasil) };
-    audit::record(&mut *tx, entry.detail("kata sandi diatur lewat tautan")).await?;
-    tx.commit().await?;
+    attempt.done("kata sandi diatur lewat tautan", None).await?;
     Ok(link.username)
 }
 
@@ -317,16 +313,14 @@ pub async fn ganti_sandi(pool: &PgPool, caller: &Caller, lama: &str, baru: &str,
         return Err(Error::Invalid(fields));
     }
     let hash = crate::auth::hash_password(baru).await?;
-    let mut tx = pool.begin().await?;
+    let mut attempt = Attempt::begin(pool, caller, Aksi::GantiSandi).await?;
     sqlx::query("UPDATE app_user SET password_hash = $2, updated_at = $3 WHERE id = $1")
         .bind(actor.user_id)
         .bind(&hash)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(attempt.tx())
         .await?;
-    audit::record(&mut *tx, Entry::new(caller, Aksi::GantiSandi, Outcome::Berhasil)).await?;
-    tx.commit().await?;
-    Ok(())
+    attempt.done("", None).await
 }
 
 /// Deactivates `username`: it is logged out at its next request and cannot log in; its
@@ -349,13 +343,11 @@ pub async fn buka_kunci(pool: &PgPool, caller: &Caller, username: &str) -> Resul
 /// the audit line, in one transaction.
 async fn change(pool: &PgPool, caller: &Caller, aksi: Aksi, username: &str, statements: &[&str]) -> Result<()> {
     let user = managed(pool, caller, aksi, username).await?;
-    let mut tx = pool.begin().await?;
+    let mut attempt = Attempt::begin(pool, caller, aksi).await?;
     for sql in statements {
-        sqlx::query(sql).bind(user.id).execute(&mut *tx).await?;
+        sqlx::query(sql).bind(user.id).execute(attempt.tx()).await?;
     }
-    audit::record(&mut *tx, Entry::new(caller, aksi, Outcome::Berhasil).detail(user.username)).await?;
-    tx.commit().await?;
-    Ok(())
+    attempt.done(user.username, None).await
 }
 
 #[cfg(test)]
