@@ -30,9 +30,9 @@ fn error_response(e: backend::Error) -> Response {
 }
 
 /// The scheme and host the browser used, for the QR code's link.
-/// Where the app is reached, for the QR code on a printed form: the configured public URL,
-/// or (the demo) the request's own host.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+/// Where the app is reached, for links in what it hands out (the QR code on a printed form,
+/// a set-password link): the configured public URL, or (the demo) the request's own host.
+pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(url) = &state.public_url {
         return url.origin().to_owned();
     }

@@ -39,17 +39,8 @@ pub async fn pengguna_tautan(username: String, reset: Option<String>) -> Result<
     let (state, caller) = crate::ssr::caller().await?;
     let keperluan = if reset.is_some() { Keperluan::Reset } else { Keperluan::Undangan };
     let tautan = backend::pengguna::tautan(&state.pool, &caller, &username, keperluan, backend::now()).await?;
-    let base = match &state.public_url {
-        Some(url) => url.origin().to_owned(),
-        None => {
-            let host = leptos_axum::extract::<axum::http::HeaderMap>()
-                .await
-                .ok()
-                .and_then(|h| h.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).map(str::to_owned))
-                .unwrap_or_else(|| "localhost".into());
-            format!("http://{host}")
-        }
-    };
+    let headers = leptos_axum::extract::<axum::http::HeaderMap>().await.unwrap_or_default();
+    let base = crate::files::base_url(&state, &headers);
     Ok(TautanBaru {
         url: tautan.url(&base),
         username: tautan.username,

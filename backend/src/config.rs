@@ -155,17 +155,6 @@ impl Config {
         }
     }
 
-    /// Served behind TLS: a `Secure` `__Host-` cookie and HSTS.
-    pub fn behind_tls(&self) -> bool {
-        self.public_url.as_ref().is_some_and(PublicUrl::is_https)
-    }
-
-    /// The name of the session cookie: `__Host-` behind TLS, so the browser holds it to
-    /// this exact host, `Secure`, `Path=/`.
-    pub fn cookie_name(&self) -> &'static str {
-        if self.behind_tls() { "__Host-sakti_sesi" } else { "sakti_sesi" }
-    }
-
     /// The SMS gateway: HTTP when configured, else the phone simulator on `pool` (the demo
     /// only: production refuses to start without a gateway).
     pub fn sms_gateway(&self, pool: &sqlx::PgPool) -> Result<crate::sms::AnyGateway, String> {
@@ -184,25 +173,14 @@ impl Config {
     /// (created on first use, readable by its owner only).
     pub fn otp_key(&self) -> std::io::Result<crate::otp::OtpKey> {
         use std::io::{Error, ErrorKind};
-        use std::os::unix::fs::OpenOptionsExt;
         if let Some(secret) = &self.otp_secret {
             if secret.len() < 32 {
                 return Err(Error::new(ErrorKind::InvalidInput, "SAKTI_OTP_SECRET harus minimal 32 karakter"));
             }
             return Ok(crate::otp::OtpKey::new(secret.as_bytes().to_vec()));
         }
-        let path = self.data_dir.join("otp-secret");
-        if !path.exists() {
-            use rand::RngCore;
-            use std::io::Write;
-            std::fs::create_dir_all(&self.data_dir)?;
-            let mut bytes = [0u8; 32];
-            rand::rngs::OsRng.fill_bytes(&mut bytes);
-            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
-            file.write_all(hex.as_bytes())?;
-        }
-        Ok(crate::otp::OtpKey::new(std::fs::read_to_string(&path)?.trim().as_bytes().to_vec()))
+        let secret = crate::secret::kept(&self.data_dir.join("otp-secret"))?;
+        Ok(crate::otp::OtpKey::new(secret.into_bytes()))
     }
 
     /// A one-line summary without secrets, printed at start-up.

@@ -89,24 +89,6 @@ fn role_name(role: &str) -> Result<&str, sqlx::Error> {
     if ok { Ok(role) } else { Err(sqlx::Error::Configuration(format!("nama role tidak valid: {role:?}").into())) }
 }
 
-/// The password kept in `path` (created on first use, readable by its owner only): 32 random
-/// bytes as hex, so it needs no quoting in SQL.
-fn kept_password(path: &std::path::Path) -> std::io::Result<String> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    if !path.exists() {
-        use rand::RngCore;
-        let mut bytes = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?.write_all(hex.as_bytes())?;
-    }
-    Ok(std::fs::read_to_string(path)?.trim().to_owned())
-}
-
 /// `url` with `user:password` in place of its credentials.
 fn with_credentials(url: &str, user: &str, password: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
@@ -118,8 +100,8 @@ fn with_credentials(url: &str, user: &str, password: &str) -> String {
 /// and the app role, their passwords kept under `secrets`; a database created before the roles
 /// existed is handed to the owner. Returns both URLs.
 pub async fn ensure_private(admin_url: &str, name: &str, secrets: &std::path::Path) -> Result<Urls, sqlx::Error> {
-    let owner_password = kept_password(&secrets.join("db-owner-password"))?;
-    let app_password = kept_password(&secrets.join("db-app-password"))?;
+    let owner_password = crate::secret::kept(&secrets.join("db-owner-password"))?;
+    let app_password = crate::secret::kept(&secrets.join("db-app-password"))?;
     let mut admin = PgConnectOptions::from_str(admin_url)?.connect().await?;
     for (role, password) in [(OWNER_ROLE, &owner_password), (APP_ROLE, &app_password)] {
         let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")

@@ -23,6 +23,7 @@ pub mod otp_engine;
 pub mod pejabat;
 pub mod pengguna;
 pub mod pgcluster;
+pub mod secret;
 pub mod sms;
 pub mod stored;
 pub mod ubah_nomor;

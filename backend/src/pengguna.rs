@@ -102,13 +102,6 @@ fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-fn new_token() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[derive(sqlx::FromRow)]
 struct Target {
     id: UserId,
@@ -175,7 +168,7 @@ pub async fn tautan(
         let e = Error::Rule(format!("Pengguna {} tidak aktif; aktifkan lewat impor pengguna.", user.username));
         return Err(refuse(pool, caller, aksi, None, e).await);
     }
-    let token = new_token();
+    let token = crate::secret::random_hex();
     let expires_at = now + Duration::hours(LINK_HOURS);
     let mut attempt = Attempt::begin(pool, caller, aksi).await?;
     sqlx::query("UPDATE password_link SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
