@@ -52,7 +52,8 @@ if ! wait_for_http "http://127.0.0.1:$PORT/login" 60; then
 fi
 SECRETS_FILE="$CARGO_TARGET_DIR/e2e-secrets.txt"
 printf '%s\n' 'Sakti#2026' >"$SECRETS_FILE"
-(cd end2end && BASE_URL="http://127.0.0.1:$PORT" SECRETS_FILE="$SECRETS_FILE" npx playwright test)
+rm -f "$SECRETS_FILE.totp.json"
+(cd end2end && BASE_URL="http://127.0.0.1:$PORT" SECRETS_FILE="$SECRETS_FILE" E2E_DATABASE_URL="$E2E_URL" npx playwright test)
 
 log "the server log holds no password and no OTP code"
 kill "$SERVER_PID" && wait "$SERVER_PID" 2>/dev/null || true

@@ -55,6 +55,23 @@ fn AuditView() -> impl IntoView {
         applied.set(AuditQuery { page, ..form.get_untracked() });
     };
     let csv = move || format!("/api/audit.csv?{}", applied.with(AuditQuery::to_query_string));
+    // the export asks for the password again first (a step-up), then downloads
+    let unduh = Action::new(|(): &()| crate::faktor::auth_segar());
+    crate::faktor::step_up_retry(
+        move || unduh.input().get(),
+        move || unduh.value().get(),
+        move |()| {
+            unduh.dispatch(());
+        },
+    );
+    Effect::new(move |_| {
+        if let Some(Ok(())) = unduh.value().get() {
+            #[cfg(feature = "hydrate")]
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().assign(&csv());
+            }
+        }
+    });
     view! {
         <h1>"Jejak Audit"</h1>
         <form class="card filters" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); go(1); }>
@@ -86,7 +103,8 @@ fn AuditView() -> impl IntoView {
             <div class="actions">
                 <button type="submit" class="primary" disabled=busy aria-busy=move || busy().to_string()>
                     {move || if busy() { "Mencari…" } else { "Cari" }}</button>
-                <a class="button" href=csv rel="external" download>"Unduh CSV"</a>
+                <a class="button" href=csv rel="external" download
+                    on:click=move |ev: leptos::ev::MouseEvent| { ev.prevent_default(); unduh.dispatch(()); }>"Unduh CSV"</a>
             </div>
         </form>
         <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> }>

@@ -1,4 +1,5 @@
-//! Login, logout and "who am I": the server functions and the login page.
+//! Login, logout, "who am I" and the session's clock: the server functions and the login
+//! page. The second factor and the session list are `crate::akun`.
 
 use crate::error::AppError;
 use domain::Role;
@@ -16,16 +17,67 @@ pub struct Me {
     pub unit_nama: String,
 }
 
+/// Checks the password. Without a second factor (a pejabat who enrolled none) the session
+/// starts; otherwise the browser goes on to `/masuk/faktor` for it (or, for staff without
+/// one, for its enrolment). `kembali` is where to go after login.
 #[server(endpoint = "auth_login")]
-pub async fn auth_login(username: String, password: String) -> Result<(), AppError> {
-    use crate::ssr::{USER_KEY, caller, session};
+pub async fn auth_login(username: String, password: String, kembali: Option<String>) -> Result<(), AppError> {
+    use crate::ssr::{PENDING_KEY, Pending, caller, cookie, session};
+    use backend::auth::Masuk;
     let (state, caller) = caller().await?;
-    let actor = backend::auth::login(&state.pool, caller.addr, &username, &password).await?;
+    let device = cookie(state.device_cookie()).await;
+    let now = state.clock.now();
+    let masuk =
+        backend::auth::login_at(&state.pool, caller.addr.clone(), device.as_deref(), &username, &password, now).await?;
+    let kembali = kembali.as_deref().and_then(domain::sesi::kembali).map(str::to_owned);
     let session = session().await?;
-    // a new id on login: a session id seen before login is worth nothing after it
-    session.cycle_id().await.map_err(|_| AppError::Internal)?;
-    session.insert(USER_KEY, actor.user_id).await.map_err(|_| AppError::Internal)?;
-    leptos_axum::redirect(home(actor.role));
+    let daftar = matches!(masuk, Masuk::Daftar(_));
+    match masuk {
+        Masuk::Selesai(actor) => start(&state, &session, &actor, caller.addr, device, kembali).await,
+        Masuk::Faktor(actor) | Masuk::Daftar(actor) => {
+            let internal = |_| AppError::Internal;
+            session.cycle_id().await.map_err(internal)?;
+            session.clear().await;
+            let pending =
+                Pending { user_id: actor.user_id, at_ms: now.timestamp_millis(), daftar, terdaftar: false, kembali };
+            session.insert(PENDING_KEY, pending).await.map_err(internal)?;
+            leptos_axum::redirect("/masuk/faktor");
+            Ok(())
+        }
+    }
+}
+
+/// Starts the session of a user who has just authenticated fully and sends the browser on:
+/// a new session id (one seen before login is worth nothing after it), the session's row,
+/// the known-device cookie.
+#[cfg(feature = "ssr")]
+pub(crate) async fn start(
+    state: &crate::ssr::AppState,
+    session: &tower_sessions::Session,
+    actor: &backend::Actor,
+    addr: Option<String>,
+    device: Option<String>,
+    kembali: Option<String>,
+) -> Result<(), AppError> {
+    use crate::ssr::{SESI_KEY, USER_KEY, header};
+    use axum::http::{HeaderValue, header as h};
+    let now = state.clock.now();
+    let browser = header(h::USER_AGENT).await.map(|ua| domain::sesi::nama_browser(&ua));
+    let sesi = backend::sesi::mulai(&state.pool, actor.user_id, addr.as_deref(), browser.as_deref(), now).await?;
+    let token = backend::auth::ingat_perangkat(&state.pool, actor.user_id, device.as_deref(), now).await?;
+    let internal = |_| AppError::Internal;
+    session.cycle_id().await.map_err(internal)?;
+    session.clear().await;
+    session.insert(USER_KEY, actor.user_id).await.map_err(internal)?;
+    session.insert(SESI_KEY, sesi).await.map_err(internal)?;
+    let secure = if state.device_cookie().starts_with("__Host-") { "; Secure" } else { "" };
+    // a year: the device is known until then (its own failure count, `domain::login`)
+    let cookie =
+        format!("{}={token}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Strict{secure}", state.device_cookie());
+    if let (Some(res), Ok(value)) = (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie)) {
+        res.append_header(h::SET_COOKIE, value);
+    }
+    leptos_axum::redirect(kembali.as_deref().unwrap_or(home(actor.role)));
     Ok(())
 }
 
@@ -52,38 +104,106 @@ pub async fn auth_logout() -> Result<(), AppError> {
     Ok(())
 }
 
-/// The logged-in user. Without a session it answers `Unauthenticated` and redirects the
-/// page (or the browser, when called from it) to the login page.
+/// The logged-in user. Without a session it answers `Unauthenticated` (or `SessionEnded`)
+/// and, while a page is rendered on the server, redirects to the login page, which returns
+/// to this page after login.
 #[server(endpoint = "auth_whoami")]
 pub async fn auth_whoami() -> Result<Me, AppError> {
     use crate::ssr::caller;
     let (state, caller) = caller().await?;
     let Some(actor) = caller.actor else {
-        // called over HTTP (not while rendering a page on the server): answer 401
+        let ended = use_context::<crate::ssr::Berakhir>();
         let parts = leptos_axum::extract::<axum::http::request::Parts>().await.ok();
-        if parts.is_some_and(|p| p.uri.path().starts_with("/api/"))
-            && let Some(res) = use_context::<leptos_axum::ResponseOptions>()
-        {
-            res.set_status(axum::http::StatusCode::UNAUTHORIZED);
+        let api = parts.as_ref().is_none_or(|p| p.uri.path().starts_with("/api/"));
+        if api {
+            // called from the page: it goes to the login page itself
+            if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                res.set_status(axum::http::StatusCode::UNAUTHORIZED);
+            }
+        } else {
+            let path = parts.as_ref().and_then(crate::ssr::current_path);
+            match ended {
+                Some(_) => leptos_axum::redirect(&login_url(path.as_deref(), true)),
+                None => leptos_axum::redirect(&login_url(path.as_deref(), false)),
+            }
         }
-        leptos_axum::redirect("/login");
-        return Err(AppError::Unauthenticated("Silakan masuk terlebih dahulu.".into()));
+        return Err(match ended {
+            Some(_) => AppError::SessionEnded,
+            None => AppError::Unauthenticated("Silakan masuk terlebih dahulu.".into()),
+        });
     };
     let unit = backend::auth::unit_of(&state.pool, &actor).await?;
     Ok(Me { username: actor.username, nama: actor.nama, role: actor.role, unit_kode: unit.kode, unit_nama: unit.nama })
 }
 
-/// The login page: SAKTI username and password.
+/// The login page's address, returning to `path` after login.
+pub fn login_url(path: Option<&str>, habis: bool) -> String {
+    let mut url = String::from("/login");
+    let mut sep = '?';
+    if habis {
+        url.push_str("?habis=1");
+        sep = '&';
+    }
+    if let Some(p) = path.and_then(domain::sesi::kembali) {
+        url.push(sep);
+        url.push_str("kembali=");
+        url.push_str(&domain::format::query_value(p));
+    }
+    url
+}
+
+/// The time left on the session, for the page's countdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SesiSisa {
+    /// Seconds until the idle limit.
+    pub idle_s: i64,
+    /// Seconds until the absolute limit.
+    pub absolute_s: i64,
+}
+
+/// The session's clock. `aktif`: the user did something on the page since the last call
+/// (typed, clicked): that extends the idle limit. The page's own periodic check passes
+/// `false` and extends nothing.
+#[server(endpoint = "auth_sesi")]
+pub async fn auth_sesi(aktif: bool) -> Result<SesiSisa, AppError> {
+    use crate::ssr::{ClientAddr, load, session, state};
+    let state = state()?;
+    let addr = leptos_axum::extract::<axum::Extension<ClientAddr>>().await.ok().and_then(|e| e.0.text());
+    let loaded = load(&state, &session().await?, addr, aktif).await?;
+    match loaded.left {
+        Some(left) => Ok(SesiSisa { idle_s: left.idle.num_seconds(), absolute_s: left.absolute.num_seconds() }),
+        None => {
+            if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                res.set_status(axum::http::StatusCode::UNAUTHORIZED);
+            }
+            Err(if loaded.ended {
+                AppError::SessionEnded
+            } else {
+                AppError::Unauthenticated("Silakan masuk terlebih dahulu.".into())
+            })
+        }
+    }
+}
+
+/// The login page: SAKTI username and password. `?habis=1` says the session ended;
+/// `?kembali=` is where to return after login.
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let habis = move || query.read().get("habis").is_some();
+    let kembali = move || query.read().get("kembali").unwrap_or_default();
     let login = ServerAction::<AuthLogin>::new();
     let error = move || login.value().get().and_then(|r| r.err()).map(|e| e.to_string());
     view! {
         <main class="login">
             <section class="card login-card" aria-labelledby="login-title">
                 <h1 id="login-title">"Aktivasi OTP SAKTI"</h1>
+                <Show when=habis>
+                    <p class="notice error" role="status">"Sesi Anda telah berakhir. Silakan masuk kembali."</p>
+                </Show>
                 <p class="muted">"Masuk dengan user SAKTI Anda."</p>
                 <ActionForm action=login>
+                    <input type="hidden" name="kembali" prop:value=kembali/>
                     <label for="username">"Username"</label>
                     <input id="username" name="username" type="text" autocomplete="username"
                         autocapitalize="none" spellcheck="false" required/>
@@ -109,5 +229,109 @@ pub fn LogoutButton() -> impl IntoView {
         <ActionForm action=logout attr:class="logout">
             <button type="submit" disabled=move || logout.pending().get() aria-busy=move || logout.pending().get().to_string()>"Keluar"</button>
         </ActionForm>
+    }
+}
+
+/// The session's countdown: two minutes before the idle limit a bar counts down with
+/// "Lanjutkan sesi"; typing or clicking on the page counts as activity (reported at most
+/// every 30 seconds); when the session has ended the browser goes to the login page, which
+/// returns here after login.
+#[component]
+pub fn SesiTimer() -> impl IntoView {
+    let sisa = RwSignal::new(None::<(SesiSisa, f64)>);
+    let now_ms = RwSignal::new(0.0_f64);
+    let input = RwSignal::new(false);
+    let last_report = RwSignal::new(0.0_f64);
+    let report = move |aktif: bool| {
+        leptos::task::spawn_local(async move {
+            match auth_sesi(aktif).await {
+                Ok(s) => sisa.set(Some((s, clock_ms()))),
+                Err(AppError::SessionEnded | AppError::Unauthenticated(_)) => to_login(),
+                // the server is away for a moment: the next tick asks again
+                Err(_) => {}
+            }
+        });
+    };
+    #[cfg(feature = "hydrate")]
+    {
+        let keys = window_event_listener(leptos::ev::keydown, move |_| input.set(true));
+        let clicks = window_event_listener(leptos::ev::pointerdown, move |_| input.set(true));
+        on_cleanup(move || {
+            keys.remove();
+            clicks.remove();
+        });
+        Effect::new(move |_| {
+            last_report.set(clock_ms());
+            report(false);
+        });
+    }
+    crate::live::every(std::time::Duration::from_secs(1), move || {
+        let now = clock_ms();
+        now_ms.set(now);
+        let since = now - last_report.get_untracked();
+        let left = left_s(sisa.get_untracked(), now);
+        // activity is reported at most every 30 s, the session checked every minute, and at once
+        // when the clock says it has run out
+        let due = (input.get_untracked() && since >= 30_000.0) || since >= 60_000.0 || left.is_some_and(|l| l <= 0);
+        if due {
+            let aktif = input.get_untracked();
+            input.set(false);
+            last_report.set(now);
+            report(aktif);
+        }
+    });
+    let left = move || left_s(sisa.get(), now_ms.get());
+    let warn = move || left().is_some_and(|l| l <= domain::sesi::WARNING.num_seconds());
+    let idle_first = move || sisa.get().is_some_and(|(s, _)| s.idle_s <= s.absolute_s);
+    let lanjut = move |_| {
+        input.set(false);
+        last_report.set(clock_ms());
+        report(true);
+    };
+    view! {
+        <Show when=warn>
+            <div class="sesi-peringatan" role="alert">
+                <span>
+                    {move || {
+                        let l = left().unwrap_or(0).max(0);
+                        let t = format!("{}:{:02}", l / 60, l % 60);
+                        if idle_first() {
+                            format!("Sesi Anda akan berakhir dalam {t} karena tidak ada aktivitas.")
+                        } else {
+                            format!("Sesi Anda berakhir dalam {t} (batas lama sesi sejak masuk). Simpan pekerjaan Anda.")
+                        }
+                    }}
+                </span>
+                <Show when=idle_first>
+                    <button class="primary" on:click=lanjut>"Lanjutkan sesi"</button>
+                </Show>
+            </div>
+        </Show>
+    }
+}
+
+/// Seconds left at `now` on what ends first, from the server's answer at `at`.
+fn left_s(sisa: Option<(SesiSisa, f64)>, now: f64) -> Option<i64> {
+    sisa.map(|(s, at)| s.idle_s.min(s.absolute_s) - ((now - at) / 1000.0) as i64)
+}
+
+fn clock_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0.0
+    }
+}
+
+/// The session ended: to the login page, which says so and returns here after login.
+fn to_login() {
+    #[cfg(feature = "hydrate")]
+    if let Some(w) = web_sys::window() {
+        let loc = w.location();
+        let path = format!("{}{}", loc.pathname().unwrap_or_default(), loc.search().unwrap_or_default());
+        let _ = loc.assign(&login_url(Some(&path), true));
     }
 }

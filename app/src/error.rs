@@ -8,12 +8,20 @@ use serde::{Deserialize, Serialize};
 /// What went wrong, in words a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
-    /// Not logged in, or the session ended.
+    /// Not logged in.
     #[error("{0}")]
     Unauthenticated(String),
+    /// The session ended (idle, the absolute limit, ended by the user elsewhere or an
+    /// administrator): the login page says so and returns to the page after login.
+    #[error("Sesi Anda telah berakhir. Silakan masuk kembali.")]
+    SessionEnded,
     /// A rule refused the request (role, satker, wrong password).
     #[error("{0}")]
     Refused(String),
+    /// A sensitive step needs the password (and second factor) again: the page asks for it
+    /// in place and then repeats the step.
+    #[error("{0}")]
+    StepUp(String),
     /// Input that failed validation: one message per field.
     #[error("Periksa kembali isian yang ditandai.")]
     Invalid(FieldErrors),
@@ -57,6 +65,7 @@ pub fn status_of(err: &backend::Error) -> axum::http::StatusCode {
     use backend::Error as E;
     match err {
         E::Unauthenticated | E::LoginFailed => StatusCode::UNAUTHORIZED,
+        E::StepUp => StatusCode::PRECONDITION_REQUIRED,
         E::Forbidden(_) => StatusCode::FORBIDDEN,
         E::Rule(_) => StatusCode::CONFLICT,
         E::Invalid(_) | E::Otp(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -83,7 +92,15 @@ impl From<backend::Error> for AppError {
         let app = match (status, err) {
             (StatusCode::SERVICE_UNAVAILABLE, _) => AppError::Unavailable,
             (StatusCode::INTERNAL_SERVER_ERROR, _) => AppError::Internal,
-            (_, e @ E::Unauthenticated) => AppError::Unauthenticated(e.to_string()),
+            (_, e @ E::Unauthenticated) => match leptos::prelude::use_context::<crate::ssr::Berakhir>() {
+                // the browser goes to the login page, which returns here after it
+                Some(crate::ssr::Berakhir(path)) => {
+                    leptos_axum::redirect(&crate::auth::login_url((!path.is_empty()).then_some(path.as_str()), true));
+                    AppError::SessionEnded
+                }
+                None => AppError::Unauthenticated(e.to_string()),
+            },
+            (_, e @ E::StepUp) => AppError::StepUp(e.to_string()),
             (_, e @ E::LoginFailed) => AppError::Refused(e.to_string()),
             (_, E::Forbidden(m) | E::Rule(m)) => AppError::Refused(m),
             (_, E::Invalid(f)) => AppError::Invalid(f),

@@ -36,6 +36,21 @@ pub async fn hp_pesan(phone: String) -> Result<Vec<Pesan>, AppError> {
         .collect())
 }
 
+/// The demo's authenticator app: the current code of each demo staff account (their secrets
+/// are fixed by the demo seed, `backend::demo::totp_secret`).
+#[server(endpoint = "hp_autentikator")]
+pub async fn hp_autentikator() -> Result<Vec<(String, String)>, AppError> {
+    let state = crate::ssr::state()?;
+    if !state.simulator {
+        return Err(AppError::NotFound("Simulator HP tidak aktif.".into()));
+    }
+    let now = state.clock.now();
+    backend::demo::staff()
+        .map(|u| Ok((u.to_owned(), backend::faktor::kode_totp(&backend::demo::totp_secret(u), u, now)?)))
+        .collect::<Result<_, backend::Error>>()
+        .map_err(AppError::from)
+}
+
 #[component]
 pub fn HpPage() -> impl IntoView {
     let tick = RwSignal::new(0u32);
@@ -45,6 +60,7 @@ pub fn HpPage() -> impl IntoView {
         move || (phone.get(), tick.get()),
         |(phone, _)| async move { if phone.is_empty() { Ok(vec![]) } else { hp_pesan(phone).await } },
     );
+    let codes = Resource::new(move || tick.get() / 5, |_| hp_autentikator());
     crate::live::every(std::time::Duration::from_millis(1000), move || tick.update(|t| *t += 1));
     view! {
         <main class="page hp">
@@ -86,6 +102,17 @@ pub fn HpPage() -> impl IntoView {
                     })}
                 </Transition>
             </ol>
+            <section aria-labelledby="autentikator-title">
+                <h2 id="autentikator-title">"Aplikasi autentikator (demo)"</h2>
+                <p class="muted">"Kode faktor kedua akun staf demo, berganti tiap 30 detik."</p>
+                <dl class="autentikator">
+                    <Transition fallback=|| ()>
+                        {move || codes.get().and_then(Result::ok).map(|list| list.into_iter().map(|(u, k)| view! {
+                            <dt>{u.clone()}</dt><dd class="mono" data-username=u>{k}</dd>
+                        }).collect_view())}
+                    </Transition>
+                </dl>
+            </section>
         </main>
     }
 }

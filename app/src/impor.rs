@@ -197,12 +197,20 @@ fn Laporan(draf: Draf, simpan: ServerAction<ImporTerapkan>, refused: Option<Stri
 /// `/pengguna`: set-password links for the users one manages.
 #[component]
 pub fn PenggunaPage() -> impl IntoView {
-    crate::layout::logged_in(|_| view! { <Pengguna/> }.into_any())
+    crate::layout::logged_in(|_| view! { <Pengguna/><crate::akun::KelolaPengguna/> }.into_any())
 }
 
 #[component]
 fn Pengguna() -> impl IntoView {
     let tautan = ServerAction::<PenggunaTautan>::new();
+    // a reset asks for the password again first
+    crate::faktor::step_up_retry(
+        move || tautan.input().get(),
+        move || tautan.value().get(),
+        move |i| {
+            tautan.dispatch(i);
+        },
+    );
     view! {
         <section class="card" aria-labelledby="pengguna-title">
             <h1 id="pengguna-title">"Tautan kata sandi"</h1>

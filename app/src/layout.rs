@@ -1,6 +1,6 @@
 //! The frame around every page after login, the modal dialog and the notice bar.
 
-use crate::auth::{LogoutButton, Me, auth_whoami};
+use crate::auth::{LogoutButton, Me, SesiTimer, auth_whoami};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -16,11 +16,16 @@ pub fn logged_in(page: impl Fn(Me) -> AnyView + Clone + Send + Sync + 'static) -
                 Suspend::new(async move {
                     match me.await {
                         Ok(me) => view! { <Shell me=me.clone()>{page(me)}</Shell> }.into_any(),
-                        Err(AppError::Unauthenticated(_)) => view! {
-                            <main class="page"><p>"Silakan " <a href="/login">"masuk"</a> " terlebih dahulu."</p></main>
-                            <Redirect path="/login"/>
+                        Err(e @ (AppError::Unauthenticated(_) | AppError::SessionEnded)) => {
+                            let location = leptos_router::hooks::use_location();
+                            let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+                            let to = crate::auth::login_url(Some(&here), e == AppError::SessionEnded);
+                            view! {
+                                <main class="page"><p>{e.to_string()} " " <a href=to.clone()>"Masuk"</a></p></main>
+                                <Redirect path=to/>
+                            }
+                            .into_any()
                         }
-                        .into_any(),
                         Err(e) => view! { <main class="page"><p class="error" role="alert">{e.to_string()}</p></main> }
                             .into_any(),
                     }
@@ -33,12 +38,13 @@ pub fn logged_in(page: impl Fn(Me) -> AnyView + Clone + Send + Sync + 'static) -
 /// The header (product, user, unit, Keluar) around a page's content.
 #[component]
 pub fn Shell(me: Me, children: Children) -> impl IntoView {
+    let step_up = crate::faktor::StepUp::provide();
     view! {
         <header class="topbar">
             <a class="brand" href=crate::auth::home(me.role)>"Aktivasi OTP SAKTI"</a>
             <nav class="mainnav" aria-label="Menu">
                 {menu(me.role)}
-                <a href="/sandi/ganti">"Kata sandi"</a>
+                <a href="/akun">"Akun"</a>
             </nav>
             <div class="who" title=format!("{} · {} · {} {}", me.nama, me.role.label(), me.unit_kode, me.unit_nama)>
                 <span class="who-name">{me.nama.clone()}</span>
@@ -46,7 +52,10 @@ pub fn Shell(me: Me, children: Children) -> impl IntoView {
             </div>
             <LogoutButton/>
         </header>
+        <SesiTimer/>
         <main class="page">{children()}</main>
+        // after the page, so it lies above a dialog the page has open
+        <crate::faktor::StepUpDialog dialog=step_up/>
     }
 }
 

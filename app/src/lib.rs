@@ -3,11 +3,13 @@
 //! Compiled twice: with `ssr` into the server (server functions run there), with
 //! `hydrate` into the browser's WASM (server functions become HTTP calls).
 
+pub mod akun;
 pub mod audit;
 pub mod auth;
 pub mod berkas;
 pub mod cso;
 pub mod error;
+pub mod faktor;
 #[cfg(feature = "ssr")]
 pub mod files;
 pub mod hp;
@@ -106,6 +108,8 @@ lazy_page!(SandiRoute, sandi::SandiPage);
 lazy_page!(ImporRoute, impor::ImporPage);
 lazy_page!(PenggunaRoute, impor::PenggunaPage);
 lazy_page!(GantiSandiRoute, sandi::GantiSandiPage);
+lazy_page!(AkunRoute, akun::AkunPage);
+lazy_page!(MasukFaktorRoute, faktor::MasukFaktorPage);
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -126,6 +130,8 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("impor") view={Lazy::<ImporRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=StaticSegment("pengguna") view={Lazy::<PenggunaRoute>::new()}/>
                 <Route path=(StaticSegment("sandi"), StaticSegment("ganti")) view={Lazy::<GantiSandiRoute>::new()}/>
+                <Route path=StaticSegment("akun") view={Lazy::<AkunRoute>::new()}/>
+                <Route path=(StaticSegment("masuk"), StaticSegment("faktor")) view={Lazy::<MasukFaktorRoute>::new()}/>
             </Routes>
         </Router>
     }

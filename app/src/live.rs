@@ -39,7 +39,7 @@ pub use stream::{Live, events};
 /// The event stream on the server: `/api/events`, one per open page.
 #[cfg(feature = "ssr")]
 mod stream {
-    use crate::ssr::USER_KEY;
+    use crate::ssr::AppState;
     use axum::Extension;
     use axum::http::StatusCode;
     use axum::response::sse::{Event, KeepAlive, Sse};
@@ -63,22 +63,35 @@ mod stream {
         actor.unit.satker() == Some(change.satker_kode.as_str()) || actor.unit.kppn() == Some(change.kppn_kode.as_str())
     }
 
+    /// How often an open stream checks that its session still lives: a session ended
+    /// elsewhere (or timed out) closes its streams within this.
+    const SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
+
     /// `GET /api/events`: one event per change in the caller's satker (for a CSO: in
     /// any satker of its KPPN). Logged-out callers get 401, the operator (no unit) 403.
-    pub async fn events(Extension(live): Extension<Live>, session: Session) -> Response {
-        let user_id: Option<domain::UserId> = session.get(USER_KEY).await.unwrap_or(None);
-        let actor = match user_id {
-            Some(id) => backend::auth::load_actor(&live.pool, id).await.ok().flatten(),
-            None => None,
+    /// The stream closes when its session ends.
+    pub async fn events(
+        Extension(live): Extension<Live>,
+        Extension(state): Extension<AppState>,
+        session: Session,
+    ) -> Response {
+        let caller = match crate::ssr::caller_of(&state, &session, None).await {
+            Ok(caller) => caller,
+            Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
         };
-        let Some(actor) = actor else { return StatusCode::UNAUTHORIZED.into_response() };
+        let (Some(actor), Some(sesi)) = (caller.actor, caller.sesi) else {
+            return StatusCode::UNAUTHORIZED.into_response();
+        };
         // the operator has no satker or KPPN: no change ever concerns it
         if actor.unit == domain::Unit::Nasional {
             return StatusCode::FORBIDDEN.into_response();
         }
         let rx = live.hub.subscribe();
-        let stream = futures::stream::unfold((rx, live.closing.clone()), move |(mut rx, mut closing)| {
-            let actor = actor.clone();
+        let mut check = tokio::time::interval(SESSION_CHECK);
+        check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let start = (rx, live.closing.clone(), check);
+        let stream = futures::stream::unfold(start, move |(mut rx, mut closing, mut check)| {
+            let (actor, state) = (actor.clone(), state.clone());
             async move {
                 loop {
                     if *closing.borrow() {
@@ -87,15 +100,25 @@ mod stream {
                     let received = tokio::select! {
                         r = rx.recv() => r,
                         _ = closing.changed() => return None,
+                        _ = check.tick() => {
+                            let now = state.clock.now();
+                            match backend::sesi::muat(&state.pool, sesi, actor.user_id, &state.limits, now, false).await {
+                                Ok(backend::sesi::Status::Ended) => return None,
+                                // live, or the database away for a moment: keep the stream
+                                _ => continue,
+                            }
+                        }
                     };
                     match received {
                         Ok(change) if concerns(&actor, &change) => {
                             let event = Event::default().data(change.satker_kode);
-                            return Some((Ok::<_, Infallible>(event), (rx, closing)));
+                            return Some((Ok::<_, Infallible>(event), (rx, closing, check)));
                         }
                         Ok(_) => continue,
                         // missed some: tell the page to reload anyway
-                        Err(RecvError::Lagged(_)) => return Some((Ok(Event::default().data("*")), (rx, closing))),
+                        Err(RecvError::Lagged(_)) => {
+                            return Some((Ok(Event::default().data("*")), (rx, closing, check)));
+                        }
                         Err(RecvError::Closed) => return None,
                     }
                 }

@@ -12,6 +12,32 @@ use tower_sessions::Session;
 
 /// The session key holding the logged-in user's id.
 pub const USER_KEY: &str = "uid";
+/// The session key holding the id of the session's row (`sesi`): who, since when, last seen.
+pub const SESI_KEY: &str = "sid";
+/// The session key of a login half done: the password was right, the second factor (or its
+/// enrolment) comes next.
+pub const PENDING_KEY: &str = "masuk";
+
+/// The session key left in a session that ended (until the next login): the login page says
+/// "Sesi Anda telah berakhir" whatever the next request is.
+const ENDED_KEY: &str = "habis";
+
+/// A login between the password and the second factor (or its enrolment, for staff
+/// without one). Good for [`PENDING_MINUTES`].
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Pending {
+    pub user_id: domain::UserId,
+    pub at_ms: i64,
+    /// Staff without a second factor: enrol one first.
+    pub daftar: bool,
+    /// … and it did, during this login.
+    pub terdaftar: bool,
+    /// Where to go after login.
+    pub kembali: Option<String>,
+}
+
+/// How long a login may wait between its password and its second factor.
+pub const PENDING_MINUTES: i64 = 10;
 
 /// Shared by every request; provided as Leptos context by the server.
 #[derive(Clone)]
@@ -23,6 +49,21 @@ pub struct AppState {
     /// Where users reach the app, for links in messages and printed forms; without it (the
     /// demo) the request's own `Host`.
     pub public_url: Option<PublicUrl>,
+    /// How long sessions live (`SAKTI_SESSION_*`).
+    pub limits: domain::sesi::Limits,
+    /// The time sessions are checked against; tests move it.
+    pub clock: backend::Clock,
+}
+
+impl AppState {
+    /// The known-device cookie's name: `__Host-` behind TLS, like the session's.
+    pub fn device_cookie(&self) -> &'static str {
+        if self.public_url.as_ref().is_some_and(PublicUrl::is_https) {
+            "__Host-sakti_perangkat"
+        } else {
+            "sakti_perangkat"
+        }
+    }
 }
 
 /// The client's address as the edge worked it out (`server::security::client_addr`: the
@@ -48,28 +89,108 @@ pub async fn session() -> Result<Session, AppError> {
     })
 }
 
-/// The caller behind `session`, for server functions and the file routes alike: the
-/// session's user (loaded fresh, so a deactivated user is out at once) and the client
-/// address for the audit trail. The session lives in PostgreSQL: failing to read it means
-/// the database is away (503), never that nobody is logged in.
-pub async fn caller_of(state: &AppState, session: &Session, addr: Option<String>) -> Result<Caller, backend::Error> {
-    let user_id: Option<domain::UserId> =
-        session.get(USER_KEY).await.map_err(|e| backend::Error::Unavailable(format!("sesi tidak terbaca: {e}")))?;
-    let actor = match user_id {
-        Some(id) => backend::auth::load_actor(&state.pool, id).await?,
-        None => None,
-    };
-    Ok(Caller { actor, addr, command_line: false })
+/// A request's session as [`load`] found it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub caller: Caller,
+    /// The request came with a session that has ended (idle, absolute limit, ended by
+    /// someone): the login page says so.
+    pub ended: bool,
+    /// The time left on a live session.
+    pub left: Option<domain::sesi::Left>,
 }
 
-/// The caller of the current server function ([`caller_of`] with the request's session and
-/// address).
+/// The caller behind `session`: the session's user (loaded fresh, so a deactivated user is
+/// out at once), its limits checked and, when `active` (the user's own doing, not a
+/// background check), its "last seen" moved. The session lives in PostgreSQL: failing to
+/// read it means the database is away (503), never that nobody is logged in.
+pub async fn load(
+    state: &AppState,
+    session: &Session,
+    addr: Option<String>,
+    active: bool,
+) -> Result<Loaded, backend::Error> {
+    let unreadable =
+        |e: tower_sessions::session::Error| backend::Error::Unavailable(format!("sesi tidak terbaca: {e}"));
+    let user_id: Option<domain::UserId> = session.get(USER_KEY).await.map_err(unreadable)?;
+    let sesi: Option<domain::SesiId> = session.get(SESI_KEY).await.map_err(unreadable)?;
+    let mut loaded = Loaded { caller: Caller::anonymous(addr), ended: false, left: None };
+    let Some(user_id) = user_id else {
+        loaded.ended = session.get::<bool>(ENDED_KEY).await.map_err(unreadable)?.unwrap_or(false);
+        return Ok(loaded);
+    };
+    let status = match sesi {
+        Some(id) => backend::sesi::muat(&state.pool, id, user_id, &state.limits, state.clock.now(), active).await?,
+        None => backend::sesi::Status::Ended,
+    };
+    match status {
+        backend::sesi::Status::Live(live) => {
+            loaded.caller.actor = Some(live.actor);
+            loaded.caller.sesi = sesi;
+            loaded.caller.step_up = live.step_up;
+            loaded.left = Some(live.left);
+        }
+        backend::sesi::Status::Ended => {
+            // the cookie stays, saying only that it ended, until the next login
+            session.clear().await;
+            session.insert(ENDED_KEY, true).await.map_err(unreadable)?;
+            loaded.ended = true;
+        }
+    }
+    Ok(loaded)
+}
+
+/// [`load`] for a request that is not the user's own activity (file routes, streams).
+pub async fn caller_of(state: &AppState, session: &Session, addr: Option<String>) -> Result<Caller, backend::Error> {
+    Ok(load(state, session, addr, false).await?.caller)
+}
+
+/// Marks a server function whose session has ended: a refusal for want of a login then
+/// sends the browser to the login page, which says so and returns here after it.
+#[derive(Debug, Clone)]
+pub struct Berakhir(pub String);
+
+/// The path the user was on: the page being rendered, or (for a call from the page) the
+/// page that called, as its `Referer` says.
+pub fn current_path(parts: &axum::http::request::Parts) -> Option<String> {
+    let path = if parts.uri.path().starts_with("/api/") {
+        let referer = parts.headers.get(axum::http::header::REFERER)?.to_str().ok()?;
+        let after_scheme = referer.split_once("://").map_or(referer, |(_, rest)| rest);
+        let start = after_scheme.find('/')?;
+        after_scheme[start..].to_owned()
+    } else {
+        parts.uri.path_and_query().map(|p| p.as_str().to_owned())?
+    };
+    domain::sesi::kembali(&path).map(str::to_owned)
+}
+
+/// The caller of the current server function ([`load`] with the request's session and
+/// address). A page being rendered is the user's activity; a call from a page is not (the
+/// page reports activity itself: `auth_sesi`).
 pub async fn caller() -> Result<(AppState, Caller), AppError> {
     let state = state()?;
     let addr = leptos_axum::extract::<Extension<ClientAddr>>().await.ok().and_then(|Extension(a)| a.text());
+    let parts = leptos_axum::extract::<axum::http::request::Parts>().await.ok();
+    let active = parts.as_ref().is_some_and(|p| !p.uri.path().starts_with("/api/"));
     let session = session().await?;
-    let caller = caller_of(&state, &session, addr).await?;
-    Ok((state, caller))
+    let loaded = load(&state, &session, addr, active).await?;
+    if loaded.ended {
+        let path = parts.as_ref().and_then(current_path).unwrap_or_default();
+        provide_context(Berakhir(path));
+    }
+    Ok((state, loaded.caller))
+}
+
+/// A request header as text.
+pub async fn header(name: axum::http::HeaderName) -> Option<String> {
+    let parts = leptos_axum::extract::<axum::http::request::Parts>().await.ok()?;
+    parts.headers.get(name)?.to_str().ok().map(str::to_owned)
+}
+
+/// The value of cookie `name` of the request.
+pub async fn cookie(name: &str) -> Option<String> {
+    let all = header(axum::http::header::COOKIE).await?;
+    all.split(';').filter_map(|c| c.trim().split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v.to_owned())
 }
 
 /// A small page without the app around it, for answers given before the app runs (a refused

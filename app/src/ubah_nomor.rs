@@ -85,6 +85,13 @@ pub(crate) fn UbahNomor(me: Me, tick: RwSignal<u32>, notice: RwSignal<Option<Not
         tick.update(|t| *t += 1);
     };
     let ajukan = Action::new(|(id, hp): &(PejabatId, String)| ubah_nomor_ajukan(*id, hp.clone()));
+    crate::faktor::step_up_retry(
+        move || ajukan.input().get(),
+        move || ajukan.value().get(),
+        move |i| {
+            ajukan.dispatch(i);
+        },
+    );
     let verifikasi = Action::new(|(id, code): &(PejabatId, String)| ubah_nomor_verifikasi(*id, code.clone()));
     let minta = Action::new(|id: &PejabatId| ubah_nomor_minta_setuju(*id));
     let setuju = Action::new(|(id, code): &(PejabatId, String)| ubah_nomor_setuju(*id, code.clone()));
@@ -192,6 +199,13 @@ pub(crate) fn Confirmations(
 ) -> impl IntoView {
     let data = Resource::new(move || tick.get(), |_| ubah_nomor_konfirmasi_daftar());
     let konfirmasi = Action::new(|id: &UbahNomorId| ubah_nomor_konfirmasi(*id));
+    crate::faktor::step_up_retry(
+        move || konfirmasi.input().get(),
+        move || konfirmasi.value().get(),
+        move |i| {
+            konfirmasi.dispatch(i);
+        },
+    );
     Effect::new(move |_| {
         if let Some(r) = konfirmasi.value().get() {
             say(r.map(|()| "Nomor OTP baru berlaku; pemberitahuan dikirim ke nomor lama dan nomor baru.".to_string()));

@@ -22,19 +22,25 @@ pub struct Caller {
     /// The server binary's administrative commands, run with the database's own credentials:
     /// no user, and trusted like the database owner. Never set for a web request.
     pub command_line: bool,
+    /// The caller's session, when it comes through one.
+    pub sesi: Option<domain::SesiId>,
+    /// The session's last full authentication is at most five minutes old (`domain::sesi`):
+    /// the sensitive steps may go ahead. Always true on the command line.
+    pub step_up: bool,
 }
 
 impl Caller {
     pub fn anonymous(addr: Option<String>) -> Self {
-        Caller { actor: None, addr, command_line: false }
+        Caller { actor: None, addr, command_line: false, sesi: None, step_up: false }
     }
 
+    /// A user who has just authenticated (fresh for the step-up checks).
     pub fn user(actor: Actor, addr: Option<String>) -> Self {
-        Caller { actor: Some(actor), addr, command_line: false }
+        Caller { actor: Some(actor), addr, command_line: false, sesi: None, step_up: true }
     }
 
     /// `server import`, `server user …`: audited with the address "cli".
     pub fn command_line() -> Self {
-        Caller { actor: None, addr: Some("cli".into()), command_line: true }
+        Caller { actor: None, addr: Some("cli".into()), command_line: true, sesi: None, step_up: true }
     }
 }

@@ -5,8 +5,10 @@ use crate::error::{Error, Result};
 use crate::{Actor, Caller};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use chrono::{DateTime, Utc};
 use domain::audit::Aksi;
 use domain::authz::{self, Action};
+use domain::login::Failures;
 use domain::stored::UnknownValue;
 use domain::{Role, Unit, UserId};
 use sqlx::PgPool;
@@ -47,24 +49,25 @@ async fn decoy_hash() -> &'static str {
 }
 
 #[derive(Clone, sqlx::FromRow)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: UserId,
     username: String,
     nama: String,
     nip: Option<String>,
     #[sqlx(try_from = "crate::stored::Stored<Role>")]
-    role: Role,
+    pub(crate) role: Role,
     satker_kode: Option<String>,
     kppn_kode: Option<String>,
     password_hash: Option<String>,
-    active: bool,
-    locked_until: Option<chrono::DateTime<chrono::Utc>>,
+    pub(crate) active: bool,
+    failed_logins: i32,
+    last_failed_at: Option<DateTime<Utc>>,
 }
 
 impl UserRow {
     /// The table's CHECK holds exactly one of the two codes; a row without it is a decode
     /// error, not a user without an office.
-    fn into_actor(self) -> Result<Actor> {
+    pub(crate) fn into_actor(self) -> Result<Actor> {
         let unit = match (self.satker_kode, self.kppn_kode) {
             (Some(satker), None) => Unit::Satker(satker),
             (None, Some(kppn)) => Unit::Kppn(kppn),
@@ -76,24 +79,71 @@ impl UserRow {
         };
         Ok(Actor { user_id: self.id, username: self.username, nama: self.nama, nip: self.nip, role: self.role, unit })
     }
+
+    fn failures(&self) -> Failures {
+        Failures { count: self.failed_logins, last: self.last_failed_at }
+    }
 }
 
-const USER_COLUMNS: &str = "id, username, nama, nip, role, satker_kode, kppn_kode, password_hash, active, locked_until";
+const USER_COLUMNS: &str =
+    "id, username, nama, nip, role, satker_kode, kppn_kode, password_hash, active, failed_logins, last_failed_at";
+/// [`USER_COLUMNS`] of `app_user u`, for joins.
+pub(crate) const USER_COLUMNS_U: &str = "u.id, u.username, u.nama, u.nip, u.role, u.satker_kode, u.kppn_kode, \
+     u.password_hash, u.active, u.failed_logins, u.last_failed_at";
+
+/// What a right password leads to.
+#[derive(Debug, Clone)]
+pub enum Masuk {
+    /// Signed in: the session may start.
+    Selesai(Actor),
+    /// The user has a second factor: it must be given next.
+    Faktor(Actor),
+    /// Staff without a second factor: one must be enrolled before the session starts.
+    Daftar(Actor),
+}
+
+impl Masuk {
+    pub fn actor(&self) -> &Actor {
+        match self {
+            Masuk::Selesai(a) | Masuk::Faktor(a) | Masuk::Daftar(a) => a,
+        }
+    }
+
+    pub fn into_actor(self) -> Actor {
+        match self {
+            Masuk::Selesai(a) | Masuk::Faktor(a) | Masuk::Daftar(a) => a,
+        }
+    }
+}
 
 /// Checks a username and password. Every attempt, good or bad, goes to the audit trail.
-pub async fn login(pool: &PgPool, addr: Option<String>, username: &str, password: &str) -> Result<Actor> {
-    login_at(pool, addr, username, password, chrono::Utc::now()).await
+pub async fn login(pool: &PgPool, addr: Option<String>, username: &str, password: &str) -> Result<Masuk> {
+    login_at(pool, addr, None, username, password, chrono::Utc::now()).await
 }
 
-/// [`login`] at a given time: the lock-out rules of `domain::login`, kept in the
-/// database so that they hold across instances.
+/// A known device of the user: its own failure count.
+#[derive(sqlx::FromRow)]
+struct Device {
+    id: i64,
+    failed_logins: i32,
+    last_failed_at: Option<DateTime<Utc>>,
+}
+
+/// [`login`] at a given time, from a browser that may hold a known-device token (`device`):
+/// the limits of `domain::login`, kept in the database so that they hold across instances.
+///
+/// Whose failures count: a known device's own (so nobody elsewhere can lock its user out);
+/// for a user with a second factor, none from elsewhere (the password alone opens nothing:
+/// the second factor has its own count, and the address limit still holds); for anyone else,
+/// the account's.
 pub async fn login_at(
     pool: &PgPool,
     addr: Option<String>,
+    device: Option<&str>,
     username: &str,
     password: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Actor> {
+    now: DateTime<Utc>,
+) -> Result<Masuk> {
     // no control characters (PostgreSQL text cannot even hold NUL): such a name is no user's
     let username: String = username.trim().to_lowercase().chars().filter(|c| !c.is_control()).take(100).collect();
     let anonymous = Caller::anonymous(addr.clone());
@@ -117,8 +167,30 @@ pub async fn login_at(
         .bind(&username)
         .fetch_optional(pool)
         .await?;
-    if let Some(row) = &row
-        && let Err(blocked) = domain::login::account_blocked(row.locked_until, now)
+    let known: Option<Device> = match (&row, device) {
+        (Some(row), Some(token)) => {
+            sqlx::query_as(
+                "SELECT id, failed_logins, last_failed_at FROM perangkat WHERE token_hash = $1 AND user_id = $2",
+            )
+            .bind(crate::secret::sha256(token))
+            .bind(row.id)
+            .fetch_optional(pool)
+            .await?
+        }
+        _ => None,
+    };
+    let has_factor = match &row {
+        Some(row) => crate::faktor::ada(pool, row.id).await?,
+        None => false,
+    };
+    let counted: Option<Failures> = match (&row, &known) {
+        (_, Some(d)) => Some(Failures { count: d.failed_logins, last: d.last_failed_at }),
+        (Some(_), None) if has_factor => None,
+        (Some(row), None) => Some(row.failures()),
+        (None, None) => None,
+    };
+    if let Some(f) = counted
+        && let Err(blocked) = domain::login::gate(f, now)
     {
         audit::record(pool, refused(Outcome::Ditolak, blocked.to_string())).await?;
         return Err(Error::Forbidden(blocked.to_string()));
@@ -133,46 +205,179 @@ pub async fn login_at(
     };
     if let (true, Some(row)) = (good, row.clone()) {
         let actor = row.into_actor()?;
-        sqlx::query("UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(actor.user_id)
-            .execute(pool)
-            .await?;
         let caller = Caller::user(actor.clone(), addr);
+        if has_factor {
+            audit::record(
+                pool,
+                Entry::new(&caller, Aksi::Login, Outcome::Berhasil).detail("kata sandi benar; menunggu faktor kedua"),
+            )
+            .await?;
+            return Ok(Masuk::Faktor(actor));
+        }
+        if actor.role.is_staff() {
+            audit::record(
+                pool,
+                Entry::new(&caller, Aksi::Login, Outcome::Berhasil)
+                    .detail("kata sandi benar; faktor kedua belum didaftarkan"),
+            )
+            .await?;
+            return Ok(Masuk::Daftar(actor));
+        }
+        berhasil(pool, actor.user_id, device).await?;
         audit::record(pool, Entry::new(&caller, Aksi::Login, Outcome::Berhasil)).await?;
-        return Ok(actor);
+        return Ok(Masuk::Selesai(actor));
     }
     if let Some(a) = &addr {
         sqlx::query("INSERT INTO login_failure (addr, at) VALUES ($1, $2)").bind(a).bind(now).execute(pool).await?;
     }
-    let mut locked = false;
-    if let Some(row) = &row {
-        let failed: i32 = sqlx::query_scalar(
-            "UPDATE app_user SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
-        )
-        .bind(row.id)
-        .fetch_one(pool)
+    let count = match (&row, &known) {
+        (_, Some(d)) => Some(
+            sqlx::query_scalar::<_, i32>(
+                "UPDATE perangkat SET failed_logins = failed_logins + 1, last_failed_at = $2 WHERE id = $1
+                 RETURNING failed_logins",
+            )
+            .bind(d.id)
+            .bind(now)
+            .fetch_one(pool)
+            .await?,
+        ),
+        (Some(row), None) if counted.is_some() => Some(gagal(pool, row.id, now).await?),
+        _ => None,
+    };
+    let detail = "username atau password salah".to_string();
+    if let (Some(count), Some(row)) = (count, &row) {
+        return Err(locked_after(pool, row.id, count, now, refused(Outcome::Gagal, detail)).await);
+    }
+    audit::record(pool, refused(Outcome::Gagal, detail)).await?;
+    Err(Error::LoginFailed)
+}
+
+/// Counts a failure of `user_id`'s account (a password, or a second factor); returns the
+/// new consecutive count.
+pub(crate) async fn gagal(pool: &PgPool, user_id: UserId, now: DateTime<Utc>) -> Result<i32> {
+    Ok(sqlx::query_scalar(
+        "UPDATE app_user SET failed_logins = failed_logins + 1, last_failed_at = $2 WHERE id = $1 RETURNING failed_logins",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// After the `count`th consecutive failure: the audit line (with the lock, when one
+/// starts, and then the user is told) and the error the login page shows.
+pub(crate) async fn locked_after(
+    pool: &PgPool,
+    user_id: UserId,
+    count: i32,
+    now: DateTime<Utc>,
+    entry: Entry<'_>,
+) -> Error {
+    let blocked = domain::login::gate(Failures { count, last: Some(now) }, now).err();
+    let lock = blocked.as_ref().filter(|b| b.is_lock());
+    let detail = match lock {
+        Some(b) => format!("{}; {b}", entry.detail),
+        None => entry.detail.clone(),
+    };
+    if let Err(e) = audit::record(pool, entry.detail(detail)).await {
+        return e;
+    }
+    if let Some(b) = lock
+        && domain::login::lock_started(count)
+        && let Err(e) = beri_tahu_kunci(pool, user_id, b).await
+    {
+        return e;
+    }
+    match blocked {
+        Some(b) if b.is_lock() => Error::Forbidden(format!("Username atau password salah. {b}")),
+        _ => Error::LoginFailed,
+    }
+}
+
+/// Tells the user its account was locked: an SMS to its verified number (the number of an
+/// `AKTIF` OTP reference of its own), when it has one.
+async fn beri_tahu_kunci(pool: &PgPool, user_id: UserId, blocked: &domain::login::Blocked) -> Result<()> {
+    let phone: Option<String> = sqlx::query_scalar(
+        "SELECT no_hp FROM pejabat WHERE user_id = $1 AND status = 'AKTIF' AND deleted_at IS NULL ORDER BY id LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await?;
+    if let Some(phone) = phone {
+        let text = domain::sms::akun_terkunci(&blocked.to_string());
+        crate::sms::enqueue(pool, &phone, &text, &text).await?;
+    }
+    Ok(())
+}
+
+/// A complete sign-in clears the failure counts of the account and of the device it came from.
+pub async fn berhasil(pool: &PgPool, user_id: UserId, device: Option<&str>) -> Result<()> {
+    sqlx::query("UPDATE app_user SET failed_logins = 0, last_failed_at = NULL WHERE id = $1")
+        .bind(user_id)
+        .execute(pool)
         .await?;
-        if let (_, Some(until)) = domain::login::after_failure(failed - 1, now) {
-            sqlx::query("UPDATE app_user SET failed_logins = 0, locked_until = $2 WHERE id = $1")
-                .bind(row.id)
-                .bind(until)
-                .execute(pool)
-                .await?;
-            locked = true;
+    if let Some(token) = device {
+        sqlx::query(
+            "UPDATE perangkat SET failed_logins = 0, last_failed_at = NULL WHERE token_hash = $1 AND user_id = $2",
+        )
+        .bind(crate::secret::sha256(token))
+        .bind(user_id)
+        .execute(pool)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Remembers the browser a user just signed in with: the token for its device cookie (the
+/// one it already had when it was this user's).
+pub async fn ingat_perangkat(
+    pool: &PgPool,
+    user_id: UserId,
+    device: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    if let Some(token) = device {
+        let known = sqlx::query("UPDATE perangkat SET seen_at = $3 WHERE token_hash = $1 AND user_id = $2")
+            .bind(crate::secret::sha256(token))
+            .bind(user_id)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        if known.rows_affected() == 1 {
+            return Ok(token.to_owned());
         }
     }
-    if locked {
-        let blocked = domain::login::Blocked::Account(domain::login::LOCK_MINUTES);
-        audit::record(pool, refused(Outcome::Gagal, format!("username atau password salah; {blocked}"))).await?;
-        return Err(Error::Forbidden(format!("Username atau password salah. {blocked}")));
+    let token = crate::secret::random_hex();
+    sqlx::query("INSERT INTO perangkat (user_id, token_hash, created_at, seen_at) VALUES ($1, $2, $3, $3)")
+        .bind(user_id)
+        .bind(crate::secret::sha256(&token))
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(token)
+}
+
+/// The user a pending login (password given, second factor not yet) is for.
+pub async fn load_pending(pool: &PgPool, user_id: UserId) -> Result<Option<(Actor, Failures)>> {
+    let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE id = $1"))
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await?;
+    match row.filter(|r| r.active) {
+        Some(r) => {
+            let failures = r.failures();
+            Ok(Some((r.into_actor()?, failures)))
+        }
+        None => Ok(None),
     }
-    audit::record(pool, refused(Outcome::Gagal, "username atau password salah".into())).await?;
-    Err(Error::LoginFailed)
 }
 
 /// Records a logout.
 #[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn logout(pool: &PgPool, caller: &Caller) -> Result<()> {
+    if let Some(id) = caller.sesi {
+        sqlx::query("DELETE FROM sesi WHERE id = $1").bind(id).execute(pool).await?;
+    }
     if caller.actor.is_some() {
         audit::record(pool, Entry::new(caller, Aksi::Logout, Outcome::Berhasil)).await?;
     }
@@ -199,6 +404,57 @@ pub async fn authorize<'c>(pool: &PgPool, caller: &'c Caller, action: Action) ->
         }
         Some(actor) => Ok(actor),
     }
+}
+
+/// A sensitive step (starting a number change, confirming one, Hapus of an `AKTIF`
+/// reference, the audit export, resetting someone's password or factors): the caller's last
+/// authentication must be at most five minutes old. Not a refusal for the trail: the page
+/// asks for the password (and second factor) in place and then goes on.
+pub fn step_up(caller: &Caller) -> Result<()> {
+    if caller.step_up || caller.command_line { Ok(()) } else { Err(Error::StepUp) }
+}
+
+/// The step-up dialog: the caller's password again and, when it has a second factor, a
+/// code from it (a passkey goes through `backend::passkey`). Wrong ones count against the
+/// account like at login. Success makes the session's authentication fresh (`auth_at`).
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+pub async fn autentikasi_ulang(
+    pool: &PgPool,
+    caller: &Caller,
+    password: &str,
+    bukti: Option<&crate::faktor::Bukti>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (Some(actor), Some(sesi)) = (caller.actor.as_ref(), caller.sesi) else { return Err(Error::Unauthenticated) };
+    crate::faktor::gate(pool, caller, actor, now).await?;
+    let hash: Option<String> = sqlx::query_scalar("SELECT password_hash FROM app_user WHERE id = $1")
+        .bind(actor.user_id)
+        .fetch_one(pool)
+        .await?;
+    if !verify_password(password, hash.as_deref().unwrap_or("")).await {
+        let count = gagal(pool, actor.user_id, now).await?;
+        let entry = Entry::new(caller, Aksi::AutentikasiUlang, Outcome::Gagal).detail("kata sandi salah");
+        return Err(match locked_after(pool, actor.user_id, count, now, entry).await {
+            Error::LoginFailed => Error::Forbidden("Kata sandi salah.".into()),
+            other => other,
+        });
+    }
+    if crate::faktor::ada(pool, actor.user_id).await? {
+        match bukti {
+            Some(bukti) => crate::faktor::periksa(pool, caller, actor, bukti, now).await?,
+            None => {
+                return Err(Error::Rule("Masukkan juga kode dari aplikasi autentikator atau kode pemulihan.".into()));
+            }
+        }
+    }
+    segar(pool, caller, sesi, now).await
+}
+
+/// The session's authentication is fresh from `now` (step-up passed).
+pub(crate) async fn segar(pool: &PgPool, caller: &Caller, sesi: domain::SesiId, now: DateTime<Utc>) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    crate::sesi::segarkan(&mut conn, sesi, now).await?;
+    audit::record(pool, Entry::new(caller, Aksi::AutentikasiUlang, Outcome::Berhasil)).await
 }
 
 /// An office as the page header names it.

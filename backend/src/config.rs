@@ -39,6 +39,10 @@ pub struct Config {
     pub sms_gateway_url: Option<String>,
     sms_gateway_token: Option<String>,
     sms_gateway_body: Option<String>,
+    /// `SAKTI_SESSION_IDLE` (default `30m`), `SAKTI_SESSION_STAFF_IDLE` (`15m`, CSO, Admin
+    /// Lokal and the operator), `SAKTI_SESSION_MAX` (`8h`, from login whatever the
+    /// activity): how long sessions live. A number with `s`, `m` or `h`.
+    pub session_limits: domain::sesi::Limits,
 }
 
 /// A setting the server cannot start with: which one, and why. Printed as one line.
@@ -104,6 +108,27 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|s| !s.trim().is_empty())
 }
 
+/// A duration setting (`90s`, `15m`, `8h`) within `minutes` (lowest, highest), or `default`.
+fn duration(
+    name: &'static str,
+    default: chrono::Duration,
+    (lowest, highest): (i64, i64),
+) -> Result<chrono::Duration, ConfigError> {
+    let Some(text) = var(name) else { return Ok(default) };
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.len() - text.chars().last().map_or(0, char::len_utf8));
+    let seconds = match (number.parse::<i64>(), unit) {
+        (Ok(n), "s") => n,
+        (Ok(n), "m") => n * 60,
+        (Ok(n), "h") => n * 3600,
+        _ => return Err(refuse(name, format!("tulis angka dengan s, m atau h, misalnya 15m (bukan {text:?})"))),
+    };
+    if !(lowest * 60..=highest * 60).contains(&seconds) {
+        return Err(refuse(name, format!("harus antara {lowest} menit dan {} jam (bukan {text})", highest / 60)));
+    }
+    Ok(chrono::Duration::seconds(seconds))
+}
+
 impl Config {
     /// Reads the environment; a value that cannot be read is an error naming its variable.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -112,7 +137,14 @@ impl Config {
             .transpose()?;
         let trusted_proxies = TrustedProxies::parse(&var("SAKTI_TRUSTED_PROXIES").unwrap_or_default())
             .map_err(|m| refuse("SAKTI_TRUSTED_PROXIES", m))?;
+        let limits = domain::sesi::Limits::default();
+        let session_limits = domain::sesi::Limits {
+            idle: duration("SAKTI_SESSION_IDLE", limits.idle, (1, 60))?,
+            staff_idle: duration("SAKTI_SESSION_STAFF_IDLE", limits.staff_idle, (1, 60))?,
+            absolute: duration("SAKTI_SESSION_MAX", limits.absolute, (10, 24 * 60))?,
+        };
         Ok(Config {
+            session_limits,
             database_url: var("DATABASE_URL"),
             migrate_database_url: var("SAKTI_MIGRATE_DATABASE_URL"),
             data_dir: std::env::var_os("SAKTI_DATA_DIR").map_or_else(|| PathBuf::from(".data"), PathBuf::from),
@@ -192,7 +224,14 @@ impl Config {
         let mode = if self.demo { "DEMO" } else { "PRODUKSI" };
         let public = self.public_url.as_ref().map_or("-", PublicUrl::origin);
         let sms = if self.sms_gateway_url.is_some() { "gateway HTTP" } else { "simulator HP" };
-        format!("mode {mode}, {db}, alamat publik {public}, SMS {sms}, proxy tepercaya {}", self.trusted_proxies)
+        let l = &self.session_limits;
+        format!(
+            "mode {mode}, {db}, alamat publik {public}, SMS {sms}, proxy tepercaya {}, sesi {}/{}/{} menit (diam/diam staf/maks)",
+            self.trusted_proxies,
+            l.idle.num_minutes(),
+            l.staff_idle.num_minutes(),
+            l.absolute.num_minutes()
+        )
     }
 }
 

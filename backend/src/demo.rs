@@ -33,6 +33,19 @@ pub const USERS: [(&str, &str, Option<&str>, &str, &str); 12] = [
     ("opr_nasional", "Operator Nasional", None, "OPERATOR", ""),
 ];
 
+/// The demo staff's authenticator-app secret (base32): fixed, so the phone simulator can
+/// show their codes and tests can compute them. Only the demo seeds it.
+pub fn totp_secret(username: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("aktivasi-otp-sakti demo {username}").as_bytes());
+    totp_rs::Secret::from(digest[..20].to_vec()).to_base32()
+}
+
+/// The demo users with an authenticator app (the staff: Admin Lokal, CSO, operator).
+pub fn staff() -> impl Iterator<Item = &'static str> {
+    USERS.iter().filter(|u| matches!(u.3, "ADMIN_LOKAL" | "CSO" | "OPERATOR")).map(|u| u.0)
+}
+
 /// References already on record: (satker, username, jabatan, tanggal lahir, no HP).
 const PEJABAT: [(&str, &str, &str, &str, &str); 3] = [
     ("561403", "apr_maulana561403", "KEPALA KANTOR", "1972-03-14", "+6281311110001"),
@@ -82,6 +95,13 @@ pub async fn seed_if_empty(pool: &PgPool) -> Result<bool> {
         .bind(&hash)
         .execute(&mut *tx)
         .await?;
+    }
+    for username in staff() {
+        let id: domain::UserId = sqlx::query_scalar("SELECT id FROM app_user WHERE username = $1")
+            .bind(username)
+            .fetch_one(&mut *tx)
+            .await?;
+        crate::faktor::simpan_totp(&mut tx, id, &totp_secret(username), None, crate::now()).await?;
     }
     for (satker, username, jabatan, lahir, hp) in PEJABAT {
         sqlx::query(

@@ -9,6 +9,9 @@ pub enum Error {
     Unauthenticated,
     #[error("Username atau password salah.")]
     LoginFailed,
+    /// A sensitive step needs an authentication of the last five minutes (`domain::sesi`).
+    #[error("Langkah ini perlu konfirmasi: masukkan lagi kata sandi Anda (dan faktor kedua bila ada).")]
+    StepUp,
     /// The caller may not do this (role, satker, KPPN, someone else's reference).
     #[error("{0}")]
     Forbidden(String),
@@ -42,6 +45,7 @@ impl Error {
             self,
             Error::Unauthenticated
                 | Error::LoginFailed
+                | Error::StepUp
                 | Error::Forbidden(_)
                 | Error::Rule(_)
                 | Error::Invalid(_)

@@ -152,6 +152,7 @@ pub async fn page(
 #[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn csv(pool: &sqlx::PgPool, caller: &Caller, q: &domain::audit::AuditQuery) -> Result<String> {
     let (rows, total) = search(pool, caller, q, domain::audit::MAX_EXPORT, 0).await?;
+    crate::auth::step_up(caller)?;
     let mut out = String::with_capacity(rows.len() * 120 + 80);
     out.push_str(domain::audit::CSV_HEADER);
     out.push_str("\r\n");

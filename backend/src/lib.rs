@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod faktor;
 pub mod formulir;
 pub mod impor;
 pub mod jadwal;
@@ -24,6 +25,7 @@ pub mod pejabat;
 pub mod pengguna;
 pub mod pgcluster;
 pub mod secret;
+pub mod sesi;
 pub mod sms;
 pub mod stored;
 pub mod ubah_nomor;
@@ -48,6 +50,36 @@ pub fn wib_day_start(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chron
 /// The current time; use cases take `now` as a parameter so tests can set the clock.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
+}
+
+/// The clock the web layer reads `now` from: the system's, or one a test sets and moves
+/// (session timeouts, step-up).
+#[derive(Debug, Clone, Default)]
+pub struct Clock(Option<std::sync::Arc<std::sync::Mutex<chrono::DateTime<chrono::Utc>>>>);
+
+impl Clock {
+    pub fn system() -> Clock {
+        Clock(None)
+    }
+
+    /// A clock standing at `at` until [`Clock::advance`] moves it.
+    pub fn manual(at: chrono::DateTime<chrono::Utc>) -> Clock {
+        Clock(Some(std::sync::Arc::new(std::sync::Mutex::new(at))))
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        match &self.0 {
+            None => now(),
+            Some(at) => *at.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+        }
+    }
+
+    /// Moves a manual clock on (the system clock moves by itself).
+    pub fn advance(&self, by: chrono::Duration) {
+        if let Some(at) = &self.0 {
+            *at.lock().unwrap_or_else(std::sync::PoisonError::into_inner) += by;
+        }
+    }
 }
 
 #[cfg(test)]

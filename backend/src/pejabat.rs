@@ -332,22 +332,24 @@ pub async fn hapus(pool: &PgPool, caller: &Caller, id: PejabatId) -> Result<()> 
     let actor = authorize(pool, caller, action).await?;
     let satker = own_satker(actor)?;
     let mut attempt = Attempt::begin(pool, caller, action).await?;
-    let found: Option<(String, String, String, bool)> = sqlx::query_as(
-        "SELECT satker_kode, nama, jabatan, deleted_at IS NOT NULL FROM pejabat WHERE id = $1 FOR UPDATE",
+    let found: Option<(String, String, String, bool, bool)> = sqlx::query_as(
+        "SELECT satker_kode, nama, jabatan, deleted_at IS NOT NULL, status = 'AKTIF' FROM pejabat WHERE id = $1 FOR UPDATE",
     )
     .bind(id)
     .fetch_optional(attempt.tx())
     .await?;
     let (nama, jabatan) = match found {
-        Some((owner, _, _, _)) if owner != satker => {
+        Some((owner, _, _, _, _)) if owner != satker => {
             attempt.about(id);
             return Err(attempt.refuse(Error::Forbidden("Referensi pejabat ini milik satker lain.".into())).await);
         }
-        Some((_, _, _, true)) | None => {
+        Some((_, _, _, true, _)) | None => {
             let err = Error::NotFound("Referensi pejabat tidak ditemukan atau sudah dihapus. Klik Refresh.".into());
             return Err(attempt.refuse(err).await);
         }
-        Some((_, nama, jabatan, false)) => (nama, jabatan),
+        // removing an active OTP reference unbinds a pejabat's phone: a step-up first
+        Some((_, _, _, false, true)) if crate::auth::step_up(caller).is_err() => return Err(Error::StepUp),
+        Some((_, nama, jabatan, false, _)) => (nama, jabatan),
     };
     attempt.about(id);
     sqlx::query("UPDATE pejabat SET deleted_at = now(), deleted_by = $2, updated_at = now() WHERE id = $1")

@@ -14,7 +14,6 @@ use chrono::{DateTime, Duration, Utc};
 use domain::audit::Aksi;
 use domain::authz::Action;
 use domain::{Role, UserId};
-use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 /// How long a set-password link works.
@@ -98,14 +97,10 @@ pub fn check_password(password: &str, known: &[&str]) -> std::result::Result<(),
     Ok(())
 }
 
-fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
-
 #[derive(sqlx::FromRow)]
-struct Target {
-    id: UserId,
-    username: String,
+pub(crate) struct Target {
+    pub(crate) id: UserId,
+    pub(crate) username: String,
     #[sqlx(try_from = "crate::stored::Stored<Role>")]
     role: Role,
     satker_kode: Option<String>,
@@ -136,7 +131,7 @@ fn manages(actor: &Actor, user: &Target) -> bool {
 
 /// Finds `username` and checks the caller may manage it. The command line may manage
 /// anyone: it runs with the database's credentials. Anyone else must be logged in.
-async fn managed(pool: &PgPool, caller: &Caller, aksi: Aksi, username: &str) -> Result<Target> {
+pub(crate) async fn managed(pool: &PgPool, caller: &Caller, aksi: Aksi, username: &str) -> Result<Target> {
     let actor = if caller.command_line { None } else { Some(authorize(pool, caller, Action::TautanSandi).await?) };
     let user: Option<Target> = sqlx::query_as(&format!("{TARGET} WHERE u.username = $1"))
         .bind(username.trim().to_ascii_lowercase())
@@ -164,6 +159,9 @@ pub async fn tautan(
 ) -> Result<Tautan> {
     let aksi = keperluan.aksi();
     let user = managed(pool, caller, aksi, username).await?;
+    if keperluan == Keperluan::Reset {
+        crate::auth::step_up(caller)?;
+    }
     if !user.active {
         let e = Error::Rule(format!("Pengguna {} tidak aktif; aktifkan lewat impor pengguna.", user.username));
         return Err(refuse(pool, caller, aksi, None, e).await);
@@ -188,7 +186,7 @@ pub async fn tautan(
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(user.id)
-    .bind(token_hash(&token))
+    .bind(crate::secret::sha256(&token))
     .bind(keperluan.code())
     .bind(now)
     .bind(caller.actor.as_ref().map(|a| a.user_id))
@@ -233,7 +231,7 @@ fn usable(link: Option<Link>, now: DateTime<Utc>) -> Result<Link> {
 
 /// The user a link is for, when it still works (for the set-password page's greeting).
 pub async fn pemilik_tautan(pool: &PgPool, token: &str, now: DateTime<Utc>) -> Result<String> {
-    let link: Option<Link> = sqlx::query_as(LINK).bind(token_hash(token)).fetch_optional(pool).await?;
+    let link: Option<Link> = sqlx::query_as(LINK).bind(crate::secret::sha256(token)).fetch_optional(pool).await?;
     usable(link, now).map(|l| l.username)
 }
 
@@ -249,7 +247,7 @@ pub async fn atur_sandi(
     let caller = Caller::anonymous(addr);
     let mut attempt = Attempt::begin(pool, &caller, Aksi::AturSandi).await?;
     let link: Option<Link> = sqlx::query_as(&format!("{LINK} FOR UPDATE OF l, u"))
-        .bind(token_hash(token))
+        .bind(crate::secret::sha256(token))
         .fetch_optional(attempt.tx())
         .await?;
     let link = match usable(link, now) {
@@ -266,13 +264,15 @@ pub async fn atur_sandi(
     }
     let hash = crate::auth::hash_password(password).await?;
     sqlx::query(
-        "UPDATE app_user SET password_hash = $2, failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE id = $1",
+        "UPDATE app_user SET password_hash = $2, failed_logins = 0, last_failed_at = NULL, updated_at = $3 WHERE id = $1",
     )
     .bind(link.user_id)
     .bind(&hash)
     .bind(now)
     .execute(attempt.tx())
     .await?;
+    // a new password: whoever held the old one is logged out
+    crate::sesi::akhiri_milik(attempt.tx(), link.user_id, None).await?;
     sqlx::query("UPDATE password_link SET used_at = $2 WHERE id = $1")
         .bind(link.id)
         .bind(now)
@@ -313,7 +313,9 @@ pub async fn ganti_sandi(pool: &PgPool, caller: &Caller, lama: &str, baru: &str,
         .bind(now)
         .execute(attempt.tx())
         .await?;
-    attempt.done("", None).await
+    // the other sessions may be someone who learnt the old password
+    let ended = crate::sesi::akhiri_milik(attempt.tx(), actor.user_id, caller.sesi).await?;
+    attempt.done(if ended > 0 { format!("{ended} sesi lain diakhiri") } else { String::new() }, None).await
 }
 
 /// Deactivates `username`: it is logged out at its next request and cannot log in; its
@@ -322,13 +324,18 @@ pub async fn nonaktifkan(pool: &PgPool, caller: &Caller, username: &str) -> Resu
     let statements = [
         "UPDATE app_user SET active = false, updated_at = now() WHERE id = $1",
         "UPDATE password_link SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
+        "DELETE FROM sesi WHERE user_id = $1",
     ];
     change(pool, caller, Aksi::NonaktifkanPengguna, username, &statements).await
 }
 
-/// Lifts a lock after wrong passwords.
+/// Lifts a lock after wrong passwords or codes: the account's count and its devices' start
+/// again from zero.
 pub async fn buka_kunci(pool: &PgPool, caller: &Caller, username: &str) -> Result<()> {
-    let statements = ["UPDATE app_user SET failed_logins = 0, locked_until = NULL, updated_at = now() WHERE id = $1"];
+    let statements = [
+        "UPDATE app_user SET failed_logins = 0, last_failed_at = NULL, updated_at = now() WHERE id = $1",
+        "UPDATE perangkat SET failed_logins = 0, last_failed_at = NULL WHERE user_id = $1",
+    ];
     change(pool, caller, Aksi::BukaKunciPengguna, username, &statements).await
 }
 

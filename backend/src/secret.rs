@@ -13,6 +13,12 @@ pub fn random_hex() -> String {
     domain::berkas::hex(&bytes)
 }
 
+/// The SHA-256 of a token, as the database keeps tokens (links, devices, recovery codes).
+pub fn sha256(token: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).to_vec()
+}
+
 /// The secret kept in `path`, created (with its directory) on first use, mode 0600.
 pub fn kept(path: &Path) -> std::io::Result<String> {
     use std::io::Write;

@@ -106,6 +106,7 @@ pub async fn ajukan(
         let e = Error::Forbidden("Perubahan nomor diajukan oleh pejabat yang bersangkutan.".into());
         return Err(attempt.refuse(e).await);
     }
+    crate::auth::step_up(caller)?;
     let checked = ubah_nomor::may_start(target.jabatan, target.status).and_then(|()| {
         let baru = domain::validate::phone(no_hp_baru)?;
         if baru == target.no_hp { Err("Nomor baru sama dengan nomor sekarang.".into()) } else { Ok(baru) }
@@ -297,6 +298,7 @@ pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId) -> Res
 pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: UbahNomorId, now: DateTime<Utc>) -> Result<()> {
     const ACTION: Aksi = Aksi::KonfirmasiUbahNomor;
     let actor = authorize(pool, caller, Action::MejaCso).await?;
+    crate::auth::step_up(caller)?;
     let mut attempt = Attempt::begin(pool, caller, ACTION).await?;
     let row: Option<(PejabatId, String)> = sqlx::query_as(
         "SELECT u.pejabat_id, s.kppn_kode FROM ubah_nomor u JOIN pejabat p ON p.id = u.pejabat_id
@@ -346,6 +348,8 @@ pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: UbahNomor
         }
         other => other?,
     };
+    // whoever holds the pejabat's account elsewhere (on the old phone, say) is logged out
+    crate::sesi::akhiri_milik(attempt.tx(), target.user_id, None).await?;
     // codes sent to the old number stop working
     sqlx::query("UPDATE otp_code SET state = 'VOID', closed_at = $2 WHERE pejabat_id = $1 AND state = 'PENDING'")
         .bind(pejabat_id)

@@ -110,3 +110,11 @@ pub fn render(isian: &Isian) -> Vec<u8> {
     }
     pdf.finish()
 }
+
+/// `text` as a QR code in SVG (dark modules on white, with the quiet zone), for a page to
+/// show inline: the authenticator app's enrolment.
+pub fn qr_svg(text: &str) -> Option<String> {
+    use qrcode::render::svg;
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).ok()?;
+    Some(code.render::<svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build())
+}

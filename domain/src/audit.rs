@@ -50,6 +50,11 @@ crate::stored_enum! {
         GantiSandi = "GANTI_SANDI",
         NonaktifkanPengguna = "NONAKTIFKAN_PENGGUNA",
         BukaKunciPengguna = "BUKA_KUNCI_PENGGUNA",
+        AkhiriSesi = "AKHIRI_SESI",
+        DaftarFaktor = "DAFTAR_FAKTOR",
+        ResetFaktor = "RESET_FAKTOR",
+        FaktorKedua = "FAKTOR_KEDUA",
+        AutentikasiUlang = "AUTENTIKASI_ULANG",
     }
 }
 

@@ -38,6 +38,10 @@ ids! {
     JadwalId,
     /// One submission of a satker's bundle to its KPPN.
     PengajuanId,
+    /// One login's session (`sesi`).
+    SesiId,
+    /// One enrolled second factor (a passkey or the authenticator app).
+    FaktorId,
 }
 
 /// The office a staff user belongs to: a satker (Admin Lokal and the pejabat) or a KPPN (the

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod authz;
 pub mod berkas;
+pub mod faktor;
 pub mod format;
 pub mod formulir;
 pub mod id;
@@ -17,6 +18,7 @@ pub mod login;
 pub mod otp;
 pub mod pejabat;
 pub mod role;
+pub mod sesi;
 pub mod sms;
 pub mod status;
 pub mod stored;
@@ -24,7 +26,7 @@ pub mod ubah_nomor;
 pub mod validate;
 pub mod workflow;
 
-pub use id::{BerkasId, JadwalId, PejabatId, PengajuanId, UbahNomorId, Unit, UserId};
+pub use id::{BerkasId, FaktorId, JadwalId, PejabatId, PengajuanId, SesiId, UbahNomorId, Unit, UserId};
 pub use jabatan::Jabatan;
 pub use role::Role;
 pub use status::Status;

@@ -38,6 +38,13 @@ impl Role {
         }
     }
 
+    /// The staff who see other people's personal data or provision accounts: CSO, Admin
+    /// Lokal and the operator. They must sign in with a second factor, and their sessions
+    /// end sooner when idle (`domain::sesi`).
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::AdminLokal | Role::Cso | Role::Operator)
+    }
+
     /// True for roles that belong to a satker (everyone but the CSO and the operator).
     pub fn is_satker_role(self) -> bool {
         matches!(self, Role::AdminLokal | Role::Kpa | Role::Ppspm | Role::Ppk)

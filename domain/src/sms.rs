@@ -23,6 +23,19 @@ pub fn aktif(nama: &str, jabatan: Jabatan, satker: &str) -> String {
     format!("Yth. {nama}, Pejabat {} pada satker {satker}, fitur OTP Anda telah aktif!", jabatan.short())
 }
 
+/// Sent when wrong passwords or codes locked the user's SAKTI OTP account (`why` says how
+/// long).
+pub fn akun_terkunci(why: &str) -> String {
+    format!(
+        "Akun Aktivasi OTP SAKTI Anda terkunci setelah beberapa kali gagal masuk. {why} Bila bukan Anda yang mencoba, hubungi Admin Lokal atau CSO KPPN."
+    )
+}
+
+/// Sent when an administrator removed the user's second factors.
+pub fn faktor_direset() -> String {
+    "Faktor kedua (passkey/aplikasi autentikator) akun Aktivasi OTP SAKTI Anda telah direset oleh admin. Daftarkan yang baru saat masuk berikutnya. Bila Anda tidak memintanya, hubungi CSO KPPN.".to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

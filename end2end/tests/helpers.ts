@@ -1,5 +1,6 @@
 import { expect, Page } from "@playwright/test";
-import { appendFileSync } from "fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "fs";
+import { createHash, createHmac } from "crypto";
 
 export const PASSWORD = "Sakti#2026";
 
@@ -8,18 +9,63 @@ export async function hydrated(page: Page) {
   await page.waitForSelector("body[data-hydrated]", { timeout: 30_000 });
 }
 
-/** Logs in through the login form and waits for the start page of the role:
- *  the Tabel Pejabat, or the console for a CSO. */
+/** The demo staff (Admin Lokal, CSO, operator) sign in with a second factor. */
+export function isStaff(username: string): boolean {
+  return /^(adm|cso|opr)_/.test(username);
+}
+
+/** RFC 6238: the six digits of an authenticator app with `key` for 30-second step `step`. */
+export function totpAt(key: Buffer, step: number): string {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return value.toString().padStart(6, "0");
+}
+
+/** The demo seed's authenticator secret of a staff user (backend::demo::totp_secret). */
+export function demoKey(username: string): Buffer {
+  return createHash("sha256").update(`aktivasi-otp-sakti demo ${username}`).digest().subarray(0, 20);
+}
+
+/** A code of `key` the app has not seen yet: a code is good once, so a second login in the
+ *  same 30 seconds takes the next step's (allowed for clock drift) or waits. The steps used
+ *  are kept beside the secrets file, for the whole run. */
+export async function freshTotp(page: Page, username: string, key: Buffer = demoKey(username)): Promise<string> {
+  const file = `${process.env.SECRETS_FILE ?? "/tmp/e2e-secrets.txt"}.totp.json`;
+  const used: Record<string, number> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  let now = Date.now() / 1000;
+  const step = Math.max(Math.floor(now / 30) - 1, (used[username] ?? 0) + 1);
+  if (step > Math.floor(now / 30) + 1) {
+    await page.waitForTimeout(((step - 1) * 30 - now) * 1000 + 200);
+  }
+  used[username] = step;
+  writeFileSync(file, JSON.stringify(used));
+  return totpAt(key, step);
+}
+
+/** Logs in through the login form (with the second factor of the demo staff) and waits for
+ *  the start page of the role: the Tabel Pejabat, or the console for a CSO. */
 export async function login(page: Page, username: string) {
   await page.goto("/login");
   await hydrated(page);
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Masuk" }).click();
+  if (isStaff(username)) await secondFactor(page, username);
   const cso = username.startsWith("cso_");
   await expect(page).toHaveURL(cso ? /\/cso$/ : /\/pejabat$/);
   await expect(page.getByRole("heading", { name: cso ? "Konsol Aktivasi OTP" : "Tabel Pejabat" })).toBeVisible();
   await hydrated(page);
+}
+
+/** The second step of a staff login: the code of the demo authenticator app. */
+export async function secondFactor(page: Page, username: string) {
+  await expect(page).toHaveURL(/\/masuk\/faktor/);
+  await hydrated(page);
+  await page.getByLabel("Kode dari aplikasi autentikator").fill(await freshTotp(page, username));
+  await page.getByRole("button", { name: "Masuk" }).click();
 }
 
 /** The newest message on the simulated phone `phone`, or "" when there is none. */

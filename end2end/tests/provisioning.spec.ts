@@ -1,5 +1,5 @@
 import { Browser, expect, Page, test } from "@playwright/test";
-import { hydrated, PASSWORD, secret } from "./helpers";
+import { freshTotp, hydrated, PASSWORD, secondFactor, secret } from "./helpers";
 
 // A treasury office set up from nothing, as the operator and the new Admin Lokal do it:
 // KPPN, satker and users imported from CSV on the operator's page (a bad file first), a
@@ -35,6 +35,7 @@ test("the operator provisions a KPPN, a satker and its users; the new Admin Loka
   await op.getByLabel("Username").fill("opr_nasional");
   await op.getByLabel("Password").fill(PASSWORD);
   await op.getByRole("button", { name: "Masuk" }).click();
+  await secondFactor(op, "opr_nasional");
   await expect(op).toHaveURL(/\/impor$/);
   await expect(op.getByRole("heading", { name: "Impor data KPPN, satker dan pengguna" })).toBeVisible();
   await expect(op.getByRole("link", { name: "Tabel Pejabat" })).toHaveCount(0);
@@ -96,6 +97,24 @@ test("the operator provisions a KPPN, a satker and its users; the new Admin Loka
   await admin.getByLabel("Username").fill("adm_rina913001");
   await admin.getByLabel("Password").fill(STRONG);
   await admin.getByRole("button", { name: "Masuk" }).click();
+  // staff enrol a second factor at their first login: the authenticator app, by its key
+  await expect(admin).toHaveURL(/\/masuk\/faktor$/);
+  await hydrated(admin);
+  await expect(admin.getByText("wajib memakai faktor kedua")).toBeVisible();
+  await expect(admin.locator(".qr svg")).toBeVisible();
+  const key = base32((await admin.locator("code.kunci").innerText()).trim());
+  secret(key.toString("hex"));
+  await admin.getByLabel("Kode dari aplikasi").fill("000000");
+  await admin.getByRole("button", { name: "Daftarkan" }).click();
+  await expect(admin.getByRole("alert")).toContainText("Kode tidak cocok");
+  await admin.getByLabel("Kode dari aplikasi").fill(await freshTotp(admin, "adm_rina913001", key));
+  await admin.getByRole("button", { name: "Daftarkan" }).click();
+  // ten recovery codes, shown once
+  const codes = await admin.locator(".kode-pemulihan code").allInnerTexts();
+  expect(codes).toHaveLength(10);
+  codes.forEach(secret);
+  await admin.getByRole("button", { name: "Sudah saya catat" }).click();
+  await admin.getByRole("button", { name: "Lanjut" }).click();
   await expect(admin).toHaveURL(/\/pejabat$/);
   await hydrated(admin);
   await admin.getByRole("button", { name: "+ Rekam" }).click();
@@ -113,4 +132,35 @@ test("the operator provisions a KPPN, a satker and its users; the new Admin Loka
   await d.getByRole("button", { name: "Simpan" }).click();
   await expect(d).toBeHidden();
   await expect(admin.getByRole("cell", { name: "Budi Santoso" })).toBeVisible();
+
+  // a lost phone: a recovery code signs in, once
+  for (const round of [1, 2]) {
+    await admin.getByRole("button", { name: "Keluar" }).click();
+    await expect(admin).toHaveURL(/\/login$/);
+    await hydrated(admin);
+    await admin.getByLabel("Username").fill("adm_rina913001");
+    await admin.getByLabel("Password").fill(STRONG);
+    await admin.getByRole("button", { name: "Masuk" }).click();
+    await expect(admin).toHaveURL(/\/masuk\/faktor$/);
+    await hydrated(admin);
+    await admin.getByRole("button", { name: "Pakai kode pemulihan" }).click();
+    await admin.getByLabel("Kode pemulihan").fill(codes[0]);
+    await admin.getByRole("button", { name: "Masuk" }).click();
+    if (round === 1) {
+      await expect(admin).toHaveURL(/\/pejabat$/);
+      await hydrated(admin);
+    } else {
+      await expect(admin.getByRole("alert")).toContainText("salah atau sudah dipakai");
+    }
+  }
 });
+
+/** RFC 4648 base32 (as authenticator apps take a key typed by hand). */
+function base32(text: string): Buffer {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of text.replace(/=+$/, "").toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}

@@ -79,8 +79,11 @@ pub enum UserAction {
     Reset { username: String },
     /// The user can no longer log in (and is logged out at its next request).
     Deactivate { username: String },
-    /// Lifts the lock after wrong passwords.
+    /// Lifts the lock after wrong passwords or codes.
     Unlock { username: String },
+    /// Removes the user's second factors and recovery codes and ends its sessions: it enrols
+    /// again at its next login (a lost phone).
+    ResetMfa { username: String },
 }
 
 /// The exit code of an import with bad rows (sysexits' EX_DATAERR).
@@ -184,6 +187,11 @@ async fn user(config: &Config, url: String, action: UserAction) -> Result<(), Bo
         UserAction::Unlock { username } => {
             pengguna::buka_kunci(&pool, &caller, &username).await?;
             println!("kunci {username} dibuka");
+            return Ok(());
+        }
+        UserAction::ResetMfa { username } => {
+            backend::faktor::reset(&pool, &caller, &username).await?;
+            println!("faktor kedua {username} direset; ia mendaftar lagi saat masuk berikutnya");
             return Ok(());
         }
     };

@@ -21,7 +21,6 @@ use tower_http::compression::CompressionLayer;
 use tower_sessions::Expiry;
 use tower_sessions::SessionManagerLayer;
 use tower_sessions::cookie::SameSite;
-use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions_sqlx_store::PostgresStore;
 
 /// How the app meets the network: where users reach it (`SAKTI_PUBLIC_URL`) and which
@@ -44,11 +43,11 @@ impl Edge {
     }
 }
 
-/// How long a session lives without activity.
-const SESSION_IDLE_HOURS: i64 = 8;
-
-/// The session cookie: `HttpOnly`, `SameSite=Strict`, `Path=/`; behind TLS named
-/// `__Host-sakti_sesi` and `Secure`, so the browser holds it to this exact host.
+/// The session cookie: `HttpOnly`, `SameSite=Strict`, `Path=/`, no `Max-Age` (it dies with
+/// the browser); behind TLS named `__Host-sakti_sesi` and `Secure`, so the browser holds it
+/// to this exact host. How long a session lives is `domain::sesi`, checked on every request
+/// against the session's row (`backend::sesi`); the store's own expiry is only its garbage
+/// collection.
 pub fn session_layer(store: PostgresStore, edge: &Edge) -> SessionManagerLayer<PostgresStore> {
     let tls = edge.behind_tls();
     SessionManagerLayer::new(store)
@@ -57,7 +56,7 @@ pub fn session_layer(store: PostgresStore, edge: &Edge) -> SessionManagerLayer<P
         .with_same_site(SameSite::Strict)
         .with_path("/")
         .with_secure(tls)
-        .with_expiry(Expiry::OnInactivity(CookieDuration::hours(SESSION_IDLE_HOURS)))
+        .with_expiry(Expiry::OnSessionEnd)
 }
 
 /// Without the phone simulator (production, or a demo with a gateway) `/hp` and its server

@@ -62,7 +62,14 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let otp_key = config.otp_key()?;
     let gateway = config.sms_gateway(&pool)?;
     let simulator = matches!(gateway, sms::AnyGateway::Simulator(_));
-    let state = AppState { pool: pool.clone(), otp_key, simulator, public_url: config.public_url.clone() };
+    let state = AppState {
+        pool: pool.clone(),
+        otp_key,
+        simulator,
+        public_url: config.public_url.clone(),
+        limits: config.session_limits,
+        clock: backend::Clock::system(),
+    };
     let (stop_sms, sms_stopped) = tokio::sync::oneshot::channel::<()>();
     let sms_worker = tokio::spawn(sms::run_worker(pool.clone(), gateway, Duration::from_millis(500), async move {
         let _ = sms_stopped.await;

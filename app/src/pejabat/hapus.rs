@@ -18,6 +18,14 @@ pub fn HapusDialog(
     on_done: impl Fn(String) + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
     let hapus = Action::new(|id: &domain::PejabatId| pejabat_hapus(*id));
+    // Hapus of an AKTIF reference asks for the password again first
+    crate::faktor::step_up_retry(
+        move || hapus.input().get(),
+        move || hapus.value().get(),
+        move |i| {
+            hapus.dispatch(i);
+        },
+    );
     let nama = row.nama.clone();
     Effect::new(move |_| {
         if let Some(Ok(())) = hapus.value().get() {

@@ -12,8 +12,10 @@ async fn login_checks_the_password_and_audits_both_outcomes(pool: PgPool) {
     assert!(matches!(bad, Err(Error::LoginFailed)));
     let unknown = auth::login(&pool, addr.clone(), "adm_tidakada", "salah").await;
     assert!(matches!(unknown, Err(Error::LoginFailed)));
-    let actor = auth::login(&pool, addr.clone(), " ADM_561403 ", demo::PASSWORD).await.unwrap();
-    assert_eq!(actor.unit, domain::Unit::Satker("561403".into()));
+    let masuk = auth::login(&pool, addr.clone(), " ADM_561403 ", demo::PASSWORD).await.unwrap();
+    // staff have a second factor: the password alone does not sign in
+    assert!(matches!(&masuk, auth::Masuk::Faktor(_)), "{masuk:?}");
+    assert_eq!(masuk.actor().unit, domain::Unit::Satker("561403".into()));
 
     let trail = backend::audit::latest(&pool, 3).await.unwrap();
     assert_eq!((trail[0].action.as_str(), trail[0].outcome.as_str()), ("LOGIN", "BERHASIL"));
@@ -39,7 +41,7 @@ async fn a_logged_out_caller_is_refused_and_audited(pool: PgPool) {
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn a_deactivated_user_has_no_session_and_cannot_log_in(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
-    let actor = auth::login(&pool, None, "val_ppk561403", demo::PASSWORD).await.unwrap();
+    let actor = auth::login(&pool, None, "val_ppk561403", demo::PASSWORD).await.unwrap().into_actor();
     sqlx::query("UPDATE app_user SET active = false WHERE id = $1").bind(actor.user_id).execute(&pool).await.unwrap();
     assert!(auth::load_actor(&pool, actor.user_id).await.unwrap().is_none());
     assert!(matches!(auth::login(&pool, None, "val_ppk561403", demo::PASSWORD).await, Err(Error::LoginFailed)));
@@ -67,36 +69,111 @@ fn at(minutes: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::Utc.with_ymd_and_hms(2026, 11, 24, 2, 0, 0).unwrap() + chrono::Duration::minutes(minutes)
 }
 
+fn at_s(seconds: i64) -> chrono::DateTime<chrono::Utc> {
+    at(0) + chrono::Duration::seconds(seconds)
+}
+
+async fn failed_logins(pool: &PgPool, username: &str) -> i32 {
+    sqlx::query_scalar("SELECT failed_logins FROM app_user WHERE username = $1")
+        .bind(username)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// Wrong passwords for `username` at `t` (seconds), each past the previous wait.
+async fn wrong(pool: &PgPool, username: &str, device: Option<&str>, t: i64) -> Result<auth::Masuk, Error> {
+    auth::login_at(pool, Some("10.0.0.5".into()), device, username, "salah", at_s(t)).await
+}
+
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
-async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes(pool: PgPool) {
+async fn wrong_passwords_slow_down_then_lock_and_the_count_survives_the_lock(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
-    let addr = || Some("10.0.0.5".to_string());
-    for _ in 0..4 {
-        assert!(matches!(
-            auth::login_at(&pool, addr(), "val_ppk561403", "salah", at(0)).await,
-            Err(Error::LoginFailed)
-        ));
-    }
-    let fifth = auth::login_at(&pool, addr(), "val_ppk561403", "salah", at(0)).await;
-    assert!(matches!(&fifth, Err(Error::Forbidden(m)) if m.contains("Akun terkunci")), "{fifth:?}");
-    // even the right password is refused while locked, from any address
-    let locked = auth::login_at(&pool, Some("10.0.0.6".into()), "val_ppk561403", demo::PASSWORD, at(14)).await;
+    let u = "val_ppk561403";
+    assert!(matches!(wrong(&pool, u, None, 0).await, Err(Error::LoginFailed)));
+    assert!(matches!(wrong(&pool, u, None, 1).await, Err(Error::LoginFailed)));
+    assert!(matches!(wrong(&pool, u, None, 2).await, Err(Error::LoginFailed)));
+    // the third costs 30 seconds: even the right password waits
+    let waits = auth::login_at(&pool, None, None, u, demo::PASSWORD, at_s(10)).await;
+    assert!(matches!(&waits, Err(Error::Forbidden(m)) if m.contains("Tunggu 22 detik")), "{waits:?}");
+    assert!(matches!(wrong(&pool, u, None, 32).await, Err(Error::LoginFailed)));
+    // the fifth locks for fifteen minutes, from any address
+    let fifth = wrong(&pool, u, None, 92).await;
+    assert!(
+        matches!(&fifth, Err(Error::Forbidden(m)) if m.contains("Akun terkunci") && m.contains("15 menit")),
+        "{fifth:?}"
+    );
+    let locked = auth::login_at(&pool, Some("10.0.0.6".into()), None, u, demo::PASSWORD, at_s(92 + 14 * 60)).await;
     assert!(matches!(&locked, Err(Error::Forbidden(m)) if m.contains("1 menit")), "{locked:?}");
     // other accounts are not affected
-    auth::login_at(&pool, addr(), "apr_kpa561403", demo::PASSWORD, at(1)).await.unwrap();
-    // after fifteen minutes it opens, and a success resets the count
-    auth::login_at(&pool, addr(), "val_ppk561403", demo::PASSWORD, at(15)).await.unwrap();
-    let failed: i32 = sqlx::query_scalar("SELECT failed_logins FROM app_user WHERE username = 'val_ppk561403'")
-        .fetch_one(&pool)
+    auth::login_at(&pool, None, None, "apr_kpa561403", demo::PASSWORD, at_s(100)).await.unwrap();
+    // the lock passes, the count does not: the sixth failure locks again at once
+    let sixth = wrong(&pool, u, None, 92 + 15 * 60).await;
+    assert!(matches!(&sixth, Err(Error::Forbidden(m)) if m.contains("6 kali")), "{sixth:?}");
+    assert_eq!(failed_logins(&pool, u).await, 6);
+    // only a success clears it
+    auth::login_at(&pool, None, None, u, demo::PASSWORD, at_s(92 + 30 * 60)).await.unwrap();
+    assert_eq!(failed_logins(&pool, u).await, 0);
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn fifteen_failures_lock_until_an_admin_unlocks_and_the_user_is_told(pool: PgPool) {
+    demo::seed_if_empty(&pool).await.unwrap();
+    // the KPA of satker 527010 has an AKTIF reference: its number is verified
+    let u = "apr_kpa527010";
+    sqlx::query("UPDATE pejabat SET status = 'AKTIF' WHERE nip = '197501012000031004'").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE app_user SET failed_logins = 14, last_failed_at = $1 WHERE username = $2")
+        .bind(at(0))
+        .bind(u)
+        .execute(&pool)
         .await
         .unwrap();
-    assert_eq!(failed, 0);
-    let refusals: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'LOGIN' AND outcome = 'DITOLAK'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert_eq!(refusals, 1);
+    let r = wrong(&pool, u, None, 3600).await;
+    assert!(matches!(&r, Err(Error::Forbidden(m)) if m.contains("Minta Admin Lokal")), "{r:?}");
+    let a_year_on = auth::login_at(&pool, None, None, u, demo::PASSWORD, at_s(365 * 24 * 3600)).await;
+    assert!(matches!(&a_year_on, Err(Error::Forbidden(m)) if m.contains("15 kali")), "{a_year_on:?}");
+    let sms: Vec<String> = sqlx::query_scalar("SELECT body FROM sms_outbox WHERE phone = '+6281311110003'")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(sms.iter().any(|b| b.contains("terkunci")), "{sms:?}");
+    // the satker's Admin Lokal unlocks it (audited); the next login goes through
+    let admin = crate::common::login(&pool, "adm_527010").await;
+    backend::pengguna::buka_kunci(&pool, &admin, u).await.unwrap();
+    auth::login_at(&pool, None, None, u, demo::PASSWORD, at_s(365 * 24 * 3600)).await.unwrap();
+    // another satker's Admin Lokal cannot
+    let other = crate::common::login(&pool, "adm_561403").await;
+    assert!(matches!(backend::pengguna::buka_kunci(&pool, &other, u).await, Err(Error::NotFound(_))));
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn failures_from_elsewhere_do_not_lock_out_a_known_device_or_a_user_with_a_second_factor(pool: PgPool) {
+    demo::seed_if_empty(&pool).await.unwrap();
+    let kpa = "apr_kpa561403";
+    let masuk = auth::login_at(&pool, None, None, kpa, demo::PASSWORD, at(0)).await.unwrap();
+    let device = auth::ingat_perangkat(&pool, masuk.actor().user_id, None, at(0)).await.unwrap();
+    // someone else guesses until the account is locked for an hour
+    for (i, t) in [0, 1, 2, 32, 92, 992, 1892, 2792, 3692, 4592].into_iter().enumerate() {
+        let r = wrong(&pool, kpa, None, 60 + t).await;
+        assert!(r.is_err(), "{i}");
+    }
+    assert_eq!(failed_logins(&pool, kpa).await, 10);
+    let elsewhere = auth::login_at(&pool, None, None, kpa, demo::PASSWORD, at_s(4700)).await;
+    assert!(matches!(elsewhere, Err(Error::Forbidden(_))));
+    // the KPA's own browser is not locked out (it has a count of its own)
+    let own = auth::login_at(&pool, None, Some(&device), kpa, demo::PASSWORD, at_s(4700)).await.unwrap();
+    assert!(matches!(own, auth::Masuk::Selesai(_)));
+    assert_eq!(failed_logins(&pool, kpa).await, 0, "a success clears the count");
+
+    // a user with a second factor: wrong passwords from elsewhere lock nothing
+    let admin = "adm_561403";
+    for t in 0..12 {
+        let r = auth::login_at(&pool, Some("10.0.0.7".into()), None, admin, "salah", at_s(t)).await;
+        assert!(matches!(r, Err(Error::LoginFailed)), "{t}: {r:?}");
+    }
+    assert_eq!(failed_logins(&pool, admin).await, 0);
+    let right = auth::login_at(&pool, None, None, admin, demo::PASSWORD, at_s(13)).await.unwrap();
+    assert!(matches!(right, auth::Masuk::Faktor(_)), "the second factor comes next");
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
@@ -104,12 +181,12 @@ async fn one_address_guessing_many_usernames_is_stopped(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
     let addr = || Some("10.9.8.7".to_string());
     for i in 0..20 {
-        let r = auth::login_at(&pool, addr(), &format!("adm_tebak{i}"), "salah", at(0)).await;
+        let r = auth::login_at(&pool, addr(), None, &format!("adm_tebak{i}"), "salah", at(0)).await;
         assert!(matches!(r, Err(Error::LoginFailed)), "{i}: {r:?}");
     }
-    let r = auth::login_at(&pool, addr(), "adm_561403", demo::PASSWORD, at(1)).await;
+    let r = auth::login_at(&pool, addr(), None, "adm_561403", demo::PASSWORD, at(1)).await;
     assert!(matches!(&r, Err(Error::Forbidden(m)) if m.contains("alamat ini")), "{r:?}");
     // another address is not affected, and the window passes
-    auth::login_at(&pool, Some("10.9.8.8".into()), "adm_561403", demo::PASSWORD, at(1)).await.unwrap();
-    auth::login_at(&pool, addr(), "adm_561403", demo::PASSWORD, at(16)).await.unwrap();
+    auth::login_at(&pool, Some("10.9.8.8".into()), None, "adm_561403", demo::PASSWORD, at(1)).await.unwrap();
+    auth::login_at(&pool, addr(), None, "adm_561403", demo::PASSWORD, at(16)).await.unwrap();
 }

@@ -13,7 +13,8 @@ pub fn today() -> NaiveDate {
 /// Loads the demo data and logs `username` in with the demo password.
 pub async fn login(pool: &PgPool, username: &str) -> Caller {
     demo::seed_if_empty(pool).await.unwrap();
-    let actor: Actor = auth::login(pool, Some("127.0.0.1".into()), username, demo::PASSWORD).await.unwrap();
+    let actor: Actor =
+        auth::login(pool, Some("127.0.0.1".into()), username, demo::PASSWORD).await.unwrap().into_actor();
     Caller::user(actor, Some("127.0.0.1".into()))
 }
 

@@ -241,11 +241,11 @@ async fn a_deactivated_user_cannot_log_in_and_an_unlocked_one_can(pool: PgPool) 
     backend::demo::seed_if_empty(&pool).await.unwrap();
     let password = backend::demo::PASSWORD;
     for _ in 0..5 {
-        let _ = backend::auth::login(&pool, None, "adm_527010", "salah").await;
+        let _ = backend::auth::login(&pool, None, "apr_kpa527010", "salah").await;
     }
-    assert!(backend::auth::login(&pool, None, "adm_527010", password).await.is_err(), "locked");
-    pengguna::buka_kunci(&pool, &cli(), "adm_527010").await.unwrap();
-    backend::auth::login(&pool, None, "adm_527010", password).await.unwrap();
+    assert!(backend::auth::login(&pool, None, "apr_kpa527010", password).await.is_err(), "locked");
+    pengguna::buka_kunci(&pool, &cli(), "apr_kpa527010").await.unwrap();
+    backend::auth::login(&pool, None, "apr_kpa527010", password).await.unwrap();
 
     let link = pengguna::tautan(&pool, &cli(), "val_ppk527010", Keperluan::Undangan, backend::now()).await.unwrap();
     pengguna::nonaktifkan(&pool, &cli(), "val_ppk527010").await.unwrap();

@@ -11,8 +11,51 @@ use sqlx::PgPool;
 use std::net::SocketAddr;
 use tower::ServiceExt;
 
+/// The session cookie among a response's `Set-Cookie` lines.
+pub fn session_cookie(set_cookie: &str) -> String {
+    let line = set_cookie
+        .lines()
+        .find(|l| l.starts_with("sakti_sesi="))
+        .unwrap_or_else(|| panic!("no session cookie: {set_cookie}"));
+    line.split(';').next().unwrap().to_owned()
+}
+
+/// A code of `username`'s demo authenticator app that the app has not seen yet: a code is
+/// good once, so a second login within the same 30 seconds takes the next step's (which the
+/// app allows for clock drift), or waits for it.
+pub async fn totp_code(pool: &PgPool, username: &str, clock: &backend::Clock) -> String {
+    loop {
+        let last: Option<i64> = sqlx::query_scalar(
+            "SELECT f.totp_step FROM faktor f JOIN app_user u ON u.id = f.user_id
+             WHERE u.username = $1 AND f.jenis = 'TOTP'",
+        )
+        .bind(username)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        let now = clock.now();
+        let step = (now.timestamp() / 30 - 1).max(last.map_or(0, |l| l + 1));
+        if step <= now.timestamp() / 30 + 1 {
+            let at = chrono::DateTime::from_timestamp(step * 30, 0).unwrap();
+            return backend::faktor::kode_totp(&backend::demo::totp_secret(username), username, at).unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    }
+}
+
+/// A form-encoded POST.
+pub fn form(path: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
 pub struct App {
     pub router: Router,
+    pub pool: PgPool,
+    /// The clock sessions are checked against (the test moves it).
+    pub clock: backend::Clock,
 }
 
 impl App {
@@ -22,8 +65,20 @@ impl App {
 
     /// The app as it runs behind `edge` (a public URL, trusted proxies).
     pub async fn with_edge(pool: &PgPool, key: OtpKey, edge: server::Edge) -> App {
+        App::with_clock(pool, key, edge, backend::Clock::system()).await
+    }
+
+    /// The app with its sessions checked against `clock`.
+    pub async fn with_clock(pool: &PgPool, key: OtpKey, edge: server::Edge, clock: backend::Clock) -> App {
         let public_url = edge.public_url.clone();
-        let state = app::ssr::AppState { pool: pool.clone(), otp_key: key, simulator: true, public_url };
+        let state = app::ssr::AppState {
+            pool: pool.clone(),
+            otp_key: key,
+            simulator: true,
+            public_url,
+            limits: domain::sesi::Limits::default(),
+            clock: clock.clone(),
+        };
         let (closing_tx, closing) = tokio::sync::watch::channel(false);
         // the test app never shuts down
         std::mem::forget(closing_tx);
@@ -32,7 +87,7 @@ impl App {
         let store = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
         let sessions = server::session_layer(store, &edge);
         let options = leptos::prelude::LeptosOptions::builder().output_name("aktivasi-otp-sakti").build();
-        App { router: server::router(state, live, options, sessions, edge) }
+        App { router: server::router(state, live, options, sessions, edge), pool: pool.clone(), clock }
     }
 
     pub async fn send(&self, mut req: Request<Body>, cookie: Option<&str>) -> (StatusCode, String, String) {
@@ -44,7 +99,9 @@ impl App {
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let location = res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-        let set_cookie = res.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let set_cookie: Vec<&str> =
+            res.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
+        let set_cookie = set_cookie.join("\n");
         // an event stream never ends: read only the head
         let is_stream =
             res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
@@ -57,6 +114,8 @@ impl App {
         (status, body, extra)
     }
 
+    /// Logs `username` in with the demo password and, for the demo staff, the code of their
+    /// authenticator app; returns the session cookie.
     pub async fn login(&self, username: &str) -> String {
         let req = Request::post("/api/auth_login")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -64,10 +123,19 @@ impl App {
             .unwrap();
         let (status, body, set_cookie) = self.send(req, None).await;
         assert_eq!(status, StatusCode::OK, "login {username}: {body}");
-        let line = set_cookie
-            .lines()
-            .find(|l| l.starts_with("sakti_sesi="))
-            .unwrap_or_else(|| panic!("no cookie: {set_cookie}"));
-        line.split(';').next().unwrap().to_owned()
+        let cookie = session_cookie(&set_cookie);
+        if !backend::demo::staff().any(|u| u == username) {
+            return cookie;
+        }
+        let code = self.totp_code(username).await;
+        let req = form("/api/masuk_kode", &format!("kode={code}"));
+        let (status, body, set_cookie) = self.send(req, Some(&cookie)).await;
+        assert_eq!(status, StatusCode::OK, "second factor {username}: {body}");
+        session_cookie(&set_cookie)
+    }
+
+    /// A code of `username`'s demo authenticator app the app has not seen yet ([`totp_code`]).
+    pub async fn totp_code(&self, username: &str) -> String {
+        totp_code(&self.pool, username, &self.clock).await
     }
 }

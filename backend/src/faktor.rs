@@ -1,0 +1,383 @@
+//! Second factors: passkeys (WebAuthn) and an authenticator app (TOTP, RFC 6238), with ten
+//! single-use recovery codes; enrolled at the first login of staff, asked at every login of
+//! whoever has one, reset by the admins who manage the user or by the command line.
+//!
+//! Wrong codes count against the account like wrong passwords (`domain::login`): the
+//! second factor is where guessing stops for a user who has one.
+
+use crate::attempt::Attempt;
+use crate::audit::{self, Entry, Outcome};
+use crate::error::{Error, Result};
+use crate::{Actor, Caller};
+use chrono::{DateTime, Utc};
+use domain::audit::Aksi;
+pub use domain::faktor::{FaktorInfo, Jenis, Milik, TotpBaru};
+use domain::{FaktorId, UserId};
+use sqlx::{PgConnection, PgPool};
+use totp_rs::{Builder, Secret, Totp};
+
+/// How many recovery codes a user gets.
+pub const RECOVERY_CODES: usize = 10;
+/// The issuer authenticator apps show beside the account.
+const ISSUER: &str = "Aktivasi OTP SAKTI";
+
+/// Has the user enrolled a second factor?
+pub async fn ada(pool: &PgPool, user_id: UserId) -> Result<bool> {
+    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM faktor WHERE user_id = $1)")
+        .bind(user_id)
+        .fetch_one(pool)
+        .await?)
+}
+
+pub async fn milik(pool: &PgPool, user_id: UserId) -> Result<Milik> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: FaktorId,
+        jenis: String,
+        nama: String,
+        created_at: DateTime<Utc>,
+        used_at: Option<DateTime<Utc>>,
+    }
+    let rows: Vec<Row> =
+        sqlx::query_as("SELECT id, jenis, nama, created_at, used_at FROM faktor WHERE user_id = $1 ORDER BY id")
+            .bind(user_id)
+            .fetch_all(pool)
+            .await?;
+    let sisa_pemulihan =
+        sqlx::query_scalar("SELECT count(*) FROM kode_pemulihan WHERE user_id = $1 AND used_at IS NULL")
+            .bind(user_id)
+            .fetch_one(pool)
+            .await?;
+    let faktor = rows
+        .into_iter()
+        .map(|r| FaktorInfo {
+            id: r.id,
+            jenis: if r.jenis == "PASSKEY" { Jenis::Passkey } else { Jenis::Totp },
+            nama: r.nama,
+            dibuat_ms: r.created_at.timestamp_millis(),
+            dipakai_ms: r.used_at.map(|t| t.timestamp_millis()),
+        })
+        .collect();
+    Ok(Milik { faktor, sisa_pemulihan })
+}
+
+/// SHA-1, six digits, 30-second steps, one step of drift either way: what every app reads.
+fn totp(secret_b32: &str, username: &str) -> Result<Totp> {
+    let secret = Secret::try_from_base32(secret_b32).map_err(|e| Error::Hash(format!("totp: {e:?}")))?;
+    Builder::new()
+        .with_secret(secret)
+        .with_account_name(username)
+        .with_issuer(Some(ISSUER))
+        .build()
+        .map_err(|e| Error::Hash(format!("totp: {e:?}")))
+}
+
+/// A new secret for `username`'s authenticator app.
+pub fn totp_baru(username: &str) -> Result<TotpBaru> {
+    let secret = Secret::generate().to_base32();
+    let url = totp(&secret, username)?.to_url().map_err(|e| Error::Hash(format!("totp: {e:?}")))?;
+    let qr_svg = cetak::qr_svg(&url).unwrap_or_default();
+    Ok(TotpBaru { secret, url, qr_svg })
+}
+
+/// The code an authenticator app with `secret` shows at `now` (the demo's simulator shows
+/// the demo staff's codes; tests type them).
+pub fn kode_totp(secret_b32: &str, username: &str, now: DateTime<Utc>) -> Result<String> {
+    Ok(totp(secret_b32, username)?.generate(u64::try_from(now.timestamp()).unwrap_or(0)).to_string())
+}
+
+/// The 30-second step `code` is good for at `now` (the step before and after allowed for
+/// clocks that drift), if any.
+fn step_of(secret_b32: &str, username: &str, code: &str, now: DateTime<Utc>) -> Result<Option<i64>> {
+    let code: String = code.chars().filter(char::is_ascii_digit).collect();
+    if code.len() != 6 {
+        return Ok(None);
+    }
+    let t = totp(secret_b32, username)?;
+    let now = u64::try_from(now.timestamp()).unwrap_or(0);
+    Ok(t.check(&code, now).and_then(|step| i64::try_from(step).ok()))
+}
+
+/// Ten new recovery codes for `user_id` (the old ones stop working); only their hashes are
+/// kept, the codes are shown once.
+pub(crate) async fn pemulihan_baru(conn: &mut PgConnection, user_id: UserId) -> Result<Vec<String>> {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let codes: Vec<String> = {
+        let mut rng = rand::rngs::OsRng;
+        (0..RECOVERY_CODES)
+            .map(|_| {
+                let chars: String = (0..10).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
+                format!("{}-{}", &chars[..5], &chars[5..])
+            })
+            .collect()
+    };
+    sqlx::query("DELETE FROM kode_pemulihan WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+    for code in &codes {
+        sqlx::query("INSERT INTO kode_pemulihan (user_id, hash) VALUES ($1, $2)")
+            .bind(user_id)
+            .bind(crate::secret::sha256(&normal(code)))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(codes)
+}
+
+/// A recovery code as typed: case, spaces and dashes do not matter.
+fn normal(code: &str) -> String {
+    code.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+}
+
+/// Enrols the authenticator app whose `secret` the user was shown, once `code` from it
+/// proves it was set up. The first factor of a user comes with its recovery codes (returned
+/// to be shown once).
+#[tracing::instrument(skip_all, fields(user_id = actor.user_id.0))]
+pub async fn daftar_totp(
+    pool: &PgPool,
+    caller: &Caller,
+    actor: &Actor,
+    secret: &str,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>> {
+    let mut attempt = Attempt::begin(pool, caller, Aksi::DaftarFaktor).await?;
+    let Some(step) = step_of(secret, &actor.username, code, now)? else {
+        let mut fields = domain::validate::FieldErrors::default();
+        fields.add("kode", "Kode tidak cocok. Periksa jam ponsel Anda, lalu masukkan kode yang sedang tampil.");
+        return Err(attempt.refuse(Error::Invalid(fields)).await);
+    };
+    if !simpan_totp(attempt.tx(), actor.user_id, secret, Some(step), now).await? {
+        let e = Error::Rule("Aplikasi autentikator sudah terdaftar; hapus yang lama lebih dulu.".into());
+        return Err(attempt.refuse(e).await);
+    }
+    let codes = first_factor_codes(attempt.tx(), actor.user_id).await?;
+    attempt.done("aplikasi autentikator", None).await?;
+    Ok(codes)
+}
+
+/// Stores an authenticator app's secret (`step`: the one its confirming code used); false
+/// when the user has one already.
+pub(crate) async fn simpan_totp(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    secret: &str,
+    step: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO faktor (user_id, jenis, nama, data, created_at, totp_step)
+         VALUES ($1, 'TOTP', 'Aplikasi autentikator', $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(serde_json::json!({ "secret": secret }))
+    .bind(now)
+    .bind(step)
+    .execute(conn)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+/// The recovery codes of a user's first factor (none when it had a factor already).
+pub(crate) async fn first_factor_codes(conn: &mut PgConnection, user_id: UserId) -> Result<Vec<String>> {
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM faktor WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if count == 1 { pemulihan_baru(conn, user_id).await } else { Ok(Vec::new()) }
+}
+
+/// What a user gives as its second factor at login (a passkey goes through `passkey`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bukti {
+    /// The six digits of its authenticator app.
+    Totp(String),
+    /// One of its recovery codes.
+    Pemulihan(String),
+}
+
+/// Checks the second factor of `actor`, who gave its password already. Wrong codes count
+/// against the account (`domain::login`); a right one clears the count. A TOTP code is good
+/// once: a code of a step already used is refused.
+#[tracing::instrument(skip_all, fields(user_id = actor.user_id.0))]
+pub async fn periksa(pool: &PgPool, caller: &Caller, actor: &Actor, bukti: &Bukti, now: DateTime<Utc>) -> Result<()> {
+    gate(pool, caller, actor, now).await?;
+    let good = match bukti {
+        Bukti::Totp(code) => {
+            let row: Option<(FaktorId, serde_json::Value)> =
+                sqlx::query_as("SELECT id, data FROM faktor WHERE user_id = $1 AND jenis = 'TOTP'")
+                    .bind(actor.user_id)
+                    .fetch_optional(pool)
+                    .await?;
+            match row {
+                Some((id, data)) => {
+                    let secret = data.get("secret").and_then(|s| s.as_str()).unwrap_or_default();
+                    match step_of(secret, &actor.username, code, now)? {
+                        // the step must be newer than the last one used: a code is good once
+                        Some(step) => {
+                            sqlx::query(
+                                "UPDATE faktor SET totp_step = $2, used_at = $3 WHERE id = $1
+                             AND (totp_step IS NULL OR totp_step < $2)",
+                            )
+                            .bind(id)
+                            .bind(step)
+                            .bind(now)
+                            .execute(pool)
+                            .await?
+                            .rows_affected()
+                                == 1
+                        }
+                        None => false,
+                    }
+                }
+                None => false,
+            }
+        }
+        Bukti::Pemulihan(code) => {
+            sqlx::query("UPDATE kode_pemulihan SET used_at = $3 WHERE user_id = $1 AND hash = $2 AND used_at IS NULL")
+                .bind(actor.user_id)
+                .bind(crate::secret::sha256(&normal(code)))
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected()
+                == 1
+        }
+    };
+    let what = match bukti {
+        Bukti::Totp(_) => "kode aplikasi autentikator",
+        Bukti::Pemulihan(_) => "kode pemulihan",
+    };
+    settle(pool, caller, actor, good, what, now).await
+}
+
+/// The account's failure count must allow another try.
+pub(crate) async fn gate(pool: &PgPool, caller: &Caller, actor: &Actor, now: DateTime<Utc>) -> Result<()> {
+    if let Some((_, failures)) = crate::auth::load_pending(pool, actor.user_id).await?
+        && let Err(blocked) = domain::login::gate(failures, now)
+    {
+        let entry = Entry::new(caller, Aksi::FaktorKedua, Outcome::Ditolak).detail(blocked.to_string());
+        audit::record(pool, entry).await?;
+        return Err(Error::Forbidden(blocked.to_string()));
+    }
+    Ok(())
+}
+
+/// After a second factor was checked: a right one clears the count, a wrong one adds to it.
+pub(crate) async fn settle(
+    pool: &PgPool,
+    caller: &Caller,
+    actor: &Actor,
+    good: bool,
+    what: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if good {
+        crate::auth::berhasil(pool, actor.user_id, None).await?;
+        audit::record(pool, Entry::new(caller, Aksi::FaktorKedua, Outcome::Berhasil).detail(what)).await?;
+        return Ok(());
+    }
+    let count = crate::auth::gagal(pool, actor.user_id, now).await?;
+    let entry = Entry::new(caller, Aksi::FaktorKedua, Outcome::Gagal).detail(format!("{what} salah"));
+    Err(match crate::auth::locked_after(pool, actor.user_id, count, now, entry).await {
+        Error::LoginFailed => Error::Forbidden(format!("{} salah atau sudah dipakai.", capitalised(what))),
+        other => other,
+    })
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// Removes one of the caller's own factors (after a step-up). Staff keep at least one.
+#[tracing::instrument(skip_all, fields(faktor = id.0))]
+pub async fn hapus(pool: &PgPool, caller: &Caller, id: FaktorId) -> Result<()> {
+    let Some(actor) = caller.actor.as_ref() else { return Err(Error::Unauthenticated) };
+    crate::auth::step_up(caller)?;
+    let mut attempt = Attempt::begin(pool, caller, Aksi::ResetFaktor).await?;
+    let ids: Vec<FaktorId> = sqlx::query_scalar("SELECT id FROM faktor WHERE user_id = $1 FOR UPDATE")
+        .bind(actor.user_id)
+        .fetch_all(attempt.tx())
+        .await?;
+    if !ids.contains(&id) {
+        return Err(attempt.refuse(Error::Rule("Faktor itu tidak ada (sudah dihapus?).".into())).await);
+    }
+    if ids.len() == 1 && actor.role.is_staff() {
+        let e = Error::Rule("Akun staf harus punya faktor kedua: daftarkan yang lain sebelum menghapus ini.".into());
+        return Err(attempt.refuse(e).await);
+    }
+    sqlx::query("DELETE FROM faktor WHERE id = $1").bind(id).execute(attempt.tx()).await?;
+    if ids.len() == 1 {
+        sqlx::query("DELETE FROM kode_pemulihan WHERE user_id = $1").bind(actor.user_id).execute(attempt.tx()).await?;
+    }
+    attempt.done(format!("faktor {id} milik sendiri"), None).await
+}
+
+/// New recovery codes for the caller (after a step-up); the old ones stop working.
+pub async fn pemulihan_ulang(pool: &PgPool, caller: &Caller) -> Result<Vec<String>> {
+    let Some(actor) = caller.actor.as_ref() else { return Err(Error::Unauthenticated) };
+    crate::auth::step_up(caller)?;
+    let mut attempt = Attempt::begin(pool, caller, Aksi::DaftarFaktor).await?;
+    if !ada(pool, actor.user_id).await? {
+        return Err(attempt.refuse(Error::Rule("Daftarkan faktor kedua lebih dulu.".into())).await);
+    }
+    let codes = pemulihan_baru(attempt.tx(), actor.user_id).await?;
+    attempt.done("kode pemulihan baru", None).await?;
+    Ok(codes)
+}
+
+/// Removes every factor and recovery code of a user the caller manages (the CLI: anyone),
+/// ends its sessions and tells it: at its next login it enrols again.
+#[tracing::instrument(skip_all, fields(username))]
+pub async fn reset(pool: &PgPool, caller: &Caller, username: &str) -> Result<()> {
+    let user = crate::pengguna::managed(pool, caller, Aksi::ResetFaktor, username).await?;
+    crate::auth::step_up(caller)?;
+    let mut attempt = Attempt::begin(pool, caller, Aksi::ResetFaktor).await?;
+    let removed = sqlx::query("DELETE FROM faktor WHERE user_id = $1").bind(user.id).execute(attempt.tx()).await?;
+    sqlx::query("DELETE FROM kode_pemulihan WHERE user_id = $1").bind(user.id).execute(attempt.tx()).await?;
+    crate::sesi::akhiri_milik(attempt.tx(), user.id, None).await?;
+    let phone: Option<String> = sqlx::query_scalar(
+        "SELECT no_hp FROM pejabat WHERE user_id = $1 AND status = 'AKTIF' AND deleted_at IS NULL ORDER BY id LIMIT 1",
+    )
+    .bind(user.id)
+    .fetch_optional(attempt.tx())
+    .await?;
+    if let Some(phone) = phone {
+        let text = domain::sms::faktor_direset();
+        crate::sms::enqueue(attempt.tx(), &phone, &text, &text).await?;
+    }
+    attempt.done(format!("{}: {} faktor dihapus", user.username, removed.rows_affected()), None).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_code_is_good_for_its_step_and_the_ones_beside_it() {
+        let secret = Secret::generate().to_base32();
+        let now = Utc.timestamp_opt(1_790_000_015, 0).unwrap();
+        let t = totp(&secret, "cso_x").unwrap();
+        let step = 1_790_000_015 / 30;
+        let code = |s: i64| t.generate(u64::try_from(s * 30).unwrap()).to_string();
+        assert_eq!(step_of(&secret, "cso_x", &code(step), now).unwrap(), Some(step));
+        assert_eq!(step_of(&secret, "cso_x", &code(step - 1), now).unwrap(), Some(step - 1));
+        assert_eq!(step_of(&secret, "cso_x", &code(step + 1), now).unwrap(), Some(step + 1));
+        assert_eq!(step_of(&secret, "cso_x", &code(step - 2), now).unwrap(), None);
+        assert_eq!(step_of(&secret, "cso_x", "12345", now).unwrap(), None);
+    }
+
+    #[test]
+    fn a_recovery_code_is_read_without_case_spaces_or_dashes() {
+        assert_eq!(normal(" AbCde-fGh23 "), "abcdefgh23");
+    }
+
+    #[test]
+    fn a_new_secret_comes_with_its_address_and_qr_code() {
+        let baru = totp_baru("cso_jakarta6").unwrap();
+        assert!(baru.url.starts_with("otpauth://totp/"), "{}", baru.url);
+        assert!(baru.url.contains("cso_jakarta6"));
+        assert!(baru.qr_svg.starts_with("<?xml") || baru.qr_svg.contains("<svg"));
+    }
+}

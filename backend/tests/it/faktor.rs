@@ -1,0 +1,75 @@
+//! Second factors against a real PostgreSQL: an authenticator app enrolled with its first
+//! code, a code good once, wrong codes counted like wrong passwords, recovery codes used
+//! once, and a reset by the admin who manages the user.
+
+use backend::faktor::{self, Bukti};
+use backend::{Caller, Error, auth, demo};
+use chrono::{DateTime, Duration, Utc};
+use sqlx::PgPool;
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_795_000_020, 0).unwrap() + Duration::seconds(seconds)
+}
+
+async fn pejabat(pool: &PgPool, username: &str) -> (backend::Actor, Caller) {
+    demo::seed_if_empty(pool).await.unwrap();
+    let actor = auth::login(pool, None, username, demo::PASSWORD).await.unwrap().into_actor();
+    let caller = Caller::user(actor.clone(), None);
+    (actor, caller)
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn an_app_is_enrolled_with_its_first_code_and_each_code_is_good_once(pool: PgPool) {
+    let (kpa, caller) = pejabat(&pool, "apr_kpa561403").await;
+    let baru = faktor::totp_baru(&kpa.username).unwrap();
+    let code = |t: i64| faktor::kode_totp(&baru.secret, &kpa.username, at(t)).unwrap();
+    let wrong = faktor::daftar_totp(&pool, &caller, &kpa, &baru.secret, "000000", at(0)).await;
+    assert!(matches!(wrong, Err(Error::Invalid(_))));
+    let codes = faktor::daftar_totp(&pool, &caller, &kpa, &baru.secret, &code(0), at(0)).await.unwrap();
+    assert_eq!(codes.len(), 10, "the first factor comes with ten recovery codes");
+    // from now on the password is only the first step
+    assert!(matches!(
+        auth::login_at(&pool, None, None, &kpa.username, demo::PASSWORD, at(5)).await,
+        Ok(auth::Masuk::Faktor(_))
+    ));
+    // the code that enrolled it is used: the same 30 seconds' code is refused, the next is good
+    let again = faktor::periksa(&pool, &caller, &kpa, &Bukti::Totp(code(0)), at(5)).await;
+    assert!(matches!(&again, Err(Error::Forbidden(m)) if m.contains("sudah dipakai")), "{again:?}");
+    faktor::periksa(&pool, &caller, &kpa, &Bukti::Totp(code(30)), at(31)).await.unwrap();
+    assert!(faktor::periksa(&pool, &caller, &kpa, &Bukti::Totp(code(30)), at(40)).await.is_err());
+    // a recovery code works once, whatever its case and dashes
+    let recovery = codes[3].to_uppercase().replace('-', " ");
+    faktor::periksa(&pool, &caller, &kpa, &Bukti::Pemulihan(recovery.clone()), at(60)).await.unwrap();
+    assert!(faktor::periksa(&pool, &caller, &kpa, &Bukti::Pemulihan(recovery), at(61)).await.is_err());
+    assert_eq!(faktor::milik(&pool, kpa.user_id).await.unwrap().sisa_pemulihan, 9);
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn wrong_codes_count_like_wrong_passwords_and_lock(pool: PgPool) {
+    let (admin, caller) = pejabat(&pool, "adm_561403").await;
+    let secret = demo::totp_secret(&admin.username);
+    for t in [0, 1, 2, 40, 110] {
+        assert!(faktor::periksa(&pool, &caller, &admin, &Bukti::Totp("000000".into()), at(t)).await.is_err());
+    }
+    // five wrong codes: locked for fifteen minutes, even with the right code
+    let right = faktor::kode_totp(&secret, &admin.username, at(200)).unwrap();
+    let locked = faktor::periksa(&pool, &caller, &admin, &Bukti::Totp(right), at(200)).await;
+    assert!(matches!(&locked, Err(Error::Forbidden(m)) if m.contains("terkunci")), "{locked:?}");
+    let right = faktor::kode_totp(&secret, &admin.username, at(1100)).unwrap();
+    faktor::periksa(&pool, &caller, &admin, &Bukti::Totp(right), at(1100)).await.unwrap();
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn an_admin_resets_the_factors_of_a_user_it_manages_and_the_user_enrols_again(pool: PgPool) {
+    let (_, cso) = pejabat(&pool, "cso_jakarta6").await;
+    faktor::reset(&pool, &cso, "adm_561403").await.unwrap();
+    let again = auth::login(&pool, None, "adm_561403", demo::PASSWORD).await.unwrap();
+    assert!(matches!(again, auth::Masuk::Daftar(_)), "staff without a factor enrol one first");
+    // the CSO manages Admin Lokal only, and of its own KPPN
+    assert!(matches!(faktor::reset(&pool, &cso, "apr_kpa561403").await, Err(Error::NotFound(_))));
+    assert!(matches!(faktor::reset(&pool, &cso, "adm_527010").await, Err(Error::NotFound(_))));
+    let trail = backend::audit::latest(&pool, 5).await.unwrap();
+    assert!(trail.iter().any(|r| r.action == "RESET_FAKTOR" && r.outcome == "BERHASIL"));
+    // the command line resets anyone
+    faktor::reset(&pool, &Caller::command_line(), "cso_jakarta2").await.unwrap();
+}

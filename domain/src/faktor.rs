@@ -1,0 +1,38 @@
+//! Second factors as the pages show them (the rules and storage are `backend::faktor`).
+
+use crate::FaktorId;
+use serde::{Deserialize, Serialize};
+
+/// The kinds of second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Jenis {
+    Passkey,
+    Totp,
+}
+
+/// An enrolled factor as the account page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaktorInfo {
+    pub id: FaktorId,
+    pub jenis: Jenis,
+    pub nama: String,
+    pub dibuat_ms: i64,
+    pub dipakai_ms: Option<i64>,
+}
+
+/// What a user has: its factors and how many recovery codes are left.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Milik {
+    pub faktor: Vec<FaktorInfo>,
+    pub sisa_pemulihan: i64,
+}
+
+/// An authenticator-app enrolment in progress: its secret (kept in the session until the
+/// first code confirms it), the `otpauth://` address and its QR code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpBaru {
+    /// Base32, as apps let it be typed in by hand.
+    pub secret: String,
+    pub url: String,
+    pub qr_svg: String,
+}
