@@ -166,6 +166,99 @@ pub async fn pengguna_reset_faktor(username: String) -> Result<(), AppError> {
     Ok(backend::faktor::reset(&state.pool, &caller, &username).await?)
 }
 
+/// Where the browser reached the app: the passkeys' relying party.
+#[cfg(feature = "ssr")]
+async fn origin(state: &crate::ssr::AppState) -> Result<String, AppError> {
+    let headers = leptos_axum::extract::<axum::http::HeaderMap>().await.map_err(|_| AppError::Internal)?;
+    Ok(crate::files::base_url(state, &headers))
+}
+
+#[cfg(feature = "ssr")]
+const PASSKEY_KEY: &str = "passkey";
+
+/// Starts enrolling a passkey: the options for `navigator.credentials.create`.
+#[server(endpoint = "passkey_daftar_mulai")]
+pub async fn passkey_daftar_mulai() -> Result<String, AppError> {
+    let (state, _, actor, _) = subjek(true).await?;
+    let mulai = backend::passkey::daftar_mulai(&state.pool, &actor, &origin(&state).await?).await?;
+    let session = crate::ssr::session().await?;
+    session.insert(PASSKEY_KEY, mulai.state).await.map_err(|_| AppError::Internal)?;
+    Ok(mulai.options)
+}
+
+/// Finishes the enrolment with the browser's credential; the recovery codes when it is the
+/// user's first factor.
+#[server(endpoint = "passkey_daftar_selesai")]
+pub async fn passkey_daftar_selesai(credential: String) -> Result<Vec<String>, AppError> {
+    let (state, caller, actor, pending) = subjek(true).await?;
+    let session = crate::ssr::session().await?;
+    let Some(ceremony) = session.remove::<String>(PASSKEY_KEY).await.map_err(|_| AppError::Unavailable)? else {
+        return Err(backend::Error::Rule("Mulai pendaftaran passkey lebih dulu.".into()).into());
+    };
+    let origin = origin(&state).await?;
+    let now = state.clock.now();
+    let codes =
+        backend::passkey::daftar_selesai(&state.pool, &caller, &actor, &origin, &ceremony, &credential, now).await?;
+    enrolled(&session, pending).await?;
+    Ok(codes)
+}
+
+/// Starts a sign-in (or step-up) with a passkey: the options for `navigator.credentials.get`.
+#[server(endpoint = "passkey_masuk_mulai")]
+pub async fn passkey_masuk_mulai() -> Result<String, AppError> {
+    let (state, _, actor, _) = subjek(false).await?;
+    let mulai = backend::passkey::masuk_mulai(&state.pool, &actor, &origin(&state).await?).await?;
+    let session = crate::ssr::session().await?;
+    session.insert(PASSKEY_KEY, mulai.state).await.map_err(|_| AppError::Internal)?;
+    Ok(mulai.options)
+}
+
+#[cfg(feature = "ssr")]
+async fn passkey_ceremony() -> Result<String, AppError> {
+    let session = crate::ssr::session().await?;
+    match session.remove::<String>(PASSKEY_KEY).await.map_err(|_| AppError::Unavailable)? {
+        Some(state) => Ok(state),
+        None => Err(backend::Error::Rule("Mulai masuk dengan passkey lebih dulu.".into()).into()),
+    }
+}
+
+/// The second factor at login: a passkey's answer.
+#[server(endpoint = "passkey_masuk_selesai")]
+pub async fn passkey_masuk_selesai(credential: String) -> Result<(), AppError> {
+    let (state, caller, actor, pending) = subjek(false).await?;
+    let Some(pending) = pending else { return Err(backend::Error::Rule("Anda sudah masuk.".into()).into()) };
+    let ceremony = passkey_ceremony().await?;
+    let origin = origin(&state).await?;
+    let now = state.clock.now();
+    backend::passkey::masuk_selesai(&state.pool, &caller, &actor, &origin, &ceremony, &credential, now).await?;
+    finish(&state, &actor, caller.addr, pending.kembali).await
+}
+
+/// The step-up dialog with a passkey: the password and the passkey's answer.
+#[server(endpoint = "auth_ulang_passkey")]
+pub async fn auth_ulang_passkey(password: String, credential: String) -> Result<(), AppError> {
+    let (state, caller) = crate::ssr::caller().await?;
+    let ceremony = passkey_ceremony().await?;
+    let origin = origin(&state).await?;
+    let now = state.clock.now();
+    Ok(backend::auth::autentikasi_ulang_passkey(&state.pool, &caller, &password, &origin, &ceremony, &credential, now)
+        .await?)
+}
+
+/// A whole passkey sign-in from the page: options, the browser's ceremony, the answer.
+async fn passkey_masuk(finish: impl AsyncFnOnce(String) -> Result<(), AppError>) -> Result<(), AppError> {
+    let options = passkey_masuk_mulai().await?;
+    let credential = crate::webauthn::get(&options).await.map_err(AppError::Refused)?;
+    finish(credential).await
+}
+
+/// A whole passkey enrolment from the page; the recovery codes of a first factor.
+async fn passkey_daftar() -> Result<Vec<String>, AppError> {
+    let options = passkey_daftar_mulai().await?;
+    let credential = crate::webauthn::create(&options).await.map_err(AppError::Refused)?;
+    passkey_daftar_selesai(credential).await
+}
+
 /// The step-up dialog: the password again and, with a second factor, a code from it.
 #[server(endpoint = "auth_ulang")]
 pub async fn auth_ulang(password: String, kode: Option<String>, pemulihan: Option<String>) -> Result<(), AppError> {
@@ -199,7 +292,9 @@ pub fn MasukFaktorPage() -> impl IntoView {
                     {move || status.get().map(|r| match r {
                         Ok(s) if s.terdaftar => view! { <Lanjut/> }.into_any(),
                         Ok(s) if s.daftar => view! {
-                            <p>"Akun " <strong>{s.username.clone()}</strong> " wajib memakai faktor kedua. Daftarkan aplikasi autentikator (Google Authenticator, Microsoft Authenticator, FreeOTP, dan sejenisnya) di ponsel Anda."</p>
+                            <p>"Akun " <strong>{s.username.clone()}</strong> " wajib memakai faktor kedua. Daftarkan passkey perangkat ini (sidik jari, wajah atau PIN), atau aplikasi autentikator (Google Authenticator, Microsoft Authenticator, FreeOTP, dan sejenisnya) di ponsel Anda."</p>
+                            <DaftarPasskey on_done=move || tick.update(|t| *t += 1)/>
+                            <h2>"Aplikasi autentikator"</h2>
                             <DaftarTotp on_done=move || tick.update(|t| *t += 1)/>
                         }.into_any(),
                         Ok(s) => view! { <KodeMasuk status=s/> }.into_any(),
@@ -217,9 +312,21 @@ pub fn MasukFaktorPage() -> impl IntoView {
 #[component]
 fn KodeMasuk(status: Tahap) -> impl IntoView {
     let masuk = ServerAction::<MasukKode>::new();
+    let passkey = Action::new_local(|(): &()| passkey_masuk(async |c| passkey_masuk_selesai(c).await));
+    let passkey_error = move || passkey.value().get().and_then(|r| r.err()).map(|e| e.to_string());
     let pemulihan = RwSignal::new(!status.totp);
     let error = move || masuk.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    let has_passkey = status.passkey;
     view! {
+        <Show when=move || has_passkey>
+            <button class="primary" on:click=move |_| { passkey.dispatch(()); } disabled=move || passkey.pending().get()>
+                "Masuk dengan passkey"
+            </button>
+            <Show when=move || passkey_error().is_some()>
+                <p class="error" role="alert">{passkey_error}</p>
+            </Show>
+            <p class="muted">"atau"</p>
+        </Show>
         <ActionForm action=masuk>
             <Show when=move || pemulihan.get()>
                 <input type="hidden" name="pemulihan" value="1"/>
@@ -257,7 +364,13 @@ fn Lanjut() -> impl IntoView {
 pub fn DaftarTotp(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
     let baru = Resource::new(|| (), |_| faktor_totp_baru());
     let simpan = ServerAction::<FaktorTotpSimpan>::new();
-    let error = move || simpan.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    let error = move || {
+        simpan
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.fields().and_then(|f| f.0.get("kode").cloned()).unwrap_or_else(|| e.to_string()))
+    };
     let codes = move || simpan.value().get().and_then(|r| r.ok());
     view! {
         <Show when=move || codes().is_none() fallback=move || {
@@ -290,6 +403,27 @@ pub fn DaftarTotp(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl In
     }
 }
 
+/// Enrols a passkey of this device; then the recovery codes, once.
+#[component]
+pub fn DaftarPasskey(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+    let daftar = Action::new_local(|(): &()| passkey_daftar());
+    let error = move || daftar.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    let codes = move || daftar.value().get().and_then(|r| r.ok());
+    view! {
+        <Show when=move || codes().is_none() fallback=move || {
+            let on_done = on_done.clone();
+            view! { <KodePemulihan codes=codes().unwrap_or_default() on_done/> }
+        }>
+            <button class="primary" on:click=move |_| { daftar.dispatch(()); } disabled=move || daftar.pending().get()>
+                "Daftarkan passkey"
+            </button>
+            <Show when=move || error().is_some()>
+                <p class="error" role="alert">{error}</p>
+            </Show>
+        </Show>
+    }
+}
+
 /// The recovery codes, shown once.
 #[component]
 fn KodePemulihan(codes: Vec<String>, on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
@@ -313,6 +447,7 @@ pub fn FaktorSaya() -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let milik = Resource::new(move || tick.get(), |_| faktor_daftar());
     let adding = RwSignal::new(false);
+    let adding_passkey = RwSignal::new(false);
     let codes = RwSignal::new(None::<Vec<String>>);
     let hapus = Action::new(move |id: &FaktorId| {
         let id = *id;
@@ -362,6 +497,19 @@ pub fn FaktorSaya() -> impl IntoView {
             adding.set(true);
         }
     });
+    let start_passkey = Action::new(move |(): &()| async move { auth_segar().await });
+    step_up_retry(
+        move || start_passkey.input().get(),
+        move || start_passkey.value().get(),
+        move |()| {
+            start_passkey.dispatch(());
+        },
+    );
+    Effect::new(move |_| {
+        if let Some(Ok(())) = start_passkey.value().get() {
+            adding_passkey.set(true);
+        }
+    });
     view! {
         <section class="card" aria-labelledby="faktor-saya-title">
             <h2 id="faktor-saya-title">"Faktor kedua"</h2>
@@ -389,11 +537,16 @@ pub fn FaktorSaya() -> impl IntoView {
             <Show when=move || codes.get().is_some()>
                 <KodePemulihan codes=codes.get().unwrap_or_default() on_done=move || codes.set(None)/>
             </Show>
-            <Show when=move || adding.get() fallback=move || view! {
+            <Show when=move || adding.get() || adding_passkey.get() fallback=move || view! {
+                <button on:click=move |_| { start_passkey.dispatch(()); }>"Tambah passkey"</button>
                 <button on:click=move |_| { start.dispatch(()); }>"Tambah aplikasi autentikator"</button>
                 <button on:click=move |_| { ulang.dispatch(()); }>"Buat kode pemulihan baru"</button>
             }>
-                <DaftarTotp on_done=move || { adding.set(false); tick.update(|t| *t += 1); }/>
+                <Show when=move || adding.get() fallback=move || view! {
+                    <DaftarPasskey on_done=move || { adding_passkey.set(false); tick.update(|t| *t += 1); }/>
+                }>
+                    <DaftarTotp on_done=move || { adding.set(false); tick.update(|t| *t += 1); }/>
+                </Show>
             </Show>
         </section>
     }
@@ -448,6 +601,21 @@ pub fn step_up_retry<I, O>(
 #[component]
 pub fn StepUpDialog(dialog: StepUp) -> impl IntoView {
     let ulang = ServerAction::<AuthUlang>::new();
+    let password = NodeRef::<leptos::html::Input>::new();
+    let passkey = Action::new_local(move |(): &()| {
+        let typed = password.get_untracked().map(|i| i.value()).unwrap_or_default();
+        passkey_masuk(async move |c| auth_ulang_passkey(typed, c).await)
+    });
+    let passkey_error = move || passkey.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    Effect::new(move |_| {
+        if let Some(Ok(())) = passkey.value().get()
+            && let Some(retry) = dialog.0.get_untracked()
+        {
+            dialog.0.set(None);
+            passkey.value().set(None);
+            retry();
+        }
+    });
     let pemulihan = RwSignal::new(false);
     let error = move || match ulang.value().get() {
         Some(Err(e)) => Some(e.to_string()),
@@ -468,7 +636,7 @@ pub fn StepUpDialog(dialog: StepUp) -> impl IntoView {
                 <p>"Langkah ini perlu konfirmasi: masukkan lagi kata sandi Anda, dan kode dari aplikasi autentikator bila Anda memakainya."</p>
                 <ActionForm action=ulang>
                     <label for="ulang-password">"Kata sandi"</label>
-                    <input id="ulang-password" name="password" type="password" autocomplete="current-password" required/>
+                    <input id="ulang-password" name="password" type="password" autocomplete="current-password" required node_ref=password/>
                     <label for="ulang-kode">{move || if pemulihan.get() { "Kode pemulihan" } else { "Kode aplikasi autentikator (bila ada)" }}</label>
                     <input id="ulang-kode" name="kode" type="text" autocomplete="one-time-code" autocapitalize="none"/>
                     <Show when=move || pemulihan.get()>
@@ -482,6 +650,12 @@ pub fn StepUpDialog(dialog: StepUp) -> impl IntoView {
                 <button class="link" on:click=move |_| pemulihan.update(|p| *p = !*p)>
                     {move || if pemulihan.get() { "Pakai kode aplikasi autentikator" } else { "Pakai kode pemulihan" }}
                 </button>
+                <button on:click=move |_| { passkey.dispatch(()); } disabled=move || passkey.pending().get()>
+                    "Konfirmasi dengan passkey"
+                </button>
+                <Show when=move || passkey_error().is_some()>
+                    <p class="error" role="alert">{passkey_error}</p>
+                </Show>
             </Modal>
         </Show>
     }

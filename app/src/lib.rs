@@ -23,6 +23,7 @@ pub mod sandi;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod ubah_nomor;
+pub mod webauthn;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};

@@ -415,7 +415,7 @@ pub fn step_up(caller: &Caller) -> Result<()> {
 }
 
 /// The step-up dialog: the caller's password again and, when it has a second factor, a
-/// code from it (a passkey goes through `backend::passkey`). Wrong ones count against the
+/// code from it (or a passkey: [`autentikasi_ulang_passkey`]). Wrong ones count against the
 /// account like at login. Success makes the session's authentication fresh (`auth_at`).
 #[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
 pub async fn autentikasi_ulang(
@@ -425,6 +425,43 @@ pub async fn autentikasi_ulang(
     bukti: Option<&crate::faktor::Bukti>,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let (actor, sesi) = password_again(pool, caller, password, now).await?;
+    if crate::faktor::ada(pool, actor.user_id).await? {
+        match bukti {
+            Some(bukti) => crate::faktor::periksa(pool, caller, actor, bukti, now).await?,
+            None => {
+                return Err(Error::Rule(
+                    "Masukkan juga kode dari aplikasi autentikator, kode pemulihan, atau pakai passkey.".into(),
+                ));
+            }
+        }
+    }
+    segar(pool, caller, sesi, now).await
+}
+
+/// [`autentikasi_ulang`] with a passkey as the second factor (the answer to
+/// `passkey::masuk_mulai`).
+pub async fn autentikasi_ulang_passkey(
+    pool: &PgPool,
+    caller: &Caller,
+    password: &str,
+    origin: &str,
+    state: &str,
+    credential: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (actor, sesi) = password_again(pool, caller, password, now).await?;
+    crate::passkey::masuk_selesai(pool, caller, actor, origin, state, credential, now).await?;
+    segar(pool, caller, sesi, now).await
+}
+
+/// The step-up's password: the caller's, counted like at login.
+async fn password_again<'c>(
+    pool: &PgPool,
+    caller: &'c Caller,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<(&'c Actor, domain::SesiId)> {
     let (Some(actor), Some(sesi)) = (caller.actor.as_ref(), caller.sesi) else { return Err(Error::Unauthenticated) };
     crate::faktor::gate(pool, caller, actor, now).await?;
     let hash: Option<String> = sqlx::query_scalar("SELECT password_hash FROM app_user WHERE id = $1")
@@ -439,15 +476,7 @@ pub async fn autentikasi_ulang(
             other => other,
         });
     }
-    if crate::faktor::ada(pool, actor.user_id).await? {
-        match bukti {
-            Some(bukti) => crate::faktor::periksa(pool, caller, actor, bukti, now).await?,
-            None => {
-                return Err(Error::Rule("Masukkan juga kode dari aplikasi autentikator atau kode pemulihan.".into()));
-            }
-        }
-    }
-    segar(pool, caller, sesi, now).await
+    Ok((actor, sesi))
 }
 
 /// The session's authentication is fresh from `now` (step-up passed).

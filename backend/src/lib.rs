@@ -21,6 +21,7 @@ pub mod jejak;
 pub mod net;
 pub mod otp;
 pub mod otp_engine;
+pub mod passkey;
 pub mod pejabat;
 pub mod pengguna;
 pub mod pgcluster;

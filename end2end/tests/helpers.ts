@@ -1,6 +1,7 @@
 import { expect, Page } from "@playwright/test";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "fs";
 import { createHash, createHmac } from "crypto";
+import { execFileSync } from "child_process";
 
 export const PASSWORD = "Sakti#2026";
 
@@ -32,13 +33,13 @@ export function demoKey(username: string): Buffer {
 /** A code of `key` the app has not seen yet: a code is good once, so a second login in the
  *  same 30 seconds takes the next step's (allowed for clock drift) or waits. The steps used
  *  are kept beside the secrets file, for the whole run. */
-export async function freshTotp(page: Page, username: string, key: Buffer = demoKey(username)): Promise<string> {
+export async function freshTotp(_page: Page | null, username: string, key: Buffer = demoKey(username)): Promise<string> {
   const file = `${process.env.SECRETS_FILE ?? "/tmp/e2e-secrets.txt"}.totp.json`;
   const used: Record<string, number> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
   let now = Date.now() / 1000;
   const step = Math.max(Math.floor(now / 30) - 1, (used[username] ?? 0) + 1);
   if (step > Math.floor(now / 30) + 1) {
-    await page.waitForTimeout(((step - 1) * 30 - now) * 1000 + 200);
+    await new Promise((done) => setTimeout(done, ((step - 1) * 30 - now) * 1000 + 200));
   }
   used[username] = step;
   writeFileSync(file, JSON.stringify(used));
@@ -105,3 +106,20 @@ export async function nextCode(hp: Page, phone: string, before: string): Promise
 export function secret(value: string) {
   if (process.env.SECRETS_FILE) appendFileSync(process.env.SECRETS_FILE, `${value}\n`);
 }
+
+/** A statement on the browser tests' database (E2E_DATABASE_URL, set by scripts/test.sh),
+ *  to make a session look older than it is: the server's clock is real. */
+export function sql(statement: string) {
+  const url = process.env.E2E_DATABASE_URL;
+  if (!url) throw new Error("E2E_DATABASE_URL is not set (scripts/test.sh sets it)");
+  execFileSync("psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", statement]);
+}
+
+/** Makes `username`'s sessions look `minutes` older (idle and since login). */
+export function age(username: string, minutes: number, column: "seen_at" | "auth_at" = "seen_at") {
+  sql(
+    `UPDATE sesi SET created_at = created_at - interval '${minutes} minutes', ${column} = ${column} - interval '${minutes} minutes'
+     WHERE user_id = (SELECT id FROM app_user WHERE username = '${username}')`,
+  );
+}
+

@@ -3,7 +3,8 @@ import { hydrated, login, PASSWORD } from "./helpers";
 
 test("a logged-out visitor is sent to the login page", async ({ page }) => {
   await page.goto("/pejabat");
-  await expect(page).toHaveURL(/\/login$/);
+  // and returned there after login
+  await expect(page).toHaveURL(/\/login\?kembali=%2Fpejabat$/);
 });
 
 test("a wrong password is refused with a message", async ({ page }) => {
@@ -82,5 +83,5 @@ test("a pejabat sees the table but no Rekam or Hapus", async ({ page }) => {
   await page.getByRole("button", { name: "Keluar" }).click();
   await expect(page).toHaveURL(/\/login$/);
   await page.goto("/pejabat");
-  await expect(page).toHaveURL(/\/login$/);
+  await expect(page).toHaveURL(/\/login\?kembali=%2Fpejabat$/);
 });

@@ -65,7 +65,7 @@ test("the operator provisions a KPPN, a satker and its users; the new Admin Loka
   await op.getByRole("link", { name: "Pengguna" }).click();
   await expect(op).toHaveURL(/\/pengguna$/);
   await hydrated(op);
-  await op.getByLabel("Username").fill("adm_rina913001");
+  await op.getByLabel("Username", { exact: true }).fill("adm_rina913001");
   await op.getByRole("button", { name: "Buat tautan" }).click();
   const link = await op.locator("code.tautan").innerText();
   expect(link).toMatch(/\/sandi\?token=[0-9a-f]{64}$/);

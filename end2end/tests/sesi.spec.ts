@@ -1,26 +1,11 @@
 import { Browser, expect, Page, test } from "@playwright/test";
-import { execFileSync } from "child_process";
-import { freshTotp, hydrated, login, PASSWORD } from "./helpers";
+import { age, freshTotp, hydrated, login, PASSWORD } from "./helpers";
 
 // Sessions in the browser: the countdown before the idle limit with "Lanjutkan sesi", the
 // way back to the page after a session ended, "Sesi saya" ending another session, and the
 // step-up dialog before the audit export. The server's clock is real, so the test moves
 // the session's own times back in the database (E2E_DATABASE_URL, set by scripts/test.sh)
 // and the page's clock forward (Playwright's clock).
-
-function sql(statement: string) {
-  const url = process.env.E2E_DATABASE_URL;
-  if (!url) throw new Error("E2E_DATABASE_URL is not set (scripts/test.sh sets it)");
-  execFileSync("psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", statement]);
-}
-
-/** Makes `username`'s sessions look `minutes` older (idle and since login). */
-function age(username: string, minutes: number, column: "seen_at" | "auth_at" = "seen_at") {
-  sql(
-    `UPDATE sesi SET created_at = created_at - interval '${minutes} minutes', ${column} = ${column} - interval '${minutes} minutes'
-     WHERE user_id = (SELECT id FROM app_user WHERE username = '${username}')`,
-  );
-}
 
 async function person(browser: Browser): Promise<Page> {
   return (await browser.newContext()).newPage();

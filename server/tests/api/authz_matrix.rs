@@ -134,6 +134,46 @@ fn none(_: &Side) -> String {
 
 const MATRIX: &[Row] = &[
     Row {
+        key: "passkey_daftar_mulai",
+        level: Level::Baru,
+        call: Call::Fn("passkey_daftar_mulai", none),
+        allowed: &USERS,
+        targeted: false,
+        step_up: true,
+    },
+    Row {
+        key: "passkey_daftar_selesai",
+        level: Level::Baru,
+        call: Call::Fn("passkey_daftar_selesai", |_| "credential=%7B%7D".into()),
+        allowed: &USERS,
+        targeted: false,
+        step_up: true,
+    },
+    Row {
+        key: "passkey_masuk_mulai",
+        level: Level::Baru,
+        call: Call::Fn("passkey_masuk_mulai", none),
+        allowed: &USERS,
+        targeted: false,
+        step_up: false,
+    },
+    Row {
+        key: "passkey_masuk_selesai",
+        level: Level::Baru,
+        call: Call::Fn("passkey_masuk_selesai", |_| "credential=%7B%7D".into()),
+        allowed: &USERS,
+        targeted: false,
+        step_up: false,
+    },
+    Row {
+        key: "auth_ulang_passkey",
+        level: Level::Baru,
+        call: Call::Fn("auth_ulang_passkey", |_| "password=Sakti%232026&credential=%7B%7D".into()),
+        allowed: &USERS,
+        targeted: false,
+        step_up: false,
+    },
+    Row {
         key: "auth_sesi",
         level: Level::Baru,
         call: Call::Fn("auth_sesi", |_| "aktif=true".into()),
@@ -939,6 +979,10 @@ const NEVER_SUCCEEDS: &[&str] = &[
     "faktor_totp_simpan",
     "faktor_hapus",
     "auth_ulang",
+    "passkey_daftar_selesai",
+    "passkey_masuk_mulai",
+    "passkey_masuk_selesai",
+    "auth_ulang_passkey",
 ];
 
 /// What the table says for `who` on `own` (or another's) objects.
@@ -1134,6 +1178,11 @@ rows! {
     faktor_hapus => "faktor_hapus",
     faktor_pemulihan_baru => "faktor_pemulihan_baru",
     hp_autentikator => "hp_autentikator",
+    passkey_daftar_mulai => "passkey_daftar_mulai",
+    passkey_daftar_selesai => "passkey_daftar_selesai",
+    passkey_masuk_mulai => "passkey_masuk_mulai",
+    passkey_masuk_selesai => "passkey_masuk_selesai",
+    auth_ulang_passkey => "auth_ulang_passkey",
     file_formulir => "GET /api/formulir",
     file_berkas => "GET /api/berkas",
     file_audit_csv => "GET /api/audit.csv",
