@@ -71,12 +71,12 @@ test("the audit export asks for the password and code again after five minutes, 
   await expect(dialog).toBeVisible();
   await dialog.getByLabel("Kata sandi").fill("salah sekali");
   await dialog.getByLabel("Kode aplikasi autentikator (bila ada)").fill("000000");
-  await dialog.getByRole("button", { name: "Konfirmasi" }).click();
+  await dialog.getByRole("button", { name: "Konfirmasi", exact: true }).click();
   await expect(dialog.getByRole("alert")).toContainText("Kata sandi salah");
   await dialog.getByLabel("Kata sandi").fill(PASSWORD);
   await dialog.getByLabel("Kode aplikasi autentikator (bila ada)").fill(await freshTotp(page, "adm_561403"));
   const download = page.waitForEvent("download");
-  await dialog.getByRole("button", { name: "Konfirmasi" }).click();
+  await dialog.getByRole("button", { name: "Konfirmasi", exact: true }).click();
   expect((await download).suggestedFilename()).toBe("jejak-audit.csv");
   await expect(dialog).toBeHidden();
 });

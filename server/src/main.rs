@@ -81,7 +81,11 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     match (&config.public_url, config.demo) {
         (Some(url), _) => println!("Aktivasi OTP SAKTI berjalan di {addr}, dibuka di {}/", url.origin()),
-        (None, true) => println!("Aktivasi OTP SAKTI (demo) berjalan di http://{addr}/  (user demo: lihat README)"),
+        // by name, not 127.0.0.1: passkeys belong to a host name
+        (None, true) => println!(
+            "Aktivasi OTP SAKTI (demo) berjalan di http://localhost:{}/  (user demo: lihat README)",
+            addr.port()
+        ),
         (None, false) => println!("Aktivasi OTP SAKTI berjalan di {addr}"),
     }
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
