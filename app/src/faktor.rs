@@ -238,6 +238,9 @@ pub async fn passkey_masuk_selesai(credential: String) -> Result<(), AppError> {
 #[server(endpoint = "auth_ulang_passkey")]
 pub async fn auth_ulang_passkey(password: String, credential: String) -> Result<(), AppError> {
     let (state, caller) = crate::ssr::caller().await?;
+    if caller.actor.is_none() {
+        return Err(backend::Error::Unauthenticated.into());
+    }
     let ceremony = passkey_ceremony().await?;
     let origin = origin(&state).await?;
     let now = state.clock.now();
