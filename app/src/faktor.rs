@@ -196,9 +196,8 @@ pub async fn passkey_daftar_selesai(credential: String) -> Result<Vec<String>, A
         return Err(backend::Error::Rule("Mulai pendaftaran passkey lebih dulu.".into()).into());
     };
     let origin = origin(&state).await?;
-    let now = state.clock.now();
-    let codes =
-        backend::passkey::daftar_selesai(&state.pool, &caller, &actor, &origin, &ceremony, &credential, now).await?;
+    let jawaban = backend::passkey::Jawaban { origin: &origin, state: &ceremony, credential: &credential };
+    let codes = backend::passkey::daftar_selesai(&state.pool, &caller, &actor, jawaban, state.clock.now()).await?;
     enrolled(&session, pending).await?;
     Ok(codes)
 }
@@ -229,8 +228,8 @@ pub async fn passkey_masuk_selesai(credential: String) -> Result<(), AppError> {
     let Some(pending) = pending else { return Err(backend::Error::Rule("Anda sudah masuk.".into()).into()) };
     let ceremony = passkey_ceremony().await?;
     let origin = origin(&state).await?;
-    let now = state.clock.now();
-    backend::passkey::masuk_selesai(&state.pool, &caller, &actor, &origin, &ceremony, &credential, now).await?;
+    let jawaban = backend::passkey::Jawaban { origin: &origin, state: &ceremony, credential: &credential };
+    backend::passkey::masuk_selesai(&state.pool, &caller, &actor, jawaban, state.clock.now()).await?;
     finish(&state, &actor, caller.addr, pending.kembali).await
 }
 
@@ -243,9 +242,8 @@ pub async fn auth_ulang_passkey(password: String, credential: String) -> Result<
     }
     let ceremony = passkey_ceremony().await?;
     let origin = origin(&state).await?;
-    let now = state.clock.now();
-    Ok(backend::auth::autentikasi_ulang_passkey(&state.pool, &caller, &password, &origin, &ceremony, &credential, now)
-        .await?)
+    let jawaban = backend::passkey::Jawaban { origin: &origin, state: &ceremony, credential: &credential };
+    Ok(backend::auth::autentikasi_ulang_passkey(&state.pool, &caller, &password, jawaban, state.clock.now()).await?)
 }
 
 /// A whole passkey sign-in from the page: options, the browser's ceremony, the answer.

@@ -445,13 +445,11 @@ pub async fn autentikasi_ulang_passkey(
     pool: &PgPool,
     caller: &Caller,
     password: &str,
-    origin: &str,
-    state: &str,
-    credential: &str,
+    jawaban: crate::passkey::Jawaban<'_>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let (actor, sesi) = password_again(pool, caller, password, now).await?;
-    crate::passkey::masuk_selesai(pool, caller, actor, origin, state, credential, now).await?;
+    crate::passkey::masuk_selesai(pool, caller, actor, jawaban, now).await?;
     segar(pool, caller, sesi, now).await
 }
 

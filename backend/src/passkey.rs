@@ -58,6 +58,15 @@ fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|_| Error::Rule("Jawaban passkey tidak terbaca. Coba lagi.".into()))
 }
 
+/// A ceremony's second half as the browser and the session bring it: where the browser
+/// reached the app, the state kept since the first half, and `credential.toJSON()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Jawaban<'a> {
+    pub origin: &'a str,
+    pub state: &'a str,
+    pub credential: &'a str,
+}
+
 /// A ceremony's first half: the options for the browser (`{"publicKey": …}`) and the state
 /// to keep in the session until the second.
 pub struct Mulai {
@@ -82,15 +91,13 @@ pub async fn daftar_selesai(
     pool: &PgPool,
     caller: &Caller,
     actor: &Actor,
-    origin: &str,
-    state: &str,
-    credential: &str,
+    jawaban: Jawaban<'_>,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
-    let rp = relying_party(origin)?;
+    let rp = relying_party(jawaban.origin)?;
     let mut attempt = Attempt::begin(pool, caller, Aksi::DaftarFaktor).await?;
-    let state: PasskeyRegistration = parse(state)?;
-    let credential: RegisterPublicKeyCredential = match parse(credential) {
+    let state: PasskeyRegistration = parse(jawaban.state)?;
+    let credential: RegisterPublicKeyCredential = match parse(jawaban.credential) {
         Ok(c) => c,
         Err(e) => return Err(attempt.refuse(e).await),
     };

@@ -93,13 +93,8 @@ test("the operator provisions a KPPN, a satker and its users; the new Admin Loka
 
   // first login, first Rekam
   await admin.getByRole("link", { name: "Masuk" }).click();
-  await hydrated(admin);
-  await admin.getByLabel("Username").fill("adm_rina913001");
-  await admin.getByLabel("Password").fill(STRONG);
-  await admin.getByRole("button", { name: "Masuk" }).click();
+  await passwordStep(admin);
   // staff enrol a second factor at their first login: the authenticator app, by its key
-  await expect(admin).toHaveURL(/\/masuk\/faktor$/);
-  await hydrated(admin);
   await expect(admin.getByText("wajib memakai faktor kedua")).toBeVisible();
   await expect(admin.locator(".qr svg")).toBeVisible();
   const key = base32((await admin.locator("code.kunci").innerText()).trim());
@@ -137,12 +132,7 @@ test("the operator provisions a KPPN, a satker and its users; the new Admin Loka
   for (const round of [1, 2]) {
     await admin.getByRole("button", { name: "Keluar" }).click();
     await expect(admin).toHaveURL(/\/login$/);
-    await hydrated(admin);
-    await admin.getByLabel("Username").fill("adm_rina913001");
-    await admin.getByLabel("Password").fill(STRONG);
-    await admin.getByRole("button", { name: "Masuk" }).click();
-    await expect(admin).toHaveURL(/\/masuk\/faktor$/);
-    await hydrated(admin);
+    await passwordStep(admin);
     await admin.getByRole("button", { name: "Pakai kode pemulihan" }).click();
     await admin.getByLabel("Kode pemulihan").fill(codes[0]);
     await admin.getByRole("button", { name: "Masuk" }).click();
@@ -154,6 +144,16 @@ test("the operator provisions a KPPN, a satker and its users; the new Admin Loka
     }
   }
 });
+
+/** The new Admin Lokal's password, on to the second step of its login. */
+async function passwordStep(admin: Page) {
+  await hydrated(admin);
+  await admin.getByLabel("Username").fill("adm_rina913001");
+  await admin.getByLabel("Password").fill(STRONG);
+  await admin.getByRole("button", { name: "Masuk" }).click();
+  await expect(admin).toHaveURL(/\/masuk\/faktor$/);
+  await hydrated(admin);
+}
 
 /** RFC 4648 base32 (as authenticator apps take a key typed by hand). */
 function base32(text: string): Buffer {
