@@ -146,16 +146,15 @@ pub async fn masuk_selesai(
     pool: &PgPool,
     caller: &Caller,
     actor: &Actor,
-    origin: &str,
-    state: &str,
-    credential: &str,
+    jawaban: Jawaban<'_>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     crate::faktor::gate(pool, caller, actor, now).await?;
-    let rp = relying_party(origin)?;
-    let state: PasskeyAuthentication = parse(state)?;
-    let checked =
-        parse::<PublicKeyCredential>(credential).ok().and_then(|c| rp.finish_passkey_authentication(&c, &state).ok());
+    let rp = relying_party(jawaban.origin)?;
+    let state: PasskeyAuthentication = parse(jawaban.state)?;
+    let checked = parse::<PublicKeyCredential>(jawaban.credential)
+        .ok()
+        .and_then(|c| rp.finish_passkey_authentication(&c, &state).ok());
     if let Some(result) = &checked {
         for (id, mut key) in stored(pool, actor).await? {
             let changed = key.update_credential(result);
