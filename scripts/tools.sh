@@ -20,22 +20,34 @@ ensure_rust_tools() {
     log "rustup target add wasm32-unknown-unknown"
     rustup target add wasm32-unknown-unknown
   fi
-  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-    # cargo-leptos only orchestrates the build: its own release profile (fat LTO, one codegen
-    # unit) costs 18 min on 2 cores for no gain; opt-level 1 without LTO takes about 9 min and
-    # builds as fast (TOOLCHAIN notes in the README).
-    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (once per machine; about 9 minutes on 2 cores)"
-    CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-      CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
-      cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION" --features no_downloads
-  fi
-  local want
+  # The two tools build at the same time: each has long stretches on one core (its biggest
+  # crates, the link), which the other fills.
+  local want bindgen_pid=""
   want="$(cd "$ROOT" && cargo pkgid wasm-bindgen | cut -d@ -f2)"
   if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
-    log "installing wasm-bindgen-cli $want (must match Cargo.lock; light profile as above)"
+    log "installing wasm-bindgen-cli $want (must match Cargo.lock; light profile, beside cargo-leptos)"
     CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
       CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
-      cargo install wasm-bindgen-cli --version "$want"
+      cargo install -q wasm-bindgen-cli --version "$want" &
+    bindgen_pid=$!
+  fi
+  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    # cargo-leptos only orchestrates the build: its own release profile (fat LTO, one codegen
+    # unit) costs 18 min on 2 cores for no gain. Unoptimised it builds in about 6 minutes and
+    # builds this project the same; only its in-process compression (brotli, gzip) is slow
+    # unoptimised, so those crates alone are optimised (TOOLCHAIN notes in the README).
+    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (once per machine; about 7 minutes on 2 cores)"
+    cargo --config 'profile.dev.package.brotli.opt-level=3' \
+      --config 'profile.dev.package.brotli-decompressor.opt-level=3' \
+      --config 'profile.dev.package.alloc-no-stdlib.opt-level=3' \
+      --config 'profile.dev.package.flate2.opt-level=3' \
+      --config 'profile.dev.package.miniz_oxide.opt-level=3' \
+      --config 'profile.dev.package.libflate.opt-level=3' \
+      --config 'profile.dev.debug=false' \
+      install cargo-leptos --debug --locked --version "$CARGO_LEPTOS_VERSION" --features no_downloads
+  fi
+  if [ -n "$bindgen_pid" ]; then
+    wait "$bindgen_pid"
   fi
 }
 
