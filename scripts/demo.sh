@@ -11,5 +11,5 @@ export LEPTOS_SITE_ROOT="$ROOT/target/site"
 # the demo: demo data, the phone simulator (/hp), loopback only; without SAKTI_DEMO the
 # server binary is production and refuses to start without a gateway and a public URL
 export SAKTI_DEMO=1
-log "starting the DEMO on http://$LEPTOS_SITE_ADDR/ (demo data, phone simulator at /hp; Ctrl-C stops the app and its PostgreSQL)"
+log "starting the DEMO on http://${LEPTOS_SITE_ADDR/127.0.0.1/localhost}/ (demo data, phone simulator at /hp; Ctrl-C stops the app and its PostgreSQL)"
 exec "$CARGO_TARGET_DIR/release/server" serve

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 #[server(endpoint = "sesi_daftar")]
 pub async fn sesi_daftar() -> Result<Vec<SesiInfo>, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::sesi::daftar(&state.pool, &caller).await?)
+    Ok(backend::sesi::daftar(&state.pool, &caller, &state.limits, state.clock.now()).await?)
 }
 
 /// Ends one of the caller's other sessions.

@@ -157,18 +157,23 @@ impl SesiRow {
 }
 
 /// The caller's own sessions, newest first.
-pub async fn daftar(pool: &PgPool, caller: &Caller) -> Result<Vec<SesiInfo>> {
+/// Sessions that ended by their limits without a request since (a closed browser) are
+/// removed first: the list shows only what could still act.
+pub async fn daftar(pool: &PgPool, caller: &Caller, limits: &Limits, now: DateTime<Utc>) -> Result<Vec<SesiInfo>> {
     let actor = own(pool, caller).await?;
-    daftar_user(pool, actor.user_id, caller.sesi).await
-}
-
-async fn daftar_user(pool: &PgPool, user_id: UserId, current: Option<SesiId>) -> Result<Vec<SesiInfo>> {
+    let (born_after, seen_after) = (now - limits.absolute, now - limits.idle_of(actor.role));
+    sqlx::query("DELETE FROM sesi WHERE user_id = $1 AND (created_at <= $2 OR seen_at <= $3)")
+        .bind(actor.user_id)
+        .bind(born_after)
+        .bind(seen_after)
+        .execute(pool)
+        .await?;
     let rows: Vec<SesiRow> = sqlx::query_as(
         "SELECT id, created_at, seen_at, addr, browser, id IS NOT DISTINCT FROM $2 AS ini
          FROM sesi WHERE user_id = $1 ORDER BY seen_at DESC",
     )
-    .bind(user_id)
-    .bind(current)
+    .bind(actor.user_id)
+    .bind(caller.sesi)
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(SesiRow::info).collect())
@@ -205,13 +210,6 @@ pub async fn akhiri_lain(pool: &PgPool, caller: &Caller) -> Result<u64> {
     let n = akhiri_milik(attempt.tx(), actor.user_id, caller.sesi).await?;
     attempt.done(format!("{n} sesi lain"), None).await?;
     Ok(n)
-}
-
-/// The sessions of a user the caller manages (Admin Lokal: its satker's users; CSO: the
-/// Admin Lokal of its KPPN's satkers).
-pub async fn daftar_pengguna(pool: &PgPool, caller: &Caller, username: &str) -> Result<Vec<SesiInfo>> {
-    let user = crate::pengguna::managed(pool, caller, Aksi::AkhiriSesi, username).await?;
-    daftar_user(pool, user.id, caller.sesi).await
 }
 
 /// Ends every session of a user the caller manages.

@@ -108,6 +108,13 @@ async fn sesi_saya_lists_and_ends_sessions_and_changes_end_the_others(pool: PgPo
     assert_eq!((status, body.as_str()), (StatusCode::OK, "1"));
     assert_eq!(whoami(&app, &phone).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(whoami(&app, &laptop).await.0, StatusCode::OK);
+    // a session whose browser was closed is not listed once its idle limit passed
+    let _closed = app.login("val_ppk561403").await;
+    app.clock.advance(Duration::minutes(20));
+    assert_eq!(active(&app, &laptop).await, StatusCode::OK);
+    app.clock.advance(Duration::minutes(15));
+    let (_, body, _) = app.send(form("/api/sesi_daftar", ""), Some(&laptop)).await;
+    assert_eq!(body.matches("\"id\"").count(), 1, "{body}");
 
     // a password change ends the other sessions, not this one
     let phone = app.login("val_ppk561403").await;
