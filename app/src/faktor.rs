@@ -173,17 +173,33 @@ async fn origin(state: &crate::ssr::AppState) -> Result<String, AppError> {
     Ok(crate::files::base_url(state, &headers))
 }
 
+/// The session key of a passkey ceremony's state between its two halves.
 #[cfg(feature = "ssr")]
 const PASSKEY_KEY: &str = "passkey";
+
+/// Keeps a ceremony's first half for its second; answers the browser's options.
+#[cfg(feature = "ssr")]
+async fn keep_ceremony(mulai: backend::passkey::Mulai) -> Result<String, AppError> {
+    let session = crate::ssr::session().await?;
+    session.insert(PASSKEY_KEY, mulai.state).await.map_err(|_| AppError::Internal)?;
+    Ok(mulai.options)
+}
+
+/// Takes the state kept by [`keep_ceremony`] (once); `missing` says what to start first.
+#[cfg(feature = "ssr")]
+async fn take_ceremony(missing: &str) -> Result<String, AppError> {
+    let session = crate::ssr::session().await?;
+    match session.remove::<String>(PASSKEY_KEY).await.map_err(|_| AppError::Unavailable)? {
+        Some(state) => Ok(state),
+        None => Err(backend::Error::Rule(missing.into()).into()),
+    }
+}
 
 /// Starts enrolling a passkey: the options for `navigator.credentials.create`.
 #[server(endpoint = "passkey_daftar_mulai")]
 pub async fn passkey_daftar_mulai() -> Result<String, AppError> {
     let (state, _, actor, _) = subjek(true).await?;
-    let mulai = backend::passkey::daftar_mulai(&state.pool, &actor, &origin(&state).await?).await?;
-    let session = crate::ssr::session().await?;
-    session.insert(PASSKEY_KEY, mulai.state).await.map_err(|_| AppError::Internal)?;
-    Ok(mulai.options)
+    keep_ceremony(backend::passkey::daftar_mulai(&state.pool, &actor, &origin(&state).await?).await?).await
 }
 
 /// Finishes the enrolment with the browser's credential; the recovery codes when it is the
@@ -191,14 +207,11 @@ pub async fn passkey_daftar_mulai() -> Result<String, AppError> {
 #[server(endpoint = "passkey_daftar_selesai")]
 pub async fn passkey_daftar_selesai(credential: String) -> Result<Vec<String>, AppError> {
     let (state, caller, actor, pending) = subjek(true).await?;
-    let session = crate::ssr::session().await?;
-    let Some(ceremony) = session.remove::<String>(PASSKEY_KEY).await.map_err(|_| AppError::Unavailable)? else {
-        return Err(backend::Error::Rule("Mulai pendaftaran passkey lebih dulu.".into()).into());
-    };
+    let ceremony = take_ceremony("Mulai pendaftaran passkey lebih dulu.").await?;
     let origin = origin(&state).await?;
     let jawaban = backend::passkey::Jawaban { origin: &origin, state: &ceremony, credential: &credential };
     let codes = backend::passkey::daftar_selesai(&state.pool, &caller, &actor, jawaban, state.clock.now()).await?;
-    enrolled(&session, pending).await?;
+    enrolled(&crate::ssr::session().await?, pending).await?;
     Ok(codes)
 }
 
@@ -206,19 +219,7 @@ pub async fn passkey_daftar_selesai(credential: String) -> Result<Vec<String>, A
 #[server(endpoint = "passkey_masuk_mulai")]
 pub async fn passkey_masuk_mulai() -> Result<String, AppError> {
     let (state, _, actor, _) = subjek(false).await?;
-    let mulai = backend::passkey::masuk_mulai(&state.pool, &actor, &origin(&state).await?).await?;
-    let session = crate::ssr::session().await?;
-    session.insert(PASSKEY_KEY, mulai.state).await.map_err(|_| AppError::Internal)?;
-    Ok(mulai.options)
-}
-
-#[cfg(feature = "ssr")]
-async fn passkey_ceremony() -> Result<String, AppError> {
-    let session = crate::ssr::session().await?;
-    match session.remove::<String>(PASSKEY_KEY).await.map_err(|_| AppError::Unavailable)? {
-        Some(state) => Ok(state),
-        None => Err(backend::Error::Rule("Mulai masuk dengan passkey lebih dulu.".into()).into()),
-    }
+    keep_ceremony(backend::passkey::masuk_mulai(&state.pool, &actor, &origin(&state).await?).await?).await
 }
 
 /// The second factor at login: a passkey's answer.
@@ -226,7 +227,7 @@ async fn passkey_ceremony() -> Result<String, AppError> {
 pub async fn passkey_masuk_selesai(credential: String) -> Result<(), AppError> {
     let (state, caller, actor, pending) = subjek(false).await?;
     let Some(pending) = pending else { return Err(backend::Error::Rule("Anda sudah masuk.".into()).into()) };
-    let ceremony = passkey_ceremony().await?;
+    let ceremony = take_ceremony("Mulai masuk dengan passkey lebih dulu.").await?;
     let origin = origin(&state).await?;
     let jawaban = backend::passkey::Jawaban { origin: &origin, state: &ceremony, credential: &credential };
     backend::passkey::masuk_selesai(&state.pool, &caller, &actor, jawaban, state.clock.now()).await?;
@@ -240,7 +241,7 @@ pub async fn auth_ulang_passkey(password: String, credential: String) -> Result<
     if caller.actor.is_none() {
         return Err(backend::Error::Unauthenticated.into());
     }
-    let ceremony = passkey_ceremony().await?;
+    let ceremony = take_ceremony("Mulai masuk dengan passkey lebih dulu.").await?;
     let origin = origin(&state).await?;
     let jawaban = backend::passkey::Jawaban { origin: &origin, state: &ceremony, credential: &credential };
     Ok(backend::auth::autentikasi_ulang_passkey(&state.pool, &caller, &password, jawaban, state.clock.now()).await?)

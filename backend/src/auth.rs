@@ -297,17 +297,8 @@ pub(crate) async fn locked_after(
 /// Tells the user its account was locked: an SMS to its verified number (the number of an
 /// `AKTIF` OTP reference of its own), when it has one.
 async fn beri_tahu_kunci(pool: &PgPool, user_id: UserId, blocked: &domain::login::Blocked) -> Result<()> {
-    let phone: Option<String> = sqlx::query_scalar(
-        "SELECT no_hp FROM pejabat WHERE user_id = $1 AND status = 'AKTIF' AND deleted_at IS NULL ORDER BY id LIMIT 1",
-    )
-    .bind(user_id)
-    .fetch_optional(pool)
-    .await?;
-    if let Some(phone) = phone {
-        let text = domain::sms::akun_terkunci(&blocked.to_string());
-        crate::sms::enqueue(pool, &phone, &text, &text).await?;
-    }
-    Ok(())
+    let mut conn = pool.acquire().await?;
+    crate::sms::enqueue_to_user(&mut conn, user_id, &domain::sms::akun_terkunci(&blocked.to_string())).await
 }
 
 /// A complete sign-in clears the failure counts of the account and of the device it came from.

@@ -336,16 +336,7 @@ pub async fn reset(pool: &PgPool, caller: &Caller, username: &str) -> Result<()>
     let removed = sqlx::query("DELETE FROM faktor WHERE user_id = $1").bind(user.id).execute(attempt.tx()).await?;
     sqlx::query("DELETE FROM kode_pemulihan WHERE user_id = $1").bind(user.id).execute(attempt.tx()).await?;
     crate::sesi::akhiri_milik(attempt.tx(), user.id, None).await?;
-    let phone: Option<String> = sqlx::query_scalar(
-        "SELECT no_hp FROM pejabat WHERE user_id = $1 AND status = 'AKTIF' AND deleted_at IS NULL ORDER BY id LIMIT 1",
-    )
-    .bind(user.id)
-    .fetch_optional(attempt.tx())
-    .await?;
-    if let Some(phone) = phone {
-        let text = domain::sms::faktor_direset();
-        crate::sms::enqueue(attempt.tx(), &phone, &text, &text).await?;
-    }
+    crate::sms::enqueue_to_user(attempt.tx(), user.id, &domain::sms::faktor_direset()).await?;
     attempt.done(format!("{}: {} faktor dihapus", user.username, removed.rows_affected()), None).await
 }
 

@@ -19,6 +19,21 @@ pub async fn enqueue<'e>(exec: impl PgExecutor<'e>, phone: &str, body: &str, red
     Ok(())
 }
 
+/// Writes `text` to the outbox for `user_id`'s verified number — the number of an `AKTIF` OTP
+/// reference of its own — when it has one (staff usually do not: nothing is sent).
+pub(crate) async fn enqueue_to_user(conn: &mut sqlx::PgConnection, user_id: domain::UserId, text: &str) -> Result<()> {
+    let phone: Option<String> = sqlx::query_scalar(
+        "SELECT no_hp FROM pejabat WHERE user_id = $1 AND status = 'AKTIF' AND deleted_at IS NULL ORDER BY id LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(phone) = phone {
+        enqueue(conn, &phone, text, text).await?;
+    }
+    Ok(())
+}
+
 /// One message to deliver.
 #[derive(Debug, Clone)]
 pub struct OutMessage {
