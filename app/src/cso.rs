@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::layout::{Notice, NoticeBar, logged_in};
 use crate::otp::{Synced, ticking_clock};
 use domain::otp::countdown;
-use domain::pejabat::{Console, ConsoleRow};
+use domain::pejabat::{Console, ConsoleRow, JenisPerhatian, Perhatian};
 use domain::{Jabatan, Status};
 use leptos::prelude::*;
 
@@ -33,6 +33,18 @@ pub async fn cso_aktivasi(
     let purpose = domain::otp::Purpose::Aktivasi;
     Ok(backend::otp::submit(&state.pool, &state.otp_key, &caller, pejabat_id, purpose, &code, Some(&attendance), now)
         .await?)
+}
+
+#[server(endpoint = "cso_perhatian")]
+pub async fn cso_perhatian() -> Result<Vec<Perhatian>, AppError> {
+    let (state, caller) = crate::ssr::caller().await?;
+    Ok(backend::cso::perhatian(&state.pool, &caller, backend::now()).await?)
+}
+
+#[server(endpoint = "cso_buka_kunci_otp")]
+pub async fn cso_buka_kunci_otp(pejabat_id: domain::PejabatId) -> Result<(), AppError> {
+    let (state, caller) = crate::ssr::caller().await?;
+    Ok(backend::otp::buka_kunci(&state.pool, &caller, pejabat_id).await?)
 }
 
 #[component]
@@ -101,6 +113,12 @@ fn Console() -> impl IntoView {
                                                 } else {
                                                     "Belum ada kode berlaku".to_string()
                                                 }}</span>
+                                                {row.kiriman.clone().filter(|_| pending.is_some()).map(|k| view! {
+                                                    <span class="sms-state" class:error=!k.status.terkirim() && k.status.is_final()
+                                                        data-status=k.status.code()>
+                                                        {format!("SMS {} · {} · {} WIB", k.status.label(), k.nomor, domain::format::wib_ms(k.waktu_kirim_ms))}
+                                                    </span>
+                                                })}
                                             </button>
                                         </li>
                                     }
@@ -118,6 +136,7 @@ fn Console() -> impl IntoView {
     view! {
         <h1>"Konsol Aktivasi OTP"</h1>
         <NoticeBar notice/>
+        <PerluPerhatian tick notice/>
         <div class="console">
             <div class="console-list">
                 <div class="field search">
@@ -207,5 +226,49 @@ fn ActivationPanel(
                 </button>
             </div>
         </form>
+    }
+}
+
+/// References the CSO should know about: OTP steps locked after too many wrong codes (with
+/// "Buka kunci"), and `AKTIF` references their satker removed.
+#[component]
+fn PerluPerhatian(tick: RwSignal<u32>, notice: RwSignal<Option<Notice>>) -> impl IntoView {
+    let data = Resource::new(move || tick.get(), |_| cso_perhatian());
+    let buka = Action::new(|id: &domain::PejabatId| cso_buka_kunci_otp(*id));
+    Effect::new(move |_| match buka.value().get() {
+        Some(Ok(())) => {
+            notice.set(Some(Notice::ok("Kunci langkah OTP dibuka.".to_string())));
+            tick.update(|t| *t += 1);
+        }
+        Some(Err(e)) => notice.set(Some(Notice { ok: false, text: e.to_string() })),
+        None => {}
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || data.get().and_then(Result::ok).filter(|l| !l.is_empty()).map(|list| view! {
+                <section class="card attention" aria-labelledby="h-perhatian">
+                    <h2 id="h-perhatian">"Perlu perhatian"</h2>
+                    <ul>{list.into_iter().map(|p| {
+                        let id = p.pejabat_id;
+                        let sejak = domain::format::wib_ms(p.sejak_ms);
+                        let who = format!("{} {} ({}) · {}", p.satker_kode, p.nama, p.jabatan.short(), p.no_hp);
+                        match p.jenis {
+                            JenisPerhatian::OtpTerkunci => view! {
+                                <li>{who}<br/>
+                                    <span class="muted">{format!("Langkah OTP terkunci sejak {sejak} WIB setelah {} kode salah berturut-turut. Pastikan dengan pejabat, lalu buka kuncinya.", domain::otp::MAX_CONSECUTIVE_WRONG)}</span>" "
+                                    <button disabled=move || buka.pending().get() aria-busy=move || buka.pending().get().to_string()
+                                        on:click=move |_| { buka.dispatch(id); }>"Buka kunci"</button>
+                                </li>
+                            }.into_any(),
+                            JenisPerhatian::AktifDihapus => view! {
+                                <li>{who}<br/>
+                                    <span class="muted">{format!("Referensi AKTIF dihapus Admin Lokal pada {sejak} WIB; pejabat telah diberi tahu lewat SMS.")}</span>
+                                </li>
+                            }.into_any(),
+                        }
+                    }).collect_view()}</ul>
+                </section>
+            })}
+        </Transition>
     }
 }

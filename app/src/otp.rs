@@ -5,26 +5,28 @@ use crate::auth::Me;
 use crate::error::AppError;
 use crate::layout::Modal;
 use domain::Status;
-use domain::otp::{OtpTiming, Purpose, countdown};
+use domain::otp::{KodeTerakhir, OtpTiming, Purpose, countdown};
+use domain::sms::{Kiriman, StatusKirim};
 use domain::pejabat::PejabatRow;
 use domain::workflow::Langkah;
 use leptos::prelude::*;
 
 #[server(endpoint = "otp_request")]
-pub async fn otp_request(pejabat_id: domain::PejabatId, purpose: Purpose) -> Result<OtpTiming, AppError> {
+pub async fn otp_request(pejabat_id: domain::PejabatId, purpose: Purpose) -> Result<KodeTerakhir, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     let now = backend::now();
     let pending = backend::otp::request(&state.pool, &state.otp_key, &caller, pejabat_id, purpose, now).await?;
-    Ok(pending.timing(now))
+    Ok(pending.view(now))
 }
 
-/// The latest code the caller requested here, for a dialog that opens again.
+/// The latest code the caller requested here and its SMS, for a dialog that opens again
+/// or hears that the SMS moved on.
 #[server(endpoint = "otp_latest")]
-pub async fn otp_latest(pejabat_id: domain::PejabatId, purpose: Purpose) -> Result<Option<OtpTiming>, AppError> {
+pub async fn otp_latest(pejabat_id: domain::PejabatId, purpose: Purpose) -> Result<Option<KodeTerakhir>, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     let now = backend::now();
     let latest = backend::otp::latest(&state.pool, &caller, pejabat_id, purpose).await?;
-    Ok(latest.map(|p| p.timing(now)))
+    Ok(latest.map(|p| p.view(now)))
 }
 
 /// Checks a code typed by the pejabat itself (phone verification, Kirim Data).
@@ -140,23 +142,39 @@ pub fn OtpDialog(
     let id = row.id;
     let clock = ticking_clock();
     let synced = RwSignal::new(None::<Synced>);
+    let kiriman = RwSignal::new(None::<Kiriman>);
     let code = RwSignal::new(String::new());
     let request = Action::new(move |_: &()| otp_request(id, purpose));
     let submit = Action::new(move |code: &String| otp_submit(id, purpose, code.clone()));
 
-    // reopening the dialog shows the last request and, if still pending, its countdown
+    // reopening the dialog shows the last request and, if still pending, its countdown; a
+    // change announced for the satker (the SMS left, arrived, failed) reads it again
     let latest = Action::new(move |_: &()| otp_latest(id, purpose));
     latest.dispatch(());
+    let changed = RwSignal::new(0u32);
+    crate::live::refresh_on_change(changed);
+    Effect::new(move |seen: Option<u32>| {
+        let now = changed.get();
+        if seen.is_some_and(|s| s != now) && kiriman.with_untracked(|k| k.as_ref().is_some_and(|k| !k.status.is_final())) {
+            latest.dispatch(());
+        }
+        now
+    });
     Effect::new(move |_| {
-        if let Some(Ok(Some(timing))) = latest.value().get()
-            && synced.with_untracked(Option::is_none)
-        {
-            synced.set(Some(Synced::new(timing)));
+        if let Some(Ok(Some(kode))) = latest.value().get() {
+            if synced.with_untracked(Option::is_none) {
+                synced.set(Some(Synced::new(kode.timing)));
+            }
+            // only the SMS of the code on screen
+            if synced.with_untracked(|s| s.is_some_and(|s| s.timing.sent_at_ms == kode.timing.sent_at_ms)) {
+                kiriman.set(kode.kiriman);
+            }
         }
     });
     Effect::new(move |_| {
-        if let Some(Ok(timing)) = request.value().get() {
-            synced.set(Some(Synced::new(timing)));
+        if let Some(Ok(kode)) = request.value().get() {
+            synced.set(Some(Synced::new(kode.timing)));
+            kiriman.set(kode.kiriman);
             code.set(String::new());
         }
     });
@@ -224,7 +242,8 @@ pub fn OtpDialog(
                         format!("Kode berlaku {}", countdown(expires_left().unwrap_or(0)))
                     }}
                 </p>
-                <Show when=move || kind == Kind::Aktivasi && !expired()>
+                <StatusSms kiriman/>
+                <Show when=move || kind == Kind::Aktivasi && !expired() && kiriman.with(|k| k.as_ref().is_some_and(|k| k.status.terkirim()))>
                     <p class="notice ok">"Kode OTP telah dikirim ke nomor HP Anda. Bacakan kode tersebut kepada CSO KPPN."</p>
                 </Show>
             </Show>
@@ -257,5 +276,23 @@ pub fn OtpDialog(
                 <p class="error" role="alert">{error}</p>
             </Show>
         </Modal>
+    }
+}
+
+/// The SMS of the code on screen: the number it went to (masked), its delivery state in
+/// plain words and the send time in WIB, as the SMS text itself says "Waktu kirim".
+#[component]
+pub fn StatusSms(kiriman: RwSignal<Option<Kiriman>>) -> impl IntoView {
+    move || {
+        kiriman.get().map(|k| {
+            let failed = matches!(k.status, StatusKirim::Gagal | StatusKirim::Kedaluwarsa);
+            view! {
+                <p class="sms-state" class:error=failed role="status" data-status=k.status.code()>
+                    <span class="badge">{k.status.label()}</span>" "
+                    {format!("SMS ke {} · waktu kirim {} WIB. ", k.nomor, domain::format::wib_ms(k.waktu_kirim_ms))}
+                    {k.status.keterangan()}
+                </p>
+            }
+        })
     }
 }

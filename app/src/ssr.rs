@@ -53,6 +53,8 @@ pub struct AppState {
     pub limits: domain::sesi::Limits,
     /// The time sessions are checked against; tests move it.
     pub clock: backend::Clock,
+    /// How long the CSO waits before confirming a number change (`SAKTI_NOMOR_WAIT`).
+    pub nomor_wait: chrono::Duration,
 }
 
 impl AppState {

@@ -66,10 +66,14 @@ pub async fn ubah_nomor_konfirmasi_daftar() -> Result<Vec<UbahNomorRow>, AppErro
     Ok(backend::ubah_nomor::menunggu_konfirmasi(&state.pool, &caller).await?)
 }
 
+/// The CSO confirms; `hp_lama_hilang` (the reason the old phone is lost) lets it confirm
+/// before the waiting period.
 #[server(endpoint = "ubah_nomor_konfirmasi")]
-pub async fn ubah_nomor_konfirmasi(ubah_nomor_id: UbahNomorId) -> Result<(), AppError> {
+pub async fn ubah_nomor_konfirmasi(ubah_nomor_id: UbahNomorId, hp_lama_hilang: String) -> Result<(), AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::ubah_nomor::konfirmasi(&state.pool, &caller, ubah_nomor_id, backend::now()).await?)
+    let hilang = Some(hp_lama_hilang.as_str()).filter(|r| !r.trim().is_empty());
+    Ok(backend::ubah_nomor::konfirmasi(&state.pool, &caller, ubah_nomor_id, state.nomor_wait, hilang, backend::now())
+        .await?)
 }
 
 /// Changing the OTP number: the pejabat's own request and code, the KPA's approval.
@@ -198,7 +202,7 @@ pub(crate) fn Confirmations(
     say: impl Fn(Result<String, AppError>) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let data = Resource::new(move || tick.get(), |_| ubah_nomor_konfirmasi_daftar());
-    let konfirmasi = Action::new(|id: &UbahNomorId| ubah_nomor_konfirmasi(*id));
+    let konfirmasi = Action::new(|(id, hilang): &(UbahNomorId, String)| ubah_nomor_konfirmasi(*id, hilang.clone()));
     crate::faktor::step_up_retry(
         move || konfirmasi.input().get(),
         move || konfirmasi.value().get(),
@@ -216,11 +220,21 @@ pub(crate) fn Confirmations(
             {move || data.get().and_then(Result::ok).filter(|l| !l.is_empty()).map(|list| view! {
                 <section aria-labelledby="h-konfirmasi" class="card">
                     <h2 id="h-konfirmasi">"Konfirmasi Ubah Nomor OTP"</h2>
-                    <ul class="changes">{list.into_iter().map(|u| view! {
-                        <li>{format!("{} {} ({}) · {} → {} ", u.satker_kode, u.nama, u.jabatan.short(), u.no_hp_lama, u.no_hp_baru)}
+                    <p class="muted">"Nomor lama diberi tahu pada setiap tahap dan dapat membatalkan; konfirmasi baru dapat dilakukan setelah masa tunggu, kecuali HP lama hilang (catat alasannya)."</p>
+                    <ul class="changes">{list.into_iter().map(|u| {
+                        let hilang = RwSignal::new(String::new());
+                        let field = format!("hilang-{}", u.id);
+                        view! {
+                        <li>{format!("{} {} ({}) · {} → {} · diajukan {} WIB ", u.satker_kode, u.nama, u.jabatan.short(), u.no_hp_lama, u.no_hp_baru, domain::format::wib_ms(u.diajukan_ms))}
+                            <details>
+                                <summary>"HP lama hilang?"</summary>
+                                <label for=field.clone()>"Alasan HP lama hilang (dicatat di jejak audit)"</label>
+                                <input id=field type="text" maxlength="300" prop:value=move || hilang.get()
+                                    on:input=move |ev| hilang.set(event_target_value(&ev))/>
+                            </details>
                             <button class="primary" disabled=move || konfirmasi.pending().get() aria-busy=move || konfirmasi.pending().get().to_string()
-                                on:click=move |_| { konfirmasi.dispatch(u.id); }>"Konfirmasi"</button></li>
-                    }).collect_view()}</ul>
+                                on:click=move |_| { konfirmasi.dispatch((u.id, hilang.get_untracked())); }>"Konfirmasi"</button></li>
+                    }}).collect_view()}</ul>
                 </section>
             })}
         </Transition>

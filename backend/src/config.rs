@@ -35,14 +35,47 @@ pub struct Config {
     /// `SAKTI_SMS_GATEWAY_URL`: an external HTTP SMS gateway (required in production). Unset
     /// in the demo: the built-in phone simulator (`/hp`). With it: `SAKTI_SMS_GATEWAY_TOKEN`
     /// (bearer token) and `SAKTI_SMS_GATEWAY_BODY` (JSON template with `{{to}}`,
-    /// `{{message}}`, `{{id}}`).
-    pub sms_gateway_url: Option<String>,
-    sms_gateway_token: Option<String>,
-    sms_gateway_body: Option<String>,
+    /// `{{message}}`, `{{id}}`). More gateways, tried in order when one fails:
+    /// `SAKTI_SMS_GATEWAY_2_URL` (`_2_TOKEN`, `_2_BODY`) up to `_9_`.
+    pub sms_gateways: Vec<GatewaySetting>,
+    /// `SAKTI_SMS_RECEIPT_SECRET` (at least 32 characters): the secret gateways sign their
+    /// delivery reports with (`POST /api/sms/kuitansi`). Unset: the endpoint does not exist.
+    pub sms_receipt_secret: Option<String>,
+    /// `SAKTI_SMS_NATIONAL_PER_HOUR` (default 20000): code SMS per hour for the whole
+    /// country; past it requests are refused and `sakti_sms_national_ceiling_refused_total` counts.
+    pub sms_national_per_hour: i64,
+    /// `SAKTI_NOMOR_WAIT` (default `24h`): how long after a number change was asked for
+    /// the CSO may confirm it, unless it records that the old phone is lost.
+    pub nomor_wait: chrono::Duration,
     /// `SAKTI_SESSION_IDLE` (default `30m`), `SAKTI_SESSION_STAFF_IDLE` (`15m`, CSO, Admin
     /// Lokal and the operator), `SAKTI_SESSION_MAX` (`8h`, from login whatever the
     /// activity): how long sessions live. A number with `s`, `m` or `h`.
     pub session_limits: domain::sesi::Limits,
+}
+
+/// One HTTP SMS gateway: its URL, bearer token and body template.
+#[derive(Clone)]
+pub struct GatewaySetting {
+    pub url: String,
+    token: Option<String>,
+    body: Option<String>,
+}
+
+impl std::fmt::Debug for GatewaySetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "GatewaySetting({}, token {})", self.url, if self.token.is_some() { "***" } else { "-" })
+    }
+}
+
+/// The gateways from `SAKTI_SMS_GATEWAY_URL` and `SAKTI_SMS_GATEWAY_2_URL` … `_9_`, in order.
+fn gateways() -> Vec<GatewaySetting> {
+    (1..=9)
+        .filter_map(|n| {
+            let prefix = if n == 1 { "SAKTI_SMS_GATEWAY".to_string() } else { format!("SAKTI_SMS_GATEWAY_{n}") };
+            let url = var(&format!("{prefix}_URL"))?;
+            Some(GatewaySetting { url, token: var(&format!("{prefix}_TOKEN")), body: var(&format!("{prefix}_BODY")) })
+        })
+        .collect()
 }
 
 /// A setting the server cannot start with: which one, and why. Printed as one line.
@@ -152,9 +185,15 @@ impl Config {
             public_url,
             trusted_proxies,
             otp_secret: std::env::var("SAKTI_OTP_SECRET").ok().filter(|s| !s.is_empty()),
-            sms_gateway_url: var("SAKTI_SMS_GATEWAY_URL"),
-            sms_gateway_token: var("SAKTI_SMS_GATEWAY_TOKEN"),
-            sms_gateway_body: var("SAKTI_SMS_GATEWAY_BODY"),
+            sms_gateways: gateways(),
+            sms_receipt_secret: var("SAKTI_SMS_RECEIPT_SECRET"),
+            sms_national_per_hour: match var("SAKTI_SMS_NATIONAL_PER_HOUR") {
+                None => domain::otp::DEFAULT_NATIONAL_PER_HOUR,
+                Some(n) => n.trim().parse::<i64>().ok().filter(|n| (1..=10_000_000).contains(n)).ok_or_else(|| {
+                    refuse("SAKTI_SMS_NATIONAL_PER_HOUR", format!("harus bilangan 1 … 10000000 (bukan {n:?})"))
+                })?,
+            },
+            nomor_wait: duration("SAKTI_NOMOR_WAIT", domain::ubah_nomor::DEFAULT_WAIT, (0, 7 * 24 * 60))?,
         })
     }
 
@@ -162,6 +201,13 @@ impl Config {
     pub fn check(&self, listen: SocketAddr) -> Result<(), ConfigError> {
         if self.otp_secret.as_ref().is_some_and(|secret| secret.len() < 32) {
             return Err(refuse("SAKTI_OTP_SECRET", "harus minimal 32 karakter"));
+        }
+        if self.sms_receipt_secret.as_ref().is_some_and(|secret| secret.len() < 32) {
+            return Err(refuse("SAKTI_SMS_RECEIPT_SECRET", "harus minimal 32 karakter"));
+        }
+        for (i, g) in self.sms_gateways.iter().enumerate() {
+            crate::sms::HttpGateway::new(g.url.clone(), g.token.clone(), g.body.clone())
+                .map_err(|m| refuse(if i == 0 { "SAKTI_SMS_GATEWAY_BODY" } else { "SAKTI_SMS_GATEWAY_n_BODY" }, m))?;
         }
         if self.demo {
             if !listen.ip().is_loopback() {
@@ -172,7 +218,7 @@ impl Config {
             }
             return Ok(());
         }
-        if self.sms_gateway_url.is_none() {
+        if self.sms_gateways.is_empty() {
             return Err(refuse(
                 "SAKTI_SMS_GATEWAY_URL",
                 "mode produksi memerlukan gateway SMS (simulator HP hanya untuk demo: SAKTI_DEMO=1)",
@@ -187,18 +233,19 @@ impl Config {
         }
     }
 
-    /// The SMS gateway: HTTP when configured, else the phone simulator on `pool` (the demo
-    /// only: production refuses to start without a gateway).
-    pub fn sms_gateway(&self, pool: &sqlx::PgPool) -> Result<crate::sms::AnyGateway, String> {
-        use crate::sms::{AnyGateway, HttpGateway, Simulator};
-        match &self.sms_gateway_url {
-            None => Ok(AnyGateway::Simulator(Simulator { pool: pool.clone() })),
-            Some(url) => Ok(AnyGateway::Http(HttpGateway::new(
-                url.clone(),
-                self.sms_gateway_token.clone(),
-                self.sms_gateway_body.clone(),
-            )?)),
+    /// The SMS gateways in order: the HTTP ones when configured, else the phone simulator on
+    /// `pool` (the demo only: production refuses to start without a gateway).
+    pub fn sms_relay(&self, pool: &sqlx::PgPool) -> Result<crate::sms::Relay<crate::sms::AnyGateway>, String> {
+        use crate::sms::{AnyGateway, HttpGateway, Relay, Simulator};
+        if self.sms_gateways.is_empty() {
+            return Ok(Relay::one("simulator", AnyGateway::Simulator(Simulator { pool: pool.clone() })));
         }
+        let mut list = Vec::new();
+        for (i, g) in self.sms_gateways.iter().enumerate() {
+            let gateway = HttpGateway::new(g.url.clone(), g.token.clone(), g.body.clone())?;
+            list.push((format!("gateway-{}", i + 1), AnyGateway::Http(gateway)));
+        }
+        Ok(Relay::new(list))
     }
 
     /// The OTP key from the environment, or the one kept in the data directory
@@ -209,10 +256,10 @@ impl Config {
             if secret.len() < 32 {
                 return Err(Error::new(ErrorKind::InvalidInput, "SAKTI_OTP_SECRET harus minimal 32 karakter"));
             }
-            return Ok(crate::otp::OtpKey::new(secret.as_bytes().to_vec()));
+            return Ok(crate::otp::OtpKey::new(secret.as_bytes().to_vec()).with_national_per_hour(self.sms_national_per_hour));
         }
         let secret = crate::secret::kept(&self.data_dir.join("otp-secret"))?;
-        Ok(crate::otp::OtpKey::new(secret.into_bytes()))
+        Ok(crate::otp::OtpKey::new(secret.into_bytes()).with_national_per_hour(self.sms_national_per_hour))
     }
 
     /// A one-line summary without secrets, printed at start-up.
@@ -223,7 +270,10 @@ impl Config {
         };
         let mode = if self.demo { "DEMO" } else { "PRODUKSI" };
         let public = self.public_url.as_ref().map_or("-", PublicUrl::origin);
-        let sms = if self.sms_gateway_url.is_some() { "gateway HTTP" } else { "simulator HP" };
+        let sms = match self.sms_gateways.len() {
+            0 => "simulator HP".to_string(),
+            n => format!("{n} gateway HTTP, {} SMS kode/jam nasional", self.sms_national_per_hour),
+        };
         let l = &self.session_limits;
         format!(
             "mode {mode}, {db}, alamat publik {public}, SMS {sms}, proxy tepercaya {}, sesi {}/{}/{} menit (diam/diam staf/maks)",

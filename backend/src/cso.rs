@@ -6,7 +6,8 @@ use crate::error::{Error, Result};
 use crate::otp::Pending;
 use chrono::{DateTime, Utc};
 use domain::authz::Action;
-use domain::pejabat::{CONSOLE_ROWS, Console, ConsoleRow, ConsoleSatker};
+use domain::pejabat::{CONSOLE_ROWS, Console, ConsoleRow, ConsoleSatker, JenisPerhatian, Perhatian};
+use domain::sms::{Kiriman, StatusKirim};
 use domain::{Jabatan, Status};
 use sqlx::PgPool;
 
@@ -23,6 +24,9 @@ struct Row {
     status: Status,
     no_hp: String,
     sent_at: Option<DateTime<Utc>>,
+    sms_phone: Option<String>,
+    sms_state: Option<String>,
+    sms_at: Option<DateTime<Utc>>,
     /// All rows matching, before the LIMIT (the same on every row).
     waiting: i64,
 }
@@ -40,10 +44,11 @@ pub async fn console(pool: &PgPool, caller: &Caller, search: &str, now: DateTime
     // pejabat and purpose, so the join adds no rows)
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT s.kode AS satker_kode, s.nama AS satker_nama, p.id, p.nama, p.nip, p.jabatan, p.status, p.no_hp,
-                c.sent_at, count(*) OVER () AS waiting
+                c.sent_at, o.phone AS sms_phone, o.state AS sms_state, o.created_at AS sms_at, count(*) OVER () AS waiting
          FROM pejabat p
          JOIN satker s ON s.kode = p.satker_kode
          LEFT JOIN otp_code c ON c.pejabat_id = p.id AND c.purpose = 'aktivasi' AND c.state = 'PENDING' AND c.expires_at > $4
+         LEFT JOIN sms_outbox o ON o.otp_code_id = c.id
          WHERE p.kppn_kode = $1 AND p.deleted_at IS NULL
            AND ((p.jabatan = 'KUASA PENGGUNA ANGGARAN' AND p.status = 'BARU')
              OR (p.jabatan IN ('PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM') AND p.status = 'KIRIM'))
@@ -69,6 +74,14 @@ pub async fn console(pool: &PgPool, caller: &Caller, search: &str, now: DateTime
             status: r.status,
             no_hp: domain::format::masked_phone(&r.no_hp),
             pending: r.sent_at.map(|s| Pending::from_sent(s).timing(now)),
+            kiriman: match (r.sms_phone, r.sms_state.as_deref().and_then(StatusKirim::from_code), r.sms_at) {
+                (Some(phone), Some(status), Some(at)) => Some(Kiriman {
+                    nomor: domain::sms::nomor_tersamar(&phone),
+                    status,
+                    waktu_kirim_ms: at.timestamp_millis(),
+                }),
+                _ => None,
+            },
         };
         match out.iter_mut().find(|s| s.kode == r.satker_kode) {
             Some(s) => s.rows.push(row),
@@ -76,4 +89,51 @@ pub async fn console(pool: &PgPool, caller: &Caller, search: &str, now: DateTime
         }
     }
     Ok(Console { satkers: out, waiting })
+}
+
+#[derive(sqlx::FromRow)]
+struct PerhatianRow {
+    id: domain::PejabatId,
+    satker_kode: String,
+    nama: String,
+    #[sqlx(try_from = "crate::stored::Stored<Jabatan>")]
+    jabatan: Jabatan,
+    no_hp: String,
+    terkunci: bool,
+    at: DateTime<Utc>,
+}
+
+/// What the CSO of the caller's KPPN should know about besides the queue: references whose
+/// OTP steps locked after too many wrong codes (to unlock once the pejabat is reached), and
+/// `AKTIF` references the satkers removed in the last 30 days (a number unbound; a new
+/// reference may bind another).
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+pub async fn perhatian(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<Vec<Perhatian>> {
+    let actor = authorize(pool, caller, Action::KonsolCso).await?;
+    let kppn = actor.unit.kppn().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))?;
+    let rows: Vec<PerhatianRow> = sqlx::query_as(
+        "SELECT p.id, p.satker_kode, p.nama, p.jabatan, p.no_hp, true AS terkunci, p.otp_terkunci_at AS at
+         FROM pejabat p WHERE p.kppn_kode = $1 AND p.deleted_at IS NULL AND p.otp_salah >= $2
+         UNION ALL
+         SELECT p.id, p.satker_kode, p.nama, p.jabatan, p.no_hp, false, p.deleted_at
+         FROM pejabat p WHERE p.kppn_kode = $1 AND p.status = 'AKTIF' AND p.deleted_at > $3
+         ORDER BY terkunci DESC, at DESC LIMIT 100",
+    )
+    .bind(kppn)
+    .bind(domain::otp::MAX_CONSECUTIVE_WRONG)
+    .bind(now - chrono::Duration::days(30))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Perhatian {
+            pejabat_id: r.id,
+            satker_kode: r.satker_kode,
+            nama: r.nama,
+            jabatan: r.jabatan,
+            no_hp: domain::sms::nomor_tersamar(&r.no_hp),
+            jenis: if r.terkunci { JenisPerhatian::OtpTerkunci } else { JenisPerhatian::AktifDihapus },
+            sejak_ms: r.at.timestamp_millis(),
+        })
+        .collect())
 }

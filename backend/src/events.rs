@@ -27,6 +27,21 @@ pub async fn notify<'e>(exec: impl PgExecutor<'e>, satker_kode: &str) -> Result<
     Ok(())
 }
 
+/// Announces a change of the SMS of code `code_id` to the open pages of its satker (the
+/// dialog and the console show its delivery state).
+pub async fn notify_code<'e>(exec: impl PgExecutor<'e>, code_id: i64) -> Result<()> {
+    sqlx::query(
+        "SELECT pg_notify($1, s.kppn_kode || ':' || s.kode)
+         FROM otp_code c JOIN pejabat p ON p.id = c.pejabat_id JOIN satker s ON s.kode = p.satker_kode
+         WHERE c.id = $2",
+    )
+    .bind(CHANNEL)
+    .bind(code_id)
+    .execute(exec)
+    .await?;
+    Ok(())
+}
+
 /// This instance's fan-out of changes to its subscribers.
 #[derive(Clone)]
 pub struct Hub {

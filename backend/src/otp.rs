@@ -6,7 +6,7 @@
 use crate::attempt::Attempt;
 use crate::audit::refuse;
 use crate::error::{Error, Result};
-use crate::otp_engine::{Checked, check, issue};
+use crate::otp_engine::{Checked, Teks, check, issue};
 pub use crate::otp_engine::{OtpKey, Pending};
 use crate::pejabat::{Target, lock_own_kpa, lock_pejabat};
 use crate::{Actor, Caller, sms};
@@ -138,7 +138,7 @@ pub async fn request(
     // the cool-down runs per code binding: a KPA sending its PPK and then its PPSPM
     // does not wait between the two
     let bound_target = purpose.is_bound_to_target().then_some(target.id);
-    let pending = match issue(attempt.tx(), key, actor, &owner, purpose, bound_target, &owner.no_hp, now).await {
+    let pending = match issue(attempt.tx(), key, actor, &owner, purpose, bound_target, &owner.no_hp, Teks::Kode, now).await {
         Ok(p) => p,
         Err(e) => return Err(attempt.refuse(e).await),
     };
@@ -182,7 +182,7 @@ pub async fn submit(
         _ => None,
     };
     let bound_target = purpose.is_bound_to_target().then_some(target.id);
-    match check(attempt.tx(), key, owner.id, purpose, bound_target, typed, now).await? {
+    match check(attempt.tx(), key, &owner, purpose, bound_target, typed, now).await? {
         Checked::Right => {}
         Checked::Refused(refusal) => return Err(attempt.refuse(refusal.into()).await),
         Checked::Wrong(refusal) => return Err(attempt.fail(refusal.into()).await),
@@ -285,8 +285,8 @@ pub async fn latest(
         Err(e) => return Err(attempt.refuse(e).await),
     };
     let bound_target = purpose.is_bound_to_target().then_some(target.id);
-    let latest: Option<(DateTime<Utc>, bool)> = sqlx::query_as(
-        "SELECT sent_at, state = 'PENDING' FROM otp_code
+    let latest: Option<(i64, DateTime<Utc>, bool)> = sqlx::query_as(
+        "SELECT id, sent_at, state = 'PENDING' FROM otp_code
          WHERE pejabat_id = $1 AND purpose = $2 AND target_pejabat_id IS NOT DISTINCT FROM $3
          ORDER BY id DESC LIMIT 1",
     )
@@ -295,13 +295,36 @@ pub async fn latest(
     .bind(bound_target)
     .fetch_optional(attempt.tx())
     .await?;
+    let Some((code_id, sent, pending)) = latest else { return Ok(None) };
+    let mut p = Pending::from_sent(sent);
+    if !pending {
+        p.expires_at = sent;
+    }
+    p.kiriman = crate::sms::kiriman(attempt.tx(), code_id).await?;
     // a read: nothing to commit, nothing to audit
     drop(attempt);
-    Ok(latest.map(|(sent, pending)| {
-        let mut p = Pending::from_sent(sent);
-        if !pending {
-            p.expires_at = sent;
-        }
-        p
-    }))
+    Ok(Some(p))
+}
+
+/// The CSO of the reference's KPPN unlocks its OTP steps after too many wrong codes in a row.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
+pub async fn buka_kunci(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId) -> Result<()> {
+    let actor = crate::auth::authorize(pool, caller, domain::authz::Action::BukaKunciOtp).await?;
+    let mut attempt = Attempt::begin(pool, caller, Aksi::BukaKunciOtp).await?;
+    attempt.about(pejabat_id);
+    let target = match lock_pejabat(attempt.tx(), pejabat_id).await? {
+        Some(t) if actor.unit.kppn() == Some(t.kppn_kode.as_str()) => t,
+        _ => return Err(attempt.refuse(Error::NotFound("Referensi pejabat tidak ditemukan.".into())).await),
+    };
+    if domain::otp::may_use(target.otp_salah).is_ok() {
+        let e = Error::Rule("Langkah OTP pejabat ini tidak terkunci.".into());
+        return Err(attempt.refuse(e).await);
+    }
+    sqlx::query("UPDATE pejabat SET otp_salah = 0, otp_terkunci_at = NULL WHERE id = $1")
+        .bind(pejabat_id)
+        .execute(attempt.tx())
+        .await?;
+    let detail = format!("langkah OTP {} {} dibuka setelah {} kode salah berturut-turut", target.jabatan.short(), target.nama, target.otp_salah);
+    attempt.done(detail, Some(&target.satker_kode)).await?;
+    Ok(())
 }

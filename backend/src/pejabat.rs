@@ -81,11 +81,13 @@ pub(crate) struct Target {
     pub(crate) jabatan: Jabatan,
     #[sqlx(try_from = "crate::stored::Stored<Status>")]
     pub(crate) status: Status,
+    /// Consecutive wrong codes on the reference, across codes.
+    pub(crate) otp_salah: i32,
 }
 
 /// The columns of [`Target`], for a query that continues with `WHERE` and ends `FOR UPDATE OF p`.
 const TARGET_FROM: &str =
-    "SELECT p.id, p.user_id, p.satker_kode, s.kppn_kode, p.nama, p.nip, p.no_hp, p.jabatan, p.status
+    "SELECT p.id, p.user_id, p.satker_kode, s.kppn_kode, p.nama, p.nip, p.no_hp, p.jabatan, p.status, p.otp_salah
      FROM pejabat p JOIN satker s ON s.kode = p.satker_kode";
 
 pub(crate) async fn lock_pejabat(tx: &mut PgConnection, id: PejabatId) -> Result<Option<Target>> {
@@ -93,6 +95,11 @@ pub(crate) async fn lock_pejabat(tx: &mut PgConnection, id: PejabatId) -> Result
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?)
+}
+
+/// A reference as [`lock_pejabat`] reads it, removed or not.
+async fn lock_pejabat_any(tx: &mut PgConnection, id: PejabatId) -> Result<Option<Target>> {
+    Ok(sqlx::query_as(&format!("{TARGET_FROM} WHERE p.id = $1 FOR UPDATE OF p")).bind(id).fetch_optional(&mut *tx).await?)
 }
 
 /// The active KPA reference of the actor in its satker (the one that approves).
@@ -338,7 +345,7 @@ pub async fn hapus(pool: &PgPool, caller: &Caller, id: PejabatId) -> Result<()> 
     .bind(id)
     .fetch_optional(attempt.tx())
     .await?;
-    let (nama, jabatan) = match found {
+    let (nama, jabatan, aktif) = match found {
         Some((owner, _, _, _, _)) if owner != satker => {
             attempt.about(id);
             return Err(attempt.refuse(Error::Forbidden("Referensi pejabat ini milik satker lain.".into())).await);
@@ -349,7 +356,7 @@ pub async fn hapus(pool: &PgPool, caller: &Caller, id: PejabatId) -> Result<()> 
         }
         // removing an active OTP reference unbinds a pejabat's phone: a step-up first
         Some((_, _, _, false, true)) if crate::auth::step_up(caller).is_err() => return Err(Error::StepUp),
-        Some((_, nama, jabatan, false, _)) => (nama, jabatan),
+        Some((_, nama, jabatan, false, aktif)) => (nama, jabatan, aktif),
     };
     attempt.about(id);
     sqlx::query("UPDATE pejabat SET deleted_at = now(), deleted_by = $2, updated_at = now() WHERE id = $1")
@@ -357,6 +364,16 @@ pub async fn hapus(pool: &PgPool, caller: &Caller, id: PejabatId) -> Result<()> 
         .bind(actor.user_id)
         .execute(attempt.tx())
         .await?;
+    if aktif {
+        // the pejabat hears that its number no longer receives codes (a new reference may
+        // bind another one); the KPPN's console lists the removal
+        let Some(target) = lock_pejabat_any(attempt.tx(), id).await? else {
+            return Err(Error::NotFound("Referensi pejabat tidak ditemukan.".into()));
+        };
+        let kontak = crate::sms::kontak_kppn(attempt.tx(), &target.kppn_kode).await?;
+        let text = domain::sms::referensi_dihapus(&target.nama, target.jabatan, &target.satker_kode, &kontak);
+        crate::sms::enqueue(attempt.tx(), &target.no_hp, &text, &text).await?;
+    }
     attempt.done(format!("{jabatan} {nama}"), Some(satker)).await?;
     Ok(())
 }

@@ -1,14 +1,26 @@
 //! SMS: the outbox written in the same transaction as the change that causes a message,
-//! and the worker that delivers it through a gateway with retries, so none is lost.
-//! Several server instances may run workers: rows are claimed with `SKIP LOCKED`.
+//! and the worker that delivers it through an ordered list of gateways, skipping one that
+//! failed for [`BREAKER_SECS`], with capped retries, so none is lost and none is late: a code
+//! SMS is never delivered after its code expired. Every message has a delivery state
+//! (antre → terkirim → diterima HP, or gagal / kedaluwarsa) that the OTP dialog and the CSO
+//! console show. Several server instances may run workers: rows are claimed with `SKIP LOCKED`.
 
 use crate::error::Result;
 use chrono::{DateTime, Duration, Utc};
+use domain::sms::StatusKirim;
 use sqlx::{PgExecutor, PgPool};
 use std::future::Future;
+use std::sync::Mutex;
+
+/// A gateway that failed is skipped this long (LinOTP's failover does the same).
+pub const BREAKER_SECS: i64 = 30;
+/// Tries of one notice at most (about seven minutes with the backoff); then it is `GAGAL`.
+/// A code SMS gets one round through the gateways that are not skipped: its code lives two
+/// minutes, and the pejabat is better told "gagal" at once and asks again.
+pub const MAX_ATTEMPTS: i32 = 12;
 
 /// Writes a message to the outbox. `redacted` is the text with any code masked; it
-/// replaces the text once delivered.
+/// replaces the text once the message left or was given up.
 pub async fn enqueue<'e>(exec: impl PgExecutor<'e>, phone: &str, body: &str, redacted: &str) -> Result<()> {
     sqlx::query("INSERT INTO sms_outbox (phone, body, body_redacted) VALUES ($1, $2, $3)")
         .bind(phone)
@@ -16,6 +28,32 @@ pub async fn enqueue<'e>(exec: impl PgExecutor<'e>, phone: &str, body: &str, red
         .bind(redacted)
         .execute(exec)
         .await?;
+    Ok(())
+}
+
+/// Writes the SMS of code `code_id` to the outbox: it counts in the number's and the
+/// country's budgets from `now`, and is never delivered from `expires_at` on.
+pub(crate) async fn enqueue_code<'e>(
+    exec: impl PgExecutor<'e>,
+    phone: &str,
+    body: &str,
+    redacted: &str,
+    code_id: i64,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sms_outbox (phone, body, body_redacted, otp_code_id, expires_at, created_at, next_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(phone)
+    .bind(body)
+    .bind(redacted)
+    .bind(code_id)
+    .bind(expires_at)
+    .bind(now)
+    .execute(exec)
+    .await?;
     Ok(())
 }
 
@@ -32,6 +70,31 @@ pub(crate) async fn enqueue_to_user(conn: &mut sqlx::PgConnection, user_id: doma
         enqueue(conn, &phone, text, text).await?;
     }
     Ok(())
+}
+
+/// How a notice names KPPN `kode`: its name and, when recorded, its telephone.
+pub(crate) async fn kontak_kppn(conn: &mut sqlx::PgConnection, kode: &str) -> Result<String> {
+    let row: Option<(String, Option<String>)> = sqlx::query_as("SELECT nama, telepon FROM kppn WHERE kode = $1")
+        .bind(kode)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map_or_else(|| "KPPN mitra satker".to_string(), |(nama, tel)| domain::sms::kontak_kppn(&nama, tel.as_deref())))
+}
+
+/// The SMS of code `code_id` as the dialog and the console show it.
+pub(crate) async fn kiriman<'e>(exec: impl PgExecutor<'e>, code_id: i64) -> Result<Option<domain::sms::Kiriman>> {
+    let row: Option<(String, String, DateTime<Utc>)> =
+        sqlx::query_as("SELECT phone, state, created_at FROM sms_outbox WHERE otp_code_id = $1")
+            .bind(code_id)
+            .fetch_optional(exec)
+            .await?;
+    Ok(row.and_then(|(phone, state, at)| {
+        Some(domain::sms::Kiriman {
+            nomor: domain::sms::nomor_tersamar(&phone),
+            status: StatusKirim::from_code(&state)?,
+            waktu_kirim_ms: at.timestamp_millis(),
+        })
+    }))
 }
 
 /// One message to deliver.
@@ -55,17 +118,38 @@ pub struct Simulator {
 
 impl Gateway for Simulator {
     async fn send(&self, msg: &OutMessage) -> std::result::Result<(), String> {
-        sqlx::query(
-            "INSERT INTO sms_simulator (outbox_id, phone, body) VALUES ($1, $2, $3) ON CONFLICT (outbox_id) DO NOTHING",
+        // the demo's switch on /hp makes the simulator fail like a gateway that is down
+        let accepted: Option<bool> = sqlx::query_scalar(
+            "WITH up AS (SELECT NOT EXISTS (SELECT 1 FROM sms_simulator_setelan WHERE gagal) AS up),
+                  ins AS (INSERT INTO sms_simulator (outbox_id, phone, body)
+                          SELECT $1, $2, $3 FROM up WHERE up ON CONFLICT (outbox_id) DO NOTHING)
+             SELECT up FROM up",
         )
         .bind(msg.id)
         .bind(&msg.phone)
         .bind(&msg.body)
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await
-        .map(drop)
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+        if accepted == Some(false) { Err("simulator HP: gateway dimatikan di /hp".into()) } else { Ok(()) }
     }
+}
+
+/// The phone simulator's switch: when `gagal`, it refuses every message (the demo of a
+/// gateway that is down: the dialog shows "gagal").
+pub async fn simulator_gagal(pool: &PgPool, gagal: bool) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sms_simulator_setelan (id, gagal) VALUES (true, $1) ON CONFLICT (id) DO UPDATE SET gagal = $1",
+    )
+    .bind(gagal)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Whether the phone simulator is switched to fail.
+pub async fn simulator_gagal_aktif(pool: &PgPool) -> Result<bool> {
+    Ok(sqlx::query_scalar("SELECT gagal FROM sms_simulator_setelan").fetch_optional(pool).await?.unwrap_or(false))
 }
 
 /// An external SMS gateway reached over HTTP: one POST per message with a bearer token
@@ -92,6 +176,13 @@ impl HttpGateway {
             .build()
             .map_err(|e| e.to_string())?;
         Ok(HttpGateway { client, url, token, template })
+    }
+
+    /// The same gateway giving up on an answer after `timeout` (10 s by default): a slow
+    /// gateway counts as failing, and the next one is tried.
+    pub fn with_timeout(self, timeout: std::time::Duration) -> std::result::Result<Self, String> {
+        let client = reqwest::Client::builder().timeout(timeout).build().map_err(|e| e.to_string())?;
+        Ok(HttpGateway { client, ..self })
     }
 }
 
@@ -145,12 +236,127 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::seconds(1i64 << attempts.clamp(0, 6)).min(Duration::seconds(60))
 }
 
+/// The ordered gateways and, for each, until when it is skipped after a failure.
+pub struct Relay<G> {
+    gateways: Vec<(String, G)>,
+    skipped_until: Mutex<Vec<Option<DateTime<Utc>>>>,
+}
+
+/// One round of a message through the relay.
+#[derive(Debug, PartialEq, Eq)]
+enum Round {
+    /// Accepted by the named gateway.
+    Sent(String),
+    /// Tried `tries` gateways, all failed (the last error).
+    Failed { tries: i32, error: String },
+    /// Every gateway is being skipped until the time given: nothing tried.
+    AllSkipped(DateTime<Utc>),
+}
+
+impl<G: Gateway> Relay<G> {
+    /// Gateways in the order they are tried, each with a name for the outbox and the logs.
+    pub fn new(gateways: Vec<(String, G)>) -> Self {
+        let skipped_until = Mutex::new(vec![None; gateways.len()]);
+        Relay { gateways, skipped_until }
+    }
+
+    /// A relay of one gateway.
+    pub fn one(name: &str, gateway: G) -> Self {
+        Relay::new(vec![(name.to_owned(), gateway)])
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        self.gateways.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    fn skipped(&self, i: usize, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.skipped_until.lock().map_or(None, |s| s[i].filter(|until| *until > now))
+    }
+
+    fn skip(&self, i: usize, until: Option<DateTime<Utc>>) {
+        if let Ok(mut s) = self.skipped_until.lock() {
+            s[i] = until;
+        }
+    }
+
+    /// Offers `msg` to each gateway in order that is not being skipped, until one accepts;
+    /// a gateway that fails is skipped for [`BREAKER_SECS`].
+    async fn round(&self, msg: &OutMessage, now: DateTime<Utc>) -> Round {
+        let mut tries = 0;
+        let mut error = String::new();
+        let mut earliest: Option<DateTime<Utc>> = None;
+        for (i, (name, gateway)) in self.gateways.iter().enumerate() {
+            if let Some(until) = self.skipped(i, now) {
+                earliest = Some(earliest.map_or(until, |e| e.min(until)));
+                continue;
+            }
+            tries += 1;
+            match gateway.send(msg).await {
+                Ok(()) => {
+                    self.skip(i, None);
+                    return Round::Sent(name.clone());
+                }
+                Err(e) => {
+                    tracing::warn!(sms = msg.id, gateway = %name, "gateway SMS gagal, dilewati {BREAKER_SECS} detik: {e}");
+                    metrics::counter!("sakti_sms_gateway_failures_total", "gateway" => name.clone()).increment(1);
+                    self.skip(i, Some(now + Duration::seconds(BREAKER_SECS)));
+                    error = format!("{name}: {e}");
+                }
+            }
+        }
+        match (tries, earliest) {
+            (0, Some(until)) => Round::AllSkipped(until),
+            _ => Round::Failed { tries, error },
+        }
+    }
+}
+
+/// A due message as claimed.
+#[derive(sqlx::FromRow)]
+struct Due {
+    id: i64,
+    phone: String,
+    body: String,
+    attempts: i32,
+    otp_code_id: Option<i64>,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+/// Moves message `id` to `state` (redacting its text when the state is final or it left),
+/// and tells the open pages of its code's satker.
+async fn settle(
+    tx: &mut sqlx::PgConnection,
+    due: &Due,
+    state: StatusKirim,
+    gateway: Option<&str>,
+    tries: i32,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE sms_outbox SET state = $2, gateway = $3, attempts = attempts + $4, body = body_redacted,
+                delivered_at = CASE WHEN $2 = 'TERKIRIM' THEN $5 ELSE delivered_at END
+         WHERE id = $1",
+    )
+    .bind(due.id)
+    .bind(state.code())
+    .bind(gateway)
+    .bind(tries)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(code_id) = due.otp_code_id {
+        crate::events::notify_code(&mut *tx, code_id).await?;
+    }
+    metrics::counter!("sakti_sms_total", "state" => state.code()).increment(1);
+    Ok(())
+}
+
 /// Delivers up to `batch` due messages once. Returns how many were delivered.
-pub async fn deliver_due(pool: &PgPool, gateway: &impl Gateway, now: DateTime<Utc>, batch: i64) -> Result<usize> {
+pub async fn deliver_due(pool: &PgPool, relay: &Relay<impl Gateway>, now: DateTime<Utc>, batch: i64) -> Result<usize> {
     let mut tx = pool.begin().await?;
-    let due: Vec<(i64, String, String, i32)> = sqlx::query_as(
-        "SELECT id, phone, body, attempts FROM sms_outbox
-         WHERE delivered_at IS NULL AND next_attempt_at <= $1
+    let due: Vec<Due> = sqlx::query_as(
+        "SELECT id, phone, body, attempts, otp_code_id, expires_at FROM sms_outbox
+         WHERE state = 'ANTRE' AND next_attempt_at <= $1
          ORDER BY id LIMIT $2 FOR NO KEY UPDATE SKIP LOCKED",
     )
     .bind(now)
@@ -158,26 +364,52 @@ pub async fn deliver_due(pool: &PgPool, gateway: &impl Gateway, now: DateTime<Ut
     .fetch_all(&mut *tx)
     .await?;
     let mut delivered = 0;
-    for (id, phone, body, attempts) in due {
-        match gateway.send(&OutMessage { id, phone, body }).await {
-            Ok(()) => {
-                sqlx::query("UPDATE sms_outbox SET delivered_at = $2, body = body_redacted, attempts = attempts + 1 WHERE id = $1")
-                    .bind(id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+    for due in due {
+        if due.expires_at.is_some_and(|e| now >= e) {
+            settle(&mut tx, &due, StatusKirim::Kedaluwarsa, None, 0, now).await?;
+            continue;
+        }
+        let msg = OutMessage { id: due.id, phone: due.phone.clone(), body: due.body.clone() };
+        match relay.round(&msg, now).await {
+            Round::Sent(gateway) => {
+                settle(&mut tx, &due, StatusKirim::Terkirim, Some(&gateway), 1, now).await?;
                 delivered += 1;
             }
-            Err(err) => {
-                tracing::warn!(sms = id, attempts = attempts + 1, "pengiriman SMS gagal, dicoba lagi: {err}");
+            // a code is told "gagal" at once; a notice is retried until the cap
+            Round::Failed { tries, error } if due.otp_code_id.is_some() || due.attempts + tries >= MAX_ATTEMPTS => {
+                tracing::warn!(sms = due.id, attempts = due.attempts + tries, "SMS tidak terkirim, dihentikan: {error}");
+                settle(&mut tx, &due, StatusKirim::Gagal, None, tries, now).await?;
+                sqlx::query("UPDATE sms_outbox SET last_error = $2 WHERE id = $1")
+                    .bind(due.id)
+                    .bind(error.chars().take(500).collect::<String>())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Round::Failed { tries, error } => {
                 sqlx::query(
-                    "UPDATE sms_outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1",
+                    "UPDATE sms_outbox SET attempts = attempts + $2, next_attempt_at = $3, last_error = $4 WHERE id = $1",
                 )
-                .bind(id)
-                .bind(now + backoff(attempts + 1))
-                .bind(err.chars().take(500).collect::<String>())
+                .bind(due.id)
+                .bind(tries)
+                .bind(now + backoff(due.attempts + tries))
+                .bind(error.chars().take(500).collect::<String>())
                 .execute(&mut *tx)
                 .await?;
+            }
+            Round::AllSkipped(until) if due.otp_code_id.is_some() => {
+                let _ = until;
+                settle(&mut tx, &due, StatusKirim::Gagal, None, 0, now).await?;
+                sqlx::query("UPDATE sms_outbox SET last_error = 'semua gateway sedang dilewati' WHERE id = $1")
+                    .bind(due.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Round::AllSkipped(until) => {
+                sqlx::query("UPDATE sms_outbox SET next_attempt_at = $2 WHERE id = $1")
+                    .bind(due.id)
+                    .bind(until)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
     }
@@ -188,14 +420,14 @@ pub async fn deliver_due(pool: &PgPool, gateway: &impl Gateway, now: DateTime<Ut
 /// Delivers due messages every `interval` until `stop` resolves.
 pub async fn run_worker(
     pool: PgPool,
-    gateway: impl Gateway,
+    relay: Relay<impl Gateway>,
     interval: std::time::Duration,
     stop: impl Future<Output = ()> + Send,
 ) {
     const BATCH: i64 = 20;
     tokio::pin!(stop);
     loop {
-        let pause = match deliver_due(&pool, &gateway, Utc::now(), BATCH).await {
+        let pause = match deliver_due(&pool, &relay, Utc::now(), BATCH).await {
             // a full batch: more may be waiting (a deadline rush), so go on without pausing
             Ok(n) if n as i64 == BATCH => std::time::Duration::ZERO,
             Ok(_) => interval,
@@ -210,6 +442,133 @@ pub async fn run_worker(
             () = tokio::time::sleep(pause) => {}
         }
     }
+}
+
+/// Why a delivery report was not applied; answered to the gateway as it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KuitansiError {
+    /// 401: no signature, a wrong one, or a time outside [`RECEIPT_WINDOW_SECS`].
+    #[error("tanda tangan kuitansi tidak sah: {0}")]
+    Unauthorized(&'static str),
+    /// 409: this very report was applied before.
+    #[error("kuitansi ini sudah diterima sebelumnya")]
+    Replayed,
+    /// 400: the body is not a report.
+    #[error("kuitansi tidak dapat dibaca: {0}")]
+    BadRequest(String),
+    /// 404: no message with that reference.
+    #[error("pesan {0} tidak ditemukan")]
+    NotFound(i64),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<sqlx::Error> for KuitansiError {
+    fn from(e: sqlx::Error) -> Self {
+        KuitansiError::Internal(e.to_string())
+    }
+}
+
+/// How far a report's time may be from the server's, in seconds (either way).
+pub const RECEIPT_WINDOW_SECS: i64 = 300;
+
+fn receipt_mac(secret: &[u8], timestamp: &str, body: &[u8]) -> hmac::Hmac<sha2::Sha256> {
+    use hmac::Mac;
+    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac
+}
+
+/// The signature a gateway puts in `X-Sakti-Signature`: hex HMAC-SHA256 under the shared
+/// secret of `"{timestamp}.{body}"`, `timestamp` being `X-Sakti-Timestamp` (Unix seconds).
+pub fn receipt_signature(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
+    use hmac::Mac;
+    receipt_mac(secret, timestamp, body).finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A gateway's delivery report: `{"reference": <outbox id>, "status": "delivered" | "failed"}`
+/// (the reference as the body template's `{{id}}` sent it, number or text).
+#[derive(serde::Deserialize)]
+struct Report {
+    reference: serde_json::Value,
+    status: String,
+}
+
+/// Applies a delivery report after checking its signature and time, once: a report seen
+/// before is refused ([`KuitansiError::Replayed`]). "delivered" moves a sent message to
+/// "diterima HP", "failed" to "gagal"; a message already final stays as it is.
+pub async fn kuitansi(
+    pool: &PgPool,
+    secret: &[u8],
+    timestamp: &str,
+    signature: &str,
+    body: &[u8],
+    now: DateTime<Utc>,
+) -> std::result::Result<StatusKirim, KuitansiError> {
+    use hmac::Mac;
+    let hex = signature.trim().trim_start_matches("sha256=");
+    let given: Option<Vec<u8>> = (hex.len() == 64)
+        .then(|| (0..32).map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()).collect())
+        .flatten();
+    // constant-time comparison
+    let Some(mac) = given.filter(|g| receipt_mac(secret, timestamp, body).verify_slice(g).is_ok()) else {
+        return Err(KuitansiError::Unauthorized("tanda tangan salah"));
+    };
+    let at = timestamp.trim().parse::<i64>().map_err(|_| KuitansiError::Unauthorized("waktu tidak terbaca"))?;
+    if (now.timestamp() - at).abs() > RECEIPT_WINDOW_SECS {
+        return Err(KuitansiError::Unauthorized("waktu kuitansi di luar jendela 5 menit"));
+    }
+    let report: Report = serde_json::from_slice(body).map_err(|e| KuitansiError::BadRequest(e.to_string()))?;
+    let id = match &report.reference {
+        serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| KuitansiError::BadRequest("reference bukan nomor pesan".into()))?;
+    let to = match report.status.trim().to_ascii_lowercase().as_str() {
+        "delivered" | "diterima" => StatusKirim::Diterima,
+        "failed" | "gagal" | "undelivered" => StatusKirim::Gagal,
+        other => return Err(KuitansiError::BadRequest(format!("status tidak dikenal {other:?}"))),
+    };
+    let mut tx = pool.begin().await?;
+    let fresh = sqlx::query("INSERT INTO sms_kuitansi (mac, received_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(&mac)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if fresh == 0 {
+        return Err(KuitansiError::Replayed);
+    }
+    let row: Option<(String, Option<i64>)> =
+        sqlx::query_as("SELECT state, otp_code_id FROM sms_outbox WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((state, code_id)) = row else { return Err(KuitansiError::NotFound(id)) };
+    let state = StatusKirim::from_code(&state).ok_or_else(|| KuitansiError::Internal(format!("status {state}")))?;
+    let now_state = if state == StatusKirim::Terkirim {
+        sqlx::query(
+            "UPDATE sms_outbox SET state = $2, received_at = CASE WHEN $2 = 'DITERIMA' THEN $3 END, body = body_redacted
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(to.code())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(code_id) = code_id {
+            crate::events::notify_code(&mut *tx, code_id).await.map_err(|e| KuitansiError::Internal(e.to_string()))?;
+        }
+        metrics::counter!("sakti_sms_total", "state" => to.code()).increment(1);
+        to
+    } else {
+        state
+    };
+    tx.commit().await?;
+    Ok(now_state)
 }
 
 /// One message as the phone simulator shows it.

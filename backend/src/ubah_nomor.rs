@@ -62,6 +62,27 @@ pub(crate) async fn advance(
     Ok(to)
 }
 
+/// Tells the number being replaced (and, once email exists, the email on record) that the
+/// change of `target`'s number to `baru` reached `tahap`, with its KPPN's contact.
+async fn beri_tahu_nomor_lama(
+    tx: &mut PgConnection,
+    target: &Target,
+    lama: &str,
+    baru: &str,
+    tahap: domain::sms::TahapPemberitahuan,
+) -> Result<()> {
+    let kontak = sms::kontak_kppn(&mut *tx, &target.kppn_kode).await?;
+    let text = domain::sms::ubah_nomor_lama(
+        tahap,
+        &target.nama,
+        target.jabatan,
+        &target.satker_kode,
+        &domain::sms::nomor_tersamar(baru),
+        &kontak,
+    );
+    sms::enqueue(&mut *tx, lama, &text, &text).await
+}
+
 /// The caller's own `AKTIF` KPA reference, locked, which approves the change of `target`;
 /// the inner error is the refusal to audit.
 async fn approving_kpa(tx: &mut PgConnection, actor: &Actor, target: &Target) -> Result<Target> {
@@ -147,11 +168,16 @@ pub async fn ajukan(
         .fetch_one(attempt.tx())
         .await?
     };
-    let pending = match otp_engine::issue(attempt.tx(), key, actor, &target, Purpose::UbahNomor, None, &baru, now).await
-    {
-        Ok(p) => p,
-        Err(e) => return Err(attempt.refuse(e).await),
-    };
+    let teks = otp_engine::Teks::Kode;
+    let pending =
+        match otp_engine::issue(attempt.tx(), key, actor, &target, Purpose::UbahNomor, None, &baru, teks, now).await {
+            Ok(p) => p,
+            Err(e) => return Err(attempt.refuse(e).await),
+        };
+    if resend.is_none() {
+        let tahap = domain::sms::TahapPemberitahuan::Diajukan;
+        beri_tahu_nomor_lama(attempt.tx(), &target, &target.no_hp, &baru, tahap).await?;
+    }
     let detail = format!("ubah nomor {id}: kode dikirim ke nomor baru {}", domain::format::masked_phone(&baru));
     attempt.done(detail, Some(&target.satker_kode)).await?;
     Ok(pending)
@@ -198,7 +224,7 @@ async fn prove(
         }
     };
     let bound = purpose.is_bound_to_target().then_some(target.id);
-    match otp_engine::check(attempt.tx(), key, owner.id, purpose, bound, typed, now).await? {
+    match otp_engine::check(attempt.tx(), key, &owner, purpose, bound, typed, now).await? {
         Checked::Right => {}
         Checked::Refused(r) => return Err(attempt.refuse(r.into()).await),
         Checked::Wrong(r) => return Err(attempt.fail(r.into()).await),
@@ -210,6 +236,8 @@ async fn prove(
             .bind(actor.user_id)
             .execute(attempt.tx())
             .await?;
+        let tahap = domain::sms::TahapPemberitahuan::DisetujuiKpa;
+        beri_tahu_nomor_lama(attempt.tx(), &target, &open.no_hp_lama, &open.no_hp_baru, tahap).await?;
     }
     let detail = format!("ubah nomor {}: {} → {}", open.id, at.label(), to.label());
     attempt.done(detail, Some(&target.satker_kode)).await?;
@@ -244,15 +272,18 @@ pub async fn minta_setuju(
         Ok(kpa) => kpa,
         Err(e) => return Err(attempt.refuse(e).await),
     };
-    if !matches!(lock_open(attempt.tx(), pejabat_id).await?, Some(o) if o.tahap == Tahap::PersetujuanKpa) {
-        let m = "Perubahan nomor pejabat ini tidak sedang menunggu persetujuan KPA.".to_string();
-        return Err(attempt.refuse(Error::Rule(m)).await);
-    }
+    let open = match lock_open(attempt.tx(), pejabat_id).await? {
+        Some(o) if o.tahap == Tahap::PersetujuanKpa => o,
+        _ => {
+            let m = "Perubahan nomor pejabat ini tidak sedang menunggu persetujuan KPA.".to_string();
+            return Err(attempt.refuse(Error::Rule(m)).await);
+        }
+    };
     let phone = kpa.no_hp.clone();
+    let teks = otp_engine::Teks::SetujuUbahNomor { target: &target, nomor_baru: &open.no_hp_baru };
+    let purpose = Purpose::SetujuUbahNomor;
     let pending =
-        match otp_engine::issue(attempt.tx(), key, actor, &kpa, Purpose::SetujuUbahNomor, Some(target.id), &phone, now)
-            .await
-        {
+        match otp_engine::issue(attempt.tx(), key, actor, &kpa, purpose, Some(target.id), &phone, teks, now).await {
             Ok(p) => p,
             Err(e) => return Err(attempt.refuse(e).await),
         };
@@ -274,13 +305,14 @@ pub async fn setuju(
     prove(pool, key, caller, pejabat_id, Purpose::SetujuUbahNomor, typed, now).await
 }
 
-/// The pejabat (or the satker's Admin Lokal) cancels an open change.
+/// The pejabat, the satker's KPA or its Admin Lokal cancels an open change ("Batalkan", the
+/// way to stop a change the notices to the old number offer).
 #[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
 pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId) -> Result<()> {
     const ACTION: Aksi = Aksi::BatalUbahNomor;
     let (mut attempt, actor, target) = begin(pool, caller, Action::LihatBerkas, ACTION, pejabat_id).await?;
-    if target.user_id != actor.user_id && actor.role != domain::Role::AdminLokal {
-        let m = "Perubahan nomor dibatalkan oleh pejabat yang bersangkutan atau Admin Lokal.".to_string();
+    if target.user_id != actor.user_id && !matches!(actor.role, domain::Role::AdminLokal | domain::Role::Kpa) {
+        let m = "Perubahan nomor dibatalkan oleh pejabat yang bersangkutan, KPA atau Admin Lokal satker.".to_string();
         return Err(attempt.refuse(Error::Forbidden(m)).await);
     }
     let Some(open) = lock_open(attempt.tx(), pejabat_id).await? else {
@@ -293,9 +325,18 @@ pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId) -> Res
     Ok(())
 }
 
-/// The CSO confirms a change whose bundle it accepted: the new number takes effect.
+/// The CSO confirms a change whose bundle it accepted: the new number takes effect. Not
+/// before `wait` has passed since the change was asked for, unless the CSO records that the
+/// old phone is lost (`hp_lama_hilang`, the reason, written to the trail).
 #[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), ubah_nomor_id = %ubah_nomor_id))]
-pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: UbahNomorId, now: DateTime<Utc>) -> Result<()> {
+pub async fn konfirmasi(
+    pool: &PgPool,
+    caller: &Caller,
+    ubah_nomor_id: UbahNomorId,
+    wait: chrono::Duration,
+    hp_lama_hilang: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
     const ACTION: Aksi = Aksi::KonfirmasiUbahNomor;
     let actor = authorize(pool, caller, Action::MejaCso).await?;
     crate::auth::step_up(caller)?;
@@ -325,6 +366,14 @@ pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: UbahNomor
     if let Err(m) = ubah_nomor::next(target.jabatan, open.tahap, Langkah::CsoKonfirmasi) {
         return Err(attempt.refuse(Error::Rule(m)).await);
     }
+    let diajukan_at: DateTime<Utc> = sqlx::query_scalar("SELECT diajukan_at FROM ubah_nomor WHERE id = $1")
+        .bind(open.id)
+        .fetch_one(attempt.tx())
+        .await?;
+    let hilang = match ubah_nomor::may_confirm(diajukan_at, wait, hp_lama_hilang, now) {
+        Ok(h) => h,
+        Err(m) => return Err(attempt.refuse(Error::Rule(m)).await),
+    };
     advance(attempt.tx(), open.id, target.jabatan, Langkah::CsoKonfirmasi, open.tahap).await?;
     sqlx::query("UPDATE ubah_nomor SET selesai_by = $2 WHERE id = $1")
         .bind(open.id)
@@ -357,16 +406,19 @@ pub async fn konfirmasi(pool: &PgPool, caller: &Caller, ubah_nomor_id: UbahNomor
         .execute(attempt.tx())
         .await?;
     let masked = domain::format::masked_phone(&open.no_hp_baru);
-    let lama = ubah_nomor::sms_nomor_lama(&target.nama, target.jabatan, &target.satker_kode, &masked);
-    sms::enqueue(attempt.tx(), &open.no_hp_lama, &lama, &lama).await?;
+    let tahap = domain::sms::TahapPemberitahuan::Dikonfirmasi;
+    beri_tahu_nomor_lama(attempt.tx(), &target, &open.no_hp_lama, &open.no_hp_baru, tahap).await?;
     let aktif = domain::sms::aktif(&target.nama, target.jabatan, &target.satker_kode);
     sms::enqueue(attempt.tx(), &open.no_hp_baru, &aktif, &aktif).await?;
-    let detail = format!(
+    let mut detail = format!(
         "ubah nomor {}: {} → {} (KONFIRMASI CSO → SELESAI)",
         open.id,
         domain::format::masked_phone(&open.no_hp_lama),
         masked
     );
+    if let Some(alasan) = hilang {
+        detail.push_str(&format!("; sebelum masa tunggu, HP lama hilang: {alasan}"));
+    }
     attempt.done(detail, Some(&target.satker_kode)).await?;
     Ok(())
 }

@@ -55,6 +55,7 @@ crate::stored_enum! {
         ResetFaktor = "RESET_FAKTOR",
         FaktorKedua = "FAKTOR_KEDUA",
         AutentikasiUlang = "AUTENTIKASI_ULANG",
+        BukaKunciOtp = "BUKA_KUNCI_OTP",
     }
 }
 
@@ -97,6 +98,7 @@ impl From<crate::authz::Action> for Aksi {
             A::LihatAudit => Aksi::LihatAudit,
             A::Impor => Aksi::ImporPengguna,
             A::TautanSandi => Aksi::ResetSandi,
+            A::BukaKunciOtp => Aksi::BukaKunciOtp,
         }
     }
 }

@@ -38,10 +38,12 @@ pub enum Action {
     /// Issue a set-password link: Admin Lokal for its satker's users, the CSO for the Admin
     /// Lokal of its KPPN's satkers, the operator for anyone.
     TautanSandi,
+    /// Unlock a reference's OTP steps locked after too many wrong codes (the CSO of its KPPN).
+    BukaKunciOtp,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::LihatPejabat,
         Action::RekamPejabat,
         Action::HapusPejabat,
@@ -57,6 +59,7 @@ impl Action {
         Action::LihatAudit,
         Action::Impor,
         Action::TautanSandi,
+        Action::BukaKunciOtp,
     ];
 
     /// The name written to the audit trail (`audit::Aksi`).
@@ -72,7 +75,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
         Action::RekamPejabat | Action::HapusPejabat | Action::UnduhFormulir | Action::UnggahBerkas => {
             role == Role::AdminLokal
         }
-        Action::KonsolCso | Action::MejaCso | Action::JadwalCso => role == Role::Cso,
+        Action::KonsolCso | Action::MejaCso | Action::JadwalCso | Action::BukaKunciOtp => role == Role::Cso,
         Action::BukaBerkas | Action::LihatAudit => role == Role::AdminLokal || role == Role::Cso,
         Action::UbahNomor => matches!(role, Role::Kpa | Role::Ppk | Role::Ppspm),
         Action::SetujuUbahNomor => role == Role::Kpa,
@@ -99,6 +102,7 @@ pub fn refusal_message(role: Role, action: Action) -> String {
         Action::LihatAudit => "melihat jejak audit",
         Action::Impor => "mengimpor data KPPN, satker dan pengguna",
         Action::TautanSandi => "membuat tautan kata sandi pengguna",
+        Action::BukaKunciOtp => "membuka kunci langkah OTP pejabat",
     };
     format!("Peran {} tidak berwenang {what}.", role.label())
 }

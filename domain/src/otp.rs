@@ -14,6 +14,17 @@ pub const COOLDOWN_SECS: i64 = 60;
 pub const DAILY_CAP: i64 = 10;
 /// Digits in a code.
 pub const DIGITS: usize = 6;
+/// Consecutive wrong codes on one reference, across codes (a new code does not reset the
+/// count, a right one does), after which its OTP steps stay locked until the CSO of its KPPN
+/// unlocks them (NIST SP 800-63B-4 §3.1.3.2 and §3.2.2).
+pub const MAX_CONSECUTIVE_WRONG: i32 = 10;
+/// Code SMS one destination number receives at most within [`NUMBER_WINDOW_SECS`], whoever asks.
+pub const NUMBER_IN_WINDOW: i64 = 3;
+pub const NUMBER_WINDOW_SECS: i64 = 600;
+/// Code SMS one destination number receives at most per calendar day (WIB).
+pub const NUMBER_DAILY: i64 = 10;
+/// The national ceiling of code SMS per hour when none is configured.
+pub const DEFAULT_NATIONAL_PER_HOUR: i64 = 20_000;
 
 crate::stored_enum! {
     /// What a code is for; a code for one purpose never works for another.
@@ -54,6 +65,14 @@ pub enum OtpRefusal {
     Wrong(i32),
     #[error("Kode harus 6 angka.")]
     Malformed,
+    #[error("Langkah OTP pejabat ini dikunci setelah {MAX_CONSECUTIVE_WRONG} kali kode salah berturut-turut. Hubungi CSO KPPN mitra satker untuk membukanya.")]
+    Locked,
+    #[error("Nomor HP ini sudah menerima {NUMBER_IN_WINDOW} kode dalam 10 menit. Coba lagi dalam {0} menit.")]
+    NumberBusy(i64),
+    #[error("Nomor HP ini sudah menerima {NUMBER_DAILY} kode hari ini. Coba lagi besok.")]
+    NumberDaily,
+    #[error("Pengiriman kode SMS sedang mencapai batas nasional per jam. Coba lagi beberapa menit lagi; bila mendesak hubungi CSO KPPN.")]
+    NationalCeiling,
 }
 
 /// May a new code be requested, given the last one sent for this pejabat and purpose
@@ -70,6 +89,39 @@ pub fn may_request(last_sent: Option<DateTime<Utc>>, sent_today: i64, now: DateT
         }
     }
     Ok(())
+}
+
+/// The code SMS a destination number has received, as counted for its budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberUse {
+    /// Code SMS to the number within the last [`NUMBER_WINDOW_SECS`].
+    pub in_window: i64,
+    /// The oldest of those (when the window frees a place).
+    pub oldest_in_window: Option<DateTime<Utc>>,
+    /// Code SMS to the number since the start of the day (WIB).
+    pub today: i64,
+}
+
+/// May another code SMS go to a number that has had `used`, when the whole country has sent
+/// `national_last_hour` of `national_per_hour`? Whoever asks: the budget is the number's.
+pub fn may_send_to(used: NumberUse, national_last_hour: i64, national_per_hour: i64, now: DateTime<Utc>) -> Result<(), OtpRefusal> {
+    if national_last_hour >= national_per_hour {
+        return Err(OtpRefusal::NationalCeiling);
+    }
+    if used.today >= NUMBER_DAILY {
+        return Err(OtpRefusal::NumberDaily);
+    }
+    if used.in_window >= NUMBER_IN_WINDOW {
+        let frees = used.oldest_in_window.map_or(now, |t| t + Duration::seconds(NUMBER_WINDOW_SECS));
+        let secs = (frees - now).num_seconds().max(1);
+        return Err(OtpRefusal::NumberBusy((secs + 59) / 60));
+    }
+    Ok(())
+}
+
+/// May the OTP steps of a reference with `consecutive_wrong` wrong codes go on?
+pub fn may_use(consecutive_wrong: i32) -> Result<(), OtpRefusal> {
+    if consecutive_wrong >= MAX_CONSECUTIVE_WRONG { Err(OtpRefusal::Locked) } else { Ok(()) }
 }
 
 /// When the next request becomes possible after a code sent at `sent_at`.
@@ -106,9 +158,12 @@ pub fn may_check(
     }
 }
 
-/// The refusal after a wrong code, given the tries including this one.
-pub fn after_wrong(wrong_tries: i32) -> OtpRefusal {
-    if wrong_tries >= MAX_WRONG_TRIES {
+/// The refusal after a wrong code, given the tries on this code and the consecutive wrong
+/// codes on the reference, both including this one.
+pub fn after_wrong(wrong_tries: i32, consecutive_wrong: i32) -> OtpRefusal {
+    if consecutive_wrong >= MAX_CONSECUTIVE_WRONG {
+        OtpRefusal::Locked
+    } else if wrong_tries >= MAX_WRONG_TRIES {
         OtpRefusal::TooManyTries
     } else {
         OtpRefusal::Wrong(MAX_WRONG_TRIES - wrong_tries)
@@ -167,9 +222,36 @@ mod tests {
 
     #[test]
     fn three_wrong_tries_void_the_code() {
-        assert_eq!(after_wrong(1), OtpRefusal::Wrong(2));
-        assert_eq!(after_wrong(2), OtpRefusal::Wrong(1));
-        assert_eq!(after_wrong(3), OtpRefusal::TooManyTries);
+        assert_eq!(after_wrong(1, 1), OtpRefusal::Wrong(2));
+        assert_eq!(after_wrong(2, 2), OtpRefusal::Wrong(1));
+        assert_eq!(after_wrong(3, 3), OtpRefusal::TooManyTries);
+    }
+
+    #[test]
+    fn the_tenth_consecutive_wrong_code_locks_the_reference_whatever_the_code() {
+        // a fourth code's first wrong try is the tenth in a row
+        assert_eq!(after_wrong(1, 9), OtpRefusal::Wrong(2));
+        assert_eq!(after_wrong(1, 10), OtpRefusal::Locked);
+        assert_eq!(may_use(9), Ok(()));
+        assert_eq!(may_use(10), Err(OtpRefusal::Locked));
+    }
+
+    #[test]
+    fn a_number_gets_three_codes_per_ten_minutes_and_ten_a_day() {
+        let free = NumberUse { in_window: 2, oldest_in_window: Some(t(0)), today: 9 };
+        assert_eq!(may_send_to(free, 0, 100, t(60)), Ok(()));
+        let busy = NumberUse { in_window: 3, oldest_in_window: Some(t(0)), today: 3 };
+        assert_eq!(may_send_to(busy, 0, 100, t(60)), Err(OtpRefusal::NumberBusy(9)));
+        assert_eq!(may_send_to(busy, 0, 100, t(599)), Err(OtpRefusal::NumberBusy(1)));
+        let full = NumberUse { in_window: 0, oldest_in_window: None, today: 10 };
+        assert_eq!(may_send_to(full, 0, 100, t(0)), Err(OtpRefusal::NumberDaily));
+    }
+
+    #[test]
+    fn the_national_ceiling_refuses_everyone() {
+        let free = NumberUse { in_window: 0, oldest_in_window: None, today: 0 };
+        assert_eq!(may_send_to(free, 99, 100, t(0)), Ok(()));
+        assert_eq!(may_send_to(free, 100, 100, t(0)), Err(OtpRefusal::NationalCeiling));
     }
 
     #[test]
@@ -203,6 +285,14 @@ pub struct OtpTiming {
     pub expires_at_ms: i64,
     pub next_request_at_ms: i64,
     pub server_now_ms: i64,
+}
+
+/// The latest code as the dialog and the console show it: its timing and the SMS that
+/// carried it (number masked, delivery state, send time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KodeTerakhir {
+    pub timing: OtpTiming,
+    pub kiriman: Option<crate::sms::Kiriman>,
 }
 
 impl OtpTiming {

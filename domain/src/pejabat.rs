@@ -133,6 +133,31 @@ pub struct ConsoleRow {
     pub no_hp: String,
     /// The activation code waiting right now, if any.
     pub pending: Option<crate::otp::OtpTiming>,
+    /// The SMS that carried it: number (masked), delivery state, send time.
+    pub kiriman: Option<crate::sms::Kiriman>,
+}
+
+/// Why a reference needs the CSO's attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JenisPerhatian {
+    /// Its OTP steps locked after too many wrong codes in a row: the CSO unlocks them.
+    OtpTerkunci,
+    /// An `AKTIF` reference the satker removed: its number no longer receives codes.
+    AktifDihapus,
+}
+
+/// A reference on the CSO console's "Perlu perhatian" list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Perhatian {
+    pub pejabat_id: crate::PejabatId,
+    pub satker_kode: String,
+    pub nama: String,
+    pub jabatan: Jabatan,
+    /// `+62 812-****-7890`.
+    pub no_hp: String,
+    pub jenis: JenisPerhatian,
+    /// Locked at / removed at, epoch milliseconds.
+    pub sejak_ms: i64,
 }
 
 /// Rows the CSO console shows at most: pending codes first, then by satker; the search box

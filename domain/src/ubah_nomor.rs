@@ -80,12 +80,30 @@ pub fn next(jabatan: Jabatan, tahap: Tahap, langkah: Langkah) -> Result<Tahap, S
     to.ok_or_else(|| format!("Perubahan nomor sedang pada tahap {}; langkah ini tidak dapat dilakukan.", tahap.label()))
 }
 
-/// The notice the old number receives when the change takes effect.
-pub fn sms_nomor_lama(nama: &str, jabatan: Jabatan, satker: &str, nomor_baru_tersamar: &str) -> String {
-    format!(
-        "Yth. {nama}, nomor HP OTP SAKTI Anda sebagai Pejabat {} pada satker {satker} telah diganti ke {nomor_baru_tersamar}. Nomor ini tidak lagi menerima kode OTP. Bila Anda tidak mengajukan perubahan ini, segera hubungi KPPN mitra satker.",
-        jabatan.short()
-    )
+/// How long after a change was asked for the CSO may confirm it (`SAKTI_NOMOR_WAIT`), so
+/// the old number's owner, told at each stage, has time to stop it.
+pub const DEFAULT_WAIT: chrono::Duration = chrono::Duration::hours(24);
+
+/// May the CSO confirm a change asked for at `diajukan_at` now? Before the waiting period
+/// only when it records that the old phone is lost, with a reason.
+pub fn may_confirm(
+    diajukan_at: chrono::DateTime<chrono::Utc>,
+    wait: chrono::Duration,
+    hp_lama_hilang: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<String>, String> {
+    let reason = hp_lama_hilang.map(str::trim).filter(|r| !r.is_empty());
+    if let Some(r) = reason {
+        return crate::validate::text(r, "Alasan HP lama hilang", 300).map(Some);
+    }
+    let ready = diajukan_at + wait;
+    if now < ready {
+        let hours = ((ready - now).num_seconds() + 3599) / 3600;
+        return Err(format!(
+            "Masa tunggu perubahan nomor belum selesai (sekitar {hours} jam lagi), agar pemilik nomor lama sempat membatalkannya. Bila HP lama hilang, catat alasannya untuk mengonfirmasi sekarang."
+        ));
+    }
+    Ok(None)
 }
 
 /// A reference of the caller's own whose number it may change.
@@ -170,5 +188,17 @@ mod tests {
         for t in Tahap::ALL {
             assert_eq!(Tahap::from_label(t.label()), Some(t));
         }
+    }
+
+    #[test]
+    fn the_cso_waits_unless_the_old_phone_is_lost() {
+        use chrono::TimeZone;
+        let asked = chrono::Utc.with_ymd_and_hms(2026, 11, 24, 2, 0, 0).unwrap();
+        let day = chrono::Duration::hours(24);
+        let early = asked + chrono::Duration::hours(23);
+        assert!(may_confirm(asked, day, None, early).unwrap_err().contains("sekitar 1 jam"));
+        assert!(may_confirm(asked, day, Some("  "), early).is_err());
+        assert_eq!(may_confirm(asked, day, Some("HP hilang dicuri"), early), Ok(Some("HP hilang dicuri".into())));
+        assert_eq!(may_confirm(asked, day, None, asked + day), Ok(None));
     }
 }

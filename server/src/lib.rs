@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod commands;
 pub mod health;
+pub mod kuitansi;
 pub mod security;
 
 use app::ssr::AppState;
@@ -30,11 +31,18 @@ use tower_sessions_sqlx_store::PostgresStore;
 pub struct Edge {
     pub public_url: Option<PublicUrl>,
     pub trusted_proxies: TrustedProxies,
+    /// `SAKTI_SMS_RECEIPT_SECRET`: with it, `POST /api/sms/kuitansi` takes the gateways'
+    /// signed delivery reports.
+    pub receipt_secret: Option<String>,
 }
 
 impl Edge {
     pub fn of(config: &Config) -> Edge {
-        Edge { public_url: config.public_url.clone(), trusted_proxies: config.trusted_proxies.clone() }
+        Edge {
+            public_url: config.public_url.clone(),
+            trusted_proxies: config.trusted_proxies.clone(),
+            receipt_secret: config.sms_receipt_secret.clone(),
+        }
     }
 
     /// Served behind TLS: `__Host-` cookie, `Secure`, HSTS.
@@ -82,7 +90,12 @@ pub fn router(
     let upload_limit = app::files::UPLOAD_BODY_LIMIT;
     let state_pool = state.pool.clone();
     let db_gate = health::DbGate::new((*state.pool.connect_options()).clone());
+    let receipts = match &edge.receipt_secret {
+        Some(secret) => kuitansi::routes(state.pool.clone(), secret.as_bytes()),
+        None => Router::new(),
+    };
     Router::new()
+        .merge(receipts)
         .route("/api/events", axum::routing::get(app::live::events))
         .route("/api/formulir/{pejabat_id}/{jenis}", axum::routing::get(app::files::unduh_formulir))
         .route("/api/berkas/{id}", axum::routing::get(app::files::buka_berkas))

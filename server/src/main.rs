@@ -60,8 +60,9 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let leptos_options = server::assets::with_hashed_names(get_configuration(None)?.leptos_options);
     let addr = leptos_options.site_addr;
     let otp_key = config.otp_key()?;
-    let gateway = config.sms_gateway(&pool)?;
-    let simulator = matches!(gateway, sms::AnyGateway::Simulator(_));
+    let relay = config.sms_relay(&pool)?;
+    let simulator = config.sms_gateways.is_empty();
+    tracing::info!("gateway SMS: {}", relay.names().join(", "));
     let state = AppState {
         pool: pool.clone(),
         otp_key,
@@ -69,9 +70,10 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
         public_url: config.public_url.clone(),
         limits: config.session_limits,
         clock: backend::Clock::system(),
+        nomor_wait: config.nomor_wait,
     };
     let (stop_sms, sms_stopped) = tokio::sync::oneshot::channel::<()>();
-    let sms_worker = tokio::spawn(sms::run_worker(pool.clone(), gateway, Duration::from_millis(500), async move {
+    let sms_worker = tokio::spawn(sms::run_worker(pool.clone(), relay, Duration::from_millis(500), async move {
         let _ = sms_stopped.await;
     }));
     let (closing_tx, closing) = tokio::sync::watch::channel(false);

@@ -67,12 +67,13 @@ pub async fn accept_bundles(pool: &PgPool, ids: &[domain::PejabatId]) {
 /// The code in the newest code SMS to `phone`, read from the outbox as the phone would.
 pub async fn last_code(pool: &PgPool, phone: &str) -> String {
     let body: String = sqlx::query_scalar(
-        "SELECT body FROM sms_outbox WHERE phone = $1 AND body LIKE '%Kode Otentifikasi%' ORDER BY id DESC LIMIT 1",
+        "SELECT body FROM sms_outbox WHERE phone = $1 AND otp_code_id IS NOT NULL ORDER BY id DESC LIMIT 1",
     )
     .bind(phone)
     .fetch_one(pool)
     .await
     .unwrap();
-    let start = body.find("Anda: ").unwrap() + 6;
-    body[start..start + 6].to_owned()
+    // every code SMS ends "…: <code>. Kode berlaku 2 menit. …"
+    let end = body.find(". Kode berlaku").unwrap();
+    body[end - 6..end].to_owned()
 }

@@ -2,7 +2,7 @@
 
 use crate::common::{accept_bundles, kpa_input, last_code, login, today};
 use backend::otp::{self, Attendance, OtpKey};
-use backend::sms::{self, Gateway, OutMessage, Simulator};
+use backend::sms::{self, Gateway, OutMessage, Relay, Simulator};
 use backend::{Caller, Error, pejabat};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::Status;
@@ -132,15 +132,24 @@ async fn the_six_steps_make_all_three_pejabat_aktif(pool: PgPool) {
     assert_eq!((mode.as_str(), kuasa.as_str()), ("VIDEO_CONFERENCE", "Budi Santoso"));
 
     // the SMS texts of the seed, delivered to the simulator
-    let sim = Simulator { pool: pool.clone() };
+    let sim = Relay::one("simulator", Simulator { pool: pool.clone() });
     while sms::deliver_due(&pool, &sim, Utc::now() + Duration::hours(1), 50).await.unwrap() > 0 {}
     let ppk_inbox: Vec<String> = sms::inbox(&pool, PPK_HP, 50).await.unwrap().into_iter().map(|m| m.body).collect();
     assert!(ppk_inbox.contains(&"Yth. PPK PSIE I Anda telah diusulkan sebagai pengguna OTP SAKTI dengan kewenangan Pejabat PPK pada satker 561403. Silakan kunjungi KPPN mitra satker Anda untuk mengaktifkan OTP tersebut.".to_string()));
     assert!(
         ppk_inbox.contains(&"Yth. PPK PSIE I, Pejabat PPK pada satker 561403, fitur OTP Anda telah aktif!".to_string())
     );
-    assert!(ppk_inbox.iter().any(|m| m.starts_with("Yth Pejabat PPK Satker 561403. Kode Otentifikasi Anda: ")
-        && m.ends_with(". Kode berlaku 2 menit. Waktu kirim 2026-11-24 09:03:20 WIB.")));
+    // the code SMS were due two years ago: expired, never delivered, their text redacted
+    assert!(!ppk_inbox.iter().any(|m| m.contains("Kode Otentifikasi")), "a code SMS was delivered after its code expired");
+    let codes: Vec<(String, String)> =
+        sqlx::query_as("SELECT body, state FROM sms_outbox WHERE phone = $1 AND otp_code_id IS NOT NULL")
+            .bind(PPK_HP)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(codes.iter().all(|(_, state)| state == "KEDALUWARSA"), "{codes:?}");
+    assert!(codes.iter().any(|(body, _)| body
+        == "Yth Pejabat PPK Satker 561403. Kode Otentifikasi Anda: ******. Kode berlaku 2 menit. Waktu kirim 2026-11-24 09:03:20 WIB."));
     let kpa_inbox = sms::inbox(&pool, KPA_HP, 50).await.unwrap();
     assert!(
         kpa_inbox
@@ -297,10 +306,11 @@ async fn a_new_code_waits_60_seconds_and_voids_the_previous_one(pool: PgPool) {
 async fn ten_codes_a_day_and_no_more(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
+    // (201 s apart: the number's own budget, 3 per 10 minutes, is not what stops them)
     for i in 0..10 {
-        otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(i * 61)).await.unwrap();
+        otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(i * 201)).await.unwrap();
     }
-    let r = refusal(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(11 * 61)).await);
+    let r = refusal(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(11 * 201)).await);
     assert_eq!(r, OtpRefusal::DailyCap);
     // the next day (WIB) it works again
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(24 * 3600)).await.unwrap();
@@ -355,7 +365,7 @@ async fn codes_are_never_stored_or_audited_in_clear(pool: PgPool) {
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
     let code = last_code(&pool, KPA_HP).await;
     otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, kppn().as_ref(), at(1)).await.unwrap();
-    let sim = Simulator { pool: pool.clone() };
+    let sim = Relay::one("simulator", Simulator { pool: pool.clone() });
     sms::deliver_due(&pool, &sim, Utc::now() + Duration::hours(1), 50).await.unwrap();
     let audit_hits: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE detail LIKE '%' || $1 || '%'")
         .bind(&code)
@@ -393,18 +403,22 @@ impl Gateway for Flaky {
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn a_failing_gateway_is_retried_and_nothing_is_lost(pool: PgPool) {
     let s = satker(&pool).await;
+    // a notice (the pejabat's "aktif" SMS): retried until the gateway recovers
     otp::request(&pool, &key(), &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
-    let gateway = Flaky { inner: Simulator { pool: pool.clone() }, failures: 3.into() };
+    let code = last_code(&pool, KPA_HP).await;
+    otp::submit(&pool, &key(), &s.cso, s.kpa_id, Purpose::Aktivasi, &code, kppn().as_ref(), at(1)).await.unwrap();
+    sqlx::query("DELETE FROM sms_outbox WHERE otp_code_id IS NOT NULL").execute(&pool).await.unwrap();
+    let gateway = Relay::one("flaky", Flaky { inner: Simulator { pool: pool.clone() }, failures: 3.into() });
     let mut now = Utc::now();
     let mut delivered = 0;
     for _ in 0..10 {
         delivered += sms::deliver_due(&pool, &gateway, now, 10).await.unwrap();
-        now += Duration::seconds(30);
+        now += Duration::seconds(31);
     }
     assert_eq!(delivered, 1);
-    let (attempts, error): (i32, Option<String>) =
-        sqlx::query_as("SELECT attempts, last_error FROM sms_outbox").fetch_one(&pool).await.unwrap();
-    assert_eq!((attempts, error.as_deref()), (4, Some("gateway 503")));
+    let (attempts, error, state): (i32, Option<String>, String) =
+        sqlx::query_as("SELECT attempts, last_error, state FROM sms_outbox").fetch_one(&pool).await.unwrap();
+    assert_eq!((attempts, error.as_deref(), state.as_str()), (4, Some("flaky: gateway 503"), "TERKIRIM"));
     assert_eq!(sms::inbox(&pool, KPA_HP, 10).await.unwrap().len(), 1, "delivered exactly once");
 }
 
@@ -484,4 +498,119 @@ async fn a_reopened_dialog_finds_the_last_request_of_its_owner_only(pool: PgPool
     let code = last_code(&pool, KPA_HP).await;
     otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, kppn().as_ref(), at(5)).await.unwrap();
     assert_eq!(otp::latest(&pool, &s.kpa, s.kpa_id, Purpose::Aktivasi).await.unwrap(), None, "KPA is AKTIF: no dialog");
+}
+
+/// Wrong codes count across codes: a new code does not start again from zero. The tenth in a
+/// row locks the reference's OTP steps (the pejabat is told), until the CSO of its KPPN
+/// unlocks them; a right code clears the count.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn ten_wrong_codes_in_a_row_lock_the_reference_until_its_cso_unlocks(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    let wrong_for = |code: &str| if code == "000000" { "111111".to_string() } else { "000000".to_string() };
+    // two wrong, then right: the count starts again
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
+    let code = last_code(&pool, KPA_HP).await;
+    for i in 1..=2 {
+        refusal(otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &wrong_for(&code), kppn().as_ref(), at(i)).await);
+    }
+    let salah = |id| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i32>("SELECT otp_salah FROM pejabat WHERE id = $1").bind(id).fetch_one(&pool).await.unwrap()
+        }
+    };
+    assert_eq!(salah(s.kpa_id).await, 2);
+    otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, kppn().as_ref(), at(3)).await.unwrap();
+    assert_eq!(salah(s.kpa_id).await, 0, "a right code clears the count");
+    // the PPK (verification of its number): four codes, three wrong tries each
+    let mut n = 0;
+    for round in 0..4 {
+        let t = round * 201 + 10;
+        otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(t)).await.unwrap();
+        let code = last_code(&pool, PPK_HP).await;
+        for i in 1..=3 {
+            n += 1;
+            let r = refusal(otp::submit(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, &wrong_for(&code), None, at(t + i)).await);
+            if n == 10 {
+                assert_eq!(r, OtpRefusal::Locked, "the tenth wrong code in a row");
+                break;
+            }
+            assert!(matches!(r, OtpRefusal::Wrong(_) | OtpRefusal::TooManyTries), "{n}: {r:?}");
+        }
+    }
+    assert_eq!(n, 10);
+    // locked: no new code, no check; the pejabat was told on its phone
+    assert_eq!(refusal(otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(2000)).await), OtpRefusal::Locked);
+    let told: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_outbox WHERE phone = $1 AND body LIKE '%dikunci setelah 10 kali kode salah%'")
+        .bind(PPK_HP)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(told, 1);
+    // who may unlock: the CSO of the reference's KPPN, no one else
+    assert!(matches!(otp::buka_kunci(&pool, &s.kpa, s.ppk_id).await, Err(Error::Forbidden(_))));
+    let other = login(&pool, "cso_jakarta2").await;
+    assert!(matches!(otp::buka_kunci(&pool, &other, s.ppk_id).await, Err(Error::NotFound(_))));
+    let attention = backend::cso::perhatian(&pool, &s.cso, at(2000)).await.unwrap();
+    assert!(attention.iter().any(|p| p.pejabat_id == s.ppk_id && p.jenis == domain::pejabat::JenisPerhatian::OtpTerkunci));
+    otp::buka_kunci(&pool, &s.cso, s.ppk_id).await.unwrap();
+    assert!(matches!(otp::buka_kunci(&pool, &s.cso, s.ppk_id).await, Err(Error::Rule(_))), "not locked any more");
+    let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'BUKA_KUNCI_OTP' AND outcome = 'BERHASIL' AND pejabat_id = $1")
+        .bind(s.ppk_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+    otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(2001)).await.unwrap();
+}
+
+/// A number gets at most three code SMS in ten minutes, whoever asks; the country at most
+/// the configured number per hour.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_number_and_the_country_have_code_budgets(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    for t in [0, 61, 122] {
+        otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(t)).await.unwrap();
+    }
+    // the fourth within ten minutes: refused until the first leaves the window (0 + 600 s)
+    assert_eq!(refusal(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(183)).await), OtpRefusal::NumberBusy(7));
+    assert_eq!(refusal(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(599)).await), OtpRefusal::NumberBusy(1));
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(601)).await.unwrap();
+    // a national ceiling of 5 an hour: the four above and one more, then nobody
+    let tight = key().with_national_per_hour(5);
+    otp::request(&pool, &tight, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(700)).await.unwrap();
+    let r = refusal(otp::request(&pool, &tight, &s.ppspm, s.ppspm_id, Purpose::VerifikasiHp, at(701)).await);
+    assert_eq!(r, OtpRefusal::NationalCeiling);
+    assert!(r.to_string().contains("batas nasional"));
+    // an hour after the first, places free up again
+    otp::request(&pool, &tight, &s.ppspm, s.ppspm_id, Purpose::VerifikasiHp, at(3601)).await.unwrap();
+}
+
+/// A code SMS never leaves after its code expired: it is marked kedaluwarsa, its text
+/// redacted, and the dialog's latest code says so.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_code_sms_is_never_delivered_after_its_code_expired(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    let p = otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
+    let kiriman = p.kiriman.unwrap();
+    assert_eq!((kiriman.nomor.as_str(), kiriman.status), ("+62 812-****-7890", domain::sms::StatusKirim::Antre));
+    let sim = Relay::one("simulator", Simulator { pool: pool.clone() });
+    assert_eq!(sms::deliver_due(&pool, &sim, at(120), 10).await.unwrap(), 0);
+    assert!(sms::inbox(&pool, KPA_HP, 10).await.unwrap().is_empty());
+    let (state, body): (String, String) = sqlx::query_as("SELECT state, body FROM sms_outbox").fetch_one(&pool).await.unwrap();
+    assert_eq!(state, "KEDALUWARSA");
+    assert!(body.contains("Anda: ******."), "{body}");
+    let latest = otp::latest(&pool, &s.kpa, s.kpa_id, Purpose::Aktivasi).await.unwrap().unwrap();
+    assert_eq!(latest.kiriman.unwrap().status, domain::sms::StatusKirim::Kedaluwarsa);
+    // one due in time goes, and says terkirim
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(200)).await.unwrap();
+    assert_eq!(sms::deliver_due(&pool, &sim, at(201), 10).await.unwrap(), 1);
+    let latest = otp::latest(&pool, &s.kpa, s.kpa_id, Purpose::Aktivasi).await.unwrap().unwrap();
+    assert_eq!(latest.kiriman.unwrap().status, domain::sms::StatusKirim::Terkirim);
+    let console = backend::cso::console(&pool, &s.cso, "", at(202)).await.unwrap();
+    let row = console.satkers.iter().flat_map(|s| &s.rows).find(|r| r.id == s.kpa_id).unwrap();
+    assert_eq!(row.kiriman.as_ref().map(|k| k.status), Some(domain::sms::StatusKirim::Terkirim));
 }

@@ -13,6 +13,7 @@ use sqlx::PgPool;
 const KPA_HP: &str = "+6281234567890";
 const PPK_HP: &str = "+6281300000002";
 const PPK_BARU: &str = "+6281399990000";
+const DAY: Duration = Duration::hours(24);
 
 fn t(secs: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 2, 0, 0).unwrap() + Duration::seconds(secs)
@@ -113,8 +114,17 @@ async fn a_ppk_changes_its_number_through_every_step(pool: PgPool) {
     forbidden(ubah_nomor::minta_setuju(&pool, &k, &s.ppk, s.ppk_id, t(10)).await);
     ubah_nomor::minta_setuju(&pool, &k, &s.kpa, s.ppk_id, t(10)).await.unwrap();
     let kpa_code = last_code(&pool, KPA_HP).await;
+    // the KPA's code SMS names whose number changes, and to which (masked)
+    let approval = texts(&pool, KPA_HP).await.pop().unwrap();
+    assert!(approval.contains("PPK PSIE I (Pejabat PPK) ke +62 813-****-0000"), "{approval}");
     let to = ubah_nomor::setuju(&pool, &k, &s.kpa, s.ppk_id, &kpa_code, t(12)).await.unwrap();
     assert_eq!(to, Tahap::PengajuanBerkas);
+    // the old number heard of the request and of the approval, with the KPPN and "Batalkan"
+    let old = texts(&pool, PPK_HP).await;
+    for stage in ["ada pengajuan perubahan nomor", "telah disetujui KPA"] {
+        let notice = old.iter().find(|m| m.contains(stage)).unwrap_or_else(|| panic!("{stage} missing: {old:?}"));
+        assert!(notice.contains("+62 813-****-0000") && notice.contains("Batalkan") && notice.contains("KPPN"), "{notice}");
+    }
     // 3. the signed Form Ubah Nomor OTP through the desk
     let form = formulir::unduh(&pool, &s.admin, s.ppk_id, Jenis::UbahNomorOtp, "https://x", t(13)).await.unwrap();
     assert!(form.pdf.starts_with(b"%PDF-"));
@@ -125,7 +135,7 @@ async fn a_ppk_changes_its_number_through_every_step(pool: PgPool) {
         .fetch_one(&pool)
         .await
         .unwrap();
-    forbidden(ubah_nomor::konfirmasi(&pool, &s.cso, ubah_id, t(14)).await);
+    forbidden(ubah_nomor::konfirmasi(&pool, &s.cso, ubah_id, DAY, None, t(14)).await);
     let b =
         berkas::unggah(&pool, &s.admin, s.ppk_id, Keperluan::UbahNomor, "ubah.pdf", &pdf("u"), t(15)).await.unwrap();
     berkas::ajukan(&pool, &s.admin, t(16)).await.unwrap();
@@ -134,19 +144,24 @@ async fn a_ppk_changes_its_number_through_every_step(pool: PgPool) {
     assert_eq!(ubah_nomor::menunggu_konfirmasi(&pool, &s.cso).await.unwrap().len(), 1);
     // 4. the CSO of another KPPN cannot confirm; the partner CSO does
     let other = login(&pool, "cso_jakarta2").await;
-    forbidden(ubah_nomor::konfirmasi(&pool, &other, ubah_id, t(18)).await);
+    forbidden(ubah_nomor::konfirmasi(&pool, &other, ubah_id, DAY, None, t(18)).await);
     assert!(texts(&pool, PPK_HP).await.iter().all(|m| !m.contains("telah diganti")));
-    ubah_nomor::konfirmasi(&pool, &s.cso, ubah_id, t(19)).await.unwrap();
+    // not before the waiting period from the request (t(0))
+    let m = forbidden(ubah_nomor::konfirmasi(&pool, &s.cso, ubah_id, DAY, None, t(19)).await);
+    assert!(m.contains("Masa tunggu") && m.contains("sekitar 24 jam"), "{m}");
+    let m = forbidden(ubah_nomor::konfirmasi(&pool, &s.cso, ubah_id, DAY, None, t(86_399)).await);
+    assert!(m.contains("sekitar 1 jam"), "{m}");
+    ubah_nomor::konfirmasi(&pool, &s.cso, ubah_id, DAY, None, t(86_400)).await.unwrap();
     assert_eq!(tahap(&pool, s.ppk_id).await, "SELESAI");
     let no_hp: String =
         sqlx::query_scalar("SELECT no_hp FROM pejabat WHERE id = $1").bind(s.ppk_id).fetch_one(&pool).await.unwrap();
     assert_eq!(no_hp, PPK_BARU);
     let old = texts(&pool, PPK_HP).await;
-    assert!(old.last().unwrap().contains("telah diganti ke +62813****0000"), "{old:?}");
+    assert!(old.last().unwrap().contains("telah diganti ke +62 813-****-0000"), "{old:?}");
     let new = texts(&pool, PPK_BARU).await;
     assert_eq!(new.last().unwrap(), "Yth. PPK PSIE I, Pejabat PPK pada satker 561403, fitur OTP Anda telah aktif!");
     // confirming twice is refused; the trail shows every step
-    forbidden(ubah_nomor::konfirmasi(&pool, &s.cso, ubah_id, t(20)).await);
+    forbidden(ubah_nomor::konfirmasi(&pool, &s.cso, ubah_id, DAY, None, t(86_401)).await);
     let trail: Vec<String> = sqlx::query_scalar(
         "SELECT action FROM audit_log WHERE pejabat_id = $1 AND outcome = 'BERHASIL' AND at IS NOT NULL ORDER BY id",
     )
@@ -192,4 +207,34 @@ async fn a_kpa_skips_approval_and_changes_can_be_cancelled(pool: PgPool) {
     assert!(m.contains("AKTIF"), "{m}");
     // the number-change purposes cannot be driven through the plain OTP engine
     forbidden(otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::UbahNomor, t(300)).await);
+}
+
+/// The old phone is lost: the CSO confirms before the waiting period by recording why, and
+/// the reason is in the trail; the pejabat's KPA may stop a change it did not ask for.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_lost_phone_skips_the_wait_with_a_reason_and_the_kpa_may_cancel(pool: PgPool) {
+    let k = OtpKey::new(b"kunci".to_vec());
+    let s = aktif(&pool, &k).await;
+    // the KPA cancels its PPK's change ("Batalkan" from the notice)
+    ubah_nomor::ajukan(&pool, &k, &s.ppk, s.ppk_id, "0813 9999 0000", t(0)).await.unwrap();
+    ubah_nomor::batal(&pool, &s.kpa, s.ppk_id).await.unwrap();
+    assert_eq!(tahap(&pool, s.ppk_id).await, "BATAL");
+    // the KPA's own change, lost phone: confirmed at once with the reason
+    ubah_nomor::ajukan(&pool, &k, &s.kpa, s.kpa_id, "081288887777", t(100)).await.unwrap();
+    let code = last_code(&pool, "+6281288887777").await;
+    ubah_nomor::verifikasi(&pool, &k, &s.kpa, s.kpa_id, &code, t(101)).await.unwrap();
+    let b = berkas::unggah(&pool, &s.admin, s.kpa_id, Keperluan::UbahNomor, "u.pdf", &pdf("u"), t(102)).await.unwrap();
+    berkas::ajukan(&pool, &s.admin, t(103)).await.unwrap();
+    berkas::putuskan(&pool, &s.cso, b.id, [true; 5], &Keputusan::Terima, t(104)).await.unwrap();
+    let id: domain::UbahNomorId =
+        sqlx::query_scalar("SELECT id FROM ubah_nomor WHERE tahap = 'KONFIRMASI CSO'").fetch_one(&pool).await.unwrap();
+    forbidden(ubah_nomor::konfirmasi(&pool, &s.cso, id, DAY, Some("   "), t(105)).await);
+    ubah_nomor::konfirmasi(&pool, &s.cso, id, DAY, Some("HP dicuri, laporan polisi 12/XI"), t(106)).await.unwrap();
+    let detail: String = sqlx::query_scalar(
+        "SELECT detail FROM audit_log WHERE action = 'KONFIRMASI_UBAH_NOMOR' AND outcome = 'BERHASIL'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(detail.contains("HP lama hilang: HP dicuri, laporan polisi 12/XI"), "{detail}");
 }

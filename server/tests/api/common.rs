@@ -78,6 +78,7 @@ impl App {
             public_url,
             limits: domain::sesi::Limits::default(),
             clock: clock.clone(),
+            nomor_wait: domain::ubah_nomor::DEFAULT_WAIT,
         };
         let (closing_tx, closing) = tokio::sync::watch::channel(false);
         // the test app never shuts down
