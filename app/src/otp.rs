@@ -6,8 +6,8 @@ use crate::error::AppError;
 use crate::layout::Modal;
 use domain::Status;
 use domain::otp::{KodeTerakhir, OtpTiming, Purpose, countdown};
-use domain::sms::{Kiriman, StatusKirim};
 use domain::pejabat::PejabatRow;
+use domain::sms::{Kiriman, StatusKirim};
 use domain::workflow::Langkah;
 use leptos::prelude::*;
 
@@ -155,7 +155,9 @@ pub fn OtpDialog(
     crate::live::refresh_on_change(changed);
     Effect::new(move |seen: Option<u32>| {
         let now = changed.get();
-        if seen.is_some_and(|s| s != now) && kiriman.with_untracked(|k| k.as_ref().is_some_and(|k| !k.status.is_final())) {
+        if seen.is_some_and(|s| s != now)
+            && kiriman.with_untracked(|k| k.as_ref().is_some_and(|k| !k.status.is_final()))
+        {
             latest.dispatch(());
         }
         now

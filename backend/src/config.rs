@@ -256,7 +256,9 @@ impl Config {
             if secret.len() < 32 {
                 return Err(Error::new(ErrorKind::InvalidInput, "SAKTI_OTP_SECRET harus minimal 32 karakter"));
             }
-            return Ok(crate::otp::OtpKey::new(secret.as_bytes().to_vec()).with_national_per_hour(self.sms_national_per_hour));
+            return Ok(
+                crate::otp::OtpKey::new(secret.as_bytes().to_vec()).with_national_per_hour(self.sms_national_per_hour)
+            );
         }
         let secret = crate::secret::kept(&self.data_dir.join("otp-secret"))?;
         Ok(crate::otp::OtpKey::new(secret.into_bytes()).with_national_per_hour(self.sms_national_per_hour))

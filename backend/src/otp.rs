@@ -138,10 +138,11 @@ pub async fn request(
     // the cool-down runs per code binding: a KPA sending its PPK and then its PPSPM
     // does not wait between the two
     let bound_target = purpose.is_bound_to_target().then_some(target.id);
-    let pending = match issue(attempt.tx(), key, actor, &owner, purpose, bound_target, &owner.no_hp, Teks::Kode, now).await {
-        Ok(p) => p,
-        Err(e) => return Err(attempt.refuse(e).await),
-    };
+    let pending =
+        match issue(attempt.tx(), key, actor, &owner, purpose, bound_target, &owner.no_hp, Teks::Kode, now).await {
+            Ok(p) => p,
+            Err(e) => return Err(attempt.refuse(e).await),
+        };
     let detail = format!("kode {} dikirim ke HP {} pejabat", purpose.code(), owner.jabatan.short());
     attempt.done(detail, Some(&target.satker_kode)).await?;
     Ok(pending)
@@ -324,7 +325,12 @@ pub async fn buka_kunci(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId) -
         .bind(pejabat_id)
         .execute(attempt.tx())
         .await?;
-    let detail = format!("langkah OTP {} {} dibuka setelah {} kode salah berturut-turut", target.jabatan.short(), target.nama, target.otp_salah);
+    let detail = format!(
+        "langkah OTP {} {} dibuka setelah {} kode salah berturut-turut",
+        target.jabatan.short(),
+        target.nama,
+        target.otp_salah
+    );
     attempt.done(detail, Some(&target.satker_kode)).await?;
     Ok(())
 }

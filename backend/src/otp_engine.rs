@@ -223,8 +223,11 @@ pub(crate) async fn issue(
         ),
     };
     sms::enqueue_code(&mut *tx, phone, &text(&code), &text("******"), code_id, pending.expires_at, now).await?;
-    pending.kiriman =
-        Some(Kiriman { nomor: domain::sms::nomor_tersamar(phone), status: StatusKirim::Antre, waktu_kirim_ms: now.timestamp_millis() });
+    pending.kiriman = Some(Kiriman {
+        nomor: domain::sms::nomor_tersamar(phone),
+        status: StatusKirim::Antre,
+        waktu_kirim_ms: now.timestamp_millis(),
+    });
     Ok(pending)
 }
 
@@ -308,11 +311,13 @@ pub(crate) async fn check(
         .fetch_one(&mut *tx)
         .await?;
         if otp::may_use(in_a_row).is_err() {
-            sqlx::query("UPDATE otp_code SET state = 'VOID', closed_at = $2 WHERE pejabat_id = $1 AND state = 'PENDING'")
-                .bind(owner_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE otp_code SET state = 'VOID', closed_at = $2 WHERE pejabat_id = $1 AND state = 'PENDING'",
+            )
+            .bind(owner_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
             let text = domain::sms::otp_terkunci(&owner.nama, owner.jabatan, &owner.satker_kode);
             sms::enqueue(&mut *tx, &owner.no_hp, &text, &text).await?;
             tracing::warn!(pejabat_id = %owner_id, "langkah OTP dikunci setelah {in_a_row} kode salah berturut-turut");

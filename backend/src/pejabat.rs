@@ -99,7 +99,10 @@ pub(crate) async fn lock_pejabat(tx: &mut PgConnection, id: PejabatId) -> Result
 
 /// A reference as [`lock_pejabat`] reads it, removed or not.
 async fn lock_pejabat_any(tx: &mut PgConnection, id: PejabatId) -> Result<Option<Target>> {
-    Ok(sqlx::query_as(&format!("{TARGET_FROM} WHERE p.id = $1 FOR UPDATE OF p")).bind(id).fetch_optional(&mut *tx).await?)
+    Ok(sqlx::query_as(&format!("{TARGET_FROM} WHERE p.id = $1 FOR UPDATE OF p"))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?)
 }
 
 /// The active KPA reference of the actor in its satker (the one that approves).

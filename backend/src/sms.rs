@@ -74,11 +74,10 @@ pub(crate) async fn enqueue_to_user(conn: &mut sqlx::PgConnection, user_id: doma
 
 /// How a notice names KPPN `kode`: its name and, when recorded, its telephone.
 pub(crate) async fn kontak_kppn(conn: &mut sqlx::PgConnection, kode: &str) -> Result<String> {
-    let row: Option<(String, Option<String>)> = sqlx::query_as("SELECT nama, telepon FROM kppn WHERE kode = $1")
-        .bind(kode)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(row.map_or_else(|| "KPPN mitra satker".to_string(), |(nama, tel)| domain::sms::kontak_kppn(&nama, tel.as_deref())))
+    let row: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT nama, telepon FROM kppn WHERE kode = $1").bind(kode).fetch_optional(&mut *conn).await?;
+    Ok(row
+        .map_or_else(|| "KPPN mitra satker".to_string(), |(nama, tel)| domain::sms::kontak_kppn(&nama, tel.as_deref())))
 }
 
 /// The SMS of code `code_id` as the dialog and the console show it.
@@ -377,7 +376,11 @@ pub async fn deliver_due(pool: &PgPool, relay: &Relay<impl Gateway>, now: DateTi
             }
             // a code is told "gagal" at once; a notice is retried until the cap
             Round::Failed { tries, error } if due.otp_code_id.is_some() || due.attempts + tries >= MAX_ATTEMPTS => {
-                tracing::warn!(sms = due.id, attempts = due.attempts + tries, "SMS tidak terkirim, dihentikan: {error}");
+                tracing::warn!(
+                    sms = due.id,
+                    attempts = due.attempts + tries,
+                    "SMS tidak terkirim, dihentikan: {error}"
+                );
                 settle(&mut tx, &due, StatusKirim::Gagal, None, tries, now).await?;
                 sqlx::query("UPDATE sms_outbox SET last_error = $2 WHERE id = $1")
                     .bind(due.id)

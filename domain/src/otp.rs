@@ -65,13 +65,17 @@ pub enum OtpRefusal {
     Wrong(i32),
     #[error("Kode harus 6 angka.")]
     Malformed,
-    #[error("Langkah OTP pejabat ini dikunci setelah {MAX_CONSECUTIVE_WRONG} kali kode salah berturut-turut. Hubungi CSO KPPN mitra satker untuk membukanya.")]
+    #[error(
+        "Langkah OTP pejabat ini dikunci setelah {MAX_CONSECUTIVE_WRONG} kali kode salah berturut-turut. Hubungi CSO KPPN mitra satker untuk membukanya."
+    )]
     Locked,
     #[error("Nomor HP ini sudah menerima {NUMBER_IN_WINDOW} kode dalam 10 menit. Coba lagi dalam {0} menit.")]
     NumberBusy(i64),
     #[error("Nomor HP ini sudah menerima {NUMBER_DAILY} kode hari ini. Coba lagi besok.")]
     NumberDaily,
-    #[error("Pengiriman kode SMS sedang mencapai batas nasional per jam. Coba lagi beberapa menit lagi; bila mendesak hubungi CSO KPPN.")]
+    #[error(
+        "Pengiriman kode SMS sedang mencapai batas nasional per jam. Coba lagi beberapa menit lagi; bila mendesak hubungi CSO KPPN."
+    )]
     NationalCeiling,
 }
 
@@ -104,7 +108,12 @@ pub struct NumberUse {
 
 /// May another code SMS go to a number that has had `used`, when the whole country has sent
 /// `national_last_hour` of `national_per_hour`? Whoever asks: the budget is the number's.
-pub fn may_send_to(used: NumberUse, national_last_hour: i64, national_per_hour: i64, now: DateTime<Utc>) -> Result<(), OtpRefusal> {
+pub fn may_send_to(
+    used: NumberUse,
+    national_last_hour: i64,
+    national_per_hour: i64,
+    now: DateTime<Utc>,
+) -> Result<(), OtpRefusal> {
     if national_last_hour >= national_per_hour {
         return Err(OtpRefusal::NationalCeiling);
     }

@@ -39,7 +39,14 @@ pub fn faktor_direset() -> String {
 
 /// The KPA's code approving a PPK's/PPSPM's number change: it names whose number changes
 /// and shows the new one masked, so a KPA never approves blind.
-pub fn kode_setuju_ubah_nomor(satker: &str, nama: &str, jabatan: Jabatan, nomor_baru: &str, code: &str, waktu_kirim: &str) -> String {
+pub fn kode_setuju_ubah_nomor(
+    satker: &str,
+    nama: &str,
+    jabatan: Jabatan,
+    nomor_baru: &str,
+    code: &str,
+    waktu_kirim: &str,
+) -> String {
     format!(
         "Yth Pejabat KPA Satker {satker}. Kode persetujuan perubahan nomor HP OTP {nama} (Pejabat {}) ke {nomor_baru}: {code}. Kode berlaku 2 menit. Waktu kirim {waktu_kirim} WIB.",
         jabatan.short()
@@ -146,7 +153,9 @@ impl StatusKirim {
             StatusKirim::Antre => "SMS kode sedang dikirim.",
             StatusKirim::Terkirim => "SMS kode telah dikirim ke operator seluler.",
             StatusKirim::Diterima => "SMS kode telah diterima HP.",
-            StatusKirim::Gagal => "SMS kode gagal dikirim ke nomor ini. Minta kode baru; bila tetap gagal, hubungi CSO KPPN.",
+            StatusKirim::Gagal => {
+                "SMS kode gagal dikirim ke nomor ini. Minta kode baru; bila tetap gagal, hubungi CSO KPPN."
+            }
             StatusKirim::Kedaluwarsa => "SMS kode tidak terkirim sebelum kodenya kedaluwarsa. Minta kode baru.",
         }
     }
@@ -200,14 +209,22 @@ mod tests {
 
     #[test]
     fn the_kpa_approval_code_names_whose_number_changes() {
-        let text = kode_setuju_ubah_nomor("561403", "Budi", Jabatan::Ppk, "+62 812-****-7890", "123456", "2021-01-25 08:59:50");
+        let text = kode_setuju_ubah_nomor(
+            "561403",
+            "Budi",
+            Jabatan::Ppk,
+            "+62 812-****-7890",
+            "123456",
+            "2021-01-25 08:59:50",
+        );
         assert!(text.contains("Budi (Pejabat PPK)") && text.contains("+62 812-****-7890") && text.contains("123456"));
     }
 
     #[test]
     fn every_notice_to_the_old_number_names_the_kppn_and_the_new_number() {
         let kontak = kontak_kppn("KPPN Jakarta I", Some("021-3840001"));
-        for tahap in [TahapPemberitahuan::Diajukan, TahapPemberitahuan::DisetujuiKpa, TahapPemberitahuan::Dikonfirmasi] {
+        for tahap in [TahapPemberitahuan::Diajukan, TahapPemberitahuan::DisetujuiKpa, TahapPemberitahuan::Dikonfirmasi]
+        {
             let text = ubah_nomor_lama(tahap, "Budi", Jabatan::Ppk, "561403", "+62 812-****-7890", &kontak);
             assert!(text.contains("KPPN Jakarta I (021-3840001)") && text.contains("+62 812-****-7890"), "{text}");
         }

@@ -140,7 +140,10 @@ async fn the_six_steps_make_all_three_pejabat_aktif(pool: PgPool) {
         ppk_inbox.contains(&"Yth. PPK PSIE I, Pejabat PPK pada satker 561403, fitur OTP Anda telah aktif!".to_string())
     );
     // the code SMS were due two years ago: expired, never delivered, their text redacted
-    assert!(!ppk_inbox.iter().any(|m| m.contains("Kode Otentifikasi")), "a code SMS was delivered after its code expired");
+    assert!(
+        !ppk_inbox.iter().any(|m| m.contains("Kode Otentifikasi")),
+        "a code SMS was delivered after its code expired"
+    );
     let codes: Vec<(String, String)> =
         sqlx::query_as("SELECT body, state FROM sms_outbox WHERE phone = $1 AND otp_code_id IS NOT NULL")
             .bind(PPK_HP)
@@ -512,12 +515,19 @@ async fn ten_wrong_codes_in_a_row_lock_the_reference_until_its_cso_unlocks(pool:
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
     let code = last_code(&pool, KPA_HP).await;
     for i in 1..=2 {
-        refusal(otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &wrong_for(&code), kppn().as_ref(), at(i)).await);
+        refusal(
+            otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &wrong_for(&code), kppn().as_ref(), at(i))
+                .await,
+        );
     }
     let salah = |id| {
         let pool = pool.clone();
         async move {
-            sqlx::query_scalar::<_, i32>("SELECT otp_salah FROM pejabat WHERE id = $1").bind(id).fetch_one(&pool).await.unwrap()
+            sqlx::query_scalar::<_, i32>("SELECT otp_salah FROM pejabat WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
         }
     };
     assert_eq!(salah(s.kpa_id).await, 2);
@@ -531,7 +541,10 @@ async fn ten_wrong_codes_in_a_row_lock_the_reference_until_its_cso_unlocks(pool:
         let code = last_code(&pool, PPK_HP).await;
         for i in 1..=3 {
             n += 1;
-            let r = refusal(otp::submit(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, &wrong_for(&code), None, at(t + i)).await);
+            let r = refusal(
+                otp::submit(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, &wrong_for(&code), None, at(t + i))
+                    .await,
+            );
             if n == 10 {
                 assert_eq!(r, OtpRefusal::Locked, "the tenth wrong code in a row");
                 break;
@@ -541,26 +554,35 @@ async fn ten_wrong_codes_in_a_row_lock_the_reference_until_its_cso_unlocks(pool:
     }
     assert_eq!(n, 10);
     // locked: no new code, no check; the pejabat was told on its phone
-    assert_eq!(refusal(otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(2000)).await), OtpRefusal::Locked);
-    let told: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_outbox WHERE phone = $1 AND body LIKE '%dikunci setelah 10 kali kode salah%'")
-        .bind(PPK_HP)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    assert_eq!(
+        refusal(otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(2000)).await),
+        OtpRefusal::Locked
+    );
+    let told: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sms_outbox WHERE phone = $1 AND body LIKE '%dikunci setelah 10 kali kode salah%'",
+    )
+    .bind(PPK_HP)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(told, 1);
     // who may unlock: the CSO of the reference's KPPN, no one else
     assert!(matches!(otp::buka_kunci(&pool, &s.kpa, s.ppk_id).await, Err(Error::Forbidden(_))));
     let other = login(&pool, "cso_jakarta2").await;
     assert!(matches!(otp::buka_kunci(&pool, &other, s.ppk_id).await, Err(Error::NotFound(_))));
     let attention = backend::cso::perhatian(&pool, &s.cso, at(2000)).await.unwrap();
-    assert!(attention.iter().any(|p| p.pejabat_id == s.ppk_id && p.jenis == domain::pejabat::JenisPerhatian::OtpTerkunci));
+    assert!(
+        attention.iter().any(|p| p.pejabat_id == s.ppk_id && p.jenis == domain::pejabat::JenisPerhatian::OtpTerkunci)
+    );
     otp::buka_kunci(&pool, &s.cso, s.ppk_id).await.unwrap();
     assert!(matches!(otp::buka_kunci(&pool, &s.cso, s.ppk_id).await, Err(Error::Rule(_))), "not locked any more");
-    let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'BUKA_KUNCI_OTP' AND outcome = 'BERHASIL' AND pejabat_id = $1")
-        .bind(s.ppk_id)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'BUKA_KUNCI_OTP' AND outcome = 'BERHASIL' AND pejabat_id = $1",
+    )
+    .bind(s.ppk_id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(audited, 1);
     otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(2001)).await.unwrap();
 }
@@ -575,8 +597,14 @@ async fn a_number_and_the_country_have_code_budgets(pool: PgPool) {
         otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(t)).await.unwrap();
     }
     // the fourth within ten minutes: refused until the first leaves the window (0 + 600 s)
-    assert_eq!(refusal(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(183)).await), OtpRefusal::NumberBusy(7));
-    assert_eq!(refusal(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(599)).await), OtpRefusal::NumberBusy(1));
+    assert_eq!(
+        refusal(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(183)).await),
+        OtpRefusal::NumberBusy(7)
+    );
+    assert_eq!(
+        refusal(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(599)).await),
+        OtpRefusal::NumberBusy(1)
+    );
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(601)).await.unwrap();
     // a national ceiling of 5 an hour: the four above and one more, then nobody
     let tight = key().with_national_per_hour(5);
@@ -600,7 +628,8 @@ async fn a_code_sms_is_never_delivered_after_its_code_expired(pool: PgPool) {
     let sim = Relay::one("simulator", Simulator { pool: pool.clone() });
     assert_eq!(sms::deliver_due(&pool, &sim, at(120), 10).await.unwrap(), 0);
     assert!(sms::inbox(&pool, KPA_HP, 10).await.unwrap().is_empty());
-    let (state, body): (String, String) = sqlx::query_as("SELECT state, body FROM sms_outbox").fetch_one(&pool).await.unwrap();
+    let (state, body): (String, String) =
+        sqlx::query_as("SELECT state, body FROM sms_outbox").fetch_one(&pool).await.unwrap();
     assert_eq!(state, "KEDALUWARSA");
     assert!(body.contains("Anda: ******."), "{body}");
     let latest = otp::latest(&pool, &s.kpa, s.kpa_id, Purpose::Aktivasi).await.unwrap().unwrap();

@@ -58,7 +58,10 @@ async fn the_gateway_receives_the_message_as_json_with_the_token(pool: PgPool) {
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn a_failing_gateway_gets_the_message_once_it_recovers(pool: PgPool) {
     let (url, seen) = local_gateway(3).await;
-    let gw = Relay::one("gw", HttpGateway::new(url, None, Some(r#"{"msisdn":"{{to}}","text":"{{message}}"}"#.into())).unwrap());
+    let gw = Relay::one(
+        "gw",
+        HttpGateway::new(url, None, Some(r#"{"msisdn":"{{to}}","text":"{{message}}"}"#.into())).unwrap(),
+    );
     sms::enqueue(&pool, "+6281234567890", "pesan", "pesan").await.unwrap();
     let mut now = Utc::now();
     let mut delivered = 0;
@@ -230,5 +233,8 @@ async fn receipts_are_signed_fresh_and_applied_once(pool: PgPool) {
     // a report for no message
     let none = r#"{"reference":999999,"status":"delivered"}"#;
     let sig = sms::receipt_signature(SECRET, &ts, none.as_bytes());
-    assert_eq!(sms::kuitansi(&pool, SECRET, &ts, &sig, none.as_bytes(), now).await, Err(KuitansiError::NotFound(999999)));
+    assert_eq!(
+        sms::kuitansi(&pool, SECRET, &ts, &sig, none.as_bytes(), now).await,
+        Err(KuitansiError::NotFound(999999))
+    );
 }

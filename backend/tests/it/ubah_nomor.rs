@@ -123,7 +123,10 @@ async fn a_ppk_changes_its_number_through_every_step(pool: PgPool) {
     let old = texts(&pool, PPK_HP).await;
     for stage in ["ada pengajuan perubahan nomor", "telah disetujui KPA"] {
         let notice = old.iter().find(|m| m.contains(stage)).unwrap_or_else(|| panic!("{stage} missing: {old:?}"));
-        assert!(notice.contains("+62 813-****-0000") && notice.contains("Batalkan") && notice.contains("KPPN"), "{notice}");
+        assert!(
+            notice.contains("+62 813-****-0000") && notice.contains("Batalkan") && notice.contains("KPPN"),
+            "{notice}"
+        );
     }
     // 3. the signed Form Ubah Nomor OTP through the desk
     let form = formulir::unduh(&pool, &s.admin, s.ppk_id, Jenis::UbahNomorOtp, "https://x", t(13)).await.unwrap();

@@ -500,6 +500,30 @@ const MATRIX: &[Row] = &[
         step_up: false,
     },
     Row {
+        key: "cso_perhatian",
+        level: Level::AktivasiPending,
+        call: Call::Fn("cso_perhatian", none),
+        allowed: &[Cso],
+        targeted: false,
+        step_up: false,
+    },
+    Row {
+        key: "cso_buka_kunci_otp",
+        level: Level::AktivasiPending,
+        call: Call::Fn("cso_buka_kunci_otp", |s| format!("pejabat_id={}", s.kpa)),
+        allowed: &[Cso],
+        targeted: true,
+        step_up: false,
+    },
+    Row {
+        key: "hp_gateway_gagal",
+        level: Level::Baru,
+        call: Call::Fn("hp_gateway_gagal", none),
+        allowed: &EVERYONE,
+        targeted: false,
+        step_up: false,
+    },
+    Row {
         key: "cso_daftar",
         level: Level::AktivasiPending,
         call: Call::Fn("cso_daftar", |_| "search=".into()),
@@ -585,7 +609,7 @@ const MATRIX: &[Row] = &[
         key: "ubah_nomor_batal",
         level: Level::UbahPersetujuan,
         call: Call::Fn("ubah_nomor_batal", |s| format!("pejabat_id={}", s.ppk)),
-        allowed: &[Admin, Ppk],
+        allowed: &[Admin, Kpa, Ppk],
         targeted: true,
         step_up: false,
     },
@@ -653,7 +677,8 @@ const MATRIX: &[Row] = &[
     Row {
         key: "ubah_nomor_konfirmasi",
         level: Level::UbahKonfirmasi,
-        call: Call::Fn("ubah_nomor_konfirmasi", |s| format!("ubah_nomor_id={}", s.ubah)),
+        // within the waiting period: the old phone is recorded as lost
+        call: Call::Fn("ubah_nomor_konfirmasi", |s| format!("ubah_nomor_id={}&hp_lama_hilang=HP+hilang", s.ubah)),
         allowed: &[Cso],
         targeted: true,
         step_up: true,
@@ -768,13 +793,14 @@ fn input(nip: &str, nama: &str, hp: &str, jabatan: &str, kppn: &str) -> PejabatI
 
 async fn newest_code(pool: &PgPool, phone: &str) -> String {
     let body: Option<String> = sqlx::query_scalar(
-        "SELECT body FROM sms_outbox WHERE phone = $1 AND body LIKE '%Kode Otentifikasi%' ORDER BY id DESC LIMIT 1",
+        "SELECT body FROM sms_outbox WHERE phone = $1 AND otp_code_id IS NOT NULL ORDER BY id DESC LIMIT 1",
     )
     .bind(phone)
     .fetch_optional(pool)
     .await
     .unwrap();
-    body.and_then(|b| b.split("Anda: ").nth(1).map(|r| r[..6].to_owned())).unwrap_or_else(|| "000000".into())
+    // every code SMS ends "…: <code>. Kode berlaku 2 menit. …"
+    body.and_then(|b| b.find(". Kode berlaku").map(|end| b[end - 6..end].to_owned())).unwrap_or_else(|| "000000".into())
 }
 
 fn pdf() -> Vec<u8> {
@@ -970,8 +996,10 @@ async fn call(app: &App, call: &Call, side: &Side, cookie: Option<&str>) -> (Sta
 /// through `otp_submit` (the CSO's console sends the attendance with `cso_aktivasi`).
 /// So are the calls that name nothing real (a session or factor id 0), the second step of a
 /// login made by someone already in, and a step-up without the staff's code.
+/// `cso_buka_kunci_otp`: no reference is locked at any level (its success: backend `otp.rs`).
 const NEVER_SUCCEEDS: &[&str] = &[
     "otp_submit/aktivasi",
+    "cso_buka_kunci_otp",
     "sesi_akhiri",
     "masuk_status",
     "masuk_kode",
@@ -1141,6 +1169,9 @@ rows! {
     otp_submit_kirim_data => "otp_submit/kirim_data",
     otp_submit_aktivasi => "otp_submit/aktivasi",
     cso_daftar => "cso_daftar",
+    cso_perhatian => "cso_perhatian",
+    cso_buka_kunci_otp => "cso_buka_kunci_otp",
+    hp_gateway_gagal => "hp_gateway_gagal",
     cso_aktivasi => "cso_aktivasi",
     berkas_daftar => "berkas_daftar",
     berkas_ajukan => "berkas_ajukan",

@@ -6,5 +6,6 @@ mod authz_matrix;
 mod common;
 mod faults;
 mod hostile;
+mod kuitansi;
 mod modes;
 mod sesi;
