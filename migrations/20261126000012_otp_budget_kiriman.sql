@@ -34,8 +34,7 @@ CREATE TABLE sms_kuitansi (
     received_at timestamptz NOT NULL
 );
 
--- the demo phone simulator's switch: "gateway down" makes it refuse every message
-CREATE TABLE sms_simulator_setelan (
-    id    boolean PRIMARY KEY DEFAULT true CHECK (id),
-    gagal boolean NOT NULL
+-- the demo phone simulator's switch per number: "gateway down" refuses its messages
+CREATE TABLE sms_simulator_gagal (
+    phone text PRIMARY KEY CHECK (phone ~ '^\+628[0-9]{8,11}$')
 );

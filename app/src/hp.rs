@@ -36,18 +36,20 @@ pub async fn hp_pesan(phone: String) -> Result<Vec<Pesan>, AppError> {
         .collect())
 }
 
-/// The simulator's switch: `Some(gagal)` sets it, `None` reads it. While on, the simulator
-/// refuses every message like a gateway that is down (the dialog then shows "gagal").
+/// The simulator's switch for `phone`: `Some(gagal)` sets it, `None` reads it. While on,
+/// the simulator refuses the number's messages like a gateway that is down (the dialog then
+/// shows "gagal").
 #[server(endpoint = "hp_gateway_gagal")]
-pub async fn hp_gateway_gagal(gagal: Option<bool>) -> Result<bool, AppError> {
+pub async fn hp_gateway_gagal(phone: String, gagal: Option<bool>) -> Result<bool, AppError> {
     let state = crate::ssr::state()?;
     if !state.simulator {
         return Err(AppError::NotFound("Simulator HP tidak aktif.".into()));
     }
+    let phone = domain::validate::phone(&phone).map_err(AppError::Refused)?;
     if let Some(gagal) = gagal {
-        backend::sms::simulator_gagal(&state.pool, gagal).await?;
+        backend::sms::simulator_gagal(&state.pool, &phone, gagal).await?;
     }
-    Ok(backend::sms::simulator_gagal_aktif(&state.pool).await?)
+    Ok(backend::sms::simulator_gagal_aktif(&state.pool, &phone).await?)
 }
 
 /// The demo's authenticator app: the current code of each demo staff account (their secrets
@@ -75,8 +77,13 @@ pub fn HpPage() -> impl IntoView {
         |(phone, _)| async move { if phone.is_empty() { Ok(vec![]) } else { hp_pesan(phone).await } },
     );
     let codes = Resource::new(move || tick.get() / 5, |_| hp_autentikator());
-    let switch = Action::new(|gagal: &Option<bool>| hp_gateway_gagal(*gagal));
-    switch.dispatch(None);
+    let switch = Action::new(|(phone, gagal): &(String, Option<bool>)| hp_gateway_gagal(phone.clone(), *gagal));
+    Effect::new(move |_| {
+        let phone = phone.get();
+        if !phone.is_empty() {
+            switch.dispatch((phone, None));
+        }
+    });
     let down = move || matches!(switch.value().get(), Some(Ok(true)));
     crate::live::every(std::time::Duration::from_millis(1000), move || tick.update(|t| *t += 1));
     view! {
@@ -119,12 +126,11 @@ pub fn HpPage() -> impl IntoView {
                     })}
                 </Transition>
             </ol>
-            <section aria-labelledby="gateway-title">
-                <h2 id="gateway-title">"Gateway SMS (latihan)"</h2>
+            <Show when=move || !phone.with(String::is_empty)>
                 <label class="check"><input type="checkbox" prop:checked=down disabled=move || switch.pending().get()
-                    on:change=move |ev| { switch.dispatch(Some(event_target_checked(&ev))); }/>
-                    " Gateway gagal: setiap SMS ditolak, seperti gateway yang mati"</label>
-            </section>
+                    on:change=move |ev| { switch.dispatch((phone.get_untracked(), Some(event_target_checked(&ev)))); }/>
+                    " Gateway gagal untuk nomor ini (latihan): SMS ke nomor ini ditolak seperti oleh gateway yang mati"</label>
+            </Show>
             <section aria-labelledby="autentikator-title">
                 <h2 id="autentikator-title">"Aplikasi autentikator (demo)"</h2>
                 <p class="muted">"Kode faktor kedua akun staf demo, berganti tiap 30 detik."</p>

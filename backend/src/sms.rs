@@ -117,9 +117,9 @@ pub struct Simulator {
 
 impl Gateway for Simulator {
     async fn send(&self, msg: &OutMessage) -> std::result::Result<(), String> {
-        // the demo's switch on /hp makes the simulator fail like a gateway that is down
+        // the demo's switch on /hp makes the simulator fail for a number like a gateway that is down
         let accepted: Option<bool> = sqlx::query_scalar(
-            "WITH up AS (SELECT NOT EXISTS (SELECT 1 FROM sms_simulator_setelan WHERE gagal) AS up),
+            "WITH up AS (SELECT NOT EXISTS (SELECT 1 FROM sms_simulator_gagal WHERE phone = $2) AS up),
                   ins AS (INSERT INTO sms_simulator (outbox_id, phone, body)
                           SELECT $1, $2, $3 FROM up WHERE up ON CONFLICT (outbox_id) DO NOTHING)
              SELECT up FROM up",
@@ -134,21 +134,24 @@ impl Gateway for Simulator {
     }
 }
 
-/// The phone simulator's switch: when `gagal`, it refuses every message (the demo of a
-/// gateway that is down: the dialog shows "gagal").
-pub async fn simulator_gagal(pool: &PgPool, gagal: bool) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO sms_simulator_setelan (id, gagal) VALUES (true, $1) ON CONFLICT (id) DO UPDATE SET gagal = $1",
-    )
-    .bind(gagal)
-    .execute(pool)
-    .await?;
+/// The phone simulator's switch for `phone`: while `gagal`, it refuses the number's messages
+/// (the demo of a gateway that is down: the dialog shows "gagal").
+pub async fn simulator_gagal(pool: &PgPool, phone: &str, gagal: bool) -> Result<()> {
+    let sql = if gagal {
+        "INSERT INTO sms_simulator_gagal (phone) VALUES ($1) ON CONFLICT DO NOTHING"
+    } else {
+        "DELETE FROM sms_simulator_gagal WHERE phone = $1"
+    };
+    sqlx::query(sql).bind(phone).execute(pool).await?;
     Ok(())
 }
 
-/// Whether the phone simulator is switched to fail.
-pub async fn simulator_gagal_aktif(pool: &PgPool) -> Result<bool> {
-    Ok(sqlx::query_scalar("SELECT gagal FROM sms_simulator_setelan").fetch_optional(pool).await?.unwrap_or(false))
+/// Whether the phone simulator is switched to fail for `phone`.
+pub async fn simulator_gagal_aktif(pool: &PgPool, phone: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sms_simulator_gagal WHERE phone = $1)")
+        .bind(phone)
+        .fetch_one(pool)
+        .await?)
 }
 
 /// An external SMS gateway reached over HTTP: one POST per message with a bearer token

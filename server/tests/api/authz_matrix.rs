@@ -518,7 +518,7 @@ const MATRIX: &[Row] = &[
     Row {
         key: "hp_gateway_gagal",
         level: Level::Baru,
-        call: Call::Fn("hp_gateway_gagal", none),
+        call: Call::Fn("hp_gateway_gagal", |_| "phone=%2B6281234567890".into()),
         allowed: &EVERYONE,
         targeted: false,
         step_up: false,
