@@ -42,8 +42,10 @@ build_release
 log "browser tests (Playwright, Chromium)"
 E2E_URL="$(cargo run -q -p backend --bin pgcluster -- fresh-db "$DATABASE_URL" sakti_e2e)"
 PORT="${E2E_PORT:-3917}"
+# the gateways' delivery reports are signed with this (dialog-sms.spec.ts posts one)
+RECEIPT_SECRET="e2e-kuitansi-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$ROOT/target/site" DATABASE_URL="$E2E_URL" SAKTI_DEMO=1 \
-  RUST_LOG="debug,hyper=info,hyper_util=info,tower=info" NO_COLOR=1 \
+  SAKTI_SMS_RECEIPT_SECRET="$RECEIPT_SECRET" RUST_LOG="debug,hyper=info,hyper_util=info,tower=info" NO_COLOR=1 \
   "$CARGO_TARGET_DIR/release/server" >"$CARGO_TARGET_DIR/e2e-server.log" 2>&1 &
 SERVER_PID=$!
 if ! wait_for_http "http://127.0.0.1:$PORT/login" 60; then
@@ -53,7 +55,8 @@ fi
 SECRETS_FILE="$CARGO_TARGET_DIR/e2e-secrets.txt"
 printf '%s\n' 'Sakti#2026' >"$SECRETS_FILE"
 rm -f "$SECRETS_FILE.totp.json"
-(cd end2end && BASE_URL="http://127.0.0.1:$PORT" SECRETS_FILE="$SECRETS_FILE" E2E_DATABASE_URL="$E2E_URL" npx playwright test)
+(cd end2end && BASE_URL="http://127.0.0.1:$PORT" SECRETS_FILE="$SECRETS_FILE" E2E_DATABASE_URL="$E2E_URL" \
+  RECEIPT_SECRET="$RECEIPT_SECRET" npx playwright test)
 
 log "the server log holds no password and no OTP code"
 kill "$SERVER_PID" && wait "$SERVER_PID" 2>/dev/null || true

@@ -115,6 +115,13 @@ export function sql(statement: string) {
   execFileSync("psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", statement]);
 }
 
+/** The single value a query on the browser tests' database answers, as text. */
+export function sqlValue(query: string): string {
+  const url = process.env.E2E_DATABASE_URL;
+  if (!url) throw new Error("E2E_DATABASE_URL is not set (scripts/test.sh sets it)");
+  return execFileSync("psql", [url, "-v", "ON_ERROR_STOP=1", "-At", "-c", query]).toString().trim();
+}
+
 /** Makes `username`'s sessions look `minutes` older (idle and since login). */
 export function age(username: string, minutes: number, column: "seen_at" | "auth_at" = "seen_at") {
   sql(

@@ -241,3 +241,23 @@ async fn a_lost_phone_skips_the_wait_with_a_reason_and_the_kpa_may_cancel(pool: 
     .unwrap();
     assert!(detail.contains("HP lama hilang: HP dicuri, laporan polisi 12/XI"), "{detail}");
 }
+
+/// Hapus of an `AKTIF` reference unbinds a phone: the pejabat is told on it, and the CSO's
+/// console lists the removal.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn removing_an_active_reference_tells_the_pejabat_and_its_cso(pool: PgPool) {
+    let k = OtpKey::new(b"kunci".to_vec());
+    let s = aktif(&pool, &k).await;
+    pejabat::hapus(&pool, &s.admin, s.ppk_id).await.unwrap();
+    let told = texts(&pool, PPK_HP).await;
+    let notice = told.last().unwrap();
+    assert!(notice.contains("telah dihapus oleh Admin Lokal") && notice.contains("KPPN"), "{notice}");
+    let attention = backend::cso::perhatian(&pool, &s.cso, Utc::now()).await.unwrap();
+    assert!(
+        attention.iter().any(|p| p.pejabat_id == s.ppk_id && p.jenis == domain::pejabat::JenisPerhatian::AktifDihapus),
+        "{attention:?}"
+    );
+    // another KPPN's CSO does not see it
+    let other = login(&pool, "cso_jakarta2").await;
+    assert!(backend::cso::perhatian(&pool, &other, Utc::now()).await.unwrap().is_empty());
+}
