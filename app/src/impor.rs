@@ -38,9 +38,10 @@ pub async fn pengguna_tautan(username: String, reset: Option<String>) -> Result<
     use backend::pengguna::Keperluan;
     let (state, caller) = crate::ssr::caller().await?;
     let keperluan = if reset.is_some() { Keperluan::Reset } else { Keperluan::Undangan };
-    let tautan = backend::pengguna::tautan(&state.pool, &caller, &username, keperluan, backend::now()).await?;
     let headers = leptos_axum::extract::<axum::http::HeaderMap>().await.unwrap_or_default();
     let base = crate::files::base_url(&state, &headers);
+    let tautan =
+        backend::pengguna::tautan(&state.pool, &caller, &username, keperluan, Some(&base), backend::now()).await?;
     Ok(TautanBaru {
         url: tautan.url(&base),
         username: tautan.username,

@@ -261,6 +261,17 @@ pub async fn ajukan(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Resul
         .bind(id)
         .execute(attempt.tx())
         .await?;
+    // the KPPN's service mailbox hears of it, when it has one
+    let mailbox: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT s.nama, k.email FROM satker s JOIN kppn k ON k.kode = s.kppn_kode WHERE s.kode = $1",
+    )
+    .bind(satker)
+    .fetch_optional(attempt.tx())
+    .await?;
+    if let Some((satker_nama, Some(to))) = mailbox {
+        let isi = domain::surel::pengajuan_masuk(satker, &satker_nama, ids.len());
+        crate::email::enqueue(attempt.tx(), &crate::email::Surat::notice(&to, isi, now), now).await?;
+    }
     let detail = format!("Pengajuan Formulir Aktivasi OTP SAKTI Satker {satker}: {} berkas", ids.len());
     attempt.done(detail, Some(satker)).await?;
     Ok(id)
@@ -453,6 +464,12 @@ pub async fn putuskan(
         crate::ubah_nomor::advance(attempt.tx(), ubah, jabatan, Langkah::BerkasDiterima, Tahap::PengajuanBerkas)
             .await?;
     }
+    let nama: String = sqlx::query_scalar("SELECT nama FROM pejabat WHERE id = $1")
+        .bind(pejabat_id)
+        .fetch_one(attempt.tx())
+        .await?;
+    let isi = domain::surel::berkas_diputus(&nama, jabatan, &satker, alasan.as_deref());
+    crate::email::to_admin_lokal(attempt.tx(), &satker, &isi, None, now).await?;
     let mut detail = to.label().to_owned();
     if let Some(a) = &alasan {
         detail.push_str(": ");

@@ -44,6 +44,12 @@ pub struct Config {
     /// `SAKTI_SMS_NATIONAL_PER_HOUR` (default 20000): code SMS per hour for the whole
     /// country; past it requests are refused and `sakti_sms_national_ceiling_refused_total` counts.
     pub sms_national_per_hour: i64,
+    /// `SAKTI_SMTP_URL` (`smtp://host:25`, `smtp://user:pass@host:587?tls=required`,
+    /// `smtps://user:pass@host:465`) and `SAKTI_SMTP_FROM` (`Aktivasi OTP SAKTI
+    /// <noreply@…>`): email is sent only with both. Unset: emails wait in the outbox until
+    /// they expire.
+    smtp_url: Option<String>,
+    pub smtp_from: Option<String>,
     /// `SAKTI_NOMOR_WAIT` (default `24h`): how long after a number change was asked for
     /// the CSO may confirm it, unless it records that the old phone is lost.
     pub nomor_wait: chrono::Duration,
@@ -186,6 +192,8 @@ impl Config {
             trusted_proxies,
             otp_secret: std::env::var("SAKTI_OTP_SECRET").ok().filter(|s| !s.is_empty()),
             sms_gateways: gateways(),
+            smtp_url: var("SAKTI_SMTP_URL"),
+            smtp_from: var("SAKTI_SMTP_FROM"),
             sms_receipt_secret: var("SAKTI_SMS_RECEIPT_SECRET"),
             sms_national_per_hour: match var("SAKTI_SMS_NATIONAL_PER_HOUR") {
                 None => domain::otp::DEFAULT_NATIONAL_PER_HOUR,
@@ -204,6 +212,14 @@ impl Config {
         }
         if self.sms_receipt_secret.as_ref().is_some_and(|secret| secret.len() < 32) {
             return Err(refuse("SAKTI_SMS_RECEIPT_SECRET", "harus minimal 32 karakter"));
+        }
+        match (&self.smtp_url, &self.smtp_from) {
+            (Some(_), None) => return Err(refuse("SAKTI_SMTP_FROM", "wajib diisi bersama SAKTI_SMTP_URL (alamat pengirim)")),
+            (None, Some(_)) => return Err(refuse("SAKTI_SMTP_URL", "wajib diisi bersama SAKTI_SMTP_FROM")),
+            _ => {}
+        }
+        if let Err(m) = self.smtp() {
+            return Err(refuse("SAKTI_SMTP_URL", m));
         }
         for (i, g) in self.sms_gateways.iter().enumerate() {
             crate::sms::HttpGateway::new(g.url.clone(), g.token.clone(), g.body.clone())
@@ -248,6 +264,14 @@ impl Config {
         Ok(Relay::new(list))
     }
 
+    /// The SMTP server emails go through, when one is configured.
+    pub fn smtp(&self) -> Result<Option<crate::email::Smtp>, String> {
+        match (&self.smtp_url, &self.smtp_from) {
+            (Some(url), Some(from)) => crate::email::Smtp::new(url, from).map(Some),
+            _ => Ok(None),
+        }
+    }
+
     /// The OTP key from the environment, or the one kept in the data directory
     /// (created on first use, readable by its owner only).
     pub fn otp_key(&self) -> std::io::Result<crate::otp::OtpKey> {
@@ -277,8 +301,9 @@ impl Config {
             n => format!("{n} gateway HTTP, {} SMS kode/jam nasional", self.sms_national_per_hour),
         };
         let l = &self.session_limits;
+        let email = if self.smtp_url.is_some() { "SMTP" } else { "mati" };
         format!(
-            "mode {mode}, {db}, alamat publik {public}, SMS {sms}, proxy tepercaya {}, sesi {}/{}/{} menit (diam/diam staf/maks)",
+            "mode {mode}, {db}, alamat publik {public}, SMS {sms}, email {email}, proxy tepercaya {}, sesi {}/{}/{} menit (diam/diam staf/maks)",
             self.trusted_proxies,
             l.idle.num_minutes(),
             l.staff_idle.num_minutes(),

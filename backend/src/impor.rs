@@ -37,6 +37,11 @@ fn salah(baris: u64, alasan: impl Into<String>) -> BarisSalah {
 /// quoted fields allowed, the header exactly the list's columns. Returns the data rows with
 /// their line numbers, or why the file as a whole cannot be read.
 pub fn read(daftar: Daftar, bytes: &[u8]) -> std::result::Result<Vec<(u64, Vec<String>)>, BarisSalah> {
+    read_with_width(daftar, bytes).map(|(_, rows)| rows)
+}
+
+/// [`read`], with the number of columns the file's header has.
+fn read_with_width(daftar: Daftar, bytes: &[u8]) -> std::result::Result<(usize, Vec<(u64, Vec<String>)>), BarisSalah> {
     if bytes.len() > MAX_BYTES {
         return Err(salah(0, format!("berkas lebih dari {} MB", MAX_BYTES / 1024 / 1024)));
     }
@@ -52,7 +57,8 @@ pub fn read(daftar: Daftar, bytes: &[u8]) -> std::result::Result<Vec<(u64, Vec<S
     let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes);
     let header = reader.headers().map_err(|e| salah(1, format!("judul kolom tidak terbaca: {e}")))?.clone();
     let found: Vec<String> = header.iter().map(str::to_ascii_lowercase).collect();
-    if found != columns {
+    let width_ok = found.len() == columns.len() || found.len() == daftar.required();
+    if !width_ok || found[..] != columns[..found.len().min(columns.len())] {
         let line = header.iter().collect::<Vec<_>>().join(",");
         let hint = if found.len() == 1 && (line.contains(';') || line.contains('\t')) {
             "; pemisah kolom harus koma (,), bukan titik koma atau tab"
@@ -73,7 +79,7 @@ pub fn read(daftar: Daftar, bytes: &[u8]) -> std::result::Result<Vec<(u64, Vec<S
         }
         rows.push((line, record.iter().map(str::to_owned).collect()));
     }
-    Ok(rows)
+    Ok((found.len(), rows))
 }
 
 /// Imports `bytes` as `daftar`. Users of the units the file lists (its satkers and KPPN) that
@@ -87,8 +93,8 @@ pub async fn impor(pool: &PgPool, caller: &Caller, daftar: Daftar, bytes: &[u8],
         Daftar::Satker => Aksi::ImporSatker,
         Daftar::Pengguna => Aksi::ImporPengguna,
     };
-    let rows = match read(daftar, bytes) {
-        Ok(rows) => rows,
+    let (width, rows) = match read_with_width(daftar, bytes) {
+        Ok(read) => read,
         Err(e) => {
             let laporan = Laporan { salah: vec![e], jumlah_salah: 1, ..Laporan::default() };
             return refused(pool, caller, action, laporan).await;
@@ -96,7 +102,7 @@ pub async fn impor(pool: &PgPool, caller: &Caller, daftar: Daftar, bytes: &[u8],
     };
     let mut tx = pool.begin().await?;
     let laporan = match daftar {
-        Daftar::Kppn => kppn(&mut tx, &rows).await?,
+        Daftar::Kppn => kppn(&mut tx, &rows, width).await?,
         Daftar::Satker => satker(&mut tx, &rows).await?,
         Daftar::Pengguna => pengguna(&mut tx, &rows, pilihan.deactivate_missing).await?,
     };
@@ -203,20 +209,36 @@ fn counted(returned: &[bool], total: usize) -> (usize, usize, usize) {
     (dibuat, diubah, total - dibuat - diubah)
 }
 
-async fn kppn(tx: &mut PgConnection, rows: &[(u64, Vec<String>)]) -> Result<Laporan> {
-    let checked = Checked::new(rows, 2, |r: &KppnBaris| r.kode.clone(), impor::kppn);
+/// `width`: the file's columns, `kode,nama` or with `telepon,email`.
+async fn kppn(tx: &mut PgConnection, rows: &[(u64, Vec<String>)], width: usize) -> Result<Laporan> {
+    let checked = Checked::new(rows, width, |r: &KppnBaris| r.kode.clone(), impor::kppn);
     let (rows, mut laporan) = checked.report(rows.len());
     if laporan.jumlah_salah > 0 {
         return Ok(laporan);
     }
-    let (kode, nama): (Vec<_>, Vec<_>) = rows.into_iter().map(|r| (r.kode, r.nama)).unzip();
+    let contact = width > Daftar::Kppn.required();
+    let empty = |v: Option<String>| v.filter(|t| !t.is_empty());
+    let (mut kode, mut nama, mut telepon, mut email) = (vec![], vec![], vec![], vec![]);
+    for r in rows {
+        kode.push(r.kode);
+        nama.push(r.nama);
+        telepon.push(empty(r.telepon));
+        email.push(empty(r.email));
+    }
     let returned: Vec<bool> = sqlx::query_scalar(
-        "INSERT INTO kppn (kode, nama) SELECT * FROM unnest($1::text[], $2::text[])
-         ON CONFLICT (kode) DO UPDATE SET nama = EXCLUDED.nama WHERE kppn.nama IS DISTINCT FROM EXCLUDED.nama
+        "INSERT INTO kppn (kode, nama, telepon, email) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+         ON CONFLICT (kode) DO UPDATE SET nama = EXCLUDED.nama,
+                telepon = CASE WHEN $5 THEN EXCLUDED.telepon ELSE kppn.telepon END,
+                email = CASE WHEN $5 THEN EXCLUDED.email ELSE kppn.email END
+         WHERE kppn.nama IS DISTINCT FROM EXCLUDED.nama
+            OR ($5 AND (kppn.telepon IS DISTINCT FROM EXCLUDED.telepon OR kppn.email IS DISTINCT FROM EXCLUDED.email))
          RETURNING (xmax = 0)",
     )
     .bind(&kode)
     .bind(&nama)
+    .bind(&telepon)
+    .bind(&email)
+    .bind(contact)
     .fetch_all(&mut *tx)
     .await?;
     (laporan.dibuat, laporan.diubah, laporan.tetap) = counted(&returned, kode.len());

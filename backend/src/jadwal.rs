@@ -91,7 +91,20 @@ pub async fn buat(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: Date
     .bind(actor.user_id)
     .fetch_one(attempt.tx())
     .await?;
-    let detail = format!("satker {} {} {}", new.satker_kode, jadwal::waktu(new.mulai_wib), new.mode.label());
+    // the satker's Admin Lokal receive it with a calendar invitation
+    let kppn_nama: String =
+        sqlx::query_scalar("SELECT nama FROM kppn WHERE kode = $1").bind(kppn).fetch_one(attempt.tx()).await?;
+    let tempat = match (new.mode, new.tautan.as_deref()) {
+        (Mode::VideoConference, Some(link)) => format!("video conference {link}"),
+        (Mode::VideoConference, None) => "video conference".to_string(),
+        _ => format!("di {kppn_nama}"),
+    };
+    let waktu = jadwal::waktu(new.mulai_wib);
+    let isi = domain::surel::jadwal(&new.satker_kode, &waktu, &tempat, &new.catatan);
+    let judul = format!("Sesi Aktivasi OTP SAKTI Satker {} ({kppn_nama})", new.satker_kode);
+    let ics = crate::email::undangan(&format!("jadwal-{id}@aktivasi-otp-sakti"), &judul, mulai, &tempat, new.tautan.as_deref(), now);
+    crate::email::to_admin_lokal(attempt.tx(), &new.satker_kode, &isi, Some(&ics), now).await?;
+    let detail = format!("satker {} {} {}", new.satker_kode, waktu, new.mode.label());
     attempt.done(detail, Some(&new.satker_kode)).await?;
     let row: Row = sqlx::query_as(&format!("{SELECT} WHERE j.id = $1")).bind(id).fetch_one(pool).await?;
     row.into_row()

@@ -11,6 +11,7 @@ pub mod config;
 pub mod cso;
 pub mod db;
 pub mod demo;
+pub mod email;
 pub mod error;
 pub mod events;
 pub mod faktor;

@@ -148,13 +148,15 @@ pub(crate) async fn managed(pool: &PgPool, caller: &Caller, aksi: Aksi, username
 }
 
 /// Issues a set-password link for `username`; earlier unused links of the user stop working.
-/// A reset also ends the current password.
+/// A reset also ends the current password. With `base` (the app's public address) the link
+/// is also emailed to the user's address on record, when it has one.
 #[tracing::instrument(skip_all, fields(username, ?keperluan))]
 pub async fn tautan(
     pool: &PgPool,
     caller: &Caller,
     username: &str,
     keperluan: Keperluan,
+    base: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Tautan> {
     let aksi = keperluan.aksi();
@@ -193,8 +195,18 @@ pub async fn tautan(
     .bind(expires_at)
     .execute(attempt.tx())
     .await?;
-    attempt.done(format!("tautan kata sandi untuk {} berlaku {LINK_HOURS} jam", user.username), None).await?;
-    Ok(Tautan { username: user.username, email: user.email, token, expires_at })
+    let tautan = Tautan { username: user.username, email: user.email, token, expires_at };
+    if let (Some(base), Some(to)) = (base, &tautan.email) {
+        let nama: String =
+            sqlx::query_scalar("SELECT nama FROM app_user WHERE id = $1").bind(user.id).fetch_one(attempt.tx()).await?;
+        let until = crate::otp_engine::wib(expires_at);
+        let isi = domain::surel::tautan_sandi(&nama, &tautan.username, &tautan.url(base), &until);
+        let redacted = domain::surel::tautan_sandi(&nama, &tautan.username, "(tautan disamarkan)", &until).badan;
+        let surat = crate::email::Surat { to: to.clone(), isi, redacted: Some(redacted), ics: None, expires_at };
+        crate::email::enqueue(attempt.tx(), &surat, now).await?;
+    }
+    attempt.done(format!("tautan kata sandi untuk {} berlaku {LINK_HOURS} jam", tautan.username), None).await?;
+    Ok(tautan)
 }
 
 /// A link as stored, with the user it is for.

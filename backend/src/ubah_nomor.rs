@@ -62,14 +62,15 @@ pub(crate) async fn advance(
     Ok(to)
 }
 
-/// Tells the number being replaced (and, once email exists, the email on record) that the
-/// change of `target`'s number to `baru` reached `tahap`, with its KPPN's contact.
+/// Tells the number being replaced and the email on record that the change of `target`'s
+/// number to `baru` reached `tahap`, with its KPPN's contact.
 async fn beri_tahu_nomor_lama(
     tx: &mut PgConnection,
     target: &Target,
     lama: &str,
     baru: &str,
     tahap: domain::sms::TahapPemberitahuan,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let kontak = sms::kontak_kppn(&mut *tx, &target.kppn_kode).await?;
     let text = domain::sms::ubah_nomor_lama(
@@ -80,7 +81,9 @@ async fn beri_tahu_nomor_lama(
         &domain::sms::nomor_tersamar(baru),
         &kontak,
     );
-    sms::enqueue(&mut *tx, lama, &text, &text).await
+    sms::enqueue(&mut *tx, lama, &text, &text).await?;
+    let email: String = sqlx::query_scalar("SELECT email FROM pejabat WHERE id = $1").bind(target.id).fetch_one(&mut *tx).await?;
+    crate::email::enqueue(&mut *tx, &crate::email::Surat::notice(&email, domain::surel::ubah_nomor(&text), now), now).await
 }
 
 /// The caller's own `AKTIF` KPA reference, locked, which approves the change of `target`;
@@ -176,7 +179,7 @@ pub async fn ajukan(
         };
     if resend.is_none() {
         let tahap = domain::sms::TahapPemberitahuan::Diajukan;
-        beri_tahu_nomor_lama(attempt.tx(), &target, &target.no_hp, &baru, tahap).await?;
+        beri_tahu_nomor_lama(attempt.tx(), &target, &target.no_hp, &baru, tahap, now).await?;
     }
     let detail = format!("ubah nomor {id}: kode dikirim ke nomor baru {}", domain::format::masked_phone(&baru));
     attempt.done(detail, Some(&target.satker_kode)).await?;
@@ -237,7 +240,7 @@ async fn prove(
             .execute(attempt.tx())
             .await?;
         let tahap = domain::sms::TahapPemberitahuan::DisetujuiKpa;
-        beri_tahu_nomor_lama(attempt.tx(), &target, &open.no_hp_lama, &open.no_hp_baru, tahap).await?;
+        beri_tahu_nomor_lama(attempt.tx(), &target, &open.no_hp_lama, &open.no_hp_baru, tahap, now).await?;
     }
     let detail = format!("ubah nomor {}: {} → {}", open.id, at.label(), to.label());
     attempt.done(detail, Some(&target.satker_kode)).await?;
@@ -407,7 +410,7 @@ pub async fn konfirmasi(
         .await?;
     let masked = domain::format::masked_phone(&open.no_hp_baru);
     let tahap = domain::sms::TahapPemberitahuan::Dikonfirmasi;
-    beri_tahu_nomor_lama(attempt.tx(), &target, &open.no_hp_lama, &open.no_hp_baru, tahap).await?;
+    beri_tahu_nomor_lama(attempt.tx(), &target, &open.no_hp_lama, &open.no_hp_baru, tahap, now).await?;
     let aktif = domain::sms::aktif(&target.nama, target.jabatan, &target.satker_kode);
     sms::enqueue(attempt.tx(), &open.no_hp_baru, &aktif, &aktif).await?;
     let mut detail = format!(

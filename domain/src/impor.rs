@@ -19,9 +19,18 @@ impl Daftar {
     /// The header the file must start with, in order.
     pub fn columns(self) -> &'static [&'static str] {
         match self {
-            Daftar::Kppn => &["kode", "nama"],
+            Daftar::Kppn => &["kode", "nama", "telepon", "email"],
             Daftar::Satker => &["kode", "nama", "kppn"],
             Daftar::Pengguna => &["username", "nama", "peran", "unit", "nip", "no_hp", "email"],
+        }
+    }
+
+    /// The columns a file must have at least: the rest may be left out, whole (a KPPN file of
+    /// `kode,nama` keeps the recorded telephone and service mailbox).
+    pub fn required(self) -> usize {
+        match self {
+            Daftar::Kppn => 2,
+            other => other.columns().len(),
         }
     }
 
@@ -40,6 +49,10 @@ impl Daftar {
 pub struct KppnBaris {
     pub kode: String,
     pub nama: String,
+    /// `None`: the file has no such column (what is recorded stays); `Some("")` clears it.
+    pub telepon: Option<String>,
+    /// The KPPN's service mailbox: submissions are announced there.
+    pub email: Option<String>,
 }
 
 /// One satker of the file.
@@ -76,9 +89,23 @@ fn optional(raw: &str, check: impl Fn(&str) -> Result<String, String>) -> Result
     if raw.trim().is_empty() { Ok(None) } else { check(raw).map(Some) }
 }
 
-/// A KPPN row: `kode` 3 digits, `nama`.
+/// A KPPN row: `kode` 3 digits, `nama`, optionally `telepon` (3–40 characters) and `email`
+/// (its service mailbox), each may be empty.
 pub fn kppn(fields: &[&str]) -> Result<KppnBaris, String> {
-    Ok(KppnBaris { kode: kode(fields[0], 3, "KPPN")?, nama: validate::text(fields[1], "Nama KPPN", 100)? })
+    let telepon = fields.get(2).map(|t| t.trim().to_owned());
+    if telepon.as_ref().is_some_and(|t| !t.is_empty() && !(3..=40).contains(&t.chars().count())) {
+        return Err("Telepon KPPN 3–40 karakter.".into());
+    }
+    let email = fields.get(3).map(|e| e.trim().to_owned());
+    if email.as_ref().is_some_and(|e| !e.is_empty() && !crate::surel::alamat_sah(e)) {
+        return Err(format!("Email KPPN tidak sah: {}", email.as_deref().unwrap_or_default()));
+    }
+    Ok(KppnBaris {
+        kode: kode(fields[0], 3, "KPPN")?,
+        nama: validate::text(fields[1], "Nama KPPN", 100)?,
+        telepon,
+        email,
+    })
 }
 
 /// A satker row: `kode` 6 digits, `nama`, `kppn` 3 digits.

@@ -21,6 +21,7 @@ pub mod role;
 pub mod sesi;
 pub mod sms;
 pub mod status;
+pub mod surel;
 pub mod stored;
 pub mod ubah_nomor;
 pub mod validate;

@@ -195,11 +195,11 @@ async fn user(config: &Config, url: String, action: UserAction) -> Result<(), Bo
             return Ok(());
         }
     };
-    let tautan = pengguna::tautan(&pool, &caller, &username, keperluan, now).await?;
     let base = match &config.public_url {
         Some(url) => url.origin().to_owned(),
         None => format!("http://{}", listen_addr()?),
     };
+    let tautan = pengguna::tautan(&pool, &caller, &username, keperluan, Some(&base), now).await?;
     println!(
         "Tautan kata sandi untuk {} (sekali pakai, berlaku sampai {} UTC):",
         tautan.username,

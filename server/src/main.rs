@@ -76,6 +76,16 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let sms_worker = tokio::spawn(sms::run_worker(pool.clone(), relay, Duration::from_millis(500), async move {
         let _ = sms_stopped.await;
     }));
+    let (stop_email, email_stopped) = tokio::sync::oneshot::channel::<()>();
+    let email_worker = match config.smtp()? {
+        Some(smtp) => Some(tokio::spawn(backend::email::run_worker(pool.clone(), smtp, Duration::from_secs(2), async move {
+            let _ = email_stopped.await;
+        }))),
+        None => {
+            tracing::info!("email mati (SAKTI_SMTP_URL tidak diisi): email menunggu di antrean sampai kedaluwarsa");
+            None
+        }
+    };
     let (closing_tx, closing) = tokio::sync::watch::channel(false);
     let live = app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(&pool).await?, closing };
     let app = server::router(state, live, leptos_options, sessions, edge);
@@ -99,6 +109,10 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
         .await?;
     let _ = stop_sms.send(());
     let _ = sms_worker.await;
+    let _ = stop_email.send(());
+    if let Some(worker) = email_worker {
+        let _ = worker.await;
+    }
     deletion.abort();
     pool.close().await;
     Ok(())

@@ -171,7 +171,7 @@ async fn a_malformed_file_is_reported_and_never_half_applied(pool: PgPool) {
 async fn a_set_password_link_works_once_within_72_hours(pool: PgPool) {
     provisioned(&pool).await;
     let now = backend::now();
-    let link = pengguna::tautan(&pool, &cli(), "adm_rina900001", Keperluan::Undangan, now).await.unwrap();
+    let link = pengguna::tautan(&pool, &cli(), "adm_rina900001", Keperluan::Undangan, None, now).await.unwrap();
     assert_eq!(link.email.as_deref(), Some("rina@kemenkeu.go.id"));
     assert!(link.url("https://sakti.example/").starts_with("https://sakti.example/sandi?token="));
     let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM password_link").fetch_one(&pool).await.unwrap();
@@ -191,15 +191,15 @@ async fn a_set_password_link_works_once_within_72_hours(pool: PgPool) {
     assert!(again.unwrap_err().to_string().contains("sudah dipakai"));
 
     // expired after 72 hours; a newer link replaces an older one
-    let old = pengguna::tautan(&pool, &cli(), "apr_budi900001", Keperluan::Undangan, now).await.unwrap();
+    let old = pengguna::tautan(&pool, &cli(), "apr_budi900001", Keperluan::Undangan, None, now).await.unwrap();
     let late = pengguna::atur_sandi(&pool, None, &old.token, strong, now + Duration::hours(72)).await;
     assert!(late.unwrap_err().to_string().contains("kedaluwarsa"));
-    let newer = pengguna::tautan(&pool, &cli(), "apr_budi900001", Keperluan::Undangan, now).await.unwrap();
-    let _ = pengguna::tautan(&pool, &cli(), "apr_budi900001", Keperluan::Undangan, now).await.unwrap();
+    let newer = pengguna::tautan(&pool, &cli(), "apr_budi900001", Keperluan::Undangan, None, now).await.unwrap();
+    let _ = pengguna::tautan(&pool, &cli(), "apr_budi900001", Keperluan::Undangan, None, now).await.unwrap();
     assert!(pengguna::atur_sandi(&pool, None, &newer.token, strong, now).await.is_err(), "replaced");
 
     // a reset ends the current password at once
-    pengguna::tautan(&pool, &cli(), "adm_rina900001", Keperluan::Reset, now).await.unwrap();
+    pengguna::tautan(&pool, &cli(), "adm_rina900001", Keperluan::Reset, None, now).await.unwrap();
     assert!(backend::auth::login(&pool, None, "adm_rina900001", strong).await.is_err());
     let trail: Vec<String> =
         sqlx::query_scalar("SELECT action || ' ' || outcome FROM audit_log WHERE action IN ('UNDANG_PENGGUNA', 'ATUR_SANDI', 'RESET_SANDI') ORDER BY id")
@@ -219,19 +219,19 @@ async fn admin_lokal_and_cso_reissue_links_only_within_their_reach(pool: PgPool)
     let admin = login(&pool, "adm_561403").await;
     let cso = login(&pool, "cso_jakarta6").await; // KPPN 019: satker 561403
     let ppk = login(&pool, "val_ppk561403").await;
-    assert!(pengguna::tautan(&pool, &admin, "val_ppk561403", Keperluan::Reset, now).await.is_ok());
+    assert!(pengguna::tautan(&pool, &admin, "val_ppk561403", Keperluan::Reset, None, now).await.is_ok());
     assert!(matches!(
-        pengguna::tautan(&pool, &admin, "val_ppk527010", Keperluan::Reset, now).await,
+        pengguna::tautan(&pool, &admin, "val_ppk527010", Keperluan::Reset, None, now).await,
         Err(Error::NotFound(_))
     ));
-    assert!(pengguna::tautan(&pool, &cso, "adm_561403", Keperluan::Reset, now).await.is_ok());
+    assert!(pengguna::tautan(&pool, &cso, "adm_561403", Keperluan::Reset, None, now).await.is_ok());
     assert!(
-        pengguna::tautan(&pool, &cso, "apr_kpa561403", Keperluan::Reset, now).await.is_err(),
+        pengguna::tautan(&pool, &cso, "apr_kpa561403", Keperluan::Reset, None, now).await.is_err(),
         "the CSO: Admin Lokal only"
     );
-    assert!(pengguna::tautan(&pool, &cso, "adm_527010", Keperluan::Reset, now).await.is_err(), "another KPPN's satker");
+    assert!(pengguna::tautan(&pool, &cso, "adm_527010", Keperluan::Reset, None, now).await.is_err(), "another KPPN's satker");
     assert!(matches!(
-        pengguna::tautan(&pool, &ppk, "val_ppk561403", Keperluan::Reset, now).await,
+        pengguna::tautan(&pool, &ppk, "val_ppk561403", Keperluan::Reset, None, now).await,
         Err(Error::Forbidden(_))
     ));
 }
@@ -247,7 +247,7 @@ async fn a_deactivated_user_cannot_log_in_and_an_unlocked_one_can(pool: PgPool) 
     pengguna::buka_kunci(&pool, &cli(), "apr_kpa527010").await.unwrap();
     backend::auth::login(&pool, None, "apr_kpa527010", password).await.unwrap();
 
-    let link = pengguna::tautan(&pool, &cli(), "val_ppk527010", Keperluan::Undangan, backend::now()).await.unwrap();
+    let link = pengguna::tautan(&pool, &cli(), "val_ppk527010", Keperluan::Undangan, None, backend::now()).await.unwrap();
     pengguna::nonaktifkan(&pool, &cli(), "val_ppk527010").await.unwrap();
     assert!(backend::auth::login(&pool, None, "val_ppk527010", password).await.is_err());
     let used = pengguna::atur_sandi(&pool, None, &link.token, "lampu meja hijau di pojok", backend::now()).await;

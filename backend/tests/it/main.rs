@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod berkas;
 mod common;
+mod email;
 mod faktor;
 mod impor;
 mod otp;

@@ -1,0 +1,197 @@
+//! Email through a real SMTP server on loopback (`aiosmtpd` from PyPI, installed by
+//! `scripts/test.sh`; its Python is `SAKTI_TEST_SMTP_PYTHON`), read back from its Maildir.
+
+use crate::common::{accept_bundles, kpa_input, login};
+use backend::email::{self, Smtp, Surat};
+use backend::{jadwal, pejabat, pengguna};
+use chrono::{Duration, Utc};
+use domain::jadwal::JadwalInput;
+use sqlx::PgPool;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// An `aiosmtpd` server storing what it receives in a Maildir; stopped on drop.
+struct SmtpServer {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl SmtpServer {
+    async fn start() -> SmtpServer {
+        let python = std::env::var("SAKTI_TEST_SMTP_PYTHON").expect(
+            "SAKTI_TEST_SMTP_PYTHON: a Python with aiosmtpd (scripts/test.sh installs one; or `pip install aiosmtpd`)",
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dir = std::env::temp_dir().join(format!("sakti-smtp-{port}-{}", std::process::id()));
+        let child = Command::new(python)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("aiosmtpd starts");
+        let server = SmtpServer { child, port, dir };
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return server;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("aiosmtpd did not listen on {port}");
+    }
+
+    fn smtp(&self) -> Smtp {
+        Smtp::new(&format!("smtp://127.0.0.1:{}", self.port), "Aktivasi OTP SAKTI <noreply@sakti.test>").unwrap()
+    }
+
+    /// Every message received, as raw bytes.
+    fn received(&self) -> Vec<Vec<u8>> {
+        let new = self.dir.join("new");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&new).map_or(vec![], |d| d.map(|e| e.unwrap().path()).collect());
+        files.sort();
+        files.iter().map(|p: &PathBuf| std::fs::read(Path::new(p)).unwrap()).collect()
+    }
+}
+
+/// Subject, recipient, the plain text and the `.ics` attachment of a received message.
+struct Received {
+    subject: String,
+    to: String,
+    text: String,
+    ics: Option<String>,
+}
+
+fn parse(raw: &[u8]) -> Received {
+    use mailparse::MailHeaderMap;
+    let mail = mailparse::parse_mail(raw).unwrap();
+    let header = |name: &str| mail.headers.get_first_value(name).unwrap_or_default();
+    let mut text = String::new();
+    let mut ics = None;
+    let parts: Vec<&mailparse::ParsedMail> = if mail.subparts.is_empty() { vec![&mail] } else { mail.subparts.iter().collect() };
+    for part in parts {
+        match part.ctype.mimetype.as_str() {
+            "text/plain" => text = part.get_body().unwrap(),
+            "text/calendar" => ics = Some(part.get_body().unwrap()),
+            _ => {}
+        }
+    }
+    Received { subject: header("Subject"), to: header("To"), text, ics }
+}
+
+async fn deliver(pool: &PgPool, smtp: &Smtp) {
+    while email::deliver_due(pool, smtp, Utc::now() + Duration::seconds(1), 50).await.unwrap() > 0 {}
+}
+
+/// The submission reaches the KPPN's service mailbox, the acceptance the satker's Admin
+/// Lokal, and a scheduled session arrives with an invitation that parses back to the same
+/// time in WIB and the video link.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn submissions_decisions_and_sessions_are_emailed_with_an_invitation(pool: PgPool) {
+    let server = SmtpServer::start().await;
+    let admin = login(&pool, "adm_561403").await;
+    sqlx::query("UPDATE kppn SET email = 'layanan.kppn019@kemenkeu.go.id' WHERE kode = '019'").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE app_user SET email = 'admin.561403@kemenkeu.go.id' WHERE username = 'adm_561403'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let kpa = pejabat::rekam(&pool, &admin, &kpa_input(), crate::common::today()).await.unwrap();
+    accept_bundles(&pool, &[kpa]).await;
+    let cso = login(&pool, "cso_jakarta6").await;
+    let tomorrow = (Utc::now() + Duration::days(1)).with_timezone(&chrono_tz::Asia::Jakarta).date_naive();
+    let input = JadwalInput {
+        satker_kode: "561403".into(),
+        tanggal: tomorrow.format("%Y-%m-%d").to_string(),
+        jam: "09:30".into(),
+        mode: domain::jadwal::Mode::VideoConference.code().into(),
+        tautan: "https://zoom.example/j/123".into(),
+        catatan: "Siapkan KTP".into(),
+    };
+    jadwal::buat(&pool, &cso, &input, Utc::now()).await.unwrap();
+    deliver(&pool, &server.smtp()).await;
+
+    let mails: Vec<Received> = server.received().iter().map(|m| parse(m)).collect();
+    let find = |subject: &str| mails.iter().find(|m| m.subject.starts_with(subject)).unwrap_or_else(|| {
+        panic!("no email {subject:?} among {:?}", mails.iter().map(|m| &m.subject).collect::<Vec<_>>())
+    });
+    let submitted = find("Pengajuan Formulir Aktivasi OTP SAKTI Satker 561403");
+    assert!(submitted.to.contains("layanan.kppn019@kemenkeu.go.id"));
+    assert!(submitted.text.contains("mengajukan 1 berkas"), "{}", submitted.text);
+    let accepted = find("Berkas KPA PSIE I diterima CSO KPPN");
+    assert!(accepted.to.contains("admin.561403@kemenkeu.go.id"));
+    let session = find("Jadwal sesi Aktivasi OTP SAKTI Satker 561403");
+    assert!(session.text.contains("09:30 WIB") && session.text.contains("https://zoom.example/j/123"), "{}", session.text);
+    // the invitation, parsed back
+    use icalendar::{Component, EventLike};
+    let calendar: icalendar::Calendar = session.ics.as_deref().expect("an .ics attachment").parse().unwrap();
+    let event = calendar.components.iter().find_map(|c| c.as_event()).expect("a VEVENT");
+    let start = event.get_start().expect("DTSTART");
+    let expected = tomorrow.and_hms_opt(9, 30, 0).unwrap();
+    match start {
+        icalendar::DatePerhapsTime::DateTime(icalendar::CalendarDateTime::WithTimezone { date_time, tzid }) => {
+            assert_eq!((date_time, tzid.as_str()), (expected, "Asia/Jakarta"));
+        }
+        other => panic!("DTSTART not in WIB: {other:?}"),
+    }
+    assert_eq!(event.get_location(), Some("video conference https://zoom.example/j/123"));
+    assert_eq!(event.get_url(), Some("https://zoom.example/j/123"));
+    // what was sent is marked so
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE state <> 'TERKIRIM'").fetch_one(&pool).await.unwrap();
+    assert_eq!(left, 0);
+}
+
+/// A set-password link goes to the user's address; once sent, the outbox keeps it masked.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_set_password_link_is_emailed_and_then_masked_in_the_outbox(pool: PgPool) {
+    let server = SmtpServer::start().await;
+    let admin = login(&pool, "adm_561403").await;
+    sqlx::query("UPDATE app_user SET email = 'ppk.psie@kemenkeu.go.id' WHERE username = 'val_ppk561403'").execute(&pool).await.unwrap();
+    let link = pengguna::tautan(&pool, &admin, "val_ppk561403", pengguna::Keperluan::Reset, Some("https://sakti.test"), Utc::now())
+        .await
+        .unwrap();
+    let url = link.url("https://sakti.test");
+    deliver(&pool, &server.smtp()).await;
+    let mails: Vec<Received> = server.received().iter().map(|m| parse(m)).collect();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].to.contains("ppk.psie@kemenkeu.go.id"));
+    assert!(mails[0].text.contains(&url), "{}", mails[0].text);
+    let body: String = sqlx::query_scalar("SELECT body FROM email_outbox").fetch_one(&pool).await.unwrap();
+    assert!(!body.contains(&link.token) && body.contains("(tautan disamarkan)"), "{body}");
+}
+
+/// An email never goes out stale, and an unreachable SMTP server is retried, then given up.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn stale_emails_are_never_sent_and_an_unreachable_server_is_given_up(pool: PgPool) {
+    let server = SmtpServer::start().await;
+    let now = Utc::now();
+    let isi = domain::surel::ubah_nomor("uji");
+    email::enqueue(&pool, &Surat::notice("a@kemenkeu.go.id", isi.clone(), now - Duration::hours(25)), now - Duration::hours(25))
+        .await
+        .unwrap();
+    email::deliver_due(&pool, &server.smtp(), now, 10).await.unwrap();
+    assert!(server.received().is_empty());
+    let state: String = sqlx::query_scalar("SELECT state FROM email_outbox").fetch_one(&pool).await.unwrap();
+    assert_eq!(state, "KEDALUWARSA");
+    // nothing listens here
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let down = Smtp::new(&format!("smtp://127.0.0.1:{port}"), "noreply@sakti.test").unwrap();
+    sqlx::query("DELETE FROM email_outbox").execute(&pool).await.unwrap();
+    email::enqueue(&pool, &Surat::notice("b@kemenkeu.go.id", isi, now), now).await.unwrap();
+    let mut t = now;
+    for _ in 0..40 {
+        email::deliver_due(&pool, &down, t, 10).await.unwrap();
+        t += Duration::seconds(61);
+    }
+    let (state, attempts, error): (String, i32, Option<String>) =
+        sqlx::query_as("SELECT state, attempts, last_error FROM email_outbox").fetch_one(&pool).await.unwrap();
+    assert_eq!((state.as_str(), attempts), ("GAGAL", email::MAX_ATTEMPTS));
+    assert!(error.unwrap().starts_with("SMTP"));
+}
