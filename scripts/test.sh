@@ -9,6 +9,7 @@ ensure_rust_tools
 ensure_postgres
 ensure_pdftotext
 ensure_browser
+ensure_smtp_server
 
 PG_DIR="${SAKTI_TEST_PG_DIR:-/tmp/aktivasi-otp-sakti-test-pg}"
 SERVER_PID=""

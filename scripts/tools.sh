@@ -51,6 +51,22 @@ ensure_rust_tools() {
   fi
 }
 
+# A real SMTP server for the email tests: aiosmtpd from PyPI in a virtualenv of the project's
+# tools; the tests find its Python in SAKTI_TEST_SMTP_PYTHON.
+ensure_smtp_server() {
+  local venv="$HOME/.cache/aktivasi-otp-sakti/tools/smtp"
+  if ! "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+    log "installing aiosmtpd (an SMTP server for the email tests) from PyPI"
+    if ! command -v python3 >/dev/null || ! python3 -m venv "$venv" 2>/dev/null; then
+      as_root apt-get update -qq
+      as_root apt-get install -y -qq python3 python3-venv >/dev/null
+      python3 -m venv "$venv"
+    fi
+    "$venv/bin/pip" install -q --disable-pip-version-check aiosmtpd
+  fi
+  export SAKTI_TEST_SMTP_PYTHON="$venv/bin/python"
+}
+
 ensure_postgres() {
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ -z "${PG_BIN_DIR:-}" ]; then
     log "installing PostgreSQL server binaries"

@@ -262,12 +262,11 @@ pub async fn ajukan(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Resul
         .execute(attempt.tx())
         .await?;
     // the KPPN's service mailbox hears of it, when it has one
-    let mailbox: Option<(String, Option<String>)> = sqlx::query_as(
-        "SELECT s.nama, k.email FROM satker s JOIN kppn k ON k.kode = s.kppn_kode WHERE s.kode = $1",
-    )
-    .bind(satker)
-    .fetch_optional(attempt.tx())
-    .await?;
+    let mailbox: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT s.nama, k.email FROM satker s JOIN kppn k ON k.kode = s.kppn_kode WHERE s.kode = $1")
+            .bind(satker)
+            .fetch_optional(attempt.tx())
+            .await?;
     if let Some((satker_nama, Some(to))) = mailbox {
         let isi = domain::surel::pengajuan_masuk(satker, &satker_nama, ids.len());
         crate::email::enqueue(attempt.tx(), &crate::email::Surat::notice(&to, isi, now), now).await?;
@@ -464,10 +463,8 @@ pub async fn putuskan(
         crate::ubah_nomor::advance(attempt.tx(), ubah, jabatan, Langkah::BerkasDiterima, Tahap::PengajuanBerkas)
             .await?;
     }
-    let nama: String = sqlx::query_scalar("SELECT nama FROM pejabat WHERE id = $1")
-        .bind(pejabat_id)
-        .fetch_one(attempt.tx())
-        .await?;
+    let nama: String =
+        sqlx::query_scalar("SELECT nama FROM pejabat WHERE id = $1").bind(pejabat_id).fetch_one(attempt.tx()).await?;
     let isi = domain::surel::berkas_diputus(&nama, jabatan, &satker, alasan.as_deref());
     crate::email::to_admin_lokal(attempt.tx(), &satker, &isi, None, now).await?;
     let mut detail = to.label().to_owned();

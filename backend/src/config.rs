@@ -214,7 +214,9 @@ impl Config {
             return Err(refuse("SAKTI_SMS_RECEIPT_SECRET", "harus minimal 32 karakter"));
         }
         match (&self.smtp_url, &self.smtp_from) {
-            (Some(_), None) => return Err(refuse("SAKTI_SMTP_FROM", "wajib diisi bersama SAKTI_SMTP_URL (alamat pengirim)")),
+            (Some(_), None) => {
+                return Err(refuse("SAKTI_SMTP_FROM", "wajib diisi bersama SAKTI_SMTP_URL (alamat pengirim)"));
+            }
             (None, Some(_)) => return Err(refuse("SAKTI_SMTP_URL", "wajib diisi bersama SAKTI_SMTP_FROM")),
             _ => {}
         }

@@ -31,7 +31,13 @@ pub struct Surat {
 impl Surat {
     /// A notice to `to`, good for [`NOTICE_HOURS`] from `now`.
     pub fn notice(to: &str, isi: domain::surel::Isi, now: DateTime<Utc>) -> Self {
-        Surat { to: to.trim().to_owned(), isi, redacted: None, ics: None, expires_at: now + Duration::hours(NOTICE_HOURS) }
+        Surat {
+            to: to.trim().to_owned(),
+            isi,
+            redacted: None,
+            ics: None,
+            expires_at: now + Duration::hours(NOTICE_HOURS),
+        }
     }
 }
 
@@ -105,10 +111,12 @@ impl Smtp {
         let message = match &row.ics {
             None => builder.singlepart(text),
             Some(ics) => {
-                let calendar = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
-                    .map_err(|e| e.to_string())?;
+                let calendar =
+                    ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH").map_err(|e| e.to_string())?;
                 builder.multipart(
-                    MultiPart::mixed().singlepart(text).singlepart(Attachment::new("undangan.ics".into()).body(ics.clone(), calendar)),
+                    MultiPart::mixed()
+                        .singlepart(text)
+                        .singlepart(Attachment::new("undangan.ics".into()).body(ics.clone(), calendar)),
                 )
             }
         }
@@ -175,7 +183,12 @@ pub async fn deliver_due(pool: &PgPool, smtp: &Smtp, now: DateTime<Utc>, batch: 
 }
 
 /// Sends due emails every `interval` until `stop` resolves.
-pub async fn run_worker(pool: PgPool, smtp: Smtp, interval: std::time::Duration, stop: impl Future<Output = ()> + Send) {
+pub async fn run_worker(
+    pool: PgPool,
+    smtp: Smtp,
+    interval: std::time::Duration,
+    stop: impl Future<Output = ()> + Send,
+) {
     const BATCH: i64 = 20;
     tokio::pin!(stop);
     loop {
@@ -197,7 +210,14 @@ pub async fn run_worker(pool: PgPool, smtp: Smtp, interval: std::time::Duration,
 
 /// The invitation to an activation session starting at `mulai` (one hour, in WIB) at
 /// `tempat`, with the video link when there is one.
-pub fn undangan(uid: &str, judul: &str, mulai: DateTime<Utc>, tempat: &str, tautan: Option<&str>, now: DateTime<Utc>) -> String {
+pub fn undangan(
+    uid: &str,
+    judul: &str,
+    mulai: DateTime<Utc>,
+    tempat: &str,
+    tautan: Option<&str>,
+    now: DateTime<Utc>,
+) -> String {
     use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike};
     let wib = |t: DateTime<Utc>| CalendarDateTime::from_date_time(t.with_timezone(&chrono_tz::Asia::Jakarta));
     let mut event = Event::new();

@@ -33,15 +33,19 @@ fn salah(baris: u64, alasan: impl Into<String>) -> BarisSalah {
     BarisSalah { baris, alasan: alasan.into() }
 }
 
+/// A file's rows: line number and fields.
+type Rows = Vec<(u64, Vec<String>)>;
+
 /// Reads a CSV file of `daftar`: UTF-8 (a BOM is dropped), comma-separated, CRLF or LF,
-/// quoted fields allowed, the header exactly the list's columns. Returns the data rows with
-/// their line numbers, or why the file as a whole cannot be read.
-pub fn read(daftar: Daftar, bytes: &[u8]) -> std::result::Result<Vec<(u64, Vec<String>)>, BarisSalah> {
+/// quoted fields allowed, the header the list's columns (the optional ones left out whole,
+/// or all there). Returns the data rows with their line numbers, or why the file as a whole
+/// cannot be read.
+pub fn read(daftar: Daftar, bytes: &[u8]) -> std::result::Result<Rows, BarisSalah> {
     read_with_width(daftar, bytes).map(|(_, rows)| rows)
 }
 
 /// [`read`], with the number of columns the file's header has.
-fn read_with_width(daftar: Daftar, bytes: &[u8]) -> std::result::Result<(usize, Vec<(u64, Vec<String>)>), BarisSalah> {
+fn read_with_width(daftar: Daftar, bytes: &[u8]) -> std::result::Result<(usize, Rows), BarisSalah> {
     if bytes.len() > MAX_BYTES {
         return Err(salah(0, format!("berkas lebih dari {} MB", MAX_BYTES / 1024 / 1024)));
     }

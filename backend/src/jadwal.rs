@@ -102,7 +102,14 @@ pub async fn buat(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: Date
     let waktu = jadwal::waktu(new.mulai_wib);
     let isi = domain::surel::jadwal(&new.satker_kode, &waktu, &tempat, &new.catatan);
     let judul = format!("Sesi Aktivasi OTP SAKTI Satker {} ({kppn_nama})", new.satker_kode);
-    let ics = crate::email::undangan(&format!("jadwal-{id}@aktivasi-otp-sakti"), &judul, mulai, &tempat, new.tautan.as_deref(), now);
+    let ics = crate::email::undangan(
+        &format!("jadwal-{id}@aktivasi-otp-sakti"),
+        &judul,
+        mulai,
+        &tempat,
+        new.tautan.as_deref(),
+        now,
+    );
     crate::email::to_admin_lokal(attempt.tx(), &new.satker_kode, &isi, Some(&ics), now).await?;
     let detail = format!("satker {} {} {}", new.satker_kode, waktu, new.mode.label());
     attempt.done(detail, Some(&new.satker_kode)).await?;

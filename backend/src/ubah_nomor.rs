@@ -82,8 +82,10 @@ async fn beri_tahu_nomor_lama(
         &kontak,
     );
     sms::enqueue(&mut *tx, lama, &text, &text).await?;
-    let email: String = sqlx::query_scalar("SELECT email FROM pejabat WHERE id = $1").bind(target.id).fetch_one(&mut *tx).await?;
-    crate::email::enqueue(&mut *tx, &crate::email::Surat::notice(&email, domain::surel::ubah_nomor(&text), now), now).await
+    let email: String =
+        sqlx::query_scalar("SELECT email FROM pejabat WHERE id = $1").bind(target.id).fetch_one(&mut *tx).await?;
+    crate::email::enqueue(&mut *tx, &crate::email::Surat::notice(&email, domain::surel::ubah_nomor(&text), now), now)
+        .await
 }
 
 /// The caller's own `AKTIF` KPA reference, locked, which approves the change of `target`;

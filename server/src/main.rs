@@ -78,9 +78,11 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     }));
     let (stop_email, email_stopped) = tokio::sync::oneshot::channel::<()>();
     let email_worker = match config.smtp()? {
-        Some(smtp) => Some(tokio::spawn(backend::email::run_worker(pool.clone(), smtp, Duration::from_secs(2), async move {
-            let _ = email_stopped.await;
-        }))),
+        Some(smtp) => {
+            Some(tokio::spawn(backend::email::run_worker(pool.clone(), smtp, Duration::from_secs(2), async move {
+                let _ = email_stopped.await;
+            })))
+        }
         None => {
             tracing::info!("email mati (SAKTI_SMTP_URL tidak diisi): email menunggu di antrean sampai kedaluwarsa");
             None

@@ -56,7 +56,8 @@ impl SmtpServer {
     /// Every message received, as raw bytes.
     fn received(&self) -> Vec<Vec<u8>> {
         let new = self.dir.join("new");
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&new).map_or(vec![], |d| d.map(|e| e.unwrap().path()).collect());
+        let mut files: Vec<PathBuf> =
+            std::fs::read_dir(&new).map_or(vec![], |d| d.map(|e| e.unwrap().path()).collect());
         files.sort();
         files.iter().map(|p: &PathBuf| std::fs::read(Path::new(p)).unwrap()).collect()
     }
@@ -76,7 +77,8 @@ fn parse(raw: &[u8]) -> Received {
     let header = |name: &str| mail.headers.get_first_value(name).unwrap_or_default();
     let mut text = String::new();
     let mut ics = None;
-    let parts: Vec<&mailparse::ParsedMail> = if mail.subparts.is_empty() { vec![&mail] } else { mail.subparts.iter().collect() };
+    let parts: Vec<&mailparse::ParsedMail> =
+        if mail.subparts.is_empty() { vec![&mail] } else { mail.subparts.iter().collect() };
     for part in parts {
         match part.ctype.mimetype.as_str() {
             "text/plain" => text = part.get_body().unwrap(),
@@ -98,7 +100,10 @@ async fn deliver(pool: &PgPool, smtp: &Smtp) {
 async fn submissions_decisions_and_sessions_are_emailed_with_an_invitation(pool: PgPool) {
     let server = SmtpServer::start().await;
     let admin = login(&pool, "adm_561403").await;
-    sqlx::query("UPDATE kppn SET email = 'layanan.kppn019@kemenkeu.go.id' WHERE kode = '019'").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE kppn SET email = 'layanan.kppn019@kemenkeu.go.id' WHERE kode = '019'")
+        .execute(&pool)
+        .await
+        .unwrap();
     sqlx::query("UPDATE app_user SET email = 'admin.561403@kemenkeu.go.id' WHERE username = 'adm_561403'")
         .execute(&pool)
         .await
@@ -119,16 +124,22 @@ async fn submissions_decisions_and_sessions_are_emailed_with_an_invitation(pool:
     deliver(&pool, &server.smtp()).await;
 
     let mails: Vec<Received> = server.received().iter().map(|m| parse(m)).collect();
-    let find = |subject: &str| mails.iter().find(|m| m.subject.starts_with(subject)).unwrap_or_else(|| {
-        panic!("no email {subject:?} among {:?}", mails.iter().map(|m| &m.subject).collect::<Vec<_>>())
-    });
+    let find = |subject: &str| {
+        mails.iter().find(|m| m.subject.starts_with(subject)).unwrap_or_else(|| {
+            panic!("no email {subject:?} among {:?}", mails.iter().map(|m| &m.subject).collect::<Vec<_>>())
+        })
+    };
     let submitted = find("Pengajuan Formulir Aktivasi OTP SAKTI Satker 561403");
     assert!(submitted.to.contains("layanan.kppn019@kemenkeu.go.id"));
     assert!(submitted.text.contains("mengajukan 1 berkas"), "{}", submitted.text);
     let accepted = find("Berkas KPA PSIE I diterima CSO KPPN");
     assert!(accepted.to.contains("admin.561403@kemenkeu.go.id"));
     let session = find("Jadwal sesi Aktivasi OTP SAKTI Satker 561403");
-    assert!(session.text.contains("09:30 WIB") && session.text.contains("https://zoom.example/j/123"), "{}", session.text);
+    assert!(
+        session.text.contains("09:30 WIB") && session.text.contains("https://zoom.example/j/123"),
+        "{}",
+        session.text
+    );
     // the invitation, parsed back
     use icalendar::{Component, EventLike};
     let calendar: icalendar::Calendar = session.ics.as_deref().expect("an .ics attachment").parse().unwrap();
@@ -144,7 +155,10 @@ async fn submissions_decisions_and_sessions_are_emailed_with_an_invitation(pool:
     assert_eq!(event.get_location(), Some("video conference https://zoom.example/j/123"));
     assert_eq!(event.get_url(), Some("https://zoom.example/j/123"));
     // what was sent is marked so
-    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE state <> 'TERKIRIM'").fetch_one(&pool).await.unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE state <> 'TERKIRIM'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(left, 0);
 }
 
@@ -153,10 +167,20 @@ async fn submissions_decisions_and_sessions_are_emailed_with_an_invitation(pool:
 async fn a_set_password_link_is_emailed_and_then_masked_in_the_outbox(pool: PgPool) {
     let server = SmtpServer::start().await;
     let admin = login(&pool, "adm_561403").await;
-    sqlx::query("UPDATE app_user SET email = 'ppk.psie@kemenkeu.go.id' WHERE username = 'val_ppk561403'").execute(&pool).await.unwrap();
-    let link = pengguna::tautan(&pool, &admin, "val_ppk561403", pengguna::Keperluan::Reset, Some("https://sakti.test"), Utc::now())
+    sqlx::query("UPDATE app_user SET email = 'ppk.psie@kemenkeu.go.id' WHERE username = 'val_ppk561403'")
+        .execute(&pool)
         .await
         .unwrap();
+    let link = pengguna::tautan(
+        &pool,
+        &admin,
+        "val_ppk561403",
+        pengguna::Keperluan::Reset,
+        Some("https://sakti.test"),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     let url = link.url("https://sakti.test");
     deliver(&pool, &server.smtp()).await;
     let mails: Vec<Received> = server.received().iter().map(|m| parse(m)).collect();
@@ -173,9 +197,13 @@ async fn stale_emails_are_never_sent_and_an_unreachable_server_is_given_up(pool:
     let server = SmtpServer::start().await;
     let now = Utc::now();
     let isi = domain::surel::ubah_nomor("uji");
-    email::enqueue(&pool, &Surat::notice("a@kemenkeu.go.id", isi.clone(), now - Duration::hours(25)), now - Duration::hours(25))
-        .await
-        .unwrap();
+    email::enqueue(
+        &pool,
+        &Surat::notice("a@kemenkeu.go.id", isi.clone(), now - Duration::hours(25)),
+        now - Duration::hours(25),
+    )
+    .await
+    .unwrap();
     email::deliver_due(&pool, &server.smtp(), now, 10).await.unwrap();
     assert!(server.received().is_empty());
     let state: String = sqlx::query_scalar("SELECT state FROM email_outbox").fetch_one(&pool).await.unwrap();

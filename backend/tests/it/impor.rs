@@ -229,7 +229,10 @@ async fn admin_lokal_and_cso_reissue_links_only_within_their_reach(pool: PgPool)
         pengguna::tautan(&pool, &cso, "apr_kpa561403", Keperluan::Reset, None, now).await.is_err(),
         "the CSO: Admin Lokal only"
     );
-    assert!(pengguna::tautan(&pool, &cso, "adm_527010", Keperluan::Reset, None, now).await.is_err(), "another KPPN's satker");
+    assert!(
+        pengguna::tautan(&pool, &cso, "adm_527010", Keperluan::Reset, None, now).await.is_err(),
+        "another KPPN's satker"
+    );
     assert!(matches!(
         pengguna::tautan(&pool, &ppk, "val_ppk561403", Keperluan::Reset, None, now).await,
         Err(Error::Forbidden(_))
@@ -247,7 +250,8 @@ async fn a_deactivated_user_cannot_log_in_and_an_unlocked_one_can(pool: PgPool) 
     pengguna::buka_kunci(&pool, &cli(), "apr_kpa527010").await.unwrap();
     backend::auth::login(&pool, None, "apr_kpa527010", password).await.unwrap();
 
-    let link = pengguna::tautan(&pool, &cli(), "val_ppk527010", Keperluan::Undangan, None, backend::now()).await.unwrap();
+    let link =
+        pengguna::tautan(&pool, &cli(), "val_ppk527010", Keperluan::Undangan, None, backend::now()).await.unwrap();
     pengguna::nonaktifkan(&pool, &cli(), "val_ppk527010").await.unwrap();
     assert!(backend::auth::login(&pool, None, "val_ppk527010", password).await.is_err());
     let used = pengguna::atur_sandi(&pool, None, &link.token, "lampu meja hijau di pojok", backend::now()).await;
@@ -262,4 +266,19 @@ async fn a_deactivated_user_cannot_log_in_and_an_unlocked_one_can(pool: PgPool) 
     .await
     .unwrap();
     assert_eq!(trail, 2);
+}
+
+/// A KPPN file may carry the telephone and service mailbox; one without them keeps them.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_kppn_file_may_carry_its_telephone_and_mailbox(pool: PgPool) {
+    let with = "kode,nama,telepon,email\n119,KPPN Contoh,021-3840001,layanan@kppn119.go.id\n";
+    apply(&pool, Daftar::Kppn, with).await;
+    apply(&pool, Daftar::Kppn, "kode,nama\n119,KPPN Contoh Baru\n").await;
+    let row: (String, Option<String>, Option<String>) =
+        sqlx::query_as("SELECT nama, telepon, email FROM kppn WHERE kode = '119'").fetch_one(&pool).await.unwrap();
+    assert_eq!(row, ("KPPN Contoh Baru".into(), Some("021-3840001".into()), Some("layanan@kppn119.go.id".into())));
+    let bad = apply(&pool, Daftar::Kppn, "kode,nama,telepon,email\n119,KPPN,021,bukan-email\n").await;
+    assert_eq!(bad.jumlah_salah, 1, "{bad:?}");
+    let header = apply(&pool, Daftar::Kppn, "kode,nama,telepon\n119,KPPN,021\n").await;
+    assert!(header.salah[0].alasan.contains("judul kolom"), "{header:?}");
 }

@@ -952,7 +952,8 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
         .await
         .unwrap();
     let cli = backend::Caller::command_line();
-    let link = backend::pengguna::tautan(pool, &cli, invited, backend::pengguna::Keperluan::Undangan, None, now()).await;
+    let link =
+        backend::pengguna::tautan(pool, &cli, invited, backend::pengguna::Keperluan::Undangan, None, now()).await;
     s.token = link.unwrap().token;
     s.pengguna = if own { invited.into() } else { "adm_tidakada527010".into() };
     let operator = caller(pool, "opr_nasional").await;
