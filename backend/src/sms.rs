@@ -57,8 +57,9 @@ pub(crate) async fn enqueue_code<'e>(
     Ok(())
 }
 
-/// Writes `text` to the outbox for `user_id`'s verified number — the number of an `AKTIF` OTP
-/// reference of its own — when it has one (staff usually do not: nothing is sent).
+/// Tells user `user_id` about its own account (a lock, a factor reset): `text` by SMS to its
+/// verified number — the number of an `AKTIF` OTP reference of its own — and by email to its
+/// address on record, each when it has one (staff usually have an email, not a number).
 pub(crate) async fn enqueue_to_user(conn: &mut sqlx::PgConnection, user_id: domain::UserId, text: &str) -> Result<()> {
     let phone: Option<String> = sqlx::query_scalar(
         "SELECT no_hp FROM pejabat WHERE user_id = $1 AND status = 'AKTIF' AND deleted_at IS NULL ORDER BY id LIMIT 1",
@@ -67,7 +68,17 @@ pub(crate) async fn enqueue_to_user(conn: &mut sqlx::PgConnection, user_id: doma
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(phone) = phone {
-        enqueue(conn, &phone, text, text).await?;
+        enqueue(&mut *conn, &phone, text, text).await?;
+    }
+    let email: Option<String> = sqlx::query_scalar("SELECT email FROM app_user WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .flatten();
+    if let Some(to) = email {
+        let now = crate::now();
+        crate::email::enqueue(&mut *conn, &crate::email::Surat::notice(&to, domain::surel::akun(text), now), now)
+            .await?;
     }
     Ok(())
 }

@@ -70,6 +70,12 @@ pub fn referensi_dihapus(teks: &str) -> Isi {
     isi("Referensi OTP SAKTI Anda dihapus".to_string(), teks.to_string())
 }
 
+/// To a user about its own account (a lock, a reset of its second factors: the words of the
+/// SMS, `teks`).
+pub fn akun(teks: &str) -> Isi {
+    isi("Keamanan akun Aktivasi OTP SAKTI Anda".to_string(), teks.to_string())
+}
+
 /// To the user a set-password link is for.
 pub fn tautan_sandi(nama: &str, username: &str, tautan: &str, berlaku_sampai_wib: &str) -> Isi {
     isi(

@@ -62,7 +62,18 @@ async fn wrong_codes_count_like_wrong_passwords_and_lock(pool: PgPool) {
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn an_admin_resets_the_factors_of_a_user_it_manages_and_the_user_enrols_again(pool: PgPool) {
     let (_, cso) = pejabat(&pool, "cso_jakarta6").await;
+    sqlx::query("UPDATE app_user SET email = 'admin.561403@kemenkeu.go.id' WHERE username = 'adm_561403'")
+        .execute(&pool)
+        .await
+        .unwrap();
     faktor::reset(&pool, &cso, "adm_561403").await.unwrap();
+    // staff have no verified number: the reset is told to the email on record
+    let told: String =
+        sqlx::query_scalar("SELECT body FROM email_outbox WHERE to_addr = 'admin.561403@kemenkeu.go.id'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(told.contains("telah direset oleh admin"), "{told}");
     let again = auth::login(&pool, None, "adm_561403", demo::PASSWORD).await.unwrap();
     assert!(matches!(again, auth::Masuk::Daftar(_)), "staff without a factor enrol one first");
     // the CSO manages Admin Lokal only, and of its own KPPN
