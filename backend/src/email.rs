@@ -189,23 +189,8 @@ pub async fn run_worker(
     interval: std::time::Duration,
     stop: impl Future<Output = ()> + Send,
 ) {
-    const BATCH: i64 = 20;
-    tokio::pin!(stop);
-    loop {
-        let pause = match deliver_due(&pool, &smtp, Utc::now(), BATCH).await {
-            Ok(n) if n as i64 == BATCH => std::time::Duration::ZERO,
-            Ok(_) => interval,
-            Err(e) => {
-                tracing::warn!("pekerja email: {e}");
-                interval
-            }
-        };
-        tokio::select! {
-            biased;
-            () = &mut stop => break,
-            () = tokio::time::sleep(pause) => {}
-        }
-    }
+    let round = || deliver_due(&pool, &smtp, Utc::now(), crate::sms::WORKER_BATCH);
+    crate::sms::run_rounds("email", interval, stop, round).await;
 }
 
 /// The invitation to an activation session starting at `mulai` (one hour, in WIB) at

@@ -441,15 +441,31 @@ pub async fn run_worker(
     interval: std::time::Duration,
     stop: impl Future<Output = ()> + Send,
 ) {
-    const BATCH: i64 = 20;
+    let round = || deliver_due(&pool, &relay, Utc::now(), WORKER_BATCH);
+    run_rounds("SMS", interval, stop, round).await;
+}
+
+/// Messages a worker takes per round.
+pub(crate) const WORKER_BATCH: i64 = 20;
+
+/// An outbox worker's loop: `round` every `interval` until `stop` resolves; a full batch
+/// ([`WORKER_BATCH`]: more may be waiting, a deadline rush) goes on without pausing.
+pub(crate) async fn run_rounds<F, Fut>(
+    what: &str,
+    interval: std::time::Duration,
+    stop: impl Future<Output = ()>,
+    round: F,
+) where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<usize>>,
+{
     tokio::pin!(stop);
     loop {
-        let pause = match deliver_due(&pool, &relay, Utc::now(), BATCH).await {
-            // a full batch: more may be waiting (a deadline rush), so go on without pausing
-            Ok(n) if n as i64 == BATCH => std::time::Duration::ZERO,
+        let pause = match round().await {
+            Ok(n) if n as i64 == WORKER_BATCH => std::time::Duration::ZERO,
             Ok(_) => interval,
             Err(e) => {
-                tracing::warn!("pekerja SMS: {e}");
+                tracing::warn!("pekerja {what}: {e}");
                 interval
             }
         };
