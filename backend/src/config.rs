@@ -53,6 +53,9 @@ pub struct Config {
     /// `SAKTI_NOMOR_WAIT` (default `24h`): how long after a number change was asked for
     /// the CSO may confirm it, unless it records that the old phone is lost.
     pub nomor_wait: chrono::Duration,
+    /// `SAKTI_RETENTION` (default `90d`, 7 days – 10 years): how long sent messages, closed
+    /// codes and used links are kept (`backend::retensi`; the audit trail is never purged).
+    pub retention: chrono::Duration,
     /// `SAKTI_SESSION_IDLE` (default `30m`), `SAKTI_SESSION_STAFF_IDLE` (`15m`, CSO, Admin
     /// Lokal and the operator), `SAKTI_SESSION_MAX` (`8h`, from login whatever the
     /// activity): how long sessions live. A number with `s`, `m` or `h`.
@@ -160,7 +163,8 @@ fn duration(
         (Ok(n), "s") => n,
         (Ok(n), "m") => n * 60,
         (Ok(n), "h") => n * 3600,
-        _ => return Err(refuse(name, format!("tulis angka dengan s, m atau h, misalnya 15m (bukan {text:?})"))),
+        (Ok(n), "d") => n * 86_400,
+        _ => return Err(refuse(name, format!("tulis angka dengan s, m, h atau d, misalnya 15m (bukan {text:?})"))),
     };
     if !(lowest * 60..=highest * 60).contains(&seconds) {
         return Err(refuse(name, format!("harus antara {lowest} menit dan {} jam (bukan {text})", highest / 60)));
@@ -202,6 +206,7 @@ impl Config {
                 })?,
             },
             nomor_wait: duration("SAKTI_NOMOR_WAIT", domain::ubah_nomor::DEFAULT_WAIT, (0, 7 * 24 * 60))?,
+            retention: duration("SAKTI_RETENTION", crate::retensi::DEFAULT_KEEP, (7 * 24 * 60, 3650 * 24 * 60))?,
         })
     }
 

@@ -26,6 +26,7 @@ pub mod passkey;
 pub mod pejabat;
 pub mod pengguna;
 pub mod pgcluster;
+pub mod retensi;
 pub mod secret;
 pub mod sesi;
 pub mod sms;

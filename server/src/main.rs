@@ -88,6 +88,16 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
             None
         }
     };
+    let (stop_retention, retention_stopped) = tokio::sync::oneshot::channel::<()>();
+    let retention = tokio::spawn(backend::retensi::run_worker(
+        pool.clone(),
+        config.retention,
+        config.session_limits.absolute,
+        Duration::from_secs(3600),
+        async move {
+            let _ = retention_stopped.await;
+        },
+    ));
     let (closing_tx, closing) = tokio::sync::watch::channel(false);
     let live = app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(&pool).await?, closing };
     let app = server::router(state, live, leptos_options, sessions, edge);
@@ -111,6 +121,8 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
         .await?;
     let _ = stop_sms.send(());
     let _ = sms_worker.await;
+    let _ = stop_retention.send(());
+    let _ = retention.await;
     let _ = stop_email.send(());
     if let Some(worker) = email_worker {
         let _ = worker.await;

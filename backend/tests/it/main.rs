@@ -12,6 +12,7 @@ mod faktor;
 mod impor;
 mod otp;
 mod pejabat;
+mod retensi;
 mod roles;
 mod sms_http;
 mod ubah_nomor;
