@@ -144,6 +144,27 @@ pub async fn login_at(
     password: &str,
     now: DateTime<Utc>,
 ) -> Result<Masuk> {
+    let result = password_step(pool, addr, device, username, password, now).await;
+    let outcome = match &result {
+        Ok(Masuk::Selesai(_)) => "berhasil",
+        Ok(Masuk::Faktor(_)) => "faktor_kedua",
+        Ok(Masuk::Daftar(_)) => "daftar_faktor",
+        Err(Error::Forbidden(_)) => "ditahan",
+        Err(e) if e.is_refusal() => "gagal",
+        Err(_) => "galat",
+    };
+    metrics::counter!("sakti_logins_total", "outcome" => outcome).increment(1);
+    result
+}
+
+async fn password_step(
+    pool: &PgPool,
+    addr: Option<String>,
+    device: Option<&str>,
+    username: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<Masuk> {
     // no control characters (PostgreSQL text cannot even hold NUL): such a name is no user's
     let username: String = username.trim().to_lowercase().chars().filter(|c| !c.is_control()).take(100).collect();
     let anonymous = Caller::anonymous(addr.clone());
@@ -297,6 +318,7 @@ pub(crate) async fn locked_after(
 /// Tells the user its account was locked: an SMS to its verified number (the number of an
 /// `AKTIF` OTP reference of its own), when it has one.
 async fn beri_tahu_kunci(pool: &PgPool, user_id: UserId, blocked: &domain::login::Blocked) -> Result<()> {
+    metrics::counter!("sakti_account_locks_total").increment(1);
     let mut conn = pool.acquire().await?;
     crate::sms::enqueue_to_user(&mut conn, user_id, &domain::sms::akun_terkunci(&blocked.to_string())).await
 }

@@ -53,6 +53,9 @@ pub struct Config {
     /// `SAKTI_NOMOR_WAIT` (default `24h`): how long after a number change was asked for
     /// the CSO may confirm it, unless it records that the old phone is lost.
     pub nomor_wait: chrono::Duration,
+    /// `SAKTI_METRICS_TOKEN`: a scraper from elsewhere than loopback presents it as a bearer
+    /// token to `GET /metrics` (at least 32 characters). Unset: loopback only.
+    pub metrics_token: Option<String>,
     /// `SAKTI_RETENTION` (default `90d`, 7 days – 10 years): how long sent messages, closed
     /// codes and used links are kept (`backend::retensi`; the audit trail is never purged).
     pub retention: chrono::Duration,
@@ -197,6 +200,7 @@ impl Config {
             otp_secret: std::env::var("SAKTI_OTP_SECRET").ok().filter(|s| !s.is_empty()),
             sms_gateways: gateways(),
             smtp_url: var("SAKTI_SMTP_URL"),
+            metrics_token: var("SAKTI_METRICS_TOKEN"),
             smtp_from: var("SAKTI_SMTP_FROM"),
             sms_receipt_secret: var("SAKTI_SMS_RECEIPT_SECRET"),
             sms_national_per_hour: match var("SAKTI_SMS_NATIONAL_PER_HOUR") {
@@ -214,6 +218,9 @@ impl Config {
     pub fn check(&self, listen: SocketAddr) -> Result<(), ConfigError> {
         if self.otp_secret.as_ref().is_some_and(|secret| secret.len() < 32) {
             return Err(refuse("SAKTI_OTP_SECRET", "harus minimal 32 karakter"));
+        }
+        if self.metrics_token.as_ref().is_some_and(|token| token.len() < 32) {
+            return Err(refuse("SAKTI_METRICS_TOKEN", "harus minimal 32 karakter"));
         }
         if self.sms_receipt_secret.as_ref().is_some_and(|secret| secret.len() < 32) {
             return Err(refuse("SAKTI_SMS_RECEIPT_SECRET", "harus minimal 32 karakter"));

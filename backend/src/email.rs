@@ -60,6 +60,7 @@ pub async fn enqueue<'e>(exec: impl PgExecutor<'e>, surat: &Surat, now: DateTime
     .bind(surat.expires_at)
     .execute(exec)
     .await?;
+    metrics::counter!("sakti_email_queued_total").increment(1);
     Ok(())
 }
 
@@ -188,9 +189,10 @@ pub async fn run_worker(
     smtp: Smtp,
     interval: std::time::Duration,
     stop: impl Future<Output = ()> + Send,
+    beat: crate::sms::Heartbeat,
 ) {
     let round = || deliver_due(&pool, &smtp, Utc::now(), crate::sms::WORKER_BATCH);
-    crate::sms::run_rounds("email", interval, stop, round).await;
+    crate::sms::run_rounds("email", interval, stop, round, beat).await;
 }
 
 /// The invitation to an activation session starting at `mulai` (one hour, in WIB) at

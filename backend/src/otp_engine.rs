@@ -165,6 +165,30 @@ pub(crate) async fn issue(
     teks: Teks<'_>,
     now: DateTime<Utc>,
 ) -> Result<Pending> {
+    let result = issue_code(tx, key, actor, owner, purpose, bound_target, phone, teks, now).await;
+    match &result {
+        Ok(_) => metrics::counter!("sakti_otp_issued_total", "purpose" => purpose.code()).increment(1),
+        Err(crate::Error::Otp(r)) => {
+            metrics::counter!("sakti_otp_refused_total", "purpose" => purpose.code(), "reason" => r.reason())
+                .increment(1);
+        }
+        Err(_) => {}
+    }
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn issue_code(
+    tx: &mut PgConnection,
+    key: &OtpKey,
+    actor: &Actor,
+    owner: &Target,
+    purpose: Purpose,
+    bound_target: Option<PejabatId>,
+    phone: &str,
+    teks: Teks<'_>,
+    now: DateTime<Utc>,
+) -> Result<Pending> {
     otp::may_use(owner.otp_salah)?;
     let last: Option<DateTime<Utc>> = sqlx::query_scalar(
         "SELECT max(sent_at) FROM otp_code
@@ -254,6 +278,26 @@ pub(crate) async fn check(
     typed: &str,
     now: DateTime<Utc>,
 ) -> Result<Checked> {
+    let checked = check_code(tx, key, owner, purpose, bound_target, typed, now).await?;
+    match &checked {
+        Checked::Right => metrics::counter!("sakti_otp_verified_total", "purpose" => purpose.code()).increment(1),
+        Checked::Refused(r) | Checked::Wrong(r) => {
+            metrics::counter!("sakti_otp_refused_total", "purpose" => purpose.code(), "reason" => r.reason())
+                .increment(1);
+        }
+    }
+    Ok(checked)
+}
+
+async fn check_code(
+    tx: &mut PgConnection,
+    key: &OtpKey,
+    owner: &Target,
+    purpose: Purpose,
+    bound_target: Option<PejabatId>,
+    typed: &str,
+    now: DateTime<Utc>,
+) -> Result<Checked> {
     let owner_id = owner.id;
     if let Err(r) = otp::may_use(owner.otp_salah) {
         return Ok(Checked::Refused(r));
@@ -321,6 +365,7 @@ pub(crate) async fn check(
             let text = domain::sms::otp_terkunci(&owner.nama, owner.jabatan, &owner.satker_kode);
             sms::enqueue(&mut *tx, &owner.no_hp, &text, &text).await?;
             tracing::warn!(pejabat_id = %owner_id, "langkah OTP dikunci setelah {in_a_row} kode salah berturut-turut");
+            metrics::counter!("sakti_otp_locks_total").increment(1);
         }
         return Ok(Checked::Wrong(otp::after_wrong(tries, in_a_row)));
     }

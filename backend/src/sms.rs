@@ -28,6 +28,7 @@ pub async fn enqueue<'e>(exec: impl PgExecutor<'e>, phone: &str, body: &str, red
         .bind(redacted)
         .execute(exec)
         .await?;
+    metrics::counter!("sakti_sms_queued_total", "kind" => "pemberitahuan").increment(1);
     Ok(())
 }
 
@@ -54,6 +55,7 @@ pub(crate) async fn enqueue_code<'e>(
     .bind(now)
     .execute(exec)
     .await?;
+    metrics::counter!("sakti_sms_queued_total", "kind" => "kode").increment(1);
     Ok(())
 }
 
@@ -440,28 +442,53 @@ pub async fn run_worker(
     relay: Relay<impl Gateway>,
     interval: std::time::Duration,
     stop: impl Future<Output = ()> + Send,
+    beat: Heartbeat,
 ) {
     let round = || deliver_due(&pool, &relay, Utc::now(), WORKER_BATCH);
-    run_rounds("SMS", interval, stop, round).await;
+    run_rounds("SMS", interval, stop, round, beat).await;
+}
+
+/// When a worker last finished a round, for the readiness probe (`/readyz`).
+#[derive(Debug, Clone, Default)]
+pub struct Heartbeat(std::sync::Arc<std::sync::atomic::AtomicI64>);
+
+impl Heartbeat {
+    fn beat(&self) {
+        self.0.store(Utc::now().timestamp_millis(), std::sync::atomic::Ordering::Release);
+    }
+
+    /// When the last round finished, if one has.
+    pub fn last(&self) -> Option<DateTime<Utc>> {
+        match self.0.load(std::sync::atomic::Ordering::Acquire) {
+            0 => None,
+            ms => DateTime::from_timestamp_millis(ms),
+        }
+    }
 }
 
 /// Messages a worker takes per round.
 pub(crate) const WORKER_BATCH: i64 = 20;
 
 /// An outbox worker's loop: `round` every `interval` until `stop` resolves; a full batch
-/// ([`WORKER_BATCH`]: more may be waiting, a deadline rush) goes on without pausing.
+/// ([`WORKER_BATCH`]: more may be waiting, a deadline rush) goes on without pausing. Each
+/// round that reached the database beats `beat`.
 pub(crate) async fn run_rounds<F, Fut>(
     what: &str,
     interval: std::time::Duration,
     stop: impl Future<Output = ()>,
     round: F,
+    beat: Heartbeat,
 ) where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<usize>>,
 {
     tokio::pin!(stop);
     loop {
-        let pause = match round().await {
+        let result = round().await;
+        if result.is_ok() {
+            beat.beat();
+        }
+        let pause = match result {
             Ok(n) if n as i64 == WORKER_BATCH => std::time::Duration::ZERO,
             Ok(_) => interval,
             Err(e) => {

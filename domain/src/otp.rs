@@ -79,6 +79,26 @@ pub enum OtpRefusal {
     NationalCeiling,
 }
 
+impl OtpRefusal {
+    /// A short stable name for metrics and logs.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            OtpRefusal::Cooldown(_) => "cooldown",
+            OtpRefusal::DailyCap => "daily_cap",
+            OtpRefusal::NoPending => "no_pending",
+            OtpRefusal::Expired => "expired",
+            OtpRefusal::Used => "used",
+            OtpRefusal::TooManyTries => "too_many_tries",
+            OtpRefusal::Wrong(_) => "wrong",
+            OtpRefusal::Malformed => "malformed",
+            OtpRefusal::Locked => "locked",
+            OtpRefusal::NumberBusy(_) => "number_busy",
+            OtpRefusal::NumberDaily => "number_daily",
+            OtpRefusal::NationalCeiling => "national_ceiling",
+        }
+    }
+}
+
 /// May a new code be requested, given the last one sent for this pejabat and purpose
 /// and the number requested today for this pejabat?
 pub fn may_request(last_sent: Option<DateTime<Utc>>, sent_today: i64, now: DateTime<Utc>) -> Result<(), OtpRefusal> {

@@ -74,7 +74,7 @@ impl DbGate {
 /// when an answer says the service is unavailable.
 pub async fn gate(gate: DbGate, request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    if path.starts_with("/pkg/") {
+    if path.starts_with("/pkg/") || crate::ops::is_probe(path) {
         return next.run(request).await;
     }
     if gate.is_down() {

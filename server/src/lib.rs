@@ -5,6 +5,7 @@ pub mod assets;
 pub mod commands;
 pub mod health;
 pub mod kuitansi;
+pub mod ops;
 pub mod security;
 
 use app::ssr::AppState;
@@ -84,6 +85,7 @@ pub fn router(
     leptos_options: LeptosOptions,
     sessions: SessionManagerLayer<PostgresStore>,
     edge: Edge,
+    ops: ops::Ops,
 ) -> Router {
     let simulator = state.simulator;
     let routes = generate_route_list(App);
@@ -96,6 +98,7 @@ pub fn router(
     };
     Router::new()
         .merge(receipts)
+        .merge(ops::routes(state.pool.clone(), ops))
         .route("/api/events", axum::routing::get(app::live::events))
         .route("/api/formulir/{pejabat_id}/{jenis}", axum::routing::get(app::files::unduh_formulir))
         .route("/api/berkas/{id}", axum::routing::get(app::files::buka_berkas))
@@ -127,6 +130,7 @@ pub fn router(
         .layer(sessions)
         .layer(axum::middleware::from_fn(move |req, next| health::gate(db_gate.clone(), req, next)))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(ops::track))
         .layer(axum::middleware::from_fn(move |req: Request, next: Next| async move {
             if simulator { next.run(req).await } else { without_simulator(req, next).await }
         }))

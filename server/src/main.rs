@@ -72,16 +72,29 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
         clock: backend::Clock::system(),
         nomor_wait: config.nomor_wait,
     };
+    // the readiness probe expects each worker to finish a round within a minute
+    let mut ops = server::ops::Ops { workers: Vec::new(), metrics_token: config.metrics_token.clone() };
+    let sms_beat = sms::Heartbeat::default();
+    ops.workers.push(("SMS", sms_beat.clone(), Duration::from_secs(60)));
     let (stop_sms, sms_stopped) = tokio::sync::oneshot::channel::<()>();
-    let sms_worker = tokio::spawn(sms::run_worker(pool.clone(), relay, Duration::from_millis(500), async move {
-        let _ = sms_stopped.await;
-    }));
+    let sms_worker = tokio::spawn(sms::run_worker(
+        pool.clone(),
+        relay,
+        Duration::from_millis(500),
+        async move {
+            let _ = sms_stopped.await;
+        },
+        sms_beat,
+    ));
     let (stop_email, email_stopped) = tokio::sync::oneshot::channel::<()>();
     let email_worker = match config.smtp()? {
         Some(smtp) => {
-            Some(tokio::spawn(backend::email::run_worker(pool.clone(), smtp, Duration::from_secs(2), async move {
+            let beat = sms::Heartbeat::default();
+            ops.workers.push(("email", beat.clone(), Duration::from_secs(60)));
+            let stop = async move {
                 let _ = email_stopped.await;
-            })))
+            };
+            Some(tokio::spawn(backend::email::run_worker(pool.clone(), smtp, Duration::from_secs(2), stop, beat)))
         }
         None => {
             tracing::info!("email mati (SAKTI_SMTP_URL tidak diisi): email menunggu di antrean sampai kedaluwarsa");
@@ -100,7 +113,7 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     ));
     let (closing_tx, closing) = tokio::sync::watch::channel(false);
     let live = app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(&pool).await?, closing };
-    let app = server::router(state, live, leptos_options, sessions, edge);
+    let app = server::router(state, live, leptos_options, sessions, edge, ops);
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
     match (&config.public_url, config.demo) {

@@ -108,9 +108,17 @@ async fn the_worker_drains_a_backlog_without_pausing(pool: PgPool) {
         sms::enqueue(&pool, "+6281234567890", &text, &text).await.unwrap();
     }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let worker = tokio::spawn(sms::run_worker(pool.clone(), gw, std::time::Duration::from_secs(3600), async move {
-        let _ = stopped.await;
-    }));
+    let beat = sms::Heartbeat::default();
+    assert_eq!(beat.last(), None);
+    let worker = tokio::spawn(sms::run_worker(
+        pool.clone(),
+        gw,
+        std::time::Duration::from_secs(3600),
+        async move {
+            let _ = stopped.await;
+        },
+        beat.clone(),
+    ));
     for _ in 0..600 {
         if seen.lock().unwrap().requests.len() >= 75 {
             break;
@@ -120,6 +128,7 @@ async fn the_worker_drains_a_backlog_without_pausing(pool: PgPool) {
     stop.send(()).unwrap();
     worker.await.unwrap();
     assert_eq!(seen.lock().unwrap().requests.len(), 75, "the backlog waited for the next round");
+    assert!(beat.last().is_some(), "each round beats the heartbeat /readyz reads");
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_outbox WHERE delivered_at IS NULL")
         .fetch_one(&pool)
         .await

@@ -70,6 +70,17 @@ impl App {
 
     /// The app with its sessions checked against `clock`.
     pub async fn with_clock(pool: &PgPool, key: OtpKey, edge: server::Edge, clock: backend::Clock) -> App {
+        App::with_ops(pool, key, edge, clock, server::ops::Ops::default()).await
+    }
+
+    /// The app with probes that watch `ops`' workers (and its metrics token).
+    pub async fn with_ops(
+        pool: &PgPool,
+        key: OtpKey,
+        edge: server::Edge,
+        clock: backend::Clock,
+        ops: server::ops::Ops,
+    ) -> App {
         let public_url = edge.public_url.clone();
         let state = app::ssr::AppState {
             pool: pool.clone(),
@@ -88,7 +99,7 @@ impl App {
         let store = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
         let sessions = server::session_layer(store, &edge);
         let options = leptos::prelude::LeptosOptions::builder().output_name("aktivasi-otp-sakti").build();
-        App { router: server::router(state, live, options, sessions, edge), pool: pool.clone(), clock }
+        App { router: server::router(state, live, options, sessions, edge, ops), pool: pool.clone(), clock }
     }
 
     pub async fn send(&self, mut req: Request<Body>, cookie: Option<&str>) -> (StatusCode, String, String) {

@@ -8,4 +8,5 @@ mod faults;
 mod hostile;
 mod kuitansi;
 mod modes;
+mod ops;
 mod sesi;
