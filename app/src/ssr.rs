@@ -142,6 +142,17 @@ pub async fn load(
     Ok(loaded)
 }
 
+/// The user a request turned out to be made by, for its log line (`server::ops::track` puts one
+/// in each request's extensions; [`caller`] fills it in).
+#[derive(Debug, Clone, Default)]
+pub struct RequestUser(pub std::sync::Arc<std::sync::atomic::AtomicI64>);
+
+impl RequestUser {
+    pub fn get(&self) -> Option<i64> {
+        Some(self.0.load(std::sync::atomic::Ordering::Relaxed)).filter(|id| *id != 0)
+    }
+}
+
 /// [`load`] for a request that is not the user's own activity (file routes, streams).
 pub async fn caller_of(state: &AppState, session: &Session, addr: Option<String>) -> Result<Caller, backend::Error> {
     Ok(load(state, session, addr, false).await?.caller)
@@ -176,6 +187,11 @@ pub async fn caller() -> Result<(AppState, Caller), AppError> {
     let active = parts.as_ref().is_some_and(|p| !p.uri.path().starts_with("/api/"));
     let session = session().await?;
     let loaded = load(&state, &session, addr, active).await?;
+    if let (Some(actor), Some(user)) =
+        (&loaded.caller.actor, parts.as_ref().and_then(|p| p.extensions.get::<RequestUser>()))
+    {
+        user.0.store(actor.user_id.0, std::sync::atomic::Ordering::Relaxed);
+    }
     if loaded.ended {
         let path = parts.as_ref().and_then(current_path).unwrap_or_default();
         provide_context(Berakhir(path));

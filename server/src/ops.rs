@@ -154,16 +154,54 @@ fn route_label(path: &str, status: StatusCode) -> String {
     if segments.len() > 5 { "other".into() } else { segments.join("/") }
 }
 
-/// Counts every request by route and status, with its duration.
-pub async fn track(request: Request, next: Next) -> Response {
+/// The request's id: the caller's `X-Request-Id` when it is a plain token (a proxy's), else a
+/// new random one.
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| (1..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)))
+        .map_or_else(|| backend::secret::random_hex()[..16].to_owned(), str::to_owned)
+}
+
+/// Every request: its id (echoed in `X-Request-Id`), a span carrying it with the route (the
+/// path without its query, which may hold a token) and the user once known, one log line
+/// when it is answered (status, duration), and the metrics by route and status.
+pub async fn track(mut request: Request, next: Next) -> Response {
+    use tracing::Instrument;
+    let user = app::ssr::RequestUser::default();
+    request.extensions_mut().insert(user.clone());
     let path = request.uri().path().to_owned();
+    let id = request_id(request.headers());
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        route = %path,
+        user_id = tracing::field::Empty,
+    );
     let began = Instant::now();
-    let response = next.run(request).await;
+    let mut response = next.run(request).instrument(span.clone()).await;
     let status = response.status();
+    let took = began.elapsed();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    if let Some(id) = user.get() {
+        span.record("user_id", id);
+    }
+    span.in_scope(|| {
+        let duration_ms = took.as_secs_f64() * 1000.0;
+        if path.starts_with("/pkg/") || is_probe(&path) {
+            tracing::debug!(status = status.as_u16(), duration_ms, "permintaan selesai");
+        } else {
+            tracing::info!(status = status.as_u16(), duration_ms, "permintaan selesai");
+        }
+    });
     let route = route_label(&path, status);
     metrics::counter!("sakti_http_requests_total", "route" => route.clone(), "status" => status.as_u16().to_string())
         .increment(1);
-    metrics::histogram!("sakti_http_request_duration_seconds", "route" => route).record(began.elapsed().as_secs_f64());
+    metrics::histogram!("sakti_http_request_duration_seconds", "route" => route).record(took.as_secs_f64());
     response
 }
 

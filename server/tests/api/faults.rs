@@ -25,6 +25,17 @@ struct Instance {
 }
 
 async fn spawn(database_url: Option<&str>, data_dir: &Path, port: u16, log: &Path) -> Instance {
+    spawn_with(database_url, data_dir, port, log, &[]).await
+}
+
+/// [`spawn`] with more environment variables.
+async fn spawn_with(
+    database_url: Option<&str>,
+    data_dir: &Path,
+    port: u16,
+    log: &Path,
+    env: &[(&str, &str)],
+) -> Instance {
     let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
     cmd.env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
@@ -41,6 +52,7 @@ async fn spawn(database_url: Option<&str>, data_dir: &Path, port: u16, log: &Pat
     if let Some(url) = database_url {
         cmd.env("DATABASE_URL", url);
     }
+    cmd.envs(env.iter().copied());
     let child = cmd.spawn().unwrap();
     let instance = Instance { child };
     let started = Instant::now();
@@ -349,5 +361,66 @@ async fn the_service_survives_kills_restarts_and_a_database_outage() {
 
     pool.close().await;
     cluster.stop().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `SAKTI_LOG_FORMAT=json`: every line of the server's log is one JSON object; each answered
+/// request has its id (the caller's `X-Request-Id`, echoed), route, status, duration and, once
+/// logged in, the user; no password or code in any of it.
+#[tokio::test]
+async fn json_logs_carry_the_request_and_no_secret() {
+    let dir = std::env::temp_dir().join(format!("sakti-jsonlog-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("site")).unwrap();
+    let log = dir.join("server.log");
+    let port = free_port();
+    let mut instance = spawn_with(None, &dir, port, &log, &[("SAKTI_LOG_FORMAT", "json")]).await;
+    let r = client()
+        .get(format!("http://127.0.0.1:{port}/login"))
+        .header("x-request-id", "uji-permintaan-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "uji-permintaan-1");
+    let generated = client().get(format!("http://127.0.0.1:{port}/login")).send().await.unwrap();
+    assert_eq!(generated.headers()["x-request-id"].len(), 16);
+    let cookie = {
+        let r = client()
+            .post(format!("http://127.0.0.1:{port}/api/auth_login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("username=apr_kpa527010&password=Sakti%232026")
+            .send()
+            .await
+            .unwrap();
+        let c = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("sakti_sesi="));
+        c.unwrap().split(';').next().unwrap().to_owned()
+    };
+    let (status, _) = call(port, "auth_whoami", "", &cookie).await;
+    assert_eq!(status, 200);
+    terminate(&mut instance, "-TERM").await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(lines.len() >= 4, "{text}");
+    for l in &lines {
+        assert!(l["timestamp"].is_string() && l["level"].is_string() && l["target"].is_string(), "{l}");
+    }
+    let answered: Vec<&serde_json::Value> = lines.iter().filter(|l| l["message"] == "permintaan selesai").collect();
+    let tagged =
+        answered.iter().find(|l| l["span"]["request_id"] == "uji-permintaan-1").expect("the caller's request id");
+    assert_eq!((tagged["span"]["route"].as_str(), tagged["status"].as_u64()), (Some("/login"), Some(200)));
+    assert!(tagged["duration_ms"].is_number());
+    let listed =
+        answered.iter().find(|l| l["span"]["route"] == "/api/auth_whoami").expect("the server function's line");
+    assert!(listed["span"]["user_id"].is_number(), "the user of a logged-in request: {listed}");
+    assert!(!text.contains("Sakti#2026") && !text.contains("Sakti%232026"), "a password in the log");
     let _ = std::fs::remove_dir_all(&dir);
 }
