@@ -176,3 +176,64 @@ pub async fn grant_app(owner: &PgPool, app_role: &str) -> Result<(), sqlx::Error
 pub fn user_of(url: &str) -> Option<String> {
     PgConnectOptions::from_str(url).ok().map(|o| o.get_username().to_owned())
 }
+
+/// The libpq environment (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`,
+/// `PGSSLMODE`) of a `postgres://` URL, so `pg_dump` and `pg_restore` connect without the
+/// password on their command line (where `ps` would show it).
+pub fn libpq_env(url: &str) -> Result<Vec<(&'static str, String)>, String> {
+    let url = reqwest::Url::parse(url).map_err(|e| format!("DATABASE_URL tidak terbaca: {e}"))?;
+    let decode = |s: &str| percent_decode(s);
+    let mut env = vec![("PGHOST", url.host_str().unwrap_or("localhost").to_owned())];
+    env.push(("PGPORT", url.port().unwrap_or(5432).to_string()));
+    if !url.username().is_empty() {
+        env.push(("PGUSER", decode(url.username())));
+    }
+    if let Some(p) = url.password() {
+        env.push(("PGPASSWORD", decode(p)));
+    }
+    let database = url.path().trim_start_matches('/');
+    if !database.is_empty() {
+        env.push(("PGDATABASE", decode(database)));
+    }
+    if let Some((_, mode)) = url.query_pairs().find(|(k, _)| k == "sslmode") {
+        env.push(("PGSSLMODE", mode.into_owned()));
+    }
+    Ok(env)
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (
+            bytes[i],
+            bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()),
+        ) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod libpq_tests {
+    #[test]
+    fn a_url_becomes_the_libpq_environment() {
+        let env = super::libpq_env("postgres://sakti_owner:p%40ss@db.example:6432/sakti?sslmode=require").unwrap();
+        let get = |k: &str| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("PGHOST"), Some("db.example"));
+        assert_eq!(get("PGPORT"), Some("6432"));
+        assert_eq!(get("PGUSER"), Some("sakti_owner"));
+        assert_eq!(get("PGPASSWORD"), Some("p@ss"));
+        assert_eq!(get("PGDATABASE"), Some("sakti"));
+        assert_eq!(get("PGSSLMODE"), Some("require"));
+    }
+}

@@ -46,6 +46,12 @@ pub struct PrivateCluster {
     started_here: bool,
 }
 
+/// The installed PostgreSQL client and server programs (`$PG_BIN_DIR`, else the newest
+/// `/usr/lib/postgresql/*/bin`): `pg_dump` and `pg_restore` for backups.
+pub fn bin_dir() -> Result<PathBuf, ClusterError> {
+    find_bin_dir()
+}
+
 fn find_bin_dir() -> Result<PathBuf, ClusterError> {
     if let Some(dir) = std::env::var_os("PG_BIN_DIR") {
         return Ok(PathBuf::from(dir));

@@ -55,6 +55,11 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Back the database up with `pg_dump` (custom format) into FILE.
+    Backup { file: std::path::PathBuf },
+    /// Restore a backup into a new database NAME on the same PostgreSQL server (it must not
+    /// exist yet); then point `DATABASE_URL` at it.
+    Restore { file: std::path::PathBuf, name: String },
 }
 
 #[derive(Subcommand)]
@@ -137,6 +142,32 @@ pub async fn admin(config: &Config, command: Command) -> ExitCode {
             }
         }
         Command::User { action } => with_database(config, |urls| user(config, urls.owner, action)).await,
+        Command::Backup { file } => {
+            with_database(config, |urls| async move {
+                pg_tool("pg_dump", &urls.owner, &["--format=custom", "--file", &file.to_string_lossy()])?;
+                println!("cadangan tersimpan di {}", file.display());
+                Ok(())
+            })
+            .await
+        }
+        Command::Restore { file, name } => {
+            with_database(config, |urls| async move {
+                let ok = !name.is_empty()
+                    && name.len() <= 63
+                    && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                if !ok {
+                    return Err("nama basis data: huruf, angka dan _ saja".into());
+                }
+                let pool = db::connect(&urls.owner).await?;
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await?;
+                pool.close().await;
+                let target = with_database_name(&urls.owner, &name);
+                pg_tool("pg_restore", &target, &["--exit-on-error", "--dbname", &name, &file.to_string_lossy()])?;
+                println!("cadangan dipulihkan ke basis data {name}");
+                Ok(())
+            })
+            .await
+        }
         Command::Audit { action: AuditAction::Verify } => {
             let checked = with_database(config, |urls| async move {
                 let pool = db::connect(&urls.owner).await?;
@@ -271,4 +302,23 @@ async fn prepare(urls: &db::Urls) -> Result<(), BoxError> {
     }
     owner.close().await;
     Ok(())
+}
+
+/// Runs PostgreSQL's `tool` against the database of `url` (credentials through the libpq
+/// environment, never on the command line).
+fn pg_tool(tool: &str, url: &str, args: &[&str]) -> Result<(), BoxError> {
+    let bin = backend::pgcluster::bin_dir()?.join(tool);
+    let status = std::process::Command::new(&bin).args(args).envs(db::libpq_env(url)?).status()?;
+    if status.success() { Ok(()) } else { Err(format!("{tool} gagal ({status})").into()) }
+}
+
+/// `url` with its database replaced by `name`.
+fn with_database_name(url: &str, name: &str) -> String {
+    match url.rfind('/') {
+        Some(slash) if slash > url.find("://").map_or(0, |s| s + 2) => {
+            let query = url[slash..].find('?').map_or("", |q| &url[slash + q..]);
+            format!("{}/{name}{query}", &url[..slash])
+        }
+        _ => format!("{url}/{name}"),
+    }
 }

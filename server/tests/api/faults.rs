@@ -424,3 +424,114 @@ async fn json_logs_carry_the_request_and_no_secret() {
     assert!(!text.contains("Sakti#2026") && !text.contains("Sakti%232026"), "a password in the log");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Backup and restore: a database with a bundle accepted and a KPA activated is backed up with
+/// `server backup`, restored into a new database with `server restore`, and a server started on
+/// the copy serves the same pejabat and statuses, bundles whose checksums still match, and an
+/// audit trail that verifies.
+#[tokio::test]
+async fn a_backup_restores_into_a_new_database_that_a_server_runs_on() {
+    use backend::{berkas, otp, pejabat};
+    use domain::berkas::{Keperluan, Keputusan};
+    let admin_url = std::env::var("DATABASE_URL").expect("DATABASE_URL of the test cluster");
+    let source = backend::db::fresh_database(&admin_url, "sakti_cadangan_asal").await.unwrap();
+    let pool = backend::db::connect(&source).await.unwrap();
+    backend::db::MIGRATOR.run(&pool).await.unwrap();
+    backend::demo::seed_if_empty(&pool).await.unwrap();
+    let user = |name: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let actor = backend::auth::login(&pool, None, name, backend::demo::PASSWORD).await.unwrap().into_actor();
+            backend::Caller::user(actor, None)
+        }
+    };
+    let (admin, kpa, cso) = (user("adm_561403").await, user("apr_kpa561403").await, user("cso_jakarta6").await);
+    let now = backend::now();
+    let input = rekam_input("199109112010111001", "KPA PSIE I", "081234567890", "KUASA PENGGUNA ANGGARAN");
+    let id = pejabat::rekam(&pool, &admin, &input, backend::today_wib()).await.unwrap();
+    let pdf = b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\ntrailer\n<< >>\n%%EOF\n".to_vec();
+    let b = berkas::unggah(&pool, &admin, id, Keperluan::Aktivasi, "b.pdf", &pdf, now).await.unwrap();
+    berkas::ajukan(&pool, &admin, now).await.unwrap();
+    berkas::putuskan(&pool, &cso, b.id, [true; 5], &Keputusan::Terima, now).await.unwrap();
+    let key = otp::OtpKey::new(b"kunci-uji-gangguan-yang-cukup-panjang-123".to_vec());
+    otp::request(&pool, &key, &kpa, id, domain::otp::Purpose::Aktivasi, now).await.unwrap();
+    let body: String =
+        sqlx::query_scalar("SELECT body FROM sms_outbox WHERE otp_code_id IS NOT NULL").fetch_one(&pool).await.unwrap();
+    let end = body.find(". Kode berlaku").unwrap();
+    let attendance = otp::Attendance { video_conference: false, kuasa: None };
+    otp::submit(&pool, &key, &cso, id, domain::otp::Purpose::Aktivasi, &body[end - 6..end], Some(&attendance), now)
+        .await
+        .unwrap();
+    let snapshot = |pool: sqlx::PgPool| async move {
+        let pejabat: Vec<(String, String)> =
+            sqlx::query_as("SELECT nama, status FROM pejabat ORDER BY id").fetch_all(&pool).await.unwrap();
+        let audit: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log").fetch_one(&pool).await.unwrap();
+        let berkas: Vec<(String, bool)> = sqlx::query_as("SELECT status, sha256 = sha256(isi) FROM berkas ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        (pejabat, audit, berkas)
+    };
+    let before = snapshot(pool.clone()).await;
+    assert!(before.0.iter().any(|(_, s)| s == "AKTIF"));
+    pool.close().await;
+
+    let dir = std::env::temp_dir().join(format!("sakti-cadangan-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("site")).unwrap();
+    let file = dir.join("sakti.dump");
+    let command = |args: &[&str], url: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(args)
+            .env("DATABASE_URL", url)
+            .env("SAKTI_DEMO", "1")
+            .env("SAKTI_DATA_DIR", &dir)
+            .env("LEPTOS_OUTPUT_NAME", "aktivasi-otp-sakti")
+            .env("LEPTOS_SITE_ADDR", "127.0.0.1:3000")
+            .output()
+            .unwrap()
+    };
+    let out = command(&["backup", &file.to_string_lossy()], &source);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::metadata(&file).unwrap().len() > 0);
+    // the copy goes into a new database on the same server
+    let target_name = "sakti_cadangan_pulih";
+    let admin_pool = backend::db::connect(&admin_url).await.unwrap();
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {target_name} WITH (FORCE)")).execute(&admin_pool).await.unwrap();
+    let out = command(&["restore", &file.to_string_lossy(), target_name], &source);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let target = format!("{}/{target_name}", admin_url.rsplit_once('/').unwrap().0);
+    let copy = backend::db::connect(&target).await.unwrap();
+    let after = snapshot(copy.clone()).await;
+    assert_eq!(after, before, "the copy holds what the original held");
+    assert!(after.2.iter().all(|(_, same)| *same), "every bundle's checksum matches its content");
+    copy.close().await;
+    let out = command(&["audit", "verify"], &target);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // a server runs on the copy: ready, and the KPA signs in and sees itself
+    let port = free_port();
+    let mut instance = spawn(Some(&target), &dir, port, &dir.join("server.log")).await;
+    let ready = client().get(format!("http://127.0.0.1:{port}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status().as_u16(), 200, "{}", ready.text().await.unwrap_or_default());
+    let cookie = {
+        let r = client()
+            .post(format!("http://127.0.0.1:{port}/api/auth_login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("username=apr_kpa561403&password=Sakti%232026")
+            .send()
+            .await
+            .unwrap();
+        let c = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("sakti_sesi="));
+        c.expect("signed in on the copy").split(';').next().unwrap().to_owned()
+    };
+    let (status, who) = call(port, "auth_whoami", "", &cookie).await;
+    assert_eq!(status, 200);
+    assert!(who.contains("apr_kpa561403"), "{who}");
+    terminate(&mut instance, "-TERM").await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
