@@ -144,7 +144,115 @@ pub async fn login_at(
     password: &str,
     now: DateTime<Utc>,
 ) -> Result<Masuk> {
-    let result = password_step(pool, addr, device, username, password, now).await;
+    let result = async {
+        // no control characters (PostgreSQL text cannot even hold NUL): such a name is no user's
+        let username: String = username.trim().to_lowercase().chars().filter(|c| !c.is_control()).take(100).collect();
+        let anonymous = Caller::anonymous(addr.clone());
+        let refused = |outcome: Outcome, detail: String| {
+            let mut entry = Entry::new(&anonymous, Aksi::Login, outcome).detail(detail);
+            entry.attempted_username = Some(&username);
+            entry
+        };
+        if let Some(a) = &addr {
+            let failures: i64 = sqlx::query_scalar("SELECT count(*) FROM login_failure WHERE addr = $1 AND at > $2")
+                .bind(a)
+                .bind(domain::login::window_start(now))
+                .fetch_one(pool)
+                .await?;
+            if let Err(blocked) = domain::login::address_blocked(failures) {
+                audit::record(pool, refused(Outcome::Ditolak, blocked.to_string())).await?;
+                return Err(Error::Forbidden(blocked.to_string()));
+            }
+        }
+        let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE username = $1"))
+            .bind(&username)
+            .fetch_optional(pool)
+            .await?;
+        let known: Option<Device> =
+            match (&row, device) {
+                (Some(row), Some(token)) => sqlx::query_as(
+                    "SELECT id, failed_logins, last_failed_at FROM perangkat WHERE token_hash = $1 AND user_id = $2",
+                )
+                .bind(crate::secret::sha256(token))
+                .bind(row.id)
+                .fetch_optional(pool)
+                .await?,
+                _ => None,
+            };
+        let has_factor = match &row {
+            Some(row) => crate::faktor::ada(pool, row.id).await?,
+            None => false,
+        };
+        let counted: Option<Failures> = match (&row, &known) {
+            (_, Some(d)) => Some(Failures { count: d.failed_logins, last: d.last_failed_at }),
+            (Some(_), None) if has_factor => None,
+            (Some(row), None) => Some(row.failures()),
+            (None, None) => None,
+        };
+        if let Some(f) = counted
+            && let Err(blocked) = domain::login::gate(f, now)
+        {
+            audit::record(pool, refused(Outcome::Ditolak, blocked.to_string())).await?;
+            return Err(Error::Forbidden(blocked.to_string()));
+        }
+        // a user without a password (imported, link not used yet) fails like an unknown one
+        let good = match row.as_ref().and_then(|r| r.password_hash.as_deref().map(|h| (r, h))) {
+            Some((row, hash)) => verify_password(password, hash).await && row.active,
+            None => {
+                verify_password(password, decoy_hash().await).await;
+                false
+            }
+        };
+        if let (true, Some(row)) = (good, row.clone()) {
+            let actor = row.into_actor()?;
+            let caller = Caller::user(actor.clone(), addr);
+            if has_factor {
+                audit::record(
+                    pool,
+                    Entry::new(&caller, Aksi::Login, Outcome::Berhasil)
+                        .detail("kata sandi benar; menunggu faktor kedua"),
+                )
+                .await?;
+                return Ok(Masuk::Faktor(actor));
+            }
+            if actor.role.is_staff() {
+                audit::record(
+                    pool,
+                    Entry::new(&caller, Aksi::Login, Outcome::Berhasil)
+                        .detail("kata sandi benar; faktor kedua belum didaftarkan"),
+                )
+                .await?;
+                return Ok(Masuk::Daftar(actor));
+            }
+            berhasil(pool, actor.user_id, device).await?;
+            audit::record(pool, Entry::new(&caller, Aksi::Login, Outcome::Berhasil)).await?;
+            return Ok(Masuk::Selesai(actor));
+        }
+        if let Some(a) = &addr {
+            sqlx::query("INSERT INTO login_failure (addr, at) VALUES ($1, $2)").bind(a).bind(now).execute(pool).await?;
+        }
+        let count = match (&row, &known) {
+            (_, Some(d)) => Some(
+                sqlx::query_scalar::<_, i32>(
+                    "UPDATE perangkat SET failed_logins = failed_logins + 1, last_failed_at = $2 WHERE id = $1
+                     RETURNING failed_logins",
+                )
+                .bind(d.id)
+                .bind(now)
+                .fetch_one(pool)
+                .await?,
+            ),
+            (Some(row), None) if counted.is_some() => Some(gagal(pool, row.id, now).await?),
+            _ => None,
+        };
+        let detail = "username atau password salah".to_string();
+        if let (Some(count), Some(row)) = (count, &row) {
+            return Err(locked_after(pool, row.id, count, now, refused(Outcome::Gagal, detail)).await);
+        }
+        audit::record(pool, refused(Outcome::Gagal, detail)).await?;
+        Err(Error::LoginFailed)
+    }
+    .await;
     let outcome = match &result {
         Ok(Masuk::Selesai(_)) => "berhasil",
         Ok(Masuk::Faktor(_)) => "faktor_kedua",
@@ -155,122 +263,6 @@ pub async fn login_at(
     };
     metrics::counter!("sakti_logins_total", "outcome" => outcome).increment(1);
     result
-}
-
-async fn password_step(
-    pool: &PgPool,
-    addr: Option<String>,
-    device: Option<&str>,
-    username: &str,
-    password: &str,
-    now: DateTime<Utc>,
-) -> Result<Masuk> {
-    // no control characters (PostgreSQL text cannot even hold NUL): such a name is no user's
-    let username: String = username.trim().to_lowercase().chars().filter(|c| !c.is_control()).take(100).collect();
-    let anonymous = Caller::anonymous(addr.clone());
-    let refused = |outcome: Outcome, detail: String| {
-        let mut entry = Entry::new(&anonymous, Aksi::Login, outcome).detail(detail);
-        entry.attempted_username = Some(&username);
-        entry
-    };
-    if let Some(a) = &addr {
-        let failures: i64 = sqlx::query_scalar("SELECT count(*) FROM login_failure WHERE addr = $1 AND at > $2")
-            .bind(a)
-            .bind(domain::login::window_start(now))
-            .fetch_one(pool)
-            .await?;
-        if let Err(blocked) = domain::login::address_blocked(failures) {
-            audit::record(pool, refused(Outcome::Ditolak, blocked.to_string())).await?;
-            return Err(Error::Forbidden(blocked.to_string()));
-        }
-    }
-    let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE username = $1"))
-        .bind(&username)
-        .fetch_optional(pool)
-        .await?;
-    let known: Option<Device> = match (&row, device) {
-        (Some(row), Some(token)) => {
-            sqlx::query_as(
-                "SELECT id, failed_logins, last_failed_at FROM perangkat WHERE token_hash = $1 AND user_id = $2",
-            )
-            .bind(crate::secret::sha256(token))
-            .bind(row.id)
-            .fetch_optional(pool)
-            .await?
-        }
-        _ => None,
-    };
-    let has_factor = match &row {
-        Some(row) => crate::faktor::ada(pool, row.id).await?,
-        None => false,
-    };
-    let counted: Option<Failures> = match (&row, &known) {
-        (_, Some(d)) => Some(Failures { count: d.failed_logins, last: d.last_failed_at }),
-        (Some(_), None) if has_factor => None,
-        (Some(row), None) => Some(row.failures()),
-        (None, None) => None,
-    };
-    if let Some(f) = counted
-        && let Err(blocked) = domain::login::gate(f, now)
-    {
-        audit::record(pool, refused(Outcome::Ditolak, blocked.to_string())).await?;
-        return Err(Error::Forbidden(blocked.to_string()));
-    }
-    // a user without a password (imported, link not used yet) fails like an unknown one
-    let good = match row.as_ref().and_then(|r| r.password_hash.as_deref().map(|h| (r, h))) {
-        Some((row, hash)) => verify_password(password, hash).await && row.active,
-        None => {
-            verify_password(password, decoy_hash().await).await;
-            false
-        }
-    };
-    if let (true, Some(row)) = (good, row.clone()) {
-        let actor = row.into_actor()?;
-        let caller = Caller::user(actor.clone(), addr);
-        if has_factor {
-            audit::record(
-                pool,
-                Entry::new(&caller, Aksi::Login, Outcome::Berhasil).detail("kata sandi benar; menunggu faktor kedua"),
-            )
-            .await?;
-            return Ok(Masuk::Faktor(actor));
-        }
-        if actor.role.is_staff() {
-            audit::record(
-                pool,
-                Entry::new(&caller, Aksi::Login, Outcome::Berhasil)
-                    .detail("kata sandi benar; faktor kedua belum didaftarkan"),
-            )
-            .await?;
-            return Ok(Masuk::Daftar(actor));
-        }
-        berhasil(pool, actor.user_id, device).await?;
-        audit::record(pool, Entry::new(&caller, Aksi::Login, Outcome::Berhasil)).await?;
-        return Ok(Masuk::Selesai(actor));
-    }
-    if let Some(a) = &addr {
-        sqlx::query("INSERT INTO login_failure (addr, at) VALUES ($1, $2)").bind(a).bind(now).execute(pool).await?;
-    }
-    let count = match (&row, &known) {
-        (_, Some(d)) => Some(
-            sqlx::query_scalar::<_, i32>(
-                "UPDATE perangkat SET failed_logins = failed_logins + 1, last_failed_at = $2 WHERE id = $1
-                 RETURNING failed_logins",
-            )
-            .bind(d.id)
-            .bind(now)
-            .fetch_one(pool)
-            .await?,
-        ),
-        (Some(row), None) if counted.is_some() => Some(gagal(pool, row.id, now).await?),
-        _ => None,
-    };
-    let detail = "username atau password salah".to_string();
-    if let (Some(count), Some(row)) = (count, &row) {
-        return Err(locked_after(pool, row.id, count, now, refused(Outcome::Gagal, detail)).await);
-    }
-    audit::record(pool, refused(Outcome::Gagal, detail)).await?;
-    Err(Error::LoginFailed)
 }
 
 /// Counts a failure of `user_id`'s account (a password, or a second factor); returns the

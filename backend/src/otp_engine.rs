@@ -165,7 +165,73 @@ pub(crate) async fn issue(
     teks: Teks<'_>,
     now: DateTime<Utc>,
 ) -> Result<Pending> {
-    let result = issue_code(tx, key, actor, owner, purpose, bound_target, phone, teks, now).await;
+    let result = async {
+        otp::may_use(owner.otp_salah)?;
+        let last: Option<DateTime<Utc>> = sqlx::query_scalar(
+            "SELECT max(sent_at) FROM otp_code
+             WHERE pejabat_id = $1 AND purpose = $2 AND target_pejabat_id IS NOT DISTINCT FROM $3",
+        )
+        .bind(owner.id)
+        .bind(purpose.code())
+        .bind(bound_target)
+        .fetch_one(&mut *tx)
+        .await?;
+        let today: i64 = sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE pejabat_id = $1 AND sent_at >= $2")
+            .bind(owner.id)
+            .bind(crate::wib_day_start(now))
+            .fetch_one(&mut *tx)
+            .await?;
+        otp::may_request(last, today, now)?;
+        let (used, national) = budgets(tx, phone, now).await?;
+        if let Err(refusal) = otp::may_send_to(used, national, key.national_per_hour, now) {
+            if refusal == OtpRefusal::NationalCeiling {
+                metrics::counter!("sakti_sms_national_ceiling_refused_total").increment(1);
+                tracing::error!(national, ceiling = key.national_per_hour, "batas nasional SMS kode per jam tercapai");
+            }
+            return Err(refusal.into());
+        }
+        sqlx::query("UPDATE otp_code SET state = 'VOID', closed_at = $3 WHERE pejabat_id = $1 AND purpose = $2 AND state = 'PENDING'")
+            .bind(owner.id)
+            .bind(purpose.code())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let code = new_code();
+        let mut pending = Pending::from_sent(now);
+        let code_id: i64 = sqlx::query_scalar(
+            "INSERT INTO otp_code (pejabat_id, purpose, target_pejabat_id, code_mac, sent_at, expires_at, requested_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(owner.id)
+        .bind(purpose.code())
+        .bind(bound_target)
+        .bind(key.hash(owner.id, purpose, &code))
+        .bind(pending.sent_at)
+        .bind(pending.expires_at)
+        .bind(actor.user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let sent = wib(now);
+        let text = |code: &str| match &teks {
+            Teks::Kode => domain::sms::kode(owner.jabatan, &owner.satker_kode, code, &sent),
+            Teks::SetujuUbahNomor { target, nomor_baru } => domain::sms::kode_setuju_ubah_nomor(
+                &owner.satker_kode,
+                &target.nama,
+                target.jabatan,
+                &domain::sms::nomor_tersamar(nomor_baru),
+                code,
+                &sent,
+            ),
+        };
+        sms::enqueue_code(&mut *tx, phone, &text(&code), &text("******"), code_id, pending.expires_at, now).await?;
+        pending.kiriman = Some(Kiriman {
+            nomor: domain::sms::nomor_tersamar(phone),
+            status: StatusKirim::Antre,
+            waktu_kirim_ms: now.timestamp_millis(),
+        });
+        Ok(pending)
+    }
+    .await;
     match &result {
         Ok(_) => metrics::counter!("sakti_otp_issued_total", "purpose" => purpose.code()).increment(1),
         Err(crate::Error::Otp(r)) => {
@@ -175,84 +241,6 @@ pub(crate) async fn issue(
         Err(_) => {}
     }
     result
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn issue_code(
-    tx: &mut PgConnection,
-    key: &OtpKey,
-    actor: &Actor,
-    owner: &Target,
-    purpose: Purpose,
-    bound_target: Option<PejabatId>,
-    phone: &str,
-    teks: Teks<'_>,
-    now: DateTime<Utc>,
-) -> Result<Pending> {
-    otp::may_use(owner.otp_salah)?;
-    let last: Option<DateTime<Utc>> = sqlx::query_scalar(
-        "SELECT max(sent_at) FROM otp_code
-         WHERE pejabat_id = $1 AND purpose = $2 AND target_pejabat_id IS NOT DISTINCT FROM $3",
-    )
-    .bind(owner.id)
-    .bind(purpose.code())
-    .bind(bound_target)
-    .fetch_one(&mut *tx)
-    .await?;
-    let today: i64 = sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE pejabat_id = $1 AND sent_at >= $2")
-        .bind(owner.id)
-        .bind(crate::wib_day_start(now))
-        .fetch_one(&mut *tx)
-        .await?;
-    otp::may_request(last, today, now)?;
-    let (used, national) = budgets(tx, phone, now).await?;
-    if let Err(refusal) = otp::may_send_to(used, national, key.national_per_hour, now) {
-        if refusal == OtpRefusal::NationalCeiling {
-            metrics::counter!("sakti_sms_national_ceiling_refused_total").increment(1);
-            tracing::error!(national, ceiling = key.national_per_hour, "batas nasional SMS kode per jam tercapai");
-        }
-        return Err(refusal.into());
-    }
-    sqlx::query("UPDATE otp_code SET state = 'VOID', closed_at = $3 WHERE pejabat_id = $1 AND purpose = $2 AND state = 'PENDING'")
-        .bind(owner.id)
-        .bind(purpose.code())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    let code = new_code();
-    let mut pending = Pending::from_sent(now);
-    let code_id: i64 = sqlx::query_scalar(
-        "INSERT INTO otp_code (pejabat_id, purpose, target_pejabat_id, code_mac, sent_at, expires_at, requested_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-    )
-    .bind(owner.id)
-    .bind(purpose.code())
-    .bind(bound_target)
-    .bind(key.hash(owner.id, purpose, &code))
-    .bind(pending.sent_at)
-    .bind(pending.expires_at)
-    .bind(actor.user_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    let sent = wib(now);
-    let text = |code: &str| match &teks {
-        Teks::Kode => domain::sms::kode(owner.jabatan, &owner.satker_kode, code, &sent),
-        Teks::SetujuUbahNomor { target, nomor_baru } => domain::sms::kode_setuju_ubah_nomor(
-            &owner.satker_kode,
-            &target.nama,
-            target.jabatan,
-            &domain::sms::nomor_tersamar(nomor_baru),
-            code,
-            &sent,
-        ),
-    };
-    sms::enqueue_code(&mut *tx, phone, &text(&code), &text("******"), code_id, pending.expires_at, now).await?;
-    pending.kiriman = Some(Kiriman {
-        nomor: domain::sms::nomor_tersamar(phone),
-        status: StatusKirim::Antre,
-        waktu_kirim_ms: now.timestamp_millis(),
-    });
-    Ok(pending)
 }
 
 /// The result of checking a typed code.
@@ -278,7 +266,90 @@ pub(crate) async fn check(
     typed: &str,
     now: DateTime<Utc>,
 ) -> Result<Checked> {
-    let checked = check_code(tx, key, owner, purpose, bound_target, typed, now).await?;
+    let checked: Checked = async {
+        let owner_id = owner.id;
+        if let Err(r) = otp::may_use(owner.otp_salah) {
+            return Ok(Checked::Refused(r));
+        }
+        let code = match otp::normalize_code(typed) {
+            Ok(c) => c,
+            Err(r) => return Ok(Checked::Refused(r)),
+        };
+        let latest: Option<StoredCode> = sqlx::query_as(
+            "SELECT id, code_mac, expires_at, wrong_tries, state, target_pejabat_id FROM otp_code
+             WHERE pejabat_id = $1 AND purpose = $2 ORDER BY id DESC LIMIT 1 FOR UPDATE",
+        )
+        .bind(owner_id)
+        .bind(purpose.code())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(StoredCode { id: code_id, code_mac: mac, expires_at, wrong_tries, state, target_pejabat_id: code_target }) =
+            latest
+        else {
+            return Ok(Checked::Refused(OtpRefusal::NoPending));
+        };
+        let state = match state.as_str() {
+            "PENDING" => CodeState::Pending,
+            "USED" => CodeState::Used,
+            _ => CodeState::Void,
+        };
+        let checked = otp::may_check(state, wrong_tries, expires_at, now)
+            .and_then(|()| if code_target != bound_target { Err(OtpRefusal::NoPending) } else { Ok(()) });
+        if let Err(refusal) = checked {
+            return Ok(Checked::Refused(refusal));
+        }
+        if !key.verify(owner_id, purpose, &code, &mac) {
+            let tries = wrong_tries + 1;
+            let void = tries >= otp::MAX_WRONG_TRIES;
+            sqlx::query(
+                "UPDATE otp_code SET wrong_tries = $2,
+                        state = CASE WHEN $3 THEN 'VOID' ELSE state END,
+                        closed_at = CASE WHEN $3 THEN $4 ELSE closed_at END
+                 WHERE id = $1",
+            )
+            .bind(code_id)
+            .bind(tries)
+            .bind(void)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let in_a_row: i32 = sqlx::query_scalar(
+                "UPDATE pejabat SET otp_salah = otp_salah + 1,
+                        otp_terkunci_at = CASE WHEN otp_salah + 1 >= $2 THEN $3 ELSE otp_terkunci_at END
+                 WHERE id = $1 RETURNING otp_salah",
+            )
+            .bind(owner_id)
+            .bind(otp::MAX_CONSECUTIVE_WRONG)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            if otp::may_use(in_a_row).is_err() {
+                sqlx::query(
+                    "UPDATE otp_code SET state = 'VOID', closed_at = $2 WHERE pejabat_id = $1 AND state = 'PENDING'",
+                )
+                .bind(owner_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let text = domain::sms::otp_terkunci(&owner.nama, owner.jabatan, &owner.satker_kode);
+                sms::enqueue(&mut *tx, &owner.no_hp, &text, &text).await?;
+                tracing::warn!(pejabat_id = %owner_id, "langkah OTP dikunci setelah {in_a_row} kode salah berturut-turut");
+                metrics::counter!("sakti_otp_locks_total").increment(1);
+            }
+            return Ok(Checked::Wrong(otp::after_wrong(tries, in_a_row)));
+        }
+        sqlx::query("UPDATE otp_code SET state = 'USED', closed_at = $2 WHERE id = $1")
+            .bind(code_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE pejabat SET otp_salah = 0 WHERE id = $1 AND otp_salah > 0")
+            .bind(owner_id)
+            .execute(&mut *tx)
+            .await?;
+        Ok::<_, crate::Error>(Checked::Right)
+    }
+    .await?;
     match &checked {
         Checked::Right => metrics::counter!("sakti_otp_verified_total", "purpose" => purpose.code()).increment(1),
         Checked::Refused(r) | Checked::Wrong(r) => {
@@ -287,96 +358,4 @@ pub(crate) async fn check(
         }
     }
     Ok(checked)
-}
-
-async fn check_code(
-    tx: &mut PgConnection,
-    key: &OtpKey,
-    owner: &Target,
-    purpose: Purpose,
-    bound_target: Option<PejabatId>,
-    typed: &str,
-    now: DateTime<Utc>,
-) -> Result<Checked> {
-    let owner_id = owner.id;
-    if let Err(r) = otp::may_use(owner.otp_salah) {
-        return Ok(Checked::Refused(r));
-    }
-    let code = match otp::normalize_code(typed) {
-        Ok(c) => c,
-        Err(r) => return Ok(Checked::Refused(r)),
-    };
-    let latest: Option<StoredCode> = sqlx::query_as(
-        "SELECT id, code_mac, expires_at, wrong_tries, state, target_pejabat_id FROM otp_code
-         WHERE pejabat_id = $1 AND purpose = $2 ORDER BY id DESC LIMIT 1 FOR UPDATE",
-    )
-    .bind(owner_id)
-    .bind(purpose.code())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(StoredCode { id: code_id, code_mac: mac, expires_at, wrong_tries, state, target_pejabat_id: code_target }) =
-        latest
-    else {
-        return Ok(Checked::Refused(OtpRefusal::NoPending));
-    };
-    let state = match state.as_str() {
-        "PENDING" => CodeState::Pending,
-        "USED" => CodeState::Used,
-        _ => CodeState::Void,
-    };
-    let checked = otp::may_check(state, wrong_tries, expires_at, now)
-        .and_then(|()| if code_target != bound_target { Err(OtpRefusal::NoPending) } else { Ok(()) });
-    if let Err(refusal) = checked {
-        return Ok(Checked::Refused(refusal));
-    }
-    if !key.verify(owner_id, purpose, &code, &mac) {
-        let tries = wrong_tries + 1;
-        let void = tries >= otp::MAX_WRONG_TRIES;
-        sqlx::query(
-            "UPDATE otp_code SET wrong_tries = $2,
-                    state = CASE WHEN $3 THEN 'VOID' ELSE state END,
-                    closed_at = CASE WHEN $3 THEN $4 ELSE closed_at END
-             WHERE id = $1",
-        )
-        .bind(code_id)
-        .bind(tries)
-        .bind(void)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let in_a_row: i32 = sqlx::query_scalar(
-            "UPDATE pejabat SET otp_salah = otp_salah + 1,
-                    otp_terkunci_at = CASE WHEN otp_salah + 1 >= $2 THEN $3 ELSE otp_terkunci_at END
-             WHERE id = $1 RETURNING otp_salah",
-        )
-        .bind(owner_id)
-        .bind(otp::MAX_CONSECUTIVE_WRONG)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        if otp::may_use(in_a_row).is_err() {
-            sqlx::query(
-                "UPDATE otp_code SET state = 'VOID', closed_at = $2 WHERE pejabat_id = $1 AND state = 'PENDING'",
-            )
-            .bind(owner_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            let text = domain::sms::otp_terkunci(&owner.nama, owner.jabatan, &owner.satker_kode);
-            sms::enqueue(&mut *tx, &owner.no_hp, &text, &text).await?;
-            tracing::warn!(pejabat_id = %owner_id, "langkah OTP dikunci setelah {in_a_row} kode salah berturut-turut");
-            metrics::counter!("sakti_otp_locks_total").increment(1);
-        }
-        return Ok(Checked::Wrong(otp::after_wrong(tries, in_a_row)));
-    }
-    sqlx::query("UPDATE otp_code SET state = 'USED', closed_at = $2 WHERE id = $1")
-        .bind(code_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE pejabat SET otp_salah = 0 WHERE id = $1 AND otp_salah > 0")
-        .bind(owner_id)
-        .execute(&mut *tx)
-        .await?;
-    Ok(Checked::Right)
 }

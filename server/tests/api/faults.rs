@@ -120,6 +120,20 @@ async fn login(pool: &sqlx::PgPool, port: u16, username: &str) -> String {
     session(&r)
 }
 
+/// Signs a pejabat (no second factor) in with the demo password; returns the session cookie.
+async fn pejabat_login(port: u16, username: &str) -> String {
+    let r = client()
+        .post(format!("http://127.0.0.1:{port}/api/auth_login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username={username}&password=Sakti%232026"))
+        .send()
+        .await
+        .unwrap();
+    let cookie =
+        r.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|c| c.starts_with("sakti_sesi="));
+    cookie.unwrap_or_else(|| panic!("{username} not signed in: {}", r.status())).split(';').next().unwrap().to_owned()
+}
+
 /// The newest code the simulated phone received (waits for the SMS worker).
 async fn code(pool: &sqlx::PgPool, phone: &str, after_id: i64) -> (String, i64) {
     for _ in 0..100 {
@@ -384,22 +398,7 @@ async fn json_logs_carry_the_request_and_no_secret() {
     assert_eq!(r.headers()["x-request-id"], "uji-permintaan-1");
     let generated = client().get(format!("http://127.0.0.1:{port}/login")).send().await.unwrap();
     assert_eq!(generated.headers()["x-request-id"].len(), 16);
-    let cookie = {
-        let r = client()
-            .post(format!("http://127.0.0.1:{port}/api/auth_login"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body("username=apr_kpa527010&password=Sakti%232026")
-            .send()
-            .await
-            .unwrap();
-        let c = r
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("sakti_sesi="));
-        c.unwrap().split(';').next().unwrap().to_owned()
-    };
+    let cookie = pejabat_login(port, "apr_kpa527010").await;
     let (status, _) = call(port, "auth_whoami", "", &cookie).await;
     assert_eq!(status, 200);
     terminate(&mut instance, "-TERM").await;
@@ -513,22 +512,7 @@ async fn a_backup_restores_into_a_new_database_that_a_server_runs_on() {
     let mut instance = spawn(Some(&target), &dir, port, &dir.join("server.log")).await;
     let ready = client().get(format!("http://127.0.0.1:{port}/readyz")).send().await.unwrap();
     assert_eq!(ready.status().as_u16(), 200, "{}", ready.text().await.unwrap_or_default());
-    let cookie = {
-        let r = client()
-            .post(format!("http://127.0.0.1:{port}/api/auth_login"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body("username=apr_kpa561403&password=Sakti%232026")
-            .send()
-            .await
-            .unwrap();
-        let c = r
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("sakti_sesi="));
-        c.expect("signed in on the copy").split(';').next().unwrap().to_owned()
-    };
+    let cookie = pejabat_login(port, "apr_kpa561403").await;
     let (status, who) = call(port, "auth_whoami", "", &cookie).await;
     assert_eq!(status, 200);
     assert!(who.contains("apr_kpa561403"), "{who}");
