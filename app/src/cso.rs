@@ -114,7 +114,7 @@ fn Console() -> impl IntoView {
                                                     "Belum ada kode berlaku".to_string()
                                                 }}</span>
                                                 {row.kiriman.clone().filter(|_| pending.is_some()).map(|k| view! {
-                                                    <span class="sms-state" class:error=!k.status.terkirim() && k.status.is_final()
+                                                    <span class="sms-state" class:error=k.status.gagal()
                                                         data-status=k.status.code()>
                                                         {format!("SMS {} · {} · {} WIB", k.status.label(), k.nomor, domain::format::wib_ms(k.waktu_kirim_ms))}
                                                     </span>

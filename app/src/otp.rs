@@ -7,7 +7,7 @@ use crate::layout::Modal;
 use domain::Status;
 use domain::otp::{KodeTerakhir, OtpTiming, Purpose, countdown};
 use domain::pejabat::PejabatRow;
-use domain::sms::{Kiriman, StatusKirim};
+use domain::sms::Kiriman;
 use domain::workflow::Langkah;
 use leptos::prelude::*;
 
@@ -287,9 +287,8 @@ pub fn OtpDialog(
 pub fn StatusSms(kiriman: RwSignal<Option<Kiriman>>) -> impl IntoView {
     move || {
         kiriman.get().map(|k| {
-            let failed = matches!(k.status, StatusKirim::Gagal | StatusKirim::Kedaluwarsa);
             view! {
-                <p class="sms-state" class:error=failed role="status" data-status=k.status.code()>
+                <p class="sms-state" class:error=k.status.gagal() role="status" data-status=k.status.code()>
                     <span class="badge">{k.status.label()}</span>" "
                     {format!("SMS ke {} · waktu kirim {} WIB. ", k.nomor, domain::format::wib_ms(k.waktu_kirim_ms))}
                     {k.status.keterangan()}

@@ -418,9 +418,10 @@ pub async fn putuskan(
         ubah_nomor_id: Option<UbahNomorId>,
         #[sqlx(try_from = "Stored<Jabatan>")]
         jabatan: Jabatan,
+        nama: String,
     }
     let row: Option<Sent> = sqlx::query_as(
-        "SELECT b.pejabat_id, b.status, p.satker_kode, b.ubah_nomor_id, p.jabatan
+        "SELECT b.pejabat_id, b.status, p.satker_kode, b.ubah_nomor_id, p.jabatan, p.nama
          FROM berkas b JOIN pejabat p ON p.id = b.pejabat_id JOIN satker s ON s.kode = p.satker_kode
          WHERE b.id = $1 AND s.kppn_kode = $2 AND b.status NOT IN ('DRAF', 'DIGANTI') FOR UPDATE OF b",
     )
@@ -428,7 +429,7 @@ pub async fn putuskan(
     .bind(kppn)
     .fetch_optional(attempt.tx())
     .await?;
-    let Some(Sent { pejabat_id, status, satker_kode: satker, ubah_nomor_id, jabatan }) = row else {
+    let Some(Sent { pejabat_id, status, satker_kode: satker, ubah_nomor_id, jabatan, nama }) = row else {
         return Err(attempt.refuse(Error::NotFound("Berkas tidak ditemukan.".into())).await);
     };
     attempt.about(pejabat_id);
@@ -463,8 +464,6 @@ pub async fn putuskan(
         crate::ubah_nomor::advance(attempt.tx(), ubah, jabatan, Langkah::BerkasDiterima, Tahap::PengajuanBerkas)
             .await?;
     }
-    let nama: String =
-        sqlx::query_scalar("SELECT nama FROM pejabat WHERE id = $1").bind(pejabat_id).fetch_one(attempt.tx()).await?;
     let isi = domain::surel::berkas_diputus(&nama, jabatan, &satker, alasan.as_deref());
     crate::email::to_admin_lokal(attempt.tx(), &satker, &isi, None, now).await?;
     let mut detail = to.label().to_owned();

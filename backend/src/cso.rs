@@ -7,7 +7,6 @@ use crate::otp::Pending;
 use chrono::{DateTime, Utc};
 use domain::authz::Action;
 use domain::pejabat::{CONSOLE_ROWS, Console, ConsoleRow, ConsoleSatker, JenisPerhatian, Perhatian};
-use domain::sms::{Kiriman, StatusKirim};
 use domain::{Jabatan, Status};
 use sqlx::PgPool;
 
@@ -74,14 +73,7 @@ pub async fn console(pool: &PgPool, caller: &Caller, search: &str, now: DateTime
             status: r.status,
             no_hp: domain::format::masked_phone(&r.no_hp),
             pending: r.sent_at.map(|s| Pending::from_sent(s).timing(now)),
-            kiriman: match (r.sms_phone, r.sms_state.as_deref().and_then(StatusKirim::from_code), r.sms_at) {
-                (Some(phone), Some(status), Some(at)) => Some(Kiriman {
-                    nomor: domain::sms::nomor_tersamar(&phone),
-                    status,
-                    waktu_kirim_ms: at.timestamp_millis(),
-                }),
-                _ => None,
-            },
+            kiriman: crate::sms::kiriman(r.sms_phone, r.sms_state, r.sms_at),
         };
         match out.iter_mut().find(|s| s.kode == r.satker_kode) {
             Some(s) => s.rows.push(row),

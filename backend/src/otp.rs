@@ -286,22 +286,24 @@ pub async fn latest(
         Err(e) => return Err(attempt.refuse(e).await),
     };
     let bound_target = purpose.is_bound_to_target().then_some(target.id);
-    let latest: Option<(i64, DateTime<Utc>, bool)> = sqlx::query_as(
-        "SELECT id, sent_at, state = 'PENDING' FROM otp_code
-         WHERE pejabat_id = $1 AND purpose = $2 AND target_pejabat_id IS NOT DISTINCT FROM $3
-         ORDER BY id DESC LIMIT 1",
+    type Latest = (DateTime<Utc>, bool, Option<String>, Option<String>, Option<DateTime<Utc>>);
+    let latest: Option<Latest> = sqlx::query_as(
+        "SELECT c.sent_at, c.state = 'PENDING', o.phone, o.state, o.created_at FROM otp_code c
+         LEFT JOIN sms_outbox o ON o.otp_code_id = c.id
+         WHERE c.pejabat_id = $1 AND c.purpose = $2 AND c.target_pejabat_id IS NOT DISTINCT FROM $3
+         ORDER BY c.id DESC LIMIT 1",
     )
     .bind(owner.id)
     .bind(purpose.code())
     .bind(bound_target)
     .fetch_optional(attempt.tx())
     .await?;
-    let Some((code_id, sent, pending)) = latest else { return Ok(None) };
+    let Some((sent, pending, phone, state, queued_at)) = latest else { return Ok(None) };
     let mut p = Pending::from_sent(sent);
     if !pending {
         p.expires_at = sent;
     }
-    p.kiriman = crate::sms::kiriman(attempt.tx(), code_id).await?;
+    p.kiriman = crate::sms::kiriman(phone, state, queued_at);
     // a read: nothing to commit, nothing to audit
     drop(attempt);
     Ok(Some(p))

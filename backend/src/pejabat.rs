@@ -375,12 +375,8 @@ pub async fn hapus(pool: &PgPool, caller: &Caller, id: PejabatId) -> Result<()> 
         };
         let kontak = crate::sms::kontak_kppn(attempt.tx(), &target.kppn_kode).await?;
         let text = domain::sms::referensi_dihapus(&target.nama, target.jabatan, &target.satker_kode, &kontak);
-        crate::sms::enqueue(attempt.tx(), &target.no_hp, &text, &text).await?;
-        let email: String =
-            sqlx::query_scalar("SELECT email FROM pejabat WHERE id = $1").bind(id).fetch_one(attempt.tx()).await?;
-        let now = crate::now();
-        let isi = domain::surel::referensi_dihapus(&text);
-        crate::email::enqueue(attempt.tx(), &crate::email::Surat::notice(&email, isi, now), now).await?;
+        let isi = domain::surel::referensi_dihapus;
+        crate::sms::enqueue_to_pejabat(attempt.tx(), id, &target.no_hp, &text, isi, crate::now()).await?;
     }
     attempt.done(format!("{jabatan} {nama}"), Some(satker)).await?;
     Ok(())

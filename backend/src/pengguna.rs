@@ -101,6 +101,7 @@ pub fn check_password(password: &str, known: &[&str]) -> std::result::Result<(),
 pub(crate) struct Target {
     pub(crate) id: UserId,
     pub(crate) username: String,
+    nama: String,
     #[sqlx(try_from = "crate::stored::Stored<Role>")]
     role: Role,
     satker_kode: Option<String>,
@@ -110,7 +111,7 @@ pub(crate) struct Target {
     active: bool,
 }
 
-const TARGET: &str = "SELECT u.id, u.username, u.role, u.satker_kode, s.kppn_kode AS satker_kppn,
+const TARGET: &str = "SELECT u.id, u.username, u.nama, u.role, u.satker_kode, s.kppn_kode AS satker_kppn,
                              u.email, u.active
                       FROM app_user u LEFT JOIN satker s ON s.kode = u.satker_kode";
 
@@ -197,11 +198,10 @@ pub async fn tautan(
     .await?;
     let tautan = Tautan { username: user.username, email: user.email, token, expires_at };
     if let (Some(base), Some(to)) = (base, &tautan.email) {
-        let nama: String =
-            sqlx::query_scalar("SELECT nama FROM app_user WHERE id = $1").bind(user.id).fetch_one(attempt.tx()).await?;
+        let nama = &user.nama;
         let until = crate::otp_engine::wib(expires_at);
-        let isi = domain::surel::tautan_sandi(&nama, &tautan.username, &tautan.url(base), &until);
-        let redacted = domain::surel::tautan_sandi(&nama, &tautan.username, "(tautan disamarkan)", &until).badan;
+        let isi = domain::surel::tautan_sandi(nama, &tautan.username, &tautan.url(base), &until);
+        let redacted = domain::surel::tautan_sandi(nama, &tautan.username, "(tautan disamarkan)", &until).badan;
         let surat = crate::email::Surat { to: to.clone(), isi, redacted: Some(redacted), ics: None, expires_at };
         crate::email::enqueue(attempt.tx(), &surat, now).await?;
     }

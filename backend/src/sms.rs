@@ -85,6 +85,23 @@ pub(crate) async fn enqueue_to_user(conn: &mut sqlx::PgConnection, user_id: doma
     Ok(())
 }
 
+/// Tells pejabat reference `pejabat_id` something about its OTP number: `text` by SMS to
+/// `phone` (the number concerned) and, in the same words, by email (`subjek`) to the
+/// reference's email on record.
+pub(crate) async fn enqueue_to_pejabat(
+    conn: &mut sqlx::PgConnection,
+    pejabat_id: domain::PejabatId,
+    phone: &str,
+    text: &str,
+    isi: fn(&str) -> domain::surel::Isi,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    enqueue(&mut *conn, phone, text, text).await?;
+    let email: String =
+        sqlx::query_scalar("SELECT email FROM pejabat WHERE id = $1").bind(pejabat_id).fetch_one(&mut *conn).await?;
+    crate::email::enqueue(&mut *conn, &crate::email::Surat::notice(&email, isi(text), now), now).await
+}
+
 /// How a notice names KPPN `kode`: its name and, when recorded, its telephone.
 pub(crate) async fn kontak_kppn(conn: &mut sqlx::PgConnection, kode: &str) -> Result<String> {
     let row: Option<(String, Option<String>)> =
@@ -93,20 +110,18 @@ pub(crate) async fn kontak_kppn(conn: &mut sqlx::PgConnection, kode: &str) -> Re
         .map_or_else(|| "KPPN mitra satker".to_string(), |(nama, tel)| domain::sms::kontak_kppn(&nama, tel.as_deref())))
 }
 
-/// The SMS of code `code_id` as the dialog and the console show it.
-pub(crate) async fn kiriman<'e>(exec: impl PgExecutor<'e>, code_id: i64) -> Result<Option<domain::sms::Kiriman>> {
-    let row: Option<(String, String, DateTime<Utc>)> =
-        sqlx::query_as("SELECT phone, state, created_at FROM sms_outbox WHERE otp_code_id = $1")
-            .bind(code_id)
-            .fetch_optional(exec)
-            .await?;
-    Ok(row.and_then(|(phone, state, at)| {
-        Some(domain::sms::Kiriman {
-            nomor: domain::sms::nomor_tersamar(&phone),
-            status: StatusKirim::from_code(&state)?,
-            waktu_kirim_ms: at.timestamp_millis(),
-        })
-    }))
+/// A code's SMS as the dialog and the console show it, from its outbox row's `phone`,
+/// `state` and `created_at` (all `None` when a query's join found no row).
+pub(crate) fn kiriman(
+    phone: Option<String>,
+    state: Option<String>,
+    created_at: Option<DateTime<Utc>>,
+) -> Option<domain::sms::Kiriman> {
+    Some(domain::sms::Kiriman {
+        nomor: domain::sms::nomor_tersamar(&phone?),
+        status: StatusKirim::from_code(&state?)?,
+        waktu_kirim_ms: created_at?.timestamp_millis(),
+    })
 }
 
 /// One message to deliver.
@@ -337,19 +352,22 @@ struct Due {
     expires_at: Option<DateTime<Utc>>,
 }
 
-/// Moves message `id` to `state` (redacting its text when the state is final or it left),
-/// and tells the open pages of its code's satker.
+/// Moves message `id` to `state` (redacting its text: it left or was given up, with `error`
+/// kept as the reason), and tells the open pages of its code's satker.
+#[allow(clippy::too_many_arguments)]
 async fn settle(
     tx: &mut sqlx::PgConnection,
     due: &Due,
     state: StatusKirim,
     gateway: Option<&str>,
     tries: i32,
+    error: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     sqlx::query(
         "UPDATE sms_outbox SET state = $2, gateway = $3, attempts = attempts + $4, body = body_redacted,
-                delivered_at = CASE WHEN $2 = 'TERKIRIM' THEN $5 ELSE delivered_at END
+                delivered_at = CASE WHEN $2 = 'TERKIRIM' THEN $5 ELSE delivered_at END,
+                last_error = COALESCE($6, last_error)
          WHERE id = $1",
     )
     .bind(due.id)
@@ -357,6 +375,7 @@ async fn settle(
     .bind(gateway)
     .bind(tries)
     .bind(now)
+    .bind(error.map(|e| e.chars().take(500).collect::<String>()))
     .execute(&mut *tx)
     .await?;
     if let Some(code_id) = due.otp_code_id {
@@ -381,13 +400,13 @@ pub async fn deliver_due(pool: &PgPool, relay: &Relay<impl Gateway>, now: DateTi
     let mut delivered = 0;
     for due in due {
         if due.expires_at.is_some_and(|e| now >= e) {
-            settle(&mut tx, &due, StatusKirim::Kedaluwarsa, None, 0, now).await?;
+            settle(&mut tx, &due, StatusKirim::Kedaluwarsa, None, 0, None, now).await?;
             continue;
         }
         let msg = OutMessage { id: due.id, phone: due.phone.clone(), body: due.body.clone() };
         match relay.round(&msg, now).await {
             Round::Sent(gateway) => {
-                settle(&mut tx, &due, StatusKirim::Terkirim, Some(&gateway), 1, now).await?;
+                settle(&mut tx, &due, StatusKirim::Terkirim, Some(&gateway), 1, None, now).await?;
                 delivered += 1;
             }
             // a code is told "gagal" at once; a notice is retried until the cap
@@ -397,12 +416,7 @@ pub async fn deliver_due(pool: &PgPool, relay: &Relay<impl Gateway>, now: DateTi
                     attempts = due.attempts + tries,
                     "SMS tidak terkirim, dihentikan: {error}"
                 );
-                settle(&mut tx, &due, StatusKirim::Gagal, None, tries, now).await?;
-                sqlx::query("UPDATE sms_outbox SET last_error = $2 WHERE id = $1")
-                    .bind(due.id)
-                    .bind(error.chars().take(500).collect::<String>())
-                    .execute(&mut *tx)
-                    .await?;
+                settle(&mut tx, &due, StatusKirim::Gagal, None, tries, Some(&error), now).await?;
             }
             Round::Failed { tries, error } => {
                 sqlx::query(
@@ -415,13 +429,9 @@ pub async fn deliver_due(pool: &PgPool, relay: &Relay<impl Gateway>, now: DateTi
                 .execute(&mut *tx)
                 .await?;
             }
-            Round::AllSkipped(until) if due.otp_code_id.is_some() => {
-                let _ = until;
-                settle(&mut tx, &due, StatusKirim::Gagal, None, 0, now).await?;
-                sqlx::query("UPDATE sms_outbox SET last_error = 'semua gateway sedang dilewati' WHERE id = $1")
-                    .bind(due.id)
-                    .execute(&mut *tx)
-                    .await?;
+            Round::AllSkipped(_) if due.otp_code_id.is_some() => {
+                let error = Some("semua gateway sedang dilewati");
+                settle(&mut tx, &due, StatusKirim::Gagal, None, 0, error, now).await?;
             }
             Round::AllSkipped(until) => {
                 sqlx::query("UPDATE sms_outbox SET next_attempt_at = $2 WHERE id = $1")

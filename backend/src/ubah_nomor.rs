@@ -81,11 +81,7 @@ async fn beri_tahu_nomor_lama(
         &domain::sms::nomor_tersamar(baru),
         &kontak,
     );
-    sms::enqueue(&mut *tx, lama, &text, &text).await?;
-    let email: String =
-        sqlx::query_scalar("SELECT email FROM pejabat WHERE id = $1").bind(target.id).fetch_one(&mut *tx).await?;
-    crate::email::enqueue(&mut *tx, &crate::email::Surat::notice(&email, domain::surel::ubah_nomor(&text), now), now)
-        .await
+    sms::enqueue_to_pejabat(tx, target.id, lama, &text, domain::surel::ubah_nomor, now).await
 }
 
 /// The caller's own `AKTIF` KPA reference, locked, which approves the change of `target`;

@@ -165,6 +165,11 @@ impl StatusKirim {
         matches!(self, StatusKirim::Terkirim | StatusKirim::Diterima)
     }
 
+    /// True when it will never reach the phone (given up, or its code expired first).
+    pub fn gagal(self) -> bool {
+        matches!(self, StatusKirim::Gagal | StatusKirim::Kedaluwarsa)
+    }
+
     /// True once nothing more will happen to the message.
     pub fn is_final(self) -> bool {
         matches!(self, StatusKirim::Diterima | StatusKirim::Gagal | StatusKirim::Kedaluwarsa)
