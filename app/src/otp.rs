@@ -7,7 +7,7 @@ use crate::layout::Modal;
 use domain::Status;
 use domain::otp::{KodeTerakhir, OtpTiming, Purpose, countdown};
 use domain::pejabat::PejabatRow;
-use domain::sms::Kiriman;
+use domain::sms::{Kiriman, StatusKirim};
 use domain::workflow::Langkah;
 use leptos::prelude::*;
 
@@ -161,6 +161,18 @@ pub fn OtpDialog(
             latest.dispatch(());
         }
         now
+    });
+    // the announcement may pass before the answer of the request it follows, or before this
+    // page's stream is open: while the SMS waits in the queue, read it again every 2 seconds
+    Effect::new(move |last: Option<f64>| {
+        let now = clock.get();
+        let last = last.unwrap_or(now);
+        let queued = kiriman.with(|k| k.as_ref().is_some_and(|k| k.status == StatusKirim::Antre));
+        if queued && now - last >= 2_000.0 && !latest.pending().get_untracked() {
+            latest.dispatch(());
+            return now;
+        }
+        if queued { last } else { now }
     });
     Effect::new(move |_| {
         if let Some(Ok(Some(kode))) = latest.value().get() {
