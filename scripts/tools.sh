@@ -75,6 +75,15 @@ ensure_postgres() {
   fi
 }
 
+# HAProxy for the high-availability test (scripts/ha.sh), from Debian's packages.
+ensure_haproxy() {
+  if ! command -v haproxy >/dev/null 2>&1; then
+    log "installing HAProxy"
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq haproxy >/dev/null
+  fi
+}
+
 # pdftotext reads the generated forms back in the PDF tests.
 ensure_pdftotext() {
   if ! command -v pdftotext >/dev/null 2>&1; then
@@ -120,7 +129,7 @@ release_inputs_hash() {
     echo "${LEPTOS_BUILD_ARGS[*]}"
     git ls-files -z --cached --others --exclude-standard -- . ':(exclude)end2end' ':(exclude)bench' \
       ':(exclude)*.md' ':(exclude,glob)**/tests/**' ':(exclude)scripts/test.sh' ':(exclude)scripts/demo.sh' \
-      ':(exclude)scripts/size.sh' ':(exclude).ci' |
+      ':(exclude)scripts/size.sh' ':(exclude)scripts/ha.sh' ':(exclude)scripts/backup.sh' ':(exclude)scripts/restore.sh' ':(exclude).ci' |
       while IFS= read -r -d '' f; do if [ -f "$f" ]; then printf '%s\0' "$f"; fi; done |
       LC_ALL=C sort -z | xargs -0r sha256sum
     cat .env "${CARGO_HOME:-$HOME/.cargo}/config.toml" 2>/dev/null || true

@@ -60,7 +60,9 @@ mod stream {
     }
 
     fn concerns(actor: &Actor, change: &Change) -> bool {
-        actor.unit.satker() == Some(change.satker_kode.as_str()) || actor.unit.kppn() == Some(change.kppn_kode.as_str())
+        change.is_anything()
+            || actor.unit.satker() == Some(change.satker_kode.as_str())
+            || actor.unit.kppn() == Some(change.kppn_kode.as_str())
     }
 
     /// How often an open stream checks that its session still lives: a session ended

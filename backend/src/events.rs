@@ -17,6 +17,18 @@ pub struct Change {
     pub satker_kode: String,
 }
 
+impl Change {
+    /// Anything may have changed: the listener was away (its connection lost, the database
+    /// failing over) and may have missed announcements, so every open page reads again.
+    pub fn anything() -> Change {
+        Change { kppn_kode: "*".to_owned(), satker_kode: "*".to_owned() }
+    }
+
+    pub fn is_anything(&self) -> bool {
+        self.satker_kode == "*"
+    }
+}
+
 /// Announces a change of `satker_kode`; delivered only if the transaction commits.
 pub async fn notify<'e>(exec: impl PgExecutor<'e>, satker_kode: &str) -> Result<()> {
     sqlx::query("SELECT pg_notify($1, s.kppn_kode || ':' || s.kode) FROM satker s WHERE s.kode = $2")
@@ -49,26 +61,51 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Starts listening on `pool`'s database. The listener reconnects by itself when
-    /// the connection drops.
+    /// Starts listening on `pool`'s database. When the connection drops (or the database fails
+    /// over), the listener is built again on a new connection, once a second until that
+    /// works, and every open page is told to read again.
     pub async fn start(pool: &PgPool) -> Result<Self> {
         let (tx, _) = broadcast::channel(256);
-        let mut listener = PgListener::connect_with(pool).await?;
-        listener.listen(CHANNEL).await?;
+        let first = listen(pool).await?;
         let hub = Hub { tx };
-        let sender = hub.tx.clone();
+        let (sender, pool) = (hub.tx.clone(), pool.clone());
         tokio::spawn(async move {
+            let mut listener = Some(first);
             loop {
-                match listener.recv().await {
-                    Ok(n) => {
+                let Some(current) = listener.as_mut() else {
+                    match listen(&pool).await {
+                        Ok(again) => {
+                            tracing::info!("LISTEN {CHANNEL}: tersambung kembali");
+                            listener = Some(again);
+                            let _ = sender.send(Change::anything());
+                        }
+                        Err(sqlx::Error::PoolClosed) => break,
+                        Err(e) => {
+                            tracing::warn!("LISTEN {CHANNEL}: {e}; mencoba lagi");
+                            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        }
+                    }
+                    continue;
+                };
+                match current.try_recv().await {
+                    Ok(Some(n)) => {
                         if let Some((kppn, satker)) = n.payload().split_once(':') {
                             let _ = sender.send(Change { kppn_kode: kppn.to_owned(), satker_kode: satker.to_owned() });
                         }
                     }
+                    // the connection is gone, and with it what was announced meanwhile
+                    Ok(None) => {
+                        tracing::warn!("LISTEN {CHANNEL}: koneksi terputus; menyambung kembali");
+                        listener = None;
+                    }
                     // the server is shutting down
                     Err(sqlx::Error::PoolClosed) => break,
+                    // a listener whose connection failed is not trusted again (sqlx keeps a dead
+                    // connection on some errors, and loses its buffer when a LISTEN fails on a
+                    // standby): a new one on a new connection
                     Err(e) => {
-                        tracing::warn!("LISTEN {CHANNEL}: {e}; mencoba lagi");
+                        tracing::warn!("LISTEN {CHANNEL}: {e}; menyambung kembali");
+                        listener = None;
                         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                     }
                 }
@@ -80,4 +117,13 @@ impl Hub {
     pub fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.tx.subscribe()
     }
+}
+
+/// A listener on its own connection from `pool`, subscribed to [`CHANNEL`].
+async fn listen(pool: &PgPool) -> std::result::Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    // the hub reconnects itself (and says so to the pages), not try_recv behind its back
+    listener.eager_reconnect(false);
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
 }

@@ -107,29 +107,11 @@ impl PrivateCluster {
     /// Prepares the directory under `root`: creates and initialises the cluster on first
     /// use, without starting it.
     pub async fn open(root: &Path) -> Result<Self, ClusterError> {
-        let bin = find_bin_dir()?;
-        std::fs::create_dir_all(root)?;
-        let root = root.canonicalize()?;
-        let owner = running_as_root().then(nobody);
-        if let Some((uid, gid)) = owner {
-            for dir in root.ancestors().skip(1) {
-                let mode = std::fs::metadata(dir)?.permissions().mode();
-                if mode & 0o001 == 0 {
-                    return Err(ClusterError::Unreachable(dir.to_path_buf()));
-                }
-            }
-            std::os::unix::fs::chown(&root, Some(uid), Some(gid))?;
-        }
-        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700))?;
-        let mut cluster = PrivateCluster { root, bin, owner, port: 0, password: String::new(), started_here: false };
+        let mut cluster = Self::prepare(root)?;
         let pwfile = cluster.root.join("superuser.pw");
         if !cluster.data_dir().join("PG_VERSION").exists() {
             let password = random_password();
-            std::fs::write(&pwfile, &password)?;
-            std::fs::set_permissions(&pwfile, std::fs::Permissions::from_mode(0o600))?;
-            if let Some((uid, gid)) = owner {
-                std::os::unix::fs::chown(&pwfile, Some(uid), Some(gid))?;
-            }
+            cluster.write_password(&password)?;
             let data = cluster.data_dir();
             cluster
                 .run(
@@ -151,6 +133,86 @@ impl PrivateCluster {
         }
         cluster.password = std::fs::read_to_string(&pwfile)?.trim().to_owned();
         Ok(cluster)
+    }
+
+    /// The directory under `root`, created and owned by the user that runs PostgreSQL.
+    fn prepare(root: &Path) -> Result<Self, ClusterError> {
+        let bin = find_bin_dir()?;
+        std::fs::create_dir_all(root)?;
+        let root = root.canonicalize()?;
+        let owner = running_as_root().then(nobody);
+        if let Some((uid, gid)) = owner {
+            for dir in root.ancestors().skip(1) {
+                let mode = std::fs::metadata(dir)?.permissions().mode();
+                if mode & 0o001 == 0 {
+                    return Err(ClusterError::Unreachable(dir.to_path_buf()));
+                }
+            }
+            std::os::unix::fs::chown(&root, Some(uid), Some(gid))?;
+        }
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700))?;
+        Ok(PrivateCluster { root, bin, owner, port: 0, password: String::new(), started_here: false })
+    }
+
+    /// Keeps the superuser's password beside the data, readable by its owner only.
+    fn write_password(&self, password: &str) -> Result<(), ClusterError> {
+        let pwfile = self.root.join("superuser.pw");
+        std::fs::write(&pwfile, password)?;
+        std::fs::set_permissions(&pwfile, std::fs::Permissions::from_mode(0o600))?;
+        if let Some((uid, gid)) = self.owner {
+            std::os::unix::fs::chown(&pwfile, Some(uid), Some(gid))?;
+        }
+        Ok(())
+    }
+
+    /// Prepares the directory under `root` as a streaming standby of `primary` (a base
+    /// backup with `pg_basebackup -R`, first use only), without starting it. The primary's
+    /// default `pg_hba.conf` already admits replication from 127.0.0.1 with its password.
+    pub async fn standby_of(root: &Path, primary: &PrivateCluster) -> Result<Self, ClusterError> {
+        let mut cluster = Self::prepare(root)?;
+        if !cluster.data_dir().join("PG_VERSION").exists() {
+            let data = cluster.data_dir();
+            let port = primary.port.to_string();
+            let args: [&std::ffi::OsStr; 12] = [
+                "-h".as_ref(),
+                "127.0.0.1".as_ref(),
+                "-p".as_ref(),
+                port.as_ref(),
+                "-U".as_ref(),
+                "postgres".as_ref(),
+                "-D".as_ref(),
+                data.as_os_str(),
+                // standby.signal and primary_conninfo (with the password) in postgresql.auto.conf
+                "-R".as_ref(),
+                "-X".as_ref(),
+                "stream".as_ref(),
+                "--checkpoint=fast".as_ref(),
+            ];
+            cluster.run_with("pg_basebackup", &args, &[("PGPASSWORD", &primary.password)]).await?;
+            cluster.write_password(&primary.password)?;
+        }
+        cluster.password = std::fs::read_to_string(cluster.root.join("superuser.pw"))?.trim().to_owned();
+        Ok(cluster)
+    }
+
+    /// Makes a standby the primary (`pg_ctl promote`), waiting until it accepts writes.
+    pub async fn promote(&self) -> Result<(), ClusterError> {
+        let data = self.data_dir();
+        self.run("pg_ctl", &["-D".as_ref(), data.as_os_str(), "-w".as_ref(), "-t".as_ref(), "60".as_ref(), "promote".as_ref()])
+            .await
+            .map(drop)
+    }
+
+    /// Stops the cluster the way a crash does (`pg_ctl stop -m immediate`: no checkpoint,
+    /// recovery from the WAL at the next start), for fault tests.
+    pub async fn crash(&self) -> Result<(), ClusterError> {
+        let data = self.data_dir();
+        self.run(
+            "pg_ctl",
+            &["-D".as_ref(), data.as_os_str(), "-m".as_ref(), "immediate".as_ref(), "-w".as_ref(), "stop".as_ref()],
+        )
+        .await
+        .map(drop)
     }
 
     /// Starts the cluster unless it is already running.
@@ -213,8 +275,17 @@ impl PrivateCluster {
     }
 
     async fn run(&self, program: &str, args: &[&std::ffi::OsStr]) -> Result<String, ClusterError> {
+        self.run_with(program, args, &[]).await
+    }
+
+    async fn run_with(
+        &self,
+        program: &str,
+        args: &[&std::ffi::OsStr],
+        env: &[(&str, &str)],
+    ) -> Result<String, ClusterError> {
         let mut cmd = Command::new(self.bin.join(program));
-        cmd.args(args).current_dir(&self.root).env("LC_ALL", "C").kill_on_drop(true);
+        cmd.args(args).current_dir(&self.root).env("LC_ALL", "C").envs(env.iter().copied()).kill_on_drop(true);
         if let Some((uid, gid)) = self.owner {
             cmd.uid(uid).gid(gid);
         }

@@ -2,7 +2,10 @@
 //!
 //! `pgcluster start DIR [--fast]` prints the URL of its `postgres` database;
 //! `pgcluster stop DIR` stops it; `pgcluster fresh-db ADMIN_URL NAME` (re)creates an
-//! empty database and prints its URL.
+//! empty database and prints its URL. For the high-availability test (`scripts/ha.sh`):
+//! `pgcluster standby PRIMARY_DIR DIR` starts a streaming standby of the running cluster in
+//! PRIMARY_DIR and prints its URL; `pgcluster promote DIR` makes it the primary;
+//! `pgcluster crash DIR` stops a cluster as a crash would.
 
 use backend::pgcluster::{Durability, PrivateCluster};
 use std::path::Path;
@@ -20,6 +23,15 @@ async fn main() -> ExitCode {
             Ok(c) => c.stop().await,
             Err(e) => Err(e),
         },
+        [cmd, primary, dir, ..] if cmd == "standby" => standby(Path::new(primary), Path::new(dir), durability).await,
+        [cmd, dir] if cmd == "promote" => match PrivateCluster::open(Path::new(dir)).await {
+            Ok(c) => c.promote().await,
+            Err(e) => Err(e),
+        },
+        [cmd, dir] if cmd == "crash" => match PrivateCluster::open(Path::new(dir)).await {
+            Ok(c) => c.crash().await,
+            Err(e) => Err(e),
+        },
         [cmd, url, name] if cmd == "fresh-db" => match backend::db::fresh_database(url, name).await {
             Ok(url) => {
                 println!("{url}");
@@ -31,7 +43,9 @@ async fn main() -> ExitCode {
             }
         },
         _ => {
-            eprintln!("usage: pgcluster start DIR [--fast] | pgcluster stop DIR | pgcluster fresh-db ADMIN_URL NAME");
+            eprintln!(
+                "usage: pgcluster start DIR [--fast] | stop DIR | fresh-db ADMIN_URL NAME | standby PRIMARY_DIR DIR | promote DIR | crash DIR"
+            );
             return ExitCode::from(2);
         }
     };
@@ -42,4 +56,13 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Starts a streaming standby of the cluster running in `primary` and prints its URL.
+async fn standby(primary: &Path, dir: &Path, durability: Durability) -> Result<(), backend::pgcluster::ClusterError> {
+    let primary = PrivateCluster::ensure_running(primary, durability).await?;
+    let mut standby = PrivateCluster::standby_of(dir, &primary).await?;
+    standby.start(durability).await?;
+    println!("{}", standby.url("postgres"));
+    Ok(())
 }

@@ -319,6 +319,30 @@ async fn a_change_is_announced_to_listeners_on_other_connections(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn the_listener_comes_back_after_its_connection_is_cut_and_tells_every_page_to_read_again(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    let other = PgPool::connect_with(pool.connect_options().as_ref().clone()).await.unwrap();
+    let hub = backend::events::Hub::start(&other).await.unwrap();
+    let mut rx = hub.subscribe();
+    // the database drops the listener's connection (as in a fail-over, or a restart)
+    let cut: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE query ILIKE 'LISTEN%' AND datname = current_database()) t",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(cut, 1);
+    let wait = std::time::Duration::from_secs(10);
+    let change = tokio::time::timeout(wait, rx.recv()).await.expect("told after reconnecting").unwrap();
+    assert!(change.is_anything(), "{change:?}");
+    // and it hears the next change
+    pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    let change = tokio::time::timeout(wait, rx.recv()).await.expect("a change after reconnecting").unwrap();
+    assert_eq!((change.kppn_kode.as_str(), change.satker_kode.as_str()), ("019", "561403"));
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn a_stored_value_the_code_does_not_know_is_an_error_naming_the_column(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();

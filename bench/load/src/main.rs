@@ -8,11 +8,15 @@
 //! - `table`: every client is the demo satker's Admin Lokal and loads `/pejabat`.
 //!
 //! Any answer other than 200 is an error: the run prints a sample and exits non-zero.
+//!
+//! A third phase, `ha`, is the high-availability fault test of `scripts/ha.sh` (see `ha.rs`).
 
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
+
+mod ha;
 
 struct Config {
     base: String,
@@ -53,16 +57,32 @@ async fn main() {
     };
     let phase = std::env::args().nth(1).unwrap_or_default();
     let db = PgPoolOptions::new()
-        .max_connections(4)
+        .max_connections(8)
         .connect(&std::env::var("DATABASE_URL").expect("DATABASE_URL"))
         .await
         .expect("database");
     let http = reqwest::Client::builder().pool_max_idle_per_host(config.clients).build().expect("HTTP client");
+    if phase == "ha" {
+        let args: Vec<String> = std::env::args().skip(2).collect();
+        let faults = ha::faults(&args).unwrap_or_else(|e| {
+            eprintln!("usage: load ha [SECONDS LABEL COMMAND]...   ({e})");
+            std::process::exit(2);
+        });
+        let ha = ha::HaConfig {
+            base: config.base.clone(),
+            database_url: std::env::var("DATABASE_URL").expect("DATABASE_URL"),
+            clients: config.clients,
+            readers: env("READERS", "2").parse().expect("READERS is a number"),
+            secs: config.secs,
+        };
+        let good = ha::run(ha, &http, &db, faults).await;
+        std::process::exit(if good { 0 } else { 1 });
+    }
     let tally = match phase.as_str() {
         "pairs" => pairs(&config, &http, &db).await,
         "table" => table(&config, &http).await,
         _ => {
-            eprintln!("usage: load pairs|table   (env BASE_URL, DATABASE_URL, CLIENTS, SECS)");
+            eprintln!("usage: load pairs|table|ha   (env BASE_URL, DATABASE_URL, CLIENTS, SECS; READERS for ha)");
             std::process::exit(2);
         }
     };
