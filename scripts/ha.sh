@@ -55,8 +55,11 @@ chmod 755 "$DIR"
 
 log "PostgreSQL primary and synchronous standby in $DIR"
 PRIMARY_URL="$("${PGC[@]}" start "$DIR/primary")"
-psql -qAt "$PRIMARY_URL" -c "ALTER SYSTEM SET synchronous_standby_names = '*'" -c "SELECT pg_reload_conf()" >/dev/null
 STANDBY_URL="$("${PGC[@]}" standby "$DIR/primary" "$DIR/standby")"
+# synchronous from now on: a commit returns once the standby has it. Set after the base backup,
+# so that the standby does not inherit it: promoted, it runs alone, and with the setting every
+# commit would wait for a standby it does not have
+psql -qAt "$PRIMARY_URL" -c "ALTER SYSTEM SET synchronous_standby_names = '*'" -c "SELECT pg_reload_conf()" >/dev/null
 port_of() { sed -E 's|.*@[^:]+:([0-9]+)/.*|\1|' <<<"$1"; }
 PRIMARY_PORT="$(port_of "$PRIMARY_URL")"
 STANDBY_PORT="$(port_of "$STANDBY_URL")"

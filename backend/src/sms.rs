@@ -135,6 +135,13 @@ pub struct OutMessage {
 /// Where messages go. Errors are retried later, so a gateway must be idempotent per `id`.
 pub trait Gateway: Send + Sync + 'static {
     fn send(&self, msg: &OutMessage) -> impl Future<Output = std::result::Result<(), String>> + Send;
+
+    /// A remote service, skipped for [`BREAKER_SECS`] after it fails. The phone simulator is
+    /// not: its failures are the demo's switch for one number or the database being away,
+    /// neither an outage to route the other numbers around.
+    fn remote(&self) -> bool {
+        true
+    }
 }
 
 /// The built-in phone simulator: messages land in `sms_simulator`, read on `/hp`.
@@ -159,6 +166,10 @@ impl Gateway for Simulator {
         .await
         .map_err(|e| e.to_string())?;
         if accepted == Some(false) { Err("simulator HP: gateway dimatikan di /hp".into()) } else { Ok(()) }
+    }
+
+    fn remote(&self) -> bool {
+        false
     }
 }
 
@@ -259,6 +270,13 @@ impl Gateway for AnyGateway {
             AnyGateway::Http(g) => g.send(msg).await,
         }
     }
+
+    fn remote(&self) -> bool {
+        match self {
+            AnyGateway::Simulator(g) => g.remote(),
+            AnyGateway::Http(g) => g.remote(),
+        }
+    }
 }
 
 /// Wait before retry `attempts` (1, 2, 4 … 60 seconds).
@@ -327,9 +345,13 @@ impl<G: Gateway> Relay<G> {
                     return Round::Sent(name.clone());
                 }
                 Err(e) => {
-                    tracing::warn!(sms = msg.id, gateway = %name, "gateway SMS gagal, dilewati {BREAKER_SECS} detik: {e}");
                     metrics::counter!("sakti_sms_gateway_failures_total", "gateway" => name.clone()).increment(1);
-                    self.skip(i, Some(now + Duration::seconds(BREAKER_SECS)));
+                    if gateway.remote() {
+                        tracing::warn!(sms = msg.id, gateway = %name, "gateway SMS gagal, dilewati {BREAKER_SECS} detik: {e}");
+                        self.skip(i, Some(now + Duration::seconds(BREAKER_SECS)));
+                    } else {
+                        tracing::warn!(sms = msg.id, gateway = %name, "gateway SMS gagal: {e}");
+                    }
                     error = format!("{name}: {e}");
                 }
             }

@@ -616,6 +616,23 @@ async fn a_number_and_the_country_have_code_budgets(pool: PgPool) {
     otp::request(&pool, &tight, &s.ppspm, s.ppspm_id, Purpose::VerifikasiHp, at(3601)).await.unwrap();
 }
 
+/// The simulator's switch on /hp fails one number, not the others: the simulator is not a
+/// remote gateway the relay skips after a failure.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn the_simulators_switch_fails_one_number_and_the_next_number_still_gets_its_code(pool: PgPool) {
+    let s = satker(&pool).await;
+    let k = key();
+    sms::simulator_gagal(&pool, PPK_HP, true).await.unwrap();
+    otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(0)).await.unwrap();
+    let sim = Relay::one("simulator", Simulator { pool: pool.clone() });
+    assert_eq!(sms::deliver_due(&pool, &sim, at(1), 10).await.unwrap(), 0);
+    otp::request(&pool, &k, &s.ppspm, s.ppspm_id, Purpose::VerifikasiHp, at(2)).await.unwrap();
+    assert_eq!(sms::deliver_due(&pool, &sim, at(3), 10).await.unwrap(), 1, "within what would be a breaker's 30 s");
+    let states: Vec<(String, String)> =
+        sqlx::query_as("SELECT phone, state FROM sms_outbox ORDER BY id").fetch_all(&pool).await.unwrap();
+    assert_eq!(states, [(PPK_HP.to_owned(), "GAGAL".to_owned()), (SPM_HP.to_owned(), "TERKIRIM".to_owned())]);
+}
+
 /// A code SMS never leaves after its code expired: it is marked kedaluwarsa, its text
 /// redacted, and the dialog's latest code says so.
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
