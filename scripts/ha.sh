@@ -14,7 +14,8 @@
 # missing afterwards, when a request failed before the first fault, or when live updates stop.
 #
 # Uses the release build (scripts/tools.sh build_release); HAProxy comes from Debian's
-# packages. SECS (default 40) and CLIENTS (default 8) change the load.
+# packages. SECS (default 40) and CLIENTS (default 8) change the load; HA_PAUSE=N waits N seconds
+# with everything up before the load, to look at the topology by hand.
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 ensure_rust_tools
@@ -32,9 +33,11 @@ OUT="$CARGO_TARGET_DIR/ha"
 PGC=(cargo run -q -p backend --bin pgcluster --)
 A_PID="" B_PID="" HAPROXY_PID=""
 cleanup() {
-  local pid
+  local pid i
   for pid in "$A_PID" "$B_PID" "$HAPROXY_PID"; do
-    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; fi
+    if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+      for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
   done
   "${PGC[@]}" stop "$DIR/standby" >/dev/null 2>&1 || true
   "${PGC[@]}" stop "$DIR/primary" >/dev/null 2>&1 || true
@@ -124,9 +127,11 @@ FRONT_ADMIN_URL="$(sed -E "s|@[^/]+/|@127.0.0.1:$DB_FRONT_PORT/|" <<<"$PRIMARY_U
 for ((i = 0; i < 40; i++)); do psql -qAt "$FRONT_ADMIN_URL" -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.25; done
 DB="$("${PGC[@]}" fresh-db "$FRONT_ADMIN_URL" sakti_ha)"
 
+# not the shell's jobs: the shell would report the SIGKILL of A as if something went wrong
 start_instance() { # port log
   LEPTOS_SITE_ADDR="127.0.0.1:$1" LEPTOS_SITE_ROOT="$ROOT/target/site" DATABASE_URL="$DB" SAKTI_DEMO=1 \
     RUST_LOG=warn,server=info NO_COLOR=1 "$CARGO_TARGET_DIR/release/server" >"$2" 2>&1 &
+  disown
 }
 log "app instances A and B (demo data, the load's references: bench/load.sql)"
 start_instance "$A_PORT" "$OUT/a.log"
@@ -150,7 +155,6 @@ BASE_URL="http://127.0.0.1:$FRONT_PORT" DATABASE_URL="$DB" CLIENTS="$CLIENTS" RE
   10 "app instance A killed (SIGKILL)" "kill -KILL $A_PID" \
   22 "primary crashed, standby promoted" "'$PGC_BIN' crash '$DIR/primary' && '$PGC_BIN' promote '$DIR/standby'" |
   tee "$OUT/ha.txt" || status=1
-wait "$A_PID" 2>/dev/null
 A_PID=""
 if ! curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$B_PORT/readyz"; then
   echo "instance B is not ready after the faults" >&2

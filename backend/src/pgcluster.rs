@@ -198,9 +198,12 @@ impl PrivateCluster {
     /// Makes a standby the primary (`pg_ctl promote`), waiting until it accepts writes.
     pub async fn promote(&self) -> Result<(), ClusterError> {
         let data = self.data_dir();
-        self.run("pg_ctl", &["-D".as_ref(), data.as_os_str(), "-w".as_ref(), "-t".as_ref(), "60".as_ref(), "promote".as_ref()])
-            .await
-            .map(drop)
+        self.run(
+            "pg_ctl",
+            &["-D".as_ref(), data.as_os_str(), "-w".as_ref(), "-t".as_ref(), "60".as_ref(), "promote".as_ref()],
+        )
+        .await
+        .map(drop)
     }
 
     /// Stops the cluster the way a crash does (`pg_ctl stop -m immediate`: no checkpoint,

@@ -30,7 +30,7 @@ pub struct Fault {
 
 /// Parses `AT LABEL COMMAND` triples.
 pub fn faults(args: &[String]) -> Result<Vec<Fault>, String> {
-    if args.len() % 3 != 0 {
+    if !args.len().is_multiple_of(3) {
         return Err("faults come as triples: SECONDS LABEL COMMAND".into());
     }
     let mut faults = Vec::new();
@@ -64,10 +64,10 @@ type Shared = Arc<Mutex<Record>>;
 fn note(record: &Shared, start: Instant, result: Result<(), String>) {
     let at = start.elapsed().as_secs_f64();
     let mut r = record.lock().expect("record");
-    if let Err(e) = &result {
-        if r.errors.len() < 2000 {
-            r.errors.push(format!("{at:6.2} s  {e}"));
-        }
+    if let Err(e) = &result
+        && r.errors.len() < 2000
+    {
+        r.errors.push(format!("{at:6.2} s  {e}"));
     }
     r.outcomes.push(Outcome { at, ok: result.is_ok() });
 }
@@ -162,7 +162,11 @@ pub async fn run(config: HaConfig, http: &reqwest::Client, db: &PgPool, faults: 
         match out {
             Ok(out) if out.status.success() => println!("{at:6.2} s  fault: {} ({took:.1} s)", fault.label),
             Ok(out) => {
-                println!("{at:6.2} s  fault command failed: {} — {}", fault.command, String::from_utf8_lossy(&out.stderr).trim());
+                println!(
+                    "{at:6.2} s  fault command failed: {} — {}",
+                    fault.command,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
                 return false;
             }
             Err(e) => {
@@ -238,7 +242,10 @@ async fn report(config: &HaConfig, faults: &[Fault], started: &[f64], record: &R
         let events = record.events.iter().filter(|&&e| e >= at && e < until).count();
         match back {
             Some(back) if failed.is_empty() => {
-                println!("  {}: 0 requests failed; served throughout ({back:.2} s to the first success); {events} live updates", fault.label)
+                println!(
+                    "  {}: 0 requests failed; served throughout ({back:.2} s to the first success); {events} live updates",
+                    fault.label
+                )
             }
             Some(back) => println!(
                 "  {}: {} requests failed, the last {:.2} s after the fault; {back:.2} s until the first success after it; {events} live updates",
@@ -260,11 +267,12 @@ async fn report(config: &HaConfig, faults: &[Fault], started: &[f64], record: &R
     }
     // nothing acknowledged is lost: read back from the database that survived
     let db = connect_again(&config.database_url).await;
-    let lost: Vec<i64> = sqlx::query_scalar("SELECT id FROM pejabat WHERE id = ANY($1) AND status = 'BARU' ORDER BY id")
-        .bind(&record.acknowledged)
-        .fetch_all(&db)
-        .await
-        .expect("read back the acknowledged activations");
+    let lost: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM pejabat WHERE id = ANY($1) AND status = 'BARU' ORDER BY id")
+            .bind(&record.acknowledged)
+            .fetch_all(&db)
+            .await
+            .expect("read back the acknowledged activations");
     println!(
         "  acknowledged activations present afterwards: {} of {} ({} lost)",
         record.acknowledged.len() - lost.len(),
