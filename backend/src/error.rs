@@ -73,6 +73,10 @@ impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         let e = Error::Database(e);
         if e.is_unavailable() {
+            // a request that waited out the pool (all connections busy) or found the database away
+            let cause =
+                if matches!(e, Error::Database(sqlx::Error::PoolTimedOut)) { "pool_timeout" } else { "unreachable" };
+            metrics::counter!("sakti_db_unavailable_total", "cause" => cause).increment(1);
             tracing::warn!(error = %e, "database tidak terjangkau");
         } else {
             tracing::error!(error = %e, "pernyataan SQL gagal");

@@ -19,8 +19,14 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into());
-    // SAKTI_LOG_FORMAT=json: one JSON object per line, with the fields of the request's span
-    if std::env::var("SAKTI_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+    // SAKTI_LOG_FORMAT=json: one JSON object per line, with the fields of the request's span;
+    // anything else but `text` is a mistake said before anything is logged in the wrong format
+    let format = std::env::var("SAKTI_LOG_FORMAT").unwrap_or_default().to_ascii_lowercase();
+    if !matches!(format.as_str(), "" | "text" | "json") {
+        eprintln!("SAKTI_LOG_FORMAT: {format:?} tidak dikenal; pilih \"json\" atau \"text\"");
+        return ExitCode::from(commands::EXIT_CONFIG);
+    }
+    if format == "json" {
         tracing_subscriber::fmt()
             .json()
             .flatten_event(true)

@@ -123,6 +123,12 @@ async fn scrape(
     metrics::gauge!("sakti_db_pool_connections", "state" => "busy")
         .set((pool.size() as usize - pool.num_idle()) as f64);
     metrics::gauge!("sakti_db_pool_max").set(f64::from(pool.options().get_max_connections()));
+    // what a request waits for a connection now (a saturated pool shows here first)
+    let asked = std::time::Instant::now();
+    if let Ok(conn) = pool.acquire().await {
+        metrics::gauge!("sakti_db_pool_acquire_seconds").set(asked.elapsed().as_secs_f64());
+        drop(conn);
+    }
     let oldest: Result<(Option<f64>, Option<f64>), _> = sqlx::query_as(
         "SELECT (SELECT extract(epoch FROM now() - min(created_at))::float8 FROM sms_outbox WHERE state = 'ANTRE'),
                 (SELECT extract(epoch FROM now() - min(created_at))::float8 FROM email_outbox WHERE state = 'ANTRE')",

@@ -66,6 +66,7 @@ async fn each_configuration_production_refuses_is_one_line_naming_the_setting() 
             "SAKTI_TRUSTED_PROXIES",
         ),
         ("a short OTP key", &[("SAKTI_OTP_SECRET", Some("pendek"))], "SAKTI_OTP_SECRET"),
+        ("a log format nobody reads", &[("SAKTI_LOG_FORMAT", Some("yaml"))], "SAKTI_LOG_FORMAT"),
     ];
     for (what, changes, setting) in cases {
         for subcommand in [None, Some("check-config")] {

@@ -105,7 +105,7 @@ async fn metrics_count_an_otp_pair_and_are_only_for_loopback_or_the_token(pool: 
     assert!(counter(&after, "sakti_logins_total", "outcome=") >= 2.0);
     assert!(after.contains("sakti_http_requests_total{route=\"/metrics\",status=\"200\"}"), "{after}");
     assert!(after.contains("sakti_db_pool_connections") && after.contains("sakti_build_info"));
-    assert!(after.contains("sakti_sms_oldest_waiting_seconds"));
+    assert!(after.contains("sakti_sms_oldest_waiting_seconds") && after.contains("sakti_db_pool_acquire_seconds"));
     // from elsewhere (a client behind the trusted proxy): only with the token
     let from_afar = || Request::get("/metrics").header("x-forwarded-for", "203.0.113.9");
     let (status, _, _) = app.send(from_afar().body(Body::empty()).unwrap(), None).await;
