@@ -81,12 +81,14 @@ pub(crate) async fn start(
     Ok(())
 }
 
-/// Where a role starts: the CSO at its console, the operator at the import, everyone else
-/// at the Tabel Pejabat.
+/// Where a role starts: the CSO at its console, Kanwil and Pusat at the progress board, the
+/// operator at the import, everyone else at the Tabel Pejabat.
 pub fn home(role: Role) -> &'static str {
     use domain::authz::{Action, role_may};
     if role_may(role, Action::KonsolCso) {
         "/cso"
+    } else if role_may(role, Action::Pantau) {
+        "/pantau"
     } else if role_may(role, Action::Impor) {
         "/impor"
     } else {

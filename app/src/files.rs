@@ -252,19 +252,39 @@ pub async fn audit_csv(
         backend::jejak::csv(&state.pool, &caller, &q).await
     };
     match result.await {
-        Ok(csv) => {
-            let mut res = (StatusCode::OK, csv).into_response();
-            let h = res.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-            h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"jejak-audit.csv\""));
-            res
-        }
+        Ok(csv) => csv_file(csv, "attachment; filename=\"jejak-audit.csv\""),
         Err(backend::Error::Invalid(f)) => {
             let text = f.0.values().cloned().collect::<Vec<_>>().join(" ");
             (StatusCode::UNPROCESSABLE_ENTITY, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text)
                 .into_response()
         }
+        Err(e) => error_response(e),
+    }
+}
+
+/// A CSV download: not cached, saved under the name in `disposition`.
+fn csv_file(csv: String, disposition: &'static str) -> Response {
+    let mut res = (StatusCode::OK, csv).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(disposition));
+    res
+}
+
+/// `GET /api/pantau.csv?kppn=…`: the progress board's table of the scope, as CSV.
+pub async fn pantau_csv(
+    Extension(state): Extension<AppState>,
+    session: Session,
+    Extension(addr): Extension<ClientAddr>,
+    axum::extract::Query(q): axum::extract::Query<domain::pantau::PantauQuery>,
+) -> Response {
+    let result = async {
+        let caller = caller(&state, &session, addr).await?;
+        backend::pantau::papan(&state.pool, &caller, q.lingkup(), state.pantau, backend::now()).await
+    };
+    match result.await {
+        Ok(papan) => csv_file(domain::pantau::csv(&papan), "attachment; filename=\"pantau-aktivasi.csv\""),
         Err(e) => error_response(e),
     }
 }

@@ -64,7 +64,13 @@ fn menu(role: domain::Role) -> AnyView {
     use domain::authz::{Action, role_may};
     let pengguna = role_may(role, Action::TautanSandi).then(|| view! { <a href="/pengguna">"Pengguna"</a> });
     let pages = if role_may(role, Action::KonsolCso) {
-        view! { <a href="/cso">"Konsol"</a><a href="/meja">"Meja Berkas & Jadwal"</a><a href="/audit">"Jejak Audit"</a> }.into_any()
+        view! {
+            <a href="/cso">"Konsol"</a><a href="/meja">"Meja Berkas & Jadwal"</a><a href="/pantau">"Pantau"</a>
+            <a href="/audit">"Jejak Audit"</a>
+        }
+        .into_any()
+    } else if role_may(role, Action::Pantau) {
+        view! { <a href="/pantau">"Pantau Aktivasi"</a> }.into_any()
     } else if role_may(role, Action::Impor) {
         view! { <a href="/impor">"Impor Data"</a> }.into_any()
     } else {

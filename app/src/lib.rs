@@ -18,6 +18,7 @@ pub mod layout;
 pub mod live;
 pub mod meja;
 pub mod otp;
+pub mod pantau;
 pub mod pejabat;
 pub mod sandi;
 #[cfg(feature = "ssr")]
@@ -111,6 +112,7 @@ lazy_page!(PenggunaRoute, impor::PenggunaPage);
 lazy_page!(GantiSandiRoute, sandi::GantiSandiPage);
 lazy_page!(AkunRoute, akun::AkunPage);
 lazy_page!(MasukFaktorRoute, faktor::MasukFaktorPage);
+lazy_page!(PantauRoute, pantau::PantauPage);
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -126,6 +128,7 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("berkas") view={Lazy::<BerkasRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=StaticSegment("meja") view={Lazy::<MejaRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=StaticSegment("audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=StaticSegment("pantau") view={Lazy::<PantauRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=StaticSegment("hp") view={Lazy::<HpRoute>::new()}/>
                 <Route path=StaticSegment("sandi") view={Lazy::<SandiRoute>::new()}/>
                 <Route path=StaticSegment("impor") view={Lazy::<ImporRoute>::new()} ssr=SsrMode::Async/>

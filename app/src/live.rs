@@ -61,8 +61,10 @@ mod stream {
 
     fn concerns(actor: &Actor, change: &Change) -> bool {
         change.is_anything()
+            || actor.role == domain::Role::Pusat
             || actor.unit.satker() == Some(change.satker_kode.as_str())
             || actor.unit.kppn() == Some(change.kppn_kode.as_str())
+            || actor.unit.kanwil() == Some(change.kanwil_kode.as_str())
     }
 
     /// How often an open stream checks that its session still lives: a session ended
@@ -84,8 +86,9 @@ mod stream {
         let (Some(actor), Some(sesi)) = (caller.actor, caller.sesi) else {
             return StatusCode::UNAUTHORIZED.into_response();
         };
-        // the operator has no satker or KPPN: no change ever concerns it
-        if actor.unit == domain::Unit::Nasional {
+        // the operator has no satker, KPPN or region: no change ever concerns it (Pusat
+        // watches them all)
+        if actor.role == domain::Role::Operator {
             return StatusCode::FORBIDDEN.into_response();
         }
         let rx = live.hub.subscribe();

@@ -55,6 +55,8 @@ pub struct AppState {
     pub clock: backend::Clock,
     /// How long the CSO waits before confirming a number change (`SAKTI_NOMOR_WAIT`).
     pub nomor_wait: chrono::Duration,
+    /// The progress board's stuck limit and deadline (`SAKTI_PANTAU_*`).
+    pub pantau: backend::pantau::Setelan,
 }
 
 impl AppState {

@@ -58,6 +58,7 @@ pub(crate) struct UserRow {
     pub(crate) role: Role,
     satker_kode: Option<String>,
     kppn_kode: Option<String>,
+    kanwil_kode: Option<String>,
     password_hash: Option<String>,
     pub(crate) active: bool,
     failed_logins: i32,
@@ -65,15 +66,16 @@ pub(crate) struct UserRow {
 }
 
 impl UserRow {
-    /// The table's CHECK holds exactly one of the two codes; a row without it is a decode
-    /// error, not a user without an office.
+    /// The table's CHECK holds at most one of the three codes; a row that breaks it is a
+    /// decode error, not a user without an office.
     pub(crate) fn into_actor(self) -> Result<Actor> {
-        let unit = match (self.satker_kode, self.kppn_kode) {
-            (Some(satker), None) => Unit::Satker(satker),
-            (None, Some(kppn)) => Unit::Kppn(kppn),
-            (None, None) if self.role == Role::Operator => Unit::Nasional,
-            (satker, kppn) => {
-                let value = format!("satker_kode {satker:?}, kppn_kode {kppn:?}");
+        let unit = match (self.satker_kode, self.kppn_kode, self.kanwil_kode) {
+            (Some(satker), None, None) => Unit::Satker(satker),
+            (None, Some(kppn), None) => Unit::Kppn(kppn),
+            (None, None, Some(kanwil)) if self.role == Role::Kanwil => Unit::Kanwil(kanwil),
+            (None, None, None) if matches!(self.role, Role::Operator | Role::Pusat) => Unit::Nasional,
+            (satker, kppn, kanwil) => {
+                let value = format!("satker_kode {satker:?}, kppn_kode {kppn:?}, kanwil_kode {kanwil:?}");
                 return Err(UnknownValue { kind: "app_user unit", value }.into());
             }
         };
@@ -85,11 +87,11 @@ impl UserRow {
     }
 }
 
-const USER_COLUMNS: &str =
-    "id, username, nama, nip, role, satker_kode, kppn_kode, password_hash, active, failed_logins, last_failed_at";
+const USER_COLUMNS: &str = "id, username, nama, nip, role, satker_kode, kppn_kode, kanwil_kode, password_hash, \
+     active, failed_logins, last_failed_at";
 /// [`USER_COLUMNS`] of `app_user u`, for joins.
 pub(crate) const USER_COLUMNS_U: &str = "u.id, u.username, u.nama, u.nip, u.role, u.satker_kode, u.kppn_kode, \
-     u.password_hash, u.active, u.failed_logins, u.last_failed_at";
+     u.kanwil_kode, u.password_hash, u.active, u.failed_logins, u.last_failed_at";
 
 /// What a right password leads to.
 #[derive(Debug, Clone)]
@@ -501,6 +503,7 @@ pub async fn unit_of(pool: &PgPool, actor: &Actor) -> Result<UnitName> {
     let table = match actor.unit {
         Unit::Satker(_) => "satker",
         Unit::Kppn(_) => "kppn",
+        Unit::Kanwil(_) => "kanwil",
         Unit::Nasional => return Ok(UnitName { kode: String::new(), nama: "Nasional".into() }),
     };
     let row: Option<UnitName> = sqlx::query_as(&format!("SELECT kode, nama FROM {table} WHERE kode = $1"))

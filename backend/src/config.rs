@@ -53,6 +53,10 @@ pub struct Config {
     /// `SAKTI_NOMOR_WAIT` (default `24h`): how long after a number change was asked for
     /// the CSO may confirm it, unless it records that the old phone is lost.
     pub nomor_wait: chrono::Duration,
+    /// `SAKTI_PANTAU_MACET_HARI` (default 7, 1–365): days in a stage after which the board
+    /// lists a satker as stuck; `SAKTI_PANTAU_TENGGAT` (`2027-03-31`): the roll-out's deadline
+    /// the board counts down to and projects against (none by default).
+    pub pantau: crate::pantau::Setelan,
     /// `SAKTI_METRICS_TOKEN`: a scraper from elsewhere than loopback presents it as a bearer
     /// token to `GET /metrics` (at least 32 characters). Unset: loopback only.
     pub metrics_token: Option<String>,
@@ -210,6 +214,24 @@ impl Config {
                 })?,
             },
             nomor_wait: duration("SAKTI_NOMOR_WAIT", domain::ubah_nomor::DEFAULT_WAIT, (0, 7 * 24 * 60))?,
+            pantau: crate::pantau::Setelan {
+                macet_hari: match var("SAKTI_PANTAU_MACET_HARI") {
+                    None => domain::pantau::DEFAULT_MACET_HARI,
+                    Some(n) => n.trim().parse::<u32>().ok().filter(|n| (1..=365).contains(n)).ok_or_else(|| {
+                        refuse("SAKTI_PANTAU_MACET_HARI", format!("harus bilangan 1 … 365 (bukan {n:?})"))
+                    })?,
+                },
+                tenggat: var("SAKTI_PANTAU_TENGGAT")
+                    .map(|d| {
+                        chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| {
+                            refuse(
+                                "SAKTI_PANTAU_TENGGAT",
+                                format!("tulis tanggal TTTT-BB-HH, misalnya 2027-03-31 (bukan {d:?})"),
+                            )
+                        })
+                    })
+                    .transpose()?,
+            },
             retention: duration("SAKTI_RETENTION", crate::retensi::DEFAULT_KEEP, (7 * 24 * 60, 3650 * 24 * 60))?,
         })
     }

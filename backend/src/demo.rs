@@ -1,5 +1,5 @@
-//! Demo data: two KPPN, a satker under each, their users and the old 2020 pilot
-//! references that seed step 1 deletes. Loaded only into a database without users.
+//! Demo data: a regional office (Kanwil) over two KPPN, a satker under each, their users and
+//! the old 2020 pilot references that seed step 1 deletes. Loaded only into a database without users.
 
 use crate::auth::hash_password;
 use crate::error::Result;
@@ -8,7 +8,10 @@ use sqlx::PgPool;
 /// The password of every demo user.
 pub const PASSWORD: &str = "Sakti#2026";
 
-/// KPPN: (kode, nama).
+/// Kanwil: (kode, nama).
+pub const KANWIL: (&str, &str) = ("09", "Kanwil DJPb Provinsi DKI Jakarta");
+
+/// KPPN: (kode, nama), both in [`KANWIL`].
 pub const KPPN: [(&str, &str); 2] = [("019", "KPPN Jakarta VI"), ("028", "KPPN Jakarta II")];
 
 /// Satker: (kode, nama, kppn).
@@ -17,8 +20,8 @@ pub const SATKER: [(&str, &str, &str); 2] = [
     ("527010", "KANTOR WILAYAH DJKN DKI JAKARTA", "028"),
 ];
 
-/// Users: (username, nama, nip, role, satker or kppn).
-pub const USERS: [(&str, &str, Option<&str>, &str, &str); 12] = [
+/// Users: (username, nama, nip, role, satker, kppn or kanwil).
+pub const USERS: [(&str, &str, Option<&str>, &str, &str); 14] = [
     ("adm_561403", "Admin Lokal 561403", Some("198501012010011001"), "ADMIN_LOKAL", "561403"),
     ("apr_kpa561403", "KPA PSIE I", Some("199109112010111001"), "KPA", "561403"),
     ("apr_spm561403", "PPSPM PSIE I", Some("198807152012121002"), "PPSPM", "561403"),
@@ -31,6 +34,8 @@ pub const USERS: [(&str, &str, Option<&str>, &str, &str); 12] = [
     ("val_ppk527010", "PPK Kanwil DJKN DKI", Some("198003032005011005"), "PPK", "527010"),
     ("cso_jakarta2", "CSO KPPN Jakarta II", None, "CSO", "028"),
     ("opr_nasional", "Operator Nasional", None, "OPERATOR", ""),
+    ("kwl_dki", "Kanwil DJPb DKI Jakarta", None, "KANWIL", "09"),
+    ("pst_djpb", "Kantor Pusat DJPb", None, "PUSAT", ""),
 ];
 
 /// The demo staff's authenticator-app secret (base32): fixed, so the phone simulator can
@@ -41,9 +46,9 @@ pub fn totp_secret(username: &str) -> String {
     totp_rs::Secret::from(digest[..20].to_vec()).to_base32()
 }
 
-/// The demo users with an authenticator app (the staff: Admin Lokal, CSO, operator).
+/// The demo users with an authenticator app (the staff: `domain::Role::is_staff`).
 pub fn staff() -> impl Iterator<Item = &'static str> {
-    USERS.iter().filter(|u| matches!(u.3, "ADMIN_LOKAL" | "CSO" | "OPERATOR")).map(|u| u.0)
+    USERS.iter().filter(|u| domain::Role::from_code(u.3).is_some_and(domain::Role::is_staff)).map(|u| u.0)
 }
 
 /// References already on record: (satker, username, jabatan, tanggal lahir, no HP).
@@ -62,8 +67,18 @@ pub async fn seed_if_empty(pool: &PgPool) -> Result<bool> {
     if users > 0 {
         return Ok(false);
     }
+    sqlx::query("INSERT INTO kanwil (kode, nama) VALUES ($1, $2)")
+        .bind(KANWIL.0)
+        .bind(KANWIL.1)
+        .execute(&mut *tx)
+        .await?;
     for (kode, nama) in KPPN {
-        sqlx::query("INSERT INTO kppn (kode, nama) VALUES ($1, $2)").bind(kode).bind(nama).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO kppn (kode, nama, kanwil_kode) VALUES ($1, $2, $3)")
+            .bind(kode)
+            .bind(nama)
+            .bind(KANWIL.0)
+            .execute(&mut *tx)
+            .await?;
     }
     for (kode, nama, kppn) in SATKER {
         sqlx::query("INSERT INTO satker (kode, nama, kppn_kode) VALUES ($1, $2, $3)")
@@ -77,14 +92,15 @@ pub async fn seed_if_empty(pool: &PgPool) -> Result<bool> {
     // hashing once keeps a fresh test database quick to fill.
     let hash = hash_password(PASSWORD).await?;
     for (username, nama, nip, role, unit) in USERS {
-        let (satker, kppn) = match role {
-            "CSO" => (None, Some(unit)),
-            "OPERATOR" => (None, None),
-            _ => (Some(unit), None),
+        let (satker, kppn, kanwil) = match role {
+            "CSO" => (None, Some(unit), None),
+            "KANWIL" => (None, None, Some(unit)),
+            "OPERATOR" | "PUSAT" => (None, None, None),
+            _ => (Some(unit), None, None),
         };
         sqlx::query(
-            "INSERT INTO app_user (username, nama, nip, role, satker_kode, kppn_kode, password_hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO app_user (username, nama, nip, role, satker_kode, kppn_kode, kanwil_kode, password_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(username)
         .bind(nama)
@@ -92,6 +108,7 @@ pub async fn seed_if_empty(pool: &PgPool) -> Result<bool> {
         .bind(role)
         .bind(satker)
         .bind(kppn)
+        .bind(kanwil)
         .bind(&hash)
         .execute(&mut *tx)
         .await?;

@@ -10,9 +10,10 @@ use tokio::sync::broadcast;
 /// The NOTIFY channel.
 pub const CHANNEL: &str = "sakti_perubahan";
 
-/// Something changed in a satker (of a KPPN).
+/// Something changed in a satker (of a KPPN, of a region: empty when the KPPN has none).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
+    pub kanwil_kode: String,
     pub kppn_kode: String,
     pub satker_kode: String,
 }
@@ -21,21 +22,31 @@ impl Change {
     /// Anything may have changed: the listener was away (its connection lost, the database
     /// failing over) and may have missed announcements, so every open page reads again.
     pub fn anything() -> Change {
-        Change { kppn_kode: "*".to_owned(), satker_kode: "*".to_owned() }
+        Change { kanwil_kode: "*".to_owned(), kppn_kode: "*".to_owned(), satker_kode: "*".to_owned() }
     }
 
     pub fn is_anything(&self) -> bool {
         self.satker_kode == "*"
     }
+
+    /// A NOTIFY payload, `kanwil:kppn:satker`.
+    fn parse(payload: &str) -> Option<Change> {
+        let mut parts = payload.splitn(3, ':');
+        let (kanwil, kppn, satker) = (parts.next()?, parts.next()?, parts.next()?);
+        Some(Change { kanwil_kode: kanwil.to_owned(), kppn_kode: kppn.to_owned(), satker_kode: satker.to_owned() })
+    }
 }
 
 /// Announces a change of `satker_kode`; delivered only if the transaction commits.
 pub async fn notify<'e>(exec: impl PgExecutor<'e>, satker_kode: &str) -> Result<()> {
-    sqlx::query("SELECT pg_notify($1, s.kppn_kode || ':' || s.kode) FROM satker s WHERE s.kode = $2")
-        .bind(CHANNEL)
-        .bind(satker_kode)
-        .execute(exec)
-        .await?;
+    sqlx::query(
+        "SELECT pg_notify($1, concat_ws(':', coalesce(k.kanwil_kode, ''), s.kppn_kode, s.kode))
+         FROM satker s JOIN kppn k ON k.kode = s.kppn_kode WHERE s.kode = $2",
+    )
+    .bind(CHANNEL)
+    .bind(satker_kode)
+    .execute(exec)
+    .await?;
     Ok(())
 }
 
@@ -43,8 +54,9 @@ pub async fn notify<'e>(exec: impl PgExecutor<'e>, satker_kode: &str) -> Result<
 /// dialog and the console show its delivery state).
 pub async fn notify_code<'e>(exec: impl PgExecutor<'e>, code_id: i64) -> Result<()> {
     sqlx::query(
-        "SELECT pg_notify($1, s.kppn_kode || ':' || s.kode)
+        "SELECT pg_notify($1, concat_ws(':', coalesce(k.kanwil_kode, ''), s.kppn_kode, s.kode))
          FROM otp_code c JOIN pejabat p ON p.id = c.pejabat_id JOIN satker s ON s.kode = p.satker_kode
+              JOIN kppn k ON k.kode = s.kppn_kode
          WHERE c.id = $2",
     )
     .bind(CHANNEL)
@@ -89,8 +101,8 @@ impl Hub {
                 };
                 match current.try_recv().await {
                     Ok(Some(n)) => {
-                        if let Some((kppn, satker)) = n.payload().split_once(':') {
-                            let _ = sender.send(Change { kppn_kode: kppn.to_owned(), satker_kode: satker.to_owned() });
+                        if let Some(change) = Change::parse(n.payload()) {
+                            let _ = sender.send(change);
                         }
                     }
                     // the connection is gone, and with it what was announced meanwhile

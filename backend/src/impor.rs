@@ -9,7 +9,7 @@ use crate::Caller;
 use crate::audit::{self, Entry, Outcome};
 use crate::error::{Error, Result};
 use domain::audit::Aksi;
-use domain::impor::{self, KppnBaris, PenggunaBaris, SatkerBaris};
+use domain::impor::{self, KanwilBaris, KppnBaris, PenggunaBaris, SatkerBaris};
 pub use domain::impor::{BarisSalah, Daftar, Draf, Laporan};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
@@ -61,7 +61,7 @@ fn read_with_width(daftar: Daftar, bytes: &[u8]) -> std::result::Result<(usize, 
     let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes);
     let header = reader.headers().map_err(|e| salah(1, format!("judul kolom tidak terbaca: {e}")))?.clone();
     let found: Vec<String> = header.iter().map(str::to_ascii_lowercase).collect();
-    let width_ok = found.len() == columns.len() || found.len() == daftar.required();
+    let width_ok = daftar.widths().contains(&found.len());
     if !width_ok || found[..] != columns[..found.len().min(columns.len())] {
         let line = header.iter().collect::<Vec<_>>().join(",");
         let hint = if found.len() == 1 && (line.contains(';') || line.contains('\t')) {
@@ -93,6 +93,7 @@ fn read_with_width(daftar: Daftar, bytes: &[u8]) -> std::result::Result<(usize, 
 #[tracing::instrument(skip_all, fields(daftar = daftar.code(), bytes = bytes.len(), dry_run = pilihan.dry_run))]
 pub async fn impor(pool: &PgPool, caller: &Caller, daftar: Daftar, bytes: &[u8], pilihan: Pilihan) -> Result<Laporan> {
     let action = match daftar {
+        Daftar::Kanwil => Aksi::ImporKanwil,
         Daftar::Kppn => Aksi::ImporKppn,
         Daftar::Satker => Aksi::ImporSatker,
         Daftar::Pengguna => Aksi::ImporPengguna,
@@ -106,6 +107,7 @@ pub async fn impor(pool: &PgPool, caller: &Caller, daftar: Daftar, bytes: &[u8],
     };
     let mut tx = pool.begin().await?;
     let laporan = match daftar {
+        Daftar::Kanwil => kanwil(&mut tx, &rows).await?,
         Daftar::Kppn => kppn(&mut tx, &rows, width).await?,
         Daftar::Satker => satker(&mut tx, &rows).await?,
         Daftar::Pengguna => pengguna(&mut tx, &rows, pilihan.deactivate_missing).await?,
@@ -213,36 +215,76 @@ fn counted(returned: &[bool], total: usize) -> (usize, usize, usize) {
     (dibuat, diubah, total - dibuat - diubah)
 }
 
-/// `width`: the file's columns, `kode,nama` or with `telepon,email`.
-async fn kppn(tx: &mut PgConnection, rows: &[(u64, Vec<String>)], width: usize) -> Result<Laporan> {
-    let checked = Checked::new(rows, width, |r: &KppnBaris| r.kode.clone(), impor::kppn);
+async fn kanwil(tx: &mut PgConnection, rows: &[(u64, Vec<String>)]) -> Result<Laporan> {
+    let checked = Checked::new(rows, 2, |r: &KanwilBaris| r.kode.clone(), impor::kanwil);
     let (rows, mut laporan) = checked.report(rows.len());
     if laporan.jumlah_salah > 0 {
         return Ok(laporan);
     }
+    let (kode, nama): (Vec<String>, Vec<String>) = rows.into_iter().map(|r| (r.kode, r.nama)).unzip();
+    let returned: Vec<bool> = sqlx::query_scalar(
+        "INSERT INTO kanwil (kode, nama) SELECT * FROM unnest($1::text[], $2::text[])
+         ON CONFLICT (kode) DO UPDATE SET nama = EXCLUDED.nama WHERE kanwil.nama IS DISTINCT FROM EXCLUDED.nama
+         RETURNING (xmax = 0)",
+    )
+    .bind(&kode)
+    .bind(&nama)
+    .fetch_all(&mut *tx)
+    .await?;
+    (laporan.dibuat, laporan.diubah, laporan.tetap) = counted(&returned, kode.len());
+    Ok(laporan)
+}
+
+/// `width`: the file's columns, `kode,nama`, with `telepon,email`, or with `kanwil` too.
+async fn kppn(tx: &mut PgConnection, rows: &[(u64, Vec<String>)], width: usize) -> Result<Laporan> {
+    let checked = Checked::new(rows, width, |r: &KppnBaris| r.kode.clone(), impor::kppn);
+    let regions: Vec<String> = checked
+        .rows
+        .iter()
+        .filter_map(|(_, r)| r.kanwil.clone().filter(|k| !k.is_empty()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let known = existing(tx, "kanwil", &regions).await?;
+    let (rows, mut laporan) = checked
+        .unknown_refs(|r| {
+            let kanwil = r.kanwil.as_deref().filter(|k| !k.is_empty())?;
+            (!known.contains(kanwil)).then(|| format!("Kanwil {kanwil} belum terdaftar (impor Kanwil dahulu)"))
+        })
+        .report(rows.len());
+    if laporan.jumlah_salah > 0 {
+        return Ok(laporan);
+    }
     let contact = width > Daftar::Kppn.required();
+    let region = width >= Daftar::Kppn.columns().len();
     let empty = |v: Option<String>| v.filter(|t| !t.is_empty());
-    let (mut kode, mut nama, mut telepon, mut email) = (vec![], vec![], vec![], vec![]);
+    let (mut kode, mut nama, mut telepon, mut email, mut kanwil) = (vec![], vec![], vec![], vec![], vec![]);
     for r in rows {
         kode.push(r.kode);
         nama.push(r.nama);
         telepon.push(empty(r.telepon));
         email.push(empty(r.email));
+        kanwil.push(empty(r.kanwil));
     }
     let returned: Vec<bool> = sqlx::query_scalar(
-        "INSERT INTO kppn (kode, nama, telepon, email) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+        "INSERT INTO kppn (kode, nama, telepon, email, kanwil_kode)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
          ON CONFLICT (kode) DO UPDATE SET nama = EXCLUDED.nama,
-                telepon = CASE WHEN $5 THEN EXCLUDED.telepon ELSE kppn.telepon END,
-                email = CASE WHEN $5 THEN EXCLUDED.email ELSE kppn.email END
+                telepon = CASE WHEN $6 THEN EXCLUDED.telepon ELSE kppn.telepon END,
+                email = CASE WHEN $6 THEN EXCLUDED.email ELSE kppn.email END,
+                kanwil_kode = CASE WHEN $7 THEN EXCLUDED.kanwil_kode ELSE kppn.kanwil_kode END
          WHERE kppn.nama IS DISTINCT FROM EXCLUDED.nama
-            OR ($5 AND (kppn.telepon IS DISTINCT FROM EXCLUDED.telepon OR kppn.email IS DISTINCT FROM EXCLUDED.email))
+            OR ($6 AND (kppn.telepon IS DISTINCT FROM EXCLUDED.telepon OR kppn.email IS DISTINCT FROM EXCLUDED.email))
+            OR ($7 AND kppn.kanwil_kode IS DISTINCT FROM EXCLUDED.kanwil_kode)
          RETURNING (xmax = 0)",
     )
     .bind(&kode)
     .bind(&nama)
     .bind(&telepon)
     .bind(&email)
+    .bind(&kanwil)
     .bind(contact)
+    .bind(region)
     .fetch_all(&mut *tx)
     .await?;
     (laporan.dibuat, laporan.diubah, laporan.tetap) = counted(&returned, kode.len());
@@ -285,23 +327,33 @@ async fn satker(tx: &mut PgConnection, rows: &[(u64, Vec<String>)]) -> Result<La
 
 async fn pengguna(tx: &mut PgConnection, rows: &[(u64, Vec<String>)], deactivate_missing: bool) -> Result<Laporan> {
     let checked = Checked::new(rows, 7, |r: &PenggunaBaris| r.username.clone(), impor::pengguna);
-    let units = |cso: bool| -> Vec<String> {
+    use domain::Role;
+    // the table a role's unit is in (none for the operator and Pusat)
+    let table = |peran: Role| match peran {
+        Role::Operator | Role::Pusat => None,
+        Role::Cso => Some("kppn"),
+        Role::Kanwil => Some("kanwil"),
+        _ => Some("satker"),
+    };
+    let units = |of: &str| -> Vec<String> {
         let set: BTreeSet<String> = checked
             .rows
             .iter()
             .map(|(_, r)| r)
-            .filter(|r| (r.peran == domain::Role::Cso) == cso && r.peran != domain::Role::Operator)
+            .filter(|r| table(r.peran) == Some(of))
             .map(|r| r.unit.clone())
             .collect();
         set.into_iter().collect()
     };
-    let (satker_units, kppn_units) = (units(false), units(true));
+    let (satker_units, kppn_units, kanwil_units) = (units("satker"), units("kppn"), units("kanwil"));
     let known_satker = existing(tx, "satker", &satker_units).await?;
     let known_kppn = existing(tx, "kppn", &kppn_units).await?;
+    let known_kanwil = existing(tx, "kanwil", &kanwil_units).await?;
     let (rows, mut laporan) = checked
         .unknown_refs(|r| match r.peran {
-            domain::Role::Operator => None,
-            domain::Role::Cso => (!known_kppn.contains(&r.unit)).then(|| format!("KPPN {} belum terdaftar", r.unit)),
+            Role::Operator | Role::Pusat => None,
+            Role::Cso => (!known_kppn.contains(&r.unit)).then(|| format!("KPPN {} belum terdaftar", r.unit)),
+            Role::Kanwil => (!known_kanwil.contains(&r.unit)).then(|| format!("Kanwil {} belum terdaftar", r.unit)),
             _ => (!known_satker.contains(&r.unit))
                 .then(|| format!("satker {} belum terdaftar (impor satker dahulu)", r.unit)),
         })
@@ -310,12 +362,13 @@ async fn pengguna(tx: &mut PgConnection, rows: &[(u64, Vec<String>)], deactivate
         return Ok(laporan);
     }
     let n = rows.len();
-    let mut cols: [Vec<Option<String>>; 8] = Default::default();
+    let mut cols: [Vec<Option<String>>; 9] = Default::default();
     for r in rows {
-        let (satker, kppn) = match r.peran {
-            domain::Role::Cso => (None, Some(r.unit)),
-            domain::Role::Operator => (None, None),
-            _ => (Some(r.unit), None),
+        let (satker, kppn, kanwil) = match table(r.peran) {
+            Some("kppn") => (None, Some(r.unit), None),
+            Some("kanwil") => (None, None, Some(r.unit)),
+            Some(_) => (Some(r.unit), None, None),
+            None => (None, None, None),
         };
         cols[0].push(Some(r.username));
         cols[1].push(Some(r.nama));
@@ -325,18 +378,20 @@ async fn pengguna(tx: &mut PgConnection, rows: &[(u64, Vec<String>)], deactivate
         cols[5].push(r.nip);
         cols[6].push(r.no_hp);
         cols[7].push(r.email);
+        cols[8].push(kanwil);
     }
     let returned: Vec<bool> = sqlx::query_scalar(
-        "INSERT INTO app_user (username, nama, role, satker_kode, kppn_kode, nip, no_hp, email)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+        "INSERT INTO app_user (username, nama, role, satker_kode, kppn_kode, nip, no_hp, email, kanwil_kode)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                              $8::text[], $9::text[])
          ON CONFLICT (username) DO UPDATE SET
              nama = EXCLUDED.nama, role = EXCLUDED.role, satker_kode = EXCLUDED.satker_kode,
-             kppn_kode = EXCLUDED.kppn_kode, nip = EXCLUDED.nip, no_hp = EXCLUDED.no_hp, email = EXCLUDED.email,
-             active = true, updated_at = now()
-         WHERE (app_user.nama, app_user.role, app_user.satker_kode, app_user.kppn_kode, app_user.nip,
-                app_user.no_hp, app_user.email, app_user.active)
+             kppn_kode = EXCLUDED.kppn_kode, kanwil_kode = EXCLUDED.kanwil_kode, nip = EXCLUDED.nip,
+             no_hp = EXCLUDED.no_hp, email = EXCLUDED.email, active = true, updated_at = now()
+         WHERE (app_user.nama, app_user.role, app_user.satker_kode, app_user.kppn_kode, app_user.kanwil_kode,
+                app_user.nip, app_user.no_hp, app_user.email, app_user.active)
                IS DISTINCT FROM (EXCLUDED.nama, EXCLUDED.role, EXCLUDED.satker_kode, EXCLUDED.kppn_kode,
-                                 EXCLUDED.nip, EXCLUDED.no_hp, EXCLUDED.email, true)
+                                 EXCLUDED.kanwil_kode, EXCLUDED.nip, EXCLUDED.no_hp, EXCLUDED.email, true)
          RETURNING (xmax = 0)",
     )
     .bind(&cols[0])
@@ -347,6 +402,7 @@ async fn pengguna(tx: &mut PgConnection, rows: &[(u64, Vec<String>)], deactivate
     .bind(&cols[5])
     .bind(&cols[6])
     .bind(&cols[7])
+    .bind(&cols[8])
     .fetch_all(&mut *tx)
     .await?;
     (laporan.dibuat, laporan.diubah, laporan.tetap) = counted(&returned, n);
@@ -354,12 +410,13 @@ async fn pengguna(tx: &mut PgConnection, rows: &[(u64, Vec<String>)], deactivate
     let missing: Vec<String> = sqlx::query_scalar(
         "SELECT username FROM app_user
          WHERE active AND role <> 'OPERATOR' AND NOT (username = ANY($1))
-           AND (satker_kode = ANY($2) OR kppn_kode = ANY($3))
+           AND (satker_kode = ANY($2) OR kppn_kode = ANY($3) OR kanwil_kode = ANY($4))
          ORDER BY username",
     )
     .bind(&cols[0])
     .bind(&satker_units)
     .bind(&kppn_units)
+    .bind(&kanwil_units)
     .fetch_all(&mut *tx)
     .await?;
     laporan.jumlah_hilang = missing.len();

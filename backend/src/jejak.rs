@@ -85,8 +85,10 @@ async fn search(
     let scope = match actor.unit {
         Unit::Satker(_) => "scope_satker",
         Unit::Kppn(_) => "scope_kppn",
-        // authz keeps the operator away from the trail of pejabat data
-        Unit::Nasional => return Err(Error::Forbidden("Operator tidak melihat jejak audit satker.".into())),
+        // authz keeps the operator, Kanwil and Pusat away from the trail of pejabat data
+        Unit::Kanwil(_) | Unit::Nasional => {
+            return Err(Error::Forbidden("Jejak audit hanya untuk satker dan KPPN-nya.".into()));
+        }
     };
     let unit = actor.unit.kode();
     let start = |d: chrono::NaiveDate| crate::wib_day_start(d.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc());

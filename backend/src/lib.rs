@@ -22,6 +22,7 @@ pub mod jejak;
 pub mod net;
 pub mod otp;
 pub mod otp_engine;
+pub mod pantau;
 pub mod passkey;
 pub mod pejabat;
 pub mod pengguna;

@@ -41,6 +41,7 @@ crate::stored_enum! {
         LihatAudit = "LIHAT_AUDIT",
         EksporAudit = "EKSPOR_AUDIT",
         PermintaanLintasSitus = "PERMINTAAN_LINTAS_SITUS",
+        ImporKanwil = "IMPOR_KANWIL",
         ImporKppn = "IMPOR_KPPN",
         ImporSatker = "IMPOR_SATKER",
         ImporPengguna = "IMPOR_PENGGUNA",
@@ -56,6 +57,7 @@ crate::stored_enum! {
         FaktorKedua = "FAKTOR_KEDUA",
         AutentikasiUlang = "AUTENTIKASI_ULANG",
         BukaKunciOtp = "BUKA_KUNCI_OTP",
+        LihatPantau = "LIHAT_PANTAU",
     }
 }
 
@@ -99,6 +101,7 @@ impl From<crate::authz::Action> for Aksi {
             A::Impor => Aksi::ImporPengguna,
             A::TautanSandi => Aksi::ResetSandi,
             A::BukaKunciOtp => Aksi::BukaKunciOtp,
+            A::Pantau => Aksi::LihatPantau,
         }
     }
 }

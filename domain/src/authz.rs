@@ -40,10 +40,13 @@ pub enum Action {
     TautanSandi,
     /// Unlock a reference's OTP steps locked after too many wrong codes (the CSO of its KPPN).
     BukaKunciOtp,
+    /// Watch the roll-out's progress (`/pantau`): the CSO its KPPN, Kanwil its region, Pusat
+    /// everything, down to one satker's pejabat.
+    Pantau,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::LihatPejabat,
         Action::RekamPejabat,
         Action::HapusPejabat,
@@ -60,6 +63,7 @@ impl Action {
         Action::Impor,
         Action::TautanSandi,
         Action::BukaKunciOtp,
+        Action::Pantau,
     ];
 
     /// The name written to the audit trail (`audit::Aksi`).
@@ -81,6 +85,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
         Action::SetujuUbahNomor => role == Role::Kpa,
         Action::Impor => role == Role::Operator,
         Action::TautanSandi => matches!(role, Role::AdminLokal | Role::Cso | Role::Operator),
+        Action::Pantau => matches!(role, Role::Cso | Role::Kanwil | Role::Pusat),
     }
 }
 
@@ -103,6 +108,7 @@ pub fn refusal_message(role: Role, action: Action) -> String {
         Action::Impor => "mengimpor data KPPN, satker dan pengguna",
         Action::TautanSandi => "membuat tautan kata sandi pengguna",
         Action::BukaKunciOtp => "membuka kunci langkah OTP pejabat",
+        Action::Pantau => "melihat papan pemantauan aktivasi",
     };
     format!("Peran {} tidak berwenang {what}.", role.label())
 }
@@ -121,10 +127,11 @@ mod tests {
     }
 
     #[test]
-    fn every_satker_role_sees_the_table_and_the_cso_and_operator_do_not() {
+    fn only_satker_roles_see_the_table() {
         for role in Role::ALL {
-            assert_eq!(role_may(role, Action::LihatPejabat), !matches!(role, Role::Cso | Role::Operator));
+            assert_eq!(role_may(role, Action::LihatPejabat), role.is_satker_role(), "{role:?}");
         }
+        assert!(!role_may(Role::Cso, Action::LihatPejabat) && !role_may(Role::Operator, Action::LihatPejabat));
     }
 
     #[test]
@@ -143,6 +150,17 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(role_may(role, Action::KonsolCso), role == Role::Cso);
         }
+    }
+
+    #[test]
+    fn kanwil_and_pusat_only_watch() {
+        for role in [Role::Kanwil, Role::Pusat] {
+            for action in Action::ALL {
+                assert_eq!(role_may(role, action), action == Action::Pantau, "{role:?} {action:?}");
+            }
+        }
+        assert!(role_may(Role::Cso, Action::Pantau));
+        assert!(!role_may(Role::AdminLokal, Action::Pantau) && !role_may(Role::Operator, Action::Pantau));
     }
 
     #[test]

@@ -52,7 +52,9 @@ pub enum Unit {
     Satker(String),
     /// A treasury office, by its three-digit code.
     Kppn(String),
-    /// No office: the national operator.
+    /// A regional office (Kanwil DJPb) over several KPPN, by its two-digit code.
+    Kanwil(String),
+    /// No office: the national operator, and Pusat.
     Nasional,
 }
 
@@ -61,7 +63,7 @@ impl Unit {
     pub fn satker(&self) -> Option<&str> {
         match self {
             Unit::Satker(kode) => Some(kode),
-            Unit::Kppn(_) | Unit::Nasional => None,
+            Unit::Kppn(_) | Unit::Kanwil(_) | Unit::Nasional => None,
         }
     }
 
@@ -69,14 +71,22 @@ impl Unit {
     pub fn kppn(&self) -> Option<&str> {
         match self {
             Unit::Kppn(kode) => Some(kode),
-            Unit::Satker(_) | Unit::Nasional => None,
+            Unit::Satker(_) | Unit::Kanwil(_) | Unit::Nasional => None,
+        }
+    }
+
+    /// The regional office's code, for a Kanwil user.
+    pub fn kanwil(&self) -> Option<&str> {
+        match self {
+            Unit::Kanwil(kode) => Some(kode),
+            Unit::Satker(_) | Unit::Kppn(_) | Unit::Nasional => None,
         }
     }
 
     /// The code, whichever kind of office (empty for the national operator).
     pub fn kode(&self) -> &str {
         match self {
-            Unit::Satker(kode) | Unit::Kppn(kode) => kode,
+            Unit::Satker(kode) | Unit::Kppn(kode) | Unit::Kanwil(kode) => kode,
             Unit::Nasional => "",
         }
     }

@@ -1,4 +1,5 @@
-//! Provisioning lists: the three CSV files a national roll-out imports (KPPN, satkers, users),
+//! Provisioning lists: the CSV files a national roll-out imports (regional offices, KPPN,
+//! satkers, users),
 //! their columns, and the check of one row. Reading the file and storing it is the backend's
 //! (`backend::impor`); what makes a row right is decided here.
 
@@ -9,6 +10,7 @@ use serde::{Deserialize, Serialize};
 crate::stored_enum! {
     /// Which list a file is.
     pub enum Daftar as code / from_code {
+        Kanwil = "kanwil",
         Kppn = "kppn",
         Satker = "satker",
         Pengguna = "users",
@@ -19,24 +21,34 @@ impl Daftar {
     /// The header the file must start with, in order.
     pub fn columns(self) -> &'static [&'static str] {
         match self {
-            Daftar::Kppn => &["kode", "nama", "telepon", "email"],
+            Daftar::Kanwil => &["kode", "nama"],
+            Daftar::Kppn => &["kode", "nama", "telepon", "email", "kanwil"],
             Daftar::Satker => &["kode", "nama", "kppn"],
             Daftar::Pengguna => &["username", "nama", "peran", "unit", "nip", "no_hp", "email"],
         }
     }
 
-    /// The columns a file must have at least: the rest may be left out, whole (a KPPN file of
-    /// `kode,nama` keeps the recorded telephone and service mailbox).
-    pub fn required(self) -> usize {
+    /// The column counts a file may have: the required ones, then whole optional groups (a
+    /// KPPN file of `kode,nama` keeps the recorded telephone, service mailbox and region; one
+    /// with `telepon,email` keeps the region).
+    pub fn widths(self) -> &'static [usize] {
         match self {
-            Daftar::Kppn => 2,
-            other => other.columns().len(),
+            Daftar::Kppn => &[2, 4, 5],
+            Daftar::Kanwil => &[2],
+            Daftar::Satker => &[3],
+            Daftar::Pengguna => &[7],
         }
+    }
+
+    /// The columns a file must have at least.
+    pub fn required(self) -> usize {
+        self.widths()[0]
     }
 
     /// What a person calls the list.
     pub fn label(self) -> &'static str {
         match self {
+            Daftar::Kanwil => "Kanwil",
             Daftar::Kppn => "KPPN",
             Daftar::Satker => "satker",
             Daftar::Pengguna => "pengguna",
@@ -53,6 +65,15 @@ pub struct KppnBaris {
     pub telepon: Option<String>,
     /// The KPPN's service mailbox: submissions are announced there.
     pub email: Option<String>,
+    /// Its regional office's code (2 digits).
+    pub kanwil: Option<String>,
+}
+
+/// One regional office (Kanwil DJPb) of the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KanwilBaris {
+    pub kode: String,
+    pub nama: String,
 }
 
 /// One satker of the file.
@@ -63,8 +84,8 @@ pub struct SatkerBaris {
     pub kppn: String,
 }
 
-/// One user of the file: the unit is the satker's code, the KPPN's for a CSO, empty for the
-/// operator.
+/// One user of the file: the unit is the satker's code, the KPPN's for a CSO, the regional
+/// office's for Kanwil, empty for the operator and Pusat.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PenggunaBaris {
     pub username: String,
@@ -89,8 +110,13 @@ fn optional(raw: &str, check: impl Fn(&str) -> Result<String, String>) -> Result
     if raw.trim().is_empty() { Ok(None) } else { check(raw).map(Some) }
 }
 
-/// A KPPN row: `kode` 3 digits, `nama`, optionally `telepon` (3–40 characters) and `email`
-/// (its service mailbox), each may be empty.
+/// A regional office row: `kode` 2 digits, `nama`.
+pub fn kanwil(fields: &[&str]) -> Result<KanwilBaris, String> {
+    Ok(KanwilBaris { kode: kode(fields[0], 2, "Kanwil")?, nama: validate::text(fields[1], "Nama Kanwil", 100)? })
+}
+
+/// A KPPN row: `kode` 3 digits, `nama`, optionally `telepon` (3–40 characters), `email` (its
+/// service mailbox) and `kanwil` (its regional office, 2 digits), each may be empty.
 pub fn kppn(fields: &[&str]) -> Result<KppnBaris, String> {
     let telepon = fields.get(2).map(|t| t.trim().to_owned());
     if telepon.as_ref().is_some_and(|t| !t.is_empty() && !(3..=40).contains(&t.chars().count())) {
@@ -100,11 +126,17 @@ pub fn kppn(fields: &[&str]) -> Result<KppnBaris, String> {
     if email.as_ref().is_some_and(|e| !e.is_empty() && !crate::surel::alamat_sah(e)) {
         return Err(format!("Email KPPN tidak sah: {}", email.as_deref().unwrap_or_default()));
     }
+    let kanwil = match fields.get(4).map(|k| k.trim()) {
+        Some("") => Some(String::new()),
+        Some(k) => Some(kode(k, 2, "Kanwil")?),
+        None => None,
+    };
     Ok(KppnBaris {
         kode: kode(fields[0], 3, "KPPN")?,
         nama: validate::text(fields[1], "Nama KPPN", 100)?,
         telepon,
         email,
+        kanwil,
     })
 }
 
@@ -118,8 +150,8 @@ pub fn satker(fields: &[&str]) -> Result<SatkerBaris, String> {
 }
 
 /// A user row: the username's prefix follows the role (`apr_` KPA/PPSPM, `val_` PPK, `adm_`
-/// Admin Lokal, `cso_` CSO, `opr_` operator), the unit fits the role, phone and email (both
-/// optional) are well-formed.
+/// Admin Lokal, `cso_` CSO, `opr_` operator, `kwl_` Kanwil, `pst_` Pusat), the unit fits the
+/// role, phone and email (both optional) are well-formed.
 pub fn pengguna(fields: &[&str]) -> Result<PenggunaBaris, String> {
     let peran_text = fields[2].trim().to_ascii_uppercase();
     let peran = Role::from_code(&peran_text).ok_or_else(|| {
@@ -138,9 +170,12 @@ pub fn pengguna(fields: &[&str]) -> Result<PenggunaBaris, String> {
         return Err(format!("username {username:?}: sesudah \"{prefix}\" 1–60 huruf kecil, angka, _ atau ."));
     }
     let unit = match peran {
-        Role::Operator if fields[3].trim().is_empty() => String::new(),
-        Role::Operator => return Err("operator nasional tidak terdaftar pada unit (kosongkan kolom unit)".into()),
+        Role::Operator | Role::Pusat if fields[3].trim().is_empty() => String::new(),
+        Role::Operator | Role::Pusat => {
+            return Err(format!("{} tidak terdaftar pada unit (kosongkan kolom unit)", peran.label()));
+        }
         Role::Cso => kode(fields[3], 3, "KPPN")?,
+        Role::Kanwil => kode(fields[3], 2, "Kanwil")?,
         _ => kode(fields[3], 6, "satker")?,
     };
     Ok(PenggunaBaris {
@@ -237,6 +272,13 @@ mod tests {
         let cso = pengguna(&["cso_ani", "Ani", "CSO", "019", "", "", ""]).unwrap();
         assert_eq!((cso.unit.as_str(), cso.email), ("019", None));
         assert_eq!(pengguna(&["opr_pusat", "Pusat", "OPERATOR", "", "", "", ""]).unwrap().unit, "");
+        let kwl = pengguna(&["kwl_dki", "Kanwil DKI", "kanwil", "09", "", "", ""]).unwrap();
+        assert_eq!((kwl.peran, kwl.unit.as_str()), (Role::Kanwil, "09"));
+        assert_eq!(pengguna(&["pst_djpb", "Pusat", "PUSAT", "", "", "", ""]).unwrap().unit, "");
+        assert_eq!(kanwil(&["09", "Kanwil DJPb DKI Jakarta"]).unwrap().kode, "09");
+        assert_eq!(kppn(&["019", "KPPN", "", "", "09"]).unwrap().kanwil.as_deref(), Some("09"));
+        assert_eq!(kppn(&["019", "KPPN", "", "", ""]).unwrap().kanwil.as_deref(), Some(""), "clears it");
+        assert_eq!(kppn(&["019", "KPPN"]).unwrap().kanwil, None, "keeps what is recorded");
     }
 
     #[test]
@@ -254,6 +296,9 @@ mod tests {
             (&["adm_x", "X", "ADMIN_LOKAL", "527010", "", "", "bukan-email"], "email"),
             (&["adm_x", "X", "ADMIN_LOKAL", "527010", "1234", "", ""], "18 angka"),
             (&["opr_x", "X", "OPERATOR", "527010", "", "", ""], "unit"),
+            (&["pst_x", "X", "PUSAT", "09", "", "", ""], "unit"),
+            (&["kwl_x", "X", "KANWIL", "019", "", "", ""], "2 angka"),
+            (&["cso_x", "X", "KANWIL", "09", "", "", ""], "kwl_"),
         ];
         for (fields, why) in cases {
             let err = match fields.len() {

@@ -16,6 +16,7 @@ pub mod jabatan;
 pub mod jadwal;
 pub mod login;
 pub mod otp;
+pub mod pantau;
 pub mod pejabat;
 pub mod role;
 pub mod sesi;

@@ -2,8 +2,9 @@
 
 crate::stored_enum! {
     /// The role of a logged-in user. Satker roles belong to one satker, the CSO to one KPPN,
-    /// the national operator to none (it provisions KPPN, satkers and users and sees no
-    /// pejabat data).
+    /// Kanwil to one regional office (it watches its KPPN's progress), Pusat and the national
+    /// operator to none (Pusat watches everyone's progress; the operator provisions KPPN,
+    /// satkers and users and sees no pejabat data). Kanwil and Pusat change nothing.
     pub enum Role as code / from_code {
         AdminLokal = "ADMIN_LOKAL",
         Kpa = "KPA",
@@ -11,6 +12,8 @@ crate::stored_enum! {
         Ppk = "PPK",
         Cso = "CSO",
         Operator = "OPERATOR",
+        Kanwil = "KANWIL",
+        Pusat = "PUSAT",
     }
 }
 
@@ -24,6 +27,8 @@ impl Role {
             Role::Ppk => "PPK",
             Role::Cso => "CSO KPPN",
             Role::Operator => "Operator Nasional",
+            Role::Kanwil => "Kanwil DJPb",
+            Role::Pusat => "Kantor Pusat DJPb",
         }
     }
 
@@ -35,17 +40,19 @@ impl Role {
             Role::Ppk => "val_",
             Role::Cso => "cso_",
             Role::Operator => "opr_",
+            Role::Kanwil => "kwl_",
+            Role::Pusat => "pst_",
         }
     }
 
     /// The staff who see other people's personal data or provision accounts: CSO, Admin
-    /// Lokal and the operator. They must sign in with a second factor, and their sessions
-    /// end sooner when idle (`domain::sesi`).
+    /// Lokal, the operator, Kanwil and Pusat. They must sign in with a second factor, and
+    /// their sessions end sooner when idle (`domain::sesi`).
     pub fn is_staff(self) -> bool {
-        matches!(self, Role::AdminLokal | Role::Cso | Role::Operator)
+        matches!(self, Role::AdminLokal | Role::Cso | Role::Operator | Role::Kanwil | Role::Pusat)
     }
 
-    /// True for roles that belong to a satker (everyone but the CSO and the operator).
+    /// True for roles that belong to a satker (not the CSO, Kanwil, Pusat or the operator).
     pub fn is_satker_role(self) -> bool {
         matches!(self, Role::AdminLokal | Role::Kpa | Role::Ppspm | Role::Ppk)
     }

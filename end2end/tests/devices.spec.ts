@@ -102,6 +102,14 @@ for (const device of DEVICES) {
     await hydrated(page);
     await expect(page.getByRole("heading", { name: "Cek Formulir" })).toBeVisible();
     await check(page, device, "meja");
+    // the progress board: the CSO's KPPN (its satkers), then the whole country (Pusat)
+    await page.goto("/pantau");
+    await hydrated(page);
+    await expect(page.getByRole("table", { name: "Satker dan tahapnya" })).toBeVisible();
+    await check(page, device, "pantau-kppn");
+    await login(page, "pst_djpb");
+    await expect(page.getByRole("table", { name: "Rincian per unit" })).toBeVisible();
+    await check(page, device, "pantau-nasional");
     await context.close();
   });
 }

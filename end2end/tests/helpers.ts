@@ -10,9 +10,9 @@ export async function hydrated(page: Page) {
   await page.waitForSelector("body[data-hydrated]", { timeout: 30_000 });
 }
 
-/** The demo staff (Admin Lokal, CSO, operator) sign in with a second factor. */
+/** The demo staff (Admin Lokal, CSO, operator, Kanwil, Pusat) sign in with a second factor. */
 export function isStaff(username: string): boolean {
-  return /^(adm|cso|opr)_/.test(username);
+  return /^(adm|cso|opr|kwl|pst)_/.test(username);
 }
 
 /** RFC 6238: the six digits of an authenticator app with `key` for 30-second step `step`. */
@@ -47,7 +47,8 @@ export async function freshTotp(_page: Page | null, username: string, key: Buffe
 }
 
 /** Logs in through the login form (with the second factor of the demo staff) and waits for
- *  the start page of the role: the Tabel Pejabat, or the console for a CSO. */
+ *  the start page of the role: the Tabel Pejabat, the console for a CSO, the board for Kanwil
+ *  and Pusat. */
 export async function login(page: Page, username: string) {
   await page.goto("/login");
   await hydrated(page);
@@ -55,9 +56,13 @@ export async function login(page: Page, username: string) {
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Masuk" }).click();
   if (isStaff(username)) await secondFactor(page, username);
-  const cso = username.startsWith("cso_");
-  await expect(page).toHaveURL(cso ? /\/cso$/ : /\/pejabat$/);
-  await expect(page.getByRole("heading", { name: cso ? "Konsol Aktivasi OTP" : "Tabel Pejabat" })).toBeVisible();
+  const [url, heading] = username.startsWith("cso_")
+    ? [/\/cso$/, "Konsol Aktivasi OTP"]
+    : /^(kwl|pst)_/.test(username)
+      ? [/\/pantau$/, "Pantau Aktivasi"]
+      : [/\/pejabat$/, "Tabel Pejabat"];
+  await expect(page).toHaveURL(url);
+  await expect(page.getByRole("heading", { name: heading })).toBeVisible();
   await hydrated(page);
 }
 

@@ -32,7 +32,7 @@ pub enum Command {
     Migrate,
     /// Check the configuration and exit (0: the server would start; 78: it would refuse).
     CheckConfig,
-    /// Import KPPN, satkers or users from a CSV file: one transaction, every bad row reported
+    /// Import regional offices, KPPN, satkers or users from a CSV file: one transaction, every bad row reported
     /// with its line (exit 65, nothing stored); importing the same file again changes nothing.
     Import {
         #[arg(value_enum)]
@@ -71,6 +71,7 @@ pub enum AuditAction {
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum List {
+    Kanwil,
     Kppn,
     Satker,
     Users,
@@ -119,6 +120,7 @@ pub async fn admin(config: &Config, command: Command) -> ExitCode {
                 }
             };
             let list = match list {
+                List::Kanwil => backend::impor::Daftar::Kanwil,
                 List::Kppn => backend::impor::Daftar::Kppn,
                 List::Satker => backend::impor::Daftar::Satker,
                 List::Users => backend::impor::Daftar::Pengguna,

@@ -103,6 +103,7 @@ pub fn router(
         .route("/api/formulir/{pejabat_id}/{jenis}", axum::routing::get(app::files::unduh_formulir))
         .route("/api/berkas/{id}", axum::routing::get(app::files::buka_berkas))
         .route("/api/audit.csv", axum::routing::get(app::files::audit_csv))
+        .route("/api/pantau.csv", axum::routing::get(app::files::pantau_csv))
         .route(
             "/api/berkas",
             axum::routing::post(app::files::unggah_berkas)

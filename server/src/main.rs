@@ -85,6 +85,7 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
         limits: config.session_limits,
         clock: backend::Clock::system(),
         nomor_wait: config.nomor_wait,
+        pantau: config.pantau,
     };
     // the readiness probe expects each worker to finish a round within a minute
     let mut ops = server::ops::Ops { workers: Vec::new(), metrics_token: config.metrics_token.clone() };

@@ -11,6 +11,7 @@ mod email;
 mod faktor;
 mod impor;
 mod otp;
+mod pantau;
 mod pejabat;
 mod retensi;
 mod roles;

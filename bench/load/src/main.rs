@@ -9,7 +9,8 @@
 //!
 //! Any answer other than 200 is an error: the run prints a sample and exits non-zero.
 //!
-//! A third phase, `ha`, is the high-availability fault test of `scripts/ha.sh` (see `ha.rs`).
+//! A third phase, `ha`, is the high-availability fault test of `scripts/ha.sh` (see `ha.rs`);
+//! `pantau` times the progress board at national scale (`bench/pantau.sh`, see `pantau.rs`).
 
 use std::time::{Duration, Instant};
 
@@ -17,6 +18,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 mod ha;
+mod pantau;
 
 struct Config {
     base: String,
@@ -62,6 +64,10 @@ async fn main() {
         .await
         .expect("database");
     let http = reqwest::Client::builder().pool_max_idle_per_host(config.clients).build().expect("HTTP client");
+    if phase == "pantau" {
+        pantau::run(&db).await;
+        return;
+    }
     if phase == "ha" {
         let args: Vec<String> = std::env::args().skip(2).collect();
         let faults = ha::faults(&args).unwrap_or_else(|e| {
@@ -82,7 +88,9 @@ async fn main() {
         "pairs" => pairs(&config, &http, &db).await,
         "table" => table(&config, &http).await,
         _ => {
-            eprintln!("usage: load pairs|table|ha   (env BASE_URL, DATABASE_URL, CLIENTS, SECS; READERS for ha)");
+            eprintln!(
+                "usage: load pairs|table|ha|pantau   (env BASE_URL, DATABASE_URL, CLIENTS, SECS; READERS for ha)"
+            );
             std::process::exit(2);
         }
     };

@@ -29,12 +29,16 @@ enum Who {
     Cso,
     /// The national operator: no unit, no pejabat data.
     Operator,
+    /// The regional office over KPPN 019 and 028: watches only.
+    Kanwil,
+    /// The head office: watches everything.
+    Pusat,
 }
 
 use Who::*;
-const EVERYONE: [Who; 7] = [Anon, Admin, Kpa, Ppspm, Ppk, Cso, Operator];
+const EVERYONE: [Who; 9] = [Anon, Admin, Kpa, Ppspm, Ppk, Cso, Operator, Kanwil, Pusat];
 /// Everyone logged in.
-const USERS: [Who; 6] = [Admin, Kpa, Ppspm, Ppk, Cso, Operator];
+const USERS: [Who; 8] = [Admin, Kpa, Ppspm, Ppk, Cso, Operator, Kanwil, Pusat];
 const SATKER_ROLES: &[Who] = &[Admin, Kpa, Ppspm, Ppk];
 
 impl Who {
@@ -48,6 +52,8 @@ impl Who {
             Ppk => Some("val_ppk561403"),
             Cso => Some("cso_jakarta6"),
             Operator => Some("opr_nasional"),
+            Kanwil => Some("kwl_dki"),
+            Pusat => Some("pst_djpb"),
         }
     }
 }
@@ -683,6 +689,23 @@ const MATRIX: &[Row] = &[
         targeted: true,
         step_up: true,
     },
+    // the progress board: the viewer's own scope (which scope each may open: backend pantau)
+    Row {
+        key: "pantau_papan",
+        level: Level::Baru,
+        call: Call::Fn("pantau_papan", |_| "query[kppn]=&query[kanwil]=&query[satker]=".into()),
+        allowed: &[Cso, Kanwil, Pusat],
+        targeted: false,
+        step_up: false,
+    },
+    Row {
+        key: "GET /api/pantau.csv",
+        level: Level::Baru,
+        call: Call::Get(|_| "/api/pantau.csv".into()),
+        allowed: &[Cso, Kanwil, Pusat],
+        targeted: false,
+        step_up: false,
+    },
     Row {
         key: "audit_cari",
         level: Level::Baru,
@@ -720,7 +743,7 @@ const MATRIX: &[Row] = &[
         key: "GET /api/events",
         level: Level::Baru,
         call: Call::Get(|_| "/api/events".into()),
-        allowed: &[Admin, Kpa, Ppspm, Ppk, Cso],
+        allowed: &[Admin, Kpa, Ppspm, Ppk, Cso, Kanwil, Pusat],
         targeted: false,
         step_up: false,
     },
@@ -1192,6 +1215,7 @@ rows! {
     ubah_nomor_konfirmasi_daftar => "ubah_nomor_konfirmasi_daftar",
     ubah_nomor_konfirmasi => "ubah_nomor_konfirmasi",
     audit_cari => "audit_cari",
+    pantau_papan => "pantau_papan",
     auth_sesi => "auth_sesi",
     auth_segar => "auth_segar",
     auth_ulang => "auth_ulang",
@@ -1218,6 +1242,7 @@ rows! {
     file_formulir => "GET /api/formulir",
     file_berkas => "GET /api/berkas",
     file_audit_csv => "GET /api/audit.csv",
+    file_pantau_csv => "GET /api/pantau.csv",
     file_events => "GET /api/events",
     file_upload => "POST /api/berkas",
 }

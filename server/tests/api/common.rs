@@ -90,6 +90,7 @@ impl App {
             limits: domain::sesi::Limits::default(),
             clock: clock.clone(),
             nomor_wait: domain::ubah_nomor::DEFAULT_WAIT,
+            pantau: backend::pantau::Setelan::default(),
         };
         let (closing_tx, closing) = tokio::sync::watch::channel(false);
         // the test app never shuts down

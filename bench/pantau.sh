@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Issue 17, point 2: the progress board (/pantau) at national scale — 34 regions, 180 KPPN,
+# 25,000 satkers, 75,000 pejabat, 1,000,000 audit lines (bench/pantau.sql, on top of the demo
+# data) — timed as Pusat for the country, one region and one KPPN (bench/load, phase pantau:
+# the board's use case, queries and aggregation, 20 runs each), then the plans (EXPLAIN
+# ANALYZE) of its main statement for the country and for one KPPN. Prints; asserts nothing.
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/tools.sh"
+cd "$ROOT"
+ensure_rust_tools
+ensure_postgres
+PG_DIR="${SAKTI_TEST_PG_DIR:-/tmp/aktivasi-otp-sakti-test-pg}"
+ADMIN_URL="${DATABASE_URL:-$(pg_cluster_url "$PG_DIR" --fast)}"
+DB="$(cargo run -q -p backend --bin pgcluster -- fresh-db "$ADMIN_URL" sakti_pantau)"
+cargo build -q --release -p load -p server
+PORT=3936
+# the server applies the migrations and the demo data, then stops
+LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_OUTPUT_NAME=aktivasi-otp-sakti \
+  DATABASE_URL="$DB" SAKTI_DEMO=1 "$CARGO_TARGET_DIR/release/server" >/dev/null 2>&1 &
+SERVER=$!
+wait_for_http "http://127.0.0.1:$PORT/login" 60
+kill "$SERVER" && wait "$SERVER" 2>/dev/null || true
+log "loading 25,000 satkers, 75,000 pejabat, 1,000,000 audit lines"
+start=$(date +%s)
+psql -q "$DB" -f bench/pantau.sql
+echo "loaded in $(($(date +%s) - start)) s"
+log "the board, as Pusat"
+DATABASE_URL="$DB" "$CARGO_TARGET_DIR/release/load" pantau
+log "EXPLAIN ANALYZE of the board's statement (backend::pantau FAKTA)"
+for scope in "NULL, NULL" "NULL, '300'"; do
+  echo "== scope (kanwil, kppn) = ($scope)"
+  sql="$(sed -n '/^const FAKTA: &str = "/,/^     LEFT JOIN t ON t.satker_kode = s.kode";/p' backend/src/pantau.rs |
+    sed '1s/^const FAKTA: &str = "//; $s/";$//')"
+  sql="${sql//\$1::text/NULL::text}"
+  sql="${sql//\$2::text/${scope#*, }::text}"
+  sql="${sql//\$3::text/NULL::text}"
+  psql -q "$DB" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) $sql" | grep -E 'Execution Time|Planning Time|Scan on' | head -12
+done
