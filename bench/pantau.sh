@@ -11,11 +11,12 @@ ensure_postgres
 PG_DIR="${SAKTI_TEST_PG_DIR:-/tmp/aktivasi-otp-sakti-test-pg}"
 ADMIN_URL="${DATABASE_URL:-$(pg_cluster_url "$PG_DIR" --fast)}"
 DB="$(cargo run -q -p backend --bin pgcluster -- fresh-db "$ADMIN_URL" sakti_pantau)"
-cargo build -q --release -p load -p server
+cargo build -q -p server
+cargo build -q --release -p load
 PORT=3936
 # the server applies the migrations and the demo data, then stops
 LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_OUTPUT_NAME=aktivasi-otp-sakti \
-  DATABASE_URL="$DB" SAKTI_DEMO=1 "$CARGO_TARGET_DIR/release/server" >/dev/null 2>&1 &
+  DATABASE_URL="$DB" SAKTI_DEMO=1 "$CARGO_TARGET_DIR/debug/server" >/dev/null 2>&1 &
 SERVER=$!
 wait_for_http "http://127.0.0.1:$PORT/login" 60
 kill "$SERVER" && wait "$SERVER" 2>/dev/null || true

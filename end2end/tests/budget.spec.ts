@@ -18,7 +18,7 @@ const PAGES: { path: string; user?: string; ready: string; entry: boolean }[] = 
   { path: "/audit", user: "adm_561403", ready: "Jejak Audit", entry: false },
   { path: "/cso", user: "cso_jakarta6", ready: "Konsol Aktivasi OTP", entry: false },
   { path: "/meja", user: "cso_jakarta6", ready: "Meja Berkas &amp; Jadwal", entry: false },
-  { path: "/pantau", user: "kwl_dki", ready: "Pantau Aktivasi", entry: true },
+  { path: "/pantau", user: "kwl_dki", ready: "Pantau Aktivasi", entry: false },
   { path: "/hp", ready: "Simulator HP", entry: false },
 ];
 

@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { login, sql } from "./helpers";
+import { hydrated, login, sql } from "./helpers";
 
 // The progress board (/pantau): a Kanwil user drills from its region to one satker's pejabat
 // and back, downloads the table, is refused outside its region, and sees a change live.
@@ -40,6 +40,7 @@ test("a Kanwil user drills from its region to a satker's pejabat and back", asyn
 test("the board follows a change in one of its satkers without a reload", async ({ page }) => {
   await login(page, "cso_jakarta6");
   await page.goto("/pantau");
+  await hydrated(page);
   const row = page.getByRole("table", { name: "Satker dan tahapnya" }).getByRole("row", { name: /561403/ });
   await expect(row).toContainText("Belum mulai");
   // a PPSPM recorded for 561403 (as the Admin Lokal's Rekam does), announced as the app does
@@ -50,8 +51,16 @@ test("the board follows a change in one of its satkers without a reload", async 
     FROM app_user WHERE username = 'apr_spm561403'`;
   sql(insert);
   try {
-    sql("SELECT pg_notify('sakti_perubahan', '09:019:561403')");
-    await expect(row).toContainText("Pejabat direkam", { timeout: 15_000 });
+    // announced as the app does; again until the page's stream, opened after hydration, hears it
+    await expect
+      .poll(
+        async () => {
+          sql("SELECT pg_notify('sakti_perubahan', '09:019:561403')");
+          return row.textContent();
+        },
+        { timeout: 20_000, intervals: [2_000] },
+      )
+      .toContain("Pejabat direkam");
   } finally {
     // the six-step scenario records this person itself
     sql("DELETE FROM pejabat WHERE nama = 'PPSPM Pantau'");
