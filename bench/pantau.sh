@@ -3,7 +3,7 @@
 # 25,000 satkers, 75,000 pejabat, 1,000,000 audit lines (bench/pantau.sql, on top of the demo
 # data) — timed as Pusat for the country, one region and one KPPN (bench/load, phase pantau:
 # the board's use case, queries and aggregation, 20 runs each), then the plans (EXPLAIN
-# ANALYZE) of its main statement for the country and for one KPPN. Prints; asserts nothing.
+# ANALYZE) of its main statement for each. Prints; asserts nothing.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/tools.sh"
 cd "$ROOT"
 ensure_rust_tools
@@ -22,17 +22,7 @@ wait_for_http "http://127.0.0.1:$PORT/login" 60
 kill "$SERVER" && wait "$SERVER" 2>/dev/null || true
 log "loading 25,000 satkers, 75,000 pejabat, 1,000,000 audit lines"
 start=$(date +%s)
-psql -q "$DB" -f bench/pantau.sql
+psql -q -v ON_ERROR_STOP=1 "$DB" -f bench/pantau.sql
 echo "loaded in $(($(date +%s) - start)) s"
 log "the board, as Pusat"
 DATABASE_URL="$DB" "$CARGO_TARGET_DIR/release/load" pantau
-log "EXPLAIN ANALYZE of the board's statement (backend::pantau FAKTA)"
-for scope in "NULL, NULL" "NULL, '300'"; do
-  echo "== scope (kanwil, kppn) = ($scope)"
-  sql="$(sed -n '/^const FAKTA: &str = "/,/^     LEFT JOIN t ON t.satker_kode = s.kode";/p' backend/src/pantau.rs |
-    sed '1s/^const FAKTA: &str = "//; $s/";$//')"
-  sql="${sql//\$1::text/NULL::text}"
-  sql="${sql//\$2::text/${scope#*, }::text}"
-  sql="${sql//\$3::text/NULL::text}"
-  psql -q "$DB" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) $sql" | grep -E 'Execution Time|Planning Time|Scan on' | head -12
-done

@@ -102,36 +102,43 @@ struct FaktaRow {
     ppspm: Option<DateTime<Utc>>,
 }
 
-/// Each satker in the scope with when it first reached each step: one statement, the
-/// pejabat, submissions and accepted bundles aggregated per satker of the scope only.
-const FAKTA: &str = "
-WITH s AS (
-    SELECT s.kode, s.nama, s.kppn_kode, k.kanwil_kode
-    FROM satker s JOIN kppn k ON k.kode = s.kppn_kode
-    WHERE ($1::text IS NULL OR k.kanwil_kode = $1) AND ($2::text IS NULL OR s.kppn_kode = $2)
-      AND ($3::text IS NULL OR s.kode = $3)
-), p AS (
-    SELECT p.satker_kode,
-           min(p.created_at) AS direkam,
-           min(coalesce(p.aktif_at, p.updated_at)) FILTER (WHERE p.status = 'AKTIF' AND p.jabatan = 'KUASA PENGGUNA ANGGARAN') AS kpa,
-           min(coalesce(p.aktif_at, p.updated_at)) FILTER (WHERE p.status = 'AKTIF' AND p.jabatan = 'PEJABAT PEMBUAT KOMITMEN') AS ppk,
-           min(coalesce(p.aktif_at, p.updated_at)) FILTER (WHERE p.status = 'AKTIF' AND p.jabatan = 'PEJABAT SPM') AS ppspm
-    FROM pejabat p JOIN s ON s.kode = p.satker_kode
-    WHERE p.deleted_at IS NULL
-      AND p.jabatan IN ('KUASA PENGGUNA ANGGARAN', 'PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM')
-    GROUP BY p.satker_kode
-), a AS (
-    SELECT j.satker_kode, min(j.diajukan_at) AS diajukan FROM pengajuan j JOIN s ON s.kode = j.satker_kode
-    GROUP BY j.satker_kode
-), t AS (
-    SELECT p.satker_kode, min(b.diputus_at) AS diterima
-    FROM berkas b JOIN pejabat p ON p.id = b.pejabat_id JOIN s ON s.kode = p.satker_kode
-    WHERE b.status = 'DITERIMA' AND b.keperluan = 'AKTIVASI'
-    GROUP BY p.satker_kode
-)
-SELECT s.kode, s.nama, s.kppn_kode, s.kanwil_kode, p.direkam, a.diajukan, t.diterima, p.kpa, p.ppk, p.ppspm
-FROM s LEFT JOIN p ON p.satker_kode = s.kode LEFT JOIN a ON a.satker_kode = s.kode
-     LEFT JOIN t ON t.satker_kode = s.kode";
+/// Rows of a table with `satker_kode` and `kppn_kode` within `lingkup`, the scope's code being
+/// parameter `$n`.
+fn dalam(lingkup: &Lingkup, n: u8) -> String {
+    match lingkup {
+        Lingkup::Nasional => "true".into(),
+        Lingkup::Kanwil(_) => format!("kppn_kode IN (SELECT kode FROM kppn WHERE kanwil_kode = ${n})"),
+        Lingkup::Kppn(_) => format!("kppn_kode = ${n}"),
+        Lingkup::Satker(_) => format!("satker_kode = ${n}"),
+    }
+}
+
+/// The scope's code, bound as the filter's parameter (none for the whole country).
+fn kode(lingkup: &Lingkup) -> Option<&str> {
+    match lingkup {
+        Lingkup::Nasional => None,
+        Lingkup::Kanwil(k) | Lingkup::Kppn(k) | Lingkup::Satker(k) => Some(k),
+    }
+}
+
+/// Each satker in the scope with when it first reached each step: `satker_progres`, kept by
+/// triggers (migration 14), beside the satker. The filter is written for the scope (not
+/// `$1 IS NULL OR …`), so each scope gets a plan of its own; `$1` is the scope's code. Public
+/// for the `EXPLAIN` of `bench/pantau.sh`.
+pub fn pernyataan(lingkup: &Lingkup) -> String {
+    let satker = match lingkup {
+        Lingkup::Nasional => "true",
+        Lingkup::Kanwil(_) => "k.kanwil_kode = $1",
+        Lingkup::Kppn(_) => "s.kppn_kode = $1",
+        Lingkup::Satker(_) => "s.kode = $1",
+    };
+    format!(
+        "SELECT s.kode, s.nama, s.kppn_kode, k.kanwil_kode, g.direkam, g.diajukan, g.diterima,
+                g.kpa_aktif AS kpa, g.ppk_aktif AS ppk, g.ppspm_aktif AS ppspm
+         FROM satker s JOIN kppn k ON k.kode = s.kppn_kode LEFT JOIN satker_progres g ON g.satker_kode = s.kode
+         WHERE {satker}"
+    )
+}
 
 /// The board for `diminta` (the viewer's own scope when none), within the viewer's scope.
 #[tracing::instrument(skip_all, fields(diminta = ?diminta))]
@@ -161,8 +168,12 @@ async fn baca(
     setelan: Setelan,
     now: DateTime<Utc>,
 ) -> Result<Papan> {
-    let rows: Vec<FaktaRow> =
-        sqlx::query_as(FAKTA).bind(&letak.kanwil).bind(&letak.kppn).bind(&letak.satker).fetch_all(pool).await?;
+    let sql = pernyataan(lingkup);
+    let mut query = sqlx::query_as::<_, FaktaRow>(&sql);
+    if let Some(kode) = kode(lingkup) {
+        query = query.bind(kode);
+    }
+    let rows = query.fetch_all(pool).await?;
     // the level below the scope: regions, KPPN or satkers
     let anak = |r: &FaktaRow| -> (Lingkup, String) {
         match lingkup {
@@ -228,7 +239,7 @@ async fn baca(
     let macet_total = u32::try_from(macet.len()).unwrap_or(u32::MAX);
     macet.truncate(MACET_MAKS);
     let hari_ini = pantau::tanggal_wib(now);
-    let aktivasi_per_hari = aktivasi_per_hari(pool, letak, hari_ini).await?;
+    let aktivasi_per_hari = aktivasi_per_hari(pool, lingkup, hari_ini).await?;
     let pejabat = match lingkup {
         Lingkup::Satker(s) => pejabat_satker(pool, s).await?,
         _ => vec![],
@@ -273,25 +284,21 @@ async fn nama_anak(pool: &PgPool, lingkup: &Lingkup, letak: &Letak) -> Result<BT
 }
 
 /// Pejabat activated per WIB day in the scope, the last [`GRAFIK_HARI`] days.
-async fn aktivasi_per_hari(pool: &PgPool, letak: &Letak, hari_ini: NaiveDate) -> Result<Vec<(NaiveDate, u32)>> {
+async fn aktivasi_per_hari(pool: &PgPool, lingkup: &Lingkup, hari_ini: NaiveDate) -> Result<Vec<(NaiveDate, u32)>> {
     let from = hari_ini - Duration::days(GRAFIK_HARI - 1);
-    let days: Vec<(NaiveDate, i64)> = sqlx::query_as(
-        "SELECT (p.aktif_at AT TIME ZONE 'Asia/Jakarta')::date AS hari, count(*)
-         FROM pejabat p JOIN kppn k ON k.kode = p.kppn_kode
-         WHERE p.deleted_at IS NULL AND p.status = 'AKTIF'
-           AND p.aktif_at >= ($4::date::timestamp AT TIME ZONE 'Asia/Jakarta')
-           AND ($1::text IS NULL OR k.kanwil_kode = $1) AND ($2::text IS NULL OR p.kppn_kode = $2)
-           AND ($3::text IS NULL OR p.satker_kode = $3)
+    let sql = format!(
+        "SELECT (aktif_at AT TIME ZONE 'Asia/Jakarta')::date AS hari, count(*) FROM pejabat
+         WHERE deleted_at IS NULL AND status = 'AKTIF' AND aktif_at >= ($1::date::timestamp AT TIME ZONE 'Asia/Jakarta')
+           AND {}
          GROUP BY 1",
-    )
-    .bind(&letak.kanwil)
-    .bind(&letak.kppn)
-    .bind(&letak.satker)
-    .bind(from)
-    .fetch_all(pool)
-    .await?;
+        dalam(lingkup, 2)
+    );
+    let mut query = sqlx::query_as::<_, (NaiveDate, i64)>(&sql).bind(from);
+    if let Some(kode) = kode(lingkup) {
+        query = query.bind(kode);
+    }
     let days: Vec<(NaiveDate, u32)> =
-        days.into_iter().map(|(d, n)| (d, u32::try_from(n).unwrap_or(u32::MAX))).collect();
+        query.fetch_all(pool).await?.into_iter().map(|(d, n)| (d, u32::try_from(n).unwrap_or(u32::MAX))).collect();
     Ok(pantau::per_hari(&days, hari_ini, GRAFIK_HARI))
 }
 

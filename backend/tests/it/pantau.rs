@@ -220,3 +220,43 @@ async fn kanwil_and_kppn_regions_come_from_the_import(pool: PgPool) {
         [("kwl_jateng".into(), "KANWIL".into(), Some("11".into())), ("pst_pemantau".into(), "PUSAT".into(), None)]
     );
 }
+
+/// The stage table follows the use cases (a Rekam, a Hapus), and two steps of one satker in
+/// concurrent transactions both land in it.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn the_stage_of_a_satker_follows_its_changes_even_when_they_race(pool: PgPool) {
+    data(&pool).await;
+    let admin = login(&pool, "adm_561403").await;
+    let cso = login(&pool, "cso_jakarta6").await;
+    let stage = |papan: &domain::pantau::Papan| stage_of(papan, "561403");
+    let board = || pantau::papan(&pool, &cso, None, Setelan::default(), Utc::now());
+    assert_eq!(stage(&board().await.unwrap()), Tahap::Belum);
+    let id = backend::pejabat::rekam(&pool, &admin, &crate::common::kpa_input(), crate::common::today()).await.unwrap();
+    assert_eq!(stage(&board().await.unwrap()), Tahap::Direkam);
+    backend::pejabat::hapus(&pool, &admin, id).await.unwrap();
+    assert_eq!(stage(&board().await.unwrap()), Tahap::Belum);
+
+    // 600006's KPA and PPK were AKTIF; make them not, then AKTIF again in two transactions at once
+    sqlx::query("UPDATE pejabat SET status = 'KIRIM', aktif_at = NULL WHERE satker_kode = '600006' AND jabatan <> 'PEJABAT SPM'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stage_of(&board().await.unwrap(), "600006"), Tahap::Direkam);
+    let activate =
+        "UPDATE pejabat SET status = 'AKTIF', aktif_at = now() WHERE satker_kode = '600006' AND jabatan = $1";
+    let mut first = pool.begin().await.unwrap();
+    sqlx::query(activate).bind("KUASA PENGGUNA ANGGARAN").execute(&mut *first).await.unwrap();
+    let second = {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query(activate).bind("PEJABAT PEMBUAT KOMITMEN").execute(&mut *tx).await.unwrap();
+            tx.commit().await.unwrap();
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!second.is_finished(), "the second waits for the first's satker");
+    first.commit().await.unwrap();
+    second.await.unwrap();
+    assert_eq!(stage_of(&board().await.unwrap(), "600006"), Tahap::Selesai, "neither step lost");
+}

@@ -1,6 +1,7 @@
 //! Issue 17, point 2: how long the progress board takes at national scale (`bench/pantau.sh`
 //! loads the data): `backend::pantau::papan` as Pusat for the whole country, one region and one
-//! KPPN, 20 times each after a warm-up, printing the median and the slowest.
+//! KPPN, 20 times each after a warm-up, printing the median and the slowest; then the plan of
+//! the board's main statement (`backend::pantau::pernyataan`) for each, from `EXPLAIN ANALYZE`.
 
 use std::time::Instant;
 
@@ -36,5 +37,21 @@ pub async fn run(pool: &PgPool) {
             ms[ms.len() / 2],
             ms[ms.len() - 1]
         );
+    }
+    for (label, lingkup) in [
+        ("country", Lingkup::Nasional),
+        ("region 11", Lingkup::Kanwil("11".into())),
+        ("KPPN 300", Lingkup::Kppn("300".into())),
+    ] {
+        let explain = format!("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {}", backend::pantau::pernyataan(&lingkup));
+        let mut query = sqlx::query_scalar::<_, String>(&explain);
+        if let Lingkup::Kanwil(k) | Lingkup::Kppn(k) = &lingkup {
+            query = query.bind(k);
+        }
+        let plan = query.fetch_all(pool).await.expect("EXPLAIN");
+        println!("== EXPLAIN ANALYZE, {label}");
+        for line in plan.iter().filter(|l| l.contains("Scan on") || l.contains("Join") || l.contains("Time:")) {
+            println!("{line}");
+        }
     }
 }
