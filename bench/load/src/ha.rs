@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-use crate::{call, login, read_code};
+use crate::{call, login, pair_clients, read_code};
 
 /// A fault: when it starts (seconds into the run), what it is, the command that causes it.
 pub struct Fault {
@@ -82,21 +82,7 @@ pub struct HaConfig {
 
 pub async fn run(config: HaConfig, http: &reqwest::Client, db: &PgPool, faults: Vec<Fault>) -> bool {
     let record: Shared = Arc::default();
-    let mut sessions = Vec::new();
-    for i in 0..config.clients {
-        let username = format!("val_load_{i}");
-        let cookie = login(http, &config.base, &username).await;
-        let refs: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT p.id, p.no_hp FROM pejabat p JOIN app_user u ON u.id = p.user_id
-             WHERE u.username = $1 AND p.status = 'BARU' ORDER BY p.id",
-        )
-        .bind(&username)
-        .fetch_all(db)
-        .await
-        .expect("load references");
-        assert!(!refs.is_empty(), "{username} has no reference in status BARU: run bench/load.sql first");
-        sessions.push((cookie, refs));
-    }
+    let sessions = pair_clients(config.clients, &config.base, http, db).await;
     // a satker's PPK reads its own table (staff would need their second factor to sign in)
     let reader_cookie = login(http, &config.base, "val_load_0").await;
     // val_load_0's satker changes with every pair its client verifies

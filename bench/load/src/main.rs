@@ -194,11 +194,18 @@ async fn read_code(db: &PgPool, phone: &str) -> Option<String> {
     None
 }
 
-async fn pairs(config: &Config, http: &reqwest::Client, db: &PgPool) -> Tally {
-    let mut clients = Vec::new();
-    for i in 0..config.clients {
+/// `clients` PPK of `bench/load.sql` logged in, each with its session cookie and its references
+/// in status BARU (id, phone).
+async fn pair_clients(
+    clients: usize,
+    base: &str,
+    http: &reqwest::Client,
+    db: &PgPool,
+) -> Vec<(String, Vec<(i64, String)>)> {
+    let mut all = Vec::new();
+    for i in 0..clients {
         let username = format!("val_load_{i}");
-        let cookie = login(http, &config.base, &username).await;
+        let cookie = login(http, base, &username).await;
         let refs: Vec<(i64, String)> = sqlx::query_as(
             "SELECT p.id, p.no_hp FROM pejabat p JOIN app_user u ON u.id = p.user_id
              WHERE u.username = $1 AND p.status = 'BARU' ORDER BY p.id",
@@ -208,8 +215,13 @@ async fn pairs(config: &Config, http: &reqwest::Client, db: &PgPool) -> Tally {
         .await
         .expect("load references");
         assert!(!refs.is_empty(), "{username} has no reference in status BARU: run bench/load.sql first");
-        clients.push((cookie, refs));
+        all.push((cookie, refs));
     }
+    all
+}
+
+async fn pairs(config: &Config, http: &reqwest::Client, db: &PgPool) -> Tally {
+    let clients = pair_clients(config.clients, &config.base, http, db).await;
     let deadline = Instant::now() + Duration::from_secs(config.secs);
     let mut tasks = Vec::new();
     for (cookie, refs) in clients {
