@@ -16,6 +16,10 @@ SELECT CASE WHEN j = 2 THEN 'val_' ELSE 'apr_' END || 'n' || s || '_' || j,
        (SELECT password_hash FROM app_user WHERE username = 'adm_561403')
 FROM generate_series(1, 25000) s, generate_series(1, 3) j;
 
+-- The stage table's triggers are off for the bulk load (each would recompute thousands of
+-- satkers with statistics of the tables before the load); the table is filled once after it.
+SET session_replication_role = replica;
+
 -- stage by satker: (s / 7) % 6 = 0 recorded, 1 submitted, 2 accepted, 3 KPA AKTIF, 4 and 5 done
 INSERT INTO pejabat (satker_kode, user_id, nip, nama, tempat_lahir, tanggal_lahir, email, no_hp, alamat_domisili,
                      alamat_ktp, nomor_sk, tanggal_sk, jabatan, kppn_kode, status, created_by, created_at, aktif_at)
@@ -42,6 +46,10 @@ SELECT p.id, 'AKTIVASI', 'b.pdf', 1, sha256('x'), 'x', j.diajukan_at, p.created_
        true, true, true, true, true, j.diajukan_at + interval '2 days'
 FROM pengajuan j JOIN pejabat p ON p.satker_kode = j.satker_kode AND p.jabatan = 'KUASA PENGGUNA ANGGARAN'
 WHERE j.satker_kode::int > 800000 AND ((j.satker_kode::int - 800000) / 7) % 6 >= 2;
+
+SET session_replication_role = DEFAULT;
+ANALYZE pejabat, pengajuan, berkas;
+SELECT count(*) AS satker_progres FROM (SELECT satker_progres_hitung(kode) FROM satker) x;
 
 INSERT INTO audit_log (at, actor_user_id, actor_username, actor_role, satker_kode, client_addr, action, outcome, pejabat_id,
                        detail, scope_satker, scope_kppn)

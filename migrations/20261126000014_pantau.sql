@@ -77,28 +77,46 @@ CREATE FUNCTION satker_progres_hitung(k text) RETURNS void LANGUAGE sql VOLATILE
         ppspm_aktif = EXCLUDED.ppspm_aktif;
 $$;
 
+-- Once per statement, for each satker its rows touched (in code order, so that two bulk
+-- statements lock satkers in the same order): a bulk load recomputes a satker once, not once
+-- per row.
 CREATE FUNCTION satker_progres_pemicu() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_TABLE_NAME = 'berkas' THEN
-        PERFORM satker_progres_hitung(p.satker_kode) FROM pejabat p
-        WHERE p.id = CASE WHEN TG_OP = 'DELETE' THEN OLD.pejabat_id ELSE NEW.pejabat_id END;
+    IF TG_TABLE_NAME = 'berkas' AND TG_OP = 'DELETE' THEN
+        PERFORM satker_progres_hitung(k) FROM (
+            SELECT DISTINCT p.satker_kode AS k FROM lama JOIN pejabat p ON p.id = lama.pejabat_id ORDER BY 1) x;
+    ELSIF TG_TABLE_NAME = 'berkas' THEN
+        PERFORM satker_progres_hitung(k) FROM (
+            SELECT DISTINCT p.satker_kode AS k FROM baru JOIN pejabat p ON p.id = baru.pejabat_id ORDER BY 1) x;
+    ELSIF TG_OP = 'INSERT' THEN
+        PERFORM satker_progres_hitung(k) FROM (SELECT DISTINCT satker_kode AS k FROM baru ORDER BY 1) x;
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM satker_progres_hitung(k) FROM (SELECT DISTINCT satker_kode AS k FROM lama ORDER BY 1) x;
     ELSE
-        IF TG_OP <> 'INSERT' THEN
-            PERFORM satker_progres_hitung(OLD.satker_kode);
-        END IF;
-        IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.satker_kode IS DISTINCT FROM OLD.satker_kode) THEN
-            PERFORM satker_progres_hitung(NEW.satker_kode);
-        END IF;
+        PERFORM satker_progres_hitung(k) FROM (
+            SELECT satker_kode AS k FROM baru UNION SELECT satker_kode FROM lama ORDER BY 1) x;
     END IF;
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER satker_progres AFTER INSERT OR DELETE OR UPDATE OF satker_kode, jabatan, status, aktif_at, deleted_at, created_at
-    ON pejabat FOR EACH ROW EXECUTE FUNCTION satker_progres_pemicu();
-CREATE TRIGGER satker_progres AFTER INSERT OR DELETE OR UPDATE OF satker_kode, diajukan_at
-    ON pengajuan FOR EACH ROW EXECUTE FUNCTION satker_progres_pemicu();
-CREATE TRIGGER satker_progres AFTER INSERT OR DELETE OR UPDATE OF status, diputus_at, keperluan, pejabat_id
-    ON berkas FOR EACH ROW EXECUTE FUNCTION satker_progres_pemicu();
+CREATE TRIGGER satker_progres_baru AFTER INSERT ON pejabat
+    REFERENCING NEW TABLE AS baru FOR EACH STATEMENT EXECUTE FUNCTION satker_progres_pemicu();
+CREATE TRIGGER satker_progres_ubah AFTER UPDATE ON pejabat
+    REFERENCING NEW TABLE AS baru OLD TABLE AS lama FOR EACH STATEMENT EXECUTE FUNCTION satker_progres_pemicu();
+CREATE TRIGGER satker_progres_hapus AFTER DELETE ON pejabat
+    REFERENCING OLD TABLE AS lama FOR EACH STATEMENT EXECUTE FUNCTION satker_progres_pemicu();
+CREATE TRIGGER satker_progres_baru AFTER INSERT ON pengajuan
+    REFERENCING NEW TABLE AS baru FOR EACH STATEMENT EXECUTE FUNCTION satker_progres_pemicu();
+CREATE TRIGGER satker_progres_ubah AFTER UPDATE ON pengajuan
+    REFERENCING NEW TABLE AS baru OLD TABLE AS lama FOR EACH STATEMENT EXECUTE FUNCTION satker_progres_pemicu();
+CREATE TRIGGER satker_progres_hapus AFTER DELETE ON pengajuan
+    REFERENCING OLD TABLE AS lama FOR EACH STATEMENT EXECUTE FUNCTION satker_progres_pemicu();
+CREATE TRIGGER satker_progres_baru AFTER INSERT ON berkas
+    REFERENCING NEW TABLE AS baru FOR EACH STATEMENT EXECUTE FUNCTION satker_progres_pemicu();
+CREATE TRIGGER satker_progres_ubah AFTER UPDATE ON berkas
+    REFERENCING NEW TABLE AS baru OLD TABLE AS lama FOR EACH STATEMENT EXECUTE FUNCTION satker_progres_pemicu();
+CREATE TRIGGER satker_progres_hapus AFTER DELETE ON berkas
+    REFERENCING OLD TABLE AS lama FOR EACH STATEMENT EXECUTE FUNCTION satker_progres_pemicu();
 SELECT satker_progres_hitung(kode) FROM satker;
 
 -- activations by day
