@@ -70,7 +70,7 @@ fn menu(role: domain::Role) -> AnyView {
         }
         .into_any()
     } else if role_may(role, Action::Pantau) {
-        view! { <a href="/pantau">"Pantau Aktivasi"</a> }.into_any()
+        view! { <a href="/pantau">"Pantau"</a> }.into_any()
     } else if role_may(role, Action::Impor) {
         view! { <a href="/impor">"Impor Data"</a> }.into_any()
     } else {

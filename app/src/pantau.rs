@@ -49,8 +49,6 @@ fn PantauView() -> impl IntoView {
             read.set(heard.get_untracked());
         }
     });
-    // and once a minute regardless, should the stream have missed something
-    crate::live::every(std::time::Duration::from_secs(60), move || heard.update(|h| *h += 1));
     let board = Resource::new(move || (q(), read.get()), |(q, _)| pantau_papan(q));
     view! {
         <h1>"Pantau Aktivasi"</h1>
