@@ -566,6 +566,11 @@ impl StepUp {
         s
     }
 
+    /// Whether a step waits for the user to confirm.
+    pub fn is_open(&self) -> bool {
+        self.0.with(Option::is_some)
+    }
+
     /// Opens the dialog; `retry` runs after the user confirmed.
     pub fn ask(&self, retry: impl Fn() + Send + Sync + 'static) {
         self.0.set(Some(std::sync::Arc::new(retry)));

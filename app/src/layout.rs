@@ -2,6 +2,7 @@
 
 use crate::auth::{LogoutButton, Me, SesiTimer, auth_whoami};
 use crate::error::AppError;
+use leptos::lazy;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
@@ -54,9 +55,17 @@ pub fn Shell(me: Me, children: Children) -> impl IntoView {
         </header>
         <SesiTimer/>
         <main class="page">{children()}</main>
-        // after the page, so it lies above a dialog the page has open
-        <crate::faktor::StepUpDialog dialog=step_up/>
+        // after the page, so it lies above a dialog the page has open; its code (password,
+        // passkey, recovery code) loads the first time a step asks for it
+        <Show when=move || step_up.is_open()>
+            {move || Suspend::new(step_up_dialog(step_up))}
+        </Show>
     }
+}
+
+#[lazy]
+fn step_up_dialog(dialog: crate::faktor::StepUp) -> AnyView {
+    view! { <crate::faktor::StepUpDialog dialog/> }.into_any()
 }
 
 /// The pages a role's menu lists, as `domain::authz` allows them.
