@@ -7,7 +7,6 @@ use crate::error::AppError;
 use crate::layout::{Notice, NoticeBar, logged_in};
 use domain::berkas::{BerkasRow, BerkasStatus};
 use domain::formulir::Dokumen;
-use domain::jadwal::{self, JadwalRow};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -21,17 +20,6 @@ pub async fn berkas_daftar() -> Result<Vec<BerkasRow>, AppError> {
 pub async fn berkas_ajukan() -> Result<domain::PengajuanId, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::berkas::ajukan(&state.pool, &caller, backend::now()).await?)
-}
-
-#[server(endpoint = "jadwal_daftar_satker")]
-pub async fn jadwal_daftar_satker() -> Result<Vec<JadwalRow>, AppError> {
-    let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::jadwal::satker(&state.pool, &caller, backend::now()).await?)
-}
-
-/// `Selasa, 24 Nov 2026 09:30 WIB` of epoch milliseconds.
-pub fn waktu_sesi(ms: i64) -> String {
-    jadwal::waktu(jadwal::wib_of_ms(ms))
 }
 
 #[component]
@@ -62,7 +50,6 @@ fn BerkasView(me: Me) -> impl IntoView {
     });
     crate::live::refresh_on_change(tick);
     let rows = Resource::new(move || tick.get(), |_| berkas_daftar());
-    let sesi = Resource::new(move || tick.get(), |_| jadwal_daftar_satker());
     let ajukan = Action::new(|_: &()| berkas_ajukan());
     Effect::new(move |_| match ajukan.value().get() {
         Some(Ok(_)) => {
@@ -72,35 +59,12 @@ fn BerkasView(me: Me) -> impl IntoView {
         Some(Err(e)) => notice.set(Some(Notice { ok: false, text: e.to_string() })),
         None => {}
     });
-    let jadwal_view = move || {
-        sesi.get().map(|r| match r {
-            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-            Ok(list) if list.is_empty() => {
-                view! { <p class="empty">"Belum ada jadwal sesi aktivasi dari CSO KPPN."</p> }.into_any()
-            }
-            Ok(list) => view! {
-                <ul class="sessions">
-                    {list.into_iter().map(|j| view! {
-                        <li class="card session">
-                            <strong>{waktu_sesi(j.mulai_ms)}</strong>
-                            <span>{j.mode.label()}</span>
-                            {j.tautan.clone().map(|t| { let text = t.clone(); view! { <a href=t rel="noopener noreferrer" target="_blank">{text}</a> } })}
-                            <Show when={let c = j.catatan.clone(); move || !c.is_empty()}>
-                                <span class="muted">{j.catatan.clone()}</span>
-                            </Show>
-                            {j.kehadiran.map(|k| view! { <span class="badge">{format!("{} · {}", k.label(), j.hasil.clone().unwrap_or_default())}</span> })}
-                        </li>
-                    }).collect_view()}
-                </ul>
-            }.into_any(),
-        })
-    };
     view! {
         <h1>"Berkas & Jadwal Aktivasi"</h1>
         <NoticeBar notice/>
         <section aria-labelledby="h-jadwal">
             <h2 id="h-jadwal">"Jadwal sesi aktivasi"</h2>
-            <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> }>{jadwal_view}</Transition>
+            <crate::pesan::JadwalSatkerView is_admin tick notice/>
         </section>
         <section aria-labelledby="h-berkas">
             <h2 id="h-berkas">"Berkas pejabat"</h2>

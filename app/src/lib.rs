@@ -20,6 +20,7 @@ pub mod meja;
 pub mod otp;
 pub mod pantau;
 pub mod pejabat;
+pub mod pesan;
 pub mod sandi;
 #[cfg(feature = "ssr")]
 pub mod ssr;

@@ -39,18 +39,35 @@ pub async fn jadwal_daftar_kppn() -> Result<MejaJadwal, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     let now = backend::now();
     let sesi = backend::jadwal::kppn(&state.pool, &caller, now).await?;
+    let slot = backend::jadwal::slot_kppn(&state.pool, &caller, now).await?;
     let satker = backend::jadwal::satker_mitra(&state.pool, &caller)
         .await?
         .into_iter()
         .map(|(kode, nama)| SatkerMitra { kode, nama })
         .collect();
-    Ok(MejaJadwal { sesi, satker, now_ms: now.timestamp_millis() })
+    Ok(MejaJadwal { sesi, slot, satker, now_ms: now.timestamp_millis() })
 }
 
+/// Sets a satker's session, or (without a satker) publishes an open slot; says which.
 #[server(endpoint = "jadwal_buat")]
-pub async fn jadwal_buat(input: JadwalInput) -> Result<JadwalRow, AppError> {
+pub async fn jadwal_buat(input: JadwalInput) -> Result<String, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::jadwal::buat(&state.pool, &caller, &input, backend::now()).await?)
+    let now = backend::now();
+    let waktu = crate::pesan::waktu_sesi;
+    Ok(if input.satker_kode.trim().is_empty() {
+        let s = backend::jadwal::terbitkan(&state.pool, &caller, &input, now).await?;
+        format!("Slot {} untuk {} satker terbit; satker mitra dapat memesannya.", waktu(s.mulai_ms), s.kapasitas)
+    } else {
+        let j = backend::jadwal::buat(&state.pool, &caller, &input, now).await?;
+        format!("Jadwal {} {} tersimpan; satker dapat melihatnya.", j.satker_kode, waktu(j.mulai_ms))
+    })
+}
+
+/// Today's queue: the satker of booking `jadwal_id` has arrived.
+#[server(endpoint = "jadwal_tiba")]
+pub async fn jadwal_tiba(jadwal_id: domain::JadwalId) -> Result<JadwalRow, AppError> {
+    let (state, caller) = crate::ssr::caller().await?;
+    Ok(backend::jadwal::tiba(&state.pool, &caller, jadwal_id, backend::now()).await?)
 }
 
 #[server(endpoint = "jadwal_catat")]
@@ -187,7 +204,12 @@ fn Sessions(
     say: impl Fn(Result<String, AppError>) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let data = Resource::new(move || tick.get(), |_| jadwal_daftar_kppn());
-    let input = RwSignal::new(JadwalInput { mode: Mode::Kppn.code().into(), ..Default::default() });
+    let input = RwSignal::new(JadwalInput {
+        mode: Mode::Kppn.code().into(),
+        kapasitas: "1".into(),
+        durasi: domain::jadwal::DURASI_BAKU.to_string(),
+        ..Default::default()
+    });
     let buat = Action::new(|i: &JadwalInput| jadwal_buat(i.clone()));
     let catat =
         Action::new(|(id, hadir, hasil): &(domain::JadwalId, bool, String)| jadwal_catat(*id, *hadir, hasil.clone()));
@@ -202,18 +224,18 @@ fn Sessions(
                     i.catatan.clear();
                 });
             }
-            say(r.map(|j| {
-                format!(
-                    "Jadwal {} {} tersimpan; satker dapat melihatnya.",
-                    j.satker_kode,
-                    crate::berkas::waktu_sesi(j.mulai_ms)
-                )
-            }));
+            say(r);
         }
     });
     Effect::new(move |_| {
         if let Some(r) = catat.value().get() {
             say(r.map(|_| "Kehadiran dan hasil sesi tercatat.".to_string()));
+        }
+    });
+    let tiba = Action::new(|id: &domain::JadwalId| jadwal_tiba(*id));
+    Effect::new(move |_| {
+        if let Some(r) = tiba.value().get() {
+            say(r.map(|j| format!("Satker {} telah tiba.", j.satker_kode)));
         }
     });
     let set = move |f: fn(&mut JadwalInput, String)| {
@@ -225,24 +247,33 @@ fn Sessions(
             <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> }>
                 {move || data.get().map(|r| match r {
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                    Ok(MejaJadwal { sesi: list, satker: satkers, now_ms }) => {
+                    Ok(MejaJadwal { sesi: list, slot: slots, satker: satkers, now_ms }) => {
                         let today = domain::jadwal::wib_date_of_ms(now_ms);
                         let (hari_ini, nanti): (Vec<_>, Vec<_>) = list.into_iter().partition(|j| domain::jadwal::wib_date_of_ms(j.mulai_ms) == today);
                         view! {
-                            <h3>"Hari ini"</h3>
+                            <h3>"Antrean hari ini"</h3>
                             {if hari_ini.is_empty() { view! { <p class="empty">"Tidak ada sesi hari ini."</p> }.into_any() } else {
-                                view! { <ul class="sessions">{hari_ini.into_iter().map(|j| view! { <SessionRow j catat now_ms/> }).collect_view()}</ul> }.into_any()
+                                view! { <ol class="sessions queue">{hari_ini.into_iter().map(|j| view! { <SessionRow j catat tiba now_ms/> }).collect_view()}</ol> }.into_any()
                             }}
                             <h3>"Berikutnya"</h3>
                             {if nanti.is_empty() { view! { <p class="empty">"Belum ada sesi berikutnya."</p> }.into_any() } else {
-                                view! { <ul class="sessions">{nanti.into_iter().map(|j| view! { <SessionRow j catat now_ms/> }).collect_view()}</ul> }.into_any()
+                                view! { <ul class="sessions">{nanti.into_iter().map(|j| view! { <SessionRow j catat tiba now_ms/> }).collect_view()}</ul> }.into_any()
+                            }}
+                            <h3>"Slot terbuka"</h3>
+                            {if slots.is_empty() { view! { <p class="empty">"Belum ada slot terbuka."</p> }.into_any() } else {
+                                view! { <ul class="sessions">{slots.into_iter().map(|s| view! {
+                                    <li class="slot">
+                                        <strong>{crate::pesan::waktu_sesi(s.mulai_ms)}</strong>
+                                        <span>{format!("{} · {} menit · {} dari {} terisi", s.mode.label(), s.durasi_menit, s.terisi, s.kapasitas)}</span>
+                                    </li>
+                                }).collect_view()}</ul> }.into_any()
                             }}
                             <form class="card session-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); buat.dispatch(input.get_untracked()); }>
-                                <h3>"Jadwalkan sesi"</h3>
+                                <h3>"Buka slot atau jadwalkan sesi"</h3>
                                 <div class="field">
                                     <label for="j-satker">"Satker"</label>
                                     <select id="j-satker" on:change=set(|i, v| i.satker_kode = v)>
-                                        <option value="">"— pilih satker —"</option>
+                                        <option value="">"— slot terbuka, dipesan satker —"</option>
                                         {satkers.into_iter().map(|SatkerMitra { kode: k, nama: n }| view! { <option value=k.clone()>{format!("{k} {n}")}</option> }).collect_view()}
                                     </select>
                                     <p class="field-error">{move || field_error("satker_kode")}</p>
@@ -256,6 +287,16 @@ fn Sessions(
                                     <label for="j-jam">"Jam (WIB)"</label>
                                     <input id="j-jam" type="time" on:input=set(|i, v| i.jam = v)/>
                                     <p class="field-error">{move || field_error("jam")}</p>
+                                </div>
+                                <div class="field">
+                                    <label for="j-durasi">"Durasi (menit)"</label>
+                                    <input id="j-durasi" type="number" inputmode="numeric" min="10" max="480" prop:value=move || input.with(|i| i.durasi.clone()) on:input=set(|i, v| i.durasi = v)/>
+                                    <p class="field-error">{move || field_error("durasi")}</p>
+                                </div>
+                                <div class="field">
+                                    <label for="j-kapasitas">"Kapasitas (satker)"</label>
+                                    <input id="j-kapasitas" type="number" inputmode="numeric" min="1" max="50" prop:value=move || input.with(|i| i.kapasitas.clone()) on:input=set(|i, v| i.kapasitas = v)/>
+                                    <p class="field-error">{move || field_error("kapasitas")}</p>
                                 </div>
                                 <fieldset>
                                     <legend>"Tempat"</legend>
@@ -283,17 +324,27 @@ fn Sessions(
 }
 
 type CatatAction = Action<(domain::JadwalId, bool, String), Result<JadwalRow, AppError>>;
+type TibaAction = Action<domain::JadwalId, Result<JadwalRow, AppError>>;
 
 #[component]
-fn SessionRow(j: JadwalRow, catat: CatatAction, now_ms: i64) -> impl IntoView {
+fn SessionRow(j: JadwalRow, catat: CatatAction, tiba: TibaAction, now_ms: i64) -> impl IntoView {
     let hasil = RwSignal::new(String::new());
     let id = j.id;
     let started = j.mulai_ms <= now_ms;
+    let today = domain::jadwal::wib_date_of_ms(j.mulai_ms) == domain::jadwal::wib_date_of_ms(now_ms);
+    let may_arrive = today && j.tiba_ms.is_none() && j.kehadiran.is_none();
     view! {
-        <li class="card session">
-            <strong>{crate::berkas::waktu_sesi(j.mulai_ms)}</strong>
+        <li class="card session" aria-label=format!("Sesi {} {}", j.satker_kode, crate::pesan::waktu_sesi(j.mulai_ms))>
+            <strong>{crate::pesan::waktu_sesi(j.mulai_ms)}</strong>
             <span>{format!("{} {}", j.satker_kode, j.satker_nama)}</span>
-            <span>{j.mode.label()}</span>
+            <span>{format!("{} · {} menit", j.mode.label(), j.durasi_menit)}</span>
+            <Show when={let p = j.pejabat.clone(); move || !p.is_empty()}>
+                <span>{format!("Pejabat: {}", j.pejabat.join(", "))}</span>
+            </Show>
+            {j.tiba_ms.map(|t| view! { <span class="badge">{format!("Tiba {}", domain::jadwal::wib_of_ms(t).format("%H:%M"))}</span> })}
+            <Show when=move || may_arrive>
+                <button disabled=move || tiba.pending().get() on:click=move |_| { tiba.dispatch(id); }>"Tiba"</button>
+            </Show>
             {j.tautan.clone().map(|t| { let text = t.clone(); view! { <a href=t rel="noopener noreferrer" target="_blank">{text}</a> } })}
             {match j.kehadiran {
                 Some(k) => view! { <span class="badge">{format!("{} · {}", k.label(), j.hasil.clone().unwrap_or_default())}</span> }.into_any(),

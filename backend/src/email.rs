@@ -195,12 +195,13 @@ pub async fn run_worker(
     crate::sms::run_rounds("email", interval, stop, round, beat).await;
 }
 
-/// The invitation to an activation session starting at `mulai` (one hour, in WIB) at
+/// The invitation to an activation session starting at `mulai` (`menit` long, in WIB) at
 /// `tempat`, with the video link when there is one.
 pub fn undangan(
     uid: &str,
     judul: &str,
     mulai: DateTime<Utc>,
+    menit: i64,
     tempat: &str,
     tautan: Option<&str>,
     now: DateTime<Utc>,
@@ -212,7 +213,7 @@ pub fn undangan(
         .uid(uid)
         .summary(judul)
         .starts(wib(mulai))
-        .ends(wib(mulai + Duration::hours(1)))
+        .ends(wib(mulai + Duration::minutes(menit)))
         .location(tempat)
         .timestamp(now);
     if let Some(link) = tautan {

@@ -154,7 +154,7 @@ pub(crate) const BERKAS_BERLAKU: &str = "b.status = 'DITERIMA'
          OR b.ubah_nomor_id IN (SELECT id FROM ubah_nomor WHERE tahap NOT IN ('SELESAI', 'BATAL')))";
 
 /// Whether the reference's activation bundle is accepted, as a column of a query over `pejabat`.
-fn berkas_diterima_column() -> String {
+pub(crate) fn berkas_diterima_column() -> String {
     format!(
         "EXISTS (SELECT 1 FROM berkas b WHERE b.pejabat_id = pejabat.id AND b.keperluan = 'AKTIVASI'
                  AND {BERKAS_BERLAKU}) AS berkas_diterima"

@@ -58,6 +58,10 @@ crate::stored_enum! {
         AutentikasiUlang = "AUTENTIKASI_ULANG",
         BukaKunciOtp = "BUKA_KUNCI_OTP",
         LihatPantau = "LIHAT_PANTAU",
+        PesanJadwal = "PESAN_JADWAL",
+        PindahJadwal = "PINDAH_JADWAL",
+        BatalJadwal = "BATAL_JADWAL",
+        TibaJadwal = "TIBA_JADWAL",
     }
 }
 
@@ -102,6 +106,7 @@ impl From<crate::authz::Action> for Aksi {
             A::TautanSandi => Aksi::ResetSandi,
             A::BukaKunciOtp => Aksi::BukaKunciOtp,
             A::Pantau => Aksi::LihatPantau,
+            A::PesanJadwal => Aksi::PesanJadwal,
         }
     }
 }

@@ -43,10 +43,12 @@ pub enum Action {
     /// Watch the roll-out's progress (`/pantau`): the CSO its KPPN, Kanwil its region, Pusat
     /// everything, down to one satker's pejabat.
     Pantau,
+    /// Book, move or cancel the satker's activation appointments (Admin Lokal).
+    PesanJadwal,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::LihatPejabat,
         Action::RekamPejabat,
         Action::HapusPejabat,
@@ -64,6 +66,7 @@ impl Action {
         Action::TautanSandi,
         Action::BukaKunciOtp,
         Action::Pantau,
+        Action::PesanJadwal,
     ];
 
     /// The name written to the audit trail (`audit::Aksi`).
@@ -76,9 +79,11 @@ impl Action {
 pub fn role_may(role: Role, action: Action) -> bool {
     match action {
         Action::LihatPejabat | Action::LihatBerkas => role.is_satker_role(),
-        Action::RekamPejabat | Action::HapusPejabat | Action::UnduhFormulir | Action::UnggahBerkas => {
-            role == Role::AdminLokal
-        }
+        Action::RekamPejabat
+        | Action::HapusPejabat
+        | Action::UnduhFormulir
+        | Action::UnggahBerkas
+        | Action::PesanJadwal => role == Role::AdminLokal,
         Action::KonsolCso | Action::MejaCso | Action::JadwalCso | Action::BukaKunciOtp => role == Role::Cso,
         Action::BukaBerkas | Action::LihatAudit => role == Role::AdminLokal || role == Role::Cso,
         Action::UbahNomor => matches!(role, Role::Kpa | Role::Ppk | Role::Ppspm),
@@ -109,6 +114,7 @@ pub fn refusal_message(role: Role, action: Action) -> String {
         Action::TautanSandi => "membuat tautan kata sandi pengguna",
         Action::BukaKunciOtp => "membuka kunci langkah OTP pejabat",
         Action::Pantau => "melihat papan pemantauan aktivasi",
+        Action::PesanJadwal => "memesan jadwal sesi aktivasi",
     };
     format!("Peran {} tidak berwenang {what}.", role.label())
 }

@@ -103,6 +103,14 @@ pub fn referensi_dihapus(nama: &str, jabatan: Jabatan, satker: &str, kontak_kppn
     )
 }
 
+/// Sent to a pejabat booked for an activation session, the day before and an hour before.
+pub fn pengingat_sesi(nama: &str, jabatan: Jabatan, satker: &str, waktu: &str, tempat: &str) -> String {
+    format!(
+        "Yth. {nama}, pengingat sesi Aktivasi OTP SAKTI Pejabat {} satker {satker}: {waktu}, {tempat}. Bawa HP dengan nomor ini.",
+        jabatan.short()
+    )
+}
+
 /// How a KPPN is named in a notice: its name and, when recorded, its telephone.
 pub fn kontak_kppn(nama: &str, telepon: Option<&str>) -> String {
     match telepon {

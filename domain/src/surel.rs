@@ -58,6 +58,33 @@ pub fn jadwal(satker_kode: &str, waktu_wib: &str, tempat: &str, catatan: &str) -
     )
 }
 
+/// To the satker's Admin Lokal: it booked (or moved) a session for `pejabat` (the `.ics`
+/// invitation rides along).
+pub fn jadwal_dipesan(satker_kode: &str, waktu_wib: &str, tempat: &str, pejabat: &str) -> Isi {
+    isi(
+        format!("Sesi Aktivasi OTP SAKTI Satker {satker_kode} dipesan: {waktu_wib}"),
+        format!(
+            "Yth. Admin Lokal Satker {satker_kode},\n\nSesi Aktivasi OTP SAKTI untuk {pejabat} telah dipesan pada {waktu_wib}, {tempat}.\n\nUndangan kalender terlampir (undangan.ics). Sesi dapat dipindah atau dibatalkan paling lambat satu jam sebelum dimulai. Pejabat yang akan diaktivasi hadir membawa HP dengan nomor yang didaftarkan."
+        ),
+    )
+}
+
+/// To the satker's Admin Lokal: the reminder of a session the CSO set without naming pejabat.
+pub fn pengingat_satker(satker_kode: &str, waktu_wib: &str, tempat: &str) -> Isi {
+    isi(
+        "Pengingat sesi Aktivasi OTP SAKTI".to_string(),
+        format!(
+            "Yth. Admin Lokal Satker {satker_kode},\n\nPengingat sesi Aktivasi OTP SAKTI: {waktu_wib}, {tempat}. Pejabat yang akan diaktivasi hadir membawa HP dengan nomor yang didaftarkan."
+        ),
+    )
+}
+
+/// To the email on record of a pejabat booked for a session: the reminder (the words of its
+/// SMS, `teks`).
+pub fn pengingat(teks: &str) -> Isi {
+    isi("Pengingat sesi Aktivasi OTP SAKTI".to_string(), teks.to_string())
+}
+
 /// To the email on record of a pejabat whose number is being changed (the same words as the
 /// SMS to the old number, `teks`).
 pub fn ubah_nomor(teks: &str) -> Isi {

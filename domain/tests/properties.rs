@@ -128,11 +128,13 @@ proptest! {
     }
 
     #[test]
-    fn sessions_never_panic_and_links_are_https(satker in nasty(), tanggal in nasty(), jam in nasty(), mode in nasty(), tautan in nasty(), catatan in nasty()) {
-        let input = domain::jadwal::JadwalInput { satker_kode: satker, tanggal, jam, mode, tautan, catatan };
+    fn sessions_never_panic_and_links_are_https(satker in nasty(), tanggal in nasty(), jam in nasty(), mode in nasty(), tautan in nasty(), catatan in nasty(), kapasitas in nasty(), durasi in nasty()) {
+        let input = domain::jadwal::JadwalInput { satker_kode: satker, tanggal, jam, mode, tautan, catatan, kapasitas, durasi };
         let now = today().and_hms_opt(8, 0, 0).unwrap();
         if let Ok(j) = domain::jadwal::check(&input, now) {
             prop_assert!(j.mulai_wib >= now);
+            prop_assert!(domain::jadwal::KAPASITAS.contains(&j.kapasitas) && domain::jadwal::DURASI.contains(&j.durasi_menit));
+            prop_assert!(j.satker_kode.is_none() || j.kapasitas == 1);
             if let Some(t) = j.tautan {
                 prop_assert!(t.starts_with("https://") && !t.contains(['<', '>', '"', ' ']));
             }

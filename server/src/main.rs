@@ -126,6 +126,11 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
             let _ = retention_stopped.await;
         },
     ));
+    // session reminders (the day before at 08:00 WIB, an hour before) into the outbox
+    let (stop_reminders, reminders_stopped) = tokio::sync::oneshot::channel::<()>();
+    let reminders = tokio::spawn(backend::jadwal::run_worker(pool.clone(), Duration::from_secs(15), async move {
+        let _ = reminders_stopped.await;
+    }));
     let (closing_tx, closing) = tokio::sync::watch::channel(false);
     let live = app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(&pool).await?, closing };
     let app = server::router(state, live, leptos_options, sessions, edge, ops);
@@ -151,6 +156,8 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let _ = sms_worker.await;
     let _ = stop_retention.send(());
     let _ = retention.await;
+    let _ = stop_reminders.send(());
+    let _ = reminders.await;
     let _ = stop_email.send(());
     if let Some(worker) = email_worker {
         let _ = worker.await;

@@ -208,6 +208,7 @@ fn session(mode: &str, tautan: &str) -> JadwalInput {
         mode: mode.into(),
         tautan: tautan.into(),
         catatan: "Bawa formulir asli".into(),
+        ..Default::default()
     }
 }
 
@@ -219,12 +220,12 @@ async fn the_cso_schedules_the_satker_sees_and_attendance_is_recorded(pool: PgPo
     assert_eq!(j.mode, Mode::VideoConference);
     // 10:30 WIB = 03:30 UTC
     assert_eq!(j.mulai_ms, Utc.with_ymd_and_hms(2026, 11, 24, 3, 30, 0).unwrap().timestamp_millis());
-    let seen = jadwal::satker(&pool, &kpa_user, now()).await.unwrap();
+    let seen = jadwal::satker(&pool, &kpa_user, now()).await.unwrap().sesi;
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].tautan.as_deref(), Some("https://zoom.us/j/98765"));
     // the other satker does not see it; the CSO sees it among today's
     let other_admin = login(&pool, "adm_527010").await;
-    assert!(jadwal::satker(&pool, &other_admin, now()).await.unwrap().is_empty());
+    assert!(jadwal::satker(&pool, &other_admin, now()).await.unwrap().sesi.is_empty());
     assert_eq!(jadwal::kppn(&pool, &cso, now()).await.unwrap().len(), 1);
     // refusals: video without link, a satker of another KPPN, a past time, not a CSO
     match jadwal::buat(&pool, &cso, &session("VIDEO_CONFERENCE", ""), now()).await {
@@ -246,5 +247,5 @@ async fn the_cso_schedules_the_satker_sees_and_attendance_is_recorded(pool: PgPo
     forbidden(jadwal::catat(&pool, &cso, j.id, Kehadiran::TidakHadir, "x", later).await);
     let other_cso = login(&pool, "cso_jakarta2").await;
     forbidden(jadwal::catat(&pool, &other_cso, j.id, Kehadiran::Hadir, "x", later).await);
-    assert_eq!(jadwal::satker(&pool, &kpa_user, later).await.unwrap()[0].kehadiran, Some(Kehadiran::Hadir));
+    assert_eq!(jadwal::satker(&pool, &kpa_user, later).await.unwrap().sesi[0].kehadiran, Some(Kehadiran::Hadir));
 }

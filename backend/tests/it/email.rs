@@ -119,6 +119,7 @@ async fn submissions_decisions_and_sessions_are_emailed_with_an_invitation(pool:
         mode: domain::jadwal::Mode::VideoConference.code().into(),
         tautan: "https://zoom.example/j/123".into(),
         catatan: "Siapkan KTP".into(),
+        ..Default::default()
     };
     jadwal::buat(&pool, &cso, &input, Utc::now()).await.unwrap();
     deliver(&pool, &server.smtp()).await;

@@ -10,6 +10,7 @@ mod common;
 mod email;
 mod faktor;
 mod impor;
+mod jadwal;
 mod otp;
 mod pantau;
 mod pejabat;

@@ -97,7 +97,12 @@ struct Side {
     /// A reference nobody works with (for Hapus).
     spare: PejabatId,
     berkas: BerkasId,
+    /// A session the CSO set by hand, started a minute ago.
     jadwal: JadwalId,
+    /// Two open slots the day after tomorrow, and a booking of the second (none named).
+    slot: i64,
+    slot2: i64,
+    pesanan: JadwalId,
     kode_formulir: String,
     ubah: UbahNomorId,
     /// The newest code each phone received.
@@ -665,6 +670,38 @@ const MATRIX: &[Row] = &[
         step_up: false,
     },
     Row {
+        key: "jadwal_tiba",
+        level: Level::Baru,
+        call: Call::Fn("jadwal_tiba", |s| format!("jadwal_id={}", s.jadwal)),
+        allowed: &[Cso],
+        targeted: true,
+        step_up: false,
+    },
+    Row {
+        key: "jadwal_pesan",
+        level: Level::Diterima,
+        call: Call::Fn("jadwal_pesan", |s| format!("slot_id={}&pejabat[0]={}", s.slot, s.kpa)),
+        allowed: &[Admin],
+        targeted: true,
+        step_up: false,
+    },
+    Row {
+        key: "jadwal_pindah",
+        level: Level::Baru,
+        call: Call::Fn("jadwal_pindah", |s| format!("jadwal_id={}&slot_id={}", s.pesanan, s.slot)),
+        allowed: &[Admin],
+        targeted: true,
+        step_up: false,
+    },
+    Row {
+        key: "jadwal_batal",
+        level: Level::Baru,
+        call: Call::Fn("jadwal_batal", |s| format!("jadwal_id={}", s.pesanan)),
+        allowed: &[Admin],
+        targeted: true,
+        step_up: false,
+    },
+    Row {
         key: "formulir_cek",
         level: Level::Baru,
         call: Call::Fn("formulir_cek", |s| format!("kode={}", s.kode_formulir)),
@@ -895,11 +932,42 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
             .unwrap()
             .kode;
     s.jadwal = sqlx::query_scalar(
-        "INSERT INTO jadwal (satker_kode, kppn_kode, mulai, mode, dibuat_at, dibuat_by)
-         SELECT $1, $2, now() - interval '1 hour', 'KPPN', now(), id FROM app_user WHERE username = $3 RETURNING id",
+        "WITH cso AS (SELECT id FROM app_user WHERE username = $3),
+              sl AS (INSERT INTO slot (kppn_kode, mulai, durasi_menit, kapasitas, mode, dibuat_at, dibuat_by)
+                     SELECT $2, now() - interval '1 minute', 60, 1, 'KPPN', now(), id FROM cso RETURNING id)
+         INSERT INTO jadwal (satker_kode, kppn_kode, slot_id, dibuat_at, dibuat_by)
+         SELECT $1, $2, sl.id, now(), cso.id FROM sl, cso RETURNING id",
     )
     .bind(satker)
     .bind(kppn)
+    .bind(cso_user)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let mut open = Vec::new();
+    for hours in [48, 50] {
+        open.push(
+            sqlx::query_scalar(
+                "INSERT INTO slot (kppn_kode, mulai, durasi_menit, kapasitas, mode, dibuat_at, dibuat_by)
+                 SELECT $1, now() + make_interval(hours => $2), 60, 2, 'KPPN', now(), id FROM app_user
+                 WHERE username = $3 RETURNING id",
+            )
+            .bind(kppn)
+            .bind(hours)
+            .bind(cso_user)
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+        );
+    }
+    (s.slot, s.slot2) = (open[0], open[1]);
+    s.pesanan = sqlx::query_scalar(
+        "INSERT INTO jadwal (satker_kode, kppn_kode, slot_id, dibuat_at, dibuat_by)
+         SELECT $1, $2, $3, now(), id FROM app_user WHERE username = $4 RETURNING id",
+    )
+    .bind(satker)
+    .bind(kppn)
+    .bind(s.slot2)
     .bind(cso_user)
     .fetch_one(pool)
     .await
@@ -1058,7 +1126,9 @@ async fn state_digest(pool: &PgPool) -> String {
             (SELECT string_agg(id || status || no_hp || coalesce(deleted_at::text, ''), ',' ORDER BY id) FROM pejabat),
             (SELECT string_agg(id || status, ',' ORDER BY id) FROM berkas),
             (SELECT string_agg(id || tahap, ',' ORDER BY id) FROM ubah_nomor),
-            (SELECT string_agg(id || coalesce(kehadiran, '-'), ',' ORDER BY id) FROM jadwal),
+            (SELECT string_agg(id || ':' || slot_id || coalesce(kehadiran, '-') || coalesce(dibatalkan_at::text, '')
+                    || coalesce(tiba_at::text, ''), ',' ORDER BY id) FROM jadwal),
+            (SELECT count(*) FROM slot),
             (SELECT string_agg(id || state || wrong_tries, ',' ORDER BY id) FROM otp_code),
             (SELECT count(*) FROM sms_outbox), (SELECT count(*) FROM pengajuan),
             (SELECT count(*) FROM sesi), (SELECT count(*) FROM faktor),
@@ -1211,6 +1281,10 @@ rows! {
     jadwal_daftar_kppn => "jadwal_daftar_kppn",
     jadwal_buat => "jadwal_buat",
     jadwal_catat => "jadwal_catat",
+    jadwal_tiba => "jadwal_tiba",
+    jadwal_pesan => "jadwal_pesan",
+    jadwal_pindah => "jadwal_pindah",
+    jadwal_batal => "jadwal_batal",
     formulir_cek => "formulir_cek",
     ubah_nomor_konfirmasi_daftar => "ubah_nomor_konfirmasi_daftar",
     ubah_nomor_konfirmasi => "ubah_nomor_konfirmasi",
