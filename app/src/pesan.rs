@@ -172,7 +172,7 @@ fn BookingForm(
                         siap.iter().map(|c| {
                             let id = c.id;
                             view! {
-                                <label class="radio">
+                                <label class="radio check">
                                     <input type="checkbox" prop:checked=move || pilih.with(|p| p.contains(&id)) on:change=move |_| toggle(id)/>
                                     {format!(" {}", c.sebutan())}
                                 </label>

@@ -1,4 +1,5 @@
-import { expect, Page } from "@playwright/test";
+import { expect, Page, test } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "fs";
 import { createHash, createHmac } from "crypto";
 import { execFileSync } from "child_process";
@@ -139,3 +140,39 @@ export function age(username: string, minutes: number, column: "seen_at" | "auth
   );
 }
 
+/** The devices of the checks: phone, tablet, laptop. */
+export const DEVICES = [
+  { name: "phone", width: 390, height: 844, touch: true },
+  { name: "tablet", width: 820, height: 1180, touch: true },
+  { name: "laptop", width: 1440, height: 900, touch: false },
+] as const;
+
+/** A screenshot of the page, nothing wider than the screen, touch targets of at least 44 px
+ *  on the touch devices, and no serious or critical axe-core violation. */
+export async function checkDevice(page: Page, device: (typeof DEVICES)[number], name: string) {
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: test.info().outputPath(`${device.name}-${name}.png`), fullPage: true });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, `${name} is ${overflow}px wider than the ${device.name} screen`).toBeLessThanOrEqual(0);
+  if (device.touch) {
+    const small = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>("button, input:not([type=hidden]), select, a.button, nav a, [role=button]")]
+        .filter((el) => el.offsetParent !== null)
+        .map((el) => ({ el, r: el.getBoundingClientRect() }))
+        .filter(({ el, r }) => {
+          // a checkbox or radio counts with its label, which is the target people touch
+          const target = (el as HTMLInputElement).type === "checkbox" || (el as HTMLInputElement).type === "radio"
+            ? (el.closest("label") ?? el).getBoundingClientRect()
+            : r;
+          return target.height < 44 || target.width < 44;
+        })
+        .map(({ el, r }) => `${el.tagName.toLowerCase()} "${(el.textContent || el.getAttribute("aria-label") || (el as HTMLInputElement).name || el.id).trim().slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`),
+    );
+    expect(small, `touch targets under 44 px on ${name} (${device.name})`).toEqual([]);
+  }
+  const axe = await new AxeBuilder({ page }).analyze();
+  const bad = axe.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
+  expect(bad, `axe on ${name} (${device.name})`).toEqual([]);
+}
