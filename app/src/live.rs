@@ -59,12 +59,19 @@ mod stream {
         pub closing: tokio::sync::watch::Receiver<bool>,
     }
 
+    /// An event's data when every page should read again (a satker's code otherwise).
+    const SEMUA: &str = "*";
+
     fn concerns(actor: &Actor, change: &Change) -> bool {
-        change.is_anything()
-            || actor.role == domain::Role::Pusat
-            || actor.unit.satker() == Some(change.satker_kode.as_str())
-            || actor.unit.kppn() == Some(change.kppn_kode.as_str())
-            || actor.unit.kanwil() == Some(change.kanwil_kode.as_str())
+        match change {
+            Change::Anything => true,
+            Change::Satker { kanwil_kode, kppn_kode, satker_kode } => {
+                actor.role == domain::Role::Pusat
+                    || actor.unit.satker() == Some(satker_kode.as_str())
+                    || actor.unit.kppn() == Some(kppn_kode.as_str())
+                    || actor.unit.kanwil() == Some(kanwil_kode.as_str())
+            }
+        }
     }
 
     /// How often an open stream checks that its session still lives: a session ended
@@ -116,13 +123,16 @@ mod stream {
                     };
                     match received {
                         Ok(change) if concerns(&actor, &change) => {
-                            let event = Event::default().data(change.satker_kode);
-                            return Some((Ok::<_, Infallible>(event), (rx, closing, check)));
+                            let data = match change {
+                                Change::Satker { satker_kode, .. } => satker_kode,
+                                Change::Anything => SEMUA.to_owned(),
+                            };
+                            return Some((Ok::<_, Infallible>(Event::default().data(data)), (rx, closing, check)));
                         }
                         Ok(_) => continue,
                         // missed some: tell the page to reload anyway
                         Err(RecvError::Lagged(_)) => {
-                            return Some((Ok(Event::default().data("*")), (rx, closing, check)));
+                            return Some((Ok(Event::default().data(SEMUA)), (rx, closing, check)));
                         }
                         Err(RecvError::Closed) => return None,
                     }

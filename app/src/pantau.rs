@@ -222,18 +222,25 @@ fn PerHari(data: Vec<(chrono::NaiveDate, u32)>) -> impl IntoView {
     }
 }
 
+/// A table of the board: its name for screen readers, its column heads, its rows.
+#[component]
+fn Tabel(label: &'static str, head: Vec<&'static str>, children: Children) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="pantau" aria-label=label>
+                <thead><tr>{head.into_iter().map(|h| view! { <th scope="col">{h}</th> }).collect_view()}</tr></thead>
+                <tbody>{children()}</tbody>
+            </table>
+        </div>
+    }
+}
+
 /// Regions or KPPN with their satkers at each stage.
 #[component]
 fn TabelHitungan(baris: Vec<Baris>) -> impl IntoView {
+    let head = std::iter::once("Unit").chain(Tahap::ALL.map(Tahap::label)).chain(["Jumlah"]).collect();
     view! {
-        <div class="table-wrap">
-            <table class="pantau" aria-label="Rincian per unit">
-                <thead><tr>
-                    <th scope="col">"Unit"</th>
-                    {Tahap::ALL.into_iter().map(|t| view! { <th scope="col">{t.label()}</th> }).collect_view()}
-                    <th scope="col">"Jumlah"</th>
-                </tr></thead>
-                <tbody>
+        <Tabel label="Rincian per unit" head>
                     {baris.into_iter().map(|b| {
                         let drill = !matches!(b.lingkup, Lingkup::Nasional);
                         let name = format!("{} {}", b.kode, b.nama);
@@ -247,9 +254,7 @@ fn TabelHitungan(baris: Vec<Baris>) -> impl IntoView {
                             <td>{b.hitungan.total()}</td>
                         </tr> }
                     }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        </Tabel>
     }
 }
 
@@ -257,10 +262,7 @@ fn TabelHitungan(baris: Vec<Baris>) -> impl IntoView {
 #[component]
 fn TabelSatker(baris: Vec<Baris>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
-            <table class="pantau" aria-label="Satker dan tahapnya">
-                <thead><tr><th scope="col">"Satker"</th><th scope="col">"Tahap"</th><th scope="col">"Sejak"</th></tr></thead>
-                <tbody>
+        <Tabel label="Satker dan tahapnya" head=vec!["Satker", "Tahap", "Sejak"]>
                     {baris.into_iter().map(|b| {
                         let (tahap, since) = b.tahap.unwrap_or((Tahap::Belum, None));
                         view! { <tr data-tahap=tahap.code()>
@@ -269,9 +271,7 @@ fn TabelSatker(baris: Vec<Baris>) -> impl IntoView {
                             <td>{sejak(since)}</td>
                         </tr> }
                     }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        </Tabel>
     }
 }
 
@@ -283,11 +283,7 @@ fn TabelPejabat(papan: Papan) -> impl IntoView {
         <section aria-labelledby="pejabat">
             <h2 id="pejabat">"Pejabat"</h2>
             {tahap.map(|t| view! { <p class="muted">{format!("Tahap satker: {t}")}</p> })}
-            <div class="table-wrap">
-                <table class="pantau" aria-label="Pejabat satker">
-                    <thead><tr><th scope="col">"Nama"</th><th scope="col">"Jabatan"</th><th scope="col">"Status"</th>
-                        <th scope="col">"Direkam"</th><th scope="col">"Aktif"</th></tr></thead>
-                    <tbody>
+            <Tabel label="Pejabat satker" head=vec!["Nama", "Jabatan", "Status", "Direkam", "Aktif"]>
                         {papan.pejabat.into_iter().map(|p| view! { <tr>
                             <th scope="row">{p.nama}</th>
                             <td>{p.jabatan.label()}</td>
@@ -295,9 +291,7 @@ fn TabelPejabat(papan: Papan) -> impl IntoView {
                             <td>{sejak(Some(p.direkam))}</td>
                             <td>{sejak(p.aktif)}</td>
                         </tr> }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            </Tabel>
         </section>
     }
 }
@@ -316,11 +310,7 @@ fn Macet(papan: Papan) -> impl IntoView {
             } else {
                 view! {
                     {more.map(|m| view! { <p class="muted">{m}</p> })}
-                    <div class="table-wrap">
-                        <table class="pantau" aria-label="Satker macet">
-                            <thead><tr><th scope="col">"Satker"</th><th scope="col">"KPPN"</th><th scope="col">"Tahap"</th>
-                                <th scope="col">"Sejak"</th><th scope="col">"Hari"</th></tr></thead>
-                            <tbody>
+                    <Tabel label="Satker macet" head=vec!["Satker", "KPPN", "Tahap", "Sejak", "Hari"]>
                                 {papan.macet.into_iter().map(|m| view! { <tr>
                                     <th scope="row"><a href=href(&Lingkup::Satker(m.satker_kode.clone()))>
                                         {format!("{} {}", m.satker_kode, m.satker_nama)}</a></th>
@@ -329,9 +319,7 @@ fn Macet(papan: Papan) -> impl IntoView {
                                     <td>{sejak(Some(m.sejak))}</td>
                                     <td>{m.hari}</td>
                                 </tr> }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                    </Tabel>
                 }.into_any()
             }}
         </section>

@@ -10,30 +10,26 @@ use tokio::sync::broadcast;
 /// The NOTIFY channel.
 pub const CHANNEL: &str = "sakti_perubahan";
 
-/// Something changed in a satker (of a KPPN, of a region: empty when the KPPN has none).
+/// What changed, as the open pages need to know it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
-    pub kanwil_kode: String,
-    pub kppn_kode: String,
-    pub satker_kode: String,
+pub enum Change {
+    /// Something in one satker (of a KPPN, of a region: empty when the KPPN has none).
+    Satker { kanwil_kode: String, kppn_kode: String, satker_kode: String },
+    /// Anything may have changed: the listener was away (its connection lost, the database
+    /// failing over) and may have missed announcements, so every open page reads again.
+    Anything,
 }
 
 impl Change {
-    /// Anything may have changed: the listener was away (its connection lost, the database
-    /// failing over) and may have missed announcements, so every open page reads again.
-    pub fn anything() -> Change {
-        Change { kanwil_kode: "*".to_owned(), kppn_kode: "*".to_owned(), satker_kode: "*".to_owned() }
-    }
-
-    pub fn is_anything(&self) -> bool {
-        self.satker_kode == "*"
-    }
-
     /// A NOTIFY payload, `kanwil:kppn:satker`.
     fn parse(payload: &str) -> Option<Change> {
         let mut parts = payload.splitn(3, ':');
         let (kanwil, kppn, satker) = (parts.next()?, parts.next()?, parts.next()?);
-        Some(Change { kanwil_kode: kanwil.to_owned(), kppn_kode: kppn.to_owned(), satker_kode: satker.to_owned() })
+        Some(Change::Satker {
+            kanwil_kode: kanwil.to_owned(),
+            kppn_kode: kppn.to_owned(),
+            satker_kode: satker.to_owned(),
+        })
     }
 }
 
@@ -89,7 +85,7 @@ impl Hub {
                         Ok(again) => {
                             tracing::info!("LISTEN {CHANNEL}: tersambung kembali");
                             listener = Some(again);
-                            let _ = sender.send(Change::anything());
+                            let _ = sender.send(Change::Anything);
                         }
                         Err(sqlx::Error::PoolClosed) => break,
                         Err(e) => {

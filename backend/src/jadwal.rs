@@ -98,12 +98,16 @@ const SELECT_SLOT: &str = "SELECT sl.id, sl.mulai, sl.durasi_menit, sl.mode, sl.
         (SELECT count(*) FROM jadwal j WHERE j.slot_id = sl.id AND j.dibatalkan_at IS NULL) AS terisi
     FROM slot sl";
 
-async fn slots(conn: &mut PgConnection, kppn: &str, from: DateTime<Utc>) -> Result<Vec<SlotRow>> {
+/// The slots of `kppn` from `from` on; with `open`, only those with a place left (a satker
+/// sees no other satker's session set by hand, nor its note).
+async fn slots(conn: &mut PgConnection, kppn: &str, from: DateTime<Utc>, open: bool) -> Result<Vec<SlotRow>> {
     let rows: Vec<SlotDb> = sqlx::query_as(&format!(
-        "{SELECT_SLOT} WHERE sl.kppn_kode = $1 AND sl.mulai >= $2 ORDER BY sl.mulai, sl.id LIMIT 200"
+        "SELECT * FROM ({SELECT_SLOT} WHERE sl.kppn_kode = $1 AND sl.mulai >= $2) s
+         WHERE NOT $3 OR s.terisi < s.kapasitas ORDER BY s.mulai, s.id LIMIT 200"
     ))
     .bind(kppn)
     .bind(from)
+    .bind(open)
     .fetch_all(conn)
     .await?;
     Ok(rows
@@ -285,7 +289,7 @@ pub async fn terbitkan(pool: &PgPool, caller: &Caller, input: &JadwalInput, now:
     );
     attempt.done(detail, None).await?;
     let mut conn = pool.acquire().await?;
-    let all = slots(&mut conn, kppn, mulai).await?;
+    let all = slots(&mut conn, kppn, mulai, false).await?;
     all.into_iter().find(|s| s.id == id).ok_or_else(|| Error::NotFound("Slot tidak ditemukan.".into()))
 }
 
@@ -340,7 +344,7 @@ pub async fn satker(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Resul
         .fetch_optional(&mut *conn)
         .await?;
     let slot = match &kppn {
-        Some(k) => slots(&mut conn, k, now + Duration::seconds(1)).await?,
+        Some(k) => slots(&mut conn, k, now + Duration::seconds(1), true).await?,
         None => Vec::new(),
     };
     let calon = calon(&mut conn, satker, now).await?;
@@ -532,7 +536,7 @@ pub async fn slot_kppn(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Re
     let actor = authorize(pool, caller, Action::JadwalCso).await?;
     let kppn = own_kppn(actor)?;
     let mut conn = pool.acquire().await?;
-    slots(&mut conn, kppn, crate::wib_day_start(now)).await
+    slots(&mut conn, kppn, crate::wib_day_start(now), false).await
 }
 
 /// Booking `id` of the CSO's KPPN, locked: its start, satker, attendance and arrival.

@@ -29,12 +29,16 @@ impl Default for Setelan {
     }
 }
 
-/// Where a scope sits: its satker, KPPN and region codes as far as it goes down.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Where a scope sits: its satker, KPPN and region codes as far as it goes down, and their
+/// names (the trail above the board).
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 struct Letak {
     kanwil: Option<String>,
     kppn: Option<String>,
     satker: Option<String>,
+    nama_kanwil: Option<String>,
+    nama_kppn: Option<String>,
+    nama_satker: Option<String>,
 }
 
 /// The viewer's own scope.
@@ -49,32 +53,33 @@ fn rumah(actor: &Actor) -> Result<Lingkup> {
 
 /// The codes above `lingkup`, read from the data; not found is an error.
 async fn letak(pool: &PgPool, lingkup: &Lingkup) -> Result<Letak> {
-    let row: Option<(Option<String>, Option<String>, Option<String>)> = match lingkup {
+    let (sql, kode) = match lingkup {
         Lingkup::Nasional => return Ok(Letak::default()),
-        Lingkup::Kanwil(w) => {
-            sqlx::query_as("SELECT kode, NULL::text, NULL::text FROM kanwil WHERE kode = $1")
-                .bind(w)
-                .fetch_optional(pool)
-                .await?
-        }
-        Lingkup::Kppn(k) => {
-            sqlx::query_as("SELECT kanwil_kode, kode, NULL::text FROM kppn WHERE kode = $1")
-                .bind(k)
-                .fetch_optional(pool)
-                .await?
-        }
-        Lingkup::Satker(s) => {
-            sqlx::query_as(
-                "SELECT k.kanwil_kode, s.kppn_kode, s.kode FROM satker s JOIN kppn k ON k.kode = s.kppn_kode
+        Lingkup::Kanwil(w) => (
+            "SELECT kode AS kanwil, NULL::text AS kppn, NULL::text AS satker, nama AS nama_kanwil, NULL::text AS nama_kppn,
+                    NULL::text AS nama_satker
+             FROM kanwil WHERE kode = $1",
+            w,
+        ),
+        Lingkup::Kppn(k) => (
+            "SELECT k.kanwil_kode AS kanwil, k.kode AS kppn, NULL::text AS satker, w.nama AS nama_kanwil,
+                    k.nama AS nama_kppn, NULL::text AS nama_satker
+             FROM kppn k LEFT JOIN kanwil w ON w.kode = k.kanwil_kode WHERE k.kode = $1",
+            k,
+        ),
+        Lingkup::Satker(s) => (
+            "SELECT k.kanwil_kode AS kanwil, s.kppn_kode AS kppn, s.kode AS satker, w.nama AS nama_kanwil,
+                    k.nama AS nama_kppn, s.nama AS nama_satker
+             FROM satker s JOIN kppn k ON k.kode = s.kppn_kode LEFT JOIN kanwil w ON w.kode = k.kanwil_kode
              WHERE s.kode = $1",
-            )
-            .bind(s)
-            .fetch_optional(pool)
-            .await?
-        }
+            s,
+        ),
     };
-    let (kanwil, kppn, satker) = row.ok_or_else(|| Error::NotFound("Unit tidak ditemukan.".into()))?;
-    Ok(Letak { kanwil, kppn, satker })
+    sqlx::query_as(sql)
+        .bind(kode)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| Error::NotFound("Unit tidak ditemukan.".into()))
 }
 
 /// Whether `letak` lies within the viewer's own scope.
@@ -246,7 +251,7 @@ async fn baca(
     };
     Ok(Papan {
         lingkup: lingkup.clone(),
-        jejak: jejak(pool, rumah, letak).await?,
+        jejak: jejak(rumah, letak),
         proyeksi: pantau::proyeksi(hitungan.total(), selesai, terakhir, hari_ini, setelan.tenggat),
         hitungan,
         baris: groups.into_values().collect(),
@@ -335,20 +340,11 @@ async fn pejabat_satker(pool: &PgPool, satker: &str) -> Result<Vec<PejabatPantau
 }
 
 /// The way from the viewer's own scope down to the one shown, each step with its name.
-async fn jejak(pool: &PgPool, rumah: &Lingkup, letak: &Letak) -> Result<Vec<(Lingkup, String)>> {
+fn jejak(rumah: &Lingkup, letak: &Letak) -> Vec<(Lingkup, String)> {
     let mut steps = Vec::new();
     if *rumah == Lingkup::Nasional {
         steps.push((Lingkup::Nasional, "Nasional".to_owned()));
     }
-    let names: (Option<String>, Option<String>, Option<String>) = sqlx::query_as(
-        "SELECT (SELECT nama FROM kanwil WHERE kode = $1), (SELECT nama FROM kppn WHERE kode = $2),
-                (SELECT nama FROM satker WHERE kode = $3)",
-    )
-    .bind(&letak.kanwil)
-    .bind(&letak.kppn)
-    .bind(&letak.satker)
-    .fetch_one(pool)
-    .await?;
     let below_home = |l: &Lingkup| match rumah {
         Lingkup::Nasional => true,
         Lingkup::Kanwil(_) => !matches!(l, Lingkup::Nasional),
@@ -356,9 +352,9 @@ async fn jejak(pool: &PgPool, rumah: &Lingkup, letak: &Letak) -> Result<Vec<(Lin
         Lingkup::Satker(_) => matches!(l, Lingkup::Satker(_)),
     };
     let levels = [
-        (letak.kanwil.clone().map(Lingkup::Kanwil), names.0),
-        (letak.kppn.clone().map(Lingkup::Kppn), names.1),
-        (letak.satker.clone().map(Lingkup::Satker), names.2),
+        (letak.kanwil.clone().map(Lingkup::Kanwil), letak.nama_kanwil.clone()),
+        (letak.kppn.clone().map(Lingkup::Kppn), letak.nama_kppn.clone()),
+        (letak.satker.clone().map(Lingkup::Satker), letak.nama_satker.clone()),
     ];
     for (l, nama) in levels {
         if let (Some(l), Some(nama)) = (l, nama)
@@ -367,5 +363,5 @@ async fn jejak(pool: &PgPool, rumah: &Lingkup, letak: &Letak) -> Result<Vec<(Lin
             steps.push((l, nama));
         }
     }
-    Ok(steps)
+    steps
 }
