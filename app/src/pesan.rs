@@ -145,12 +145,15 @@ fn BookingForm(
     on_pesan: impl Fn(i64) + Copy + Send + Sync + 'static,
     on_pindah: impl Fn((JadwalId, i64)) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let siap: Vec<Calon> = calon.iter().filter(|c| c.halangan(&calon).is_none()).cloned().collect();
-    let belum: Vec<(String, String)> = calon
-        .iter()
-        .filter(|c| c.status != domain::Status::Aktif)
-        .filter_map(|c| c.halangan(&calon).map(|why| (c.sebutan(), why)))
-        .collect();
+    // who may be booked now, and why each other one (not yet AKTIF) may not
+    let (mut siap, mut belum) = (Vec::new(), Vec::new());
+    for c in &calon {
+        match c.halangan(&calon) {
+            None => siap.push((c.id, c.sebutan())),
+            Some(why) if c.status != domain::Status::Aktif => belum.push(format!("{}: {why}", c.sebutan())),
+            Some(_) => {}
+        }
+    }
     let toggle = move |id: PejabatId| {
         pilih.update(|p| {
             if let Some(i) = p.iter().position(|x| *x == id) {
@@ -169,17 +172,17 @@ fn BookingForm(
                     {if siap.is_empty() {
                         view! { <p class="muted">"Belum ada pejabat yang dapat dijadwalkan."</p> }.into_any()
                     } else {
-                        siap.iter().map(|c| {
-                            let id = c.id;
+                        siap.iter().map(|(id, sebutan)| {
+                            let id = *id;
                             view! {
                                 <label class="radio check">
                                     <input type="checkbox" prop:checked=move || pilih.with(|p| p.contains(&id)) on:change=move |_| toggle(id)/>
-                                    {format!(" {}", c.sebutan())}
+                                    {format!(" {sebutan}")}
                                 </label>
                             }
                         }).collect_view().into_any()
                     }}
-                    {belum.clone().into_iter().map(|(who, why)| view! { <p class="muted">{format!("{who}: {why}")}</p> }).collect_view()}
+                    {belum.clone().into_iter().map(|line| view! { <p class="muted">{line}</p> }).collect_view()}
                 </fieldset>
             </Show>
             {if slots.is_empty() {

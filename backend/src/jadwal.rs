@@ -67,13 +67,11 @@ impl Row {
 /// Bookings with their slot's time and place and the pejabat they name; cancelled ones are
 /// left out (they stay in the table and the audit trail).
 const SELECT: &str = "SELECT j.id, j.slot_id, j.satker_kode, s.nama AS satker_nama, sl.mulai, sl.durasi_menit,
-        sl.mode, sl.tautan, sl.catatan,
-        ARRAY(SELECT p.jabatan FROM jadwal_pejabat jp JOIN pejabat p ON p.id = jp.pejabat_id
-              WHERE jp.jadwal_id = j.id ORDER BY p.id) AS jabatan,
-        ARRAY(SELECT p.nama FROM jadwal_pejabat jp JOIN pejabat p ON p.id = jp.pejabat_id
-              WHERE jp.jadwal_id = j.id ORDER BY p.id) AS nama,
+        sl.mode, sl.tautan, sl.catatan, coalesce(pj.jabatan, '{}') AS jabatan, coalesce(pj.nama, '{}') AS nama,
         j.tiba_at, j.kehadiran, j.hasil
     FROM jadwal j JOIN slot sl ON sl.id = j.slot_id JOIN satker s ON s.kode = j.satker_kode
+    CROSS JOIN LATERAL (SELECT array_agg(p.jabatan ORDER BY p.id) AS jabatan, array_agg(p.nama ORDER BY p.id) AS nama
+                        FROM jadwal_pejabat jp JOIN pejabat p ON p.id = jp.pejabat_id WHERE jp.jadwal_id = j.id) pj
     WHERE j.dibatalkan_at IS NULL";
 
 async fn one(conn: &mut PgConnection, id: JadwalId) -> Result<JadwalRow> {
@@ -98,6 +96,20 @@ const SELECT_SLOT: &str = "SELECT sl.id, sl.mulai, sl.durasi_menit, sl.mode, sl.
         (SELECT count(*) FROM jadwal j WHERE j.slot_id = sl.id AND j.dibatalkan_at IS NULL) AS terisi
     FROM slot sl";
 
+impl SlotDb {
+    fn into_row(self) -> SlotRow {
+        SlotRow {
+            id: self.id,
+            mulai_ms: self.mulai.timestamp_millis(),
+            durasi_menit: self.durasi_menit,
+            mode: self.mode,
+            catatan: self.catatan,
+            kapasitas: self.kapasitas,
+            terisi: i32::try_from(self.terisi).unwrap_or(i32::MAX),
+        }
+    }
+}
+
 /// The slots of `kppn` from `from` on; with `open`, only those with a place left (a satker
 /// sees no other satker's session set by hand, nor its note).
 async fn slots(conn: &mut PgConnection, kppn: &str, from: DateTime<Utc>, open: bool) -> Result<Vec<SlotRow>> {
@@ -110,18 +122,7 @@ async fn slots(conn: &mut PgConnection, kppn: &str, from: DateTime<Utc>, open: b
     .bind(open)
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| SlotRow {
-            id: r.id,
-            mulai_ms: r.mulai.timestamp_millis(),
-            durasi_menit: r.durasi_menit,
-            mode: r.mode,
-            catatan: r.catatan,
-            kapasitas: r.kapasitas,
-            terisi: i32::try_from(r.terisi).unwrap_or(i32::MAX),
-        })
-        .collect())
+    Ok(rows.into_iter().map(SlotDb::into_row).collect())
 }
 
 fn own_kppn(actor: &Actor) -> Result<&str> {
@@ -203,6 +204,27 @@ async fn insert_slot(
     .await?)
 }
 
+/// Books slot `slot` for `satker`.
+async fn insert_jadwal(
+    conn: &mut PgConnection,
+    satker: &str,
+    kppn: &str,
+    slot: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<JadwalId> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO jadwal (satker_kode, kppn_kode, slot_id, dibuat_at, dibuat_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(satker)
+    .bind(kppn)
+    .bind(slot)
+    .bind(now)
+    .bind(actor.user_id)
+    .fetch_one(conn)
+    .await?)
+}
+
 /// The satker's Admin Lokal receive booking `id` with a calendar invitation: `isi` makes the
 /// text from the WIB time and the place.
 async fn invite(
@@ -248,16 +270,7 @@ pub async fn buat(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: Date
     };
     let mut attempt = Attempt::begin(pool, caller, ACTION).await?;
     let slot = insert_slot(attempt.tx(), kppn, &new, mulai, actor, now).await?;
-    let id: JadwalId = sqlx::query_scalar(
-        "INSERT INTO jadwal (satker_kode, kppn_kode, slot_id, dibuat_at, dibuat_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(&satker)
-    .bind(kppn)
-    .bind(slot)
-    .bind(now)
-    .bind(actor.user_id)
-    .fetch_one(attempt.tx())
-    .await?;
+    let id = insert_jadwal(attempt.tx(), &satker, kppn, slot, actor, now).await?;
     let catatan = new.catatan.clone();
     let row = invite(attempt.tx(), id, now, |r, waktu, tempat| {
         domain::surel::jadwal(&r.satker_kode, waktu, tempat, &catatan)
@@ -288,9 +301,8 @@ pub async fn terbitkan(pool: &PgPool, caller: &Caller, input: &JadwalInput, now:
         new.mode.label()
     );
     attempt.done(detail, None).await?;
-    let mut conn = pool.acquire().await?;
-    let all = slots(&mut conn, kppn, mulai, false).await?;
-    all.into_iter().find(|s| s.id == id).ok_or_else(|| Error::NotFound("Slot tidak ditemukan.".into()))
+    let row: SlotDb = sqlx::query_as(&format!("{SELECT_SLOT} WHERE sl.id = $1")).bind(id).fetch_one(pool).await?;
+    Ok(row.into_row())
 }
 
 /// The satker's pejabat as booking sees them (KPA, PPK, PPSPM that are not removed).
@@ -418,16 +430,7 @@ pub async fn pesan(
     if let Err(e) = take_place(attempt.tx(), slot_id, &kppn, now).await {
         return Err(attempt.refuse(e).await);
     }
-    let id: JadwalId = sqlx::query_scalar(
-        "INSERT INTO jadwal (satker_kode, kppn_kode, slot_id, dibuat_at, dibuat_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(satker)
-    .bind(&kppn)
-    .bind(slot_id)
-    .bind(now)
-    .bind(actor.user_id)
-    .fetch_one(attempt.tx())
-    .await?;
+    let id = insert_jadwal(attempt.tx(), satker, &kppn, slot_id, actor, now).await?;
     sqlx::query("INSERT INTO jadwal_pejabat (jadwal_id, pejabat_id) SELECT $1, unnest($2::bigint[])")
         .bind(id)
         .bind(pilih.iter().map(|p| p.0).collect::<Vec<_>>())
@@ -632,7 +635,7 @@ pub async fn satker_mitra(pool: &PgPool, caller: &Caller) -> Result<Vec<(String,
         .await?)
 }
 
-/// A booking whose reminders may be due, and which were sent.
+/// A booking whose reminders may be due, which were sent, and where it takes place.
 #[derive(sqlx::FromRow)]
 struct Due {
     id: JadwalId,
@@ -641,6 +644,10 @@ struct Due {
     dipesan: DateTime<Utc>,
     hari: bool,
     jam: bool,
+    #[sqlx(try_from = "crate::stored::Stored<Mode>")]
+    mode: Mode,
+    tautan: Option<String>,
+    kppn_nama: String,
 }
 
 /// Queues the reminders due at `now` (SMS and email to each named pejabat; email to the Admin
@@ -650,8 +657,8 @@ pub async fn ingatkan(pool: &PgPool, now: DateTime<Utc>) -> Result<usize> {
     let mut tx = pool.begin().await?;
     let due: Vec<Due> = sqlx::query_as(
         "SELECT j.id, j.satker_kode AS satker, sl.mulai, j.dibuat_at AS dipesan, j.ingat_hari_at IS NOT NULL AS hari,
-                j.ingat_jam_at IS NOT NULL AS jam
-         FROM jadwal j JOIN slot sl ON sl.id = j.slot_id
+                j.ingat_jam_at IS NOT NULL AS jam, sl.mode, sl.tautan, k.nama AS kppn_nama
+         FROM jadwal j JOIN slot sl ON sl.id = j.slot_id JOIN kppn k ON k.kode = sl.kppn_kode
          WHERE j.dibatalkan_at IS NULL AND j.kehadiran IS NULL AND sl.mulai > $1 AND sl.mulai <= $1 + interval '2 days'
            AND (j.ingat_hari_at IS NULL OR j.ingat_jam_at IS NULL)
          ORDER BY sl.mulai LIMIT 500
@@ -661,7 +668,7 @@ pub async fn ingatkan(pool: &PgPool, now: DateTime<Utc>) -> Result<usize> {
     .fetch_all(&mut *tx)
     .await?;
     let mut sent = 0;
-    for Due { id, satker, mulai, dipesan, hari, jam } in due {
+    for Due { id, satker, mulai, dipesan, hari, jam, mode, tautan, kppn_nama } in due {
         let Some(which) = jadwal::pengingat(mulai, dipesan, now, hari, jam) else { continue };
         let column = match which {
             Pengingat::Hari => "ingat_hari_at",
@@ -672,14 +679,7 @@ pub async fn ingatkan(pool: &PgPool, now: DateTime<Utc>) -> Result<usize> {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        let (kppn_nama, mode, tautan): (String, String, Option<String>) = sqlx::query_as(
-            "SELECT k.nama, sl.mode, sl.tautan FROM jadwal j JOIN slot sl ON sl.id = j.slot_id
-             JOIN kppn k ON k.kode = sl.kppn_kode WHERE j.id = $1",
-        )
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let tempat = tempat(Mode::try_from(mode)?, tautan.as_deref(), &kppn_nama);
+        let tempat = tempat(mode, tautan.as_deref(), &kppn_nama);
         let waktu = jadwal::waktu(wib(mulai));
         let pejabat: Vec<(PejabatId, String, String, String)> = sqlx::query_as(
             "SELECT p.id, p.nama, p.jabatan, p.no_hp FROM jadwal_pejabat jp JOIN pejabat p ON p.id = jp.pejabat_id
