@@ -34,7 +34,11 @@ pub async fn totp_code(pool: &PgPool, username: &str, clock: &backend::Clock) ->
         .await
         .unwrap();
         let now = clock.now();
-        let step = (now.timestamp() / 30 - 1).max(last.map_or(0, |l| l + 1));
+        // the previous step's code is still good, but late in a step it may expire before the
+        // server checks it (one step either side is accepted): then start from the current one
+        let current = now.timestamp() / 30;
+        let oldest = if now.timestamp() - current * 30 < 20 { current - 1 } else { current };
+        let step = oldest.max(last.map_or(0, |l| l + 1));
         if step <= now.timestamp() / 30 + 1 {
             let at = chrono::DateTime::from_timestamp(step * 30, 0).unwrap();
             return backend::faktor::kode_totp(&backend::demo::totp_secret(username), username, at).unwrap();
