@@ -38,10 +38,11 @@ export async function freshTotp(_page: Page | null, username: string, key: Buffe
   const file = `${process.env.SECRETS_FILE ?? "/tmp/e2e-secrets.txt"}.totp.json`;
   const used: Record<string, number> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
   let now = Date.now() / 1000;
-  // the previous step's code is still good, but late in a step it may expire on its way to
-  // the server (accepted: one step either side): then start from the current one
+  // the previous step's code is still good, but only for the rest of the current step (one
+  // step either side is accepted): it is used only while 20 s of that are left, longer than
+  // an action may take (expect's 10 s), so a code never expires on its way to the server
   const current = Math.floor(now / 30);
-  const oldest = now - current * 30 < 20 ? current - 1 : current;
+  const oldest = now - current * 30 < 10 ? current - 1 : current;
   const step = Math.max(oldest, (used[username] ?? 0) + 1);
   if (step > Math.floor(now / 30) + 1) {
     await new Promise((done) => setTimeout(done, ((step - 1) * 30 - now) * 1000 + 200));

@@ -80,11 +80,27 @@ pub async fn gate(gate: DbGate, request: Request, next: Next) -> Response {
     if gate.is_down() {
         return unavailable(request.method(), path);
     }
+    let (method, path) = (request.method().clone(), path.to_owned());
     let response = next.run(request).await;
+    if is_session_store_failure(&response) {
+        // the handler succeeded but its session could not be written: the session store is
+        // the database, so the answer is the outage's (tower-sessions logged the error)
+        gate.suspect();
+        return unavailable(&method, &path);
+    }
     if response.status() == StatusCode::SERVICE_UNAVAILABLE {
         gate.suspect();
     }
     response
+}
+
+/// The session layer's own answer when it cannot save a session: a bare 500, no type, no
+/// body. Every 500 of ours carries a message (a server function's JSON, a page, a text).
+fn is_session_store_failure(response: &Response) -> bool {
+    use axum::body::HttpBody;
+    response.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+        && response.body().size_hint().exact() == Some(0)
 }
 
 /// The 503 each kind of request understands: a server function's JSON error, a file
@@ -133,6 +149,17 @@ mod tests {
         assert_eq!(page.headers()[header::RETRY_AFTER], "5");
         let upload = unavailable(&Method::POST, "/api/berkas");
         assert_eq!(upload.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+    }
+
+    #[test]
+    fn only_the_session_layers_bare_500_is_taken_for_the_store_being_away() {
+        let mut bare = Response::default();
+        *bare.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        assert!(is_session_store_failure(&bare));
+        let ours = (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "application/json")], "\"Internal\"")
+            .into_response();
+        assert!(!is_session_store_failure(&ours));
+        assert!(!is_session_store_failure(&Response::default()));
     }
 
     #[test]

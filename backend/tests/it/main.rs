@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod berkas;
 mod common;
+mod database_away;
 mod email;
 mod faktor;
 mod impor;

@@ -34,10 +34,11 @@ pub async fn totp_code(pool: &PgPool, username: &str, clock: &backend::Clock) ->
         .await
         .unwrap();
         let now = clock.now();
-        // the previous step's code is still good, but late in a step it may expire before the
-        // server checks it (one step either side is accepted): then start from the current one
+        // the previous step's code is still good, but only for the rest of the current step (one
+        // step either side is accepted): it is used only while 20 s of that are left, longer
+        // than any one step of a test may take, so a code never expires on its way
         let current = now.timestamp() / 30;
-        let oldest = if now.timestamp() - current * 30 < 20 { current - 1 } else { current };
+        let oldest = if now.timestamp() - current * 30 < 10 { current - 1 } else { current };
         let step = oldest.max(last.map_or(0, |l| l + 1));
         if step <= now.timestamp() / 30 + 1 {
             let at = chrono::DateTime::from_timestamp(step * 30, 0).unwrap();

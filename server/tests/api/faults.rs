@@ -45,6 +45,7 @@ async fn spawn_with(
         .env("SAKTI_DEMO", "1")
         .env("SAKTI_OTP_SECRET", "kunci-uji-gangguan-yang-cukup-panjang-123")
         .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
         .env_remove("DATABASE_URL")
         .stdout(Stdio::from(log.try_clone().unwrap()))
         .stderr(Stdio::from(log))
@@ -77,17 +78,95 @@ fn client() -> reqwest::Client {
 
 /// Calls server function `name` with form `body`; returns status and body.
 async fn call(port: u16, name: &str, body: &str, cookie: &str) -> (u16, String) {
+    let answer = call_tagged(port, name, body, cookie).await;
+    (answer.status, answer.body)
+}
+
+/// One request of a fault test and its answer. The request carries its own id, which the
+/// server logs with every line of the request (`server::ops::track`), so a wrong answer can
+/// be shown with what the server said while answering it ([`Answer::explain`]).
+#[derive(Debug, Clone)]
+struct Answer {
+    id: String,
+    request: String,
+    /// When it was sent, from the start of the test's phase.
+    at: Duration,
+    took: Duration,
+    /// 0 when no answer came (a dropped connection).
+    status: u16,
+    body: String,
+}
+
+impl Answer {
+    /// The request, its answer and the server's log lines around it: every line naming the
+    /// request's id, with the lines just before and after each.
+    fn explain(&self, log: &Path) -> String {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let tag = format!("request_id={}", self.id);
+        let names = |line: &str| {
+            line.match_indices(&tag).any(|(at, _)| !line[at + tag.len()..].starts_with(|c: char| c.is_ascii_digit()))
+        };
+        let mut shown = std::collections::BTreeSet::new();
+        for (i, line) in lines.iter().enumerate() {
+            if names(line) {
+                shown.extend(i.saturating_sub(3)..(i + 4).min(lines.len()));
+            }
+        }
+        let around: Vec<&str> = shown.into_iter().map(|i| lines[i]).collect();
+        format!(
+            "{} at {:?} answered {} after {:?}: {}\nserver log around request {}:\n{}",
+            self.request,
+            self.at,
+            self.status,
+            self.took,
+            self.body,
+            self.id,
+            around.join("\n")
+        )
+    }
+}
+
+static REQUESTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// [`call`], keeping the request's id, time and answer.
+async fn call_tagged(port: u16, name: &str, body: &str, cookie: &str) -> Answer {
+    let id = format!("uji-{}", REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let began = Instant::now();
     let res = client()
         .post(format!("http://127.0.0.1:{port}/api/{name}"))
         .header("content-type", "application/x-www-form-urlencoded")
         .header("cookie", cookie)
+        .header("x-request-id", &id)
         .body(body.to_owned())
         .send()
         .await;
-    match res {
+    let (status, body) = match res {
         Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
         Err(e) => (0, e.to_string()),
+    };
+    Answer {
+        id,
+        request: format!("POST /api/{name} on :{port}"),
+        at: Duration::ZERO,
+        took: began.elapsed(),
+        status,
+        body,
     }
+}
+
+/// Fails the test with [`Answer::explain`] for each answer that is neither a success (200, or
+/// a sign-in's redirect) nor the outage's 503: a 500, a dropped connection, a refusal.
+fn only_success_or_503(answers: &[Answer], log: &Path) {
+    let wrong: Vec<String> =
+        answers.iter().filter(|a| !matches!(a.status, 200 | 302 | 303 | 503)).map(|a| a.explain(log)).collect();
+    assert!(
+        wrong.is_empty(),
+        "{} of {} answers were a 500 or a dropped connection:\n{}",
+        wrong.len(),
+        answers.len(),
+        wrong.join("\n\n")
+    );
 }
 
 async fn login(pool: &sqlx::PgPool, port: u16, username: &str) -> String {
@@ -285,9 +364,9 @@ async fn the_service_survives_kills_restarts_and_a_database_outage() {
             let started = Instant::now();
             while started.elapsed() < Duration::from_secs(25) {
                 let at = started.elapsed();
-                let (s, body) =
-                    call(pb, "pejabat_daftar", "query[page]=1&query[per_page]=10&query[filter]=", &cookie).await;
-                seen.push((at, started.elapsed() - at, s, body));
+                let answer =
+                    call_tagged(pb, "pejabat_daftar", "query[page]=1&query[per_page]=10&query[filter]=", &cookie).await;
+                seen.push(Answer { at, ..answer });
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
             seen
@@ -298,9 +377,9 @@ async fn the_service_survives_kills_restarts_and_a_database_outage() {
     let down_at = stop_at.elapsed();
     // a transition attempted while the database is away: refused within a second
     let began = Instant::now();
-    let (s, body) = call(pa, "otp_request", &format!("pejabat_id={ppk}&purpose=Aktivasi"), &ppk_cookie).await;
-    assert_eq!((s, body.as_str()), (503, UNAVAILABLE));
-    assert!(began.elapsed() < Duration::from_secs(1), "the first answer of the outage took {:?}", began.elapsed());
+    let first = call_tagged(pa, "otp_request", &format!("pejabat_id={ppk}&purpose=Aktivasi"), &ppk_cookie).await;
+    assert_eq!((first.status, first.body.as_str()), (503, UNAVAILABLE), "{}", first.explain(&log));
+    assert!(began.elapsed() < Duration::from_secs(1), "the first answer of the outage: {}", first.explain(&log));
     // a page and a file route say so too, at once (the file route used to take the
     // unreadable session for a logged-out caller)
     for path in ["/pejabat", "/api/audit.csv", "/api/berkas/1"] {
@@ -318,17 +397,16 @@ async fn the_service_survives_kills_restarts_and_a_database_outage() {
     cluster.start(Durability::Fast).await.unwrap();
     let up_at = stop_at.elapsed();
     let seen = poller.await.unwrap();
-    let during: Vec<_> =
-        seen.iter().filter(|(t, ..)| *t > down_at + Duration::from_millis(300) && *t < up_at).collect();
+    only_success_or_503(&seen, &log);
+    let during: Vec<_> = seen.iter().filter(|a| a.at > down_at + Duration::from_millis(300) && a.at < up_at).collect();
     // the first waits at most for the pool's acquire timeout, the others are answered at once
     assert!(during.len() >= 10, "too few requests during the outage: {seen:?}");
-    for (t, took, s, body) in &during {
-        assert_eq!((*s, body.as_str()), (503, UNAVAILABLE), "at {t:?}");
-        assert!(*took < Duration::from_secs(1), "answered after {took:?} at {t:?}");
+    for a in &during {
+        assert_eq!((a.status, a.body.as_str()), (503, UNAVAILABLE), "{}", a.explain(&log));
+        assert!(a.took < Duration::from_secs(1), "{}", a.explain(&log));
     }
-    let slowest = during.iter().map(|(_, took, ..)| *took).max().unwrap_or_default();
-    assert!(seen.iter().all(|(_, _, s, _)| *s != 500 && *s != 0), "a 500 or a dropped connection: {seen:?}");
-    let recovered = seen.iter().find(|(t, _, s, _)| *t > up_at && *s == 200).map(|(t, ..)| *t - up_at);
+    let slowest = during.iter().map(|a| a.took).max().unwrap_or_default();
+    let recovered = seen.iter().find(|a| a.at > up_at && a.status == 200).map(|a| a.at - up_at);
     let recovered = recovered.expect("no successful request after the database came back");
     assert!(recovered <= Duration::from_secs(5), "recovered after {recovered:?}");
     println!(
@@ -374,6 +452,127 @@ async fn the_service_survives_kills_restarts_and_a_database_outage() {
     assert!(!embedded.is_running().await, "the embedded PostgreSQL is still running");
 
     pool.close().await;
+    cluster.stop().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Connections cut in the middle of statements: the server's backends terminated again and
+/// again (`pg_terminate_backend`) while clients read lists, open pages and sign in, then a
+/// fast shutdown of the cluster while they keep going. A statement cut that way reaches the
+/// server as the database's own error (SQLSTATE 57P01) or a closed stream; every answer must
+/// be 200 or 503 — once one of them was a 500 at an outage's onset.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_cut_mid_statement_are_answered_200_or_503() {
+    use sqlx::ConnectOptions;
+    use std::str::FromStr;
+    let dir: PathBuf = std::env::temp_dir().join(format!("sakti-putus-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("server.log");
+    let mut cluster = PrivateCluster::ensure_running(&dir.join("pg"), Durability::Fast).await.unwrap();
+    let url = backend::db::ensure_database(&cluster.url("postgres"), "sakti").await.unwrap();
+    let port = free_port();
+    let mut server = spawn(Some(&url), &dir.join("a"), port, &log).await;
+    let pool = backend::db::connect(&url).await.unwrap();
+    let admin = login(&pool, port, "adm_561403").await;
+    pool.close().await;
+
+    // clients that keep the server's connections busy: lists, a page, sign-ins (a session
+    // written at the end of the request)
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let started = Instant::now();
+    let clients: Vec<_> = (0..6)
+        .map(|i| {
+            let (stop, admin) = (stop.clone(), admin.clone());
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let at = started.elapsed();
+                    let answer = match i % 3 {
+                        0 => {
+                            call_tagged(
+                                port,
+                                "pejabat_daftar",
+                                "query[page]=1&query[per_page]=50&query[filter]=",
+                                &admin,
+                            )
+                            .await
+                        }
+                        1 => call_tagged(port, "auth_login", "username=apr_kpa561403&password=Sakti%232026", "").await,
+                        _ => {
+                            let began = Instant::now();
+                            let id = format!("uji-{}", REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+                            let r = client()
+                                .get(format!("http://127.0.0.1:{port}/pejabat"))
+                                .header("cookie", &admin)
+                                .header("x-request-id", &id)
+                                .send()
+                                .await;
+                            let (status, body) = match r {
+                                Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
+                                Err(e) => (0, e.to_string()),
+                            };
+                            let body = if status == 200 { String::new() } else { body };
+                            Answer {
+                                id,
+                                request: format!("GET /pejabat on :{port}"),
+                                at,
+                                took: began.elapsed(),
+                                status,
+                                body,
+                            }
+                        }
+                    };
+                    seen.push(Answer { at, ..answer });
+                }
+                seen
+            })
+        })
+        .collect();
+
+    // the server's backends ended while they work, twenty times over two seconds; the killer
+    // connects under a name of its own so it does not end itself
+    let options = sqlx::postgres::PgConnectOptions::from_str(&url).unwrap().application_name("uji-putus");
+    let mut killer = options.connect().await.unwrap();
+    let mut terminated = 0;
+    for _ in 0..20 {
+        let ended: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE application_name = 'aktivasi-otp-sakti' AND state = 'active' AND pid <> pg_backend_pid()",
+        )
+        .fetch_all(&mut killer)
+        .await
+        .unwrap();
+        terminated += ended.len();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(killer);
+    // then a fast shutdown while they run, and the cluster back after two seconds
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let down_at = started.elapsed();
+    cluster.stop().await.unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    cluster.start(Durability::Fast).await.unwrap();
+    let up_at = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut seen = Vec::new();
+    for c in clients {
+        seen.extend(c.await.unwrap());
+    }
+    let count = |f: &dyn Fn(&Answer) -> bool| seen.iter().filter(|a| f(a)).count();
+    println!(
+        "{} requests, {} active backends terminated; 503 while backends were ended: {}, during the shutdown: {}",
+        seen.len(),
+        terminated,
+        count(&|a| a.status == 503 && a.at < down_at),
+        count(&|a| a.status == 503 && a.at >= down_at),
+    );
+    only_success_or_503(&seen, &log);
+    assert!(terminated > 0, "no statement was running when the backends were ended");
+    assert!(count(&|a| a.status == 503 && a.at >= down_at && a.at < up_at) > 0, "the shutdown was never seen");
+    assert!(count(&|a| a.status == 200 && a.at > up_at) > 0, "no request succeeded after the database came back");
+    assert_eq!(terminate(&mut server, "-TERM").await, Some(0));
     cluster.stop().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
