@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the app with demo data: installs what is missing, builds, starts its own
-# PostgreSQL (kept in .data/) unless DATABASE_URL is set, and prints the URL.
+# PostgreSQL (kept in .data-demo/, not production's .data/) unless DATABASE_URL or
+# SAKTI_DATA_DIR says otherwise, and prints the URL.
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 ensure_rust_tools

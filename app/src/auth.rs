@@ -32,15 +32,25 @@ pub async fn auth_login(username: String, password: String, kembali: Option<Stri
     let kembali = kembali.as_deref().and_then(domain::sesi::kembali).map(str::to_owned);
     let session = session().await?;
     let daftar = matches!(masuk, Masuk::Daftar(_));
+    let masuk_sandi = match &masuk {
+        Masuk::Faktor(_, sandi) => Some(*sandi),
+        _ => None,
+    };
     match masuk {
         Masuk::Selesai(actor) => start(&state, &session, &actor, caller.addr, device, kembali).await,
-        Masuk::Faktor(actor) | Masuk::Daftar(actor) => {
-            let internal = |_| AppError::Internal;
-            session.cycle_id().await.map_err(internal)?;
+        Masuk::Faktor(actor, _) | Masuk::Daftar(actor) => {
+            let sandi = masuk_sandi;
+            session.cycle_id().await?;
             session.clear().await;
-            let pending =
-                Pending { user_id: actor.user_id, at_ms: now.timestamp_millis(), daftar, terdaftar: false, kembali };
-            session.insert(PENDING_KEY, pending).await.map_err(internal)?;
+            let pending = Pending {
+                user_id: actor.user_id,
+                at_ms: now.timestamp_millis(),
+                daftar,
+                terdaftar: false,
+                kembali,
+                sandi,
+            };
+            session.insert(PENDING_KEY, pending).await?;
             leptos_axum::redirect("/masuk/faktor");
             Ok(())
         }
@@ -65,11 +75,10 @@ pub(crate) async fn start(
     let browser = header(h::USER_AGENT).await.map(|ua| domain::sesi::nama_browser(&ua));
     let sesi = backend::sesi::mulai(&state.pool, actor.user_id, addr.as_deref(), browser.as_deref(), now).await?;
     let token = backend::auth::ingat_perangkat(&state.pool, actor.user_id, device.as_deref(), now).await?;
-    let internal = |_| AppError::Internal;
-    session.cycle_id().await.map_err(internal)?;
+    session.cycle_id().await?;
     session.clear().await;
-    session.insert(USER_KEY, actor.user_id).await.map_err(internal)?;
-    session.insert(SESI_KEY, sesi).await.map_err(internal)?;
+    session.insert(USER_KEY, actor.user_id).await?;
+    session.insert(SESI_KEY, sesi).await?;
     let secure = if state.device_cookie().starts_with("__Host-") { "; Secure" } else { "" };
     // a year: the device is known until then (its own failure count, `domain::login`)
     let cookie =
@@ -101,7 +110,7 @@ pub async fn auth_logout() -> Result<(), AppError> {
     use crate::ssr::{caller, session};
     let (state, caller) = caller().await?;
     backend::auth::logout(&state.pool, &caller).await?;
-    session().await?.flush().await.map_err(|_| AppError::Internal)?;
+    session().await?.flush().await?;
     leptos_axum::redirect("/login");
     Ok(())
 }

@@ -83,6 +83,24 @@ pub fn status_of(err: &backend::Error) -> axum::http::StatusCode {
     }
 }
 
+/// A session that could not be read or written. Sessions live in PostgreSQL, so a store
+/// error is the database away (503, like any statement cut by an outage); a value that does
+/// not serialize is a fault of ours (500).
+#[cfg(feature = "ssr")]
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(e: tower_sessions::session::Error) -> Self {
+        match e {
+            tower_sessions::session::Error::Store(_) => {
+                AppError::from(backend::error::session_store_away(format!("sesi tidak tersimpan: {e}")))
+            }
+            tower_sessions::session::Error::SerdeJson(_) => {
+                tracing::error!("sesi: {e}");
+                AppError::Internal
+            }
+        }
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl From<backend::Error> for AppError {
     fn from(err: backend::Error) -> Self {

@@ -38,7 +38,7 @@ async fn subjek(
         return Ok((state, caller, actor, None));
     }
     let session = session().await?;
-    let pending: Option<Pending> = session.get(PENDING_KEY).await.map_err(|_| AppError::Unavailable)?;
+    let pending: Option<Pending> = session.get(PENDING_KEY).await?;
     let now = state.clock.now();
     let fresh = |p: &Pending| now.timestamp_millis() - p.at_ms <= PENDING_MINUTES * 60_000;
     let Some(pending) = pending.filter(fresh) else {
@@ -74,9 +74,12 @@ pub async fn masuk_status() -> Result<Tahap, AppError> {
 pub async fn masuk_kode(kode: String, pemulihan: Option<String>) -> Result<(), AppError> {
     let (state, caller, actor, pending) = subjek(false).await?;
     let Some(pending) = pending else { return Err(backend::Error::Rule("Anda sudah masuk.".into()).into()) };
+    let Some(sandi) = pending.sandi else {
+        return Err(backend::Error::Rule("Daftarkan faktor kedua lebih dulu.".into()).into());
+    };
     let bukti =
         if pemulihan.is_some() { backend::faktor::Bukti::Pemulihan(kode) } else { backend::faktor::Bukti::Totp(kode) };
-    backend::faktor::periksa(&state.pool, &caller, &actor, &bukti, state.clock.now()).await?;
+    backend::faktor::periksa(&state.pool, &caller, &actor, sandi, &bukti, state.clock.now()).await?;
     finish(&state, &actor, caller.addr, pending.kembali).await
 }
 
@@ -115,7 +118,7 @@ pub async fn faktor_totp_baru() -> Result<TotpBaru, AppError> {
     let (_, _, actor, _) = subjek(true).await?;
     let baru = backend::faktor::totp_baru(&actor.username)?;
     let session = crate::ssr::session().await?;
-    session.insert(TOTP_KEY, baru.secret.clone()).await.map_err(|_| AppError::Internal)?;
+    session.insert(TOTP_KEY, baru.secret.clone()).await?;
     Ok(baru)
 }
 
@@ -128,7 +131,7 @@ const TOTP_KEY: &str = "totp_baru";
 pub async fn faktor_totp_simpan(kode: String) -> Result<Vec<String>, AppError> {
     let (state, caller, actor, pending) = subjek(true).await?;
     let session = crate::ssr::session().await?;
-    let Some(secret) = session.get::<String>(TOTP_KEY).await.map_err(|_| AppError::Unavailable)? else {
+    let Some(secret) = session.get::<String>(TOTP_KEY).await? else {
         return Err(backend::Error::Rule("Pindai kode QR lebih dulu.".into()).into());
     };
     let codes = backend::faktor::daftar_totp(&state.pool, &caller, &actor, &secret, &kode, state.clock.now()).await?;
@@ -142,7 +145,7 @@ pub async fn faktor_totp_simpan(kode: String) -> Result<Vec<String>, AppError> {
 async fn enrolled(session: &tower_sessions::Session, pending: Option<crate::ssr::Pending>) -> Result<(), AppError> {
     if let Some(mut p) = pending {
         p.terdaftar = true;
-        session.insert(crate::ssr::PENDING_KEY, p).await.map_err(|_| AppError::Internal)?;
+        session.insert(crate::ssr::PENDING_KEY, p).await?;
     }
     Ok(())
 }
@@ -181,7 +184,7 @@ const PASSKEY_KEY: &str = "passkey";
 #[cfg(feature = "ssr")]
 async fn keep_ceremony(mulai: backend::passkey::Mulai) -> Result<String, AppError> {
     let session = crate::ssr::session().await?;
-    session.insert(PASSKEY_KEY, mulai.state).await.map_err(|_| AppError::Internal)?;
+    session.insert(PASSKEY_KEY, mulai.state).await?;
     Ok(mulai.options)
 }
 
@@ -189,7 +192,7 @@ async fn keep_ceremony(mulai: backend::passkey::Mulai) -> Result<String, AppErro
 #[cfg(feature = "ssr")]
 async fn take_ceremony(missing: &str) -> Result<String, AppError> {
     let session = crate::ssr::session().await?;
-    match session.remove::<String>(PASSKEY_KEY).await.map_err(|_| AppError::Unavailable)? {
+    match session.remove::<String>(PASSKEY_KEY).await? {
         Some(state) => Ok(state),
         None => Err(backend::Error::Rule(missing.into()).into()),
     }
@@ -227,10 +230,13 @@ pub async fn passkey_masuk_mulai() -> Result<String, AppError> {
 pub async fn passkey_masuk_selesai(credential: String) -> Result<(), AppError> {
     let (state, caller, actor, pending) = subjek(false).await?;
     let Some(pending) = pending else { return Err(backend::Error::Rule("Anda sudah masuk.".into()).into()) };
+    let Some(sandi) = pending.sandi else {
+        return Err(backend::Error::Rule("Daftarkan faktor kedua lebih dulu.".into()).into());
+    };
     let ceremony = take_ceremony("Mulai masuk dengan passkey lebih dulu.").await?;
     let origin = origin(&state).await?;
     let jawaban = backend::passkey::Jawaban { origin: &origin, state: &ceremony, credential: &credential };
-    backend::passkey::masuk_selesai(&state.pool, &caller, &actor, jawaban, state.clock.now()).await?;
+    backend::passkey::masuk_selesai(&state.pool, &caller, &actor, sandi, jawaban, state.clock.now()).await?;
     finish(&state, &actor, caller.addr, pending.kembali).await
 }
 

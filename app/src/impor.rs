@@ -22,31 +22,38 @@ pub async fn impor_terapkan(id: i64) -> Result<Draf, AppError> {
     Ok(backend::impor::terapkan(&state.pool, &caller, id, backend::now()).await?)
 }
 
-/// A set-password link as the page shows it, to be passed on to the user.
+/// A set-password link as the page reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TautanBaru {
     pub username: String,
-    pub url: String,
+    /// A reset: the user had a password, which no longer works.
+    pub reset: bool,
     pub berlaku_ms: i64,
+    /// The link, when it is the issuer's to pass on (the user has no email it could go to).
+    pub url: Option<String>,
+    /// The masked address it was emailed to otherwise.
     pub email: Option<String>,
 }
 
-/// Issues a set-password link (`reset` present, as a ticked box sends it: the current
-/// password stops working).
+/// Issues a set-password link: an invitation for a user without a password, a reset (the
+/// current password stops working) for anyone else. After a recent authentication only.
 #[server(endpoint = "pengguna_tautan")]
-pub async fn pengguna_tautan(username: String, reset: Option<String>) -> Result<TautanBaru, AppError> {
-    use backend::pengguna::Keperluan;
+pub async fn pengguna_tautan(username: String) -> Result<TautanBaru, AppError> {
+    use backend::pengguna::{Jalan, Keperluan, Kirim};
     let (state, caller) = crate::ssr::caller().await?;
-    let keperluan = if reset.is_some() { Keperluan::Reset } else { Keperluan::Undangan };
     let headers = leptos_axum::extract::<axum::http::HeaderMap>().await.unwrap_or_default();
     let base = crate::files::base_url(&state, &headers);
-    let tautan =
-        backend::pengguna::tautan(&state.pool, &caller, &username, keperluan, Some(&base), backend::now()).await?;
+    let kirim = Kirim { base: &base, surel: state.email };
+    let tautan = backend::pengguna::tautan(&state.pool, &caller, &username, kirim, backend::now()).await?;
     Ok(TautanBaru {
         url: tautan.url(&base),
-        username: tautan.username,
+        reset: tautan.keperluan == Keperluan::Reset,
         berlaku_ms: tautan.expires_at.timestamp_millis(),
-        email: tautan.email,
+        email: match tautan.jalan {
+            Jalan::Surel { ke } => Some(ke),
+            Jalan::Tampil { .. } => None,
+        },
+        username: tautan.username,
     })
 }
 
@@ -204,7 +211,7 @@ pub fn PenggunaPage() -> impl IntoView {
 #[component]
 fn Pengguna() -> impl IntoView {
     let tautan = ServerAction::<PenggunaTautan>::new();
-    // a reset asks for the password again first
+    // a link is a way into the account: it asks for the password again first
     crate::faktor::step_up_retry(
         move || tautan.input().get(),
         move || tautan.value().get(),
@@ -216,25 +223,33 @@ fn Pengguna() -> impl IntoView {
         <section class="card" aria-labelledby="pengguna-title">
             <h1 id="pengguna-title">"Tautan kata sandi"</h1>
             <p class="muted">"Tautan sekali pakai, berlaku 72 jam, untuk pengguna yang Anda kelola: Admin Lokal untuk \
-                pengguna satkernya, CSO untuk Admin Lokal satker mitra KPPN-nya. Berikan tautan hanya kepada \
-                pengguna yang bersangkutan."</p>
+                pengguna satkernya, CSO untuk Admin Lokal satker mitra KPPN-nya. Pengguna yang sudah punya kata \
+                sandi mendapat reset: kata sandinya langsung tidak berlaku. Tautan dikirim ke email terdaftar \
+                pengguna; hanya bila tidak ada, tautan ditampilkan di sini untuk Anda berikan kepada pengguna itu \
+                sendiri."</p>
             <ActionForm action=tautan>
                 <label for="username">"Username"</label>
                 <input id="username" name="username" type="text" autocapitalize="none" spellcheck="false" required/>
-                <label class="check">
-                    <input type="checkbox" name="reset" value="true"/>
-                    " Reset: kata sandi yang sekarang langsung tidak berlaku"
-                </label>
                 <button type="submit" class="primary" disabled=move || tautan.pending().get()>"Buat tautan"</button>
             </ActionForm>
             {move || tautan.value().get().map(|r| match r {
-                Ok(t) => view! {
-                    <div class="notice ok" role="status">
-                        <p>{format!("Tautan untuk {} (berlaku sampai {}):", t.username, domain::format::wib_ms(t.berlaku_ms))}</p>
-                        <p><code class="tautan">{t.url.clone()}</code></p>
-                        {t.email.map(|e| view! { <p class="muted">{format!("Email terdaftar: {e}")}</p> })}
-                    </div>
-                }.into_any(),
+                Ok(t) => {
+                    let jenis = if t.reset { "Reset kata sandi" } else { "Undangan" };
+                    let sampai = domain::format::wib_ms(t.berlaku_ms);
+                    view! {
+                        <div class="notice ok" role="status">
+                            {match (t.url, t.email) {
+                                (Some(url), _) => view! {
+                                    <p>{format!("{jenis}: tautan untuk {} (berlaku sampai {sampai}). Tidak ada email terdaftar; berikan hanya kepada pengguna itu:", t.username)}</p>
+                                    <p><code class="tautan">{url}</code></p>
+                                }.into_any(),
+                                (None, ke) => view! {
+                                    <p>{format!("{jenis}: tautan untuk {} dikirim ke email terdaftar {} (berlaku sampai {sampai}).", t.username, ke.unwrap_or_default())}</p>
+                                }.into_any(),
+                            }}
+                        </div>
+                    }.into_any()
+                }
                 Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
             })}
         </section>

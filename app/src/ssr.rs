@@ -34,6 +34,9 @@ pub struct Pending {
     pub terdaftar: bool,
     /// Where to go after login.
     pub kembali: Option<String>,
+    /// Whether the password was right, for the second step (`None`: staff enrolling its
+    /// first factor, whose password was right).
+    pub sandi: Option<backend::auth::Sandi>,
 }
 
 /// How long a login may wait between its password and its second factor.
@@ -57,6 +60,9 @@ pub struct AppState {
     pub nomor_wait: chrono::Duration,
     /// The progress board's stuck limit and deadline (`SAKTI_PANTAU_*`).
     pub pantau: backend::pantau::Setelan,
+    /// The server sends email (`SAKTI_SMTP_URL`): a set-password link goes to the user's
+    /// address instead of being shown to whoever issued it.
+    pub email: bool,
 }
 
 impl AppState {
@@ -115,7 +121,7 @@ pub async fn load(
     active: bool,
 ) -> Result<Loaded, backend::Error> {
     let unreadable =
-        |e: tower_sessions::session::Error| backend::Error::Unavailable(format!("sesi tidak terbaca: {e}"));
+        |e: tower_sessions::session::Error| backend::error::session_store_away(format!("sesi tidak terbaca: {e}"));
     let user_id: Option<domain::UserId> = session.get(USER_KEY).await.map_err(unreadable)?;
     let sesi: Option<domain::SesiId> = session.get(SESI_KEY).await.map_err(unreadable)?;
     let mut loaded = Loaded { caller: Caller::anonymous(addr), ended: false, left: None };

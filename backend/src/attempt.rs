@@ -27,10 +27,15 @@ pub(crate) struct Attempt<'c> {
 }
 
 impl<'c> Attempt<'c> {
-    /// Opens the transaction of an attempt at `action`.
+    /// Opens the transaction of an attempt at `action`. A sensitive action
+    /// (`Aksi::perlu_step_up`) needs a recent authentication, whatever the use case checked.
     pub(crate) async fn begin(pool: &'c PgPool, caller: &'c Caller, action: impl Into<Aksi>) -> Result<Self> {
+        let action = action.into();
+        if action.perlu_step_up() {
+            crate::auth::step_up(caller)?;
+        }
         let tx = pool.begin().await?;
-        Ok(Attempt { pool, caller, action: action.into(), pejabat: None, as_user: None, tx })
+        Ok(Attempt { pool, caller, action, pejabat: None, as_user: None, tx })
     }
 
     /// The reference the attempt's trail line names.

@@ -2,6 +2,7 @@
 
 use crate::audit::{self, Entry, Outcome, refuse};
 use crate::error::{Error, Result};
+use crate::hitung::{self, Penghitung};
 use crate::{Actor, Caller};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
@@ -14,9 +15,28 @@ use domain::{Role, Unit, UserId};
 use sqlx::PgPool;
 use std::sync::OnceLock;
 
+/// How many Argon2 computations run at once. Each takes a core and 19 MiB for tens of
+/// milliseconds: a flood of logins queues here instead of starving every other request.
+pub const ARGON2_PARALLEL: usize = 4;
+/// How long a computation waits for its turn before the request is answered "busy" (429).
+const ARGON2_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+static ARGON2_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(ARGON2_PARALLEL);
+
+/// A turn at Argon2, or [`Error::Sibuk`] when none came within [`ARGON2_WAIT`].
+async fn argon2_turn() -> Result<tokio::sync::SemaphorePermit<'static>> {
+    match tokio::time::timeout(ARGON2_WAIT, ARGON2_SLOTS.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => {
+            metrics::counter!("sakti_argon2_busy_total").increment(1);
+            Err(Error::Sibuk)
+        }
+    }
+}
+
 /// Hashes `password` with argon2id (the crate's defaults), off the async threads.
 pub async fn hash_password(password: &str) -> Result<String> {
     let password = password.to_owned();
+    let _turn = argon2_turn().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -28,13 +48,16 @@ pub async fn hash_password(password: &str) -> Result<String> {
     .map_err(|e| Error::Hash(e.to_string()))?
 }
 
-pub(crate) async fn verify_password(password: &str, hash: &str) -> bool {
+/// Verifies `password` against `hash`, under the Argon2 cap. Only [`login_at`] and
+/// [`periksa_sandi`] call it: each counts the try first.
+async fn verify_password(password: &str, hash: &str) -> Result<bool> {
     let (password, hash) = (password.to_owned(), hash.to_owned());
-    tokio::task::spawn_blocking(move || {
+    let _turn = argon2_turn().await?;
+    Ok(tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
     })
     .await
-    .unwrap_or(false)
+    .unwrap_or(false))
 }
 
 /// A hash to verify against when the username does not exist, so that an unknown
@@ -93,27 +116,47 @@ const USER_COLUMNS: &str = "id, username, nama, nip, role, satker_kode, kppn_kod
 pub(crate) const USER_COLUMNS_U: &str = "u.id, u.username, u.nama, u.nip, u.role, u.satker_kode, u.kppn_kode, \
      u.kanwil_kode, u.password_hash, u.active, u.failed_logins, u.last_failed_at";
 
-/// What a right password leads to.
+/// What a login's password step leads to.
 #[derive(Debug, Clone)]
 pub enum Masuk {
     /// Signed in: the session may start.
     Selesai(Actor),
-    /// The user has a second factor: it must be given next.
-    Faktor(Actor),
+    /// The user has a second factor: it must be given next — whether or not the password was
+    /// right, so that the answer never tells a guesser ([`Sandi`] carries which it was).
+    Faktor(Actor, Sandi),
     /// Staff without a second factor: one must be enrolled before the session starts.
     Daftar(Actor),
+}
+
+/// Whether a pending login's password was right, carried (in the server-side session) to its
+/// second step, which refuses a wrong password there without saying which was wrong. Only a
+/// login makes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Sandi {
+    benar: bool,
+}
+
+impl Sandi {
+    /// A password right a moment ago, as the step-up checks it just before the factor.
+    pub(crate) fn benar() -> Sandi {
+        Sandi { benar: true }
+    }
+
+    pub(crate) fn is_benar(self) -> bool {
+        self.benar
+    }
 }
 
 impl Masuk {
     pub fn actor(&self) -> &Actor {
         match self {
-            Masuk::Selesai(a) | Masuk::Faktor(a) | Masuk::Daftar(a) => a,
+            Masuk::Selesai(a) | Masuk::Faktor(a, _) | Masuk::Daftar(a) => a,
         }
     }
 
     pub fn into_actor(self) -> Actor {
         match self {
-            Masuk::Selesai(a) | Masuk::Faktor(a) | Masuk::Daftar(a) => a,
+            Masuk::Selesai(a) | Masuk::Faktor(a, _) | Masuk::Daftar(a) => a,
         }
     }
 }
@@ -123,21 +166,14 @@ pub async fn login(pool: &PgPool, addr: Option<String>, username: &str, password
     login_at(pool, addr, None, username, password, chrono::Utc::now()).await
 }
 
-/// A known device of the user: its own failure count.
-#[derive(sqlx::FromRow)]
-struct Device {
-    id: i64,
-    failed_logins: i32,
-    last_failed_at: Option<DateTime<Utc>>,
-}
-
 /// [`login`] at a given time, from a browser that may hold a known-device token (`device`):
 /// the limits of `domain::login`, kept in the database so that they hold across instances.
 ///
-/// Whose failures count: a known device's own (so nobody elsewhere can lock its user out);
-/// for a user with a second factor, none from elsewhere (the password alone opens nothing:
-/// the second factor has its own count, and the address limit still holds); for anyone else,
-/// the account's.
+/// Every try is counted before the password is verified (`hitung`): against the client
+/// address, and against a known device's own count (so nobody elsewhere can lock its user out
+/// of it) or else the account's — for a user with a second factor too. For such a user a
+/// wrong password still leads to the second step, refused there without saying which factor
+/// was wrong.
 pub async fn login_at(
     pool: &PgPool,
     addr: Option<String>,
@@ -155,109 +191,115 @@ pub async fn login_at(
             entry.attempted_username = Some(&username);
             entry
         };
-        if let Some(a) = &addr {
-            let failures: i64 = sqlx::query_scalar("SELECT count(*) FROM login_failure WHERE addr = $1 AND at > $2")
-                .bind(a)
-                .bind(domain::login::window_start(now))
-                .fetch_one(pool)
-                .await?;
-            if let Err(blocked) = domain::login::address_blocked(failures) {
-                audit::record(pool, refused(Outcome::Ditolak, blocked.to_string())).await?;
-                return Err(Error::Forbidden(blocked.to_string()));
-            }
-        }
+        let alamat = match &addr {
+            Some(a) => match hitung::hitung_alamat(pool, a, now).await? {
+                Ok(counted) => Some(counted),
+                Err(blocked) => {
+                    audit::record(pool, refused(Outcome::Ditolak, blocked.to_string())).await?;
+                    return Err(Error::Forbidden(blocked.to_string()));
+                }
+            },
+            None => None,
+        };
         let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE username = $1"))
             .bind(&username)
             .fetch_optional(pool)
             .await?;
-        let known: Option<Device> =
-            match (&row, device) {
-                (Some(row), Some(token)) => sqlx::query_as(
-                    "SELECT id, failed_logins, last_failed_at FROM perangkat WHERE token_hash = $1 AND user_id = $2",
-                )
-                .bind(crate::secret::sha256(token))
-                .bind(row.id)
-                .fetch_optional(pool)
-                .await?,
-                _ => None,
-            };
+        let known: Option<i64> = match (&row, device) {
+            (Some(row), Some(token)) => {
+                sqlx::query_scalar("SELECT id FROM perangkat WHERE token_hash = $1 AND user_id = $2")
+                    .bind(crate::secret::sha256(token))
+                    .bind(row.id)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            _ => None,
+        };
         let has_factor = match &row {
             Some(row) => crate::faktor::ada(pool, row.id).await?,
             None => false,
         };
-        let counted: Option<Failures> = match (&row, &known) {
-            (_, Some(d)) => Some(Failures { count: d.failed_logins, last: d.last_failed_at }),
-            (Some(_), None) if has_factor => None,
-            (Some(row), None) => Some(row.failures()),
+        let penghitung = match (&row, known) {
+            (_, Some(device)) => Some(Penghitung::Perangkat(device)),
+            (Some(row), None) => Some(Penghitung::Akun(row.id)),
             (None, None) => None,
         };
-        if let Some(f) = counted
-            && let Err(blocked) = domain::login::gate(f, now)
-        {
-            audit::record(pool, refused(Outcome::Ditolak, blocked.to_string())).await?;
-            return Err(Error::Forbidden(blocked.to_string()));
-        }
+        let counted = match penghitung {
+            Some(p) => match hitung::hitung(pool, p, now).await? {
+                Ok(counted) => Some(counted),
+                Err(blocked) => {
+                    audit::record(pool, refused(Outcome::Ditolak, blocked.to_string())).await?;
+                    return Err(Error::Forbidden(blocked.to_string()));
+                }
+            },
+            None => None,
+        };
         // a user without a password (imported, link not used yet) fails like an unknown one
         let good = match row.as_ref().and_then(|r| r.password_hash.as_deref().map(|h| (r, h))) {
-            Some((row, hash)) => verify_password(password, hash).await && row.active,
+            Some((row, hash)) => verify_password(password, hash).await? && row.active,
             None => {
-                verify_password(password, decoy_hash().await).await;
+                verify_password(password, decoy_hash().await).await?;
                 false
             }
         };
-        if let (true, Some(row)) = (good, row.clone()) {
+        let Some(row) = row else {
+            audit::record(pool, refused(Outcome::Gagal, "username atau password salah".into())).await?;
+            return Err(Error::LoginFailed);
+        };
+        if good {
+            if let Some(alamat) = alamat {
+                alamat.benar(pool).await?;
+            }
             let actor = row.into_actor()?;
             let caller = Caller::user(actor.clone(), addr);
-            if has_factor {
-                audit::record(
-                    pool,
-                    Entry::new(&caller, Aksi::Login, Outcome::Berhasil)
-                        .detail("kata sandi benar; menunggu faktor kedua"),
-                )
-                .await?;
-                return Ok(Masuk::Faktor(actor));
-            }
-            if actor.role.is_staff() {
-                audit::record(
-                    pool,
-                    Entry::new(&caller, Aksi::Login, Outcome::Berhasil)
-                        .detail("kata sandi benar; faktor kedua belum didaftarkan"),
-                )
-                .await?;
-                return Ok(Masuk::Daftar(actor));
+            if has_factor || actor.role.is_staff() {
+                // the sign-in is not complete: the try is not a failure, nor yet a success
+                if let Some(counted) = counted {
+                    counted.benar(pool).await?;
+                }
+                let (masuk, detail) = if has_factor {
+                    (Masuk::Faktor(actor, Sandi { benar: true }), "kata sandi benar; menunggu faktor kedua")
+                } else {
+                    (Masuk::Daftar(actor), "kata sandi benar; faktor kedua belum didaftarkan")
+                };
+                audit::record(pool, Entry::new(&caller, Aksi::Login, Outcome::Berhasil).detail(detail)).await?;
+                return Ok(masuk);
             }
             berhasil(pool, actor.user_id, device).await?;
             audit::record(pool, Entry::new(&caller, Aksi::Login, Outcome::Berhasil)).await?;
             return Ok(Masuk::Selesai(actor));
         }
-        if let Some(a) = &addr {
-            sqlx::query("INSERT INTO login_failure (addr, at) VALUES ($1, $2)").bind(a).bind(now).execute(pool).await?;
-        }
-        let count = match (&row, &known) {
-            (_, Some(d)) => Some(
-                sqlx::query_scalar::<_, i32>(
-                    "UPDATE perangkat SET failed_logins = failed_logins + 1, last_failed_at = $2 WHERE id = $1
-                     RETURNING failed_logins",
+        let user_id = row.id;
+        let entry = refused(Outcome::Gagal, "username atau password salah".into());
+        if has_factor && row.active {
+            // counted, and the user told of a lock it starts, but the answer is the second
+            // step's, as for a right password
+            if let Some(counted) = counted {
+                catat_gagal(
+                    pool,
+                    user_id,
+                    counted.count,
+                    now,
+                    entry.detail("kata sandi salah; faktor kedua tetap diminta"),
                 )
-                .bind(d.id)
-                .bind(now)
-                .fetch_one(pool)
-                .await?,
-            ),
-            (Some(row), None) if counted.is_some() => Some(gagal(pool, row.id, now).await?),
-            _ => None,
-        };
-        let detail = "username atau password salah".to_string();
-        if let (Some(count), Some(row)) = (count, &row) {
-            return Err(locked_after(pool, row.id, count, now, refused(Outcome::Gagal, detail)).await);
+                .await?;
+            } else {
+                audit::record(pool, entry).await?;
+            }
+            return Ok(Masuk::Faktor(row.into_actor()?, Sandi { benar: false }));
         }
-        audit::record(pool, refused(Outcome::Gagal, detail)).await?;
-        Err(Error::LoginFailed)
+        match counted {
+            Some(counted) => Err(locked_after(pool, user_id, counted.count, now, entry).await),
+            None => {
+                audit::record(pool, entry).await?;
+                Err(Error::LoginFailed)
+            }
+        }
     }
     .await;
     let outcome = match &result {
         Ok(Masuk::Selesai(_)) => "berhasil",
-        Ok(Masuk::Faktor(_)) => "faktor_kedua",
+        Ok(Masuk::Faktor(..)) => "faktor_kedua",
         Ok(Masuk::Daftar(_)) => "daftar_faktor",
         Err(Error::Forbidden(_)) => "ditahan",
         Err(e) if e.is_refusal() => "gagal",
@@ -267,20 +309,66 @@ pub async fn login_at(
     result
 }
 
-/// Counts a failure of `user_id`'s account (a password, or a second factor); returns the
-/// new consecutive count.
-pub(crate) async fn gagal(pool: &PgPool, user_id: UserId, now: DateTime<Utc>) -> Result<i32> {
-    Ok(sqlx::query_scalar(
-        "UPDATE app_user SET failed_logins = failed_logins + 1, last_failed_at = $2 WHERE id = $1 RETURNING failed_logins",
-    )
-    .bind(user_id)
-    .bind(now)
-    .fetch_one(pool)
-    .await?)
+/// The one check of a signed-in user's password (the step-up, ganti sandi): counted against
+/// the account before it is verified, like a login. `Ok(true)` for a right one (its count
+/// taken back); `Ok(false)` for a wrong one, counted and in the trail; an error when the
+/// account's limit holds the try back or this try started a lock.
+pub(crate) async fn periksa_sandi(
+    pool: &PgPool,
+    caller: &Caller,
+    actor: &Actor,
+    aksi: Aksi,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let counted = match hitung::hitung(pool, Penghitung::Akun(actor.user_id), now).await? {
+        Ok(counted) => counted,
+        Err(blocked) => {
+            let entry = Entry::new(caller, aksi, Outcome::Ditolak).detail(blocked.to_string());
+            audit::record(pool, entry).await?;
+            return Err(Error::Forbidden(blocked.to_string()));
+        }
+    };
+    let hash: Option<String> = sqlx::query_scalar("SELECT password_hash FROM app_user WHERE id = $1")
+        .bind(actor.user_id)
+        .fetch_one(pool)
+        .await?;
+    if verify_password(password, hash.as_deref().unwrap_or("")).await? {
+        counted.benar(pool).await?;
+        return Ok(true);
+    }
+    let entry = Entry::new(caller, aksi, Outcome::Gagal).detail("kata sandi salah");
+    match locked_after(pool, actor.user_id, counted.count, now, entry).await {
+        Error::LoginFailed => Ok(false),
+        other => Err(other),
+    }
 }
 
-/// After the `count`th consecutive failure: the audit line (with the lock, when one
-/// starts, and then the user is told) and the error the login page shows.
+/// After the `count`th consecutive failure: the audit line (with the lock, when one starts,
+/// and then the user is told). Returns the limit now in force, if any.
+pub(crate) async fn catat_gagal(
+    pool: &PgPool,
+    user_id: UserId,
+    count: i32,
+    now: DateTime<Utc>,
+    entry: Entry<'_>,
+) -> Result<Option<domain::login::Blocked>> {
+    let blocked = domain::login::gate(Failures { count, last: Some(now) }, now).err();
+    let lock = blocked.as_ref().filter(|b| b.is_lock());
+    let detail = match lock {
+        Some(b) => format!("{}; {b}", entry.detail),
+        None => entry.detail.clone(),
+    };
+    audit::record(pool, entry.detail(detail)).await?;
+    if let Some(b) = lock
+        && domain::login::lock_started(count)
+    {
+        beri_tahu_kunci(pool, user_id, b).await?;
+    }
+    Ok(blocked)
+}
+
+/// [`catat_gagal`], and the error the login page shows.
 pub(crate) async fn locked_after(
     pool: &PgPool,
     user_id: UserId,
@@ -288,24 +376,10 @@ pub(crate) async fn locked_after(
     now: DateTime<Utc>,
     entry: Entry<'_>,
 ) -> Error {
-    let blocked = domain::login::gate(Failures { count, last: Some(now) }, now).err();
-    let lock = blocked.as_ref().filter(|b| b.is_lock());
-    let detail = match lock {
-        Some(b) => format!("{}; {b}", entry.detail),
-        None => entry.detail.clone(),
-    };
-    if let Err(e) = audit::record(pool, entry.detail(detail)).await {
-        return e;
-    }
-    if let Some(b) = lock
-        && domain::login::lock_started(count)
-        && let Err(e) = beri_tahu_kunci(pool, user_id, b).await
-    {
-        return e;
-    }
-    match blocked {
-        Some(b) if b.is_lock() => Error::Forbidden(format!("Username atau password salah. {b}")),
-        _ => Error::LoginFailed,
+    match catat_gagal(pool, user_id, count, now, entry).await {
+        Err(e) => e,
+        Ok(Some(b)) if b.is_lock() => Error::Forbidden(format!("Username atau password salah. {b}")),
+        Ok(_) => Error::LoginFailed,
     }
 }
 
@@ -435,7 +509,7 @@ pub async fn autentikasi_ulang(
     let (actor, sesi) = password_again(pool, caller, password, now).await?;
     if crate::faktor::ada(pool, actor.user_id).await? {
         match bukti {
-            Some(bukti) => crate::faktor::periksa(pool, caller, actor, bukti, now).await?,
+            Some(bukti) => crate::faktor::periksa(pool, caller, actor, Sandi::benar(), bukti, now).await?,
             None => {
                 return Err(Error::Rule(
                     "Masukkan juga kode dari aplikasi autentikator, kode pemulihan, atau pakai passkey.".into(),
@@ -456,7 +530,7 @@ pub async fn autentikasi_ulang_passkey(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let (actor, sesi) = password_again(pool, caller, password, now).await?;
-    crate::passkey::masuk_selesai(pool, caller, actor, jawaban, now).await?;
+    crate::passkey::masuk_selesai(pool, caller, actor, Sandi::benar(), jawaban, now).await?;
     segar(pool, caller, sesi, now).await
 }
 
@@ -468,18 +542,8 @@ async fn password_again<'c>(
     now: DateTime<Utc>,
 ) -> Result<(&'c Actor, domain::SesiId)> {
     let (Some(actor), Some(sesi)) = (caller.actor.as_ref(), caller.sesi) else { return Err(Error::Unauthenticated) };
-    crate::faktor::gate(pool, caller, actor, now).await?;
-    let hash: Option<String> = sqlx::query_scalar("SELECT password_hash FROM app_user WHERE id = $1")
-        .bind(actor.user_id)
-        .fetch_one(pool)
-        .await?;
-    if !verify_password(password, hash.as_deref().unwrap_or("")).await {
-        let count = gagal(pool, actor.user_id, now).await?;
-        let entry = Entry::new(caller, Aksi::AutentikasiUlang, Outcome::Gagal).detail("kata sandi salah");
-        return Err(match locked_after(pool, actor.user_id, count, now, entry).await {
-            Error::LoginFailed => Error::Forbidden("Kata sandi salah.".into()),
-            other => other,
-        });
+    if !periksa_sandi(pool, caller, actor, Aksi::AutentikasiUlang, password, now).await? {
+        return Err(Error::Forbidden("Kata sandi salah.".into()));
     }
     Ok((actor, sesi))
 }

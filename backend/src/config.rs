@@ -1,6 +1,7 @@
 //! The server's configuration: read once from the environment at start-up, checked before
 //! anything starts. Without `SAKTI_DEMO` the server is production and refuses to start with
-//! one line naming the setting when something a production server needs is missing.
+//! one line naming the setting when something a production server needs is missing, or
+//! (once it has read its database) when the database holds demo data.
 
 use crate::net::TrustedProxies;
 use std::net::SocketAddr;
@@ -16,7 +17,9 @@ pub struct Config {
     /// administrative commands. Unset with `DATABASE_URL`: the same role does both (a warning
     /// at start: the server could then alter the schema and the audit trail's triggers).
     pub migrate_database_url: Option<String>,
-    /// `SAKTI_DATA_DIR` (default `.data`): the private cluster and other local state.
+    /// `SAKTI_DATA_DIR` (default `.data`, in the demo `.data-demo`): the private cluster and
+    /// other local state. The defaults differ so that a production start never finds the
+    /// demo's database where it looks for its own.
     pub data_dir: PathBuf,
     /// `SAKTI_DEMO` (default off): the demo — demo data in an empty database, the phone
     /// simulator (`/hp`) when no gateway is set, loopback only. Off: production.
@@ -187,6 +190,7 @@ impl Config {
             .transpose()?;
         let trusted_proxies = TrustedProxies::parse(&var("SAKTI_TRUSTED_PROXIES").unwrap_or_default())
             .map_err(|m| refuse("SAKTI_TRUSTED_PROXIES", m))?;
+        let demo = flag("SAKTI_DEMO", false);
         let limits = domain::sesi::Limits::default();
         let session_limits = domain::sesi::Limits {
             idle: duration("SAKTI_SESSION_IDLE", limits.idle, (1, 60))?,
@@ -197,8 +201,9 @@ impl Config {
             session_limits,
             database_url: var("DATABASE_URL"),
             migrate_database_url: var("SAKTI_MIGRATE_DATABASE_URL"),
-            data_dir: std::env::var_os("SAKTI_DATA_DIR").map_or_else(|| PathBuf::from(".data"), PathBuf::from),
-            demo: flag("SAKTI_DEMO", false),
+            data_dir: std::env::var_os("SAKTI_DATA_DIR")
+                .map_or_else(|| PathBuf::from(default_data_dir(demo)), PathBuf::from),
+            demo,
             public_url,
             trusted_proxies,
             otp_secret: std::env::var("SAKTI_OTP_SECRET").ok().filter(|s| !s.is_empty()),
@@ -285,6 +290,12 @@ impl Config {
         }
     }
 
+    /// The rule of the two modes that needs the database: production refuses one the demo
+    /// has been in (`traces`: `backend::demo::traces`), naming the setting that chose it.
+    pub fn check_database(&self, traces: &crate::demo::Traces) -> Result<(), ConfigError> {
+        demo_refusal(self.demo, self.database_url.is_some(), &self.data_dir, traces)
+    }
+
     /// The SMS gateways in order: the HTTP ones when configured, else the phone simulator on
     /// `pool` (the demo only: production refuses to start without a gateway).
     pub fn sms_relay(&self, pool: &sqlx::PgPool) -> Result<crate::sms::Relay<crate::sms::AnyGateway>, String> {
@@ -348,6 +359,39 @@ impl Config {
     }
 }
 
+/// The data folder when `SAKTI_DATA_DIR` is not set: the demo's is not production's.
+fn default_data_dir(demo: bool) -> &'static str {
+    if demo { ".data-demo" } else { ".data" }
+}
+
+/// [`Config::check_database`]: the demo takes any database; production none with demo traces.
+fn demo_refusal(
+    demo: bool,
+    database_url: bool,
+    data_dir: &std::path::Path,
+    traces: &crate::demo::Traces,
+) -> Result<(), ConfigError> {
+    if demo || traces.is_empty() {
+        return Ok(());
+    }
+    let (setting, which, remedy) = if database_url {
+        ("DATABASE_URL", "basis data DATABASE_URL".to_string(), "arahkan DATABASE_URL ke basis data baru yang kosong")
+    } else {
+        (
+            "SAKTI_DATA_DIR",
+            format!("basis data di {}", data_dir.join("postgres").display()),
+            "pakai SAKTI_DATA_DIR lain yang kosong, atau DATABASE_URL ke basis data baru",
+        )
+    };
+    Err(refuse(
+        setting,
+        format!(
+            "{which} berisi data demo ({traces}) yang kata sandinya diketahui umum; mode produksi tidak berjalan \
+             di atasnya: {remedy} (data demo hanya untuk SAKTI_DEMO=1)"
+        ),
+    ))
+}
+
 /// The URL with its password replaced.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -368,6 +412,37 @@ mod tests {
     fn redact_hides_the_password() {
         assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact("postgres://h/db"), "postgres://h/db");
+    }
+
+    #[test]
+    fn the_demo_and_production_never_share_a_default_data_folder() {
+        let (demo, production) = (PathBuf::from(default_data_dir(true)), PathBuf::from(default_data_dir(false)));
+        assert_eq!(production, PathBuf::from(".data"));
+        assert!(!demo.starts_with(&production) && !production.starts_with(&demo), "{demo:?} {production:?}");
+    }
+
+    #[test]
+    fn production_refuses_a_database_with_demo_traces_naming_the_setting_that_chose_it() {
+        use crate::demo::Traces;
+        let dir = std::path::Path::new(".data");
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-26T03:04:05Z").unwrap().to_utc();
+        let marked = Traces { seeded_at: Some(at), users: Vec::new() };
+        let renamed = Traces { seeded_at: None, users: vec!["adm_561403".into()] };
+        // the demo takes any database, production a clean one
+        for traces in [&marked, &renamed, &Traces::default()] {
+            assert_eq!(demo_refusal(true, true, dir, traces), Ok(()));
+            assert_eq!(demo_refusal(true, false, dir, traces), Ok(()));
+        }
+        assert_eq!(demo_refusal(false, true, dir, &Traces::default()), Ok(()));
+        for (traces, shown) in [(&marked, "tanda demo 2026-11-26 03:04 UTC"), (&renamed, "pengguna demo adm_561403")] {
+            let e = demo_refusal(false, true, dir, traces).unwrap_err();
+            assert_eq!(e.setting, "DATABASE_URL");
+            let line = e.to_string();
+            assert!(line.contains(shown) && line.contains("basis data baru") && !line.contains('\n'), "{line}");
+            let e = demo_refusal(false, false, dir, traces).unwrap_err();
+            assert_eq!(e.setting, "SAKTI_DATA_DIR");
+            assert!(e.message.contains(".data/postgres") && e.message.contains(shown), "{}", e.message);
+        }
     }
 
     #[test]

@@ -157,7 +157,8 @@ pub async fn ensure_private(admin_url: &str, name: &str, secrets: &std::path::Pa
 
 /// What `app_role` may do, granted by the owner after every migration (idempotent): read and
 /// write the tables, use the sequences, read the migrations; on `audit_log` only `INSERT` and
-/// `SELECT`. It owns nothing, so `ALTER TABLE … DISABLE TRIGGER` is refused to it.
+/// `SELECT`, and the demo's mark (`data_demo`) it may set but not remove. It owns nothing, so
+/// `ALTER TABLE … DISABLE TRIGGER` is refused to it.
 pub async fn grant_app(owner: &PgPool, app_role: &str) -> Result<(), sqlx::Error> {
     let role = role_name(app_role)?;
     sqlx::raw_sql(&format!(
@@ -165,7 +166,8 @@ pub async fn grant_app(owner: &PgPool, app_role: &str) -> Result<(), sqlx::Error
          GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public, tower_sessions TO {role};
          GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
          REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON _sqlx_migrations FROM {role};
-         REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {role};"
+         REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {role};
+         REVOKE UPDATE, DELETE, TRUNCATE ON data_demo FROM {role};"
     ))
     .execute(owner)
     .await?;

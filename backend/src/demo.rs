@@ -1,5 +1,7 @@
 //! Demo data: a regional office (Kanwil) over two KPPN, a satker under each, their users and
-//! the old 2020 pilot references that seed step 1 deletes. Loaded only into a database without users.
+//! the old 2020 pilot references that seed step 1 deletes. Loaded only into a database without users,
+//! which it marks (`data_demo`) in the same transaction; [`traces`] finds the mark and the demo
+//! users, so that production can refuse such a database (`config::Config::check_database`).
 
 use crate::auth::hash_password;
 use crate::error::Result;
@@ -51,6 +53,69 @@ pub fn staff() -> impl Iterator<Item = &'static str> {
     USERS.iter().filter(|u| domain::Role::from_code(u.3).is_some_and(domain::Role::is_staff)).map(|u| u.0)
 }
 
+/// Every username the demo seed creates: one of them in a database means anyone who read the
+/// README can sign in there.
+pub fn usernames() -> impl Iterator<Item = &'static str> {
+    USERS.iter().map(|u| u.0)
+}
+
+/// What shows that the demo has been in a database: its mark and the demo users it holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Traces {
+    /// When the demo seed marked the database (`data_demo`).
+    pub seeded_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The demo usernames present, in order.
+    pub users: Vec<String>,
+}
+
+impl Traces {
+    /// Neither a mark nor a demo user.
+    pub fn is_empty(&self) -> bool {
+        self.seeded_at.is_none() && self.users.is_empty()
+    }
+}
+
+impl std::fmt::Display for Traces {
+    /// `tanda demo 2026-11-26 03:00 UTC; pengguna demo adm_561403, apr_kpa561403, apr_spm561403 dan 11 lainnya`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const SHOWN: usize = 3;
+        let mut parts = Vec::new();
+        if let Some(at) = self.seeded_at {
+            parts.push(format!("tanda demo {} UTC", at.format("%Y-%m-%d %H:%M")));
+        }
+        if !self.users.is_empty() {
+            let names = self.users.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
+            let more = match self.users.len().saturating_sub(SHOWN) {
+                0 => String::new(),
+                n => format!(" dan {n} lainnya"),
+            };
+            parts.push(format!("pengguna demo {names}{more}"));
+        }
+        f.write_str(&parts.join("; "))
+    }
+}
+
+/// The demo's traces in the database, read without changing it: a database not migrated yet
+/// (no `data_demo` or `app_user`) simply has none of them.
+pub async fn traces(pool: &PgPool) -> Result<Traces> {
+    let (marked, users): (bool, bool) = sqlx::query_as(
+        "SELECT to_regclass('public.data_demo') IS NOT NULL, to_regclass('public.app_user') IS NOT NULL",
+    )
+    .fetch_one(pool)
+    .await?;
+    let seeded_at =
+        if marked { sqlx::query_scalar("SELECT dimuat_at FROM data_demo").fetch_optional(pool).await? } else { None };
+    let users = if users {
+        sqlx::query_scalar("SELECT username FROM app_user WHERE username = ANY($1) ORDER BY username")
+            .bind(usernames().collect::<Vec<_>>())
+            .fetch_all(pool)
+            .await?
+    } else {
+        Vec::new()
+    };
+    Ok(Traces { seeded_at, users })
+}
+
 /// References already on record: (satker, username, jabatan, tanggal lahir, no HP).
 const PEJABAT: [(&str, &str, &str, &str, &str); 3] = [
     ("561403", "apr_maulana561403", "KEPALA KANTOR", "1972-03-14", "+6281311110001"),
@@ -67,6 +132,11 @@ pub async fn seed_if_empty(pool: &PgPool) -> Result<bool> {
     if users > 0 {
         return Ok(false);
     }
+    // the mark first: whatever else this transaction stores, production will know it
+    sqlx::query("INSERT INTO data_demo (dimuat_at) VALUES ($1) ON CONFLICT (satu) DO NOTHING")
+        .bind(crate::now())
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("INSERT INTO kanwil (kode, nama) VALUES ($1, $2)")
         .bind(KANWIL.0)
         .bind(KANWIL.1)
@@ -141,4 +211,43 @@ pub async fn seed_if_empty(pool: &PgPool) -> Result<bool> {
     }
     tx.commit().await?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_user_the_seed_creates_is_a_demo_username() {
+        let all: Vec<&str> = usernames().collect();
+        assert_eq!(all.len(), USERS.len());
+        for name in staff().chain(PEJABAT.iter().map(|p| p.1)) {
+            assert!(all.contains(&name), "{name}");
+        }
+        let mut unique = all.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), all.len(), "no username twice");
+    }
+
+    #[test]
+    fn traces_read_as_one_line_naming_the_mark_and_a_few_users() {
+        assert!(Traces::default().is_empty());
+        assert_eq!(Traces::default().to_string(), "");
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-26T03:04:05Z").unwrap().to_utc();
+        let all = Traces { seeded_at: Some(at), users: usernames().map(String::from).collect() };
+        assert!(!all.is_empty());
+        assert_eq!(
+            all.to_string(),
+            format!(
+                "tanda demo 2026-11-26 03:04 UTC; pengguna demo adm_561403, apr_kpa561403, apr_spm561403 dan {} lainnya",
+                USERS.len() - 3
+            )
+        );
+        let one = Traces { seeded_at: None, users: vec!["cso_jakarta6".into()] };
+        assert!(!one.is_empty());
+        assert_eq!(one.to_string(), "pengguna demo cso_jakarta6");
+        let mark = Traces { seeded_at: Some(at), users: Vec::new() };
+        assert_eq!(mark.to_string(), "tanda demo 2026-11-26 03:04 UTC");
+    }
 }

@@ -35,6 +35,9 @@ pub enum Error {
     Unavailable(String),
     #[error("hash password: {0}")]
     Hash(String),
+    /// Too many password checks at once (`auth::ARGON2_PARALLEL`): try again in a moment.
+    #[error("Server sedang sibuk memeriksa kata sandi. Coba lagi beberapa detik lagi.")]
+    Sibuk,
 }
 
 impl Error {
@@ -51,6 +54,7 @@ impl Error {
                 | Error::Invalid(_)
                 | Error::NotFound(_)
                 | Error::Otp(_)
+                | Error::Sibuk
         )
     }
 
@@ -84,6 +88,13 @@ pub fn away(e: &sqlx::Error) -> Option<&'static str> {
         S::Database(db) => db.code().and_then(|code| away_sqlstate(&code)),
         _ => None,
     }
+}
+
+/// The session store (PostgreSQL, through tower-sessions, which hands its errors over as
+/// text) could not be read or written: the database is away. Counted like a statement's.
+pub fn session_store_away(what: String) -> Error {
+    metrics::counter!("sakti_db_unavailable_total", "cause" => "session_store").increment(1);
+    Error::Unavailable(what)
 }
 
 /// The SQLSTATEs that mean the server ended or refused the connection, not the statement.

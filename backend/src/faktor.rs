@@ -8,6 +8,7 @@
 use crate::attempt::Attempt;
 use crate::audit::{self, Entry, Outcome};
 use crate::error::{Error, Result};
+use crate::hitung::{Dihitung, Penghitung};
 use crate::{Actor, Caller};
 use chrono::{DateTime, Utc};
 use domain::audit::Aksi;
@@ -195,12 +196,27 @@ pub enum Bukti {
     Pemulihan(String),
 }
 
-/// Checks the second factor of `actor`, who gave its password already. Wrong codes count
-/// against the account (`domain::login`); a right one clears the count. A TOTP code is good
-/// once: a code of a step already used is refused.
+/// Checks the second factor of `actor`, whose password step gave `sandi`. Each try is counted
+/// against the account before it is checked (`domain::login`); a right one clears the count.
+/// A TOTP code is good once: a code of a step already used is refused. After a wrong password
+/// the factor is not even checked, and the refusal reads exactly like a wrong factor's.
 #[tracing::instrument(skip_all, fields(user_id = actor.user_id.0))]
-pub async fn periksa(pool: &PgPool, caller: &Caller, actor: &Actor, bukti: &Bukti, now: DateTime<Utc>) -> Result<()> {
-    gate(pool, caller, actor, now).await?;
+pub async fn periksa(
+    pool: &PgPool,
+    caller: &Caller,
+    actor: &Actor,
+    sandi: crate::auth::Sandi,
+    bukti: &Bukti,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let what = match bukti {
+        Bukti::Totp(_) => "kode aplikasi autentikator",
+        Bukti::Pemulihan(_) => "kode pemulihan",
+    };
+    if !sandi.is_benar() {
+        return Err(sandi_salah(pool, caller, actor, what, now).await);
+    }
+    let counted = gate(pool, caller, actor, now).await?;
     let good = match bukti {
         Bukti::Totp(code) => {
             let row: Option<(FaktorId, serde_json::Value)> =
@@ -243,30 +259,59 @@ pub async fn periksa(pool: &PgPool, caller: &Caller, actor: &Actor, bukti: &Bukt
                 == 1
         }
     };
-    let what = match bukti {
-        Bukti::Totp(_) => "kode aplikasi autentikator",
-        Bukti::Pemulihan(_) => "kode pemulihan",
+    settle(pool, caller, actor, counted, good, what, now).await
+}
+
+/// The refusal of a factor (`what`) that was wrong, or of a login whose password was: the
+/// same words either way.
+fn salah(what: &str) -> Error {
+    Error::Forbidden(format!("Kata sandi atau {what} salah, atau kodenya sudah dipakai."))
+}
+
+/// The second step of a login whose password was wrong (counted at the first step): refused
+/// like a wrong factor, unless the account is held back anyway.
+pub(crate) async fn sandi_salah(
+    pool: &PgPool,
+    caller: &Caller,
+    actor: &Actor,
+    what: &str,
+    now: DateTime<Utc>,
+) -> Error {
+    let held = match crate::auth::load_pending(pool, actor.user_id).await {
+        Ok(Some((_, failures))) => domain::login::gate(failures, now).err(),
+        Ok(None) => None,
+        Err(e) => return e,
     };
-    settle(pool, caller, actor, good, what, now).await
-}
-
-/// The account's failure count must allow another try.
-pub(crate) async fn gate(pool: &PgPool, caller: &Caller, actor: &Actor, now: DateTime<Utc>) -> Result<()> {
-    if let Some((_, failures)) = crate::auth::load_pending(pool, actor.user_id).await?
-        && let Err(blocked) = domain::login::gate(failures, now)
-    {
-        let entry = Entry::new(caller, Aksi::FaktorKedua, Outcome::Ditolak).detail(blocked.to_string());
-        audit::record(pool, entry).await?;
-        return Err(Error::Forbidden(blocked.to_string()));
+    let entry = Entry::new(caller, Aksi::FaktorKedua, Outcome::Gagal).detail("kata sandi di langkah pertama salah");
+    if let Err(e) = audit::record(pool, entry).await {
+        return e;
     }
-    Ok(())
+    match held {
+        Some(blocked) => Error::Forbidden(blocked.to_string()),
+        None => salah(what),
+    }
 }
 
-/// After a second factor was checked: a right one clears the count, a wrong one adds to it.
+/// Counts a try of the second factor against the account before it is checked
+/// (`crate::hitung`), unless the account's limit holds it back.
+pub(crate) async fn gate(pool: &PgPool, caller: &Caller, actor: &Actor, now: DateTime<Utc>) -> Result<Dihitung> {
+    match crate::hitung::hitung(pool, Penghitung::Akun(actor.user_id), now).await? {
+        Ok(counted) => Ok(counted),
+        Err(blocked) => {
+            let entry = Entry::new(caller, Aksi::FaktorKedua, Outcome::Ditolak).detail(blocked.to_string());
+            audit::record(pool, entry).await?;
+            Err(Error::Forbidden(blocked.to_string()))
+        }
+    }
+}
+
+/// After a second factor was checked: a right one clears the count, a wrong one keeps the
+/// try counted by [`gate`].
 pub(crate) async fn settle(
     pool: &PgPool,
     caller: &Caller,
     actor: &Actor,
+    counted: Dihitung,
     good: bool,
     what: &str,
     now: DateTime<Utc>,
@@ -276,17 +321,12 @@ pub(crate) async fn settle(
         audit::record(pool, Entry::new(caller, Aksi::FaktorKedua, Outcome::Berhasil).detail(what)).await?;
         return Ok(());
     }
-    let count = crate::auth::gagal(pool, actor.user_id, now).await?;
+    let count = counted.count;
     let entry = Entry::new(caller, Aksi::FaktorKedua, Outcome::Gagal).detail(format!("{what} salah"));
     Err(match crate::auth::locked_after(pool, actor.user_id, count, now, entry).await {
-        Error::LoginFailed => Error::Forbidden(format!("{} salah atau sudah dipakai.", capitalised(what))),
+        Error::LoginFailed => salah(what),
         other => other,
     })
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// Removes one of the caller's own factors (after a step-up). Staff keep at least one.

@@ -16,6 +16,7 @@ pub mod error;
 pub mod events;
 pub mod faktor;
 pub mod formulir;
+mod hitung;
 pub mod impor;
 pub mod jadwal;
 pub mod jejak;

@@ -146,10 +146,14 @@ pub async fn masuk_selesai(
     pool: &PgPool,
     caller: &Caller,
     actor: &Actor,
+    sandi: crate::auth::Sandi,
     jawaban: Jawaban<'_>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    crate::faktor::gate(pool, caller, actor, now).await?;
+    if !sandi.is_benar() {
+        return Err(crate::faktor::sandi_salah(pool, caller, actor, "passkey", now).await);
+    }
+    let counted = crate::faktor::gate(pool, caller, actor, now).await?;
     let rp = relying_party(jawaban.origin)?;
     let state: PasskeyAuthentication = parse(jawaban.state)?;
     let checked = parse::<PublicKeyCredential>(jawaban.credential)
@@ -168,5 +172,5 @@ pub async fn masuk_selesai(
             }
         }
     }
-    crate::faktor::settle(pool, caller, actor, checked.is_some(), "passkey", now).await
+    crate::faktor::settle(pool, caller, actor, counted, checked.is_some(), "passkey", now).await
 }

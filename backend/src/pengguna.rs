@@ -47,20 +47,48 @@ impl Keperluan {
     }
 }
 
-/// A set-password link as issued: the token is shown once and never stored.
+/// A set-password link as issued. Its token is never stored (only its SHA-256), and it reaches
+/// the issuer only when the user has no email the link could go to.
 #[derive(Debug, Clone)]
 pub struct Tautan {
     pub username: String,
-    pub email: Option<String>,
-    pub token: String,
+    /// An invitation for a user without a password, a reset for anyone else.
+    pub keperluan: Keperluan,
     pub expires_at: DateTime<Utc>,
+    pub jalan: Jalan,
+}
+
+/// How a link reaches its user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Jalan {
+    /// Emailed to the user's address on record (masked here): the issuer never sees it.
+    Surel { ke: String },
+    /// No email can carry it (none on record, or the server sends no email): the issuer
+    /// passes it on, and the audit line says so.
+    Tampil { token: String },
 }
 
 impl Tautan {
-    /// The link under the app's public address `base` (`https://sakti.example`).
-    pub fn url(&self, base: &str) -> String {
-        format!("{}/sandi?token={}", base.trim_end_matches('/'), self.token)
+    /// The link under the app's public address `base` (`https://sakti.example`), when it is
+    /// the issuer's to pass on.
+    pub fn url(&self, base: &str) -> Option<String> {
+        match &self.jalan {
+            Jalan::Tampil { token } => Some(link_url(base, token)),
+            Jalan::Surel { .. } => None,
+        }
     }
+}
+
+fn link_url(base: &str, token: &str) -> String {
+    format!("{}/sandi?token={token}", base.trim_end_matches('/'))
+}
+
+/// Where a new link may go: the app's public address for the link, and whether the server
+/// sends email (`SAKTI_SMTP_URL`): without it a link is shown to the issuer.
+#[derive(Debug, Clone, Copy)]
+pub struct Kirim<'a> {
+    pub base: &'a str,
+    pub surel: bool,
 }
 
 /// The password rules; the error is the message a person reads. `known` are words the
@@ -109,10 +137,11 @@ pub(crate) struct Target {
     satker_kppn: Option<String>,
     email: Option<String>,
     active: bool,
+    has_password: bool,
 }
 
 const TARGET: &str = "SELECT u.id, u.username, u.nama, u.role, u.satker_kode, s.kppn_kode AS satker_kppn,
-                             u.email, u.active
+                             u.email, u.active, u.password_hash IS NOT NULL AS has_password
                       FROM app_user u LEFT JOIN satker s ON s.kode = u.satker_kode";
 
 /// May `actor` manage `user`? Admin Lokal: its satker's users; the CSO: the Admin Lokal of
@@ -149,22 +178,22 @@ pub(crate) async fn managed(pool: &PgPool, caller: &Caller, aksi: Aksi, username
 }
 
 /// Issues a set-password link for `username`; earlier unused links of the user stop working.
-/// A reset also ends the current password. With `base` (the app's public address) the link
-/// is also emailed to the user's address on record, when it has one.
-#[tracing::instrument(skip_all, fields(username, ?keperluan))]
+/// A user without a password gets an invitation; anyone else a reset, which also ends the
+/// current password at once. Either is a sensitive step (a link is a way into the account):
+/// it needs a recent authentication. The link is emailed to the user's address on record when
+/// there is one and the server sends email, and then not returned to the issuer.
+#[tracing::instrument(skip_all, fields(username))]
 pub async fn tautan(
     pool: &PgPool,
     caller: &Caller,
     username: &str,
-    keperluan: Keperluan,
-    base: Option<&str>,
+    kirim: Kirim<'_>,
     now: DateTime<Utc>,
 ) -> Result<Tautan> {
+    let user = managed(pool, caller, Aksi::UndangPengguna, username).await?;
+    crate::auth::step_up(caller)?;
+    let keperluan = if user.has_password { Keperluan::Reset } else { Keperluan::Undangan };
     let aksi = keperluan.aksi();
-    let user = managed(pool, caller, aksi, username).await?;
-    if keperluan == Keperluan::Reset {
-        crate::auth::step_up(caller)?;
-    }
     if !user.active {
         let e = Error::Rule(format!("Pengguna {} tidak aktif; aktifkan lewat impor pengguna.", user.username));
         return Err(refuse(pool, caller, aksi, None, e).await);
@@ -196,17 +225,27 @@ pub async fn tautan(
     .bind(expires_at)
     .execute(attempt.tx())
     .await?;
-    let tautan = Tautan { username: user.username, email: user.email, token, expires_at };
-    if let (Some(base), Some(to)) = (base, &tautan.email) {
-        let nama = &user.nama;
-        let until = crate::otp_engine::wib(expires_at);
-        let isi = domain::surel::tautan_sandi(nama, &tautan.username, &tautan.url(base), &until);
-        let redacted = domain::surel::tautan_sandi(nama, &tautan.username, "(tautan disamarkan)", &until).badan;
-        let surat = crate::email::Surat { to: to.clone(), isi, redacted: Some(redacted), ics: None, expires_at };
-        crate::email::enqueue(attempt.tx(), &surat, now).await?;
-    }
-    attempt.done(format!("tautan kata sandi untuk {} berlaku {LINK_HOURS} jam", tautan.username), None).await?;
-    Ok(tautan)
+    let (jalan, how) = match (&user.email, kirim.surel) {
+        (Some(to), true) => {
+            let nama = &user.nama;
+            let until = crate::otp_engine::wib(expires_at);
+            let url = link_url(kirim.base, &token);
+            let isi = domain::surel::tautan_sandi(nama, &user.username, &url, &until);
+            let redacted = domain::surel::tautan_sandi(nama, &user.username, "(tautan disamarkan)", &until).badan;
+            let surat = crate::email::Surat { to: to.clone(), isi, redacted: Some(redacted), ics: None, expires_at };
+            crate::email::enqueue(attempt.tx(), &surat, now).await?;
+            let ke = domain::surel::alamat_tersamar(to);
+            let how = format!("dikirim ke email terdaftar {ke}");
+            (Jalan::Surel { ke }, how)
+        }
+        (Some(_), false) => {
+            (Jalan::Tampil { token }, "ditampilkan kepada penerbit: server tidak mengirim email".to_string())
+        }
+        (None, _) => (Jalan::Tampil { token }, "ditampilkan kepada penerbit: tidak ada email terdaftar".to_string()),
+    };
+    let username = user.username;
+    attempt.done(format!("tautan kata sandi untuk {username} berlaku {LINK_HOURS} jam; {how}"), None).await?;
+    Ok(Tautan { username, keperluan, expires_at, jalan })
 }
 
 /// A link as stored, with the user it is for.
@@ -283,8 +322,10 @@ pub async fn atur_sandi(
     .bind(now)
     .execute(attempt.tx())
     .await?;
-    // a new password: whoever held the old one is logged out
+    // a new password: whoever held the old one is logged out, and the user hears of it on
+    // every channel on record (a link used by someone else is noticed)
     crate::sesi::akhiri_milik(attempt.tx(), link.user_id, None).await?;
+    crate::sms::enqueue_to_user(attempt.tx(), link.user_id, &domain::sms::sandi_diatur()).await?;
     sqlx::query("UPDATE password_link SET used_at = $2 WHERE id = $1")
         .bind(link.id)
         .bind(now)
@@ -300,14 +341,11 @@ pub async fn ganti_sandi(pool: &PgPool, caller: &Caller, lama: &str, baru: &str,
     let Some(actor) = caller.actor.as_ref() else {
         return Err(refuse(pool, caller, Aksi::GantiSandi, None, Error::Unauthenticated).await);
     };
-    let hash: Option<String> = sqlx::query_scalar("SELECT password_hash FROM app_user WHERE id = $1")
-        .bind(actor.user_id)
-        .fetch_one(pool)
-        .await?;
     let mut fields = domain::validate::FieldErrors::default();
-    if !crate::auth::verify_password(lama, hash.as_deref().unwrap_or("")).await {
+    // counted like a login: a stolen session cannot guess its way to the password
+    if !crate::auth::periksa_sandi(pool, caller, actor, Aksi::GantiSandi, lama, now).await? {
         fields.add("lama", "Kata sandi sekarang salah.");
-        return Err(refuse(pool, caller, Aksi::GantiSandi, None, Error::Invalid(fields)).await);
+        return Err(Error::Invalid(fields));
     }
     let words: Vec<&str> = actor.nama.split_whitespace().chain([actor.username.as_str(), actor.unit.kode()]).collect();
     let checked = check_password(baru, &words).and_then(|()| {

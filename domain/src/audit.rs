@@ -66,6 +66,23 @@ crate::stored_enum! {
 }
 
 impl Aksi {
+    /// The steps that need a recent authentication (a step-up, `domain::sesi`): each hands
+    /// someone a way into an account (a set-password link, a reset of the second factors), moves
+    /// a pejabat's OTP number, or takes the trail's personal data away in bulk. The use cases'
+    /// transaction refuses them without one (`backend::attempt`), and the authorization matrix
+    /// fails for a server function that writes one without asking.
+    pub fn perlu_step_up(self) -> bool {
+        matches!(
+            self,
+            Aksi::UndangPengguna
+                | Aksi::ResetSandi
+                | Aksi::ResetFaktor
+                | Aksi::UbahNomor
+                | Aksi::KonfirmasiUbahNomor
+                | Aksi::EksporAudit
+        )
+    }
+
     /// The line of an OTP step: its request (`submit` false) or the typed code (`submit` true).
     pub fn otp(purpose: crate::otp::Purpose, submit: bool) -> Aksi {
         use crate::otp::Purpose as P;

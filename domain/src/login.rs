@@ -61,6 +61,11 @@ impl Blocked {
 /// May the account (or device) with `failures` try again at `now`?
 pub fn gate(failures: Failures, now: DateTime<Utc>) -> Result<(), Blocked> {
     let Some(wait) = wait_after(failures.count) else { return Err(Blocked::UntilUnlocked(failures.count)) };
+    // the first failures cost nothing, even when a parallel request's clock recorded the last
+    // one a moment after this request's `now`
+    if wait.is_zero() {
+        return Ok(());
+    }
     let Some(last) = failures.last else { return Ok(()) };
     let left = last + wait - now;
     if left <= Duration::zero() {
@@ -98,6 +103,12 @@ mod tests {
 
     fn after(count: i32, secs_ago: i64) -> Result<(), Blocked> {
         gate(Failures { count, last: Some(t(0)) }, t(secs_ago))
+    }
+
+    #[test]
+    fn a_failure_stamped_just_after_now_by_a_parallel_request_costs_nothing_at_first() {
+        assert_eq!(gate(Failures { count: 2, last: Some(t(1)) }, t(0)), Ok(()));
+        assert_eq!(gate(Failures { count: 3, last: Some(t(1)) }, t(0)), Err(Blocked::Delay(31)));
     }
 
     #[test]

@@ -32,6 +32,12 @@ pub fn akun_terkunci(why: &str) -> String {
     )
 }
 
+/// Sent when a password was set through a set-password link: every session ended, and the
+/// user hears of it on every channel on record, so a link used by someone else is noticed.
+pub fn sandi_diatur() -> String {
+    "Kata sandi akun Aktivasi OTP SAKTI Anda baru saja diatur lewat tautan, dan semua sesi diakhiri. Bila bukan Anda, segera hubungi Admin Lokal atau CSO KPPN.".to_string()
+}
+
 /// Sent when an administrator removed the user's second factors.
 pub fn faktor_direset() -> String {
     "Faktor kedua (passkey/aplikasi autentikator) akun Aktivasi OTP SAKTI Anda telah direset oleh admin. Daftarkan yang baru saat masuk berikutnya. Bila Anda tidak memintanya, hubungi CSO KPPN.".to_string()

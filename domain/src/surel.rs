@@ -113,6 +113,15 @@ pub fn tautan_sandi(nama: &str, username: &str, tautan: &str, berlaku_sampai_wib
     )
 }
 
+/// An address as shown to someone other than its owner: the first character of the local
+/// part and the domain (`r***@kemenkeu.go.id`).
+pub fn alamat_tersamar(alamat: &str) -> String {
+    match alamat.split_once('@') {
+        Some((local, domain)) => format!("{}***@{domain}", local.chars().next().unwrap_or('*')),
+        None => "***".to_string(),
+    }
+}
+
 /// An address an email can go to: one `@`, something either side, no spaces, at most 254.
 pub fn alamat_sah(alamat: &str) -> bool {
     let a = alamat.trim();
@@ -148,5 +157,11 @@ mod tests {
         for bad in ["", "a@b", "a b@c.id", "@c.id", "a@@c.id", "a"] {
             assert!(!alamat_sah(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_address_shown_to_another_keeps_its_domain_and_one_letter() {
+        assert_eq!(alamat_tersamar("rina.marlina@kemenkeu.go.id"), "r***@kemenkeu.go.id");
+        assert_eq!(alamat_tersamar("tanpa-at"), "***");
     }
 }

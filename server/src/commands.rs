@@ -30,7 +30,8 @@ pub enum Command {
     Serve,
     /// Apply the database migrations and exit.
     Migrate,
-    /// Check the configuration and exit (0: the server would start; 78: it would refuse).
+    /// Check the configuration and exit (0: the server would start; 78: it would refuse). In
+    /// production it also reads the database, when it can, for the demo's traces (not migrated).
     CheckConfig,
     /// Import regional offices, KPPN, satkers or users from a CSV file: one transaction, every bad row reported
     /// with its line (exit 65, nothing stored); importing the same file again changes nothing.
@@ -79,9 +80,11 @@ pub enum List {
 
 #[derive(Subcommand)]
 pub enum UserAction {
-    /// A one-time set-password link for a new user (valid 72 h), printed.
+    /// A one-time set-password link (valid 72 h): an invitation for a user without a password,
+    /// a reset for anyone else. Emailed when the user has an address and SMTP is set, else printed.
     Invite { username: String },
-    /// A new set-password link; the current password stops working at once.
+    /// The same as `invite` (a user with a password gets a reset either way: its current
+    /// password stops working at once).
     Reset { username: String },
     /// The user can no longer log in (and is logged out at its next request).
     Deactivate { username: String },
@@ -101,7 +104,26 @@ pub async fn admin(config: &Config, command: Command) -> ExitCode {
         // the binary's own job (`main`), never handed here
         Command::Serve => Err("serve bukan perintah administratif".into()),
         Command::CheckConfig => {
+            // the rule that needs the database, when it can be read (production only: the
+            // demo takes any database)
+            let unread = if config.demo {
+                None
+            } else {
+                match demo_traces(config).await {
+                    Ok(traces) => {
+                        if let Err(refusal) = config.check_database(&traces) {
+                            eprintln!("{refusal}");
+                            return ExitCode::from(EXIT_CONFIG);
+                        }
+                        None
+                    }
+                    Err(e) => Some(e),
+                }
+            };
             println!("konfigurasi dapat dipakai: {}", config.summary());
+            if let Some(e) = unread {
+                println!("data demo di basis data belum diperiksa: basis data tidak terbaca ({e})");
+            }
             Ok(())
         }
         Command::Migrate => {
@@ -205,13 +227,12 @@ pub async fn admin(config: &Config, command: Command) -> ExitCode {
 }
 
 async fn user(config: &Config, url: String, action: UserAction) -> Result<(), BoxError> {
-    use backend::pengguna::{self, Keperluan};
+    use backend::pengguna::{self, Jalan, Keperluan, Kirim};
     let pool = db::connect(&url).await?;
     let caller = backend::Caller::command_line();
     let now = backend::now();
-    let (keperluan, username) = match action {
-        UserAction::Invite { username } => (Keperluan::Undangan, username),
-        UserAction::Reset { username } => (Keperluan::Reset, username),
+    let username = match action {
+        UserAction::Invite { username } | UserAction::Reset { username } => username,
         UserAction::Deactivate { username } => {
             pengguna::nonaktifkan(&pool, &caller, &username).await?;
             println!("{username} dinonaktifkan");
@@ -232,13 +253,23 @@ async fn user(config: &Config, url: String, action: UserAction) -> Result<(), Bo
         Some(url) => url.origin().to_owned(),
         None => format!("http://{}", listen_addr()?),
     };
-    let tautan = pengguna::tautan(&pool, &caller, &username, keperluan, Some(&base), now).await?;
-    println!(
-        "Tautan kata sandi untuk {} (sekali pakai, berlaku sampai {} UTC):",
-        tautan.username,
-        tautan.expires_at.format("%Y-%m-%d %H:%M")
-    );
-    println!("{}", tautan.url(&base));
+    let kirim = Kirim { base: &base, surel: config.smtp()?.is_some() };
+    let tautan = pengguna::tautan(&pool, &caller, &username, kirim, now).await?;
+    let jenis = match tautan.keperluan {
+        Keperluan::Undangan => "Undangan",
+        Keperluan::Reset => "Reset (kata sandi lama tidak berlaku lagi)",
+    };
+    let sampai = tautan.expires_at.format("%Y-%m-%d %H:%M");
+    match (&tautan.jalan, tautan.url(&base)) {
+        (Jalan::Surel { ke }, _) => {
+            println!("{jenis}: tautan untuk {} dikirim ke {ke} (berlaku sampai {sampai} UTC)", tautan.username)
+        }
+        (_, Some(url)) => {
+            println!("{jenis}: tautan untuk {} (sekali pakai, berlaku sampai {sampai} UTC):", tautan.username);
+            println!("{url}");
+        }
+        (Jalan::Tampil { .. }, None) => {}
+    }
     Ok(())
 }
 
@@ -264,6 +295,31 @@ where
     F: FnOnce(db::Urls) -> Fut,
     Fut: std::future::Future<Output = Result<T, BoxError>>,
 {
+    on_database(config, true, job).await
+}
+
+/// The demo's traces (`backend::demo::traces`) in the database the server would use, read as
+/// the schema owner without migrating it. No private cluster yet: none (the one the server
+/// would create starts empty).
+async fn demo_traces(config: &Config) -> Result<backend::demo::Traces, BoxError> {
+    if config.database_url.is_none() && !config.data_dir.join("postgres").exists() {
+        return Ok(backend::demo::Traces::default());
+    }
+    on_database(config, false, |urls| async move {
+        let pool = db::connect(&urls.owner).await?;
+        let traces = backend::demo::traces(&pool).await?;
+        pool.close().await;
+        Ok(traces)
+    })
+    .await
+}
+
+/// [`with_database`], with the migrations and grants before `job` or without them.
+async fn on_database<T, F, Fut>(config: &Config, migrate: bool, job: F) -> Result<T, BoxError>
+where
+    F: FnOnce(db::Urls) -> Fut,
+    Fut: std::future::Future<Output = Result<T, BoxError>>,
+{
     let (urls, cluster) = match &config.database_url {
         Some(app) => {
             let owner = config.migrate_database_url.clone().unwrap_or_else(|| {
@@ -283,7 +339,9 @@ where
         }
     };
     let done = async {
-        prepare(&urls).await?;
+        if migrate {
+            prepare(&urls).await?;
+        }
         job(urls).await
     }
     .await;

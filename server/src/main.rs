@@ -1,9 +1,10 @@
 //! The server binary: `serve` (the default) reads the configuration, starts (or connects
-//! to) PostgreSQL, applies migrations, loads demo data in demo mode, and serves the app until
-//! SIGTERM or Ctrl-C; the administrative commands are `server::commands`.
+//! to) PostgreSQL, applies migrations, loads demo data in demo mode (in production: refuses a
+//! database with demo data), and serves the app until SIGTERM or Ctrl-C; the administrative
+//! commands are `server::commands`.
 
 use app::ssr::AppState;
-use backend::config::Config;
+use backend::config::{Config, ConfigError};
 use backend::{demo, sms};
 use clap::Parser;
 use leptos::prelude::*;
@@ -50,10 +51,17 @@ async fn main() -> ExitCode {
             tracing::info!("konfigurasi: {}", config.summary());
             match commands::with_database(&config, |urls| serve(&config, urls.app)).await {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    tracing::error!("server berhenti: {e}");
-                    ExitCode::FAILURE
-                }
+                Err(e) => match e.downcast_ref::<ConfigError>() {
+                    // a setting refused once the database was read (`Config::check_database`)
+                    Some(refusal) => {
+                        eprintln!("{refusal}");
+                        ExitCode::from(commands::EXIT_CONFIG)
+                    }
+                    None => {
+                        tracing::error!("server berhenti: {e}");
+                        ExitCode::FAILURE
+                    }
+                },
             }
         }
         command => commands::admin(&config, command).await,
@@ -62,7 +70,10 @@ async fn main() -> ExitCode {
 
 async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let pool = backend::db::connect(&url).await?;
-    if config.demo && demo::seed_if_empty(&pool).await? {
+    if !config.demo {
+        // before anything is served: production never runs on a database the demo has been in
+        config.check_database(&demo::traces(&pool).await?)?;
+    } else if demo::seed_if_empty(&pool).await? {
         tracing::info!("data demo dimuat (user dan password demo: lihat README)");
     }
 
@@ -86,6 +97,7 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
         clock: backend::Clock::system(),
         nomor_wait: config.nomor_wait,
         pantau: config.pantau,
+        email: config.smtp()?.is_some(),
     };
     // the readiness probe expects each worker to finish a round within a minute
     let mut ops = server::ops::Ops { workers: Vec::new(), metrics_token: config.metrics_token.clone() };

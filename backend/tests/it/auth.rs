@@ -8,13 +8,14 @@ use sqlx::PgPool;
 async fn login_checks_the_password_and_audits_both_outcomes(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
     let addr = Some("10.1.2.3".to_string());
+    // staff have a second factor: a wrong password leads to the second step all the same
     let bad = auth::login(&pool, addr.clone(), "adm_561403", "salah").await;
-    assert!(matches!(bad, Err(Error::LoginFailed)));
+    assert!(matches!(bad, Ok(auth::Masuk::Faktor(..))), "{bad:?}");
     let unknown = auth::login(&pool, addr.clone(), "adm_tidakada", "salah").await;
     assert!(matches!(unknown, Err(Error::LoginFailed)));
     let masuk = auth::login(&pool, addr.clone(), " ADM_561403 ", demo::PASSWORD).await.unwrap();
     // staff have a second factor: the password alone does not sign in
-    assert!(matches!(&masuk, auth::Masuk::Faktor(_)), "{masuk:?}");
+    assert!(matches!(&masuk, auth::Masuk::Faktor(..)), "{masuk:?}");
     assert_eq!(masuk.actor().unit, domain::Unit::Satker("561403".into()));
 
     let trail = backend::audit::latest(&pool, 3).await.unwrap();
@@ -165,15 +166,117 @@ async fn failures_from_elsewhere_do_not_lock_out_a_known_device_or_a_user_with_a
     assert!(matches!(own, auth::Masuk::Selesai(_)));
     assert_eq!(failed_logins(&pool, kpa).await, 0, "a success clears the count");
 
-    // a user with a second factor: wrong passwords from elsewhere lock nothing
+    // a user with a second factor has an account limit too: wrong passwords lead to the
+    // second step (the answer never says the password was wrong) and are counted; past the
+    // limit every try is held back, right or wrong
     let admin = "adm_561403";
-    for t in 0..12 {
+    for t in 0..3 {
         let r = auth::login_at(&pool, Some("10.0.0.7".into()), None, admin, "salah", at_s(t)).await;
-        assert!(matches!(r, Err(Error::LoginFailed)), "{t}: {r:?}");
+        assert!(matches!(r, Ok(auth::Masuk::Faktor(..))), "{t}: {r:?}");
     }
-    assert_eq!(failed_logins(&pool, admin).await, 0);
-    let right = auth::login_at(&pool, None, None, admin, demo::PASSWORD, at_s(13)).await.unwrap();
-    assert!(matches!(right, auth::Masuk::Faktor(_)), "the second factor comes next");
+    assert_eq!(failed_logins(&pool, admin).await, 3);
+    for password in ["salah", demo::PASSWORD] {
+        let r = auth::login_at(&pool, Some("10.0.0.7".into()), None, admin, password, at_s(4)).await;
+        assert!(matches!(&r, Err(Error::Forbidden(m)) if m.contains("Tunggu")), "{r:?}");
+    }
+    let right = auth::login_at(&pool, None, None, admin, demo::PASSWORD, at_s(40)).await.unwrap();
+    assert!(matches!(right, auth::Masuk::Faktor(..)), "the second factor comes next");
+    assert_eq!(failed_logins(&pool, admin).await, 3, "a right password takes its own count back, no more");
+}
+
+/// Fifty wrong passwords at once against one account: each waits for the one before it and
+/// sees its count, so the limit holds exactly — three tries, then a wait; after the waits the
+/// lock sets in at the fifth, never later, and the user is told once. (Reading the count,
+/// verifying, then counting let all fifty through.)
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn fifty_concurrent_wrong_logins_are_each_counted_and_lock_on_time(pool: PgPool) {
+    demo::seed_if_empty(&pool).await.unwrap();
+    let kpa = "apr_kpa561403";
+    sqlx::query("UPDATE app_user SET email = 'kpa@kemenkeu.go.id' WHERE username = $1")
+        .bind(kpa)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let burst = |t: i64| {
+        let pool = pool.clone();
+        async move {
+            let tries = (0..50).map(|_| {
+                let pool = pool.clone();
+                tokio::spawn(async move { auth::login_at(&pool, None, None, kpa, "salah", at_s(t)).await })
+            });
+            let mut verified = 0;
+            for r in futures_like(tries).await {
+                match r {
+                    Err(Error::LoginFailed) => verified += 1,
+                    Err(Error::Forbidden(m)) if m.contains("terkunci") && !m.contains("Username") => {}
+                    Err(Error::Forbidden(m)) if m.contains("Username atau password salah") => verified += 1,
+                    Err(Error::Forbidden(m)) if m.contains("Tunggu") => {}
+                    other => panic!("{other:?}"),
+                }
+            }
+            verified
+        }
+    };
+    assert_eq!(burst(0).await, 3, "three tries, then each waits");
+    assert_eq!(failed_logins(&pool, kpa).await, 3);
+    assert_eq!(burst(31).await, 1);
+    assert_eq!(burst(92).await, 1, "the fifth locks");
+    assert_eq!(failed_logins(&pool, kpa).await, 5, "the lock set in at five, not later");
+    let told: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE to_addr = 'kpa@kemenkeu.go.id'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(told, 1, "the user is told of the lock once");
+    let right = auth::login_at(&pool, None, None, kpa, demo::PASSWORD, at_s(100)).await;
+    assert!(matches!(&right, Err(Error::Forbidden(m)) if m.contains("terkunci")), "{right:?}");
+}
+
+/// Waits for every task.
+async fn futures_like<T>(tasks: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut out = Vec::new();
+    for t in tasks.collect::<Vec<_>>() {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+/// One address, many usernames, all at once: the address's limit holds under parallel tries
+/// as well (twenty counted, the rest held back).
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn parallel_guesses_from_one_address_stop_at_its_limit(pool: PgPool) {
+    demo::seed_if_empty(&pool).await.unwrap();
+    let tries = (0..25).map(|i| {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            auth::login_at(&pool, Some("10.9.8.6".into()), None, &format!("adm_tebak{i}"), "salah", at(0)).await
+        })
+    });
+    let results = futures_like(tries).await;
+    let held = results.iter().filter(|r| matches!(r, Err(Error::Forbidden(m)) if m.contains("alamat ini"))).count();
+    let failed = results.iter().filter(|r| matches!(r, Err(Error::LoginFailed))).count();
+    assert_eq!((failed, held), (20, 5), "{results:?}");
+}
+
+/// Ganti sandi checks the current password like a login: counted first, slowed, then locked.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn ganti_sandi_counts_wrong_current_passwords_and_locks_like_login(pool: PgPool) {
+    demo::seed_if_empty(&pool).await.unwrap();
+    let kpa = "apr_kpa561403";
+    let actor = auth::login_at(&pool, None, None, kpa, demo::PASSWORD, at_s(0)).await.unwrap().into_actor();
+    let caller = Caller::user(actor, None);
+    let baru = "lampu meja hijau di pojok";
+    for (i, t) in [0, 1, 2, 33, 94].into_iter().enumerate() {
+        let r = backend::pengguna::ganti_sandi(&pool, &caller, "salah-sekali", baru, at_s(t)).await;
+        let wrong = matches!(&r, Err(Error::Invalid(f)) if f.get("lama").is_some());
+        let locks = matches!(&r, Err(Error::Forbidden(m)) if m.contains("terkunci"));
+        assert!(wrong || (i == 4 && locks), "{i}: {r:?}");
+    }
+    assert_eq!(failed_logins(&pool, kpa).await, 5);
+    // locked: even the right current password is held back, and login too
+    let r = backend::pengguna::ganti_sandi(&pool, &caller, demo::PASSWORD, baru, at_s(100)).await;
+    assert!(matches!(&r, Err(Error::Forbidden(m)) if m.contains("terkunci")), "{r:?}");
+    let r = auth::login_at(&pool, None, None, kpa, demo::PASSWORD, at_s(100)).await;
+    assert!(matches!(&r, Err(Error::Forbidden(m)) if m.contains("terkunci")), "{r:?}");
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]

@@ -28,35 +28,74 @@ async fn an_app_is_enrolled_with_its_first_code_and_each_code_is_good_once(pool:
     let codes = faktor::daftar_totp(&pool, &caller, &kpa, &baru.secret, &code(0), at(0)).await.unwrap();
     assert_eq!(codes.len(), 10, "the first factor comes with ten recovery codes");
     // from now on the password is only the first step
-    assert!(matches!(
-        auth::login_at(&pool, None, None, &kpa.username, demo::PASSWORD, at(5)).await,
-        Ok(auth::Masuk::Faktor(_))
-    ));
+    let Ok(auth::Masuk::Faktor(_, sandi)) =
+        auth::login_at(&pool, None, None, &kpa.username, demo::PASSWORD, at(5)).await
+    else {
+        panic!("the second factor comes next")
+    };
     // the code that enrolled it is used: the same 30 seconds' code is refused, the next is good
-    let again = faktor::periksa(&pool, &caller, &kpa, &Bukti::Totp(code(0)), at(5)).await;
+    let again = faktor::periksa(&pool, &caller, &kpa, sandi, &Bukti::Totp(code(0)), at(5)).await;
     assert!(matches!(&again, Err(Error::Forbidden(m)) if m.contains("sudah dipakai")), "{again:?}");
-    faktor::periksa(&pool, &caller, &kpa, &Bukti::Totp(code(30)), at(31)).await.unwrap();
-    assert!(faktor::periksa(&pool, &caller, &kpa, &Bukti::Totp(code(30)), at(40)).await.is_err());
+    faktor::periksa(&pool, &caller, &kpa, sandi, &Bukti::Totp(code(30)), at(31)).await.unwrap();
+    assert!(faktor::periksa(&pool, &caller, &kpa, sandi, &Bukti::Totp(code(30)), at(40)).await.is_err());
     // a recovery code works once, whatever its case and dashes
     let recovery = codes[3].to_uppercase().replace('-', " ");
-    faktor::periksa(&pool, &caller, &kpa, &Bukti::Pemulihan(recovery.clone()), at(60)).await.unwrap();
-    assert!(faktor::periksa(&pool, &caller, &kpa, &Bukti::Pemulihan(recovery), at(61)).await.is_err());
+    faktor::periksa(&pool, &caller, &kpa, sandi, &Bukti::Pemulihan(recovery.clone()), at(60)).await.unwrap();
+    assert!(faktor::periksa(&pool, &caller, &kpa, sandi, &Bukti::Pemulihan(recovery), at(61)).await.is_err());
     assert_eq!(faktor::milik(&pool, kpa.user_id).await.unwrap().sisa_pemulihan, 9);
+}
+
+/// What a right password gives the second step.
+async fn benar(pool: &PgPool, username: &str) -> auth::Sandi {
+    match auth::login(pool, None, username, demo::PASSWORD).await.unwrap() {
+        auth::Masuk::Faktor(_, sandi) => sandi,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A wrong password at the first step is refused at the second in the very words of a wrong
+/// code, even with the right code; the right code is not used up, and the try counts once.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_wrong_password_is_refused_at_the_second_step_like_a_wrong_code(pool: PgPool) {
+    let (admin, caller) = pejabat(&pool, "adm_561403").await;
+    let secret = demo::totp_secret(&admin.username);
+    let wrong_code =
+        faktor::periksa(&pool, &caller, &admin, benar(&pool, "adm_561403").await, &Bukti::Totp("000000".into()), at(0))
+            .await;
+    let Ok(auth::Masuk::Faktor(_, salah)) = auth::login_at(&pool, None, None, "adm_561403", "salah", at(1)).await
+    else {
+        panic!("a wrong password leads to the second step too")
+    };
+    let right = faktor::kode_totp(&secret, &admin.username, at(40)).unwrap();
+    let wrong_password = faktor::periksa(&pool, &caller, &admin, salah, &Bukti::Totp(right.clone()), at(40)).await;
+    match (&wrong_code, &wrong_password) {
+        (Err(Error::Forbidden(a)), Err(Error::Forbidden(b))) => assert_eq!(a, b, "the two refusals read the same"),
+        other => panic!("{other:?}"),
+    }
+    let failed: i32 = sqlx::query_scalar("SELECT failed_logins FROM app_user WHERE username = 'adm_561403'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(failed, 2, "the wrong code and the wrong password, once each");
+    // the right code was not spent on the refused login
+    let sandi = benar(&pool, "adm_561403").await;
+    faktor::periksa(&pool, &caller, &admin, sandi, &Bukti::Totp(right), at(41)).await.unwrap();
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn wrong_codes_count_like_wrong_passwords_and_lock(pool: PgPool) {
     let (admin, caller) = pejabat(&pool, "adm_561403").await;
+    let sandi = benar(&pool, "adm_561403").await;
     let secret = demo::totp_secret(&admin.username);
     for t in [0, 1, 2, 40, 110] {
-        assert!(faktor::periksa(&pool, &caller, &admin, &Bukti::Totp("000000".into()), at(t)).await.is_err());
+        assert!(faktor::periksa(&pool, &caller, &admin, sandi, &Bukti::Totp("000000".into()), at(t)).await.is_err());
     }
     // five wrong codes: locked for fifteen minutes, even with the right code
     let right = faktor::kode_totp(&secret, &admin.username, at(200)).unwrap();
-    let locked = faktor::periksa(&pool, &caller, &admin, &Bukti::Totp(right), at(200)).await;
+    let locked = faktor::periksa(&pool, &caller, &admin, sandi, &Bukti::Totp(right), at(200)).await;
     assert!(matches!(&locked, Err(Error::Forbidden(m)) if m.contains("terkunci")), "{locked:?}");
     let right = faktor::kode_totp(&secret, &admin.username, at(1100)).unwrap();
-    faktor::periksa(&pool, &caller, &admin, &Bukti::Totp(right), at(1100)).await.unwrap();
+    faktor::periksa(&pool, &caller, &admin, sandi, &Bukti::Totp(right), at(1100)).await.unwrap();
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]

@@ -167,39 +167,51 @@ async fn a_malformed_file_is_reported_and_never_half_applied(pool: PgPool) {
     }
 }
 
+/// The token of a link shown to its issuer (the server sends no email here).
+fn token(link: &pengguna::Tautan) -> String {
+    match &link.jalan {
+        pengguna::Jalan::Tampil { token } => token.clone(),
+        other => panic!("the link was not shown: {other:?}"),
+    }
+}
+
+const SHOWN: pengguna::Kirim<'static> = pengguna::Kirim { base: "https://sakti.example/", surel: false };
+
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn a_set_password_link_works_once_within_72_hours(pool: PgPool) {
     provisioned(&pool).await;
     let now = backend::now();
-    let link = pengguna::tautan(&pool, &cli(), "adm_rina900001", Keperluan::Undangan, None, now).await.unwrap();
-    assert_eq!(link.email.as_deref(), Some("rina@kemenkeu.go.id"));
-    assert!(link.url("https://sakti.example/").starts_with("https://sakti.example/sandi?token="));
+    let link = pengguna::tautan(&pool, &cli(), "adm_rina900001", SHOWN, now).await.unwrap();
+    assert_eq!(link.keperluan, Keperluan::Undangan);
+    assert!(link.url("https://sakti.example/").unwrap().starts_with("https://sakti.example/sandi?token="));
+    let link = token(&link);
     let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM password_link").fetch_one(&pool).await.unwrap();
-    assert_ne!(stored, link.token.as_bytes(), "only the hash is stored");
+    assert_ne!(stored, link.as_bytes(), "only the hash is stored");
     assert!(backend::auth::login(&pool, None, "adm_rina900001", "").await.is_err(), "no password yet");
 
     // forged, weak, then good
     let forged = pengguna::atur_sandi(&pool, None, &"0".repeat(64), "lampu meja hijau di pojok", now).await;
     assert!(matches!(forged, Err(Error::NotFound(_))));
-    let weak = pengguna::atur_sandi(&pool, None, &link.token, "rinamarlina2026", now).await;
+    let weak = pengguna::atur_sandi(&pool, None, &link, "rinamarlina2026", now).await;
     assert!(matches!(weak, Err(Error::Invalid(_))), "{weak:?}");
     let strong = "lampu meja hijau di pojok";
-    assert_eq!(pengguna::atur_sandi(&pool, None, &link.token, strong, now).await.unwrap(), "adm_rina900001");
+    assert_eq!(pengguna::atur_sandi(&pool, None, &link, strong, now).await.unwrap(), "adm_rina900001");
     backend::auth::login(&pool, None, "adm_rina900001", strong).await.unwrap();
     // used once
-    let again = pengguna::atur_sandi(&pool, None, &link.token, "sepeda tua bunyi lonceng", now).await;
+    let again = pengguna::atur_sandi(&pool, None, &link, "sepeda tua bunyi lonceng", now).await;
     assert!(again.unwrap_err().to_string().contains("sudah dipakai"));
 
     // expired after 72 hours; a newer link replaces an older one
-    let old = pengguna::tautan(&pool, &cli(), "apr_budi900001", Keperluan::Undangan, None, now).await.unwrap();
-    let late = pengguna::atur_sandi(&pool, None, &old.token, strong, now + Duration::hours(72)).await;
+    let old = token(&pengguna::tautan(&pool, &cli(), "apr_budi900001", SHOWN, now).await.unwrap());
+    let late = pengguna::atur_sandi(&pool, None, &old, strong, now + Duration::hours(72)).await;
     assert!(late.unwrap_err().to_string().contains("kedaluwarsa"));
-    let newer = pengguna::tautan(&pool, &cli(), "apr_budi900001", Keperluan::Undangan, None, now).await.unwrap();
-    let _ = pengguna::tautan(&pool, &cli(), "apr_budi900001", Keperluan::Undangan, None, now).await.unwrap();
-    assert!(pengguna::atur_sandi(&pool, None, &newer.token, strong, now).await.is_err(), "replaced");
+    let newer = token(&pengguna::tautan(&pool, &cli(), "apr_budi900001", SHOWN, now).await.unwrap());
+    let _ = pengguna::tautan(&pool, &cli(), "apr_budi900001", SHOWN, now).await.unwrap();
+    assert!(pengguna::atur_sandi(&pool, None, &newer, strong, now).await.is_err(), "replaced");
 
-    // a reset ends the current password at once
-    pengguna::tautan(&pool, &cli(), "adm_rina900001", Keperluan::Reset, None, now).await.unwrap();
+    // a user with a password gets a reset, which ends the current password at once
+    let reset = pengguna::tautan(&pool, &cli(), "adm_rina900001", SHOWN, now).await.unwrap();
+    assert_eq!(reset.keperluan, Keperluan::Reset);
     assert!(backend::auth::login(&pool, None, "adm_rina900001", strong).await.is_err());
     let trail: Vec<String> =
         sqlx::query_scalar("SELECT action || ' ' || outcome FROM audit_log WHERE action IN ('UNDANG_PENGGUNA', 'ATUR_SANDI', 'RESET_SANDI') ORDER BY id")
@@ -210,6 +222,64 @@ async fn a_set_password_link_works_once_within_72_hours(pool: PgPool) {
         trail.contains(&"ATUR_SANDI DITOLAK".to_string()) && trail.contains(&"RESET_SANDI BERHASIL".to_string()),
         "{trail:?}"
     );
+    let detail: String =
+        sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'RESET_SANDI'").fetch_one(&pool).await.unwrap();
+    assert!(detail.contains("ditampilkan kepada penerbit"), "the trail says the link was shown: {detail}");
+}
+
+/// An invitation asked for a user who already has a password is a reset, and neither is issued
+/// without a recent authentication: a stale session of whoever manages the user cannot take
+/// the account over.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_link_for_a_user_with_a_password_is_a_reset_and_needs_a_step_up(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    let now = backend::now();
+    let stale = backend::Caller { step_up: false, ..admin.clone() };
+    for who in ["val_ppk561403", "adm_baru561403"] {
+        if who == "adm_baru561403" {
+            sqlx::query(
+                "INSERT INTO app_user (username, nama, role, satker_kode) VALUES ($1, 'Baru', 'ADMIN_LOKAL', '561403')",
+            )
+            .bind(who)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        let refused = pengguna::tautan(&pool, &stale, who, SHOWN, now).await;
+        assert!(matches!(refused, Err(Error::StepUp)), "{who}: {refused:?}");
+    }
+    let links: i64 = sqlx::query_scalar("SELECT count(*) FROM password_link").fetch_one(&pool).await.unwrap();
+    assert_eq!(links, 0, "nothing issued without a step-up");
+    backend::auth::login(&pool, None, "val_ppk561403", backend::demo::PASSWORD).await.unwrap();
+    let link = pengguna::tautan(&pool, &admin, "val_ppk561403", SHOWN, now).await.unwrap();
+    assert_eq!(link.keperluan, Keperluan::Reset, "the user had a password");
+    assert!(backend::auth::login(&pool, None, "val_ppk561403", backend::demo::PASSWORD).await.is_err());
+}
+
+/// Setting a password through a link ends every session of the user and tells it on every
+/// channel on record (its verified number and its email).
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_password_set_through_a_link_ends_the_sessions_and_tells_the_user(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    let now = backend::now();
+    sqlx::query("UPDATE app_user SET email = 'ppk.psie@kemenkeu.go.id' WHERE username = 'val_ppk561403'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let user: domain::UserId =
+        sqlx::query_scalar("SELECT id FROM app_user WHERE username = 'val_ppk561403'").fetch_one(&pool).await.unwrap();
+    backend::sesi::mulai(&pool, user, None, None, now).await.unwrap();
+    let link = token(&pengguna::tautan(&pool, &admin, "val_ppk561403", SHOWN, now).await.unwrap());
+    pengguna::atur_sandi(&pool, None, &link, "lampu meja hijau di pojok", now).await.unwrap();
+    let sessions: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM sesi WHERE user_id = $1").bind(user).fetch_one(&pool).await.unwrap();
+    assert_eq!(sessions, 0);
+    let told: Vec<String> =
+        sqlx::query_scalar("SELECT subject FROM email_outbox WHERE to_addr = 'ppk.psie@kemenkeu.go.id'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(told.iter().any(|s| s.contains("Keamanan akun")), "{told:?}");
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
@@ -219,24 +289,12 @@ async fn admin_lokal_and_cso_reissue_links_only_within_their_reach(pool: PgPool)
     let admin = login(&pool, "adm_561403").await;
     let cso = login(&pool, "cso_jakarta6").await; // KPPN 019: satker 561403
     let ppk = login(&pool, "val_ppk561403").await;
-    assert!(pengguna::tautan(&pool, &admin, "val_ppk561403", Keperluan::Reset, None, now).await.is_ok());
-    assert!(matches!(
-        pengguna::tautan(&pool, &admin, "val_ppk527010", Keperluan::Reset, None, now).await,
-        Err(Error::NotFound(_))
-    ));
-    assert!(pengguna::tautan(&pool, &cso, "adm_561403", Keperluan::Reset, None, now).await.is_ok());
-    assert!(
-        pengguna::tautan(&pool, &cso, "apr_kpa561403", Keperluan::Reset, None, now).await.is_err(),
-        "the CSO: Admin Lokal only"
-    );
-    assert!(
-        pengguna::tautan(&pool, &cso, "adm_527010", Keperluan::Reset, None, now).await.is_err(),
-        "another KPPN's satker"
-    );
-    assert!(matches!(
-        pengguna::tautan(&pool, &ppk, "val_ppk561403", Keperluan::Reset, None, now).await,
-        Err(Error::Forbidden(_))
-    ));
+    assert!(pengguna::tautan(&pool, &admin, "val_ppk561403", SHOWN, now).await.is_ok());
+    assert!(matches!(pengguna::tautan(&pool, &admin, "val_ppk527010", SHOWN, now).await, Err(Error::NotFound(_))));
+    assert!(pengguna::tautan(&pool, &cso, "adm_561403", SHOWN, now).await.is_ok());
+    assert!(pengguna::tautan(&pool, &cso, "apr_kpa561403", SHOWN, now).await.is_err(), "the CSO: Admin Lokal only");
+    assert!(pengguna::tautan(&pool, &cso, "adm_527010", SHOWN, now).await.is_err(), "another KPPN's satker");
+    assert!(matches!(pengguna::tautan(&pool, &ppk, "val_ppk561403", SHOWN, now).await, Err(Error::Forbidden(_))));
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
@@ -250,11 +308,11 @@ async fn a_deactivated_user_cannot_log_in_and_an_unlocked_one_can(pool: PgPool) 
     pengguna::buka_kunci(&pool, &cli(), "apr_kpa527010").await.unwrap();
     backend::auth::login(&pool, None, "apr_kpa527010", password).await.unwrap();
 
-    let link =
-        pengguna::tautan(&pool, &cli(), "val_ppk527010", Keperluan::Undangan, None, backend::now()).await.unwrap();
+    let link = token(&pengguna::tautan(&pool, &cli(), "val_ppk527010", SHOWN, backend::now()).await.unwrap());
     pengguna::nonaktifkan(&pool, &cli(), "val_ppk527010").await.unwrap();
-    assert!(backend::auth::login(&pool, None, "val_ppk527010", password).await.is_err());
-    let used = pengguna::atur_sandi(&pool, None, &link.token, "lampu meja hijau di pojok", backend::now()).await;
+    pengguna::nonaktifkan(&pool, &cli(), "apr_kpa527010").await.unwrap();
+    assert!(backend::auth::login(&pool, None, "apr_kpa527010", password).await.is_err(), "deactivated");
+    let used = pengguna::atur_sandi(&pool, None, &link, "lampu meja hijau di pojok", backend::now()).await;
     assert!(used.is_err(), "a deactivated user's link stops working");
     // a web caller without a login manages nobody
     let anonymous = Caller::anonymous(Some("10.0.0.1".into()));
@@ -265,7 +323,7 @@ async fn a_deactivated_user_cannot_log_in_and_an_unlocked_one_can(pool: PgPool) 
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!(trail, 2);
+    assert_eq!(trail, 3, "two deactivations and an unlock");
 }
 
 /// A KPPN file may carry the telephone and service mailbox; one without them keeps them.

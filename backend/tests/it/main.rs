@@ -8,6 +8,7 @@ mod auth;
 mod berkas;
 mod common;
 mod database_away;
+mod demo;
 mod email;
 mod faktor;
 mod impor;

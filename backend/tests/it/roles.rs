@@ -1,6 +1,6 @@
 //! The database's own defences: the app role may only add to and read the audit trail and
-//! cannot switch its triggers off; the trail's hash chain names the first line changed,
-//! removed or inserted behind the app's back.
+//! cannot switch its triggers off, nor remove the demo's mark; the trail's hash chain names
+//! the first line changed, removed or inserted behind the app's back.
 
 use crate::common::{kpa_input, login, today};
 use backend::db;
@@ -54,6 +54,10 @@ async fn the_app_role_adds_to_the_trail_but_cannot_change_it_or_switch_its_trigg
         "DROP TABLE pejabat",
         "CREATE TABLE selundupan (x int)",
         "DELETE FROM _sqlx_migrations",
+        // the demo's mark stays: production refuses the database it marks
+        "DELETE FROM data_demo",
+        "UPDATE data_demo SET dimuat_at = now()",
+        "TRUNCATE data_demo",
     ];
     for sql in attempts {
         let code = refused(sqlx::query(sql).execute(&mut app).await);

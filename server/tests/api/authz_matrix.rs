@@ -351,7 +351,7 @@ const MATRIX: &[Row] = &[
         call: Call::Fn("pengguna_tautan", |s| format!("username={}", s.pengguna)),
         allowed: &[Admin, Cso, Operator],
         targeted: true,
-        step_up: false,
+        step_up: true,
     },
     // a set-password link works without a login; after its first use it is refused by a rule
     Row {
@@ -1043,9 +1043,11 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
         .await
         .unwrap();
     let cli = backend::Caller::command_line();
-    let link =
-        backend::pengguna::tautan(pool, &cli, invited, backend::pengguna::Keperluan::Undangan, None, now()).await;
-    s.token = link.unwrap().token;
+    let shown = backend::pengguna::Kirim { base: "http://localhost", surel: false };
+    s.token = match backend::pengguna::tautan(pool, &cli, invited, shown, now()).await.unwrap().jalan {
+        backend::pengguna::Jalan::Tampil { token } => token,
+        other => panic!("{other:?}"),
+    };
     s.pengguna = if own { invited.into() } else { "adm_tidakada527010".into() };
     let operator = caller(pool, "opr_nasional").await;
     let csv = if own { "kode,nama\n119,KPPN Uji\n" } else { "kode,nama\n120,KPPN Uji Dua\n" };
@@ -1161,6 +1163,8 @@ async fn run_row(pool: PgPool, key: &str) {
         let cookie = cookies[EVERYONE.iter().position(|w| *w == who).unwrap()].as_deref();
         let side = if is_own { &own } else { &other };
         let before = state_digest(&pool).await;
+        let trail_before: i64 =
+            sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit_log").fetch_one(&pool).await.unwrap();
         let (status, body, extra) = call(&app, &row.call, side, cookie).await;
         let want = expected(row, who, is_own);
         let got = outcome(row, status, &extra);
@@ -1181,6 +1185,20 @@ async fn run_row(pool: PgPool, key: &str) {
             }
             let ok = matches!(status, StatusCode::OK | StatusCode::SEE_OTHER);
             assert!(ok, "{key} as {who:?}: the first allowed call must succeed, got {status} {body}");
+            // a sensitive step the call carried out must be a row that asks for a step-up
+            let done: Vec<String> =
+                sqlx::query_scalar("SELECT action FROM audit_log WHERE id > $1 AND outcome = 'BERHASIL' ORDER BY id")
+                    .bind(trail_before)
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+            for action in done {
+                let sensitive = domain::audit::Aksi::from_code(&action).is_some_and(|a| a.perlu_step_up());
+                assert!(
+                    row.step_up || !sensitive,
+                    "{key} carried out {action}, a sensitive step, but its row says step_up: false"
+                );
+            }
         }
     }
     // every line the calls wrote (successes and refusals) uses the trail's one vocabulary,

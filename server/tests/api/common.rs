@@ -96,6 +96,7 @@ impl App {
             clock: clock.clone(),
             nomor_wait: domain::ubah_nomor::DEFAULT_WAIT,
             pantau: backend::pantau::Setelan::default(),
+            email: false,
         };
         let (closing_tx, closing) = tokio::sync::watch::channel(false);
         // the test app never shuts down

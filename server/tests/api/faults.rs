@@ -155,11 +155,22 @@ async fn call_tagged(port: u16, name: &str, body: &str, cookie: &str) -> Answer 
     }
 }
 
+/// The demo pejabat the sign-in clients take turns with.
+const PEJABAT: [&str; 6] =
+    ["apr_kpa561403", "apr_spm561403", "val_ppk561403", "apr_maulana561403", "val_putut561403", "val_ppk527010"];
+
 /// Fails the test with [`Answer::explain`] for each answer that is neither a success (200, or
-/// a sign-in's redirect) nor the outage's 503: a 500, a dropped connection, a refusal.
+/// a sign-in's redirect) nor the outage's 503: a 500, a dropped connection, a refusal. One
+/// refusal is right, not wrong: a sign-in is counted before its password is checked
+/// (`backend::hitung`), so one cut by the outage after its count stays a failure, and an
+/// account with three of them waits ("Tunggu … detik").
 fn only_success_or_503(answers: &[Answer], log: &Path) {
-    let wrong: Vec<String> =
-        answers.iter().filter(|a| !matches!(a.status, 200 | 302 | 303 | 503)).map(|a| a.explain(log)).collect();
+    let waits = |a: &Answer| a.status == 403 && a.request.contains("auth_login") && a.body.contains("Tunggu");
+    let wrong: Vec<String> = answers
+        .iter()
+        .filter(|a| !matches!(a.status, 200 | 302 | 303 | 503) && !waits(a))
+        .map(|a| a.explain(log))
+        .collect();
     assert!(
         wrong.is_empty(),
         "{} of {} answers were a 500 or a dropped connection:\n{}",
@@ -498,7 +509,12 @@ async fn connections_cut_mid_statement_are_answered_200_or_503() {
                             )
                             .await
                         }
-                        1 => call_tagged(port, "auth_login", "username=apr_kpa561403&password=Sakti%232026", "").await,
+                        1 => {
+                            let who =
+                                PEJABAT[REQUESTS.load(std::sync::atomic::Ordering::Relaxed) as usize % PEJABAT.len()];
+                            let form = format!("username={who}&password=Sakti%232026");
+                            call_tagged(port, "auth_login", &form, "").await
+                        }
                         _ => {
                             let began = Instant::now();
                             let id = format!("uji-{}", REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
@@ -530,23 +546,38 @@ async fn connections_cut_mid_statement_are_answered_200_or_503() {
         })
         .collect();
 
-    // the server's backends ended while they work, twenty times over two seconds; the killer
-    // connects under a name of its own so it does not end itself
+    // the server's backends ended in the middle of statements, five times: a table the lists
+    // and pages read is locked until some of them wait on it, then those are ended (so every
+    // round cuts statements for certain, however loaded the machine), then the lock goes.
+    // The test's own connections have a name of their own, so they are not ended.
     let options = sqlx::postgres::PgConnectOptions::from_str(&url).unwrap().application_name("uji-putus");
-    let mut killer = options.connect().await.unwrap();
+    let (mut locker, mut killer) = (options.connect().await.unwrap(), options.connect().await.unwrap());
     let mut terminated = 0;
-    for _ in 0..20 {
-        let ended: Vec<bool> = sqlx::query_scalar(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE application_name = 'aktivasi-otp-sakti' AND state = 'active' AND pid <> pg_backend_pid()",
-        )
-        .fetch_all(&mut killer)
-        .await
-        .unwrap();
+    for _ in 0..5 {
+        let mut tx = sqlx::Connection::begin(&mut locker).await.unwrap();
+        sqlx::query("LOCK TABLE pejabat IN ACCESS EXCLUSIVE MODE").execute(&mut *tx).await.unwrap();
+        let waiting = "application_name = 'aktivasi-otp-sakti' AND state = 'active' AND wait_event_type = 'Lock'";
+        let began = Instant::now();
+        loop {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM pg_stat_activity WHERE {waiting}"))
+                .fetch_one(&mut killer)
+                .await
+                .unwrap();
+            if n > 0 || began.elapsed() > Duration::from_secs(10) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let ended: Vec<bool> =
+            sqlx::query_scalar(&format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {waiting}"))
+                .fetch_all(&mut killer)
+                .await
+                .unwrap();
         terminated += ended.len();
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tx.commit().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    drop(killer);
+    drop((locker, killer));
     // then a fast shutdown while they run, and the cluster back after two seconds
     tokio::time::sleep(Duration::from_millis(300)).await;
     let down_at = started.elapsed();
@@ -569,7 +600,7 @@ async fn connections_cut_mid_statement_are_answered_200_or_503() {
         count(&|a| a.status == 503 && a.at >= down_at),
     );
     only_success_or_503(&seen, &log);
-    assert!(terminated > 0, "no statement was running when the backends were ended");
+    assert!(terminated >= 5, "only {terminated} statements were cut: a round found none waiting");
     assert!(count(&|a| a.status == 503 && a.at >= down_at && a.at < up_at) > 0, "the shutdown was never seen");
     assert!(count(&|a| a.status == 200 && a.at > up_at) > 0, "no request succeeded after the database came back");
     assert_eq!(terminate(&mut server, "-TERM").await, Some(0));

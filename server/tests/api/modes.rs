@@ -1,7 +1,8 @@
 //! The two modes over the real binary: every configuration production refuses exits with
 //! code 78 and one line naming the setting; a production server behind TLS answers with a
 //! `__Host-` cookie and HSTS, has no phone simulator, checks the origin against its public
-//! URL (not `Host`), and believes `X-Forwarded-For` only from a trusted proxy.
+//! URL (not `Host`), and believes `X-Forwarded-For` only from a trusted proxy. Production
+//! (serving or `check-config`) also refuses a database the demo has been in.
 
 use sqlx::PgPool;
 use std::process::Stdio;
@@ -246,4 +247,75 @@ async fn the_administrative_commands_do_their_job_and_say_how_it_went(pool: PgPo
     assert_eq!(code, Some(1));
     assert!(err.contains("tidak ditemukan"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Production, serving and `check-config`, on the test's database: exit 78 and one line that
+/// names `DATABASE_URL`, shows `found` and says what to do.
+async fn production_refuses_the_database(pool: &PgPool, found: &str) {
+    let url = url_of(pool);
+    let mut base = production(free_port());
+    // the owner's URL given too, as production should, so the refusal is the only line
+    base.extend([("DATABASE_URL", url.clone()), ("SAKTI_MIGRATE_DATABASE_URL", url)]);
+    for subcommand in [None, Some("check-config")] {
+        let mut cmd = server(&with(&base, &[]));
+        if let Some(sub) = subcommand {
+            cmd.arg(sub);
+        }
+        let out = tokio::time::timeout(Duration::from_secs(60), cmd.stdin(Stdio::null()).output())
+            .await
+            .unwrap_or_else(|_| {
+                panic!("{subcommand:?}: production did not refuse the demo's database, it kept running")
+            })
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(78), "{subcommand:?}: {stderr}");
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{subcommand:?}: one line, got {stderr}");
+        let line = lines[0];
+        assert!(line.starts_with("konfigurasi DATABASE_URL: "), "{subcommand:?}: names the setting: {line}");
+        for said in ["berisi data demo", found, "basis data baru"] {
+            assert!(line.contains(said), "{subcommand:?}: says {said:?}: {line}");
+        }
+    }
+    // nothing was served or stored on the way: the refusal comes before the first request
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sesi").fetch_one(pool).await.unwrap();
+    assert_eq!(sessions, 0);
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn production_refuses_a_database_the_demo_seeded(pool: PgPool) {
+    assert!(backend::demo::seed_if_empty(&pool).await.unwrap());
+    production_refuses_the_database(&pool, "tanda demo ").await;
+    // the demo itself goes on using it
+    let env = [
+        ("DATABASE_URL", url_of(&pool)),
+        ("SAKTI_DEMO", "1".into()),
+        ("LEPTOS_OUTPUT_NAME", "aktivasi-otp-sakti".into()),
+        ("LEPTOS_SITE_ADDR", "127.0.0.1:3000".into()),
+    ];
+    let out = server(&with(&env, &[])).arg("check-config").output().await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn production_refuses_an_unmarked_database_with_a_demo_username(pool: PgPool) {
+    let url = url_of(&pool);
+    let mut base = production(free_port());
+    base.extend([("DATABASE_URL", url.clone()), ("SAKTI_MIGRATE_DATABASE_URL", url)]);
+    sqlx::query("INSERT INTO kppn (kode, nama) VALUES ('019', 'KPPN Jakarta VI')").execute(&pool).await.unwrap();
+    sqlx::query("INSERT INTO app_user (username, nama, role, kppn_kode) VALUES ('cso_nyata019', 'CSO', 'CSO', '019')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    // a real user: the check reads the database and passes
+    let out = server(&with(&base, &[])).arg("check-config").output().await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("belum diperiksa"), "the database was read: {stdout}");
+    // renamed to a demo username (no mark): refused
+    sqlx::query("UPDATE app_user SET username = 'cso_jakarta6' WHERE username = 'cso_nyata019'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    production_refuses_the_database(&pool, "pengguna demo cso_jakarta6").await;
 }
