@@ -111,6 +111,14 @@ pub async fn auth_logout() -> Result<(), AppError> {
     let (state, caller) = caller().await?;
     backend::auth::logout(&state.pool, &caller).await?;
     session().await?.flush().await?;
+    // the browser drops what it kept of the pages (the known-device cookie stays: it keeps
+    // the user's own browser out of locks set by guessing elsewhere)
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.insert_header(
+            axum::http::HeaderName::from_static("clear-site-data"),
+            axum::http::HeaderValue::from_static("\"cache\", \"storage\""),
+        );
+    }
     leptos_axum::redirect("/login");
     Ok(())
 }

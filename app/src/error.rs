@@ -65,6 +65,7 @@ pub fn status_of(err: &backend::Error) -> axum::http::StatusCode {
     use backend::Error as E;
     match err {
         E::Unauthenticated | E::LoginFailed => StatusCode::UNAUTHORIZED,
+        E::Ditahan { .. } | E::Sibuk => StatusCode::TOO_MANY_REQUESTS,
         E::StepUp => StatusCode::PRECONDITION_REQUIRED,
         E::Forbidden(_) => StatusCode::FORBIDDEN,
         E::Rule(_) => StatusCode::CONFLICT,
@@ -101,6 +102,16 @@ impl From<tower_sessions::session::Error> for AppError {
     }
 }
 
+/// `Retry-After` on the answer being built, when there is a time to give.
+#[cfg(feature = "ssr")]
+fn retry_after(secs: Option<i64>) {
+    if let (Some(secs), Some(res)) = (secs, leptos::prelude::use_context::<leptos_axum::ResponseOptions>())
+        && let Ok(value) = axum::http::HeaderValue::from_str(&secs.max(1).to_string())
+    {
+        res.insert_header(axum::http::header::RETRY_AFTER, value);
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl From<backend::Error> for AppError {
     fn from(err: backend::Error) -> Self {
@@ -120,6 +131,14 @@ impl From<backend::Error> for AppError {
             },
             (_, e @ E::StepUp) => AppError::StepUp(e.to_string()),
             (_, e @ E::LoginFailed) => AppError::Refused(e.to_string()),
+            (_, E::Ditahan { pesan, tunggu }) => {
+                retry_after(tunggu);
+                AppError::Refused(pesan)
+            }
+            (_, e @ E::Sibuk) => {
+                retry_after(Some(5));
+                AppError::Refused(e.to_string())
+            }
             (_, E::Forbidden(m) | E::Rule(m)) => AppError::Refused(m),
             (_, E::Invalid(f)) => AppError::Invalid(f),
             (_, E::NotFound(m)) => AppError::NotFound(m),

@@ -196,7 +196,7 @@ pub async fn login_at(
                 Ok(counted) => Some(counted),
                 Err(blocked) => {
                     audit::record(pool, refused(Outcome::Ditolak, blocked.to_string())).await?;
-                    return Err(Error::Forbidden(blocked.to_string()));
+                    return Err(Error::ditahan(&blocked));
                 }
             },
             None => None,
@@ -229,7 +229,7 @@ pub async fn login_at(
                 Ok(counted) => Some(counted),
                 Err(blocked) => {
                     audit::record(pool, refused(Outcome::Ditolak, blocked.to_string())).await?;
-                    return Err(Error::Forbidden(blocked.to_string()));
+                    return Err(Error::ditahan(&blocked));
                 }
             },
             None => None,
@@ -301,7 +301,7 @@ pub async fn login_at(
         Ok(Masuk::Selesai(_)) => "berhasil",
         Ok(Masuk::Faktor(..)) => "faktor_kedua",
         Ok(Masuk::Daftar(_)) => "daftar_faktor",
-        Err(Error::Forbidden(_)) => "ditahan",
+        Err(Error::Ditahan { .. }) => "ditahan",
         Err(e) if e.is_refusal() => "gagal",
         Err(_) => "galat",
     };
@@ -326,7 +326,7 @@ pub(crate) async fn periksa_sandi(
         Err(blocked) => {
             let entry = Entry::new(caller, aksi, Outcome::Ditolak).detail(blocked.to_string());
             audit::record(pool, entry).await?;
-            return Err(Error::Forbidden(blocked.to_string()));
+            return Err(Error::ditahan(&blocked));
         }
     };
     let hash: Option<String> = sqlx::query_scalar("SELECT password_hash FROM app_user WHERE id = $1")
@@ -378,7 +378,9 @@ pub(crate) async fn locked_after(
 ) -> Error {
     match catat_gagal(pool, user_id, count, now, entry).await {
         Err(e) => e,
-        Ok(Some(b)) if b.is_lock() => Error::Forbidden(format!("Username atau password salah. {b}")),
+        Ok(Some(b)) if b.is_lock() => {
+            Error::Ditahan { pesan: format!("Username atau password salah. {b}"), tunggu: b.retry_after_secs() }
+        }
         Ok(_) => Error::LoginFailed,
     }
 }

@@ -35,12 +35,21 @@ pub enum Error {
     Unavailable(String),
     #[error("hash password: {0}")]
     Hash(String),
+    /// A limit on guessing holds the try back (`domain::login`): a wait, a lock, an address
+    /// over its limit. Answered 429 with `Retry-After` when there is a time to give.
+    #[error("{pesan}")]
+    Ditahan { pesan: String, tunggu: Option<i64> },
     /// Too many password checks at once (`auth::ARGON2_PARALLEL`): try again in a moment.
     #[error("Server sedang sibuk memeriksa kata sandi. Coba lagi beberapa detik lagi.")]
     Sibuk,
 }
 
 impl Error {
+    /// The refusal of a try a guessing limit holds back.
+    pub fn ditahan(blocked: &domain::login::Blocked) -> Error {
+        Error::Ditahan { pesan: blocked.to_string(), tunggu: blocked.retry_after_secs() }
+    }
+
     /// True for a refusal of the request (written to the audit trail as DITOLAK), as opposed
     /// to a failure to carry it out.
     pub fn is_refusal(&self) -> bool {
@@ -54,6 +63,7 @@ impl Error {
                 | Error::Invalid(_)
                 | Error::NotFound(_)
                 | Error::Otp(_)
+                | Error::Ditahan { .. }
                 | Error::Sibuk
         )
     }

@@ -287,7 +287,7 @@ pub(crate) async fn sandi_salah(
         return e;
     }
     match held {
-        Some(blocked) => Error::Forbidden(blocked.to_string()),
+        Some(blocked) => Error::ditahan(&blocked),
         None => salah(what),
     }
 }
@@ -300,7 +300,7 @@ pub(crate) async fn gate(pool: &PgPool, caller: &Caller, actor: &Actor, now: Dat
         Err(blocked) => {
             let entry = Entry::new(caller, Aksi::FaktorKedua, Outcome::Ditolak).detail(blocked.to_string());
             audit::record(pool, entry).await?;
-            Err(Error::Forbidden(blocked.to_string()))
+            Err(Error::ditahan(&blocked))
         }
     }
 }

@@ -52,6 +52,17 @@ pub enum Blocked {
 }
 
 impl Blocked {
+    /// When to try again, in seconds, for an HTTP `Retry-After`; `None` until an administrator
+    /// unlocks the account.
+    pub fn retry_after_secs(&self) -> Option<i64> {
+        match self {
+            Blocked::Delay(secs) => Some(*secs),
+            Blocked::Account { minutes, .. } => Some(minutes * 60),
+            Blocked::UntilUnlocked(_) => None,
+            Blocked::Address => Some(ADDR_WINDOW_MINUTES * 60),
+        }
+    }
+
     /// A lock (not a short delay): the user is told by SMS or email.
     pub fn is_lock(&self) -> bool {
         matches!(self, Blocked::Account { .. } | Blocked::UntilUnlocked(_))

@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { hydrated, login, PASSWORD } from "./helpers";
+import { freshTotp, hydrated, login, PASSWORD } from "./helpers";
 
 test("a logged-out visitor is sent to the login page", async ({ page }) => {
   await page.goto("/pejabat");
@@ -10,11 +10,27 @@ test("a logged-out visitor is sent to the login page", async ({ page }) => {
 test("a wrong password is refused with a message", async ({ page }) => {
   await page.goto("/login");
   await hydrated(page);
-  await page.getByLabel("Username").fill("adm_561403");
+  await page.getByLabel("Username").fill("apr_kpa561403");
   await page.getByLabel("Password").fill("bukan-" + PASSWORD);
   await page.getByRole("button", { name: "Masuk" }).click();
   await expect(page.getByRole("alert")).toHaveText("Username atau password salah.");
   await expect(page).toHaveURL(/\/login$/);
+});
+
+test("staff with a wrong password are asked the second factor all the same, then refused without saying which", async ({ page }) => {
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByLabel("Username").fill("adm_561403");
+  await page.getByLabel("Password").fill("bukan-" + PASSWORD);
+  await page.getByRole("button", { name: "Masuk" }).click();
+  // the same second step as after a right password: nothing tells a guesser it was wrong
+  await expect(page).toHaveURL(/\/masuk\/faktor/);
+  await hydrated(page);
+  await page.getByLabel("Kode dari aplikasi autentikator").fill(await freshTotp(page, "adm_561403"));
+  await page.getByRole("button", { name: "Masuk" }).click();
+  await expect(page.getByRole("alert")).toHaveText(
+    "Kata sandi atau kode aplikasi autentikator salah, atau kodenya sudah dipakai.",
+  );
 });
 
 test("admin records a pejabat, finds it with the filter, and deletes it", async ({ page }) => {

@@ -140,7 +140,7 @@ test("the operator provisions a KPPN, a satker and its users; the new Admin Loka
       await expect(admin).toHaveURL(/\/pejabat$/);
       await hydrated(admin);
     } else {
-      await expect(admin.getByRole("alert")).toContainText("salah atau sudah dipakai");
+      await expect(admin.getByRole("alert")).toContainText("kodenya sudah dipakai");
     }
   }
 });

@@ -28,6 +28,11 @@ pub async fn headers(edge: Edge, request: Request, next: Next) -> Response {
     if edge.behind_tls() {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
+    // pages and answers carry NIP, birth dates and phone numbers: no cache, shared or the
+    // browser's own, keeps them (the static files say how long they keep themselves)
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 

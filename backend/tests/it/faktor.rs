@@ -93,7 +93,7 @@ async fn wrong_codes_count_like_wrong_passwords_and_lock(pool: PgPool) {
     // five wrong codes: locked for fifteen minutes, even with the right code
     let right = faktor::kode_totp(&secret, &admin.username, at(200)).unwrap();
     let locked = faktor::periksa(&pool, &caller, &admin, sandi, &Bukti::Totp(right), at(200)).await;
-    assert!(matches!(&locked, Err(Error::Forbidden(m)) if m.contains("terkunci")), "{locked:?}");
+    assert!(matches!(&locked, Err(Error::Ditahan { pesan: m, .. }) if m.contains("terkunci")), "{locked:?}");
     let right = faktor::kode_totp(&secret, &admin.username, at(1100)).unwrap();
     faktor::periksa(&pool, &caller, &admin, sandi, &Bukti::Totp(right), at(1100)).await.unwrap();
 }

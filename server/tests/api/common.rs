@@ -120,7 +120,10 @@ impl App {
         let location = res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         let set_cookie: Vec<&str> =
             res.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
-        let set_cookie = set_cookie.join("\n");
+        let mut set_cookie = set_cookie.join("\n");
+        if let Some(wait) = res.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()) {
+            set_cookie.push_str(&format!("\nretry-after: {wait}"));
+        }
         // an event stream never ends: read only the head
         let is_stream =
             res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));

@@ -165,7 +165,7 @@ const PEJABAT: [&str; 6] =
 /// (`backend::hitung`), so one cut by the outage after its count stays a failure, and an
 /// account with three of them waits ("Tunggu … detik").
 fn only_success_or_503(answers: &[Answer], log: &Path) {
-    let waits = |a: &Answer| a.status == 403 && a.request.contains("auth_login") && a.body.contains("Tunggu");
+    let waits = |a: &Answer| a.status == 429 && a.request.contains("auth_login") && a.body.contains("Tunggu");
     let wrong: Vec<String> = answers
         .iter()
         .filter(|a| !matches!(a.status, 200 | 302 | 303 | 503) && !waits(a))

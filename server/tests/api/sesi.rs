@@ -194,3 +194,47 @@ async fn the_event_stream_of_an_ended_session_closes_within_a_minute(pool: PgPoo
     .await;
     assert!(ended.is_ok(), "the stream was still open a minute after its session ended");
 }
+
+/// A try held back by a guessing limit is a rate limit: 429 with `Retry-After`, the wait in
+/// the message (NIST SP 800-63B-4 §3.2.2; ASVS 5.0 6.3.1).
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_login_held_back_by_a_limit_answers_429_with_retry_after(pool: PgPool) {
+    let app = app(&pool).await;
+    for _ in 0..3 {
+        let (status, ..) = app.send(form("/api/auth_login", "username=apr_kpa561403&password=salah"), None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body, extra) =
+        app.send(form("/api/auth_login", "username=apr_kpa561403&password=Sakti%232026"), None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(body.contains("Tunggu"), "{body}");
+    let wait: i64 = extra.rsplit("retry-after: ").next().unwrap().trim().parse().expect("a Retry-After in seconds");
+    assert!((1..=30).contains(&wait), "{wait}");
+}
+
+/// Pages and answers with personal data are never cached (`Cache-Control: no-store`), and a
+/// logout tells the browser to drop what it kept (`Clear-Site-Data`).
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn pages_are_not_cached_and_a_logout_clears_the_site_data(pool: PgPool) {
+    use axum::extract::ConnectInfo;
+    use tower::ServiceExt;
+    let app = app(&pool).await;
+    let admin = app.login("adm_561403").await;
+    let send = |req: Request<Body>| {
+        let mut req = req;
+        req.extensions_mut().insert(ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40000))));
+        req.headers_mut().insert(header::HOST, "localhost".parse().unwrap());
+        req.headers_mut().insert(header::COOKIE, admin.parse().unwrap());
+        app.router.clone().oneshot(req)
+    };
+    let page = send(Request::get("/pejabat").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()[header::CACHE_CONTROL], "no-store");
+    let list = send(form("/api/pejabat_daftar", "query[page]=1&query[per_page]=10&query[filter]=")).await.unwrap();
+    assert_eq!(list.headers()[header::CACHE_CONTROL], "no-store");
+    let mut logout = form("/api/auth_logout", "");
+    logout.headers_mut().insert(header::ORIGIN, "http://localhost".parse().unwrap());
+    let out = send(logout).await.unwrap();
+    assert!(out.status().is_success() || out.status().is_redirection(), "{}", out.status());
+    assert_eq!(out.headers()["clear-site-data"], "\"cache\", \"storage\"");
+}
