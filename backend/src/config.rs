@@ -282,18 +282,68 @@ impl Config {
             ));
         }
         match &self.public_url {
-            None => Err(refuse("SAKTI_PUBLIC_URL", "mode produksi memerlukan alamat publik https://…")),
+            None => return Err(refuse("SAKTI_PUBLIC_URL", "mode produksi memerlukan alamat publik https://…")),
             Some(url) if !url.is_https() => {
-                Err(refuse("SAKTI_PUBLIC_URL", format!("mode produksi memerlukan https:// (bukan {})", url.origin())))
+                return Err(refuse(
+                    "SAKTI_PUBLIC_URL",
+                    format!("mode produksi memerlukan https:// (bukan {})", url.origin()),
+                ));
             }
-            Some(_) => Ok(()),
+            Some(_) => {}
         }
+        // the server speaks plain HTTP behind the TLS proxy: without the proxy's address every
+        // client looks like the proxy (one address for the login limit and the trail)
+        if self.trusted_proxies.is_empty() {
+            return Err(refuse(
+                "SAKTI_TRUSTED_PROXIES",
+                "mode produksi di belakang proxy TLS memerlukan alamat proxy itu, agar alamat klien (batas \
+                 percobaan masuk, jejak audit) benar",
+            ));
+        }
+        // behind a proxy on the same host every client is loopback: /metrics needs its token
+        if self.metrics_token.is_none() {
+            return Err(refuse(
+                "SAKTI_METRICS_TOKEN",
+                "mode produksi memerlukan token /metrics (minimal 32 karakter); di belakang proxy semua klien \
+                 tampak lokal",
+            ));
+        }
+        // codes and set-password links travel on these: TLS, except to this host itself
+        for (i, g) in self.sms_gateways.iter().enumerate() {
+            let name = if i == 0 { "SAKTI_SMS_GATEWAY_URL" } else { "SAKTI_SMS_GATEWAY_n_URL" };
+            Self::outbound_tls(&g.url, &["https"]).map_err(|m| refuse(name, m))?;
+        }
+        if let Some(url) = &self.smtp_url {
+            Self::outbound_tls(url, &["smtps"]).map_err(|m| refuse("SAKTI_SMTP_URL", m))?;
+        }
+        Ok(())
     }
 
     /// The rule of the two modes that needs the database: production refuses one the demo
     /// has been in (`traces`: `backend::demo::traces`), naming the setting that chose it.
     pub fn check_database(&self, traces: &crate::demo::Traces) -> Result<(), ConfigError> {
         demo_refusal(self.demo, self.database_url.is_some(), &self.data_dir, traces)
+    }
+
+    /// An outbound channel's URL is encrypted (a scheme in `tls`, or SMTP with STARTTLS required:
+    /// `?tls=required`) or goes to this host only (loopback). The error is the reason.
+    pub fn outbound_tls(url: &str, tls: &[&str]) -> std::result::Result<(), String> {
+        let parsed = reqwest::Url::parse(url).map_err(|e| format!("alamat tidak terbaca: {e}"))?;
+        let encrypted = tls.contains(&parsed.scheme())
+            || (parsed.scheme() == "smtp" && parsed.query_pairs().any(|(k, v)| k == "tls" && v == "required"));
+        let host = parsed.host_str().unwrap_or("").trim_start_matches('[').trim_end_matches(']');
+        let loopback =
+            host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        if encrypted || loopback {
+            Ok(())
+        } else {
+            Err(format!(
+                "mode produksi mengirim kode dan tautan hanya lewat TLS ({} atau smtp://…?tls=required), kecuali ke host ini sendiri; bukan {}://{}",
+                tls.join("/"),
+                parsed.scheme(),
+                parsed.host_str().unwrap_or("")
+            ))
+        }
     }
 
     /// The SMS gateways in order: the HTTP ones when configured, else the phone simulator on
@@ -406,6 +456,22 @@ pub fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn outbound_channels_need_tls_except_to_this_host() {
+        let outbound_tls = super::Config::outbound_tls;
+        assert!(outbound_tls("https://sms.example/kirim", &["https"]).is_ok());
+        assert!(outbound_tls("http://127.0.0.1:9/kirim", &["https"]).is_ok());
+        assert!(outbound_tls("http://localhost:9/kirim", &["https"]).is_ok());
+        assert!(outbound_tls("http://[::1]:9/kirim", &["https"]).is_ok());
+        let plain = outbound_tls("http://sms.example/kirim", &["https"]).unwrap_err();
+        assert!(plain.contains("http://sms.example"), "{plain}");
+        assert!(outbound_tls("smtps://u:p@mail.example:465", &["smtps"]).is_ok());
+        assert!(outbound_tls("smtp://u:p@mail.example:587?tls=required", &["smtps"]).is_ok());
+        assert!(outbound_tls("smtp://mail.example:587?tls=opportunistic", &["smtps"]).is_err());
+        assert!(outbound_tls("smtp://mail.example:25", &["smtps"]).is_err());
+        assert!(outbound_tls("smtp://127.0.0.1:2525", &["smtps"]).is_ok());
+    }
+
     use super::*;
 
     #[test]

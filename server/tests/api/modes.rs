@@ -35,8 +35,12 @@ fn production(port: u16) -> Vec<(&'static str, String)> {
         ("SAKTI_SMS_GATEWAY_URL", "http://127.0.0.1:9/kirim".into()),
         ("SAKTI_PUBLIC_URL", PUBLIC.into()),
         ("SAKTI_OTP_SECRET", SECRET.into()),
+        ("SAKTI_TRUSTED_PROXIES", "127.0.0.1".into()),
+        ("SAKTI_METRICS_TOKEN", METRICS.into()),
     ]
 }
+
+const METRICS: &str = "token-metrik-uji-yang-cukup-panjang-123";
 
 /// A variable set to a value, or removed.
 type Change<'a> = (&'static str, Option<&'a str>);
@@ -67,6 +71,18 @@ async fn each_configuration_production_refuses_is_one_line_naming_the_setting() 
             "SAKTI_TRUSTED_PROXIES",
         ),
         ("a short OTP key", &[("SAKTI_OTP_SECRET", Some("pendek"))], "SAKTI_OTP_SECRET"),
+        ("no proxy in production", &[("SAKTI_TRUSTED_PROXIES", None)], "SAKTI_TRUSTED_PROXIES"),
+        ("an open /metrics in production", &[("SAKTI_METRICS_TOKEN", None)], "SAKTI_METRICS_TOKEN"),
+        (
+            "a plain-text SMS gateway on another host",
+            &[("SAKTI_SMS_GATEWAY_URL", Some("http://sms.example/kirim"))],
+            "SAKTI_SMS_GATEWAY_URL",
+        ),
+        (
+            "plain SMTP to another host",
+            &[("SAKTI_SMTP_URL", Some("smtp://mail.example:25")), ("SAKTI_SMTP_FROM", Some("noreply@sakti.example"))],
+            "SAKTI_SMTP_URL",
+        ),
         ("a log format nobody reads", &[("SAKTI_LOG_FORMAT", Some("yaml"))], "SAKTI_LOG_FORMAT"),
     ];
     for (what, changes, setting) in cases {
@@ -120,7 +136,6 @@ async fn production_behind_tls_holds_its_edge(pool: PgPool) {
     let url = url_of(&pool);
     let mut env = production(port);
     env.push(("DATABASE_URL", url));
-    env.push(("SAKTI_TRUSTED_PROXIES", "127.0.0.1".into()));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let _server = start(&env, port).await;
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
