@@ -50,7 +50,7 @@ async fn subjek(
     let Some((actor, _)) = backend::auth::load_pending(&state.pool, pending.user_id).await? else {
         return Err(backend::Error::Unauthenticated.into());
     };
-    let caller = backend::Caller::user(actor.clone(), caller.addr);
+    let caller = backend::Caller::pending(actor.clone(), caller.addr);
     Ok((state, caller, actor, Some(pending)))
 }
 

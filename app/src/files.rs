@@ -141,11 +141,29 @@ const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 /// How long an over-long upload is read before the refusal is sent anyway.
 const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(120);
 
-/// Middleware of `POST /api/berkas`: a body over [`UPLOAD_BODY_LIMIT`] is read to its end
-/// (up to [`DRAIN_LIMIT`], dropped as it comes) and answered with 413 and the message, in a
-/// page the browser shows; nothing reaches the handler, nothing is stored.
-pub async fn limit_upload(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// Middleware of `POST /api/berkas`. First, before a byte of the body is read, the caller:
+/// logged in and allowed to upload (an anonymous sender never makes the server read its
+/// body; the caller goes on to the handler as an extension). Then a body over
+/// [`UPLOAD_BODY_LIMIT`] is read to its end (up to [`DRAIN_LIMIT`], dropped as it comes) and
+/// answered with 413 and the message, in a page the browser shows; nothing reaches the
+/// handler, nothing is stored.
+pub async fn limit_upload(mut req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     use futures::StreamExt;
+    let ext = req.extensions();
+    let (Some(state), Some(session), Some(addr)) =
+        (ext.get::<AppState>().cloned(), ext.get::<Session>().cloned(), ext.get::<ClientAddr>().copied())
+    else {
+        tracing::error!("rute unggah tanpa state, sesi atau alamat klien");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let caller = match caller(&state, &session, addr).await {
+        Ok(c) => c,
+        Err(e) => return error_response(e),
+    };
+    if let Err(e) = backend::auth::authorize(&state.pool, &caller, domain::authz::Action::UnggahBerkas).await {
+        return error_response(e);
+    }
+    req.extensions_mut().insert(caller);
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let (parts, body) = req.into_parts();
@@ -197,16 +215,12 @@ fn too_large() -> Response {
 
 /// `POST /api/berkas`: multipart with `pejabat_id`, `keperluan` and the file `berkas`.
 /// Answers with a redirect back to `/berkas` carrying the outcome, so a plain form works.
+/// The caller was authenticated and authorized by [`limit_upload`] before the body was read.
 pub async fn unggah_berkas(
     Extension(state): Extension<AppState>,
-    session: Session,
-    Extension(addr): Extension<ClientAddr>,
+    Extension(caller): Extension<Caller>,
     mut form: Multipart,
 ) -> Response {
-    let caller = match caller(&state, &session, addr).await {
-        Ok(c) => c,
-        Err(e) => return error_response(e),
-    };
     let Ok(parts) = parts(&mut form).await else {
         return back(Err(TERPUTUS.into()));
     };

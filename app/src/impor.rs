@@ -75,6 +75,10 @@ pub async fn unggah(
         Err(backend::Error::Unauthenticated) => return Redirect::to("/login").into_response(),
         Err(e) => return back(&AppError::from(e).to_string()),
     };
+    // the operator only, before the file is read
+    if let Err(e) = backend::auth::authorize(&state.pool, &caller, domain::authz::Action::Impor).await {
+        return back(&AppError::from(e).to_string());
+    }
     let Ok(parts) = crate::files::parts(&mut form).await else {
         return back("Unggahan terputus atau lebih dari 32 MB; coba lagi.");
     };

@@ -39,6 +39,12 @@ impl Caller {
         Caller { actor: Some(actor), addr, command_line: false, sesi: None, step_up: true }
     }
 
+    /// A login past its password, not yet past its second factor (or still enrolling its first):
+    /// it acts as the user for the second step only, and never holds a step-up.
+    pub fn pending(actor: Actor, addr: Option<String>) -> Self {
+        Caller { actor: Some(actor), addr, command_line: false, sesi: None, step_up: false }
+    }
+
     /// `server import`, `server user …`: audited with the address "cli".
     pub fn command_line() -> Self {
         Caller { actor: None, addr: Some("cli".into()), command_line: true, sesi: None, step_up: true }

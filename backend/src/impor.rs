@@ -88,10 +88,13 @@ fn read_with_width(daftar: Daftar, bytes: &[u8]) -> std::result::Result<(usize, 
 
 /// Imports `bytes` as `daftar`. Users of the units the file lists (its satkers and KPPN) that
 /// it does not list are reported, and deactivated only with `deactivate_missing`: a file of
-/// one KPPN's satkers never touches another's users. The caller is audited (the operator on its page, or the
-/// command line); the caller's right to import is checked by the entry point.
+/// one KPPN's satkers never touches another's users. The caller is audited (the operator on its
+/// page, or the command line) and authorized here, whoever called this.
 #[tracing::instrument(skip_all, fields(daftar = daftar.code(), bytes = bytes.len(), dry_run = pilihan.dry_run))]
 pub async fn impor(pool: &PgPool, caller: &Caller, daftar: Daftar, bytes: &[u8], pilihan: Pilihan) -> Result<Laporan> {
+    if !caller.command_line {
+        crate::auth::authorize(pool, caller, domain::authz::Action::Impor).await?;
+    }
     let action = match daftar {
         Daftar::Kanwil => Aksi::ImporKanwil,
         Daftar::Kppn => Aksi::ImporKppn,

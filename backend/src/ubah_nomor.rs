@@ -311,7 +311,7 @@ pub async fn setuju(
 #[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
 pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId) -> Result<()> {
     const ACTION: Aksi = Aksi::BatalUbahNomor;
-    let (mut attempt, actor, target) = begin(pool, caller, Action::LihatBerkas, ACTION, pejabat_id).await?;
+    let (mut attempt, actor, target) = begin(pool, caller, Action::BatalUbahNomor, ACTION, pejabat_id).await?;
     if target.user_id != actor.user_id && !matches!(actor.role, domain::Role::AdminLokal | domain::Role::Kpa) {
         let m = "Perubahan nomor dibatalkan oleh pejabat yang bersangkutan, KPA atau Admin Lokal satker.".to_string();
         return Err(attempt.refuse(Error::Forbidden(m)).await);

@@ -118,6 +118,7 @@ impl From<crate::authz::Action> for Aksi {
             A::JadwalCso => Aksi::JadwalCso,
             A::UbahNomor => Aksi::UbahNomor,
             A::SetujuUbahNomor => Aksi::SetujuUbahNomor,
+            A::BatalUbahNomor => Aksi::BatalUbahNomor,
             A::LihatAudit => Aksi::LihatAudit,
             A::Impor => Aksi::ImporPengguna,
             A::TautanSandi => Aksi::ResetSandi,

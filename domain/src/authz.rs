@@ -31,6 +31,9 @@ pub enum Action {
     UbahNomor,
     /// Approve a PPK's/PPSPM's number change (KPA).
     SetujuUbahNomor,
+    /// Cancel a number change in progress: the pejabat concerned, its KPA or the satker's
+    /// Admin Lokal (a write: never under a read action).
+    BatalUbahNomor,
     /// Read the audit trail of one's satker (Admin Lokal) or KPPN (CSO).
     LihatAudit,
     /// Import KPPN, satkers and users from CSV (the national operator).
@@ -48,7 +51,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::LihatPejabat,
         Action::RekamPejabat,
         Action::HapusPejabat,
@@ -61,6 +64,7 @@ impl Action {
         Action::JadwalCso,
         Action::UbahNomor,
         Action::SetujuUbahNomor,
+        Action::BatalUbahNomor,
         Action::LihatAudit,
         Action::Impor,
         Action::TautanSandi,
@@ -88,6 +92,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
         Action::BukaBerkas | Action::LihatAudit => role == Role::AdminLokal || role == Role::Cso,
         Action::UbahNomor => matches!(role, Role::Kpa | Role::Ppk | Role::Ppspm),
         Action::SetujuUbahNomor => role == Role::Kpa,
+        Action::BatalUbahNomor => matches!(role, Role::AdminLokal | Role::Kpa | Role::Ppk | Role::Ppspm),
         Action::Impor => role == Role::Operator,
         Action::TautanSandi => matches!(role, Role::AdminLokal | Role::Cso | Role::Operator),
         Action::Pantau => matches!(role, Role::Cso | Role::Kanwil | Role::Pusat),
@@ -109,6 +114,7 @@ pub fn refusal_message(role: Role, action: Action) -> String {
         Action::JadwalCso => "mengatur jadwal sesi aktivasi",
         Action::UbahNomor => "mengubah nomor OTP",
         Action::SetujuUbahNomor => "menyetujui perubahan nomor OTP",
+        Action::BatalUbahNomor => "membatalkan perubahan nomor OTP",
         Action::LihatAudit => "melihat jejak audit",
         Action::Impor => "mengimpor data KPPN, satker dan pengguna",
         Action::TautanSandi => "membuat tautan kata sandi pengguna",

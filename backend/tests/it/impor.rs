@@ -340,3 +340,21 @@ async fn a_kppn_file_may_carry_its_telephone_and_mailbox(pool: PgPool) {
     let header = apply(&pool, Daftar::Kppn, "kode,nama,telepon\n119,KPPN,021\n").await;
     assert!(header.salah[0].alasan.contains("judul kolom"), "{header:?}");
 }
+
+/// The import use case authorizes itself, whoever calls it: only the operator (or the command
+/// line) may import; anyone else is refused and nothing is stored.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn the_import_refuses_anyone_but_the_operator_whoever_calls_it(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    let csv = b"kode,nama\n119,KPPN Uji\n";
+    let pilihan = Pilihan { dry_run: false, ..Pilihan::default() };
+    let refused = impor::impor(&pool, &admin, Daftar::Kppn, csv, pilihan).await;
+    assert!(matches!(refused, Err(Error::Forbidden(_))), "{refused:?}");
+    let anonymous = impor::impor(&pool, &Caller::anonymous(None), Daftar::Kppn, csv, pilihan).await;
+    assert!(matches!(anonymous, Err(Error::Unauthenticated)), "{anonymous:?}");
+    let stored: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM kppn WHERE kode = '119'").fetch_one(&pool).await.unwrap();
+    assert_eq!(stored, 0);
+    let operator = login(&pool, "opr_nasional").await;
+    impor::impor(&pool, &operator, Daftar::Kppn, csv, pilihan).await.unwrap();
+}

@@ -335,3 +335,30 @@ async fn an_upload_over_ten_megabytes_is_answered_413_with_the_message(pool: PgP
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(location.starts_with("/berkas?"), "{location}");
 }
+
+/// An upload from someone not logged in, or not allowed to upload, is answered before a byte
+/// of its body is read: a sender that never finishes is answered at once (the server used to
+/// read up to 64 MiB of anyone's body first, for up to two minutes).
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn an_upload_is_refused_before_its_body_is_read_when_the_caller_may_not(pool: PgPool) {
+    use futures::StreamExt;
+    backend::demo::seed_if_empty(&pool).await.unwrap();
+    let app = App::new(&pool, OtpKey::new(b"h".to_vec())).await;
+    let kpa = app.login("apr_kpa561403").await;
+    let endless = || {
+        let first = futures::stream::once(async { Ok::<_, std::io::Error>(vec![b'-'; 1024]) });
+        let body = Body::from_stream(first.chain(futures::stream::pending()));
+        Request::post("/api/berkas")
+            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=----sakti-uji")
+            .header(header::CONTENT_LENGTH, 5 * 1024 * 1024)
+            .body(body)
+            .unwrap()
+    };
+    for (who, cookie, want) in
+        [("nobody", None, StatusCode::UNAUTHORIZED), ("a KPA", Some(kpa.as_str()), StatusCode::FORBIDDEN)]
+    {
+        let answer = tokio::time::timeout(std::time::Duration::from_secs(5), app.send(endless(), cookie)).await;
+        let (status, body, _) = answer.unwrap_or_else(|_| panic!("{who}: the server waited for the body"));
+        assert_eq!(status, want, "{who}: {body}");
+    }
+}
