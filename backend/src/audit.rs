@@ -58,12 +58,16 @@ impl<'a> Entry<'a> {
 }
 
 /// Appends `entry` using `exec`, so it commits or rolls back with the change it describes.
+/// A refusal of a caller who is not logged in is counted instead ([`hitung_tolak`]).
 pub async fn record<'e>(exec: impl PgExecutor<'e>, entry: Entry<'_>) -> Result<()> {
     let actor = entry.caller.actor.as_ref();
     let username = actor.map(|a| a.username.as_str()).or(entry.attempted_username);
     // whatever a caller typed ends up here: no NUL (PostgreSQL refuses it), bounded
     let username: Option<String> = username.map(|u| u.chars().filter(|c| *c != '\0').take(200).collect());
     let detail: String = entry.detail.chars().filter(|c| *c != '\0').take(2000).collect();
+    if actor.is_none() && !entry.caller.command_line && entry.outcome == Outcome::Ditolak {
+        return hitung_tolak(exec, entry.caller.addr.as_deref(), entry.action, &detail, username.as_deref()).await;
+    }
     sqlx::query(
         "WITH unit AS (SELECT coalesce((SELECT satker_kode FROM pejabat WHERE id = $9), $4) AS satker)
          INSERT INTO audit_log (actor_user_id, actor_username, actor_role, satker_kode, kppn_kode,
@@ -85,6 +89,69 @@ pub async fn record<'e>(exec: impl PgExecutor<'e>, entry: Entry<'_>) -> Result<(
     .execute(exec)
     .await?;
     Ok(())
+}
+
+/// Counts an anonymous refusal against its address, action and minute (the database's clock):
+/// one upsert on a row of that address, never a line of the trail each.
+async fn hitung_tolak<'e>(
+    exec: impl PgExecutor<'e>,
+    addr: Option<&str>,
+    action: Aksi,
+    detail: &str,
+    username: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_hitungan (addr, action, menit, jumlah, contoh, username)
+         VALUES ($1, $2, date_trunc('minute', now()), 1, $3, $4)
+         ON CONFLICT (addr, action, menit) DO UPDATE SET jumlah = audit_hitungan.jumlah + 1",
+    )
+    .bind(addr.unwrap_or(""))
+    .bind(action.code())
+    .bind(detail)
+    .bind(username)
+    .execute(exec)
+    .await?;
+    Ok(())
+}
+
+/// Writes the counts of the minutes before `until` to the trail, one line per address, action
+/// and minute, and removes them; returns how many lines. Rows are taken once (`DELETE …
+/// RETURNING` in the statement that writes the lines), so several instances never write one twice.
+pub async fn tutup_hitungan(pool: &sqlx::PgPool, until: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+    let written = sqlx::query(
+        "WITH closed AS (
+             DELETE FROM audit_hitungan WHERE menit < date_trunc('minute', $1)
+             RETURNING addr, action, menit, jumlah, contoh, username)
+         INSERT INTO audit_log (actor_username, client_addr, action, outcome, detail)
+         SELECT username, nullif(addr, ''), action, 'DITOLAK',
+                jumlah || '× dalam menit ' || to_char(menit AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM-DD HH24:MI')
+                    || ' WIB; yang pertama: ' || contoh
+         FROM closed ORDER BY menit, addr, action",
+    )
+    .bind(until)
+    .execute(pool)
+    .await?;
+    Ok(written.rows_affected())
+}
+
+/// Writes the counts of each minute once it is over (every `every`), and every count at `stop`.
+pub async fn run_worker(pool: sqlx::PgPool, every: std::time::Duration, stop: impl std::future::Future<Output = ()>) {
+    tokio::pin!(stop);
+    loop {
+        let stopping = tokio::select! {
+            biased;
+            () = &mut stop => true,
+            () = tokio::time::sleep(every) => false,
+        };
+        // at shutdown the current minute too: nothing counted is lost
+        let until = crate::now() + if stopping { chrono::Duration::minutes(1) } else { chrono::Duration::zero() };
+        if let Err(e) = tutup_hitungan(&pool, until).await {
+            tracing::warn!("hitungan penolakan tidak tertulis ke jejak audit: {e}");
+        }
+        if stopping {
+            break;
+        }
+    }
 }
 
 /// One line of the trail as read back.

@@ -143,6 +143,11 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let reminders = tokio::spawn(backend::jadwal::run_worker(pool.clone(), Duration::from_secs(15), async move {
         let _ = reminders_stopped.await;
     }));
+    // anonymous refusals, counted per address and minute, into the trail once each minute is over
+    let (stop_hitungan, hitungan_stopped) = tokio::sync::oneshot::channel::<()>();
+    let hitungan = tokio::spawn(backend::audit::run_worker(pool.clone(), Duration::from_secs(20), async move {
+        let _ = hitungan_stopped.await;
+    }));
     let (closing_tx, closing) = tokio::sync::watch::channel(false);
     let live = app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(&pool).await?, closing };
     let app = server::router(state, live, leptos_options, sessions, edge, ops);
@@ -170,6 +175,8 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let _ = retention.await;
     let _ = stop_reminders.send(());
     let _ = reminders.await;
+    let _ = stop_hitungan.send(());
+    let _ = hitungan.await;
     let _ = stop_email.send(());
     if let Some(worker) = email_worker {
         let _ = worker.await;

@@ -73,7 +73,8 @@ fn cross_site(headers: &HeaderMap, public: Option<&PublicUrl>) -> bool {
 /// Refuses any request that could change something (not GET/HEAD/OPTIONS) when it
 /// comes from another site: the session cookie is SameSite=Strict already, this holds
 /// even where a browser ignores that.
-/// Each refusal is written to the audit trail (anonymous, with the client address).
+/// Each refusal is counted for the audit trail (anonymous, per client address and minute:
+/// `backend::audit::record`).
 pub async fn same_origin(pool: backend::PgPool, edge: Edge, request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && cross_site(request.headers(), edge.public_url.as_ref()) {

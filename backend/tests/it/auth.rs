@@ -34,9 +34,48 @@ async fn a_logged_out_caller_is_refused_and_audited(pool: PgPool) {
     let caller = Caller::anonymous(Some("10.9.9.9".into()));
     let result = pejabat::list(&pool, &caller, &TableQuery::default()).await;
     assert!(matches!(result, Err(Error::Unauthenticated)));
+    // counted for its minute, written to the trail when the minute is over
+    backend::audit::tutup_hitungan(&pool, backend::now() + chrono::Duration::minutes(1)).await.unwrap();
     let trail = backend::audit::latest(&pool, 1).await.unwrap();
     assert_eq!((trail[0].action.as_str(), trail[0].outcome.as_str()), ("LIHAT_PEJABAT", "DITOLAK"));
     assert_eq!(trail[0].client_addr.as_deref(), Some("10.9.9.9"));
+}
+
+/// A flood of refusals of callers who are not logged in is counted per address, action and
+/// minute: nothing is written line by line, and when the minute is over each address gets one
+/// line with its count (every instance may close the minutes; each count is written once).
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn anonymous_refusals_are_counted_per_address_and_minute_not_written_one_by_one(pool: PgPool) {
+    demo::seed_if_empty(&pool).await.unwrap();
+    let lines = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT client_addr || ' ' || detail FROM audit_log WHERE action = 'LIHAT_PEJABAT' ORDER BY client_addr",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    };
+    for (addr, n) in [("10.9.9.8", 3), ("10.9.9.9", 50)] {
+        let caller = Caller::anonymous(Some(addr.into()));
+        for _ in 0..n {
+            assert!(pejabat::list(&pool, &caller, &TableQuery::default()).await.is_err());
+        }
+    }
+    assert!(lines().await.is_empty(), "nothing written line by line");
+    // the minute is not over yet: nothing closes
+    backend::audit::tutup_hitungan(&pool, backend::now() - chrono::Duration::minutes(1)).await.unwrap();
+    assert!(lines().await.is_empty());
+    let later = backend::now() + chrono::Duration::minutes(1);
+    assert_eq!(backend::audit::tutup_hitungan(&pool, later).await.unwrap(), 2);
+    assert_eq!(backend::audit::tutup_hitungan(&pool, later).await.unwrap(), 0, "each count once");
+    let written = lines().await;
+    assert_eq!(written.len(), 2, "{written:?}");
+    assert!(
+        written[0].starts_with("10.9.9.8 3× dalam menit ") && written[1].starts_with("10.9.9.9 50×"),
+        "{written:?}"
+    );
+    let (_, broken) = backend::audit::verify(&pool).await.unwrap();
+    assert!(broken.is_none(), "the chain holds: {broken:?}");
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
@@ -148,7 +187,9 @@ async fn fifteen_failures_lock_until_an_admin_unlocks_and_the_user_is_told(pool:
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
-async fn failures_from_elsewhere_do_not_lock_out_a_known_device_or_a_user_with_a_second_factor(pool: PgPool) {
+async fn failures_from_elsewhere_do_not_lock_out_a_known_device_and_count_for_a_user_with_a_second_factor(
+    pool: PgPool,
+) {
     demo::seed_if_empty(&pool).await.unwrap();
     let kpa = "apr_kpa561403";
     let masuk = auth::login_at(&pool, None, None, kpa, demo::PASSWORD, at(0)).await.unwrap();
