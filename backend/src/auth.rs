@@ -51,7 +51,13 @@ pub async fn hash_password(password: &str) -> Result<String> {
 /// Verifies `password` against `hash`, under the Argon2 cap. Only [`login_at`] and
 /// [`periksa_sandi`] call it: each counts the try first.
 async fn verify_password(password: &str, hash: &str) -> Result<bool> {
-    let (password, hash) = (password.to_owned(), hash.to_owned());
+    argon2_cocok(password, hash).await
+}
+
+/// Whether `secret` matches the Argon2 PHC string `hash`, under the Argon2 cap: a password
+/// (only through [`verify_password`]) or a recovery code (`faktor`, after counting the try).
+pub(crate) async fn argon2_cocok(secret: &str, hash: &str) -> Result<bool> {
+    let (password, hash) = (secret.to_owned(), hash.to_owned());
     let _turn = argon2_turn().await?;
     Ok(tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())

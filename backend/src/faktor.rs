@@ -115,13 +115,41 @@ pub(crate) async fn pemulihan_baru(conn: &mut PgConnection, user_id: UserId) -> 
     };
     sqlx::query("DELETE FROM kode_pemulihan WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
     for code in &codes {
-        sqlx::query("INSERT INTO kode_pemulihan (user_id, hash) VALUES ($1, $2)")
+        // salted and slow, like a password: a copy of the database gives none of them away
+        sqlx::query("INSERT INTO kode_pemulihan (user_id, phc) VALUES ($1, $2)")
             .bind(user_id)
-            .bind(crate::secret::sha256(&normal(code)))
+            .bind(crate::auth::hash_password(&normal(code)).await?)
             .execute(&mut *conn)
             .await?;
     }
     Ok(codes)
+}
+
+/// Uses up the unused recovery code of `user_id` that `code` is, if any: each is checked
+/// against its own salted hash (a code issued before them, against its SHA-256), and the one
+/// that matches is marked used in a statement that only one of two parallel tries can win.
+async fn pemulihan_cocok(pool: &PgPool, user_id: UserId, code: &str, now: DateTime<Utc>) -> Result<bool> {
+    let unused: Vec<(i64, Option<Vec<u8>>, Option<String>)> =
+        sqlx::query_as("SELECT id, hash, phc FROM kode_pemulihan WHERE user_id = $1 AND used_at IS NULL ORDER BY id")
+            .bind(user_id)
+            .fetch_all(pool)
+            .await?;
+    for (id, hash, phc) in unused {
+        let matches = match (hash, phc) {
+            (_, Some(phc)) => crate::auth::argon2_cocok(code, &phc).await?,
+            (Some(hash), None) => hash == crate::secret::sha256(code),
+            (None, None) => false,
+        };
+        if matches {
+            let used = sqlx::query("UPDATE kode_pemulihan SET used_at = $2 WHERE id = $1 AND used_at IS NULL")
+                .bind(id)
+                .bind(now)
+                .execute(pool)
+                .await?;
+            return Ok(used.rows_affected() == 1);
+        }
+    }
+    Ok(false)
 }
 
 /// A recovery code as typed: case, spaces and dashes do not matter.
@@ -248,16 +276,7 @@ pub async fn periksa(
                 None => false,
             }
         }
-        Bukti::Pemulihan(code) => {
-            sqlx::query("UPDATE kode_pemulihan SET used_at = $3 WHERE user_id = $1 AND hash = $2 AND used_at IS NULL")
-                .bind(actor.user_id)
-                .bind(crate::secret::sha256(&normal(code)))
-                .bind(now)
-                .execute(pool)
-                .await?
-                .rows_affected()
-                == 1
-        }
+        Bukti::Pemulihan(code) => pemulihan_cocok(pool, actor.user_id, &normal(code), now).await?,
     };
     settle(pool, caller, actor, counted, good, what, now).await
 }

@@ -123,3 +123,51 @@ async fn an_admin_resets_the_factors_of_a_user_it_manages_and_the_user_enrols_ag
     // the command line resets anyone
     faktor::reset(&pool, &Caller::command_line(), "cso_jakarta2").await.unwrap();
 }
+
+/// Recovery codes are kept as Argon2id with a salt each, never as a hash a stolen copy could
+/// be searched against; a code issued before (SHA-256) still works, once; two parallel tries
+/// of one code use it once.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn recovery_codes_are_salted_slow_hashes_and_used_once(pool: PgPool) {
+    let (kpa, caller) = pejabat(&pool, "apr_kpa561403").await;
+    let baru = faktor::totp_baru(&kpa.username).unwrap();
+    let first = faktor::kode_totp(&baru.secret, &kpa.username, at(0)).unwrap();
+    let codes = faktor::daftar_totp(&pool, &caller, &kpa, &baru.secret, &first, at(0)).await.unwrap();
+    let stored: Vec<(Option<Vec<u8>>, Option<String>)> =
+        sqlx::query_as("SELECT hash, phc FROM kode_pemulihan WHERE user_id = $1")
+            .bind(kpa.user_id)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(stored.len(), 10);
+    let phcs: Vec<&String> = stored.iter().filter_map(|(h, p)| p.as_ref().filter(|_| h.is_none())).collect();
+    assert_eq!(phcs.len(), 10, "no unsalted hash is kept");
+    assert!(phcs.iter().all(|p| p.starts_with("$argon2id$")), "{phcs:?}");
+    let salts: std::collections::HashSet<&str> = phcs.iter().map(|p| p.split('$').nth(4).unwrap()).collect();
+    assert_eq!(salts.len(), 10, "a salt each");
+    // one code tried twice at once: used once
+    let sandi = benar(&pool, "apr_kpa561403").await;
+    let tries = (0..2).map(|_| {
+        let (pool, caller, kpa, code) = (pool.clone(), caller.clone(), kpa.clone(), codes[2].clone());
+        tokio::spawn(async move { faktor::periksa(&pool, &caller, &kpa, sandi, &Bukti::Pemulihan(code), at(10)).await })
+    });
+    let mut good = 0;
+    for t in tries.collect::<Vec<_>>() {
+        good += usize::from(t.await.unwrap().is_ok());
+    }
+    assert_eq!(good, 1);
+    // a code issued before the change (its SHA-256) still works, once
+    let legacy = "abcde-fghjk";
+    let sha: Vec<u8> = {
+        use sha2::Digest;
+        sha2::Sha256::digest(b"abcdefghjk").to_vec()
+    };
+    sqlx::query("INSERT INTO kode_pemulihan (user_id, hash) VALUES ($1, $2)")
+        .bind(kpa.user_id)
+        .bind(sha)
+        .execute(&pool)
+        .await
+        .unwrap();
+    faktor::periksa(&pool, &caller, &kpa, sandi, &Bukti::Pemulihan(legacy.into()), at(20)).await.unwrap();
+    assert!(faktor::periksa(&pool, &caller, &kpa, sandi, &Bukti::Pemulihan(legacy.into()), at(21)).await.is_err());
+}
