@@ -27,8 +27,15 @@ pub async fn auth_login(username: String, password: String, kembali: Option<Stri
     let (state, caller) = caller().await?;
     let device = cookie(state.device_cookie()).await;
     let now = state.clock.now();
-    let masuk =
-        backend::auth::login_at(&state.pool, caller.addr.clone(), device.as_deref(), &username, &password, now).await?;
+    let masuk = backend::auth::login_at(
+        &state.pool,
+        caller.addr().map(str::to_owned),
+        device.as_deref(),
+        &username,
+        &password,
+        now,
+    )
+    .await?;
     let kembali = kembali.as_deref().and_then(domain::sesi::kembali).map(str::to_owned);
     let session = session().await?;
     let daftar = matches!(masuk, Masuk::Daftar(_));
@@ -37,7 +44,9 @@ pub async fn auth_login(username: String, password: String, kembali: Option<Stri
         _ => None,
     };
     match masuk {
-        Masuk::Selesai(actor) => start(&state, &session, &actor, caller.addr, device, kembali).await,
+        Masuk::Selesai(actor) => {
+            start(&state, &session, &actor, caller.addr().map(str::to_owned), device, kembali).await
+        }
         Masuk::Faktor(actor, _) | Masuk::Daftar(actor) => {
             let sandi = masuk_sandi;
             session.cycle_id().await?;
@@ -130,7 +139,7 @@ pub async fn auth_logout() -> Result<(), AppError> {
 pub async fn auth_whoami() -> Result<Me, AppError> {
     use crate::ssr::caller;
     let (state, caller) = caller().await?;
-    let Some(actor) = caller.actor else {
+    let Some(actor) = caller.actor().cloned() else {
         let ended = use_context::<crate::ssr::Berakhir>();
         let parts = leptos_axum::extract::<axum::http::request::Parts>().await.ok();
         let api = parts.as_ref().is_none_or(|p| p.uri.path().starts_with("/api/"));

@@ -31,7 +31,7 @@ async fn subjek(
 ) -> Result<(crate::ssr::AppState, backend::Caller, backend::Actor, Option<crate::ssr::Pending>), AppError> {
     use crate::ssr::{PENDING_KEY, PENDING_MINUTES, Pending, caller, session};
     let (state, caller) = caller().await?;
-    if let Some(actor) = caller.actor.clone() {
+    if let Some(actor) = caller.actor().cloned() {
         if enrol {
             backend::auth::step_up(&caller)?;
         }
@@ -50,7 +50,7 @@ async fn subjek(
     let Some((actor, _)) = backend::auth::load_pending(&state.pool, pending.user_id).await? else {
         return Err(backend::Error::Unauthenticated.into());
     };
-    let caller = backend::Caller::pending(actor.clone(), caller.addr);
+    let caller = backend::Caller::pending(actor.clone(), caller.addr().map(str::to_owned));
     Ok((state, caller, actor, Some(pending)))
 }
 
@@ -79,8 +79,9 @@ pub async fn masuk_kode(kode: String, pemulihan: Option<String>) -> Result<(), A
     };
     let bukti =
         if pemulihan.is_some() { backend::faktor::Bukti::Pemulihan(kode) } else { backend::faktor::Bukti::Totp(kode) };
-    backend::faktor::periksa(&state.pool, &caller, &actor, sandi, &bukti, state.clock.now()).await?;
-    finish(&state, &actor, caller.addr, pending.kembali).await
+    backend::faktor::periksa(&state.pool, &state.kunci.faktor, &caller, &actor, sandi, &bukti, state.clock.now())
+        .await?;
+    finish(&state, &actor, caller.addr().map(str::to_owned), pending.kembali).await
 }
 
 /// After enrolling at login (and noting the recovery codes): in.
@@ -88,7 +89,7 @@ pub async fn masuk_kode(kode: String, pemulihan: Option<String>) -> Result<(), A
 pub async fn masuk_lanjut() -> Result<(), AppError> {
     let (state, caller, actor, pending) = subjek(false).await?;
     match pending {
-        Some(p) if p.terdaftar => finish(&state, &actor, caller.addr, p.kembali).await,
+        Some(p) if p.terdaftar => finish(&state, &actor, caller.addr().map(str::to_owned), p.kembali).await,
         _ => Err(backend::Error::Rule("Daftarkan faktor kedua lebih dulu.".into()).into()),
     }
 }
@@ -129,12 +130,14 @@ const TOTP_KEY: &str = "totp_baru";
 /// is the user's first factor (shown once).
 #[server(endpoint = "faktor_totp_simpan")]
 pub async fn faktor_totp_simpan(kode: String) -> Result<Vec<String>, AppError> {
-    let (state, caller, actor, pending) = subjek(true).await?;
+    let (state, caller, _, pending) = subjek(true).await?;
     let session = crate::ssr::session().await?;
     let Some(secret) = session.get::<String>(TOTP_KEY).await? else {
         return Err(backend::Error::Rule("Pindai kode QR lebih dulu.".into()).into());
     };
-    let codes = backend::faktor::daftar_totp(&state.pool, &caller, &actor, &secret, &kode, state.clock.now()).await?;
+    let codes =
+        backend::faktor::daftar_totp(&state.pool, &state.kunci.faktor, &caller, &secret, &kode, state.clock.now())
+            .await?;
     let _ = session.remove::<String>(TOTP_KEY).await;
     enrolled(&session, pending).await?;
     Ok(codes)
@@ -209,11 +212,11 @@ pub async fn passkey_daftar_mulai() -> Result<String, AppError> {
 /// user's first factor.
 #[server(endpoint = "passkey_daftar_selesai")]
 pub async fn passkey_daftar_selesai(credential: String) -> Result<Vec<String>, AppError> {
-    let (state, caller, actor, pending) = subjek(true).await?;
+    let (state, caller, _, pending) = subjek(true).await?;
     let ceremony = take_ceremony("Mulai pendaftaran passkey lebih dulu.").await?;
     let origin = origin(&state).await?;
     let jawaban = backend::passkey::Jawaban { origin: &origin, state: &ceremony, credential: &credential };
-    let codes = backend::passkey::daftar_selesai(&state.pool, &caller, &actor, jawaban, state.clock.now()).await?;
+    let codes = backend::passkey::daftar_selesai(&state.pool, &caller, jawaban, state.clock.now()).await?;
     enrolled(&crate::ssr::session().await?, pending).await?;
     Ok(codes)
 }
@@ -237,14 +240,14 @@ pub async fn passkey_masuk_selesai(credential: String) -> Result<(), AppError> {
     let origin = origin(&state).await?;
     let jawaban = backend::passkey::Jawaban { origin: &origin, state: &ceremony, credential: &credential };
     backend::passkey::masuk_selesai(&state.pool, &caller, &actor, sandi, jawaban, state.clock.now()).await?;
-    finish(&state, &actor, caller.addr, pending.kembali).await
+    finish(&state, &actor, caller.addr().map(str::to_owned), pending.kembali).await
 }
 
 /// The step-up dialog with a passkey: the password and the passkey's answer.
 #[server(endpoint = "auth_ulang_passkey")]
 pub async fn auth_ulang_passkey(password: String, credential: String) -> Result<(), AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    if caller.actor.is_none() {
+    if caller.actor().is_none() {
         return Err(backend::Error::Unauthenticated.into());
     }
     let ceremony = take_ceremony("Mulai masuk dengan passkey lebih dulu.").await?;
@@ -274,14 +277,22 @@ pub async fn auth_ulang(password: String, kode: Option<String>, pemulihan: Optio
     let bukti = kode.filter(|k| !k.trim().is_empty()).map(|k| {
         if pemulihan.is_some() { backend::faktor::Bukti::Pemulihan(k) } else { backend::faktor::Bukti::Totp(k) }
     });
-    Ok(backend::auth::autentikasi_ulang(&state.pool, &caller, &password, bukti.as_ref(), state.clock.now()).await?)
+    Ok(backend::auth::autentikasi_ulang(
+        &state.pool,
+        &state.kunci.faktor,
+        &caller,
+        &password,
+        bukti.as_ref(),
+        state.clock.now(),
+    )
+    .await?)
 }
 
 /// Is the last authentication fresh enough for a sensitive step? (`StepUp` when not.)
 #[server(endpoint = "auth_segar")]
 pub async fn auth_segar() -> Result<(), AppError> {
     let (_, caller) = crate::ssr::caller().await?;
-    if caller.actor.is_none() {
+    if caller.actor().is_none() {
         return Err(backend::Error::Unauthenticated.into());
     }
     Ok(backend::auth::step_up(&caller)?)

@@ -90,7 +90,7 @@ mod stream {
             Ok(caller) => caller,
             Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
         };
-        let (Some(actor), Some(sesi)) = (caller.actor, caller.sesi) else {
+        let (Some(actor), Some(sesi)) = (caller.actor().cloned(), caller.sesi()) else {
             return StatusCode::UNAUTHORIZED.into_response();
         };
         // the operator has no satker, KPPN or region: no change ever concerns it (Pusat
@@ -114,7 +114,7 @@ mod stream {
                         _ = closing.changed() => return None,
                         _ = check.tick() => {
                             let now = state.clock.now();
-                            match backend::sesi::muat(&state.pool, sesi, actor.user_id, &state.limits, now, false).await {
+                            match backend::sesi::muat(&state.pool, sesi, actor.user_id, None, &state.limits, now, false).await {
                                 Ok(backend::sesi::Status::Ended) => return None,
                                 // live, or the database away for a moment: keep the stream
                                 _ => continue,

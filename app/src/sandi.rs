@@ -27,7 +27,8 @@ fn same(password: &str, ulang: &str) -> Result<(), AppError> {
 pub async fn sandi_atur(token: String, password: String, ulang: String) -> Result<String, AppError> {
     same(&password, &ulang)?;
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::pengguna::atur_sandi(&state.pool, caller.addr, &token, &password, backend::now()).await?)
+    Ok(backend::pengguna::atur_sandi(&state.pool, caller.addr().map(str::to_owned), &token, &password, backend::now())
+        .await?)
 }
 
 /// Changes the logged-in user's password.

@@ -47,6 +47,8 @@ pub const PENDING_MINUTES: i64 = 10;
 pub struct AppState {
     pub pool: PgPool,
     pub otp_key: backend::otp::OtpKey,
+    /// The keys the process holds and the database never sees (`backend::kunci`).
+    pub kunci: backend::kunci::Kunci,
     /// True while SMS go to the built-in phone simulator (`/hp`).
     pub simulator: bool,
     /// Where users reach the app, for links in messages and printed forms; without it (the
@@ -124,20 +126,22 @@ pub async fn load(
         |e: tower_sessions::session::Error| backend::error::session_store_away(format!("sesi tidak terbaca: {e}"));
     let user_id: Option<domain::UserId> = session.get(USER_KEY).await.map_err(unreadable)?;
     let sesi: Option<domain::SesiId> = session.get(SESI_KEY).await.map_err(unreadable)?;
-    let mut loaded = Loaded { caller: Caller::anonymous(addr), ended: false, left: None };
     let Some(user_id) = user_id else {
+        let mut loaded = Loaded { caller: Caller::anonymous(addr), ended: false, left: None };
         loaded.ended = session.get::<bool>(ENDED_KEY).await.map_err(unreadable)?.unwrap_or(false);
         return Ok(loaded);
     };
     let status = match sesi {
-        Some(id) => backend::sesi::muat(&state.pool, id, user_id, &state.limits, state.clock.now(), active).await?,
+        Some(id) => {
+            backend::sesi::muat(&state.pool, id, user_id, addr.clone(), &state.limits, state.clock.now(), active)
+                .await?
+        }
         None => backend::sesi::Status::Ended,
     };
+    let mut loaded = Loaded { caller: Caller::anonymous(addr), ended: false, left: None };
     match status {
         backend::sesi::Status::Live(live) => {
-            loaded.caller.actor = Some(live.actor);
-            loaded.caller.sesi = sesi;
-            loaded.caller.step_up = live.step_up;
+            loaded.caller = live.caller;
             loaded.left = Some(live.left);
         }
         backend::sesi::Status::Ended => {
@@ -196,7 +200,7 @@ pub async fn caller() -> Result<(AppState, Caller), AppError> {
     let session = session().await?;
     let loaded = load(&state, &session, addr, active).await?;
     if let (Some(actor), Some(user)) =
-        (&loaded.caller.actor, parts.as_ref().and_then(|p| p.extensions.get::<RequestUser>()))
+        (loaded.caller.actor(), parts.as_ref().and_then(|p| p.extensions.get::<RequestUser>()))
     {
         user.0.store(actor.user_id.0, std::sync::atomic::Ordering::Relaxed);
     }

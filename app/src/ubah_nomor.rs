@@ -15,7 +15,7 @@ use leptos::prelude::*;
 #[server(endpoint = "ubah_nomor_daftar")]
 pub async fn ubah_nomor_daftar() -> Result<DaftarUbahNomor, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    let milik = match caller.actor.as_ref().map(|a| a.role) {
+    let milik = match caller.actor().map(|a| a.role) {
         Some(role) if domain::authz::role_may(role, domain::authz::Action::UbahNomor) => {
             backend::ubah_nomor::milik(&state.pool, &caller).await?
         }

@@ -257,7 +257,7 @@ pub async fn login_at(
                 alamat.benar(pool).await?;
             }
             let actor = row.into_actor()?;
-            let caller = Caller::user(actor.clone(), addr);
+            let caller = Caller::pending(actor.clone(), addr);
             if has_factor || actor.role.is_staff() {
                 // the sign-in is not complete: the try is not a failure, nor yet a success
                 if let Some(counted) = counted {
@@ -462,12 +462,12 @@ pub async fn load_pending(pool: &PgPool, user_id: UserId) -> Result<Option<(Acto
 }
 
 /// Records a logout.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn logout(pool: &PgPool, caller: &Caller) -> Result<()> {
-    if let Some(id) = caller.sesi {
+    if let Some(id) = caller.sesi() {
         sqlx::query("DELETE FROM sesi WHERE id = $1").bind(id).execute(pool).await?;
     }
-    if caller.actor.is_some() {
+    if caller.actor().is_some() {
         audit::record(pool, Entry::new(caller, Aksi::Logout, Outcome::Berhasil)).await?;
     }
     Ok(())
@@ -485,7 +485,7 @@ pub async fn load_actor(pool: &PgPool, user_id: UserId) -> Result<Option<Actor>>
 /// The first step of every use case: the caller is logged in and its role may attempt
 /// `action`. A refusal is written to the audit trail before it is returned.
 pub async fn authorize<'c>(pool: &PgPool, caller: &'c Caller, action: Action) -> Result<&'c Actor> {
-    match &caller.actor {
+    match caller.actor() {
         None => Err(refuse(pool, caller, action, None, Error::Unauthenticated).await),
         Some(actor) if !authz::role_may(actor.role, action) => {
             let err = Error::Forbidden(authz::refusal_message(actor.role, action));
@@ -495,20 +495,31 @@ pub async fn authorize<'c>(pool: &PgPool, caller: &'c Caller, action: Action) ->
     }
 }
 
+/// The first step of a use case on the caller's own account (its password, factors,
+/// sessions): the caller is signed in, or half-way through its own sign-in
+/// ([`Caller::pending`]), whatever its role. A refusal is written to the trail.
+pub async fn sendiri<'c>(pool: &PgPool, caller: &'c Caller, action: Aksi) -> Result<&'c Actor> {
+    match caller.actor() {
+        Some(actor) => Ok(actor),
+        None => Err(refuse(pool, caller, action, None, Error::Unauthenticated).await),
+    }
+}
+
 /// A sensitive step (starting a number change, confirming one, Hapus of an `AKTIF`
 /// reference, the audit export, resetting someone's password or factors): the caller's last
 /// authentication must be at most five minutes old. Not a refusal for the trail: the page
 /// asks for the password (and second factor) in place and then goes on.
 pub fn step_up(caller: &Caller) -> Result<()> {
-    if caller.step_up || caller.command_line { Ok(()) } else { Err(Error::StepUp) }
+    if caller.step_up().is_some() || caller.is_command_line() { Ok(()) } else { Err(Error::StepUp) }
 }
 
 /// The step-up dialog: the caller's password again and, when it has a second factor, a
 /// code from it (or a passkey: [`autentikasi_ulang_passkey`]). Wrong ones count against the
 /// account like at login. Success makes the session's authentication fresh (`auth_at`).
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn autentikasi_ulang(
     pool: &PgPool,
+    kunci: &crate::kunci::KunciFaktor,
     caller: &Caller,
     password: &str,
     bukti: Option<&crate::faktor::Bukti>,
@@ -517,7 +528,7 @@ pub async fn autentikasi_ulang(
     let (actor, sesi) = password_again(pool, caller, password, now).await?;
     if crate::faktor::ada(pool, actor.user_id).await? {
         match bukti {
-            Some(bukti) => crate::faktor::periksa(pool, caller, actor, Sandi::benar(), bukti, now).await?,
+            Some(bukti) => crate::faktor::periksa(pool, kunci, caller, actor, Sandi::benar(), bukti, now).await?,
             None => {
                 return Err(Error::Rule(
                     "Masukkan juga kode dari aplikasi autentikator, kode pemulihan, atau pakai passkey.".into(),
@@ -549,7 +560,7 @@ async fn password_again<'c>(
     password: &str,
     now: DateTime<Utc>,
 ) -> Result<(&'c Actor, domain::SesiId)> {
-    let (Some(actor), Some(sesi)) = (caller.actor.as_ref(), caller.sesi) else { return Err(Error::Unauthenticated) };
+    let (Some(actor), Some(sesi)) = (caller.actor(), caller.sesi()) else { return Err(Error::Unauthenticated) };
     if !periksa_sandi(pool, caller, actor, Aksi::AutentikasiUlang, password, now).await? {
         return Err(Error::Forbidden("Kata sandi salah.".into()));
     }

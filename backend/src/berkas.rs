@@ -121,7 +121,7 @@ async fn info(pool: &PgPool, id: BerkasId) -> Result<BerkasInfo> {
 }
 
 /// The submission page of the caller's satker: who needs a bundle and where each stands.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn list(pool: &PgPool, caller: &Caller) -> Result<Vec<BerkasRow>> {
     let actor = authorize(pool, caller, Action::LihatBerkas).await?;
     let satker = own_satker(actor)?;
@@ -152,7 +152,7 @@ pub async fn list(pool: &PgPool, caller: &Caller) -> Result<Vec<BerkasRow>> {
 
 /// Stores an uploaded bundle as the draft of `pejabat_id` for `keperluan`. Anything but
 /// a real PDF within the limit is refused before a byte is stored.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?keperluan))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?keperluan))]
 pub async fn unggah(
     pool: &PgPool,
     caller: &Caller,
@@ -229,7 +229,7 @@ pub async fn unggah(
 }
 
 /// Sends every draft of the caller's satker to the KPPN as one submission.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn ajukan(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<PengajuanId> {
     const ACTION: Aksi = Aksi::AjukanBerkas;
     let actor = authorize(pool, caller, Action::UnggahBerkas).await?;
@@ -285,7 +285,7 @@ pub struct BerkasFile {
 
 /// A stored bundle to read: the satker's Admin Lokal any of its own, the CSO those
 /// submitted to its KPPN. Each opening is audited (the bundle holds a KTP).
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), berkas_id = %berkas_id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), berkas_id = %berkas_id))]
 pub async fn buka(pool: &PgPool, caller: &Caller, berkas_id: BerkasId) -> Result<BerkasFile> {
     let action = Action::BukaBerkas;
     let actor = authorize(pool, caller, action).await?;
@@ -348,7 +348,7 @@ struct DeskRow {
 }
 
 /// The CSO's desk: the latest submissions to its KPPN, newest first, with their bundles.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn meja(pool: &PgPool, caller: &Caller, limit: i64) -> Result<Vec<DeskPengajuan>> {
     let actor = authorize(pool, caller, Action::MejaCso).await?;
     let kppn = own_kppn(actor)?;
@@ -393,7 +393,7 @@ pub async fn meja(pool: &PgPool, caller: &Caller, limit: i64) -> Result<Vec<Desk
 
 /// The CSO's decision on a submitted bundle, with the checklist as ticked. Accepting a
 /// number-change bundle moves the change on to the CSO's confirmation.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), berkas_id = %berkas_id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), berkas_id = %berkas_id))]
 pub async fn putuskan(
     pool: &PgPool,
     caller: &Caller,

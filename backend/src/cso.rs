@@ -33,7 +33,7 @@ struct Row {
 /// The console of the calling CSO at `now`: only satkers with a pejabat waiting, at most
 /// [`CONSOLE_ROWS`] rows (pending codes first), narrowed by `search` over the satker's code
 /// and name and the pejabat's name and NIP.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn console(pool: &PgPool, caller: &Caller, search: &str, now: DateTime<Utc>) -> Result<Console> {
     let actor = authorize(pool, caller, Action::KonsolCso).await?;
     let kppn = actor.unit.kppn().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))?;
@@ -99,7 +99,7 @@ struct PerhatianRow {
 /// OTP steps locked after too many wrong codes (to unlock once the pejabat is reached), and
 /// `AKTIF` references the satkers removed in the last 30 days (a number unbound; a new
 /// reference may bind another).
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn perhatian(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<Vec<Perhatian>> {
     let actor = authorize(pool, caller, Action::KonsolCso).await?;
     let kppn = actor.unit.kppn().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))?;

@@ -188,7 +188,10 @@ pub async fn seed_if_empty(pool: &PgPool) -> Result<bool> {
             .bind(username)
             .fetch_one(&mut *tx)
             .await?;
-        crate::faktor::simpan_totp(&mut tx, id, &totp_secret(username), None, crate::now()).await?;
+        // in clear, as before seeds were sealed: the server seals them at start-up with its key
+        // (`kunci::segel_ulang`), which the seed does not hold
+        let data = serde_json::json!({ "secret": totp_secret(username) });
+        crate::faktor::simpan_totp(&mut tx, id, data, None, crate::now()).await?;
     }
     for (satker, username, jabatan, lahir, hp) in PEJABAT {
         sqlx::query(

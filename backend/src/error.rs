@@ -35,6 +35,9 @@ pub enum Error {
     Unavailable(String),
     #[error("hash password: {0}")]
     Hash(String),
+    /// A key the process holds (`kunci`) is missing or does not open what it should.
+    #[error("kunci: {0}")]
+    Kunci(String),
     /// A limit on guessing holds the try back (`domain::login`): a wait, a lock, an address
     /// over its limit. Answered 429 with `Retry-After` when there is a time to give.
     #[error("{pesan}")]

@@ -9,6 +9,7 @@ use crate::attempt::Attempt;
 use crate::audit::{self, Entry, Outcome};
 use crate::error::{Error, Result};
 use crate::hitung::{Dihitung, Penghitung};
+use crate::kunci::KunciFaktor;
 use crate::{Actor, Caller};
 use chrono::{DateTime, Utc};
 use domain::audit::Aksi;
@@ -157,25 +158,36 @@ fn normal(code: &str) -> String {
     code.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
 }
 
-/// Enrols the authenticator app whose `secret` the user was shown, once `code` from it
+/// Who enrols a factor: the caller itself, either half-way through its own sign-in (its
+/// first factor, right after its password) or signed in with a recent authentication.
+pub(crate) async fn pendaftar<'c>(pool: &PgPool, caller: &'c Caller) -> Result<&'c Actor> {
+    let actor = crate::auth::sendiri(pool, caller, Aksi::DaftarFaktor).await?;
+    if caller.sesi().is_some() {
+        crate::auth::step_up(caller)?;
+    }
+    Ok(actor)
+}
+
+/// Enrols the authenticator app whose `secret` the caller was shown, once `code` from it
 /// proves it was set up. The first factor of a user comes with its recovery codes (returned
 /// to be shown once).
-#[tracing::instrument(skip_all, fields(user_id = actor.user_id.0))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn daftar_totp(
     pool: &PgPool,
+    kunci: &KunciFaktor,
     caller: &Caller,
-    actor: &Actor,
     secret: &str,
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
+    let actor = pendaftar(pool, caller).await?;
     let mut attempt = Attempt::begin(pool, caller, Aksi::DaftarFaktor).await?;
     let Some(step) = step_of(secret, &actor.username, code, now)? else {
         let mut fields = domain::validate::FieldErrors::default();
         fields.add("kode", "Kode tidak cocok. Periksa jam ponsel Anda, lalu masukkan kode yang sedang tampil.");
         return Err(attempt.refuse(Error::Invalid(fields)).await);
     };
-    if !simpan_totp(attempt.tx(), actor.user_id, secret, Some(step), now).await? {
+    if !simpan_totp(attempt.tx(), actor.user_id, kunci.segel(actor.user_id, secret)?, Some(step), now).await? {
         let e = Error::Rule("Aplikasi autentikator sudah terdaftar; hapus yang lama lebih dulu.".into());
         return Err(attempt.refuse(e).await);
     }
@@ -184,12 +196,12 @@ pub async fn daftar_totp(
     Ok(codes)
 }
 
-/// Stores an authenticator app's secret (`step`: the one its confirming code used); false
-/// when the user has one already.
+/// Stores an authenticator app's secret, sealed (`kunci::KunciFaktor::segel`; `step`: the one
+/// its confirming code used); false when the user has one already.
 pub(crate) async fn simpan_totp(
     conn: &mut PgConnection,
     user_id: UserId,
-    secret: &str,
+    data: serde_json::Value,
     step: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
@@ -198,7 +210,7 @@ pub(crate) async fn simpan_totp(
          VALUES ($1, 'TOTP', 'Aplikasi autentikator', $2, $3, $4) ON CONFLICT DO NOTHING",
     )
     .bind(user_id)
-    .bind(serde_json::json!({ "secret": secret }))
+    .bind(data)
     .bind(now)
     .bind(step)
     .execute(conn)
@@ -229,8 +241,10 @@ pub enum Bukti {
 /// A TOTP code is good once: a code of a step already used is refused. After a wrong password
 /// the factor is not even checked, and the refusal reads exactly like a wrong factor's.
 #[tracing::instrument(skip_all, fields(user_id = actor.user_id.0))]
+#[allow(clippy::too_many_arguments)]
 pub async fn periksa(
     pool: &PgPool,
+    kunci: &KunciFaktor,
     caller: &Caller,
     actor: &Actor,
     sandi: crate::auth::Sandi,
@@ -254,8 +268,8 @@ pub async fn periksa(
                     .await?;
             match row {
                 Some((id, data)) => {
-                    let secret = data.get("secret").and_then(|s| s.as_str()).unwrap_or_default();
-                    match step_of(secret, &actor.username, code, now)? {
+                    let secret = kunci.buka(actor.user_id, &data)?;
+                    match step_of(&secret, &actor.username, code, now)? {
                         // the step must be newer than the last one used: a code is good once
                         Some(step) => {
                             sqlx::query(
@@ -351,7 +365,7 @@ pub(crate) async fn settle(
 /// Removes one of the caller's own factors (after a step-up). Staff keep at least one.
 #[tracing::instrument(skip_all, fields(faktor = id.0))]
 pub async fn hapus(pool: &PgPool, caller: &Caller, id: FaktorId) -> Result<()> {
-    let Some(actor) = caller.actor.as_ref() else { return Err(Error::Unauthenticated) };
+    let actor = crate::auth::sendiri(pool, caller, Aksi::ResetFaktor).await?;
     crate::auth::step_up(caller)?;
     let mut attempt = Attempt::begin(pool, caller, Aksi::ResetFaktor).await?;
     let ids: Vec<FaktorId> = sqlx::query_scalar("SELECT id FROM faktor WHERE user_id = $1 FOR UPDATE")
@@ -374,7 +388,7 @@ pub async fn hapus(pool: &PgPool, caller: &Caller, id: FaktorId) -> Result<()> {
 
 /// New recovery codes for the caller (after a step-up); the old ones stop working.
 pub async fn pemulihan_ulang(pool: &PgPool, caller: &Caller) -> Result<Vec<String>> {
-    let Some(actor) = caller.actor.as_ref() else { return Err(Error::Unauthenticated) };
+    let actor = crate::auth::sendiri(pool, caller, Aksi::DaftarFaktor).await?;
     crate::auth::step_up(caller)?;
     let mut attempt = Attempt::begin(pool, caller, Aksi::DaftarFaktor).await?;
     if !ada(pool, actor.user_id).await? {

@@ -124,7 +124,7 @@ pub struct Unduhan {
 
 /// Prints form `jenis` for reference `pejabat_id` of the caller's satker. `base_url` is
 /// where the app is reached (for the QR code), e.g. `https://sakti.example`.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?jenis))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?jenis))]
 pub async fn unduh(
     pool: &PgPool,
     caller: &Caller,
@@ -181,7 +181,7 @@ pub async fn unduh(
 }
 
 /// The CSO looks up a printed form's code: the values printed beside those on record.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn cek(pool: &PgPool, caller: &Caller, kode: &str) -> Result<Cek> {
     const ACTION: Aksi = Aksi::CekFormulir;
     let actor = authorize(pool, caller, Action::MejaCso).await?;

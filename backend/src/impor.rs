@@ -92,7 +92,7 @@ fn read_with_width(daftar: Daftar, bytes: &[u8]) -> std::result::Result<(usize, 
 /// page, or the command line) and authorized here, whoever called this.
 #[tracing::instrument(skip_all, fields(daftar = daftar.code(), bytes = bytes.len(), dry_run = pilihan.dry_run))]
 pub async fn impor(pool: &PgPool, caller: &Caller, daftar: Daftar, bytes: &[u8], pilihan: Pilihan) -> Result<Laporan> {
-    if !caller.command_line {
+    if !caller.is_command_line() {
         crate::auth::authorize(pool, caller, domain::authz::Action::Impor).await?;
     }
     let action = match daftar {

@@ -257,7 +257,7 @@ async fn invite(
 }
 
 /// Sets a session for a satker of the CSO's KPPN by hand: a slot of capacity one, booked.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn buat(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: DateTime<Utc>) -> Result<JadwalRow> {
     const ACTION: Aksi = Aksi::BuatJadwal;
     let actor = authorize(pool, caller, Action::JadwalCso).await?;
@@ -282,7 +282,7 @@ pub async fn buat(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: Date
 }
 
 /// Publishes an open slot of the CSO's KPPN for its satkers to book.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn terbitkan(pool: &PgPool, caller: &Caller, input: &JadwalInput, now: DateTime<Utc>) -> Result<SlotRow> {
     const ACTION: Aksi = Aksi::BuatJadwal;
     let actor = authorize(pool, caller, Action::JadwalCso).await?;
@@ -339,7 +339,7 @@ async fn calon(conn: &mut PgConnection, satker: &str, now: DateTime<Utc>) -> Res
 
 /// What the satker's page shows: its bookings from a week ago on, the open slots of its
 /// KPPN still to come, and its pejabat.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn satker(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<jadwal::JadwalSatker> {
     let actor = authorize(pool, caller, Action::LihatBerkas).await?;
     let satker = actor.unit.satker().unwrap_or("");
@@ -404,7 +404,7 @@ fn dipesan_isi(r: &JadwalRow, waktu: &str, tempat: &str) -> domain::surel::Isi {
 
 /// Books slot `slot_id` for the caller's satker, naming `pejabat` (KPA first; PPK and PPSPM
 /// once the KPA is AKTIF and has sent their data; each with its bundle accepted).
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), slot_id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), slot_id))]
 pub async fn pesan(
     pool: &PgPool,
     caller: &Caller,
@@ -465,7 +465,7 @@ async fn lock_own(conn: &mut PgConnection, id: JadwalId, satker: &str, now: Date
 }
 
 /// Moves booking `id` of the caller's satker to slot `slot_id`, up to an hour before it.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), jadwal_id = %id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), jadwal_id = %id))]
 pub async fn pindah(
     pool: &PgPool,
     caller: &Caller,
@@ -499,7 +499,7 @@ pub async fn pindah(
 }
 
 /// Cancels booking `id` of the caller's satker, up to an hour before it.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), jadwal_id = %id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), jadwal_id = %id))]
 pub async fn batal(pool: &PgPool, caller: &Caller, id: JadwalId, now: DateTime<Utc>) -> Result<()> {
     let actor = authorize(pool, caller, Action::PesanJadwal).await?;
     let satker = own_satker(actor)?;
@@ -520,7 +520,7 @@ pub async fn batal(pool: &PgPool, caller: &Caller, id: JadwalId, now: DateTime<U
 
 /// The bookings of the CSO's KPPN from the start of today (WIB) on, soonest first (today's
 /// are its queue).
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn kppn(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<Vec<JadwalRow>> {
     let actor = authorize(pool, caller, Action::JadwalCso).await?;
     let kppn = own_kppn(actor)?;
@@ -534,7 +534,7 @@ pub async fn kppn(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<
 }
 
 /// The slots of the CSO's KPPN from the start of today (WIB) on.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn slot_kppn(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<Vec<SlotRow>> {
     let actor = authorize(pool, caller, Action::JadwalCso).await?;
     let kppn = own_kppn(actor)?;
@@ -557,7 +557,7 @@ async fn lock_kppn(conn: &mut PgConnection, id: JadwalId, kppn: &str) -> Result<
 }
 
 /// Records that the satker of booking `id` (today's queue) has arrived.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), jadwal_id = %id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), jadwal_id = %id))]
 pub async fn tiba(pool: &PgPool, caller: &Caller, id: JadwalId, now: DateTime<Utc>) -> Result<JadwalRow> {
     let actor = authorize(pool, caller, Action::JadwalCso).await?;
     let kppn = own_kppn(actor)?;
@@ -583,7 +583,7 @@ pub async fn tiba(pool: &PgPool, caller: &Caller, id: JadwalId, now: DateTime<Ut
 
 /// Records who came to a session that has started, and what came of it. A no-show frees
 /// its pejabat: the satker may book again.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), jadwal_id = %jadwal_id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), jadwal_id = %jadwal_id))]
 pub async fn catat(
     pool: &PgPool,
     caller: &Caller,
@@ -625,7 +625,7 @@ pub async fn catat(
 }
 
 /// The satkers of the CSO's KPPN (code, name), for the session form.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn satker_mitra(pool: &PgPool, caller: &Caller) -> Result<Vec<(String, String)>> {
     let actor = authorize(pool, caller, Action::JadwalCso).await?;
     let kppn = own_kppn(actor)?;

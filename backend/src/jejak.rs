@@ -137,7 +137,7 @@ async fn search(
 }
 
 /// One page of the audit page.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn page(
     pool: &sqlx::PgPool,
     caller: &Caller,
@@ -151,7 +151,7 @@ pub async fn page(
 
 /// Every matching line (up to [`domain::audit::MAX_EXPORT`]) as CSV; the export itself
 /// is audited.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn csv(pool: &sqlx::PgPool, caller: &Caller, q: &domain::audit::AuditQuery) -> Result<String> {
     let (rows, total) = search(pool, caller, q, domain::audit::MAX_EXPORT, 0).await?;
     crate::auth::step_up(caller)?;

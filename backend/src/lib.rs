@@ -20,6 +20,7 @@ mod hitung;
 pub mod impor;
 pub mod jadwal;
 pub mod jejak;
+pub mod kunci;
 pub mod net;
 pub mod otp;
 pub mod otp_engine;
@@ -33,9 +34,10 @@ pub mod secret;
 pub mod sesi;
 pub mod sms;
 pub mod stored;
+pub mod titik;
 pub mod ubah_nomor;
 
-pub use actor::{Actor, Caller};
+pub use actor::{Actor, Caller, StepUp};
 pub use error::Error;
 pub use sqlx::PgPool;
 

@@ -110,7 +110,7 @@ pub(crate) async fn begin_step<'c>(
     submit: bool,
 ) -> Result<(Attempt<'c>, &'c Actor, Target, Target)> {
     let action = Aksi::otp(purpose, submit);
-    let Some(actor) = caller.actor.as_ref() else {
+    let Some(actor) = caller.actor() else {
         return Err(refuse(pool, caller, action, None, Error::Unauthenticated).await);
     };
     let mut attempt = Attempt::begin(pool, caller, action).await?;
@@ -125,7 +125,7 @@ pub(crate) async fn begin_step<'c>(
 }
 
 /// Sends a new code for `purpose` on reference `pejabat_id` ("Request OTP").
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?purpose))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?purpose))]
 pub async fn request(
     pool: &PgPool,
     key: &OtpKey,
@@ -152,7 +152,7 @@ pub async fn request(
 /// reference `pejabat_id`. `attendance` is required for activation.
 // The arguments are the request as it arrives; bundling them would only move the list.
 #[allow(clippy::too_many_arguments)]
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?purpose))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?purpose))]
 pub async fn submit(
     pool: &PgPool,
     key: &OtpKey,
@@ -260,7 +260,7 @@ pub async fn pending(
 /// The caller's latest code of `purpose` on reference `pejabat_id`, for a dialog that
 /// opens again: "waktu request terakhir", and the countdowns. A code that is no longer
 /// pending (used, void or expired) comes back with `expires_at == sent_at`.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?purpose))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?purpose))]
 pub async fn latest(
     pool: &PgPool,
     caller: &Caller,
@@ -268,7 +268,7 @@ pub async fn latest(
     purpose: Purpose,
 ) -> Result<Option<Pending>> {
     let action = Aksi::otp(purpose, false);
-    let Some(actor) = caller.actor.as_ref() else {
+    let Some(actor) = caller.actor() else {
         return Err(refuse(pool, caller, action, None, Error::Unauthenticated).await);
     };
     let mut attempt = Attempt::begin(pool, caller, action).await?;
@@ -310,7 +310,7 @@ pub async fn latest(
 }
 
 /// The CSO of the reference's KPPN unlocks its OTP steps after too many wrong codes in a row.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
 pub async fn buka_kunci(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId) -> Result<()> {
     let actor = crate::auth::authorize(pool, caller, domain::authz::Action::BukaKunciOtp).await?;
     let mut attempt = Attempt::begin(pool, caller, Aksi::BukaKunciOtp).await?;

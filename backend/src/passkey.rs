@@ -86,14 +86,14 @@ pub async fn daftar_mulai(pool: &PgPool, actor: &Actor, origin: &str) -> Result<
 
 /// Finishes the enrolment with the browser's `credential.toJSON()`; returns the recovery
 /// codes when it is the user's first factor.
-#[tracing::instrument(skip_all, fields(user_id = actor.user_id.0))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn daftar_selesai(
     pool: &PgPool,
     caller: &Caller,
-    actor: &Actor,
     jawaban: Jawaban<'_>,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
+    let actor = crate::faktor::pendaftar(pool, caller).await?;
     let rp = relying_party(jawaban.origin)?;
     let mut attempt = Attempt::begin(pool, caller, Aksi::DaftarFaktor).await?;
     let state: PasskeyRegistration = parse(jawaban.state)?;

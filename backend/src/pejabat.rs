@@ -163,7 +163,7 @@ pub(crate) fn berkas_diterima_column() -> String {
 
 /// The caller's own active references (none for the Admin Lokal unless it is a pejabat
 /// too): the table selects one at once and a KPA's status decides its Kirim Data button.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn milik_saya(pool: &PgPool, caller: &Caller) -> Result<Vec<PejabatRow>> {
     let actor = authorize(pool, caller, Action::LihatPejabat).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
@@ -179,7 +179,7 @@ pub async fn milik_saya(pool: &PgPool, caller: &Caller) -> Result<Vec<PejabatRow
 
 /// One page of the caller's satker's Tabel Pejabat, sorted by name, filtered by free
 /// text over nama, NIP, jabatan and status.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn list(pool: &PgPool, caller: &Caller, q: &TableQuery) -> Result<Page<PejabatRow>> {
     let actor = authorize(pool, caller, Action::LihatPejabat).await?;
     let satker = own_satker(actor)?;
@@ -248,7 +248,7 @@ pub async fn rekam_options(pool: &PgPool, caller: &Caller) -> Result<RekamOption
 
 /// Records a new reference with status `BARU`. Every field is validated again here;
 /// on any error nothing is saved and each wrong field gets its own message.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: NaiveDate) -> Result<PejabatId> {
     let action = Action::RekamPejabat;
     let actor = authorize(pool, caller, action).await?;
@@ -336,7 +336,7 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
 
 /// Removes a reference from the table. The record stays in the database, marked with
 /// who removed it and when.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %id))]
 pub async fn hapus(pool: &PgPool, caller: &Caller, id: PejabatId) -> Result<()> {
     let action = Action::HapusPejabat;
     let actor = authorize(pool, caller, action).await?;

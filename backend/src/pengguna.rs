@@ -162,14 +162,14 @@ fn manages(actor: &Actor, user: &Target) -> bool {
 /// Finds `username` and checks the caller may manage it. The command line may manage
 /// anyone: it runs with the database's credentials. Anyone else must be logged in.
 pub(crate) async fn managed(pool: &PgPool, caller: &Caller, aksi: Aksi, username: &str) -> Result<Target> {
-    let actor = if caller.command_line { None } else { Some(authorize(pool, caller, Action::TautanSandi).await?) };
+    let actor = if caller.is_command_line() { None } else { Some(authorize(pool, caller, Action::TautanSandi).await?) };
     let user: Option<Target> = sqlx::query_as(&format!("{TARGET} WHERE u.username = $1"))
         .bind(username.trim().to_ascii_lowercase())
         .fetch_optional(pool)
         .await?;
     match (user, actor) {
         (Some(user), Some(actor)) if manages(actor, &user) => Ok(user),
-        (Some(user), None) if caller.command_line => Ok(user),
+        (Some(user), None) if caller.is_command_line() => Ok(user),
         _ => {
             let e = Error::NotFound(format!("Pengguna {username} tidak ditemukan."));
             Err(refuse(pool, caller, aksi, None, e).await)
@@ -221,7 +221,7 @@ pub async fn tautan(
     .bind(crate::secret::sha256(&token))
     .bind(keperluan.code())
     .bind(now)
-    .bind(caller.actor.as_ref().map(|a| a.user_id))
+    .bind(caller.actor().map(|a| a.user_id))
     .bind(expires_at)
     .execute(attempt.tx())
     .await?;
@@ -336,11 +336,9 @@ pub async fn atur_sandi(
 }
 
 /// Changes the caller's own password ("Ganti kata sandi"): the current one first.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn ganti_sandi(pool: &PgPool, caller: &Caller, lama: &str, baru: &str, now: DateTime<Utc>) -> Result<()> {
-    let Some(actor) = caller.actor.as_ref() else {
-        return Err(refuse(pool, caller, Aksi::GantiSandi, None, Error::Unauthenticated).await);
-    };
+    let actor = crate::auth::sendiri(pool, caller, Aksi::GantiSandi).await?;
     let mut fields = domain::validate::FieldErrors::default();
     // counted like a login: a stolen session cannot guess its way to the password
     if !crate::auth::periksa_sandi(pool, caller, actor, Aksi::GantiSandi, lama, now).await? {
@@ -364,7 +362,7 @@ pub async fn ganti_sandi(pool: &PgPool, caller: &Caller, lama: &str, baru: &str,
         .execute(attempt.tx())
         .await?;
     // the other sessions may be someone who learnt the old password
-    let ended = crate::sesi::akhiri_milik(attempt.tx(), actor.user_id, caller.sesi).await?;
+    let ended = crate::sesi::akhiri_milik(attempt.tx(), actor.user_id, caller.sesi()).await?;
     attempt.done(if ended > 0 { format!("{ended} sesi lain diakhiri") } else { String::new() }, None).await
 }
 

@@ -4,10 +4,9 @@
 //! confirmed number change).
 
 use crate::attempt::Attempt;
-use crate::audit::refuse;
-use crate::auth::{USER_COLUMNS_U, UserRow};
+use crate::auth::{USER_COLUMNS_U, UserRow, sendiri};
 use crate::error::{Error, Result};
-use crate::{Actor, Caller};
+use crate::{Actor, Caller, StepUp};
 use chrono::{DateTime, Utc};
 use domain::audit::Aksi;
 use domain::sesi::{Ended, Left, Limits, SesiInfo};
@@ -37,19 +36,30 @@ pub async fn mulai(
     Ok(id)
 }
 
+/// Starts a session for `actor`, who has just authenticated fully, and loads it as the next
+/// request will: the caller of that session, holding a fresh step-up. For the tools that act
+/// as a signed-in user without a browser (load benchmarks, tests).
+pub async fn mulai_dan_muat(pool: &PgPool, actor: &Actor, addr: Option<String>, now: DateTime<Utc>) -> Result<Caller> {
+    let id = mulai(pool, actor.user_id, addr.as_deref(), None, now).await?;
+    match muat(pool, id, actor.user_id, addr, &Limits::default(), now, true).await? {
+        Status::Live(live) => Ok(live.caller),
+        Status::Ended => Err(Error::Unauthenticated),
+    }
+}
+
 /// A live session and its user.
 #[derive(Debug, Clone)]
 pub struct Live {
-    pub actor: Actor,
+    /// The session's user, holding the step-up proof when its last full authentication is
+    /// recent enough for a sensitive step.
+    pub caller: Caller,
     pub left: Left,
-    /// The last full authentication is recent enough for a step-up action.
-    pub step_up: bool,
 }
 
 /// What a session's cookie leads to.
 #[derive(Debug, Clone)]
 pub enum Status {
-    Live(Live),
+    Live(Box<Live>),
     /// It ended (idle, absolute limit, ended by someone, user deactivated): the row is gone.
     Ended,
 }
@@ -63,12 +73,15 @@ struct Row {
     user: UserRow,
 }
 
-/// Loads session `id` of `user_id` at `now`. `active` says the request is the user's own
-/// doing (it moves "last seen"); the page's background checks and event streams are not.
+/// Loads session `id` of `user_id` at `now`, for a request from `addr`. `active` says the
+/// request is the user's own doing (it moves "last seen"); the page's background checks and
+/// event streams are not.
+#[allow(clippy::too_many_arguments)]
 pub async fn muat(
     pool: &PgPool,
     id: SesiId,
     user_id: UserId,
+    addr: Option<String>,
     limits: &Limits,
     now: DateTime<Utc>,
     active: bool,
@@ -103,8 +116,8 @@ pub async fn muat(
             .await?;
         left = domain::sesi::check(limits, role, row.created_at, now, now).unwrap_or(left);
     }
-    let step_up = domain::sesi::fresh(row.auth_at, now);
-    Ok(Status::Live(Live { actor: row.user.into_actor()?, left, step_up }))
+    let step_up = StepUp::issue(row.auth_at, now);
+    Ok(Status::Live(Box::new(Live { caller: Caller::of_session(row.user.into_actor()?, addr, id, step_up), left })))
 }
 
 /// Is session `id` still there? For the event streams, which close when it is not.
@@ -160,7 +173,7 @@ impl SesiRow {
 /// Sessions that ended by their limits without a request since (a closed browser) are
 /// removed first: the list shows only what could still act.
 pub async fn daftar(pool: &PgPool, caller: &Caller, limits: &Limits, now: DateTime<Utc>) -> Result<Vec<SesiInfo>> {
-    let actor = own(pool, caller).await?;
+    let actor = sendiri(pool, caller, Aksi::AkhiriSesi).await?;
     let (born_after, seen_after) = (now - limits.absolute, now - limits.idle_of(actor.role));
     sqlx::query("DELETE FROM sesi WHERE user_id = $1 AND (created_at <= $2 OR seen_at <= $3)")
         .bind(actor.user_id)
@@ -173,28 +186,21 @@ pub async fn daftar(pool: &PgPool, caller: &Caller, limits: &Limits, now: DateTi
          FROM sesi WHERE user_id = $1 ORDER BY seen_at DESC",
     )
     .bind(actor.user_id)
-    .bind(caller.sesi)
+    .bind(caller.sesi())
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(SesiRow::info).collect())
 }
 
-async fn own<'c>(pool: &PgPool, caller: &'c Caller) -> Result<&'c Actor> {
-    match &caller.actor {
-        Some(actor) => Ok(actor),
-        None => Err(refuse(pool, caller, Aksi::AkhiriSesi, None, Error::Unauthenticated).await),
-    }
-}
-
 /// Ends one of the caller's own sessions (not the current one: that is "Keluar").
 #[tracing::instrument(skip_all, fields(sesi = id.0))]
 pub async fn akhiri(pool: &PgPool, caller: &Caller, id: SesiId) -> Result<()> {
-    let actor = own(pool, caller).await?;
+    let actor = sendiri(pool, caller, Aksi::AkhiriSesi).await?;
     let mut attempt = Attempt::begin(pool, caller, Aksi::AkhiriSesi).await?;
     let done = sqlx::query("DELETE FROM sesi WHERE id = $1 AND user_id = $2 AND id IS DISTINCT FROM $3")
         .bind(id)
         .bind(actor.user_id)
-        .bind(caller.sesi)
+        .bind(caller.sesi())
         .execute(attempt.tx())
         .await?;
     if done.rows_affected() == 0 {
@@ -205,9 +211,9 @@ pub async fn akhiri(pool: &PgPool, caller: &Caller, id: SesiId) -> Result<()> {
 
 /// Ends all the caller's sessions but the current one.
 pub async fn akhiri_lain(pool: &PgPool, caller: &Caller) -> Result<u64> {
-    let actor = own(pool, caller).await?;
+    let actor = sendiri(pool, caller, Aksi::AkhiriSesi).await?;
     let mut attempt = Attempt::begin(pool, caller, Aksi::AkhiriSesi).await?;
-    let n = akhiri_milik(attempt.tx(), actor.user_id, caller.sesi).await?;
+    let n = akhiri_milik(attempt.tx(), actor.user_id, caller.sesi()).await?;
     attempt.done(format!("{n} sesi lain"), None).await?;
     Ok(n)
 }
@@ -217,7 +223,7 @@ pub async fn akhiri_lain(pool: &PgPool, caller: &Caller) -> Result<u64> {
 pub async fn akhiri_pengguna(pool: &PgPool, caller: &Caller, username: &str) -> Result<u64> {
     let user = crate::pengguna::managed(pool, caller, Aksi::AkhiriSesi, username).await?;
     let mut attempt = Attempt::begin(pool, caller, Aksi::AkhiriSesi).await?;
-    let n = akhiri_milik(attempt.tx(), user.id, caller.sesi).await?;
+    let n = akhiri_milik(attempt.tx(), user.id, caller.sesi()).await?;
     attempt.done(format!("{n} sesi {}", user.username), None).await?;
     Ok(n)
 }

@@ -113,7 +113,7 @@ async fn begin<'c>(
 /// The pejabat asks to change its own number to `no_hp_baru`: a code goes to the new
 /// number. Asking again with the same number resends (cool-down applies); with another
 /// number the earlier request is cancelled.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
 pub async fn ajukan(
     pool: &PgPool,
     key: &OtpKey,
@@ -246,7 +246,7 @@ async fn prove(
 }
 
 /// The pejabat types the code the new number received.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
 pub async fn verifikasi(
     pool: &PgPool,
     key: &OtpKey,
@@ -259,7 +259,7 @@ pub async fn verifikasi(
 }
 
 /// The KPA asks for its own code to approve the change of `pejabat_id`.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
 pub async fn minta_setuju(
     pool: &PgPool,
     key: &OtpKey,
@@ -294,7 +294,7 @@ pub async fn minta_setuju(
 }
 
 /// The KPA types its own code to approve.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
 pub async fn setuju(
     pool: &PgPool,
     key: &OtpKey,
@@ -308,7 +308,7 @@ pub async fn setuju(
 
 /// The pejabat, the satker's KPA or its Admin Lokal cancels an open change ("Batalkan", the
 /// way to stop a change the notices to the old number offer).
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
 pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId) -> Result<()> {
     const ACTION: Aksi = Aksi::BatalUbahNomor;
     let (mut attempt, actor, target) = begin(pool, caller, Action::BatalUbahNomor, ACTION, pejabat_id).await?;
@@ -329,7 +329,7 @@ pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId) -> Res
 /// The CSO confirms a change whose bundle it accepted: the new number takes effect. Not
 /// before `wait` has passed since the change was asked for, unless the CSO records that the
 /// old phone is lost (`hp_lama_hilang`, the reason, written to the trail).
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0), ubah_nomor_id = %ubah_nomor_id))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), ubah_nomor_id = %ubah_nomor_id))]
 pub async fn konfirmasi(
     pool: &PgPool,
     caller: &Caller,
@@ -460,7 +460,7 @@ const SELECT: &str = "SELECT u.id, u.pejabat_id, p.nama, p.jabatan, p.satker_kod
     FROM ubah_nomor u JOIN pejabat p ON p.id = u.pejabat_id";
 
 /// The open number changes of the caller's satker.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn satker(pool: &PgPool, caller: &Caller) -> Result<Vec<UbahNomorRow>> {
     let actor = authorize(pool, caller, Action::LihatBerkas).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
@@ -473,7 +473,7 @@ pub async fn satker(pool: &PgPool, caller: &Caller) -> Result<Vec<UbahNomorRow>>
 }
 
 /// The changes waiting for the CSO's confirmation in its KPPN.
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn menunggu_konfirmasi(pool: &PgPool, caller: &Caller) -> Result<Vec<UbahNomorRow>> {
     let actor = authorize(pool, caller, Action::MejaCso).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
@@ -487,7 +487,7 @@ pub async fn menunggu_konfirmasi(pool: &PgPool, caller: &Caller) -> Result<Vec<U
 }
 
 /// The caller's own `AKTIF` OTP references without an open change (what it may change).
-#[tracing::instrument(skip_all, fields(user_id = caller.actor.as_ref().map(|a| a.user_id.0)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn milik(pool: &PgPool, caller: &Caller) -> Result<Vec<NomorMilik>> {
     #[derive(sqlx::FromRow)]
     struct Row {

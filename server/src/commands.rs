@@ -65,9 +65,22 @@ pub enum Command {
 
 #[derive(Subcommand)]
 pub enum AuditAction {
-    /// Recompute the trail's hash chain; exit 65 naming the first line that was changed,
-    /// removed or inserted.
-    Verify,
+    /// Recompute the trail's hash chain and every line's MAC and, with `--checkpoint`, check
+    /// the trail against the signed checkpoints; exit 65 naming the first line changed,
+    /// removed or inserted, the removed tail, the rewritten chain or the forged checkpoint.
+    Verify {
+        /// The checkpoint file (the server's `SAKTI_AUDIT_CHECKPOINT_FILE`, shipped elsewhere).
+        #[arg(long)]
+        checkpoint: Option<std::path::PathBuf>,
+        /// The public key (hex) the checkpoints must be signed with; default: this server's.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// Write a checkpoint of the chain's head now (before a backup, say), as the server does
+    /// every few minutes and at shutdown.
+    Checkpoint,
+    /// Print the public key that signs the checkpoints, for the auditor who checks them.
+    PublicKey,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -100,6 +113,16 @@ pub const EXIT_DATA: u8 = 65;
 
 /// Runs an administrative command (every one but `serve`) and says how it ended.
 pub async fn admin(config: &Config, command: Command) -> ExitCode {
+    // the commands that write the trail sign each line like the server
+    if matches!(command, Command::Import { .. } | Command::User { .. }) {
+        match backend::kunci::Kunci::muat(&config.data_dir) {
+            Ok(kunci) => backend::audit::pasang_kunci_mac(kunci.audit_mac),
+            Err(e) => {
+                eprintln!("kunci server tidak terbaca: {e}");
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        }
+    }
     let result = match command {
         // the binary's own job (`main`), never handed here
         Command::Serve => Err("serve bukan perintah administratif".into()),
@@ -192,26 +215,91 @@ pub async fn admin(config: &Config, command: Command) -> ExitCode {
             })
             .await
         }
-        Command::Audit { action: AuditAction::Verify } => {
+        Command::Audit { action } => return audit(config, action).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gagal: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `server audit …`: the keys are the server's own (the environment or the data directory),
+/// never made anew here: a new key would only say that every line is forged.
+async fn audit(config: &Config, action: AuditAction) -> ExitCode {
+    let kunci = match backend::kunci::Kunci::muat_ada(&config.data_dir) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("kunci server tidak terbaca: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let tujuan = backend::titik::Tujuan::dari_lingkungan(&config.data_dir);
+    let result = match action {
+        AuditAction::PublicKey => {
+            println!("{}", kunci.tanda.publik());
+            Ok(())
+        }
+        AuditAction::Checkpoint => {
+            with_database(config, |urls| async move {
+                let pool = db::connect(&urls.owner).await?;
+                match backend::titik::catat(&pool, &kunci.tanda, &tujuan, None, true, backend::now()).await? {
+                    Some(t) => {
+                        println!("titik periksa: baris id {} ke-{}, di {}", t.id, t.jumlah, tujuan.file.display())
+                    }
+                    None => println!("jejak audit kosong: tidak ada yang ditandai"),
+                }
+                Ok(())
+            })
+            .await
+        }
+        AuditAction::Verify { checkpoint, public_key } => {
+            let titik = match checkpoint.as_deref().map(backend::titik::baca).transpose() {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("titik periksa tidak terbaca: {e}");
+                    return ExitCode::from(EXIT_DATA);
+                }
+            };
+            let publik = public_key.unwrap_or_else(|| kunci.tanda.publik());
             let checked = with_database(config, |urls| async move {
                 let pool = db::connect(&urls.owner).await?;
-                Ok(backend::audit::verify(&pool).await?)
+                let laporan = backend::audit::verify(&pool, &kunci.audit_mac).await?;
+                let titik = match (&laporan.patah, titik) {
+                    (None, Some(titik)) => Some((backend::titik::periksa(&pool, &titik, &publik).await?, titik.len())),
+                    _ => None,
+                };
+                Ok((laporan, titik))
             })
             .await;
             match checked {
-                Ok((lines, None)) => {
-                    println!("jejak audit utuh: {lines} baris, rantai hash cocok");
-                    Ok(())
-                }
-                Ok((lines, Some(p))) => {
+                Ok((backend::audit::Laporan { patah: Some(p), baris, .. }, _)) => {
                     eprintln!(
-                        "jejak audit RUSAK pada baris id {} ({} UTC, {}): {}; {lines} baris diperiksa",
+                        "jejak audit RUSAK pada baris id {} ({} UTC, {}): {}; {baris} baris diperiksa",
                         p.id,
                         p.at.format("%Y-%m-%d %H:%M:%S"),
                         p.action,
-                        p.alasan
+                        p.alasan,
                     );
                     return ExitCode::from(EXIT_DATA);
+                }
+                Ok((_, Some((Some(masalah), _)))) => {
+                    eprintln!("jejak audit RUSAK: {masalah}");
+                    return ExitCode::from(EXIT_DATA);
+                }
+                Ok((laporan, titik)) => {
+                    let lama = match laporan.sebelum_mac {
+                        0 => String::new(),
+                        n => format!(" ({n} baris pertama dari sebelum ada MAC)"),
+                    };
+                    let titik = match titik {
+                        Some((_, n)) => format!("; {n} titik periksa cocok"),
+                        None => "; tanpa titik periksa, ekor yang dihapus tidak terlihat (pakai --checkpoint)".into(),
+                    };
+                    println!("jejak audit utuh: {} baris, rantai hash dan MAC cocok{lama}{titik}", laporan.baris);
+                    Ok(())
                 }
                 Err(e) => Err(e),
             }

@@ -70,6 +70,9 @@ async fn main() -> ExitCode {
 
 async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let pool = backend::db::connect(&url).await?;
+    // before the first line of the trail: each carries its MAC
+    let kunci = backend::kunci::Kunci::muat(&config.data_dir)?;
+    backend::audit::pasang_kunci_mac(kunci.audit_mac.clone());
     if !config.demo {
         // before anything is served: production never runs on a database the demo has been in
         config.check_database(&demo::traces(&pool).await?)?;
@@ -85,12 +88,17 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let leptos_options = server::assets::with_hashed_names(get_configuration(None)?.leptos_options);
     let addr = leptos_options.site_addr;
     let otp_key = config.otp_key()?;
+    let sealed = backend::kunci::segel_ulang(&pool, &kunci.faktor).await?;
+    if sealed > 0 {
+        tracing::info!("{sealed} rahasia aplikasi autentikator disegel dengan kunci faktor sekarang");
+    }
     let relay = config.sms_relay(&pool)?;
     let simulator = config.sms_gateways.is_empty();
     tracing::info!("gateway SMS: {}", relay.names().join(", "));
     let state = AppState {
         pool: pool.clone(),
         otp_key,
+        kunci: kunci.clone(),
         simulator,
         public_url: config.public_url.clone(),
         limits: config.session_limits,
@@ -148,6 +156,17 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let hitungan = tokio::spawn(backend::audit::run_worker(pool.clone(), Duration::from_secs(20), async move {
         let _ = hitungan_stopped.await;
     }));
+    // the trail's head, signed, outside the database: every few minutes and at shutdown
+    let (stop_titik, titik_stopped) = tokio::sync::oneshot::channel::<()>();
+    let titik = tokio::spawn(backend::titik::run_worker(
+        pool.clone(),
+        kunci.tanda.clone(),
+        backend::titik::Tujuan::dari_lingkungan(&config.data_dir),
+        backend::titik::selang(),
+        async move {
+            let _ = titik_stopped.await;
+        },
+    ));
     let (closing_tx, closing) = tokio::sync::watch::channel(false);
     let live = app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(&pool).await?, closing };
     let app = server::router(state, live, leptos_options, sessions, edge, ops);
@@ -177,6 +196,9 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let _ = reminders.await;
     let _ = stop_hitungan.send(());
     let _ = hitungan.await;
+    // last: the refusals counted above are in the trail the checkpoint signs
+    let _ = stop_titik.send(());
+    let _ = titik.await;
     let _ = stop_email.send(());
     if let Some(worker) = email_worker {
         let _ = worker.await;

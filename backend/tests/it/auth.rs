@@ -74,7 +74,7 @@ async fn anonymous_refusals_are_counted_per_address_and_minute_not_written_one_b
         written[0].starts_with("10.9.9.8 3× dalam menit ") && written[1].starts_with("10.9.9.9 50×"),
         "{written:?}"
     );
-    let (_, broken) = backend::audit::verify(&pool).await.unwrap();
+    let broken = backend::audit::verify(&pool, &crate::common::kunci_mac()).await.unwrap().patah;
     assert!(broken.is_none(), "the chain holds: {broken:?}");
 }
 
@@ -307,7 +307,7 @@ async fn ganti_sandi_counts_wrong_current_passwords_and_locks_like_login(pool: P
     demo::seed_if_empty(&pool).await.unwrap();
     let kpa = "apr_kpa561403";
     let actor = auth::login_at(&pool, None, None, kpa, demo::PASSWORD, at_s(0)).await.unwrap().into_actor();
-    let caller = Caller::user(actor, None);
+    let caller = backend::sesi::mulai_dan_muat(&pool, &actor, None, at_s(0)).await.unwrap();
     let baru = "lampu meja hijau di pojok";
     for (i, t) in [0, 1, 2, 33, 94].into_iter().enumerate() {
         let r = backend::pengguna::ganti_sandi(&pool, &caller, "salah-sekali", baru, at_s(t)).await;

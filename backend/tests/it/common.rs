@@ -10,12 +10,20 @@ pub fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
 }
 
+/// The trail's MAC key of the tests, installed for the process (every test installs the same):
+/// call it first in a test that verifies the trail, so each of its lines carries a MAC.
+pub fn kunci_mac() -> backend::kunci::KunciMac {
+    let kunci = backend::kunci::KunciMac::new(&[8; 32]);
+    backend::audit::pasang_kunci_mac(kunci.clone());
+    kunci
+}
+
 /// Loads the demo data and logs `username` in with the demo password.
 pub async fn login(pool: &PgPool, username: &str) -> Caller {
     demo::seed_if_empty(pool).await.unwrap();
     let actor: Actor =
         auth::login(pool, Some("127.0.0.1".into()), username, demo::PASSWORD).await.unwrap().into_actor();
-    Caller::user(actor, Some("127.0.0.1".into()))
+    backend::sesi::mulai_dan_muat(pool, &actor, Some("127.0.0.1".into()), backend::now()).await.unwrap()
 }
 
 /// A valid Rekam form for the demo KPA of satker 561403.

@@ -236,7 +236,15 @@ async fn a_set_password_link_works_once_within_72_hours(pool: PgPool) {
 async fn a_link_for_a_user_with_a_password_is_a_reset_and_needs_a_step_up(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let now = backend::now();
-    let stale = backend::Caller { step_up: false, ..admin.clone() };
+    // the admin's session as loaded ten minutes after its last full authentication
+    let admin_id = admin.actor().unwrap().user_id;
+    let sesi = backend::sesi::mulai(&pool, admin_id, None, None, now - chrono::Duration::minutes(10)).await.unwrap();
+    let limits = domain::sesi::Limits::default();
+    let stale = match backend::sesi::muat(&pool, sesi, admin_id, None, &limits, now, true).await.unwrap() {
+        backend::sesi::Status::Live(live) => live.caller,
+        backend::sesi::Status::Ended => panic!("the session is live"),
+    };
+    assert!(stale.step_up().is_none());
     for who in ["val_ppk561403", "adm_baru561403"] {
         if who == "adm_baru561403" {
             sqlx::query(

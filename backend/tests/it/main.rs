@@ -6,6 +6,7 @@
 mod audit;
 mod auth;
 mod berkas;
+mod capabilities;
 mod common;
 mod database_away;
 mod demo;

@@ -33,7 +33,7 @@ async fn admin_records_finds_by_filter_and_deletes_a_pejabat(pool: PgPool) {
             .await
             .unwrap();
     assert!(deleted);
-    assert_eq!(by, admin.actor.as_ref().map(|a| a.user_id));
+    assert_eq!(by, admin.actor().map(|a| a.user_id));
     let trail = audit_actions(&pool).await;
     assert_eq!(trail[0], ("HAPUS_PEJABAT".into(), "BERHASIL".into()));
     assert_eq!(trail[1], ("REKAM_PEJABAT".into(), "BERHASIL".into()));

@@ -14,7 +14,8 @@ pub async fn run(pool: &PgPool) {
         .await
         .expect("pst_djpb signs in")
         .into_actor();
-    let caller = backend::Caller::user(actor, Some("127.0.0.1".into()));
+    let caller =
+        backend::sesi::mulai_dan_muat(pool, &actor, Some("127.0.0.1".into()), backend::now()).await.expect("a session");
     let setelan = Setelan { macet_hari: 7, tenggat: chrono::NaiveDate::from_ymd_opt(2027, 3, 31) };
     for (label, lingkup) in [
         ("national board (25,000 satkers)", None),

@@ -831,7 +831,7 @@ async fn caller(pool: &PgPool, username: &str) -> backend::Caller {
         .await
         .unwrap()
         .into_actor();
-    backend::Caller::user(actor, Some("127.0.0.1".into()))
+    backend::sesi::mulai_dan_muat(pool, &actor, Some("127.0.0.1".into()), backend::now()).await.unwrap()
 }
 
 fn input(nip: &str, nama: &str, hp: &str, jabatan: &str, kppn: &str) -> PejabatInput {

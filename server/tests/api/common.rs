@@ -63,6 +63,18 @@ pub struct App {
     pub clock: backend::Clock,
 }
 
+/// The keys of a test server (the same in every test of the process).
+pub fn kunci() -> backend::kunci::Kunci {
+    backend::kunci::Kunci::dari([7; 32], &[], &[8; 32], &[9; 32]).unwrap()
+}
+
+/// The same keys for a server process: every instance on one database holds the same.
+pub const KUNCI_ENV: [(&str, &str); 3] = [
+    ("SAKTI_FAKTOR_KEY", "0707070707070707070707070707070707070707070707070707070707070707"),
+    ("SAKTI_AUDIT_MAC_KEY", "0808080808080808080808080808080808080808080808080808080808080808"),
+    ("SAKTI_AUDIT_SIGN_KEY", "0909090909090909090909090909090909090909090909090909090909090909"),
+];
+
 impl App {
     pub async fn new(pool: &PgPool, key: OtpKey) -> App {
         App::with_edge(pool, key, server::Edge::default()).await
@@ -87,9 +99,11 @@ impl App {
         ops: server::ops::Ops,
     ) -> App {
         let public_url = edge.public_url.clone();
+        backend::audit::pasang_kunci_mac(kunci().audit_mac);
         let state = app::ssr::AppState {
             pool: pool.clone(),
             otp_key: key,
+            kunci: kunci(),
             simulator: true,
             public_url,
             limits: domain::sesi::Limits::default(),

@@ -44,6 +44,7 @@ async fn spawn_with(
         .env("SAKTI_DATA_DIR", data_dir)
         .env("SAKTI_DEMO", "1")
         .env("SAKTI_OTP_SECRET", "kunci-uji-gangguan-yang-cukup-panjang-123")
+        .envs(crate::common::KUNCI_ENV)
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .env_remove("DATABASE_URL")
@@ -292,7 +293,7 @@ async fn the_service_survives_kills_restarts_and_a_database_outage() {
     let admin_caller = {
         let actor =
             backend::auth::login(&pool, None, "adm_561403", backend::demo::PASSWORD).await.unwrap().into_actor();
-        backend::Caller::user(actor, None)
+        backend::sesi::mulai_dan_muat(&pool, &actor, None, backend::now()).await.unwrap()
     };
     let today = backend::today_wib();
     let ppk = backend::pejabat::rekam(
@@ -663,6 +664,8 @@ async fn a_backup_restores_into_a_new_database_that_a_server_runs_on() {
     use backend::{berkas, otp, pejabat};
     use domain::berkas::{Keperluan, Keputusan};
     let admin_url = std::env::var("DATABASE_URL").expect("DATABASE_URL of the test cluster");
+    // the lines written here carry the MAC the server's `audit verify` checks
+    backend::audit::pasang_kunci_mac(crate::common::kunci().audit_mac);
     let source = backend::db::fresh_database(&admin_url, "sakti_cadangan_asal").await.unwrap();
     let pool = backend::db::connect(&source).await.unwrap();
     backend::db::MIGRATOR.run(&pool).await.unwrap();
@@ -671,7 +674,7 @@ async fn a_backup_restores_into_a_new_database_that_a_server_runs_on() {
         let pool = pool.clone();
         async move {
             let actor = backend::auth::login(&pool, None, name, backend::demo::PASSWORD).await.unwrap().into_actor();
-            backend::Caller::user(actor, None)
+            backend::sesi::mulai_dan_muat(&pool, &actor, None, backend::now()).await.unwrap()
         }
     };
     let (admin, kpa, cso) = (user("adm_561403").await, user("apr_kpa561403").await, user("cso_jakarta6").await);
@@ -715,6 +718,7 @@ async fn a_backup_restores_into_a_new_database_that_a_server_runs_on() {
             .env("DATABASE_URL", url)
             .env("SAKTI_DEMO", "1")
             .env("SAKTI_DATA_DIR", &dir)
+            .envs(crate::common::KUNCI_ENV)
             .env("LEPTOS_OUTPUT_NAME", "aktivasi-otp-sakti")
             .env("LEPTOS_SITE_ADDR", "127.0.0.1:3000")
             .output()

@@ -37,7 +37,13 @@ fn production(port: u16) -> Vec<(&'static str, String)> {
         ("SAKTI_OTP_SECRET", SECRET.into()),
         ("SAKTI_TRUSTED_PROXIES", "127.0.0.1".into()),
         ("SAKTI_METRICS_TOKEN", METRICS.into()),
+        ("SAKTI_DATA_DIR", data_dir(port).display().to_string()),
     ]
+}
+
+/// A data directory of the test's own (the server keeps its keys and checkpoints there).
+fn data_dir(port: u16) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("sakti-mode-{}-{port}", std::process::id()))
 }
 
 const METRICS: &str = "token-metrik-uji-yang-cukup-panjang-123";
@@ -137,7 +143,7 @@ async fn production_behind_tls_holds_its_edge(pool: PgPool) {
     let mut env = production(port);
     env.push(("DATABASE_URL", url));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let _server = start(&env, port).await;
+    let mut server_process = start(&env, port).await;
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let base = format!("http://127.0.0.1:{port}");
 
@@ -212,6 +218,29 @@ async fn production_behind_tls_holds_its_edge(pool: PgPool) {
         assert!(cookie.split("; ").any(|a| a == attribute), "{attribute} in {cookie}");
     }
     assert!(!cookie.contains("Domain="), "{cookie}");
+
+    // at shutdown the server signs the trail's head outside the database
+    let pid = server_process.id().unwrap().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(30), server_process.wait()).await.unwrap().unwrap();
+    let titik = backend::titik::baca(&data_dir(port).join("audit-checkpoint.jsonl")).unwrap();
+    let last = titik.last().expect("a checkpoint at shutdown");
+    let head = backend::titik::kepala(&pool).await.unwrap().unwrap();
+    assert_eq!((last.seq, last.id, last.jumlah), (head.seq, head.id, head.jumlah));
+    let out = server(&env).args(["audit", "public-key"]).output().await.unwrap();
+    let public = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(last.sah(&public), "signed with the server's key {public}");
+    // and every line it wrote carries a MAC its key checks
+    let out = server(&env)
+        .args(["audit", "verify", "--checkpoint"])
+        .arg(data_dir(port).join("audit-checkpoint.jsonl"))
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("titik periksa cocok") && !stdout.contains("sebelum ada MAC"), "{stdout}");
+    let _ = std::fs::remove_dir_all(data_dir(port));
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
@@ -224,8 +253,10 @@ async fn the_administrative_commands_do_their_job_and_say_how_it_went(pool: PgPo
     std::fs::write(&bad, "kode;nama\n131;KPPN Uji\n").unwrap();
     let users = dir.join("users.csv");
     std::fs::write(&users, "username,nama,peran,unit,nip,no_hp,email\ncso_uji131,CSO Uji,CSO,131,,,\n").unwrap();
+    let data = dir.join("data");
     let env = [
         ("DATABASE_URL", url.as_str()),
+        ("SAKTI_DATA_DIR", data.to_str().unwrap()),
         ("SAKTI_DEMO", "1"),
         ("LEPTOS_OUTPUT_NAME", "aktivasi-otp-sakti"),
         ("LEPTOS_SITE_ADDR", "127.0.0.1:3000"),
@@ -258,6 +289,39 @@ async fn the_administrative_commands_do_their_job_and_say_how_it_went(pool: PgPo
     let (code, out, err) = run(vec![p("audit"), p("verify")]).await;
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("utuh"), "{out}");
+    // a checkpoint, then the newest lines deleted by the owner: the chain alone still holds,
+    // the checkpoint does not
+    let (code, out, err) = run(vec![p("audit"), p("checkpoint")]).await;
+    assert_eq!(code, Some(0), "{err}");
+    let file = data.join("audit-checkpoint.jsonl");
+    assert!(out.contains(&file.display().to_string()), "{out}");
+    let (code, out, err) = run(vec![p("audit"), p("verify"), p("--checkpoint"), &file]).await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("1 titik periksa cocok"), "{out}");
+    sqlx::raw_sql(
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update;
+         DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log);
+         ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update;",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let (code, _, err) = run(vec![p("audit"), p("verify")]).await;
+    assert_eq!(code, Some(0), "without the checkpoint a removed tail is not seen: {err}");
+    let (code, _, err) = run(vec![p("audit"), p("verify"), p("--checkpoint"), &file]).await;
+    assert_eq!(code, Some(65), "{err}");
+    assert!(err.contains("EKOR DIHAPUS"), "{err}");
+    // a line written with the app's database password alone: chained by the trigger, no MAC
+    sqlx::query("INSERT INTO audit_log (action, outcome, detail) VALUES ('PALSU', 'BERHASIL', 'x')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (code, _, err) = run(vec![p("audit"), p("verify")]).await;
+    assert_eq!(code, Some(65), "{err}");
+    assert!(err.contains("PALSU") && err.contains("tanpa MAC"), "{err}");
+    let (code, out, _) = run(vec![p("audit"), p("public-key")]).await;
+    assert_eq!(code, Some(0));
+    assert_eq!(out.trim().len(), 64, "{out}");
     let (code, _, err) = run(vec![p("user"), p("unlock"), p("cso_tidakada")]).await;
     assert_eq!(code, Some(1));
     assert!(err.contains("tidak ditemukan"), "{err}");

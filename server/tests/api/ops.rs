@@ -69,7 +69,7 @@ async fn metrics_count_an_otp_pair_and_are_only_for_loopback_or_the_token(pool: 
                 .await
                 .unwrap()
                 .into_actor();
-            backend::Caller::user(actor, Some("127.0.0.1".into()))
+            backend::sesi::mulai_dan_muat(&pool, &actor, Some("127.0.0.1".into()), backend::now()).await.unwrap()
         }
     };
     let (admin, ppk) = (user("adm_561403").await, user("val_ppk561403").await);
