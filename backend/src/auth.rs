@@ -48,6 +48,22 @@ pub async fn hash_password(password: &str) -> Result<String> {
     .map_err(|e| Error::Hash(e.to_string()))?
 }
 
+/// What a count let through, or the hold that stopped it: written to the trail (`entry`)
+/// and returned as [`Error::Ditahan`].
+pub(crate) async fn or_held<'a, T>(
+    pool: &PgPool,
+    counted: std::result::Result<T, domain::login::Blocked>,
+    entry: impl FnOnce(&domain::login::Blocked) -> Entry<'a>,
+) -> Result<T> {
+    match counted {
+        Ok(counted) => Ok(counted),
+        Err(blocked) => {
+            audit::record(pool, entry(&blocked)).await?;
+            Err(Error::ditahan(&blocked))
+        }
+    }
+}
+
 /// Verifies `password` against `hash`, under the Argon2 cap. Only [`login_at`] and
 /// [`periksa_sandi`] call it: each counts the try first.
 async fn verify_password(password: &str, hash: &str) -> Result<bool> {
@@ -197,14 +213,9 @@ pub async fn login_at(
             entry.attempted_username = Some(&username);
             entry
         };
+        let held = |blocked: &domain::login::Blocked| refused(Outcome::Ditolak, blocked.to_string());
         let alamat = match &addr {
-            Some(a) => match hitung::hitung_alamat(pool, a, now).await? {
-                Ok(counted) => Some(counted),
-                Err(blocked) => {
-                    audit::record(pool, refused(Outcome::Ditolak, blocked.to_string())).await?;
-                    return Err(Error::ditahan(&blocked));
-                }
-            },
+            Some(a) => Some(or_held(pool, hitung::hitung_alamat(pool, a, now).await?, held).await?),
             None => None,
         };
         let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE username = $1"))
@@ -231,13 +242,7 @@ pub async fn login_at(
             (None, None) => None,
         };
         let counted = match penghitung {
-            Some(p) => match hitung::hitung(pool, p, now).await? {
-                Ok(counted) => Some(counted),
-                Err(blocked) => {
-                    audit::record(pool, refused(Outcome::Ditolak, blocked.to_string())).await?;
-                    return Err(Error::ditahan(&blocked));
-                }
-            },
+            Some(p) => Some(or_held(pool, hitung::hitung(pool, p, now).await?, held).await?),
             None => None,
         };
         // a user without a password (imported, link not used yet) fails like an unknown one
@@ -327,14 +332,8 @@ pub(crate) async fn periksa_sandi(
     password: &str,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let counted = match hitung::hitung(pool, Penghitung::Akun(actor.user_id), now).await? {
-        Ok(counted) => counted,
-        Err(blocked) => {
-            let entry = Entry::new(caller, aksi, Outcome::Ditolak).detail(blocked.to_string());
-            audit::record(pool, entry).await?;
-            return Err(Error::ditahan(&blocked));
-        }
-    };
+    let counted = hitung::hitung(pool, Penghitung::Akun(actor.user_id), now).await?;
+    let counted = or_held(pool, counted, |b| Entry::new(caller, aksi, Outcome::Ditolak).detail(b.to_string())).await?;
     let hash: Option<String> = sqlx::query_scalar("SELECT password_hash FROM app_user WHERE id = $1")
         .bind(actor.user_id)
         .fetch_one(pool)
@@ -594,4 +593,23 @@ pub async fn unit_of(pool: &PgPool, actor: &Actor) -> Result<UnitName> {
         .fetch_optional(pool)
         .await?;
     row.ok_or(Error::Unauthenticated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Past the cap a check waits its turn, and one that waited [`ARGON2_WAIT`] is answered
+    /// "busy" without running Argon2; a free turn runs it.
+    #[tokio::test(start_paused = true)]
+    async fn past_the_argon2_cap_a_check_waits_then_is_answered_busy() {
+        let all = ARGON2_SLOTS.acquire_many(u32::try_from(ARGON2_PARALLEL).unwrap()).await.unwrap();
+        let started = tokio::time::Instant::now();
+        let busy = argon2_cocok("kata sandi", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA").await;
+        assert!(matches!(busy, Err(Error::Sibuk)), "{busy:?}");
+        assert_eq!(started.elapsed(), ARGON2_WAIT, "it waited its time first");
+        assert!(matches!(hash_password("kata sandi").await, Err(Error::Sibuk)));
+        drop(all);
+        assert!(!argon2_cocok("kata sandi", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA").await.unwrap());
+    }
 }

@@ -328,14 +328,10 @@ pub(crate) async fn sandi_salah(
 /// Counts a try of the second factor against the account before it is checked
 /// (`crate::hitung`), unless the account's limit holds it back.
 pub(crate) async fn gate(pool: &PgPool, caller: &Caller, actor: &Actor, now: DateTime<Utc>) -> Result<Dihitung> {
-    match crate::hitung::hitung(pool, Penghitung::Akun(actor.user_id), now).await? {
-        Ok(counted) => Ok(counted),
-        Err(blocked) => {
-            let entry = Entry::new(caller, Aksi::FaktorKedua, Outcome::Ditolak).detail(blocked.to_string());
-            audit::record(pool, entry).await?;
-            Err(Error::ditahan(&blocked))
-        }
-    }
+    let counted = crate::hitung::hitung(pool, Penghitung::Akun(actor.user_id), now).await?;
+    let entry =
+        |b: &domain::login::Blocked| Entry::new(caller, Aksi::FaktorKedua, Outcome::Ditolak).detail(b.to_string());
+    crate::auth::or_held(pool, counted, entry).await
 }
 
 /// After a second factor was checked: a right one clears the count, a wrong one keeps the

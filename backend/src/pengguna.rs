@@ -191,6 +191,8 @@ pub async fn tautan(
     now: DateTime<Utc>,
 ) -> Result<Tautan> {
     let user = managed(pool, caller, Aksi::UndangPengguna, username).await?;
+    // asked before the refusals below too (the attempt would ask only once they passed): a
+    // stale session learns nothing about the user, not even whether it is active
     crate::auth::step_up(caller)?;
     let keperluan = if user.has_password { Keperluan::Reset } else { Keperluan::Undangan };
     let aksi = keperluan.aksi();

@@ -132,28 +132,30 @@ static REQUESTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::ne
 
 /// [`call`], keeping the request's id, time and answer.
 async fn call_tagged(port: u16, name: &str, body: &str, cookie: &str) -> Answer {
-    let id = format!("uji-{}", REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-    let began = Instant::now();
-    let res = client()
+    let request = client()
         .post(format!("http://127.0.0.1:{port}/api/{name}"))
         .header("content-type", "application/x-www-form-urlencoded")
-        .header("cookie", cookie)
-        .header("x-request-id", &id)
-        .body(body.to_owned())
-        .send()
-        .await;
+        .body(body.to_owned());
+    tagged(request, cookie, format!("POST /api/{name} on :{port}")).await
+}
+
+/// A page `GET`, tagged like [`call_tagged`] (a page's body is kept only when it failed).
+async fn get_tagged(port: u16, path: &str, cookie: &str) -> Answer {
+    let answer =
+        tagged(client().get(format!("http://127.0.0.1:{port}{path}")), cookie, format!("GET {path} on :{port}")).await;
+    Answer { body: if answer.status == 200 { String::new() } else { answer.body }, ..answer }
+}
+
+/// Sends `request` with `cookie` and an id of its own; its answer, timed.
+async fn tagged(request: reqwest::RequestBuilder, cookie: &str, what: String) -> Answer {
+    let id = format!("uji-{}", REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let began = Instant::now();
+    let res = request.header("cookie", cookie).header("x-request-id", &id).send().await;
     let (status, body) = match res {
         Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
         Err(e) => (0, e.to_string()),
     };
-    Answer {
-        id,
-        request: format!("POST /api/{name} on :{port}"),
-        at: Duration::ZERO,
-        took: began.elapsed(),
-        status,
-        body,
-    }
+    Answer { id, request: what, at: Duration::ZERO, took: began.elapsed(), status, body }
 }
 
 /// The demo pejabat the sign-in clients take turns with.
@@ -516,29 +518,7 @@ async fn connections_cut_mid_statement_are_answered_200_or_503() {
                             let form = format!("username={who}&password=Sakti%232026");
                             call_tagged(port, "auth_login", &form, "").await
                         }
-                        _ => {
-                            let began = Instant::now();
-                            let id = format!("uji-{}", REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-                            let r = client()
-                                .get(format!("http://127.0.0.1:{port}/pejabat"))
-                                .header("cookie", &admin)
-                                .header("x-request-id", &id)
-                                .send()
-                                .await;
-                            let (status, body) = match r {
-                                Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
-                                Err(e) => (0, e.to_string()),
-                            };
-                            let body = if status == 200 { String::new() } else { body };
-                            Answer {
-                                id,
-                                request: format!("GET /pejabat on :{port}"),
-                                at,
-                                took: began.elapsed(),
-                                status,
-                                body,
-                            }
-                        }
+                        _ => get_tagged(port, "/pejabat", &admin).await,
                     };
                     seen.push(Answer { at, ..answer });
                 }
