@@ -316,7 +316,37 @@ impl Config {
         if let Some(url) = &self.smtp_url {
             Self::outbound_tls(url, &["smtps"]).map_err(|m| refuse("SAKTI_SMTP_URL", m))?;
         }
-        Ok(())
+        self.data_dir_absolute()
+    }
+
+    /// Production's data folder is an absolute path whenever something lives there: started
+    /// from another directory (cron, a unit without `WorkingDirectory`) a relative one would
+    /// quietly make a new, empty cluster, or new keys.
+    fn data_dir_absolute(&self) -> Result<(), ConfigError> {
+        if self.data_dir.is_absolute() {
+            return Ok(());
+        }
+        let mut kept: Vec<&str> = Vec::new();
+        if self.database_url.is_none() {
+            kept.push("kluster PostgreSQL pribadi");
+        }
+        if self.otp_secret.is_none() {
+            kept.push("SAKTI_OTP_SECRET");
+        }
+        kept.extend(
+            crate::kunci::KUNCI_LINGKUNGAN.iter().filter(|name| std::env::var_os(name).is_none_or(|v| v.is_empty())),
+        );
+        if kept.is_empty() {
+            return Ok(());
+        }
+        Err(refuse(
+            "SAKTI_DATA_DIR",
+            format!(
+                "mode produksi memerlukan path absolut (bukan {:?}): {} disimpan di sana, dan path relatif bergantung                  pada direktori tempat server dijalankan",
+                self.data_dir.display().to_string(),
+                kept.join(", ")
+            ),
+        ))
     }
 
     /// The rule of the two modes that needs the database: production refuses one the demo

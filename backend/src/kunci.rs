@@ -23,6 +23,9 @@ use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use std::path::Path;
 use std::sync::Arc;
 
+/// The keys' variables: unset, each is kept in the data folder.
+pub const KUNCI_LINGKUNGAN: [&str; 3] = ["SAKTI_FAKTOR_KEY", "SAKTI_AUDIT_MAC_KEY", "SAKTI_AUDIT_SIGN_KEY"];
+
 /// 32 bytes of key from 64 hex characters.
 fn bytes_of(name: &str, text: &str) -> std::result::Result<[u8; 32], String> {
     let mut out = [0u8; 32];

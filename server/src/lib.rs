@@ -78,6 +78,44 @@ async fn without_simulator(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// The pages anyone may open: the login, its second step, a set-password link, the demo's
+/// phone. Every other page of the app needs a session.
+pub const PUBLIC_PAGES: [&str; 4] = ["/login", "/masuk/faktor", "/sandi", "/hp"];
+
+/// The app's pages that need a session (its routes but [`PUBLIC_PAGES`]).
+pub fn protected_pages() -> Vec<String> {
+    let mut pages: Vec<String> = generate_route_list(App)
+        .iter()
+        .map(|r| r.path().to_owned())
+        .filter(|p| !PUBLIC_PAGES.contains(&p.as_str()))
+        .collect();
+    pages.sort();
+    pages.dedup();
+    pages
+}
+
+/// A protected page asked for without a session is answered `303 See Other` to the login
+/// page, which returns to it after login (the page itself would only say so once its
+/// resources ran: a probe, a browser without JavaScript or one that has not hydrated would
+/// stay on an empty page). A session that ended says so on the login page.
+async fn sign_in_first(state: AppState, pages: std::sync::Arc<Vec<String>>, request: Request, next: Next) -> Response {
+    let page = request.method() == axum::http::Method::GET && pages.iter().any(|p| p == request.uri().path());
+    let session = request.extensions().get::<tower_sessions::Session>().cloned();
+    if let (true, Some(session)) = (page, session) {
+        match app::ssr::load(&state, &session, None, false).await {
+            Ok(loaded) if loaded.caller.actor().is_none() => {
+                let (parts, _) = request.into_parts();
+                let path = app::ssr::current_path(&parts);
+                let to = app::auth::login_url(path.as_deref(), loaded.ended);
+                return axum::response::Redirect::to(&to).into_response();
+            }
+            // signed in: the page renders; the database away: the page says so (503)
+            _ => {}
+        }
+    }
+    next.run(request).await
+}
+
 /// Every route of the product with its middleware.
 pub fn router(
     state: AppState,
@@ -91,6 +129,7 @@ pub fn router(
     let routes = generate_route_list(App);
     let upload_limit = app::files::UPLOAD_BODY_LIMIT;
     let state_pool = state.pool.clone();
+    let page_state = state.clone();
     let db_gate = health::DbGate::new((*state.pool.connect_options()).clone());
     let receipts = match &edge.receipt_secret {
         Some(secret) => kuitansi::routes(state.pool.clone(), secret.as_bytes()),
@@ -128,6 +167,10 @@ pub fn router(
             move |req, next| security::same_origin(pool.clone(), edge.clone(), req, next)
         }))
         .layer(axum::Extension(live))
+        .layer(axum::middleware::from_fn({
+            let (state, pages) = (page_state, std::sync::Arc::new(protected_pages()));
+            move |req, next| sign_in_first(state.clone(), pages.clone(), req, next)
+        }))
         .layer(sessions)
         .layer(axum::middleware::from_fn(move |req, next| health::gate(db_gate.clone(), req, next)))
         .layer(CompressionLayer::new())

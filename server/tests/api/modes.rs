@@ -90,6 +90,8 @@ async fn each_configuration_production_refuses_is_one_line_naming_the_setting() 
             "SAKTI_SMTP_URL",
         ),
         ("a log format nobody reads", &[("SAKTI_LOG_FORMAT", Some("yaml"))], "SAKTI_LOG_FORMAT"),
+        ("a relative data folder in production", &[("SAKTI_DATA_DIR", Some("data"))], "SAKTI_DATA_DIR"),
+        ("the relative default data folder in production", &[("SAKTI_DATA_DIR", None)], "SAKTI_DATA_DIR"),
     ];
     for (what, changes, setting) in cases {
         for subcommand in [None, Some("check-config")] {

@@ -238,3 +238,37 @@ async fn pages_are_not_cached_and_a_logout_clears_the_site_data(pool: PgPool) {
     assert!(out.status().is_success() || out.status().is_redirection(), "{}", out.status());
     assert_eq!(out.headers()["clear-site-data"], "\"cache\", \"storage\"");
 }
+
+/// Every protected page asked for without a session is a real redirect (303) to the login
+/// page with the way back, whatever the client accepts (a probe, a browser without
+/// JavaScript); the public pages are not; signed in, the page renders; a session that ended
+/// says so on the login page.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_protected_page_without_a_session_redirects_to_the_login_page(pool: PgPool) {
+    let app = app(&pool).await;
+    let pages = server::protected_pages();
+    for expected in ["/", "/pejabat", "/cso", "/berkas", "/meja", "/audit", "/pantau", "/impor", "/pengguna", "/akun"] {
+        assert!(pages.iter().any(|p| p == expected), "{expected} is protected: {pages:?}");
+    }
+    for page in &pages {
+        let (status, _, location) = app.send(Request::get(page.as_str()).body(Body::empty()).unwrap(), None).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+        assert!(location.starts_with("/login"), "{page}: {location}");
+        if page != "/" {
+            let back = format!("kembali={}", page.replace('/', "%2F"));
+            assert!(location.contains(&back), "{page}: {location}");
+        }
+    }
+    for page in server::PUBLIC_PAGES {
+        let (status, _, _) = app.send(Request::get(page).body(Body::empty()).unwrap(), None).await;
+        // the second step answers for itself (401 without a password step before it)
+        assert_ne!(status, StatusCode::SEE_OTHER, "{page} is open to anyone");
+    }
+    let kpa = app.login("apr_kpa561403").await;
+    let (status, _, _) = app.send(Request::get("/pejabat").body(Body::empty()).unwrap(), Some(&kpa)).await;
+    assert_eq!(status, StatusCode::OK);
+    app.clock.advance(Duration::minutes(31));
+    let (status, _, location) = app.send(Request::get("/akun").body(Body::empty()).unwrap(), Some(&kpa)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.starts_with("/login?habis=1&kembali=%2Fakun"), "{location}");
+}
