@@ -219,5 +219,13 @@ pub fn undangan(
     if let Some(link) = tautan {
         event.description(&format!("Tautan video conference: {link}")).url(link);
     }
-    Calendar::new().name("Aktivasi OTP SAKTI").push(event.done()).done().to_string()
+    let calendar = Calendar::new().name("Aktivasi OTP SAKTI").push(event.done()).done().to_string();
+    // RFC 5545 §3.2.19: a TZID a property names is defined by a VTIMEZONE of the same
+    // calendar (the builder writes none); strict clients otherwise show another time or refuse
+    calendar.replacen("BEGIN:VEVENT\r\n", &format!("{VTIMEZONE_WIB}BEGIN:VEVENT\r\n"), 1)
 }
+
+/// Asia/Jakarta: UTC+7 all year, no daylight saving since 1964.
+const VTIMEZONE_WIB: &str = "BEGIN:VTIMEZONE\r\nTZID:Asia/Jakarta\r\nBEGIN:STANDARD\r\n\
+    DTSTART:19700101T000000\r\nTZOFFSETFROM:+0700\r\nTZOFFSETTO:+0700\r\nTZNAME:WIB\r\n\
+    END:STANDARD\r\nEND:VTIMEZONE\r\n";

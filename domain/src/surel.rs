@@ -47,13 +47,13 @@ pub fn berkas_diputus(nama: &str, jabatan: Jabatan, satker_kode: &str, alasan: O
 }
 
 /// To the satker's Admin Lokal: the CSO scheduled an activation session (the `.ics`
-/// invitation rides along).
+/// invitation rides along). `waktu_wib` is `jadwal::waktu`'s, which names the zone.
 pub fn jadwal(satker_kode: &str, waktu_wib: &str, tempat: &str, catatan: &str) -> Isi {
     let catatan = if catatan.trim().is_empty() { String::new() } else { format!("\nCatatan CSO: {catatan}") };
     isi(
-        format!("Jadwal sesi Aktivasi OTP SAKTI Satker {satker_kode}: {waktu_wib} WIB"),
+        format!("Jadwal sesi Aktivasi OTP SAKTI Satker {satker_kode}: {waktu_wib}"),
         format!(
-            "Yth. Admin Lokal Satker {satker_kode},\n\nCSO KPPN menjadwalkan sesi Aktivasi OTP SAKTI pada {waktu_wib} WIB, {tempat}.{catatan}\n\nUndangan kalender terlampir (undangan.ics). Pejabat yang akan diaktivasi hadir membawa HP dengan nomor yang didaftarkan."
+            "Yth. Admin Lokal Satker {satker_kode},\n\nCSO KPPN menjadwalkan sesi Aktivasi OTP SAKTI pada {waktu_wib}, {tempat}.{catatan}\n\nUndangan kalender terlampir (undangan.ics). Pejabat yang akan diaktivasi hadir membawa HP dengan nomor yang didaftarkan."
         ),
     )
 }
@@ -149,6 +149,18 @@ mod tests {
             assert!(!e.subjek.contains('\n'));
         }
         assert!(berkas_diputus("B", Jabatan::Kpa, "1", Some("KTP buram")).badan.contains("KTP buram"));
+    }
+
+    #[test]
+    fn a_session_email_names_its_zone_once() {
+        let waktu =
+            crate::jadwal::waktu(chrono::NaiveDate::from_ymd_opt(2026, 12, 9).unwrap().and_hms_opt(10, 30, 0).unwrap());
+        for e in
+            [jadwal("561403", &waktu, "di KPPN Jakarta VI", ""), jadwal_dipesan("561403", &waktu, "di KPPN", "Budi")]
+        {
+            assert_eq!(e.subjek.matches("WIB").count(), 1, "{}", e.subjek);
+            assert_eq!(e.badan.matches("WIB").count(), 1, "{}", e.badan);
+        }
     }
 
     #[test]

@@ -39,12 +39,19 @@ async fn main() -> ExitCode {
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     }
+    let json = format == "json";
+    // a refusal is one line: plain text, or in JSON mode one JSON object like every other line
+    let refuse = |line: &dyn std::fmt::Display| {
+        if json {
+            tracing::error!("{line}");
+        } else {
+            eprintln!("{line}");
+        }
+        ExitCode::from(commands::EXIT_CONFIG)
+    };
     let config = match commands::checked_config() {
         Ok(config) => config,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(commands::EXIT_CONFIG);
-        }
+        Err(e) => return refuse(&e),
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
@@ -53,10 +60,7 @@ async fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => match e.downcast_ref::<ConfigError>() {
                     // a setting refused once the database was read (`Config::check_database`)
-                    Some(refusal) => {
-                        eprintln!("{refusal}");
-                        ExitCode::from(commands::EXIT_CONFIG)
-                    }
+                    Some(refusal) => refuse(refusal),
                     None => {
                         tracing::error!("server berhenti: {e}");
                         ExitCode::FAILURE
@@ -172,14 +176,22 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let app = server::router(state, live, leptos_options, sessions, edge, ops);
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    match (&config.public_url, config.demo) {
-        (Some(url), _) => println!("Aktivasi OTP SAKTI berjalan di {addr}, dibuka di {}/", url.origin()),
+    let banner = match (&config.public_url, config.demo) {
+        (Some(url), _) => format!("Aktivasi OTP SAKTI berjalan di {addr}, dibuka di {}/", url.origin()),
         // by name, not 127.0.0.1: passkeys belong to a host name
-        (None, true) => println!(
-            "Aktivasi OTP SAKTI (demo) berjalan di http://localhost:{}/  (user demo: lihat README)",
-            addr.port()
-        ),
-        (None, false) => println!("Aktivasi OTP SAKTI berjalan di {addr}"),
+        (None, true) => {
+            format!(
+                "Aktivasi OTP SAKTI (demo) berjalan di http://localhost:{}/  (user demo: lihat README)",
+                addr.port()
+            )
+        }
+        (None, false) => format!("Aktivasi OTP SAKTI berjalan di {addr}"),
+    };
+    // on stdout for the person who started it; in JSON mode a log line like the others
+    if std::env::var("SAKTI_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        tracing::info!(addr = %addr, "{banner}");
+    } else {
+        println!("{banner}");
     }
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {

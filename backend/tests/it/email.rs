@@ -154,6 +154,8 @@ async fn submissions_decisions_and_sessions_are_emailed_with_an_invitation(pool:
         other => panic!("DTSTART not in WIB: {other:?}"),
     }
     assert_eq!(event.get_location(), Some("video conference https://zoom.example/j/123"));
+    // strict clients need the zone the times name defined in the calendar itself
+    assert_zones_defined(session.ics.as_deref().unwrap());
     assert_eq!(event.get_url(), Some("https://zoom.example/j/123"));
     // what was sent is marked so
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE state <> 'TERKIRIM'")
@@ -221,4 +223,57 @@ async fn stale_emails_are_never_sent_and_an_unreachable_server_is_given_up(pool:
         sqlx::query_as("SELECT state, attempts, last_error FROM email_outbox").fetch_one(&pool).await.unwrap();
     assert_eq!((state.as_str(), attempts), ("GAGAL", email::MAX_ATTEMPTS));
     assert!(error.unwrap().starts_with("SMTP"));
+}
+
+/// RFC 5545, read strictly where clients differ: every `TZID` a property names has a
+/// `VTIMEZONE` of the same calendar with an observance and its offsets, and that zone is
+/// WIB's; components nest in order; lines stay within 75 octets. (The line ends are the
+/// mail's: the attachment arrives with the receiver's.)
+fn assert_zones_defined(ics: &str) {
+    let ics = ics.replace("\r\n", "\n");
+    let ics = ics.as_str();
+    for line in ics.split('\n') {
+        assert!(line.len() <= 75, "a line longer than 75 octets: {line}");
+    }
+    let mut open: Vec<&str> = Vec::new();
+    let mut named = std::collections::BTreeSet::new();
+    let mut defined = std::collections::BTreeMap::new();
+    let mut observance = std::collections::BTreeMap::<&str, &str>::new();
+    for line in ics.split('\n').filter(|l| !l.is_empty() && !l.starts_with(' ')) {
+        if let Some(kind) = line.strip_prefix("BEGIN:") {
+            open.push(kind);
+        } else if let Some(kind) = line.strip_prefix("END:") {
+            assert_eq!(open.pop(), Some(kind), "components nest in order");
+        } else {
+            let (name, value) = line.split_once(':').expect("NAME:value");
+            if let Some((_, params)) = name.split_once(';') {
+                for p in params.split(';') {
+                    if let Some(tzid) = p.strip_prefix("TZID=") {
+                        named.insert(tzid.to_owned());
+                    }
+                }
+            }
+            match (open.as_slice(), name) {
+                ([.., "VTIMEZONE"], "TZID") => {
+                    defined.insert(value.to_owned(), 0);
+                }
+                ([.., "VTIMEZONE", "STANDARD" | "DAYLIGHT"], _) => {
+                    observance.insert(name, value);
+                    if let Some(n) = defined.values_mut().last() {
+                        *n += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(open.is_empty(), "every component ends");
+    assert!(!named.is_empty(), "the times name their zone");
+    for tzid in &named {
+        assert!(defined.contains_key(tzid), "TZID={tzid} has no VTIMEZONE in {ics}");
+    }
+    for required in ["DTSTART", "TZOFFSETFROM", "TZOFFSETTO"] {
+        assert!(observance.contains_key(required), "the observance has {required}");
+    }
+    assert_eq!((observance["TZOFFSETFROM"], observance["TZOFFSETTO"]), ("+0700", "+0700"));
 }

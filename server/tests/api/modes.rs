@@ -400,3 +400,50 @@ async fn production_refuses_an_unmarked_database_with_a_demo_username(pool: PgPo
         .unwrap();
     production_refuses_the_database(&pool, "pengguna demo cso_jakarta6").await;
 }
+
+/// With `SAKTI_LOG_FORMAT=json` every line the server writes — the start banner, the log, the
+/// shutdown — is one JSON object, and so is a refusal of the configuration.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn the_json_log_mode_writes_json_only(pool: PgPool) {
+    let port = free_port();
+    let (url, dir, addr) = (url_of(&pool), data_dir(port), format!("127.0.0.1:{port}"));
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("SAKTI_DEMO", "1"),
+        ("SAKTI_LOG_FORMAT", "json"),
+        ("RUST_LOG", "info"),
+        ("SAKTI_DATA_DIR", dir.to_str().unwrap()),
+        ("LEPTOS_SITE_ADDR", addr.as_str()),
+        ("LEPTOS_OUTPUT_NAME", "aktivasi-otp-sakti"),
+    ];
+    let child = server(&env).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let started = Instant::now();
+    while !reqwest::get(format!("http://{addr}/login")).await.is_ok_and(|r| r.status().is_success()) {
+        assert!(started.elapsed() < Duration::from_secs(60), "the server did not start");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let pid = child.id().unwrap().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().await.unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output()).await.unwrap().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<&str> = stdout.lines().chain(stderr.lines()).filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() > 3, "{stdout}\n{stderr}");
+    for line in &lines {
+        assert!(serde_json::from_str::<serde_json::Value>(line).is_ok_and(|v| v.is_object()), "not JSON: {line}");
+    }
+    assert!(lines.iter().any(|l| l.contains("berjalan di")), "the banner is there too: {lines:?}");
+    // a refusal of the configuration, in JSON too
+    let env = [
+        ("SAKTI_LOG_FORMAT", "json"),
+        ("SAKTI_DATA_DIR", dir.to_str().unwrap()),
+        ("LEPTOS_OUTPUT_NAME", "aktivasi-otp-sakti"),
+    ];
+    let refused = server(&env).output().await.unwrap();
+    assert_eq!(refused.status.code(), Some(78));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    let line: serde_json::Value = serde_json::from_str(lines[0]).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert!(line.to_string().contains("SAKTI_SMS_GATEWAY_URL"), "{line}");
+    let _ = std::fs::remove_dir_all(dir);
+}
