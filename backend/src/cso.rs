@@ -123,7 +123,7 @@ pub async fn perhatian(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Re
             satker_kode: r.satker_kode,
             nama: r.nama,
             jabatan: r.jabatan,
-            no_hp: domain::sms::nomor_tersamar(&r.no_hp),
+            no_hp: domain::format::masked_phone(&r.no_hp),
             jenis: if r.terkunci { JenisPerhatian::OtpTerkunci } else { JenisPerhatian::AktifDihapus },
             sejak_ms: r.at.timestamp_millis(),
         })

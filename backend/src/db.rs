@@ -22,7 +22,12 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(800);
 /// At start-up the database may take a moment longer (a cluster just started).
 pub async fn connect(url: &str) -> Result<PgPool, sqlx::Error> {
     const STARTUP_WAIT: Duration = Duration::from_secs(5);
-    let options = PgConnectOptions::from_str(url)?.application_name("aktivasi-otp-sakti");
+    // no slow-statement warning of sqlx's own: it prints the whole statement (a national import's
+    // `INSERT` runs to megabytes); each request's line has its time, and slow steps say so
+    // themselves in one line (`impor`)
+    let options = PgConnectOptions::from_str(url)?
+        .application_name("aktivasi-otp-sakti")
+        .log_slow_statements(tracing::log::LevelFilter::Off, Duration::from_secs(1));
     let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(ACQUIRE_TIMEOUT).connect_lazy_with(options);
     let started = std::time::Instant::now();
     loop {

@@ -108,6 +108,7 @@ pub async fn impor(pool: &PgPool, caller: &Caller, daftar: Daftar, bytes: &[u8],
             return refused(pool, caller, action, laporan).await;
         }
     };
+    let started = std::time::Instant::now();
     let mut tx = pool.begin().await?;
     let laporan = match daftar {
         Daftar::Kanwil => kanwil(&mut tx, &rows).await?,
@@ -136,6 +137,14 @@ pub async fn impor(pool: &PgPool, caller: &Caller, daftar: Daftar, bytes: &[u8],
     );
     audit::record(&mut *tx, Entry::new(caller, action, Outcome::Berhasil).detail(detail)).await?;
     tx.commit().await?;
+    if started.elapsed() > std::time::Duration::from_secs(1) {
+        tracing::info!(
+            "impor {}: {} baris disimpan dalam {} ms",
+            daftar.label(),
+            laporan.baris,
+            started.elapsed().as_millis()
+        );
+    }
     Ok(laporan)
 }
 

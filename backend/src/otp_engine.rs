@@ -218,14 +218,14 @@ pub(crate) async fn issue(
                 &owner.satker_kode,
                 &target.nama,
                 target.jabatan,
-                &domain::sms::nomor_tersamar(nomor_baru),
+                &domain::format::masked_phone(nomor_baru),
                 code,
                 &sent,
             ),
         };
         sms::enqueue_code(&mut *tx, phone, &text(&code), &text("******"), code_id, pending.expires_at, now).await?;
         pending.kiriman = Some(Kiriman {
-            nomor: domain::sms::nomor_tersamar(phone),
+            nomor: domain::format::masked_phone(phone),
             status: StatusKirim::Antre,
             waktu_kirim_ms: now.timestamp_millis(),
         });

@@ -118,7 +118,7 @@ pub(crate) fn kiriman(
     created_at: Option<DateTime<Utc>>,
 ) -> Option<domain::sms::Kiriman> {
     Some(domain::sms::Kiriman {
-        nomor: domain::sms::nomor_tersamar(&phone?),
+        nomor: domain::format::masked_phone(&phone?),
         status: StatusKirim::from_code(&state?)?,
         waktu_kirim_ms: created_at?.timestamp_millis(),
     })

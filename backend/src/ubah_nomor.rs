@@ -78,7 +78,7 @@ async fn beri_tahu_nomor_lama(
         &target.nama,
         target.jabatan,
         &target.satker_kode,
-        &domain::sms::nomor_tersamar(baru),
+        &domain::format::masked_phone(baru),
         &kontak,
     );
     sms::enqueue_to_pejabat(tx, target.id, lama, &text, domain::surel::ubah_nomor, now).await

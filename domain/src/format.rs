@@ -44,8 +44,12 @@ pub fn query_value(text: &str) -> String {
         .collect()
 }
 
-/// A phone number with its middle hidden: `+62812****7890`.
+/// A phone number with its middle hidden, the one way every page, message and trail line
+/// shows it: `+62 812-****-7890` (another form: its middle starred, `+15551**4567`).
 pub fn masked_phone(phone: &str) -> String {
+    if let Some(digits) = phone.strip_prefix("+62").filter(|d| d.len() >= 8 && d.bytes().all(|b| b.is_ascii_digit())) {
+        return format!("+62 {}-****-{}", &digits[..3], &digits[digits.len() - 4..]);
+    }
     let n = phone.chars().count();
     if n <= 9 {
         return phone.to_owned();
@@ -65,6 +69,8 @@ mod more_tests {
 
     #[test]
     fn phone_numbers_are_masked_in_the_middle() {
-        assert_eq!(masked_phone("+6281234567890"), "+62812****7890");
+        assert_eq!(masked_phone("+6281234567890"), "+62 812-****-7890");
+        assert_eq!(masked_phone("+62812345678"), "+62 812-****-5678");
+        assert_eq!(masked_phone("+15551234567"), "+15551**4567");
     }
 }

@@ -125,15 +125,6 @@ pub fn kontak_kppn(nama: &str, telepon: Option<&str>) -> String {
     }
 }
 
-/// A number as a message's state shows it: `+62 812-****-7890`.
-pub fn nomor_tersamar(phone: &str) -> String {
-    let digits = phone.strip_prefix("+62").unwrap_or(phone);
-    if digits.len() < 8 || !digits.is_ascii() {
-        return crate::format::masked_phone(phone);
-    }
-    format!("+62 {}-****-{}", &digits[..3], &digits[digits.len() - 4..])
-}
-
 crate::stored_enum! {
     /// Where an SMS is on its way to the phone.
     pub enum StatusKirim as code / from_code {
@@ -218,12 +209,6 @@ mod tests {
             aktif("PPK PSIE 1", Jabatan::Ppk, "561403"),
             "Yth. PPK PSIE 1, Pejabat PPK pada satker 561403, fitur OTP Anda telah aktif!"
         );
-    }
-
-    #[test]
-    fn numbers_are_masked_in_the_middle() {
-        assert_eq!(nomor_tersamar("+6281234567890"), "+62 812-****-7890");
-        assert_eq!(nomor_tersamar("+62812345678"), "+62 812-****-5678");
     }
 
     #[test]

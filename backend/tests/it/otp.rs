@@ -434,7 +434,7 @@ async fn the_cso_console_shows_who_waits_and_the_pending_code(pool: PgPool) {
     assert_eq!(console[0].kode, "561403");
     let kpa = console[0].rows.iter().find(|r| r.id == s.kpa_id).unwrap();
     assert!(kpa.pending.is_none());
-    assert_eq!(kpa.no_hp, "+62812****7890");
+    assert_eq!(kpa.no_hp, "+62 812-****-7890");
     assert!(console[0].rows.iter().all(|r| r.id != s.ppk_id), "PPK is BARU, not yet KIRIM");
 
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
