@@ -10,7 +10,7 @@ PG_DIR="${SAKTI_TEST_PG_DIR:-/tmp/aktivasi-otp-sakti-test-pg}"
 ADMIN_URL="${DATABASE_URL:-$(pg_cluster_url "$PG_DIR" --fast)}"
 DB="$(cargo run -q -p backend --bin pgcluster -- fresh-db "$ADMIN_URL" sakti_impor)"
 build_release
-SERVER="$CARGO_TARGET_DIR/release/server"
+SERVER="$RELEASE/server"
 DIR="$(mktemp -d)"
 trap 'rm -rf "$DIR"' EXIT
 log "writing the lists to $DIR"

@@ -15,7 +15,7 @@ cargo build -q -p server
 cargo build -q --release -p load
 PORT=3936
 # the server applies the migrations and the demo data, then stops
-LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_OUTPUT_NAME=aktivasi-otp-sakti \
+LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$RELEASE/site" LEPTOS_OUTPUT_NAME=aktivasi-otp-sakti \
   DATABASE_URL="$DB" SAKTI_DEMO=1 "$CARGO_TARGET_DIR/debug/server" >/dev/null 2>&1 &
 SERVER=$!
 wait_for_http "http://127.0.0.1:$PORT/login" 60

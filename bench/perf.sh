@@ -46,8 +46,8 @@ ADMIN_URL="$(pg_cluster_url "$PG_DIR")"
 DB="$(cargo run -q -p backend --bin pgcluster -- fresh-db "$ADMIN_URL" sakti_perf)"
 
 start_server() {
-  LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$ROOT/target/site" DATABASE_URL="$DB" SAKTI_DEMO=1 \
-    RUST_LOG=warn "$CARGO_TARGET_DIR/release/server" >>"$OUT/server.log" 2>&1 &
+  LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$RELEASE/site" DATABASE_URL="$DB" SAKTI_DEMO=1 \
+    RUST_LOG=warn "$RELEASE/server" >>"$OUT/server.log" 2>&1 &
   SERVER=$!
   wait_for_http "$BASE/login" 60
 }

@@ -11,7 +11,7 @@ ADMIN_URL="${DATABASE_URL:-$(pg_cluster_url "$PG_DIR" --fast)}"
 DB="$(cargo run -q -p backend --bin pgcluster -- fresh-db "$ADMIN_URL" sakti_bench)"
 cargo build -q -p server
 PORT=3934
-LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_OUTPUT_NAME=aktivasi-otp-sakti \
+LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$RELEASE/site" LEPTOS_OUTPUT_NAME=aktivasi-otp-sakti \
   DATABASE_URL="$DB" SAKTI_DEMO=1 "$CARGO_TARGET_DIR/debug/server" >/dev/null 2>&1 &
 SERVER=$!
 wait_for_http "http://127.0.0.1:$PORT/login" 60

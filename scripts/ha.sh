@@ -129,8 +129,8 @@ DB="$("${PGC[@]}" fresh-db "$FRONT_ADMIN_URL" sakti_ha)"
 
 # not the shell's jobs: the shell would report the SIGKILL of A as if something went wrong
 start_instance() { # port log
-  LEPTOS_SITE_ADDR="127.0.0.1:$1" LEPTOS_SITE_ROOT="$ROOT/target/site" DATABASE_URL="$DB" SAKTI_DEMO=1 \
-    RUST_LOG=warn,server=info NO_COLOR=1 "$CARGO_TARGET_DIR/release/server" >"$2" 2>&1 &
+  LEPTOS_SITE_ADDR="127.0.0.1:$1" LEPTOS_SITE_ROOT="$RELEASE/site" DATABASE_URL="$DB" SAKTI_DEMO=1 \
+    RUST_LOG=warn,server=info NO_COLOR=1 "$RELEASE/server" >"$2" 2>&1 &
   disown
 }
 log "app instances A and B (demo data, the load's references: bench/load.sql)"

@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 ensure_rust_tools
 [ "${1:-}" = "--no-build" ] || build_release
-python3 - "$ROOT/target/site/pkg" <<'PY'
+python3 - "$RELEASE/site/pkg" <<'PY'
 import json, os, sys
 os.chdir(sys.argv[1])
 def served(name):

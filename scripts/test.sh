@@ -5,6 +5,7 @@
 # download budget of the first page (end2end/tests/budget.spec.ts).
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
+phase tools
 ensure_rust_tools
 ensure_postgres
 ensure_pdftotext
@@ -21,12 +22,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+phase lints
 log "cargo fmt --check"
 cargo fmt --all -- --check
 log "cargo clippy"
 cargo clippy -q --workspace --exclude frontend --all-targets -- -D warnings
 cargo clippy -q -p frontend --target wasm32-unknown-unknown -- -D warnings
 
+phase database
 if [ -z "${DATABASE_URL:-}" ]; then
   log "starting the private test PostgreSQL in $PG_DIR"
   DATABASE_URL="$(pg_cluster_url "$PG_DIR" --fast)"
@@ -35,19 +38,25 @@ else
   EXTERNAL_DB=1
 fi
 
+phase "cargo test"
 log "unit and integration tests (cargo test)"
 cargo test --workspace --exclude frontend
 
+log "the scripts' own tests (the release snapshot)"
+bash scripts/tests/release.sh
+
+phase_end
 build_release
+phase "browser tests"
 
 log "browser tests (Playwright, Chromium)"
 E2E_URL="$(cargo run -q -p backend --bin pgcluster -- fresh-db "$DATABASE_URL" sakti_e2e)"
 PORT="${E2E_PORT:-3917}"
 # the gateways' delivery reports are signed with this (dialog-sms.spec.ts posts one)
 RECEIPT_SECRET="e2e-kuitansi-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$ROOT/target/site" DATABASE_URL="$E2E_URL" SAKTI_DEMO=1 \
+LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$RELEASE/site" DATABASE_URL="$E2E_URL" SAKTI_DEMO=1 \
   SAKTI_SMS_RECEIPT_SECRET="$RECEIPT_SECRET" RUST_LOG="debug,hyper=info,hyper_util=info,tower=info" NO_COLOR=1 \
-  "$CARGO_TARGET_DIR/release/server" >"$CARGO_TARGET_DIR/e2e-server.log" 2>&1 &
+  SAKTI_DATA_DIR="$CARGO_TARGET_DIR/e2e-data" "$RELEASE/server" >"$CARGO_TARGET_DIR/e2e-server.log" 2>&1 &
 SERVER_PID=$!
 if ! wait_for_http "http://127.0.0.1:$PORT/login" 60; then
   cat "$CARGO_TARGET_DIR/e2e-server.log"
@@ -76,4 +85,5 @@ if grep -P -e "(?<![0-9A-Za-z_])(?<![0-9]\.)(?:$secrets)(?![0-9A-Za-z_])" "$CARG
   exit 1
 fi
 echo "checked $codes codes and the password against $(wc -l <"$CARGO_TARGET_DIR/e2e-server.log") log lines"
+phase_summary
 log "all tests passed"

@@ -120,9 +120,20 @@ ensure_wasm_opt() {
 
 LEPTOS_BUILD_ARGS=(--release --split --precompress)
 
+# What the demo, the browser tests and the benchmarks run: the release as one directory,
+# `$RELEASE/server` with `hash.txt` beside it and `$RELEASE/site` (LEPTOS_SITE_ROOT). It is a
+# link to a finished snapshot (below), switched in one rename.
+RELEASE="$CARGO_TARGET_DIR/dist/current"
+# Where cargo-leptos writes the site (`site-root` in Cargo.toml).
+SITE_BUILD_DIR="$ROOT/target/site"
+
+# Run-time settings: where the server listens and finds its site, its mode. Never build
+# inputs: starting on another port must not rebuild.
+RUNTIME_ENV=(LEPTOS_SITE_ADDR LEPTOS_SITE_ROOT LEPTOS_ENV LEPTOS_RELOAD_PORT)
+
 # A hash of everything the release build reads: the files git knows (tracked, and new ones
 # not ignored) except tests, benchmarks, Markdown and the other scripts, the tool versions,
-# and the environment cargo and cargo-leptos read.
+# and the environment cargo and cargo-leptos read at build time (not the run-time settings).
 release_inputs_hash() {
   (
     cd "$ROOT"
@@ -138,42 +149,98 @@ release_inputs_hash() {
     wasm-bindgen --version
     wasm-opt --version
     env | LC_ALL=C sort |
-      grep -E '^(LEPTOS_|RUSTFLAGS=|RUSTC|RUSTUP_TOOLCHAIN=|CARGO_(ENCODED_RUSTFLAGS|PROFILE_|BUILD_|TARGET_DIR)|SERVER_FN_|DISABLE_SERVER_FN_HASH=)' || true
+      grep -E '^(LEPTOS_|RUSTFLAGS=|RUSTC|RUSTUP_TOOLCHAIN=|CARGO_(ENCODED_RUSTFLAGS|PROFILE_|BUILD_|TARGET_DIR)|SERVER_FN_|DISABLE_SERVER_FN_HASH=)' |
+      grep -v -E "^($(IFS='|'; echo "${RUNTIME_ENV[*]}"))=" || true
   ) | sha256sum | cut -d' ' -f1
 }
 
-# The state of what the server runs from: its binary, hash.txt beside it, the site root.
-release_outputs_state() {
-  local rel="$CARGO_TARGET_DIR/release"
-  [ -x "$rel/server" ] && [ -s "$rel/hash.txt" ] && [ -d "$ROOT/target/site/pkg" ] || return 1
-  {
-    stat -c '%n %s %Y' "$rel/server" "$rel/hash.txt"
-    (cd "$ROOT/target/site" && find . -type f -printf '%p %s %T@\n' | LC_ALL=C sort)
-  } | sha256sum | cut -d' ' -f1
+# Makes the snapshot `dist/$1` from the build's outputs and points `dist/current` at it: the
+# copy goes into a fresh directory that is renamed into place once whole, then the link is
+# replaced by a rename, so a server never starts on (and the link never names) a half-built
+# site. Keeps the newest two snapshots.
+publish_release() {
+  local inputs="$1" dist="$CARGO_TARGET_DIR/dist" tmp
+  mkdir -p "$dist"
+  tmp="$(mktemp -d "$dist/.new.XXXXXX")"
+  cp -a "$CARGO_TARGET_DIR/release/server" "$CARGO_TARGET_DIR/release/hash.txt" "$tmp/"
+  cp -a "$SITE_BUILD_DIR" "$tmp/site"
+  touch "$tmp/complete"
+  rm -rf "${dist:?}/$inputs"
+  mv -T "$tmp" "$dist/$inputs"
+  switch_release "$inputs"
+  # the newest two snapshots stay (the current one among them)
+  (cd "$dist" && ls -1dt -- */ 2>/dev/null | sed 's|/$||' | { grep -v -x -e current -e "$inputs" || true; } |
+    tail -n +2 | while read -r old; do rm -rf -- "${old:?}"; done)
+}
+
+# Points `dist/current` at the finished snapshot `dist/$1` (a link replaced by a rename).
+switch_release() {
+  local dist="$CARGO_TARGET_DIR/dist"
+  ln -sfn "$1" "$dist/.current.new"
+  mv -T "$dist/.current.new" "$dist/current"
 }
 
 # The build that ships, and that the browser tests and the demo run: release, one WASM file
 # per page (`--split`, app::lazy_page), brotli files beside the static files (`--precompress`,
-# served by server/src/assets.rs). The server binary is $CARGO_TARGET_DIR/release/server.
-# cargo-leptos redoes wasm-bindgen and wasm-opt (about 2 minutes) on every run even when
-# nothing changed, so an unchanged tree skips it: a stamp holds the hash of the inputs and
-# the state of the outputs of the last good build.
+# served by server/src/assets.rs), published as a snapshot ($RELEASE). cargo-leptos redoes
+# wasm-bindgen and wasm-opt (about 2 minutes) on every run even when nothing changed, so a
+# snapshot of the same inputs is reused; an interrupted or failed build leaves the current
+# snapshot as it was. Prints the front's and the server's times.
 build_release() {
   ensure_wasm_opt
-  local stamp="$CARGO_TARGET_DIR/release/release-build.stamp" inputs rc=0
+  local inputs rc=0
   inputs="$(release_inputs_hash)"
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs $(release_outputs_state || echo missing)" ]; then
-    log "release build up to date (nothing changed since $(date -r "$stamp" '+%F %T'))"
+  if [ -f "$CARGO_TARGET_DIR/dist/$inputs/complete" ]; then
+    switch_release "$inputs"
+    log "release build up to date (nothing changed since $(date -r "$CARGO_TARGET_DIR/dist/$inputs/complete" '+%F %T'))"
     return 0
   fi
-  rm -f "$stamp" # a failed or interrupted build leaves no stamp
   log "building the release (cargo leptos build ${LEPTOS_BUILD_ARGS[*]})"
+  local started=$SECONDS
   # swc's JS minifier opens a tracing span named "tree-shaker" at ERROR level, which
-  # cargo-leptos prints in red as if it were an error; it is not one
-  cargo leptos build "${LEPTOS_BUILD_ARGS[@]}" 2>&1 | { grep --line-buffered -v -E 'tree-shaker; pass=[0-9]+' || true; } ||
-    rc=$?
+  # cargo-leptos prints in red as if it were an error; it is not one. The front is done when
+  # the server's cargo build starts.
+  env $(printf -- '-u %s ' "${RUNTIME_ENV[@]}") cargo leptos build "${LEPTOS_BUILD_ARGS[@]}" 2>&1 |
+    { grep --line-buffered -v -E 'tree-shaker; pass=[0-9]+' || true; } |
+    while IFS= read -r line; do
+      printf '%s\n' "$line"
+      if [ -z "${front_done:-}" ] && [[ "$line" == *"--package=server"* ]]; then
+        front_done=1
+        echo "$((SECONDS - started))" >"$CARGO_TARGET_DIR/.front-seconds"
+      fi
+    done || rc=$?
   [ "$rc" = 0 ] || return "$rc"
-  echo "$inputs $(release_outputs_state)" >"$stamp"
+  local front total=$((SECONDS - started))
+  front="$(cat "$CARGO_TARGET_DIR/.front-seconds" 2>/dev/null || echo "$total")"
+  rm -f "$CARGO_TARGET_DIR/.front-seconds"
+  phase_record "front" "$front"
+  phase_record "server" "$((total - front))"
+  publish_release "$inputs"
+}
+
+# Phase times: `phase NAME` ends the running phase and starts NAME; `phase_summary` prints
+# them all in one line (the README's set-up figures come from it).
+PHASES=()
+PHASE_NAME=""
+PHASE_START=0
+phase_record() { PHASES+=("$1 $(fmt_seconds "$2")"); }
+fmt_seconds() { if [ "$1" -ge 60 ]; then echo "$(($1 / 60)) min $(($1 % 60)) s"; else echo "$1 s"; fi; }
+phase_end() {
+  if [ -n "$PHASE_NAME" ]; then
+    phase_record "$PHASE_NAME" "$((SECONDS - PHASE_START))"
+    PHASE_NAME=""
+  fi
+}
+phase() {
+  phase_end
+  PHASE_NAME="$1"
+  PHASE_START=$SECONDS
+}
+phase_summary() {
+  phase_end
+  local joined
+  joined="$(printf '%s, ' "${PHASES[@]}")"
+  log "times: ${joined%, } (total $(fmt_seconds "$SECONDS"))"
 }
 
 # Starts (or reuses) the private PostgreSQL cluster in $1 and prints its admin URL.

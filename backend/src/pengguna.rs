@@ -116,13 +116,38 @@ pub fn check_password(password: &str, known: &[&str]) -> std::result::Result<(),
     }
     let estimate = zxcvbn::zxcvbn(password, &words);
     if u8::from(estimate.score()) < 3 {
-        let hint = estimate.feedback().and_then(|f| f.warning()).map(|w| format!(" ({w})")).unwrap_or_default();
+        let hint =
+            estimate.feedback().and_then(|f| f.warning()).map(|w| format!(" ({})", peringatan(w))).unwrap_or_default();
         return Err(format!(
             "Kata sandi ini mudah ditebak{hint}. Pakai beberapa kata acak yang tidak berhubungan dengan nama, \
              username, satker atau SAKTI."
         ));
     }
     Ok(())
+}
+
+/// zxcvbn's warning in the page's language (its own text is English).
+fn peringatan(w: zxcvbn::feedback::Warning) -> &'static str {
+    use zxcvbn::feedback::Warning as W;
+    match w {
+        W::StraightRowsOfKeysAreEasyToGuess => "deretan tombol keyboard mudah ditebak",
+        W::ShortKeyboardPatternsAreEasyToGuess => "pola keyboard pendek mudah ditebak",
+        W::RepeatsLikeAaaAreEasyToGuess => "pengulangan seperti \"aaa\" mudah ditebak",
+        W::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess => {
+            "pengulangan seperti \"abcabcabc\" hanya sedikit lebih sulit ditebak daripada \"abc\""
+        }
+        W::ThisIsATop10Password | W::ThisIsATop100Password | W::ThisIsACommonPassword => {
+            "ini termasuk kata sandi yang paling sering dipakai"
+        }
+        W::ThisIsSimilarToACommonlyUsedPassword => "mirip kata sandi yang sering dipakai",
+        W::SequencesLikeAbcAreEasyToGuess => "urutan seperti abc atau 6543 mudah ditebak",
+        W::RecentYearsAreEasyToGuess => "tahun-tahun terakhir mudah ditebak",
+        W::AWordByItselfIsEasyToGuess => "satu kata saja mudah ditebak",
+        W::DatesAreOftenEasyToGuess => "tanggal mudah ditebak",
+        W::NamesAndSurnamesByThemselvesAreEasyToGuess | W::CommonNamesAndSurnamesAreEasyToGuess => {
+            "nama orang mudah ditebak"
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -412,7 +437,12 @@ mod tests {
         for weak in ["password1234", "sakti2026sakti", "budisantoso527010", "apr_budi527010!", "aaaaaaaaaaaaaaaa"] {
             let refused = check_password(weak, &known).err().unwrap_or_default();
             assert!(refused.contains("mudah ditebak") || refused.contains("dibangun dari"), "{weak}: {refused:?}");
+            // all Indonesian: none of zxcvbn's English sentences inside
+            for english in [" is ", " are ", "guess", "password"] {
+                assert!(!refused.contains(english), "{weak}: {refused:?}");
+            }
         }
+        assert!(check_password("aaaaaaaaaaaaaaaa", &known).unwrap_err().contains("pengulangan seperti"));
         // any characters, no upper/digit/symbol demanded
         for strong in
             ["kuda merah makan rambutan di pasar", "jendela biru lompat kopi tebal", "ɡelas-kaca_berdebu~senja"]
