@@ -246,6 +246,10 @@ pub async fn rekam_options(pool: &PgPool, caller: &Caller) -> Result<RekamOption
     })
 }
 
+fn nip_terekam(jabatan: domain::Jabatan) -> String {
+    format!("NIP ini sudah terekam sebagai {}. Hapus referensi lama terlebih dahulu.", jabatan.label())
+}
+
 /// Records a new reference with status `BARU`. Every field is validated again here;
 /// on any error nothing is saved and each wrong field gets its own message.
 #[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
@@ -272,18 +276,27 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
     let kppn_mitra: String =
         sqlx::query_scalar("SELECT kppn_kode FROM satker WHERE kode = $1").bind(satker).fetch_one(pool).await?;
     let ctx = PejabatContext { username_for_nip: chosen.map(|(_, u)| u.as_str()), kppn_mitra: &kppn_mitra };
-    let fields = validate::pejabat_in_context(&new, &ctx);
+    // every finding of the data at once: the form is corrected in one go, not one refusal at a time
+    let mut fields = validate::pejabat_in_context(&new, &ctx);
+    let recorded: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pejabat WHERE nip = $1 AND jabatan = $2 AND deleted_at IS NULL)",
+    )
+    .bind(&new.nip)
+    .bind(new.jabatan.label())
+    .fetch_one(pool)
+    .await?;
+    if recorded {
+        fields.add("nip", nip_terekam(new.jabatan));
+    }
+    if let Some(taken) = nomor_dipakai(pool, &new.no_hp, &new.nip).await? {
+        fields.add("no_hp", taken);
+    }
     if !fields.is_empty() {
         return Err(refuse(pool, caller, action, None, Error::Invalid(fields)).await);
     }
     let Some((user_id, _)) = chosen else {
         return Err(Error::Invalid(FieldErrors::default()));
     };
-    if let Some(taken) = nomor_dipakai(pool, &new.no_hp, &new.nip).await? {
-        let mut fields = FieldErrors::default();
-        fields.add("no_hp", taken);
-        return Err(refuse(pool, caller, action, None, Error::Invalid(fields)).await);
-    }
 
     let mut attempt = Attempt::begin(pool, caller, action).await?;
     let inserted: std::result::Result<PejabatId, sqlx::Error> = sqlx::query_scalar(
@@ -311,12 +324,10 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
     .await;
     let id = match inserted {
         Ok(id) => id,
+        // another Rekam of the same NIP since the check above
         Err(sqlx::Error::Database(db)) if db.constraint() == Some("pejabat_active_nip_jabatan") => {
             let mut fields = FieldErrors::default();
-            fields.add(
-                "nip",
-                format!("NIP ini sudah terekam sebagai {}. Hapus referensi lama terlebih dahulu.", new.jabatan.label()),
-            );
+            fields.add("nip", nip_terekam(new.jabatan));
             return Err(attempt.refuse(Error::Invalid(fields)).await);
         }
         Err(sqlx::Error::Database(db)) if db.constraint() == Some(SATU_NOMOR) => {

@@ -287,6 +287,28 @@ async fn the_same_nip_and_jabatan_cannot_be_recorded_twice(pool: PgPool) {
     assert!(msg.contains("sudah terekam"), "{msg}");
 }
 
+/// A refused Rekam names every field the data refuses at once: the NIP already recorded in
+/// this jabatan and the number another person holds, not one and then the other.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_refused_rekam_reports_every_field_at_once(pool: PgPool) {
+    let admin = login(&pool, "adm_561403").await;
+    pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    let mut ppk = kpa_input();
+    ppk.nip = "133209333013111001".into();
+    ppk.nama = "PPK PSIE I".into();
+    ppk.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
+    ppk.no_hp = "0813 0000 1111".into();
+    pejabat::rekam(&pool, &admin, &ppk, today()).await.unwrap();
+    let mut again = kpa_input();
+    again.no_hp = "0813 0000 1111".into();
+    let fields = match pejabat::rekam(&pool, &admin, &again, today()).await {
+        Err(Error::Invalid(fields)) => fields.0,
+        other => panic!("expected field errors, got {other:?}"),
+    };
+    assert!(fields.get("nip").is_some_and(|m| m.contains("sudah terekam")), "{fields:?}");
+    assert!(fields.get("no_hp").is_some_and(|m| m.contains("PEJABAT PEMBUAT KOMITMEN")), "{fields:?}");
+}
+
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn the_database_itself_refuses_a_kppn_that_is_not_the_partner(pool: PgPool) {
     login(&pool, "adm_561403").await;
