@@ -135,6 +135,7 @@ fn Console() -> impl IntoView {
 
     view! {
         <h1>"Konsol Aktivasi OTP"</h1>
+        <crate::berikut::LangkahBerikut tick/>
         <NoticeBar notice/>
         <PerluPerhatian tick notice/>
         <div class="console">

@@ -6,6 +6,7 @@
 pub mod akun;
 pub mod audit;
 pub mod auth;
+pub mod berikut;
 pub mod berkas;
 pub mod cso;
 pub mod error;

@@ -6,6 +6,7 @@ pub mod actor;
 mod attempt;
 pub mod audit;
 pub mod auth;
+pub mod berikut;
 pub mod berkas;
 pub mod config;
 pub mod cso;

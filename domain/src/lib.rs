@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod authz;
+pub mod berikut;
 pub mod berkas;
 pub mod faktor;
 pub mod format;

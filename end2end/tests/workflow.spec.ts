@@ -171,6 +171,9 @@ test("five people run the six steps of the seed", async ({ browser }) => {
   for (const nama of ["KPA PSIE I", "PPK PSIE I", "PPSPM PSIE I"]) {
     await expect(row(admin, nama)).toContainText("BARU");
   }
+  // the home page says what comes next
+  const next = admin.getByRole("region", { name: "Cetak formulir untuk 3 pejabat" });
+  await expect(next).toContainText("Langkah berikutnya");
 
   // step 3: PPK and PPSPM verify their numbers
   for (const [page, user, nama, phone] of [

@@ -162,6 +162,7 @@ fn PejabatView(me: Me) -> impl IntoView {
             </ol>
         </nav>
         <h1>"Tabel Pejabat"</h1>
+        <crate::berikut::LangkahBerikut tick=Signal::derive(move || tick.get().wrapping_add(refresh.get()))/>
         <crate::layout::NoticeBar notice/>
         <div class="toolbar" role="toolbar" aria-label="Aksi pejabat">
             <Show when=move || is_admin>

@@ -5,6 +5,7 @@
 
 mod audit;
 mod auth;
+mod berikut;
 mod berkas;
 mod capabilities;
 mod common;

@@ -399,6 +399,14 @@ const MATRIX: &[Row] = &[
         step_up: false,
     },
     Row {
+        key: "berikut",
+        level: Level::Baru,
+        call: Call::Fn("berikut", none),
+        allowed: &USERS,
+        targeted: false,
+        step_up: false,
+    },
+    Row {
         key: "auth_whoami",
         level: Level::Baru,
         call: Call::Fn("auth_whoami", none),
@@ -1267,6 +1275,7 @@ rows! {
     auth_login => "auth_login",
     auth_logout => "auth_logout",
     auth_whoami => "auth_whoami",
+    berikut => "berikut",
     hp_nomor => "hp_nomor",
     hp_pesan => "hp_pesan",
     pejabat_daftar => "pejabat_daftar",
