@@ -51,6 +51,12 @@ fn BerkasView(me: Me) -> impl IntoView {
     crate::live::refresh_on_change(tick);
     let rows = Resource::new(move || tick.get(), |_| berkas_daftar());
     let ajukan = Action::new(|_: &()| berkas_ajukan());
+    // the submission sends the drafts: without one the button is not shown as ready
+    let ada_draf = move || {
+        rows.get()
+            .and_then(Result::ok)
+            .is_some_and(|list| list.iter().any(|r| r.berkas.as_ref().is_some_and(|b| b.status == BerkasStatus::Draf)))
+    };
     Effect::new(move |_| match ajukan.value().get() {
         Some(Ok(_)) => {
             notice.set(Some(Notice::ok("Pengajuan Formulir Aktivasi OTP SAKTI Satker terkirim ke KPPN.")));
@@ -75,15 +81,20 @@ fn BerkasView(me: Me) -> impl IntoView {
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                     Ok(list) if list.is_empty() => view! { <p class="empty">"Tidak ada pejabat yang memerlukan berkas."</p> }.into_any(),
                     Ok(list) => view! {
-                        <div class="bundles">{list.into_iter().map(|row| view! { <BundleCard row is_admin/> }).collect_view()}</div>
+                        <div class="bundles">{list.into_iter().map(|row| view! { <BundleCard row is_admin notice/> }).collect_view()}</div>
                     }.into_any(),
                 })}
             </Transition>
             <Show when=move || is_admin>
                 <div class="actions">
-                    <button class="primary" disabled=move || ajukan.pending().get() aria-busy=move || ajukan.pending().get().to_string() on:click=move |_| { ajukan.dispatch(()); }>
+                    <button class="primary" disabled=move || ajukan.pending().get() || !ada_draf()
+                        aria-describedby=move || (!ada_draf()).then_some("alasan-ajukan")
+                        aria-busy=move || ajukan.pending().get().to_string() on:click=move |_| { ajukan.dispatch(()); }>
                         {move || if ajukan.pending().get() { "Mengirim…" } else { "Kirim Pengajuan ke KPPN" }}
                     </button>
+                    <Show when=move || !ada_draf()>
+                        <p id="alasan-ajukan" class="muted">"Belum ada berkas baru untuk diajukan: unggah berkas pejabat lebih dulu."</p>
+                    </Show>
                 </div>
             </Show>
         </section>
@@ -92,7 +103,7 @@ fn BerkasView(me: Me) -> impl IntoView {
 }
 
 #[component]
-fn BundleCard(row: BerkasRow, is_admin: bool) -> impl IntoView {
+fn BundleCard(row: BerkasRow, is_admin: bool, notice: RwSignal<Option<Notice>>) -> impl IntoView {
     let uploading = RwSignal::new(false);
     // a file over 10 MB is refused here, before minutes of sending it (the server refuses
     // it too, for a browser without the WASM)
@@ -124,7 +135,13 @@ fn BundleCard(row: BerkasRow, is_admin: bool) -> impl IntoView {
             }}
             <Show when=move || may_upload>
                 <form method="post" action="/api/berkas" enctype="multipart/form-data" class="upload"
-                    on:submit=move |ev| if too_big.get_untracked() { ev.prevent_default() } else { uploading.set(true) }>
+                    on:submit=move |ev| if too_big.get_untracked() {
+                        ev.prevent_default()
+                    } else {
+                        // what an earlier attempt said no longer stands beside this one
+                        notice.set(None);
+                        uploading.set(true)
+                    }>
                     <input type="hidden" name="pejabat_id" value=row.pejabat_id.to_string()/>
                     <input type="hidden" name="keperluan" value=row.keperluan.code()/>
                     <label for=input_id.clone()>{format!("PDF bundel {label}")}</label>

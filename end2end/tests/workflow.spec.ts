@@ -100,6 +100,9 @@ async function bundles(admin: Page, cso: Page, kpa: Page) {
   await admin.getByRole("link", { name: "Berkas & Jadwal" }).click();
   await expect(admin.getByRole("heading", { name: "Berkas & Jadwal Aktivasi" })).toBeVisible();
   await hydrated(admin);
+  // nothing uploaded yet: the submission is not offered as ready, and says why
+  await expect(admin.getByRole("button", { name: "Kirim Pengajuan ke KPPN" })).toBeDisabled();
+  await expect(admin.getByText("Belum ada berkas baru untuk diajukan")).toBeVisible();
   // anything but a PDF is refused with a clear message
   const fake = test.info().outputPath("bukan.pdf");
   writeFileSync(fake, "GIF89a not a pdf");
@@ -112,6 +115,8 @@ async function bundles(admin: Page, cso: Page, kpa: Page) {
     await admin.getByLabel(`PDF bundel ${nama} (${short})`).setInputFiles(files[nama]);
     await admin.getByRole("article", { name: `Berkas ${nama}` }).getByRole("button", { name: "Unggah" }).click();
     await expect(admin.getByRole("article", { name: `Berkas ${nama}` })).toContainText("DRAF");
+    // the refusal of the first try no longer stands beside the uploads that followed
+    await expect(admin.getByText("Isi berkas bukan PDF yang utuh")).toHaveCount(0);
   }
   await hydrated(admin);
   await admin.getByRole("button", { name: "Kirim Pengajuan ke KPPN" }).click();
