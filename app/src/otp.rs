@@ -201,9 +201,11 @@ pub fn OtpDialog(
 
     let expires_left = move || synced.get().map(|s| s.expires_in(clock.get()));
     let resend_left = move || synced.get().map_or(0, |s| s.resend_in(clock.get()));
-    let expired = move || expires_left() == Some(0);
+    // the code's SMS could not be delivered: no code to wait for, nothing to type
+    let gagal = move || kiriman.with(|k| k.as_ref().is_some_and(|k| k.status.gagal()));
+    let expired = move || expires_left() == Some(0) || gagal();
     let resend_blocked = move || request.pending().get() || resend_left() > 0;
-    let can_type = move || expires_left().is_some_and(|s| s > 0);
+    let can_type = move || expires_left().is_some_and(|s| s > 0) && !gagal();
     let error = move || {
         let req = request.value().get().and_then(Result::err);
         let sub = submit.value().get().and_then(Result::err);
@@ -250,7 +252,9 @@ pub fn OtpDialog(
             </p>
             <Show when=move || synced.with(Option::is_some)>
                 <p class="countdown" class:expired=expired role="timer" aria-live="off">
-                    {move || if expired() {
+                    {move || if gagal() {
+                        "SMS kode tidak sampai; kode ini tidak dapat dipakai. Minta kode baru.".to_string()
+                    } else if expired() {
                         "Kode kedaluwarsa. Minta kode baru.".to_string()
                     } else {
                         format!("Kode berlaku {}", countdown(expires_left().unwrap_or(0)))

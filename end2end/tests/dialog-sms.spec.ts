@@ -82,6 +82,10 @@ test("when every gateway fails the dialog says gagal in plain words, not terkiri
     await expect(state).toContainText("gagal");
     await expect(state).toContainText("SMS kode gagal dikirim ke nomor ini.");
     await expect(state).not.toContainText("terkirim");
+    // no countdown for a code that never arrived, and nothing to type
+    const timer = dialog.getByRole("timer");
+    await expect(timer).toHaveText("SMS kode tidak sampai; kode ini tidak dapat dipakai. Minta kode baru.");
+    await expect(dialog.getByLabel("OTP")).toBeDisabled();
   } finally {
     await hp.bringToFront();
     await down.uncheck();
