@@ -155,6 +155,12 @@ export async function checkDevice(page: Page, device: (typeof DEVICES)[number], 
   await page.screenshot({ path: test.info().outputPath(`${device.name}-${name}.png`), fullPage: true });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow, `${name} is ${overflow}px wider than the ${device.name} screen`).toBeLessThanOrEqual(0);
+  // the header's menu shows every item: it never scrolls sideways
+  const hidden = await page.evaluate(() => {
+    const nav = document.querySelector<HTMLElement>("header nav.mainnav");
+    return nav ? nav.scrollWidth - nav.clientWidth : 0;
+  });
+  expect(hidden, `the menu on ${name} scrolls ${hidden}px sideways on the ${device.name}`).toBeLessThanOrEqual(0);
   if (device.touch) {
     const small = await page.evaluate(() =>
       [...document.querySelectorAll<HTMLElement>("button, input:not([type=hidden]), select, a.button, nav a, [role=button]")]
