@@ -165,10 +165,12 @@ fn Corong(hitungan: domain::pantau::Hitungan) -> impl IntoView {
             let n = hitungan.sampai(*t);
             let w = 300.0 * f64::from(n) / f64::from(total);
             let y = i as f64 * 28.0;
+            let teks = format!("{} · {n}", t.label());
+            let (x, dalam) = domain::pantau::letak_label(w, &teks);
             view! {
                 <g>
                     <rect x="0" y=y width=w.max(0.5) height="22" class="bar"/>
-                    <text x="4" y=y + 15.0 class="bar-label">{format!("{} · {n}", t.label())}</text>
+                    <text x=x y=y + 15.0 class="bar-label" class:luar=!dalam>{teks}</text>
                 </g>
             }
         })

@@ -205,6 +205,14 @@ pub struct Batang {
     pub tinggi: f64,
 }
 
+/// Where a horizontal bar's label goes (11 px text, about 6 units a character): inside the bar
+/// from its start when it fits there (white on the bar), else just past the bar's end (dark on
+/// the page) — never drawn over a bar too short to hold it. Returns its x and whether inside.
+pub fn letak_label(lebar_batang: f64, teks: &str) -> (f64, bool) {
+    let perlu = 6.2 * teks.chars().count() as f64 + 8.0;
+    if lebar_batang >= perlu { (4.0, true) } else { (lebar_batang.max(0.0) + 4.0, false) }
+}
+
 /// Vertical bars for `values` in a `lebar` × `tinggi` box, scaled to the largest value, with
 /// a gap of a fifth of a slot between bars; a zero is a bar of no height on the baseline.
 pub fn batang(values: &[u32], lebar: f64, tinggi: f64) -> Vec<Batang> {
@@ -360,6 +368,15 @@ pub fn csv(papan: &Papan) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_label_goes_inside_a_bar_that_holds_it_and_beside_one_that_does_not() {
+        assert_eq!(letak_label(300.0, "Pejabat direkam · 120"), (4.0, true));
+        assert_eq!(letak_label(0.0, "KPA aktif · 0"), (4.0, false));
+        let (x, dalam) = letak_label(40.0, "Berkas diterima · 3");
+        assert!(!dalam && x > 40.0, "beside the bar, not over it");
+    }
+
     use super::*;
 
     fn at(day: u32) -> DateTime<Utc> {
