@@ -14,6 +14,8 @@ export LEPTOS_SITE_ROOT="$RELEASE/site"
 # the demo: demo data, the phone simulator (/hp), loopback only; without SAKTI_DEMO the
 # server binary is production and refuses to start without a gateway and a public URL
 export SAKTI_DEMO=1
+# the roll-out's deadline the board counts down to (/pantau)
+export SAKTI_PANTAU_TENGGAT="${SAKTI_PANTAU_TENGGAT:-2027-03-31}"
 phase database
 "$RELEASE/server" serve &
 SERVER_PID=$!

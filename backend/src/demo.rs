@@ -22,8 +22,11 @@ pub const SATKER: [(&str, &str, &str); 2] = [
     ("527010", "KANTOR WILAYAH DJKN DKI JAKARTA", "028"),
 ];
 
-/// Users: (username, nama, nip, role, satker, kppn or kanwil).
-pub const USERS: [(&str, &str, Option<&str>, &str, &str); 14] = [
+/// A demo user: (username, nama, nip, role, satker, kppn or kanwil).
+pub type User = (&'static str, &'static str, Option<&'static str>, &'static str, &'static str);
+
+/// Users.
+pub const USERS: [User; 14] = [
     ("adm_561403", "Admin Lokal 561403", Some("198501012010011001"), "ADMIN_LOKAL", "561403"),
     ("apr_kpa561403", "KPA PSIE I", Some("199109112010111001"), "KPA", "561403"),
     ("apr_spm561403", "PPSPM PSIE I", Some("198807152012121002"), "PPSPM", "561403"),
@@ -40,6 +43,16 @@ pub const USERS: [(&str, &str, Option<&str>, &str, &str); 14] = [
     ("pst_djpb", "Kantor Pusat DJPb", None, "PUSAT", ""),
 ];
 
+/// The story's region ([`cerita`]): a second Kanwil with four KPPN.
+pub const CERITA_KANWIL: (&str, &str) = ("20", "Kanwil DJPb Provinsi Jawa Tengah");
+pub const CERITA_KPPN: [(&str, &str); 4] =
+    [("120", "KPPN Semarang I"), ("121", "KPPN Semarang II"), ("122", "KPPN Surakarta"), ("123", "KPPN Magelang")];
+/// The story's staff: the CSO of KPPN Semarang I and the region's Kanwil user.
+pub const CERITA_USERS: [User; 2] = [
+    ("cso_semarang1", "CSO KPPN Semarang I", None, "CSO", "120"),
+    ("kwl_jateng", "Kanwil DJPb Jawa Tengah", None, "KANWIL", "20"),
+];
+
 /// The demo staff's authenticator-app secret (base32): fixed, so the phone simulator can
 /// show their codes and tests can compute them. Only the demo seeds it.
 pub fn totp_secret(username: &str) -> String {
@@ -50,13 +63,17 @@ pub fn totp_secret(username: &str) -> String {
 
 /// The demo users with an authenticator app (the staff: `domain::Role::is_staff`).
 pub fn staff() -> impl Iterator<Item = &'static str> {
-    USERS.iter().filter(|u| domain::Role::from_code(u.3).is_some_and(domain::Role::is_staff)).map(|u| u.0)
+    USERS
+        .iter()
+        .chain(&CERITA_USERS)
+        .filter(|u| domain::Role::from_code(u.3).is_some_and(domain::Role::is_staff))
+        .map(|u| u.0)
 }
 
 /// Every username the demo seed creates: one of them in a database means anyone who read the
 /// README can sign in there.
 pub fn usernames() -> impl Iterator<Item = &'static str> {
-    USERS.iter().map(|u| u.0)
+    USERS.iter().chain(&CERITA_USERS).map(|u| u.0)
 }
 
 /// What shows that the demo has been in a database: its mark and the demo users it holds.
@@ -161,29 +178,10 @@ pub async fn seed_if_empty(pool: &PgPool) -> Result<bool> {
     // One hash for all: the demo password is published in the README anyway, and
     // hashing once keeps a fresh test database quick to fill.
     let hash = hash_password(PASSWORD).await?;
-    for (username, nama, nip, role, unit) in USERS {
-        let (satker, kppn, kanwil) = match role {
-            "CSO" => (None, Some(unit), None),
-            "KANWIL" => (None, None, Some(unit)),
-            "OPERATOR" | "PUSAT" => (None, None, None),
-            _ => (Some(unit), None, None),
-        };
-        sqlx::query(
-            "INSERT INTO app_user (username, nama, nip, role, satker_kode, kppn_kode, kanwil_kode, password_hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(username)
-        .bind(nama)
-        .bind(nip)
-        .bind(role)
-        .bind(satker)
-        .bind(kppn)
-        .bind(kanwil)
-        .bind(&hash)
-        .execute(&mut *tx)
-        .await?;
+    for user in USERS {
+        insert_user(&mut tx, user, &hash).await?;
     }
-    for username in staff() {
+    for username in staff().filter(|s| USERS.iter().any(|u| u.0 == *s)) {
         let id: domain::UserId = sqlx::query_scalar("SELECT id FROM app_user WHERE username = $1")
             .bind(username)
             .fetch_one(&mut *tx)
@@ -216,6 +214,98 @@ pub async fn seed_if_empty(pool: &PgPool) -> Result<bool> {
     Ok(true)
 }
 
+/// Inserts one demo user with the demo password's `hash`.
+async fn insert_user(tx: &mut sqlx::PgConnection, user: User, hash: &str) -> Result<domain::UserId> {
+    let (username, nama, nip, role, unit) = user;
+    let (satker, kppn, kanwil) = match role {
+        "CSO" => (None, Some(unit), None),
+        "KANWIL" => (None, None, Some(unit)),
+        "OPERATOR" | "PUSAT" => (None, None, None),
+        _ => (Some(unit), None, None),
+    };
+    Ok(sqlx::query_scalar(
+        "INSERT INTO app_user (username, nama, nip, role, satker_kode, kppn_kode, kanwil_kode, password_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(username)
+    .bind(nama)
+    .bind(nip)
+    .bind(role)
+    .bind(satker)
+    .bind(kppn)
+    .bind(kanwil)
+    .bind(hash)
+    .fetch_one(tx)
+    .await?)
+}
+
+/// A one-page PDF, the scan the story's bundles carry.
+const PDF_CERITA: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n\
+2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n\
+3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n\
+trailer<</Root 1 0 R>>\n%%EOF\n";
+
+/// The demo's story: a second region, [`CERITA_KANWIL`], with four KPPN and 200 satkers at
+/// every stage of the roll-out (bundles on the desk, sessions open and booked today and
+/// tomorrow, satkers stuck for weeks, activations over the last three weeks), its CSO and its
+/// Kanwil user ([`CERITA_USERS`], the demo password and an authenticator app), so that the
+/// board, the desk and the queue have something to show (`demo_cerita.sql`). Once per
+/// database, after [`seed_if_empty`]; the six demo people are not touched. Returns whether it
+/// told it now.
+pub async fn cerita(pool: &PgPool) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("LOCK TABLE kanwil IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+    let told: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM kanwil WHERE kode = $1)")
+        .bind(CERITA_KANWIL.0)
+        .fetch_one(&mut *tx)
+        .await?;
+    if told {
+        return Ok(false);
+    }
+    sqlx::query("INSERT INTO kanwil (kode, nama) VALUES ($1, $2)")
+        .bind(CERITA_KANWIL.0)
+        .bind(CERITA_KANWIL.1)
+        .execute(&mut *tx)
+        .await?;
+    for (kode, nama) in CERITA_KPPN {
+        sqlx::query("INSERT INTO kppn (kode, nama, kanwil_kode) VALUES ($1, $2, $3)")
+            .bind(kode)
+            .bind(nama)
+            .bind(CERITA_KANWIL.0)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let seeded: Option<String> = sqlx::query_scalar("SELECT password_hash FROM app_user WHERE username = $1")
+        .bind(USERS[0].0)
+        .fetch_optional(&mut *tx)
+        .await?
+        .flatten();
+    let hash = match seeded {
+        Some(hash) => hash,
+        None => hash_password(PASSWORD).await?,
+    };
+    let mut cso = None;
+    for user in CERITA_USERS {
+        let id = insert_user(&mut tx, user, &hash).await?;
+        let data = serde_json::json!({ "secret": totp_secret(user.0) });
+        crate::faktor::simpan_totp(&mut tx, id, data, None, crate::now()).await?;
+        if user.3 == "CSO" {
+            cso = Some(id);
+        }
+    }
+    sqlx::query(
+        "CREATE TEMP TABLE cerita_param ON COMMIT DROP AS SELECT $1::text AS hash, $2::bigint AS cso, $3::bytea AS pdf",
+    )
+    .bind(&hash)
+    .bind(cso)
+    .bind(PDF_CERITA)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::raw_sql(include_str!("demo_cerita.sql")).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,7 +313,7 @@ mod tests {
     #[test]
     fn every_user_the_seed_creates_is_a_demo_username() {
         let all: Vec<&str> = usernames().collect();
-        assert_eq!(all.len(), USERS.len());
+        assert_eq!(all.len(), USERS.len() + CERITA_USERS.len());
         for name in staff().chain(PEJABAT.iter().map(|p| p.1)) {
             assert!(all.contains(&name), "{name}");
         }
@@ -244,7 +334,7 @@ mod tests {
             all.to_string(),
             format!(
                 "tanda demo 2026-11-26 03:04 UTC; pengguna demo adm_561403, apr_kpa561403, apr_spm561403 dan {} lainnya",
-                USERS.len() - 3
+                usernames().count() - 3
             )
         );
         let one = Traces { seeded_at: None, users: vec!["cso_jakarta6".into()] };

@@ -80,8 +80,14 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     if !config.demo {
         // before anything is served: production never runs on a database the demo has been in
         config.check_database(&demo::traces(&pool).await?)?;
-    } else if demo::seed_if_empty(&pool).await? {
-        tracing::info!("data demo dimuat (user dan password demo: lihat README)");
+    } else {
+        if demo::seed_if_empty(&pool).await? {
+            tracing::info!("data demo dimuat (user dan password demo: lihat README)");
+        }
+        // a second region at every stage, so the board, the desk and the queue have a story
+        if demo::cerita(&pool).await? {
+            tracing::info!("cerita demo dimuat: {} dengan 200 satker", demo::CERITA_KANWIL.1);
+        }
     }
 
     let edge = server::Edge::of(config);

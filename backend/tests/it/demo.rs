@@ -12,12 +12,60 @@ async fn the_seed_marks_its_database_and_the_traces_name_every_demo_user(pool: P
     let traces = demo::traces(&pool).await.unwrap();
     let seeded_at = traces.seeded_at.expect("the mark");
     assert!(seeded_at >= before - chrono::Duration::seconds(1) && seeded_at <= backend::now(), "{seeded_at}");
-    let mut all: Vec<String> = demo::usernames().map(String::from).collect();
-    all.sort();
-    assert_eq!(traces.users, all);
+    let mut people: Vec<String> = demo::USERS.iter().map(|u| u.0.to_owned()).collect();
+    people.sort();
+    assert_eq!(traces.users, people);
     // loading again changes nothing, the mark included
     assert!(!demo::seed_if_empty(&pool).await.unwrap());
     assert_eq!(demo::traces(&pool).await.unwrap(), traces);
+    // the story's staff are demo users too
+    assert!(demo::cerita(&pool).await.unwrap());
+    let mut all: Vec<String> = demo::usernames().map(String::from).collect();
+    all.sort();
+    assert_eq!(demo::traces(&pool).await.unwrap().users, all);
+}
+
+/// The story fills a second region at every stage — bundles on its CSO's desk, sessions open
+/// and booked today and tomorrow, satkers stuck for weeks, recent activations — with dates a
+/// person believes, told once; the six demo people's region stays as it was.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn the_story_fills_a_region_at_every_stage_with_believable_dates(pool: PgPool) {
+    use backend::pantau::{self, Setelan};
+    use domain::pantau::{Lingkup, Tahap};
+    demo::seed_if_empty(&pool).await.unwrap();
+    let kwl_dki = crate::common::login(&pool, "kwl_dki").await;
+    let now = backend::now();
+    let dki_before = pantau::papan(&pool, &kwl_dki, None, Setelan::default(), now).await.unwrap().hitungan;
+    assert!(demo::cerita(&pool).await.unwrap());
+    assert!(!demo::cerita(&pool).await.unwrap(), "told once");
+    let dki_after = pantau::papan(&pool, &kwl_dki, None, Setelan::default(), now).await.unwrap().hitungan;
+    assert_eq!(dki_after, dki_before, "the six demo people's region is untouched");
+
+    let kwl = crate::common::login(&pool, "kwl_jateng").await;
+    let papan = pantau::papan(&pool, &kwl, None, Setelan::default(), now).await.unwrap();
+    assert_eq!(papan.lingkup, Lingkup::Kanwil("20".into()));
+    assert_eq!(papan.hitungan.total(), 200);
+    for t in Tahap::ALL {
+        assert!(papan.hitungan.di(t) >= 20, "{t:?}: {}", papan.hitungan.di(t));
+    }
+    assert!(papan.macet_total >= 10, "some satkers stuck: {}", papan.macet_total);
+    for m in &papan.macet {
+        assert!((8..=60).contains(&m.hari), "stuck for a believable time: {m:?}");
+    }
+    let recent: u32 = papan.aktivasi_per_hari.iter().map(|(_, n)| n).sum();
+    assert!(recent >= 100, "activations over the last weeks: {recent}");
+    // its CSO: bundles waiting, sessions today and tomorrow, some booked
+    let cso = crate::common::login(&pool, "cso_semarang1").await;
+    let next = backend::berikut::untuk(&pool, &cso, now).await.unwrap().unwrap();
+    assert!(next.judul.ends_with("berkas menunggu pemeriksaan"), "{next:?}");
+    let (slots, booked): (i64, i64) = sqlx::query_as(
+        "SELECT count(DISTINCT sl.id), count(j.id) FROM slot sl LEFT JOIN jadwal j ON j.slot_id = sl.id
+         WHERE sl.kppn_kode = '120' AND sl.mulai::date BETWEEN current_date - 1 AND current_date + 2",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(slots >= 4 && booked >= 1, "slots {slots}, booked {booked}");
 }
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
