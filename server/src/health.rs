@@ -105,7 +105,7 @@ fn is_session_store_failure(response: &Response) -> bool {
 
 /// The 503 each kind of request understands: a server function's JSON error, a file
 /// route's text, a page for a browser.
-fn unavailable(method: &Method, path: &str) -> Response {
+pub(crate) fn unavailable(method: &Method, path: &str) -> Response {
     let mut response = if *method == Method::POST && path.starts_with("/api/") && path != "/api/berkas" {
         // `AppError::Unavailable` as a server function sends it
         (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "application/json")], "\"Unavailable\"")

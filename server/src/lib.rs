@@ -109,7 +109,9 @@ async fn sign_in_first(state: AppState, pages: std::sync::Arc<Vec<String>>, requ
                 let to = app::auth::login_url(path.as_deref(), loaded.ended);
                 return axum::response::Redirect::to(&to).into_response();
             }
-            // signed in: the page renders; the database away: the page says so (503)
+            // the database away: the outage's answer now, not after the page waits for it again
+            Err(e) if e.is_unavailable() => return health::unavailable(request.method(), request.uri().path()),
+            // signed in: the page renders
             _ => {}
         }
     }
