@@ -65,19 +65,16 @@ struct RefRow {
 /// The KPA, PPK and PPSPM of `satker` with their bundles, prints and bookings.
 async fn referensi(pool: &PgPool, satker: &str, now: DateTime<Utc>) -> Result<Vec<Referensi>> {
     let rows: Vec<RefRow> = sqlx::query_as(&format!(
-        "SELECT id, user_id, nama, jabatan, status, {},
+        "SELECT id, user_id, nama, jabatan, status, {}, {},
                 (SELECT b.status FROM berkas b WHERE b.pejabat_id = pejabat.id AND b.keperluan = 'AKTIVASI'
                    AND b.status <> 'DIGANTI' ORDER BY b.id DESC LIMIT 1) AS berkas,
-                EXISTS (SELECT 1 FROM formulir_cetak f WHERE f.pejabat_id = pejabat.id) AS dicetak,
-                EXISTS (SELECT 1 FROM jadwal_pejabat jp JOIN jadwal j ON j.id = jp.jadwal_id
-                        JOIN slot sl ON sl.id = j.slot_id
-                        WHERE jp.pejabat_id = pejabat.id AND j.dibatalkan_at IS NULL AND j.kehadiran IS NULL
-                          AND sl.mulai + make_interval(mins => sl.durasi_menit) > $2) AS terjadwal
+                EXISTS (SELECT 1 FROM formulir_cetak f WHERE f.pejabat_id = pejabat.id) AS dicetak
          FROM pejabat
          WHERE satker_kode = $1 AND deleted_at IS NULL
            AND jabatan IN ('KUASA PENGGUNA ANGGARAN', 'PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM')
          ORDER BY CASE jabatan WHEN 'KUASA PENGGUNA ANGGARAN' THEN 0 ELSE 1 END, id",
-        crate::pejabat::berkas_diterima_column()
+        crate::pejabat::berkas_diterima_column(),
+        crate::jadwal::TERJADWAL
     ))
     .bind(satker)
     .bind(now)

@@ -154,19 +154,7 @@ pub async fn seed_if_empty(pool: &PgPool) -> Result<bool> {
         .bind(crate::now())
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO kanwil (kode, nama) VALUES ($1, $2)")
-        .bind(KANWIL.0)
-        .bind(KANWIL.1)
-        .execute(&mut *tx)
-        .await?;
-    for (kode, nama) in KPPN {
-        sqlx::query("INSERT INTO kppn (kode, nama, kanwil_kode) VALUES ($1, $2, $3)")
-            .bind(kode)
-            .bind(nama)
-            .bind(KANWIL.0)
-            .execute(&mut *tx)
-            .await?;
-    }
+    insert_wilayah(&mut tx, KANWIL, &KPPN).await?;
     for (kode, nama, kppn) in SATKER {
         sqlx::query("INSERT INTO satker (kode, nama, kppn_kode) VALUES ($1, $2, $3)")
             .bind(kode)
@@ -212,6 +200,24 @@ pub async fn seed_if_empty(pool: &PgPool) -> Result<bool> {
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// Inserts a region and its KPPN.
+async fn insert_wilayah(tx: &mut sqlx::PgConnection, kanwil: (&str, &str), kppn: &[(&str, &str)]) -> Result<()> {
+    sqlx::query("INSERT INTO kanwil (kode, nama) VALUES ($1, $2)")
+        .bind(kanwil.0)
+        .bind(kanwil.1)
+        .execute(&mut *tx)
+        .await?;
+    for (kode, nama) in kppn {
+        sqlx::query("INSERT INTO kppn (kode, nama, kanwil_kode) VALUES ($1, $2, $3)")
+            .bind(kode)
+            .bind(nama)
+            .bind(kanwil.0)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Inserts one demo user with the demo password's `hash`.
@@ -262,19 +268,7 @@ pub async fn cerita(pool: &PgPool) -> Result<bool> {
     if told {
         return Ok(false);
     }
-    sqlx::query("INSERT INTO kanwil (kode, nama) VALUES ($1, $2)")
-        .bind(CERITA_KANWIL.0)
-        .bind(CERITA_KANWIL.1)
-        .execute(&mut *tx)
-        .await?;
-    for (kode, nama) in CERITA_KPPN {
-        sqlx::query("INSERT INTO kppn (kode, nama, kanwil_kode) VALUES ($1, $2, $3)")
-            .bind(kode)
-            .bind(nama)
-            .bind(CERITA_KANWIL.0)
-            .execute(&mut *tx)
-            .await?;
-    }
+    insert_wilayah(&mut tx, CERITA_KANWIL, &CERITA_KPPN).await?;
     let seeded: Option<String> = sqlx::query_scalar("SELECT password_hash FROM app_user WHERE username = $1")
         .bind(USERS[0].0)
         .fetch_optional(&mut *tx)

@@ -306,13 +306,16 @@ pub async fn terbitkan(pool: &PgPool, caller: &Caller, input: &JadwalInput, now:
 }
 
 /// The satker's pejabat as booking sees them (KPA, PPK, PPSPM that are not removed).
+/// Whether a reference is named in a session still to come (at `$2`), as a column of a query
+/// over `pejabat`: the booking rules and the next step read it alike.
+pub(crate) const TERJADWAL: &str = "EXISTS (SELECT 1 FROM jadwal_pejabat jp JOIN jadwal j ON j.id = jp.jadwal_id
+        JOIN slot sl ON sl.id = j.slot_id
+        WHERE jp.pejabat_id = pejabat.id AND j.dibatalkan_at IS NULL AND j.kehadiran IS NULL
+          AND sl.mulai + make_interval(mins => sl.durasi_menit) > $2) AS terjadwal";
+
 async fn calon(conn: &mut PgConnection, satker: &str, now: DateTime<Utc>) -> Result<Vec<Calon>> {
     let rows: Vec<(PejabatId, String, String, String, bool, bool)> = sqlx::query_as(&format!(
-        "SELECT id, nama, jabatan, status, {},
-            EXISTS (SELECT 1 FROM jadwal_pejabat jp JOIN jadwal j ON j.id = jp.jadwal_id
-                    JOIN slot sl ON sl.id = j.slot_id
-                    WHERE jp.pejabat_id = pejabat.id AND j.dibatalkan_at IS NULL AND j.kehadiran IS NULL
-                      AND sl.mulai + make_interval(mins => sl.durasi_menit) > $2) AS terjadwal
+        "SELECT id, nama, jabatan, status, {}, {TERJADWAL}
          FROM pejabat
          WHERE satker_kode = $1 AND deleted_at IS NULL
            AND jabatan IN ('KUASA PENGGUNA ANGGARAN', 'PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM')
