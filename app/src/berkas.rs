@@ -51,12 +51,6 @@ fn BerkasView(me: Me) -> impl IntoView {
     crate::live::refresh_on_change(tick);
     let rows = Resource::new(move || tick.get(), |_| berkas_daftar());
     let ajukan = Action::new(|_: &()| berkas_ajukan());
-    // the submission sends the drafts: without one the button is not shown as ready
-    let ada_draf = move || {
-        rows.get()
-            .and_then(Result::ok)
-            .is_some_and(|list| list.iter().any(|r| r.berkas.as_ref().is_some_and(|b| b.status == BerkasStatus::Draf)))
-    };
     Effect::new(move |_| match ajukan.value().get() {
         Some(Ok(_)) => {
             notice.set(Some(Notice::ok("Pengajuan Formulir Aktivasi OTP SAKTI Satker terkirim ke KPPN.")));
@@ -77,26 +71,34 @@ fn BerkasView(me: Me) -> impl IntoView {
             <p class="muted">"Satu PDF hasil pindaian per pejabat: formulir yang telah ditandatangani beserta "
                 {domain::formulir::lampiran().collect::<Vec<_>>().join("; ")} ". Paling besar 10 MB."</p>
             <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> }>
-                {move || rows.get().map(|r| match r {
-                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="empty">"Tidak ada pejabat yang memerlukan berkas."</p> }.into_any(),
-                    Ok(list) => view! {
-                        <div class="bundles">{list.into_iter().map(|row| view! { <BundleCard row is_admin notice/> }).collect_view()}</div>
-                    }.into_any(),
+                {move || rows.get().map(|r| {
+                    // the submission sends the drafts: without one the button is not shown as
+                    // ready (decided here, with the list, so the page and its hydration agree)
+                    let ada_draf = r.as_ref().is_ok_and(|list| {
+                        list.iter().any(|r| r.berkas.as_ref().is_some_and(|b| b.status == BerkasStatus::Draf))
+                    });
+                    let daftar = match r {
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"Tidak ada pejabat yang memerlukan berkas."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <div class="bundles">{list.into_iter().map(|row| view! { <BundleCard row is_admin notice/> }).collect_view()}</div>
+                        }.into_any(),
+                    };
+                    let actions = is_admin.then(|| view! {
+                        <div class="actions">
+                            <button class="primary" disabled=move || ajukan.pending().get() || !ada_draf
+                                aria-describedby=(!ada_draf).then_some("alasan-ajukan")
+                                aria-busy=move || ajukan.pending().get().to_string() on:click=move |_| { ajukan.dispatch(()); }>
+                                {move || if ajukan.pending().get() { "Mengirim…" } else { "Kirim Pengajuan ke KPPN" }}
+                            </button>
+                            {(!ada_draf).then(|| view! {
+                                <p id="alasan-ajukan" class="muted">"Belum ada berkas baru untuk diajukan: unggah berkas pejabat lebih dulu."</p>
+                            })}
+                        </div>
+                    });
+                    view! { {daftar} {actions} }
                 })}
             </Transition>
-            <Show when=move || is_admin>
-                <div class="actions">
-                    <button class="primary" disabled=move || ajukan.pending().get() || !ada_draf()
-                        aria-describedby=move || (!ada_draf()).then_some("alasan-ajukan")
-                        aria-busy=move || ajukan.pending().get().to_string() on:click=move |_| { ajukan.dispatch(()); }>
-                        {move || if ajukan.pending().get() { "Mengirim…" } else { "Kirim Pengajuan ke KPPN" }}
-                    </button>
-                    <Show when=move || !ada_draf()>
-                        <p id="alasan-ajukan" class="muted">"Belum ada berkas baru untuk diajukan: unggah berkas pejabat lebih dulu."</p>
-                    </Show>
-                </div>
-            </Show>
         </section>
         <crate::ubah_nomor::UbahNomor me tick notice/>
     }
