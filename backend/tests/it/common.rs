@@ -6,6 +6,10 @@ use chrono::NaiveDate;
 use domain::validate::PejabatInput;
 use sqlx::PgPool;
 
+/// A port nothing listens on (TCP port 9, "discard": no service here, and below the ephemeral
+/// range the tests' own servers are given).
+pub const UNREACHABLE_PORT: u16 = 9;
+
 pub fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
 }

@@ -209,9 +209,9 @@ async fn stale_emails_are_never_sent_and_an_unreachable_server_is_given_up(pool:
     assert!(server.received().is_empty());
     let state: String = sqlx::query_scalar("SELECT state FROM email_outbox").fetch_one(&pool).await.unwrap();
     assert_eq!(state, "KEDALUWARSA");
-    // nothing listens here
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let down = Smtp::new(&format!("smtp://127.0.0.1:{port}"), "noreply@sakti.test").unwrap();
+    // nothing listens here (a fixed low port: one let go by the OS could be another test's server)
+    let down =
+        Smtp::new(&format!("smtp://127.0.0.1:{}", crate::common::UNREACHABLE_PORT), "noreply@sakti.test").unwrap();
     sqlx::query("DELETE FROM email_outbox").execute(&pool).await.unwrap();
     email::enqueue(&pool, &Surat::notice("b@kemenkeu.go.id", isi, now), now).await.unwrap();
     let mut t = now;

@@ -1,6 +1,7 @@
 //! The HTTP SMS gateway against a local HTTP server: what it sends, and that a failing
 //! gateway is retried until the message is delivered, exactly once.
 
+use crate::common::UNREACHABLE_PORT;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -83,9 +84,10 @@ async fn a_failing_gateway_gets_the_message_once_it_recovers(pool: PgPool) {
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn an_unreachable_gateway_keeps_the_message_for_later(pool: PgPool) {
-    // a port nothing listens on
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let gw = Relay::one("gw", HttpGateway::new(format!("http://127.0.0.1:{port}/sms"), None, None).unwrap());
+    // a port nothing listens on: a fixed low one (a port taken from the OS and let go could be
+    // handed at once to a gateway another test starts, which then answers)
+    let gw =
+        Relay::one("gw", HttpGateway::new(format!("http://127.0.0.1:{UNREACHABLE_PORT}/sms"), None, None).unwrap());
     sms::enqueue(&pool, "+6281234567890", "pesan", "pesan").await.unwrap();
     assert_eq!(sms::deliver_due(&pool, &gw, Utc::now(), 10).await.unwrap(), 0);
     let (attempts, error): (i32, Option<String>) =
