@@ -63,6 +63,21 @@ pub struct App {
     pub clock: backend::Clock,
 }
 
+/// A port for a server process the test starts, never one this test binary handed out
+/// before: a port the OS gives and takes back can be given again at once, and two tests
+/// running side by side would then start their servers on the same one.
+pub fn free_port() -> u16 {
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap();
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
+}
+
 /// The keys of a test server (the same in every test of the process).
 pub fn kunci() -> backend::kunci::Kunci {
     backend::kunci::Kunci::dari([7; 32], &[], &[8; 32], &[9; 32]).unwrap()

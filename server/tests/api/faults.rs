@@ -16,10 +16,6 @@ const PPK_HP: &str = "+6281300000002";
 const UNAVAILABLE: &str = "\"Unavailable\"";
 const SPM_HP: &str = "+6281300000003";
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 struct Instance {
     child: Child,
 }
@@ -288,7 +284,7 @@ async fn the_service_survives_kills_restarts_and_a_database_outage() {
     let log = dir.join("servers.log");
     let mut cluster = PrivateCluster::ensure_running(&dir.join("pg"), Durability::Fast).await.unwrap();
     let url = backend::db::ensure_database(&cluster.url("postgres"), "sakti").await.unwrap();
-    let (pa, pb) = (free_port(), free_port());
+    let (pa, pb) = (crate::common::free_port(), crate::common::free_port());
     let mut a = spawn(Some(&url), &dir.join("a"), pa, &log).await;
     let mut b = spawn(Some(&url), &dir.join("b"), pb, &log).await;
     let pool = backend::db::connect(&url).await.unwrap();
@@ -458,7 +454,7 @@ async fn the_service_survives_kills_restarts_and_a_database_outage() {
     assert_eq!(terminate(&mut a, "-TERM").await, Some(0));
 
     // 5. an instance with its own embedded cluster stops it on SIGTERM
-    let pc = free_port();
+    let pc = crate::common::free_port();
     let mut c = spawn(None, &dir.join("c"), pc, &log).await;
     let embedded = PrivateCluster::open(&dir.join("c").join("postgres")).await.unwrap();
     assert!(embedded.is_running().await);
@@ -485,7 +481,7 @@ async fn connections_cut_mid_statement_are_answered_200_or_503() {
     let log = dir.join("server.log");
     let mut cluster = PrivateCluster::ensure_running(&dir.join("pg"), Durability::Fast).await.unwrap();
     let url = backend::db::ensure_database(&cluster.url("postgres"), "sakti").await.unwrap();
-    let port = free_port();
+    let port = crate::common::free_port();
     let mut server = spawn(Some(&url), &dir.join("a"), port, &log).await;
     let pool = backend::db::connect(&url).await.unwrap();
     let admin = login(&pool, port, "adm_561403").await;
@@ -598,7 +594,7 @@ async fn json_logs_carry_the_request_and_no_secret() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("site")).unwrap();
     let log = dir.join("server.log");
-    let port = free_port();
+    let port = crate::common::free_port();
     let mut instance = spawn_with(None, &dir, port, &log, &[("SAKTI_LOG_FORMAT", "json")]).await;
     let r = client()
         .get(format!("http://127.0.0.1:{port}/login"))
@@ -722,7 +718,7 @@ async fn a_backup_restores_into_a_new_database_that_a_server_runs_on() {
     let out = command(&["audit", "verify"], &target);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // a server runs on the copy: ready, and the KPA signs in and sees itself
-    let port = free_port();
+    let port = crate::common::free_port();
     let mut instance = spawn(Some(&target), &dir, port, &dir.join("server.log")).await;
     let ready = client().get(format!("http://127.0.0.1:{port}/readyz")).send().await.unwrap();
     assert_eq!(ready.status().as_u16(), 200, "{}", ready.text().await.unwrap_or_default());

@@ -12,10 +12,6 @@ use tokio::process::{Child, Command};
 const SECRET: &str = "kunci-uji-mode-yang-cukup-panjang-12345";
 const PUBLIC: &str = "https://sakti.example";
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 /// The binary with only the environment given (and what a process needs to run).
 fn server(env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
@@ -60,7 +56,7 @@ fn with<'a>(base: &'a [(&'static str, String)], changes: &[Change<'a>]) -> Vec<(
 
 #[tokio::test]
 async fn each_configuration_production_refuses_is_one_line_naming_the_setting() {
-    let base = production(free_port());
+    let base = production(crate::common::free_port());
     let cases: &[(&str, &[Change], &str)] = &[
         ("no SMS gateway in production", &[("SAKTI_SMS_GATEWAY_URL", None)], "SAKTI_SMS_GATEWAY_URL"),
         ("no public URL in production", &[("SAKTI_PUBLIC_URL", None)], "SAKTI_PUBLIC_URL"),
@@ -140,7 +136,7 @@ async fn start(env: &[(&str, &str)], port: u16) -> Child {
 
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn production_behind_tls_holds_its_edge(pool: PgPool) {
-    let port = free_port();
+    let port = crate::common::free_port();
     let url = url_of(&pool);
     let mut env = production(port);
     env.push(("DATABASE_URL", url));
@@ -334,7 +330,7 @@ async fn the_administrative_commands_do_their_job_and_say_how_it_went(pool: PgPo
 /// names `DATABASE_URL`, shows `found` and says what to do.
 async fn production_refuses_the_database(pool: &PgPool, found: &str) {
     let url = url_of(pool);
-    let mut base = production(free_port());
+    let mut base = production(crate::common::free_port());
     // the owner's URL given too, as production should, so the refusal is the only line
     base.extend([("DATABASE_URL", url.clone()), ("SAKTI_MIGRATE_DATABASE_URL", url)]);
     for subcommand in [None, Some("check-config")] {
@@ -381,7 +377,7 @@ async fn production_refuses_a_database_the_demo_seeded(pool: PgPool) {
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn production_refuses_an_unmarked_database_with_a_demo_username(pool: PgPool) {
     let url = url_of(&pool);
-    let mut base = production(free_port());
+    let mut base = production(crate::common::free_port());
     base.extend([("DATABASE_URL", url.clone()), ("SAKTI_MIGRATE_DATABASE_URL", url)]);
     sqlx::query("INSERT INTO kppn (kode, nama) VALUES ('019', 'KPPN Jakarta VI')").execute(&pool).await.unwrap();
     sqlx::query("INSERT INTO app_user (username, nama, role, kppn_kode) VALUES ('cso_nyata019', 'CSO', 'CSO', '019')")
@@ -405,7 +401,7 @@ async fn production_refuses_an_unmarked_database_with_a_demo_username(pool: PgPo
 /// shutdown — is one JSON object, and so is a refusal of the configuration.
 #[sqlx::test(migrator = "backend::db::MIGRATOR")]
 async fn the_json_log_mode_writes_json_only(pool: PgPool) {
-    let port = free_port();
+    let port = crate::common::free_port();
     let (url, dir, addr) = (url_of(&pool), data_dir(port), format!("127.0.0.1:{port}"));
     let env = [
         ("DATABASE_URL", url.as_str()),
