@@ -5,6 +5,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 phase tools
+prebuild_release
 ensure_rust_tools
 ensure_postgres
 phase_end

@@ -6,6 +6,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 phase tools
+prebuild_release
 ensure_rust_tools
 ensure_postgres
 ensure_pdftotext
@@ -15,6 +16,7 @@ ensure_smtp_server
 PG_DIR="${SAKTI_TEST_PG_DIR:-/tmp/aktivasi-otp-sakti-test-pg}"
 SERVER_PID=""
 cleanup() {
+  prebuild_stop
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
   if [ -z "${KEEP_TEST_DB:-}" ] && [ -z "${EXTERNAL_DB:-}" ]; then
     cargo run -q -p backend --bin pgcluster -- stop "$PG_DIR" || true

@@ -8,6 +8,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # One target dir outside the clone, so a fresh clone reuses compiled dependencies.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/aktivasi-otp-sakti/target}"
 CARGO_LEPTOS_VERSION=0.3.10
+BINARYEN_VERSION=132
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
@@ -15,15 +16,24 @@ as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-ensure_rust_tools() {
+ensure_wasm_target() {
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     log "rustup target add wasm32-unknown-unknown"
     rustup target add wasm32-unknown-unknown
   fi
+}
+
+# The wasm-bindgen version Cargo.lock names (the CLI must match it).
+wasm_bindgen_wanted() {
+  (cd "$ROOT" && cargo pkgid wasm-bindgen | cut -d@ -f2)
+}
+
+ensure_rust_tools() {
+  ensure_wasm_target
   # The two tools build at the same time: each has long stretches on one core (its biggest
   # crates, the link), which the other fills.
   local want bindgen_pid=""
-  want="$(cd "$ROOT" && cargo pkgid wasm-bindgen | cut -d@ -f2)"
+  want="$(wasm_bindgen_wanted)"
   if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
     log "installing wasm-bindgen-cli $want (must match Cargo.lock; light profile, beside cargo-leptos)"
     CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
@@ -107,13 +117,13 @@ ensure_browser() {
   fi
 }
 
-# wasm-opt for release builds, from npm binaryen 132 (Debian's binaryen breaks the release
+# wasm-opt for release builds, from npm binaryen (Debian's binaryen breaks the release
 # WASM, see TOOLCHAIN notes in the README); on PATH for cargo-leptos.
 ensure_wasm_opt() {
   local tools="$HOME/.cache/aktivasi-otp-sakti/tools"
-  if [ ! -x "$tools/node_modules/.bin/wasm-opt" ]; then
-    log "installing wasm-opt (npm binaryen@132)"
-    mkdir -p "$tools" && (cd "$tools" && npm install --no-audit --no-fund binaryen@132 >/dev/null)
+  if ! "$tools/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version $BINARYEN_VERSION "; then
+    log "installing wasm-opt (npm binaryen@$BINARYEN_VERSION)"
+    mkdir -p "$tools" && (cd "$tools" && npm install --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null)
   fi
   export PATH="$tools/node_modules/.bin:$PATH"
 }
@@ -132,8 +142,10 @@ SITE_BUILD_DIR="$ROOT/target/site"
 RUNTIME_ENV=(LEPTOS_SITE_ADDR LEPTOS_SITE_ROOT LEPTOS_ENV LEPTOS_RELOAD_PORT)
 
 # A hash of everything the release build reads: the files git knows (tracked, and new ones
-# not ignored) except tests, benchmarks, Markdown and the other scripts, the tool versions,
-# and the environment cargo and cargo-leptos read at build time (not the run-time settings).
+# not ignored) except tests, benchmarks, Markdown and the other scripts, the tool versions
+# (the ones ensure_rust_tools and ensure_wasm_opt install, so the hash is known before they
+# are: prebuild_release needs it first), and the environment cargo and cargo-leptos read at
+# build time (not the run-time settings).
 release_inputs_hash() {
   (
     cd "$ROOT"
@@ -145,9 +157,7 @@ release_inputs_hash() {
       LC_ALL=C sort -z | xargs -0r sha256sum
     cat .env "${CARGO_HOME:-$HOME/.cargo}/config.toml" 2>/dev/null || true
     rustc -vV
-    cargo leptos --version
-    wasm-bindgen --version
-    wasm-opt --version
+    echo "cargo-leptos $CARGO_LEPTOS_VERSION wasm-bindgen $(wasm_bindgen_wanted) binaryen $BINARYEN_VERSION"
     env | LC_ALL=C sort |
       grep -E '^(LEPTOS_|RUSTFLAGS=|RUSTC|RUSTUP_TOOLCHAIN=|CARGO_(ENCODED_RUSTFLAGS|PROFILE_|BUILD_|TARGET_DIR)|SERVER_FN_|DISABLE_SERVER_FN_HASH=)' |
       grep -v -E "^($(IFS='|'; echo "${RUNTIME_ENV[*]}"))=" || true
@@ -180,6 +190,58 @@ switch_release() {
   mv -T "$dist/.current.new" "$dist/current"
 }
 
+# The environment and arguments cargo-leptos gives its two cargo builds for
+# `build --release --split` (printed by `cargo leptos build -vv`, from [workspace.metadata.leptos]
+# in Cargo.toml). prebuild_release runs the same builds, so cargo-leptos finds them fresh;
+# build_release says so when it did not.
+LEPTOS_CARGO_ENV=(LEPTOS_OUTPUT_NAME=aktivasi-otp-sakti LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
+  LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=frontend LEPTOS_BIN_DIR=server
+  LEPTOS_JS_MINIFY=true LEPTOS_HASH_FILES=true LEPTOS_HASH_FILE_NAME=hash.txt)
+PREBUILD_PIDS=()
+PREBUILT=""
+PREBUILD_LOG="$CARGO_TARGET_DIR/prebuild.log"
+
+# Starts the release's two compilations — the server and the WASM — in the background when the
+# release is not already built, so they run beside the tools' installation (cargo-leptos is
+# needed only for what follows the compilers: wasm-bindgen, wasm-opt, the site) and beside each
+# other. On two cores a lone build leaves one idle through its long single-crate stretches
+# (`app`, `server`, the WASM's link-time optimisation); four builds side by side fill it.
+# Their errors are not reported here: build_release waits for them and cargo-leptos, running the
+# same builds, reports any.
+prebuild_release() {
+  if [ -f "$CARGO_TARGET_DIR/dist/$(release_inputs_hash)/complete" ]; then return 0; fi
+  ensure_wasm_target
+  mkdir -p "$CARGO_TARGET_DIR"
+  : >"$PREBUILD_LOG"
+  trap prebuild_stop EXIT
+  log "compiling the release (server and WASM) beside the tools; output in $PREBUILD_LOG"
+  env $(printf -- '-u %s ' "${RUNTIME_ENV[@]}") "${LEPTOS_CARGO_ENV[@]}" \
+    cargo build -q --package=server --bin=server --no-default-features --release >>"$PREBUILD_LOG" 2>&1 &
+  PREBUILD_PIDS+=($!)
+  env $(printf -- '-u %s ' "${RUNTIME_ENV[@]}") "${LEPTOS_CARGO_ENV[@]}" \
+    RUSTFLAGS="${RUSTFLAGS:---cfg erase_components} -Clink-args=--emit-relocs" \
+    cargo build -q --package=frontend --lib --target-dir="$CARGO_TARGET_DIR/front" \
+    --target=wasm32-unknown-unknown --no-default-features --profile=wasm-release >>"$PREBUILD_LOG" 2>&1 &
+  PREBUILD_PIDS+=($!)
+}
+
+# Stops prebuild_release's compilations when a script ends before it waited for them.
+prebuild_stop() {
+  local pid
+  for pid in "${PREBUILD_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+}
+
+# Waits for prebuild_release's compilations (their failures are cargo-leptos's to report).
+prebuild_wait() {
+  [ "${#PREBUILD_PIDS[@]}" -gt 0 ] || return 0
+  local started=$SECONDS pid
+  log "waiting for the release's compilation started beside the tools"
+  PREBUILT=1
+  for pid in "${PREBUILD_PIDS[@]}"; do wait "$pid" || PREBUILT=""; done
+  PREBUILD_PIDS=()
+  phase_record "compile (after the tools)" "$((SECONDS - started))"
+}
+
 # The build that ships, and that the browser tests and the demo run: release, one WASM file
 # per page (`--split`, app::lazy_page), brotli files beside the static files (`--precompress`,
 # served by server/src/assets.rs), published as a snapshot ($RELEASE). cargo-leptos redoes
@@ -190,6 +252,7 @@ build_release() {
   ensure_wasm_opt
   local inputs rc=0
   inputs="$(release_inputs_hash)"
+  prebuild_wait
   if [ -f "$CARGO_TARGET_DIR/dist/$inputs/complete" ]; then
     switch_release "$inputs"
     log "release build up to date (nothing changed since $(date -r "$CARGO_TARGET_DIR/dist/$inputs/complete" '+%F %T'))"
@@ -204,6 +267,9 @@ build_release() {
     { grep --line-buffered -v -E 'tree-shaker; pass=[0-9]+' || true; } |
     while IFS= read -r line; do
       printf '%s\n' "$line"
+      if [[ "$line" == *"Compiling server "* ]] && [ -n "$PREBUILT" ]; then
+        log "NOTE: the server compiled again after prebuild_release: LEPTOS_CARGO_ENV in scripts/tools.sh no longer matches cargo-leptos (see \`cargo leptos build -vv\`)"
+      fi
       if [ -z "${front_done:-}" ] && [[ "$line" == *"--package=server"* ]]; then
         front_done=1
         echo "$((SECONDS - started))" >"$CARGO_TARGET_DIR/.front-seconds"
