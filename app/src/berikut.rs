@@ -9,7 +9,7 @@ use leptos::prelude::*;
 #[server(endpoint = "berikut")]
 pub async fn berikut_saya() -> Result<Option<Berikut>, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::berikut::untuk(&state.pool, &caller, state.clock.now()).await?)
+    Ok(backend::berikut::untuk(&state.pool, &caller, state.pantau, state.clock.now()).await?)
 }
 
 /// The next step as a banner: what, why, and the link to do it (none for a wait, nor for a

@@ -122,7 +122,9 @@ fn Impor() -> impl IntoView {
         }
     });
     let simpan = ServerAction::<ImporTerapkan>::new();
+    let tick = Signal::derive(move || simpan.version().get() as u32);
     view! {
+        <crate::berikut::LangkahBerikut tick/>
         <section class="card" aria-labelledby="impor-title">
             <h1 id="impor-title">"Impor data KPPN, satker dan pengguna"</h1>
             <p class="muted">"Berkas CSV UTF-8 dengan pemisah koma; urutannya: KPPN, lalu satker, lalu pengguna. \

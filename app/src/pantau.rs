@@ -52,6 +52,7 @@ fn PantauView() -> impl IntoView {
     let board = Resource::new(move || (q(), read.get()), |(q, _)| pantau_papan(q));
     view! {
         <h1>"Pantau Aktivasi"</h1>
+        <crate::berikut::LangkahBerikut tick=read/>
         <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> }>
             {move || board.get().map(|r| match r {
                 Ok(papan) => view! { <Board papan/> }.into_any(),
@@ -66,7 +67,7 @@ fn href(l: &Lingkup) -> String {
 }
 
 fn angka(x: f64) -> String {
-    format!("{x:.1}").replace('.', ",")
+    domain::format::desimal(x)
 }
 
 fn tanggal(d: chrono::NaiveDate) -> String {

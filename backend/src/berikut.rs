@@ -1,20 +1,27 @@
 //! The facts behind the next step at the top of each home page (`domain::berikut` chooses
 //! and words it): the satker's references with their bundles, prints and bookings, the next
-//! session, and for the CSO its desk and today's queue.
+//! session; for the CSO its desk and today's queue; for Kanwil and Pusat their board; for the
+//! operator the lists and the users still without a password.
 
 use crate::auth::authorize;
 use crate::error::Result;
 use crate::{Actor, Caller};
 use chrono::{DateTime, Duration, Utc};
 use domain::authz::Action;
-use domain::berikut::{self, Berikut, Referensi, Sesi};
+use domain::berikut::{self, Berikut, Persiapan, Referensi, Sesi};
 use domain::berkas::BerkasStatus;
 use domain::jadwal::Mode;
 use domain::{Jabatan, PejabatId, Role, Status};
 use sqlx::PgPool;
 
-/// The caller's next step; none for the roles whose home is a board or an import.
-pub async fn untuk(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<Option<Berikut>> {
+/// The caller's next step (none for a caller half signed in); Kanwil and Pusat read it off
+/// their board, with its settings.
+pub async fn untuk(
+    pool: &PgPool,
+    caller: &Caller,
+    pantau: crate::pantau::Setelan,
+    now: DateTime<Utc>,
+) -> Result<Option<Berikut>> {
     let Some(role) = caller.actor().map(|a| a.role) else {
         authorize(pool, caller, Action::LihatPejabat).await?;
         return Ok(None);
@@ -40,8 +47,41 @@ pub async fn untuk(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result
             let actor = authorize(pool, caller, Action::KonsolCso).await?;
             cso(pool, actor, now).await.map(Some)
         }
-        Role::Operator | Role::Kanwil | Role::Pusat => Ok(None),
+        Role::Kanwil | Role::Pusat => {
+            let papan = crate::pantau::papan(pool, caller, None, pantau, now).await?;
+            Ok(Some(berikut::pemantau(&papan)))
+        }
+        Role::Operator => {
+            authorize(pool, caller, Action::Impor).await?;
+            persiapan(pool, now).await.map(|p| Some(berikut::operator(p)))
+        }
     }
+}
+
+/// What the operator has provisioned: the lists, and the users imported without a password
+/// by whether a set-password link of theirs is still valid.
+async fn persiapan(pool: &PgPool, now: DateTime<Utc>) -> Result<Persiapan> {
+    let (kppn, satker, pengguna, belum_diundang, menunggu_sandi): (i64, i64, i64, i64, i64) = sqlx::query_as(
+        "WITH u AS (
+           SELECT password_hash IS NULL AS tanpa_sandi,
+                  EXISTS (SELECT 1 FROM password_link l WHERE l.user_id = app_user.id AND l.used_at IS NULL
+                                                          AND l.expires_at > $1) AS diundang
+           FROM app_user WHERE active AND role <> 'OPERATOR')
+         SELECT (SELECT count(*) FROM kppn), (SELECT count(*) FROM satker), (SELECT count(*) FROM u),
+                (SELECT count(*) FROM u WHERE tanpa_sandi AND NOT diundang),
+                (SELECT count(*) FROM u WHERE tanpa_sandi AND diundang)",
+    )
+    .bind(now)
+    .fetch_one(pool)
+    .await?;
+    let n = |x: i64| u32::try_from(x).unwrap_or(u32::MAX);
+    Ok(Persiapan {
+        kppn: n(kppn),
+        satker: n(satker),
+        pengguna: n(pengguna),
+        belum_diundang: n(belum_diundang),
+        menunggu_sandi: n(menunggu_sandi),
+    })
 }
 
 /// Whose reference it is: the row's user (the references list its user's id).

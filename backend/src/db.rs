@@ -22,12 +22,7 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(800);
 /// At start-up the database may take a moment longer (a cluster just started).
 pub async fn connect(url: &str) -> Result<PgPool, sqlx::Error> {
     const STARTUP_WAIT: Duration = Duration::from_secs(5);
-    // no slow-statement warning of sqlx's own: it prints the whole statement (a national import's
-    // `INSERT` runs to megabytes); each request's line has its time, and slow steps say so
-    // themselves in one line (`impor`)
-    let options = PgConnectOptions::from_str(url)?
-        .application_name("aktivasi-otp-sakti")
-        .log_slow_statements(tracing::log::LevelFilter::Off, Duration::from_secs(1));
+    let options = tune(PgConnectOptions::from_str(url)?);
     let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(ACQUIRE_TIMEOUT).connect_lazy_with(options);
     let started = std::time::Instant::now();
     loop {
@@ -37,6 +32,16 @@ pub async fn connect(url: &str) -> Result<PgPool, sqlx::Error> {
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
+}
+
+/// The server's connection settings: its name in `pg_stat_activity`, and no slow-statement
+/// warning of sqlx's own, which prints the whole statement (a national import's `INSERT` runs
+/// to megabytes, and a statement may carry personal data): each request's line has its time,
+/// and slow steps say so themselves in one line (`impor`).
+pub fn tune(options: PgConnectOptions) -> PgConnectOptions {
+    options
+        .application_name("aktivasi-otp-sakti")
+        .log_slow_statements(tracing::log::LevelFilter::Off, Duration::from_secs(1))
 }
 
 /// Applies every migration not yet applied.

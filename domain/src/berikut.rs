@@ -4,7 +4,9 @@
 //! (`backend::berikut`); these functions only choose and word.
 
 use crate::berkas::BerkasStatus;
+use crate::format::{desimal, tanggal};
 use crate::jadwal::Calon;
+use crate::pantau::{Papan, Tahap};
 use crate::workflow::{self, Langkah, RowFacts, Viewer};
 use crate::{Jabatan, PejabatId, Role, Status};
 use serde::{Deserialize, Serialize};
@@ -312,6 +314,134 @@ pub fn cso(menunggu: u32, siap_aktivasi: u32, sesi_berikut: Option<(&Sesi, &str)
     Berikut::selesai("Tidak ada yang menunggu Anda", "Berkas dan sesi baru dari satker mitra muncul di sini.")
 }
 
+/// The satkers of a region (Kanwil) or of the country (Pusat), as their board counts them:
+/// behind the deadline first, naming the unit furthest behind, then the satkers stuck longest.
+pub fn pemantau(papan: &Papan) -> Berikut {
+    let p = &papan.proyeksi;
+    if p.total > 0 && p.selesai == p.total {
+        return Berikut::selesai(
+            "Semua satker sudah selesai",
+            "KPA, PPK dan PPSPM setiap satker di wilayah Anda sudah aktif.",
+        );
+    }
+    if let (Some(false), Some(tenggat)) = (p.tepat_waktu(), p.tenggat) {
+        let judul = match p.perkiraan_selesai {
+            Some(d) => format!("Proyeksi selesai {}, setelah tenggat {}", tanggal(d), tanggal(tenggat)),
+            None => format!("Tidak ada satker selesai dalam 14 hari terakhir; tenggat {}", tanggal(tenggat)),
+        };
+        let perlu = match p.perlu_per_hari {
+            Some(n) => format!(
+                "Perlu {} satker selesai per hari; laju 14 hari terakhir {}.",
+                desimal(n),
+                desimal(p.laju_per_hari)
+            ),
+            None => "Tenggat sudah lewat.".to_owned(),
+        };
+        // the unit one level down with the smallest share done (regions, KPPN; not satkers)
+        let tertinggal = papan
+            .baris
+            .iter()
+            .filter(|b| b.tahap.is_none() && b.hitungan.total() > 0)
+            .min_by_key(|b| (u64::from(b.hitungan.di(Tahap::Selesai)) * 1000) / u64::from(b.hitungan.total()));
+        return match tertinggal {
+            Some(b) => Berikut::lakukan(
+                judul,
+                format!(
+                    "{perlu} Paling tertinggal: {} ({} dari {} satker selesai).",
+                    b.nama,
+                    b.hitungan.di(Tahap::Selesai),
+                    b.hitungan.total()
+                ),
+                &format!("/pantau{}", b.lingkup.query()),
+                &format!("Lihat {}", b.nama),
+            ),
+            None => Berikut::tunggu(judul, perlu),
+        };
+    }
+    if let Some(m) = papan.macet.first() {
+        return Berikut::lakukan(
+            format!("{} satker macet lebih dari {} hari", papan.macet_total, papan.macet_hari),
+            format!(
+                "Terlama: {} {} (KPPN {}), tahap \"{}\" sejak {}, {} hari. Dorong satker dan KPPN-nya menyelesaikan \
+                 langkahnya.",
+                m.satker_kode,
+                m.satker_nama,
+                m.kppn_kode,
+                m.tahap.label(),
+                tanggal(crate::pantau::tanggal_wib(m.sejak)),
+                m.hari
+            ),
+            &format!("/pantau?satker={}", m.satker_kode),
+            "Lihat satker",
+        );
+    }
+    Berikut::tunggu(
+        "Aktivasi berjalan sesuai jadwal",
+        match p.perkiraan_selesai {
+            Some(d) => format!(
+                "{} dari {} satker selesai; pada laju 14 hari terakhir semuanya selesai {}.",
+                p.selesai,
+                p.total,
+                tanggal(d)
+            ),
+            None => format!("{} dari {} satker selesai; tidak ada satker yang macet.", p.selesai, p.total),
+        },
+    )
+}
+
+/// What the national operator has provisioned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Persiapan {
+    pub kppn: u32,
+    pub satker: u32,
+    /// Active users other than the operators.
+    pub pengguna: u32,
+    /// Active users with no password and no set-password link still valid: nobody has invited
+    /// them, or their link expired unused.
+    pub belum_diundang: u32,
+    /// Active users with no password whose link is still valid.
+    pub menunggu_sandi: u32,
+}
+
+/// The operator's next step: the lists in the order they depend on each other, then the
+/// invitations of the users imported without a password.
+pub fn operator(p: Persiapan) -> Berikut {
+    let impor = |judul: &str, alasan: &str| Berikut::lakukan(judul, alasan, "/impor", "Buka Impor");
+    if p.kppn == 0 {
+        return impor(
+            "Impor daftar KPPN",
+            "Satker dan CSO terikat pada KPPN mitranya: impor daftar Kanwil dan KPPN lebih dulu.",
+        );
+    }
+    if p.satker == 0 {
+        return impor(
+            "Impor daftar satker",
+            "Admin Lokal dan pejabat terikat pada satkernya: impor satker sebelum pengguna.",
+        );
+    }
+    if p.pengguna == 0 {
+        return impor("Impor pengguna", "Admin Lokal, CSO, Kanwil dan Kantor Pusat masuk dengan akun yang diimpor.");
+    }
+    if p.belum_diundang > 0 {
+        return Berikut::lakukan(
+            format!("Undang {} pengguna yang belum punya sandi", p.belum_diundang),
+            "Mereka sudah diimpor, tetapi belum menerima tautan untuk membuat sandi, atau tautannya kedaluwarsa.",
+            "/pengguna",
+            "Buka Pengguna",
+        );
+    }
+    if p.menunggu_sandi > 0 {
+        return Berikut::tunggu(
+            format!("{} pengguna belum membuat sandi", p.menunggu_sandi),
+            "Tautan undangan mereka masih berlaku (72 jam); setelah itu mereka muncul di sini untuk diundang lagi.",
+        );
+    }
+    Berikut::selesai(
+        "Semua pengguna sudah punya sandi",
+        "Impor berikutnya memperbarui daftar; tidak ada yang menunggu Anda.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,6 +539,85 @@ mod tests {
         );
         assert!(pejabat(Role::Kpa, std::slice::from_ref(&kpa), std::slice::from_ref(&kpa), None).selesai);
         assert_eq!(pejabat(Role::Ppspm, &[], &[], None).judul, "Referensi Anda belum direkam");
+    }
+
+    fn papan(selesai: u32, total: u32, laju_terakhir: u32, tenggat: Option<chrono::NaiveDate>) -> Papan {
+        use crate::pantau::{Baris, Hitungan, Lingkup, proyeksi};
+        let hari_ini = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let kppn = |kode: &str, nama: &str, selesai: u32, total: u32| {
+            let mut hitungan = Hitungan::default();
+            (0..selesai).for_each(|_| hitungan.tambah(Tahap::Selesai));
+            (selesai..total).for_each(|_| hitungan.tambah(Tahap::Direkam));
+            Baris { lingkup: Lingkup::Kppn(kode.into()), kode: kode.into(), nama: nama.into(), hitungan, tahap: None }
+        };
+        let mut hitungan = Hitungan::default();
+        (0..selesai).for_each(|_| hitungan.tambah(Tahap::Selesai));
+        (selesai..total).for_each(|_| hitungan.tambah(Tahap::Direkam));
+        Papan {
+            lingkup: Lingkup::Kanwil("20".into()),
+            jejak: vec![],
+            hitungan,
+            baris: vec![
+                kppn("120", "KPPN Semarang I", (selesai * 7 / 10).min(total / 2), total / 2),
+                kppn("121", "KPPN Semarang II", selesai - (selesai * 7 / 10).min(total / 2), total - total / 2),
+            ],
+            macet: vec![],
+            macet_total: 0,
+            macet_hari: 7,
+            aktivasi_per_hari: vec![],
+            proyeksi: proyeksi(total, selesai, laju_terakhir, hari_ini, tenggat),
+            pejabat: vec![],
+        }
+    }
+
+    #[test]
+    fn a_region_is_told_when_it_falls_behind_the_deadline_then_what_is_stuck() {
+        let tenggat = chrono::NaiveDate::from_ymd_opt(2027, 3, 31);
+        // 10 of 200 done, 2 in the last 14 days: far behind; KPPN Semarang II has done less
+        let behind = pemantau(&papan(10, 200, 2, tenggat));
+        assert!(behind.judul.starts_with("Proyeksi selesai ") && behind.judul.ends_with("setelah tenggat 31 Mar 2027"));
+        assert!(behind.alasan.contains("Paling tertinggal: KPPN Semarang II (3 dari 100"), "{behind:?}");
+        assert!(
+            behind.alasan.starts_with("Perlu 1,7 satker selesai per hari; laju 14 hari terakhir 0,1."),
+            "{behind:?}"
+        );
+        assert_eq!(behind.tautan.unwrap().0, "/pantau?kppn=121");
+        // on pace, a satker stuck: the longest is named and linked
+        let mut on_pace = papan(150, 200, 100, tenggat);
+        assert_eq!(pemantau(&on_pace).judul, "Aktivasi berjalan sesuai jadwal");
+        on_pace.macet = vec![crate::pantau::Macet {
+            satker_kode: "700001".into(),
+            satker_nama: "SATKER CONTOH".into(),
+            kppn_kode: "120".into(),
+            tahap: Tahap::Diajukan,
+            sejak: chrono::DateTime::parse_from_rfc3339("2026-11-20T03:00:00Z").unwrap().to_utc(),
+            hari: 17,
+        }];
+        on_pace.macet_total = 3;
+        let stuck = pemantau(&on_pace);
+        assert_eq!(stuck.judul, "3 satker macet lebih dari 7 hari");
+        assert!(stuck.alasan.contains("tahap \"Berkas diajukan\" sejak 20 Nov 2026, 17 hari"), "{stuck:?}");
+        assert_eq!(stuck.tautan.unwrap().0, "/pantau?satker=700001");
+        assert!(pemantau(&papan(200, 200, 5, tenggat)).selesai);
+        // no deadline: never "behind"
+        assert_eq!(pemantau(&papan(10, 200, 0, None)).judul, "Aktivasi berjalan sesuai jadwal");
+    }
+
+    #[test]
+    fn the_operator_is_led_through_the_lists_then_the_invitations() {
+        let p = Persiapan::default();
+        assert_eq!(operator(p).judul, "Impor daftar KPPN");
+        let p = Persiapan { kppn: 4, ..p };
+        assert_eq!(operator(p).judul, "Impor daftar satker");
+        let p = Persiapan { satker: 200, ..p };
+        assert_eq!(operator(p).judul, "Impor pengguna");
+        let p = Persiapan { pengguna: 600, belum_diundang: 12, menunggu_sandi: 5, ..p };
+        let invite = operator(p);
+        assert_eq!(invite.judul, "Undang 12 pengguna yang belum punya sandi");
+        assert_eq!(invite.tautan.unwrap().0, "/pengguna");
+        let p = Persiapan { belum_diundang: 0, ..p };
+        assert!(operator(p).tautan.is_none() && operator(p).judul == "5 pengguna belum membuat sandi");
+        assert!(operator(Persiapan { menunggu_sandi: 0, ..p }).selesai);
     }
 
     #[test]

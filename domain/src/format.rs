@@ -9,6 +9,11 @@ pub fn tanggal(date: NaiveDate) -> String {
     format!("{} {} {}", date.day(), BULAN[date.month0() as usize], date.year())
 }
 
+/// `1,7`: one decimal, the Indonesian comma.
+pub fn desimal(x: f64) -> String {
+    format!("{x:.1}").replace('.', ",")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -21,6 +26,12 @@ mod tests {
         assert_eq!(tanggal(d), "3 Mei 1957");
         let d = NaiveDate::from_ymd_opt(2001, 8, 17).unwrap();
         assert_eq!(tanggal(d), "17 Agu 2001");
+    }
+
+    #[test]
+    fn decimals_take_the_comma() {
+        assert_eq!(desimal(1.66), "1,7");
+        assert_eq!(desimal(0.0), "0,0");
     }
 }
 

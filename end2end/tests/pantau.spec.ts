@@ -6,6 +6,8 @@ import { hydrated, login, sql } from "./helpers";
 
 test("a Kanwil user drills from its region to a satker's pejabat and back", async ({ page }) => {
   await login(page, "kwl_dki");
+  // its next step, read off its region's board
+  await expect(page.locator("section.berikut")).toContainText("Langkah berikutnya");
   const jejak = page.getByRole("navigation", { name: "Jejak wilayah" });
   await expect(jejak).toContainText("Kanwil DJPb Provinsi DKI Jakarta");
   // the funnel's numbers as a table beside its chart, and the region's two KPPN

@@ -60,6 +60,10 @@ test("the operator provisions a KPPN, a satker and its users; the new Admin Loka
     await expect(op.getByText("Tersimpan.")).toBeVisible();
     await expect(op.getByText(`${rows} baris: ${rows} baru, 0 diubah, 0 tetap (disimpan).`)).toBeVisible();
   }
+  // the operator's next step: the users just imported have no password yet
+  const next = op.getByRole("region", { name: /^Undang \d+ pengguna yang belum punya sandi$/ });
+  await expect(next).toContainText("Langkah berikutnya");
+  await expect(next.getByRole("link", { name: "Buka Pengguna" })).toHaveAttribute("href", "/pengguna");
 
   // the set-password link for the new Admin Lokal
   await op.getByRole("link", { name: "Pengguna" }).click();

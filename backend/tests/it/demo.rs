@@ -54,9 +54,13 @@ async fn the_story_fills_a_region_at_every_stage_with_believable_dates(pool: PgP
     }
     let recent: u32 = papan.aktivasi_per_hari.iter().map(|(_, n)| n).sum();
     assert!(recent >= 100, "activations over the last weeks: {recent}");
+    // the region's Kanwil, with the demo's deadline, is told something to act on
+    let tenggat = Setelan { tenggat: chrono::NaiveDate::from_ymd_opt(2027, 3, 31), ..Setelan::default() };
+    let next = backend::berikut::untuk(&pool, &kwl, tenggat, now).await.unwrap().unwrap();
+    assert!(next.tautan.as_ref().is_some_and(|(href, _)| href.starts_with("/pantau?")), "{next:?}");
     // its CSO: bundles waiting, sessions today and tomorrow, some booked
     let cso = crate::common::login(&pool, "cso_semarang1").await;
-    let next = backend::berikut::untuk(&pool, &cso, now).await.unwrap().unwrap();
+    let next = backend::berikut::untuk(&pool, &cso, backend::pantau::Setelan::default(), now).await.unwrap().unwrap();
     assert!(next.judul.ends_with("berkas menunggu pemeriksaan"), "{next:?}");
     let (slots, booked): (i64, i64) = sqlx::query_as(
         "SELECT count(DISTINCT sl.id), count(j.id) FROM slot sl LEFT JOIN jadwal j ON j.slot_id = sl.id

@@ -368,3 +368,47 @@ async fn the_import_refuses_anyone_but_the_operator_whoever_calls_it(pool: PgPoo
     let operator = login(&pool, "opr_nasional").await;
     impor::impor(&pool, &operator, Daftar::Kppn, csv, pilihan).await.unwrap();
 }
+
+/// Captures what the code under test logs, as the server's log would print it.
+#[derive(Clone, Default)]
+struct Journal(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Journal {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut kept = self.0.lock().map_err(|_| std::io::Error::other("journal poisoned"))?;
+        kept.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Journal {
+    type Writer = Journal;
+    fn make_writer(&'a self) -> Journal {
+        self.clone()
+    }
+}
+
+/// A slow statement is not logged with its text by the server's connections (a national
+/// import's `INSERT` is megabytes of personal data); sqlx's own setting, which printed it, is
+/// measured beside them so the capture is known to see it.
+#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+async fn a_slow_statement_is_never_logged_with_its_text(pool: PgPool) {
+    use sqlx::{ConnectOptions, Connection};
+    let logged = |options: sqlx::postgres::PgConnectOptions| async move {
+        let journal = Journal::default();
+        let subscriber = tracing_subscriber::fmt().with_writer(journal.clone()).with_ansi(false).finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let mut conn = options.connect().await.unwrap();
+        sqlx::query("SELECT pg_sleep(1.1), 'isi-pernyataan-rahasia'").execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+        String::from_utf8(journal.0.lock().unwrap().clone()).unwrap()
+    };
+    let options = (*pool.connect_options()).clone();
+    let sqlx_default = logged(options.clone()).await;
+    assert!(sqlx_default.contains("isi-pernyataan-rahasia"), "the capture sees sqlx's warning: {sqlx_default}");
+    let ours = logged(backend::db::tune(options)).await;
+    assert!(!ours.contains("isi-pernyataan-rahasia"), "{ours}");
+}
