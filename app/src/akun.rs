@@ -2,7 +2,7 @@
 //! factors; the session and lock actions of the admins on the users they manage.
 
 use crate::error::AppError;
-use crate::layout::{Notice, NoticeBar};
+use crate::komponen::{Notice, NoticeBar};
 use domain::SesiId;
 use domain::sesi::SesiInfo;
 use leptos::prelude::*;
@@ -32,7 +32,7 @@ pub async fn sesi_akhiri_lain() -> Result<u64, AppError> {
 #[server(endpoint = "pengguna_akhiri_sesi")]
 pub async fn pengguna_akhiri_sesi(username: String) -> Result<u64, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::sesi::akhiri_pengguna(&state.pool, &caller, &username).await?)
+    Ok(backend::pengguna::akhiri_sesi(&state.pool, &caller, &username).await?)
 }
 
 /// Lifts the lock of a user the caller manages.

@@ -32,7 +32,7 @@ fn AuditView() -> impl IntoView {
     let rows = Resource::new(move || applied.get(), audit_cari);
     // the form reads the answer through `latest` (see there: never the resource itself
     // outside the <Transition>); a search is in flight from submit until the next answer
-    let answer = crate::layout::latest(rows);
+    let answer = crate::komponen::latest(rows);
     let searching = RwSignal::new(false);
     Effect::new(move |_| {
         answer.track();

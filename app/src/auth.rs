@@ -140,7 +140,7 @@ pub async fn auth_whoami() -> Result<Me, AppError> {
     use crate::ssr::caller;
     let (state, caller) = caller().await?;
     let Some(actor) = caller.actor().cloned() else {
-        let ended = use_context::<crate::ssr::Berakhir>();
+        let ended = use_context::<crate::error::Berakhir>();
         let parts = leptos_axum::extract::<axum::http::request::Parts>().await.ok();
         let api = parts.as_ref().is_none_or(|p| p.uri.path().starts_with("/api/"));
         if api {
@@ -151,8 +151,8 @@ pub async fn auth_whoami() -> Result<Me, AppError> {
         } else {
             let path = parts.as_ref().and_then(crate::ssr::current_path);
             match ended {
-                Some(_) => leptos_axum::redirect(&login_url(path.as_deref(), true)),
-                None => leptos_axum::redirect(&login_url(path.as_deref(), false)),
+                Some(_) => leptos_axum::redirect(&crate::urls::login_url(path.as_deref(), true)),
+                None => leptos_axum::redirect(&crate::urls::login_url(path.as_deref(), false)),
             }
         }
         return Err(match ended {
@@ -162,22 +162,6 @@ pub async fn auth_whoami() -> Result<Me, AppError> {
     };
     let unit = backend::auth::unit_of(&state.pool, &actor).await?;
     Ok(Me { username: actor.username, nama: actor.nama, role: actor.role, unit_kode: unit.kode, unit_nama: unit.nama })
-}
-
-/// The login page's address, returning to `path` after login.
-pub fn login_url(path: Option<&str>, habis: bool) -> String {
-    let mut url = String::from("/login");
-    let mut sep = '?';
-    if habis {
-        url.push_str("?habis=1");
-        sep = '&';
-    }
-    if let Some(p) = path.and_then(domain::sesi::kembali) {
-        url.push(sep);
-        url.push_str("kembali=");
-        url.push_str(&domain::format::query_value(p));
-    }
-    url
 }
 
 /// The time left on the session, for the page's countdown.
@@ -360,6 +344,6 @@ fn to_login() {
     if let Some(w) = web_sys::window() {
         let loc = w.location();
         let path = format!("{}{}", loc.pathname().unwrap_or_default(), loc.search().unwrap_or_default());
-        let _ = loc.assign(&login_url(Some(&path), true));
+        let _ = loc.assign(&crate::urls::login_url(Some(&path), true));
     }
 }

@@ -4,7 +4,8 @@
 
 use crate::auth::Me;
 use crate::error::AppError;
-use crate::layout::{Notice, NoticeBar, logged_in};
+use crate::komponen::{Notice, NoticeBar};
+use crate::layout::logged_in;
 use domain::berkas::{BerkasRow, BerkasStatus};
 use domain::formulir::Dokumen;
 use leptos::prelude::*;

@@ -2,7 +2,8 @@
 //! whether a code is pending and for how long, and a large input for the code.
 
 use crate::error::AppError;
-use crate::layout::{Notice, NoticeBar, logged_in};
+use crate::komponen::{Notice, NoticeBar};
+use crate::layout::logged_in;
 use crate::otp::{Synced, ticking_clock};
 use domain::otp::countdown;
 use domain::pejabat::{Console, ConsoleRow, JenisPerhatian, Perhatian};

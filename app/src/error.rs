@@ -112,6 +112,12 @@ fn retry_after(secs: Option<i64>) {
     }
 }
 
+/// Marks a server function whose session has ended: a refusal for want of a login then
+/// sends the browser to the login page, which says so and returns here after it.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone)]
+pub struct Berakhir(pub String);
+
 #[cfg(feature = "ssr")]
 impl From<backend::Error> for AppError {
     fn from(err: backend::Error) -> Self {
@@ -121,10 +127,10 @@ impl From<backend::Error> for AppError {
         let app = match (status, err) {
             (StatusCode::SERVICE_UNAVAILABLE, _) => AppError::Unavailable,
             (StatusCode::INTERNAL_SERVER_ERROR, _) => AppError::Internal,
-            (_, e @ E::Unauthenticated) => match leptos::prelude::use_context::<crate::ssr::Berakhir>() {
+            (_, e @ E::Unauthenticated) => match leptos::prelude::use_context::<Berakhir>() {
                 // the browser goes to the login page, which returns here after it
-                Some(crate::ssr::Berakhir(path)) => {
-                    leptos_axum::redirect(&crate::auth::login_url((!path.is_empty()).then_some(path.as_str()), true));
+                Some(Berakhir(path)) => {
+                    leptos_axum::redirect(&crate::urls::login_url((!path.is_empty()).then_some(path.as_str()), true));
                     AppError::SessionEnded
                 }
                 None => AppError::Unauthenticated(e.to_string()),

@@ -3,7 +3,7 @@
 //! account page, and the step-up dialog before the sensitive clicks.
 
 use crate::error::AppError;
-use crate::layout::{Modal, Notice, NoticeBar};
+use crate::komponen::{Modal, Notice, NoticeBar};
 use domain::FaktorId;
 #[cfg(feature = "ssr")]
 use domain::faktor::Jenis;
@@ -169,7 +169,7 @@ pub async fn faktor_pemulihan_baru() -> Result<Vec<String>, AppError> {
 #[server(endpoint = "pengguna_reset_faktor")]
 pub async fn pengguna_reset_faktor(username: String) -> Result<(), AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::faktor::reset(&state.pool, &caller, &username).await?)
+    Ok(backend::pengguna::reset_faktor(&state.pool, &caller, &username).await?)
 }
 
 /// Where the browser reached the app: the passkeys' relying party.
@@ -253,7 +253,7 @@ pub async fn auth_ulang_passkey(password: String, credential: String) -> Result<
     let ceremony = take_ceremony("Mulai masuk dengan passkey lebih dulu.").await?;
     let origin = origin(&state).await?;
     let jawaban = backend::passkey::Jawaban { origin: &origin, state: &ceremony, credential: &credential };
-    Ok(backend::auth::autentikasi_ulang_passkey(&state.pool, &caller, &password, jawaban, state.clock.now()).await?)
+    Ok(backend::ulang::autentikasi_ulang_passkey(&state.pool, &caller, &password, jawaban, state.clock.now()).await?)
 }
 
 /// A whole passkey sign-in from the page: options, the browser's ceremony, the answer.
@@ -277,7 +277,7 @@ pub async fn auth_ulang(password: String, kode: Option<String>, pemulihan: Optio
     let bukti = kode.filter(|k| !k.trim().is_empty()).map(|k| {
         if pemulihan.is_some() { backend::faktor::Bukti::Pemulihan(k) } else { backend::faktor::Bukti::Totp(k) }
     });
-    Ok(backend::auth::autentikasi_ulang(
+    Ok(backend::ulang::autentikasi_ulang(
         &state.pool,
         &state.kunci.faktor,
         &caller,

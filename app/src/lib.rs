@@ -15,6 +15,7 @@ pub mod faktor;
 pub mod files;
 pub mod hp;
 pub mod impor;
+pub mod komponen;
 pub mod layout;
 pub mod live;
 pub mod meja;
@@ -26,6 +27,7 @@ pub mod sandi;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod ubah_nomor;
+pub mod urls;
 pub mod webauthn;
 
 use leptos::prelude::*;

@@ -4,7 +4,8 @@
 //! confirmation of number changes whose bundle was accepted.
 
 use crate::error::AppError;
-use crate::layout::{Notice, NoticeBar, logged_in};
+use crate::komponen::{Notice, NoticeBar};
+use crate::layout::logged_in;
 use domain::berkas::{BerkasInfo, BerkasStatus, DeskItem, DeskPengajuan};
 use domain::formulir::{Cek, Dokumen};
 use domain::jadwal::{JadwalInput, JadwalRow, MejaJadwal, Mode, SatkerMitra};
@@ -132,10 +133,10 @@ fn Meja() -> impl IntoView {
             </Transition>
         </section>
         {move || viewing.get().map(|(id, nama)| view! {
-            <crate::layout::Modal title="Berkas pejabat" on_close=move || viewing.set(None)>
+            <crate::komponen::Modal title="Berkas pejabat" on_close=move || viewing.set(None)>
                 <p><a href=format!("/api/berkas/{id}") target="_blank">{format!("Buka {nama} di tab baru")}</a></p>
                 <iframe class="pdf-view" src=format!("/api/berkas/{id}") title=format!("Berkas {nama}")></iframe>
-            </crate::layout::Modal>
+            </crate::komponen::Modal>
         })}
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::auth::Me;
 use crate::error::AppError;
-use crate::layout::Modal;
+use crate::komponen::Modal;
 use domain::Status;
 use domain::otp::{KodeTerakhir, OtpTiming, Purpose, countdown};
 use domain::pejabat::PejabatRow;

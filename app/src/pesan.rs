@@ -4,7 +4,7 @@
 //! an hour before.
 
 use crate::error::AppError;
-use crate::layout::Notice;
+use crate::komponen::Notice;
 use domain::jadwal::{Calon, JadwalRow, JadwalSatker, SlotRow};
 use domain::{JadwalId, PejabatId};
 use leptos::prelude::*;

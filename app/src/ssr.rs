@@ -170,11 +170,6 @@ pub async fn caller_of(state: &AppState, session: &Session, addr: Option<String>
     Ok(load(state, session, addr, false).await?.caller)
 }
 
-/// Marks a server function whose session has ended: a refusal for want of a login then
-/// sends the browser to the login page, which says so and returns here after it.
-#[derive(Debug, Clone)]
-pub struct Berakhir(pub String);
-
 /// The path the user was on: the page being rendered, or (for a call from the page) the
 /// page that called, as its `Referer` says.
 pub fn current_path(parts: &axum::http::request::Parts) -> Option<String> {
@@ -206,7 +201,7 @@ pub async fn caller() -> Result<(AppState, Caller), AppError> {
     }
     if loaded.ended {
         let path = parts.as_ref().and_then(current_path).unwrap_or_default();
-        provide_context(Berakhir(path));
+        provide_context(crate::error::Berakhir(path));
     }
     Ok((state, loaded.caller))
 }

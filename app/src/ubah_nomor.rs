@@ -5,7 +5,7 @@
 
 use crate::auth::Me;
 use crate::error::AppError;
-use crate::layout::Notice;
+use crate::komponen::Notice;
 use domain::otp::OtpTiming;
 use domain::ubah_nomor::{DaftarUbahNomor, NomorMilik, Tahap, UbahNomorRow};
 use domain::{Jabatan, PejabatId, UbahNomorId};

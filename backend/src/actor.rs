@@ -100,3 +100,11 @@ impl Caller {
         self.command_line
     }
 }
+
+/// A sensitive step (starting a number change, confirming one, Hapus of an `AKTIF`
+/// reference, the audit export, resetting someone's password or factors): the caller's last
+/// authentication must be at most five minutes old. Not a refusal for the trail: the page
+/// asks for the password (and second factor) in place and then goes on.
+pub fn step_up(caller: &Caller) -> crate::error::Result<()> {
+    if caller.step_up().is_some() || caller.is_command_line() { Ok(()) } else { Err(crate::error::Error::StepUp) }
+}

@@ -32,7 +32,7 @@ impl<'c> Attempt<'c> {
     pub(crate) async fn begin(pool: &'c PgPool, caller: &'c Caller, action: impl Into<Aksi>) -> Result<Self> {
         let action = action.into();
         if action.perlu_step_up() {
-            crate::auth::step_up(caller)?;
+            crate::actor::step_up(caller)?;
         }
         let tx = pool.begin().await?;
         Ok(Attempt { pool, caller, action, pejabat: None, as_user: None, tx })

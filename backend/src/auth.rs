@@ -233,7 +233,7 @@ pub async fn login_at(
             _ => None,
         };
         let has_factor = match &row {
-            Some(row) => crate::faktor::ada(pool, row.id).await?,
+            Some(row) => punya_faktor(pool, row.id).await?,
             None => false,
         };
         let penghitung = match (&row, known) {
@@ -504,73 +504,14 @@ pub async fn sendiri<'c>(pool: &PgPool, caller: &'c Caller, action: Aksi) -> Res
     }
 }
 
-/// A sensitive step (starting a number change, confirming one, Hapus of an `AKTIF`
-/// reference, the audit export, resetting someone's password or factors): the caller's last
-/// authentication must be at most five minutes old. Not a refusal for the trail: the page
-/// asks for the password (and second factor) in place and then goes on.
-pub fn step_up(caller: &Caller) -> Result<()> {
-    if caller.step_up().is_some() || caller.is_command_line() { Ok(()) } else { Err(Error::StepUp) }
-}
+pub use crate::actor::step_up;
 
-/// The step-up dialog: the caller's password again and, when it has a second factor, a
-/// code from it (or a passkey: [`autentikasi_ulang_passkey`]). Wrong ones count against the
-/// account like at login. Success makes the session's authentication fresh (`auth_at`).
-#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
-pub async fn autentikasi_ulang(
-    pool: &PgPool,
-    kunci: &crate::kunci::KunciFaktor,
-    caller: &Caller,
-    password: &str,
-    bukti: Option<&crate::faktor::Bukti>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let (actor, sesi) = password_again(pool, caller, password, now).await?;
-    if crate::faktor::ada(pool, actor.user_id).await? {
-        match bukti {
-            Some(bukti) => crate::faktor::periksa(pool, kunci, caller, actor, Sandi::benar(), bukti, now).await?,
-            None => {
-                return Err(Error::Rule(
-                    "Masukkan juga kode dari aplikasi autentikator, kode pemulihan, atau pakai passkey.".into(),
-                ));
-            }
-        }
-    }
-    segar(pool, caller, sesi, now).await
-}
-
-/// [`autentikasi_ulang`] with a passkey as the second factor (the answer to
-/// `passkey::masuk_mulai`).
-pub async fn autentikasi_ulang_passkey(
-    pool: &PgPool,
-    caller: &Caller,
-    password: &str,
-    jawaban: crate::passkey::Jawaban<'_>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let (actor, sesi) = password_again(pool, caller, password, now).await?;
-    crate::passkey::masuk_selesai(pool, caller, actor, Sandi::benar(), jawaban, now).await?;
-    segar(pool, caller, sesi, now).await
-}
-
-/// The step-up's password: the caller's, counted like at login.
-async fn password_again<'c>(
-    pool: &PgPool,
-    caller: &'c Caller,
-    password: &str,
-    now: DateTime<Utc>,
-) -> Result<(&'c Actor, domain::SesiId)> {
-    let (Some(actor), Some(sesi)) = (caller.actor(), caller.sesi()) else { return Err(Error::Unauthenticated) };
-    if !periksa_sandi(pool, caller, actor, Aksi::AutentikasiUlang, password, now).await? {
-        return Err(Error::Forbidden("Kata sandi salah.".into()));
-    }
-    Ok((actor, sesi))
-}
-
-/// The session's authentication is fresh from `now` (step-up passed).
-pub(crate) async fn segar(pool: &PgPool, caller: &Caller, sesi: domain::SesiId, now: DateTime<Utc>) -> Result<()> {
-    let mut conn = pool.acquire().await?;
-    crate::sesi::segarkan(&mut conn, sesi, now).await?;
-    audit::record(pool, Entry::new(caller, Aksi::AutentikasiUlang, Outcome::Berhasil)).await
+/// Whether the user has a second factor (an authenticator app or a passkey).
+pub(crate) async fn punya_faktor(pool: &PgPool, user_id: UserId) -> Result<bool> {
+    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM faktor WHERE user_id = $1)")
+        .bind(user_id)
+        .fetch_one(pool)
+        .await?)
 }
 
 /// An office as the page header names it.

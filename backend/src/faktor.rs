@@ -23,14 +23,6 @@ pub const RECOVERY_CODES: usize = 10;
 /// The issuer authenticator apps show beside the account.
 const ISSUER: &str = "Aktivasi OTP SAKTI";
 
-/// Has the user enrolled a second factor?
-pub async fn ada(pool: &PgPool, user_id: UserId) -> Result<bool> {
-    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM faktor WHERE user_id = $1)")
-        .bind(user_id)
-        .fetch_one(pool)
-        .await?)
-}
-
 pub async fn milik(pool: &PgPool, user_id: UserId) -> Result<Milik> {
     #[derive(sqlx::FromRow)]
     struct Row {
@@ -387,26 +379,12 @@ pub async fn pemulihan_ulang(pool: &PgPool, caller: &Caller) -> Result<Vec<Strin
     let actor = crate::auth::sendiri(pool, caller, Aksi::DaftarFaktor).await?;
     crate::auth::step_up(caller)?;
     let mut attempt = Attempt::begin(pool, caller, Aksi::DaftarFaktor).await?;
-    if !ada(pool, actor.user_id).await? {
+    if !crate::auth::punya_faktor(pool, actor.user_id).await? {
         return Err(attempt.refuse(Error::Rule("Daftarkan faktor kedua lebih dulu.".into())).await);
     }
     let codes = pemulihan_baru(attempt.tx(), actor.user_id).await?;
     attempt.done("kode pemulihan baru", None).await?;
     Ok(codes)
-}
-
-/// Removes every factor and recovery code of a user the caller manages (the CLI: anyone),
-/// ends its sessions and tells it: at its next login it enrols again.
-#[tracing::instrument(skip_all, fields(username))]
-pub async fn reset(pool: &PgPool, caller: &Caller, username: &str) -> Result<()> {
-    let user = crate::pengguna::managed(pool, caller, Aksi::ResetFaktor, username).await?;
-    crate::auth::step_up(caller)?;
-    let mut attempt = Attempt::begin(pool, caller, Aksi::ResetFaktor).await?;
-    let removed = sqlx::query("DELETE FROM faktor WHERE user_id = $1").bind(user.id).execute(attempt.tx()).await?;
-    sqlx::query("DELETE FROM kode_pemulihan WHERE user_id = $1").bind(user.id).execute(attempt.tx()).await?;
-    crate::sesi::akhiri_milik(attempt.tx(), user.id, None).await?;
-    crate::sms::enqueue_to_user(attempt.tx(), user.id, &domain::sms::faktor_direset()).await?;
-    attempt.done(format!("{}: {} faktor dihapus", user.username, removed.rows_affected()), None).await
 }
 
 #[cfg(test)]

@@ -112,10 +112,6 @@ struct StoredCode {
     target_pejabat_id: Option<PejabatId>,
 }
 
-pub(crate) fn wib(t: DateTime<Utc>) -> String {
-    t.with_timezone(&chrono_tz::Asia::Jakarta).format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
 /// What the code SMS says besides the code.
 pub(crate) enum Teks<'a> {
     /// The seed's code SMS.
@@ -211,7 +207,7 @@ pub(crate) async fn issue(
         .bind(actor.user_id)
         .fetch_one(&mut *tx)
         .await?;
-        let sent = wib(now);
+        let sent = crate::wib_teks(now);
         let text = |code: &str| match &teks {
             Teks::Kode => domain::sms::kode(owner.jabatan, &owner.satker_kode, code, &sent),
             Teks::SetujuUbahNomor { target, nomor_baru } => domain::sms::kode_setuju_ubah_nomor(
@@ -331,7 +327,7 @@ pub(crate) async fn check(
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                let text = domain::sms::otp_terkunci(&owner.nama, owner.jabatan, &owner.satker_kode);
+                let text = domain::sms::otp_terkunci(&owner.nama, owner.jabatan, &owner.satker_kode, domain::otp::MAX_CONSECUTIVE_WRONG);
                 sms::enqueue(&mut *tx, &owner.no_hp, &text, &text).await?;
                 tracing::warn!(pejabat_id = %owner_id, "langkah OTP dikunci setelah {in_a_row} kode salah berturut-turut");
                 metrics::counter!("sakti_otp_locks_total").increment(1);

@@ -255,7 +255,7 @@ pub async fn tautan(
     let (jalan, how) = match (&user.email, kirim.surel) {
         (Some(to), true) => {
             let nama = &user.nama;
-            let until = crate::otp_engine::wib(expires_at);
+            let until = crate::wib_teks(expires_at);
             let url = link_url(kirim.base, &token);
             let isi = domain::surel::tautan_sandi(nama, &user.username, &url, &until);
             let redacted = domain::surel::tautan_sandi(nama, &user.username, "(tautan disamarkan)", &until).badan;
@@ -423,6 +423,30 @@ async fn change(pool: &PgPool, caller: &Caller, aksi: Aksi, username: &str, stat
         sqlx::query(sql).bind(user.id).execute(attempt.tx()).await?;
     }
     attempt.done(user.username, None).await
+}
+
+/// Ends every session of a user the caller manages.
+#[tracing::instrument(skip_all, fields(username))]
+pub async fn akhiri_sesi(pool: &PgPool, caller: &Caller, username: &str) -> Result<u64> {
+    let user = managed(pool, caller, Aksi::AkhiriSesi, username).await?;
+    let mut attempt = Attempt::begin(pool, caller, Aksi::AkhiriSesi).await?;
+    let n = crate::sesi::akhiri_milik(attempt.tx(), user.id, caller.sesi()).await?;
+    attempt.done(format!("{n} sesi {}", user.username), None).await?;
+    Ok(n)
+}
+
+/// Removes every factor and recovery code of a user the caller manages (the CLI: anyone),
+/// ends its sessions and tells it: at its next login it enrols again.
+#[tracing::instrument(skip_all, fields(username))]
+pub async fn reset_faktor(pool: &PgPool, caller: &Caller, username: &str) -> Result<()> {
+    let user = managed(pool, caller, Aksi::ResetFaktor, username).await?;
+    crate::auth::step_up(caller)?;
+    let mut attempt = Attempt::begin(pool, caller, Aksi::ResetFaktor).await?;
+    let removed = sqlx::query("DELETE FROM faktor WHERE user_id = $1").bind(user.id).execute(attempt.tx()).await?;
+    sqlx::query("DELETE FROM kode_pemulihan WHERE user_id = $1").bind(user.id).execute(attempt.tx()).await?;
+    crate::sesi::akhiri_milik(attempt.tx(), user.id, None).await?;
+    crate::sms::enqueue_to_user(attempt.tx(), user.id, &domain::sms::faktor_direset()).await?;
+    attempt.done(format!("{}: {} faktor dihapus", user.username, removed.rows_affected()), None).await
 }
 
 #[cfg(test)]

@@ -217,13 +217,3 @@ pub async fn akhiri_lain(pool: &PgPool, caller: &Caller) -> Result<u64> {
     attempt.done(format!("{n} sesi lain"), None).await?;
     Ok(n)
 }
-
-/// Ends every session of a user the caller manages.
-#[tracing::instrument(skip_all, fields(username))]
-pub async fn akhiri_pengguna(pool: &PgPool, caller: &Caller, username: &str) -> Result<u64> {
-    let user = crate::pengguna::managed(pool, caller, Aksi::AkhiriSesi, username).await?;
-    let mut attempt = Attempt::begin(pool, caller, Aksi::AkhiriSesi).await?;
-    let n = akhiri_milik(attempt.tx(), user.id, caller.sesi()).await?;
-    attempt.done(format!("{n} sesi {}", user.username), None).await?;
-    Ok(n)
-}

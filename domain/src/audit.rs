@@ -101,34 +101,6 @@ impl Aksi {
     }
 }
 
-impl From<crate::authz::Action> for Aksi {
-    /// A refusal by role is recorded under the action that was attempted.
-    fn from(action: crate::authz::Action) -> Aksi {
-        use crate::authz::Action as A;
-        match action {
-            A::LihatPejabat => Aksi::LihatPejabat,
-            A::RekamPejabat => Aksi::RekamPejabat,
-            A::HapusPejabat => Aksi::HapusPejabat,
-            A::KonsolCso => Aksi::KonsolCso,
-            A::UnduhFormulir => Aksi::UnduhFormulir,
-            A::LihatBerkas => Aksi::LihatBerkas,
-            A::UnggahBerkas => Aksi::UnggahBerkas,
-            A::BukaBerkas => Aksi::BukaBerkas,
-            A::MejaCso => Aksi::MejaCso,
-            A::JadwalCso => Aksi::JadwalCso,
-            A::UbahNomor => Aksi::UbahNomor,
-            A::SetujuUbahNomor => Aksi::SetujuUbahNomor,
-            A::BatalUbahNomor => Aksi::BatalUbahNomor,
-            A::LihatAudit => Aksi::LihatAudit,
-            A::Impor => Aksi::ImporPengguna,
-            A::TautanSandi => Aksi::ResetSandi,
-            A::BukaKunciOtp => Aksi::BukaKunciOtp,
-            A::Pantau => Aksi::LihatPantau,
-            A::PesanJadwal => Aksi::PesanJadwal,
-        }
-    }
-}
-
 /// Rows per page of the audit page.
 pub const PER_PAGE: u32 = 50;
 /// Matching lines counted at most; beyond it the page says "more than".

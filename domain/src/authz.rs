@@ -2,6 +2,7 @@
 //! satker or KPPN is checked by the server against the data; this table is the rest.
 
 use crate::Role;
+use crate::audit::Aksi;
 use serde::{Deserialize, Serialize};
 
 /// Everything a user can ask the server to do.
@@ -75,7 +76,7 @@ impl Action {
 
     /// The name written to the audit trail (`audit::Aksi`).
     pub fn code(self) -> &'static str {
-        crate::audit::Aksi::from(self).code()
+        Aksi::from(self).code()
     }
 }
 
@@ -123,6 +124,34 @@ pub fn refusal_message(role: Role, action: Action) -> String {
         Action::PesanJadwal => "memesan jadwal sesi aktivasi",
     };
     format!("Peran {} tidak berwenang {what}.", role.label())
+}
+
+impl From<Action> for Aksi {
+    /// A refusal by role is recorded under the action that was attempted.
+    fn from(action: Action) -> Aksi {
+        use Action as A;
+        match action {
+            A::LihatPejabat => Aksi::LihatPejabat,
+            A::RekamPejabat => Aksi::RekamPejabat,
+            A::HapusPejabat => Aksi::HapusPejabat,
+            A::KonsolCso => Aksi::KonsolCso,
+            A::UnduhFormulir => Aksi::UnduhFormulir,
+            A::LihatBerkas => Aksi::LihatBerkas,
+            A::UnggahBerkas => Aksi::UnggahBerkas,
+            A::BukaBerkas => Aksi::BukaBerkas,
+            A::MejaCso => Aksi::MejaCso,
+            A::JadwalCso => Aksi::JadwalCso,
+            A::UbahNomor => Aksi::UbahNomor,
+            A::SetujuUbahNomor => Aksi::SetujuUbahNomor,
+            A::BatalUbahNomor => Aksi::BatalUbahNomor,
+            A::LihatAudit => Aksi::LihatAudit,
+            A::Impor => Aksi::ImporPengguna,
+            A::TautanSandi => Aksi::ResetSandi,
+            A::BukaKunciOtp => Aksi::BukaKunciOtp,
+            A::Pantau => Aksi::LihatPantau,
+            A::PesanJadwal => Aksi::PesanJadwal,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -59,12 +59,13 @@ pub fn kode_setuju_ubah_nomor(
     )
 }
 
-/// Sent when the reference's OTP steps locked after too many wrong codes in a row.
-pub fn otp_terkunci(nama: &str, jabatan: Jabatan, satker: &str) -> String {
+/// Sent when the reference's OTP steps locked after `salah` wrong codes in a row
+/// (`otp::MAX_CONSECUTIVE_WRONG`).
+pub fn otp_terkunci(nama: &str, jabatan: Jabatan, satker: &str, salah: i32) -> String {
     format!(
         "Yth. {nama}, Pejabat {} pada satker {satker}: langkah OTP Anda dikunci setelah {} kali kode salah berturut-turut. Hubungi CSO KPPN mitra satker untuk membukanya.",
         jabatan.short(),
-        crate::otp::MAX_CONSECUTIVE_WRONG
+        salah
     )
 }
 

@@ -332,7 +332,7 @@ async fn user(config: &Config, url: String, action: UserAction) -> Result<(), Bo
             return Ok(());
         }
         UserAction::ResetMfa { username } => {
-            backend::faktor::reset(&pool, &caller, &username).await?;
+            backend::pengguna::reset_faktor(&pool, &caller, &username).await?;
             println!("faktor kedua {username} direset; ia mendaftar lagi saat masuk berikutnya");
             return Ok(());
         }

@@ -106,7 +106,7 @@ async fn sign_in_first(state: AppState, pages: std::sync::Arc<Vec<String>>, requ
             Ok(loaded) if loaded.caller.actor().is_none() => {
                 let (parts, _) = request.into_parts();
                 let path = app::ssr::current_path(&parts);
-                let to = app::auth::login_url(path.as_deref(), loaded.ended);
+                let to = app::urls::login_url(path.as_deref(), loaded.ended);
                 return axum::response::Redirect::to(&to).into_response();
             }
             // the database away: the outage's answer now, not after the page waits for it again

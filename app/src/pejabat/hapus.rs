@@ -1,7 +1,7 @@
 //! "Hapus": confirm, then remove the reference from the table (the record is kept).
 
 use crate::error::AppError;
-use crate::layout::Modal;
+use crate::komponen::Modal;
 use domain::pejabat::PejabatRow;
 use leptos::prelude::*;
 

@@ -6,7 +6,8 @@ mod table;
 
 use crate::auth::Me;
 use crate::error::AppError;
-use crate::layout::{Notice, logged_in};
+use crate::komponen::Notice;
+use crate::layout::logged_in;
 use crate::otp::{Kind, OtpDialog};
 use domain::pejabat::{DEFAULT_PER_PAGE, PejabatRow, TabelPejabat, TableQuery};
 use leptos::lazy;
@@ -163,7 +164,7 @@ fn PejabatView(me: Me) -> impl IntoView {
         </nav>
         <h1>"Tabel Pejabat"</h1>
         <crate::berikut::LangkahBerikut tick=Signal::derive(move || tick.get().wrapping_add(refresh.get()))/>
-        <crate::layout::NoticeBar notice/>
+        <crate::komponen::NoticeBar notice/>
         <div class="toolbar" role="toolbar" aria-label="Aksi pejabat">
             <Show when=move || is_admin>
                 <button class="primary" on:click=move |_| show_rekam.set(true)>"+ Rekam"</button>

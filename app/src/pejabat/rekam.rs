@@ -1,7 +1,7 @@
 //! "+ Rekam": the form of a new pejabat reference, validated here and again on the server.
 
 use crate::error::AppError;
-use crate::layout::Modal;
+use crate::komponen::Modal;
 use domain::Jabatan;
 use domain::pejabat::RekamOptions;
 use domain::validate::{self, FieldErrors, PejabatContext, PejabatInput};

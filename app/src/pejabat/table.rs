@@ -75,7 +75,7 @@ pub fn PejabatTable(rows: Rows, selected: RwSignal<Option<PejabatRow>>) -> impl 
                 .into_any(),
         })
     };
-    let answer = crate::layout::latest(rows);
+    let answer = crate::komponen::latest(rows);
     view! {
         <div class="table-wrap">
             <table class="pejabat" aria-label="Tabel Pejabat" aria-busy=move || answer.with(Option::is_none).to_string()>
@@ -96,7 +96,7 @@ pub fn PejabatTable(rows: Rows, selected: RwSignal<Option<PejabatRow>>) -> impl 
 /// Page numbers and the rows-per-page choice (10 or "Semua").
 #[component]
 pub fn Pager(rows: Rows, page: RwSignal<u32>, per_page: RwSignal<Option<u32>>) -> impl IntoView {
-    let answer = crate::layout::latest(rows);
+    let answer = crate::komponen::latest(rows);
     let info = move || {
         answer.with(|a| a.as_ref().and_then(|r| r.as_ref().ok()).map(|t| (t.halaman.total, t.halaman.page_count())))
     };

@@ -15,8 +15,8 @@ const GATES: &[(&str, &str)] = &[("auth", "authorize"), ("auth", "sendiri"), ("o
 /// of an authenticated caller: each counts its tries per account (`hitung`).
 const SIGN_IN: &[(&str, &str)] = &[
     // the step-up dialog: the caller's password (and second factor) again
-    ("auth", "autentikasi_ulang"),
-    ("auth", "autentikasi_ulang_passkey"),
+    ("ulang", "autentikasi_ulang"),
+    ("ulang", "autentikasi_ulang_passkey"),
     // ends the caller's own session, whoever it is (nothing to end for nobody)
     ("auth", "logout"),
     // the second factor at sign-in, for a caller past its password

@@ -3,6 +3,7 @@
 //! Each module is one aggregate's tests against a real PostgreSQL (`#[sqlx::test]`: a fresh
 //! database per test); `common` holds the helpers they share.
 
+mod architecture;
 mod audit;
 mod auth;
 mod berikut;

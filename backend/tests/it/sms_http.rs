@@ -110,7 +110,7 @@ async fn the_worker_drains_a_backlog_without_pausing(pool: PgPool) {
         sms::enqueue(&pool, "+6281234567890", &text, &text).await.unwrap();
     }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let beat = sms::Heartbeat::default();
+    let beat = backend::pekerja::Heartbeat::default();
     assert_eq!(beat.last(), None);
     let worker = tokio::spawn(sms::run_worker(
         pool.clone(),

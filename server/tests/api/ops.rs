@@ -4,7 +4,7 @@ use crate::common::App;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use backend::otp::OtpKey;
-use backend::sms::Heartbeat;
+use backend::pekerja::Heartbeat;
 use domain::otp::Purpose;
 use sqlx::PgPool;
 use std::time::Duration;
