@@ -20,7 +20,7 @@ pub async fn berkas_daftar() -> Result<Vec<BerkasRow>, AppError> {
 #[server(endpoint = "berkas_ajukan")]
 pub async fn berkas_ajukan() -> Result<domain::PengajuanId, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::berkas::ajukan(&state.pool, &caller, backend::now()).await?)
+    Ok(backend::berkas::ajukan(&state.pool, &caller, state.clock.now()).await?)
 }
 
 #[component]

@@ -16,7 +16,7 @@ const POLL_MS: u64 = 10_000;
 #[server(endpoint = "cso_daftar")]
 pub async fn cso_daftar(search: String) -> Result<Console, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::cso::console(&state.pool, &caller, &search, backend::now()).await?)
+    Ok(backend::cso::console(&state.pool, &caller, &search, state.clock.now()).await?)
 }
 
 #[server(endpoint = "cso_aktivasi")]
@@ -30,7 +30,7 @@ pub async fn cso_aktivasi(
     let (state, caller) = crate::ssr::caller().await?;
     let kuasa = Some(kuasa).filter(|k| !k.trim().is_empty());
     let attendance = Attendance { video_conference, kuasa };
-    let now = backend::now();
+    let now = state.clock.now();
     let purpose = domain::otp::Purpose::Aktivasi;
     Ok(backend::otp::submit(&state.pool, &state.otp_key, &caller, pejabat_id, purpose, &code, Some(&attendance), now)
         .await?)
@@ -39,7 +39,7 @@ pub async fn cso_aktivasi(
 #[server(endpoint = "cso_perhatian")]
 pub async fn cso_perhatian() -> Result<Vec<Perhatian>, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::cso::perhatian(&state.pool, &caller, backend::now()).await?)
+    Ok(backend::cso::perhatian(&state.pool, &caller, state.clock.now()).await?)
 }
 
 #[server(endpoint = "cso_buka_kunci_otp")]

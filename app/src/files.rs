@@ -74,8 +74,15 @@ pub async fn unduh_formulir(
     };
     let result = async {
         let caller = caller(&state, &session, addr).await?;
-        backend::formulir::unduh(&state.pool, &caller, pejabat_id, jenis, &base_url(&state, &headers), backend::now())
-            .await
+        backend::formulir::unduh(
+            &state.pool,
+            &caller,
+            pejabat_id,
+            jenis,
+            &base_url(&state, &headers),
+            state.clock.now(),
+        )
+        .await
     };
     match result.await {
         Ok(u) => pdf_response(&u.nama_file, u.pdf, false),
@@ -236,7 +243,7 @@ pub async fn unggah_berkas(
     let (Some(pejabat_id), Some(keperluan), Some((nama, bytes))) = (pejabat_id, keperluan, file) else {
         return back(Err("Pilih berkas PDF yang akan diunggah.".into()));
     };
-    match backend::berkas::unggah(&state.pool, &caller, pejabat_id, keperluan, &nama, &bytes, backend::now()).await {
+    match backend::berkas::unggah(&state.pool, &caller, pejabat_id, keperluan, &nama, &bytes, state.clock.now()).await {
         Ok(info) => back(Ok(format!(
             "Berkas {} tersimpan (SHA-256 {}…). Klik Kirim Pengajuan bila semua berkas sudah lengkap.",
             info.nama_file,
@@ -295,7 +302,7 @@ pub async fn pantau_csv(
 ) -> Response {
     let result = async {
         let caller = caller(&state, &session, addr).await?;
-        backend::pantau::papan(&state.pool, &caller, q.lingkup(), state.pantau, backend::now()).await
+        backend::pantau::papan(&state.pool, &caller, q.lingkup(), state.pantau, state.clock.now()).await
     };
     match result.await {
         Ok(papan) => csv_file(domain::pantau::csv(&papan), "attachment; filename=\"pantau-aktivasi.csv\""),

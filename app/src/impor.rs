@@ -10,16 +10,16 @@ use serde::{Deserialize, Serialize};
 
 /// A checked import.
 #[server(endpoint = "impor_draf")]
-pub async fn impor_draf(id: i64) -> Result<Draf, AppError> {
+pub async fn impor_draf(id: domain::DrafId) -> Result<Draf, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     Ok(backend::impor::draf(&state.pool, &caller, id).await?)
 }
 
 /// Stores a checked import.
 #[server(endpoint = "impor_terapkan")]
-pub async fn impor_terapkan(id: i64) -> Result<Draf, AppError> {
+pub async fn impor_terapkan(id: domain::DrafId) -> Result<Draf, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::impor::terapkan(&state.pool, &caller, id, backend::now()).await?)
+    Ok(backend::impor::terapkan(&state.pool, &caller, id, state.clock.now()).await?)
 }
 
 /// A set-password link as the page reports it.
@@ -44,7 +44,7 @@ pub async fn pengguna_tautan(username: String) -> Result<TautanBaru, AppError> {
     let headers = leptos_axum::extract::<axum::http::HeaderMap>().await.unwrap_or_default();
     let base = crate::files::base_url(&state, &headers);
     let kirim = Kirim { base: &base, surel: state.email };
-    let tautan = backend::pengguna::tautan(&state.pool, &caller, &username, kirim, backend::now()).await?;
+    let tautan = backend::pengguna::tautan(&state.pool, &caller, &username, kirim, state.clock.now()).await?;
     Ok(TautanBaru {
         url: tautan.url(&base),
         reset: tautan.keperluan == Keperluan::Reset,
@@ -94,7 +94,7 @@ pub async fn unggah(
     let (Some(daftar), Some((nama, bytes))) = (daftar, file) else {
         return back("Pilih jenis daftar dan berkas CSV-nya.");
     };
-    match backend::impor::uji(&state.pool, &caller, daftar, &nama, &bytes, nonaktifkan, backend::now()).await {
+    match backend::impor::uji(&state.pool, &caller, daftar, &nama, &bytes, nonaktifkan, state.clock.now()).await {
         Ok(draf) => Redirect::to(&format!("/impor?draf={}", draf.id)).into_response(),
         Err(e) => back(&AppError::from(e).to_string()),
     }
@@ -113,7 +113,7 @@ pub fn ImporPage() -> impl IntoView {
 #[component]
 fn Impor() -> impl IntoView {
     let query = use_query_map();
-    let draf_id = move || query.get().get("draf").and_then(|d| d.parse::<i64>().ok());
+    let draf_id = move || query.get().get("draf").and_then(|d| d.parse::<domain::DrafId>().ok());
     let galat = move || query.get().get("galat");
     let draf = Resource::new(draf_id, |id| async move {
         match id {

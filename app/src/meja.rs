@@ -31,14 +31,14 @@ pub async fn meja_putuskan(
     }
     use domain::berkas::Keputusan;
     let keputusan = if terima { Keputusan::Terima } else { Keputusan::Kembalikan { alasan } };
-    Ok(backend::berkas::putuskan(&state.pool, &caller, berkas_id, c, &keputusan, backend::now()).await?)
+    Ok(backend::berkas::putuskan(&state.pool, &caller, berkas_id, c, &keputusan, state.clock.now()).await?)
 }
 
 /// The CSO's sessions page ([`MejaJadwal`]).
 #[server(endpoint = "jadwal_daftar_kppn")]
 pub async fn jadwal_daftar_kppn() -> Result<MejaJadwal, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    let now = backend::now();
+    let now = state.clock.now();
     let sesi = backend::jadwal::kppn(&state.pool, &caller, now).await?;
     let slot = backend::jadwal::slot_kppn(&state.pool, &caller, now).await?;
     let satker = backend::jadwal::satker_mitra(&state.pool, &caller)
@@ -53,7 +53,7 @@ pub async fn jadwal_daftar_kppn() -> Result<MejaJadwal, AppError> {
 #[server(endpoint = "jadwal_buat")]
 pub async fn jadwal_buat(input: JadwalInput) -> Result<String, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    let now = backend::now();
+    let now = state.clock.now();
     let waktu = crate::pesan::waktu_sesi;
     Ok(if input.satker_kode.trim().is_empty() {
         let s = backend::jadwal::terbitkan(&state.pool, &caller, &input, now).await?;
@@ -68,7 +68,7 @@ pub async fn jadwal_buat(input: JadwalInput) -> Result<String, AppError> {
 #[server(endpoint = "jadwal_tiba")]
 pub async fn jadwal_tiba(jadwal_id: domain::JadwalId) -> Result<JadwalRow, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::jadwal::tiba(&state.pool, &caller, jadwal_id, backend::now()).await?)
+    Ok(backend::jadwal::tiba(&state.pool, &caller, jadwal_id, state.clock.now()).await?)
 }
 
 #[server(endpoint = "jadwal_catat")]
@@ -76,7 +76,7 @@ pub async fn jadwal_catat(jadwal_id: domain::JadwalId, hadir: bool, hasil: Strin
     let (state, caller) = crate::ssr::caller().await?;
     use domain::jadwal::Kehadiran;
     let k = if hadir { Kehadiran::Hadir } else { Kehadiran::TidakHadir };
-    Ok(backend::jadwal::catat(&state.pool, &caller, jadwal_id, k, &hasil, backend::now()).await?)
+    Ok(backend::jadwal::catat(&state.pool, &caller, jadwal_id, k, &hasil, state.clock.now()).await?)
 }
 
 #[server(endpoint = "formulir_cek")]

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 #[server(endpoint = "otp_request")]
 pub async fn otp_request(pejabat_id: domain::PejabatId, purpose: Purpose) -> Result<KodeTerakhir, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    let now = backend::now();
+    let now = state.clock.now();
     let pending = backend::otp::request(&state.pool, &state.otp_key, &caller, pejabat_id, purpose, now).await?;
     Ok(pending.view(now))
 }
@@ -24,7 +24,7 @@ pub async fn otp_request(pejabat_id: domain::PejabatId, purpose: Purpose) -> Res
 #[server(endpoint = "otp_latest")]
 pub async fn otp_latest(pejabat_id: domain::PejabatId, purpose: Purpose) -> Result<Option<KodeTerakhir>, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    let now = backend::now();
+    let now = state.clock.now();
     let latest = backend::otp::latest(&state.pool, &caller, pejabat_id, purpose).await?;
     Ok(latest.map(|p| p.view(now)))
 }
@@ -35,7 +35,7 @@ pub async fn otp_latest(pejabat_id: domain::PejabatId, purpose: Purpose) -> Resu
 #[server(endpoint = "otp_submit")]
 pub async fn otp_submit(pejabat_id: domain::PejabatId, purpose: Purpose, code: String) -> Result<Status, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    let now = backend::now();
+    let now = state.clock.now();
     Ok(backend::otp::submit(&state.pool, &state.otp_key, &caller, pejabat_id, purpose, &code, None, now).await?)
 }
 

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 #[server(endpoint = "pantau_papan")]
 pub async fn pantau_papan(query: PantauQuery) -> Result<Papan, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::pantau::papan(&state.pool, &caller, query.lingkup(), state.pantau, backend::now()).await?)
+    Ok(backend::pantau::papan(&state.pool, &caller, query.lingkup(), state.pantau, state.clock.now()).await?)
 }
 
 #[component]

@@ -12,25 +12,25 @@ use leptos::prelude::*;
 #[server(endpoint = "jadwal_daftar_satker")]
 pub async fn jadwal_daftar_satker() -> Result<JadwalSatker, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::jadwal::satker(&state.pool, &caller, backend::now()).await?)
+    Ok(backend::jadwal::satker(&state.pool, &caller, state.clock.now()).await?)
 }
 
 #[server(endpoint = "jadwal_pesan")]
-pub async fn jadwal_pesan(slot_id: i64, pejabat: Vec<PejabatId>) -> Result<JadwalRow, AppError> {
+pub async fn jadwal_pesan(slot_id: domain::SlotId, pejabat: Vec<PejabatId>) -> Result<JadwalRow, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::jadwal::pesan(&state.pool, &caller, slot_id, &pejabat, backend::now()).await?)
+    Ok(backend::jadwal::pesan(&state.pool, &caller, slot_id, &pejabat, state.clock.now()).await?)
 }
 
 #[server(endpoint = "jadwal_pindah")]
-pub async fn jadwal_pindah(jadwal_id: JadwalId, slot_id: i64) -> Result<JadwalRow, AppError> {
+pub async fn jadwal_pindah(jadwal_id: JadwalId, slot_id: domain::SlotId) -> Result<JadwalRow, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::jadwal::pindah(&state.pool, &caller, jadwal_id, slot_id, backend::now()).await?)
+    Ok(backend::jadwal::pindah(&state.pool, &caller, jadwal_id, slot_id, state.clock.now()).await?)
 }
 
 #[server(endpoint = "jadwal_batal")]
 pub async fn jadwal_batal(jadwal_id: JadwalId) -> Result<(), AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::jadwal::batal(&state.pool, &caller, jadwal_id, backend::now()).await?)
+    Ok(backend::jadwal::batal(&state.pool, &caller, jadwal_id, state.clock.now()).await?)
 }
 
 /// `Selasa, 24 Nov 2026 09:30 WIB` of epoch milliseconds.
@@ -41,8 +41,8 @@ pub fn waktu_sesi(ms: i64) -> String {
 /// What a booking or slot change does, for one action.
 #[derive(Clone)]
 enum Ubah {
-    Pesan(i64, Vec<PejabatId>),
-    Pindah(JadwalId, i64),
+    Pesan(domain::SlotId, Vec<PejabatId>),
+    Pindah(JadwalId, domain::SlotId),
     Batal(JadwalId),
 }
 
@@ -142,8 +142,8 @@ fn BookingForm(
     pilih: RwSignal<Vec<PejabatId>>,
     pindah: RwSignal<Option<JadwalId>>,
     busy: impl Fn() -> bool + Copy + Send + Sync + 'static,
-    on_pesan: impl Fn(i64) + Copy + Send + Sync + 'static,
-    on_pindah: impl Fn((JadwalId, i64)) + Copy + Send + Sync + 'static,
+    on_pesan: impl Fn(domain::SlotId) + Copy + Send + Sync + 'static,
+    on_pindah: impl Fn((JadwalId, domain::SlotId)) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     // who may be booked now, and why each other one (not yet AKTIF) may not
     let (mut siap, mut belum) = (Vec::new(), Vec::new());

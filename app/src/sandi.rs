@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 #[server(endpoint = "sandi_pemilik")]
 pub async fn sandi_pemilik(token: String) -> Result<String, AppError> {
     let state = crate::ssr::state()?;
-    Ok(backend::pengguna::pemilik_tautan(&state.pool, &token, backend::now()).await?)
+    Ok(backend::pengguna::pemilik_tautan(&state.pool, &token, state.clock.now()).await?)
 }
 
 #[cfg(feature = "ssr")]
@@ -27,8 +27,14 @@ fn same(password: &str, ulang: &str) -> Result<(), AppError> {
 pub async fn sandi_atur(token: String, password: String, ulang: String) -> Result<String, AppError> {
     same(&password, &ulang)?;
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::pengguna::atur_sandi(&state.pool, caller.addr().map(str::to_owned), &token, &password, backend::now())
-        .await?)
+    Ok(backend::pengguna::atur_sandi(
+        &state.pool,
+        caller.addr().map(str::to_owned),
+        &token,
+        &password,
+        state.clock.now(),
+    )
+    .await?)
 }
 
 /// Changes the logged-in user's password.
@@ -36,7 +42,7 @@ pub async fn sandi_atur(token: String, password: String, ulang: String) -> Resul
 pub async fn sandi_ganti(lama: String, baru: String, ulang: String) -> Result<(), AppError> {
     same(&baru, &ulang)?;
     let (state, caller) = crate::ssr::caller().await?;
-    Ok(backend::pengguna::ganti_sandi(&state.pool, &caller, &lama, &baru, backend::now()).await?)
+    Ok(backend::pengguna::ganti_sandi(&state.pool, &caller, &lama, &baru, state.clock.now()).await?)
 }
 
 const RULES: &str = "Minimal 12 karakter, boleh huruf, angka, spasi dan tanda apa saja. Kata sandi yang umum \

@@ -27,7 +27,7 @@ pub async fn ubah_nomor_daftar() -> Result<DaftarUbahNomor, AppError> {
 #[server(endpoint = "ubah_nomor_ajukan")]
 pub async fn ubah_nomor_ajukan(pejabat_id: PejabatId, no_hp: String) -> Result<OtpTiming, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    let now = backend::now();
+    let now = state.clock.now();
     let p = backend::ubah_nomor::ajukan(&state.pool, &state.otp_key, &caller, pejabat_id, &no_hp, now).await?;
     Ok(p.timing(now))
 }
@@ -35,14 +35,14 @@ pub async fn ubah_nomor_ajukan(pejabat_id: PejabatId, no_hp: String) -> Result<O
 #[server(endpoint = "ubah_nomor_verifikasi")]
 pub async fn ubah_nomor_verifikasi(pejabat_id: PejabatId, code: String) -> Result<Tahap, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    let now = backend::now();
+    let now = state.clock.now();
     Ok(backend::ubah_nomor::verifikasi(&state.pool, &state.otp_key, &caller, pejabat_id, &code, now).await?)
 }
 
 #[server(endpoint = "ubah_nomor_minta_setuju")]
 pub async fn ubah_nomor_minta_setuju(pejabat_id: PejabatId) -> Result<OtpTiming, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    let now = backend::now();
+    let now = state.clock.now();
     let p = backend::ubah_nomor::minta_setuju(&state.pool, &state.otp_key, &caller, pejabat_id, now).await?;
     Ok(p.timing(now))
 }
@@ -50,7 +50,7 @@ pub async fn ubah_nomor_minta_setuju(pejabat_id: PejabatId) -> Result<OtpTiming,
 #[server(endpoint = "ubah_nomor_setuju")]
 pub async fn ubah_nomor_setuju(pejabat_id: PejabatId, code: String) -> Result<Tahap, AppError> {
     let (state, caller) = crate::ssr::caller().await?;
-    let now = backend::now();
+    let now = state.clock.now();
     Ok(backend::ubah_nomor::setuju(&state.pool, &state.otp_key, &caller, pejabat_id, &code, now).await?)
 }
 
@@ -72,8 +72,15 @@ pub async fn ubah_nomor_konfirmasi_daftar() -> Result<Vec<UbahNomorRow>, AppErro
 pub async fn ubah_nomor_konfirmasi(ubah_nomor_id: UbahNomorId, hp_lama_hilang: String) -> Result<(), AppError> {
     let (state, caller) = crate::ssr::caller().await?;
     let hilang = Some(hp_lama_hilang.as_str()).filter(|r| !r.trim().is_empty());
-    Ok(backend::ubah_nomor::konfirmasi(&state.pool, &caller, ubah_nomor_id, state.nomor_wait, hilang, backend::now())
-        .await?)
+    Ok(backend::ubah_nomor::konfirmasi(
+        &state.pool,
+        &caller,
+        ubah_nomor_id,
+        state.nomor_wait,
+        hilang,
+        state.clock.now(),
+    )
+    .await?)
 }
 
 /// Changing the OTP number: the pejabat's own request and code, the KPA's approval.

@@ -73,7 +73,7 @@ pub async fn console(pool: &PgPool, caller: &Caller, search: &str, now: DateTime
             status: r.status,
             no_hp: domain::format::masked_phone(&r.no_hp),
             pending: r.sent_at.map(|s| Pending::from_sent(s).timing(now)),
-            kiriman: crate::sms::kiriman(r.sms_phone, r.sms_state, r.sms_at),
+            kiriman: crate::sms::kiriman(r.sms_phone, r.sms_state, r.sms_at)?,
         };
         match out.iter_mut().find(|s| s.kode == r.satker_kode) {
             Some(s) => s.rows.push(row),

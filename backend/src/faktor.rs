@@ -27,7 +27,8 @@ pub async fn milik(pool: &PgPool, user_id: UserId) -> Result<Milik> {
     #[derive(sqlx::FromRow)]
     struct Row {
         id: FaktorId,
-        jenis: String,
+        #[sqlx(try_from = "crate::stored::Stored<Jenis>")]
+        jenis: Jenis,
         nama: String,
         created_at: DateTime<Utc>,
         used_at: Option<DateTime<Utc>>,
@@ -46,7 +47,7 @@ pub async fn milik(pool: &PgPool, user_id: UserId) -> Result<Milik> {
         .into_iter()
         .map(|r| FaktorInfo {
             id: r.id,
-            jenis: if r.jenis == "PASSKEY" { Jenis::Passkey } else { Jenis::Totp },
+            jenis: r.jenis,
             nama: r.nama,
             dibuat_ms: r.created_at.timestamp_millis(),
             dipakai_ms: r.used_at.map(|t| t.timestamp_millis()),

@@ -271,8 +271,7 @@ async fn penghapusan(pool: &PgPool, pejabat_id: PejabatId) -> Result<Option<Peng
     };
     let mut oleh = username.unwrap_or_else(|| "pengguna tidak dikenal".into());
     if let Some(role) = role {
-        let label = domain::Role::from_code(&role).map_or(role.clone(), |r| r.label().to_owned());
-        oleh = format!("{oleh} ({label})");
+        oleh = format!("{oleh} ({})", domain::Role::try_from(role)?.label());
     }
     Ok(Some(Penghapusan { at_ms: at.timestamp_millis(), oleh }))
 }

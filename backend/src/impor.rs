@@ -8,6 +8,7 @@
 use crate::Caller;
 use crate::audit::{self, Entry, Outcome};
 use crate::error::{Error, Result};
+use domain::DrafId;
 use domain::audit::Aksi;
 use domain::impor::{self, KanwilBaris, KppnBaris, PenggunaBaris, SatkerBaris};
 pub use domain::impor::{BarisSalah, Daftar, Draf, Laporan};
@@ -445,7 +446,7 @@ async fn pengguna(tx: &mut PgConnection, rows: &[(u64, Vec<String>)], deactivate
 
 #[derive(sqlx::FromRow)]
 struct DrafRow {
-    id: i64,
+    id: DrafId,
     #[sqlx(try_from = "crate::stored::Stored<Daftar>")]
     daftar: Daftar,
     nama_file: String,
@@ -505,7 +506,7 @@ pub async fn uji(
 }
 
 /// A checked import, for the operator's page.
-pub async fn draf(pool: &PgPool, caller: &Caller, id: i64) -> Result<Draf> {
+pub async fn draf(pool: &PgPool, caller: &Caller, id: DrafId) -> Result<Draf> {
     crate::auth::authorize(pool, caller, domain::authz::Action::Impor).await?;
     let row: Option<DrafRow> = sqlx::query_as(&format!("{DRAF} WHERE id = $1")).bind(id).fetch_optional(pool).await?;
     row.map(DrafRow::draf).ok_or_else(|| Error::NotFound("Impor tidak ditemukan; unggah berkasnya lagi.".into()))
@@ -514,7 +515,7 @@ pub async fn draf(pool: &PgPool, caller: &Caller, id: i64) -> Result<Draf> {
 /// Applies a checked import: the same bytes, checked again in the applying transaction (the
 /// database may have changed since the dry run), once.
 #[tracing::instrument(skip_all, fields(id))]
-pub async fn terapkan(pool: &PgPool, caller: &Caller, id: i64, now: chrono::DateTime<chrono::Utc>) -> Result<Draf> {
+pub async fn terapkan(pool: &PgPool, caller: &Caller, id: DrafId, now: chrono::DateTime<chrono::Utc>) -> Result<Draf> {
     crate::auth::authorize(pool, caller, domain::authz::Action::Impor).await?;
     let mut tx = pool.begin().await?;
     #[derive(sqlx::FromRow)]

@@ -13,13 +13,13 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::audit::Aksi;
 use domain::authz::Action;
 use domain::jadwal::{self, Calon, JadwalInput, JadwalRow, Kehadiran, Mode, NewJadwal, Pengingat, SlotRow};
-use domain::{Jabatan, JadwalId, PejabatId, Status};
+use domain::{Jabatan, JadwalId, PejabatId, SlotId, Status};
 use sqlx::{PgConnection, PgPool};
 
 #[derive(sqlx::FromRow)]
 struct Row {
     id: JadwalId,
-    slot_id: i64,
+    slot_id: SlotId,
     satker_kode: String,
     satker_nama: String,
     mulai: DateTime<Utc>,
@@ -39,13 +39,10 @@ impl Row {
     fn into_row(self) -> Result<JadwalRow> {
         let pejabat = self
             .jabatan
-            .iter()
+            .into_iter()
             .zip(&self.nama)
-            .map(|(j, n)| match Jabatan::from_label(j) {
-                Some(jabatan) => format!("{} {n}", jabatan.short()),
-                None => format!("{j} {n}"),
-            })
-            .collect();
+            .map(|(j, n)| Ok(format!("{} {n}", Jabatan::try_from(j)?.short())))
+            .collect::<Result<Vec<String>>>()?;
         Ok(JadwalRow {
             id: self.id,
             slot_id: self.slot_id,
@@ -81,7 +78,7 @@ async fn one(conn: &mut PgConnection, id: JadwalId) -> Result<JadwalRow> {
 
 #[derive(sqlx::FromRow)]
 struct SlotDb {
-    id: i64,
+    id: SlotId,
     mulai: DateTime<Utc>,
     durasi_menit: i32,
     #[sqlx(try_from = "crate::stored::Stored<Mode>")]
@@ -186,7 +183,7 @@ async fn insert_slot(
     mulai: DateTime<Utc>,
     actor: &Actor,
     now: DateTime<Utc>,
-) -> Result<i64> {
+) -> Result<SlotId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO slot (kppn_kode, mulai, durasi_menit, kapasitas, mode, tautan, catatan, dibuat_at, dibuat_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -209,7 +206,7 @@ async fn insert_jadwal(
     conn: &mut PgConnection,
     satker: &str,
     kppn: &str,
-    slot: i64,
+    slot: SlotId,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<JadwalId> {
@@ -377,7 +374,7 @@ async fn lock_satker(conn: &mut PgConnection, satker: &str) -> Result<String> {
 }
 
 /// Locks slot `slot_id` of `kppn` and checks that it has a place at `now`.
-async fn take_place(conn: &mut PgConnection, slot_id: i64, kppn: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+async fn take_place(conn: &mut PgConnection, slot_id: SlotId, kppn: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
     let slot: Option<(DateTime<Utc>, i32)> =
         sqlx::query_as("SELECT mulai, kapasitas FROM slot WHERE id = $1 AND kppn_kode = $2 FOR UPDATE")
             .bind(slot_id)
@@ -411,7 +408,7 @@ fn dipesan_isi(r: &JadwalRow, waktu: &str, tempat: &str) -> domain::surel::Isi {
 pub async fn pesan(
     pool: &PgPool,
     caller: &Caller,
-    slot_id: i64,
+    slot_id: SlotId,
     pejabat: &[PejabatId],
     now: DateTime<Utc>,
 ) -> Result<JadwalRow> {
@@ -447,8 +444,8 @@ pub async fn pesan(
 }
 
 /// Locks booking `id` of `satker` and checks it may still change at `now`; returns its slot.
-async fn lock_own(conn: &mut PgConnection, id: JadwalId, satker: &str, now: DateTime<Utc>) -> Result<i64> {
-    let row: Option<(i64, DateTime<Utc>, Option<String>)> = sqlx::query_as(
+async fn lock_own(conn: &mut PgConnection, id: JadwalId, satker: &str, now: DateTime<Utc>) -> Result<SlotId> {
+    let row: Option<(SlotId, DateTime<Utc>, Option<String>)> = sqlx::query_as(
         "SELECT j.slot_id, sl.mulai, j.kehadiran FROM jadwal j JOIN slot sl ON sl.id = j.slot_id
          WHERE j.id = $1 AND j.satker_kode = $2 AND j.dibatalkan_at IS NULL FOR UPDATE OF j",
     )
@@ -473,7 +470,7 @@ pub async fn pindah(
     pool: &PgPool,
     caller: &Caller,
     id: JadwalId,
-    slot_id: i64,
+    slot_id: SlotId,
     now: DateTime<Utc>,
 ) -> Result<JadwalRow> {
     let actor = authorize(pool, caller, Action::PesanJadwal).await?;

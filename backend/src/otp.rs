@@ -303,7 +303,7 @@ pub async fn latest(
     if !pending {
         p.expires_at = sent;
     }
-    p.kiriman = crate::sms::kiriman(phone, state, queued_at);
+    p.kiriman = crate::sms::kiriman(phone, state, queued_at)?;
     // a read: nothing to commit, nothing to audit
     drop(attempt);
     Ok(Some(p))

@@ -112,17 +112,19 @@ pub(crate) async fn kontak_kppn(conn: &mut sqlx::PgConnection, kode: &str) -> Re
 }
 
 /// A code's SMS as the dialog and the console show it, from its outbox row's `phone`,
-/// `state` and `created_at` (all `None` when a query's join found no row).
+/// `state` and `created_at` (all `None` when a query's join found no row); a state the code
+/// does not know is an error, never a message quietly left out.
 pub(crate) fn kiriman(
     phone: Option<String>,
     state: Option<String>,
     created_at: Option<DateTime<Utc>>,
-) -> Option<domain::sms::Kiriman> {
-    Some(domain::sms::Kiriman {
-        nomor: domain::format::masked_phone(&phone?),
-        status: StatusKirim::from_code(&state?)?,
-        waktu_kirim_ms: created_at?.timestamp_millis(),
-    })
+) -> Result<Option<domain::sms::Kiriman>> {
+    let (Some(phone), Some(state), Some(created_at)) = (phone, state, created_at) else { return Ok(None) };
+    Ok(Some(domain::sms::Kiriman {
+        nomor: domain::format::masked_phone(&phone),
+        status: StatusKirim::try_from(state)?,
+        waktu_kirim_ms: created_at.timestamp_millis(),
+    }))
 }
 
 /// One message to deliver.
@@ -633,6 +635,15 @@ pub async fn phones(pool: &PgPool) -> Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_delivery_state_is_an_error_not_a_missing_sms() {
+        let (phone, at) = (Some("+6281234567890".to_owned()), Some(Utc::now()));
+        assert!(kiriman(phone.clone(), Some("ENTAH".into()), at).is_err());
+        assert!(kiriman(None, None, None).unwrap().is_none());
+        let sent = kiriman(phone, Some("TERKIRIM".into()), at).unwrap().unwrap();
+        assert_eq!(sent.status, StatusKirim::Terkirim);
+    }
 
     #[test]
     fn the_template_is_filled_with_json_escaped_values() {

@@ -52,6 +52,7 @@ unwrap_stored!(
     domain::ubah_nomor::Tahap,
     domain::otp::Purpose,
     domain::formulir::Jenis,
+    domain::faktor::Jenis,
     domain::audit::Aksi,
     domain::impor::Daftar,
 );

@@ -3,11 +3,12 @@
 use crate::FaktorId;
 use serde::{Deserialize, Serialize};
 
-/// The kinds of second factor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Jenis {
-    Passkey,
-    Totp,
+crate::stored_enum! {
+    /// The kinds of second factor (`faktor.jenis`).
+    pub enum Jenis as code / from_code {
+        Passkey = "PASSKEY",
+        Totp = "TOTP",
+    }
 }
 
 /// An enrolled factor as the account page lists it.

@@ -42,6 +42,10 @@ ids! {
     SesiId,
     /// One enrolled second factor (a passkey or the authenticator app).
     FaktorId,
+    /// One published slot of a KPPN's activation sessions.
+    SlotId,
+    /// One import file checked by the operator and waiting to be stored (`impor_draf`).
+    DrafId,
 }
 
 /// The office a staff user belongs to: a satker (Admin Lokal and the pejabat) or a KPPN (the

@@ -246,7 +246,7 @@ impl std::fmt::Display for Laporan {
 /// An import checked on the operator's page: the file as uploaded and its dry run's report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Draf {
-    pub id: i64,
+    pub id: crate::DrafId,
     pub daftar: Daftar,
     pub nama_file: String,
     pub deactivate_missing: bool,

@@ -197,7 +197,7 @@ pub struct MejaJadwal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JadwalRow {
     pub id: crate::JadwalId,
-    pub slot_id: i64,
+    pub slot_id: crate::SlotId,
     pub satker_kode: String,
     pub satker_nama: String,
     /// Start, epoch milliseconds.
@@ -224,7 +224,7 @@ impl JadwalRow {
 /// A published slot: its place, how many satkers it takes and how many have booked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlotRow {
-    pub id: i64,
+    pub id: crate::SlotId,
     pub mulai_ms: i64,
     pub durasi_menit: i32,
     pub mode: Mode,
@@ -492,7 +492,7 @@ mod tests {
     fn a_booking_changes_until_an_hour_before() {
         let j = JadwalRow {
             id: crate::JadwalId(1),
-            slot_id: 1,
+            slot_id: crate::SlotId(1),
             satker_kode: "561403".into(),
             satker_nama: String::new(),
             mulai_ms: 10_000_000,

@@ -29,7 +29,7 @@ pub mod ubah_nomor;
 pub mod validate;
 pub mod workflow;
 
-pub use id::{BerkasId, FaktorId, JadwalId, PejabatId, PengajuanId, SesiId, UbahNomorId, Unit, UserId};
+pub use id::{BerkasId, DrafId, FaktorId, JadwalId, PejabatId, PengajuanId, SesiId, SlotId, UbahNomorId, Unit, UserId};
 pub use jabatan::Jabatan;
 pub use role::Role;
 pub use status::Status;

@@ -100,8 +100,8 @@ struct Side {
     /// A session the CSO set by hand, started a minute ago.
     jadwal: JadwalId,
     /// Two open slots the day after tomorrow, and a booking of the second (none named).
-    slot: i64,
-    slot2: i64,
+    slot: domain::SlotId,
+    slot2: domain::SlotId,
     pesanan: JadwalId,
     kode_formulir: String,
     ubah: UbahNomorId,
@@ -115,7 +115,7 @@ struct Side {
     /// nobody reaches).
     pengguna: String,
     /// An import the operator checked.
-    draf: i64,
+    draf: domain::DrafId,
     satker: &'static str,
 }
 
