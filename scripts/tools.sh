@@ -206,6 +206,8 @@ PREBUILD_LOG="$CARGO_TARGET_DIR/prebuild.log"
 # needed only for what follows the compilers: wasm-bindgen, wasm-opt, the site) and beside each
 # other. On two cores a lone build leaves one idle through its long single-crate stretches
 # (`app`, `server`, the WASM's link-time optimisation); four builds side by side fill it.
+# They run at `nice 10`: in test.sh the lints and the tests come first (a timing-sensitive test
+# never competes with the release build for a core), and the build takes the idle time.
 # Their errors are not reported here: build_release waits for them and cargo-leptos, running the
 # same builds, reports any.
 prebuild_release() {
@@ -215,10 +217,10 @@ prebuild_release() {
   : >"$PREBUILD_LOG"
   trap prebuild_stop EXIT
   log "compiling the release (server and WASM) beside the tools; output in $PREBUILD_LOG"
-  env $(printf -- '-u %s ' "${RUNTIME_ENV[@]}") "${LEPTOS_CARGO_ENV[@]}" \
+  nice -n 10 env $(printf -- '-u %s ' "${RUNTIME_ENV[@]}") "${LEPTOS_CARGO_ENV[@]}" \
     cargo build -q --package=server --bin=server --no-default-features --release >>"$PREBUILD_LOG" 2>&1 &
   PREBUILD_PIDS+=($!)
-  env $(printf -- '-u %s ' "${RUNTIME_ENV[@]}") "${LEPTOS_CARGO_ENV[@]}" \
+  nice -n 10 env $(printf -- '-u %s ' "${RUNTIME_ENV[@]}") "${LEPTOS_CARGO_ENV[@]}" \
     RUSTFLAGS="${RUSTFLAGS:---cfg erase_components} -Clink-args=--emit-relocs" \
     cargo build -q --package=frontend --lib --target-dir="$CARGO_TARGET_DIR/front" \
     --target=wasm32-unknown-unknown --no-default-features --profile=wasm-release >>"$PREBUILD_LOG" 2>&1 &

@@ -720,7 +720,16 @@ async fn a_backup_restores_into_a_new_database_that_a_server_runs_on() {
     // a server runs on the copy: ready, and the KPA signs in and sees itself
     let port = crate::common::free_port();
     let mut instance = spawn(Some(&target), &dir, port, &dir.join("server.log")).await;
-    let ready = client().get(format!("http://127.0.0.1:{port}/readyz")).send().await.unwrap();
+    // ready once each worker finished its first round (the probe says so until then), as a
+    // load balancer waits for it: on a busy machine that can come after `/login` answers
+    let started = Instant::now();
+    let ready = loop {
+        let ready = client().get(format!("http://127.0.0.1:{port}/readyz")).send().await.unwrap();
+        if ready.status().as_u16() == 200 || started.elapsed() > Duration::from_secs(30) {
+            break ready;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert_eq!(ready.status().as_u16(), 200, "{}", ready.text().await.unwrap_or_default());
     let cookie = pejabat_login(port, "apr_kpa561403").await;
     let (status, who) = call(port, "auth_whoami", "", &cookie).await;
