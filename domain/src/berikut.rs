@@ -318,7 +318,13 @@ pub fn cso(menunggu: u32, siap_aktivasi: u32, sesi_berikut: Option<(&Sesi, &str)
 /// behind the deadline first, naming the unit furthest behind, then the satkers stuck longest.
 pub fn pemantau(papan: &Papan) -> Berikut {
     let p = &papan.proyeksi;
-    if p.total > 0 && p.selesai == p.total {
+    if p.total == 0 {
+        return Berikut::tunggu(
+            "Belum ada satker di wilayah Anda",
+            "Satker muncul di sini setelah Operator Nasional mengimpor daftarnya.",
+        );
+    }
+    if p.selesai == p.total {
         return Berikut::selesai(
             "Semua satker sudah selesai",
             "KPA, PPK dan PPSPM setiap satker di wilayah Anda sudah aktif.",
@@ -601,6 +607,7 @@ mod tests {
         assert!(pemantau(&papan(200, 200, 5, tenggat)).selesai);
         // no deadline: never "behind"
         assert_eq!(pemantau(&papan(10, 200, 0, None)).judul, "Aktivasi berjalan sesuai jadwal");
+        assert_eq!(pemantau(&papan(0, 0, 0, tenggat)).judul, "Belum ada satker di wilayah Anda");
     }
 
     #[test]

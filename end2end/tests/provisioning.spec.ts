@@ -65,8 +65,8 @@ test("the operator provisions a KPPN, a satker and its users; the new Admin Loka
   await expect(next).toContainText("Langkah berikutnya");
   await expect(next.getByRole("link", { name: "Buka Pengguna" })).toHaveAttribute("href", "/pengguna");
 
-  // the set-password link for the new Admin Lokal
-  await op.getByRole("link", { name: "Pengguna" }).click();
+  // the set-password link for the new Admin Lokal, where the next step leads
+  await next.getByRole("link", { name: "Buka Pengguna" }).click();
   await expect(op).toHaveURL(/\/pengguna$/);
   await hydrated(op);
   await op.getByLabel("Username", { exact: true }).fill("adm_rina913001");
