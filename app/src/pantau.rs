@@ -66,10 +66,6 @@ fn href(l: &Lingkup) -> String {
     format!("/pantau{}", l.query())
 }
 
-fn angka(x: f64) -> String {
-    domain::format::desimal(x)
-}
-
 fn tanggal(d: chrono::NaiveDate) -> String {
     domain::format::tanggal(d)
 }
@@ -135,14 +131,14 @@ fn Ringkasan(proyeksi: Proyeksi, macet: u32) -> impl IntoView {
         Some(d) => tanggal(d),
         None => "belum dapat diperkirakan (tidak ada yang selesai dalam 14 hari terakhir)".into(),
     };
-    let perlu = p.perlu_per_hari.map(|n| format!("{} satker/hari", angka(n)));
+    let perlu = p.perlu_per_hari.map(|n| format!("{} satker/hari", domain::format::desimal(n)));
     let on_time = p.tepat_waktu();
     let stuck = macet > 0;
     view! {
         <dl class="ringkasan" aria-label="Ringkasan">
             <div><dt>"Satker selesai"</dt><dd>{format!("{} dari {}", p.selesai, p.total)}</dd></div>
             <div><dt>"Tenggat"</dt><dd>{tenggat}</dd></div>
-            <div><dt>"Laju 14 hari terakhir"</dt><dd>{format!("{} satker/hari", angka(p.laju_per_hari))}</dd></div>
+            <div><dt>"Laju 14 hari terakhir"</dt><dd>{format!("{} satker/hari", domain::format::desimal(p.laju_per_hari))}</dd></div>
             <div class:warn=on_time == Some(false)>
                 <dt>"Perkiraan selesai"</dt>
                 <dd>{perkiraan}{(on_time == Some(false)).then_some(" — melewati tenggat")}</dd>

@@ -44,11 +44,6 @@ pub use actor::{Actor, Caller, StepUp};
 pub use error::Error;
 pub use sqlx::PgPool;
 
-/// `2026-12-07 10:30:00`: a moment as a WIB wall-clock time, as the SMS texts write it.
-pub(crate) fn wib_teks(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&chrono_tz::Asia::Jakarta).format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
 /// Today's date in WIB, the calendar every date in the procedure is read in.
 pub fn today_wib() -> chrono::NaiveDate {
     now().with_timezone(&chrono_tz::Asia::Jakarta).date_naive()

@@ -207,7 +207,7 @@ pub(crate) async fn issue(
         .bind(actor.user_id)
         .fetch_one(&mut *tx)
         .await?;
-        let sent = crate::wib_teks(now);
+        let sent = domain::format::wib_ms(now.timestamp_millis());
         let text = |code: &str| match &teks {
             Teks::Kode => domain::sms::kode(owner.jabatan, &owner.satker_kode, code, &sent),
             Teks::SetujuUbahNomor { target, nomor_baru } => domain::sms::kode_setuju_ubah_nomor(

@@ -255,7 +255,7 @@ pub async fn tautan(
     let (jalan, how) = match (&user.email, kirim.surel) {
         (Some(to), true) => {
             let nama = &user.nama;
-            let until = crate::wib_teks(expires_at);
+            let until = domain::format::wib_ms(expires_at.timestamp_millis());
             let url = link_url(kirim.base, &token);
             let isi = domain::surel::tautan_sandi(nama, &user.username, &url, &until);
             let redacted = domain::surel::tautan_sandi(nama, &user.username, "(tautan disamarkan)", &until).badan;
