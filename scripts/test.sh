@@ -67,8 +67,15 @@ fi
 SECRETS_FILE="$CARGO_TARGET_DIR/e2e-secrets.txt"
 printf '%s\n' 'Sakti#2026' >"$SECRETS_FILE"
 rm -f "$SECRETS_FILE.totp.json"
-(cd end2end && BASE_URL="http://127.0.0.1:$PORT" SECRETS_FILE="$SECRETS_FILE" E2E_DATABASE_URL="$E2E_URL" \
-  RECEIPT_SECRET="$RECEIPT_SECRET" npx playwright test)
+if ! (cd end2end && BASE_URL="http://127.0.0.1:$PORT" SECRETS_FILE="$SECRETS_FILE" E2E_DATABASE_URL="$E2E_URL" \
+  RECEIPT_SECRET="$RECEIPT_SECRET" npx playwright test); then
+  # what the server said about the failure: the log itself is overwritten by the next run
+  # (it lives in the shared target dir), so it is kept beside the browser's evidence too
+  cp "$CARGO_TARGET_DIR/e2e-server.log" end2end/test-results/server.log 2>/dev/null || true
+  log "the server's warnings, errors and 5xx answers (whole log: end2end/test-results/server.log)"
+  grep -E ' (WARN|ERROR) | status=5[0-9][0-9] ' "$CARGO_TARGET_DIR/e2e-server.log" | grep -v 'sqlx::query' | tail -n 60 || true
+  exit 1
+fi
 
 log "the server log holds no password and no OTP code"
 kill "$SERVER_PID" && wait "$SERVER_PID" 2>/dev/null || true
