@@ -2,13 +2,13 @@
 //! home page (`domain::berikut` decides, `backend::berikut` gathers the facts). It follows the
 //! page's own refresh (`tick`): a change made here or elsewhere moves it on.
 
-use crate::error::AppError;
+use crate::sistem::error::AppError;
 use domain::berikut::Berikut;
 use leptos::prelude::*;
 
 #[server(endpoint = "berikut")]
 pub async fn berikut_saya() -> Result<Option<Berikut>, AppError> {
-    let (state, caller) = crate::ssr::caller().await?;
+    let (state, caller) = crate::sistem::ssr::caller().await?;
     Ok(backend::berikut::untuk(&state.pool, &caller, state.pantau, state.clock.now()).await?)
 }
 

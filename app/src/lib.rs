@@ -3,32 +3,15 @@
 //! Compiled twice: with `ssr` into the server (server functions run there), with
 //! `hydrate` into the browser's WASM (server functions become HTTP calls).
 
-pub mod akun;
-pub mod audit;
-pub mod auth;
+pub mod akses;
+pub mod aktivasi;
 pub mod berikut;
-pub mod berkas;
-pub mod cso;
-pub mod error;
-pub mod faktor;
-#[cfg(feature = "ssr")]
-pub mod files;
-pub mod hp;
-pub mod impor;
-pub mod komponen;
-pub mod layout;
-pub mod live;
-pub mod meja;
-pub mod otp;
+pub mod dokumen;
+pub mod jadwal;
 pub mod pantau;
-pub mod pejabat;
 pub mod pesan;
-pub mod sandi;
-#[cfg(feature = "ssr")]
-pub mod ssr;
-pub mod ubah_nomor;
-pub mod urls;
-pub mod webauthn;
+pub mod provisi;
+pub mod sistem;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
@@ -105,17 +88,17 @@ macro_rules! lazy_page {
     };
 }
 
-lazy_page!(CsoRoute, cso::CsoPage);
-lazy_page!(BerkasRoute, berkas::BerkasPage);
-lazy_page!(MejaRoute, meja::MejaPage);
-lazy_page!(AuditRoute, audit::AuditPage);
-lazy_page!(HpRoute, hp::HpPage);
-lazy_page!(SandiRoute, sandi::SandiPage);
-lazy_page!(ImporRoute, impor::ImporPage);
-lazy_page!(PenggunaRoute, impor::PenggunaPage);
-lazy_page!(GantiSandiRoute, sandi::GantiSandiPage);
-lazy_page!(AkunRoute, akun::AkunPage);
-lazy_page!(MasukFaktorRoute, faktor::MasukFaktorPage);
+lazy_page!(CsoRoute, aktivasi::cso::CsoPage);
+lazy_page!(BerkasRoute, dokumen::berkas::BerkasPage);
+lazy_page!(MejaRoute, dokumen::meja::MejaPage);
+lazy_page!(AuditRoute, pantau::jejak::AuditPage);
+lazy_page!(HpRoute, pesan::HpPage);
+lazy_page!(SandiRoute, akses::sandi::SandiPage);
+lazy_page!(ImporRoute, provisi::ImporPage);
+lazy_page!(PenggunaRoute, provisi::PenggunaPage);
+lazy_page!(GantiSandiRoute, akses::sandi::GantiSandiPage);
+lazy_page!(AkunRoute, akses::akun::AkunPage);
+lazy_page!(MasukFaktorRoute, akses::faktor::MasukFaktorPage);
 lazy_page!(PantauRoute, pantau::PantauPage);
 
 #[component]
@@ -126,8 +109,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <main class="page"><h1>"Halaman tidak ditemukan"</h1><a href="/pejabat">"Kembali"</a></main> }>
                 <Route path=StaticSegment("") view=|| view! { <Redirect path="/pejabat"/> }/>
-                <Route path=StaticSegment("login") view=auth::LoginPage/>
-                <Route path=StaticSegment("pejabat") view=pejabat::PejabatPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("login") view=akses::auth::LoginPage/>
+                <Route path=StaticSegment("pejabat") view=aktivasi::pejabat::PejabatPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("cso") view={Lazy::<CsoRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=StaticSegment("berkas") view={Lazy::<BerkasRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=StaticSegment("meja") view={Lazy::<MejaRoute>::new()} ssr=SsrMode::Async/>

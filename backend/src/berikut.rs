@@ -3,7 +3,7 @@
 //! session; for the CSO its desk and today's queue; for Kanwil and Pusat their board; for the
 //! operator the lists and the users still without a password.
 
-use crate::auth::authorize;
+use crate::akses::auth::authorize;
 use crate::error::Result;
 use crate::{Actor, Caller};
 use chrono::{DateTime, Duration, Utc};
@@ -113,7 +113,7 @@ async fn referensi(pool: &PgPool, satker: &str, now: DateTime<Utc>) -> Result<Ve
          WHERE satker_kode = $1 AND deleted_at IS NULL
            AND jabatan IN ('KUASA PENGGUNA ANGGARAN', 'PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM')
          ORDER BY CASE jabatan WHEN 'KUASA PENGGUNA ANGGARAN' THEN 0 ELSE 1 END, id",
-        crate::pejabat::berkas_diterima_column(),
+        crate::aktivasi::pejabat::berkas_diterima_column(),
         crate::jadwal::TERJADWAL
     ))
     .bind(satker)
@@ -144,7 +144,7 @@ async fn referensi(pool: &PgPool, satker: &str, now: DateTime<Utc>) -> Result<Ve
 #[derive(sqlx::FromRow)]
 struct SesiRow {
     mulai: DateTime<Utc>,
-    #[sqlx(try_from = "crate::stored::Stored<Mode>")]
+    #[sqlx(try_from = "crate::sistem::stored::Stored<Mode>")]
     mode: Mode,
     tautan: Option<String>,
     kppn_nama: String,
@@ -211,7 +211,7 @@ async fn cso(pool: &PgPool, actor: &Actor, now: DateTime<Utc>) -> Result<Berikut
         "SELECT jabatan, status, {} FROM pejabat
          WHERE kppn_kode = $1 AND deleted_at IS NULL AND status <> 'AKTIF'
            AND jabatan IN ('KUASA PENGGUNA ANGGARAN', 'PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM')",
-        crate::pejabat::berkas_diterima_column()
+        crate::aktivasi::pejabat::berkas_diterima_column()
     ))
     .bind(kppn)
     .fetch_all(pool)

@@ -3,7 +3,7 @@
 //! one line naming the setting when something a production server needs is missing, or
 //! (once it has read its database) when the database holds demo data.
 
-use crate::net::TrustedProxies;
+use crate::sistem::net::TrustedProxies;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -64,7 +64,7 @@ pub struct Config {
     /// token to `GET /metrics` (at least 32 characters). Unset: loopback only.
     pub metrics_token: Option<String>,
     /// `SAKTI_RETENTION` (default `90d`, 7 days – 10 years): how long sent messages, closed
-    /// codes and used links are kept (`backend::retensi`; the audit trail is never purged).
+    /// codes and used links are kept (`backend::sistem::retensi`; the audit trail is never purged).
     pub retention: chrono::Duration,
     /// `SAKTI_SESSION_IDLE` (default `30m`), `SAKTI_SESSION_STAFF_IDLE` (`15m`, CSO, Admin
     /// Lokal and the operator), `SAKTI_SESSION_MAX` (`8h`, from login whatever the
@@ -237,7 +237,11 @@ impl Config {
                     })
                     .transpose()?,
             },
-            retention: duration("SAKTI_RETENTION", crate::retensi::DEFAULT_KEEP, (7 * 24 * 60, 3650 * 24 * 60))?,
+            retention: duration(
+                "SAKTI_RETENTION",
+                crate::sistem::retensi::DEFAULT_KEEP,
+                (7 * 24 * 60, 3650 * 24 * 60),
+            )?,
         })
     }
 
@@ -263,7 +267,7 @@ impl Config {
             return Err(refuse("SAKTI_SMTP_URL", m));
         }
         for (i, g) in self.sms_gateways.iter().enumerate() {
-            crate::sms::HttpGateway::new(g.url.clone(), g.token.clone(), g.body.clone())
+            crate::pesan::sms::HttpGateway::new(g.url.clone(), g.token.clone(), g.body.clone())
                 .map_err(|m| refuse(if i == 0 { "SAKTI_SMS_GATEWAY_BODY" } else { "SAKTI_SMS_GATEWAY_n_BODY" }, m))?;
         }
         if self.demo {
@@ -334,7 +338,9 @@ impl Config {
             kept.push("SAKTI_OTP_SECRET");
         }
         kept.extend(
-            crate::kunci::KUNCI_LINGKUNGAN.iter().filter(|name| std::env::var_os(name).is_none_or(|v| v.is_empty())),
+            crate::sistem::kunci::KUNCI_LINGKUNGAN
+                .iter()
+                .filter(|name| std::env::var_os(name).is_none_or(|v| v.is_empty())),
         );
         if kept.is_empty() {
             return Ok(());
@@ -350,8 +356,8 @@ impl Config {
     }
 
     /// The rule of the two modes that needs the database: production refuses one the demo
-    /// has been in (`traces`: `backend::demo::traces`), naming the setting that chose it.
-    pub fn check_database(&self, traces: &crate::demo::Traces) -> Result<(), ConfigError> {
+    /// has been in (`traces`: `backend::provisi::demo::traces`), naming the setting that chose it.
+    pub fn check_database(&self, traces: &crate::provisi::demo::Traces) -> Result<(), ConfigError> {
         demo_refusal(self.demo, self.database_url.is_some(), &self.data_dir, traces)
     }
 
@@ -378,8 +384,11 @@ impl Config {
 
     /// The SMS gateways in order: the HTTP ones when configured, else the phone simulator on
     /// `pool` (the demo only: production refuses to start without a gateway).
-    pub fn sms_relay(&self, pool: &sqlx::PgPool) -> Result<crate::sms::Relay<crate::sms::AnyGateway>, String> {
-        use crate::sms::{AnyGateway, HttpGateway, Relay, Simulator};
+    pub fn sms_relay(
+        &self,
+        pool: &sqlx::PgPool,
+    ) -> Result<crate::pesan::sms::Relay<crate::pesan::sms::AnyGateway>, String> {
+        use crate::pesan::sms::{AnyGateway, HttpGateway, Relay, Simulator};
         if self.sms_gateways.is_empty() {
             return Ok(Relay::one("simulator", AnyGateway::Simulator(Simulator { pool: pool.clone() })));
         }
@@ -392,27 +401,26 @@ impl Config {
     }
 
     /// The SMTP server emails go through, when one is configured.
-    pub fn smtp(&self) -> Result<Option<crate::email::Smtp>, String> {
+    pub fn smtp(&self) -> Result<Option<crate::pesan::email::Smtp>, String> {
         match (&self.smtp_url, &self.smtp_from) {
-            (Some(url), Some(from)) => crate::email::Smtp::new(url, from).map(Some),
+            (Some(url), Some(from)) => crate::pesan::email::Smtp::new(url, from).map(Some),
             _ => Ok(None),
         }
     }
 
     /// The OTP key from the environment, or the one kept in the data directory
     /// (created on first use, readable by its owner only).
-    pub fn otp_key(&self) -> std::io::Result<crate::otp::OtpKey> {
+    pub fn otp_key(&self) -> std::io::Result<crate::aktivasi::otp::OtpKey> {
         use std::io::{Error, ErrorKind};
         if let Some(secret) = &self.otp_secret {
             if secret.len() < 32 {
                 return Err(Error::new(ErrorKind::InvalidInput, "SAKTI_OTP_SECRET harus minimal 32 karakter"));
             }
-            return Ok(
-                crate::otp::OtpKey::new(secret.as_bytes().to_vec()).with_national_per_hour(self.sms_national_per_hour)
-            );
+            return Ok(crate::aktivasi::otp::OtpKey::new(secret.as_bytes().to_vec())
+                .with_national_per_hour(self.sms_national_per_hour));
         }
-        let secret = crate::secret::kept(&self.data_dir.join("otp-secret"))?;
-        Ok(crate::otp::OtpKey::new(secret.into_bytes()).with_national_per_hour(self.sms_national_per_hour))
+        let secret = crate::sistem::secret::kept(&self.data_dir.join("otp-secret"))?;
+        Ok(crate::aktivasi::otp::OtpKey::new(secret.into_bytes()).with_national_per_hour(self.sms_national_per_hour))
     }
 
     /// A one-line summary without secrets, printed at start-up.
@@ -449,7 +457,7 @@ fn demo_refusal(
     demo: bool,
     database_url: bool,
     data_dir: &std::path::Path,
-    traces: &crate::demo::Traces,
+    traces: &crate::provisi::demo::Traces,
 ) -> Result<(), ConfigError> {
     if demo || traces.is_empty() {
         return Ok(());
@@ -519,7 +527,7 @@ mod tests {
 
     #[test]
     fn production_refuses_a_database_with_demo_traces_naming_the_setting_that_chose_it() {
-        use crate::demo::Traces;
+        use crate::provisi::demo::Traces;
         let dir = std::path::Path::new(".data");
         let at = chrono::DateTime::parse_from_rfc3339("2026-11-26T03:04:05Z").unwrap().to_utc();
         let marked = Traces { seeded_at: Some(at), users: Vec::new() };

@@ -1,46 +1,23 @@
-//! The server side of the product: use cases over PostgreSQL, one module per aggregate,
-//! each taking the caller, asking the domain whether the step is allowed, persisting it
-//! and writing the audit trail in the same transaction.
+//! The server side of the product: use cases over PostgreSQL, each taking the caller, asking
+//! the domain whether the step is allowed, persisting it and writing the audit trail in the
+//! same transaction. One folder per bounded context (ARCHITECTURE.md: what each owns and
+//! which may use which); the root holds only the error type, the configuration that
+//! gathers every context's settings, and the clock.
 
-pub mod actor;
-mod attempt;
+pub mod akses;
+pub mod aktivasi;
 pub mod audit;
-pub mod auth;
 pub mod berikut;
-pub mod berkas;
 pub mod config;
-pub mod cso;
-pub mod db;
-pub mod demo;
-pub mod email;
+pub mod dokumen;
 pub mod error;
-pub mod events;
-pub mod faktor;
-pub mod formulir;
-mod hitung;
-pub mod impor;
 pub mod jadwal;
-pub mod jejak;
-pub mod kunci;
-pub mod net;
-pub mod otp;
-pub mod otp_engine;
 pub mod pantau;
-pub mod passkey;
-pub mod pejabat;
-pub mod pekerja;
-pub mod pengguna;
-pub mod pgcluster;
-pub mod retensi;
-pub mod secret;
-pub mod sesi;
-pub mod sms;
-pub mod stored;
-pub mod titik;
-pub mod ubah_nomor;
-pub mod ulang;
+pub mod pesan;
+pub mod provisi;
+pub mod sistem;
 
-pub use actor::{Actor, Caller, StepUp};
+pub use akses::{Actor, Caller, StepUp};
 pub use error::Error;
 pub use sqlx::PgPool;
 

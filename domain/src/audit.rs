@@ -69,7 +69,7 @@ impl Aksi {
     /// The steps that need a recent authentication (a step-up, `domain::sesi`): each hands
     /// someone a way into an account (a set-password link, a reset of the second factors), moves
     /// a pejabat's OTP number, or takes the trail's personal data away in bulk. The use cases'
-    /// transaction refuses them without one (`backend::attempt`), and the authorization matrix
+    /// transaction refuses them without one (`backend::akses::attempt`), and the authorization matrix
     /// fails for a server function that writes one without asking.
     pub fn perlu_step_up(self) -> bool {
         matches!(

@@ -1,4 +1,4 @@
-//! Second factors as the pages show them (the rules and storage are `backend::faktor`).
+//! Second factors as the pages show them (the rules and storage are `backend::akses::faktor`).
 
 use crate::FaktorId;
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! Provisioning lists: the CSV files a national roll-out imports (regional offices, KPPN,
 //! satkers, users),
 //! their columns, and the check of one row. Reading the file and storing it is the backend's
-//! (`backend::impor`); what makes a row right is decided here.
+//! (`backend::provisi::impor`); what makes a row right is decided here.
 
 use crate::Role;
 use crate::validate;

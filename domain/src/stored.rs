@@ -1,6 +1,6 @@
 //! Enums stored in the database as text: one macro gives each its list of values, the text
 //! it is stored as, the way back, `Display` and `TryFrom<String>`, so a column decodes
-//! straight into the type (`#[sqlx(try_from = "Stored<T>")]` in the backend's row structs, `backend::stored`) and a
+//! straight into the type (`#[sqlx(try_from = "Stored<T>")]` in the backend's row structs, `backend::sistem::stored`) and a
 //! value the code does not know is an error naming the type and the value — never a
 //! plausible default.
 

@@ -26,7 +26,7 @@ export function totpAt(key: Buffer, step: number): string {
   return value.toString().padStart(6, "0");
 }
 
-/** The demo seed's authenticator secret of a staff user (backend::demo::totp_secret). */
+/** The demo seed's authenticator secret of a staff user (backend::provisi::demo::totp_secret). */
 export function demoKey(username: string): Buffer {
   return createHash("sha256").update(`aktivasi-otp-sakti demo ${username}`).digest().subarray(0, 20);
 }

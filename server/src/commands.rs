@@ -4,8 +4,8 @@
 //! configuration and the database (its two roles, migrated).
 
 use backend::config::{Config, ConfigError};
-use backend::db;
-use backend::pgcluster::{Durability, PrivateCluster};
+use backend::sistem::db;
+use backend::sistem::pgcluster::{Durability, PrivateCluster};
 use clap::{Parser, Subcommand};
 use leptos::prelude::get_configuration;
 use std::net::SocketAddr;
@@ -115,7 +115,7 @@ pub const EXIT_DATA: u8 = 65;
 pub async fn admin(config: &Config, command: Command) -> ExitCode {
     // the commands that write the trail sign each line like the server
     if matches!(command, Command::Import { .. } | Command::User { .. }) {
-        match backend::kunci::Kunci::muat(&config.data_dir) {
+        match backend::sistem::kunci::Kunci::muat(&config.data_dir) {
             Ok(kunci) => backend::audit::pasang_kunci_mac(kunci.audit_mac),
             Err(e) => {
                 eprintln!("kunci server tidak terbaca: {e}");
@@ -165,15 +165,16 @@ pub async fn admin(config: &Config, command: Command) -> ExitCode {
                 }
             };
             let list = match list {
-                List::Kanwil => backend::impor::Daftar::Kanwil,
-                List::Kppn => backend::impor::Daftar::Kppn,
-                List::Satker => backend::impor::Daftar::Satker,
-                List::Users => backend::impor::Daftar::Pengguna,
+                List::Kanwil => backend::provisi::impor::Daftar::Kanwil,
+                List::Kppn => backend::provisi::impor::Daftar::Kppn,
+                List::Satker => backend::provisi::impor::Daftar::Satker,
+                List::Users => backend::provisi::impor::Daftar::Pengguna,
             };
-            let pilihan = backend::impor::Pilihan { dry_run, deactivate_missing };
+            let pilihan = backend::provisi::impor::Pilihan { dry_run, deactivate_missing };
             let done = with_database(config, |urls| async move {
                 let pool = db::connect(&urls.owner).await?;
-                Ok(backend::impor::impor(&pool, &backend::Caller::command_line(), list, &bytes, pilihan).await?)
+                Ok(backend::provisi::impor::impor(&pool, &backend::Caller::command_line(), list, &bytes, pilihan)
+                    .await?)
             })
             .await;
             match done {
@@ -229,14 +230,14 @@ pub async fn admin(config: &Config, command: Command) -> ExitCode {
 /// `server audit …`: the keys are the server's own (the environment or the data directory),
 /// never made anew here: a new key would only say that every line is forged.
 async fn audit(config: &Config, action: AuditAction) -> ExitCode {
-    let kunci = match backend::kunci::Kunci::muat_ada(&config.data_dir) {
+    let kunci = match backend::sistem::kunci::Kunci::muat_ada(&config.data_dir) {
         Ok(k) => k,
         Err(e) => {
             eprintln!("kunci server tidak terbaca: {e}");
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    let tujuan = backend::titik::Tujuan::dari_lingkungan(&config.data_dir);
+    let tujuan = backend::audit::titik::Tujuan::dari_lingkungan(&config.data_dir);
     let result = match action {
         AuditAction::PublicKey => {
             println!("{}", kunci.tanda.publik());
@@ -245,7 +246,7 @@ async fn audit(config: &Config, action: AuditAction) -> ExitCode {
         AuditAction::Checkpoint => {
             with_database(config, |urls| async move {
                 let pool = db::connect(&urls.owner).await?;
-                match backend::titik::catat(&pool, &kunci.tanda, &tujuan, None, true, backend::now()).await? {
+                match backend::audit::titik::catat(&pool, &kunci.tanda, &tujuan, None, true, backend::now()).await? {
                     Some(t) => {
                         println!("titik periksa: baris id {} ke-{}, di {}", t.id, t.jumlah, tujuan.file.display())
                     }
@@ -256,7 +257,7 @@ async fn audit(config: &Config, action: AuditAction) -> ExitCode {
             .await
         }
         AuditAction::Verify { checkpoint, public_key } => {
-            let titik = match checkpoint.as_deref().map(backend::titik::baca).transpose() {
+            let titik = match checkpoint.as_deref().map(backend::audit::titik::baca).transpose() {
                 Ok(t) => t,
                 Err(e) => {
                     eprintln!("titik periksa tidak terbaca: {e}");
@@ -268,7 +269,9 @@ async fn audit(config: &Config, action: AuditAction) -> ExitCode {
                 let pool = db::connect(&urls.owner).await?;
                 let laporan = backend::audit::verify(&pool, &kunci.audit_mac).await?;
                 let titik = match (&laporan.patah, titik) {
-                    (None, Some(titik)) => Some((backend::titik::periksa(&pool, &titik, &publik).await?, titik.len())),
+                    (None, Some(titik)) => {
+                        Some((backend::audit::titik::periksa(&pool, &titik, &publik).await?, titik.len()))
+                    }
                     _ => None,
                 };
                 Ok((laporan, titik))
@@ -315,7 +318,7 @@ async fn audit(config: &Config, action: AuditAction) -> ExitCode {
 }
 
 async fn user(config: &Config, url: String, action: UserAction) -> Result<(), BoxError> {
-    use backend::pengguna::{self, Jalan, Keperluan, Kirim};
+    use backend::akses::pengguna::{self, Jalan, Keperluan, Kirim};
     let pool = db::connect(&url).await?;
     let caller = backend::Caller::command_line();
     let now = backend::now();
@@ -332,7 +335,7 @@ async fn user(config: &Config, url: String, action: UserAction) -> Result<(), Bo
             return Ok(());
         }
         UserAction::ResetMfa { username } => {
-            backend::pengguna::reset_faktor(&pool, &caller, &username).await?;
+            backend::akses::pengguna::reset_faktor(&pool, &caller, &username).await?;
             println!("faktor kedua {username} direset; ia mendaftar lagi saat masuk berikutnya");
             return Ok(());
         }
@@ -386,16 +389,16 @@ where
     on_database(config, true, job).await
 }
 
-/// The demo's traces (`backend::demo::traces`) in the database the server would use, read as
+/// The demo's traces (`backend::provisi::demo::traces`) in the database the server would use, read as
 /// the schema owner without migrating it. No private cluster yet: none (the one the server
 /// would create starts empty).
-async fn demo_traces(config: &Config) -> Result<backend::demo::Traces, BoxError> {
+async fn demo_traces(config: &Config) -> Result<backend::provisi::demo::Traces, BoxError> {
     if config.database_url.is_none() && !config.data_dir.join("postgres").exists() {
-        return Ok(backend::demo::Traces::default());
+        return Ok(backend::provisi::demo::Traces::default());
     }
     on_database(config, false, |urls| async move {
         let pool = db::connect(&urls.owner).await?;
-        let traces = backend::demo::traces(&pool).await?;
+        let traces = backend::provisi::demo::traces(&pool).await?;
         pool.close().await;
         Ok(traces)
     })
@@ -455,7 +458,7 @@ async fn prepare(urls: &db::Urls) -> Result<(), BoxError> {
 /// Runs PostgreSQL's `tool` against the database of `url` (credentials through the libpq
 /// environment, never on the command line).
 fn pg_tool(tool: &str, url: &str, args: &[&str]) -> Result<(), BoxError> {
-    let bin = backend::pgcluster::bin_dir()?.join(tool);
+    let bin = backend::sistem::pgcluster::bin_dir()?.join(tool);
     let status = std::process::Command::new(&bin).args(args).envs(db::libpq_env(url)?).status()?;
     if status.success() { Ok(()) } else { Err(format!("{tool} gagal ({status})").into()) }
 }

@@ -1,5 +1,5 @@
 //! Fails fast while the database is away. The first request that finds it away waits for
-//! the pool's acquire timeout (`backend::db::ACQUIRE_TIMEOUT`) and is answered 503; a probe
+//! the pool's acquire timeout (`backend::sistem::db::ACQUIRE_TIMEOUT`) and is answered 503; a probe
 //! with a connection of its own then confirms the outage, and until a probe connects again
 //! every request that needs the database is answered at once with "Layanan sedang
 //! gangguan" (pages, server functions and file routes alike) instead of waiting in turn.
@@ -124,13 +124,13 @@ pub(crate) fn unavailable(method: &Method, path: &str) -> Response {
 
 /// What a person reads: `AppError::Unavailable`, as server functions say it.
 fn gangguan() -> String {
-    app::error::AppError::Unavailable.to_string()
+    app::sistem::error::AppError::Unavailable.to_string()
 }
 
 /// The outage page, with a link to try the same page again (a path of this site only).
 fn unavailable_page(path: &str) -> String {
     let retry = if path.starts_with('/') && !path.starts_with("//") { path } else { "/" };
-    app::ssr::message_page("Layanan sedang gangguan", "Aktivasi OTP SAKTI", &gangguan(), retry, "Coba lagi")
+    app::sistem::ssr::message_page("Layanan sedang gangguan", "Aktivasi OTP SAKTI", &gangguan(), retry, "Coba lagi")
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ pub mod kuitansi;
 pub mod ops;
 pub mod security;
 
-use app::ssr::AppState;
+use app::sistem::ssr::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::extract::Request;
@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use backend::config::{Config, PublicUrl};
-use backend::net::TrustedProxies;
+use backend::sistem::net::TrustedProxies;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::compression::CompressionLayer;
@@ -55,7 +55,7 @@ impl Edge {
 /// The session cookie: `HttpOnly`, `SameSite=Strict`, `Path=/`, no `Max-Age` (it dies with
 /// the browser); behind TLS named `__Host-sakti_sesi` and `Secure`, so the browser holds it
 /// to this exact host. How long a session lives is `domain::sesi`, checked on every request
-/// against the session's row (`backend::sesi`); the store's own expiry is only its garbage
+/// against the session's row (`backend::akses::sesi`); the store's own expiry is only its garbage
 /// collection.
 pub fn session_layer(store: PostgresStore, edge: &Edge) -> SessionManagerLayer<PostgresStore> {
     let tls = edge.behind_tls();
@@ -102,11 +102,11 @@ async fn sign_in_first(state: AppState, pages: std::sync::Arc<Vec<String>>, requ
     let page = request.method() == axum::http::Method::GET && pages.iter().any(|p| p == request.uri().path());
     let session = request.extensions().get::<tower_sessions::Session>().cloned();
     if let (true, Some(session)) = (page, session) {
-        match app::ssr::load(&state, &session, None, false).await {
+        match app::sistem::ssr::load(&state, &session, None, false).await {
             Ok(loaded) if loaded.caller.actor().is_none() => {
                 let (parts, _) = request.into_parts();
-                let path = app::ssr::current_path(&parts);
-                let to = app::urls::login_url(path.as_deref(), loaded.ended);
+                let path = app::sistem::ssr::current_path(&parts);
+                let to = app::sistem::urls::login_url(path.as_deref(), loaded.ended);
                 return axum::response::Redirect::to(&to).into_response();
             }
             // the database away: the outage's answer now, not after the page waits for it again
@@ -121,7 +121,7 @@ async fn sign_in_first(state: AppState, pages: std::sync::Arc<Vec<String>>, requ
 /// Every route of the product with its middleware.
 pub fn router(
     state: AppState,
-    live: app::live::Live,
+    live: app::sistem::live::Live,
     leptos_options: LeptosOptions,
     sessions: SessionManagerLayer<PostgresStore>,
     edge: Edge,
@@ -129,7 +129,7 @@ pub fn router(
 ) -> Router {
     let simulator = state.simulator;
     let routes = generate_route_list(App);
-    let upload_limit = app::files::UPLOAD_BODY_LIMIT;
+    let upload_limit = app::dokumen::files::UPLOAD_BODY_LIMIT;
     let state_pool = state.pool.clone();
     let page_state = state.clone();
     let db_gate = health::DbGate::new((*state.pool.connect_options()).clone());
@@ -140,21 +140,21 @@ pub fn router(
     Router::new()
         .merge(receipts)
         .merge(ops::routes(state.pool.clone(), ops))
-        .route("/api/events", axum::routing::get(app::live::events))
-        .route("/api/formulir/{pejabat_id}/{jenis}", axum::routing::get(app::files::unduh_formulir))
-        .route("/api/berkas/{id}", axum::routing::get(app::files::buka_berkas))
-        .route("/api/audit.csv", axum::routing::get(app::files::audit_csv))
-        .route("/api/pantau.csv", axum::routing::get(app::files::pantau_csv))
+        .route("/api/events", axum::routing::get(app::sistem::live::events))
+        .route("/api/formulir/{pejabat_id}/{jenis}", axum::routing::get(app::dokumen::files::unduh_formulir))
+        .route("/api/berkas/{id}", axum::routing::get(app::dokumen::files::buka_berkas))
+        .route("/api/audit.csv", axum::routing::get(app::dokumen::files::audit_csv))
+        .route("/api/pantau.csv", axum::routing::get(app::dokumen::files::pantau_csv))
         .route(
             "/api/berkas",
-            axum::routing::post(app::files::unggah_berkas)
+            axum::routing::post(app::dokumen::files::unggah_berkas)
                 .layer(axum::extract::DefaultBodyLimit::max(upload_limit))
-                .layer(axum::middleware::from_fn(app::files::limit_upload)),
+                .layer(axum::middleware::from_fn(app::dokumen::files::limit_upload)),
         )
         .route(
             "/api/impor",
-            axum::routing::post(app::impor::unggah)
-                .layer(axum::extract::DefaultBodyLimit::max(app::impor::IMPOR_BODY_LIMIT)),
+            axum::routing::post(app::provisi::unggah)
+                .layer(axum::extract::DefaultBodyLimit::max(app::provisi::IMPOR_BODY_LIMIT)),
         )
         .layer(axum::Extension(state.clone()))
         .leptos_routes_with_context(&leptos_options, routes, move || provide_context(state.clone()), {

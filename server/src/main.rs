@@ -3,9 +3,9 @@
 //! database with demo data), and serves the app until SIGTERM or Ctrl-C; the administrative
 //! commands are `server::commands`.
 
-use app::ssr::AppState;
+use app::sistem::ssr::AppState;
 use backend::config::{Config, ConfigError};
-use backend::{demo, sms};
+use backend::{pesan::sms, provisi::demo};
 use clap::Parser;
 use leptos::prelude::*;
 use server::commands::{self, BoxError, Cli, Command};
@@ -73,9 +73,9 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
-    let pool = backend::db::connect(&url).await?;
+    let pool = backend::sistem::db::connect(&url).await?;
     // before the first line of the trail: each carries its MAC
-    let kunci = backend::kunci::Kunci::muat(&config.data_dir)?;
+    let kunci = backend::sistem::kunci::Kunci::muat(&config.data_dir)?;
     backend::audit::pasang_kunci_mac(kunci.audit_mac.clone());
     if !config.demo {
         // before anything is served: production never runs on a database the demo has been in
@@ -98,7 +98,7 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let leptos_options = server::assets::with_hashed_names(get_configuration(None)?.leptos_options);
     let addr = leptos_options.site_addr;
     let otp_key = config.otp_key()?;
-    let sealed = backend::kunci::segel_ulang(&pool, &kunci.faktor).await?;
+    let sealed = backend::sistem::kunci::segel_ulang(&pool, &kunci.faktor).await?;
     if sealed > 0 {
         tracing::info!("{sealed} rahasia aplikasi autentikator disegel dengan kunci faktor sekarang");
     }
@@ -119,7 +119,7 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     };
     // the readiness probe expects each worker to finish a round within a minute
     let mut ops = server::ops::Ops { workers: Vec::new(), metrics_token: config.metrics_token.clone() };
-    let sms_beat = backend::pekerja::Heartbeat::default();
+    let sms_beat = backend::pesan::pekerja::Heartbeat::default();
     ops.workers.push(("SMS", sms_beat.clone(), Duration::from_secs(60)));
     let (stop_sms, sms_stopped) = tokio::sync::oneshot::channel::<()>();
     let sms_worker = tokio::spawn(sms::run_worker(
@@ -134,12 +134,18 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let (stop_email, email_stopped) = tokio::sync::oneshot::channel::<()>();
     let email_worker = match config.smtp()? {
         Some(smtp) => {
-            let beat = backend::pekerja::Heartbeat::default();
+            let beat = backend::pesan::pekerja::Heartbeat::default();
             ops.workers.push(("email", beat.clone(), Duration::from_secs(60)));
             let stop = async move {
                 let _ = email_stopped.await;
             };
-            Some(tokio::spawn(backend::email::run_worker(pool.clone(), smtp, Duration::from_secs(2), stop, beat)))
+            Some(tokio::spawn(backend::pesan::email::run_worker(
+                pool.clone(),
+                smtp,
+                Duration::from_secs(2),
+                stop,
+                beat,
+            )))
         }
         None => {
             tracing::info!("email mati (SAKTI_SMTP_URL tidak diisi): email menunggu di antrean sampai kedaluwarsa");
@@ -147,7 +153,7 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
         }
     };
     let (stop_retention, retention_stopped) = tokio::sync::oneshot::channel::<()>();
-    let retention = tokio::spawn(backend::retensi::run_worker(
+    let retention = tokio::spawn(backend::sistem::retensi::run_worker(
         pool.clone(),
         config.retention,
         config.session_limits.absolute,
@@ -168,17 +174,18 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     }));
     // the trail's head, signed, outside the database: every few minutes and at shutdown
     let (stop_titik, titik_stopped) = tokio::sync::oneshot::channel::<()>();
-    let titik = tokio::spawn(backend::titik::run_worker(
+    let titik = tokio::spawn(backend::audit::titik::run_worker(
         pool.clone(),
         kunci.tanda.clone(),
-        backend::titik::Tujuan::dari_lingkungan(&config.data_dir),
-        backend::titik::selang(),
+        backend::audit::titik::Tujuan::dari_lingkungan(&config.data_dir),
+        backend::audit::titik::selang(),
         async move {
             let _ = titik_stopped.await;
         },
     ));
     let (closing_tx, closing) = tokio::sync::watch::channel(false);
-    let live = app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(&pool).await?, closing };
+    let live =
+        app::sistem::live::Live { pool: pool.clone(), hub: backend::sistem::events::Hub::start(&pool).await?, closing };
     let app = server::router(state, live, leptos_options, sessions, edge, ops);
 
     let listener = tokio::net::TcpListener::bind(addr).await?;

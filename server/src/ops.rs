@@ -8,7 +8,7 @@ use axum::extract::{Extension, Request};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use backend::pekerja::Heartbeat;
+use backend::pesan::pekerja::Heartbeat;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -58,7 +58,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(pool: backend::PgPool, ops: Ops)
         )
         .route(
             "/metrics",
-            axum::routing::get(move |Extension(addr): Extension<app::ssr::ClientAddr>, headers: HeaderMap| {
+            axum::routing::get(move |Extension(addr): Extension<app::sistem::ssr::ClientAddr>, headers: HeaderMap| {
                 let (pool, ops, handle) = (pool.clone(), ops.clone(), handle.clone());
                 async move { scrape(&pool, &ops, &handle, addr, &headers).await }
             }),
@@ -80,7 +80,7 @@ async fn ready(pool: &backend::PgPool, ops: &Ops) -> Response {
         sqlx::query_scalar::<_, Option<i64>>("SELECT max(version) FROM _sqlx_migrations WHERE success").fetch_one(pool),
     )
     .await;
-    let expected = backend::db::MIGRATOR.iter().map(|m| m.version).max();
+    let expected = backend::sistem::db::MIGRATOR.iter().map(|m| m.version).max();
     match applied {
         Err(_) => return not_ready("database tidak menjawab dalam 1 detik".into()),
         Ok(Err(e)) => return not_ready(format!("database: {e}")),
@@ -108,7 +108,7 @@ async fn scrape(
     pool: &backend::PgPool,
     ops: &Ops,
     handle: &PrometheusHandle,
-    addr: app::ssr::ClientAddr,
+    addr: app::sistem::ssr::ClientAddr,
     headers: &HeaderMap,
 ) -> Response {
     let bearer =
@@ -167,7 +167,7 @@ fn request_id(headers: &HeaderMap) -> String {
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .filter(|v| (1..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)))
-        .map_or_else(|| backend::secret::random_hex()[..16].to_owned(), str::to_owned)
+        .map_or_else(|| backend::sistem::secret::random_hex()[..16].to_owned(), str::to_owned)
 }
 
 /// Every request: its id (echoed in `X-Request-Id`), a span carrying it with the route (the
@@ -175,7 +175,7 @@ fn request_id(headers: &HeaderMap) -> String {
 /// when it is answered (status, duration), and the metrics by route and status.
 pub async fn track(mut request: Request, next: Next) -> Response {
     use tracing::Instrument;
-    let user = app::ssr::RequestUser::default();
+    let user = app::sistem::ssr::RequestUser::default();
     request.extensions_mut().insert(user.clone());
     let path = request.uri().path().to_owned();
     let id = request_id(request.headers());

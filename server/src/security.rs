@@ -2,7 +2,7 @@
 //! for every answer, and the refusal of state-changing requests that come from another site.
 
 use crate::Edge;
-use app::ssr::ClientAddr;
+use app::sistem::ssr::ClientAddr;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -38,7 +38,7 @@ pub async fn headers(edge: Edge, request: Request, next: Next) -> Response {
 
 /// Works out the client's address once for everything after it (the audit trail, the
 /// per-address login limit): the peer, or the client a trusted proxy names in
-/// `X-Forwarded-For` (`backend::net`).
+/// `X-Forwarded-For` (`backend::sistem::net`).
 pub async fn client_addr(edge: Edge, mut request: Request, next: Next) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip());
     let forwarded: Vec<&str> =
@@ -113,7 +113,7 @@ pub async fn unreadable_arguments(request: Request, next: Next) -> Response {
     // `Transport` is what the framework's own errors (arguments, encoding) become
     if bytes.starts_with(b"{\"Transport\"") {
         tracing::info!("argumen server function tidak terbaca: {}", String::from_utf8_lossy(&bytes));
-        let refusal = app::error::AppError::Refused(
+        let refusal = app::sistem::error::AppError::Refused(
             "Permintaan tidak sesuai format yang diharapkan. Muat ulang halaman lalu coba lagi.".into(),
         );
         let text = serde_json::to_string(&refusal).unwrap_or_default();

@@ -7,7 +7,7 @@
 //! PRIMARY_DIR and prints its URL; `pgcluster promote DIR` makes it the primary;
 //! `pgcluster crash DIR` stops a cluster as a crash would.
 
-use backend::pgcluster::{Durability, PrivateCluster};
+use backend::sistem::pgcluster::{Durability, PrivateCluster};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -32,7 +32,7 @@ async fn main() -> ExitCode {
             Ok(c) => c.crash().await,
             Err(e) => Err(e),
         },
-        [cmd, url, name] if cmd == "fresh-db" => match backend::db::fresh_database(url, name).await {
+        [cmd, url, name] if cmd == "fresh-db" => match backend::sistem::db::fresh_database(url, name).await {
             Ok(url) => {
                 println!("{url}");
                 Ok(())
@@ -59,7 +59,11 @@ async fn main() -> ExitCode {
 }
 
 /// Starts a streaming standby of the cluster running in `primary` and prints its URL.
-async fn standby(primary: &Path, dir: &Path, durability: Durability) -> Result<(), backend::pgcluster::ClusterError> {
+async fn standby(
+    primary: &Path,
+    dir: &Path,
+    durability: Durability,
+) -> Result<(), backend::sistem::pgcluster::ClusterError> {
     let primary = PrivateCluster::ensure_running(primary, durability).await?;
     let mut standby = PrivateCluster::standby_of(dir, &primary).await?;
     standby.start(durability).await?;

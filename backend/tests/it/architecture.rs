@@ -1,5 +1,6 @@
 //! The house's shape, read from the source tree: no import circle between the files of
-//! `domain`, `backend` and `app`. An arrow is any path from one file to another of the same
+//! `domain`, `backend` and `app`, and between the contexts of `backend` and `app` (their
+//! folders) only the arrows ARCHITECTURE.md's tables allow. An arrow is any path from one file to another of the same
 //! crate — a `use crate::…`, `super::…` or child-module path, a call through one, or one
 //! written inside a macro (`view!`) — outside the tests (`#[cfg(test)]`). The crate root
 //! (`lib.rs`: module list and re-exports) is no room of its own. A circle fails the test,
@@ -293,9 +294,97 @@ fn circles(arrows: &BTreeMap<Module, BTreeMap<Module, String>>) -> Vec<String> {
     out
 }
 
+/// The contexts of a crate and the contexts each may use: the rows of the table under
+/// `## {krate}` in ARCHITECTURE.md (the first cell's name, the last cell's names).
+fn allowed(architecture: &str, krate: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let names = |cell: &str| -> Vec<String> { cell.split('`').skip(1).step_by(2).map(str::to_owned).collect() };
+    let heading = format!("## {krate}");
+    architecture
+        .lines()
+        .skip_while(|l| l.trim() != heading)
+        .skip(1)
+        .take_while(|l| !l.starts_with("## "))
+        .filter(|l| l.starts_with("| `"))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.trim().trim_matches('|').split('|').collect();
+            let context = names(cells.first()?).into_iter().next()?;
+            Some((context, names(cells.last()?).into_iter().collect()))
+        })
+        .collect()
+}
+
+/// Every arrow between two contexts (a module's first segment) that `allowed` does not list,
+/// and every context the table does not know, with the file and the import.
+fn foreign(
+    arrows: &BTreeMap<Module, BTreeMap<Module, String>>,
+    allowed: &BTreeMap<String, BTreeSet<String>>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (from, to) in arrows {
+        let Some(here) = from.first() else { continue };
+        let Some(may) = allowed.get(here) else {
+            out.push(format!("{}: context `{here}` is not in ARCHITECTURE.md's table", show(from)));
+            continue;
+        };
+        for (target, path) in to {
+            let Some(there) = target.first().filter(|t| *t != here) else { continue };
+            if !may.contains(there) {
+                let list: Vec<&str> = may.iter().map(String::as_str).collect();
+                out.push(format!(
+                    "{} → {} by `{path}`: `{here}` may use only {}",
+                    show(from),
+                    show(target),
+                    if list.is_empty() { "itself".to_owned() } else { list.join(", ") }
+                ));
+            }
+        }
+    }
+    out
+}
+
 fn check(krate: &str) -> Vec<String> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(krate).join("src");
     circles(&arrows(&read_crate(&src))).into_iter().map(|c| format!("{krate}: {c}")).collect()
+}
+
+#[test]
+fn the_contexts_of_backend_and_app_use_only_what_architecture_md_allows() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let architecture = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    let mut found = Vec::new();
+    for krate in ["backend", "app"] {
+        let table = allowed(&architecture, krate);
+        assert!(table.len() > 5, "ARCHITECTURE.md has no table of {krate}'s contexts");
+        let arrows = arrows(&read_crate(&root.join(krate).join("src")));
+        found.extend(foreign(&arrows, &table).into_iter().map(|f| format!("{krate}: {f}")));
+    }
+    assert!(found.is_empty(), "arrows ARCHITECTURE.md does not allow:\n{}", found.join("\n"));
+}
+
+/// The table is read row by row, and an arrow up the table or out of a context it does not
+/// know is named with its import; an arrow inside a context is its own business.
+#[test]
+fn the_context_check_reads_the_table_and_names_a_foreign_arrow() {
+    let doc = "# A\n## backend\n| context | what | may use |\n|---|---|---|\n\
+               | `low` | the bottom | — |\n| `high` | uses `low` | `low` |\n## app\n| `x` | | |\n";
+    let table = allowed(doc, "backend");
+    assert_eq!(table.len(), 2, "{table:?}");
+    assert!(table["low"].is_empty() && table["high"].contains("low"));
+    let tree: BTreeMap<Module, String> = [
+        ("high", "pub mod a;"),
+        ("high::a", "use crate::low::b::B; use crate::high::c;"),
+        ("high::c", ""),
+        ("low", "pub mod b;"),
+        ("low::b", "pub struct B; fn f() { crate::high::a::g(); }"),
+        ("stray", "use crate::low::b::B;"),
+    ]
+    .into_iter()
+    .map(|(m, s)| (m.split("::").map(str::to_owned).collect(), s.to_owned()))
+    .collect();
+    let found = foreign(&arrows(&tree), &table);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].contains("low::b → high::a by `crate::high::a::g`: `low` may use only itself"), "{}", found[0]);
+    assert!(found[1].contains("stray: context `stray` is not in ARCHITECTURE.md's table"), "{}", found[1]);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The audit page's search: who sees which lines, the filters, paging and the CSV export.
 
 use crate::common::{accept_bundles, kpa_input, login, today};
-use backend::{Error, berkas, jejak, pejabat};
+use backend::{Error, aktivasi::pejabat, dokumen::berkas, pantau::jejak};
 use domain::audit::AuditQuery;
 use sqlx::PgPool;
 
@@ -9,7 +9,7 @@ fn q() -> AuditQuery {
     AuditQuery { page: 1, ..Default::default() }
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn each_unit_sees_its_own_trail_filtered_and_paged(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
@@ -17,7 +17,7 @@ async fn each_unit_sees_its_own_trail_filtered_and_paged(pool: PgPool) {
     // a refusal in the other satker, and a failed login with a hostile username
     let other = login(&pool, "adm_527010").await;
     assert!(berkas::ajukan(&pool, &other, backend::now()).await.is_err());
-    let _ = backend::auth::login(&pool, Some("10.0.0.9".into()), "=cmd|' /C calc'!A0", "x").await;
+    let _ = backend::akses::auth::login(&pool, Some("10.0.0.9".into()), "=cmd|' /C calc'!A0", "x").await;
 
     let mine = jejak::page(&pool, &admin, &q()).await.unwrap();
     let actions: Vec<&str> = mine.rows.iter().map(|r| r.aksi.as_str()).collect();
@@ -89,7 +89,7 @@ async fn each_unit_sees_its_own_trail_filtered_and_paged(pool: PgPool) {
     assert_eq!(exports.total, 1);
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn csv_cells_cannot_become_spreadsheet_formulas(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let mut input = kpa_input();

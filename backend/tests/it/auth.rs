@@ -1,10 +1,10 @@
 //! Login, refusal of the logged-out caller, and the audit trail, against a real PostgreSQL.
 
-use backend::{Caller, Error, auth, demo, pejabat};
+use backend::{Caller, Error, akses::auth, aktivasi::pejabat, provisi::demo};
 use domain::pejabat::TableQuery;
 use sqlx::PgPool;
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn login_checks_the_password_and_audits_both_outcomes(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
     let addr = Some("10.1.2.3".to_string());
@@ -28,7 +28,7 @@ async fn login_checks_the_password_and_audits_both_outcomes(pool: PgPool) {
     assert!(trail.iter().all(|r| !r.detail.contains("salah") || !r.detail.contains(demo::PASSWORD)));
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_logged_out_caller_is_refused_and_audited(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
     let caller = Caller::anonymous(Some("10.9.9.9".into()));
@@ -44,7 +44,7 @@ async fn a_logged_out_caller_is_refused_and_audited(pool: PgPool) {
 /// A flood of refusals of callers who are not logged in is counted per address, action and
 /// minute: nothing is written line by line, and when the minute is over each address gets one
 /// line with its count (every instance may close the minutes; each count is written once).
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn anonymous_refusals_are_counted_per_address_and_minute_not_written_one_by_one(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
     let lines = || async {
@@ -78,7 +78,7 @@ async fn anonymous_refusals_are_counted_per_address_and_minute_not_written_one_b
     assert!(broken.is_none(), "the chain holds: {broken:?}");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_deactivated_user_has_no_session_and_cannot_log_in(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
     let actor = auth::login(&pool, None, "val_ppk561403", demo::PASSWORD).await.unwrap().into_actor();
@@ -87,7 +87,7 @@ async fn a_deactivated_user_has_no_session_and_cannot_log_in(pool: PgPool) {
     assert!(matches!(auth::login(&pool, None, "val_ppk561403", demo::PASSWORD).await, Err(Error::LoginFailed)));
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_audit_trail_is_append_only(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
     auth::login(&pool, None, "adm_561403", demo::PASSWORD).await.unwrap();
@@ -96,7 +96,7 @@ async fn the_audit_trail_is_append_only(pool: PgPool) {
     assert!(sqlx::query("TRUNCATE audit_log").execute(&pool).await.is_err());
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn demo_data_is_loaded_once(pool: PgPool) {
     assert!(demo::seed_if_empty(&pool).await.unwrap());
     assert!(!demo::seed_if_empty(&pool).await.unwrap());
@@ -126,7 +126,7 @@ async fn wrong(pool: &PgPool, username: &str, device: Option<&str>, t: i64) -> R
     auth::login_at(pool, Some("10.0.0.5".into()), device, username, "salah", at_s(t)).await
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn wrong_passwords_slow_down_then_lock_and_the_count_survives_the_lock(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
     let u = "val_ppk561403";
@@ -156,7 +156,7 @@ async fn wrong_passwords_slow_down_then_lock_and_the_count_survives_the_lock(poo
     assert_eq!(failed_logins(&pool, u).await, 0);
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn fifteen_failures_lock_until_an_admin_unlocks_and_the_user_is_told(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
     // the KPA of satker 527010 has an AKTIF reference: its number is verified
@@ -179,14 +179,14 @@ async fn fifteen_failures_lock_until_an_admin_unlocks_and_the_user_is_told(pool:
     assert!(sms.iter().any(|b| b.contains("terkunci")), "{sms:?}");
     // the satker's Admin Lokal unlocks it (audited); the next login goes through
     let admin = crate::common::login(&pool, "adm_527010").await;
-    backend::pengguna::buka_kunci(&pool, &admin, u).await.unwrap();
+    backend::akses::pengguna::buka_kunci(&pool, &admin, u).await.unwrap();
     auth::login_at(&pool, None, None, u, demo::PASSWORD, at_s(365 * 24 * 3600)).await.unwrap();
     // another satker's Admin Lokal cannot
     let other = crate::common::login(&pool, "adm_561403").await;
-    assert!(matches!(backend::pengguna::buka_kunci(&pool, &other, u).await, Err(Error::NotFound(_))));
+    assert!(matches!(backend::akses::pengguna::buka_kunci(&pool, &other, u).await, Err(Error::NotFound(_))));
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn failures_from_elsewhere_do_not_lock_out_a_known_device_and_count_for_a_user_with_a_second_factor(
     pool: PgPool,
 ) {
@@ -229,7 +229,7 @@ async fn failures_from_elsewhere_do_not_lock_out_a_known_device_and_count_for_a_
 /// sees its count, so the limit holds exactly — three tries, then a wait; after the waits the
 /// lock sets in at the fifth, never later, and the user is told once. (Reading the count,
 /// verifying, then counting let all fifty through.)
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn fifty_concurrent_wrong_logins_are_each_counted_and_lock_on_time(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
     let kpa = "apr_kpa561403";
@@ -283,7 +283,7 @@ async fn futures_like<T>(tasks: impl Iterator<Item = tokio::task::JoinHandle<T>>
 
 /// One address, many usernames, all at once: the address's limit holds under parallel tries
 /// as well (twenty counted, the rest held back).
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn parallel_guesses_from_one_address_stop_at_its_limit(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
     let tries = (0..25).map(|i| {
@@ -302,28 +302,28 @@ async fn parallel_guesses_from_one_address_stop_at_its_limit(pool: PgPool) {
 }
 
 /// Ganti sandi checks the current password like a login: counted first, slowed, then locked.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn ganti_sandi_counts_wrong_current_passwords_and_locks_like_login(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
     let kpa = "apr_kpa561403";
     let actor = auth::login_at(&pool, None, None, kpa, demo::PASSWORD, at_s(0)).await.unwrap().into_actor();
-    let caller = backend::sesi::mulai_dan_muat(&pool, &actor, None, at_s(0)).await.unwrap();
+    let caller = backend::akses::sesi::mulai_dan_muat(&pool, &actor, None, at_s(0)).await.unwrap();
     let baru = "lampu meja hijau di pojok";
     for (i, t) in [0, 1, 2, 33, 94].into_iter().enumerate() {
-        let r = backend::pengguna::ganti_sandi(&pool, &caller, "salah-sekali", baru, at_s(t)).await;
+        let r = backend::akses::pengguna::ganti_sandi(&pool, &caller, "salah-sekali", baru, at_s(t)).await;
         let wrong = matches!(&r, Err(Error::Invalid(f)) if f.get("lama").is_some());
         let locks = matches!(&r, Err(Error::Ditahan { pesan: m, .. }) if m.contains("terkunci"));
         assert!(wrong || (i == 4 && locks), "{i}: {r:?}");
     }
     assert_eq!(failed_logins(&pool, kpa).await, 5);
     // locked: even the right current password is held back, and login too
-    let r = backend::pengguna::ganti_sandi(&pool, &caller, demo::PASSWORD, baru, at_s(100)).await;
+    let r = backend::akses::pengguna::ganti_sandi(&pool, &caller, demo::PASSWORD, baru, at_s(100)).await;
     assert!(matches!(&r, Err(Error::Ditahan { pesan: m, .. }) if m.contains("terkunci")), "{r:?}");
     let r = auth::login_at(&pool, None, None, kpa, demo::PASSWORD, at_s(100)).await;
     assert!(matches!(&r, Err(Error::Ditahan { pesan: m, .. }) if m.contains("terkunci")), "{r:?}");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn one_address_guessing_many_usernames_is_stopped(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
     let addr = || Some("10.9.8.7".to_string());

@@ -3,7 +3,7 @@
 
 use crate::common::{kpa_input, login, pdf, today};
 use backend::pantau::Setelan;
-use backend::{berikut, berkas, formulir, jadwal, pejabat};
+use backend::{aktivasi::pejabat, berikut, dokumen::berkas, dokumen::formulir, jadwal};
 use domain::berkas::{Keperluan, Keputusan};
 use domain::formulir::Jenis;
 use domain::jadwal::JadwalInput;
@@ -13,7 +13,7 @@ async fn judul(pool: &PgPool, caller: &backend::Caller) -> String {
     berikut::untuk(pool, caller, Setelan::default(), backend::now()).await.unwrap().expect("a next step").judul
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn each_role_is_told_its_next_step_as_the_activation_goes(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let cso = login(&pool, "cso_jakarta6").await;
@@ -56,7 +56,7 @@ async fn each_role_is_told_its_next_step_as_the_activation_goes(pool: PgPool) {
 
 /// Kanwil and Pusat read their next step off their board; the operator off what it has
 /// provisioned, an invitation moving a user from "to invite" to "waiting".
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_board_roles_and_the_operator_are_told_their_next_step(pool: PgPool) {
     let operator = login(&pool, "opr_nasional").await;
     let kwl = login(&pool, "kwl_dki").await;
@@ -73,8 +73,8 @@ async fn the_board_roles_and_the_operator_are_told_their_next_step(pool: PgPool)
     .unwrap();
     let next = berikut::untuk(&pool, &operator, Setelan::default(), now).await.unwrap().unwrap();
     assert_eq!(next.judul, "Undang 2 pengguna yang belum punya sandi");
-    let kirim = backend::pengguna::Kirim { base: "http://localhost:3000/", surel: false };
-    backend::pengguna::tautan(&pool, &operator, "adm_baru1", kirim, now).await.unwrap();
+    let kirim = backend::akses::pengguna::Kirim { base: "http://localhost:3000/", surel: false };
+    backend::akses::pengguna::tautan(&pool, &operator, "adm_baru1", kirim, now).await.unwrap();
     assert_eq!(judul(&pool, &operator).await, "Undang 1 pengguna yang belum punya sandi");
     // the demo's satkers have no activation in the last 14 days and the deadline is near: behind
     let tenggat = Setelan { tenggat: Some(crate::common::today() + chrono::Duration::days(20)), ..Setelan::default() };

@@ -1,8 +1,8 @@
 //! Bundles, the CSO's desk, printed forms and sessions, against a real PostgreSQL.
 
 use crate::common::{accept_bundles, kpa_input, login, pdf, today};
-use backend::otp::{self, OtpKey};
-use backend::{Caller, Error, berkas, formulir, jadwal, pejabat};
+use backend::aktivasi::otp::{self, OtpKey};
+use backend::{Caller, Error, aktivasi::pejabat, dokumen::berkas, dokumen::formulir, jadwal};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::berkas::{BerkasStatus, Keperluan, Keputusan};
 use domain::formulir::Jenis;
@@ -32,7 +32,7 @@ fn forbidden<T: std::fmt::Debug>(r: Result<T, Error>) -> String {
     }
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn only_real_pdfs_within_the_limit_are_stored(pool: PgPool) {
     let (admin, id) = kpa(&pool).await;
     let big = {
@@ -73,7 +73,7 @@ async fn only_real_pdfs_within_the_limit_are_stored(pool: PgPool) {
     assert_eq!((name.as_str(), bytes), ("KPA2.pdf", pdf("2")));
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_desk_checks_returns_and_accepts_and_only_then_may_the_kpa_activate(pool: PgPool) {
     let (admin, id) = kpa(&pool).await;
     let kpa_user = login(&pool, "apr_kpa561403").await;
@@ -140,14 +140,14 @@ async fn the_desk_checks_returns_and_accepts_and_only_then_may_the_kpa_activate(
     );
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn accepted_bundles_let_the_seed_activation_continue(pool: PgPool) {
     let (_, id) = kpa(&pool).await;
     accept_bundles(&pool, &[id]).await;
-    assert!(berkas::accepted(&pool, id, Keperluan::Aktivasi).await.unwrap());
+    assert!(backend::aktivasi::pejabat::berkas_diterima(&pool, id, Keperluan::Aktivasi).await.unwrap());
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_printed_form_is_found_by_its_code_and_shows_later_changes(pool: PgPool) {
     let (admin, id) = kpa(&pool).await;
     let u = formulir::unduh(&pool, &admin, id, Jenis::AktivasiOtp, "https://sakti.example", now()).await.unwrap();
@@ -176,7 +176,7 @@ async fn a_printed_form_is_found_by_its_code_and_shows_later_changes(pool: PgPoo
     assert!(!cek.sesuai());
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_printed_form_of_a_deleted_reference_says_so_and_never_matches(pool: PgPool) {
     let (admin, id) = kpa(&pool).await;
     let u = formulir::unduh(&pool, &admin, id, Jenis::AktivasiOtp, "https://sakti.example", now()).await.unwrap();
@@ -212,7 +212,7 @@ fn session(mode: &str, tautan: &str) -> JadwalInput {
     }
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_cso_schedules_the_satker_sees_and_attendance_is_recorded(pool: PgPool) {
     let cso = login(&pool, "cso_jakarta6").await;
     let kpa_user = login(&pool, "apr_kpa561403").await;

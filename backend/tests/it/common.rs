@@ -1,7 +1,7 @@
 //! Helpers shared by the PostgreSQL integration tests.
 #![allow(dead_code)]
 
-use backend::{Actor, Caller, auth, demo};
+use backend::{Actor, Caller, akses::auth, provisi::demo};
 use chrono::NaiveDate;
 use domain::validate::PejabatInput;
 use sqlx::PgPool;
@@ -16,8 +16,8 @@ pub fn today() -> NaiveDate {
 
 /// The trail's MAC key of the tests, installed for the process (every test installs the same):
 /// call it first in a test that verifies the trail, so each of its lines carries a MAC.
-pub fn kunci_mac() -> backend::kunci::KunciMac {
-    let kunci = backend::kunci::KunciMac::new(&[8; 32]);
+pub fn kunci_mac() -> backend::sistem::kunci::KunciMac {
+    let kunci = backend::sistem::kunci::KunciMac::new(&[8; 32]);
     backend::audit::pasang_kunci_mac(kunci.clone());
     kunci
 }
@@ -27,7 +27,7 @@ pub async fn login(pool: &PgPool, username: &str) -> Caller {
     demo::seed_if_empty(pool).await.unwrap();
     let actor: Actor =
         auth::login(pool, Some("127.0.0.1".into()), username, demo::PASSWORD).await.unwrap().into_actor();
-    backend::sesi::mulai_dan_muat(pool, &actor, Some("127.0.0.1".into()), backend::now()).await.unwrap()
+    backend::akses::sesi::mulai_dan_muat(pool, &actor, Some("127.0.0.1".into()), backend::now()).await.unwrap()
 }
 
 /// A valid Rekam form for the demo KPA of satker 561403.
@@ -61,7 +61,7 @@ pub fn pdf(tag: &str) -> Vec<u8> {
 /// Seed step 2 through the real use cases: the admin of 561403 uploads a bundle for each
 /// reference, sends them as one submission, and the CSO accepts each with a full checklist.
 pub async fn accept_bundles(pool: &PgPool, ids: &[domain::PejabatId]) {
-    use backend::berkas;
+    use backend::dokumen::berkas;
     use domain::berkas::{Keperluan, Keputusan};
     let admin = login(pool, "adm_561403").await;
     let now = backend::now();

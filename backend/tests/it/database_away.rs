@@ -7,7 +7,7 @@ use std::time::Duration;
 
 /// The server's own error for each SQLSTATE a shutdown or a lost connection sends, raised by
 /// PL/pgSQL so it arrives exactly as PostgreSQL's `ErrorResponse` does.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn every_shutdown_and_connection_sqlstate_from_the_server_is_unavailable(pool: PgPool) {
     for code in ["57P01", "57P02", "57P03", "53300", "08000", "08003", "08006", "08P01"] {
         let e = sqlx::raw_sql(&format!("DO $$ BEGIN RAISE EXCEPTION 'uji' USING ERRCODE = '{code}'; END $$"))
@@ -27,7 +27,7 @@ async fn every_shutdown_and_connection_sqlstate_from_the_server_is_unavailable(p
 
 /// `pg_terminate_backend` on a connection in the middle of a statement (what a fast shutdown
 /// does to every backend): the statement's error is unavailable, and the pool carries on.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_statement_cut_by_a_terminated_backend_is_unavailable(pool: PgPool) {
     let mut victim = pool.acquire().await.unwrap();
     let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *victim).await.unwrap();

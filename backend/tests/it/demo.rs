@@ -1,10 +1,10 @@
 //! The demo's traces: the seed marks its database in the transaction that loads it, and
 //! `demo::traces` finds the mark or any demo username (what production refuses to start on).
 
-use backend::demo;
+use backend::provisi::demo;
 use sqlx::PgPool;
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_seed_marks_its_database_and_the_traces_name_every_demo_user(pool: PgPool) {
     assert!(demo::traces(&pool).await.unwrap().is_empty(), "a new database holds no demo traces");
     let before = backend::now();
@@ -28,7 +28,7 @@ async fn the_seed_marks_its_database_and_the_traces_name_every_demo_user(pool: P
 /// The story fills a second region at every stage — bundles on its CSO's desk, sessions open
 /// and booked today and tomorrow, satkers stuck for weeks, recent activations — with dates a
 /// person believes, told once; the six demo people's region stays as it was.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_story_fills_a_region_at_every_stage_with_believable_dates(pool: PgPool) {
     use backend::pantau::{self, Setelan};
     use domain::pantau::{Lingkup, Tahap};
@@ -72,7 +72,7 @@ async fn the_story_fills_a_region_at_every_stage_with_believable_dates(pool: PgP
     assert!(slots >= 4 && booked >= 1, "slots {slots}, booked {booked}");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_seed_that_fails_leaves_no_mark(pool: PgPool) {
     // the demo's Kanwil already there: the seed's insert of it fails half-way
     sqlx::query("INSERT INTO kanwil (kode, nama) VALUES ($1, 'Kanwil lain')")
@@ -85,7 +85,7 @@ async fn a_seed_that_fails_leaves_no_mark(pool: PgPool) {
     assert_eq!(marks, 0, "the mark goes with the data it marks");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn one_demo_username_is_a_trace_without_the_mark(pool: PgPool) {
     sqlx::query("INSERT INTO kppn (kode, nama) VALUES ('019', 'KPPN Jakarta VI')").execute(&pool).await.unwrap();
     for username in ["cso_nyata019", "cso_jakarta6"] {

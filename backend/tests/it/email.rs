@@ -2,8 +2,8 @@
 //! `scripts/test.sh`; its Python is `SAKTI_TEST_SMTP_PYTHON`), read back from its Maildir.
 
 use crate::common::{accept_bundles, kpa_input, login};
-use backend::email::{self, Smtp, Surat};
-use backend::{jadwal, pejabat, pengguna};
+use backend::pesan::email::{self, Smtp, Surat};
+use backend::{akses::pengguna, aktivasi::pejabat, jadwal};
 use chrono::{Duration, Utc};
 use domain::jadwal::JadwalInput;
 use sqlx::PgPool;
@@ -96,7 +96,7 @@ async fn deliver(pool: &PgPool, smtp: &Smtp) {
 /// The submission reaches the KPPN's service mailbox, the acceptance the satker's Admin
 /// Lokal, and a scheduled session arrives with an invitation that parses back to the same
 /// time in WIB and the video link.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn submissions_decisions_and_sessions_are_emailed_with_an_invitation(pool: PgPool) {
     let server = SmtpServer::start().await;
     let admin = login(&pool, "adm_561403").await;
@@ -166,7 +166,7 @@ async fn submissions_decisions_and_sessions_are_emailed_with_an_invitation(pool:
 }
 
 /// A set-password link goes to the user's address; once sent, the outbox keeps it masked.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_set_password_link_is_emailed_and_then_masked_in_the_outbox(pool: PgPool) {
     let server = SmtpServer::start().await;
     let admin = login(&pool, "adm_561403").await;
@@ -193,7 +193,7 @@ async fn a_set_password_link_is_emailed_and_then_masked_in_the_outbox(pool: PgPo
 }
 
 /// An email never goes out stale, and an unreachable SMTP server is retried, then given up.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn stale_emails_are_never_sent_and_an_unreachable_server_is_given_up(pool: PgPool) {
     let server = SmtpServer::start().await;
     let now = Utc::now();

@@ -2,9 +2,9 @@
 //! code, a code good once, wrong codes counted like wrong passwords, recovery codes used
 //! once, and a reset by the admin who manages the user.
 
-use backend::faktor::{self, Bukti};
-use backend::kunci::KunciFaktor;
-use backend::{Caller, Error, auth, demo};
+use backend::akses::faktor::{self, Bukti};
+use backend::sistem::kunci::KunciFaktor;
+use backend::{Caller, Error, akses::auth, provisi::demo};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgPool;
 
@@ -19,11 +19,11 @@ fn at(seconds: i64) -> DateTime<Utc> {
 async fn pejabat(pool: &PgPool, username: &str) -> (backend::Actor, Caller) {
     demo::seed_if_empty(pool).await.unwrap();
     let actor = auth::login(pool, None, username, demo::PASSWORD).await.unwrap().into_actor();
-    let caller = backend::sesi::mulai_dan_muat(pool, &actor, None, backend::now()).await.unwrap();
+    let caller = backend::akses::sesi::mulai_dan_muat(pool, &actor, None, backend::now()).await.unwrap();
     (actor, caller)
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn an_app_is_enrolled_with_its_first_code_and_each_code_is_good_once(pool: PgPool) {
     let (kpa, caller) = pejabat(&pool, "apr_kpa561403").await;
     let baru = faktor::totp_baru(&kpa.username).unwrap();
@@ -60,7 +60,7 @@ async fn benar(pool: &PgPool, username: &str) -> auth::Sandi {
 
 /// A wrong password at the first step is refused at the second in the very words of a wrong
 /// code, even with the right code; the right code is not used up, and the try counts once.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_wrong_password_is_refused_at_the_second_step_like_a_wrong_code(pool: PgPool) {
     let (admin, caller) = pejabat(&pool, "adm_561403").await;
     let secret = demo::totp_secret(&admin.username);
@@ -95,7 +95,7 @@ async fn a_wrong_password_is_refused_at_the_second_step_like_a_wrong_code(pool: 
     faktor::periksa(&pool, &kunci(), &caller, &admin, sandi, &Bukti::Totp(right), at(41)).await.unwrap();
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn wrong_codes_count_like_wrong_passwords_and_lock(pool: PgPool) {
     let (admin, caller) = pejabat(&pool, "adm_561403").await;
     let sandi = benar(&pool, "adm_561403").await;
@@ -115,14 +115,14 @@ async fn wrong_codes_count_like_wrong_passwords_and_lock(pool: PgPool) {
     faktor::periksa(&pool, &kunci(), &caller, &admin, sandi, &Bukti::Totp(right), at(1100)).await.unwrap();
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn an_admin_resets_the_factors_of_a_user_it_manages_and_the_user_enrols_again(pool: PgPool) {
     let (_, cso) = pejabat(&pool, "cso_jakarta6").await;
     sqlx::query("UPDATE app_user SET email = 'admin.561403@kemenkeu.go.id' WHERE username = 'adm_561403'")
         .execute(&pool)
         .await
         .unwrap();
-    backend::pengguna::reset_faktor(&pool, &cso, "adm_561403").await.unwrap();
+    backend::akses::pengguna::reset_faktor(&pool, &cso, "adm_561403").await.unwrap();
     // staff have no verified number: the reset is told to the email on record
     let told: String =
         sqlx::query_scalar("SELECT body FROM email_outbox WHERE to_addr = 'admin.561403@kemenkeu.go.id'")
@@ -133,18 +133,21 @@ async fn an_admin_resets_the_factors_of_a_user_it_manages_and_the_user_enrols_ag
     let again = auth::login(&pool, None, "adm_561403", demo::PASSWORD).await.unwrap();
     assert!(matches!(again, auth::Masuk::Daftar(_)), "staff without a factor enrol one first");
     // the CSO manages Admin Lokal only, and of its own KPPN
-    assert!(matches!(backend::pengguna::reset_faktor(&pool, &cso, "apr_kpa561403").await, Err(Error::NotFound(_))));
-    assert!(matches!(backend::pengguna::reset_faktor(&pool, &cso, "adm_527010").await, Err(Error::NotFound(_))));
+    assert!(matches!(
+        backend::akses::pengguna::reset_faktor(&pool, &cso, "apr_kpa561403").await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(backend::akses::pengguna::reset_faktor(&pool, &cso, "adm_527010").await, Err(Error::NotFound(_))));
     let trail = backend::audit::latest(&pool, 5).await.unwrap();
     assert!(trail.iter().any(|r| r.action == "RESET_FAKTOR" && r.outcome == "BERHASIL"));
     // the command line resets anyone
-    backend::pengguna::reset_faktor(&pool, &Caller::command_line(), "cso_jakarta2").await.unwrap();
+    backend::akses::pengguna::reset_faktor(&pool, &Caller::command_line(), "cso_jakarta2").await.unwrap();
 }
 
 /// Recovery codes are kept as Argon2id with a salt each, never as a hash a stolen copy could
 /// be searched against; a code issued before (SHA-256) still works, once; two parallel tries
 /// of one code use it once.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn recovery_codes_are_salted_slow_hashes_and_used_once(pool: PgPool) {
     let (kpa, caller) = pejabat(&pool, "apr_kpa561403").await;
     let baru = faktor::totp_baru(&kpa.username).unwrap();
@@ -196,7 +199,7 @@ async fn recovery_codes_are_salted_slow_hashes_and_used_once(pool: PgPool) {
 /// Authenticator seeds are sealed at rest under a key the database never holds: the stored
 /// row carries no seed, another user's row does not open with it, and a rotation seals every
 /// seed again (the clear ones of the demo seed too) while codes keep working.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn totp_seeds_are_sealed_at_rest_and_rotate(pool: PgPool) {
     let (kpa, caller) = pejabat(&pool, "apr_kpa561403").await;
     let baru = faktor::totp_baru(&kpa.username).unwrap();
@@ -213,9 +216,9 @@ async fn totp_seeds_are_sealed_at_rest_and_rotate(pool: PgPool) {
         sqlx::query_scalar("SELECT count(*) FROM faktor WHERE data ? 'secret'").fetch_one(&pool).await.unwrap();
     assert!(clear > 0, "the demo seed writes its seeds in clear");
     let baru_kunci = KunciFaktor::new([8; 32], &[[7; 32]]);
-    let resealed = backend::kunci::segel_ulang(&pool, &baru_kunci).await.unwrap();
+    let resealed = backend::sistem::kunci::segel_ulang(&pool, &baru_kunci).await.unwrap();
     assert_eq!(resealed, u64::try_from(clear).unwrap() + 1);
-    assert_eq!(backend::kunci::segel_ulang(&pool, &baru_kunci).await.unwrap(), 0, "nothing left to do");
+    assert_eq!(backend::sistem::kunci::segel_ulang(&pool, &baru_kunci).await.unwrap(), 0, "nothing left to do");
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM faktor WHERE jenis = 'TOTP' AND NOT data ? 'segel'")
         .fetch_one(&pool)
         .await

@@ -3,9 +3,9 @@
 
 use crate::common::login;
 use backend::Caller;
+use backend::akses::pengguna::{self, Keperluan};
 use backend::error::Error;
-use backend::impor::{self, Daftar, Laporan, Pilihan};
-use backend::pengguna::{self, Keperluan};
+use backend::provisi::impor::{self, Daftar, Laporan, Pilihan};
 use chrono::Duration;
 use sqlx::PgPool;
 
@@ -42,7 +42,7 @@ async fn provisioned(pool: &PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_good_file_is_stored_and_importing_it_again_changes_nothing(pool: PgPool) {
     // a dry run counts what would happen and stores nothing
     let dry = run(&pool, Daftar::Kppn, KPPN, Pilihan { dry_run: true, ..Pilihan::default() }).await;
@@ -105,7 +105,7 @@ async fn a_good_file_is_stored_and_importing_it_again_changes_nothing(pool: PgPo
     assert_eq!(imports, 8, "the dry run is not recorded as an import");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn every_bad_row_is_reported_by_line_and_nothing_is_stored(pool: PgPool) {
     provisioned(&pool).await;
     let before = count(&pool, "app_user").await;
@@ -141,7 +141,7 @@ cso_x,CSO,CSO,999,,,
     assert!(laporan.salah[0].alasan.contains("KPPN 777 belum terdaftar"), "{laporan}");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_malformed_file_is_reported_and_never_half_applied(pool: PgPool) {
     // BOM, CRLF, quotes: read as any spreadsheet writes them
     let windows = "\u{feff}kode,nama\r\n\"119\",\"KPPN \"\"Contoh\"\"\"\r\n";
@@ -177,7 +177,7 @@ fn token(link: &pengguna::Tautan) -> String {
 
 const SHOWN: pengguna::Kirim<'static> = pengguna::Kirim { base: "https://sakti.example/", surel: false };
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_set_password_link_works_once_within_72_hours(pool: PgPool) {
     provisioned(&pool).await;
     let now = backend::now();
@@ -187,7 +187,7 @@ async fn a_set_password_link_works_once_within_72_hours(pool: PgPool) {
     let link = token(&link);
     let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM password_link").fetch_one(&pool).await.unwrap();
     assert_ne!(stored, link.as_bytes(), "only the hash is stored");
-    assert!(backend::auth::login(&pool, None, "adm_rina900001", "").await.is_err(), "no password yet");
+    assert!(backend::akses::auth::login(&pool, None, "adm_rina900001", "").await.is_err(), "no password yet");
 
     // forged, weak, then good
     let forged = pengguna::atur_sandi(&pool, None, &"0".repeat(64), "lampu meja hijau di pojok", now).await;
@@ -196,7 +196,7 @@ async fn a_set_password_link_works_once_within_72_hours(pool: PgPool) {
     assert!(matches!(weak, Err(Error::Invalid(_))), "{weak:?}");
     let strong = "lampu meja hijau di pojok";
     assert_eq!(pengguna::atur_sandi(&pool, None, &link, strong, now).await.unwrap(), "adm_rina900001");
-    backend::auth::login(&pool, None, "adm_rina900001", strong).await.unwrap();
+    backend::akses::auth::login(&pool, None, "adm_rina900001", strong).await.unwrap();
     // used once
     let again = pengguna::atur_sandi(&pool, None, &link, "sepeda tua bunyi lonceng", now).await;
     assert!(again.unwrap_err().to_string().contains("sudah dipakai"));
@@ -214,7 +214,7 @@ async fn a_set_password_link_works_once_within_72_hours(pool: PgPool) {
     // a refusal of someone not logged in (the forged link) is counted for its minute first
     backend::audit::tutup_hitungan(&pool, backend::now() + Duration::minutes(1)).await.unwrap();
     assert_eq!(reset.keperluan, Keperluan::Reset);
-    assert!(backend::auth::login(&pool, None, "adm_rina900001", strong).await.is_err());
+    assert!(backend::akses::auth::login(&pool, None, "adm_rina900001", strong).await.is_err());
     let trail: Vec<String> =
         sqlx::query_scalar("SELECT action || ' ' || outcome FROM audit_log WHERE action IN ('UNDANG_PENGGUNA', 'ATUR_SANDI', 'RESET_SANDI') ORDER BY id")
             .fetch_all(&pool)
@@ -232,17 +232,18 @@ async fn a_set_password_link_works_once_within_72_hours(pool: PgPool) {
 /// An invitation asked for a user who already has a password is a reset, and neither is issued
 /// without a recent authentication: a stale session of whoever manages the user cannot take
 /// the account over.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_link_for_a_user_with_a_password_is_a_reset_and_needs_a_step_up(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let now = backend::now();
     // the admin's session as loaded ten minutes after its last full authentication
     let admin_id = admin.actor().unwrap().user_id;
-    let sesi = backend::sesi::mulai(&pool, admin_id, None, None, now - chrono::Duration::minutes(10)).await.unwrap();
+    let sesi =
+        backend::akses::sesi::mulai(&pool, admin_id, None, None, now - chrono::Duration::minutes(10)).await.unwrap();
     let limits = domain::sesi::Limits::default();
-    let stale = match backend::sesi::muat(&pool, sesi, admin_id, None, &limits, now, true).await.unwrap() {
-        backend::sesi::Status::Live(live) => live.caller,
-        backend::sesi::Status::Ended => panic!("the session is live"),
+    let stale = match backend::akses::sesi::muat(&pool, sesi, admin_id, None, &limits, now, true).await.unwrap() {
+        backend::akses::sesi::Status::Live(live) => live.caller,
+        backend::akses::sesi::Status::Ended => panic!("the session is live"),
     };
     assert!(stale.step_up().is_none());
     for who in ["val_ppk561403", "adm_baru561403"] {
@@ -260,15 +261,15 @@ async fn a_link_for_a_user_with_a_password_is_a_reset_and_needs_a_step_up(pool: 
     }
     let links: i64 = sqlx::query_scalar("SELECT count(*) FROM password_link").fetch_one(&pool).await.unwrap();
     assert_eq!(links, 0, "nothing issued without a step-up");
-    backend::auth::login(&pool, None, "val_ppk561403", backend::demo::PASSWORD).await.unwrap();
+    backend::akses::auth::login(&pool, None, "val_ppk561403", backend::provisi::demo::PASSWORD).await.unwrap();
     let link = pengguna::tautan(&pool, &admin, "val_ppk561403", SHOWN, now).await.unwrap();
     assert_eq!(link.keperluan, Keperluan::Reset, "the user had a password");
-    assert!(backend::auth::login(&pool, None, "val_ppk561403", backend::demo::PASSWORD).await.is_err());
+    assert!(backend::akses::auth::login(&pool, None, "val_ppk561403", backend::provisi::demo::PASSWORD).await.is_err());
 }
 
 /// Setting a password through a link ends every session of the user and tells it on every
 /// channel on record (its verified number and its email).
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_password_set_through_a_link_ends_the_sessions_and_tells_the_user(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let now = backend::now();
@@ -278,7 +279,7 @@ async fn a_password_set_through_a_link_ends_the_sessions_and_tells_the_user(pool
         .unwrap();
     let user: domain::UserId =
         sqlx::query_scalar("SELECT id FROM app_user WHERE username = 'val_ppk561403'").fetch_one(&pool).await.unwrap();
-    backend::sesi::mulai(&pool, user, None, None, now).await.unwrap();
+    backend::akses::sesi::mulai(&pool, user, None, None, now).await.unwrap();
     let link = token(&pengguna::tautan(&pool, &admin, "val_ppk561403", SHOWN, now).await.unwrap());
     pengguna::atur_sandi(&pool, None, &link, "lampu meja hijau di pojok", now).await.unwrap();
     let sessions: i64 =
@@ -292,9 +293,9 @@ async fn a_password_set_through_a_link_ends_the_sessions_and_tells_the_user(pool
     assert!(told.iter().any(|s| s.contains("Keamanan akun")), "{told:?}");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn admin_lokal_and_cso_reissue_links_only_within_their_reach(pool: PgPool) {
-    backend::demo::seed_if_empty(&pool).await.unwrap();
+    backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
     let now = backend::now();
     let admin = login(&pool, "adm_561403").await;
     let cso = login(&pool, "cso_jakarta6").await; // KPPN 019: satker 561403
@@ -307,21 +308,21 @@ async fn admin_lokal_and_cso_reissue_links_only_within_their_reach(pool: PgPool)
     assert!(matches!(pengguna::tautan(&pool, &ppk, "val_ppk561403", SHOWN, now).await, Err(Error::Forbidden(_))));
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_deactivated_user_cannot_log_in_and_an_unlocked_one_can(pool: PgPool) {
-    backend::demo::seed_if_empty(&pool).await.unwrap();
-    let password = backend::demo::PASSWORD;
+    backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
+    let password = backend::provisi::demo::PASSWORD;
     for _ in 0..5 {
-        let _ = backend::auth::login(&pool, None, "apr_kpa527010", "salah").await;
+        let _ = backend::akses::auth::login(&pool, None, "apr_kpa527010", "salah").await;
     }
-    assert!(backend::auth::login(&pool, None, "apr_kpa527010", password).await.is_err(), "locked");
+    assert!(backend::akses::auth::login(&pool, None, "apr_kpa527010", password).await.is_err(), "locked");
     pengguna::buka_kunci(&pool, &cli(), "apr_kpa527010").await.unwrap();
-    backend::auth::login(&pool, None, "apr_kpa527010", password).await.unwrap();
+    backend::akses::auth::login(&pool, None, "apr_kpa527010", password).await.unwrap();
 
     let link = token(&pengguna::tautan(&pool, &cli(), "val_ppk527010", SHOWN, backend::now()).await.unwrap());
     pengguna::nonaktifkan(&pool, &cli(), "val_ppk527010").await.unwrap();
     pengguna::nonaktifkan(&pool, &cli(), "apr_kpa527010").await.unwrap();
-    assert!(backend::auth::login(&pool, None, "apr_kpa527010", password).await.is_err(), "deactivated");
+    assert!(backend::akses::auth::login(&pool, None, "apr_kpa527010", password).await.is_err(), "deactivated");
     let used = pengguna::atur_sandi(&pool, None, &link, "lampu meja hijau di pojok", backend::now()).await;
     assert!(used.is_err(), "a deactivated user's link stops working");
     // a web caller without a login manages nobody
@@ -337,7 +338,7 @@ async fn a_deactivated_user_cannot_log_in_and_an_unlocked_one_can(pool: PgPool) 
 }
 
 /// A KPPN file may carry the telephone and service mailbox; one without them keeps them.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_kppn_file_may_carry_its_telephone_and_mailbox(pool: PgPool) {
     let with = "kode,nama,telepon,email\n119,KPPN Contoh,021-3840001,layanan@kppn119.go.id\n";
     apply(&pool, Daftar::Kppn, with).await;
@@ -353,7 +354,7 @@ async fn a_kppn_file_may_carry_its_telephone_and_mailbox(pool: PgPool) {
 
 /// The import use case authorizes itself, whoever calls it: only the operator (or the command
 /// line) may import; anyone else is refused and nothing is stored.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_import_refuses_anyone_but_the_operator_whoever_calls_it(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let csv = b"kode,nama\n119,KPPN Uji\n";
@@ -394,7 +395,7 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Journal {
 /// A slow statement is not logged with its text by the server's connections (a national
 /// import's `INSERT` is megabytes of personal data); sqlx's own setting, which printed it, is
 /// measured beside them so the capture is known to see it.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_slow_statement_is_never_logged_with_its_text(pool: PgPool) {
     use sqlx::{ConnectOptions, Connection};
     let logged = |options: sqlx::postgres::PgConnectOptions| async move {
@@ -409,6 +410,6 @@ async fn a_slow_statement_is_never_logged_with_its_text(pool: PgPool) {
     let options = (*pool.connect_options()).clone();
     let sqlx_default = logged(options.clone()).await;
     assert!(sqlx_default.contains("isi-pernyataan-rahasia"), "the capture sees sqlx's warning: {sqlx_default}");
-    let ours = logged(backend::db::tune(options)).await;
+    let ours = logged(backend::sistem::db::tune(options)).await;
     assert!(!ours.contains("isi-pernyataan-rahasia"), "{ours}");
 }

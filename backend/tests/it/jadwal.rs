@@ -3,7 +3,7 @@
 //! capacity under concurrent bookings, and the reminders with a set clock.
 
 use crate::common::{accept_bundles, kpa_input, login};
-use backend::{Error, jadwal, pejabat};
+use backend::{Error, aktivasi::pejabat, jadwal};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use domain::PejabatId;
 use domain::jadwal::{JadwalInput, Kehadiran, Mode};
@@ -36,7 +36,7 @@ fn slot(days: i64, jam: &str, kapasitas: i32) -> JadwalInput {
     }
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_admin_books_moves_cancels_and_books_again_after_a_no_show(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let cso = login(&pool, "cso_jakarta6").await;
@@ -107,7 +107,7 @@ async fn the_admin_books_moves_cancels_and_books_again_after_a_no_show(pool: PgP
 }
 
 /// A session the CSO sets for one satker by hand is a slot of capacity one, booked.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_hand_set_session_is_a_booked_slot_of_one(pool: PgPool) {
     let cso = login(&pool, "cso_jakarta6").await;
     let admin = login(&pool, "adm_561403").await;
@@ -172,7 +172,7 @@ async fn twenty_satkers(pool: &PgPool) -> Vec<(backend::Caller, PejabatId)> {
 
 /// Twenty Admin Lokal of twenty satkers book the last place of a slot at the same moment:
 /// exactly one gets it, the others are told it is full, and the slot holds its capacity.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn twenty_parallel_bookings_for_the_last_place_one_wins(pool: PgPool) {
     let satkers = twenty_satkers(&pool).await;
     let cso = login(&pool, "cso_jakarta6").await;
@@ -218,7 +218,7 @@ async fn sms_to(pool: &PgPool, phone: &str) -> Vec<String> {
 /// The day-before reminder at 08:00 WIB and the hour-before one, each once, by SMS to the
 /// named pejabat (with its email) and by email to the Admin Lokal when none is named;
 /// nothing for a cancelled booking.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn reminders_leave_the_day_before_at_eight_and_an_hour_before(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let cso = login(&pool, "cso_jakarta6").await;

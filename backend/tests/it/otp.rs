@@ -1,9 +1,9 @@
 //! The OTP workflow of seed steps 3–6 against a real PostgreSQL: every step and every refusal.
 
 use crate::common::{accept_bundles, kpa_input, last_code, login, today};
-use backend::otp::{self, Attendance, OtpKey};
-use backend::sms::{self, Gateway, OutMessage, Relay, Simulator};
-use backend::{Caller, Error, pejabat};
+use backend::aktivasi::otp::{self, Attendance, OtpKey};
+use backend::pesan::sms::{self, Gateway, OutMessage, Relay, Simulator};
+use backend::{Caller, Error, aktivasi::pejabat};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::Status;
 use domain::otp::{OtpRefusal, Purpose};
@@ -87,7 +87,7 @@ fn forbidden(result: Result<impl std::fmt::Debug, Error>) -> String {
 }
 
 /// Runs seed steps 3–6 for the three pejabat and returns the satker.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_six_steps_make_all_three_pejabat_aktif(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -161,7 +161,7 @@ async fn the_six_steps_make_all_three_pejabat_aktif(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn kirim_data_needs_an_aktif_kpa(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -176,7 +176,7 @@ async fn kirim_data_needs_an_aktif_kpa(pool: PgPool) {
     assert_eq!(status(&pool, s.ppk_id).await, "VERIFIKASI PEJABAT");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_ppk_cannot_request_or_submit_for_another_pejabat(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -192,7 +192,7 @@ async fn a_ppk_cannot_request_or_submit_for_another_pejabat(pool: PgPool) {
     assert_eq!(status(&pool, s.ppspm_id).await, "BARU");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_cso_of_another_kppn_cannot_activate(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -203,7 +203,7 @@ async fn the_cso_of_another_kppn_cannot_activate(pool: PgPool) {
     assert_eq!(status(&pool, s.kpa_id).await, "BARU");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_code_expires_after_120_seconds(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -215,7 +215,7 @@ async fn a_code_expires_after_120_seconds(pool: PgPool) {
     assert_eq!(status(&pool, s.kpa_id).await, "BARU");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_used_code_does_not_work_again(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -229,7 +229,7 @@ async fn a_used_code_does_not_work_again(pool: PgPool) {
     assert_eq!(used, "USED");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_code_for_one_purpose_never_works_for_another(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -263,7 +263,7 @@ async fn a_code_for_one_purpose_never_works_for_another(pool: PgPool) {
     assert_eq!(status(&pool, s.ppspm_id).await, "VERIFIKASI PEJABAT");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn three_wrong_tries_void_the_code_and_the_fourth_is_refused(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -283,7 +283,7 @@ async fn three_wrong_tries_void_the_code_and_the_fourth_is_refused(pool: PgPool)
     assert_eq!(status(&pool, s.kpa_id).await, "BARU");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_new_code_waits_60_seconds_and_voids_the_previous_one(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -305,7 +305,7 @@ async fn a_new_code_waits_60_seconds_and_voids_the_previous_one(pool: PgPool) {
     otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &second, kppn().as_ref(), at(62)).await.unwrap();
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn ten_codes_a_day_and_no_more(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -319,7 +319,7 @@ async fn ten_codes_a_day_and_no_more(pool: PgPool) {
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(24 * 3600)).await.unwrap();
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn twenty_concurrent_right_codes_activate_exactly_once(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -347,7 +347,7 @@ async fn twenty_concurrent_right_codes_activate_exactly_once(pool: PgPool) {
     assert_eq!(aktif_sms, 1);
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn ppk_activation_cannot_be_delegated_and_needs_an_attendance_mode(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -361,7 +361,7 @@ async fn ppk_activation_cannot_be_delegated_and_needs_an_attendance_mode(pool: P
     otp::submit(&pool, &k, &s.cso, s.ppk_id, Purpose::Aktivasi, &code, kppn().as_ref(), at(2)).await.unwrap();
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn codes_are_never_stored_or_audited_in_clear(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -403,7 +403,7 @@ impl Gateway for Flaky {
     }
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_failing_gateway_is_retried_and_nothing_is_lost(pool: PgPool) {
     let s = satker(&pool).await;
     // a notice (the pejabat's "aktif" SMS): retried until the gateway recovers
@@ -425,11 +425,11 @@ async fn a_failing_gateway_is_retried_and_nothing_is_lost(pool: PgPool) {
     assert_eq!(sms::inbox(&pool, KPA_HP, 10).await.unwrap().len(), 1, "delivered exactly once");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_cso_console_shows_who_waits_and_the_pending_code(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
-    let console = backend::cso::console(&pool, &s.cso, "", at(0)).await.unwrap().satkers;
+    let console = backend::aktivasi::cso::console(&pool, &s.cso, "", at(0)).await.unwrap().satkers;
     assert_eq!(console.len(), 1, "only satkers with someone waiting");
     assert_eq!(console[0].kode, "561403");
     let kpa = console[0].rows.iter().find(|r| r.id == s.kpa_id).unwrap();
@@ -438,19 +438,26 @@ async fn the_cso_console_shows_who_waits_and_the_pending_code(pool: PgPool) {
     assert!(console[0].rows.iter().all(|r| r.id != s.ppk_id), "PPK is BARU, not yet KIRIM");
 
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
-    let console = backend::cso::console(&pool, &s.cso, "", at(30)).await.unwrap().satkers;
+    let console = backend::aktivasi::cso::console(&pool, &s.cso, "", at(30)).await.unwrap().satkers;
     let timing = console[0].rows.iter().find(|r| r.id == s.kpa_id).unwrap().pending.unwrap();
     assert_eq!(domain::otp::OtpTiming::seconds_left(timing.expires_at_ms, timing.server_now_ms), 90);
 
     // another KPPN's CSO sees nothing of it, a satker user is refused
     let other = login(&pool, "cso_jakarta2").await;
-    assert!(backend::cso::console(&pool, &other, "", at(30)).await.unwrap().satkers.iter().all(|s| s.kode != "561403"));
-    assert!(matches!(backend::cso::console(&pool, &s.kpa, "", at(30)).await, Err(Error::Forbidden(_))));
+    assert!(
+        backend::aktivasi::cso::console(&pool, &other, "", at(30))
+            .await
+            .unwrap()
+            .satkers
+            .iter()
+            .all(|s| s.kode != "561403")
+    );
+    assert!(matches!(backend::aktivasi::cso::console(&pool, &s.kpa, "", at(30)).await, Err(Error::Forbidden(_))));
 }
 
 /// With more pejabat waiting than the console shows, it shows the first CONSOLE_ROWS (pending
 /// codes first), says how many wait in all, and the search finds any of the others.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_console_shows_a_bounded_list_and_searches_the_rest(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -471,22 +478,22 @@ async fn the_console_shows_a_bounded_list_and_searches_the_rest(pool: PgPool) {
     .unwrap();
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
 
-    let all = backend::cso::console(&pool, &s.cso, "", at(10)).await.unwrap();
+    let all = backend::aktivasi::cso::console(&pool, &s.cso, "", at(10)).await.unwrap();
     assert_eq!(all.waiting, 151, "150 new KPAs and the demo satker's");
     assert_eq!(all.shown() as i64, domain::pejabat::CONSOLE_ROWS);
     let first = &all.satkers[0];
     assert_eq!((first.kode.as_str(), first.rows[0].id), ("561403", s.kpa_id), "the pending code comes first");
 
-    let found = backend::cso::console(&pool, &s.cso, "KPA Antre 149", at(10)).await.unwrap();
+    let found = backend::aktivasi::cso::console(&pool, &s.cso, "KPA Antre 149", at(10)).await.unwrap();
     assert_eq!((found.waiting, found.shown()), (1, 1));
     assert_eq!(found.satkers[0].kode, "800149");
-    let by_code = backend::cso::console(&pool, &s.cso, "800150", at(10)).await.unwrap();
+    let by_code = backend::aktivasi::cso::console(&pool, &s.cso, "800150", at(10)).await.unwrap();
     assert_eq!(by_code.satkers[0].rows[0].nama, "KPA Antre 150");
-    let none = backend::cso::console(&pool, &s.cso, "100%_\\", at(10)).await.unwrap();
+    let none = backend::aktivasi::cso::console(&pool, &s.cso, "100%_\\", at(10)).await.unwrap();
     assert_eq!((none.waiting, none.shown()), (0, 0), "LIKE metacharacters are literal");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_reopened_dialog_finds_the_last_request_of_its_owner_only(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -506,7 +513,7 @@ async fn a_reopened_dialog_finds_the_last_request_of_its_owner_only(pool: PgPool
 /// Wrong codes count across codes: a new code does not start again from zero. The tenth in a
 /// row locks the reference's OTP steps (the pejabat is told), until the CSO of its KPPN
 /// unlocks them; a right code clears the count.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn ten_wrong_codes_in_a_row_lock_the_reference_until_its_cso_unlocks(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -570,7 +577,7 @@ async fn ten_wrong_codes_in_a_row_lock_the_reference_until_its_cso_unlocks(pool:
     assert!(matches!(otp::buka_kunci(&pool, &s.kpa, s.ppk_id).await, Err(Error::Forbidden(_))));
     let other = login(&pool, "cso_jakarta2").await;
     assert!(matches!(otp::buka_kunci(&pool, &other, s.ppk_id).await, Err(Error::NotFound(_))));
-    let attention = backend::cso::perhatian(&pool, &s.cso, at(2000)).await.unwrap();
+    let attention = backend::aktivasi::cso::perhatian(&pool, &s.cso, at(2000)).await.unwrap();
     assert!(
         attention.iter().any(|p| p.pejabat_id == s.ppk_id && p.jenis == domain::pejabat::JenisPerhatian::OtpTerkunci)
     );
@@ -589,7 +596,7 @@ async fn ten_wrong_codes_in_a_row_lock_the_reference_until_its_cso_unlocks(pool:
 
 /// A number gets at most three code SMS in ten minutes, whoever asks; the country at most
 /// the configured number per hour.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_number_and_the_country_have_code_budgets(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -618,7 +625,7 @@ async fn a_number_and_the_country_have_code_budgets(pool: PgPool) {
 
 /// The simulator's switch on /hp fails one number, not the others: the simulator is not a
 /// remote gateway the relay skips after a failure.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_simulators_switch_fails_one_number_and_the_next_number_still_gets_its_code(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -635,7 +642,7 @@ async fn the_simulators_switch_fails_one_number_and_the_next_number_still_gets_i
 
 /// A code SMS never leaves after its code expired: it is marked kedaluwarsa, its text
 /// redacted, and the dialog's latest code says so.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_code_sms_is_never_delivered_after_its_code_expired(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
@@ -656,7 +663,7 @@ async fn a_code_sms_is_never_delivered_after_its_code_expired(pool: PgPool) {
     assert_eq!(sms::deliver_due(&pool, &sim, at(201), 10).await.unwrap(), 1);
     let latest = otp::latest(&pool, &s.kpa, s.kpa_id, Purpose::Aktivasi).await.unwrap().unwrap();
     assert_eq!(latest.kiriman.unwrap().status, domain::sms::StatusKirim::Terkirim);
-    let console = backend::cso::console(&pool, &s.cso, "", at(202)).await.unwrap();
+    let console = backend::aktivasi::cso::console(&pool, &s.cso, "", at(202)).await.unwrap();
     let row = console.satkers.iter().flat_map(|s| &s.rows).find(|r| r.id == s.kpa_id).unwrap();
     assert_eq!(row.kiriman.as_ref().map(|k| k.status), Some(domain::sms::StatusKirim::Terkirim));
 }

@@ -63,7 +63,7 @@ fn stage_of(papan: &domain::pantau::Papan, kode: &str) -> Tahap {
     papan.baris.iter().find(|b| b.kode == kode).and_then(|b| b.tahap).unwrap().0
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_kppn_board_puts_each_satker_at_its_stage_and_lists_the_stuck(pool: PgPool) {
     data(&pool).await;
     let cso = login(&pool, "cso_jakarta6").await;
@@ -104,7 +104,7 @@ async fn a_kppn_board_puts_each_satker_at_its_stage_and_lists_the_stuck(pool: Pg
     assert_eq!(papan.aktivasi_per_hari.last().unwrap().0, domain::pantau::tanggal_wib(now));
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_projection_follows_the_satkers_done_in_the_last_fourteen_days(pool: PgPool) {
     data(&pool).await;
     let cso = login(&pool, "cso_jakarta6").await;
@@ -122,7 +122,7 @@ async fn the_projection_follows_the_satkers_done_in_the_last_fourteen_days(pool:
     assert_eq!(p.tepat_waktu(), Some(false));
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn each_viewer_sees_its_scope_and_drills_down_within_it_only(pool: PgPool) {
     data(&pool).await;
     let now = Utc::now();
@@ -168,12 +168,12 @@ async fn each_viewer_sees_its_scope_and_drills_down_within_it_only(pool: PgPool)
     }
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn kanwil_and_kppn_regions_come_from_the_import(pool: PgPool) {
-    use backend::impor::{Pilihan, impor};
+    use backend::provisi::impor::{Pilihan, impor};
     use domain::impor::Daftar;
     let operator = login(&pool, "opr_nasional").await;
-    let ok = |l: backend::impor::Laporan| assert_eq!(l.jumlah_salah, 0, "{:?}", l.salah);
+    let ok = |l: backend::provisi::impor::Laporan| assert_eq!(l.jumlah_salah, 0, "{:?}", l.salah);
     ok(impor(
         &pool,
         &operator,
@@ -223,7 +223,7 @@ async fn kanwil_and_kppn_regions_come_from_the_import(pool: PgPool) {
 
 /// The stage table follows the use cases (a Rekam, a Hapus), and two steps of one satker in
 /// concurrent transactions both land in it.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_stage_of_a_satker_follows_its_changes_even_when_they_race(pool: PgPool) {
     data(&pool).await;
     let admin = login(&pool, "adm_561403").await;
@@ -231,9 +231,11 @@ async fn the_stage_of_a_satker_follows_its_changes_even_when_they_race(pool: PgP
     let stage = |papan: &domain::pantau::Papan| stage_of(papan, "561403");
     let board = || pantau::papan(&pool, &cso, None, Setelan::default(), Utc::now());
     assert_eq!(stage(&board().await.unwrap()), Tahap::Belum);
-    let id = backend::pejabat::rekam(&pool, &admin, &crate::common::kpa_input(), crate::common::today()).await.unwrap();
+    let id = backend::aktivasi::pejabat::rekam(&pool, &admin, &crate::common::kpa_input(), crate::common::today())
+        .await
+        .unwrap();
     assert_eq!(stage(&board().await.unwrap()), Tahap::Direkam);
-    backend::pejabat::hapus(&pool, &admin, id).await.unwrap();
+    backend::aktivasi::pejabat::hapus(&pool, &admin, id).await.unwrap();
     assert_eq!(stage(&board().await.unwrap()), Tahap::Belum);
 
     // 600006's KPA and PPK were AKTIF; make them not, then AKTIF again in two transactions at once

@@ -1,7 +1,7 @@
 //! Rekam, Hapus, paging and filtering of the Tabel Pejabat against a real PostgreSQL.
 
 use crate::common::{audit_actions, kpa_input, login, today};
-use backend::{Caller, Error, pejabat};
+use backend::{Caller, Error, aktivasi::pejabat};
 use domain::pejabat::TableQuery;
 use domain::{Jabatan, Status};
 use sqlx::PgPool;
@@ -10,7 +10,7 @@ fn all() -> TableQuery {
     TableQuery { page: 1, per_page: None, filter: String::new() }
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn admin_records_finds_by_filter_and_deletes_a_pejabat(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let before = pejabat::list(&pool, &admin, &all()).await.unwrap().total;
@@ -39,7 +39,7 @@ async fn admin_records_finds_by_filter_and_deletes_a_pejabat(pool: PgPool) {
     assert_eq!(trail[1], ("REKAM_PEJABAT".into(), "BERHASIL".into()));
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn one_phone_number_belongs_to_one_person(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
@@ -97,7 +97,7 @@ async fn one_phone_number_belongs_to_one_person(pool: PgPool) {
     pejabat::rekam(&pool, &admin, &ppk, today()).await.unwrap();
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_table_tells_whose_rows_are_whose_and_which_bundles_are_accepted(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
@@ -112,7 +112,7 @@ async fn the_table_tells_whose_rows_are_whose_and_which_bundles_are_accepted(poo
     assert!(row.berkas_diterima && !row.milik_saya);
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_phone_number_is_stored_normalised(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
@@ -121,7 +121,7 @@ async fn the_phone_number_is_stored_normalised(pool: PgPool) {
     assert_eq!(hp, "+6281234567890");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn pages_hold_ten_rows_and_semua_holds_all(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let satker: String = "561403".into();
@@ -165,7 +165,7 @@ async fn pages_hold_ten_rows_and_semua_holds_all(pool: PgPool) {
     assert_eq!(pejabat::list(&pool, &admin, &wildcard).await.unwrap().total, 0, "% is literal");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn each_satker_sees_only_its_own_references(pool: PgPool) {
     let a = login(&pool, "adm_561403").await;
     let b = login(&pool, "adm_527010").await;
@@ -176,7 +176,7 @@ async fn each_satker_sees_only_its_own_references(pool: PgPool) {
     assert!(rows_a.iter().all(|r| !rows_b.iter().any(|o| o.id == r.id)));
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_pejabat_cannot_record_or_delete(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
@@ -192,13 +192,13 @@ async fn a_pejabat_cannot_record_or_delete(pool: PgPool) {
     assert_eq!(trail.iter().filter(|(a, o)| a == "REKAM_PEJABAT" && o == "DITOLAK").count(), 3);
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_cso_does_not_read_a_satker_table_here(pool: PgPool) {
     let cso = login(&pool, "cso_jakarta6").await;
     assert!(matches!(pejabat::list(&pool, &cso, &all()).await, Err(Error::Forbidden(_))));
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn an_admin_cannot_delete_another_satkers_reference(pool: PgPool) {
     let a = login(&pool, "adm_561403").await;
     let b = login(&pool, "adm_527010").await;
@@ -209,7 +209,7 @@ async fn an_admin_cannot_delete_another_satkers_reference(pool: PgPool) {
     assert_eq!(audit_actions(&pool).await[0], ("HAPUS_PEJABAT".into(), "DITOLAK".into()));
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn deleting_twice_says_it_is_gone(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
@@ -235,7 +235,7 @@ async fn rekam_error(
     }
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn kpa_and_ppspm_need_apr_users_and_ppk_a_val_user(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     // KPA on the PPK's val_ user
@@ -254,7 +254,7 @@ async fn kpa_and_ppspm_need_apr_users_and_ppk_a_val_user(pool: PgPool) {
     assert!(msg.contains("apr_"), "{msg}");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_nip_must_be_a_user_of_the_own_satker_and_the_kppn_its_partner(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     // the KPA of satker 527010
@@ -265,7 +265,7 @@ async fn the_nip_must_be_a_user_of_the_own_satker_and_the_kppn_its_partner(pool:
     assert!(msg.contains("mitra"));
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn invalid_fields_are_refused_with_a_message_each_and_audited(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let (field, _) = rekam_error(&pool, &admin, |i| i.no_hp = "021-5551234".into()).await;
@@ -278,7 +278,7 @@ async fn invalid_fields_are_refused_with_a_message_each_and_audited(pool: PgPool
     assert_eq!(trail.iter().filter(|(a, o)| a == "REKAM_PEJABAT" && o == "DITOLAK").count(), 3);
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_same_nip_and_jabatan_cannot_be_recorded_twice(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
@@ -289,7 +289,7 @@ async fn the_same_nip_and_jabatan_cannot_be_recorded_twice(pool: PgPool) {
 
 /// A refused Rekam names every field the data refuses at once: the NIP already recorded in
 /// this jabatan and the number another person holds, not one and then the other.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_refused_rekam_reports_every_field_at_once(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
@@ -309,7 +309,7 @@ async fn a_refused_rekam_reports_every_field_at_once(pool: PgPool) {
     assert!(fields.get("no_hp").is_some_and(|m| m.contains("PEJABAT PEMBUAT KOMITMEN")), "{fields:?}");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_database_itself_refuses_a_kppn_that_is_not_the_partner(pool: PgPool) {
     login(&pool, "adm_561403").await;
     let result = sqlx::query("UPDATE pejabat SET kppn_kode = '028' WHERE satker_kode = '561403'").execute(&pool).await;
@@ -318,7 +318,7 @@ async fn the_database_itself_refuses_a_kppn_that_is_not_the_partner(pool: PgPool
     assert!(result.is_err());
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn rekam_options_offer_the_satkers_users_and_partner_kppn(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let opts = pejabat::rekam_options(&pool, &admin).await.unwrap();
@@ -329,27 +329,31 @@ async fn rekam_options_offer_the_satkers_users_and_partner_kppn(pool: PgPool) {
 }
 
 /// The change a step in satker 561403 announces (its KPPN 019 in the demo's Kanwil 09).
-fn satker_561403() -> backend::events::Change {
-    backend::events::Change::Satker { kanwil_kode: "09".into(), kppn_kode: "019".into(), satker_kode: "561403".into() }
+fn satker_561403() -> backend::sistem::events::Change {
+    backend::sistem::events::Change::Satker {
+        kanwil_kode: "09".into(),
+        kppn_kode: "019".into(),
+        satker_kode: "561403".into(),
+    }
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_change_is_announced_to_listeners_on_other_connections(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     // a second "instance": its own pool and listener on the same database
     let other = PgPool::connect_with(pool.connect_options().as_ref().clone()).await.unwrap();
-    let hub = backend::events::Hub::start(&other).await.unwrap();
+    let hub = backend::sistem::events::Hub::start(&other).await.unwrap();
     let mut rx = hub.subscribe();
     pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
     let change = tokio::time::timeout(std::time::Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
     assert_eq!(change, satker_561403());
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_listener_comes_back_after_its_connection_is_cut_and_tells_every_page_to_read_again(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let other = PgPool::connect_with(pool.connect_options().as_ref().clone()).await.unwrap();
-    let hub = backend::events::Hub::start(&other).await.unwrap();
+    let hub = backend::sistem::events::Hub::start(&other).await.unwrap();
     let mut rx = hub.subscribe();
     // the database drops the listener's connection (as in a fail-over, or a restart)
     let cut: i64 = sqlx::query_scalar(
@@ -362,14 +366,14 @@ async fn the_listener_comes_back_after_its_connection_is_cut_and_tells_every_pag
     assert_eq!(cut, 1);
     let wait = std::time::Duration::from_secs(10);
     let change = tokio::time::timeout(wait, rx.recv()).await.expect("told after reconnecting").unwrap();
-    assert_eq!(change, backend::events::Change::Anything);
+    assert_eq!(change, backend::sistem::events::Change::Anything);
     // and it hears the next change
     pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
     let change = tokio::time::timeout(wait, rx.recv()).await.expect("a change after reconnecting").unwrap();
     assert_eq!(change, satker_561403());
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_stored_value_the_code_does_not_know_is_an_error_naming_the_column(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();

@@ -2,7 +2,7 @@
 //! audit trail is never touched, and two instances never purge at once.
 
 use crate::common::login;
-use backend::retensi;
+use backend::sistem::retensi;
 use chrono::{Duration, TimeZone, Utc};
 use sqlx::PgPool;
 
@@ -10,7 +10,7 @@ async fn count(pool: &PgPool, table: &str) -> i64 {
     sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(pool).await.unwrap()
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn old_rows_are_purged_and_the_audit_trail_is_kept(pool: PgPool) {
     login(&pool, "adm_561403").await;
     let now = Utc.with_ymd_and_hms(2027, 6, 1, 0, 0, 0).unwrap();
@@ -84,7 +84,7 @@ async fn old_rows_are_purged_and_the_audit_trail_is_kept(pool: PgPool) {
     assert!(again.iter().all(|(_, n)| *n == 0), "{again:?}");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn one_instance_at_a_time(pool: PgPool) {
     let mut holder = pool.begin().await.unwrap();
     let held: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtext('aktivasi-otp-sakti retensi'))")

@@ -3,7 +3,7 @@
 //! the first line changed, removed or inserted behind the app's back.
 
 use crate::common::{kpa_input, kunci_mac, login, today};
-use backend::db;
+use backend::sistem::db;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgPool};
 
@@ -30,11 +30,11 @@ fn refused(result: Result<sqlx::postgres::PgQueryResult, sqlx::Error>) -> String
     }
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_app_role_adds_to_the_trail_but_cannot_change_it_or_switch_its_triggers_off(pool: PgPool) {
-    backend::demo::seed_if_empty(&pool).await.unwrap();
+    backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
     let admin = login(&pool, "adm_561403").await;
-    backend::pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    backend::aktivasi::pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
     let mut app = as_app_role(&pool).await;
     // what the server needs works
     let lines: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log").fetch_one(&mut app).await.unwrap();
@@ -66,12 +66,12 @@ async fn the_app_role_adds_to_the_trail_but_cannot_change_it_or_switch_its_trigg
     app.close().await.unwrap();
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_hash_chain_names_the_first_line_changed_removed_or_inserted(pool: PgPool) {
     let mac = kunci_mac();
-    backend::demo::seed_if_empty(&pool).await.unwrap();
+    backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
     let admin = login(&pool, "adm_561403").await;
-    backend::pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    backend::aktivasi::pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
     // concurrent writers still make one chain
     let writers = (0..8).map(|i| {
         let pool = pool.clone();
@@ -149,17 +149,19 @@ async fn owner(pool: &PgPool, sql: &str) {
 }
 
 /// A trail of a few dozen lines, each with its MAC, and a checkpoint of its head.
-async fn trail_with_checkpoint(pool: &PgPool) -> (backend::kunci::KunciMac, backend::kunci::KunciTanda, Titik) {
+async fn trail_with_checkpoint(
+    pool: &PgPool,
+) -> (backend::sistem::kunci::KunciMac, backend::sistem::kunci::KunciTanda, Titik) {
     let mac = kunci_mac();
-    backend::demo::seed_if_empty(pool).await.unwrap();
+    backend::provisi::demo::seed_if_empty(pool).await.unwrap();
     let admin = login(pool, "adm_561403").await;
-    backend::pejabat::rekam(pool, &admin, &kpa_input(), today()).await.unwrap();
+    backend::aktivasi::pejabat::rekam(pool, &admin, &kpa_input(), today()).await.unwrap();
     for i in 0..10 {
         let caller = backend::Caller::anonymous(Some(format!("10.0.0.{i}")));
         let entry = backend::audit::Entry::new(&caller, backend::audit::Aksi::Login, backend::audit::Outcome::Gagal);
         backend::audit::record(pool, entry).await.unwrap();
     }
-    let tanda = backend::kunci::KunciTanda::new(&[9; 32]).unwrap();
+    let tanda = backend::sistem::kunci::KunciTanda::new(&[9; 32]).unwrap();
     let head = titik::kepala(pool).await.unwrap().unwrap();
     let checkpoint = Titik::baru(&head, backend::now(), &tanda);
     assert_eq!(titik::periksa(pool, std::slice::from_ref(&checkpoint), &tanda.publik()).await.unwrap(), None);
@@ -167,12 +169,12 @@ async fn trail_with_checkpoint(pool: &PgPool) -> (backend::kunci::KunciMac, back
     (mac, tanda, checkpoint)
 }
 
-use backend::titik::{self, Titik};
+use backend::audit::titik::{self, Titik};
 
 /// Tried from outside: with the app's database password, a line inserted by hand is chained
 /// and hashed by the trigger, so the chain holds; its MAC (the key is the server's) does not.
 /// A copy of a good line, MAC and all, is refused by the database.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_line_written_through_the_database_alone_fails_verify(pool: PgPool) {
     let (mac, _, _) = trail_with_checkpoint(&pool).await;
     let mut app = as_app_role(&pool).await;
@@ -200,13 +202,13 @@ async fn a_line_written_through_the_database_alone_fails_verify(pool: PgPool) {
     let patah = backend::audit::verify(&pool, &mac).await.unwrap().patah.expect("the changed line is named");
     assert!(patah.alasan.contains("MAC tidak cocok"), "{}", patah.alasan);
     // and under another key nothing passes
-    let other = backend::kunci::KunciMac::new(&[1; 32]);
+    let other = backend::sistem::kunci::KunciMac::new(&[1; 32]);
     assert!(backend::audit::verify(&pool, &other).await.unwrap().patah.is_some());
 }
 
 /// Deleting the newest lines leaves a chain that holds: only the checkpoint outside the
 /// database tells.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_removed_tail_is_caught_by_the_checkpoint(pool: PgPool) {
     let (mac, tanda, checkpoint) = trail_with_checkpoint(&pool).await;
     owner(&pool, "DELETE FROM audit_log WHERE seq > (SELECT max(seq) - 3 FROM audit_log)").await;
@@ -217,7 +219,7 @@ async fn a_removed_tail_is_caught_by_the_checkpoint(pool: PgPool) {
 
 /// A line removed in the middle and the chain recomputed by the owner: chain and MACs hold;
 /// the checkpoint's head no longer matches.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_rewritten_chain_is_caught_by_the_checkpoint(pool: PgPool) {
     let (mac, tanda, checkpoint) = trail_with_checkpoint(&pool).await;
     owner(&pool, "DELETE FROM audit_log WHERE seq = (SELECT min(seq) + 2 FROM audit_log)").await;
@@ -229,7 +231,7 @@ async fn a_rewritten_chain_is_caught_by_the_checkpoint(pool: PgPool) {
 
 /// A line inserted before the checkpoint's head (by the owner, the chain recomputed, a MAC
 /// copied from elsewhere to look signed) changes the head's hash and count.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn an_inserted_line_is_caught(pool: PgPool) {
     let (mac, tanda, checkpoint) = trail_with_checkpoint(&pool).await;
     sqlx::raw_sql(
@@ -249,7 +251,7 @@ async fn an_inserted_line_is_caught(pool: PgPool) {
 }
 
 /// A checkpoint edited to match a cut trail, or signed with another key, is a forgery.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_forged_checkpoint_is_refused(pool: PgPool) {
     let (_, tanda, checkpoint) = trail_with_checkpoint(&pool).await;
     owner(&pool, "DELETE FROM audit_log WHERE seq > (SELECT max(seq) - 3 FROM audit_log)").await;
@@ -260,7 +262,7 @@ async fn a_forged_checkpoint_is_refused(pool: PgPool) {
     let found = titik::periksa(&pool, &[edited], &tanda.publik()).await.unwrap().expect("caught");
     assert!(found.contains("PALSU"), "{found}");
     // a new checkpoint of the cut head under the forger's own key
-    let forger = backend::kunci::KunciTanda::new(&[1; 32]).unwrap();
+    let forger = backend::sistem::kunci::KunciTanda::new(&[1; 32]).unwrap();
     let forged = Titik::baru(&head, backend::now(), &forger);
     let found = titik::periksa(&pool, &[forged], &tanda.publik()).await.unwrap().expect("caught");
     assert!(found.contains("PALSU"), "{found}");

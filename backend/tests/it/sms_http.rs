@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use backend::sms::{self, HttpGateway, Relay};
+use backend::pesan::sms::{self, HttpGateway, Relay};
 use chrono::{Duration, Utc};
 use sqlx::PgPool;
 use std::sync::{Arc, Mutex};
@@ -42,7 +42,7 @@ async fn local_gateway(failures: usize) -> (String, Arc<Mutex<Seen>>) {
     (url, seen)
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_gateway_receives_the_message_as_json_with_the_token(pool: PgPool) {
     let (url, seen) = local_gateway(0).await;
     let gw = Relay::one("gw", HttpGateway::new(url, Some("rahasia-token".into()), None).unwrap());
@@ -56,7 +56,7 @@ async fn the_gateway_receives_the_message_as_json_with_the_token(pool: PgPool) {
     assert_eq!(body["message"], "Yth. PPK PSIE I, \"uji\"");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_failing_gateway_gets_the_message_once_it_recovers(pool: PgPool) {
     let (url, seen) = local_gateway(3).await;
     let gw = Relay::one(
@@ -82,7 +82,7 @@ async fn a_failing_gateway_gets_the_message_once_it_recovers(pool: PgPool) {
     assert!(delivered_at.is_some());
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn an_unreachable_gateway_keeps_the_message_for_later(pool: PgPool) {
     // a port nothing listens on: a fixed low one (a port taken from the OS and let go could be
     // handed at once to a gateway another test starts, which then answers)
@@ -101,7 +101,7 @@ async fn an_unreachable_gateway_keeps_the_message_for_later(pool: PgPool) {
 
 /// A rush of messages is delivered back to back, not one batch per pause: with an hour's
 /// pause between idle rounds, 75 queued messages (four batches) all arrive.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_worker_drains_a_backlog_without_pausing(pool: PgPool) {
     let (url, seen) = local_gateway(0).await;
     let gw = Relay::one("gw", HttpGateway::new(url, None, None).unwrap());
@@ -110,7 +110,7 @@ async fn the_worker_drains_a_backlog_without_pausing(pool: PgPool) {
         sms::enqueue(&pool, "+6281234567890", &text, &text).await.unwrap();
     }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let beat = backend::pekerja::Heartbeat::default();
+    let beat = backend::pesan::pekerja::Heartbeat::default();
     assert_eq!(beat.last(), None);
     let worker = tokio::spawn(sms::run_worker(
         pool.clone(),
@@ -163,7 +163,7 @@ async fn states(pool: &PgPool) -> Vec<(String, Option<String>)> {
 
 /// Gateways in order: one answering 503 and one too slow are passed over for the next;
 /// a failed one is skipped for 30 seconds, then tried again.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_failing_or_slow_gateway_fails_over_and_is_skipped_for_thirty_seconds(pool: PgPool) {
     let (down, down_seen) = local_gateway(usize::MAX).await;
     let (slow, slow_seen) = slow_gateway(std::time::Duration::from_secs(5)).await;
@@ -191,7 +191,7 @@ async fn a_failing_or_slow_gateway_fails_over_and_is_skipped_for_thirty_seconds(
 
 /// With every gateway failing, a notice is tried until the cap and then marked gagal,
 /// its text redacted; nothing is tried while every gateway is skipped.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn attempts_are_capped_when_every_gateway_fails(pool: PgPool) {
     let (down, seen) = local_gateway(usize::MAX).await;
     let relay = Relay::one("down", HttpGateway::new(down, None, None).unwrap());
@@ -211,9 +211,9 @@ const SECRET: &[u8] = b"rahasia-kuitansi-gateway-32-karakter!!";
 
 /// Delivery reports: a signed one moves a sent message to "diterima HP"; a forged, stale or
 /// replayed one changes nothing.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn receipts_are_signed_fresh_and_applied_once(pool: PgPool) {
-    use backend::sms::KuitansiError;
+    use backend::pesan::sms::KuitansiError;
     let (up, _) = local_gateway(0).await;
     let relay = Relay::one("up", HttpGateway::new(up, None, None).unwrap());
     sms::enqueue(&pool, "+6281234567890", "pesan", "pesan").await.unwrap();

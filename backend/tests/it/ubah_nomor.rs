@@ -1,8 +1,8 @@
 //! Changing an active pejabat's OTP number, end to end against a real PostgreSQL.
 
 use crate::common::{accept_bundles, kpa_input, last_code, login, pdf, today};
-use backend::otp::{self, Attendance, OtpKey};
-use backend::{Caller, Error, berkas, formulir, pejabat, ubah_nomor};
+use backend::aktivasi::otp::{self, Attendance, OtpKey};
+use backend::{Caller, Error, aktivasi::pejabat, aktivasi::ubah_nomor, dokumen::berkas, dokumen::formulir};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::berkas::{Keperluan, Keputusan};
 use domain::formulir::Jenis;
@@ -84,7 +84,7 @@ async fn tahap(pool: &PgPool, ppk_id: domain::PejabatId) -> String {
         .unwrap()
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_ppk_changes_its_number_through_every_step(pool: PgPool) {
     let k = OtpKey::new(b"kunci".to_vec());
     let s = aktif(&pool, &k).await;
@@ -184,7 +184,7 @@ async fn a_ppk_changes_its_number_through_every_step(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_kpa_skips_approval_and_changes_can_be_cancelled(pool: PgPool) {
     let k = OtpKey::new(b"kunci".to_vec());
     let s = aktif(&pool, &k).await;
@@ -214,7 +214,7 @@ async fn a_kpa_skips_approval_and_changes_can_be_cancelled(pool: PgPool) {
 
 /// The old phone is lost: the CSO confirms before the waiting period by recording why, and
 /// the reason is in the trail; the pejabat's KPA may stop a change it did not ask for.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_lost_phone_skips_the_wait_with_a_reason_and_the_kpa_may_cancel(pool: PgPool) {
     let k = OtpKey::new(b"kunci".to_vec());
     let s = aktif(&pool, &k).await;
@@ -244,7 +244,7 @@ async fn a_lost_phone_skips_the_wait_with_a_reason_and_the_kpa_may_cancel(pool: 
 
 /// Hapus of an `AKTIF` reference unbinds a phone: the pejabat is told on it, and the CSO's
 /// console lists the removal.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn removing_an_active_reference_tells_the_pejabat_and_its_cso(pool: PgPool) {
     let k = OtpKey::new(b"kunci".to_vec());
     let s = aktif(&pool, &k).await;
@@ -252,12 +252,12 @@ async fn removing_an_active_reference_tells_the_pejabat_and_its_cso(pool: PgPool
     let told = texts(&pool, PPK_HP).await;
     let notice = told.last().unwrap();
     assert!(notice.contains("telah dihapus oleh Admin Lokal") && notice.contains("KPPN"), "{notice}");
-    let attention = backend::cso::perhatian(&pool, &s.cso, Utc::now()).await.unwrap();
+    let attention = backend::aktivasi::cso::perhatian(&pool, &s.cso, Utc::now()).await.unwrap();
     assert!(
         attention.iter().any(|p| p.pejabat_id == s.ppk_id && p.jenis == domain::pejabat::JenisPerhatian::AktifDihapus),
         "{attention:?}"
     );
     // another KPPN's CSO does not see it
     let other = login(&pool, "cso_jakarta2").await;
-    assert!(backend::cso::perhatian(&pool, &other, Utc::now()).await.unwrap().is_empty());
+    assert!(backend::aktivasi::cso::perhatian(&pool, &other, Utc::now()).await.unwrap().is_empty());
 }

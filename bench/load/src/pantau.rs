@@ -10,12 +10,14 @@ use domain::pantau::Lingkup;
 use sqlx::PgPool;
 
 pub async fn run(pool: &PgPool) {
-    let actor = backend::auth::login(pool, Some("127.0.0.1".into()), "pst_djpb", backend::demo::PASSWORD)
+    let actor =
+        backend::akses::auth::login(pool, Some("127.0.0.1".into()), "pst_djpb", backend::provisi::demo::PASSWORD)
+            .await
+            .expect("pst_djpb signs in")
+            .into_actor();
+    let caller = backend::akses::sesi::mulai_dan_muat(pool, &actor, Some("127.0.0.1".into()), backend::now())
         .await
-        .expect("pst_djpb signs in")
-        .into_actor();
-    let caller =
-        backend::sesi::mulai_dan_muat(pool, &actor, Some("127.0.0.1".into()), backend::now()).await.expect("a session");
+        .expect("a session");
     let setelan = Setelan { macet_hari: 7, tenggat: chrono::NaiveDate::from_ymd_opt(2027, 3, 31) };
     for (label, lingkup) in [
         ("national board (25,000 satkers)", None),

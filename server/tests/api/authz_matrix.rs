@@ -11,8 +11,8 @@ use crate::common::App;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use backend::berkas;
-use backend::otp::{self, Attendance, OtpKey};
+use backend::aktivasi::otp::{self, Attendance, OtpKey};
+use backend::dokumen::berkas;
 use domain::berkas::{Keperluan, Keputusan};
 use domain::otp::Purpose;
 use domain::validate::PejabatInput;
@@ -835,11 +835,11 @@ fn jadwal_args(s: &Side) -> String {
 // ---------------------------------------------------------------- the fixture
 
 async fn caller(pool: &PgPool, username: &str) -> backend::Caller {
-    let actor = backend::auth::login(pool, Some("127.0.0.1".into()), username, backend::demo::PASSWORD)
+    let actor = backend::akses::auth::login(pool, Some("127.0.0.1".into()), username, backend::provisi::demo::PASSWORD)
         .await
         .unwrap()
         .into_actor();
-    backend::sesi::mulai_dan_muat(pool, &actor, Some("127.0.0.1".into()), backend::now()).await.unwrap()
+    backend::akses::sesi::mulai_dan_muat(pool, &actor, Some("127.0.0.1".into()), backend::now()).await.unwrap()
 }
 
 fn input(nip: &str, nama: &str, hp: &str, jabatan: &str, kppn: &str) -> PejabatInput {
@@ -899,7 +899,7 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
     let mut s = Side { satker, ..Default::default() };
     // KPA: recorded here in 561403; 527010's is in the demo data
     s.kpa = if own {
-        backend::pejabat::rekam(
+        backend::aktivasi::pejabat::rekam(
             pool,
             &a,
             &input("199109112010111001", "KPA PSIE I", "081234567890", "KUASA PENGGUNA ANGGARAN", kppn),
@@ -916,16 +916,21 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
         .unwrap()
     };
     let ppk_nip = if own { "133209333013111001" } else { "198003032005011005" };
-    s.ppk = backend::pejabat::rekam(pool, &a, &input(ppk_nip, "PPK", ppk_hp, "PEJABAT PEMBUAT KOMITMEN", kppn), today)
-        .await
-        .unwrap();
+    s.ppk = backend::aktivasi::pejabat::rekam(
+        pool,
+        &a,
+        &input(ppk_nip, "PPK", ppk_hp, "PEJABAT PEMBUAT KOMITMEN", kppn),
+        today,
+    )
+    .await
+    .unwrap();
     s.spare = if own {
         sqlx::query_scalar("SELECT id FROM pejabat WHERE satker_kode = '561403' AND jabatan = 'BENDAHARA'")
             .fetch_one(pool)
             .await
             .unwrap()
     } else {
-        backend::pejabat::rekam(
+        backend::aktivasi::pejabat::rekam(
             pool,
             &a,
             &input("198202022008011002", "Admin", "081355500009", "BENDAHARA", kppn),
@@ -935,7 +940,7 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
         .unwrap()
     };
     s.kode_formulir =
-        backend::formulir::unduh(pool, &a, s.kpa, domain::formulir::Jenis::AktivasiOtp, "http://x", now())
+        backend::dokumen::formulir::unduh(pool, &a, s.kpa, domain::formulir::Jenis::AktivasiOtp, "http://x", now())
             .await
             .unwrap()
             .kode;
@@ -1021,16 +1026,20 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
         otp::submit(pool, key, &c, s.ppk, Purpose::Aktivasi, &code, Some(&at_kppn), now()).await.unwrap();
     }
     if level >= Level::UbahVerif {
-        backend::ubah_nomor::ajukan(pool, key, &p, s.ppk, baru_hp, now()).await.unwrap();
+        backend::aktivasi::ubah_nomor::ajukan(pool, key, &p, s.ppk, baru_hp, now()).await.unwrap();
     }
     if level >= Level::UbahPersetujuan {
-        backend::ubah_nomor::verifikasi(pool, key, &p, s.ppk, &newest_code(pool, baru_hp).await, now()).await.unwrap();
+        backend::aktivasi::ubah_nomor::verifikasi(pool, key, &p, s.ppk, &newest_code(pool, baru_hp).await, now())
+            .await
+            .unwrap();
     }
     if level >= Level::UbahSetujuPending {
-        backend::ubah_nomor::minta_setuju(pool, key, &k, s.ppk, now()).await.unwrap();
+        backend::aktivasi::ubah_nomor::minta_setuju(pool, key, &k, s.ppk, now()).await.unwrap();
     }
     if level >= Level::UbahKonfirmasi {
-        backend::ubah_nomor::setuju(pool, key, &k, s.ppk, &newest_code(pool, kpa_hp).await, now()).await.unwrap();
+        backend::aktivasi::ubah_nomor::setuju(pool, key, &k, s.ppk, &newest_code(pool, kpa_hp).await, now())
+            .await
+            .unwrap();
         let b = berkas::unggah(pool, &a, s.ppk, Keperluan::UbahNomor, "u.pdf", &pdf(), now()).await.unwrap();
         berkas::ajukan(pool, &a, now()).await.unwrap();
         berkas::putuskan(pool, &c, b.id, [true; 5], &Keputusan::Terima, now()).await.unwrap();
@@ -1051,16 +1060,23 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
         .await
         .unwrap();
     let cli = backend::Caller::command_line();
-    let shown = backend::pengguna::Kirim { base: "http://localhost", surel: false };
-    s.token = match backend::pengguna::tautan(pool, &cli, invited, shown, now()).await.unwrap().jalan {
-        backend::pengguna::Jalan::Tampil { token } => token,
+    let shown = backend::akses::pengguna::Kirim { base: "http://localhost", surel: false };
+    s.token = match backend::akses::pengguna::tautan(pool, &cli, invited, shown, now()).await.unwrap().jalan {
+        backend::akses::pengguna::Jalan::Tampil { token } => token,
         other => panic!("{other:?}"),
     };
     s.pengguna = if own { invited.into() } else { "adm_tidakada527010".into() };
     let operator = caller(pool, "opr_nasional").await;
     let csv = if own { "kode,nama\n119,KPPN Uji\n" } else { "kode,nama\n120,KPPN Uji Dua\n" };
-    let draf =
-        backend::impor::uji(pool, &operator, backend::impor::Daftar::Kppn, "kppn.csv", csv.as_bytes(), false, now());
+    let draf = backend::provisi::impor::uji(
+        pool,
+        &operator,
+        backend::provisi::impor::Daftar::Kppn,
+        "kppn.csv",
+        csv.as_bytes(),
+        false,
+        now(),
+    );
     s.draf = draf.await.unwrap().id;
     s
 }
@@ -1151,7 +1167,7 @@ async fn state_digest(pool: &PgPool) -> String {
 
 async fn run_row(pool: PgPool, key: &str) {
     let row = MATRIX.iter().find(|r| r.key == key).unwrap_or_else(|| panic!("{key} is not in the matrix"));
-    backend::demo::seed_if_empty(&pool).await.unwrap();
+    backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
     let otp_key = OtpKey::new(b"matrix".to_vec());
     let own = side(&pool, &otp_key, row.level, true).await;
     let other = side(&pool, &otp_key, row.level, false).await;
@@ -1257,7 +1273,7 @@ macro_rules! rows {
     ($($name:ident => $key:literal),* $(,)?) => {
         const TESTED: &[&str] = &[$($key),*];
         $(
-            #[sqlx::test(migrator = "backend::db::MIGRATOR")]
+            #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
             async fn $name(pool: PgPool) {
                 run_row(pool, $key).await;
             }

@@ -5,7 +5,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
-use backend::otp::OtpKey;
+use backend::aktivasi::otp::OtpKey;
 use http_body_util::BodyExt;
 use sqlx::PgPool;
 use std::net::SocketAddr;
@@ -42,7 +42,8 @@ pub async fn totp_code(pool: &PgPool, username: &str, clock: &backend::Clock) ->
         let step = oldest.max(last.map_or(0, |l| l + 1));
         if step <= now.timestamp() / 30 + 1 {
             let at = chrono::DateTime::from_timestamp(step * 30, 0).unwrap();
-            return backend::faktor::kode_totp(&backend::demo::totp_secret(username), username, at).unwrap();
+            return backend::akses::faktor::kode_totp(&backend::provisi::demo::totp_secret(username), username, at)
+                .unwrap();
         }
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     }
@@ -79,8 +80,8 @@ pub fn free_port() -> u16 {
 }
 
 /// The keys of a test server (the same in every test of the process).
-pub fn kunci() -> backend::kunci::Kunci {
-    backend::kunci::Kunci::dari([7; 32], &[], &[8; 32], &[9; 32]).unwrap()
+pub fn kunci() -> backend::sistem::kunci::Kunci {
+    backend::sistem::kunci::Kunci::dari([7; 32], &[], &[8; 32], &[9; 32]).unwrap()
 }
 
 /// The same keys for a server process: every instance on one database holds the same.
@@ -115,7 +116,7 @@ impl App {
     ) -> App {
         let public_url = edge.public_url.clone();
         backend::audit::pasang_kunci_mac(kunci().audit_mac);
-        let state = app::ssr::AppState {
+        let state = app::sistem::ssr::AppState {
             pool: pool.clone(),
             otp_key: key,
             kunci: kunci(),
@@ -130,8 +131,11 @@ impl App {
         let (closing_tx, closing) = tokio::sync::watch::channel(false);
         // the test app never shuts down
         std::mem::forget(closing_tx);
-        let live =
-            app::live::Live { pool: pool.clone(), hub: backend::events::Hub::start(pool).await.unwrap(), closing };
+        let live = app::sistem::live::Live {
+            pool: pool.clone(),
+            hub: backend::sistem::events::Hub::start(pool).await.unwrap(),
+            closing,
+        };
         let store = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
         let sessions = server::session_layer(store, &edge);
         let options = leptos::prelude::LeptosOptions::builder().output_name("aktivasi-otp-sakti").build();
@@ -175,7 +179,7 @@ impl App {
         let (status, body, set_cookie) = self.send(req, None).await;
         assert_eq!(status, StatusCode::OK, "login {username}: {body}");
         let cookie = session_cookie(&set_cookie);
-        if !backend::demo::staff().any(|u| u == username) {
+        if !backend::provisi::demo::staff().any(|u| u == username) {
             return cookie;
         }
         let code = self.totp_code(username).await;

@@ -5,7 +5,7 @@
 //! SIGKILL and restart, the database away for 10 s, SIGTERM with an open event stream,
 //! and an instance with its own embedded cluster stopped cleanly.
 
-use backend::pgcluster::{Durability, PrivateCluster};
+use backend::sistem::pgcluster::{Durability, PrivateCluster};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -161,7 +161,7 @@ const PEJABAT: [&str; 6] =
 /// Fails the test with [`Answer::explain`] for each answer that is neither a success (200, or
 /// a sign-in's redirect) nor the outage's 503: a 500, a dropped connection, a refusal. One
 /// refusal is right, not wrong: a sign-in is counted before its password is checked
-/// (`backend::hitung`), so one cut by the outage after its count stays a failure, and an
+/// (`backend::akses::hitung`), so one cut by the outage after its count stays a failure, and an
 /// account with three of them waits ("Tunggu … detik").
 fn only_success_or_503(answers: &[Answer], log: &Path) {
     let waits = |a: &Answer| a.status == 429 && a.request.contains("auth_login") && a.body.contains("Tunggu");
@@ -201,7 +201,7 @@ async fn login(pool: &sqlx::PgPool, port: u16, username: &str) -> String {
     };
     let r = post("auth_login", format!("username={username}&password=Sakti%232026"), None).await.unwrap();
     let cookie = session(&r);
-    if !backend::demo::staff().any(|u| u == username) {
+    if !backend::provisi::demo::staff().any(|u| u == username) {
         return cookie;
     }
     let code = crate::common::totp_code(pool, username, &backend::Clock::system()).await;
@@ -272,7 +272,7 @@ fn rekam_input(nip: &str, nama: &str, hp: &str, jabatan: &str) -> domain::valida
 
 #[test]
 fn the_outage_answer_reads_as_a_service_disruption() {
-    let shown: app::error::AppError = serde_json::from_str(UNAVAILABLE).unwrap();
+    let shown: app::sistem::error::AppError = serde_json::from_str(UNAVAILABLE).unwrap();
     assert_eq!(shown.to_string(), "Layanan sedang gangguan. Silakan coba beberapa saat lagi.");
 }
 
@@ -283,18 +283,20 @@ async fn the_service_survives_kills_restarts_and_a_database_outage() {
     std::fs::create_dir_all(&dir).unwrap();
     let log = dir.join("servers.log");
     let mut cluster = PrivateCluster::ensure_running(&dir.join("pg"), Durability::Fast).await.unwrap();
-    let url = backend::db::ensure_database(&cluster.url("postgres"), "sakti").await.unwrap();
+    let url = backend::sistem::db::ensure_database(&cluster.url("postgres"), "sakti").await.unwrap();
     let (pa, pb) = (crate::common::free_port(), crate::common::free_port());
     let mut a = spawn(Some(&url), &dir.join("a"), pa, &log).await;
     let mut b = spawn(Some(&url), &dir.join("b"), pb, &log).await;
-    let pool = backend::db::connect(&url).await.unwrap();
+    let pool = backend::sistem::db::connect(&url).await.unwrap();
     let admin_caller = {
-        let actor =
-            backend::auth::login(&pool, None, "adm_561403", backend::demo::PASSWORD).await.unwrap().into_actor();
-        backend::sesi::mulai_dan_muat(&pool, &actor, None, backend::now()).await.unwrap()
+        let actor = backend::akses::auth::login(&pool, None, "adm_561403", backend::provisi::demo::PASSWORD)
+            .await
+            .unwrap()
+            .into_actor();
+        backend::akses::sesi::mulai_dan_muat(&pool, &actor, None, backend::now()).await.unwrap()
     };
     let today = backend::today_wib();
-    let ppk = backend::pejabat::rekam(
+    let ppk = backend::aktivasi::pejabat::rekam(
         &pool,
         &admin_caller,
         &rekam_input("133209333013111001", "PPK", "081300000002", "PEJABAT PEMBUAT KOMITMEN"),
@@ -302,7 +304,7 @@ async fn the_service_survives_kills_restarts_and_a_database_outage() {
     )
     .await
     .unwrap();
-    let spm = backend::pejabat::rekam(
+    let spm = backend::aktivasi::pejabat::rekam(
         &pool,
         &admin_caller,
         &rekam_input("198807152012121002", "PPSPM", "081300000003", "PEJABAT SPM"),
@@ -480,10 +482,10 @@ async fn connections_cut_mid_statement_are_answered_200_or_503() {
     std::fs::create_dir_all(&dir).unwrap();
     let log = dir.join("server.log");
     let mut cluster = PrivateCluster::ensure_running(&dir.join("pg"), Durability::Fast).await.unwrap();
-    let url = backend::db::ensure_database(&cluster.url("postgres"), "sakti").await.unwrap();
+    let url = backend::sistem::db::ensure_database(&cluster.url("postgres"), "sakti").await.unwrap();
     let port = crate::common::free_port();
     let mut server = spawn(Some(&url), &dir.join("a"), port, &log).await;
-    let pool = backend::db::connect(&url).await.unwrap();
+    let pool = backend::sistem::db::connect(&url).await.unwrap();
     let admin = login(&pool, port, "adm_561403").await;
     pool.close().await;
 
@@ -637,20 +639,23 @@ async fn json_logs_carry_the_request_and_no_secret() {
 /// audit trail that verifies.
 #[tokio::test]
 async fn a_backup_restores_into_a_new_database_that_a_server_runs_on() {
-    use backend::{berkas, otp, pejabat};
+    use backend::{aktivasi::otp, aktivasi::pejabat, dokumen::berkas};
     use domain::berkas::{Keperluan, Keputusan};
     let admin_url = std::env::var("DATABASE_URL").expect("DATABASE_URL of the test cluster");
     // the lines written here carry the MAC the server's `audit verify` checks
     backend::audit::pasang_kunci_mac(crate::common::kunci().audit_mac);
-    let source = backend::db::fresh_database(&admin_url, "sakti_cadangan_asal").await.unwrap();
-    let pool = backend::db::connect(&source).await.unwrap();
-    backend::db::MIGRATOR.run(&pool).await.unwrap();
-    backend::demo::seed_if_empty(&pool).await.unwrap();
+    let source = backend::sistem::db::fresh_database(&admin_url, "sakti_cadangan_asal").await.unwrap();
+    let pool = backend::sistem::db::connect(&source).await.unwrap();
+    backend::sistem::db::MIGRATOR.run(&pool).await.unwrap();
+    backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
     let user = |name: &'static str| {
         let pool = pool.clone();
         async move {
-            let actor = backend::auth::login(&pool, None, name, backend::demo::PASSWORD).await.unwrap().into_actor();
-            backend::sesi::mulai_dan_muat(&pool, &actor, None, backend::now()).await.unwrap()
+            let actor = backend::akses::auth::login(&pool, None, name, backend::provisi::demo::PASSWORD)
+                .await
+                .unwrap()
+                .into_actor();
+            backend::akses::sesi::mulai_dan_muat(&pool, &actor, None, backend::now()).await.unwrap()
         }
     };
     let (admin, kpa, cso) = (user("adm_561403").await, user("apr_kpa561403").await, user("cso_jakarta6").await);
@@ -705,12 +710,12 @@ async fn a_backup_restores_into_a_new_database_that_a_server_runs_on() {
     assert!(std::fs::metadata(&file).unwrap().len() > 0);
     // the copy goes into a new database on the same server
     let target_name = "sakti_cadangan_pulih";
-    let admin_pool = backend::db::connect(&admin_url).await.unwrap();
+    let admin_pool = backend::sistem::db::connect(&admin_url).await.unwrap();
     sqlx::query(&format!("DROP DATABASE IF EXISTS {target_name} WITH (FORCE)")).execute(&admin_pool).await.unwrap();
     let out = command(&["restore", &file.to_string_lossy(), target_name], &source);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let target = format!("{}/{target_name}", admin_url.rsplit_once('/').unwrap().0);
-    let copy = backend::db::connect(&target).await.unwrap();
+    let copy = backend::sistem::db::connect(&target).await.unwrap();
     let after = snapshot(copy.clone()).await;
     assert_eq!(after, before, "the copy holds what the original held");
     assert!(after.2.iter().all(|(_, same)| *same), "every bundle's checksum matches its content");

@@ -5,7 +5,7 @@
 use crate::common::App;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use backend::otp::OtpKey;
+use backend::aktivasi::otp::OtpKey;
 use sqlx::PgPool;
 
 /// Values no strictly typed field (NIP, phone, email, dates, jabatan, KPPN, codes) accepts.
@@ -175,15 +175,15 @@ async fn stored(pool: &PgPool) -> i64 {
 fn clear_refusal(what: &str, status: StatusCode, body: &str) {
     assert!(status.is_client_error(), "{what}: expected a refusal, got {status} {body}");
     // decoded as the browser decodes it: an `AppError`, or the page shows a transport error
-    let error: app::error::AppError =
+    let error: app::sistem::error::AppError =
         serde_json::from_str(body).unwrap_or_else(|e| panic!("{what}: not an AppError ({e}): {body}"));
-    assert!(!matches!(error, app::error::AppError::Transport(_)), "{what}: {body}");
+    assert!(!matches!(error, app::sistem::error::AppError::Transport(_)), "{what}: {body}");
     assert!(error.to_string().len() > 4, "{what}: no message in {body}");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn unreadable_arguments_are_a_400_the_page_can_show(pool: PgPool) {
-    backend::demo::seed_if_empty(&pool).await.unwrap();
+    backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
     let app = App::new(&pool, OtpKey::new(b"h".to_vec())).await;
     let admin = app.login("adm_561403").await;
     for body in ["id=bukan-angka", "", "id=1&id=2&x=%ZZ"] {
@@ -193,9 +193,9 @@ async fn unreadable_arguments_are_a_400_the_page_can_show(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_hundred_hostile_values_are_refused_with_a_message_and_nothing_is_stored(pool: PgPool) {
-    backend::demo::seed_if_empty(&pool).await.unwrap();
+    backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
     let app = App::new(&pool, OtpKey::new(b"h".to_vec())).await;
     let admin = app.login("adm_561403").await;
     let ppk = app.login("val_ppk561403").await;
@@ -274,9 +274,9 @@ async fn a_hundred_hostile_values_are_refused_with_a_message_and_nothing_is_stor
     assert_eq!(stored(&pool).await, before, "a hostile value was stored");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_forged_cross_site_request_is_refused_and_audited(pool: PgPool) {
-    backend::demo::seed_if_empty(&pool).await.unwrap();
+    backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
     let app = App::new(&pool, OtpKey::new(b"h".to_vec())).await;
     let admin = app.login("adm_561403").await;
     let req = Request::post("/api/pejabat_hapus")
@@ -319,9 +319,9 @@ fn upload(size: usize, declare_length: bool) -> Request<Body> {
     req.body(Body::from(body)).unwrap()
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn an_upload_over_ten_megabytes_is_answered_413_with_the_message(pool: PgPool) {
-    backend::demo::seed_if_empty(&pool).await.unwrap();
+    backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
     let app = App::new(&pool, OtpKey::new(b"h".to_vec())).await;
     let admin = app.login("adm_561403").await;
     let before = stored(&pool).await;
@@ -342,10 +342,10 @@ async fn an_upload_over_ten_megabytes_is_answered_413_with_the_message(pool: PgP
 /// An upload from someone not logged in, or not allowed to upload, is answered before a byte
 /// of its body is read: a sender that never finishes is answered at once (the server used to
 /// read up to 64 MiB of anyone's body first, for up to two minutes).
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn an_upload_is_refused_before_its_body_is_read_when_the_caller_may_not(pool: PgPool) {
     use futures::StreamExt;
-    backend::demo::seed_if_empty(&pool).await.unwrap();
+    backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
     let app = App::new(&pool, OtpKey::new(b"h".to_vec())).await;
     let kpa = app.login("apr_kpa561403").await;
     let endless = || {

@@ -4,7 +4,7 @@
 use crate::common::App;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use backend::otp::OtpKey;
+use backend::aktivasi::otp::OtpKey;
 use sqlx::PgPool;
 
 const SECRET: &str = "rahasia-kuitansi-gateway-minimal-32-karakter";
@@ -12,7 +12,7 @@ const SECRET: &str = "rahasia-kuitansi-gateway-minimal-32-karakter";
 fn report(id: i64, status: &str, signed_with: &str, at: i64) -> Request<Body> {
     let body = format!(r#"{{"reference":"{id}","status":"{status}"}}"#);
     let ts = at.to_string();
-    let sig = backend::sms::receipt_signature(signed_with.as_bytes(), &ts, body.as_bytes());
+    let sig = backend::pesan::sms::receipt_signature(signed_with.as_bytes(), &ts, body.as_bytes());
     Request::post("/api/sms/kuitansi")
         .header("content-type", "application/json")
         .header("x-sakti-timestamp", ts)
@@ -30,7 +30,7 @@ async fn sent_message(pool: &PgPool) -> i64 {
     .unwrap()
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_gateway_reports_delivery_once_and_only_with_the_secret(pool: PgPool) {
     let edge = server::Edge { receipt_secret: Some(SECRET.into()), ..Default::default() };
     let app = App::with_edge(&pool, OtpKey::new(b"k".to_vec()), edge).await;
@@ -49,7 +49,7 @@ async fn a_gateway_reports_delivery_once_and_only_with_the_secret(pool: PgPool) 
     assert_eq!(state, "DITERIMA");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn without_a_secret_there_is_no_receipt_endpoint(pool: PgPool) {
     let app = App::new(&pool, OtpKey::new(b"k".to_vec())).await;
     let id = sent_message(&pool).await;

@@ -134,7 +134,7 @@ async fn start(env: &[(&str, &str)], port: u16) -> Child {
     panic!("server on port {port} did not start");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn production_behind_tls_holds_its_edge(pool: PgPool) {
     let port = crate::common::free_port();
     let url = url_of(&pool);
@@ -192,7 +192,7 @@ async fn production_behind_tls_holds_its_edge(pool: PgPool) {
     assert_eq!(res.status(), 403);
 
     // the cookie a session gets: provision one user and log in
-    let hash = backend::auth::hash_password("kata-sandi-yang-panjang-sekali").await.unwrap();
+    let hash = backend::akses::auth::hash_password("kata-sandi-yang-panjang-sekali").await.unwrap();
     sqlx::query("INSERT INTO kppn (kode, nama) VALUES ('019', 'Jakarta VI')").execute(&pool).await.unwrap();
     sqlx::query(
         "INSERT INTO app_user (username, nama, role, kppn_kode, password_hash) VALUES ('cso_uji', 'CSO Uji', 'CSO', '019', $1)",
@@ -221,9 +221,9 @@ async fn production_behind_tls_holds_its_edge(pool: PgPool) {
     let pid = server_process.id().unwrap().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().await.unwrap();
     tokio::time::timeout(Duration::from_secs(30), server_process.wait()).await.unwrap().unwrap();
-    let titik = backend::titik::baca(&data_dir(port).join("audit-checkpoint.jsonl")).unwrap();
+    let titik = backend::audit::titik::baca(&data_dir(port).join("audit-checkpoint.jsonl")).unwrap();
     let last = titik.last().expect("a checkpoint at shutdown");
-    let head = backend::titik::kepala(&pool).await.unwrap().unwrap();
+    let head = backend::audit::titik::kepala(&pool).await.unwrap().unwrap();
     assert_eq!((last.seq, last.id, last.jumlah), (head.seq, head.id, head.jumlah));
     let out = server(&env).args(["audit", "public-key"]).output().await.unwrap();
     let public = String::from_utf8_lossy(&out.stdout).trim().to_owned();
@@ -241,7 +241,7 @@ async fn production_behind_tls_holds_its_edge(pool: PgPool) {
     let _ = std::fs::remove_dir_all(data_dir(port));
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_administrative_commands_do_their_job_and_say_how_it_went(pool: PgPool) {
     let url = url_of(&pool);
     let dir = std::env::temp_dir().join(format!("sakti-cli-{}", std::process::id()));
@@ -359,9 +359,9 @@ async fn production_refuses_the_database(pool: &PgPool, found: &str) {
     assert_eq!(sessions, 0);
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn production_refuses_a_database_the_demo_seeded(pool: PgPool) {
-    assert!(backend::demo::seed_if_empty(&pool).await.unwrap());
+    assert!(backend::provisi::demo::seed_if_empty(&pool).await.unwrap());
     production_refuses_the_database(&pool, "tanda demo ").await;
     // the demo itself goes on using it
     let env = [
@@ -374,7 +374,7 @@ async fn production_refuses_a_database_the_demo_seeded(pool: PgPool) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn production_refuses_an_unmarked_database_with_a_demo_username(pool: PgPool) {
     let url = url_of(&pool);
     let mut base = production(crate::common::free_port());
@@ -399,7 +399,7 @@ async fn production_refuses_an_unmarked_database_with_a_demo_username(pool: PgPo
 
 /// With `SAKTI_LOG_FORMAT=json` every line the server writes — the start banner, the log, the
 /// shutdown — is one JSON object, and so is a refusal of the configuration.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_json_log_mode_writes_json_only(pool: PgPool) {
     let port = crate::common::free_port();
     let (url, dir, addr) = (url_of(&pool), data_dir(port), format!("127.0.0.1:{port}"));

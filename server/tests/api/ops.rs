@@ -3,8 +3,8 @@
 use crate::common::App;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use backend::otp::OtpKey;
-use backend::pekerja::Heartbeat;
+use backend::aktivasi::otp::OtpKey;
+use backend::pesan::pekerja::Heartbeat;
 use domain::otp::Purpose;
 use sqlx::PgPool;
 use std::time::Duration;
@@ -13,7 +13,7 @@ fn get(path: &str) -> Request<Body> {
     Request::get(path).body(Body::empty()).unwrap()
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn health_and_readiness_say_what_is_wrong(pool: PgPool) {
     let idle = Heartbeat::default();
     let ops = server::ops::Ops { workers: vec![("SMS", idle, Duration::from_secs(60))], metrics_token: None };
@@ -49,11 +49,11 @@ fn counter(metrics: &str, name: &str, labels: &str) -> f64 {
         .sum()
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn metrics_count_an_otp_pair_and_are_only_for_loopback_or_the_token(pool: PgPool) {
     let token = "token-metrik-yang-panjangnya-lebih-dari-32";
     let edge = server::Edge {
-        trusted_proxies: backend::net::TrustedProxies::parse("127.0.0.1").unwrap(),
+        trusted_proxies: backend::sistem::net::TrustedProxies::parse("127.0.0.1").unwrap(),
         ..Default::default()
     };
     let ops = server::ops::Ops { workers: vec![], metrics_token: Some(token.into()) };
@@ -61,15 +61,16 @@ async fn metrics_count_an_otp_pair_and_are_only_for_loopback_or_the_token(pool: 
     let (status, before, _) = app.send(get("/metrics"), None).await;
     assert_eq!(status, StatusCode::OK, "{before}");
     // the PPK of 561403 verifies its number: one code issued, one verified
-    backend::demo::seed_if_empty(&pool).await.unwrap();
+    backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
     let user = |name: &'static str| {
         let pool = pool.clone();
         async move {
-            let actor = backend::auth::login(&pool, Some("127.0.0.1".into()), name, backend::demo::PASSWORD)
-                .await
-                .unwrap()
-                .into_actor();
-            backend::sesi::mulai_dan_muat(&pool, &actor, Some("127.0.0.1".into()), backend::now()).await.unwrap()
+            let actor =
+                backend::akses::auth::login(&pool, Some("127.0.0.1".into()), name, backend::provisi::demo::PASSWORD)
+                    .await
+                    .unwrap()
+                    .into_actor();
+            backend::akses::sesi::mulai_dan_muat(&pool, &actor, Some("127.0.0.1".into()), backend::now()).await.unwrap()
         }
     };
     let (admin, ppk) = (user("adm_561403").await, user("val_ppk561403").await);
@@ -88,14 +89,16 @@ async fn metrics_count_an_otp_pair_and_are_only_for_loopback_or_the_token(pool: 
         kppn_kode: "019".into(),
     };
     let today = backend::today_wib();
-    let id = backend::pejabat::rekam(&pool, &admin, &input, today).await.unwrap();
+    let id = backend::aktivasi::pejabat::rekam(&pool, &admin, &input, today).await.unwrap();
     let key = OtpKey::new(b"k".to_vec());
     let now = backend::now();
-    backend::otp::request(&pool, &key, &ppk, id, Purpose::VerifikasiHp, now).await.unwrap();
+    backend::aktivasi::otp::request(&pool, &key, &ppk, id, Purpose::VerifikasiHp, now).await.unwrap();
     let body: String =
         sqlx::query_scalar("SELECT body FROM sms_outbox WHERE otp_code_id IS NOT NULL").fetch_one(&pool).await.unwrap();
     let end = body.find(". Kode berlaku").unwrap();
-    backend::otp::submit(&pool, &key, &ppk, id, Purpose::VerifikasiHp, &body[end - 6..end], None, now).await.unwrap();
+    backend::aktivasi::otp::submit(&pool, &key, &ppk, id, Purpose::VerifikasiHp, &body[end - 6..end], None, now)
+        .await
+        .unwrap();
     let (_, after, _) = app.send(get("/metrics"), None).await;
     for name in ["sakti_otp_issued_total", "sakti_otp_verified_total"] {
         let (was, is) =

@@ -5,12 +5,12 @@
 use crate::common::{App, form};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use backend::otp::OtpKey;
+use backend::aktivasi::otp::OtpKey;
 use chrono::Duration;
 use sqlx::PgPool;
 
 async fn app(pool: &PgPool) -> App {
-    backend::demo::seed_if_empty(pool).await.unwrap();
+    backend::provisi::demo::seed_if_empty(pool).await.unwrap();
     let clock = backend::Clock::manual(backend::now());
     App::with_clock(pool, OtpKey::new(b"sesi".to_vec()), server::Edge::default(), clock).await
 }
@@ -32,7 +32,7 @@ async fn sessions(pool: &PgPool, username: &str) -> i64 {
         .unwrap()
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn activity_keeps_a_session_past_the_idle_limit_but_never_past_the_absolute_one(pool: PgPool) {
     let app = app(&pool).await;
     let kpa = app.login("apr_kpa561403").await;
@@ -50,7 +50,7 @@ async fn activity_keeps_a_session_past_the_idle_limit_but_never_past_the_absolut
     assert_eq!(sessions(&pool, "apr_kpa561403").await, 0, "the ended session's row is gone");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn an_idle_session_ends_sooner_for_staff_and_reading_is_not_activity(pool: PgPool) {
     let app = app(&pool).await;
     let kpa = app.login("apr_kpa561403").await;
@@ -69,7 +69,7 @@ async fn an_idle_session_ends_sooner_for_staff_and_reading_is_not_activity(pool:
     assert_eq!(whoami(&app, &kpa).await.0, StatusCode::UNAUTHORIZED);
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn after_a_session_ended_an_action_lands_on_the_login_page_with_the_way_back(pool: PgPool) {
     let app = app(&pool).await;
     let admin = app.login("adm_561403").await;
@@ -95,7 +95,7 @@ async fn after_a_session_ended_an_action_lands_on_the_login_page_with_the_way_ba
     assert!(location.starts_with("/pejabat"), "{location}");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn sesi_saya_lists_and_ends_sessions_and_changes_end_the_others(pool: PgPool) {
     let app = app(&pool).await;
     let laptop = app.login("val_ppk561403").await;
@@ -135,12 +135,12 @@ async fn sesi_saya_lists_and_ends_sessions_and_changes_end_the_others(pool: PgPo
 
     // a deactivation ends them too
     let kpa = app.login("apr_kpa561403").await;
-    backend::pengguna::nonaktifkan(&pool, &backend::Caller::command_line(), "apr_kpa561403").await.unwrap();
+    backend::akses::pengguna::nonaktifkan(&pool, &backend::Caller::command_line(), "apr_kpa561403").await.unwrap();
     assert_eq!(whoami(&app, &kpa).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(sessions(&pool, "apr_kpa561403").await, 0);
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_sensitive_step_asks_for_the_password_and_code_again_after_five_minutes(pool: PgPool) {
     let app = app(&pool).await;
     let admin = app.login("adm_561403").await;
@@ -168,11 +168,11 @@ async fn a_sensitive_step_asks_for_the_password_and_code_again_after_five_minute
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 }
 
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_event_stream_of_an_ended_session_closes_within_a_minute(pool: PgPool) {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
-    backend::demo::seed_if_empty(&pool).await.unwrap();
+    backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
     let app = App::new(&pool, OtpKey::new(b"sesi".to_vec())).await;
     let admin = app.login("adm_561403").await;
     let mut req = Request::get("/api/events").header(header::COOKIE, &admin).body(Body::empty()).unwrap();
@@ -197,7 +197,7 @@ async fn the_event_stream_of_an_ended_session_closes_within_a_minute(pool: PgPoo
 
 /// A try held back by a guessing limit is a rate limit: 429 with `Retry-After`, the wait in
 /// the message (NIST SP 800-63B-4 §3.2.2; ASVS 5.0 6.3.1).
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_login_held_back_by_a_limit_answers_429_with_retry_after(pool: PgPool) {
     let app = app(&pool).await;
     for _ in 0..3 {
@@ -214,7 +214,7 @@ async fn a_login_held_back_by_a_limit_answers_429_with_retry_after(pool: PgPool)
 
 /// Pages and answers with personal data are never cached (`Cache-Control: no-store`), and a
 /// logout tells the browser to drop what it kept (`Clear-Site-Data`).
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn pages_are_not_cached_and_a_logout_clears_the_site_data(pool: PgPool) {
     use axum::extract::ConnectInfo;
     use tower::ServiceExt;
@@ -243,7 +243,7 @@ async fn pages_are_not_cached_and_a_logout_clears_the_site_data(pool: PgPool) {
 /// page with the way back, whatever the client accepts (a probe, a browser without
 /// JavaScript); the public pages are not; signed in, the page renders; a session that ended
 /// says so on the login page.
-#[sqlx::test(migrator = "backend::db::MIGRATOR")]
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_protected_page_without_a_session_redirects_to_the_login_page(pool: PgPool) {
     let app = app(&pool).await;
     let pages = server::protected_pages();

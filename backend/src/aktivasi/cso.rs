@@ -1,0 +1,131 @@
+//! The CSO console: the satkers of the CSO's KPPN and their pejabat waiting for activation.
+
+use crate::Caller;
+use crate::akses::auth::authorize;
+use crate::aktivasi::otp::Pending;
+use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
+use domain::authz::Action;
+use domain::pejabat::{CONSOLE_ROWS, Console, ConsoleRow, ConsoleSatker, JenisPerhatian, Perhatian};
+use domain::{Jabatan, Status};
+use sqlx::PgPool;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    satker_kode: String,
+    satker_nama: String,
+    id: domain::PejabatId,
+    nama: String,
+    nip: String,
+    #[sqlx(try_from = "crate::sistem::stored::Stored<Jabatan>")]
+    jabatan: Jabatan,
+    #[sqlx(try_from = "crate::sistem::stored::Stored<Status>")]
+    status: Status,
+    no_hp: String,
+    sent_at: Option<DateTime<Utc>>,
+    sms_phone: Option<String>,
+    sms_state: Option<String>,
+    sms_at: Option<DateTime<Utc>>,
+    /// All rows matching, before the LIMIT (the same on every row).
+    waiting: i64,
+}
+
+/// The console of the calling CSO at `now`: only satkers with a pejabat waiting, at most
+/// [`CONSOLE_ROWS`] rows (pending codes first), narrowed by `search` over the satker's code
+/// and name and the pejabat's name and NIP.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
+pub async fn console(pool: &PgPool, caller: &Caller, search: &str, now: DateTime<Utc>) -> Result<Console> {
+    let actor = authorize(pool, caller, Action::KonsolCso).await?;
+    let kppn = actor.unit.kppn().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))?;
+    let (search, pattern) = crate::aktivasi::pejabat::search_text(search);
+    // the condition of the partial index pejabat_menunggu_aktivasi, word for word, and the
+    // search; the window count is taken before the LIMIT (at most one pending code per
+    // pejabat and purpose, so the join adds no rows)
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT s.kode AS satker_kode, s.nama AS satker_nama, p.id, p.nama, p.nip, p.jabatan, p.status, p.no_hp,
+                c.sent_at, o.phone AS sms_phone, o.state AS sms_state, o.created_at AS sms_at, count(*) OVER () AS waiting
+         FROM pejabat p
+         JOIN satker s ON s.kode = p.satker_kode
+         LEFT JOIN otp_code c ON c.pejabat_id = p.id AND c.purpose = 'aktivasi' AND c.state = 'PENDING' AND c.expires_at > $4
+         LEFT JOIN sms_outbox o ON o.otp_code_id = c.id
+         WHERE p.kppn_kode = $1 AND p.deleted_at IS NULL
+           AND ((p.jabatan = 'KUASA PENGGUNA ANGGARAN' AND p.status = 'BARU')
+             OR (p.jabatan IN ('PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM') AND p.status = 'KIRIM'))
+           AND ($2 = '' OR p.satker_kode LIKE $3 OR s.nama ILIKE $3 OR p.nama ILIKE $3 OR p.nip LIKE $3)
+         ORDER BY c.sent_at DESC NULLS LAST, s.kode, p.nama
+         LIMIT $5",
+    )
+    .bind(kppn)
+    .bind(&search)
+    .bind(&pattern)
+    .bind(now)
+    .bind(CONSOLE_ROWS)
+    .fetch_all(pool)
+    .await?;
+    let waiting = rows.first().map_or(0, |r| r.waiting);
+    let mut out: Vec<ConsoleSatker> = Vec::new();
+    for r in rows {
+        let row = ConsoleRow {
+            id: r.id,
+            nama: r.nama,
+            nip: r.nip,
+            jabatan: r.jabatan,
+            status: r.status,
+            no_hp: domain::format::masked_phone(&r.no_hp),
+            pending: r.sent_at.map(|s| Pending::from_sent(s).timing(now)),
+            kiriman: crate::pesan::sms::kiriman(r.sms_phone, r.sms_state, r.sms_at)?,
+        };
+        match out.iter_mut().find(|s| s.kode == r.satker_kode) {
+            Some(s) => s.rows.push(row),
+            None => out.push(ConsoleSatker { kode: r.satker_kode, nama: r.satker_nama, rows: vec![row] }),
+        }
+    }
+    Ok(Console { satkers: out, waiting })
+}
+
+#[derive(sqlx::FromRow)]
+struct PerhatianRow {
+    id: domain::PejabatId,
+    satker_kode: String,
+    nama: String,
+    #[sqlx(try_from = "crate::sistem::stored::Stored<Jabatan>")]
+    jabatan: Jabatan,
+    no_hp: String,
+    terkunci: bool,
+    at: DateTime<Utc>,
+}
+
+/// What the CSO of the caller's KPPN should know about besides the queue: references whose
+/// OTP steps locked after too many wrong codes (to unlock once the pejabat is reached), and
+/// `AKTIF` references the satkers removed in the last 30 days (a number unbound; a new
+/// reference may bind another).
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
+pub async fn perhatian(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<Vec<Perhatian>> {
+    let actor = authorize(pool, caller, Action::KonsolCso).await?;
+    let kppn = actor.unit.kppn().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))?;
+    let rows: Vec<PerhatianRow> = sqlx::query_as(
+        "SELECT p.id, p.satker_kode, p.nama, p.jabatan, p.no_hp, true AS terkunci, p.otp_terkunci_at AS at
+         FROM pejabat p WHERE p.kppn_kode = $1 AND p.deleted_at IS NULL AND p.otp_salah >= $2
+         UNION ALL
+         SELECT p.id, p.satker_kode, p.nama, p.jabatan, p.no_hp, false, p.deleted_at
+         FROM pejabat p WHERE p.kppn_kode = $1 AND p.status = 'AKTIF' AND p.deleted_at > $3
+         ORDER BY terkunci DESC, at DESC LIMIT 100",
+    )
+    .bind(kppn)
+    .bind(domain::otp::MAX_CONSECUTIVE_WRONG)
+    .bind(now - chrono::Duration::days(30))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Perhatian {
+            pejabat_id: r.id,
+            satker_kode: r.satker_kode,
+            nama: r.nama,
+            jabatan: r.jabatan,
+            no_hp: domain::format::masked_phone(&r.no_hp),
+            jenis: if r.terkunci { JenisPerhatian::OtpTerkunci } else { JenisPerhatian::AktifDihapus },
+            sejak_ms: r.at.timestamp_millis(),
+        })
+        .collect())
+}

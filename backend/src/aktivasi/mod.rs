@@ -1,0 +1,9 @@
+//! Activation: the pejabat references (seed step 1), the OTP steps and their engine (steps
+//! 3–6), the CSO's console, and changing an active pejabat's number (part C).
+//! Owns `pejabat`, `otp_code`, `otp_key`, `ubah_nomor`.
+
+pub mod cso;
+pub mod otp;
+pub mod otp_engine;
+pub mod pejabat;
+pub mod ubah_nomor;

@@ -1,0 +1,339 @@
+//! The OTP steps of the seed (3–6): requesting a code and checking it, applying the status
+//! move of the workflow in the same transaction, with the SMS and the audit line. The codes
+//! themselves (key, issue, check) are `otp_engine`. Every decision about statuses and limits
+//! is the domain's; this module reads the facts, asks, and persists.
+
+use crate::akses::attempt::Attempt;
+use crate::aktivasi::otp_engine::{Checked, Teks, check, issue};
+pub use crate::aktivasi::otp_engine::{OtpKey, Pending};
+use crate::aktivasi::pejabat::{Target, lock_own_kpa, lock_pejabat};
+use crate::audit::refuse;
+use crate::error::{Error, Result};
+use crate::{Actor, Caller, pesan::sms};
+use chrono::{DateTime, Utc};
+use domain::audit::Aksi;
+use domain::otp::Purpose;
+use domain::workflow::{self, Langkah};
+use domain::{Jabatan, PejabatId, Role, Status};
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, PgPool};
+
+/// How the pejabat attended the activation (seed part C).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attendance {
+    /// True: by video conference; false: at the KPPN.
+    pub video_conference: bool,
+    /// KPA only: the name of the holder of the power of attorney who attended.
+    pub kuasa: Option<String>,
+}
+
+/// The workflow step a code purpose drives; the number-change purposes have their own module.
+fn langkah_of(purpose: Purpose) -> Option<Langkah> {
+    match purpose {
+        Purpose::VerifikasiHp => Some(Langkah::VerifikasiHp),
+        Purpose::Aktivasi => Some(Langkah::Aktivasi),
+        Purpose::KirimData => Some(Langkah::KirimData),
+        Purpose::UbahNomor | Purpose::SetujuUbahNomor => None,
+    }
+}
+
+/// Who owns the phone the code goes to, for `purpose` on reference `target`, after
+/// checking that the caller may do this step now. Errors are refusals to audit.
+async fn resolve(
+    tx: &mut PgConnection,
+    actor: &Actor,
+    target: &Target,
+    purpose: Purpose,
+    submit: bool,
+) -> Result<Target> {
+    let forbid = |m: &str| Err(Error::Forbidden(m.to_owned()));
+    let Some(langkah) = langkah_of(purpose) else {
+        return unreachable_purpose();
+    };
+    // who: the caller's role and relation to the reference (authorization) …
+    let own = target.user_id == actor.user_id;
+    let owner = match purpose {
+        Purpose::VerifikasiHp if !own => {
+            return forbid("Verifikasi nomor HP hanya dapat dilakukan oleh pejabat yang bersangkutan.");
+        }
+        Purpose::Aktivasi
+            if submit && (actor.role != Role::Cso || actor.unit.kppn() != Some(target.kppn_kode.as_str())) =>
+        {
+            return forbid("Kode aktivasi dimasukkan oleh CSO KPPN mitra satker.");
+        }
+        Purpose::Aktivasi if !submit && !own => {
+            return forbid("Request OTP aktivasi hanya dapat dilakukan oleh pejabat yang bersangkutan.");
+        }
+        Purpose::KirimData => {
+            if actor.unit.satker() != Some(target.satker_kode.as_str()) {
+                return forbid("Pejabat ini bukan pejabat satker Anda.");
+            }
+            match lock_own_kpa(tx, actor).await? {
+                None => return forbid("Kirim Data hanya dapat dilakukan oleh KPA satker."),
+                Some(kpa) => kpa,
+            }
+        }
+        _ => target.clone(),
+    };
+    // … then what: the status move, and the conditions of the step (rules)
+    if let Err(refusal) = workflow::next(target.jabatan, target.status, langkah) {
+        return Err(Error::Rule(refusal.to_string()));
+    }
+    match purpose {
+        Purpose::KirimData if owner.status != Status::Aktif => {
+            Err(Error::Rule("OTP KPA belum aktif. Aktifkan OTP KPA bersama CSO KPPN sebelum Kirim Data.".into()))
+        }
+        Purpose::Aktivasi
+            if !crate::aktivasi::pejabat::berkas_diterima(&mut *tx, target.id, domain::berkas::Keperluan::Aktivasi)
+                .await? =>
+        {
+            Err(Error::Rule(
+                "Berkas aktivasi pejabat ini belum diterima CSO KPPN. Unggah dan ajukan berkasnya terlebih dahulu."
+                    .into(),
+            ))
+        }
+        _ => Ok(owner),
+    }
+}
+
+fn unreachable_purpose() -> Result<Target> {
+    Err(Error::Rule("Kode perubahan nomor diminta dari menu Ubah Nomor OTP.".into()))
+}
+
+/// The start of every step: the caller is logged in, the reference exists, and the caller
+/// may do `purpose` on it now; refusals are audited. Returns the attempt with the reference
+/// locked, the actor, the reference, and the owner of the phone the code goes to.
+pub(crate) async fn begin_step<'c>(
+    pool: &'c PgPool,
+    caller: &'c Caller,
+    pejabat_id: PejabatId,
+    purpose: Purpose,
+    submit: bool,
+) -> Result<(Attempt<'c>, &'c Actor, Target, Target)> {
+    let action = Aksi::otp(purpose, submit);
+    let Some(actor) = caller.actor() else {
+        return Err(refuse(pool, caller, action, None, Error::Unauthenticated).await);
+    };
+    let mut attempt = Attempt::begin(pool, caller, action).await?;
+    let Some(target) = lock_pejabat(attempt.tx(), pejabat_id).await? else {
+        return Err(attempt.refuse(Error::NotFound("Referensi pejabat tidak ditemukan.".into())).await);
+    };
+    attempt.about(pejabat_id);
+    match resolve(attempt.tx(), actor, &target, purpose, submit).await {
+        Ok(owner) => Ok((attempt, actor, target, owner)),
+        Err(e) => Err(attempt.refuse(e).await),
+    }
+}
+
+/// Sends a new code for `purpose` on reference `pejabat_id` ("Request OTP").
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?purpose))]
+pub async fn request(
+    pool: &PgPool,
+    key: &OtpKey,
+    caller: &Caller,
+    pejabat_id: PejabatId,
+    purpose: Purpose,
+    now: DateTime<Utc>,
+) -> Result<Pending> {
+    let (mut attempt, actor, target, owner) = begin_step(pool, caller, pejabat_id, purpose, false).await?;
+    // the cool-down runs per code binding: a KPA sending its PPK and then its PPSPM
+    // does not wait between the two
+    let bound_target = purpose.is_bound_to_target().then_some(target.id);
+    let pending =
+        match issue(attempt.tx(), key, actor, &owner, purpose, bound_target, &owner.no_hp, Teks::Kode, now).await {
+            Ok(p) => p,
+            Err(e) => return Err(attempt.refuse(e).await),
+        };
+    let detail = format!("kode {} dikirim ke HP {} pejabat", purpose.code(), owner.jabatan.short());
+    attempt.done(detail, Some(&target.satker_kode)).await?;
+    Ok(pending)
+}
+
+/// Checks a typed code and, when right, makes the status move of `purpose` on
+/// reference `pejabat_id`. `attendance` is required for activation.
+// The arguments are the request as it arrives; bundling them would only move the list.
+#[allow(clippy::too_many_arguments)]
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?purpose))]
+pub async fn submit(
+    pool: &PgPool,
+    key: &OtpKey,
+    caller: &Caller,
+    pejabat_id: PejabatId,
+    purpose: Purpose,
+    typed: &str,
+    attendance: Option<&Attendance>,
+    now: DateTime<Utc>,
+) -> Result<Status> {
+    let (mut attempt, actor, target, owner) = begin_step(pool, caller, pejabat_id, purpose, true).await?;
+    let attendance = match (purpose, attendance) {
+        (Purpose::Aktivasi, None) => {
+            let e = Error::Rule("Pilih cara kehadiran: di KPPN atau video conference.".into());
+            return Err(attempt.refuse(e).await);
+        }
+        (Purpose::Aktivasi, Some(a)) => {
+            let kuasa = a.kuasa.as_deref().map(str::trim).filter(|k| !k.is_empty());
+            if kuasa.is_some() && target.jabatan != Jabatan::Kpa {
+                let e = Error::Rule("Aktivasi OTP PPK dan PPSPM tidak dapat diwakilkan.".into());
+                return Err(attempt.refuse(e).await);
+            }
+            match kuasa.map(|k| domain::validate::text(k, "Nama penerima kuasa", 100)).transpose() {
+                Ok(kuasa) => Some((a.video_conference, kuasa)),
+                Err(m) => return Err(attempt.refuse(Error::Rule(m)).await),
+            }
+        }
+        _ => None,
+    };
+    let bound_target = purpose.is_bound_to_target().then_some(target.id);
+    match check(attempt.tx(), key, &owner, purpose, bound_target, typed, now).await? {
+        Checked::Right => {}
+        Checked::Refused(refusal) => return Err(attempt.refuse(refusal.into()).await),
+        Checked::Wrong(refusal) => return Err(attempt.fail(refusal.into()).await),
+    }
+    let langkah = langkah_of(purpose).ok_or_else(|| Error::Rule("Langkah tidak dikenal.".into()))?;
+    let next = workflow::next(target.jabatan, target.status, langkah).map_err(|r| Error::Rule(r.to_string()))?;
+    let stamp = match purpose {
+        Purpose::VerifikasiHp => "verifikasi_hp_at",
+        Purpose::KirimData => "kirim_at",
+        Purpose::Aktivasi => "aktif_at",
+        Purpose::UbahNomor | Purpose::SetujuUbahNomor => "updated_at",
+    };
+    let (mode, kuasa) = match &attendance {
+        Some((video, kuasa)) => (Some(if *video { "VIDEO_CONFERENCE" } else { "KPPN" }), kuasa.clone()),
+        None => (None, None),
+    };
+    sqlx::query(&format!(
+        "UPDATE pejabat SET status = $2, {stamp} = $4, updated_at = $4,
+                aktivasi_mode = COALESCE($5, aktivasi_mode), aktivasi_kuasa = COALESCE($6, aktivasi_kuasa),
+                aktivasi_cso = CASE WHEN $5 IS NULL THEN aktivasi_cso ELSE $7 END
+         WHERE id = $1 AND status = $3"
+    ))
+    .bind(target.id)
+    .bind(next.label())
+    .bind(target.status.label())
+    .bind(now)
+    .bind(mode)
+    .bind(kuasa.as_deref())
+    .bind(actor.user_id)
+    .execute(attempt.tx())
+    .await?;
+    let satker = &target.satker_kode;
+    match purpose {
+        Purpose::KirimData => {
+            let text = domain::sms::diusulkan(&target.nama, target.jabatan, satker);
+            sms::enqueue(attempt.tx(), &target.no_hp, &text, &text).await?;
+        }
+        Purpose::Aktivasi => {
+            let text = domain::sms::aktif(&target.nama, target.jabatan, satker);
+            sms::enqueue(attempt.tx(), &target.no_hp, &text, &text).await?;
+        }
+        Purpose::VerifikasiHp | Purpose::UbahNomor | Purpose::SetujuUbahNomor => {}
+    }
+    let mut detail = format!("{} → {}", target.status.label(), next.label());
+    if let Some(m) = mode {
+        detail.push_str(&format!("; kehadiran {m}"));
+    }
+    if let Some(k) = &kuasa {
+        detail.push_str(&format!("; penerima kuasa {k}"));
+    }
+    attempt.done(detail, Some(satker)).await?;
+    Ok(next)
+}
+
+/// The pending code of `purpose` for reference `pejabat_id` (for the owner's dialog or
+/// the CSO console), if one is still valid at `now`.
+pub async fn pending(
+    pool: &PgPool,
+    pejabat_id: PejabatId,
+    purpose: Purpose,
+    now: DateTime<Utc>,
+) -> Result<Option<Pending>> {
+    let sent: Option<DateTime<Utc>> = sqlx::query_scalar(
+        "SELECT sent_at FROM otp_code WHERE pejabat_id = $1 AND purpose = $2 AND state = 'PENDING' AND expires_at > $3",
+    )
+    .bind(pejabat_id)
+    .bind(purpose.code())
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    Ok(sent.map(Pending::from_sent))
+}
+
+/// The caller's latest code of `purpose` on reference `pejabat_id`, for a dialog that
+/// opens again: "waktu request terakhir", and the countdowns. A code that is no longer
+/// pending (used, void or expired) comes back with `expires_at == sent_at`.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?purpose))]
+pub async fn latest(
+    pool: &PgPool,
+    caller: &Caller,
+    pejabat_id: PejabatId,
+    purpose: Purpose,
+) -> Result<Option<Pending>> {
+    let action = Aksi::otp(purpose, false);
+    let Some(actor) = caller.actor() else {
+        return Err(refuse(pool, caller, action, None, Error::Unauthenticated).await);
+    };
+    let mut attempt = Attempt::begin(pool, caller, action).await?;
+    let Some(target) = lock_pejabat(attempt.tx(), pejabat_id).await? else {
+        return Ok(None);
+    };
+    attempt.about(pejabat_id);
+    let owner = match resolve(attempt.tx(), actor, &target, purpose, false).await {
+        Ok(owner) => owner,
+        // the step is no longer (or not yet) possible: nothing to show
+        Err(Error::Rule(_)) => return Ok(None),
+        Err(Error::Forbidden(_)) if target.satker_kode.as_str() == actor.unit.satker().unwrap_or("") => {
+            return Ok(None);
+        }
+        Err(e) => return Err(attempt.refuse(e).await),
+    };
+    let bound_target = purpose.is_bound_to_target().then_some(target.id);
+    type Latest = (DateTime<Utc>, bool, Option<String>, Option<String>, Option<DateTime<Utc>>);
+    let latest: Option<Latest> = sqlx::query_as(
+        "SELECT c.sent_at, c.state = 'PENDING', o.phone, o.state, o.created_at FROM otp_code c
+         LEFT JOIN sms_outbox o ON o.otp_code_id = c.id
+         WHERE c.pejabat_id = $1 AND c.purpose = $2 AND c.target_pejabat_id IS NOT DISTINCT FROM $3
+         ORDER BY c.id DESC LIMIT 1",
+    )
+    .bind(owner.id)
+    .bind(purpose.code())
+    .bind(bound_target)
+    .fetch_optional(attempt.tx())
+    .await?;
+    let Some((sent, pending, phone, state, queued_at)) = latest else { return Ok(None) };
+    let mut p = Pending::from_sent(sent);
+    if !pending {
+        p.expires_at = sent;
+    }
+    p.kiriman = crate::pesan::sms::kiriman(phone, state, queued_at)?;
+    // a read: nothing to commit, nothing to audit
+    drop(attempt);
+    Ok(Some(p))
+}
+
+/// The CSO of the reference's KPPN unlocks its OTP steps after too many wrong codes in a row.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
+pub async fn buka_kunci(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId) -> Result<()> {
+    let actor = crate::akses::auth::authorize(pool, caller, domain::authz::Action::BukaKunciOtp).await?;
+    let mut attempt = Attempt::begin(pool, caller, Aksi::BukaKunciOtp).await?;
+    attempt.about(pejabat_id);
+    let target = match lock_pejabat(attempt.tx(), pejabat_id).await? {
+        Some(t) if actor.unit.kppn() == Some(t.kppn_kode.as_str()) => t,
+        _ => return Err(attempt.refuse(Error::NotFound("Referensi pejabat tidak ditemukan.".into())).await),
+    };
+    if domain::otp::may_use(target.otp_salah).is_ok() {
+        let e = Error::Rule("Langkah OTP pejabat ini tidak terkunci.".into());
+        return Err(attempt.refuse(e).await);
+    }
+    sqlx::query("UPDATE pejabat SET otp_salah = 0, otp_terkunci_at = NULL WHERE id = $1")
+        .bind(pejabat_id)
+        .execute(attempt.tx())
+        .await?;
+    let detail = format!(
+        "langkah OTP {} {} dibuka setelah {} kode salah berturut-turut",
+        target.jabatan.short(),
+        target.nama,
+        target.otp_salah
+    );
+    attempt.done(detail, Some(&target.satker_kode)).await?;
+    Ok(())
+}
