@@ -42,7 +42,7 @@ pub enum Error {
     /// over its limit. Answered 429 with `Retry-After` when there is a time to give.
     #[error("{pesan}")]
     Ditahan { pesan: String, tunggu: Option<i64> },
-    /// Too many password checks at once (`auth::ARGON2_PARALLEL`): try again in a moment.
+    /// Too many password checks at once (`sandi::ARGON2_PARALLEL`): try again in a moment.
     #[error("Server sedang sibuk memeriksa kata sandi. Coba lagi beberapa detik lagi.")]
     Sibuk,
 }

@@ -23,11 +23,11 @@ pub struct Me {
 #[server(endpoint = "auth_login")]
 pub async fn auth_login(username: String, password: String, kembali: Option<String>) -> Result<(), AppError> {
     use crate::sistem::ssr::{PENDING_KEY, Pending, caller, cookie, session};
-    use backend::akses::auth::Masuk;
+    use backend::akses::masuk::Masuk;
     let (state, caller) = caller().await?;
     let device = cookie(state.device_cookie()).await;
     let now = state.clock.now();
-    let masuk = backend::akses::auth::login_at(
+    let masuk = backend::akses::masuk::login_at(
         &state.pool,
         caller.addr().map(str::to_owned),
         device.as_deref(),
@@ -84,7 +84,7 @@ pub(crate) async fn start(
     let browser = header(h::USER_AGENT).await.map(|ua| domain::sesi::nama_browser(&ua));
     let sesi =
         backend::akses::sesi::mulai(&state.pool, actor.user_id, addr.as_deref(), browser.as_deref(), now).await?;
-    let token = backend::akses::auth::ingat_perangkat(&state.pool, actor.user_id, device.as_deref(), now).await?;
+    let token = backend::akses::masuk::ingat_perangkat(&state.pool, actor.user_id, device.as_deref(), now).await?;
     session.cycle_id().await?;
     session.clear().await;
     session.insert(USER_KEY, actor.user_id).await?;
@@ -119,7 +119,7 @@ pub fn home(role: Role) -> &'static str {
 pub async fn auth_logout() -> Result<(), AppError> {
     use crate::sistem::ssr::{caller, session};
     let (state, caller) = caller().await?;
-    backend::akses::auth::logout(&state.pool, &caller).await?;
+    backend::akses::masuk::logout(&state.pool, &caller).await?;
     session().await?.flush().await?;
     // the browser drops what it kept of the pages (the known-device cookie stays: it keeps
     // the user's own browser out of locks set by guessing elsewhere)

@@ -50,7 +50,7 @@ async fn subjek(
     if enrol && !pending.daftar {
         return Err(backend::Error::Rule("Masukkan faktor kedua Anda lebih dulu.".into()).into());
     }
-    let Some((actor, _)) = backend::akses::auth::load_pending(&state.pool, pending.user_id).await? else {
+    let Some((actor, _)) = backend::akses::masuk::load_pending(&state.pool, pending.user_id).await? else {
         return Err(backend::Error::Unauthenticated.into());
     };
     let caller = backend::Caller::pending(actor.clone(), caller.addr().map(str::to_owned));
@@ -116,7 +116,7 @@ async fn finish(
     kembali: Option<String>,
 ) -> Result<(), AppError> {
     let device = crate::sistem::ssr::cookie(state.device_cookie()).await;
-    backend::akses::auth::berhasil(&state.pool, actor.user_id, device.as_deref()).await?;
+    backend::akses::masuk::berhasil(&state.pool, actor.user_id, device.as_deref()).await?;
     crate::akses::auth::start(state, &crate::sistem::ssr::session().await?, actor, addr, device, kembali).await
 }
 

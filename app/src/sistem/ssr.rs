@@ -36,7 +36,7 @@ pub struct Pending {
     pub kembali: Option<String>,
     /// Whether the password was right, for the second step (`None`: staff enrolling its
     /// first factor, whose password was right).
-    pub sandi: Option<backend::akses::auth::Sandi>,
+    pub sandi: Option<backend::akses::masuk::Sandi>,
 }
 
 /// How long a login may wait between its password and its second factor.

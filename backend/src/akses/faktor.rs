@@ -112,7 +112,7 @@ pub(crate) async fn pemulihan_baru(conn: &mut PgConnection, user_id: UserId) -> 
         // salted and slow, like a password: a copy of the database gives none of them away
         sqlx::query("INSERT INTO kode_pemulihan (user_id, phc) VALUES ($1, $2)")
             .bind(user_id)
-            .bind(crate::akses::auth::hash_password(&normal(code)).await?)
+            .bind(crate::akses::sandi::hash_password(&normal(code)).await?)
             .execute(&mut *conn)
             .await?;
     }
@@ -130,7 +130,7 @@ async fn pemulihan_cocok(pool: &PgPool, user_id: UserId, code: &str, now: DateTi
             .await?;
     for (id, hash, phc) in unused {
         let matches = match (hash, phc) {
-            (_, Some(phc)) => crate::akses::auth::argon2_cocok(code, &phc).await?,
+            (_, Some(phc)) => crate::akses::sandi::argon2_cocok(code, &phc).await?,
             (Some(hash), None) => hash == crate::sistem::secret::sha256(code),
             (None, None) => false,
         };
@@ -240,7 +240,7 @@ pub async fn periksa(
     kunci: &KunciFaktor,
     caller: &Caller,
     actor: &Actor,
-    sandi: crate::akses::auth::Sandi,
+    sandi: crate::akses::masuk::Sandi,
     bukti: &Bukti,
     now: DateTime<Utc>,
 ) -> Result<()> {
@@ -303,7 +303,7 @@ pub(crate) async fn sandi_salah(
     what: &str,
     now: DateTime<Utc>,
 ) -> Error {
-    let held = match crate::akses::auth::load_pending(pool, actor.user_id).await {
+    let held = match crate::akses::masuk::load_pending(pool, actor.user_id).await {
         Ok(Some((_, failures))) => domain::login::gate(failures, now).err(),
         Ok(None) => None,
         Err(e) => return e,
@@ -324,7 +324,7 @@ pub(crate) async fn gate(pool: &PgPool, caller: &Caller, actor: &Actor, now: Dat
     let counted = crate::akses::hitung::hitung(pool, Penghitung::Akun(actor.user_id), now).await?;
     let entry =
         |b: &domain::login::Blocked| Entry::new(caller, Aksi::FaktorKedua, Outcome::Ditolak).detail(b.to_string());
-    crate::akses::auth::or_held(pool, counted, entry).await
+    crate::akses::sandi::or_held(pool, counted, entry).await
 }
 
 /// After a second factor was checked: a right one clears the count, a wrong one keeps the
@@ -339,13 +339,13 @@ pub(crate) async fn settle(
     now: DateTime<Utc>,
 ) -> Result<()> {
     if good {
-        crate::akses::auth::berhasil(pool, actor.user_id, None).await?;
+        crate::akses::masuk::berhasil(pool, actor.user_id, None).await?;
         audit::record(pool, Entry::new(caller, Aksi::FaktorKedua, Outcome::Berhasil).detail(what)).await?;
         return Ok(());
     }
     let count = counted.count;
     let entry = Entry::new(caller, Aksi::FaktorKedua, Outcome::Gagal).detail(format!("{what} salah"));
-    Err(match crate::akses::auth::locked_after(pool, actor.user_id, count, now, entry).await {
+    Err(match crate::akses::masuk::locked_after(pool, actor.user_id, count, now, entry).await {
         Error::LoginFailed => salah(what),
         other => other,
     })

@@ -5,7 +5,7 @@
 //! limit, and the lock sets in at the documented count, never later.
 //!
 //! A try that turns out right takes its count back ([`Dihitung::benar`]) or clears the count
-//! when the sign-in is complete (`auth::berhasil`); a wrong one keeps it.
+//! when the sign-in is complete (`masuk::berhasil`); a wrong one keeps it.
 
 use crate::error::Result;
 use chrono::{DateTime, Utc};

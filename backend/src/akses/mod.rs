@@ -8,8 +8,10 @@ pub(crate) mod attempt;
 pub mod auth;
 pub mod faktor;
 pub(crate) mod hitung;
+pub mod masuk;
 pub mod passkey;
 pub mod pengguna;
+pub mod sandi;
 pub mod sesi;
 pub mod ulang;
 

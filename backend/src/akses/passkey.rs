@@ -146,7 +146,7 @@ pub async fn masuk_selesai(
     pool: &PgPool,
     caller: &Caller,
     actor: &Actor,
-    sandi: crate::akses::auth::Sandi,
+    sandi: crate::akses::masuk::Sandi,
     jawaban: Jawaban<'_>,
     now: DateTime<Utc>,
 ) -> Result<()> {

@@ -342,7 +342,7 @@ pub async fn atur_sandi(
         fields.add("password", m);
         return Err(attempt.refuse(Error::Invalid(fields)).await);
     }
-    let hash = crate::akses::auth::hash_password(password).await?;
+    let hash = crate::akses::sandi::hash_password(password).await?;
     sqlx::query(
         "UPDATE app_user SET password_hash = $2, failed_logins = 0, last_failed_at = NULL, updated_at = $3 WHERE id = $1",
     )
@@ -370,7 +370,7 @@ pub async fn ganti_sandi(pool: &PgPool, caller: &Caller, lama: &str, baru: &str,
     let actor = crate::akses::auth::sendiri(pool, caller, Aksi::GantiSandi).await?;
     let mut fields = domain::validate::FieldErrors::default();
     // counted like a login: a stolen session cannot guess its way to the password
-    if !crate::akses::auth::periksa_sandi(pool, caller, actor, Aksi::GantiSandi, lama, now).await? {
+    if !crate::akses::masuk::periksa_sandi(pool, caller, actor, Aksi::GantiSandi, lama, now).await? {
         fields.add("lama", "Kata sandi sekarang salah.");
         return Err(Error::Invalid(fields));
     }
@@ -382,7 +382,7 @@ pub async fn ganti_sandi(pool: &PgPool, caller: &Caller, lama: &str, baru: &str,
         fields.add("baru", m);
         return Err(Error::Invalid(fields));
     }
-    let hash = crate::akses::auth::hash_password(baru).await?;
+    let hash = crate::akses::sandi::hash_password(baru).await?;
     let mut attempt = Attempt::begin(pool, caller, Aksi::GantiSandi).await?;
     sqlx::query("UPDATE app_user SET password_hash = $2, updated_at = $3 WHERE id = $1")
         .bind(actor.user_id)

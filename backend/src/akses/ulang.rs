@@ -3,7 +3,7 @@
 //! Above the password check (`auth`), the factors (`faktor`, `passkey`) and the sessions
 //! (`sesi`), which it uses; none of them uses it.
 
-use crate::akses::auth::{Sandi, periksa_sandi};
+use crate::akses::masuk::{Sandi, periksa_sandi};
 use crate::audit::{self, Entry, Outcome};
 use crate::error::{Error, Result};
 use crate::{Actor, Caller};

@@ -65,3 +65,15 @@ pub(crate) async fn run_rounds<F, Fut>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_a_minute() {
+        assert_eq!(backoff(1).num_seconds(), 2);
+        assert_eq!(backoff(2).num_seconds(), 4);
+        assert_eq!(backoff(10).num_seconds(), 60);
+    }
+}

@@ -3,7 +3,7 @@
 //! which it marks (`data_demo`) in the same transaction; [`traces`] finds the mark and the demo
 //! users, so that production can refuse such a database (`config::Config::check_database`).
 
-use crate::akses::auth::hash_password;
+use crate::akses::sandi::hash_password;
 use crate::error::Result;
 use sqlx::PgPool;
 

@@ -17,7 +17,7 @@ async fn each_unit_sees_its_own_trail_filtered_and_paged(pool: PgPool) {
     // a refusal in the other satker, and a failed login with a hostile username
     let other = login(&pool, "adm_527010").await;
     assert!(berkas::ajukan(&pool, &other, backend::now()).await.is_err());
-    let _ = backend::akses::auth::login(&pool, Some("10.0.0.9".into()), "=cmd|' /C calc'!A0", "x").await;
+    let _ = backend::akses::masuk::login(&pool, Some("10.0.0.9".into()), "=cmd|' /C calc'!A0", "x").await;
 
     let mine = jejak::page(&pool, &admin, &q()).await.unwrap();
     let actions: Vec<&str> = mine.rows.iter().map(|r| r.aksi.as_str()).collect();

@@ -1,6 +1,11 @@
 //! Login, refusal of the logged-out caller, and the audit trail, against a real PostgreSQL.
 
-use backend::{Caller, Error, akses::auth, aktivasi::pejabat, provisi::demo};
+use backend::{
+    Caller, Error,
+    akses::{auth, masuk},
+    aktivasi::pejabat,
+    provisi::demo,
+};
 use domain::pejabat::TableQuery;
 use sqlx::PgPool;
 
@@ -9,13 +14,13 @@ async fn login_checks_the_password_and_audits_both_outcomes(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
     let addr = Some("10.1.2.3".to_string());
     // staff have a second factor: a wrong password leads to the second step all the same
-    let bad = auth::login(&pool, addr.clone(), "adm_561403", "salah").await;
-    assert!(matches!(bad, Ok(auth::Masuk::Faktor(..))), "{bad:?}");
-    let unknown = auth::login(&pool, addr.clone(), "adm_tidakada", "salah").await;
+    let bad = masuk::login(&pool, addr.clone(), "adm_561403", "salah").await;
+    assert!(matches!(bad, Ok(masuk::Masuk::Faktor(..))), "{bad:?}");
+    let unknown = masuk::login(&pool, addr.clone(), "adm_tidakada", "salah").await;
     assert!(matches!(unknown, Err(Error::LoginFailed)));
-    let masuk = auth::login(&pool, addr.clone(), " ADM_561403 ", demo::PASSWORD).await.unwrap();
+    let masuk = masuk::login(&pool, addr.clone(), " ADM_561403 ", demo::PASSWORD).await.unwrap();
     // staff have a second factor: the password alone does not sign in
-    assert!(matches!(&masuk, auth::Masuk::Faktor(..)), "{masuk:?}");
+    assert!(matches!(&masuk, masuk::Masuk::Faktor(..)), "{masuk:?}");
     assert_eq!(masuk.actor().unit, domain::Unit::Satker("561403".into()));
 
     let trail = backend::audit::latest(&pool, 3).await.unwrap();
@@ -81,16 +86,16 @@ async fn anonymous_refusals_are_counted_per_address_and_minute_not_written_one_b
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_deactivated_user_has_no_session_and_cannot_log_in(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
-    let actor = auth::login(&pool, None, "val_ppk561403", demo::PASSWORD).await.unwrap().into_actor();
+    let actor = masuk::login(&pool, None, "val_ppk561403", demo::PASSWORD).await.unwrap().into_actor();
     sqlx::query("UPDATE app_user SET active = false WHERE id = $1").bind(actor.user_id).execute(&pool).await.unwrap();
     assert!(auth::load_actor(&pool, actor.user_id).await.unwrap().is_none());
-    assert!(matches!(auth::login(&pool, None, "val_ppk561403", demo::PASSWORD).await, Err(Error::LoginFailed)));
+    assert!(matches!(masuk::login(&pool, None, "val_ppk561403", demo::PASSWORD).await, Err(Error::LoginFailed)));
 }
 
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_audit_trail_is_append_only(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
-    auth::login(&pool, None, "adm_561403", demo::PASSWORD).await.unwrap();
+    masuk::login(&pool, None, "adm_561403", demo::PASSWORD).await.unwrap();
     assert!(sqlx::query("UPDATE audit_log SET outcome = 'GAGAL'").execute(&pool).await.is_err());
     assert!(sqlx::query("DELETE FROM audit_log").execute(&pool).await.is_err());
     assert!(sqlx::query("TRUNCATE audit_log").execute(&pool).await.is_err());
@@ -122,8 +127,8 @@ async fn failed_logins(pool: &PgPool, username: &str) -> i32 {
 }
 
 /// Wrong passwords for `username` at `t` (seconds), each past the previous wait.
-async fn wrong(pool: &PgPool, username: &str, device: Option<&str>, t: i64) -> Result<auth::Masuk, Error> {
-    auth::login_at(pool, Some("10.0.0.5".into()), device, username, "salah", at_s(t)).await
+async fn wrong(pool: &PgPool, username: &str, device: Option<&str>, t: i64) -> Result<masuk::Masuk, Error> {
+    masuk::login_at(pool, Some("10.0.0.5".into()), device, username, "salah", at_s(t)).await
 }
 
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
@@ -134,7 +139,7 @@ async fn wrong_passwords_slow_down_then_lock_and_the_count_survives_the_lock(poo
     assert!(matches!(wrong(&pool, u, None, 1).await, Err(Error::LoginFailed)));
     assert!(matches!(wrong(&pool, u, None, 2).await, Err(Error::LoginFailed)));
     // the third costs 30 seconds: even the right password waits
-    let waits = auth::login_at(&pool, None, None, u, demo::PASSWORD, at_s(10)).await;
+    let waits = masuk::login_at(&pool, None, None, u, demo::PASSWORD, at_s(10)).await;
     assert!(matches!(&waits, Err(Error::Ditahan { pesan: m, .. }) if m.contains("Tunggu 22 detik")), "{waits:?}");
     assert!(matches!(wrong(&pool, u, None, 32).await, Err(Error::LoginFailed)));
     // the fifth locks for fifteen minutes, from any address
@@ -143,16 +148,16 @@ async fn wrong_passwords_slow_down_then_lock_and_the_count_survives_the_lock(poo
         matches!(&fifth, Err(Error::Ditahan { pesan: m, .. }) if m.contains("Akun terkunci") && m.contains("15 menit")),
         "{fifth:?}"
     );
-    let locked = auth::login_at(&pool, Some("10.0.0.6".into()), None, u, demo::PASSWORD, at_s(92 + 14 * 60)).await;
+    let locked = masuk::login_at(&pool, Some("10.0.0.6".into()), None, u, demo::PASSWORD, at_s(92 + 14 * 60)).await;
     assert!(matches!(&locked, Err(Error::Ditahan { pesan: m, .. }) if m.contains("1 menit")), "{locked:?}");
     // other accounts are not affected
-    auth::login_at(&pool, None, None, "apr_kpa561403", demo::PASSWORD, at_s(100)).await.unwrap();
+    masuk::login_at(&pool, None, None, "apr_kpa561403", demo::PASSWORD, at_s(100)).await.unwrap();
     // the lock passes, the count does not: the sixth failure locks again at once
     let sixth = wrong(&pool, u, None, 92 + 15 * 60).await;
     assert!(matches!(&sixth, Err(Error::Ditahan { pesan: m, .. }) if m.contains("6 kali")), "{sixth:?}");
     assert_eq!(failed_logins(&pool, u).await, 6);
     // only a success clears it
-    auth::login_at(&pool, None, None, u, demo::PASSWORD, at_s(92 + 30 * 60)).await.unwrap();
+    masuk::login_at(&pool, None, None, u, demo::PASSWORD, at_s(92 + 30 * 60)).await.unwrap();
     assert_eq!(failed_logins(&pool, u).await, 0);
 }
 
@@ -170,7 +175,7 @@ async fn fifteen_failures_lock_until_an_admin_unlocks_and_the_user_is_told(pool:
         .unwrap();
     let r = wrong(&pool, u, None, 3600).await;
     assert!(matches!(&r, Err(Error::Ditahan { pesan: m, .. }) if m.contains("Minta Admin Lokal")), "{r:?}");
-    let a_year_on = auth::login_at(&pool, None, None, u, demo::PASSWORD, at_s(365 * 24 * 3600)).await;
+    let a_year_on = masuk::login_at(&pool, None, None, u, demo::PASSWORD, at_s(365 * 24 * 3600)).await;
     assert!(matches!(&a_year_on, Err(Error::Ditahan { pesan: m, .. }) if m.contains("15 kali")), "{a_year_on:?}");
     let sms: Vec<String> = sqlx::query_scalar("SELECT body FROM sms_outbox WHERE phone = '+6281311110003'")
         .fetch_all(&pool)
@@ -180,7 +185,7 @@ async fn fifteen_failures_lock_until_an_admin_unlocks_and_the_user_is_told(pool:
     // the satker's Admin Lokal unlocks it (audited); the next login goes through
     let admin = crate::common::login(&pool, "adm_527010").await;
     backend::akses::pengguna::buka_kunci(&pool, &admin, u).await.unwrap();
-    auth::login_at(&pool, None, None, u, demo::PASSWORD, at_s(365 * 24 * 3600)).await.unwrap();
+    masuk::login_at(&pool, None, None, u, demo::PASSWORD, at_s(365 * 24 * 3600)).await.unwrap();
     // another satker's Admin Lokal cannot
     let other = crate::common::login(&pool, "adm_561403").await;
     assert!(matches!(backend::akses::pengguna::buka_kunci(&pool, &other, u).await, Err(Error::NotFound(_))));
@@ -192,19 +197,19 @@ async fn failures_from_elsewhere_do_not_lock_out_a_known_device_and_count_for_a_
 ) {
     demo::seed_if_empty(&pool).await.unwrap();
     let kpa = "apr_kpa561403";
-    let masuk = auth::login_at(&pool, None, None, kpa, demo::PASSWORD, at(0)).await.unwrap();
-    let device = auth::ingat_perangkat(&pool, masuk.actor().user_id, None, at(0)).await.unwrap();
+    let masuk = masuk::login_at(&pool, None, None, kpa, demo::PASSWORD, at(0)).await.unwrap();
+    let device = masuk::ingat_perangkat(&pool, masuk.actor().user_id, None, at(0)).await.unwrap();
     // someone else guesses until the account is locked for an hour
     for (i, t) in [0, 1, 2, 32, 92, 992, 1892, 2792, 3692, 4592].into_iter().enumerate() {
         let r = wrong(&pool, kpa, None, 60 + t).await;
         assert!(r.is_err(), "{i}");
     }
     assert_eq!(failed_logins(&pool, kpa).await, 10);
-    let elsewhere = auth::login_at(&pool, None, None, kpa, demo::PASSWORD, at_s(4700)).await;
+    let elsewhere = masuk::login_at(&pool, None, None, kpa, demo::PASSWORD, at_s(4700)).await;
     assert!(matches!(elsewhere, Err(Error::Ditahan { .. })));
     // the KPA's own browser is not locked out (it has a count of its own)
-    let own = auth::login_at(&pool, None, Some(&device), kpa, demo::PASSWORD, at_s(4700)).await.unwrap();
-    assert!(matches!(own, auth::Masuk::Selesai(_)));
+    let own = masuk::login_at(&pool, None, Some(&device), kpa, demo::PASSWORD, at_s(4700)).await.unwrap();
+    assert!(matches!(own, masuk::Masuk::Selesai(_)));
     assert_eq!(failed_logins(&pool, kpa).await, 0, "a success clears the count");
 
     // a user with a second factor has an account limit too: wrong passwords lead to the
@@ -212,16 +217,16 @@ async fn failures_from_elsewhere_do_not_lock_out_a_known_device_and_count_for_a_
     // limit every try is held back, right or wrong
     let admin = "adm_561403";
     for t in 0..3 {
-        let r = auth::login_at(&pool, Some("10.0.0.7".into()), None, admin, "salah", at_s(t)).await;
-        assert!(matches!(r, Ok(auth::Masuk::Faktor(..))), "{t}: {r:?}");
+        let r = masuk::login_at(&pool, Some("10.0.0.7".into()), None, admin, "salah", at_s(t)).await;
+        assert!(matches!(r, Ok(masuk::Masuk::Faktor(..))), "{t}: {r:?}");
     }
     assert_eq!(failed_logins(&pool, admin).await, 3);
     for password in ["salah", demo::PASSWORD] {
-        let r = auth::login_at(&pool, Some("10.0.0.7".into()), None, admin, password, at_s(4)).await;
+        let r = masuk::login_at(&pool, Some("10.0.0.7".into()), None, admin, password, at_s(4)).await;
         assert!(matches!(&r, Err(Error::Ditahan { pesan: m, .. }) if m.contains("Tunggu")), "{r:?}");
     }
-    let right = auth::login_at(&pool, None, None, admin, demo::PASSWORD, at_s(40)).await.unwrap();
-    assert!(matches!(right, auth::Masuk::Faktor(..)), "the second factor comes next");
+    let right = masuk::login_at(&pool, None, None, admin, demo::PASSWORD, at_s(40)).await.unwrap();
+    assert!(matches!(right, masuk::Masuk::Faktor(..)), "the second factor comes next");
     assert_eq!(failed_logins(&pool, admin).await, 3, "a right password takes its own count back, no more");
 }
 
@@ -243,7 +248,7 @@ async fn fifty_concurrent_wrong_logins_are_each_counted_and_lock_on_time(pool: P
         async move {
             let tries = (0..50).map(|_| {
                 let pool = pool.clone();
-                tokio::spawn(async move { auth::login_at(&pool, None, None, kpa, "salah", at_s(t)).await })
+                tokio::spawn(async move { masuk::login_at(&pool, None, None, kpa, "salah", at_s(t)).await })
             });
             let mut verified = 0;
             for r in futures_like(tries).await {
@@ -268,7 +273,7 @@ async fn fifty_concurrent_wrong_logins_are_each_counted_and_lock_on_time(pool: P
         .await
         .unwrap();
     assert_eq!(told, 1, "the user is told of the lock once");
-    let right = auth::login_at(&pool, None, None, kpa, demo::PASSWORD, at_s(100)).await;
+    let right = masuk::login_at(&pool, None, None, kpa, demo::PASSWORD, at_s(100)).await;
     assert!(matches!(&right, Err(Error::Ditahan { pesan: m, .. }) if m.contains("terkunci")), "{right:?}");
 }
 
@@ -289,7 +294,7 @@ async fn parallel_guesses_from_one_address_stop_at_its_limit(pool: PgPool) {
     let tries = (0..25).map(|i| {
         let pool = pool.clone();
         tokio::spawn(async move {
-            auth::login_at(&pool, Some("10.9.8.6".into()), None, &format!("adm_tebak{i}"), "salah", at(0)).await
+            masuk::login_at(&pool, Some("10.9.8.6".into()), None, &format!("adm_tebak{i}"), "salah", at(0)).await
         })
     });
     let results = futures_like(tries).await;
@@ -306,7 +311,7 @@ async fn parallel_guesses_from_one_address_stop_at_its_limit(pool: PgPool) {
 async fn ganti_sandi_counts_wrong_current_passwords_and_locks_like_login(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
     let kpa = "apr_kpa561403";
-    let actor = auth::login_at(&pool, None, None, kpa, demo::PASSWORD, at_s(0)).await.unwrap().into_actor();
+    let actor = masuk::login_at(&pool, None, None, kpa, demo::PASSWORD, at_s(0)).await.unwrap().into_actor();
     let caller = backend::akses::sesi::mulai_dan_muat(&pool, &actor, None, at_s(0)).await.unwrap();
     let baru = "lampu meja hijau di pojok";
     for (i, t) in [0, 1, 2, 33, 94].into_iter().enumerate() {
@@ -319,7 +324,7 @@ async fn ganti_sandi_counts_wrong_current_passwords_and_locks_like_login(pool: P
     // locked: even the right current password is held back, and login too
     let r = backend::akses::pengguna::ganti_sandi(&pool, &caller, demo::PASSWORD, baru, at_s(100)).await;
     assert!(matches!(&r, Err(Error::Ditahan { pesan: m, .. }) if m.contains("terkunci")), "{r:?}");
-    let r = auth::login_at(&pool, None, None, kpa, demo::PASSWORD, at_s(100)).await;
+    let r = masuk::login_at(&pool, None, None, kpa, demo::PASSWORD, at_s(100)).await;
     assert!(matches!(&r, Err(Error::Ditahan { pesan: m, .. }) if m.contains("terkunci")), "{r:?}");
 }
 
@@ -328,12 +333,12 @@ async fn one_address_guessing_many_usernames_is_stopped(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
     let addr = || Some("10.9.8.7".to_string());
     for i in 0..20 {
-        let r = auth::login_at(&pool, addr(), None, &format!("adm_tebak{i}"), "salah", at(0)).await;
+        let r = masuk::login_at(&pool, addr(), None, &format!("adm_tebak{i}"), "salah", at(0)).await;
         assert!(matches!(r, Err(Error::LoginFailed)), "{i}: {r:?}");
     }
-    let r = auth::login_at(&pool, addr(), None, "adm_561403", demo::PASSWORD, at(1)).await;
+    let r = masuk::login_at(&pool, addr(), None, "adm_561403", demo::PASSWORD, at(1)).await;
     assert!(matches!(&r, Err(Error::Ditahan { pesan: m, .. }) if m.contains("alamat ini")), "{r:?}");
     // another address is not affected, and the window passes
-    auth::login_at(&pool, Some("10.9.8.8".into()), None, "adm_561403", demo::PASSWORD, at(1)).await.unwrap();
-    auth::login_at(&pool, addr(), None, "adm_561403", demo::PASSWORD, at(16)).await.unwrap();
+    masuk::login_at(&pool, Some("10.9.8.8".into()), None, "adm_561403", demo::PASSWORD, at(1)).await.unwrap();
+    masuk::login_at(&pool, addr(), None, "adm_561403", demo::PASSWORD, at(16)).await.unwrap();
 }

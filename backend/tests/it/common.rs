@@ -1,7 +1,7 @@
 //! Helpers shared by the PostgreSQL integration tests.
 #![allow(dead_code)]
 
-use backend::{Actor, Caller, akses::auth, provisi::demo};
+use backend::{Actor, Caller, akses::masuk, provisi::demo};
 use chrono::NaiveDate;
 use domain::validate::PejabatInput;
 use sqlx::PgPool;
@@ -26,7 +26,7 @@ pub fn kunci_mac() -> backend::sistem::kunci::KunciMac {
 pub async fn login(pool: &PgPool, username: &str) -> Caller {
     demo::seed_if_empty(pool).await.unwrap();
     let actor: Actor =
-        auth::login(pool, Some("127.0.0.1".into()), username, demo::PASSWORD).await.unwrap().into_actor();
+        masuk::login(pool, Some("127.0.0.1".into()), username, demo::PASSWORD).await.unwrap().into_actor();
     backend::akses::sesi::mulai_dan_muat(pool, &actor, Some("127.0.0.1".into()), backend::now()).await.unwrap()
 }
 

@@ -4,7 +4,7 @@
 
 use backend::akses::faktor::{self, Bukti};
 use backend::sistem::kunci::KunciFaktor;
-use backend::{Caller, Error, akses::auth, provisi::demo};
+use backend::{Caller, Error, akses::masuk, provisi::demo};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgPool;
 
@@ -18,7 +18,7 @@ fn at(seconds: i64) -> DateTime<Utc> {
 
 async fn pejabat(pool: &PgPool, username: &str) -> (backend::Actor, Caller) {
     demo::seed_if_empty(pool).await.unwrap();
-    let actor = auth::login(pool, None, username, demo::PASSWORD).await.unwrap().into_actor();
+    let actor = masuk::login(pool, None, username, demo::PASSWORD).await.unwrap().into_actor();
     let caller = backend::akses::sesi::mulai_dan_muat(pool, &actor, None, backend::now()).await.unwrap();
     (actor, caller)
 }
@@ -33,8 +33,8 @@ async fn an_app_is_enrolled_with_its_first_code_and_each_code_is_good_once(pool:
     let codes = faktor::daftar_totp(&pool, &kunci(), &caller, &baru.secret, &code(0), at(0)).await.unwrap();
     assert_eq!(codes.len(), 10, "the first factor comes with ten recovery codes");
     // from now on the password is only the first step
-    let Ok(auth::Masuk::Faktor(_, sandi)) =
-        auth::login_at(&pool, None, None, &kpa.username, demo::PASSWORD, at(5)).await
+    let Ok(masuk::Masuk::Faktor(_, sandi)) =
+        masuk::login_at(&pool, None, None, &kpa.username, demo::PASSWORD, at(5)).await
     else {
         panic!("the second factor comes next")
     };
@@ -51,9 +51,9 @@ async fn an_app_is_enrolled_with_its_first_code_and_each_code_is_good_once(pool:
 }
 
 /// What a right password gives the second step.
-async fn benar(pool: &PgPool, username: &str) -> auth::Sandi {
-    match auth::login(pool, None, username, demo::PASSWORD).await.unwrap() {
-        auth::Masuk::Faktor(_, sandi) => sandi,
+async fn benar(pool: &PgPool, username: &str) -> masuk::Sandi {
+    match masuk::login(pool, None, username, demo::PASSWORD).await.unwrap() {
+        masuk::Masuk::Faktor(_, sandi) => sandi,
         other => panic!("{other:?}"),
     }
 }
@@ -74,7 +74,7 @@ async fn a_wrong_password_is_refused_at_the_second_step_like_a_wrong_code(pool: 
         at(0),
     )
     .await;
-    let Ok(auth::Masuk::Faktor(_, salah)) = auth::login_at(&pool, None, None, "adm_561403", "salah", at(1)).await
+    let Ok(masuk::Masuk::Faktor(_, salah)) = masuk::login_at(&pool, None, None, "adm_561403", "salah", at(1)).await
     else {
         panic!("a wrong password leads to the second step too")
     };
@@ -130,8 +130,8 @@ async fn an_admin_resets_the_factors_of_a_user_it_manages_and_the_user_enrols_ag
             .await
             .unwrap();
     assert!(told.contains("telah direset oleh admin"), "{told}");
-    let again = auth::login(&pool, None, "adm_561403", demo::PASSWORD).await.unwrap();
-    assert!(matches!(again, auth::Masuk::Daftar(_)), "staff without a factor enrol one first");
+    let again = masuk::login(&pool, None, "adm_561403", demo::PASSWORD).await.unwrap();
+    assert!(matches!(again, masuk::Masuk::Daftar(_)), "staff without a factor enrol one first");
     // the CSO manages Admin Lokal only, and of its own KPPN
     assert!(matches!(
         backend::akses::pengguna::reset_faktor(&pool, &cso, "apr_kpa561403").await,

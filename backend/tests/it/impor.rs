@@ -187,7 +187,7 @@ async fn a_set_password_link_works_once_within_72_hours(pool: PgPool) {
     let link = token(&link);
     let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM password_link").fetch_one(&pool).await.unwrap();
     assert_ne!(stored, link.as_bytes(), "only the hash is stored");
-    assert!(backend::akses::auth::login(&pool, None, "adm_rina900001", "").await.is_err(), "no password yet");
+    assert!(backend::akses::masuk::login(&pool, None, "adm_rina900001", "").await.is_err(), "no password yet");
 
     // forged, weak, then good
     let forged = pengguna::atur_sandi(&pool, None, &"0".repeat(64), "lampu meja hijau di pojok", now).await;
@@ -196,7 +196,7 @@ async fn a_set_password_link_works_once_within_72_hours(pool: PgPool) {
     assert!(matches!(weak, Err(Error::Invalid(_))), "{weak:?}");
     let strong = "lampu meja hijau di pojok";
     assert_eq!(pengguna::atur_sandi(&pool, None, &link, strong, now).await.unwrap(), "adm_rina900001");
-    backend::akses::auth::login(&pool, None, "adm_rina900001", strong).await.unwrap();
+    backend::akses::masuk::login(&pool, None, "adm_rina900001", strong).await.unwrap();
     // used once
     let again = pengguna::atur_sandi(&pool, None, &link, "sepeda tua bunyi lonceng", now).await;
     assert!(again.unwrap_err().to_string().contains("sudah dipakai"));
@@ -214,7 +214,7 @@ async fn a_set_password_link_works_once_within_72_hours(pool: PgPool) {
     // a refusal of someone not logged in (the forged link) is counted for its minute first
     backend::audit::tutup_hitungan(&pool, backend::now() + Duration::minutes(1)).await.unwrap();
     assert_eq!(reset.keperluan, Keperluan::Reset);
-    assert!(backend::akses::auth::login(&pool, None, "adm_rina900001", strong).await.is_err());
+    assert!(backend::akses::masuk::login(&pool, None, "adm_rina900001", strong).await.is_err());
     let trail: Vec<String> =
         sqlx::query_scalar("SELECT action || ' ' || outcome FROM audit_log WHERE action IN ('UNDANG_PENGGUNA', 'ATUR_SANDI', 'RESET_SANDI') ORDER BY id")
             .fetch_all(&pool)
@@ -261,10 +261,12 @@ async fn a_link_for_a_user_with_a_password_is_a_reset_and_needs_a_step_up(pool: 
     }
     let links: i64 = sqlx::query_scalar("SELECT count(*) FROM password_link").fetch_one(&pool).await.unwrap();
     assert_eq!(links, 0, "nothing issued without a step-up");
-    backend::akses::auth::login(&pool, None, "val_ppk561403", backend::provisi::demo::PASSWORD).await.unwrap();
+    backend::akses::masuk::login(&pool, None, "val_ppk561403", backend::provisi::demo::PASSWORD).await.unwrap();
     let link = pengguna::tautan(&pool, &admin, "val_ppk561403", SHOWN, now).await.unwrap();
     assert_eq!(link.keperluan, Keperluan::Reset, "the user had a password");
-    assert!(backend::akses::auth::login(&pool, None, "val_ppk561403", backend::provisi::demo::PASSWORD).await.is_err());
+    assert!(
+        backend::akses::masuk::login(&pool, None, "val_ppk561403", backend::provisi::demo::PASSWORD).await.is_err()
+    );
 }
 
 /// Setting a password through a link ends every session of the user and tells it on every
@@ -313,16 +315,16 @@ async fn a_deactivated_user_cannot_log_in_and_an_unlocked_one_can(pool: PgPool) 
     backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
     let password = backend::provisi::demo::PASSWORD;
     for _ in 0..5 {
-        let _ = backend::akses::auth::login(&pool, None, "apr_kpa527010", "salah").await;
+        let _ = backend::akses::masuk::login(&pool, None, "apr_kpa527010", "salah").await;
     }
-    assert!(backend::akses::auth::login(&pool, None, "apr_kpa527010", password).await.is_err(), "locked");
+    assert!(backend::akses::masuk::login(&pool, None, "apr_kpa527010", password).await.is_err(), "locked");
     pengguna::buka_kunci(&pool, &cli(), "apr_kpa527010").await.unwrap();
-    backend::akses::auth::login(&pool, None, "apr_kpa527010", password).await.unwrap();
+    backend::akses::masuk::login(&pool, None, "apr_kpa527010", password).await.unwrap();
 
     let link = token(&pengguna::tautan(&pool, &cli(), "val_ppk527010", SHOWN, backend::now()).await.unwrap());
     pengguna::nonaktifkan(&pool, &cli(), "val_ppk527010").await.unwrap();
     pengguna::nonaktifkan(&pool, &cli(), "apr_kpa527010").await.unwrap();
-    assert!(backend::akses::auth::login(&pool, None, "apr_kpa527010", password).await.is_err(), "deactivated");
+    assert!(backend::akses::masuk::login(&pool, None, "apr_kpa527010", password).await.is_err(), "deactivated");
     let used = pengguna::atur_sandi(&pool, None, &link, "lampu meja hijau di pojok", backend::now()).await;
     assert!(used.is_err(), "a deactivated user's link stops working");
     // a web caller without a login manages nobody

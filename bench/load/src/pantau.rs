@@ -11,7 +11,7 @@ use sqlx::PgPool;
 
 pub async fn run(pool: &PgPool) {
     let actor =
-        backend::akses::auth::login(pool, Some("127.0.0.1".into()), "pst_djpb", backend::provisi::demo::PASSWORD)
+        backend::akses::masuk::login(pool, Some("127.0.0.1".into()), "pst_djpb", backend::provisi::demo::PASSWORD)
             .await
             .expect("pst_djpb signs in")
             .into_actor();

@@ -835,10 +835,11 @@ fn jadwal_args(s: &Side) -> String {
 // ---------------------------------------------------------------- the fixture
 
 async fn caller(pool: &PgPool, username: &str) -> backend::Caller {
-    let actor = backend::akses::auth::login(pool, Some("127.0.0.1".into()), username, backend::provisi::demo::PASSWORD)
-        .await
-        .unwrap()
-        .into_actor();
+    let actor =
+        backend::akses::masuk::login(pool, Some("127.0.0.1".into()), username, backend::provisi::demo::PASSWORD)
+            .await
+            .unwrap()
+            .into_actor();
     backend::akses::sesi::mulai_dan_muat(pool, &actor, Some("127.0.0.1".into()), backend::now()).await.unwrap()
 }
 

@@ -289,7 +289,7 @@ async fn the_service_survives_kills_restarts_and_a_database_outage() {
     let mut b = spawn(Some(&url), &dir.join("b"), pb, &log).await;
     let pool = backend::sistem::db::connect(&url).await.unwrap();
     let admin_caller = {
-        let actor = backend::akses::auth::login(&pool, None, "adm_561403", backend::provisi::demo::PASSWORD)
+        let actor = backend::akses::masuk::login(&pool, None, "adm_561403", backend::provisi::demo::PASSWORD)
             .await
             .unwrap()
             .into_actor();
@@ -651,7 +651,7 @@ async fn a_backup_restores_into_a_new_database_that_a_server_runs_on() {
     let user = |name: &'static str| {
         let pool = pool.clone();
         async move {
-            let actor = backend::akses::auth::login(&pool, None, name, backend::provisi::demo::PASSWORD)
+            let actor = backend::akses::masuk::login(&pool, None, name, backend::provisi::demo::PASSWORD)
                 .await
                 .unwrap()
                 .into_actor();

@@ -192,7 +192,7 @@ async fn production_behind_tls_holds_its_edge(pool: PgPool) {
     assert_eq!(res.status(), 403);
 
     // the cookie a session gets: provision one user and log in
-    let hash = backend::akses::auth::hash_password("kata-sandi-yang-panjang-sekali").await.unwrap();
+    let hash = backend::akses::sandi::hash_password("kata-sandi-yang-panjang-sekali").await.unwrap();
     sqlx::query("INSERT INTO kppn (kode, nama) VALUES ('019', 'Jakarta VI')").execute(&pool).await.unwrap();
     sqlx::query(
         "INSERT INTO app_user (username, nama, role, kppn_kode, password_hash) VALUES ('cso_uji', 'CSO Uji', 'CSO', '019', $1)",

@@ -66,7 +66,7 @@ async fn metrics_count_an_otp_pair_and_are_only_for_loopback_or_the_token(pool: 
         let pool = pool.clone();
         async move {
             let actor =
-                backend::akses::auth::login(&pool, Some("127.0.0.1".into()), name, backend::provisi::demo::PASSWORD)
+                backend::akses::masuk::login(&pool, Some("127.0.0.1".into()), name, backend::provisi::demo::PASSWORD)
                     .await
                     .unwrap()
                     .into_actor();
