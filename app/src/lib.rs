@@ -95,10 +95,10 @@ lazy_page!(AuditRoute, pantau::jejak::AuditPage);
 lazy_page!(HpRoute, pesan::HpPage);
 lazy_page!(SandiRoute, akses::sandi::SandiPage);
 lazy_page!(ImporRoute, provisi::ImporPage);
-lazy_page!(PenggunaRoute, provisi::PenggunaPage);
+lazy_page!(PenggunaRoute, akses::pengguna::PenggunaPage);
 lazy_page!(GantiSandiRoute, akses::sandi::GantiSandiPage);
 lazy_page!(AkunRoute, akses::akun::AkunPage);
-lazy_page!(MasukFaktorRoute, akses::faktor::MasukFaktorPage);
+lazy_page!(MasukFaktorRoute, akses::masuk::MasukFaktorPage);
 lazy_page!(PantauRoute, pantau::PantauPage);
 
 #[component]

@@ -1,12 +1,10 @@
 //! The operator's import page (`/impor`): upload a CSV of KPPN, satkers or users, read the
-//! dry run's report, then store exactly the file that was checked. Also the page where
-//! Admin Lokal, CSO and operator issue set-password links (`/pengguna`).
+//! dry run's report, then store exactly the file that was checked.
 
 use crate::sistem::error::AppError;
 use domain::impor::{Daftar, Draf};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use serde::{Deserialize, Serialize};
 
 /// A checked import.
 #[server(endpoint = "impor_draf")]
@@ -20,41 +18,6 @@ pub async fn impor_draf(id: domain::DrafId) -> Result<Draf, AppError> {
 pub async fn impor_terapkan(id: domain::DrafId) -> Result<Draf, AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
     Ok(backend::provisi::impor::terapkan(&state.pool, &caller, id, state.clock.now()).await?)
-}
-
-/// A set-password link as the page reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TautanBaru {
-    pub username: String,
-    /// A reset: the user had a password, which no longer works.
-    pub reset: bool,
-    pub berlaku_ms: i64,
-    /// The link, when it is the issuer's to pass on (the user has no email it could go to).
-    pub url: Option<String>,
-    /// The masked address it was emailed to otherwise.
-    pub email: Option<String>,
-}
-
-/// Issues a set-password link: an invitation for a user without a password, a reset (the
-/// current password stops working) for anyone else. After a recent authentication only.
-#[server(endpoint = "pengguna_tautan")]
-pub async fn pengguna_tautan(username: String) -> Result<TautanBaru, AppError> {
-    use backend::akses::pengguna::{Jalan, Keperluan, Kirim};
-    let (state, caller) = crate::sistem::ssr::caller().await?;
-    let headers = leptos_axum::extract::<axum::http::HeaderMap>().await.unwrap_or_default();
-    let base = crate::sistem::http::base_url(&state, &headers);
-    let kirim = Kirim { base: &base, surel: state.email };
-    let tautan = backend::akses::pengguna::tautan(&state.pool, &caller, &username, kirim, state.clock.now()).await?;
-    Ok(TautanBaru {
-        url: tautan.url(&base),
-        reset: tautan.keperluan == Keperluan::Reset,
-        berlaku_ms: tautan.expires_at.timestamp_millis(),
-        email: match tautan.jalan {
-            Jalan::Surel { ke } => Some(ke),
-            Jalan::Tampil { .. } => None,
-        },
-        username: tautan.username,
-    })
 }
 
 /// `POST /api/impor`: multipart with `daftar`, `nonaktifkan` and the file `berkas`; checks it
@@ -205,60 +168,6 @@ fn Laporan(draf: Draf, simpan: ServerAction<ImporTerapkan>, refused: Option<Stri
                     on:click=move |_| { simpan.dispatch(ImporTerapkan { id }); }>
                     {move || if simpan.pending().get() { "Menyimpan…" } else { "Simpan ke basis data" }}
                 </button>
-            })}
-        </section>
-    }
-}
-
-/// `/pengguna`: set-password links for the users one manages.
-#[component]
-pub fn PenggunaPage() -> impl IntoView {
-    crate::akses::layout::logged_in(|_| view! { <Pengguna/><crate::akses::akun::KelolaPengguna/> }.into_any())
-}
-
-#[component]
-fn Pengguna() -> impl IntoView {
-    let tautan = ServerAction::<PenggunaTautan>::new();
-    // a link is a way into the account: it asks for the password again first
-    crate::akses::faktor::step_up_retry(
-        move || tautan.input().get(),
-        move || tautan.value().get(),
-        move |i| {
-            tautan.dispatch(i);
-        },
-    );
-    view! {
-        <section class="card" aria-labelledby="pengguna-title">
-            <h1 id="pengguna-title">"Tautan kata sandi"</h1>
-            <p class="muted">"Tautan sekali pakai, berlaku 72 jam, untuk pengguna yang Anda kelola: Admin Lokal untuk \
-                pengguna satkernya, CSO untuk Admin Lokal satker mitra KPPN-nya. Pengguna yang sudah punya kata \
-                sandi mendapat reset: kata sandinya langsung tidak berlaku. Tautan dikirim ke email terdaftar \
-                pengguna; hanya bila tidak ada, tautan ditampilkan di sini untuk Anda berikan kepada pengguna itu \
-                sendiri."</p>
-            <ActionForm action=tautan>
-                <label for="username">"Username"</label>
-                <input id="username" name="username" type="text" autocapitalize="none" spellcheck="false" required/>
-                <button type="submit" class="primary" disabled=move || tautan.pending().get()>"Buat tautan"</button>
-            </ActionForm>
-            {move || tautan.value().get().map(|r| match r {
-                Ok(t) => {
-                    let jenis = if t.reset { "Reset kata sandi" } else { "Undangan" };
-                    let sampai = domain::format::wib_ms(t.berlaku_ms);
-                    view! {
-                        <div class="notice ok" role="status">
-                            {match (t.url, t.email) {
-                                (Some(url), _) => view! {
-                                    <p>{format!("{jenis}: tautan untuk {} (berlaku sampai {sampai}). Tidak ada email terdaftar; berikan hanya kepada pengguna itu:", t.username)}</p>
-                                    <p><code class="tautan">{url}</code></p>
-                                }.into_any(),
-                                (None, ke) => view! {
-                                    <p>{format!("{jenis}: tautan untuk {} dikirim ke email terdaftar {} (berlaku sampai {sampai}).", t.username, ke.unwrap_or_default())}</p>
-                                }.into_any(),
-                            }}
-                        </div>
-                    }.into_any()
-                }
-                Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
             })}
         </section>
     }

@@ -1,5 +1,5 @@
 //! "Akun": the user's own sessions ("Sesi saya": list, end one, end all others) and second
-//! factors; the session and lock actions of the admins on the users they manage.
+//! factors.
 
 use crate::sistem::error::AppError;
 use crate::sistem::komponen::{Notice, NoticeBar};
@@ -26,20 +26,6 @@ pub async fn sesi_akhiri(id: SesiId) -> Result<(), AppError> {
 pub async fn sesi_akhiri_lain() -> Result<u64, AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
     Ok(backend::akses::sesi::akhiri_lain(&state.pool, &caller).await?)
-}
-
-/// Ends every session of a user the caller manages.
-#[server(endpoint = "pengguna_akhiri_sesi")]
-pub async fn pengguna_akhiri_sesi(username: String) -> Result<u64, AppError> {
-    let (state, caller) = crate::sistem::ssr::caller().await?;
-    Ok(backend::akses::pengguna::akhiri_sesi(&state.pool, &caller, &username).await?)
-}
-
-/// Lifts the lock of a user the caller manages.
-#[server(endpoint = "pengguna_buka_kunci")]
-pub async fn pengguna_buka_kunci(username: String) -> Result<(), AppError> {
-    let (state, caller) = crate::sistem::ssr::caller().await?;
-    Ok(backend::akses::pengguna::buka_kunci(&state.pool, &caller, &username).await?)
 }
 
 /// `/akun`.
@@ -116,67 +102,6 @@ fn SesiSaya() -> impl IntoView {
                 })}
             </Transition>
             <button on:click=move |_| { lain.dispatch(()); } disabled=move || lain.pending().get()>"Akhiri semua sesi lain"</button>
-        </section>
-    }
-}
-
-/// The session and lock actions on a user the caller manages, on the "Pengguna" page.
-#[component]
-pub fn KelolaPengguna() -> impl IntoView {
-    let notice = RwSignal::new(None::<Notice>);
-    let akhiri = ServerAction::<PenggunaAkhiriSesi>::new();
-    let buka = ServerAction::<PenggunaBukaKunci>::new();
-    let reset = ServerAction::<crate::akses::faktor::PenggunaResetFaktor>::new();
-    crate::akses::faktor::step_up_retry(
-        move || reset.input().get(),
-        move || reset.value().get(),
-        move |i| {
-            reset.dispatch(i);
-        },
-    );
-    Effect::new(move |_| match reset.value().get() {
-        Some(Ok(())) => {
-            notice.set(Some(Notice::ok("Faktor kedua pengguna itu direset; ia mendaftar lagi saat masuk berikutnya.")))
-        }
-        Some(Err(AppError::StepUp(_))) | None => {}
-        Some(Err(e)) => notice.set(Some(Notice { ok: false, text: e.to_string() })),
-    });
-    Effect::new(move |_| {
-        if let Some(r) = akhiri.value().get() {
-            notice.set(Some(match r {
-                Ok(n) => Notice::ok(format!("{n} sesi pengguna itu telah diakhiri.")),
-                Err(e) => Notice { ok: false, text: e.to_string() },
-            }));
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(r) = buka.value().get() {
-            notice.set(Some(match r {
-                Ok(()) => Notice::ok("Kunci akun telah dibuka; hitungan gagal masuk mulai dari nol."),
-                Err(e) => Notice { ok: false, text: e.to_string() },
-            }));
-        }
-    });
-    view! {
-        <section class="card" aria-labelledby="kelola-title">
-            <h2 id="kelola-title">"Sesi, kunci dan faktor kedua"</h2>
-            <p class="muted">"Akhiri semua sesi pengguna (misalnya perangkatnya hilang), buka kunci akun setelah terlalu banyak gagal masuk, atau reset faktor keduanya bila ponselnya hilang."</p>
-            <NoticeBar notice/>
-            <ActionForm action=akhiri>
-                <label for="akhiri-username">"Akhiri sesi milik (username)"</label>
-                <input id="akhiri-username" name="username" type="text" autocapitalize="none" spellcheck="false" required/>
-                <button type="submit" disabled=move || akhiri.pending().get()>"Akhiri semua sesi"</button>
-            </ActionForm>
-            <ActionForm action=buka>
-                <label for="buka-username">"Buka kunci akun (username)"</label>
-                <input id="buka-username" name="username" type="text" autocapitalize="none" spellcheck="false" required/>
-                <button type="submit" disabled=move || buka.pending().get()>"Buka kunci"</button>
-            </ActionForm>
-            <ActionForm action=reset>
-                <label for="reset-username">"Reset faktor kedua milik (username)"</label>
-                <input id="reset-username" name="username" type="text" autocapitalize="none" spellcheck="false" required/>
-                <button type="submit" disabled=move || reset.pending().get()>"Reset faktor kedua"</button>
-            </ActionForm>
         </section>
     }
 }

@@ -40,7 +40,7 @@ pub fn logged_in(page: impl Fn(Me) -> AnyView + Clone + Send + Sync + 'static) -
 /// The header (product, user, unit, Keluar) around a page's content.
 #[component]
 pub fn Shell(me: Me, children: Children) -> impl IntoView {
-    let step_up = crate::akses::faktor::StepUp::provide();
+    let step_up = crate::akses::ulang::StepUp::provide();
     view! {
         <header class="topbar">
             <a class="brand" href=crate::akses::auth::home(me.role)>"Aktivasi OTP SAKTI"</a>
@@ -65,8 +65,8 @@ pub fn Shell(me: Me, children: Children) -> impl IntoView {
 }
 
 #[lazy]
-fn step_up_dialog(dialog: crate::akses::faktor::StepUp) -> AnyView {
-    view! { <crate::akses::faktor::StepUpDialog dialog/> }.into_any()
+fn step_up_dialog(dialog: crate::akses::ulang::StepUp) -> AnyView {
+    view! { <crate::akses::ulang::StepUpDialog dialog/> }.into_any()
 }
 
 /// The pages a role's menu lists, as `domain::authz` allows them.

@@ -97,7 +97,7 @@ pub(crate) fn UbahNomor(me: Me, tick: RwSignal<u32>, notice: RwSignal<Option<Not
         tick.update(|t| *t += 1);
     };
     let ajukan = Action::new(|(id, hp): &(PejabatId, String)| ubah_nomor_ajukan(*id, hp.clone()));
-    crate::akses::faktor::step_up_retry(
+    crate::akses::ulang::step_up_retry(
         move || ajukan.input().get(),
         move || ajukan.value().get(),
         move |i| {
@@ -211,7 +211,7 @@ pub(crate) fn Confirmations(
 ) -> impl IntoView {
     let data = Resource::new(move || tick.get(), |_| ubah_nomor_konfirmasi_daftar());
     let konfirmasi = Action::new(|(id, hilang): &(UbahNomorId, String)| ubah_nomor_konfirmasi(*id, hilang.clone()));
-    crate::akses::faktor::step_up_retry(
+    crate::akses::ulang::step_up_retry(
         move || konfirmasi.input().get(),
         move || konfirmasi.value().get(),
         move |i| {

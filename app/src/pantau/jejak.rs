@@ -56,8 +56,8 @@ fn AuditView() -> impl IntoView {
     };
     let csv = move || format!("/api/audit.csv?{}", applied.with(AuditQuery::to_query_string));
     // the export asks for the password again first (a step-up), then downloads
-    let unduh = Action::new(|(): &()| crate::akses::faktor::auth_segar());
-    crate::akses::faktor::step_up_retry(
+    let unduh = Action::new(|(): &()| crate::akses::ulang::auth_segar());
+    crate::akses::ulang::step_up_retry(
         move || unduh.input().get(),
         move || unduh.value().get(),
         move |()| {

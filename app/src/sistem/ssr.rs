@@ -251,3 +251,30 @@ pub fn html_escape(text: &str) -> String {
     }
     out
 }
+
+/// Who a second-factor call is for: the logged-in user (a change to its factors needs a
+/// step-up), or a login whose password was right a moment ago.
+pub async fn subjek(enrol: bool) -> Result<(AppState, backend::Caller, backend::Actor, Option<Pending>), AppError> {
+    let (state, caller) = caller().await?;
+    if let Some(actor) = caller.actor().cloned() {
+        if enrol {
+            backend::akses::auth::step_up(&caller)?;
+        }
+        return Ok((state, caller, actor, None));
+    }
+    let session = session().await?;
+    let pending: Option<Pending> = session.get(PENDING_KEY).await?;
+    let now = state.clock.now();
+    let fresh = |p: &Pending| now.timestamp_millis() - p.at_ms <= PENDING_MINUTES * 60_000;
+    let Some(pending) = pending.filter(fresh) else {
+        return Err(backend::Error::Unauthenticated.into());
+    };
+    if enrol && !pending.daftar {
+        return Err(backend::Error::Rule("Masukkan faktor kedua Anda lebih dulu.".into()).into());
+    }
+    let Some((actor, _)) = backend::akses::masuk::load_pending(&state.pool, pending.user_id).await? else {
+        return Err(backend::Error::Unauthenticated.into());
+    };
+    let caller = backend::Caller::pending(actor.clone(), caller.addr().map(str::to_owned));
+    Ok((state, caller, actor, Some(pending)))
+}

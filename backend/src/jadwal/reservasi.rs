@@ -1,7 +1,8 @@
 //! A satker's bookings: who may be named, taking a slot for named pejabat, moving it or
 //! cancelling it up to an hour before.
 
-use super::*;
+use super::baris::*;
+use super::slot::{insert_jadwal, invite};
 use crate::Caller;
 use crate::akses::attempt::Attempt;
 use crate::akses::auth::authorize;

@@ -141,6 +141,9 @@ impl<'ast> Visit<'ast> for Paths {
         syn::visit::visit_path(self, p);
     }
 
+    /// `pub(super)` and `pub(in crate::x)` say who may see an item, not what it uses.
+    fn visit_visibility(&mut self, _: &'ast syn::Visibility) {}
+
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
         self.tokens(m.tokens.clone());
         syn::visit::visit_macro(self, m);
@@ -419,6 +422,8 @@ fn the_check_names_a_circle_and_its_imports() {
     assert!(found[0].contains("a → b by `crate::b::B`"), "{}", found[0]);
     assert!(found[0].contains("b → c by `crate::c::C`"), "{}", found[0]);
     assert!(found[0].contains("c → a by `crate::a::x`"), "{}", found[0]);
+    let visibility = tree(&[("p", "mod kid; fn f() { kid::k(); }"), ("p::kid", "pub(super) fn k() {}")]);
+    assert!(circles(&arrows(&visibility)).is_empty(), "`pub(super)` is no arrow to the parent");
     let parent_child = tree(&[("p", "mod kid; pub struct P; fn f() { kid::k(); }"), ("p::kid", "use super::P;")]);
     let found = circles(&arrows(&parent_child));
     assert!(found.len() == 1 && found[0].contains("p::kid → p by `super::P`"), "{found:?}");

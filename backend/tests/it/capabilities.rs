@@ -18,7 +18,7 @@ const SIGN_IN: &[(&str, &str)] = &[
     ("ulang", "autentikasi_ulang"),
     ("ulang", "autentikasi_ulang_passkey"),
     // ends the caller's own session, whoever it is (nothing to end for nobody)
-    ("auth", "logout"),
+    ("masuk", "logout"),
     // the second factor at sign-in, for a caller past its password
     ("faktor", "periksa"),
     ("passkey", "masuk_selesai"),

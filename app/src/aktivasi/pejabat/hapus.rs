@@ -19,7 +19,7 @@ pub fn HapusDialog(
 ) -> impl IntoView {
     let hapus = Action::new(|id: &domain::PejabatId| pejabat_hapus(*id));
     // Hapus of an AKTIF reference asks for the password again first
-    crate::akses::faktor::step_up_retry(
+    crate::akses::ulang::step_up_retry(
         move || hapus.input().get(),
         move || hapus.value().get(),
         move |i| {

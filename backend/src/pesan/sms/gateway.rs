@@ -1,7 +1,6 @@
 //! The gateways a message leaves through: the HTTP gateway with its JSON body template, and
 //! the one type the relay holds.
 
-use super::Simulator;
 use std::future::Future;
 
 /// One message to deliver.
@@ -84,29 +83,6 @@ impl Gateway for HttpGateway {
         // the error text never carries the message body (it may hold a code)
         let response = request.send().await.map_err(|e| format!("gateway tidak terjangkau: {}", e.without_url()))?;
         if response.status().is_success() { Ok(()) } else { Err(format!("gateway menjawab {}", response.status())) }
-    }
-}
-
-/// The gateway the server runs with: the simulator unless an HTTP gateway is configured.
-#[derive(Clone)]
-pub enum AnyGateway {
-    Simulator(Simulator),
-    Http(HttpGateway),
-}
-
-impl Gateway for AnyGateway {
-    async fn send(&self, msg: &OutMessage) -> std::result::Result<(), String> {
-        match self {
-            AnyGateway::Simulator(g) => g.send(msg).await,
-            AnyGateway::Http(g) => g.send(msg).await,
-        }
-    }
-
-    fn remote(&self) -> bool {
-        match self {
-            AnyGateway::Simulator(g) => g.remote(),
-            AnyGateway::Http(g) => g.remote(),
-        }
     }
 }
 

@@ -2,7 +2,8 @@
 //! hands each to the gateways in order, skipping one that failed for [`BREAKER_SECS`], retries
 //! up to [`MAX_ATTEMPTS`] and never delivers a code SMS after its code expired.
 
-use super::{Gateway, OutMessage};
+use super::gateway::{Gateway, HttpGateway, OutMessage};
+use super::simulator::Simulator;
 use crate::error::Result;
 use crate::pesan::pekerja::{Heartbeat, WORKER_BATCH, backoff, run_rounds};
 use chrono::{DateTime, Duration, Utc};
@@ -212,4 +213,27 @@ pub async fn run_worker(
 ) {
     let round = || deliver_due(&pool, &relay, Utc::now(), WORKER_BATCH);
     run_rounds("SMS", interval, stop, round, beat).await;
+}
+
+/// The gateway the server runs with: the simulator unless an HTTP gateway is configured.
+#[derive(Clone)]
+pub enum AnyGateway {
+    Simulator(Simulator),
+    Http(HttpGateway),
+}
+
+impl Gateway for AnyGateway {
+    async fn send(&self, msg: &OutMessage) -> std::result::Result<(), String> {
+        match self {
+            AnyGateway::Simulator(g) => g.send(msg).await,
+            AnyGateway::Http(g) => g.send(msg).await,
+        }
+    }
+
+    fn remote(&self) -> bool {
+        match self {
+            AnyGateway::Simulator(g) => g.remote(),
+            AnyGateway::Http(g) => g.remote(),
+        }
+    }
 }

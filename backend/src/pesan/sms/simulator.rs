@@ -1,7 +1,7 @@
 //! The built-in gateway of the demo and the tests: what each number received (`/hp`), and a
 //! number whose delivery is switched off there.
 
-use super::{Gateway, OutMessage};
+use super::gateway::{Gateway, OutMessage};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
