@@ -8,8 +8,8 @@ pub mod aktivasi;
 pub mod berikut;
 pub mod dokumen;
 pub mod jadwal;
+pub mod kirim;
 pub mod pantau;
-pub mod pesan;
 pub mod provisi;
 pub mod sistem;
 
@@ -92,7 +92,7 @@ lazy_page!(CsoRoute, aktivasi::cso::CsoPage);
 lazy_page!(BerkasRoute, dokumen::berkas::BerkasPage);
 lazy_page!(MejaRoute, dokumen::meja::MejaPage);
 lazy_page!(AuditRoute, pantau::jejak::AuditPage);
-lazy_page!(HpRoute, pesan::HpPage);
+lazy_page!(HpRoute, kirim::HpPage);
 lazy_page!(SandiRoute, akses::sandi::SandiPage);
 lazy_page!(ImporRoute, provisi::ImporPage);
 lazy_page!(PenggunaRoute, akses::pengguna::PenggunaPage);

@@ -267,7 +267,7 @@ impl Config {
             return Err(refuse("SAKTI_SMTP_URL", m));
         }
         for (i, g) in self.sms_gateways.iter().enumerate() {
-            crate::pesan::sms::HttpGateway::new(g.url.clone(), g.token.clone(), g.body.clone())
+            crate::kirim::sms::HttpGateway::new(g.url.clone(), g.token.clone(), g.body.clone())
                 .map_err(|m| refuse(if i == 0 { "SAKTI_SMS_GATEWAY_BODY" } else { "SAKTI_SMS_GATEWAY_n_BODY" }, m))?;
         }
         if self.demo {
@@ -387,8 +387,8 @@ impl Config {
     pub fn sms_relay(
         &self,
         pool: &sqlx::PgPool,
-    ) -> Result<crate::pesan::sms::Relay<crate::pesan::sms::AnyGateway>, String> {
-        use crate::pesan::sms::{AnyGateway, HttpGateway, Relay, Simulator};
+    ) -> Result<crate::kirim::sms::Relay<crate::kirim::sms::AnyGateway>, String> {
+        use crate::kirim::sms::{AnyGateway, HttpGateway, Relay, Simulator};
         if self.sms_gateways.is_empty() {
             return Ok(Relay::one("simulator", AnyGateway::Simulator(Simulator { pool: pool.clone() })));
         }
@@ -401,9 +401,9 @@ impl Config {
     }
 
     /// The SMTP server emails go through, when one is configured.
-    pub fn smtp(&self) -> Result<Option<crate::pesan::email::Smtp>, String> {
+    pub fn smtp(&self) -> Result<Option<crate::kirim::email::Smtp>, String> {
         match (&self.smtp_url, &self.smtp_from) {
-            (Some(url), Some(from)) => crate::pesan::email::Smtp::new(url, from).map(Some),
+            (Some(url), Some(from)) => crate::kirim::email::Smtp::new(url, from).map(Some),
             _ => Ok(None),
         }
     }

@@ -40,8 +40,8 @@ pub enum Error {
     Kunci(String),
     /// A limit on guessing holds the try back (`domain::login`): a wait, a lock, an address
     /// over its limit. Answered 429 with `Retry-After` when there is a time to give.
-    #[error("{pesan}")]
-    Ditahan { pesan: String, tunggu: Option<i64> },
+    #[error("{teks}")]
+    Ditahan { teks: String, tunggu: Option<i64> },
     /// Too many password checks at once (`sandi::ARGON2_PARALLEL`): try again in a moment.
     #[error("Server sedang sibuk memeriksa kata sandi. Coba lagi beberapa detik lagi.")]
     Sibuk,
@@ -50,7 +50,7 @@ pub enum Error {
 impl Error {
     /// The refusal of a try a guessing limit holds back.
     pub fn ditahan(blocked: &domain::login::Blocked) -> Error {
-        Error::Ditahan { pesan: blocked.to_string(), tunggu: blocked.retry_after_secs() }
+        Error::Ditahan { teks: blocked.to_string(), tunggu: blocked.retry_after_secs() }
     }
 
     /// True for a refusal of the request (written to the audit trail as DITOLAK), as opposed

@@ -12,8 +12,8 @@ pub mod config;
 pub mod dokumen;
 pub mod error;
 pub mod jadwal;
+pub mod kirim;
 pub mod pantau;
-pub mod pesan;
 pub mod provisi;
 pub mod sistem;
 

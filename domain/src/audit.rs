@@ -52,7 +52,7 @@ crate::stored_enum! {
         NonaktifkanPengguna = "NONAKTIFKAN_PENGGUNA",
         BukaKunciPengguna = "BUKA_KUNCI_PENGGUNA",
         AkhiriSesi = "AKHIRI_SESI",
-        DaftarFaktor = "DAFTAR_FAKTOR",
+        DaftarkanFaktor = "DAFTAR_FAKTOR",
         ResetFaktor = "RESET_FAKTOR",
         FaktorKedua = "FAKTOR_KEDUA",
         AutentikasiUlang = "AUTENTIKASI_ULANG",

@@ -6,7 +6,7 @@
 use crate::berkas::BerkasStatus;
 use crate::format::{desimal, tanggal};
 use crate::jadwal::Calon;
-use crate::pantau::{Papan, Tahap};
+use crate::pantau::{Fase, Papan};
 use crate::workflow::{self, Langkah, RowFacts, Viewer};
 use crate::{Jabatan, PejabatId, Role, Status};
 use serde::{Deserialize, Serialize};
@@ -348,14 +348,14 @@ pub fn pemantau(papan: &Papan) -> Berikut {
             .baris
             .iter()
             .filter(|b| b.tahap.is_none() && b.hitungan.total() > 0)
-            .min_by_key(|b| (u64::from(b.hitungan.di(Tahap::Selesai)) * 1000) / u64::from(b.hitungan.total()));
+            .min_by_key(|b| (u64::from(b.hitungan.di(Fase::Selesai)) * 1000) / u64::from(b.hitungan.total()));
         return match tertinggal {
             Some(b) => Berikut::lakukan(
                 judul,
                 format!(
                     "{perlu} Paling tertinggal: {} ({} dari {} satker selesai).",
                     b.nama,
-                    b.hitungan.di(Tahap::Selesai),
+                    b.hitungan.di(Fase::Selesai),
                     b.hitungan.total()
                 ),
                 &format!("/pantau{}", b.lingkup.query()),
@@ -552,13 +552,13 @@ mod tests {
         let hari_ini = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
         let kppn = |kode: &str, nama: &str, selesai: u32, total: u32| {
             let mut hitungan = Hitungan::default();
-            (0..selesai).for_each(|_| hitungan.tambah(Tahap::Selesai));
-            (selesai..total).for_each(|_| hitungan.tambah(Tahap::Direkam));
+            (0..selesai).for_each(|_| hitungan.tambah(Fase::Selesai));
+            (selesai..total).for_each(|_| hitungan.tambah(Fase::Direkam));
             Baris { lingkup: Lingkup::Kppn(kode.into()), kode: kode.into(), nama: nama.into(), hitungan, tahap: None }
         };
         let mut hitungan = Hitungan::default();
-        (0..selesai).for_each(|_| hitungan.tambah(Tahap::Selesai));
-        (selesai..total).for_each(|_| hitungan.tambah(Tahap::Direkam));
+        (0..selesai).for_each(|_| hitungan.tambah(Fase::Selesai));
+        (selesai..total).for_each(|_| hitungan.tambah(Fase::Direkam));
         Papan {
             lingkup: Lingkup::Kanwil("20".into()),
             jejak: vec![],
@@ -595,7 +595,7 @@ mod tests {
             satker_kode: "700001".into(),
             satker_nama: "SATKER CONTOH".into(),
             kppn_kode: "120".into(),
-            tahap: Tahap::Diajukan,
+            tahap: Fase::Diajukan,
             sejak: chrono::DateTime::parse_from_rfc3339("2026-11-20T03:00:00Z").unwrap().to_utc(),
             hari: 17,
         }];

@@ -4,8 +4,8 @@ use crate::FaktorId;
 use serde::{Deserialize, Serialize};
 
 crate::stored_enum! {
-    /// The kinds of second factor (`faktor.jenis`).
-    pub enum Jenis as code / from_code {
+    /// The methods of a second factor (`faktor.jenis`).
+    pub enum Metode as code / from_code {
         Passkey = "PASSKEY",
         Totp = "TOTP",
     }
@@ -15,7 +15,7 @@ crate::stored_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FaktorInfo {
     pub id: FaktorId,
-    pub jenis: Jenis,
+    pub jenis: Metode,
     pub nama: String,
     pub dibuat_ms: i64,
     pub dipakai_ms: Option<i64>,

@@ -162,12 +162,13 @@ pub fn expires_at(sent_at: DateTime<Utc>) -> DateTime<Utc> {
     sent_at + Duration::seconds(VALID_SECS)
 }
 
-/// The state of a code as stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CodeState {
-    Pending,
-    Used,
-    Void,
+crate::stored_enum! {
+    /// The state of a code as stored (`otp_code.state`).
+    pub enum CodeState as code / from_code {
+        Pending = "PENDING",
+        Used = "USED",
+        Void = "VOID",
+    }
 }
 
 /// May a typed code still be checked against the stored one? (Before comparing.)

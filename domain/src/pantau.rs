@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A satker's stage: the furthest it has reached, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Tahap {
+pub enum Fase {
     /// No KPA, PPK or PPSPM recorded yet.
     Belum,
     /// Its pejabat are recorded.
@@ -23,31 +23,31 @@ pub enum Tahap {
     Selesai,
 }
 
-impl Tahap {
-    pub const ALL: [Tahap; 6] =
-        [Tahap::Belum, Tahap::Direkam, Tahap::Diajukan, Tahap::Diterima, Tahap::KpaAktif, Tahap::Selesai];
+impl Fase {
+    pub const ALL: [Fase; 6] =
+        [Fase::Belum, Fase::Direkam, Fase::Diajukan, Fase::Diterima, Fase::KpaAktif, Fase::Selesai];
 
     /// What the board calls the stage.
     pub fn label(self) -> &'static str {
         match self {
-            Tahap::Belum => "Belum mulai",
-            Tahap::Direkam => "Pejabat direkam",
-            Tahap::Diajukan => "Berkas diajukan",
-            Tahap::Diterima => "Berkas diterima",
-            Tahap::KpaAktif => "KPA aktif",
-            Tahap::Selesai => "PPK & PPSPM aktif",
+            Fase::Belum => "Belum mulai",
+            Fase::Direkam => "Pejabat direkam",
+            Fase::Diajukan => "Berkas diajukan",
+            Fase::Diterima => "Berkas diterima",
+            Fase::KpaAktif => "KPA aktif",
+            Fase::Selesai => "PPK & PPSPM aktif",
         }
     }
 
     /// The stage in the CSV export.
     pub fn code(self) -> &'static str {
         match self {
-            Tahap::Belum => "BELUM",
-            Tahap::Direkam => "DIREKAM",
-            Tahap::Diajukan => "DIAJUKAN",
-            Tahap::Diterima => "DITERIMA",
-            Tahap::KpaAktif => "KPA_AKTIF",
-            Tahap::Selesai => "SELESAI",
+            Fase::Belum => "BELUM",
+            Fase::Direkam => "DIREKAM",
+            Fase::Diajukan => "DIAJUKAN",
+            Fase::Diterima => "DITERIMA",
+            Fase::KpaAktif => "KPA_AKTIF",
+            Fase::Selesai => "SELESAI",
         }
     }
 
@@ -72,18 +72,18 @@ pub struct Fakta {
 }
 
 impl Fakta {
-    /// The furthest stage reached, and since when (none for [`Tahap::Belum`]).
-    pub fn tahap(&self) -> (Tahap, Option<DateTime<Utc>>) {
+    /// The furthest stage reached, and since when (none for [`Fase::Belum`]).
+    pub fn tahap(&self) -> (Fase, Option<DateTime<Utc>>) {
         if let (Some(kpa), Some(ppk), Some(ppspm)) = (self.kpa_aktif, self.ppk_aktif, self.ppspm_aktif) {
-            return (Tahap::Selesai, Some(kpa.max(ppk).max(ppspm)));
+            return (Fase::Selesai, Some(kpa.max(ppk).max(ppspm)));
         }
         let steps = [
-            (Tahap::KpaAktif, self.kpa_aktif),
-            (Tahap::Diterima, self.diterima),
-            (Tahap::Diajukan, self.diajukan),
-            (Tahap::Direkam, self.direkam),
+            (Fase::KpaAktif, self.kpa_aktif),
+            (Fase::Diterima, self.diterima),
+            (Fase::Diajukan, self.diajukan),
+            (Fase::Direkam, self.direkam),
         ];
-        steps.into_iter().find_map(|(t, at)| at.map(|at| (t, Some(at)))).unwrap_or((Tahap::Belum, None))
+        steps.into_iter().find_map(|(t, at)| at.map(|at| (t, Some(at)))).unwrap_or((Fase::Belum, None))
     }
 }
 
@@ -92,7 +92,7 @@ impl Fakta {
 pub struct Hitungan([u32; 6]);
 
 impl Hitungan {
-    pub fn tambah(&mut self, tahap: Tahap) {
+    pub fn tambah(&mut self, tahap: Fase) {
         self.0[tahap.index()] += 1;
     }
 
@@ -103,12 +103,12 @@ impl Hitungan {
     }
 
     /// Satkers at exactly this stage.
-    pub fn di(&self, tahap: Tahap) -> u32 {
+    pub fn di(&self, tahap: Fase) -> u32 {
         self.0[tahap.index()]
     }
 
     /// Satkers that reached at least this stage: the funnel.
-    pub fn sampai(&self, tahap: Tahap) -> u32 {
+    pub fn sampai(&self, tahap: Fase) -> u32 {
         self.0[tahap.index()..].iter().sum()
     }
 
@@ -126,8 +126,8 @@ pub const GRAFIK_HARI: i64 = 30;
 
 /// The days a satker has been at a stage it should have left, if longer than `hari`. Done
 /// satkers and those not started are never stuck (the deadline speaks for the latter).
-pub fn macet(tahap: Tahap, sejak: Option<DateTime<Utc>>, now: DateTime<Utc>, hari: u32) -> Option<i64> {
-    if matches!(tahap, Tahap::Belum | Tahap::Selesai) {
+pub fn macet(tahap: Fase, sejak: Option<DateTime<Utc>>, now: DateTime<Utc>, hari: u32) -> Option<i64> {
+    if matches!(tahap, Fase::Belum | Fase::Selesai) {
         return None;
     }
     let days = (now - sejak?).num_days();
@@ -292,7 +292,7 @@ pub struct Baris {
     pub nama: String,
     pub hitungan: Hitungan,
     /// For a satker: its stage and since when.
-    pub tahap: Option<(Tahap, Option<DateTime<Utc>>)>,
+    pub tahap: Option<(Fase, Option<DateTime<Utc>>)>,
 }
 
 /// A satker past the stuck limit.
@@ -301,7 +301,7 @@ pub struct Macet {
     pub satker_kode: String,
     pub satker_nama: String,
     pub kppn_kode: String,
-    pub tahap: Tahap,
+    pub tahap: Fase,
     pub sejak: DateTime<Utc>,
     pub hari: i64,
 }
@@ -342,7 +342,7 @@ pub struct Papan {
 /// each stage (codes and names as the audit export writes fields: quoted, formula-safe).
 pub fn csv(papan: &Papan) -> String {
     let mut out = String::from("kode,nama");
-    for t in Tahap::ALL {
+    for t in Fase::ALL {
         out.push(',');
         out.push_str(t.code());
     }
@@ -351,7 +351,7 @@ pub fn csv(papan: &Papan) -> String {
         out.push_str(&csv_field(&b.kode));
         out.push(',');
         out.push_str(&csv_field(&b.nama));
-        for t in Tahap::ALL {
+        for t in Fase::ALL {
             out.push_str(&format!(",{}", b.hitungan.di(t)));
         }
         out.push_str(&format!(",{}", b.hitungan.total()));
@@ -386,43 +386,43 @@ mod tests {
     #[test]
     fn the_stage_is_the_furthest_reached_and_since_when() {
         let mut f = Fakta::default();
-        assert_eq!(f.tahap(), (Tahap::Belum, None));
+        assert_eq!(f.tahap(), (Fase::Belum, None));
         f.direkam = Some(at(1));
-        assert_eq!(f.tahap(), (Tahap::Direkam, Some(at(1))));
+        assert_eq!(f.tahap(), (Fase::Direkam, Some(at(1))));
         f.diajukan = Some(at(2));
         f.diterima = Some(at(4));
-        assert_eq!(f.tahap(), (Tahap::Diterima, Some(at(4))));
+        assert_eq!(f.tahap(), (Fase::Diterima, Some(at(4))));
         f.kpa_aktif = Some(at(5));
         f.ppk_aktif = Some(at(9));
-        assert_eq!(f.tahap(), (Tahap::KpaAktif, Some(at(5))), "PPK without PPSPM is not done");
+        assert_eq!(f.tahap(), (Fase::KpaAktif, Some(at(5))), "PPK without PPSPM is not done");
         f.ppspm_aktif = Some(at(7));
-        assert_eq!(f.tahap(), (Tahap::Selesai, Some(at(9))), "done when the last of the three is");
+        assert_eq!(f.tahap(), (Fase::Selesai, Some(at(9))), "done when the last of the three is");
     }
 
     #[test]
     fn the_funnel_counts_everyone_who_reached_a_stage() {
         let mut h = Hitungan::default();
-        for t in [Tahap::Belum, Tahap::Direkam, Tahap::Direkam, Tahap::Diterima, Tahap::Selesai] {
+        for t in [Fase::Belum, Fase::Direkam, Fase::Direkam, Fase::Diterima, Fase::Selesai] {
             h.tambah(t);
         }
         assert_eq!(h.total(), 5);
-        assert_eq!(h.di(Tahap::Direkam), 2);
-        assert_eq!(h.sampai(Tahap::Belum), 5);
-        assert_eq!(h.sampai(Tahap::Direkam), 4);
-        assert_eq!(h.sampai(Tahap::Diajukan), 2);
-        assert_eq!(h.sampai(Tahap::Selesai), 1);
+        assert_eq!(h.di(Fase::Direkam), 2);
+        assert_eq!(h.sampai(Fase::Belum), 5);
+        assert_eq!(h.sampai(Fase::Direkam), 4);
+        assert_eq!(h.sampai(Fase::Diajukan), 2);
+        assert_eq!(h.sampai(Fase::Selesai), 1);
         let mut all = Hitungan::default();
         all.gabung(&h);
         all.gabung(&h);
-        assert_eq!(all.sampai(Tahap::Direkam), 8);
+        assert_eq!(all.sampai(Fase::Direkam), 8);
     }
 
     #[test]
     fn stuck_means_longer_than_the_limit_in_an_unfinished_stage() {
-        assert_eq!(macet(Tahap::Diajukan, Some(at(0)), at(7), 7), None, "exactly the limit is not stuck");
-        assert_eq!(macet(Tahap::Diajukan, Some(at(0)), at(8), 7), Some(8));
-        assert_eq!(macet(Tahap::Selesai, Some(at(0)), at(30), 7), None);
-        assert_eq!(macet(Tahap::Belum, None, at(30), 7), None);
+        assert_eq!(macet(Fase::Diajukan, Some(at(0)), at(7), 7), None, "exactly the limit is not stuck");
+        assert_eq!(macet(Fase::Diajukan, Some(at(0)), at(8), 7), Some(8));
+        assert_eq!(macet(Fase::Selesai, Some(at(0)), at(30), 7), None);
+        assert_eq!(macet(Fase::Belum, None, at(30), 7), None);
     }
 
     #[test]
@@ -479,7 +479,7 @@ mod tests {
     #[test]
     fn the_csv_has_a_line_per_row_and_is_formula_safe() {
         let mut h = Hitungan::default();
-        h.tambah(Tahap::Diajukan);
+        h.tambah(Fase::Diajukan);
         let papan = Papan {
             lingkup: Lingkup::Kppn("019".into()),
             jejak: vec![],
@@ -489,7 +489,7 @@ mod tests {
                 kode: "561403".into(),
                 nama: "=HYPERLINK(\"x\"), satu".into(),
                 hitungan: h,
-                tahap: Some((Tahap::Diajukan, Some(at(0)))),
+                tahap: Some((Fase::Diajukan, Some(at(0)))),
             }],
             macet: vec![],
             macet_total: 0,

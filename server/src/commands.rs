@@ -318,7 +318,7 @@ async fn audit(config: &Config, action: AuditAction) -> ExitCode {
 }
 
 async fn user(config: &Config, url: String, action: UserAction) -> Result<(), BoxError> {
-    use backend::akses::pengguna::{self, Jalan, Keperluan, Kirim};
+    use backend::akses::pengguna::{self, Jalan, Kirim, Tujuan};
     let pool = db::connect(&url).await?;
     let caller = backend::Caller::command_line();
     let now = backend::now();
@@ -346,9 +346,9 @@ async fn user(config: &Config, url: String, action: UserAction) -> Result<(), Bo
     };
     let kirim = Kirim { base: &base, surel: config.smtp()?.is_some() };
     let tautan = pengguna::tautan(&pool, &caller, &username, kirim, now).await?;
-    let jenis = match tautan.keperluan {
-        Keperluan::Undangan => "Undangan",
-        Keperluan::Reset => "Reset (kata sandi lama tidak berlaku lagi)",
+    let jenis = match tautan.tujuan {
+        Tujuan::Undangan => "Undangan",
+        Tujuan::Reset => "Reset (kata sandi lama tidak berlaku lagi)",
     };
     let sampai = tautan.expires_at.format("%Y-%m-%d %H:%M");
     match (&tautan.jalan, tautan.url(&base)) {

@@ -1,11 +1,11 @@
 //! `POST /api/sms/kuitansi`: the SMS gateways' delivery reports, signed with the shared
-//! secret (`X-Sakti-Timestamp`, `X-Sakti-Signature`; `backend::pesan::sms::kuitansi`). Mounted only
+//! secret (`X-Sakti-Timestamp`, `X-Sakti-Signature`; `backend::kirim::sms::kuitansi`). Mounted only
 //! when `SAKTI_SMS_RECEIPT_SECRET` is set.
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
-use backend::pesan::sms::KuitansiError;
+use backend::kirim::sms::KuitansiError;
 use std::sync::Arc;
 
 /// A report body is a few hundred bytes; anything larger is not one.
@@ -26,7 +26,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(pool: backend::PgPool, secret: &
 async fn terima(pool: &backend::PgPool, secret: &[u8], headers: &HeaderMap, body: &[u8]) -> (StatusCode, String) {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
     let (timestamp, signature) = (header("x-sakti-timestamp"), header("x-sakti-signature"));
-    match backend::pesan::sms::kuitansi(pool, secret, timestamp, signature, body, backend::now()).await {
+    match backend::kirim::sms::kuitansi(pool, secret, timestamp, signature, body, backend::now()).await {
         Ok(state) => (StatusCode::OK, state.label().to_string()),
         Err(e) => {
             let status = match &e {

@@ -5,7 +5,7 @@
 
 use app::sistem::ssr::AppState;
 use backend::config::{Config, ConfigError};
-use backend::{pesan::sms, provisi::demo};
+use backend::{kirim::sms, provisi::demo};
 use clap::Parser;
 use leptos::prelude::*;
 use server::commands::{self, BoxError, Cli, Command};
@@ -119,7 +119,7 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     };
     // the readiness probe expects each worker to finish a round within a minute
     let mut ops = server::ops::Ops { workers: Vec::new(), metrics_token: config.metrics_token.clone() };
-    let sms_beat = backend::pesan::pekerja::Heartbeat::default();
+    let sms_beat = backend::kirim::pekerja::Heartbeat::default();
     ops.workers.push(("SMS", sms_beat.clone(), Duration::from_secs(60)));
     let (stop_sms, sms_stopped) = tokio::sync::oneshot::channel::<()>();
     let sms_worker = tokio::spawn(sms::run_worker(
@@ -134,12 +134,12 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let (stop_email, email_stopped) = tokio::sync::oneshot::channel::<()>();
     let email_worker = match config.smtp()? {
         Some(smtp) => {
-            let beat = backend::pesan::pekerja::Heartbeat::default();
+            let beat = backend::kirim::pekerja::Heartbeat::default();
             ops.workers.push(("email", beat.clone(), Duration::from_secs(60)));
             let stop = async move {
                 let _ = email_stopped.await;
             };
-            Some(tokio::spawn(backend::pesan::email::run_worker(
+            Some(tokio::spawn(backend::kirim::email::run_worker(
                 pool.clone(),
                 smtp,
                 Duration::from_secs(2),

@@ -8,7 +8,7 @@ use axum::extract::{Extension, Request};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use backend::pesan::pekerja::Heartbeat;
+use backend::kirim::pekerja::Heartbeat;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};

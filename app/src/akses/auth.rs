@@ -22,7 +22,7 @@ pub struct Me {
 /// one, for its enrolment). `kembali` is where to go after login.
 #[server(endpoint = "auth_login")]
 pub async fn auth_login(username: String, password: String, kembali: Option<String>) -> Result<(), AppError> {
-    use crate::sistem::ssr::{PENDING_KEY, Pending, caller, cookie, session};
+    use crate::sistem::ssr::{MasukTertunda, PENDING_KEY, caller, cookie, session};
     use backend::akses::masuk::Masuk;
     let (state, caller) = caller().await?;
     let device = cookie(state.device_cookie()).await;
@@ -38,7 +38,7 @@ pub async fn auth_login(username: String, password: String, kembali: Option<Stri
     .await?;
     let kembali = kembali.as_deref().and_then(domain::sesi::kembali).map(str::to_owned);
     let session = session().await?;
-    let daftar = matches!(masuk, Masuk::Daftar(_));
+    let daftarkan = matches!(masuk, Masuk::Daftarkan(_));
     let masuk_sandi = match &masuk {
         Masuk::Faktor(_, sandi) => Some(*sandi),
         _ => None,
@@ -47,14 +47,14 @@ pub async fn auth_login(username: String, password: String, kembali: Option<Stri
         Masuk::Selesai(actor) => {
             start(&state, &session, &actor, caller.addr().map(str::to_owned), device, kembali).await
         }
-        Masuk::Faktor(actor, _) | Masuk::Daftar(actor) => {
+        Masuk::Faktor(actor, _) | Masuk::Daftarkan(actor) => {
             let sandi = masuk_sandi;
             session.cycle_id().await?;
             session.clear().await;
-            let pending = Pending {
+            let pending = MasukTertunda {
                 user_id: actor.user_id,
                 at_ms: now.timestamp_millis(),
-                daftar,
+                daftarkan,
                 terdaftar: false,
                 kembali,
                 sandi,
@@ -346,5 +346,29 @@ fn to_login() {
         let loc = w.location();
         let path = format!("{}{}", loc.pathname().unwrap_or_default(), loc.search().unwrap_or_default());
         let _ = loc.assign(&crate::sistem::urls::login_url(Some(&path), true));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_role_starts_on_its_own_page() {
+        assert_eq!(home(Role::Cso), "/cso");
+        assert_eq!(home(Role::Kanwil), "/pantau");
+        assert_eq!(home(Role::Pusat), "/pantau");
+        assert_eq!(home(Role::Operator), "/impor");
+        assert_eq!(home(Role::AdminLokal), "/pejabat");
+    }
+
+    #[test]
+    fn the_countdown_follows_the_limit_that_ends_first_and_the_time_since_the_answer() {
+        let sisa = SesiSisa { idle_s: 300, absolute_s: 7_200 };
+        assert_eq!(left_s(Some((sisa, 1_000.0)), 1_000.0), Some(300));
+        assert_eq!(left_s(Some((sisa, 1_000.0)), 61_000.0), Some(240), "a minute after the answer");
+        let late = SesiSisa { idle_s: 900, absolute_s: 120 };
+        assert_eq!(left_s(Some((late, 0.0)), 0.0), Some(120), "the absolute limit comes first");
+        assert_eq!(left_s(None, 5.0), None, "no answer yet, no countdown");
     }
 }

@@ -39,7 +39,7 @@ pub async fn faktor_totp_simpan(kode: String) -> Result<Vec<String>, AppError> {
     let Some(secret) = session.get::<String>(TOTP_KEY).await? else {
         return Err(backend::Error::Rule("Pindai kode QR lebih dulu.".into()).into());
     };
-    let codes = backend::akses::faktor::daftar_totp(
+    let codes = backend::akses::faktor::daftarkan_totp(
         &state.pool,
         &state.kunci.faktor,
         &caller,
@@ -57,7 +57,7 @@ pub async fn faktor_totp_simpan(kode: String) -> Result<Vec<String>, AppError> {
 #[cfg(feature = "ssr")]
 async fn enrolled(
     session: &tower_sessions::Session,
-    pending: Option<crate::sistem::ssr::Pending>,
+    pending: Option<crate::sistem::ssr::MasukTertunda>,
 ) -> Result<(), AppError> {
     if let Some(mut p) = pending {
         p.terdaftar = true;
@@ -79,36 +79,36 @@ pub async fn faktor_pemulihan_baru() -> Result<Vec<String>, AppError> {
 }
 
 /// Starts enrolling a passkey: the options for `navigator.credentials.create`.
-#[server(endpoint = "passkey_daftar_mulai")]
-pub async fn passkey_daftar_mulai() -> Result<String, AppError> {
+#[server(endpoint = "passkey_daftarkan_mulai")]
+pub async fn passkey_daftarkan_mulai() -> Result<String, AppError> {
     let (state, _, actor, _) = crate::sistem::ssr::subjek(true).await?;
-    keep_ceremony(backend::akses::passkey::daftar_mulai(&state.pool, &actor, &origin(&state).await?).await?).await
+    keep_ceremony(backend::akses::passkey::daftarkan_mulai(&state.pool, &actor, &origin(&state).await?).await?).await
 }
 
 /// Finishes the enrolment with the browser's credential; the recovery codes when it is the
 /// user's first factor.
-#[server(endpoint = "passkey_daftar_selesai")]
-pub async fn passkey_daftar_selesai(credential: String) -> Result<Vec<String>, AppError> {
+#[server(endpoint = "passkey_daftarkan_selesai")]
+pub async fn passkey_daftarkan_selesai(credential: String) -> Result<Vec<String>, AppError> {
     let (state, caller, _, pending) = crate::sistem::ssr::subjek(true).await?;
     let ceremony = take_ceremony("Mulai pendaftaran passkey lebih dulu.").await?;
     let origin = origin(&state).await?;
     let jawaban = backend::akses::passkey::Jawaban { origin: &origin, state: &ceremony, credential: &credential };
-    let codes = backend::akses::passkey::daftar_selesai(&state.pool, &caller, jawaban, state.clock.now()).await?;
+    let codes = backend::akses::passkey::daftarkan_selesai(&state.pool, &caller, jawaban, state.clock.now()).await?;
     enrolled(&crate::sistem::ssr::session().await?, pending).await?;
     Ok(codes)
 }
 
 /// A whole passkey enrolment from the page; the recovery codes of a first factor.
-async fn passkey_daftar() -> Result<Vec<String>, AppError> {
-    let options = passkey_daftar_mulai().await?;
+async fn passkey_daftarkan() -> Result<Vec<String>, AppError> {
+    let options = passkey_daftarkan_mulai().await?;
     let credential = crate::akses::webauthn::create(&options).await.map_err(AppError::Refused)?;
-    passkey_daftar_selesai(credential).await
+    passkey_daftarkan_selesai(credential).await
 }
 
 /// Enrols an authenticator app: the QR code (and the secret to type by hand), then its
 /// first code; then the recovery codes, once.
 #[component]
-pub fn DaftarTotp(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+pub fn DaftarkanTotp(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
     let baru = Resource::new(|| (), |_| faktor_totp_baru());
     let simpan = ServerAction::<FaktorTotpSimpan>::new();
     let error = move || {
@@ -152,8 +152,8 @@ pub fn DaftarTotp(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl In
 
 /// Enrols a passkey of this device; then the recovery codes, once.
 #[component]
-pub fn DaftarPasskey(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
-    let daftar = Action::new_local(|(): &()| passkey_daftar());
+pub fn DaftarkanPasskey(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+    let daftar = Action::new_local(|(): &()| passkey_daftarkan());
     let error = move || daftar.value().get().and_then(|r| r.err()).map(|e| e.to_string());
     let codes = move || daftar.value().get().and_then(|r| r.ok());
     view! {
@@ -290,9 +290,9 @@ pub fn FaktorSaya() -> impl IntoView {
                 <button on:click=move |_| { ulang.dispatch(()); }>"Buat kode pemulihan baru"</button>
             }>
                 <Show when=move || adding.get() fallback=move || view! {
-                    <DaftarPasskey on_done=move || { adding_passkey.set(false); tick.update(|t| *t += 1); }/>
+                    <DaftarkanPasskey on_done=move || { adding_passkey.set(false); tick.update(|t| *t += 1); }/>
                 }>
-                    <DaftarTotp on_done=move || { adding.set(false); tick.update(|t| *t += 1); }/>
+                    <DaftarkanTotp on_done=move || { adding.set(false); tick.update(|t| *t += 1); }/>
                 </Show>
             </Show>
         </section>

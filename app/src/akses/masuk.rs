@@ -1,7 +1,7 @@
 //! The second step of a login (`/masuk/faktor`): a code from the authenticator app, a recovery
 //! code or a passkey; for staff without a factor, its enrolment first.
 
-use crate::akses::faktor::{DaftarPasskey, DaftarTotp};
+use crate::akses::faktor::{DaftarkanPasskey, DaftarkanTotp};
 use crate::akses::passkey::passkey_masuk;
 #[cfg(feature = "ssr")]
 use crate::akses::passkey::{origin, take_ceremony};
@@ -9,16 +9,16 @@ use crate::sistem::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::sistem::ssr::subjek;
 #[cfg(feature = "ssr")]
-use domain::faktor::Jenis;
+use domain::faktor::Metode;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// A login between its password and its second factor, as the page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tahap {
+pub struct LangkahMasuk {
     pub username: String,
     /// Staff without a second factor: enrol one now.
-    pub daftar: bool,
+    pub daftarkan: bool,
     /// Enrolled during this login: go on when the recovery codes are noted.
     pub terdaftar: bool,
     pub totp: bool,
@@ -26,17 +26,17 @@ pub struct Tahap {
 }
 
 #[server(endpoint = "masuk_status")]
-pub async fn masuk_status() -> Result<Tahap, AppError> {
+pub async fn masuk_status() -> Result<LangkahMasuk, AppError> {
     let (state, _, actor, pending) = subjek(false).await?;
     let Some(pending) = pending else { return Err(backend::Error::Rule("Anda sudah masuk.".into()).into()) };
     let milik = backend::akses::faktor::milik(&state.pool, actor.user_id).await?;
-    let has = |j: Jenis| milik.faktor.iter().any(|f| f.jenis == j);
-    Ok(Tahap {
+    let has = |j: Metode| milik.faktor.iter().any(|f| f.jenis == j);
+    Ok(LangkahMasuk {
         username: actor.username,
-        daftar: pending.daftar && !pending.terdaftar,
+        daftarkan: pending.daftarkan && !pending.terdaftar,
         terdaftar: pending.terdaftar,
-        totp: has(Jenis::Totp),
-        passkey: has(Jenis::Passkey),
+        totp: has(Metode::Totp),
+        passkey: has(Metode::Passkey),
     })
 }
 
@@ -115,11 +115,11 @@ pub fn MasukFaktorPage() -> impl IntoView {
                 <Transition fallback=|| view! { <p class="loading">"Memuat…"</p> }>
                     {move || status.get().map(|r| match r {
                         Ok(s) if s.terdaftar => view! { <Lanjut/> }.into_any(),
-                        Ok(s) if s.daftar => view! {
+                        Ok(s) if s.daftarkan => view! {
                             <p>"Akun " <strong>{s.username.clone()}</strong> " wajib memakai faktor kedua. Daftarkan passkey perangkat ini (sidik jari, wajah atau PIN), atau aplikasi autentikator (Google Authenticator, Microsoft Authenticator, FreeOTP, dan sejenisnya) di ponsel Anda."</p>
-                            <DaftarPasskey on_done=move || tick.update(|t| *t += 1)/>
+                            <DaftarkanPasskey on_done=move || tick.update(|t| *t += 1)/>
                             <h2>"Aplikasi autentikator"</h2>
-                            <DaftarTotp on_done=move || tick.update(|t| *t += 1)/>
+                            <DaftarkanTotp on_done=move || tick.update(|t| *t += 1)/>
                         }.into_any(),
                         Ok(s) => view! { <KodeMasuk status=s/> }.into_any(),
                         Err(e) => view! {
@@ -134,7 +134,7 @@ pub fn MasukFaktorPage() -> impl IntoView {
 }
 
 #[component]
-fn KodeMasuk(status: Tahap) -> impl IntoView {
+fn KodeMasuk(status: LangkahMasuk) -> impl IntoView {
     let masuk = ServerAction::<MasukKode>::new();
     let passkey = Action::new_local(|(): &()| passkey_masuk(async |c| passkey_masuk_selesai(c).await));
     let passkey_error = move || passkey.value().get().and_then(|r| r.err()).map(|e| e.to_string());

@@ -24,7 +24,7 @@ pub struct TautanBaru {
 /// current password stops working) for anyone else. After a recent authentication only.
 #[server(endpoint = "pengguna_tautan")]
 pub async fn pengguna_tautan(username: String) -> Result<TautanBaru, AppError> {
-    use backend::akses::pengguna::{Jalan, Keperluan, Kirim};
+    use backend::akses::pengguna::{Jalan, Kirim, Tujuan};
     let (state, caller) = crate::sistem::ssr::caller().await?;
     let headers = leptos_axum::extract::<axum::http::HeaderMap>().await.unwrap_or_default();
     let base = crate::sistem::http::base_url(&state, &headers);
@@ -32,7 +32,7 @@ pub async fn pengguna_tautan(username: String) -> Result<TautanBaru, AppError> {
     let tautan = backend::akses::pengguna::tautan(&state.pool, &caller, &username, kirim, state.clock.now()).await?;
     Ok(TautanBaru {
         url: tautan.url(&base),
-        reset: tautan.keperluan == Keperluan::Reset,
+        reset: tautan.tujuan == Tujuan::Reset,
         berlaku_ms: tautan.expires_at.timestamp_millis(),
         email: match tautan.jalan {
             Jalan::Surel { ke } => Some(ke),

@@ -152,3 +152,31 @@ fn GantiSandi() -> impl IntoView {
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_repeated_password_that_differs_is_refused_on_its_own_field() {
+        assert_eq!(same("kuda baterai staples", "kuda baterai staples"), Ok(()));
+        let refused = same("kuda baterai staples", "kuda baterai stapler").unwrap_err();
+        assert_eq!(
+            field_error(Some(Err::<(), _>(refused)), "ulang").as_deref(),
+            Some("Kata sandi ulangan tidak sama.")
+        );
+    }
+
+    #[test]
+    fn a_field_shows_only_its_own_message() {
+        let mut fields = domain::validate::FieldErrors::default();
+        fields.add("baru", "Terlalu pendek.");
+        let refused: Option<Result<(), AppError>> = Some(Err(AppError::Invalid(fields)));
+        assert_eq!(field_error(refused.clone(), "baru").as_deref(), Some("Terlalu pendek."));
+        assert_eq!(field_error(refused, "lama"), None);
+        assert_eq!(field_error(Some(Err::<(), _>(AppError::Unavailable)), "baru"), None, "not a field's");
+        assert_eq!(field_error(Some(Ok(())), "baru"), None);
+        assert_eq!(field_error(None::<Result<(), AppError>>, "baru"), None);
+    }
+}

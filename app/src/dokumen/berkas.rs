@@ -14,7 +14,7 @@ use leptos_router::hooks::use_query_map;
 #[server(endpoint = "berkas_daftar")]
 pub async fn berkas_daftar() -> Result<Vec<BerkasRow>, AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
-    Ok(backend::dokumen::berkas::list(&state.pool, &caller).await?)
+    Ok(backend::dokumen::berkas::daftar(&state.pool, &caller).await?)
 }
 
 #[server(endpoint = "berkas_ajukan")]

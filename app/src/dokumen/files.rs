@@ -97,8 +97,8 @@ pub async fn buka_berkas(
     }
 }
 
-fn back(pesan: Result<String, String>) -> Response {
-    let (key, text) = match pesan {
+fn back(teks: Result<String, String>) -> Response {
+    let (key, text) = match teks {
         Ok(t) => ("pesan", t),
         Err(t) => ("galat", t),
     };
@@ -281,5 +281,22 @@ pub async fn pantau_csv(
     match result.await {
         Ok(papan) => csv_file(domain::pantau::csv(&papan), "attachment; filename=\"pantau-aktivasi.csv\""),
         Err(e) => error_response(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pdf_is_named_safely_and_framed_only_when_shown_inline() {
+        let download = pdf_response("Form \"KPA\"\r\nSet-Cookie: x.pdf", b"%PDF".to_vec(), false);
+        let disposition = download.headers()[header::CONTENT_DISPOSITION].to_str().unwrap();
+        assert_eq!(disposition, "attachment; filename=\"Form__KPA___Set-Cookie__x.pdf\"");
+        assert_eq!(download.headers()[header::CACHE_CONTROL], "private, no-store");
+        assert!(download.headers().get(header::CONTENT_SECURITY_POLICY).is_none());
+        let shown = pdf_response("berkas.pdf", b"%PDF".to_vec(), true);
+        assert!(shown.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("inline;"));
+        assert_eq!(shown.headers()[header::CONTENT_SECURITY_POLICY], "default-src 'none'; frame-ancestors 'self'");
     }
 }

@@ -6,7 +6,7 @@
 use crate::akses::layout::logged_in;
 use crate::sistem::error::AppError;
 use domain::authz::{Action, role_may};
-use domain::pantau::{Baris, Lingkup, PantauQuery, Papan, Proyeksi, Tahap};
+use domain::pantau::{Baris, Fase, Lingkup, PantauQuery, Papan, Proyeksi};
 use leptos::prelude::*;
 
 #[server(endpoint = "pantau_papan")]
@@ -153,7 +153,7 @@ fn Ringkasan(proyeksi: Proyeksi, macet: u32) -> impl IntoView {
 #[component]
 fn Corong(hitungan: domain::pantau::Hitungan) -> impl IntoView {
     let total = hitungan.total().max(1);
-    let stages: Vec<Tahap> = Tahap::ALL.into_iter().skip(1).collect();
+    let stages: Vec<Fase> = Fase::ALL.into_iter().skip(1).collect();
     let rows = stages.len() as f64;
     let bars = stages
         .iter()
@@ -179,7 +179,7 @@ fn Corong(hitungan: domain::pantau::Hitungan) -> impl IntoView {
             <table class="mini">
                 <thead><tr><th scope="col">"Tahap"</th><th scope="col">"Mencapai"</th><th scope="col">"Sedang di tahap ini"</th></tr></thead>
                 <tbody>
-                    {Tahap::ALL.into_iter().map(|t| view! {
+                    {Fase::ALL.into_iter().map(|t| view! {
                         <tr><th scope="row">{t.label()}</th><td>{hitungan.sampai(t)}</td><td>{hitungan.di(t)}</td></tr>
                     }).collect_view()}
                 </tbody>
@@ -237,7 +237,7 @@ fn Tabel(label: &'static str, head: Vec<&'static str>, children: Children) -> im
 /// Regions or KPPN with their satkers at each stage.
 #[component]
 fn TabelHitungan(baris: Vec<Baris>) -> impl IntoView {
-    let head = std::iter::once("Unit").chain(Tahap::ALL.map(Tahap::label)).chain(["Jumlah"]).collect();
+    let head = std::iter::once("Unit").chain(Fase::ALL.map(Fase::label)).chain(["Jumlah"]).collect();
     view! {
         <Tabel label="Rincian per unit" head>
                     {baris.into_iter().map(|b| {
@@ -249,7 +249,7 @@ fn TabelHitungan(baris: Vec<Baris>) -> impl IntoView {
                             } else {
                                 view! { <span>{name}</span> }.into_any()
                             }}</th>
-                            {Tahap::ALL.into_iter().map(|t| view! { <td>{b.hitungan.di(t)}</td> }).collect_view()}
+                            {Fase::ALL.into_iter().map(|t| view! { <td>{b.hitungan.di(t)}</td> }).collect_view()}
                             <td>{b.hitungan.total()}</td>
                         </tr> }
                     }).collect_view()}
@@ -263,7 +263,7 @@ fn TabelSatker(baris: Vec<Baris>) -> impl IntoView {
     view! {
         <Tabel label="Satker dan tahapnya" head=vec!["Satker", "Tahap", "Sejak"]>
                     {baris.into_iter().map(|b| {
-                        let (tahap, since) = b.tahap.unwrap_or((Tahap::Belum, None));
+                        let (tahap, since) = b.tahap.unwrap_or((Fase::Belum, None));
                         view! { <tr data-tahap=tahap.code()>
                             <th scope="row"><a href=href(&b.lingkup)>{format!("{} {}", b.kode, b.nama)}</a></th>
                             <td>{tahap.label()}</td>
@@ -322,5 +322,19 @@ fn Macet(papan: Papan) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_stuck_satker_is_dated_in_wib_and_an_unknown_date_is_a_dash() {
+        // 23:30 UTC on 30 November is already 1 December in Jakarta
+        let late = chrono::Utc.with_ymd_and_hms(2026, 11, 30, 23, 30, 0).unwrap();
+        assert_eq!(sejak(Some(late)), tanggal(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()));
+        assert_eq!(sejak(None), "—");
     }
 }

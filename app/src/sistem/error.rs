@@ -140,9 +140,9 @@ impl From<backend::Error> for AppError {
             },
             (_, e @ E::StepUp) => AppError::StepUp(e.to_string()),
             (_, e @ E::LoginFailed) => AppError::Refused(e.to_string()),
-            (_, E::Ditahan { pesan, tunggu }) => {
+            (_, E::Ditahan { teks, tunggu }) => {
                 retry_after(tunggu);
-                AppError::Refused(pesan)
+                AppError::Refused(teks)
             }
             (_, e @ E::Sibuk) => {
                 retry_after(Some(5));
@@ -158,5 +158,47 @@ impl From<backend::Error> for AppError {
             res.set_status(status);
         }
         app
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use axum::http::StatusCode;
+    use backend::Error as E;
+
+    /// Each refusal keeps its status and its words on the way to the browser; a fault of the
+    /// server or an outage says only what the user can act on.
+    #[test]
+    fn a_backend_error_reaches_the_browser_with_its_status_and_words() {
+        let cases: Vec<(E, StatusCode, AppError)> = vec![
+            (E::LoginFailed, StatusCode::UNAUTHORIZED, AppError::Refused(E::LoginFailed.to_string())),
+            (
+                E::Forbidden("Bukan satker Anda.".into()),
+                StatusCode::FORBIDDEN,
+                AppError::Refused("Bukan satker Anda.".into()),
+            ),
+            (E::Rule("Sudah terjadwal.".into()), StatusCode::CONFLICT, AppError::Refused("Sudah terjadwal.".into())),
+            (E::NotFound("Tidak ada.".into()), StatusCode::NOT_FOUND, AppError::NotFound("Tidak ada.".into())),
+            (E::StepUp, StatusCode::PRECONDITION_REQUIRED, AppError::StepUp(E::StepUp.to_string())),
+            (E::Unavailable("pool_timeout".into()), StatusCode::SERVICE_UNAVAILABLE, AppError::Unavailable),
+            (E::Hash("argon2".into()), StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal),
+            (
+                E::Ditahan { teks: "Tunggu 20 detik.".into(), tunggu: Some(20) },
+                StatusCode::TOO_MANY_REQUESTS,
+                AppError::Refused("Tunggu 20 detik.".into()),
+            ),
+        ];
+        for (err, status, app) in cases {
+            let shown = format!("{err:?}");
+            assert_eq!(status_of(&err), status, "{shown}");
+            assert_eq!(AppError::from(err), app, "{shown}");
+        }
+        let said = E::Unauthenticated.to_string();
+        assert_eq!(
+            AppError::from(E::Unauthenticated),
+            AppError::Unauthenticated(said),
+            "outside a page's call (no `Berakhir`), not logged in is said as it is, not a redirect"
+        );
     }
 }

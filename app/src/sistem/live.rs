@@ -115,7 +115,7 @@ mod stream {
                         _ = check.tick() => {
                             let now = state.clock.now();
                             match backend::akses::sesi::muat(&state.pool, sesi, actor.user_id, None, &state.limits, now, false).await {
-                                Ok(backend::akses::sesi::Status::Ended) => return None,
+                                Ok(backend::akses::sesi::Keadaan::Ended) => return None,
                                 // live, or the database away for a moment: keep the stream
                                 _ => continue,
                             }

@@ -25,11 +25,11 @@ const ENDED_KEY: &str = "habis";
 /// A login between the password and the second factor (or its enrolment, for staff
 /// without one). Good for [`PENDING_MINUTES`].
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Pending {
+pub struct MasukTertunda {
     pub user_id: domain::UserId,
     pub at_ms: i64,
     /// Staff without a second factor: enrol one first.
-    pub daftar: bool,
+    pub daftarkan: bool,
     /// … and it did, during this login.
     pub terdaftar: bool,
     /// Where to go after login.
@@ -136,15 +136,15 @@ pub async fn load(
             backend::akses::sesi::muat(&state.pool, id, user_id, addr.clone(), &state.limits, state.clock.now(), active)
                 .await?
         }
-        None => backend::akses::sesi::Status::Ended,
+        None => backend::akses::sesi::Keadaan::Ended,
     };
     let mut loaded = Loaded { caller: Caller::anonymous(addr), ended: false, left: None };
     match status {
-        backend::akses::sesi::Status::Live(live) => {
+        backend::akses::sesi::Keadaan::Live(live) => {
             loaded.caller = live.caller;
             loaded.left = Some(live.left);
         }
-        backend::akses::sesi::Status::Ended => {
+        backend::akses::sesi::Keadaan::Ended => {
             // the cookie stays, saying only that it ended, until the next login
             session.clear().await;
             session.insert(ENDED_KEY, true).await.map_err(unreadable)?;
@@ -214,8 +214,13 @@ pub async fn header(name: axum::http::HeaderName) -> Option<String> {
 
 /// The value of cookie `name` of the request.
 pub async fn cookie(name: &str) -> Option<String> {
-    let all = header(axum::http::header::COOKIE).await?;
-    all.split(';').filter_map(|c| c.trim().split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v.to_owned())
+    cookie_value(&header(axum::http::header::COOKIE).await?, name).map(str::to_owned)
+}
+
+/// The value of cookie `name` in a `Cookie` header (`a=1; b=2`): the exact name, the first
+/// one sent.
+pub fn cookie_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
+    header.split(';').filter_map(|c| c.trim().split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v)
 }
 
 /// A small page without the app around it, for answers given before the app runs (a refused
@@ -254,7 +259,9 @@ pub fn html_escape(text: &str) -> String {
 
 /// Who a second-factor call is for: the logged-in user (a change to its factors needs a
 /// step-up), or a login whose password was right a moment ago.
-pub async fn subjek(enrol: bool) -> Result<(AppState, backend::Caller, backend::Actor, Option<Pending>), AppError> {
+pub async fn subjek(
+    enrol: bool,
+) -> Result<(AppState, backend::Caller, backend::Actor, Option<MasukTertunda>), AppError> {
     let (state, caller) = caller().await?;
     if let Some(actor) = caller.actor().cloned() {
         if enrol {
@@ -263,13 +270,13 @@ pub async fn subjek(enrol: bool) -> Result<(AppState, backend::Caller, backend::
         return Ok((state, caller, actor, None));
     }
     let session = session().await?;
-    let pending: Option<Pending> = session.get(PENDING_KEY).await?;
+    let pending: Option<MasukTertunda> = session.get(PENDING_KEY).await?;
     let now = state.clock.now();
-    let fresh = |p: &Pending| now.timestamp_millis() - p.at_ms <= PENDING_MINUTES * 60_000;
+    let fresh = |p: &MasukTertunda| now.timestamp_millis() - p.at_ms <= PENDING_MINUTES * 60_000;
     let Some(pending) = pending.filter(fresh) else {
         return Err(backend::Error::Unauthenticated.into());
     };
-    if enrol && !pending.daftar {
+    if enrol && !pending.daftarkan {
         return Err(backend::Error::Rule("Masukkan faktor kedua Anda lebih dulu.".into()).into());
     }
     let Some((actor, _)) = backend::akses::masuk::load_pending(&state.pool, pending.user_id).await? else {
@@ -277,4 +284,56 @@ pub async fn subjek(enrol: bool) -> Result<(AppState, backend::Caller, backend::
     };
     let caller = backend::Caller::pending(actor.clone(), caller.addr().map(str::to_owned));
     Ok((state, caller, actor, Some(pending)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_escape_leaves_no_markup_and_no_way_out_of_an_attribute() {
+        assert_eq!(
+            html_escape(r#"<a href="x" onclick='y'>&</a>"#),
+            "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
+        assert_eq!(html_escape("Pejabat Pembuat Komitmen — 5"), "Pejabat Pembuat Komitmen — 5");
+    }
+
+    #[test]
+    fn a_message_page_escapes_every_text_it_is_given() {
+        let page = message_page("<t>", "<h>", "<m>", "\"><script>", "<l>");
+        assert!(!page.contains("<script>") && !page.contains("<t>") && !page.contains("<m>"), "{page}");
+        assert!(page.contains("<p role=\"alert\">&lt;m&gt;</p>"), "{page}");
+        assert!(page.contains("href=\"&quot;&gt;&lt;script&gt;\""), "{page}");
+    }
+
+    #[test]
+    fn a_cookie_is_found_by_its_exact_name() {
+        let header = "sakti_perangkat_x=no; sakti_perangkat=abc=1; other=2";
+        assert_eq!(cookie_value(header, "sakti_perangkat"), Some("abc=1"), "the value may hold '='");
+        assert_eq!(cookie_value(header, "other"), Some("2"));
+        assert_eq!(cookie_value(header, "perangkat"), None, "no suffix match");
+        assert_eq!(cookie_value("", "other"), None);
+    }
+
+    fn parts(uri: &str, referer: Option<&str>) -> axum::http::request::Parts {
+        let mut request = axum::http::Request::builder().uri(uri);
+        if let Some(r) = referer {
+            request = request.header(axum::http::header::REFERER, r);
+        }
+        request.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn the_current_path_is_the_page_or_the_page_that_called() {
+        assert_eq!(current_path(&parts("/berkas?tab=2", None)).as_deref(), Some("/berkas?tab=2"));
+        let call = parts("/api/pejabat_daftar", Some("https://sakti.example/pejabat?halaman=3"));
+        assert_eq!(current_path(&call).as_deref(), Some("/pejabat?halaman=3"));
+        assert_eq!(current_path(&parts("/api/pejabat_daftar", None)), None, "a call without a page");
+        assert_eq!(
+            current_path(&parts("/api/x", Some("https://sakti.example/login?kembali=/x"))),
+            None,
+            "never back to login"
+        );
+    }
 }

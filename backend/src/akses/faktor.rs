@@ -13,7 +13,7 @@ use crate::sistem::kunci::KunciFaktor;
 use crate::{Actor, Caller};
 use chrono::{DateTime, Utc};
 use domain::audit::Aksi;
-pub use domain::faktor::{FaktorInfo, Jenis, Milik, TotpBaru};
+pub use domain::faktor::{FaktorInfo, Metode, Milik, TotpBaru};
 use domain::{FaktorId, UserId};
 use sqlx::{PgConnection, PgPool};
 use totp_rs::{Builder, Secret, Totp};
@@ -27,8 +27,8 @@ pub async fn milik(pool: &PgPool, user_id: UserId) -> Result<Milik> {
     #[derive(sqlx::FromRow)]
     struct Row {
         id: FaktorId,
-        #[sqlx(try_from = "crate::sistem::stored::Stored<Jenis>")]
-        jenis: Jenis,
+        #[sqlx(try_from = "crate::sistem::stored::Stored<Metode>")]
+        jenis: Metode,
         nama: String,
         created_at: DateTime<Utc>,
         used_at: Option<DateTime<Utc>>,
@@ -154,7 +154,7 @@ fn normal(code: &str) -> String {
 /// Who enrols a factor: the caller itself, either half-way through its own sign-in (its
 /// first factor, right after its password) or signed in with a recent authentication.
 pub(crate) async fn pendaftar<'c>(pool: &PgPool, caller: &'c Caller) -> Result<&'c Actor> {
-    let actor = crate::akses::auth::sendiri(pool, caller, Aksi::DaftarFaktor).await?;
+    let actor = crate::akses::auth::sendiri(pool, caller, Aksi::DaftarkanFaktor).await?;
     if caller.sesi().is_some() {
         crate::akses::auth::step_up(caller)?;
     }
@@ -165,7 +165,7 @@ pub(crate) async fn pendaftar<'c>(pool: &PgPool, caller: &'c Caller) -> Result<&
 /// proves it was set up. The first factor of a user comes with its recovery codes (returned
 /// to be shown once).
 #[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
-pub async fn daftar_totp(
+pub async fn daftarkan_totp(
     pool: &PgPool,
     kunci: &KunciFaktor,
     caller: &Caller,
@@ -174,7 +174,7 @@ pub async fn daftar_totp(
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
     let actor = pendaftar(pool, caller).await?;
-    let mut attempt = Attempt::begin(pool, caller, Aksi::DaftarFaktor).await?;
+    let mut attempt = Attempt::begin(pool, caller, Aksi::DaftarkanFaktor).await?;
     let Some(step) = step_of(secret, &actor.username, code, now)? else {
         let mut fields = domain::validate::FieldErrors::default();
         fields.add("kode", "Kode tidak cocok. Periksa jam ponsel Anda, lalu masukkan kode yang sedang tampil.");
@@ -377,9 +377,9 @@ pub async fn hapus(pool: &PgPool, caller: &Caller, id: FaktorId) -> Result<()> {
 
 /// New recovery codes for the caller (after a step-up); the old ones stop working.
 pub async fn pemulihan_ulang(pool: &PgPool, caller: &Caller) -> Result<Vec<String>> {
-    let actor = crate::akses::auth::sendiri(pool, caller, Aksi::DaftarFaktor).await?;
+    let actor = crate::akses::auth::sendiri(pool, caller, Aksi::DaftarkanFaktor).await?;
     crate::akses::auth::step_up(caller)?;
-    let mut attempt = Attempt::begin(pool, caller, Aksi::DaftarFaktor).await?;
+    let mut attempt = Attempt::begin(pool, caller, Aksi::DaftarkanFaktor).await?;
     if !crate::akses::auth::punya_faktor(pool, actor.user_id).await? {
         return Err(attempt.refuse(Error::Rule("Daftarkan faktor kedua lebih dulu.".into())).await);
     }

@@ -22,7 +22,7 @@ pub enum Masuk {
     /// right, so that the answer never tells a guesser ([`Sandi`] carries which it was).
     Faktor(Actor, Sandi),
     /// Staff without a second factor: one must be enrolled before the session starts.
-    Daftar(Actor),
+    Daftarkan(Actor),
 }
 
 /// Whether a pending login's password was right, carried (in the server-side session) to its
@@ -47,13 +47,13 @@ impl Sandi {
 impl Masuk {
     pub fn actor(&self) -> &Actor {
         match self {
-            Masuk::Selesai(a) | Masuk::Faktor(a, _) | Masuk::Daftar(a) => a,
+            Masuk::Selesai(a) | Masuk::Faktor(a, _) | Masuk::Daftarkan(a) => a,
         }
     }
 
     pub fn into_actor(self) -> Actor {
         match self {
-            Masuk::Selesai(a) | Masuk::Faktor(a, _) | Masuk::Daftar(a) => a,
+            Masuk::Selesai(a) | Masuk::Faktor(a, _) | Masuk::Daftarkan(a) => a,
         }
     }
 }
@@ -146,7 +146,7 @@ pub async fn login_at(
                 let (masuk, detail) = if has_factor {
                     (Masuk::Faktor(actor, Sandi { benar: true }), "kata sandi benar; menunggu faktor kedua")
                 } else {
-                    (Masuk::Daftar(actor), "kata sandi benar; faktor kedua belum didaftarkan")
+                    (Masuk::Daftarkan(actor), "kata sandi benar; faktor kedua belum didaftarkan")
                 };
                 audit::record(pool, Entry::new(&caller, Aksi::Login, Outcome::Berhasil).detail(detail)).await?;
                 return Ok(masuk);
@@ -186,7 +186,7 @@ pub async fn login_at(
     let outcome = match &result {
         Ok(Masuk::Selesai(_)) => "berhasil",
         Ok(Masuk::Faktor(..)) => "faktor_kedua",
-        Ok(Masuk::Daftar(_)) => "daftar_faktor",
+        Ok(Masuk::Daftarkan(_)) => "daftar_faktor",
         Err(Error::Ditahan { .. }) => "ditahan",
         Err(e) if e.is_refusal() => "gagal",
         Err(_) => "galat",
@@ -259,7 +259,7 @@ pub(crate) async fn locked_after(
     match catat_gagal(pool, user_id, count, now, entry).await {
         Err(e) => e,
         Ok(Some(b)) if b.is_lock() => {
-            Error::Ditahan { pesan: format!("Username atau password salah. {b}"), tunggu: b.retry_after_secs() }
+            Error::Ditahan { teks: format!("Username atau password salah. {b}"), tunggu: b.retry_after_secs() }
         }
         Ok(_) => Error::LoginFailed,
     }
@@ -270,7 +270,7 @@ pub(crate) async fn locked_after(
 async fn beri_tahu_kunci(pool: &PgPool, user_id: UserId, blocked: &domain::login::Blocked) -> Result<()> {
     metrics::counter!("sakti_account_locks_total").increment(1);
     let mut conn = pool.acquire().await?;
-    crate::pesan::sms::enqueue_to_user(&mut conn, user_id, &domain::sms::akun_terkunci(&blocked.to_string())).await
+    crate::kirim::sms::enqueue_to_user(&mut conn, user_id, &domain::sms::akun_terkunci(&blocked.to_string())).await
 }
 
 /// A complete sign-in clears the failure counts of the account and of the device it came from.

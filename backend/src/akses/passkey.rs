@@ -75,7 +75,7 @@ pub struct Mulai {
 }
 
 /// Starts enrolling a passkey for `actor` (its existing ones excluded).
-pub async fn daftar_mulai(pool: &PgPool, actor: &Actor, origin: &str) -> Result<Mulai> {
+pub async fn daftarkan_mulai(pool: &PgPool, actor: &Actor, origin: &str) -> Result<Mulai> {
     let rp = relying_party(origin)?;
     let exclude = stored(pool, actor).await?.into_iter().map(|(_, p)| p.cred_id().clone()).collect();
     let (options, state) = rp
@@ -87,7 +87,7 @@ pub async fn daftar_mulai(pool: &PgPool, actor: &Actor, origin: &str) -> Result<
 /// Finishes the enrolment with the browser's `credential.toJSON()`; returns the recovery
 /// codes when it is the user's first factor.
 #[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
-pub async fn daftar_selesai(
+pub async fn daftarkan_selesai(
     pool: &PgPool,
     caller: &Caller,
     jawaban: Jawaban<'_>,
@@ -95,7 +95,7 @@ pub async fn daftar_selesai(
 ) -> Result<Vec<String>> {
     let actor = crate::akses::faktor::pendaftar(pool, caller).await?;
     let rp = relying_party(jawaban.origin)?;
-    let mut attempt = Attempt::begin(pool, caller, Aksi::DaftarFaktor).await?;
+    let mut attempt = Attempt::begin(pool, caller, Aksi::DaftarkanFaktor).await?;
     let state: PasskeyRegistration = parse(jawaban.state)?;
     let credential: RegisterPublicKeyCredential = match parse(jawaban.credential) {
         Ok(c) => c,

@@ -24,25 +24,25 @@ pub const MAX_CHARS: usize = 128;
 
 /// Why a link is issued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Keperluan {
+pub enum Tujuan {
     /// The first password of an imported user.
     Undangan,
     /// A new password: the old one stops working at once.
     Reset,
 }
 
-impl Keperluan {
+impl Tujuan {
     fn code(self) -> &'static str {
         match self {
-            Keperluan::Undangan => "UNDANGAN",
-            Keperluan::Reset => "RESET",
+            Tujuan::Undangan => "UNDANGAN",
+            Tujuan::Reset => "RESET",
         }
     }
 
     fn aksi(self) -> Aksi {
         match self {
-            Keperluan::Undangan => Aksi::UndangPengguna,
-            Keperluan::Reset => Aksi::ResetSandi,
+            Tujuan::Undangan => Aksi::UndangPengguna,
+            Tujuan::Reset => Aksi::ResetSandi,
         }
     }
 }
@@ -53,7 +53,7 @@ impl Keperluan {
 pub struct Tautan {
     pub username: String,
     /// An invitation for a user without a password, a reset for anyone else.
-    pub keperluan: Keperluan,
+    pub tujuan: Tujuan,
     pub expires_at: DateTime<Utc>,
     pub jalan: Jalan,
 }
@@ -151,7 +151,7 @@ fn peringatan(w: zxcvbn::feedback::Warning) -> &'static str {
 }
 
 #[derive(sqlx::FromRow)]
-pub(crate) struct Target {
+pub(crate) struct Sasaran {
     pub(crate) id: UserId,
     pub(crate) username: String,
     nama: String,
@@ -171,7 +171,7 @@ const TARGET: &str = "SELECT u.id, u.username, u.nama, u.role, u.satker_kode, s.
 
 /// May `actor` manage `user`? Admin Lokal: its satker's users; the CSO: the Admin Lokal of
 /// its KPPN's satkers; the operator: anyone.
-fn manages(actor: &Actor, user: &Target) -> bool {
+fn manages(actor: &Actor, user: &Sasaran) -> bool {
     match actor.role {
         Role::Operator => true,
         Role::AdminLokal => actor.unit.satker().is_some() && actor.unit.satker() == user.satker_kode.as_deref(),
@@ -186,9 +186,9 @@ fn manages(actor: &Actor, user: &Target) -> bool {
 
 /// Finds `username` and checks the caller may manage it. The command line may manage
 /// anyone: it runs with the database's credentials. Anyone else must be logged in.
-pub(crate) async fn managed(pool: &PgPool, caller: &Caller, aksi: Aksi, username: &str) -> Result<Target> {
+pub(crate) async fn managed(pool: &PgPool, caller: &Caller, aksi: Aksi, username: &str) -> Result<Sasaran> {
     let actor = if caller.is_command_line() { None } else { Some(authorize(pool, caller, Action::TautanSandi).await?) };
-    let user: Option<Target> = sqlx::query_as(&format!("{TARGET} WHERE u.username = $1"))
+    let user: Option<Sasaran> = sqlx::query_as(&format!("{TARGET} WHERE u.username = $1"))
         .bind(username.trim().to_ascii_lowercase())
         .fetch_optional(pool)
         .await?;
@@ -219,8 +219,8 @@ pub async fn tautan(
     // asked before the refusals below too (the attempt would ask only once they passed): a
     // stale session learns nothing about the user, not even whether it is active
     crate::akses::auth::step_up(caller)?;
-    let keperluan = if user.has_password { Keperluan::Reset } else { Keperluan::Undangan };
-    let aksi = keperluan.aksi();
+    let tujuan = if user.has_password { Tujuan::Reset } else { Tujuan::Undangan };
+    let aksi = tujuan.aksi();
     if !user.active {
         let e = Error::Rule(format!("Pengguna {} tidak aktif; aktifkan lewat impor pengguna.", user.username));
         return Err(refuse(pool, caller, aksi, None, e).await);
@@ -233,7 +233,7 @@ pub async fn tautan(
         .bind(now)
         .execute(attempt.tx())
         .await?;
-    if keperluan == Keperluan::Reset {
+    if tujuan == Tujuan::Reset {
         sqlx::query("UPDATE app_user SET password_hash = NULL, updated_at = $2 WHERE id = $1")
             .bind(user.id)
             .bind(now)
@@ -246,7 +246,7 @@ pub async fn tautan(
     )
     .bind(user.id)
     .bind(crate::sistem::secret::sha256(&token))
-    .bind(keperluan.code())
+    .bind(tujuan.code())
     .bind(now)
     .bind(caller.actor().map(|a| a.user_id))
     .bind(expires_at)
@@ -260,8 +260,8 @@ pub async fn tautan(
             let isi = domain::surel::tautan_sandi(nama, &user.username, &url, &until);
             let redacted = domain::surel::tautan_sandi(nama, &user.username, "(tautan disamarkan)", &until).badan;
             let surat =
-                crate::pesan::email::Surat { to: to.clone(), isi, redacted: Some(redacted), ics: None, expires_at };
-            crate::pesan::email::enqueue(attempt.tx(), &surat, now).await?;
+                crate::kirim::email::Surat { to: to.clone(), isi, redacted: Some(redacted), ics: None, expires_at };
+            crate::kirim::email::enqueue(attempt.tx(), &surat, now).await?;
             let ke = domain::surel::alamat_tersamar(to);
             let how = format!("dikirim ke email terdaftar {ke}");
             (Jalan::Surel { ke }, how)
@@ -273,7 +273,7 @@ pub async fn tautan(
     };
     let username = user.username;
     attempt.done(format!("tautan kata sandi untuk {username} berlaku {LINK_HOURS} jam; {how}"), None).await?;
-    Ok(Tautan { username, keperluan, expires_at, jalan })
+    Ok(Tautan { username, tujuan, expires_at, jalan })
 }
 
 /// A link as stored, with the user it is for.
@@ -354,7 +354,7 @@ pub async fn atur_sandi(
     // a new password: whoever held the old one is logged out, and the user hears of it on
     // every channel on record (a link used by someone else is noticed)
     crate::akses::sesi::akhiri_milik(attempt.tx(), link.user_id, None).await?;
-    crate::pesan::sms::enqueue_to_user(attempt.tx(), link.user_id, &domain::sms::sandi_diatur()).await?;
+    crate::kirim::sms::enqueue_to_user(attempt.tx(), link.user_id, &domain::sms::sandi_diatur()).await?;
     sqlx::query("UPDATE password_link SET used_at = $2 WHERE id = $1")
         .bind(link.id)
         .bind(now)
@@ -447,7 +447,7 @@ pub async fn reset_faktor(pool: &PgPool, caller: &Caller, username: &str) -> Res
     let removed = sqlx::query("DELETE FROM faktor WHERE user_id = $1").bind(user.id).execute(attempt.tx()).await?;
     sqlx::query("DELETE FROM kode_pemulihan WHERE user_id = $1").bind(user.id).execute(attempt.tx()).await?;
     crate::akses::sesi::akhiri_milik(attempt.tx(), user.id, None).await?;
-    crate::pesan::sms::enqueue_to_user(attempt.tx(), user.id, &domain::sms::faktor_direset()).await?;
+    crate::kirim::sms::enqueue_to_user(attempt.tx(), user.id, &domain::sms::faktor_direset()).await?;
     attempt.done(format!("{}: {} faktor dihapus", user.username, removed.rows_affected()), None).await
 }
 

@@ -42,8 +42,8 @@ pub async fn mulai(
 pub async fn mulai_dan_muat(pool: &PgPool, actor: &Actor, addr: Option<String>, now: DateTime<Utc>) -> Result<Caller> {
     let id = mulai(pool, actor.user_id, addr.as_deref(), None, now).await?;
     match muat(pool, id, actor.user_id, addr, &Limits::default(), now, true).await? {
-        Status::Live(live) => Ok(live.caller),
-        Status::Ended => Err(Error::Unauthenticated),
+        Keadaan::Live(live) => Ok(live.caller),
+        Keadaan::Ended => Err(Error::Unauthenticated),
     }
 }
 
@@ -58,7 +58,7 @@ pub struct Live {
 
 /// What a session's cookie leads to.
 #[derive(Debug, Clone)]
-pub enum Status {
+pub enum Keadaan {
     Live(Box<Live>),
     /// It ended (idle, absolute limit, ended by someone, user deactivated): the row is gone.
     Ended,
@@ -85,7 +85,7 @@ pub async fn muat(
     limits: &Limits,
     now: DateTime<Utc>,
     active: bool,
-) -> Result<Status> {
+) -> Result<Keadaan> {
     let row: Option<Row> = sqlx::query_as(&format!(
         "SELECT s.created_at, s.seen_at, s.auth_at, {USER_COLUMNS_U}
          FROM sesi s JOIN app_user u ON u.id = s.user_id WHERE s.id = $1 AND s.user_id = $2"
@@ -94,11 +94,11 @@ pub async fn muat(
     .bind(user_id)
     .fetch_optional(pool)
     .await?;
-    let Some(row) = row else { return Ok(Status::Ended) };
+    let Some(row) = row else { return Ok(Keadaan::Ended) };
     let ended = |why: Option<Ended>| async move {
         tracing::info!(sesi = id.0, ?why, "sesi berakhir");
         sqlx::query("DELETE FROM sesi WHERE id = $1").bind(id).execute(pool).await?;
-        Ok::<_, Error>(Status::Ended)
+        Ok::<_, Error>(Keadaan::Ended)
     };
     if !row.user.active {
         return ended(None).await;
@@ -117,7 +117,7 @@ pub async fn muat(
         left = domain::sesi::check(limits, role, row.created_at, now, now).unwrap_or(left);
     }
     let step_up = StepUp::issue(row.auth_at, now);
-    Ok(Status::Live(Box::new(Live { caller: Caller::of_session(row.user.into_actor()?, addr, id, step_up), left })))
+    Ok(Keadaan::Live(Box::new(Live { caller: Caller::of_session(row.user.into_actor()?, addr, id, step_up), left })))
 }
 
 /// Is session `id` still there? For the event streams, which close when it is not.

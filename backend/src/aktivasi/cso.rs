@@ -2,7 +2,7 @@
 
 use crate::Caller;
 use crate::akses::auth::authorize;
-use crate::aktivasi::otp::Pending;
+use crate::aktivasi::otp::KodeTerkirim;
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
 use domain::authz::Action;
@@ -72,8 +72,8 @@ pub async fn console(pool: &PgPool, caller: &Caller, search: &str, now: DateTime
             jabatan: r.jabatan,
             status: r.status,
             no_hp: domain::format::masked_phone(&r.no_hp),
-            pending: r.sent_at.map(|s| Pending::from_sent(s).timing(now)),
-            kiriman: crate::pesan::sms::kiriman(r.sms_phone, r.sms_state, r.sms_at)?,
+            pending: r.sent_at.map(|s| KodeTerkirim::from_sent(s).timing(now)),
+            kiriman: crate::kirim::sms::kiriman(r.sms_phone, r.sms_state, r.sms_at)?,
         };
         match out.iter_mut().find(|s| s.kode == r.satker_kode) {
             Some(s) => s.rows.push(row),

@@ -4,12 +4,12 @@
 //! is the domain's; this module reads the facts, asks, and persists.
 
 use crate::akses::attempt::Attempt;
-use crate::aktivasi::otp_engine::{Checked, Teks, check, issue};
-pub use crate::aktivasi::otp_engine::{OtpKey, Pending};
+use crate::aktivasi::otp_engine::{HasilCek, Teks, check, issue};
+pub use crate::aktivasi::otp_engine::{KodeTerkirim, OtpKey};
 use crate::aktivasi::pejabat::{Target, lock_own_kpa, lock_pejabat};
 use crate::audit::refuse;
 use crate::error::{Error, Result};
-use crate::{Actor, Caller, pesan::sms};
+use crate::{Actor, Caller, kirim::sms};
 use chrono::{DateTime, Utc};
 use domain::audit::Aksi;
 use domain::otp::Purpose;
@@ -134,7 +134,7 @@ pub async fn request(
     pejabat_id: PejabatId,
     purpose: Purpose,
     now: DateTime<Utc>,
-) -> Result<Pending> {
+) -> Result<KodeTerkirim> {
     let (mut attempt, actor, target, owner) = begin_step(pool, caller, pejabat_id, purpose, false).await?;
     // the cool-down runs per code binding: a KPA sending its PPK and then its PPSPM
     // does not wait between the two
@@ -185,9 +185,9 @@ pub async fn submit(
     };
     let bound_target = purpose.is_bound_to_target().then_some(target.id);
     match check(attempt.tx(), key, &owner, purpose, bound_target, typed, now).await? {
-        Checked::Right => {}
-        Checked::Refused(refusal) => return Err(attempt.refuse(refusal.into()).await),
-        Checked::Wrong(refusal) => return Err(attempt.fail(refusal.into()).await),
+        HasilCek::Right => {}
+        HasilCek::Refused(refusal) => return Err(attempt.refuse(refusal.into()).await),
+        HasilCek::Wrong(refusal) => return Err(attempt.fail(refusal.into()).await),
     }
     let langkah = langkah_of(purpose).ok_or_else(|| Error::Rule("Langkah tidak dikenal.".into()))?;
     let next = workflow::next(target.jabatan, target.status, langkah).map_err(|r| Error::Rule(r.to_string()))?;
@@ -246,7 +246,7 @@ pub async fn pending(
     pejabat_id: PejabatId,
     purpose: Purpose,
     now: DateTime<Utc>,
-) -> Result<Option<Pending>> {
+) -> Result<Option<KodeTerkirim>> {
     let sent: Option<DateTime<Utc>> = sqlx::query_scalar(
         "SELECT sent_at FROM otp_code WHERE pejabat_id = $1 AND purpose = $2 AND state = 'PENDING' AND expires_at > $3",
     )
@@ -255,7 +255,7 @@ pub async fn pending(
     .bind(now)
     .fetch_optional(pool)
     .await?;
-    Ok(sent.map(Pending::from_sent))
+    Ok(sent.map(KodeTerkirim::from_sent))
 }
 
 /// The caller's latest code of `purpose` on reference `pejabat_id`, for a dialog that
@@ -267,7 +267,7 @@ pub async fn latest(
     caller: &Caller,
     pejabat_id: PejabatId,
     purpose: Purpose,
-) -> Result<Option<Pending>> {
+) -> Result<Option<KodeTerkirim>> {
     let action = Aksi::otp(purpose, false);
     let Some(actor) = caller.actor() else {
         return Err(refuse(pool, caller, action, None, Error::Unauthenticated).await);
@@ -300,11 +300,11 @@ pub async fn latest(
     .fetch_optional(attempt.tx())
     .await?;
     let Some((sent, pending, phone, state, queued_at)) = latest else { return Ok(None) };
-    let mut p = Pending::from_sent(sent);
+    let mut p = KodeTerkirim::from_sent(sent);
     if !pending {
         p.expires_at = sent;
     }
-    p.kiriman = crate::pesan::sms::kiriman(phone, state, queued_at)?;
+    p.kiriman = crate::kirim::sms::kiriman(phone, state, queued_at)?;
     // a read: nothing to commit, nothing to audit
     drop(attempt);
     Ok(Some(p))

@@ -8,7 +8,7 @@
 
 use crate::aktivasi::pejabat::Target;
 use crate::error::Result;
-use crate::{Actor, pesan::sms};
+use crate::{Actor, kirim::sms};
 use chrono::{DateTime, Utc};
 use domain::PejabatId;
 use domain::otp::{self, CodeState, KodeTerakhir, NumberUse, OtpRefusal, OtpTiming, Purpose};
@@ -68,16 +68,16 @@ fn new_code() -> String {
 
 /// The timing of the pending code, for the dialog's countdowns, and the SMS that carried it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pending {
+pub struct KodeTerkirim {
     pub sent_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub next_request_at: DateTime<Utc>,
     pub kiriman: Option<Kiriman>,
 }
 
-impl Pending {
+impl KodeTerkirim {
     pub fn from_sent(sent_at: DateTime<Utc>) -> Self {
-        Pending {
+        KodeTerkirim {
             sent_at,
             expires_at: otp::expires_at(sent_at),
             next_request_at: otp::next_request_at(sent_at),
@@ -108,7 +108,8 @@ struct StoredCode {
     code_mac: Vec<u8>,
     expires_at: DateTime<Utc>,
     wrong_tries: i32,
-    state: String,
+    #[sqlx(try_from = "crate::sistem::stored::Stored<CodeState>")]
+    state: CodeState,
     target_pejabat_id: Option<PejabatId>,
 }
 
@@ -160,7 +161,7 @@ pub(crate) async fn issue(
     phone: &str,
     teks: Teks<'_>,
     now: DateTime<Utc>,
-) -> Result<Pending> {
+) -> Result<KodeTerkirim> {
     let result = async {
         otp::may_use(owner.otp_salah)?;
         let last: Option<DateTime<Utc>> = sqlx::query_scalar(
@@ -193,7 +194,7 @@ pub(crate) async fn issue(
             .execute(&mut *tx)
             .await?;
         let code = new_code();
-        let mut pending = Pending::from_sent(now);
+        let mut pending = KodeTerkirim::from_sent(now);
         let code_id: i64 = sqlx::query_scalar(
             "INSERT INTO otp_code (pejabat_id, purpose, target_pejabat_id, code_mac, sent_at, expires_at, requested_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -240,7 +241,7 @@ pub(crate) async fn issue(
 }
 
 /// The result of checking a typed code.
-pub(crate) enum Checked {
+pub(crate) enum HasilCek {
     /// Right: the code is marked used in `tx`, to commit with the change it allows.
     Right,
     /// Not checked (none pending, expired, used, malformed): nothing was written.
@@ -261,15 +262,15 @@ pub(crate) async fn check(
     bound_target: Option<PejabatId>,
     typed: &str,
     now: DateTime<Utc>,
-) -> Result<Checked> {
-    let checked: Checked = async {
+) -> Result<HasilCek> {
+    let checked: HasilCek = async {
         let owner_id = owner.id;
         if let Err(r) = otp::may_use(owner.otp_salah) {
-            return Ok(Checked::Refused(r));
+            return Ok(HasilCek::Refused(r));
         }
         let code = match otp::normalize_code(typed) {
             Ok(c) => c,
-            Err(r) => return Ok(Checked::Refused(r)),
+            Err(r) => return Ok(HasilCek::Refused(r)),
         };
         let latest: Option<StoredCode> = sqlx::query_as(
             "SELECT id, code_mac, expires_at, wrong_tries, state, target_pejabat_id FROM otp_code
@@ -282,17 +283,12 @@ pub(crate) async fn check(
         let Some(StoredCode { id: code_id, code_mac: mac, expires_at, wrong_tries, state, target_pejabat_id: code_target }) =
             latest
         else {
-            return Ok(Checked::Refused(OtpRefusal::NoPending));
-        };
-        let state = match state.as_str() {
-            "PENDING" => CodeState::Pending,
-            "USED" => CodeState::Used,
-            _ => CodeState::Void,
+            return Ok(HasilCek::Refused(OtpRefusal::NoPending));
         };
         let checked = otp::may_check(state, wrong_tries, expires_at, now)
             .and_then(|()| if code_target != bound_target { Err(OtpRefusal::NoPending) } else { Ok(()) });
         if let Err(refusal) = checked {
-            return Ok(Checked::Refused(refusal));
+            return Ok(HasilCek::Refused(refusal));
         }
         if !key.verify(owner_id, purpose, &code, &mac) {
             let tries = wrong_tries + 1;
@@ -332,7 +328,7 @@ pub(crate) async fn check(
                 tracing::warn!(pejabat_id = %owner_id, "langkah OTP dikunci setelah {in_a_row} kode salah berturut-turut");
                 metrics::counter!("sakti_otp_locks_total").increment(1);
             }
-            return Ok(Checked::Wrong(otp::after_wrong(tries, in_a_row)));
+            return Ok(HasilCek::Wrong(otp::after_wrong(tries, in_a_row)));
         }
         sqlx::query("UPDATE otp_code SET state = 'USED', closed_at = $2 WHERE id = $1")
             .bind(code_id)
@@ -343,12 +339,12 @@ pub(crate) async fn check(
             .bind(owner_id)
             .execute(&mut *tx)
             .await?;
-        Ok::<_, crate::Error>(Checked::Right)
+        Ok::<_, crate::Error>(HasilCek::Right)
     }
     .await?;
     match &checked {
-        Checked::Right => metrics::counter!("sakti_otp_verified_total", "purpose" => purpose.code()).increment(1),
-        Checked::Refused(r) | Checked::Wrong(r) => {
+        HasilCek::Right => metrics::counter!("sakti_otp_verified_total", "purpose" => purpose.code()).increment(1),
+        HasilCek::Refused(r) | HasilCek::Wrong(r) => {
             metrics::counter!("sakti_otp_refused_total", "purpose" => purpose.code(), "reason" => r.reason())
                 .increment(1);
         }

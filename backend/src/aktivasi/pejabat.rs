@@ -197,7 +197,7 @@ pub async fn milik_saya(pool: &PgPool, caller: &Caller) -> Result<Vec<PejabatRow
 /// One page of the caller's satker's Tabel Pejabat, sorted by name, filtered by free
 /// text over nama, NIP, jabatan and status.
 #[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
-pub async fn list(pool: &PgPool, caller: &Caller, q: &TableQuery) -> Result<Page<PejabatRow>> {
+pub async fn daftar(pool: &PgPool, caller: &Caller, q: &TableQuery) -> Result<Page<PejabatRow>> {
     let actor = authorize(pool, caller, Action::LihatPejabat).await?;
     let satker = own_satker(actor)?;
     let (filter, pattern) = search_text(&q.filter);
@@ -401,10 +401,10 @@ pub async fn hapus(pool: &PgPool, caller: &Caller, id: PejabatId) -> Result<()> 
         let Some(target) = lock_pejabat_any(attempt.tx(), id).await? else {
             return Err(Error::NotFound("Referensi pejabat tidak ditemukan.".into()));
         };
-        let kontak = crate::pesan::sms::kontak_kppn(attempt.tx(), &target.kppn_kode).await?;
+        let kontak = crate::kirim::sms::kontak_kppn(attempt.tx(), &target.kppn_kode).await?;
         let text = domain::sms::referensi_dihapus(&target.nama, target.jabatan, &target.satker_kode, &kontak);
         let isi = domain::surel::referensi_dihapus;
-        crate::pesan::sms::enqueue_to_pejabat(attempt.tx(), id, &target.no_hp, &text, isi, crate::now()).await?;
+        crate::kirim::sms::enqueue_to_pejabat(attempt.tx(), id, &target.no_hp, &text, isi, crate::now()).await?;
     }
     attempt.done(format!("{jabatan} {nama}"), Some(satker)).await?;
     Ok(())

@@ -5,10 +5,10 @@
 
 use crate::akses::attempt::Attempt;
 use crate::akses::auth::authorize;
-use crate::aktivasi::otp_engine::{self, Checked, OtpKey, Pending};
+use crate::aktivasi::otp_engine::{self, HasilCek, KodeTerkirim, OtpKey};
 use crate::aktivasi::pejabat::{Target, lock_own_kpa, lock_pejabat};
 use crate::error::{Error, Result};
-use crate::{Actor, Caller, pesan::sms};
+use crate::{Actor, Caller, kirim::sms};
 use chrono::{DateTime, Utc};
 use domain::audit::Aksi;
 use domain::authz::Action;
@@ -121,7 +121,7 @@ pub async fn ajukan(
     pejabat_id: PejabatId,
     no_hp_baru: &str,
     now: DateTime<Utc>,
-) -> Result<Pending> {
+) -> Result<KodeTerkirim> {
     let action = Aksi::otp(Purpose::UbahNomor, false);
     let (mut attempt, actor, target) = begin(pool, caller, Action::UbahNomor, action, pejabat_id).await?;
     if target.user_id != actor.user_id {
@@ -226,9 +226,9 @@ async fn prove(
     };
     let bound = purpose.is_bound_to_target().then_some(target.id);
     match otp_engine::check(attempt.tx(), key, &owner, purpose, bound, typed, now).await? {
-        Checked::Right => {}
-        Checked::Refused(r) => return Err(attempt.refuse(r.into()).await),
-        Checked::Wrong(r) => return Err(attempt.fail(r.into()).await),
+        HasilCek::Right => {}
+        HasilCek::Refused(r) => return Err(attempt.refuse(r.into()).await),
+        HasilCek::Wrong(r) => return Err(attempt.fail(r.into()).await),
     }
     let to = advance(attempt.tx(), open.id, target.jabatan, langkah, at).await?;
     if langkah == Langkah::KpaSetuju {
@@ -266,7 +266,7 @@ pub async fn minta_setuju(
     caller: &Caller,
     pejabat_id: PejabatId,
     now: DateTime<Utc>,
-) -> Result<Pending> {
+) -> Result<KodeTerkirim> {
     let action = Aksi::otp(Purpose::SetujuUbahNomor, false);
     let (mut attempt, actor, target) = begin(pool, caller, Action::SetujuUbahNomor, action, pejabat_id).await?;
     let kpa = match approving_kpa(attempt.tx(), actor, &target).await {

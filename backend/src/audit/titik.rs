@@ -47,7 +47,7 @@ pub struct Titik {
     pub at: DateTime<Utc>,
     /// The signing key's public half, hex.
     pub kunci: String,
-    /// Ed25519 over [`Titik::pesan`], hex.
+    /// Ed25519 over [`Titik::teks`], hex.
     pub tanda: String,
 }
 
@@ -63,12 +63,12 @@ impl Titik {
             kunci: kunci.publik(),
             tanda: String::new(),
         };
-        titik.tanda = kunci.tanda(titik.pesan().as_bytes());
+        titik.tanda = kunci.tanda(titik.teks().as_bytes());
         titik
     }
 
     /// What the signature covers: every field but itself, in a fixed form.
-    pub fn pesan(&self) -> String {
+    pub fn teks(&self) -> String {
         format!(
             "sakti-audit-titik-v1|{}|{}|{}|{}|{}",
             self.seq,
@@ -81,7 +81,7 @@ impl Titik {
 
     /// Signed by the holder of `publik`?
     pub fn sah(&self, publik: &str) -> bool {
-        self.kunci == publik && crate::sistem::kunci::tanda_sah(publik, self.pesan().as_bytes(), &self.tanda)
+        self.kunci == publik && crate::sistem::kunci::tanda_sah(publik, self.teks().as_bytes(), &self.tanda)
     }
 }
 
@@ -162,7 +162,7 @@ pub async fn catat(
                  Simpan baris berikut; `server audit verify --checkpoint FILE` memeriksanya.\n\n{json}\n"
             ),
         };
-        crate::pesan::email::enqueue(pool, &crate::pesan::email::Surat::notice(to, isi, now), now).await?;
+        crate::kirim::email::enqueue(pool, &crate::kirim::email::Surat::notice(to, isi, now), now).await?;
     }
     Ok(Some(titik))
 }
@@ -266,7 +266,7 @@ mod tests {
         }
         // signed by another key, claiming it is the server's
         let other = KunciTanda::new(&[1; 32]).unwrap();
-        let forged = Titik { tanda: other.tanda(t.pesan().as_bytes()), ..t.clone() };
+        let forged = Titik { tanda: other.tanda(t.teks().as_bytes()), ..t.clone() };
         assert!(!forged.sah(&kunci.publik()));
         let own_key = Titik { kunci: other.publik(), ..forged };
         assert!(!own_key.sah(&kunci.publik()), "a checkpoint naming its own key is not the server's");

@@ -110,7 +110,7 @@ async fn info(pool: &PgPool, id: BerkasId) -> Result<BerkasInfo> {
 
 /// The submission page of the caller's satker: who needs a bundle and where each stands.
 #[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
-pub async fn list(pool: &PgPool, caller: &Caller) -> Result<Vec<BerkasRow>> {
+pub async fn daftar(pool: &PgPool, caller: &Caller) -> Result<Vec<BerkasRow>> {
     let actor = authorize(pool, caller, Action::LihatBerkas).await?;
     let satker = own_satker(actor)?;
     let rows: Vec<PejabatBerkas> = sqlx::query_as(NEEDS_BUNDLE).bind(satker).fetch_all(pool).await?;
@@ -257,7 +257,7 @@ pub async fn ajukan(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Resul
             .await?;
     if let Some((satker_nama, Some(to))) = mailbox {
         let isi = domain::surel::pengajuan_masuk(satker, &satker_nama, ids.len());
-        crate::pesan::email::enqueue(attempt.tx(), &crate::pesan::email::Surat::notice(&to, isi, now), now).await?;
+        crate::kirim::email::enqueue(attempt.tx(), &crate::kirim::email::Surat::notice(&to, isi, now), now).await?;
     }
     let detail = format!("Pengajuan Formulir Aktivasi OTP SAKTI Satker {satker}: {} berkas", ids.len());
     attempt.done(detail, Some(satker)).await?;
@@ -459,7 +459,7 @@ pub async fn putuskan(
         .await?;
     }
     let isi = domain::surel::berkas_diputus(&nama, jabatan, &satker, alasan.as_deref());
-    crate::pesan::email::to_admin_lokal(attempt.tx(), &satker, &isi, None, now).await?;
+    crate::kirim::email::to_admin_lokal(attempt.tx(), &satker, &isi, None, now).await?;
     let mut detail = to.label().to_owned();
     if let Some(a) = &alasan {
         detail.push_str(": ");

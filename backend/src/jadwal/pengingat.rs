@@ -63,11 +63,11 @@ pub async fn ingatkan(pool: &PgPool, now: DateTime<Utc>) -> Result<usize> {
         .await?;
         if pejabat.is_empty() {
             let isi = domain::surel::pengingat_satker(&satker, &waktu, &tempat);
-            crate::pesan::email::to_admin_lokal(&mut tx, &satker, &isi, None, now).await?;
+            crate::kirim::email::to_admin_lokal(&mut tx, &satker, &isi, None, now).await?;
         }
         for (pid, nama, jabatan, no_hp) in pejabat {
             let text = domain::sms::pengingat_sesi(&nama, Jabatan::try_from(jabatan)?, &satker, &waktu, &tempat);
-            crate::pesan::sms::enqueue_to_pejabat(&mut tx, pid, &no_hp, &text, domain::surel::pengingat, now).await?;
+            crate::kirim::sms::enqueue_to_pejabat(&mut tx, pid, &no_hp, &text, domain::surel::pengingat, now).await?;
         }
         metrics::counter!("sakti_jadwal_reminders_total", "kind" => column).increment(1);
         sent += 1;

@@ -111,7 +111,7 @@ pub(super) async fn invite(
     let tempat = tempat(row.mode, row.tautan.as_deref(), &kppn_nama);
     let waktu = jadwal::waktu(wib(mulai));
     let judul = format!("Sesi Aktivasi OTP SAKTI Satker {} ({kppn_nama})", row.satker_kode);
-    let ics = crate::pesan::email::undangan(
+    let ics = crate::kirim::email::undangan(
         &format!("jadwal-{id}@aktivasi-otp-sakti"),
         &judul,
         mulai,
@@ -120,7 +120,7 @@ pub(super) async fn invite(
         row.tautan.as_deref(),
         now,
     );
-    crate::pesan::email::to_admin_lokal(&mut *conn, &row.satker_kode, &isi(&row, &waktu, &tempat), Some(&ics), now)
+    crate::kirim::email::to_admin_lokal(&mut *conn, &row.satker_kode, &isi(&row, &waktu, &tempat), Some(&ics), now)
         .await?;
     Ok(row)
 }

@@ -8,7 +8,7 @@ use crate::{Actor, Caller};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::authz::Action;
 use domain::pantau::{
-    self, Baris, Fakta, GRAFIK_HARI, Hitungan, LAJU_HARI, Lingkup, MACET_MAKS, Macet, Papan, PejabatPantau, Tahap,
+    self, Baris, Fakta, Fase, GRAFIK_HARI, Hitungan, LAJU_HARI, Lingkup, MACET_MAKS, Macet, Papan, PejabatPantau,
 };
 use domain::{Jabatan, Status, Unit};
 use sqlx::PgPool;
@@ -206,7 +206,7 @@ async fn baca(
         };
         let (tahap, sejak) = fakta.tahap();
         hitungan.tambah(tahap);
-        if tahap == Tahap::Selesai {
+        if tahap == Fase::Selesai {
             selesai += 1;
             if sejak.is_some_and(|s| s >= sejak_laju) {
                 terakhir += 1;

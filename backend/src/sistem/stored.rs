@@ -51,8 +51,9 @@ unwrap_stored!(
     domain::jadwal::Kehadiran,
     domain::ubah_nomor::Tahap,
     domain::otp::Purpose,
+    domain::otp::CodeState,
     domain::formulir::Jenis,
-    domain::faktor::Jenis,
+    domain::faktor::Metode,
     domain::audit::Aksi,
     domain::impor::Daftar,
 );

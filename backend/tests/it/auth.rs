@@ -37,7 +37,7 @@ async fn login_checks_the_password_and_audits_both_outcomes(pool: PgPool) {
 async fn a_logged_out_caller_is_refused_and_audited(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
     let caller = Caller::anonymous(Some("10.9.9.9".into()));
-    let result = pejabat::list(&pool, &caller, &TableQuery::default()).await;
+    let result = pejabat::daftar(&pool, &caller, &TableQuery::default()).await;
     assert!(matches!(result, Err(Error::Unauthenticated)));
     // counted for its minute, written to the trail when the minute is over
     backend::audit::tutup_hitungan(&pool, backend::now() + chrono::Duration::minutes(1)).await.unwrap();
@@ -63,7 +63,7 @@ async fn anonymous_refusals_are_counted_per_address_and_minute_not_written_one_b
     for (addr, n) in [("10.9.9.8", 3), ("10.9.9.9", 50)] {
         let caller = Caller::anonymous(Some(addr.into()));
         for _ in 0..n {
-            assert!(pejabat::list(&pool, &caller, &TableQuery::default()).await.is_err());
+            assert!(pejabat::daftar(&pool, &caller, &TableQuery::default()).await.is_err());
         }
     }
     assert!(lines().await.is_empty(), "nothing written line by line");
@@ -140,21 +140,21 @@ async fn wrong_passwords_slow_down_then_lock_and_the_count_survives_the_lock(poo
     assert!(matches!(wrong(&pool, u, None, 2).await, Err(Error::LoginFailed)));
     // the third costs 30 seconds: even the right password waits
     let waits = masuk::login_at(&pool, None, None, u, demo::PASSWORD, at_s(10)).await;
-    assert!(matches!(&waits, Err(Error::Ditahan { pesan: m, .. }) if m.contains("Tunggu 22 detik")), "{waits:?}");
+    assert!(matches!(&waits, Err(Error::Ditahan { teks: m, .. }) if m.contains("Tunggu 22 detik")), "{waits:?}");
     assert!(matches!(wrong(&pool, u, None, 32).await, Err(Error::LoginFailed)));
     // the fifth locks for fifteen minutes, from any address
     let fifth = wrong(&pool, u, None, 92).await;
     assert!(
-        matches!(&fifth, Err(Error::Ditahan { pesan: m, .. }) if m.contains("Akun terkunci") && m.contains("15 menit")),
+        matches!(&fifth, Err(Error::Ditahan { teks: m, .. }) if m.contains("Akun terkunci") && m.contains("15 menit")),
         "{fifth:?}"
     );
     let locked = masuk::login_at(&pool, Some("10.0.0.6".into()), None, u, demo::PASSWORD, at_s(92 + 14 * 60)).await;
-    assert!(matches!(&locked, Err(Error::Ditahan { pesan: m, .. }) if m.contains("1 menit")), "{locked:?}");
+    assert!(matches!(&locked, Err(Error::Ditahan { teks: m, .. }) if m.contains("1 menit")), "{locked:?}");
     // other accounts are not affected
     masuk::login_at(&pool, None, None, "apr_kpa561403", demo::PASSWORD, at_s(100)).await.unwrap();
     // the lock passes, the count does not: the sixth failure locks again at once
     let sixth = wrong(&pool, u, None, 92 + 15 * 60).await;
-    assert!(matches!(&sixth, Err(Error::Ditahan { pesan: m, .. }) if m.contains("6 kali")), "{sixth:?}");
+    assert!(matches!(&sixth, Err(Error::Ditahan { teks: m, .. }) if m.contains("6 kali")), "{sixth:?}");
     assert_eq!(failed_logins(&pool, u).await, 6);
     // only a success clears it
     masuk::login_at(&pool, None, None, u, demo::PASSWORD, at_s(92 + 30 * 60)).await.unwrap();
@@ -174,9 +174,9 @@ async fn fifteen_failures_lock_until_an_admin_unlocks_and_the_user_is_told(pool:
         .await
         .unwrap();
     let r = wrong(&pool, u, None, 3600).await;
-    assert!(matches!(&r, Err(Error::Ditahan { pesan: m, .. }) if m.contains("Minta Admin Lokal")), "{r:?}");
+    assert!(matches!(&r, Err(Error::Ditahan { teks: m, .. }) if m.contains("Minta Admin Lokal")), "{r:?}");
     let a_year_on = masuk::login_at(&pool, None, None, u, demo::PASSWORD, at_s(365 * 24 * 3600)).await;
-    assert!(matches!(&a_year_on, Err(Error::Ditahan { pesan: m, .. }) if m.contains("15 kali")), "{a_year_on:?}");
+    assert!(matches!(&a_year_on, Err(Error::Ditahan { teks: m, .. }) if m.contains("15 kali")), "{a_year_on:?}");
     let sms: Vec<String> = sqlx::query_scalar("SELECT body FROM sms_outbox WHERE phone = '+6281311110003'")
         .fetch_all(&pool)
         .await
@@ -223,7 +223,7 @@ async fn failures_from_elsewhere_do_not_lock_out_a_known_device_and_count_for_a_
     assert_eq!(failed_logins(&pool, admin).await, 3);
     for password in ["salah", demo::PASSWORD] {
         let r = masuk::login_at(&pool, Some("10.0.0.7".into()), None, admin, password, at_s(4)).await;
-        assert!(matches!(&r, Err(Error::Ditahan { pesan: m, .. }) if m.contains("Tunggu")), "{r:?}");
+        assert!(matches!(&r, Err(Error::Ditahan { teks: m, .. }) if m.contains("Tunggu")), "{r:?}");
     }
     let right = masuk::login_at(&pool, None, None, admin, demo::PASSWORD, at_s(40)).await.unwrap();
     assert!(matches!(right, masuk::Masuk::Faktor(..)), "the second factor comes next");
@@ -254,9 +254,9 @@ async fn fifty_concurrent_wrong_logins_are_each_counted_and_lock_on_time(pool: P
             for r in futures_like(tries).await {
                 match r {
                     Err(Error::LoginFailed) => verified += 1,
-                    Err(Error::Ditahan { pesan: m, .. }) if m.contains("terkunci") && !m.contains("Username") => {}
-                    Err(Error::Ditahan { pesan: m, .. }) if m.contains("Username atau password salah") => verified += 1,
-                    Err(Error::Ditahan { pesan: m, .. }) if m.contains("Tunggu") => {}
+                    Err(Error::Ditahan { teks: m, .. }) if m.contains("terkunci") && !m.contains("Username") => {}
+                    Err(Error::Ditahan { teks: m, .. }) if m.contains("Username atau password salah") => verified += 1,
+                    Err(Error::Ditahan { teks: m, .. }) if m.contains("Tunggu") => {}
                     other => panic!("{other:?}"),
                 }
             }
@@ -274,7 +274,7 @@ async fn fifty_concurrent_wrong_logins_are_each_counted_and_lock_on_time(pool: P
         .unwrap();
     assert_eq!(told, 1, "the user is told of the lock once");
     let right = masuk::login_at(&pool, None, None, kpa, demo::PASSWORD, at_s(100)).await;
-    assert!(matches!(&right, Err(Error::Ditahan { pesan: m, .. }) if m.contains("terkunci")), "{right:?}");
+    assert!(matches!(&right, Err(Error::Ditahan { teks: m, .. }) if m.contains("terkunci")), "{right:?}");
 }
 
 /// Waits for every task.
@@ -298,10 +298,8 @@ async fn parallel_guesses_from_one_address_stop_at_its_limit(pool: PgPool) {
         })
     });
     let results = futures_like(tries).await;
-    let held = results
-        .iter()
-        .filter(|r| matches!(r, Err(Error::Ditahan { pesan: m, .. }) if m.contains("alamat ini")))
-        .count();
+    let held =
+        results.iter().filter(|r| matches!(r, Err(Error::Ditahan { teks: m, .. }) if m.contains("alamat ini"))).count();
     let failed = results.iter().filter(|r| matches!(r, Err(Error::LoginFailed))).count();
     assert_eq!((failed, held), (20, 5), "{results:?}");
 }
@@ -317,15 +315,15 @@ async fn ganti_sandi_counts_wrong_current_passwords_and_locks_like_login(pool: P
     for (i, t) in [0, 1, 2, 33, 94].into_iter().enumerate() {
         let r = backend::akses::pengguna::ganti_sandi(&pool, &caller, "salah-sekali", baru, at_s(t)).await;
         let wrong = matches!(&r, Err(Error::Invalid(f)) if f.get("lama").is_some());
-        let locks = matches!(&r, Err(Error::Ditahan { pesan: m, .. }) if m.contains("terkunci"));
+        let locks = matches!(&r, Err(Error::Ditahan { teks: m, .. }) if m.contains("terkunci"));
         assert!(wrong || (i == 4 && locks), "{i}: {r:?}");
     }
     assert_eq!(failed_logins(&pool, kpa).await, 5);
     // locked: even the right current password is held back, and login too
     let r = backend::akses::pengguna::ganti_sandi(&pool, &caller, demo::PASSWORD, baru, at_s(100)).await;
-    assert!(matches!(&r, Err(Error::Ditahan { pesan: m, .. }) if m.contains("terkunci")), "{r:?}");
+    assert!(matches!(&r, Err(Error::Ditahan { teks: m, .. }) if m.contains("terkunci")), "{r:?}");
     let r = masuk::login_at(&pool, None, None, kpa, demo::PASSWORD, at_s(100)).await;
-    assert!(matches!(&r, Err(Error::Ditahan { pesan: m, .. }) if m.contains("terkunci")), "{r:?}");
+    assert!(matches!(&r, Err(Error::Ditahan { teks: m, .. }) if m.contains("terkunci")), "{r:?}");
 }
 
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
@@ -337,7 +335,7 @@ async fn one_address_guessing_many_usernames_is_stopped(pool: PgPool) {
         assert!(matches!(r, Err(Error::LoginFailed)), "{i}: {r:?}");
     }
     let r = masuk::login_at(&pool, addr(), None, "adm_561403", demo::PASSWORD, at(1)).await;
-    assert!(matches!(&r, Err(Error::Ditahan { pesan: m, .. }) if m.contains("alamat ini")), "{r:?}");
+    assert!(matches!(&r, Err(Error::Ditahan { teks: m, .. }) if m.contains("alamat ini")), "{r:?}");
     // another address is not affected, and the window passes
     masuk::login_at(&pool, Some("10.9.8.8".into()), None, "adm_561403", demo::PASSWORD, at(1)).await.unwrap();
     masuk::login_at(&pool, addr(), None, "adm_561403", demo::PASSWORD, at(16)).await.unwrap();

@@ -111,7 +111,7 @@ async fn the_desk_checks_returns_and_accepts_and_only_then_may_the_kpa_activate(
     let r = berkas::putuskan(&pool, &cso, b.id, [true, true, true, false, true], &back, now()).await.unwrap();
     assert_eq!(r.status, BerkasStatus::Dikembalikan);
     // the satker sees the reason
-    let rows = berkas::list(&pool, &admin).await.unwrap();
+    let rows = berkas::daftar(&pool, &admin).await.unwrap();
     let row = rows.iter().find(|r| r.pejabat_id == id).unwrap();
     let info = row.berkas.as_ref().unwrap();
     assert_eq!(info.alasan.as_deref(), Some("Fotokopi KTP tidak terbaca"));

@@ -31,7 +31,7 @@ async fn the_seed_marks_its_database_and_the_traces_name_every_demo_user(pool: P
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_story_fills_a_region_at_every_stage_with_believable_dates(pool: PgPool) {
     use backend::pantau::{self, Setelan};
-    use domain::pantau::{Lingkup, Tahap};
+    use domain::pantau::{Fase, Lingkup};
     demo::seed_if_empty(&pool).await.unwrap();
     let kwl_dki = crate::common::login(&pool, "kwl_dki").await;
     let now = backend::now();
@@ -45,7 +45,7 @@ async fn the_story_fills_a_region_at_every_stage_with_believable_dates(pool: PgP
     let papan = pantau::papan(&pool, &kwl, None, Setelan::default(), now).await.unwrap();
     assert_eq!(papan.lingkup, Lingkup::Kanwil("20".into()));
     assert_eq!(papan.hitungan.total(), 200);
-    for t in Tahap::ALL {
+    for t in Fase::ALL {
         assert!(papan.hitungan.di(t) >= 20, "{t:?}: {}", papan.hitungan.di(t));
     }
     assert!(papan.macet_total >= 10, "some satkers stuck: {}", papan.macet_total);

@@ -2,7 +2,7 @@
 //! `scripts/test.sh`; its Python is `SAKTI_TEST_SMTP_PYTHON`), read back from its Maildir.
 
 use crate::common::{accept_bundles, kpa_input, login};
-use backend::pesan::email::{self, Smtp, Surat};
+use backend::kirim::email::{self, Smtp, Surat};
 use backend::{akses::pengguna, aktivasi::pejabat, jadwal};
 use chrono::{Duration, Utc};
 use domain::jadwal::JadwalInput;

@@ -28,9 +28,9 @@ async fn an_app_is_enrolled_with_its_first_code_and_each_code_is_good_once(pool:
     let (kpa, caller) = pejabat(&pool, "apr_kpa561403").await;
     let baru = faktor::totp_baru(&kpa.username).unwrap();
     let code = |t: i64| faktor::kode_totp(&baru.secret, &kpa.username, at(t)).unwrap();
-    let wrong = faktor::daftar_totp(&pool, &kunci(), &caller, &baru.secret, "000000", at(0)).await;
+    let wrong = faktor::daftarkan_totp(&pool, &kunci(), &caller, &baru.secret, "000000", at(0)).await;
     assert!(matches!(wrong, Err(Error::Invalid(_))));
-    let codes = faktor::daftar_totp(&pool, &kunci(), &caller, &baru.secret, &code(0), at(0)).await.unwrap();
+    let codes = faktor::daftarkan_totp(&pool, &kunci(), &caller, &baru.secret, &code(0), at(0)).await.unwrap();
     assert_eq!(codes.len(), 10, "the first factor comes with ten recovery codes");
     // from now on the password is only the first step
     let Ok(masuk::Masuk::Faktor(_, sandi)) =
@@ -110,7 +110,7 @@ async fn wrong_codes_count_like_wrong_passwords_and_lock(pool: PgPool) {
     // five wrong codes: locked for fifteen minutes, even with the right code
     let right = faktor::kode_totp(&secret, &admin.username, at(200)).unwrap();
     let locked = faktor::periksa(&pool, &kunci(), &caller, &admin, sandi, &Bukti::Totp(right), at(200)).await;
-    assert!(matches!(&locked, Err(Error::Ditahan { pesan: m, .. }) if m.contains("terkunci")), "{locked:?}");
+    assert!(matches!(&locked, Err(Error::Ditahan { teks: m, .. }) if m.contains("terkunci")), "{locked:?}");
     let right = faktor::kode_totp(&secret, &admin.username, at(1100)).unwrap();
     faktor::periksa(&pool, &kunci(), &caller, &admin, sandi, &Bukti::Totp(right), at(1100)).await.unwrap();
 }
@@ -131,7 +131,7 @@ async fn an_admin_resets_the_factors_of_a_user_it_manages_and_the_user_enrols_ag
             .unwrap();
     assert!(told.contains("telah direset oleh admin"), "{told}");
     let again = masuk::login(&pool, None, "adm_561403", demo::PASSWORD).await.unwrap();
-    assert!(matches!(again, masuk::Masuk::Daftar(_)), "staff without a factor enrol one first");
+    assert!(matches!(again, masuk::Masuk::Daftarkan(_)), "staff without a factor enrol one first");
     // the CSO manages Admin Lokal only, and of its own KPPN
     assert!(matches!(
         backend::akses::pengguna::reset_faktor(&pool, &cso, "apr_kpa561403").await,
@@ -152,7 +152,7 @@ async fn recovery_codes_are_salted_slow_hashes_and_used_once(pool: PgPool) {
     let (kpa, caller) = pejabat(&pool, "apr_kpa561403").await;
     let baru = faktor::totp_baru(&kpa.username).unwrap();
     let first = faktor::kode_totp(&baru.secret, &kpa.username, at(0)).unwrap();
-    let codes = faktor::daftar_totp(&pool, &kunci(), &caller, &baru.secret, &first, at(0)).await.unwrap();
+    let codes = faktor::daftarkan_totp(&pool, &kunci(), &caller, &baru.secret, &first, at(0)).await.unwrap();
     let stored: Vec<(Option<Vec<u8>>, Option<String>)> =
         sqlx::query_as("SELECT hash, phc FROM kode_pemulihan WHERE user_id = $1")
             .bind(kpa.user_id)
@@ -204,7 +204,7 @@ async fn totp_seeds_are_sealed_at_rest_and_rotate(pool: PgPool) {
     let (kpa, caller) = pejabat(&pool, "apr_kpa561403").await;
     let baru = faktor::totp_baru(&kpa.username).unwrap();
     let code = |t: i64| faktor::kode_totp(&baru.secret, &kpa.username, at(t)).unwrap();
-    faktor::daftar_totp(&pool, &kunci(), &caller, &baru.secret, &code(0), at(0)).await.unwrap();
+    faktor::daftarkan_totp(&pool, &kunci(), &caller, &baru.secret, &code(0), at(0)).await.unwrap();
     let stored: String = sqlx::query_scalar("SELECT data::text FROM faktor WHERE user_id = $1 AND jenis = 'TOTP'")
         .bind(kpa.user_id)
         .fetch_one(&pool)

@@ -3,7 +3,7 @@
 
 use crate::common::login;
 use backend::Caller;
-use backend::akses::pengguna::{self, Keperluan};
+use backend::akses::pengguna::{self, Tujuan};
 use backend::error::Error;
 use backend::provisi::impor::{self, Daftar, Laporan, Pilihan};
 use chrono::Duration;
@@ -182,7 +182,7 @@ async fn a_set_password_link_works_once_within_72_hours(pool: PgPool) {
     provisioned(&pool).await;
     let now = backend::now();
     let link = pengguna::tautan(&pool, &cli(), "adm_rina900001", SHOWN, now).await.unwrap();
-    assert_eq!(link.keperluan, Keperluan::Undangan);
+    assert_eq!(link.tujuan, Tujuan::Undangan);
     assert!(link.url("https://sakti.example/").unwrap().starts_with("https://sakti.example/sandi?token="));
     let link = token(&link);
     let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM password_link").fetch_one(&pool).await.unwrap();
@@ -213,7 +213,7 @@ async fn a_set_password_link_works_once_within_72_hours(pool: PgPool) {
     let reset = pengguna::tautan(&pool, &cli(), "adm_rina900001", SHOWN, now).await.unwrap();
     // a refusal of someone not logged in (the forged link) is counted for its minute first
     backend::audit::tutup_hitungan(&pool, backend::now() + Duration::minutes(1)).await.unwrap();
-    assert_eq!(reset.keperluan, Keperluan::Reset);
+    assert_eq!(reset.tujuan, Tujuan::Reset);
     assert!(backend::akses::masuk::login(&pool, None, "adm_rina900001", strong).await.is_err());
     let trail: Vec<String> =
         sqlx::query_scalar("SELECT action || ' ' || outcome FROM audit_log WHERE action IN ('UNDANG_PENGGUNA', 'ATUR_SANDI', 'RESET_SANDI') ORDER BY id")
@@ -242,8 +242,8 @@ async fn a_link_for_a_user_with_a_password_is_a_reset_and_needs_a_step_up(pool: 
         backend::akses::sesi::mulai(&pool, admin_id, None, None, now - chrono::Duration::minutes(10)).await.unwrap();
     let limits = domain::sesi::Limits::default();
     let stale = match backend::akses::sesi::muat(&pool, sesi, admin_id, None, &limits, now, true).await.unwrap() {
-        backend::akses::sesi::Status::Live(live) => live.caller,
-        backend::akses::sesi::Status::Ended => panic!("the session is live"),
+        backend::akses::sesi::Keadaan::Live(live) => live.caller,
+        backend::akses::sesi::Keadaan::Ended => panic!("the session is live"),
     };
     assert!(stale.step_up().is_none());
     for who in ["val_ppk561403", "adm_baru561403"] {
@@ -263,7 +263,7 @@ async fn a_link_for_a_user_with_a_password_is_a_reset_and_needs_a_step_up(pool: 
     assert_eq!(links, 0, "nothing issued without a step-up");
     backend::akses::masuk::login(&pool, None, "val_ppk561403", backend::provisi::demo::PASSWORD).await.unwrap();
     let link = pengguna::tautan(&pool, &admin, "val_ppk561403", SHOWN, now).await.unwrap();
-    assert_eq!(link.keperluan, Keperluan::Reset, "the user had a password");
+    assert_eq!(link.tujuan, Tujuan::Reset, "the user had a password");
     assert!(
         backend::akses::masuk::login(&pool, None, "val_ppk561403", backend::provisi::demo::PASSWORD).await.is_err()
     );

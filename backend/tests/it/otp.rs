@@ -2,7 +2,7 @@
 
 use crate::common::{accept_bundles, kpa_input, last_code, login, today};
 use backend::aktivasi::otp::{self, Attendance, OtpKey};
-use backend::pesan::sms::{self, Gateway, OutMessage, Relay, Simulator};
+use backend::kirim::sms::{self, Gateway, OutMessage, Relay, Simulator};
 use backend::{Caller, Error, aktivasi::pejabat};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::Status;

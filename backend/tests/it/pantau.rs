@@ -4,7 +4,7 @@
 use crate::common::login;
 use backend::pantau::{self, Setelan};
 use chrono::{Duration, Utc};
-use domain::pantau::{Lingkup, Tahap};
+use domain::pantau::{Fase, Lingkup};
 use sqlx::PgPool;
 
 /// On top of the demo data (Kanwil 09 over KPPN 019 and 028; satker 561403 has only its 2020
@@ -59,7 +59,7 @@ async fn data(pool: &PgPool) {
     sqlx::raw_sql(DATA).execute(pool).await.unwrap();
 }
 
-fn stage_of(papan: &domain::pantau::Papan, kode: &str) -> Tahap {
+fn stage_of(papan: &domain::pantau::Papan, kode: &str) -> Fase {
     papan.baris.iter().find(|b| b.kode == kode).and_then(|b| b.tahap).unwrap().0
 }
 
@@ -72,25 +72,24 @@ async fn a_kppn_board_puts_each_satker_at_its_stage_and_lists_the_stuck(pool: Pg
     assert_eq!(papan.lingkup, Lingkup::Kppn("019".into()));
     // 561403 (pilot references only) and 600001 have not started
     for (kode, tahap) in [
-        ("561403", Tahap::Belum),
-        ("600001", Tahap::Belum),
-        ("600002", Tahap::Direkam),
-        ("600003", Tahap::Diajukan),
-        ("600004", Tahap::Diterima),
-        ("600005", Tahap::KpaAktif),
-        ("600006", Tahap::Selesai),
-        ("600007", Tahap::Selesai),
+        ("561403", Fase::Belum),
+        ("600001", Fase::Belum),
+        ("600002", Fase::Direkam),
+        ("600003", Fase::Diajukan),
+        ("600004", Fase::Diterima),
+        ("600005", Fase::KpaAktif),
+        ("600006", Fase::Selesai),
+        ("600007", Fase::Selesai),
     ] {
         assert_eq!(stage_of(&papan, kode), tahap, "{kode}");
     }
     let h = papan.hitungan;
     assert_eq!(h.total(), 8, "KPPN 019's satkers only");
-    assert_eq!((h.di(Tahap::Belum), h.di(Tahap::Selesai)), (2, 2));
-    assert_eq!(h.sampai(Tahap::Diajukan), 5);
+    assert_eq!((h.di(Fase::Belum), h.di(Fase::Selesai)), (2, 2));
+    assert_eq!(h.sampai(Fase::Diajukan), 5);
     // stuck past 7 days: 600002 recorded 20 days ago; 600004 accepted 4 days ago is not
-    let stuck: Vec<(&str, Tahap, i64)> =
-        papan.macet.iter().map(|m| (m.satker_kode.as_str(), m.tahap, m.hari)).collect();
-    assert_eq!(stuck, [("600002", Tahap::Direkam, 20)]);
+    let stuck: Vec<(&str, Fase, i64)> = papan.macet.iter().map(|m| (m.satker_kode.as_str(), m.tahap, m.hari)).collect();
+    assert_eq!(stuck, [("600002", Fase::Direkam, 20)]);
     // with a 3-day limit: also 600004 (4 days) and 600003 (3 days is not more than 3)
     let tight = Setelan { macet_hari: 3, tenggat: None };
     let papan3 = pantau::papan(&pool, &cso, None, tight, now).await.unwrap();
@@ -133,7 +132,7 @@ async fn each_viewer_sees_its_scope_and_drills_down_within_it_only(pool: PgPool)
     assert_eq!(nasional.lingkup, Lingkup::Nasional);
     let regions: Vec<(&str, u32)> = nasional.baris.iter().map(|b| (b.kode.as_str(), b.hitungan.total())).collect();
     assert_eq!(regions, [("09", 9), ("10", 1)], "KPPN 019's eight and 028's one; Bandung's one");
-    assert_eq!(nasional.hitungan.di(Tahap::Selesai), 3);
+    assert_eq!(nasional.hitungan.di(Fase::Selesai), 3);
     let region = pantau::papan(&pool, &pusat, Some(Lingkup::Kanwil("10".into())), s, now).await.unwrap();
     assert_eq!(region.baris.iter().map(|b| b.kode.as_str()).collect::<Vec<_>>(), ["101"]);
     let satker = pantau::papan(&pool, &pusat, Some(Lingkup::Satker("610001".into())), s, now).await.unwrap();
@@ -230,20 +229,20 @@ async fn the_stage_of_a_satker_follows_its_changes_even_when_they_race(pool: PgP
     let cso = login(&pool, "cso_jakarta6").await;
     let stage = |papan: &domain::pantau::Papan| stage_of(papan, "561403");
     let board = || pantau::papan(&pool, &cso, None, Setelan::default(), Utc::now());
-    assert_eq!(stage(&board().await.unwrap()), Tahap::Belum);
+    assert_eq!(stage(&board().await.unwrap()), Fase::Belum);
     let id = backend::aktivasi::pejabat::rekam(&pool, &admin, &crate::common::kpa_input(), crate::common::today())
         .await
         .unwrap();
-    assert_eq!(stage(&board().await.unwrap()), Tahap::Direkam);
+    assert_eq!(stage(&board().await.unwrap()), Fase::Direkam);
     backend::aktivasi::pejabat::hapus(&pool, &admin, id).await.unwrap();
-    assert_eq!(stage(&board().await.unwrap()), Tahap::Belum);
+    assert_eq!(stage(&board().await.unwrap()), Fase::Belum);
 
     // 600006's KPA and PPK were AKTIF; make them not, then AKTIF again in two transactions at once
     sqlx::query("UPDATE pejabat SET status = 'KIRIM', aktif_at = NULL WHERE satker_kode = '600006' AND jabatan <> 'PEJABAT SPM'")
         .execute(&pool)
         .await
         .unwrap();
-    assert_eq!(stage_of(&board().await.unwrap(), "600006"), Tahap::Direkam);
+    assert_eq!(stage_of(&board().await.unwrap(), "600006"), Fase::Direkam);
     let activate =
         "UPDATE pejabat SET status = 'AKTIF', aktif_at = now() WHERE satker_kode = '600006' AND jabatan = $1";
     let mut first = pool.begin().await.unwrap();
@@ -260,5 +259,5 @@ async fn the_stage_of_a_satker_follows_its_changes_even_when_they_race(pool: PgP
     assert!(!second.is_finished(), "the second waits for the first's satker");
     first.commit().await.unwrap();
     second.await.unwrap();
-    assert_eq!(stage_of(&board().await.unwrap(), "600006"), Tahap::Selesai, "neither step lost");
+    assert_eq!(stage_of(&board().await.unwrap(), "600006"), Fase::Selesai, "neither step lost");
 }

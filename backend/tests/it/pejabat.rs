@@ -13,18 +13,18 @@ fn all() -> TableQuery {
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn admin_records_finds_by_filter_and_deletes_a_pejabat(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
-    let before = pejabat::list(&pool, &admin, &all()).await.unwrap().total;
+    let before = pejabat::daftar(&pool, &admin, &all()).await.unwrap().total;
 
     let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
     let found =
-        pejabat::list(&pool, &admin, &TableQuery { filter: "psie".into(), ..TableQuery::default() }).await.unwrap();
+        pejabat::daftar(&pool, &admin, &TableQuery { filter: "psie".into(), ..TableQuery::default() }).await.unwrap();
     assert_eq!(found.total, 1);
     let row = &found.rows[0];
     assert_eq!((row.id, row.jabatan, row.status), (id, Jabatan::Kpa, Status::Baru));
     assert_eq!(row.nip, "199109112010111001");
 
     pejabat::hapus(&pool, &admin, id).await.unwrap();
-    assert_eq!(pejabat::list(&pool, &admin, &all()).await.unwrap().total, before);
+    assert_eq!(pejabat::daftar(&pool, &admin, &all()).await.unwrap().total, before);
     // the record is kept, marked as deleted by the admin
     let (deleted, by): (bool, Option<domain::UserId>) =
         sqlx::query_as("SELECT deleted_at IS NOT NULL, deleted_by FROM pejabat WHERE id = $1")
@@ -108,7 +108,7 @@ async fn the_table_tells_whose_rows_are_whose_and_which_bundles_are_accepted(poo
     crate::common::accept_bundles(&pool, &[id]).await;
     let mine = pejabat::milik_saya(&pool, &kpa).await.unwrap();
     assert!(mine[0].berkas_diterima);
-    let row = pejabat::list(&pool, &admin, &all()).await.unwrap().rows.into_iter().find(|r| r.id == id).unwrap();
+    let row = pejabat::daftar(&pool, &admin, &all()).await.unwrap().rows.into_iter().find(|r| r.id == id).unwrap();
     assert!(row.berkas_diterima && !row.milik_saya);
 }
 
@@ -146,31 +146,31 @@ async fn pages_hold_ten_rows_and_semua_holds_all(pool: PgPool) {
         input.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
         pejabat::rekam(&pool, &admin, &input, today()).await.unwrap_or_else(|e| panic!("{user_id}: {e:?}"));
     }
-    let total = pejabat::list(&pool, &admin, &all()).await.unwrap();
+    let total = pejabat::daftar(&pool, &admin, &all()).await.unwrap();
     assert_eq!(total.total, 25, "23 new + 2 pilot references");
     assert_eq!(total.rows.len(), 25);
 
     let page = |n| TableQuery { page: n, per_page: Some(10), filter: String::new() };
-    let p1 = pejabat::list(&pool, &admin, &page(1)).await.unwrap();
-    let p3 = pejabat::list(&pool, &admin, &page(3)).await.unwrap();
+    let p1 = pejabat::daftar(&pool, &admin, &page(1)).await.unwrap();
+    let p3 = pejabat::daftar(&pool, &admin, &page(3)).await.unwrap();
     assert_eq!((p1.rows.len(), p3.rows.len(), p1.page_count()), (10, 5, 3));
     assert!(p1.rows[0].nama <= p1.rows[9].nama, "sorted by name");
-    assert!(pejabat::list(&pool, &admin, &page(9)).await.unwrap().rows.is_empty());
+    assert!(pejabat::daftar(&pool, &admin, &page(9)).await.unwrap().rows.is_empty());
 
     let uji = TableQuery { page: 1, per_page: Some(10), filter: "uji 1".into() };
-    assert_eq!(pejabat::list(&pool, &admin, &uji).await.unwrap().total, 10, "Uji 10..19");
+    assert_eq!(pejabat::daftar(&pool, &admin, &uji).await.unwrap().total, 10, "Uji 10..19");
     let by_status = TableQuery { page: 1, per_page: None, filter: "bendahara".into() };
-    assert_eq!(pejabat::list(&pool, &admin, &by_status).await.unwrap().total, 1);
+    assert_eq!(pejabat::daftar(&pool, &admin, &by_status).await.unwrap().total, 1);
     let wildcard = TableQuery { page: 1, per_page: None, filter: "%".into() };
-    assert_eq!(pejabat::list(&pool, &admin, &wildcard).await.unwrap().total, 0, "% is literal");
+    assert_eq!(pejabat::daftar(&pool, &admin, &wildcard).await.unwrap().total, 0, "% is literal");
 }
 
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn each_satker_sees_only_its_own_references(pool: PgPool) {
     let a = login(&pool, "adm_561403").await;
     let b = login(&pool, "adm_527010").await;
-    let rows_a = pejabat::list(&pool, &a, &all()).await.unwrap().rows;
-    let rows_b = pejabat::list(&pool, &b, &all()).await.unwrap().rows;
+    let rows_a = pejabat::daftar(&pool, &a, &all()).await.unwrap().rows;
+    let rows_b = pejabat::daftar(&pool, &b, &all()).await.unwrap().rows;
     assert_eq!(rows_a.len(), 2);
     assert_eq!(rows_b.len(), 1);
     assert!(rows_a.iter().all(|r| !rows_b.iter().any(|o| o.id == r.id)));
@@ -185,7 +185,7 @@ async fn a_pejabat_cannot_record_or_delete(pool: PgPool) {
         assert!(matches!(pejabat::rekam(&pool, &caller, &kpa_input(), today()).await, Err(Error::Forbidden(_))));
         assert!(matches!(pejabat::hapus(&pool, &caller, id).await, Err(Error::Forbidden(_))));
         // but may read the table
-        assert_eq!(pejabat::list(&pool, &caller, &all()).await.unwrap().total, 3);
+        assert_eq!(pejabat::daftar(&pool, &caller, &all()).await.unwrap().total, 3);
     }
     let trail = audit_actions(&pool).await;
     assert_eq!(trail.iter().filter(|(a, o)| a == "HAPUS_PEJABAT" && o == "DITOLAK").count(), 3);
@@ -195,17 +195,17 @@ async fn a_pejabat_cannot_record_or_delete(pool: PgPool) {
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_cso_does_not_read_a_satker_table_here(pool: PgPool) {
     let cso = login(&pool, "cso_jakarta6").await;
-    assert!(matches!(pejabat::list(&pool, &cso, &all()).await, Err(Error::Forbidden(_))));
+    assert!(matches!(pejabat::daftar(&pool, &cso, &all()).await, Err(Error::Forbidden(_))));
 }
 
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn an_admin_cannot_delete_another_satkers_reference(pool: PgPool) {
     let a = login(&pool, "adm_561403").await;
     let b = login(&pool, "adm_527010").await;
-    let other = pejabat::list(&pool, &b, &all()).await.unwrap().rows[0].id;
+    let other = pejabat::daftar(&pool, &b, &all()).await.unwrap().rows[0].id;
     let err = pejabat::hapus(&pool, &a, other).await.unwrap_err();
     assert!(matches!(&err, Error::Forbidden(m) if m.contains("satker lain")), "{err:?}");
-    assert_eq!(pejabat::list(&pool, &b, &all()).await.unwrap().total, 1, "still there");
+    assert_eq!(pejabat::daftar(&pool, &b, &all()).await.unwrap().total, 1, "still there");
     assert_eq!(audit_actions(&pool).await[0], ("HAPUS_PEJABAT".into(), "DITOLAK".into()));
 }
 
@@ -381,7 +381,7 @@ async fn a_stored_value_the_code_does_not_know_is_an_error_naming_the_column(poo
     sqlx::raw_sql("ALTER TABLE pejabat DROP CONSTRAINT pejabat_jabatan_check").execute(&pool).await.unwrap();
     sqlx::query("UPDATE pejabat SET jabatan = 'PRESIDEN' WHERE id = $1").bind(id).execute(&pool).await.unwrap();
     // the row is neither dropped from the table nor read as some other jabatan
-    let err = pejabat::list(&pool, &admin, &all()).await.unwrap_err();
+    let err = pejabat::daftar(&pool, &admin, &all()).await.unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, Error::Database(sqlx::Error::ColumnDecode { .. })), "{err:?}");
     assert!(text.contains("jabatan") && text.contains("PRESIDEN") && text.contains("Jabatan"), "{text}");

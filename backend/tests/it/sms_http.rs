@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use backend::pesan::sms::{self, HttpGateway, Relay};
+use backend::kirim::sms::{self, HttpGateway, Relay};
 use chrono::{Duration, Utc};
 use sqlx::PgPool;
 use std::sync::{Arc, Mutex};
@@ -110,7 +110,7 @@ async fn the_worker_drains_a_backlog_without_pausing(pool: PgPool) {
         sms::enqueue(&pool, "+6281234567890", &text, &text).await.unwrap();
     }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let beat = backend::pesan::pekerja::Heartbeat::default();
+    let beat = backend::kirim::pekerja::Heartbeat::default();
     assert_eq!(beat.last(), None);
     let worker = tokio::spawn(sms::run_worker(
         pool.clone(),
@@ -213,7 +213,7 @@ const SECRET: &[u8] = b"rahasia-kuitansi-gateway-32-karakter!!";
 /// replayed one changes nothing.
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn receipts_are_signed_fresh_and_applied_once(pool: PgPool) {
-    use backend::pesan::sms::KuitansiError;
+    use backend::kirim::sms::KuitansiError;
     let (up, _) = local_gateway(0).await;
     let relay = Relay::one("up", HttpGateway::new(up, None, None).unwrap());
     sms::enqueue(&pool, "+6281234567890", "pesan", "pesan").await.unwrap();

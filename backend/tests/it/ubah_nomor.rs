@@ -131,7 +131,7 @@ async fn a_ppk_changes_its_number_through_every_step(pool: PgPool) {
     // 3. the signed Form Ubah Nomor OTP through the desk
     let form = formulir::unduh(&pool, &s.admin, s.ppk_id, Jenis::UbahNomorOtp, "https://x", t(13)).await.unwrap();
     assert!(form.pdf.starts_with(b"%PDF-"));
-    let rows = berkas::list(&pool, &s.admin).await.unwrap();
+    let rows = berkas::daftar(&pool, &s.admin).await.unwrap();
     assert!(rows.iter().any(|r| r.pejabat_id == s.ppk_id && r.keperluan == Keperluan::UbahNomor));
     // confirming before the bundle is accepted is refused
     let ubah_id: domain::UbahNomorId = sqlx::query_scalar("SELECT id FROM ubah_nomor WHERE tahap = 'PENGAJUAN BERKAS'")

@@ -12,7 +12,7 @@ const SECRET: &str = "rahasia-kuitansi-gateway-minimal-32-karakter";
 fn report(id: i64, status: &str, signed_with: &str, at: i64) -> Request<Body> {
     let body = format!(r#"{{"reference":"{id}","status":"{status}"}}"#);
     let ts = at.to_string();
-    let sig = backend::pesan::sms::receipt_signature(signed_with.as_bytes(), &ts, body.as_bytes());
+    let sig = backend::kirim::sms::receipt_signature(signed_with.as_bytes(), &ts, body.as_bytes());
     Request::post("/api/sms/kuitansi")
         .header("content-type", "application/json")
         .header("x-sakti-timestamp", ts)

@@ -4,7 +4,7 @@ use crate::common::App;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use backend::aktivasi::otp::OtpKey;
-use backend::pesan::pekerja::Heartbeat;
+use backend::kirim::pekerja::Heartbeat;
 use domain::otp::Purpose;
 use sqlx::PgPool;
 use std::time::Duration;

@@ -19,7 +19,7 @@ const POLL_MS: u64 = 15_000;
 #[server(endpoint = "pejabat_daftar")]
 pub async fn pejabat_daftar(query: TableQuery) -> Result<TabelPejabat, AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
-    let halaman = backend::aktivasi::pejabat::list(&state.pool, &caller, &query).await?;
+    let halaman = backend::aktivasi::pejabat::daftar(&state.pool, &caller, &query).await?;
     let milik_saya = backend::aktivasi::pejabat::milik_saya(&state.pool, &caller).await?;
     Ok(TabelPejabat { halaman, milik_saya })
 }

@@ -66,9 +66,9 @@ pub(crate) async fn enqueue_to_user(conn: &mut sqlx::PgConnection, user_id: doma
         .flatten();
     if let Some(to) = email {
         let now = crate::now();
-        crate::pesan::email::enqueue(
+        crate::kirim::email::enqueue(
             &mut *conn,
-            &crate::pesan::email::Surat::notice(&to, domain::surel::akun(text), now),
+            &crate::kirim::email::Surat::notice(&to, domain::surel::akun(text), now),
             now,
         )
         .await?;
@@ -90,7 +90,7 @@ pub(crate) async fn enqueue_to_pejabat(
     enqueue(&mut *conn, phone, text, text).await?;
     let email: String =
         sqlx::query_scalar("SELECT email FROM pejabat WHERE id = $1").bind(pejabat_id).fetch_one(&mut *conn).await?;
-    crate::pesan::email::enqueue(&mut *conn, &crate::pesan::email::Surat::notice(&email, isi(text), now), now).await
+    crate::kirim::email::enqueue(&mut *conn, &crate::kirim::email::Surat::notice(&email, isi(text), now), now).await
 }
 
 /// How a notice names KPPN `kode`: its name and, when recorded, its telephone.

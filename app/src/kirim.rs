@@ -19,7 +19,7 @@ pub async fn hp_nomor() -> Result<Vec<String>, AppError> {
     if !state.simulator {
         return Err(AppError::NotFound("Simulator HP tidak aktif.".into()));
     }
-    Ok(backend::pesan::sms::phones(&state.pool).await?)
+    Ok(backend::kirim::sms::phones(&state.pool).await?)
 }
 
 #[server(endpoint = "hp_pesan")]
@@ -29,7 +29,7 @@ pub async fn hp_pesan(phone: String) -> Result<Vec<Pesan>, AppError> {
         return Err(AppError::NotFound("Simulator HP tidak aktif.".into()));
     }
     let phone = domain::validate::phone(&phone).map_err(AppError::Refused)?;
-    let inbox = backend::pesan::sms::inbox(&state.pool, &phone, 50).await?;
+    let inbox = backend::kirim::sms::inbox(&state.pool, &phone, 50).await?;
     Ok(inbox
         .into_iter()
         .map(|m| Pesan { id: m.id, body: m.body, received_ms: m.received_at.timestamp_millis() })
@@ -47,9 +47,9 @@ pub async fn hp_gateway_gagal(phone: String, gagal: Option<bool>) -> Result<bool
     }
     let phone = domain::validate::phone(&phone).map_err(AppError::Refused)?;
     if let Some(gagal) = gagal {
-        backend::pesan::sms::simulator_gagal(&state.pool, &phone, gagal).await?;
+        backend::kirim::sms::simulator_gagal(&state.pool, &phone, gagal).await?;
     }
-    Ok(backend::pesan::sms::simulator_gagal_aktif(&state.pool, &phone).await?)
+    Ok(backend::kirim::sms::simulator_gagal_aktif(&state.pool, &phone).await?)
 }
 
 /// The demo's authenticator app: the current code of each demo staff account (their secrets

@@ -156,7 +156,7 @@ pub async fn deliver_due(pool: &PgPool, smtp: &Smtp, now: DateTime<Utc>, batch: 
             Ok(()) => ("TERKIRIM", None, None),
             Err(None) => ("KEDALUWARSA", None, None),
             Err(Some(e)) if row.attempts + 1 >= MAX_ATTEMPTS => ("GAGAL", Some(e), None),
-            Err(Some(e)) => ("ANTRE", Some(e), Some(now + crate::pesan::pekerja::backoff(row.attempts + 1))),
+            Err(Some(e)) => ("ANTRE", Some(e), Some(now + crate::kirim::pekerja::backoff(row.attempts + 1))),
         };
         if let Some(e) = &error {
             tracing::warn!(email = row.id, attempts = row.attempts + 1, "pengiriman email gagal: {e}");
@@ -189,10 +189,10 @@ pub async fn run_worker(
     smtp: Smtp,
     interval: std::time::Duration,
     stop: impl Future<Output = ()> + Send,
-    beat: crate::pesan::pekerja::Heartbeat,
+    beat: crate::kirim::pekerja::Heartbeat,
 ) {
-    let round = || deliver_due(&pool, &smtp, Utc::now(), crate::pesan::pekerja::WORKER_BATCH);
-    crate::pesan::pekerja::run_rounds("email", interval, stop, round, beat).await;
+    let round = || deliver_due(&pool, &smtp, Utc::now(), crate::kirim::pekerja::WORKER_BATCH);
+    crate::kirim::pekerja::run_rounds("email", interval, stop, round, beat).await;
 }
 
 /// The invitation to an activation session starting at `mulai` (`menit` long, in WIB) at

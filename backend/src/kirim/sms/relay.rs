@@ -5,7 +5,7 @@
 use super::gateway::{Gateway, HttpGateway, OutMessage};
 use super::simulator::Simulator;
 use crate::error::Result;
-use crate::pesan::pekerja::{Heartbeat, WORKER_BATCH, backoff, run_rounds};
+use crate::kirim::pekerja::{Heartbeat, WORKER_BATCH, backoff, run_rounds};
 use chrono::{DateTime, Duration, Utc};
 use domain::sms::StatusKirim;
 use sqlx::PgPool;
