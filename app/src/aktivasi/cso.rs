@@ -184,9 +184,7 @@ fn ActivationPanel(
     let kuasa = RwSignal::new(String::new());
     let is_kpa = row.jabatan == Jabatan::Kpa;
     let id = row.id;
-    let activate = Action::new(move |(code, video, kuasa): &(String, bool, String)| {
-        cso_aktivasi(id, code.clone(), *video, kuasa.clone())
-    });
+    let activate = ServerAction::<CsoAktivasi>::new();
     let nama = row.nama.clone();
     Effect::new(move |_| {
         if let Some(Ok(status)) = activate.value().get() {
@@ -196,7 +194,12 @@ fn ActivationPanel(
     let error = move || activate.value().get().and_then(Result::err).map(|e| e.to_string());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        activate.dispatch((code.get_untracked(), video.get_untracked(), kuasa.get_untracked()));
+        activate.dispatch(CsoAktivasi {
+            pejabat_id: id,
+            code: code.get_untracked(),
+            video_conference: video.get_untracked(),
+            kuasa: kuasa.get_untracked(),
+        });
     };
     view! {
         <form class="card activation" on:submit=submit>
