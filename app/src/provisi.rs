@@ -10,14 +10,14 @@ use leptos_router::hooks::use_query_map;
 #[server(endpoint = "impor_draf")]
 pub async fn impor_draf(id: domain::DrafId) -> Result<Draf, AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
-    Ok(backend::provisi::impor::draf(&state.pool, &caller, id).await?)
+    Ok(backend::provisi::draf::draf(&state.pool, &caller, id).await?)
 }
 
 /// Stores a checked import.
 #[server(endpoint = "impor_terapkan")]
 pub async fn impor_terapkan(id: domain::DrafId) -> Result<Draf, AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
-    Ok(backend::provisi::impor::terapkan(&state.pool, &caller, id, state.clock.now()).await?)
+    Ok(backend::provisi::draf::terapkan(&state.pool, &caller, id, state.clock.now()).await?)
 }
 
 /// `POST /api/impor`: multipart with `daftar`, `nonaktifkan` and the file `berkas`; checks it
@@ -57,8 +57,7 @@ pub async fn unggah(
     let (Some(daftar), Some((nama, bytes))) = (daftar, file) else {
         return back("Pilih jenis daftar dan berkas CSV-nya.");
     };
-    match backend::provisi::impor::uji(&state.pool, &caller, daftar, &nama, &bytes, nonaktifkan, state.clock.now())
-        .await
+    match backend::provisi::draf::uji(&state.pool, &caller, daftar, &nama, &bytes, nonaktifkan, state.clock.now()).await
     {
         Ok(draf) => Redirect::to(&format!("/impor?draf={}", draf.id)).into_response(),
         Err(e) => back(&AppError::from(e).to_string()),

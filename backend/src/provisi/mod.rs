@@ -2,4 +2,5 @@
 //! demo data (`demo`). Owns `kppn`, `satker`, `impor_draf`.
 
 pub mod demo;
+pub mod draf;
 pub mod impor;

@@ -1069,7 +1069,7 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
     s.pengguna = if own { invited.into() } else { "adm_tidakada527010".into() };
     let operator = caller(pool, "opr_nasional").await;
     let csv = if own { "kode,nama\n119,KPPN Uji\n" } else { "kode,nama\n120,KPPN Uji Dua\n" };
-    let draf = backend::provisi::impor::uji(
+    let draf = backend::provisi::draf::uji(
         pool,
         &operator,
         backend::provisi::impor::Daftar::Kppn,
