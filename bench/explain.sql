@@ -2,7 +2,7 @@
 \echo '== Tabel Pejabat: one satker, first page, no filter'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 SELECT id, nama, nip, tanggal_lahir, jabatan, status, user_id = 1 AS milik_saya FROM pejabat
-WHERE satker_kode = '701000' AND deleted_at IS NULL AND ('' = '' OR nama ILIKE '%%')
+WHERE satker_kode = '711000' AND deleted_at IS NULL AND ('' = '' OR nama ILIKE '%%')
 ORDER BY nama, id LIMIT 10 OFFSET 0;
 \echo '== CSO console: KPPN 019, pejabat waiting'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
@@ -25,8 +25,8 @@ SELECT count(*) FROM (SELECT 1 FROM audit_log a LEFT JOIN pejabat p ON p.id = a.
 \echo '== Audit page: the admin of one satker, first page'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 SELECT a.id, a.at, a.action, p.nama FROM audit_log a LEFT JOIN pejabat p ON p.id = a.pejabat_id
-WHERE a.scope_satker = '701000' ORDER BY a.id DESC LIMIT 50;
+WHERE a.scope_satker = '711000' ORDER BY a.id DESC LIMIT 50;
 \echo '== Audit page: the admin of one satker, count'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 SELECT count(*) FROM (SELECT 1 FROM audit_log a LEFT JOIN pejabat p ON p.id = a.pejabat_id
-                      WHERE a.scope_satker = '701000' LIMIT 10001) AS matching;
+                      WHERE a.scope_satker = '711000' LIMIT 10001) AS matching;

@@ -2,17 +2,13 @@
 # Issue 13, point 2: a national roll-out's lists — 180 KPPN, 25,000 satkers, 100,000 users —
 # imported with `server import` (one transaction each), then imported again (nothing changes).
 # Prints the times; asserts nothing. The goal: all three in under 60 s on this machine.
-source "$(dirname "${BASH_SOURCE[0]}")/../scripts/tools.sh"
-cd "$ROOT"
-ensure_rust_tools
-ensure_postgres
-PG_DIR="${SAKTI_TEST_PG_DIR:-/tmp/aktivasi-otp-sakti-test-pg}"
-ADMIN_URL="${DATABASE_URL:-$(pg_cluster_url "$PG_DIR" --fast)}"
-DB="$(cargo run -q -p backend --bin pgcluster -- fresh-db "$ADMIN_URL" sakti_impor)"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+ensure_bench_tools
+bench_db sakti_impor
 build_release
 SERVER="$RELEASE/server"
 DIR="$(mktemp -d)"
-trap 'rm -rf "$DIR"' EXIT
+on_exit 'rm -rf "$DIR"'
 log "writing the lists to $DIR"
 python3 - "$DIR" <<'PY'
 import sys

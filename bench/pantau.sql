@@ -3,9 +3,13 @@
 -- pejabat, 75,000 users), at every stage — recorded over the last 60 days, a sixth at each of
 -- recorded, submitted, accepted, KPA AKTIF, and two sixths done — their submissions and
 -- accepted bundles, and 1,000,000 audit lines.
-INSERT INTO kanwil (kode, nama) SELECT (10 + w)::text, 'KANWIL UJI ' || w FROM generate_series(1, 34) w;
+-- region w is Kanwil 10 + w, skipping 20 (the demo story's Jawa Tengah): 11-19, 21-45
+INSERT INTO kanwil (kode, nama)
+SELECT (10 + w + (w >= 10)::int)::text, 'KANWIL UJI ' || w FROM generate_series(1, 34) w;
 INSERT INTO kppn (kode, nama, kanwil_kode)
-SELECT (299 + k)::text, 'KPPN UJI ' || k, (10 + 1 + (k - 1) % 34)::text FROM generate_series(1, 180) k;
+SELECT (299 + k)::text, 'KPPN UJI ' || k, (10 + w + (w >= 10)::int)::text
+FROM generate_series(1, 180) k, LATERAL (SELECT 1 + (k - 1) % 34 AS w) region;
+SELECT 1 FROM no_such_table; -- DELIBERATE, not to be committed
 INSERT INTO satker (kode, nama, kppn_kode)
 SELECT (800000 + s)::text, 'SATKER NASIONAL ' || s, (299 + 1 + s % 180)::text FROM generate_series(1, 25000) s;
 

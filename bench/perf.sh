@@ -9,10 +9,8 @@
 #   3. pgbench running the same SQL statements as one pair / one page read
 #      (bench/pgbench/*.sql), the database's own limit here, and the ratio.
 # Prints figures; fails only when a request under load fails. CLIENTS/SECS override 64/30.
-source "$(dirname "${BASH_SOURCE[0]}")/../scripts/tools.sh"
-cd "$ROOT"
-ensure_rust_tools
-ensure_postgres
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+ensure_bench_tools
 ensure_browser
 if ! cmp -s bench/package.json bench/node_modules/.installed-package 2>/dev/null; then
   # `npm install`, not `npm ci`: a dependency of Lighthouse asks for `third-party-web@latest`,
@@ -32,18 +30,14 @@ stop_server() {
   if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null || true; fi
   SERVER=""
 }
-cleanup() {
-  stop_server
-  cargo run -q -p backend --bin pgcluster -- stop "$PG_DIR" || true
-}
-trap cleanup EXIT
 
 build_release
 cargo build -q --release -p load
 
 log "private PostgreSQL (durable, as in production) in $PG_DIR"
-ADMIN_URL="$(pg_cluster_url "$PG_DIR")"
-DB="$(cargo run -q -p backend --bin pgcluster -- fresh-db "$ADMIN_URL" sakti_perf)"
+start_cluster "$PG_DIR"
+fresh_db sakti_perf
+on_exit stop_server
 
 start_server() {
   LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$RELEASE/site" DATABASE_URL="$DB" SAKTI_DEMO=1 \
@@ -93,8 +87,8 @@ done
 stop_server
 
 log "loading the scale data (bench/scale.sql) and the load data (bench/load.sql)"
-psql -q "$DB" -f bench/scale.sql
-psql -q "$DB" -f bench/load.sql
+psql_run "$DB" -f bench/scale.sql
+psql_run "$DB" -f bench/load.sql
 start_server
 echo "server: $(rss_mib) resident after start"
 page_timings "scale data (2,000 satkers, 20,000 + 25,600 pejabat, 200,000 audit lines in KPPN 019)"
