@@ -9,7 +9,6 @@ SELECT (10 + w + (w >= 10)::int)::text, 'KANWIL UJI ' || w FROM generate_series(
 INSERT INTO kppn (kode, nama, kanwil_kode)
 SELECT (299 + k)::text, 'KPPN UJI ' || k, (10 + w + (w >= 10)::int)::text
 FROM generate_series(1, 180) k, LATERAL (SELECT 1 + (k - 1) % 34 AS w) region;
-SELECT 1 FROM no_such_table; -- DELIBERATE, not to be committed
 INSERT INTO satker (kode, nama, kppn_kode)
 SELECT (800000 + s)::text, 'SATKER NASIONAL ' || s, (299 + 1 + s % 180)::text FROM generate_series(1, 25000) s;
 
