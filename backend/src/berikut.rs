@@ -61,26 +61,36 @@ pub async fn untuk(
 /// What the operator has provisioned: the lists, and the users imported without a password
 /// by whether a set-password link of theirs is still valid.
 async fn persiapan(pool: &PgPool, now: DateTime<Utc>) -> Result<Persiapan> {
-    let (kppn, satker, pengguna, belum_diundang, menunggu_sandi): (i64, i64, i64, i64, i64) = sqlx::query_as(
+    /// The counts, as the query gives them.
+    #[derive(sqlx::FromRow)]
+    struct Hitungan {
+        kppn: i64,
+        satker: i64,
+        pengguna: i64,
+        belum_diundang: i64,
+        menunggu_sandi: i64,
+    }
+    let h: Hitungan = sqlx::query_as(
         "WITH u AS (
            SELECT password_hash IS NULL AS tanpa_sandi,
                   EXISTS (SELECT 1 FROM password_link l WHERE l.user_id = app_user.id AND l.used_at IS NULL
                                                           AND l.expires_at > $1) AS diundang
            FROM app_user WHERE active AND role <> 'OPERATOR')
-         SELECT (SELECT count(*) FROM kppn), (SELECT count(*) FROM satker), (SELECT count(*) FROM u),
-                (SELECT count(*) FROM u WHERE tanpa_sandi AND NOT diundang),
-                (SELECT count(*) FROM u WHERE tanpa_sandi AND diundang)",
+         SELECT (SELECT count(*) FROM kppn) AS kppn, (SELECT count(*) FROM satker) AS satker,
+                (SELECT count(*) FROM u) AS pengguna,
+                (SELECT count(*) FROM u WHERE tanpa_sandi AND NOT diundang) AS belum_diundang,
+                (SELECT count(*) FROM u WHERE tanpa_sandi AND diundang) AS menunggu_sandi",
     )
     .bind(now)
     .fetch_one(pool)
     .await?;
     let n = |x: i64| u32::try_from(x).unwrap_or(u32::MAX);
     Ok(Persiapan {
-        kppn: n(kppn),
-        satker: n(satker),
-        pengguna: n(pengguna),
-        belum_diundang: n(belum_diundang),
-        menunggu_sandi: n(menunggu_sandi),
+        kppn: n(h.kppn),
+        satker: n(h.satker),
+        pengguna: n(h.pengguna),
+        belum_diundang: n(h.belum_diundang),
+        menunggu_sandi: n(h.menunggu_sandi),
     })
 }
 
@@ -207,7 +217,16 @@ async fn cso(pool: &PgPool, actor: &Actor, now: DateTime<Utc>) -> Result<Berikut
             .bind(crate::wib_day_start(now) + Duration::days(1))
             .fetch_optional(pool)
             .await?;
-    let waiting: Vec<(String, String, bool)> = sqlx::query_as(&format!(
+    /// A reference of the KPPN not yet `AKTIF`.
+    #[derive(sqlx::FromRow)]
+    struct Menunggu {
+        #[sqlx(try_from = "crate::sistem::stored::Stored<Jabatan>")]
+        jabatan: Jabatan,
+        #[sqlx(try_from = "crate::sistem::stored::Stored<Status>")]
+        status: Status,
+        berkas_diterima: bool,
+    }
+    let waiting: Vec<Menunggu> = sqlx::query_as(&format!(
         "SELECT jabatan, status, {} FROM pejabat
          WHERE kppn_kode = $1 AND deleted_at IS NULL AND status <> 'AKTIF'
            AND jabatan IN ('KUASA PENGGUNA ANGGARAN', 'PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM')",
@@ -217,9 +236,8 @@ async fn cso(pool: &PgPool, actor: &Actor, now: DateTime<Utc>) -> Result<Berikut
     .fetch_all(pool)
     .await?;
     let mut siap = 0u32;
-    for (jabatan, status, diterima) in waiting {
-        let (jabatan, status) = (Jabatan::try_from(jabatan)?, Status::try_from(status)?);
-        if diterima && domain::workflow::next(jabatan, status, domain::workflow::Langkah::Aktivasi).is_ok() {
+    for Menunggu { jabatan, status, berkas_diterima } in waiting {
+        if berkas_diterima && domain::workflow::next(jabatan, status, domain::workflow::Langkah::Aktivasi).is_ok() {
             siap += 1;
         }
     }

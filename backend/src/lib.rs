@@ -21,9 +21,14 @@ pub use akses::{Actor, Caller, StepUp};
 pub use error::Error;
 pub use sqlx::PgPool;
 
-/// Today's date in WIB, the calendar every date in the procedure is read in.
+/// Today's date in WIB on the system clock.
 pub fn today_wib() -> chrono::NaiveDate {
-    now().with_timezone(&chrono_tz::Asia::Jakarta).date_naive()
+    wib_date(now())
+}
+
+/// The WIB date of `t`: the calendar every date in the procedure is read in.
+pub fn wib_date(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    t.with_timezone(&chrono_tz::Asia::Jakarta).date_naive()
 }
 
 /// The start (00:00 WIB) of the WIB day that contains `t`.

@@ -173,8 +173,8 @@ pub async fn admin(config: &Config, command: Command) -> ExitCode {
             let pilihan = backend::provisi::impor::Pilihan { dry_run, deactivate_missing };
             let done = with_database(config, |urls| async move {
                 let pool = db::connect(&urls.owner).await?;
-                Ok(backend::provisi::impor::impor(&pool, &backend::Caller::command_line(), list, &bytes, pilihan)
-                    .await?)
+                let cli = backend::Caller::command_line();
+                Ok(backend::provisi::impor::impor(&pool, &cli, list, &bytes, pilihan, backend::now()).await?)
             })
             .await;
             match done {
@@ -325,17 +325,17 @@ async fn user(config: &Config, url: String, action: UserAction) -> Result<(), Bo
     let username = match action {
         UserAction::Invite { username } | UserAction::Reset { username } => username,
         UserAction::Deactivate { username } => {
-            pengguna::nonaktifkan(&pool, &caller, &username).await?;
+            pengguna::nonaktifkan(&pool, &caller, &username, now).await?;
             println!("{username} dinonaktifkan");
             return Ok(());
         }
         UserAction::Unlock { username } => {
-            pengguna::buka_kunci(&pool, &caller, &username).await?;
+            pengguna::buka_kunci(&pool, &caller, &username, now).await?;
             println!("kunci {username} dibuka");
             return Ok(());
         }
         UserAction::ResetMfa { username } => {
-            backend::akses::pengguna::reset_faktor(&pool, &caller, &username).await?;
+            backend::akses::pengguna::reset_faktor(&pool, &caller, &username, now).await?;
             println!("faktor kedua {username} direset; ia mendaftar lagi saat masuk berikutnya");
             return Ok(());
         }

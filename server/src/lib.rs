@@ -131,6 +131,7 @@ pub fn router(
     let routes = generate_route_list(App);
     let upload_limit = app::dokumen::files::UPLOAD_BODY_LIMIT;
     let state_pool = state.pool.clone();
+    let clock = state.clock.clone();
     let page_state = state.clone();
     let db_gate = health::DbGate::new((*state.pool.connect_options()).clone());
     let receipts = match &edge.receipt_secret {
@@ -166,7 +167,7 @@ pub fn router(
         .layer(axum::middleware::from_fn(security::unreadable_arguments))
         .layer(axum::middleware::from_fn({
             let (pool, edge) = (state_pool, edge.clone());
-            move |req, next| security::same_origin(pool.clone(), edge.clone(), req, next)
+            move |req, next| security::same_origin(pool.clone(), clock.clone(), edge.clone(), req, next)
         }))
         .layer(axum::Extension(live))
         .layer(axum::middleware::from_fn({

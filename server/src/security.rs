@@ -73,9 +73,15 @@ fn cross_site(headers: &HeaderMap, public: Option<&PublicUrl>) -> bool {
 /// Refuses any request that could change something (not GET/HEAD/OPTIONS) when it
 /// comes from another site: the session cookie is SameSite=Strict already, this holds
 /// even where a browser ignores that.
-/// Each refusal is counted for the audit trail (anonymous, per client address and minute:
-/// `backend::audit::record`).
-pub async fn same_origin(pool: backend::PgPool, edge: Edge, request: Request, next: Next) -> Response {
+/// Each refusal is counted for the audit trail (anonymous, per client address and minute of
+/// `clock`: `backend::audit::record`).
+pub async fn same_origin(
+    pool: backend::PgPool,
+    clock: backend::Clock,
+    edge: Edge,
+    request: Request,
+    next: Next,
+) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && cross_site(request.headers(), edge.public_url.as_ref()) {
         let path = request.uri().path().chars().take(200).collect::<String>();
@@ -83,7 +89,7 @@ pub async fn same_origin(pool: backend::PgPool, edge: Edge, request: Request, ne
         let addr = request.extensions().get::<ClientAddr>().and_then(|a| a.text());
         let origin = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("-");
         let origin: String = origin.chars().take(200).collect();
-        let caller = backend::Caller::anonymous(addr);
+        let caller = backend::Caller::anonymous(addr, clock.now());
         let entry = backend::audit::Entry::new(
             &caller,
             backend::audit::Aksi::PermintaanLintasSitus,

@@ -53,14 +53,14 @@ pub async fn pengguna_akhiri_sesi(username: String) -> Result<u64, AppError> {
 #[server(endpoint = "pengguna_buka_kunci")]
 pub async fn pengguna_buka_kunci(username: String) -> Result<(), AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
-    Ok(backend::akses::pengguna::buka_kunci(&state.pool, &caller, &username).await?)
+    Ok(backend::akses::pengguna::buka_kunci(&state.pool, &caller, &username, state.clock.now()).await?)
 }
 
 /// Removes the second factors of a user the caller manages (after a step-up).
 #[server(endpoint = "pengguna_reset_faktor")]
 pub async fn pengguna_reset_faktor(username: String) -> Result<(), AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
-    Ok(backend::akses::pengguna::reset_faktor(&state.pool, &caller, &username).await?)
+    Ok(backend::akses::pengguna::reset_faktor(&state.pool, &caller, &username, state.clock.now()).await?)
 }
 
 /// `/pengguna`: set-password links for the users one manages.

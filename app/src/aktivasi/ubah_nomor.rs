@@ -58,7 +58,7 @@ pub async fn ubah_nomor_setuju(pejabat_id: PejabatId, code: String) -> Result<Ta
 #[server(endpoint = "ubah_nomor_batal")]
 pub async fn ubah_nomor_batal(pejabat_id: PejabatId) -> Result<(), AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
-    Ok(backend::aktivasi::ubah_nomor::batal(&state.pool, &caller, pejabat_id).await?)
+    Ok(backend::aktivasi::ubah_nomor::batal(&state.pool, &caller, pejabat_id, state.clock.now()).await?)
 }
 
 #[server(endpoint = "ubah_nomor_konfirmasi_daftar")]

@@ -126,19 +126,19 @@ pub async fn load(
         |e: tower_sessions::session::Error| backend::error::session_store_away(format!("sesi tidak terbaca: {e}"));
     let user_id: Option<domain::UserId> = session.get(USER_KEY).await.map_err(unreadable)?;
     let sesi: Option<domain::SesiId> = session.get(SESI_KEY).await.map_err(unreadable)?;
+    let now = state.clock.now();
     let Some(user_id) = user_id else {
-        let mut loaded = Loaded { caller: Caller::anonymous(addr), ended: false, left: None };
+        let mut loaded = Loaded { caller: Caller::anonymous(addr, now), ended: false, left: None };
         loaded.ended = session.get::<bool>(ENDED_KEY).await.map_err(unreadable)?.unwrap_or(false);
         return Ok(loaded);
     };
     let status = match sesi {
         Some(id) => {
-            backend::akses::sesi::muat(&state.pool, id, user_id, addr.clone(), &state.limits, state.clock.now(), active)
-                .await?
+            backend::akses::sesi::muat(&state.pool, id, user_id, addr.clone(), &state.limits, now, active).await?
         }
         None => backend::akses::sesi::Keadaan::Ended,
     };
-    let mut loaded = Loaded { caller: Caller::anonymous(addr), ended: false, left: None };
+    let mut loaded = Loaded { caller: Caller::anonymous(addr, now), ended: false, left: None };
     match status {
         backend::akses::sesi::Keadaan::Live(live) => {
             loaded.caller = live.caller;

@@ -49,30 +49,41 @@ pub struct Caller {
     /// The caller's session, when it comes through one.
     sesi: Option<SesiId>,
     step_up: Option<StepUp>,
+    /// For a caller not logged in: the clock's time when its request came.
+    anonymous_at: Option<DateTime<Utc>>,
 }
 
 impl Caller {
-    pub fn anonymous(addr: Option<String>) -> Self {
-        Caller { actor: None, addr, command_line: false, sesi: None, step_up: None }
+    /// A caller not logged in, whose request came at `at` (the injected clock's time): its
+    /// refusals are counted in that minute rather than written a line each (`audit::record`).
+    pub fn anonymous(addr: Option<String>, at: DateTime<Utc>) -> Self {
+        Caller { actor: None, addr, command_line: false, sesi: None, step_up: None, anonymous_at: Some(at) }
     }
 
     /// A login past its password, not yet past its second factor (or still enrolling its first),
     /// or one that has just finished and has no session yet: it acts as the user for the
     /// login's own steps only, and never holds a step-up.
     pub fn pending(actor: Actor, addr: Option<String>) -> Self {
-        Caller { actor: Some(actor), addr, command_line: false, sesi: None, step_up: None }
+        Caller { actor: Some(actor), addr, command_line: false, sesi: None, step_up: None, anonymous_at: None }
     }
 
     /// The user of a live session as [`crate::akses::sesi::muat`] loaded it.
     pub(crate) fn of_session(actor: Actor, addr: Option<String>, sesi: SesiId, step_up: Option<StepUp>) -> Self {
-        Caller { actor: Some(actor), addr, command_line: false, sesi: Some(sesi), step_up }
+        Caller { actor: Some(actor), addr, command_line: false, sesi: Some(sesi), step_up, anonymous_at: None }
     }
 
     /// `server import`, `server user …`: audited with the address "cli". Only the server's
     /// command-line module makes one (`server/tests/api/capabilities.rs` reads the tree and
     /// fails on any other maker outside the tests).
     pub fn command_line() -> Self {
-        Caller { actor: None, addr: Some("cli".into()), command_line: true, sesi: None, step_up: None }
+        Caller {
+            actor: None,
+            addr: Some("cli".into()),
+            command_line: true,
+            sesi: None,
+            step_up: None,
+            anonymous_at: None,
+        }
     }
 
     /// The logged-in user, if any.
@@ -93,6 +104,12 @@ impl Caller {
     /// The recent-authentication proof, when the session holds one.
     pub fn step_up(&self) -> Option<&StepUp> {
         self.step_up.as_ref()
+    }
+
+    /// When the request of a caller not logged in came; `None` for a user and for the command
+    /// line, whose refusals are lines of the trail.
+    pub fn anonymous_at(&self) -> Option<DateTime<Utc>> {
+        self.anonymous_at
     }
 
     /// Is this the server binary's command line?

@@ -123,12 +123,19 @@ pub(crate) async fn pemulihan_baru(conn: &mut PgConnection, user_id: UserId) -> 
 /// against its own salted hash (a code issued before them, against its SHA-256), and the one
 /// that matches is marked used in a statement that only one of two parallel tries can win.
 async fn pemulihan_cocok(pool: &PgPool, user_id: UserId, code: &str, now: DateTime<Utc>) -> Result<bool> {
-    let unused: Vec<(i64, Option<Vec<u8>>, Option<String>)> =
+    /// An unused recovery code: its salted hash (`phc`), or an older code's SHA-256 (`hash`).
+    #[derive(sqlx::FromRow)]
+    struct Kode {
+        id: i64,
+        hash: Option<Vec<u8>>,
+        phc: Option<String>,
+    }
+    let unused: Vec<Kode> =
         sqlx::query_as("SELECT id, hash, phc FROM kode_pemulihan WHERE user_id = $1 AND used_at IS NULL ORDER BY id")
             .bind(user_id)
             .fetch_all(pool)
             .await?;
-    for (id, hash, phc) in unused {
+    for Kode { id, hash, phc } in unused {
         let matches = match (hash, phc) {
             (_, Some(phc)) => crate::akses::sandi::argon2_cocok(code, &phc).await?,
             (Some(hash), None) => hash == crate::sistem::secret::sha256(code),

@@ -58,9 +58,11 @@ impl Masuk {
     }
 }
 
-/// Checks a username and password. Every attempt, good or bad, goes to the audit trail.
+/// Checks a username and password on the system clock (the tools and tests that sign in
+/// without a browser; the login page's clock is its state's: [`login_at`]). Every attempt,
+/// good or bad, goes to the audit trail.
 pub async fn login(pool: &PgPool, addr: Option<String>, username: &str, password: &str) -> Result<Masuk> {
-    login_at(pool, addr, None, username, password, chrono::Utc::now()).await
+    login_at(pool, addr, None, username, password, crate::now()).await
 }
 
 /// [`login`] at a given time, from a browser that may hold a known-device token (`device`):
@@ -82,7 +84,7 @@ pub async fn login_at(
     let result = async {
         // no control characters (PostgreSQL text cannot even hold NUL): such a name is no user's
         let username: String = username.trim().to_lowercase().chars().filter(|c| !c.is_control()).take(100).collect();
-        let anonymous = Caller::anonymous(addr.clone());
+        let anonymous = Caller::anonymous(addr.clone(), now);
         let refused = |outcome: Outcome, detail: String| {
             let mut entry = Entry::new(&anonymous, Aksi::Login, outcome).detail(detail);
             entry.attempted_username = Some(&username);
@@ -243,7 +245,7 @@ pub(crate) async fn catat_gagal(
     if let Some(b) = lock
         && domain::login::lock_started(count)
     {
-        beri_tahu_kunci(pool, user_id, b).await?;
+        beri_tahu_kunci(pool, user_id, b, now).await?;
     }
     Ok(blocked)
 }
@@ -267,10 +269,16 @@ pub(crate) async fn locked_after(
 
 /// Tells the user its account was locked: an SMS to its verified number (the number of an
 /// `AKTIF` OTP reference of its own), when it has one.
-async fn beri_tahu_kunci(pool: &PgPool, user_id: UserId, blocked: &domain::login::Blocked) -> Result<()> {
+async fn beri_tahu_kunci(
+    pool: &PgPool,
+    user_id: UserId,
+    blocked: &domain::login::Blocked,
+    now: DateTime<Utc>,
+) -> Result<()> {
     metrics::counter!("sakti_account_locks_total").increment(1);
     let mut conn = pool.acquire().await?;
-    crate::kirim::sms::enqueue_to_user(&mut conn, user_id, &domain::sms::akun_terkunci(&blocked.to_string())).await
+    let text = domain::sms::akun_terkunci(&blocked.to_string());
+    crate::kirim::sms::enqueue_to_user(&mut conn, user_id, &text, now).await
 }
 
 /// A complete sign-in clears the failure counts of the account and of the device it came from.

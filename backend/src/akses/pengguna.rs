@@ -324,7 +324,7 @@ pub async fn atur_sandi(
     password: &str,
     now: DateTime<Utc>,
 ) -> Result<String> {
-    let caller = Caller::anonymous(addr);
+    let caller = Caller::anonymous(addr, now);
     let mut attempt = Attempt::begin(pool, &caller, Aksi::AturSandi).await?;
     let link: Option<Link> = sqlx::query_as(&format!("{LINK} FOR UPDATE OF l, u"))
         .bind(crate::sistem::secret::sha256(token))
@@ -354,7 +354,7 @@ pub async fn atur_sandi(
     // a new password: whoever held the old one is logged out, and the user hears of it on
     // every channel on record (a link used by someone else is noticed)
     crate::akses::sesi::akhiri_milik(attempt.tx(), link.user_id, None).await?;
-    crate::kirim::sms::enqueue_to_user(attempt.tx(), link.user_id, &domain::sms::sandi_diatur()).await?;
+    crate::kirim::sms::enqueue_to_user(attempt.tx(), link.user_id, &domain::sms::sandi_diatur(), now).await?;
     sqlx::query("UPDATE password_link SET used_at = $2 WHERE id = $1")
         .bind(link.id)
         .bind(now)
@@ -395,35 +395,39 @@ pub async fn ganti_sandi(pool: &PgPool, caller: &Caller, lama: &str, baru: &str,
     attempt.done(if ended > 0 { format!("{ended} sesi lain diakhiri") } else { String::new() }, None).await
 }
 
-/// Deactivates `username`: it is logged out at its next request and cannot log in; its
-/// unused links stop working.
-pub async fn nonaktifkan(pool: &PgPool, caller: &Caller, username: &str) -> Result<()> {
-    let statements = [
-        "UPDATE app_user SET active = false, updated_at = now() WHERE id = $1",
-        "UPDATE password_link SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
-        "DELETE FROM sesi WHERE user_id = $1",
-    ];
-    change(pool, caller, Aksi::NonaktifkanPengguna, username, &statements).await
+/// Deactivates `username` at `now`: it is logged out at its next request and cannot log in;
+/// its unused links stop working.
+pub async fn nonaktifkan(pool: &PgPool, caller: &Caller, username: &str, now: DateTime<Utc>) -> Result<()> {
+    let user = managed(pool, caller, Aksi::NonaktifkanPengguna, username).await?;
+    let mut attempt = Attempt::begin(pool, caller, Aksi::NonaktifkanPengguna).await?;
+    sqlx::query("UPDATE app_user SET active = false, updated_at = $2 WHERE id = $1")
+        .bind(user.id)
+        .bind(now)
+        .execute(attempt.tx())
+        .await?;
+    sqlx::query("UPDATE password_link SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user.id)
+        .bind(now)
+        .execute(attempt.tx())
+        .await?;
+    crate::akses::sesi::akhiri_milik(attempt.tx(), user.id, None).await?;
+    attempt.done(user.username, None).await
 }
 
-/// Lifts a lock after wrong passwords or codes: the account's count and its devices' start
-/// again from zero.
-pub async fn buka_kunci(pool: &PgPool, caller: &Caller, username: &str) -> Result<()> {
-    let statements = [
-        "UPDATE app_user SET failed_logins = 0, last_failed_at = NULL, updated_at = now() WHERE id = $1",
-        "UPDATE perangkat SET failed_logins = 0, last_failed_at = NULL WHERE user_id = $1",
-    ];
-    change(pool, caller, Aksi::BukaKunciPengguna, username, &statements).await
-}
-
-/// Runs `statements` (each binding the user's id as `$1`) on a user the caller manages, with
-/// the audit line, in one transaction.
-async fn change(pool: &PgPool, caller: &Caller, aksi: Aksi, username: &str, statements: &[&str]) -> Result<()> {
-    let user = managed(pool, caller, aksi, username).await?;
-    let mut attempt = Attempt::begin(pool, caller, aksi).await?;
-    for sql in statements {
-        sqlx::query(sql).bind(user.id).execute(attempt.tx()).await?;
-    }
+/// Lifts a lock after wrong passwords or codes at `now`: the account's count and its
+/// devices' start again from zero.
+pub async fn buka_kunci(pool: &PgPool, caller: &Caller, username: &str, now: DateTime<Utc>) -> Result<()> {
+    let user = managed(pool, caller, Aksi::BukaKunciPengguna, username).await?;
+    let mut attempt = Attempt::begin(pool, caller, Aksi::BukaKunciPengguna).await?;
+    sqlx::query("UPDATE app_user SET failed_logins = 0, last_failed_at = NULL, updated_at = $2 WHERE id = $1")
+        .bind(user.id)
+        .bind(now)
+        .execute(attempt.tx())
+        .await?;
+    sqlx::query("UPDATE perangkat SET failed_logins = 0, last_failed_at = NULL WHERE user_id = $1")
+        .bind(user.id)
+        .execute(attempt.tx())
+        .await?;
     attempt.done(user.username, None).await
 }
 
@@ -438,16 +442,16 @@ pub async fn akhiri_sesi(pool: &PgPool, caller: &Caller, username: &str) -> Resu
 }
 
 /// Removes every factor and recovery code of a user the caller manages (the CLI: anyone),
-/// ends its sessions and tells it: at its next login it enrols again.
+/// ends its sessions and tells it (at `now`): at its next login it enrols again.
 #[tracing::instrument(skip_all, fields(username))]
-pub async fn reset_faktor(pool: &PgPool, caller: &Caller, username: &str) -> Result<()> {
+pub async fn reset_faktor(pool: &PgPool, caller: &Caller, username: &str, now: DateTime<Utc>) -> Result<()> {
     let user = managed(pool, caller, Aksi::ResetFaktor, username).await?;
     crate::akses::auth::step_up(caller)?;
     let mut attempt = Attempt::begin(pool, caller, Aksi::ResetFaktor).await?;
     let removed = sqlx::query("DELETE FROM faktor WHERE user_id = $1").bind(user.id).execute(attempt.tx()).await?;
     sqlx::query("DELETE FROM kode_pemulihan WHERE user_id = $1").bind(user.id).execute(attempt.tx()).await?;
     crate::akses::sesi::akhiri_milik(attempt.tx(), user.id, None).await?;
-    crate::kirim::sms::enqueue_to_user(attempt.tx(), user.id, &domain::sms::faktor_direset()).await?;
+    crate::kirim::sms::enqueue_to_user(attempt.tx(), user.id, &domain::sms::faktor_direset(), now).await?;
     attempt.done(format!("{}: {} faktor dihapus", user.username, removed.rows_affected()), None).await
 }
 

@@ -220,11 +220,11 @@ pub async fn submit(
     match purpose {
         Purpose::KirimData => {
             let text = domain::sms::diusulkan(&target.nama, target.jabatan, satker);
-            sms::enqueue(attempt.tx(), &target.no_hp, &text, &text).await?;
+            sms::enqueue(attempt.tx(), &target.no_hp, &text, &text, now).await?;
         }
         Purpose::Aktivasi => {
             let text = domain::sms::aktif(&target.nama, target.jabatan, satker);
-            sms::enqueue(attempt.tx(), &target.no_hp, &text, &text).await?;
+            sms::enqueue(attempt.tx(), &target.no_hp, &text, &text, now).await?;
         }
         Purpose::VerifikasiHp | Purpose::UbahNomor | Purpose::SetujuUbahNomor => {}
     }
@@ -287,9 +287,18 @@ pub async fn latest(
         Err(e) => return Err(attempt.refuse(e).await),
     };
     let bound_target = purpose.is_bound_to_target().then_some(target.id);
-    type Latest = (DateTime<Utc>, bool, Option<String>, Option<String>, Option<DateTime<Utc>>);
-    let latest: Option<Latest> = sqlx::query_as(
-        "SELECT c.sent_at, c.state = 'PENDING', o.phone, o.state, o.created_at FROM otp_code c
+    /// The latest code and the outbox row of its SMS (`None`s when the join found none).
+    #[derive(sqlx::FromRow)]
+    struct Terakhir {
+        sent_at: DateTime<Utc>,
+        pending: bool,
+        phone: Option<String>,
+        sms_state: Option<String>,
+        sms_at: Option<DateTime<Utc>>,
+    }
+    let latest: Option<Terakhir> = sqlx::query_as(
+        "SELECT c.sent_at, c.state = 'PENDING' AS pending, o.phone, o.state AS sms_state, o.created_at AS sms_at
+         FROM otp_code c
          LEFT JOIN sms_outbox o ON o.otp_code_id = c.id
          WHERE c.pejabat_id = $1 AND c.purpose = $2 AND c.target_pejabat_id IS NOT DISTINCT FROM $3
          ORDER BY c.id DESC LIMIT 1",
@@ -299,12 +308,12 @@ pub async fn latest(
     .bind(bound_target)
     .fetch_optional(attempt.tx())
     .await?;
-    let Some((sent, pending, phone, state, queued_at)) = latest else { return Ok(None) };
-    let mut p = KodeTerkirim::from_sent(sent);
+    let Some(Terakhir { sent_at, pending, phone, sms_state, sms_at }) = latest else { return Ok(None) };
+    let mut p = KodeTerkirim::from_sent(sent_at);
     if !pending {
-        p.expires_at = sent;
+        p.expires_at = sent_at;
     }
-    p.kiriman = crate::kirim::sms::kiriman(phone, state, queued_at)?;
+    p.kiriman = crate::kirim::sms::kiriman(phone, sms_state, sms_at)?;
     // a read: nothing to commit, nothing to audit
     drop(attempt);
     Ok(Some(p))

@@ -124,9 +124,17 @@ pub(crate) enum Teks<'a> {
 /// How many code SMS `phone` has had in the window and today, and the country this hour.
 async fn budgets(tx: &mut PgConnection, phone: &str, now: DateTime<Utc>) -> Result<(NumberUse, i64)> {
     let window = now - chrono::Duration::seconds(otp::NUMBER_WINDOW_SECS);
-    let (in_window, oldest_in_window, today): (i64, Option<DateTime<Utc>>, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE created_at > $2), min(created_at) FILTER (WHERE created_at > $2),
-                count(*) FILTER (WHERE created_at >= $3)
+    /// [`NumberUse`] as the query counts it.
+    #[derive(sqlx::FromRow)]
+    struct Terpakai {
+        in_window: i64,
+        oldest_in_window: Option<DateTime<Utc>>,
+        today: i64,
+    }
+    let Terpakai { in_window, oldest_in_window, today } = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE created_at > $2) AS in_window,
+                min(created_at) FILTER (WHERE created_at > $2) AS oldest_in_window,
+                count(*) FILTER (WHERE created_at >= $3) AS today
          FROM sms_outbox
          WHERE otp_code_id IS NOT NULL AND phone = $1 AND created_at >= least($2, $3) AND created_at <= $4",
     )
@@ -324,7 +332,7 @@ pub(crate) async fn check(
                 .execute(&mut *tx)
                 .await?;
                 let text = domain::sms::otp_terkunci(&owner.nama, owner.jabatan, &owner.satker_kode, domain::otp::MAX_CONSECUTIVE_WRONG);
-                sms::enqueue(&mut *tx, &owner.no_hp, &text, &text).await?;
+                sms::enqueue(&mut *tx, &owner.no_hp, &text, &text, now).await?;
                 tracing::warn!(pejabat_id = %owner_id, "langkah OTP dikunci setelah {in_a_row} kode salah berturut-turut");
                 metrics::counter!("sakti_otp_locks_total").increment(1);
             }

@@ -5,7 +5,7 @@ use crate::akses::auth::authorize;
 use crate::audit::refuse;
 use crate::error::{Error, Result};
 use crate::{Actor, Caller};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::authz::Action;
 use domain::pejabat::{Page, PejabatRow, RekamOptions, TableQuery, UserChoice};
 use domain::validate::{self, FieldErrors, PejabatContext, PejabatInput};
@@ -55,15 +55,23 @@ pub(crate) async fn nomor_dipakai<'e>(
     no_hp: &str,
     nip: &str,
 ) -> Result<Option<String>> {
-    let holder: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT p.jabatan, s.kode, s.nama FROM pejabat p JOIN satker s ON s.kode = p.satker_kode
+    /// The reference that holds a number, and its satker.
+    #[derive(sqlx::FromRow)]
+    struct Pemegang {
+        jabatan: String,
+        satker_kode: String,
+        satker_nama: String,
+    }
+    let holder: Option<Pemegang> = sqlx::query_as(
+        "SELECT p.jabatan, s.kode AS satker_kode, s.nama AS satker_nama
+         FROM pejabat p JOIN satker s ON s.kode = p.satker_kode
          WHERE p.no_hp = $1 AND p.nip <> $2 AND p.deleted_at IS NULL ORDER BY p.id LIMIT 1",
     )
     .bind(no_hp)
     .bind(nip)
     .fetch_optional(exec)
     .await?;
-    Ok(holder.map(|(jabatan, kode, nama)| validate::nomor_dipakai(&jabatan, &kode, &nama)))
+    Ok(holder.map(|h| validate::nomor_dipakai(&h.jabatan, &h.satker_kode, &h.satker_nama)))
 }
 
 /// A pejabat reference as the steps need it, locked for their transaction (the OTP steps and
@@ -235,17 +243,34 @@ pub async fn daftar(pool: &PgPool, caller: &Caller, q: &TableQuery) -> Result<Pa
     })
 }
 
-/// The satker, its partner KPPN and its users, for the Rekam form's choices.
-pub async fn rekam_options(pool: &PgPool, caller: &Caller) -> Result<RekamOptions> {
+/// The satker, its partner KPPN and its users, for the Rekam form's choices on the WIB day
+/// of `now`.
+pub async fn rekam_options(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<RekamOptions> {
     let actor = authorize(pool, caller, Action::RekamPejabat).await?;
     let satker = own_satker(actor)?;
-    let (satker_kode, satker_nama, kppn_kode, kppn_nama): (String, String, String, String) = sqlx::query_as(
-        "SELECT s.kode, s.nama, k.kode, k.nama FROM satker s JOIN kppn k ON k.kode = s.kppn_kode WHERE s.kode = $1",
+    /// The satker and its partner KPPN, named.
+    #[derive(sqlx::FromRow)]
+    struct Mitra {
+        satker_kode: String,
+        satker_nama: String,
+        kppn_kode: String,
+        kppn_nama: String,
+    }
+    /// A user of the satker who may be named in a reference.
+    #[derive(sqlx::FromRow)]
+    struct Pengguna {
+        nip: String,
+        username: String,
+        nama: String,
+    }
+    let mitra: Mitra = sqlx::query_as(
+        "SELECT s.kode AS satker_kode, s.nama AS satker_nama, k.kode AS kppn_kode, k.nama AS kppn_nama
+         FROM satker s JOIN kppn k ON k.kode = s.kppn_kode WHERE s.kode = $1",
     )
     .bind(satker)
     .fetch_one(pool)
     .await?;
-    let users: Vec<(String, String, String)> = sqlx::query_as(
+    let users: Vec<Pengguna> = sqlx::query_as(
         "SELECT nip, username, nama FROM app_user
          WHERE satker_kode = $1 AND active AND nip IS NOT NULL AND role <> 'ADMIN_LOKAL'
          ORDER BY nama, username",
@@ -254,12 +279,12 @@ pub async fn rekam_options(pool: &PgPool, caller: &Caller) -> Result<RekamOption
     .fetch_all(pool)
     .await?;
     Ok(RekamOptions {
-        satker_kode,
-        satker_nama,
-        kppn_kode,
-        kppn_nama,
-        users: users.into_iter().map(|(nip, username, nama)| UserChoice { nip, username, nama }).collect(),
-        hari_ini: crate::today_wib(),
+        satker_kode: mitra.satker_kode,
+        satker_nama: mitra.satker_nama,
+        kppn_kode: mitra.kppn_kode,
+        kppn_nama: mitra.kppn_nama,
+        users: users.into_iter().map(|u| UserChoice { nip: u.nip, username: u.username, nama: u.nama }).collect(),
+        hari_ini: crate::wib_date(now),
     })
 }
 
@@ -267,14 +292,15 @@ fn nip_terekam(jabatan: domain::Jabatan) -> String {
     format!("NIP ini sudah terekam sebagai {}. Hapus referensi lama terlebih dahulu.", jabatan.label())
 }
 
-/// Records a new reference with status `BARU`. Every field is validated again here;
-/// on any error nothing is saved and each wrong field gets its own message.
+/// Records a new reference with status `BARU` at `now` (its dates are checked against the WIB
+/// day of `now`). Every field is validated again here; on any error nothing is saved and each
+/// wrong field gets its own message.
 #[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
-pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: NaiveDate) -> Result<PejabatId> {
+pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, now: DateTime<Utc>) -> Result<PejabatId> {
     let action = Action::RekamPejabat;
     let actor = authorize(pool, caller, action).await?;
     let satker = own_satker(actor)?;
-    let new = match validate::pejabat(input, today) {
+    let new = match validate::pejabat(input, crate::wib_date(now)) {
         Ok(new) => new,
         Err(fields) => {
             return Err(refuse(pool, caller, action, None, Error::Invalid(fields)).await);
@@ -318,8 +344,9 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
     let mut attempt = Attempt::begin(pool, caller, action).await?;
     let inserted: std::result::Result<PejabatId, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO pejabat (satker_kode, user_id, nip, nama, tempat_lahir, tanggal_lahir, email, no_hp,
-                              alamat_domisili, alamat_ktp, nomor_sk, tanggal_sk, jabatan, kppn_kode, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                              alamat_domisili, alamat_ktp, nomor_sk, tanggal_sk, jabatan, kppn_kode, created_by,
+                              created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
          RETURNING id",
     )
     .bind(satker)
@@ -337,6 +364,7 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
     .bind(new.jabatan.label())
     .bind(&new.kppn_kode)
     .bind(actor.user_id)
+    .bind(now)
     .fetch_one(attempt.tx())
     .await;
     let id = match inserted {
@@ -362,37 +390,50 @@ pub async fn rekam(pool: &PgPool, caller: &Caller, input: &PejabatInput, today: 
     Ok(id)
 }
 
-/// Removes a reference from the table. The record stays in the database, marked with
-/// who removed it and when.
+/// Removes a reference from the table at `now`. The record stays in the database, marked
+/// with who removed it and when.
 #[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %id))]
-pub async fn hapus(pool: &PgPool, caller: &Caller, id: PejabatId) -> Result<()> {
+pub async fn hapus(pool: &PgPool, caller: &Caller, id: PejabatId, now: DateTime<Utc>) -> Result<()> {
     let action = Action::HapusPejabat;
     let actor = authorize(pool, caller, action).await?;
     let satker = own_satker(actor)?;
     let mut attempt = Attempt::begin(pool, caller, action).await?;
-    let found: Option<(String, String, String, bool, bool)> = sqlx::query_as(
-        "SELECT satker_kode, nama, jabatan, deleted_at IS NOT NULL, status = 'AKTIF' FROM pejabat WHERE id = $1 FOR UPDATE",
+    /// The reference as Hapus finds it.
+    #[derive(sqlx::FromRow)]
+    struct Referensi {
+        satker_kode: String,
+        nama: String,
+        jabatan: String,
+        terhapus: bool,
+        aktif: bool,
+    }
+    let found: Option<Referensi> = sqlx::query_as(
+        "SELECT satker_kode, nama, jabatan, deleted_at IS NOT NULL AS terhapus, status = 'AKTIF' AS aktif
+         FROM pejabat WHERE id = $1 FOR UPDATE",
     )
     .bind(id)
     .fetch_optional(attempt.tx())
     .await?;
     let (nama, jabatan, aktif) = match found {
-        Some((owner, _, _, _, _)) if owner != satker => {
+        Some(r) if r.satker_kode != satker => {
             attempt.about(id);
             return Err(attempt.refuse(Error::Forbidden("Referensi pejabat ini milik satker lain.".into())).await);
         }
-        Some((_, _, _, true, _)) | None => {
+        Some(Referensi { terhapus: true, .. }) | None => {
             let err = Error::NotFound("Referensi pejabat tidak ditemukan atau sudah dihapus. Klik Refresh.".into());
             return Err(attempt.refuse(err).await);
         }
         // removing an active OTP reference unbinds a pejabat's phone: a step-up first
-        Some((_, _, _, false, true)) if crate::akses::auth::step_up(caller).is_err() => return Err(Error::StepUp),
-        Some((_, nama, jabatan, false, aktif)) => (nama, jabatan, aktif),
+        Some(Referensi { aktif: true, .. }) if crate::akses::auth::step_up(caller).is_err() => {
+            return Err(Error::StepUp);
+        }
+        Some(Referensi { nama, jabatan, aktif, .. }) => (nama, jabatan, aktif),
     };
     attempt.about(id);
-    sqlx::query("UPDATE pejabat SET deleted_at = now(), deleted_by = $2, updated_at = now() WHERE id = $1")
+    sqlx::query("UPDATE pejabat SET deleted_at = $3, deleted_by = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
         .bind(actor.user_id)
+        .bind(now)
         .execute(attempt.tx())
         .await?;
     if aktif {
@@ -404,7 +445,7 @@ pub async fn hapus(pool: &PgPool, caller: &Caller, id: PejabatId) -> Result<()> 
         let kontak = crate::kirim::sms::kontak_kppn(attempt.tx(), &target.kppn_kode).await?;
         let text = domain::sms::referensi_dihapus(&target.nama, target.jabatan, &target.satker_kode, &kontak);
         let isi = domain::surel::referensi_dihapus;
-        crate::kirim::sms::enqueue_to_pejabat(attempt.tx(), id, &target.no_hp, &text, isi, crate::now()).await?;
+        crate::kirim::sms::enqueue_to_pejabat(attempt.tx(), id, &target.no_hp, &text, isi, now).await?;
     }
     attempt.done(format!("{jabatan} {nama}"), Some(satker)).await?;
     Ok(())

@@ -37,28 +37,34 @@ async fn lock_open(tx: &mut PgConnection, pejabat_id: PejabatId) -> Result<Optio
     .await?)
 }
 
-/// Moves change `id` from `from` by `langkah` (as the domain allows), stamping the step.
+/// Moves change `id` from `from` by `langkah` (as the domain allows), stamping the step at
+/// `now`.
 pub(crate) async fn advance(
     tx: &mut PgConnection,
     id: UbahNomorId,
     jabatan: Jabatan,
     langkah: Langkah,
     from: Tahap,
+    now: DateTime<Utc>,
 ) -> Result<Tahap> {
     let to = ubah_nomor::next(jabatan, from, langkah).map_err(Error::Rule)?;
+    // an accepted bundle stamps nothing: `diajukan_at`, which the wait before the confirmation
+    // runs from, stays the time the change was asked for
     let stamp = match langkah {
-        Langkah::NomorBaruTerverifikasi => "verifikasi_at",
-        Langkah::KpaSetuju => "disetujui_at",
-        Langkah::CsoKonfirmasi | Langkah::Batal => "selesai_at",
-        Langkah::BerkasDiterima => "diajukan_at",
+        Langkah::NomorBaruTerverifikasi => Some("verifikasi_at"),
+        Langkah::KpaSetuju => Some("disetujui_at"),
+        Langkah::CsoKonfirmasi | Langkah::Batal => Some("selesai_at"),
+        Langkah::BerkasDiterima => None,
     };
-    let stamp_sql = if langkah == Langkah::BerkasDiterima { String::new() } else { format!(", {stamp} = now()") };
-    sqlx::query(&format!("UPDATE ubah_nomor SET tahap = $2 {stamp_sql} WHERE id = $1 AND tahap = $3"))
-        .bind(id)
-        .bind(to.label())
-        .bind(from.label())
-        .execute(&mut *tx)
-        .await?;
+    let sql = match stamp {
+        Some(column) => format!("UPDATE ubah_nomor SET tahap = $2, {column} = $4 WHERE id = $1 AND tahap = $3"),
+        None => "UPDATE ubah_nomor SET tahap = $2 WHERE id = $1 AND tahap = $3".to_owned(),
+    };
+    let mut query = sqlx::query(&sql).bind(id).bind(to.label()).bind(from.label());
+    if stamp.is_some() {
+        query = query.bind(now);
+    }
+    query.execute(&mut *tx).await?;
     Ok(to)
 }
 
@@ -145,7 +151,7 @@ pub async fn ajukan(
         Some(o) if o.tahap == Tahap::VerifikasiNomorBaru && o.no_hp_baru == baru => Some(o.id),
         Some(o) if o.tahap == Tahap::VerifikasiNomorBaru => {
             // another number: the earlier request is cancelled and a new one starts
-            advance(attempt.tx(), o.id, target.jabatan, Langkah::Batal, o.tahap).await?;
+            advance(attempt.tx(), o.id, target.jabatan, Langkah::Batal, o.tahap, now).await?;
             None
         }
         Some(o) => {
@@ -230,7 +236,7 @@ async fn prove(
         HasilCek::Refused(r) => return Err(attempt.refuse(r.into()).await),
         HasilCek::Wrong(r) => return Err(attempt.fail(r.into()).await),
     }
-    let to = advance(attempt.tx(), open.id, target.jabatan, langkah, at).await?;
+    let to = advance(attempt.tx(), open.id, target.jabatan, langkah, at, now).await?;
     if langkah == Langkah::KpaSetuju {
         sqlx::query("UPDATE ubah_nomor SET disetujui_by = $2 WHERE id = $1")
             .bind(open.id)
@@ -309,7 +315,7 @@ pub async fn setuju(
 /// The pejabat, the satker's KPA or its Admin Lokal cancels an open change ("Batalkan", the
 /// way to stop a change the notices to the old number offer).
 #[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
-pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId) -> Result<()> {
+pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId, now: DateTime<Utc>) -> Result<()> {
     const ACTION: Aksi = Aksi::BatalUbahNomor;
     let (mut attempt, actor, target) = begin(pool, caller, Action::BatalUbahNomor, ACTION, pejabat_id).await?;
     if target.user_id != actor.user_id && !matches!(actor.role, domain::Role::AdminLokal | domain::Role::Kpa) {
@@ -320,7 +326,7 @@ pub async fn batal(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId) -> Res
         let m = "Tidak ada perubahan nomor yang sedang berjalan.".to_string();
         return Err(attempt.refuse(Error::Rule(m)).await);
     };
-    advance(attempt.tx(), open.id, target.jabatan, Langkah::Batal, open.tahap).await?;
+    advance(attempt.tx(), open.id, target.jabatan, Langkah::Batal, open.tahap, now).await?;
     let detail = format!("ubah nomor {}: {} → BATAL", open.id, open.tahap.label());
     attempt.done(detail, Some(&target.satker_kode)).await?;
     Ok(())
@@ -375,7 +381,7 @@ pub async fn konfirmasi(
         Ok(h) => h,
         Err(m) => return Err(attempt.refuse(Error::Rule(m)).await),
     };
-    advance(attempt.tx(), open.id, target.jabatan, Langkah::CsoKonfirmasi, open.tahap).await?;
+    advance(attempt.tx(), open.id, target.jabatan, Langkah::CsoKonfirmasi, open.tahap, now).await?;
     sqlx::query("UPDATE ubah_nomor SET selesai_by = $2 WHERE id = $1")
         .bind(open.id)
         .bind(actor.user_id)
@@ -410,7 +416,7 @@ pub async fn konfirmasi(
     let tahap = domain::sms::TahapPemberitahuan::Dikonfirmasi;
     beri_tahu_nomor_lama(attempt.tx(), &target, &open.no_hp_lama, &open.no_hp_baru, tahap, now).await?;
     let aktif = domain::sms::aktif(&target.nama, target.jabatan, &target.satker_kode);
-    sms::enqueue(attempt.tx(), &open.no_hp_baru, &aktif, &aktif).await?;
+    sms::enqueue(attempt.tx(), &open.no_hp_baru, &aktif, &aktif, now).await?;
     let mut detail = format!(
         "ubah nomor {}: {} → {} (KONFIRMASI CSO → SELESAI)",
         open.id,

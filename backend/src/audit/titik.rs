@@ -210,8 +210,15 @@ pub async fn periksa(pool: &PgPool, titik: &[Titik], publik: &str) -> Result<Opt
                 t.id, t.jumlah
             )));
         }
-        let line: Option<(i64, Vec<u8>, i64)> = sqlx::query_as(
-            "SELECT id, hash, (SELECT count(*) FROM audit_log WHERE seq <= $1) FROM audit_log WHERE seq = $1",
+        /// The line at the checkpoint's place in the chain, and the lines up to it.
+        #[derive(sqlx::FromRow)]
+        struct Baris {
+            id: i64,
+            hash: Vec<u8>,
+            jumlah: i64,
+        }
+        let line: Option<Baris> = sqlx::query_as(
+            "SELECT id, hash, (SELECT count(*) FROM audit_log WHERE seq <= $1) AS jumlah FROM audit_log WHERE seq = $1",
         )
         .bind(t.seq)
         .fetch_optional(pool)
@@ -220,13 +227,13 @@ pub async fn periksa(pool: &PgPool, titik: &[Titik], publik: &str) -> Result<Opt
             None => {
                 return Ok(Some(format!("DIHAPUS: baris id {} yang dicatat {label} tidak ada lagi", t.id)));
             }
-            Some((id, hash, _)) if id != t.id || hex::encode(&hash) != t.hash => {
+            Some(Baris { id, hash, .. }) if id != t.id || hex::encode(&hash) != t.hash => {
                 return Ok(Some(format!(
                     "RANTAI DITULIS ULANG: baris id {id} tidak sama dengan yang dicatat {label} \
                      (baris sebelumnya diubah, dihapus atau disisipkan lalu rantainya dihitung ulang)"
                 )));
             }
-            Some((_, _, jumlah)) if jumlah != t.jumlah => {
+            Some(Baris { jumlah, .. }) if jumlah != t.jumlah => {
                 let apa = if jumlah < t.jumlah { "dihapus" } else { "disisipkan" };
                 return Ok(Some(format!(
                     "BARIS {}: {label} mencatat {} baris sampai id {}, basis data kini {jumlah}",

@@ -130,8 +130,8 @@ pub async fn record<'e>(exec: impl PgExecutor<'e>, entry: Entry<'_>) -> Result<(
     // whatever a caller typed ends up here: no NUL (PostgreSQL refuses it), bounded
     let username: Option<String> = username.map(|u| u.chars().filter(|c| *c != '\0').take(200).collect());
     let detail: String = entry.detail.chars().filter(|c| *c != '\0').take(2000).collect();
-    if actor.is_none() && !entry.caller.is_command_line() && entry.outcome == Outcome::Ditolak {
-        return hitung_tolak(exec, entry.caller.addr(), entry.action, &detail, username.as_deref()).await;
+    if let (Some(at), Outcome::Ditolak) = (entry.caller.anonymous_at(), entry.outcome) {
+        return hitung_tolak(exec, entry.caller.addr(), entry.action, &detail, username.as_deref(), at).await;
     }
     let isi = Isi {
         actor_user_id: actor.map(|a| a.user_id.0),
@@ -148,7 +148,9 @@ pub async fn record<'e>(exec: impl PgExecutor<'e>, entry: Entry<'_>) -> Result<(
     tulis(exec, &isi).await
 }
 
-/// Inserts one line with its nonce and MAC; the chain trigger adds its place and hash.
+/// Inserts one line with its nonce and MAC; the chain trigger adds its place and hash. Its
+/// time (`at`) is left to the database, under the chain's hash: the MAC covers exactly what
+/// the server writes ([`Isi`]), so a time written here would need a new form of the MAC.
 async fn tulis<'e>(exec: impl PgExecutor<'e>, isi: &Isi) -> Result<()> {
     let (nonce, mac) = isi.segel();
     sqlx::query(
@@ -177,44 +179,57 @@ async fn tulis<'e>(exec: impl PgExecutor<'e>, isi: &Isi) -> Result<()> {
     Ok(())
 }
 
-/// Counts an anonymous refusal against its address, action and minute (the database's clock):
-/// one upsert on a row of that address, never a line of the trail each.
+/// Counts an anonymous refusal against its address, action and the minute of `at` (the
+/// injected clock's, as the `until` that [`tutup_hitungan`] closes minutes by): one upsert on a
+/// row of that address, never a line of the trail each.
 async fn hitung_tolak<'e>(
     exec: impl PgExecutor<'e>,
     addr: Option<&str>,
     action: Aksi,
     detail: &str,
     username: Option<&str>,
+    at: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit_hitungan (addr, action, menit, jumlah, contoh, username)
-         VALUES ($1, $2, date_trunc('minute', now()), 1, $3, $4)
+         VALUES ($1, $2, date_trunc('minute', $5), 1, $3, $4)
          ON CONFLICT (addr, action, menit) DO UPDATE SET jumlah = audit_hitungan.jumlah + 1",
     )
     .bind(addr.unwrap_or(""))
     .bind(action.code())
     .bind(detail)
     .bind(username)
+    .bind(at)
     .execute(exec)
     .await?;
     Ok(())
+}
+
+/// The anonymous refusals of one address and action in one minute, as counted.
+#[derive(sqlx::FromRow)]
+struct Hitungan {
+    addr: String,
+    action: String,
+    menit: chrono::DateTime<chrono::Utc>,
+    jumlah: i32,
+    contoh: String,
+    username: Option<String>,
 }
 
 /// Writes the counts of the minutes before `until` to the trail, one line per address, action
 /// and minute, and removes them; returns how many lines. Rows are taken once (`DELETE …
 /// RETURNING` in the statement that writes the lines), so several instances never write one twice.
 pub async fn tutup_hitungan(pool: &sqlx::PgPool, until: chrono::DateTime<chrono::Utc>) -> Result<u64> {
-    type Closed = (String, String, chrono::DateTime<chrono::Utc>, i32, String, Option<String>);
     let mut tx = pool.begin().await?;
-    let mut closed: Vec<Closed> = sqlx::query_as(
+    let mut closed: Vec<Hitungan> = sqlx::query_as(
         "DELETE FROM audit_hitungan WHERE menit < date_trunc('minute', $1)
          RETURNING addr, action, menit, jumlah, contoh, username",
     )
     .bind(until)
     .fetch_all(&mut *tx)
     .await?;
-    closed.sort_by(|a, b| (a.2, &a.0, &a.1).cmp(&(b.2, &b.0, &b.1)));
-    for (addr, action, menit, jumlah, contoh, username) in &closed {
+    closed.sort_by(|a, b| (a.menit, &a.addr, &a.action).cmp(&(b.menit, &b.addr, &b.action)));
+    for Hitungan { addr, action, menit, jumlah, contoh, username } in &closed {
         let menit = menit.with_timezone(&chrono_tz::Asia::Jakarta).format("%Y-%m-%d %H:%M");
         let isi = Isi {
             actor_username: username.clone(),
@@ -322,6 +337,16 @@ pub struct Laporan {
     pub patah: Option<Patah>,
 }
 
+/// The first line whose hash does not hold, and which of its checks failed.
+#[derive(sqlx::FromRow)]
+struct BarisPatah {
+    id: i64,
+    at: chrono::DateTime<chrono::Utc>,
+    action: String,
+    chained: bool,
+    content_ok: bool,
+}
+
 #[derive(sqlx::FromRow)]
 struct BarisMac {
     id: i64,
@@ -339,7 +364,7 @@ struct BarisMac {
 /// trigger hashed it, so the chain holds) fails here. Run by `server audit verify`.
 pub async fn verify(pool: &sqlx::PgPool, kunci: &KunciMac) -> Result<Laporan> {
     let baris: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log").fetch_one(pool).await?;
-    let broken: Option<(i64, chrono::DateTime<chrono::Utc>, String, bool, bool)> = sqlx::query_as(
+    let broken: Option<BarisPatah> = sqlx::query_as(
         "SELECT id, at, action, chained, content_ok FROM (
              SELECT a.id, a.at, a.action, a.seq,
                     a.hash IS NOT NULL AND a.prev_hash IS NOT DISTINCT FROM lag(a.hash) OVER (ORDER BY a.seq) AS chained,
@@ -350,7 +375,7 @@ pub async fn verify(pool: &sqlx::PgPool, kunci: &KunciMac) -> Result<Laporan> {
     )
     .fetch_optional(pool)
     .await?;
-    if let Some((id, at, action, chained, content_ok)) = broken {
+    if let Some(BarisPatah { id, at, action, chained, content_ok }) = broken {
         let alasan = if !content_ok {
             "isinya tidak cocok dengan hash-nya (diubah)"
         } else if !chained {

@@ -455,6 +455,7 @@ pub async fn putuskan(
             jabatan,
             Langkah::BerkasDiterima,
             Tahap::PengajuanBerkas,
+            now,
         )
         .await?;
     }

@@ -258,7 +258,14 @@ async fn penghapusan(pool: &PgPool, pejabat_id: PejabatId) -> Result<Option<Peng
     let Some((Some(deleted_at), deleted_by)) = deleted else {
         return Ok(None);
     };
-    let line: Option<(DateTime<Utc>, Option<String>, Option<String>)> = sqlx::query_as(
+    /// The trail's line of the deletion: when and by whom.
+    #[derive(sqlx::FromRow)]
+    struct Baris {
+        at: DateTime<Utc>,
+        actor_username: Option<String>,
+        actor_role: Option<String>,
+    }
+    let line: Option<Baris> = sqlx::query_as(
         "SELECT at, actor_username, actor_role FROM audit_log
          WHERE pejabat_id = $1 AND action = 'HAPUS_PEJABAT' AND outcome = 'BERHASIL' ORDER BY id DESC LIMIT 1",
     )
@@ -266,7 +273,7 @@ async fn penghapusan(pool: &PgPool, pejabat_id: PejabatId) -> Result<Option<Peng
     .fetch_optional(pool)
     .await?;
     let (at, username, role) = match line {
-        Some((at, username, role)) => (at, username.or(deleted_by), role),
+        Some(Baris { at, actor_username, actor_role }) => (at, actor_username.or(deleted_by), actor_role),
         None => (deleted_at, deleted_by, None),
     };
     let mut oleh = username.unwrap_or_else(|| "pengguna tidak dikenal".into());

@@ -23,6 +23,16 @@ struct Due {
     kppn_nama: String,
 }
 
+/// A pejabat a booking names, to be reminded.
+#[derive(sqlx::FromRow)]
+struct Diingatkan {
+    id: PejabatId,
+    nama: String,
+    #[sqlx(try_from = "crate::sistem::stored::Stored<Jabatan>")]
+    jabatan: Jabatan,
+    no_hp: String,
+}
+
 /// Queues the reminders due at `now` (SMS and email to each named pejabat; email to the Admin
 /// Lokal for a session that names none) and returns how many bookings were reminded. Safe on
 /// several instances at once: a booking being reminded is skipped by the others.
@@ -54,7 +64,7 @@ pub async fn ingatkan(pool: &PgPool, now: DateTime<Utc>) -> Result<usize> {
             .await?;
         let tempat = tempat(mode, tautan.as_deref(), &kppn_nama);
         let waktu = jadwal::waktu(wib(mulai));
-        let pejabat: Vec<(PejabatId, String, String, String)> = sqlx::query_as(
+        let pejabat: Vec<Diingatkan> = sqlx::query_as(
             "SELECT p.id, p.nama, p.jabatan, p.no_hp FROM jadwal_pejabat jp JOIN pejabat p ON p.id = jp.pejabat_id
              WHERE jp.jadwal_id = $1 AND p.deleted_at IS NULL ORDER BY p.id",
         )
@@ -65,8 +75,8 @@ pub async fn ingatkan(pool: &PgPool, now: DateTime<Utc>) -> Result<usize> {
             let isi = domain::surel::pengingat_satker(&satker, &waktu, &tempat);
             crate::kirim::email::to_admin_lokal(&mut tx, &satker, &isi, None, now).await?;
         }
-        for (pid, nama, jabatan, no_hp) in pejabat {
-            let text = domain::sms::pengingat_sesi(&nama, Jabatan::try_from(jabatan)?, &satker, &waktu, &tempat);
+        for Diingatkan { id: pid, nama, jabatan, no_hp } in pejabat {
+            let text = domain::sms::pengingat_sesi(&nama, jabatan, &satker, &waktu, &tempat);
             crate::kirim::sms::enqueue_to_pejabat(&mut tx, pid, &no_hp, &text, domain::surel::pengingat, now).await?;
         }
         metrics::counter!("sakti_jadwal_reminders_total", "kind" => column).increment(1);

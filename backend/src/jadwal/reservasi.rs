@@ -14,8 +14,21 @@ use domain::jadwal::{self, Calon, JadwalRow};
 use domain::{Jabatan, JadwalId, PejabatId, SlotId, Status};
 use sqlx::{PgConnection, PgPool};
 
+/// A pejabat of the satker as a booking may name it.
+#[derive(sqlx::FromRow)]
+struct CalonRow {
+    id: PejabatId,
+    nama: String,
+    #[sqlx(try_from = "crate::sistem::stored::Stored<Jabatan>")]
+    jabatan: Jabatan,
+    #[sqlx(try_from = "crate::sistem::stored::Stored<Status>")]
+    status: Status,
+    berkas_diterima: bool,
+    terjadwal: bool,
+}
+
 async fn calon(conn: &mut PgConnection, satker: &str, now: DateTime<Utc>) -> Result<Vec<Calon>> {
-    let rows: Vec<(PejabatId, String, String, String, bool, bool)> = sqlx::query_as(&format!(
+    let rows: Vec<CalonRow> = sqlx::query_as(&format!(
         "SELECT id, nama, jabatan, status, {}, {TERJADWAL}
          FROM pejabat
          WHERE satker_kode = $1 AND deleted_at IS NULL
@@ -27,18 +40,17 @@ async fn calon(conn: &mut PgConnection, satker: &str, now: DateTime<Utc>) -> Res
     .bind(now)
     .fetch_all(conn)
     .await?;
-    rows.into_iter()
-        .map(|(id, nama, jabatan, status, berkas_diterima, terjadwal)| {
-            Ok(Calon {
-                id,
-                nama,
-                jabatan: Jabatan::try_from(jabatan)?,
-                status: Status::try_from(status)?,
-                berkas_diterima,
-                terjadwal,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|r| Calon {
+            id: r.id,
+            nama: r.nama,
+            jabatan: r.jabatan,
+            status: r.status,
+            berkas_diterima: r.berkas_diterima,
+            terjadwal: r.terjadwal,
         })
-        .collect()
+        .collect())
 }
 
 /// What the satker's page shows: its bookings from a week ago on, the open slots of its
@@ -149,7 +161,14 @@ pub async fn pesan(
 
 /// Locks booking `id` of `satker` and checks it may still change at `now`; returns its slot.
 async fn lock_own(conn: &mut PgConnection, id: JadwalId, satker: &str, now: DateTime<Utc>) -> Result<SlotId> {
-    let row: Option<(SlotId, DateTime<Utc>, Option<String>)> = sqlx::query_as(
+    /// The booking, its slot's start and whether its attendance is recorded.
+    #[derive(sqlx::FromRow)]
+    struct Milik {
+        slot_id: SlotId,
+        mulai: DateTime<Utc>,
+        kehadiran: Option<String>,
+    }
+    let row: Option<Milik> = sqlx::query_as(
         "SELECT j.slot_id, sl.mulai, j.kehadiran FROM jadwal j JOIN slot sl ON sl.id = j.slot_id
          WHERE j.id = $1 AND j.satker_kode = $2 AND j.dibatalkan_at IS NULL FOR UPDATE OF j",
     )
@@ -157,7 +176,7 @@ async fn lock_own(conn: &mut PgConnection, id: JadwalId, satker: &str, now: Date
     .bind(satker)
     .fetch_optional(conn)
     .await?;
-    let Some((slot, mulai, kehadiran)) = row else {
+    let Some(Milik { slot_id: slot, mulai, kehadiran }) = row else {
         return Err(Error::NotFound("Jadwal tidak ditemukan atau sudah dibatalkan. Klik Refresh.".into()));
     };
     if kehadiran.is_some() || now > mulai - jadwal::BATAS_UBAH {

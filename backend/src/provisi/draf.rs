@@ -47,7 +47,7 @@ pub async fn uji(
 ) -> Result<Draf> {
     let actor = crate::akses::auth::authorize(pool, caller, domain::authz::Action::Impor).await?;
     let pilihan = Pilihan { dry_run: true, deactivate_missing };
-    let laporan = impor(pool, caller, daftar, bytes, pilihan).await?;
+    let laporan = impor(pool, caller, daftar, bytes, pilihan, now).await?;
     let nama_file: String = nama_file.chars().filter(|c| !c.is_control()).take(200).collect();
     let nama_file = if nama_file.trim().is_empty() { "berkas.csv".to_owned() } else { nama_file };
     let row: DrafRow = sqlx::query_as(&format!(
@@ -101,7 +101,7 @@ pub async fn terapkan(pool: &PgPool, caller: &Caller, id: DrafId, now: chrono::D
         return Err(Error::Rule("Impor ini sudah disimpan.".into()));
     }
     // the lock on the draft is held while the import runs: a double click applies once
-    let laporan = impor(pool, caller, daftar, &isi, Pilihan { dry_run: false, deactivate_missing }).await?;
+    let laporan = impor(pool, caller, daftar, &isi, Pilihan { dry_run: false, deactivate_missing }, now).await?;
     if laporan.diterapkan {
         sqlx::query("UPDATE impor_draf SET applied_at = $2, laporan = $3 WHERE id = $1")
             .bind(id)

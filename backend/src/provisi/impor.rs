@@ -91,9 +91,17 @@ fn read_with_width(daftar: Daftar, bytes: &[u8]) -> std::result::Result<(usize, 
 /// Imports `bytes` as `daftar`. Users of the units the file lists (its satkers and KPPN) that
 /// it does not list are reported, and deactivated only with `deactivate_missing`: a file of
 /// one KPPN's satkers never touches another's users. The caller is audited (the operator on its
-/// page, or the command line) and authorized here, whoever called this.
+/// page, or the command line) and authorized here, whoever called this. A user it changes is
+/// stamped `now`.
 #[tracing::instrument(skip_all, fields(daftar = daftar.code(), bytes = bytes.len(), dry_run = pilihan.dry_run))]
-pub async fn impor(pool: &PgPool, caller: &Caller, daftar: Daftar, bytes: &[u8], pilihan: Pilihan) -> Result<Laporan> {
+pub async fn impor(
+    pool: &PgPool,
+    caller: &Caller,
+    daftar: Daftar,
+    bytes: &[u8],
+    pilihan: Pilihan,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Laporan> {
     if !caller.is_command_line() {
         crate::akses::auth::authorize(pool, caller, domain::authz::Action::Impor).await?;
     }
@@ -116,7 +124,7 @@ pub async fn impor(pool: &PgPool, caller: &Caller, daftar: Daftar, bytes: &[u8],
         Daftar::Kanwil => kanwil(&mut tx, &rows).await?,
         Daftar::Kppn => kppn(&mut tx, &rows, width).await?,
         Daftar::Satker => satker(&mut tx, &rows).await?,
-        Daftar::Pengguna => pengguna(&mut tx, &rows, pilihan.deactivate_missing).await?,
+        Daftar::Pengguna => pengguna(&mut tx, &rows, pilihan.deactivate_missing, now).await?,
     };
     if laporan.jumlah_salah > 0 {
         drop(tx);
@@ -339,7 +347,12 @@ async fn satker(tx: &mut PgConnection, rows: &[(u64, Vec<String>)]) -> Result<La
     Ok(laporan)
 }
 
-async fn pengguna(tx: &mut PgConnection, rows: &[(u64, Vec<String>)], deactivate_missing: bool) -> Result<Laporan> {
+async fn pengguna(
+    tx: &mut PgConnection,
+    rows: &[(u64, Vec<String>)],
+    deactivate_missing: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Laporan> {
     let checked = Checked::new(rows, 7, |r: &PenggunaBaris| r.username.clone(), impor::pengguna);
     use domain::Role;
     // the table a role's unit is in (none for the operator and Pusat)
@@ -401,7 +414,7 @@ async fn pengguna(tx: &mut PgConnection, rows: &[(u64, Vec<String>)], deactivate
          ON CONFLICT (username) DO UPDATE SET
              nama = EXCLUDED.nama, role = EXCLUDED.role, satker_kode = EXCLUDED.satker_kode,
              kppn_kode = EXCLUDED.kppn_kode, kanwil_kode = EXCLUDED.kanwil_kode, nip = EXCLUDED.nip,
-             no_hp = EXCLUDED.no_hp, email = EXCLUDED.email, active = true, updated_at = now()
+             no_hp = EXCLUDED.no_hp, email = EXCLUDED.email, active = true, updated_at = $10
          WHERE (app_user.nama, app_user.role, app_user.satker_kode, app_user.kppn_kode, app_user.kanwil_kode,
                 app_user.nip, app_user.no_hp, app_user.email, app_user.active)
                IS DISTINCT FROM (EXCLUDED.nama, EXCLUDED.role, EXCLUDED.satker_kode, EXCLUDED.kppn_kode,
@@ -417,6 +430,7 @@ async fn pengguna(tx: &mut PgConnection, rows: &[(u64, Vec<String>)], deactivate
     .bind(&cols[6])
     .bind(&cols[7])
     .bind(&cols[8])
+    .bind(now)
     .fetch_all(&mut *tx)
     .await?;
     (laporan.dibuat, laporan.diubah, laporan.tetap) = counted(&returned, n);
@@ -435,8 +449,9 @@ async fn pengguna(tx: &mut PgConnection, rows: &[(u64, Vec<String>)], deactivate
     .await?;
     laporan.jumlah_hilang = missing.len();
     if deactivate_missing && !missing.is_empty() {
-        let done = sqlx::query("UPDATE app_user SET active = false, updated_at = now() WHERE username = ANY($1)")
+        let done = sqlx::query("UPDATE app_user SET active = false, updated_at = $2 WHERE username = ANY($1)")
             .bind(&missing)
+            .bind(now)
             .execute(&mut *tx)
             .await?;
         laporan.dinonaktifkan = usize::try_from(done.rows_affected()).unwrap_or(usize::MAX);

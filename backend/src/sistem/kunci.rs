@@ -194,12 +194,18 @@ impl KunciFaktor {
 /// returns how many. Run at start-up and by `server faktor kunci-ulang`.
 pub async fn segel_ulang(pool: &sqlx::PgPool, kunci: &KunciFaktor) -> Result<u64> {
     let mut tx = pool.begin().await?;
-    let rows: Vec<(domain::FaktorId, UserId, serde_json::Value)> =
-        sqlx::query_as("SELECT id, user_id, data FROM faktor WHERE jenis = 'TOTP' FOR UPDATE")
-            .fetch_all(&mut *tx)
-            .await?;
+    /// A TOTP factor and its stored seed.
+    #[derive(sqlx::FromRow)]
+    struct Benih {
+        id: domain::FaktorId,
+        user_id: UserId,
+        data: serde_json::Value,
+    }
+    let rows: Vec<Benih> = sqlx::query_as("SELECT id, user_id, data FROM faktor WHERE jenis = 'TOTP' FOR UPDATE")
+        .fetch_all(&mut *tx)
+        .await?;
     let mut n = 0;
-    for (id, user_id, data) in rows {
+    for Benih { id, user_id, data } in rows {
         if kunci.terkini(&data) {
             continue;
         }

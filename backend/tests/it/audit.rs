@@ -1,6 +1,6 @@
 //! The audit page's search: who sees which lines, the filters, paging and the CSV export.
 
-use crate::common::{accept_bundles, kpa_input, login, today};
+use crate::common::{accept_bundles, kpa_input, login};
 use backend::{Error, aktivasi::pejabat, dokumen::berkas, pantau::jejak};
 use domain::audit::AuditQuery;
 use sqlx::PgPool;
@@ -12,7 +12,7 @@ fn q() -> AuditQuery {
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn each_unit_sees_its_own_trail_filtered_and_paged(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
-    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    let id = pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     accept_bundles(&pool, &[id]).await;
     // a refusal in the other satker, and a failed login with a hostile username
     let other = login(&pool, "adm_527010").await;
@@ -94,7 +94,7 @@ async fn csv_cells_cannot_become_spreadsheet_formulas(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let mut input = kpa_input();
     input.nama = "=HYPERLINK(\"http://evil\",\"klik\")".into();
-    pejabat::rekam(&pool, &admin, &input, today()).await.unwrap();
+    pejabat::rekam(&pool, &admin, &input, backend::now()).await.unwrap();
     let csv = jejak::csv(&pool, &admin, &q()).await.unwrap();
     assert!(csv.contains("\"'=HYPERLINK(\"\"http://evil\"\",\"\"klik\"\")\""), "{csv}");
     assert!(!csv.contains(",\"=HYPERLINK"));

@@ -36,7 +36,7 @@ async fn login_checks_the_password_and_audits_both_outcomes(pool: PgPool) {
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_logged_out_caller_is_refused_and_audited(pool: PgPool) {
     demo::seed_if_empty(&pool).await.unwrap();
-    let caller = Caller::anonymous(Some("10.9.9.9".into()));
+    let caller = Caller::anonymous(Some("10.9.9.9".into()), backend::now());
     let result = pejabat::daftar(&pool, &caller, &TableQuery::default()).await;
     assert!(matches!(result, Err(Error::Unauthenticated)));
     // counted for its minute, written to the trail when the minute is over
@@ -61,7 +61,7 @@ async fn anonymous_refusals_are_counted_per_address_and_minute_not_written_one_b
         .unwrap()
     };
     for (addr, n) in [("10.9.9.8", 3), ("10.9.9.9", 50)] {
-        let caller = Caller::anonymous(Some(addr.into()));
+        let caller = Caller::anonymous(Some(addr.into()), backend::now());
         for _ in 0..n {
             assert!(pejabat::daftar(&pool, &caller, &TableQuery::default()).await.is_err());
         }
@@ -184,11 +184,14 @@ async fn fifteen_failures_lock_until_an_admin_unlocks_and_the_user_is_told(pool:
     assert!(sms.iter().any(|b| b.contains("terkunci")), "{sms:?}");
     // the satker's Admin Lokal unlocks it (audited); the next login goes through
     let admin = crate::common::login(&pool, "adm_527010").await;
-    backend::akses::pengguna::buka_kunci(&pool, &admin, u).await.unwrap();
+    backend::akses::pengguna::buka_kunci(&pool, &admin, u, backend::now()).await.unwrap();
     masuk::login_at(&pool, None, None, u, demo::PASSWORD, at_s(365 * 24 * 3600)).await.unwrap();
     // another satker's Admin Lokal cannot
     let other = crate::common::login(&pool, "adm_561403").await;
-    assert!(matches!(backend::akses::pengguna::buka_kunci(&pool, &other, u).await, Err(Error::NotFound(_))));
+    assert!(matches!(
+        backend::akses::pengguna::buka_kunci(&pool, &other, u, backend::now()).await,
+        Err(Error::NotFound(_))
+    ));
 }
 
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]

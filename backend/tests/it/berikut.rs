@@ -1,7 +1,7 @@
 //! The next step at the top of each home page, as the Admin Lokal, the KPA and the CSO walk
 //! the activation of a KPA against a real PostgreSQL: each state names the one thing to do.
 
-use crate::common::{kpa_input, login, pdf, today};
+use crate::common::{kpa_input, login, pdf};
 use backend::pantau::Setelan;
 use backend::{aktivasi::pejabat, berikut, dokumen::berkas, dokumen::formulir, jadwal};
 use domain::berkas::{Keperluan, Keputusan};
@@ -20,7 +20,7 @@ async fn each_role_is_told_its_next_step_as_the_activation_goes(pool: PgPool) {
     let now = backend::now();
     assert_eq!(judul(&pool, &admin).await, "Rekam pejabat satker Anda");
     assert_eq!(judul(&pool, &cso).await, "Tidak ada yang menunggu Anda");
-    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    let id = pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     let kpa = login(&pool, "apr_kpa561403").await;
     assert_eq!(judul(&pool, &admin).await, "Cetak formulir untuk 1 pejabat");
     formulir::unduh(&pool, &admin, id, Jenis::AktivasiOtp, "http://localhost:3000", now).await.unwrap();

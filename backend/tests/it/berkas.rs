@@ -1,6 +1,6 @@
 //! Bundles, the CSO's desk, printed forms and sessions, against a real PostgreSQL.
 
-use crate::common::{accept_bundles, kpa_input, login, pdf, today};
+use crate::common::{accept_bundles, kpa_input, login, pdf};
 use backend::aktivasi::otp::{self, OtpKey};
 use backend::{Caller, Error, aktivasi::pejabat, dokumen::berkas, dokumen::formulir, jadwal};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -17,7 +17,7 @@ fn now() -> DateTime<Utc> {
 
 async fn kpa(pool: &PgPool) -> (Caller, domain::PejabatId) {
     let admin = login(pool, "adm_561403").await;
-    let id = pejabat::rekam(pool, &admin, &kpa_input(), today()).await.unwrap();
+    let id = pejabat::rekam(pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     (admin, id)
 }
 
@@ -180,7 +180,7 @@ async fn a_printed_form_is_found_by_its_code_and_shows_later_changes(pool: PgPoo
 async fn a_printed_form_of_a_deleted_reference_says_so_and_never_matches(pool: PgPool) {
     let (admin, id) = kpa(&pool).await;
     let u = formulir::unduh(&pool, &admin, id, Jenis::AktivasiOtp, "https://sakti.example", now()).await.unwrap();
-    pejabat::hapus(&pool, &admin, id).await.unwrap();
+    pejabat::hapus(&pool, &admin, id, backend::now()).await.unwrap();
     let cso = login(&pool, "cso_jakarta6").await;
     let cek = formulir::cek(&pool, &cso, &u.kode).await.unwrap();
     // every printed value still equals the (hidden) record: only the deletion tells

@@ -108,7 +108,7 @@ async fn submissions_decisions_and_sessions_are_emailed_with_an_invitation(pool:
         .execute(&pool)
         .await
         .unwrap();
-    let kpa = pejabat::rekam(&pool, &admin, &kpa_input(), crate::common::today()).await.unwrap();
+    let kpa = pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     accept_bundles(&pool, &[kpa]).await;
     let cso = login(&pool, "cso_jakarta6").await;
     let tomorrow = (Utc::now() + Duration::days(1)).with_timezone(&chrono_tz::Asia::Jakarta).date_naive();

@@ -122,7 +122,7 @@ async fn an_admin_resets_the_factors_of_a_user_it_manages_and_the_user_enrols_ag
         .execute(&pool)
         .await
         .unwrap();
-    backend::akses::pengguna::reset_faktor(&pool, &cso, "adm_561403").await.unwrap();
+    backend::akses::pengguna::reset_faktor(&pool, &cso, "adm_561403", backend::now()).await.unwrap();
     // staff have no verified number: the reset is told to the email on record
     let told: String =
         sqlx::query_scalar("SELECT body FROM email_outbox WHERE to_addr = 'admin.561403@kemenkeu.go.id'")
@@ -134,14 +134,19 @@ async fn an_admin_resets_the_factors_of_a_user_it_manages_and_the_user_enrols_ag
     assert!(matches!(again, masuk::Masuk::Daftarkan(_)), "staff without a factor enrol one first");
     // the CSO manages Admin Lokal only, and of its own KPPN
     assert!(matches!(
-        backend::akses::pengguna::reset_faktor(&pool, &cso, "apr_kpa561403").await,
+        backend::akses::pengguna::reset_faktor(&pool, &cso, "apr_kpa561403", backend::now()).await,
         Err(Error::NotFound(_))
     ));
-    assert!(matches!(backend::akses::pengguna::reset_faktor(&pool, &cso, "adm_527010").await, Err(Error::NotFound(_))));
+    assert!(matches!(
+        backend::akses::pengguna::reset_faktor(&pool, &cso, "adm_527010", backend::now()).await,
+        Err(Error::NotFound(_))
+    ));
     let trail = backend::audit::latest(&pool, 5).await.unwrap();
     assert!(trail.iter().any(|r| r.action == "RESET_FAKTOR" && r.outcome == "BERHASIL"));
     // the command line resets anyone
-    backend::akses::pengguna::reset_faktor(&pool, &Caller::command_line(), "cso_jakarta2").await.unwrap();
+    backend::akses::pengguna::reset_faktor(&pool, &Caller::command_line(), "cso_jakarta2", backend::now())
+        .await
+        .unwrap();
 }
 
 /// Recovery codes are kept as Argon2id with a salt each, never as a hash a stolen copy could

@@ -24,7 +24,7 @@ fn cli() -> Caller {
 }
 
 async fn run(pool: &PgPool, daftar: Daftar, csv: &str, pilihan: Pilihan) -> Laporan {
-    impor::impor(pool, &cli(), daftar, csv.as_bytes(), pilihan).await.unwrap()
+    impor::impor(pool, &cli(), daftar, csv.as_bytes(), pilihan, backend::now()).await.unwrap()
 }
 
 async fn apply(pool: &PgPool, daftar: Daftar, csv: &str) -> Laporan {
@@ -160,7 +160,8 @@ async fn a_malformed_file_is_reported_and_never_half_applied(pool: PgPool) {
         ("an unclosed quote", b"kode,nama\n120,\"Dua\n121,x\n".to_vec(), "tanda kutip"),
     ];
     for (what, bytes, why) in cases {
-        let laporan = impor::impor(&pool, &cli(), Daftar::Kppn, &bytes, Pilihan::default()).await.unwrap();
+        let laporan =
+            impor::impor(&pool, &cli(), Daftar::Kppn, &bytes, Pilihan::default(), backend::now()).await.unwrap();
         assert!(laporan.jumlah_salah > 0 && !laporan.diterapkan, "{what}: {laporan}");
         assert!(laporan.to_string().contains(why), "{what}: {laporan}");
         assert_eq!(count(&pool, "kppn").await, 1, "{what}: nothing more stored");
@@ -318,18 +319,21 @@ async fn a_deactivated_user_cannot_log_in_and_an_unlocked_one_can(pool: PgPool) 
         let _ = backend::akses::masuk::login(&pool, None, "apr_kpa527010", "salah").await;
     }
     assert!(backend::akses::masuk::login(&pool, None, "apr_kpa527010", password).await.is_err(), "locked");
-    pengguna::buka_kunci(&pool, &cli(), "apr_kpa527010").await.unwrap();
+    pengguna::buka_kunci(&pool, &cli(), "apr_kpa527010", backend::now()).await.unwrap();
     backend::akses::masuk::login(&pool, None, "apr_kpa527010", password).await.unwrap();
 
     let link = token(&pengguna::tautan(&pool, &cli(), "val_ppk527010", SHOWN, backend::now()).await.unwrap());
-    pengguna::nonaktifkan(&pool, &cli(), "val_ppk527010").await.unwrap();
-    pengguna::nonaktifkan(&pool, &cli(), "apr_kpa527010").await.unwrap();
+    pengguna::nonaktifkan(&pool, &cli(), "val_ppk527010", backend::now()).await.unwrap();
+    pengguna::nonaktifkan(&pool, &cli(), "apr_kpa527010", backend::now()).await.unwrap();
     assert!(backend::akses::masuk::login(&pool, None, "apr_kpa527010", password).await.is_err(), "deactivated");
     let used = pengguna::atur_sandi(&pool, None, &link, "lampu meja hijau di pojok", backend::now()).await;
     assert!(used.is_err(), "a deactivated user's link stops working");
     // a web caller without a login manages nobody
-    let anonymous = Caller::anonymous(Some("10.0.0.1".into()));
-    assert!(matches!(pengguna::buka_kunci(&pool, &anonymous, "adm_527010").await, Err(Error::Unauthenticated)));
+    let anonymous = Caller::anonymous(Some("10.0.0.1".into()), backend::now());
+    assert!(matches!(
+        pengguna::buka_kunci(&pool, &anonymous, "adm_527010", backend::now()).await,
+        Err(Error::Unauthenticated)
+    ));
     let trail: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_log WHERE action IN ('NONAKTIFKAN_PENGGUNA', 'BUKA_KUNCI_PENGGUNA') AND outcome = 'BERHASIL'",
     )
@@ -361,15 +365,16 @@ async fn the_import_refuses_anyone_but_the_operator_whoever_calls_it(pool: PgPoo
     let admin = login(&pool, "adm_561403").await;
     let csv = b"kode,nama\n119,KPPN Uji\n";
     let pilihan = Pilihan { dry_run: false, ..Pilihan::default() };
-    let refused = impor::impor(&pool, &admin, Daftar::Kppn, csv, pilihan).await;
+    let refused = impor::impor(&pool, &admin, Daftar::Kppn, csv, pilihan, backend::now()).await;
     assert!(matches!(refused, Err(Error::Forbidden(_))), "{refused:?}");
-    let anonymous = impor::impor(&pool, &Caller::anonymous(None), Daftar::Kppn, csv, pilihan).await;
+    let anonymous =
+        impor::impor(&pool, &Caller::anonymous(None, backend::now()), Daftar::Kppn, csv, pilihan, backend::now()).await;
     assert!(matches!(anonymous, Err(Error::Unauthenticated)), "{anonymous:?}");
     let stored: i64 =
         sqlx::query_scalar("SELECT count(*) FROM kppn WHERE kode = '119'").fetch_one(&pool).await.unwrap();
     assert_eq!(stored, 0);
     let operator = login(&pool, "opr_nasional").await;
-    impor::impor(&pool, &operator, Daftar::Kppn, csv, pilihan).await.unwrap();
+    impor::impor(&pool, &operator, Daftar::Kppn, csv, pilihan, backend::now()).await.unwrap();
 }
 
 /// Captures what the code under test logs, as the server's log would print it.

@@ -41,7 +41,7 @@ async fn the_admin_books_moves_cancels_and_books_again_after_a_no_show(pool: PgP
     let admin = login(&pool, "adm_561403").await;
     let cso = login(&pool, "cso_jakarta6").await;
     let now = Utc::now();
-    let kpa = pejabat::rekam(&pool, &admin, &kpa_input(), crate::common::today()).await.unwrap();
+    let kpa = pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     let s1 = jadwal::terbitkan(&pool, &cso, &slot(2, "09:00", 1), now).await.unwrap();
     let s2 = jadwal::terbitkan(&pool, &cso, &slot(2, "11:00", 3), now).await.unwrap();
     assert_eq!((s1.kapasitas, s1.terisi, s1.durasi_menit), (1, 0, 45));
@@ -227,7 +227,7 @@ async fn reminders_leave_the_day_before_at_eight_and_an_hour_before(pool: PgPool
         .await
         .unwrap();
     let now = Utc::now();
-    let kpa = pejabat::rekam(&pool, &admin, &kpa_input(), crate::common::today()).await.unwrap();
+    let kpa = pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     accept_bundles(&pool, &[kpa]).await;
     let s = jadwal::terbitkan(&pool, &cso, &slot(3, "10:00", 2), now).await.unwrap();
     let j = jadwal::pesan(&pool, &admin, s.id, &[kpa], now).await.unwrap();

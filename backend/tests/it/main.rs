@@ -16,6 +16,7 @@ mod email;
 mod faktor;
 mod impor;
 mod jadwal;
+mod jam;
 mod otp;
 mod pantau;
 mod pejabat;

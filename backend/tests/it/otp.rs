@@ -1,6 +1,6 @@
 //! The OTP workflow of seed steps 3–6 against a real PostgreSQL: every step and every refusal.
 
-use crate::common::{accept_bundles, kpa_input, last_code, login, today};
+use crate::common::{accept_bundles, kpa_input, last_code, login};
 use backend::aktivasi::otp::{self, Attendance, OtpKey};
 use backend::kirim::sms::{self, Gateway, OutMessage, Relay, Simulator};
 use backend::{Caller, Error, aktivasi::pejabat};
@@ -39,19 +39,19 @@ struct Satker {
 /// Satker 561403 with its KPA, PPK and PPSPM recorded (all `BARU`).
 async fn satker(pool: &PgPool) -> Satker {
     let admin = login(pool, "adm_561403").await;
-    let kpa_id = pejabat::rekam(pool, &admin, &kpa_input(), today()).await.unwrap();
+    let kpa_id = pejabat::rekam(pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     let mut ppk = kpa_input();
     ppk.nip = "133209333013111001".into();
     ppk.nama = "PPK PSIE I".into();
     ppk.no_hp = "081300000002".into();
     ppk.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
-    let ppk_id = pejabat::rekam(pool, &admin, &ppk, today()).await.unwrap();
+    let ppk_id = pejabat::rekam(pool, &admin, &ppk, backend::now()).await.unwrap();
     let mut spm = kpa_input();
     spm.nip = "198807152012121002".into();
     spm.nama = "PPSPM PSIE I".into();
     spm.no_hp = "081300000003".into();
     spm.jabatan = "PEJABAT SPM".into();
-    let ppspm_id = pejabat::rekam(pool, &admin, &spm, today()).await.unwrap();
+    let ppspm_id = pejabat::rekam(pool, &admin, &spm, backend::now()).await.unwrap();
     accept_bundles(pool, &[kpa_id, ppk_id, ppspm_id]).await;
     Satker {
         kpa: login(pool, "apr_kpa561403").await,

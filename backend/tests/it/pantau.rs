@@ -179,6 +179,7 @@ async fn kanwil_and_kppn_regions_come_from_the_import(pool: PgPool) {
         Daftar::Kanwil,
         b"kode,nama\n11,Kanwil DJPb Provinsi Jawa Tengah\n",
         Pilihan::default(),
+        backend::now(),
     )
     .await
     .unwrap());
@@ -188,6 +189,7 @@ async fn kanwil_and_kppn_regions_come_from_the_import(pool: PgPool) {
         Daftar::Kppn,
         b"kode,nama,telepon,email,kanwil\n201,KPPN Semarang I,,,12\n",
         Pilihan::default(),
+        backend::now(),
     )
     .await
     .unwrap();
@@ -198,16 +200,19 @@ async fn kanwil_and_kppn_regions_come_from_the_import(pool: PgPool) {
         Daftar::Kppn,
         b"kode,nama,telepon,email,kanwil\n201,KPPN Semarang I,,,11\n",
         Pilihan::default(),
+        backend::now(),
     )
     .await
     .unwrap());
     // a file without the column keeps the region
-    ok(impor(&pool, &operator, Daftar::Kppn, b"kode,nama\n201,KPPN Semarang I\n", Pilihan::default()).await.unwrap());
+    ok(impor(&pool, &operator, Daftar::Kppn, b"kode,nama\n201,KPPN Semarang I\n", Pilihan::default(), backend::now())
+        .await
+        .unwrap());
     let region: Option<String> =
         sqlx::query_scalar("SELECT kanwil_kode FROM kppn WHERE kode = '201'").fetch_one(&pool).await.unwrap();
     assert_eq!(region.as_deref(), Some("11"));
     let users = "username,nama,peran,unit,nip,no_hp,email\nkwl_jateng,Kanwil Jateng,KANWIL,11,,,\npst_pemantau,Pemantau Pusat,PUSAT,,,,\n";
-    ok(impor(&pool, &operator, Daftar::Pengguna, users.as_bytes(), Pilihan::default()).await.unwrap());
+    ok(impor(&pool, &operator, Daftar::Pengguna, users.as_bytes(), Pilihan::default(), backend::now()).await.unwrap());
     let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
         "SELECT username, role, kanwil_kode FROM app_user WHERE username IN ('kwl_jateng', 'pst_pemantau') ORDER BY 1",
     )
@@ -230,11 +235,10 @@ async fn the_stage_of_a_satker_follows_its_changes_even_when_they_race(pool: PgP
     let stage = |papan: &domain::pantau::Papan| stage_of(papan, "561403");
     let board = || pantau::papan(&pool, &cso, None, Setelan::default(), Utc::now());
     assert_eq!(stage(&board().await.unwrap()), Fase::Belum);
-    let id = backend::aktivasi::pejabat::rekam(&pool, &admin, &crate::common::kpa_input(), crate::common::today())
-        .await
-        .unwrap();
+    let id =
+        backend::aktivasi::pejabat::rekam(&pool, &admin, &crate::common::kpa_input(), backend::now()).await.unwrap();
     assert_eq!(stage(&board().await.unwrap()), Fase::Direkam);
-    backend::aktivasi::pejabat::hapus(&pool, &admin, id).await.unwrap();
+    backend::aktivasi::pejabat::hapus(&pool, &admin, id, backend::now()).await.unwrap();
     assert_eq!(stage(&board().await.unwrap()), Fase::Belum);
 
     // 600006's KPA and PPK were AKTIF; make them not, then AKTIF again in two transactions at once

@@ -1,6 +1,6 @@
 //! Rekam, Hapus, paging and filtering of the Tabel Pejabat against a real PostgreSQL.
 
-use crate::common::{audit_actions, kpa_input, login, today};
+use crate::common::{audit_actions, kpa_input, login};
 use backend::{Caller, Error, aktivasi::pejabat};
 use domain::pejabat::TableQuery;
 use domain::{Jabatan, Status};
@@ -15,7 +15,7 @@ async fn admin_records_finds_by_filter_and_deletes_a_pejabat(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
     let before = pejabat::daftar(&pool, &admin, &all()).await.unwrap().total;
 
-    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    let id = pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     let found =
         pejabat::daftar(&pool, &admin, &TableQuery { filter: "psie".into(), ..TableQuery::default() }).await.unwrap();
     assert_eq!(found.total, 1);
@@ -23,7 +23,7 @@ async fn admin_records_finds_by_filter_and_deletes_a_pejabat(pool: PgPool) {
     assert_eq!((row.id, row.jabatan, row.status), (id, Jabatan::Kpa, Status::Baru));
     assert_eq!(row.nip, "199109112010111001");
 
-    pejabat::hapus(&pool, &admin, id).await.unwrap();
+    pejabat::hapus(&pool, &admin, id, backend::now()).await.unwrap();
     assert_eq!(pejabat::daftar(&pool, &admin, &all()).await.unwrap().total, before);
     // the record is kept, marked as deleted by the admin
     let (deleted, by): (bool, Option<domain::UserId>) =
@@ -42,7 +42,7 @@ async fn admin_records_finds_by_filter_and_deletes_a_pejabat(pool: PgPool) {
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn one_phone_number_belongs_to_one_person(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
-    pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     // another NIP with the KPA's number, written differently: refused, naming the holder
     let (field, message) = rekam_error(&pool, &admin, |i| {
         i.nip = "133209333013111001".into();
@@ -65,7 +65,7 @@ async fn one_phone_number_belongs_to_one_person(pool: PgPool) {
         .unwrap();
     let mut same = kpa_input();
     same.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
-    pejabat::rekam(&pool, &admin, &same, today()).await.unwrap();
+    pejabat::rekam(&pool, &admin, &same, backend::now()).await.unwrap();
     // the database holds the rule for every path, not only Rekam
     let other = sqlx::query(
         "INSERT INTO pejabat (satker_kode, user_id, nip, nama, tempat_lahir, tanggal_lahir, email, no_hp,
@@ -88,19 +88,19 @@ async fn one_phone_number_belongs_to_one_person(pool: PgPool) {
             .await
             .unwrap();
     for id in holders {
-        pejabat::hapus(&pool, &admin, id).await.unwrap();
+        pejabat::hapus(&pool, &admin, id, backend::now()).await.unwrap();
     }
     let mut ppk = kpa_input();
     ppk.nip = "133209333013111001".into();
     ppk.nama = "PPK PSIE I".into();
     ppk.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
-    pejabat::rekam(&pool, &admin, &ppk, today()).await.unwrap();
+    pejabat::rekam(&pool, &admin, &ppk, backend::now()).await.unwrap();
 }
 
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_table_tells_whose_rows_are_whose_and_which_bundles_are_accepted(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
-    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    let id = pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     let kpa = login(&pool, "apr_kpa561403").await;
     let mine = pejabat::milik_saya(&pool, &kpa).await.unwrap();
     assert_eq!(mine.iter().map(|r| (r.id, r.milik_saya, r.berkas_diterima)).collect::<Vec<_>>(), [(id, true, false)]);
@@ -115,7 +115,7 @@ async fn the_table_tells_whose_rows_are_whose_and_which_bundles_are_accepted(poo
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_phone_number_is_stored_normalised(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
-    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    let id = pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     let hp: String =
         sqlx::query_scalar("SELECT no_hp FROM pejabat WHERE id = $1").bind(id).fetch_one(&pool).await.unwrap();
     assert_eq!(hp, "+6281234567890");
@@ -144,7 +144,7 @@ async fn pages_hold_ten_rows_and_semua_holds_all(pool: PgPool) {
         input.nama = format!("Pejabat Uji {i:02}");
         input.no_hp = format!("08123456{i:04}"); // one number per person
         input.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
-        pejabat::rekam(&pool, &admin, &input, today()).await.unwrap_or_else(|e| panic!("{user_id}: {e:?}"));
+        pejabat::rekam(&pool, &admin, &input, backend::now()).await.unwrap_or_else(|e| panic!("{user_id}: {e:?}"));
     }
     let total = pejabat::daftar(&pool, &admin, &all()).await.unwrap();
     assert_eq!(total.total, 25, "23 new + 2 pilot references");
@@ -179,11 +179,11 @@ async fn each_satker_sees_only_its_own_references(pool: PgPool) {
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_pejabat_cannot_record_or_delete(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
-    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    let id = pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     for username in ["apr_kpa561403", "apr_spm561403", "val_ppk561403"] {
         let caller = login(&pool, username).await;
-        assert!(matches!(pejabat::rekam(&pool, &caller, &kpa_input(), today()).await, Err(Error::Forbidden(_))));
-        assert!(matches!(pejabat::hapus(&pool, &caller, id).await, Err(Error::Forbidden(_))));
+        assert!(matches!(pejabat::rekam(&pool, &caller, &kpa_input(), backend::now()).await, Err(Error::Forbidden(_))));
+        assert!(matches!(pejabat::hapus(&pool, &caller, id, backend::now()).await, Err(Error::Forbidden(_))));
         // but may read the table
         assert_eq!(pejabat::daftar(&pool, &caller, &all()).await.unwrap().total, 3);
     }
@@ -203,7 +203,7 @@ async fn an_admin_cannot_delete_another_satkers_reference(pool: PgPool) {
     let a = login(&pool, "adm_561403").await;
     let b = login(&pool, "adm_527010").await;
     let other = pejabat::daftar(&pool, &b, &all()).await.unwrap().rows[0].id;
-    let err = pejabat::hapus(&pool, &a, other).await.unwrap_err();
+    let err = pejabat::hapus(&pool, &a, other, backend::now()).await.unwrap_err();
     assert!(matches!(&err, Error::Forbidden(m) if m.contains("satker lain")), "{err:?}");
     assert_eq!(pejabat::daftar(&pool, &b, &all()).await.unwrap().total, 1, "still there");
     assert_eq!(audit_actions(&pool).await[0], ("HAPUS_PEJABAT".into(), "DITOLAK".into()));
@@ -212,10 +212,13 @@ async fn an_admin_cannot_delete_another_satkers_reference(pool: PgPool) {
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn deleting_twice_says_it_is_gone(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
-    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
-    pejabat::hapus(&pool, &admin, id).await.unwrap();
-    assert!(matches!(pejabat::hapus(&pool, &admin, id).await, Err(Error::NotFound(_))));
-    assert!(matches!(pejabat::hapus(&pool, &admin, domain::PejabatId(999_999)).await, Err(Error::NotFound(_))));
+    let id = pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
+    pejabat::hapus(&pool, &admin, id, backend::now()).await.unwrap();
+    assert!(matches!(pejabat::hapus(&pool, &admin, id, backend::now()).await, Err(Error::NotFound(_))));
+    assert!(matches!(
+        pejabat::hapus(&pool, &admin, domain::PejabatId(999_999), backend::now()).await,
+        Err(Error::NotFound(_))
+    ));
 }
 
 async fn rekam_error(
@@ -226,7 +229,7 @@ async fn rekam_error(
     let mut input = kpa_input();
     edit(&mut input);
     let before: i64 = sqlx::query_scalar("SELECT count(*) FROM pejabat").fetch_one(pool).await.unwrap();
-    let err = pejabat::rekam(pool, admin, &input, today()).await.unwrap_err();
+    let err = pejabat::rekam(pool, admin, &input, backend::now()).await.unwrap_err();
     let after: i64 = sqlx::query_scalar("SELECT count(*) FROM pejabat").fetch_one(pool).await.unwrap();
     assert_eq!(before, after, "nothing saved");
     match err {
@@ -281,7 +284,7 @@ async fn invalid_fields_are_refused_with_a_message_each_and_audited(pool: PgPool
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn the_same_nip_and_jabatan_cannot_be_recorded_twice(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
-    pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     let (field, msg) = rekam_error(&pool, &admin, |_| {}).await;
     assert_eq!(field, "nip");
     assert!(msg.contains("sudah terekam"), "{msg}");
@@ -292,16 +295,16 @@ async fn the_same_nip_and_jabatan_cannot_be_recorded_twice(pool: PgPool) {
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_refused_rekam_reports_every_field_at_once(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
-    pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     let mut ppk = kpa_input();
     ppk.nip = "133209333013111001".into();
     ppk.nama = "PPK PSIE I".into();
     ppk.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
     ppk.no_hp = "0813 0000 1111".into();
-    pejabat::rekam(&pool, &admin, &ppk, today()).await.unwrap();
+    pejabat::rekam(&pool, &admin, &ppk, backend::now()).await.unwrap();
     let mut again = kpa_input();
     again.no_hp = "0813 0000 1111".into();
-    let fields = match pejabat::rekam(&pool, &admin, &again, today()).await {
+    let fields = match pejabat::rekam(&pool, &admin, &again, backend::now()).await {
         Err(Error::Invalid(fields)) => fields.0,
         other => panic!("expected field errors, got {other:?}"),
     };
@@ -321,7 +324,7 @@ async fn the_database_itself_refuses_a_kppn_that_is_not_the_partner(pool: PgPool
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn rekam_options_offer_the_satkers_users_and_partner_kppn(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
-    let opts = pejabat::rekam_options(&pool, &admin).await.unwrap();
+    let opts = pejabat::rekam_options(&pool, &admin, backend::now()).await.unwrap();
     assert_eq!((opts.satker_kode.as_str(), opts.kppn_kode.as_str()), ("561403", "019"));
     assert!(opts.users.iter().any(|u| u.username == "val_ppk561403"));
     assert!(opts.users.iter().all(|u| !u.username.starts_with("adm_")));
@@ -344,7 +347,7 @@ async fn a_change_is_announced_to_listeners_on_other_connections(pool: PgPool) {
     let other = PgPool::connect_with(pool.connect_options().as_ref().clone()).await.unwrap();
     let hub = backend::sistem::events::Hub::start(&other).await.unwrap();
     let mut rx = hub.subscribe();
-    pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     let change = tokio::time::timeout(std::time::Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
     assert_eq!(change, satker_561403());
 }
@@ -368,7 +371,7 @@ async fn the_listener_comes_back_after_its_connection_is_cut_and_tells_every_pag
     let change = tokio::time::timeout(wait, rx.recv()).await.expect("told after reconnecting").unwrap();
     assert_eq!(change, backend::sistem::events::Change::Anything);
     // and it hears the next change
-    pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     let change = tokio::time::timeout(wait, rx.recv()).await.expect("a change after reconnecting").unwrap();
     assert_eq!(change, satker_561403());
 }
@@ -376,7 +379,7 @@ async fn the_listener_comes_back_after_its_connection_is_cut_and_tells_every_pag
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn a_stored_value_the_code_does_not_know_is_an_error_naming_the_column(pool: PgPool) {
     let admin = login(&pool, "adm_561403").await;
-    let id = pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    let id = pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     // a value the schema would refuse, written around its CHECK (a bad restore, a hand edit)
     sqlx::raw_sql("ALTER TABLE pejabat DROP CONSTRAINT pejabat_jabatan_check").execute(&pool).await.unwrap();
     sqlx::query("UPDATE pejabat SET jabatan = 'PRESIDEN' WHERE id = $1").bind(id).execute(&pool).await.unwrap();

@@ -2,7 +2,7 @@
 //! cannot switch its triggers off, nor remove the demo's mark; the trail's hash chain names
 //! the first line changed, removed or inserted behind the app's back.
 
-use crate::common::{kpa_input, kunci_mac, login, today};
+use crate::common::{kpa_input, kunci_mac, login};
 use backend::sistem::db;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgPool};
@@ -34,7 +34,7 @@ fn refused(result: Result<sqlx::postgres::PgQueryResult, sqlx::Error>) -> String
 async fn the_app_role_adds_to_the_trail_but_cannot_change_it_or_switch_its_triggers_off(pool: PgPool) {
     backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
     let admin = login(&pool, "adm_561403").await;
-    backend::aktivasi::pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    backend::aktivasi::pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     let mut app = as_app_role(&pool).await;
     // what the server needs works
     let lines: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log").fetch_one(&mut app).await.unwrap();
@@ -71,12 +71,12 @@ async fn the_hash_chain_names_the_first_line_changed_removed_or_inserted(pool: P
     let mac = kunci_mac();
     backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
     let admin = login(&pool, "adm_561403").await;
-    backend::aktivasi::pejabat::rekam(&pool, &admin, &kpa_input(), today()).await.unwrap();
+    backend::aktivasi::pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     // concurrent writers still make one chain
     let writers = (0..8).map(|i| {
         let pool = pool.clone();
         tokio::spawn(async move {
-            let caller = backend::Caller::anonymous(Some(format!("10.0.0.{i}")));
+            let caller = backend::Caller::anonymous(Some(format!("10.0.0.{i}")), backend::now());
             let entry =
                 backend::audit::Entry::new(&caller, backend::audit::Aksi::Login, backend::audit::Outcome::Gagal);
             backend::audit::record(&pool, entry).await.unwrap();
@@ -155,9 +155,9 @@ async fn trail_with_checkpoint(
     let mac = kunci_mac();
     backend::provisi::demo::seed_if_empty(pool).await.unwrap();
     let admin = login(pool, "adm_561403").await;
-    backend::aktivasi::pejabat::rekam(pool, &admin, &kpa_input(), today()).await.unwrap();
+    backend::aktivasi::pejabat::rekam(pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     for i in 0..10 {
-        let caller = backend::Caller::anonymous(Some(format!("10.0.0.{i}")));
+        let caller = backend::Caller::anonymous(Some(format!("10.0.0.{i}")), backend::now());
         let entry = backend::audit::Entry::new(&caller, backend::audit::Aksi::Login, backend::audit::Outcome::Gagal);
         backend::audit::record(pool, entry).await.unwrap();
     }

@@ -46,7 +46,9 @@ async fn local_gateway(failures: usize) -> (String, Arc<Mutex<Seen>>) {
 async fn the_gateway_receives_the_message_as_json_with_the_token(pool: PgPool) {
     let (url, seen) = local_gateway(0).await;
     let gw = Relay::one("gw", HttpGateway::new(url, Some("rahasia-token".into()), None).unwrap());
-    sms::enqueue(&pool, "+6281234567890", "Yth. PPK PSIE I, \"uji\"", "Yth. PPK PSIE I, \"uji\"").await.unwrap();
+    sms::enqueue(&pool, "+6281234567890", "Yth. PPK PSIE I, \"uji\"", "Yth. PPK PSIE I, \"uji\"", backend::now())
+        .await
+        .unwrap();
     assert_eq!(sms::deliver_due(&pool, &gw, Utc::now(), 10).await.unwrap(), 1);
     let seen = seen.lock().unwrap();
     assert_eq!(seen.requests.len(), 1);
@@ -63,7 +65,7 @@ async fn a_failing_gateway_gets_the_message_once_it_recovers(pool: PgPool) {
         "gw",
         HttpGateway::new(url, None, Some(r#"{"msisdn":"{{to}}","text":"{{message}}"}"#.into())).unwrap(),
     );
-    sms::enqueue(&pool, "+6281234567890", "pesan", "pesan").await.unwrap();
+    sms::enqueue(&pool, "+6281234567890", "pesan", "pesan", backend::now()).await.unwrap();
     let mut now = Utc::now();
     let mut delivered = 0;
     for _ in 0..8 {
@@ -88,7 +90,7 @@ async fn an_unreachable_gateway_keeps_the_message_for_later(pool: PgPool) {
     // handed at once to a gateway another test starts, which then answers)
     let gw =
         Relay::one("gw", HttpGateway::new(format!("http://127.0.0.1:{UNREACHABLE_PORT}/sms"), None, None).unwrap());
-    sms::enqueue(&pool, "+6281234567890", "pesan", "pesan").await.unwrap();
+    sms::enqueue(&pool, "+6281234567890", "pesan", "pesan", backend::now()).await.unwrap();
     assert_eq!(sms::deliver_due(&pool, &gw, Utc::now(), 10).await.unwrap(), 0);
     let (attempts, error): (i32, Option<String>) =
         sqlx::query_as("SELECT attempts, last_error FROM sms_outbox WHERE delivered_at IS NULL")
@@ -107,7 +109,7 @@ async fn the_worker_drains_a_backlog_without_pausing(pool: PgPool) {
     let gw = Relay::one("gw", HttpGateway::new(url, None, None).unwrap());
     for i in 0..75 {
         let text = format!("pesan {i}");
-        sms::enqueue(&pool, "+6281234567890", &text, &text).await.unwrap();
+        sms::enqueue(&pool, "+6281234567890", &text, &text, backend::now()).await.unwrap();
     }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let beat = backend::kirim::pekerja::Heartbeat::default();
@@ -174,16 +176,16 @@ async fn a_failing_or_slow_gateway_fails_over_and_is_skipped_for_thirty_seconds(
         ("slow".into(), HttpGateway::new(slow, None, None).unwrap().with_timeout(timeout).unwrap()),
         ("up".into(), HttpGateway::new(up, None, None).unwrap()),
     ]);
-    sms::enqueue(&pool, "+6281234567890", "satu", "satu").await.unwrap();
+    sms::enqueue(&pool, "+6281234567890", "satu", "satu", backend::now()).await.unwrap();
     let now = Utc::now() + Duration::seconds(1);
     assert_eq!(sms::deliver_due(&pool, &relay, now, 10).await.unwrap(), 1);
     assert_eq!(states(&pool).await, vec![("TERKIRIM".into(), Some("up".into()))]);
     // within 30 s the two failing ones are not asked
-    sms::enqueue(&pool, "+6281234567890", "dua", "dua").await.unwrap();
+    sms::enqueue(&pool, "+6281234567890", "dua", "dua", backend::now()).await.unwrap();
     assert_eq!(sms::deliver_due(&pool, &relay, now + Duration::seconds(29), 10).await.unwrap(), 1);
     assert_eq!((down_seen.lock().unwrap().requests.len(), slow_seen.lock().unwrap().requests.len()), (1, 1));
     // after 30 s they are tried again (and fail again)
-    sms::enqueue(&pool, "+6281234567890", "tiga", "tiga").await.unwrap();
+    sms::enqueue(&pool, "+6281234567890", "tiga", "tiga", backend::now()).await.unwrap();
     assert_eq!(sms::deliver_due(&pool, &relay, now + Duration::seconds(31), 10).await.unwrap(), 1);
     assert_eq!((down_seen.lock().unwrap().requests.len(), slow_seen.lock().unwrap().requests.len()), (2, 2));
     assert_eq!(up_seen.lock().unwrap().requests.len(), 3);
@@ -195,7 +197,7 @@ async fn a_failing_or_slow_gateway_fails_over_and_is_skipped_for_thirty_seconds(
 async fn attempts_are_capped_when_every_gateway_fails(pool: PgPool) {
     let (down, seen) = local_gateway(usize::MAX).await;
     let relay = Relay::one("down", HttpGateway::new(down, None, None).unwrap());
-    sms::enqueue(&pool, "+6281234567890", "pemberitahuan", "pemberitahuan (disamarkan)").await.unwrap();
+    sms::enqueue(&pool, "+6281234567890", "pemberitahuan", "pemberitahuan (disamarkan)", backend::now()).await.unwrap();
     let mut now = Utc::now();
     for _ in 0..60 {
         sms::deliver_due(&pool, &relay, now, 10).await.unwrap();
@@ -216,7 +218,7 @@ async fn receipts_are_signed_fresh_and_applied_once(pool: PgPool) {
     use backend::kirim::sms::KuitansiError;
     let (up, _) = local_gateway(0).await;
     let relay = Relay::one("up", HttpGateway::new(up, None, None).unwrap());
-    sms::enqueue(&pool, "+6281234567890", "pesan", "pesan").await.unwrap();
+    sms::enqueue(&pool, "+6281234567890", "pesan", "pesan", backend::now()).await.unwrap();
     let now = Utc::now() + Duration::seconds(1);
     sms::deliver_due(&pool, &relay, now, 10).await.unwrap();
     let id: i64 = sqlx::query_scalar("SELECT id FROM sms_outbox").fetch_one(&pool).await.unwrap();

@@ -1,6 +1,6 @@
 //! Changing an active pejabat's OTP number, end to end against a real PostgreSQL.
 
-use crate::common::{accept_bundles, kpa_input, last_code, login, pdf, today};
+use crate::common::{accept_bundles, kpa_input, last_code, login, pdf};
 use backend::aktivasi::otp::{self, Attendance, OtpKey};
 use backend::{Caller, Error, aktivasi::pejabat, aktivasi::ubah_nomor, dokumen::berkas, dokumen::formulir};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -46,13 +46,13 @@ struct Aktif {
 /// The KPA and the PPK of 561403 taken to `AKTIF` through the seed's steps.
 async fn aktif(pool: &PgPool, k: &OtpKey) -> Aktif {
     let admin = login(pool, "adm_561403").await;
-    let kpa_id = pejabat::rekam(pool, &admin, &kpa_input(), today()).await.unwrap();
+    let kpa_id = pejabat::rekam(pool, &admin, &kpa_input(), backend::now()).await.unwrap();
     let mut ppk_in = kpa_input();
     ppk_in.nip = "133209333013111001".into();
     ppk_in.nama = "PPK PSIE I".into();
     ppk_in.no_hp = "081300000002".into();
     ppk_in.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
-    let ppk_id = pejabat::rekam(pool, &admin, &ppk_in, today()).await.unwrap();
+    let ppk_id = pejabat::rekam(pool, &admin, &ppk_in, backend::now()).await.unwrap();
     accept_bundles(pool, &[kpa_id, ppk_id]).await;
     let (kpa, ppk, cso) =
         (login(pool, "apr_kpa561403").await, login(pool, "val_ppk561403").await, login(pool, "cso_jakarta6").await);
@@ -193,7 +193,7 @@ async fn a_kpa_skips_approval_and_changes_can_be_cancelled(pool: PgPool) {
     assert_eq!(ubah_nomor::verifikasi(&pool, &k, &s.kpa, s.kpa_id, &code, t(1)).await.unwrap(), Tahap::PengajuanBerkas);
     // a second change while one is open is refused
     forbidden(ubah_nomor::ajukan(&pool, &k, &s.kpa, s.kpa_id, "081266665555", t(100)).await);
-    ubah_nomor::batal(&pool, &s.kpa, s.kpa_id).await.unwrap();
+    ubah_nomor::batal(&pool, &s.kpa, s.kpa_id, backend::now()).await.unwrap();
     assert_eq!(tahap(&pool, s.kpa_id).await, "BATAL");
     let no_hp: String =
         sqlx::query_scalar("SELECT no_hp FROM pejabat WHERE id = $1").bind(s.kpa_id).fetch_one(&pool).await.unwrap();
@@ -204,7 +204,7 @@ async fn a_kpa_skips_approval_and_changes_can_be_cancelled(pool: PgPool) {
     spm.nama = "PPSPM PSIE I".into();
     spm.no_hp = "081300000003".into();
     spm.jabatan = "PEJABAT SPM".into();
-    let spm_id = pejabat::rekam(&pool, &s.admin, &spm, today()).await.unwrap();
+    let spm_id = pejabat::rekam(&pool, &s.admin, &spm, backend::now()).await.unwrap();
     let spm_user = login(&pool, "apr_spm561403").await;
     let m = forbidden(ubah_nomor::ajukan(&pool, &k, &spm_user, spm_id, "081311112222", t(200)).await);
     assert!(m.contains("AKTIF"), "{m}");
@@ -220,7 +220,7 @@ async fn a_lost_phone_skips_the_wait_with_a_reason_and_the_kpa_may_cancel(pool: 
     let s = aktif(&pool, &k).await;
     // the KPA cancels its PPK's change ("Batalkan" from the notice)
     ubah_nomor::ajukan(&pool, &k, &s.ppk, s.ppk_id, "0813 9999 0000", t(0)).await.unwrap();
-    ubah_nomor::batal(&pool, &s.kpa, s.ppk_id).await.unwrap();
+    ubah_nomor::batal(&pool, &s.kpa, s.ppk_id, backend::now()).await.unwrap();
     assert_eq!(tahap(&pool, s.ppk_id).await, "BATAL");
     // the KPA's own change, lost phone: confirmed at once with the reason
     ubah_nomor::ajukan(&pool, &k, &s.kpa, s.kpa_id, "081288887777", t(100)).await.unwrap();
@@ -248,7 +248,7 @@ async fn a_lost_phone_skips_the_wait_with_a_reason_and_the_kpa_may_cancel(pool: 
 async fn removing_an_active_reference_tells_the_pejabat_and_its_cso(pool: PgPool) {
     let k = OtpKey::new(b"kunci".to_vec());
     let s = aktif(&pool, &k).await;
-    pejabat::hapus(&pool, &s.admin, s.ppk_id).await.unwrap();
+    pejabat::hapus(&pool, &s.admin, s.ppk_id, backend::now()).await.unwrap();
     let told = texts(&pool, PPK_HP).await;
     let notice = told.last().unwrap();
     assert!(notice.contains("telah dihapus oleh Admin Lokal") && notice.contains("KPPN"), "{notice}");

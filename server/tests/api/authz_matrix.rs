@@ -896,7 +896,6 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
         caller(pool, ppk_user).await,
         caller(pool, cso_user).await,
     );
-    let today = backend::today_wib();
     let mut s = Side { satker, ..Default::default() };
     // KPA: recorded here in 561403; 527010's is in the demo data
     s.kpa = if own {
@@ -904,7 +903,7 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
             pool,
             &a,
             &input("199109112010111001", "KPA PSIE I", "081234567890", "KUASA PENGGUNA ANGGARAN", kppn),
-            today,
+            backend::now(),
         )
         .await
         .unwrap()
@@ -921,7 +920,7 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
         pool,
         &a,
         &input(ppk_nip, "PPK", ppk_hp, "PEJABAT PEMBUAT KOMITMEN", kppn),
-        today,
+        backend::now(),
     )
     .await
     .unwrap();
@@ -935,7 +934,7 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
             pool,
             &a,
             &input("198202022008011002", "Admin", "081355500009", "BENDAHARA", kppn),
-            today,
+            backend::now(),
         )
         .await
         .unwrap()

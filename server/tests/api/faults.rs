@@ -295,12 +295,11 @@ async fn the_service_survives_kills_restarts_and_a_database_outage() {
             .into_actor();
         backend::akses::sesi::mulai_dan_muat(&pool, &actor, None, backend::now()).await.unwrap()
     };
-    let today = backend::today_wib();
     let ppk = backend::aktivasi::pejabat::rekam(
         &pool,
         &admin_caller,
         &rekam_input("133209333013111001", "PPK", "081300000002", "PEJABAT PEMBUAT KOMITMEN"),
-        today,
+        backend::now(),
     )
     .await
     .unwrap();
@@ -308,7 +307,7 @@ async fn the_service_survives_kills_restarts_and_a_database_outage() {
         &pool,
         &admin_caller,
         &rekam_input("198807152012121002", "PPSPM", "081300000003", "PEJABAT SPM"),
-        today,
+        backend::now(),
     )
     .await
     .unwrap();
@@ -661,7 +660,7 @@ async fn a_backup_restores_into_a_new_database_that_a_server_runs_on() {
     let (admin, kpa, cso) = (user("adm_561403").await, user("apr_kpa561403").await, user("cso_jakarta6").await);
     let now = backend::now();
     let input = rekam_input("199109112010111001", "KPA PSIE I", "081234567890", "KUASA PENGGUNA ANGGARAN");
-    let id = pejabat::rekam(&pool, &admin, &input, backend::today_wib()).await.unwrap();
+    let id = pejabat::rekam(&pool, &admin, &input, now).await.unwrap();
     let pdf = b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\ntrailer\n<< >>\n%%EOF\n".to_vec();
     let b = berkas::unggah(&pool, &admin, id, Keperluan::Aktivasi, "b.pdf", &pdf, now).await.unwrap();
     berkas::ajukan(&pool, &admin, now).await.unwrap();

@@ -88,8 +88,7 @@ async fn metrics_count_an_otp_pair_and_are_only_for_loopback_or_the_token(pool: 
         jabatan: "PEJABAT PEMBUAT KOMITMEN".into(),
         kppn_kode: "019".into(),
     };
-    let today = backend::today_wib();
-    let id = backend::aktivasi::pejabat::rekam(&pool, &admin, &input, today).await.unwrap();
+    let id = backend::aktivasi::pejabat::rekam(&pool, &admin, &input, backend::now()).await.unwrap();
     let key = OtpKey::new(b"k".to_vec());
     let now = backend::now();
     backend::aktivasi::otp::request(&pool, &key, &ppk, id, Purpose::VerifikasiHp, now).await.unwrap();

@@ -135,7 +135,9 @@ async fn sesi_saya_lists_and_ends_sessions_and_changes_end_the_others(pool: PgPo
 
     // a deactivation ends them too
     let kpa = app.login("apr_kpa561403").await;
-    backend::akses::pengguna::nonaktifkan(&pool, &backend::Caller::command_line(), "apr_kpa561403").await.unwrap();
+    backend::akses::pengguna::nonaktifkan(&pool, &backend::Caller::command_line(), "apr_kpa561403", backend::now())
+        .await
+        .unwrap();
     assert_eq!(whoami(&app, &kpa).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(sessions(&pool, "apr_kpa561403").await, 0);
 }

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 #[server(endpoint = "pejabat_hapus")]
 pub async fn pejabat_hapus(id: domain::PejabatId) -> Result<(), AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
-    Ok(backend::aktivasi::pejabat::hapus(&state.pool, &caller, id).await?)
+    Ok(backend::aktivasi::pejabat::hapus(&state.pool, &caller, id, state.clock.now()).await?)
 }
 
 #[component]

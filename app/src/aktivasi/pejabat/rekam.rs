@@ -10,13 +10,13 @@ use leptos::prelude::*;
 #[server(endpoint = "pejabat_pilihan")]
 pub async fn pejabat_pilihan() -> Result<RekamOptions, AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
-    Ok(backend::aktivasi::pejabat::rekam_options(&state.pool, &caller).await?)
+    Ok(backend::aktivasi::pejabat::rekam_options(&state.pool, &caller, state.clock.now()).await?)
 }
 
 #[server(endpoint = "pejabat_rekam")]
 pub async fn pejabat_rekam(input: PejabatInput) -> Result<domain::PejabatId, AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
-    Ok(backend::aktivasi::pejabat::rekam(&state.pool, &caller, &input, backend::today_wib()).await?)
+    Ok(backend::aktivasi::pejabat::rekam(&state.pool, &caller, &input, state.clock.now()).await?)
 }
 
 /// The same checks the server makes, run before sending.

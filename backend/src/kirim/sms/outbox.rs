@@ -6,15 +6,24 @@ use chrono::{DateTime, Utc};
 use domain::sms::StatusKirim;
 use sqlx::PgExecutor;
 
-/// Writes a message to the outbox. `redacted` is the text with any code masked; it
-/// replaces the text once the message left or was given up.
-pub async fn enqueue<'e>(exec: impl PgExecutor<'e>, phone: &str, body: &str, redacted: &str) -> Result<()> {
-    sqlx::query("INSERT INTO sms_outbox (phone, body, body_redacted) VALUES ($1, $2, $3)")
-        .bind(phone)
-        .bind(body)
-        .bind(redacted)
-        .execute(exec)
-        .await?;
+/// Writes a message to the outbox, due from `now` on. `redacted` is the text with any code
+/// masked; it replaces the text once the message left or was given up.
+pub async fn enqueue<'e>(
+    exec: impl PgExecutor<'e>,
+    phone: &str,
+    body: &str,
+    redacted: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sms_outbox (phone, body, body_redacted, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $4)",
+    )
+    .bind(phone)
+    .bind(body)
+    .bind(redacted)
+    .bind(now)
+    .execute(exec)
+    .await?;
     metrics::counter!("sakti_sms_queued_total", "kind" => "pemberitahuan").increment(1);
     Ok(())
 }
@@ -49,7 +58,12 @@ pub(crate) async fn enqueue_code<'e>(
 /// Tells user `user_id` about its own account (a lock, a factor reset): `text` by SMS to its
 /// verified number — the number of an `AKTIF` OTP reference of its own — and by email to its
 /// address on record, each when it has one (staff usually have an email, not a number).
-pub(crate) async fn enqueue_to_user(conn: &mut sqlx::PgConnection, user_id: domain::UserId, text: &str) -> Result<()> {
+pub(crate) async fn enqueue_to_user(
+    conn: &mut sqlx::PgConnection,
+    user_id: domain::UserId,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let phone: Option<String> = sqlx::query_scalar(
         "SELECT no_hp FROM pejabat WHERE user_id = $1 AND status = 'AKTIF' AND deleted_at IS NULL ORDER BY id LIMIT 1",
     )
@@ -57,7 +71,7 @@ pub(crate) async fn enqueue_to_user(conn: &mut sqlx::PgConnection, user_id: doma
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(phone) = phone {
-        enqueue(&mut *conn, &phone, text, text).await?;
+        enqueue(&mut *conn, &phone, text, text, now).await?;
     }
     let email: Option<String> = sqlx::query_scalar("SELECT email FROM app_user WHERE id = $1")
         .bind(user_id)
@@ -65,7 +79,6 @@ pub(crate) async fn enqueue_to_user(conn: &mut sqlx::PgConnection, user_id: doma
         .await?
         .flatten();
     if let Some(to) = email {
-        let now = crate::now();
         crate::kirim::email::enqueue(
             &mut *conn,
             &crate::kirim::email::Surat::notice(&to, domain::surel::akun(text), now),
@@ -87,7 +100,7 @@ pub(crate) async fn enqueue_to_pejabat(
     isi: fn(&str) -> domain::surel::Isi,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    enqueue(&mut *conn, phone, text, text).await?;
+    enqueue(&mut *conn, phone, text, text, now).await?;
     let email: String =
         sqlx::query_scalar("SELECT email FROM pejabat WHERE id = $1").bind(pejabat_id).fetch_one(&mut *conn).await?;
     crate::kirim::email::enqueue(&mut *conn, &crate::kirim::email::Surat::notice(&email, isi(text), now), now).await
