@@ -74,10 +74,15 @@ pub fn HpPage() -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let phone = RwSignal::new(String::new());
     let numbers = Resource::new(move || tick.get(), |_| hp_nomor());
+    // each answer says whose messages it holds: the inbox names the number it shows
     let messages = Resource::new(
         move || (phone.get(), tick.get()),
-        |(phone, _)| async move { if phone.is_empty() { Ok(vec![]) } else { hp_pesan(phone).await } },
+        |(phone, _)| async move {
+            let list = if phone.is_empty() { vec![] } else { hp_pesan(phone.clone()).await? };
+            Ok::<_, AppError>((phone, list))
+        },
     );
+    let shown = move || messages.get().and_then(Result::ok).map(|(phone, _)| phone);
     let codes = Resource::new(move || tick.get() / 5, |_| hp_autentikator());
     let switch = Action::new(|(phone, gagal): &(String, Option<bool>)| hp_gateway_gagal(phone.clone(), *gagal));
     Effect::new(move |_| {
@@ -115,10 +120,10 @@ pub fn HpPage() -> impl IntoView {
                     })}
                 </Transition>
             </ul>
-            <ol class="inbox" aria-label="Pesan masuk" aria-live="polite">
+            <ol class="inbox" aria-label="Pesan masuk" aria-live="polite" data-nomor=shown>
                 <Transition fallback=|| ()>
                     {move || messages.get().map(|r| match r {
-                        Ok(list) => list.into_iter().map(|m| view! {
+                        Ok((_, list)) => list.into_iter().map(|m| view! {
                             <li class="sms">
                                 <p class="sms-body">{m.body}</p>
                                 <p class="muted mono">{domain::format::wib_ms(m.received_ms)} " WIB"</p>

@@ -184,8 +184,12 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
         },
     ));
     let (closing_tx, closing) = tokio::sync::watch::channel(false);
-    let live =
-        app::sistem::live::Live { pool: pool.clone(), hub: backend::sistem::events::Hub::start(&pool).await?, closing };
+    let live = app::sistem::live::Live {
+        pool: pool.clone(),
+        hub: backend::sistem::events::Hub::start(&pool).await?,
+        closing,
+        session_check: app::sistem::live::SESSION_CHECK,
+    };
     let app = server::router(state, live, leptos_options, sessions, edge, ops);
 
     let listener = tokio::net::TcpListener::bind(addr).await?;

@@ -34,7 +34,7 @@ pub fn refresh_on_change(tick: RwSignal<u32>) {
 }
 
 #[cfg(feature = "ssr")]
-pub use stream::{Live, events};
+pub use stream::{Live, SESSION_CHECK, events};
 
 /// The event stream on the server: `/api/events`, one per open page.
 #[cfg(feature = "ssr")]
@@ -57,6 +57,8 @@ mod stream {
         pub hub: Hub,
         /// Turns true when the server shuts down: open streams end so the shutdown can drain.
         pub closing: tokio::sync::watch::Receiver<bool>,
+        /// How often an open stream checks that its session still lives ([`SESSION_CHECK`]).
+        pub session_check: std::time::Duration,
     }
 
     /// An event's data when every page should read again (a satker's code otherwise).
@@ -76,7 +78,7 @@ mod stream {
 
     /// How often an open stream checks that its session still lives: a session ended
     /// elsewhere (or timed out) closes its streams within this.
-    const SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
+    pub const SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
 
     /// `GET /api/events`: one event per change in the caller's satker (for a CSO: in
     /// any satker of its KPPN). Logged-out callers get 401, the operator (no unit) 403.
@@ -99,7 +101,7 @@ mod stream {
             return StatusCode::FORBIDDEN.into_response();
         }
         let rx = live.hub.subscribe();
-        let mut check = tokio::time::interval(SESSION_CHECK);
+        let mut check = tokio::time::interval(live.session_check);
         check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let start = (rx, live.closing.clone(), check);
         let stream = futures::stream::unfold(start, move |(mut rx, mut closing, mut check)| {

@@ -1165,27 +1165,60 @@ async fn state_digest(pool: &PgPool) -> String {
     .unwrap()
 }
 
-async fn run_row(pool: PgPool, key: &str) {
+/// The objects of both satkers at one level, and everyone signed in: built once per level
+/// in a database that each row copies.
+struct Fixture {
+    template: String,
+    own: Side,
+    other: Side,
+    /// Each of [`EVERYONE`]'s session cookie (none for the logged-out visitor).
+    cookies: Vec<Option<String>>,
+    /// When it was built: the rows' clock stands there, so codes, sessions and bookings are
+    /// as fresh as right after the build, however late in the run a row copies it.
+    at: chrono::DateTime<chrono::Utc>,
+}
+
+async fn fixture(level: Level) -> &'static Fixture {
+    const LEVELS: usize = Level::UbahKonfirmasi as usize + 1;
+    static BUILT: [tokio::sync::OnceCell<Fixture>; LEVELS] = [const { tokio::sync::OnceCell::const_new() }; LEVELS];
+    BUILT[level as usize]
+        .get_or_init(|| async move {
+            let tag = format!("{level:?}").to_lowercase();
+            let (template, (own, other, cookies, at)) = crate::common::template_db(&tag, |pool| async move {
+                backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
+                let otp_key = OtpKey::new(b"matrix".to_vec());
+                let own = side(&pool, &otp_key, level, true).await;
+                let other = side(&pool, &otp_key, level, false).await;
+                let app = App::new(&pool, otp_key).await;
+                let mut cookies = Vec::new();
+                for who in EVERYONE {
+                    cookies.push(match who.username() {
+                        Some(u) => Some(app.login(u).await),
+                        None => None,
+                    });
+                }
+                (own, other, cookies, backend::now())
+            })
+            .await;
+            Fixture { template, own, other, cookies, at }
+        })
+        .await
+}
+
+async fn run_row(key: &str) {
     let row = MATRIX.iter().find(|r| r.key == key).unwrap_or_else(|| panic!("{key} is not in the matrix"));
-    backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
-    let otp_key = OtpKey::new(b"matrix".to_vec());
-    let own = side(&pool, &otp_key, row.level, true).await;
-    let other = side(&pool, &otp_key, row.level, false).await;
-    let app = App::new(&pool, otp_key).await;
-    let mut cookies = Vec::new();
-    for who in EVERYONE {
-        cookies.push(match who.username() {
-            Some(u) => Some(app.login(u).await),
-            None => None,
-        });
-    }
+    let Fixture { template, own, other, cookies, at } = fixture(row.level).await;
+    let db = crate::common::DbCopy::of(template).await;
+    let pool = db.pool.clone();
+    let clock = backend::Clock::manual(*at);
+    let app = App::with_clock(&pool, OtpKey::new(b"matrix".to_vec()), server::Edge::default(), clock).await;
     // denials first (each must leave everything as it was), then the allowed calls
     let mut cells: Vec<(Who, bool)> = EVERYONE.iter().flat_map(|w| [(*w, true), (*w, false)]).collect();
     cells.sort_by_key(|(w, o)| expected(row, *w, *o));
     let mut first_allowed = true;
     for (who, is_own) in cells {
         let cookie = cookies[EVERYONE.iter().position(|w| *w == who).unwrap()].as_deref();
-        let side = if is_own { &own } else { &other };
+        let side = if is_own { own } else { other };
         let before = state_digest(&pool).await;
         let trail_before: i64 =
             sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit_log").fetch_one(&pool).await.unwrap();
@@ -1233,6 +1266,8 @@ async fn run_row(pool: PgPool, key: &str) {
     for a in actions {
         assert!(domain::audit::Aksi::from_code(&a).is_some(), "{key}: audit action {a} is not in domain::audit::Aksi");
     }
+    drop(app);
+    db.drop_db().await;
 }
 
 /// A sensitive row called with a login six minutes old: 428, nothing changed; then called
@@ -1247,7 +1282,7 @@ async fn step_up_refused(app: &App, row: &Row, who: Who, side: &Side, cookie: Op
     let (status, body, _) = call(app, &row.call, side, cookie).await;
     assert_eq!(status, StatusCode::PRECONDITION_REQUIRED, "{} as {who:?} with an old login: {body}", row.key);
     assert_eq!(state_digest(pool).await, before, "{} asked for a step-up but changed data", row.key);
-    sqlx::query("UPDATE sesi SET auth_at = now()").execute(pool).await.unwrap();
+    sqlx::query("UPDATE sesi SET auth_at = $1").bind(app.clock.now()).execute(pool).await.unwrap();
 }
 
 /// Every registered server function has a row (and every row a test below).
@@ -1273,9 +1308,9 @@ macro_rules! rows {
     ($($name:ident => $key:literal),* $(,)?) => {
         const TESTED: &[&str] = &[$($key),*];
         $(
-            #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
-            async fn $name(pool: PgPool) {
-                run_row(pool, $key).await;
+            #[tokio::test]
+            async fn $name() {
+                run_row($key).await;
             }
         )*
     };

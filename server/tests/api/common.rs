@@ -7,7 +7,8 @@ use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use backend::aktivasi::otp::OtpKey;
 use http_body_util::BodyExt;
-use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
 use std::net::SocketAddr;
 use tower::ServiceExt;
 
@@ -135,6 +136,8 @@ impl App {
             pool: pool.clone(),
             hub: backend::sistem::events::Hub::start(pool).await.unwrap(),
             closing,
+            // a test waits a second, not the half minute of the server, to see a stream close
+            session_check: std::time::Duration::from_secs(1),
         };
         let store = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
         let sessions = server::session_layer(store, &edge);
@@ -192,5 +195,90 @@ impl App {
     /// A code of `username`'s demo authenticator app the app has not seen yet ([`totp_code`]).
     pub async fn totp_code(&self, username: &str) -> String {
         totp_code(&self.pool, username, &self.clock).await
+    }
+}
+
+/// The test cluster's maintenance database (`DATABASE_URL`, as `#[sqlx::test]` reads it).
+fn master() -> PgConnectOptions {
+    std::env::var("DATABASE_URL").expect("DATABASE_URL (scripts/test.sh sets it)").parse().unwrap()
+}
+
+/// A name for a database of this process: `copy_<pid>_<tag>_<n>`.
+fn db_name(tag: &str) -> String {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("copy_{}_{tag}_{n}", std::process::id())
+}
+
+/// Drops the databases of test processes that have ended (a failed test keeps its copy for
+/// a look), once per process.
+async fn sweep(conn: &mut PgConnection) {
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    SWEPT
+        .get_or_init(|| async {
+            let names: Vec<String> =
+                sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'copy\\_%'")
+                    .fetch_all(&mut *conn)
+                    .await
+                    .unwrap();
+            for name in names {
+                let pid = name.split('_').nth(1).unwrap_or_default();
+                if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute(&mut *conn)
+                        .await
+                        .unwrap();
+                }
+            }
+        })
+        .await;
+}
+
+/// A database migrated and filled by `build`, then closed to connections so that tests can
+/// take copies of it ([`DbCopy`]): a fixture that takes seconds to build is copied in a tenth
+/// of that. Returns its name and what `build` returned.
+pub async fn template_db<T, F, Fut>(tag: &str, build: F) -> (String, T)
+where
+    F: FnOnce(PgPool) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let mut conn = PgConnection::connect_with(&master()).await.unwrap();
+    sweep(&mut conn).await;
+    let name = db_name(tag);
+    sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await.unwrap();
+    let pool = PgPoolOptions::new().connect_with(master().database(&name)).await.unwrap();
+    backend::sistem::db::MIGRATOR.run(&pool).await.unwrap();
+    let value = build(pool.clone()).await;
+    // no new connection, and the open ones (an event listener among them) ended
+    drop(pool.close());
+    sqlx::query(&format!("ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false")).execute(&mut conn).await.unwrap();
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+        .bind(&name)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    (name, value)
+}
+
+/// A copy of a [`template_db`] database for one test.
+pub struct DbCopy {
+    pub pool: PgPool,
+    name: String,
+}
+
+impl DbCopy {
+    pub async fn of(template: &str) -> DbCopy {
+        let mut conn = PgConnection::connect_with(&master()).await.unwrap();
+        let name = db_name("t");
+        sqlx::query(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")).execute(&mut conn).await.unwrap();
+        let pool = PgPoolOptions::new().connect_with(master().database(&name)).await.unwrap();
+        DbCopy { pool, name }
+    }
+
+    /// Drops the copy (a test that failed keeps it until the next run).
+    pub async fn drop_db(self) {
+        drop(self.pool.close());
+        let mut conn = PgConnection::connect_with(&master()).await.unwrap();
+        sqlx::query(&format!("DROP DATABASE \"{}\" WITH (FORCE)", self.name)).execute(&mut conn).await.unwrap();
     }
 }
