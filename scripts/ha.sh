@@ -137,7 +137,7 @@ log "app instances A and B (demo data, the load's references: bench/load.sql)"
 start_instance "$A_PORT" "$OUT/a.log"
 A_PID=$!
 wait_for_http "http://127.0.0.1:$A_PORT/readyz" 60 || { cat "$OUT/a.log"; exit 1; }
-psql -q "$DB" -f bench/load.sql
+psql -q -v ON_ERROR_STOP=1 "$DB" -f bench/load.sql
 start_instance "$B_PORT" "$OUT/b.log"
 B_PID=$!
 wait_for_http "http://127.0.0.1:$B_PORT/readyz" 60 || { cat "$OUT/b.log"; exit 1; }

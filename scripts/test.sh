@@ -3,6 +3,14 @@
 # (a private throw-away cluster unless DATABASE_URL is set), and the browser tests
 # in Chromium against the release build (what ships) on a fresh database, including the
 # download budget of the first page (end2end/tests/budget.spec.ts).
+#
+# `./scripts/test.sh browser [playwright arguments]` runs only the browser tests (for example
+# `./scripts/test.sh browser tests/sesi.spec.ts`), on the same fresh database and release build.
+ONLY=""
+if [ "${1:-}" = browser ]; then
+  ONLY=browser
+  shift
+fi
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 phase tools
@@ -14,22 +22,25 @@ ensure_browser
 ensure_smtp_server
 
 PG_DIR="${SAKTI_TEST_PG_DIR:-/tmp/aktivasi-otp-sakti-test-pg}"
-SERVER_PID=""
+BROWSER_PID=""
 cleanup() {
   prebuild_stop
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  # the browser tests' whole process group: Playwright, Chromium, the server
+  [ -n "$BROWSER_PID" ] && kill -- -"$BROWSER_PID" 2>/dev/null && wait "$BROWSER_PID" 2>/dev/null
   if [ -z "${KEEP_TEST_DB:-}" ] && [ -z "${EXTERNAL_DB:-}" ]; then
     cargo run -q -p backend --bin pgcluster -- stop "$PG_DIR" || true
   fi
 }
 trap cleanup EXIT
 
-phase lints
-log "cargo fmt --check"
-cargo fmt --all -- --check
-log "cargo clippy"
-cargo clippy -q --workspace --exclude frontend --all-targets -- -D warnings
-cargo clippy -q -p frontend --target wasm32-unknown-unknown -- -D warnings
+if [ -z "$ONLY" ]; then
+  phase lints
+  log "cargo fmt --check"
+  cargo fmt --all -- --check
+  log "cargo clippy"
+  cargo clippy -q --workspace --exclude frontend --all-targets -- -D warnings
+  cargo clippy -q -p frontend --target wasm32-unknown-unknown -- -D warnings
+fi
 
 phase database
 if [ -z "${DATABASE_URL:-}" ]; then
@@ -40,59 +51,90 @@ else
   EXTERNAL_DB=1
 fi
 
-phase "cargo test"
-log "unit and integration tests (cargo test)"
-cargo test --workspace --exclude frontend
+# The browser tests: the release build (what ships), a server on a fresh database, Playwright.
+# Run in the background beside cargo test, in their own process group, writing to
+# $BROWSER_LOG; they wait on the browser, the server and the clock far more than on the CPU.
+browser_tests() {
+  set +m # everything below stays in this job's process group
+  # (a subshell: these are not seen outside, and the trap still reads server_pid at its exit)
+  started=$SECONDS server_pid=""
+  trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait' EXIT
+  build_release
+  echo "$((SECONDS - started))" >"$BROWSER_LOG.build"
+  started=$SECONDS
+  log "browser tests (Playwright, Chromium)"
+  # the binary, not `cargo run`: cargo test holds the debug build directory while it runs
+  e2e_url="$("$CARGO_TARGET_DIR/debug/pgcluster" fresh-db "$DATABASE_URL" sakti_e2e)"
+  port="${E2E_PORT:-3917}"
+  # the gateways' delivery reports are signed with this (dialog-sms.spec.ts posts one)
+  receipt_secret="e2e-kuitansi-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$RELEASE/site" DATABASE_URL="$e2e_url" SAKTI_DEMO=1 \
+    SAKTI_SMS_RECEIPT_SECRET="$receipt_secret" RUST_LOG="debug,hyper=info,hyper_util=info,tower=info" NO_COLOR=1 \
+    SAKTI_DATA_DIR="$CARGO_TARGET_DIR/e2e-data" "$RELEASE/server" >"$CARGO_TARGET_DIR/e2e-server.log" 2>&1 &
+  server_pid=$!
+  if ! wait_for_http "http://127.0.0.1:$port/login" 60; then
+    cat "$CARGO_TARGET_DIR/e2e-server.log"
+    return 1
+  fi
+  secrets_file="$CARGO_TARGET_DIR/e2e-secrets.txt"
+  printf '%s\n' 'Sakti#2026' >"$secrets_file"
+  rm -f "$secrets_file.totp.json"
+  if ! (cd end2end && BASE_URL="http://127.0.0.1:$port" SECRETS_FILE="$secrets_file" E2E_DATABASE_URL="$e2e_url" \
+    RECEIPT_SECRET="$receipt_secret" npx playwright test "$@"); then
+    # what the server said about the failure: the log itself is overwritten by the next run
+    # (it lives in the shared target dir), so it is kept beside the browser's evidence too
+    cp "$CARGO_TARGET_DIR/e2e-server.log" end2end/test-results/server.log 2>/dev/null || true
+    log "the server's warnings, errors and 5xx answers (whole log: end2end/test-results/server.log)"
+    grep -E ' (WARN|ERROR) | status=5[0-9][0-9] ' "$CARGO_TARGET_DIR/e2e-server.log" | grep -v 'sqlx::query' | tail -n 60 || true
+    return 1
+  fi
 
-log "the scripts' own tests (the release snapshot)"
-bash scripts/tests/release.sh
+  log "the server log holds no password and no OTP code"
+  kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+  codes=$(($(wc -l <"$secrets_file") - 1))
+  # (a run of a few specs may read fewer)
+  if [ "$#" -eq 0 ] && [ "$codes" -lt 7 ]; then
+    echo "expected the six-step scenario to have read its 7 codes, got $codes" >&2
+    return 1
+  fi
+  # each secret as a whole word, as `grep -w` matches, except the digits after a decimal point:
+  # a timestamp's microseconds or a duration (`duration_ms=0.225074`) are a fraction, not a code
+  # (one such fraction once equalled a code read in the run)
+  secrets="$(grep -v '^$' "$secrets_file" | sed 's/.*/\\Q&\\E/' | paste -sd'|')"
+  if grep -P -e "(?<![0-9A-Za-z_])(?<![0-9]\.)(?:$secrets)(?![0-9A-Za-z_])" "$CARGO_TARGET_DIR/e2e-server.log"; then
+    echo "a password or OTP code appears in the server log (above)" >&2
+    return 1
+  fi
+  echo "checked $codes codes and the password against $(wc -l <"$CARGO_TARGET_DIR/e2e-server.log") log lines"
+  echo "$((SECONDS - started))" >"$BROWSER_LOG.seconds"
+}
 
-phase_end
-build_release
-phase "browser tests"
+cargo build -q -p backend --bin pgcluster
+BROWSER_LOG="$CARGO_TARGET_DIR/e2e-browser.log"
+rm -f "$BROWSER_LOG.seconds" "$BROWSER_LOG.build"
+set -m # the background job gets its own process group, stopped whole at exit
+browser_tests "$@" >"$BROWSER_LOG" 2>&1 &
+BROWSER_PID=$!
+set +m
+log "browser tests started beside cargo test; their output follows when they end ($BROWSER_LOG)"
 
-log "browser tests (Playwright, Chromium)"
-E2E_URL="$(cargo run -q -p backend --bin pgcluster -- fresh-db "$DATABASE_URL" sakti_e2e)"
-PORT="${E2E_PORT:-3917}"
-# the gateways' delivery reports are signed with this (dialog-sms.spec.ts posts one)
-RECEIPT_SECRET="e2e-kuitansi-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$RELEASE/site" DATABASE_URL="$E2E_URL" SAKTI_DEMO=1 \
-  SAKTI_SMS_RECEIPT_SECRET="$RECEIPT_SECRET" RUST_LOG="debug,hyper=info,hyper_util=info,tower=info" NO_COLOR=1 \
-  SAKTI_DATA_DIR="$CARGO_TARGET_DIR/e2e-data" "$RELEASE/server" >"$CARGO_TARGET_DIR/e2e-server.log" 2>&1 &
-SERVER_PID=$!
-if ! wait_for_http "http://127.0.0.1:$PORT/login" 60; then
-  cat "$CARGO_TARGET_DIR/e2e-server.log"
-  exit 1
-fi
-SECRETS_FILE="$CARGO_TARGET_DIR/e2e-secrets.txt"
-printf '%s\n' 'Sakti#2026' >"$SECRETS_FILE"
-rm -f "$SECRETS_FILE.totp.json"
-if ! (cd end2end && BASE_URL="http://127.0.0.1:$PORT" SECRETS_FILE="$SECRETS_FILE" E2E_DATABASE_URL="$E2E_URL" \
-  RECEIPT_SECRET="$RECEIPT_SECRET" npx playwright test); then
-  # what the server said about the failure: the log itself is overwritten by the next run
-  # (it lives in the shared target dir), so it is kept beside the browser's evidence too
-  cp "$CARGO_TARGET_DIR/e2e-server.log" end2end/test-results/server.log 2>/dev/null || true
-  log "the server's warnings, errors and 5xx answers (whole log: end2end/test-results/server.log)"
-  grep -E ' (WARN|ERROR) | status=5[0-9][0-9] ' "$CARGO_TARGET_DIR/e2e-server.log" | grep -v 'sqlx::query' | tail -n 60 || true
-  exit 1
+if [ -z "$ONLY" ]; then
+  phase "cargo test"
+  log "unit and integration tests (cargo test)"
+  cargo test --workspace --exclude frontend
+
+  log "the scripts' own tests (the release snapshot)"
+  bash scripts/tests/release.sh
 fi
 
-log "the server log holds no password and no OTP code"
-kill "$SERVER_PID" && wait "$SERVER_PID" 2>/dev/null || true
-SERVER_PID=""
-codes=$(($(wc -l <"$SECRETS_FILE") - 1))
-if [ "$codes" -lt 7 ]; then
-  echo "expected the six-step scenario to have read its 7 codes, got $codes" >&2
-  exit 1
-fi
-# each secret as a whole word, as `grep -w` matches, except the digits after a decimal point:
-# a timestamp's microseconds or a duration (`duration_ms=0.225074`) are a fraction, not a code
-# (one such fraction once equalled a code read in the run)
-secrets="$(grep -v '^$' "$SECRETS_FILE" | sed 's/.*/\\Q&\\E/' | paste -sd'|')"
-if grep -P -e "(?<![0-9A-Za-z_])(?<![0-9]\.)(?:$secrets)(?![0-9A-Za-z_])" "$CARGO_TARGET_DIR/e2e-server.log"; then
-  echo "a password or OTP code appears in the server log (above)" >&2
-  exit 1
-fi
-echo "checked $codes codes and the password against $(wc -l <"$CARGO_TARGET_DIR/e2e-server.log") log lines"
+phase "waiting for the browser tests"
+browser_rc=0
+wait "$BROWSER_PID" || browser_rc=$?
+BROWSER_PID=""
+cat "$BROWSER_LOG"
+[ "$browser_rc" -eq 0 ] || exit "$browser_rc"
+phase_record "release build (beside cargo test)" "$(cat "$BROWSER_LOG.build")"
+phase_record "browser tests (beside cargo test)" "$(cat "$BROWSER_LOG.seconds")"
 phase_summary
 log "all tests passed"

@@ -5,7 +5,7 @@
 \set pid random(:lo, :hi)
 -- POST /api/otp_request
 SELECT data FROM tower_sessions.session WHERE id = :sid AND expiry_date > now();
-SELECT id, username, nama, nip, role, satker_kode, kppn_kode, password_hash, active, locked_until FROM app_user WHERE id = :uid;
+SELECT id, username, nama, nip, role, satker_kode, kppn_kode, kanwil_kode, password_hash, active, failed_logins, last_failed_at FROM app_user WHERE id = :uid;
 BEGIN;
 SELECT p.id, p.user_id, p.satker_kode, s.kppn_kode, p.nama, p.no_hp, p.jabatan, p.status
   FROM pejabat p JOIN satker s ON s.kode = p.satker_kode WHERE p.id = :pid AND p.deleted_at IS NULL FOR UPDATE OF p;
@@ -26,7 +26,7 @@ SELECT pg_notify('sakti_perubahan', s.kppn_kode || ':' || s.kode) FROM satker s 
 COMMIT;
 -- POST /api/otp_submit
 SELECT data FROM tower_sessions.session WHERE id = :sid AND expiry_date > now();
-SELECT id, username, nama, nip, role, satker_kode, kppn_kode, password_hash, active, locked_until FROM app_user WHERE id = :uid;
+SELECT id, username, nama, nip, role, satker_kode, kppn_kode, kanwil_kode, password_hash, active, failed_logins, last_failed_at FROM app_user WHERE id = :uid;
 BEGIN;
 SELECT p.id, p.user_id, p.satker_kode, s.kppn_kode, p.nama, p.no_hp, p.jabatan, p.status
   FROM pejabat p JOIN satker s ON s.kode = p.satker_kode WHERE p.id = :pid AND p.deleted_at IS NULL FOR UPDATE OF p;

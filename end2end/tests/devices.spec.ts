@@ -2,7 +2,7 @@
 // the screen, touch targets of at least 44 px on the touch devices, and no serious or
 // critical accessibility violation (axe-core) on any page (`checkDevice` in helpers.ts).
 import { test, expect } from "@playwright/test";
-import { DEVICES, checkDevice as check, hydrated, login } from "./helpers";
+import { DEVICES, checkDevice as check, hydrated, login, signedIn } from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 
@@ -27,54 +27,59 @@ test("satker 527010 has a PPK to verify", async ({ page }) => {
 for (const device of DEVICES) {
   test(`every page fits and is accessible on the ${device.name}`, async ({ browser }) => {
     test.setTimeout(120_000);
-    const context = await browser.newContext({ viewport: { width: device.width, height: device.height }, hasTouch: device.touch });
+    const screen = { viewport: { width: device.width, height: device.height }, hasTouch: device.touch };
+    const context = await browser.newContext(screen);
     const page = await context.newPage();
     await page.goto("/login");
     await hydrated(page);
     await check(page, device, "login");
+    await context.close();
 
-    await login(page, "adm_561403");
-    await expect(page.getByRole("table", { name: "Tabel Pejabat" }).getByRole("row").nth(1)).toBeVisible();
-    await check(page, device, "pejabat");
-    await page.goto("/berkas");
-    await hydrated(page);
-    await check(page, device, "berkas");
-    await page.goto("/audit");
-    await hydrated(page);
-    await expect(page.getByRole("table", { name: "Jejak Audit" })).toBeVisible();
-    await check(page, device, "audit");
+    // each role signs in on the first device; the others reuse its session
+    const admin = await signedIn(browser, "adm_561403", screen);
+    await expect(admin.getByRole("table", { name: "Tabel Pejabat" }).getByRole("row").nth(1)).toBeVisible();
+    await check(admin, device, "pejabat");
+    await admin.goto("/berkas");
+    await hydrated(admin);
+    await check(admin, device, "berkas");
+    await admin.goto("/audit");
+    await hydrated(admin);
+    await expect(admin.getByRole("table", { name: "Jejak Audit" })).toBeVisible();
+    await check(admin, device, "audit");
+    await admin.context().close();
 
     // the OTP dialog with its countdown
-    await login(page, "val_ppk527010");
-    await page.getByRole("table", { name: "Tabel Pejabat" }).getByRole("row", { name: /PPK Kanwil/ }).click();
-    await page.getByRole("button", { name: "Verifikasi No. HP" }).click();
-    const dialog = page.getByRole("dialog", { name: "Verifikasi No. HP" });
+    const ppk = await signedIn(browser, "val_ppk527010", screen);
+    await ppk.getByRole("table", { name: "Tabel Pejabat" }).getByRole("row", { name: /PPK Kanwil/ }).click();
+    await ppk.getByRole("button", { name: "Verifikasi No. HP" }).click();
+    const dialog = ppk.getByRole("dialog", { name: "Verifikasi No. HP" });
     // the phone requests the code; a later device finds the 60-s cool-down still running, or
-    // (when its staff logins waited for a fresh authenticator code) over, and requests again
+    // over, and requests again
     const request = dialog.getByRole("button", { name: "Request OTP", exact: true });
     const countdown = dialog.getByRole("button", { name: /Request OTP lagi dalam 0\d:\d\d/ });
     await expect(request.or(countdown)).toBeVisible();
     if (device.name === "phone" || (await request.isVisible())) await request.click();
     await expect(countdown).toBeVisible();
-    await check(page, device, "otp-dialog");
-    await page.keyboard.press("Escape");
+    await check(ppk, device, "otp-dialog");
+    await ppk.context().close();
 
-    await login(page, "cso_jakarta2");
-    await expect(page.getByRole("button", { name: /KPA Kanwil DJKN DKI/ })).toBeVisible();
-    await page.getByRole("button", { name: /KPA Kanwil DJKN DKI/ }).click();
-    await check(page, device, "cso");
-    await page.goto("/meja");
-    await hydrated(page);
-    await expect(page.getByRole("heading", { name: "Cek Formulir" })).toBeVisible();
-    await check(page, device, "meja");
+    const cso = await signedIn(browser, "cso_jakarta2", screen);
+    await expect(cso.getByRole("button", { name: /KPA Kanwil DJKN DKI/ })).toBeVisible();
+    await cso.getByRole("button", { name: /KPA Kanwil DJKN DKI/ }).click();
+    await check(cso, device, "cso");
+    await cso.goto("/meja");
+    await hydrated(cso);
+    await expect(cso.getByRole("heading", { name: "Cek Formulir" })).toBeVisible();
+    await check(cso, device, "meja");
     // the progress board: the CSO's KPPN (its satkers), then the whole country (Pusat)
-    await page.goto("/pantau");
-    await hydrated(page);
-    await expect(page.getByRole("table", { name: "Satker dan tahapnya" })).toBeVisible();
-    await check(page, device, "pantau-kppn");
-    await login(page, "pst_djpb");
-    await expect(page.getByRole("table", { name: "Rincian per unit" })).toBeVisible();
-    await check(page, device, "pantau-nasional");
-    await context.close();
+    await cso.goto("/pantau");
+    await hydrated(cso);
+    await expect(cso.getByRole("table", { name: "Satker dan tahapnya" })).toBeVisible();
+    await check(cso, device, "pantau-kppn");
+    await cso.context().close();
+    const pusat = await signedIn(browser, "pst_djpb", screen);
+    await expect(pusat.getByRole("table", { name: "Rincian per unit" })).toBeVisible();
+    await check(pusat, device, "pantau-nasional");
+    await pusat.context().close();
   });
 }

@@ -1,4 +1,4 @@
-import { expect, Page, test } from "@playwright/test";
+import { Browser, BrowserContext, BrowserContextOptions, expect, Page, test } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "fs";
 import { createHash, createHmac } from "crypto";
@@ -45,7 +45,9 @@ export async function freshTotp(_page: Page | null, username: string, key: Buffe
   const oldest = now - current * 30 < 10 ? current - 1 : current;
   const step = Math.max(oldest, (used[username] ?? 0) + 1);
   if (step > Math.floor(now / 30) + 1) {
-    await new Promise((done) => setTimeout(done, ((step - 1) * 30 - now) * 1000 + 200));
+    const wait = ((step - 1) * 30 - now) * 1000 + 200;
+    console.log(`  waiting ${(wait / 1000).toFixed(1)} s for a fresh authenticator code of ${username}`);
+    await new Promise((done) => setTimeout(done, wait));
   }
   used[username] = step;
   writeFileSync(file, JSON.stringify(used));
@@ -62,14 +64,41 @@ export async function login(page: Page, username: string) {
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Masuk" }).click();
   if (isStaff(username)) await secondFactor(page, username);
-  const [url, heading] = username.startsWith("cso_")
-    ? [/\/cso$/, "Konsol Aktivasi OTP"]
-    : /^(kwl|pst)_/.test(username)
-      ? [/\/pantau$/, "Pantau Aktivasi"]
-      : [/\/pejabat$/, "Tabel Pejabat"];
-  await expect(page).toHaveURL(url);
-  await expect(page.getByRole("heading", { name: heading })).toBeVisible();
+  const start = startPage(username);
+  await expect(page).toHaveURL(start.url);
+  await expect(page.getByRole("heading", { name: start.heading })).toBeVisible();
   await hydrated(page);
+}
+
+/** Where a user lands after signing in: the console for a CSO, the board for Kanwil and
+ *  Pusat, the Tabel Pejabat for everyone else. */
+function startPage(username: string): { path: string; url: RegExp; heading: string } {
+  if (username.startsWith("cso_")) return { path: "/cso", url: /\/cso$/, heading: "Konsol Aktivasi OTP" };
+  if (/^(kwl|pst)_/.test(username)) return { path: "/pantau", url: /\/pantau$/, heading: "Pantau Aktivasi" };
+  return { path: "/pejabat", url: /\/pejabat$/, heading: "Tabel Pejabat" };
+}
+
+type StorageState = Awaited<ReturnType<BrowserContext["storageState"]>>;
+const signedInStates = new Map<string, StorageState>();
+
+/** A page of a new browser context (with `options`: a screen size, touch) in which `username`
+ *  is signed in: the first time through the login form, then with the same session's cookie,
+ *  as a second tab of the same browser would be, so a test that looks at one page on several
+ *  devices types the password and the authenticator code once. */
+export async function signedIn(browser: Browser, username: string, options: BrowserContextOptions = {}): Promise<Page> {
+  const state = signedInStates.get(username);
+  const context = await browser.newContext({ ...options, storageState: state });
+  const page = await context.newPage();
+  if (!state) {
+    await login(page, username);
+    signedInStates.set(username, await context.storageState());
+    return page;
+  }
+  const start = startPage(username);
+  await page.goto(start.path);
+  await expect(page.getByRole("heading", { name: start.heading })).toBeVisible();
+  await hydrated(page);
+  return page;
 }
 
 /** The second step of a staff login: the code of the demo authenticator app. */
@@ -80,7 +109,9 @@ export async function secondFactor(page: Page, username: string) {
   await page.getByRole("button", { name: "Masuk" }).click();
 }
 
-/** The newest message on the simulated phone `phone`, or "" when there is none. */
+/** The newest message on the simulated phone `phone`, or "" when there is none, as the /hp
+ *  page shows it: the inbox names the number whose messages it holds (`data-nomor`) and is
+ *  refreshed every second, so a message may show up to a second after it arrived. */
 export async function newest(hp: Page, phone: string): Promise<string> {
   if (!hp.url().endsWith("/hp")) {
     await hp.goto("/hp");
@@ -91,7 +122,7 @@ export async function newest(hp: Page, phone: string): Promise<string> {
     await input.fill(phone);
     await input.blur();
   }
-  await hp.waitForTimeout(1500);
+  await hp.locator(`ol.inbox[data-nomor="${phone}"]`).waitFor({ state: "attached" });
   const first = hp.locator(".inbox .sms-body").first();
   return (await first.count()) ? await first.innerText() : "";
 }
@@ -138,6 +169,15 @@ export function age(username: string, minutes: number, column: "seen_at" | "auth
   sql(
     `UPDATE sesi SET created_at = created_at - interval '${minutes} minutes', ${column} = ${column} - interval '${minutes} minutes'
      WHERE user_id = (SELECT id FROM app_user WHERE username = '${username}')`,
+  );
+}
+
+/** Ends the one-minute cool-down of the codes sent to `phone`, as if the minute had passed:
+ *  the server's clock is real, and a test would otherwise wait it out. */
+export function coolDown(phone: string) {
+  sql(
+    `UPDATE otp_code SET sent_at = sent_at - interval '61 seconds', expires_at = expires_at - interval '61 seconds'
+     WHERE id IN (SELECT otp_code_id FROM sms_outbox WHERE phone = '${phone}')`,
   );
 }
 
