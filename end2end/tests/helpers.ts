@@ -191,7 +191,13 @@ export const DEVICES = [
 /** A screenshot of the page, nothing wider than the screen, touch targets of at least 44 px
  *  on the touch devices, and no serious or critical axe-core violation. */
 export async function checkDevice(page: Page, device: (typeof DEVICES)[number], name: string) {
-  await page.waitForTimeout(300);
+  // the page at rest: every finite animation or transition finished (a dialog opening, a
+  // row's highlight), then two frames painted
+  await page.evaluate(async () => {
+    const finite = document.getAnimations().filter((a) => a.effect?.getTiming().iterations !== Infinity);
+    await Promise.all(finite.map((a) => a.finished.catch(() => undefined)));
+    await new Promise((painted) => requestAnimationFrame(() => requestAnimationFrame(painted)));
+  });
   await page.screenshot({ path: test.info().outputPath(`${device.name}-${name}.png`), fullPage: true });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow, `${name} is ${overflow}px wider than the ${device.name} screen`).toBeLessThanOrEqual(0);
