@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { freshTotp, isStaff, PASSWORD } from "./helpers";
+import { signedInContext } from "./helpers";
 
 // Issue 6, point 1: everything a browser downloads for its first page — WASM, JS and CSS —
 // is at most 300 KB as the app serves it (brotli). A visit starts on /login (no session) or
@@ -27,16 +27,8 @@ const FILE = /\/pkg\/.*\.(wasm|js|css)$/;
 for (const p of PAGES) {
   const title = p.entry ? `a first visit to ${p.path} downloads at most 300 KB` : `a first visit to ${p.path}: what it downloads`;
   test(title, async ({ browser }) => {
-    const context = await browser.newContext();
-    if (p.user) {
-      const res = await context.request.post("/api/auth_login", { form: { username: p.user, password: PASSWORD } });
-      expect(res.ok(), `login ${p.user}`).toBe(true);
-      if (isStaff(p.user)) {
-        const kode = await freshTotp(null, p.user);
-        const second = await context.request.post("/api/masuk_kode", { form: { kode } });
-        expect(second.ok(), `second factor ${p.user}`).toBe(true);
-      }
-    }
+    // an empty cache each time; a user's session is signed in once
+    const context = p.user ? await signedInContext(browser, p.user) : await browser.newContext();
     const page = await context.newPage();
     const urls = new Set<string>();
     page.on("requestfinished", (req) => {

@@ -81,10 +81,35 @@ function startPage(username: string): { path: string; url: RegExp; heading: stri
 type StorageState = Awaited<ReturnType<BrowserContext["storageState"]>>;
 const signedInStates = new Map<string, StorageState>();
 
+/** A new browser context (with `options`) in which `username` is signed in: the first time
+ *  through the login API (password, then the authenticator code for staff), then with the
+ *  same session's cookie. For tests about something after the login: a user who signs in a
+ *  third time within 30 seconds waits for a fresh authenticator code. */
+export async function signedInContext(
+  browser: Browser,
+  username: string,
+  options: BrowserContextOptions = {},
+): Promise<BrowserContext> {
+  const state = signedInStates.get(username);
+  const context = await browser.newContext({ ...options, storageState: state });
+  if (!state) {
+    const res = await context.request.post("/api/auth_login", { form: { username, password: PASSWORD } });
+    expect(res.ok(), `login ${username}`).toBe(true);
+    if (isStaff(username)) {
+      const kode = await freshTotp(null, username);
+      const second = await context.request.post("/api/masuk_kode", { form: { kode } });
+      expect(second.ok(), `second factor ${username}`).toBe(true);
+    }
+    signedInStates.set(username, await context.storageState());
+  }
+  return context;
+}
+
 /** A page of a new browser context (with `options`: a screen size, touch) in which `username`
- *  is signed in: the first time through the login form, then with the same session's cookie,
- *  as a second tab of the same browser would be, so a test that looks at one page on several
- *  devices types the password and the authenticator code once. */
+ *  is signed in: the first time through the login form, then with the same session's cookie
+ *  (as [`signedInContext`] keeps it), as a second tab of the same browser would be, so a test
+ *  that looks at one page on several devices types the password and the authenticator code
+ *  once. */
 export async function signedIn(browser: Browser, username: string, options: BrowserContextOptions = {}): Promise<Page> {
   const state = signedInStates.get(username);
   const context = await browser.newContext({ ...options, storageState: state });
