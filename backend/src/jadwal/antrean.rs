@@ -1,7 +1,7 @@
 //! The CSO's day: the KPPN's bookings as a queue, who has arrived, attendance and outcome,
 //! and the satkers it may set a session for.
 
-use super::baris::*;
+use super::baris::{Row, SELECT, one, own_kppn, wib};
 use crate::Caller;
 use crate::akses::attempt::Attempt;
 use crate::akses::auth::authorize;

@@ -1,7 +1,7 @@
 //! Reminders by SMS (and email) the day before at 08:00 WIB and an hour before, queued by a
 //! worker that several instances may run at once.
 
-use super::baris::*;
+use super::baris::{tempat, wib};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
 use domain::jadwal::{self, Mode, Pengingat};

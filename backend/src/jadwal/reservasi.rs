@@ -1,7 +1,7 @@
 //! A satker's bookings: who may be named, taking a slot for named pejabat, moving it or
 //! cancelling it up to an hour before.
 
-use super::baris::*;
+use super::baris::{Row, SELECT, TERJADWAL, own_satker, slots};
 use super::slot::{insert_jadwal, invite};
 use crate::Caller;
 use crate::akses::attempt::Attempt;

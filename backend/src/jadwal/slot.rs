@@ -1,7 +1,7 @@
 //! The CSO KPPN's slots: publishing one for any satker of its KPPN, or setting a session for
 //! one satker by hand (a slot of capacity one, booked at once, with its invitation).
 
-use super::baris::*;
+use super::baris::{SELECT_SLOT, SlotDb, one, own_kppn, slots, tempat, wib};
 use crate::akses::attempt::Attempt;
 use crate::akses::auth::authorize;
 use crate::audit::refuse;
