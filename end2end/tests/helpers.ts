@@ -106,19 +106,10 @@ export async function signedInContext(
 }
 
 /** A page of a new browser context (with `options`: a screen size, touch) in which `username`
- *  is signed in: the first time through the login form, then with the same session's cookie
- *  (as [`signedInContext`] keeps it), as a second tab of the same browser would be, so a test
- *  that looks at one page on several devices types the password and the authenticator code
- *  once. */
+ *  is signed in ({@link signedInContext}: one session per user, as a second tab of the same
+ *  browser would share it), on the user's start page. */
 export async function signedIn(browser: Browser, username: string, options: BrowserContextOptions = {}): Promise<Page> {
-  const state = signedInStates.get(username);
-  const context = await browser.newContext({ ...options, storageState: state });
-  const page = await context.newPage();
-  if (!state) {
-    await login(page, username);
-    signedInStates.set(username, await context.storageState());
-    return page;
-  }
+  const page = await (await signedInContext(browser, username, options)).newPage();
   const start = startPage(username);
   await page.goto(start.path);
   await expect(page.getByRole("heading", { name: start.heading })).toBeVisible();

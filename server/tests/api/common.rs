@@ -247,7 +247,7 @@ where
     let name = db_name(tag);
     sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await.unwrap();
     let pool = PgPoolOptions::new().connect_with(master().database(&name)).await.unwrap();
-    backend::sistem::db::MIGRATOR.run(&pool).await.unwrap();
+    backend::sistem::db::migrate(&pool).await.unwrap();
     let value = build(pool.clone()).await;
     // no new connection, and the open ones (an event listener among them) ended
     drop(pool.close());
