@@ -86,6 +86,14 @@ browser_tests() {
     cp "$CARGO_TARGET_DIR/e2e-server.log" end2end/test-results/server.log 2>/dev/null || true
     log "the server's warnings, errors and 5xx answers (whole log: end2end/test-results/server.log)"
     grep -E ' (WARN|ERROR) | status=5[0-9][0-9] ' "$CARGO_TARGET_DIR/e2e-server.log" | grep -v 'sqlx::query' | tail -n 60 || true
+    # what the page showed when a test failed (Playwright's accessibility snapshot): a run on a
+    # clean clone leaves nothing else behind to read
+    for context in end2end/test-results/*/error-context.md; do
+      [ -f "$context" ] || continue
+      log "the page at the failure: $context"
+      sed '/^# Test source/q' "$context" | head -c 8000
+      echo
+    done
     return 1
   fi
 

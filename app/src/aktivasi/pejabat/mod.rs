@@ -91,7 +91,10 @@ fn PejabatView(me: Me) -> impl IntoView {
     let selected = RwSignal::new(None::<PejabatRow>);
     let notice = RwSignal::new(None::<Notice>);
     let show_rekam = RwSignal::new(false);
-    let show_hapus = RwSignal::new(false);
+    // the reference the Hapus dialog asks about, held apart from the selection: a refresh that
+    // drops the row (its own deletion, announced on the event stream) must not close the dialog
+    // before it reports what it did
+    let hapus_row = RwSignal::new(None::<PejabatRow>);
 
     let otp_kind = RwSignal::new(None::<Kind>);
     let tick = RwSignal::new(0u32);
@@ -146,9 +149,9 @@ fn PejabatView(me: Me) -> impl IntoView {
         notice.set(Some(Notice::ok(text)));
         refresh.update(|n| *n += 1);
     });
-    let on_hapus_close = Callback::new(move |()| show_hapus.set(false));
+    let on_hapus_close = Callback::new(move |()| hapus_row.set(None));
     let on_hapus_done = Callback::new(move |nama: String| {
-        show_hapus.set(false);
+        hapus_row.set(None);
         notice.set(Some(Notice::ok(format!("Referensi pejabat {nama} telah dihapus."))));
         reload();
     });
@@ -169,7 +172,7 @@ fn PejabatView(me: Me) -> impl IntoView {
             <Show when=move || is_admin>
                 <button class="primary" on:click=move |_| show_rekam.set(true)>"+ Rekam"</button>
                 <button class="danger" disabled=move || selected.with(Option::is_none)
-                    on:click=move |_| show_hapus.set(true)>"Hapus"</button>
+                    on:click=move |_| hapus_row.set(selected.get_untracked())>"Hapus"</button>
             </Show>
             {move || offers().into_iter().map(|o| {
                 let k = Kind::of(o.step);
@@ -200,8 +203,6 @@ fn PejabatView(me: Me) -> impl IntoView {
             (Some(kind), Some(row)) => Some(Suspend::new(otp_dialog(kind, row, me.clone(), on_otp_close, on_otp_done))),
             _ => None,
         }}
-        <Show when=move || show_hapus.get() && selected.with(Option::is_some)>
-            {move || selected.get_untracked().map(|row| Suspend::new(hapus_dialog(row, on_hapus_close, on_hapus_done)))}
-        </Show>
+        {move || hapus_row.get().map(|row| Suspend::new(hapus_dialog(row, on_hapus_close, on_hapus_done)))}
     }
 }
