@@ -56,6 +56,9 @@ pub struct Config {
     /// `SAKTI_NOMOR_WAIT` (default `24h`): how long after a number change was asked for
     /// the CSO may confirm it, unless it records that the old phone is lost.
     pub nomor_wait: chrono::Duration,
+    /// `SAKTI_SESI_TOLERANSI` (default `10m`, 0 – 60 minutes): how long before a session's
+    /// start and after its end its aktivasi code may still be requested.
+    pub sesi_toleransi: chrono::Duration,
     /// `SAKTI_PANTAU_MACET_HARI` (default 7, 1–365): days in a stage after which the board
     /// lists a satker as stuck; `SAKTI_PANTAU_TENGGAT` (`2027-03-31`): the roll-out's deadline
     /// the board counts down to and projects against (none by default).
@@ -219,6 +222,7 @@ impl Config {
                 })?,
             },
             nomor_wait: duration("SAKTI_NOMOR_WAIT", domain::ubah_nomor::DEFAULT_WAIT, (0, 7 * 24 * 60))?,
+            sesi_toleransi: duration("SAKTI_SESI_TOLERANSI", domain::upacara::DEFAULT_TOLERANSI, (0, 60))?,
             pantau: crate::pantau::Setelan {
                 macet_hari: match var("SAKTI_PANTAU_MACET_HARI") {
                     None => domain::pantau::DEFAULT_MACET_HARI,
@@ -416,11 +420,15 @@ impl Config {
             if secret.len() < 32 {
                 return Err(Error::new(ErrorKind::InvalidInput, "SAKTI_OTP_SECRET harus minimal 32 karakter"));
             }
-            return Ok(crate::aktivasi::otp::OtpKey::new(secret.as_bytes().to_vec())
-                .with_national_per_hour(self.sms_national_per_hour));
+            return Ok(self.otp_settings(crate::aktivasi::otp::OtpKey::new(secret.as_bytes().to_vec())));
         }
         let secret = crate::sistem::secret::kept(&self.data_dir.join("otp-secret"))?;
-        Ok(crate::aktivasi::otp::OtpKey::new(secret.into_bytes()).with_national_per_hour(self.sms_national_per_hour))
+        Ok(self.otp_settings(crate::aktivasi::otp::OtpKey::new(secret.into_bytes())))
+    }
+
+    /// `key` with the OTP engine's settings from this configuration.
+    fn otp_settings(&self, key: crate::aktivasi::otp::OtpKey) -> crate::aktivasi::otp::OtpKey {
+        key.with_national_per_hour(self.sms_national_per_hour).with_sesi_toleransi(self.sesi_toleransi)
     }
 
     /// A one-line summary without secrets, printed at start-up.

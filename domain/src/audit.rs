@@ -62,6 +62,8 @@ crate::stored_enum! {
         PindahJadwal = "PINDAH_JADWAL",
         BatalJadwal = "BATAL_JADWAL",
         TibaJadwal = "TIBA_JADWAL",
+        AmbilSesi = "AMBIL_SESI",
+        SesiLangsung = "SESI_LANGSUNG",
     }
 }
 

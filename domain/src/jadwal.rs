@@ -193,6 +193,13 @@ pub struct MejaJadwal {
     pub now_ms: i64,
 }
 
+/// The CSO holding a session (issue 26): only it enters the session's aktivasi codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pemegang {
+    pub user_id: crate::UserId,
+    pub nama: String,
+}
+
 /// One booked session as the satker's users and the CSO see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JadwalRow {
@@ -212,6 +219,12 @@ pub struct JadwalRow {
     pub tiba_ms: Option<i64>,
     pub kehadiran: Option<Kehadiran>,
     pub hasil: Option<String>,
+    /// The CSO holding the session (issue 26: only it enters the session's aktivasi codes),
+    /// and the number both screens show.
+    pub pemegang: Option<Pemegang>,
+    pub nomor_sesi: Option<i16>,
+    /// A walk-in session the CSO opened with the pejabat present.
+    pub langsung: bool,
 }
 
 impl JadwalRow {
@@ -504,6 +517,9 @@ mod tests {
             tiba_ms: None,
             kehadiran: None,
             hasil: None,
+            pemegang: None,
+            nomor_sesi: None,
+            langsung: false,
         };
         assert!(j.dapat_diubah(10_000_000 - 3_600_000));
         assert!(!j.dapat_diubah(10_000_000 - 3_599_999));

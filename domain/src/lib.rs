@@ -26,6 +26,7 @@ pub mod status;
 pub mod stored;
 pub mod surel;
 pub mod ubah_nomor;
+pub mod upacara;
 pub mod validate;
 pub mod workflow;
 

@@ -323,6 +323,8 @@ pub struct OtpTiming {
 pub struct KodeTerakhir {
     pub timing: OtpTiming,
     pub kiriman: Option<crate::sms::Kiriman>,
+    /// An aktivasi code's session (the mutual check): the CSO, the KPPN, the time, the number.
+    pub sesi: Option<crate::upacara::InfoSesi>,
 }
 
 impl OtpTiming {

@@ -135,6 +135,9 @@ pub struct ConsoleRow {
     pub pending: Option<crate::otp::OtpTiming>,
     /// The SMS that carried it: number (masked), delivery state, send time.
     pub kiriman: Option<crate::sms::Kiriman>,
+    /// The pejabat's session that matters now (issue 26): the one in its window, else the
+    /// next; the code's session when one is pending.
+    pub sesi: Option<crate::upacara::InfoSesi>,
 }
 
 /// Why a reference needs the CSO's attention.

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 /// The logged-in user as the interface shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {
+    /// Who holds a session is said by user id (`domain::jadwal::Pemegang`).
+    pub user_id: domain::UserId,
     pub username: String,
     pub nama: String,
     pub role: Role,
@@ -162,7 +164,7 @@ pub async fn auth_whoami() -> Result<Me, AppError> {
         });
     };
     let unit = backend::akses::auth::unit_of(&state.pool, &actor).await?;
-    Ok(Me { username: actor.username, nama: actor.nama, role: actor.role, unit_kode: unit.kode, unit_nama: unit.nama })
+    Ok(Me { user_id: actor.user_id, username: actor.username, nama: actor.nama, role: actor.role, unit_kode: unit.kode, unit_nama: unit.nama })
 }
 
 /// The time left on the session, for the page's countdown.

@@ -5,9 +5,11 @@ use crate::akses::layout::logged_in;
 use crate::aktivasi::otp::{Synced, ticking_clock};
 use crate::sistem::error::AppError;
 use crate::sistem::komponen::{Notice, NoticeBar};
+use domain::jadwal::JadwalRow;
 use domain::otp::countdown;
 use domain::pejabat::{Console, ConsoleRow, JenisPerhatian, Perhatian};
-use domain::{Jabatan, Status};
+use domain::upacara::{Butir, CeklisInput, InfoSesi, KuasaInput};
+use domain::{Jabatan, Status, UserId};
 use leptos::prelude::*;
 
 /// A fallback to the live updates: how often the console asks for changes anyway.
@@ -16,33 +18,27 @@ const POLL_MS: u64 = 10_000;
 #[server(endpoint = "cso_daftar")]
 pub async fn cso_daftar(search: String) -> Result<Console, AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
-    Ok(backend::aktivasi::cso::console(&state.pool, &caller, &search, state.clock.now()).await?)
+    let toleransi = state.otp_key.sesi_toleransi();
+    Ok(backend::aktivasi::cso::console(&state.pool, &caller, &search, toleransi, state.clock.now()).await?)
 }
 
+/// The code a pejabat read out, entered by the CSO holding its session with the checklist of
+/// the session's mode.
 #[server(endpoint = "cso_aktivasi")]
-pub async fn cso_aktivasi(
-    pejabat_id: domain::PejabatId,
-    code: String,
-    video_conference: bool,
-    kuasa: String,
-) -> Result<Status, AppError> {
-    use backend::aktivasi::otp::Attendance;
+pub async fn cso_aktivasi(pejabat_id: domain::PejabatId, code: String, ceklis: CeklisInput) -> Result<Status, AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
-    let kuasa = Some(kuasa).filter(|k| !k.trim().is_empty());
-    let attendance = Attendance { video_conference, kuasa };
     let now = state.clock.now();
     let purpose = domain::otp::Purpose::Aktivasi;
-    Ok(backend::aktivasi::otp::submit(
-        &state.pool,
-        &state.otp_key,
-        &caller,
-        pejabat_id,
-        purpose,
-        &code,
-        Some(&attendance),
-        now,
-    )
-    .await?)
+    Ok(backend::aktivasi::otp::submit(&state.pool, &state.otp_key, &caller, pejabat_id, purpose, &code, Some(&ceklis), now)
+        .await?)
+}
+
+/// A walk-in session: the pejabat stands in front of the CSO, who opens a session held by it.
+#[server(endpoint = "cso_sesi_langsung")]
+pub async fn cso_sesi_langsung(pejabat_id: domain::PejabatId) -> Result<JadwalRow, AppError> {
+    let (state, caller) = crate::sistem::ssr::caller().await?;
+    let toleransi = state.otp_key.sesi_toleransi();
+    Ok(backend::jadwal::langsung(&state.pool, &caller, pejabat_id, toleransi, state.clock.now()).await?)
 }
 
 #[server(endpoint = "cso_perhatian")]
@@ -61,7 +57,7 @@ pub async fn cso_buka_kunci_otp(pejabat_id: domain::PejabatId) -> Result<(), App
 pub fn CsoPage() -> impl IntoView {
     logged_in(|me| {
         if domain::authz::role_may(me.role, domain::authz::Action::KonsolCso) {
-            view! { <Console/> }.into_any()
+            view! { <Console me=me.user_id/> }.into_any()
         } else {
             view! { <p class="error" role="alert">"Konsol ini hanya untuk CSO KPPN."</p> }.into_any()
         }
@@ -69,7 +65,7 @@ pub fn CsoPage() -> impl IntoView {
 }
 
 #[component]
-fn Console() -> impl IntoView {
+fn Console(me: UserId) -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let search = RwSignal::new(String::new());
     let console = Resource::new(move || (tick.get(), search.get()), |(_, search)| cso_daftar(search));
@@ -78,6 +74,19 @@ fn Console() -> impl IntoView {
     let notice = RwSignal::new(None::<Notice>);
     crate::sistem::live::refresh_on_change(tick);
     crate::sistem::live::every(std::time::Duration::from_millis(POLL_MS), move || tick.update(|t| *t += 1));
+    // the selected pejabat's session follows fresh data (taken, opened, handed over); the
+    // rest of the row stays, so a refresh does not wipe what the CSO ticked or typed
+    Effect::new(move |_| {
+        if let Some(Ok(c)) = console.get() {
+            let current = selected.get_untracked();
+            if let Some((row, label)) = current {
+                let fresh = c.satkers.iter().flat_map(|s| &s.rows).find(|r| r.id == row.id);
+                if let Some(fresh) = fresh.filter(|f| f.sesi != row.sesi) {
+                    selected.set(Some((ConsoleRow { sesi: fresh.sesi.clone(), ..row }, label)));
+                }
+            }
+        }
+    });
     let list = move || {
         console.get().map(|r| match r {
             Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -123,6 +132,7 @@ fn Console() -> impl IntoView {
                                                 } else {
                                                     "Belum ada kode berlaku".to_string()
                                                 }}</span>
+                                                <span class="sesi-state">{keadaan_sesi(row.sesi.as_ref(), me)}</span>
                                                 {row.kiriman.clone().filter(|_| pending.is_some()).map(|k| view! {
                                                     <span class="sms-state" class:error=k.status.gagal()
                                                         data-status=k.status.code()>
@@ -161,7 +171,7 @@ fn Console() -> impl IntoView {
                 {move || match selected.get() {
                     None => view! { <p class="muted">"Pilih pejabat yang hadir untuk memasukkan kode aktivasi."</p> }.into_any(),
                     Some((row, satker)) => view! {
-                        <ActivationPanel row satker on_done=move |text: String| {
+                        <ActivationPanel row satker me tick on_done=move |text: String| {
                             selected.set(None);
                             notice.set(Some(Notice::ok(text)));
                             tick.update(|t| *t += 1);
@@ -173,15 +183,101 @@ fn Console() -> impl IntoView {
     }
 }
 
+/// A pejabat's session as its line on the console says it.
+fn keadaan_sesi(sesi: Option<&InfoSesi>, me: UserId) -> String {
+    match sesi {
+        None => "Belum ada sesi".to_string(),
+        Some(s) => {
+            let nomor = s.nomor.map(|n| format!("Sesi No. {n} · ")).unwrap_or_default();
+            match &s.pemegang {
+                Some(p) if p.user_id == me => format!("{nomor}{} · dipegang Anda", s.waktu()),
+                Some(p) => format!("{nomor}{} · dipegang {}", s.waktu(), p.nama),
+                None => format!("Sesi {} · belum diambil", s.waktu()),
+            }
+        }
+    }
+}
+
 #[component]
 fn ActivationPanel(
     row: ConsoleRow,
     satker: String,
+    me: UserId,
+    tick: RwSignal<u32>,
+    on_done: impl Fn(String) + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let id = row.id;
+    let summary = view! {
+        <dl class="summary">
+            <dt>"Satuan Kerja"</dt><dd>{satker}</dd>
+            <dt>"Nama"</dt><dd>{row.nama.clone()}</dd>
+            <dt>"NIP"</dt><dd class="mono">{row.nip.clone()}</dd>
+            <dt>"Jabatan"</dt><dd>{row.jabatan.label()}</dd>
+        </dl>
+    };
+    let body = match row.sesi.clone() {
+        Some(sesi) if sesi.dipegang(me) => view! { <CodeEntry row sesi on_done/> }.into_any(),
+        other => view! { <NoSession id sesi=other tick/> }.into_any(),
+    };
+    view! {
+        <div class="card activation">
+            <h2>"Aktivasi OTP"</h2>
+            {summary}
+            {body}
+        </div>
+    }
+}
+
+/// The pejabat has no session held by this CSO: why, and the walk-in session for a pejabat
+/// standing at the desk.
+#[component]
+fn NoSession(id: domain::PejabatId, sesi: Option<InfoSesi>, tick: RwSignal<u32>) -> impl IntoView {
+    let buka = Action::new(move |_: &()| cso_sesi_langsung(id));
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = buka.value().get() {
+            tick.update(|t| *t += 1);
+        }
+    });
+    let error = move || buka.value().get().and_then(Result::err).map(|e| e.to_string());
+    let why = match &sesi {
+        None => "Pejabat ini belum memiliki sesi aktivasi.".to_string(),
+        Some(s) => match &s.pemegang {
+            Some(p) => format!(
+                "Sesi No. {} ({}) dipegang {}. Hanya CSO pemegang sesi yang memasukkan kode aktivasinya.",
+                s.nomor.unwrap_or_default(),
+                s.waktu(),
+                p.nama
+            ),
+            None => format!("Sesi {} belum diambil. Ambil sesi di Meja Berkas & Jadwal.", s.waktu()),
+        },
+    };
+    view! {
+        <p role="status">{why}</p>
+        <p class="muted">"Bila pejabat hadir di hadapan Anda di KPPN, buka sesi langsung: sesi dipegang Anda dan dicatat dalam jejak audit."</p>
+        <Show when=move || error().is_some()>
+            <p class="error" role="alert">{error}</p>
+        </Show>
+        <div class="actions">
+            <button type="button" disabled=move || buka.pending().get() aria-busy=move || buka.pending().get().to_string()
+                on:click=move |_| { buka.dispatch(()); }>
+                {move || if buka.pending().get() { "Membuka…" } else { "Buka sesi langsung" }}
+            </button>
+        </div>
+    }
+}
+
+/// The session held by this CSO: its number (which the pejabat's screen shows too), the
+/// checklist of its mode, the proxy's mandate for a KPA, and the code.
+#[component]
+fn CodeEntry(
+    row: ConsoleRow,
+    sesi: InfoSesi,
     on_done: impl Fn(String) + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
     let code = RwSignal::new(String::new());
-    let video = RwSignal::new(false);
-    let kuasa = RwSignal::new(String::new());
+    let dicentang = RwSignal::new(Vec::<Butir>::new());
+    let diwakilkan = RwSignal::new(false);
+    let kuasa = RwSignal::new(KuasaInput::default());
     let is_kpa = row.jabatan == Jabatan::Kpa;
     let id = row.id;
     let activate = ServerAction::<CsoAktivasi>::new();
@@ -191,43 +287,73 @@ fn ActivationPanel(
             on_done(format!("OTP {nama} telah {}.", status.label()));
         }
     });
-    let error = move || activate.value().get().and_then(Result::err).map(|e| e.to_string());
+    let failure = move || activate.value().get().and_then(Result::err);
+    let error = move || failure().filter(|e| e.fields().is_none()).map(|e| e.to_string());
+    let field_error =
+        move |f: &'static str| failure().and_then(|e| e.fields().and_then(|fe| fe.get(f).map(str::to_owned)));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        activate.dispatch(CsoAktivasi {
-            pejabat_id: id,
-            code: code.get_untracked(),
-            video_conference: video.get_untracked(),
-            kuasa: kuasa.get_untracked(),
-        });
+        let ceklis = CeklisInput {
+            dicentang: dicentang.get_untracked(),
+            kuasa: diwakilkan.get_untracked().then(|| kuasa.get_untracked()),
+        };
+        activate.dispatch(CsoAktivasi { pejabat_id: id, code: code.get_untracked(), ceklis });
     };
+    let set = move |f: fn(&mut KuasaInput, String)| {
+        move |ev: leptos::ev::Event| kuasa.update(|k| f(k, event_target_value(&ev)))
+    };
+    let nomor = sesi.nomor.map(|n| n.to_string()).unwrap_or_default();
     view! {
-        <form class="card activation" on:submit=submit>
-            <h2>"Aktivasi OTP"</h2>
-            <dl class="summary">
-                <dt>"Satuan Kerja"</dt><dd>{satker}</dd>
-                <dt>"Nama"</dt><dd>{row.nama.clone()}</dd>
-                <dt>"NIP"</dt><dd class="mono">{row.nip.clone()}</dd>
-                <dt>"Jabatan"</dt><dd>{row.jabatan.label()}</dd>
-            </dl>
+        <form on:submit=submit>
+            <p class="nomor-sesi" aria-label=format!("Nomor sesi {nomor}")>"Nomor sesi " <strong>{nomor.clone()}</strong></p>
+            <p class="muted">{format!("{} · {}{}", sesi.waktu(), sesi.mode.label(), if sesi.langsung { " · sesi langsung" } else { "" })}</p>
+            <p class="muted">"Sebutkan nomor sesi ini kepada pejabat: layar pejabat menampilkan nomor dan nama Anda yang sama."</p>
             <fieldset>
-                <legend>"Kehadiran"</legend>
-                <label class="radio"><input type="radio" name="mode" checked=move || !video.get()
-                    on:change=move |_| video.set(false)/>" Di lokasi KPPN"</label>
-                <label class="radio"><input type="radio" name="mode" checked=move || video.get()
-                    on:change=move |_| video.set(true)/>" Video conference"</label>
+                <legend>"Ceklis pemeriksaan"</legend>
+                {Butir::untuk(sesi.mode).iter().map(|&b| view! {
+                    <label class="check"><input type="checkbox"
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            dicentang.update(|d| { d.retain(|x| *x != b); if on { d.push(b) } });
+                        }/>" " {b.label()}</label>
+                }).collect_view()}
+                <p class="field-error">{move || field_error("ceklis")}</p>
             </fieldset>
             {if is_kpa {
                 view! {
-                    <div class="field">
-                        <label for="kuasa">"Nama penerima kuasa (kosongkan bila KPA hadir sendiri)"</label>
-                        <input id="kuasa" type="text" prop:value=move || kuasa.get()
-                            on:input=move |ev| kuasa.set(event_target_value(&ev))/>
-                    </div>
+                    <label class="check"><input type="checkbox" on:change=move |ev| diwakilkan.set(event_target_checked(&ev))/>
+                        " KPA diwakili penerima kuasa"</label>
+                    <Show when=move || diwakilkan.get()>
+                        <fieldset>
+                            <legend>"Surat kuasa"</legend>
+                            <div class="field">
+                                <label for="kuasa-nomor">"Nomor surat kuasa"</label>
+                                <input id="kuasa-nomor" type="text" maxlength="100" on:input=set(|k, v| k.nomor_surat = v)/>
+                                <p class="field-error">{move || field_error("kuasa_nomor")}</p>
+                            </div>
+                            <div class="field">
+                                <label for="kuasa-tanggal">"Tanggal surat kuasa"</label>
+                                <input id="kuasa-tanggal" type="text" inputmode="numeric" maxlength="10" placeholder=crate::TANGGAL_HINT
+                                    on:input=set(|k, v| k.tanggal_surat = v)/>
+                                <p class="field-error">{move || field_error("kuasa_tanggal")}</p>
+                            </div>
+                            <div class="field">
+                                <label for="kuasa-nama">"Nama penerima kuasa"</label>
+                                <input id="kuasa-nama" type="text" maxlength="100" on:input=set(|k, v| k.nama = v)/>
+                                <p class="field-error">{move || field_error("kuasa_nama")}</p>
+                            </div>
+                            <div class="field">
+                                <label for="kuasa-nip">"NIP penerima kuasa"</label>
+                                <input id="kuasa-nip" type="text" inputmode="numeric" maxlength="18" on:input=set(|k, v| k.nip = v)/>
+                                <p class="field-error">{move || field_error("kuasa_nip")}</p>
+                            </div>
+                        </fieldset>
+                    </Show>
                 }.into_any()
             } else {
                 view! { <p class="muted">"Aktivasi PPK dan PPSPM tidak dapat diwakilkan."</p> }.into_any()
             }}
+            <p class="field-error">{move || field_error("kuasa")}</p>
             <label for="kode-aktivasi">"Kode OTP yang dibacakan pejabat"</label>
             <input id="kode-aktivasi" class="otp-input big" inputmode="numeric" autocomplete="off" maxlength="7"
                 prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>

@@ -6,6 +6,7 @@ use crate::sistem::error::AppError;
 use crate::sistem::komponen::Modal;
 use domain::Status;
 use domain::otp::{KodeTerakhir, OtpTiming, Purpose, countdown};
+use domain::upacara::InfoSesi;
 use domain::pejabat::PejabatRow;
 use domain::sms::{Kiriman, StatusKirim};
 use domain::workflow::Langkah;
@@ -145,6 +146,7 @@ pub fn OtpDialog(
     let clock = ticking_clock();
     let synced = RwSignal::new(None::<Synced>);
     let kiriman = RwSignal::new(None::<Kiriman>);
+    let sesi = RwSignal::new(None::<InfoSesi>);
     let code = RwSignal::new(String::new());
     let request = Action::new(move |_: &()| otp_request(id, purpose));
     let submit = Action::new(move |code: &String| otp_submit(id, purpose, code.clone()));
@@ -184,6 +186,7 @@ pub fn OtpDialog(
             // only the SMS of the code on screen
             if synced.with_untracked(|s| s.is_some_and(|s| s.timing.sent_at_ms == kode.timing.sent_at_ms)) {
                 kiriman.set(kode.kiriman);
+                sesi.set(kode.sesi);
             }
         }
     });
@@ -191,6 +194,7 @@ pub fn OtpDialog(
         if let Some(Ok(kode)) = request.value().get() {
             synced.set(Some(Synced::new(kode.timing)));
             kiriman.set(kode.kiriman);
+            sesi.set(kode.sesi);
             code.set(String::new());
         }
     });
@@ -266,6 +270,7 @@ pub fn OtpDialog(
                 <Show when=move || kind == Kind::Aktivasi && !expired() && kiriman.with(|k| k.as_ref().is_some_and(|k| k.status.terkirim()))>
                     <p class="notice ok">"Kode OTP telah dikirim ke nomor HP Anda. Bacakan kode tersebut kepada CSO KPPN."</p>
                 </Show>
+                {move || sesi.get().filter(|_| kind == Kind::Aktivasi && !expired()).map(|s| view! { <SesiKode sesi=s/> })}
             </Show>
             <div class="actions start">
                 <button type="button" class:primary=move || synced.with(Option::is_none)
@@ -296,6 +301,33 @@ pub fn OtpDialog(
                 <p class="error" role="alert">{error}</p>
             </Show>
         </Modal>
+    }
+}
+
+/// Who will hear an aktivasi code (the mutual check): the session's number, which the CSO
+/// says on the call and its screen shows too, the CSO's name, the KPPN, the time, the warning,
+/// and the KPPN's published contacts for a pejabat in doubt.
+#[component]
+fn SesiKode(sesi: InfoSesi) -> impl IntoView {
+    let nomor = sesi.nomor.map(|n| n.to_string()).unwrap_or_default();
+    let cso = sesi.pemegang.as_ref().map(|p| p.nama.clone()).unwrap_or_default();
+    let kontak: Vec<String> = [sesi.kppn_telepon.clone().map(|t| format!("telepon {t}")), sesi.kppn_email.clone().map(|e| format!("email {e}"))]
+        .into_iter()
+        .flatten()
+        .collect();
+    view! {
+        <section class="sesi-kode" aria-label="Sesi aktivasi">
+            <p class="nomor-sesi" aria-label=format!("Nomor sesi {nomor}")>"Nomor sesi " <strong>{nomor.clone()}</strong></p>
+            <dl class="summary">
+                <dt>"CSO"</dt><dd>{cso}</dd>
+                <dt>"KPPN"</dt><dd>{sesi.kppn_nama.clone()}</dd>
+                <dt>"Sesi"</dt><dd>{format!("{} · {}", sesi.waktu(), sesi.mode.label())}</dd>
+            </dl>
+            <p class="notice warn">{domain::upacara::PERINGATAN}</p>
+            {(!kontak.is_empty()).then(|| view! {
+                <p class="muted">{format!("Ragu? Hubungi {} di kontak resminya: {}.", sesi.kppn_nama, kontak.join(", "))}</p>
+            })}
+        </section>
     }
 }
 

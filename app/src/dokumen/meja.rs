@@ -71,6 +71,14 @@ pub async fn jadwal_tiba(jadwal_id: domain::JadwalId) -> Result<JadwalRow, AppEr
     Ok(backend::jadwal::tiba(&state.pool, &caller, jadwal_id, state.clock.now()).await?)
 }
 
+/// The calling CSO takes session `jadwal_id` (or takes it over from another CSO): only it
+/// enters the session's aktivasi codes.
+#[server(endpoint = "jadwal_ambil")]
+pub async fn jadwal_ambil(jadwal_id: domain::JadwalId) -> Result<JadwalRow, AppError> {
+    let (state, caller) = crate::sistem::ssr::caller().await?;
+    Ok(backend::jadwal::ambil(&state.pool, &caller, jadwal_id, state.clock.now()).await?)
+}
+
 #[server(endpoint = "jadwal_catat")]
 pub async fn jadwal_catat(jadwal_id: domain::JadwalId, hadir: bool, hasil: String) -> Result<JadwalRow, AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
@@ -89,7 +97,7 @@ pub async fn formulir_cek(kode: String) -> Result<Cek, AppError> {
 pub fn MejaPage() -> impl IntoView {
     logged_in(|me| {
         if domain::authz::role_may(me.role, domain::authz::Action::MejaCso) {
-            view! { <Meja/> }.into_any()
+            view! { <Meja me=me.user_id/> }.into_any()
         } else {
             view! { <p class="error" role="alert">"Meja berkas ini hanya untuk CSO KPPN."</p> }.into_any()
         }
@@ -97,7 +105,7 @@ pub fn MejaPage() -> impl IntoView {
 }
 
 #[component]
-fn Meja() -> impl IntoView {
+fn Meja(me: domain::UserId) -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let notice = RwSignal::new(None::<Notice>);
     crate::sistem::live::refresh_on_change(tick);
@@ -113,7 +121,7 @@ fn Meja() -> impl IntoView {
     view! {
         <h1>"Meja Berkas & Jadwal"</h1>
         <NoticeBar notice/>
-        <Sessions tick say/>
+        <Sessions tick say me/>
         <FormCheck/>
         <crate::aktivasi::ubah_nomor::Confirmations tick say/>
         <section aria-labelledby="h-pengajuan">
@@ -201,6 +209,7 @@ fn DeskEntry(
 
 #[component]
 fn Sessions(
+    me: domain::UserId,
     tick: RwSignal<u32>,
     say: impl Fn(Result<String, AppError>) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -239,6 +248,15 @@ fn Sessions(
             say(r.map(|j| format!("Satker {} telah tiba.", j.satker_kode)));
         }
     });
+    let ambil = Action::new(|id: &domain::JadwalId| jadwal_ambil(*id));
+    Effect::new(move |_| {
+        if let Some(r) = ambil.value().get() {
+            say(r.map(|j| {
+                let nomor = j.nomor_sesi.unwrap_or_default();
+                format!("Sesi {} dipegang Anda dengan nomor sesi {nomor}. Sebutkan nomor ini kepada pejabat.", j.satker_kode)
+            }));
+        }
+    });
     let set = move |f: fn(&mut JadwalInput, String)| {
         move |ev: leptos::ev::Event| input.update(|i| f(i, event_target_value(&ev)))
     };
@@ -254,11 +272,11 @@ fn Sessions(
                         view! {
                             <h3>"Antrean hari ini"</h3>
                             {if hari_ini.is_empty() { view! { <p class="empty">"Tidak ada sesi hari ini."</p> }.into_any() } else {
-                                view! { <ol class="sessions queue">{hari_ini.into_iter().map(|j| view! { <SessionRow j catat tiba now_ms/> }).collect_view()}</ol> }.into_any()
+                                view! { <ol class="sessions queue">{hari_ini.into_iter().map(|j| view! { <SessionRow j catat tiba ambil me now_ms/> }).collect_view()}</ol> }.into_any()
                             }}
                             <h3>"Berikutnya"</h3>
                             {if nanti.is_empty() { view! { <p class="empty">"Belum ada sesi berikutnya."</p> }.into_any() } else {
-                                view! { <ul class="sessions">{nanti.into_iter().map(|j| view! { <SessionRow j catat tiba now_ms/> }).collect_view()}</ul> }.into_any()
+                                view! { <ul class="sessions">{nanti.into_iter().map(|j| view! { <SessionRow j catat tiba ambil me now_ms/> }).collect_view()}</ul> }.into_any()
                             }}
                             <h3>"Slot terbuka"</h3>
                             {if slots.is_empty() { view! { <p class="empty">"Belum ada slot terbuka."</p> }.into_any() } else {
@@ -328,12 +346,35 @@ type CatatAction = Action<(domain::JadwalId, bool, String), Result<JadwalRow, Ap
 type TibaAction = Action<domain::JadwalId, Result<JadwalRow, AppError>>;
 
 #[component]
-fn SessionRow(j: JadwalRow, catat: CatatAction, tiba: TibaAction, now_ms: i64) -> impl IntoView {
+fn SessionRow(
+    j: JadwalRow,
+    catat: CatatAction,
+    tiba: TibaAction,
+    ambil: TibaAction,
+    me: domain::UserId,
+    now_ms: i64,
+) -> impl IntoView {
     let hasil = RwSignal::new(String::new());
     let id = j.id;
     let started = j.mulai_ms <= now_ms;
     let today = domain::jadwal::wib_date_of_ms(j.mulai_ms) == domain::jadwal::wib_date_of_ms(now_ms);
     let may_arrive = today && j.tiba_ms.is_none() && j.kehadiran.is_none();
+    // who holds it: only the holder enters its aktivasi codes (issue 26)
+    let ended = now_ms > j.mulai_ms + i64::from(j.durasi_menit) * 60_000;
+    let may_take = today && !ended && j.kehadiran != Some(domain::jadwal::Kehadiran::TidakHadir);
+    let take = move |label: &'static str| {
+        may_take.then(|| view! {
+            <button disabled=move || ambil.pending().get() aria-busy=move || ambil.pending().get().to_string()
+                on:click=move |_| { ambil.dispatch(id); }>{label}</button>
+        })
+    };
+    let pegang = match (&j.pemegang, j.nomor_sesi) {
+        (Some(p), Some(n)) if p.user_id == me => {
+            view! { <span class="badge">{format!("Dipegang Anda · No. {n}")}</span> }.into_any()
+        }
+        (Some(p), _) => view! { <span class="badge">{format!("Dipegang {}", p.nama)}</span> {take("Ambil alih")} }.into_any(),
+        (None, _) => view! { {take("Ambil sesi")} }.into_any(),
+    };
     view! {
         <li class="card session" aria-label=format!("Sesi {} {}", j.satker_kode, crate::jadwal::waktu_sesi(j.mulai_ms))>
             <strong>{crate::jadwal::waktu_sesi(j.mulai_ms)}</strong>
@@ -346,6 +387,7 @@ fn SessionRow(j: JadwalRow, catat: CatatAction, tiba: TibaAction, now_ms: i64) -
             <Show when=move || may_arrive>
                 <button disabled=move || tiba.pending().get() on:click=move |_| { tiba.dispatch(id); }>"Tiba"</button>
             </Show>
+            {pegang}
             {j.tautan.clone().map(|t| { let text = t.clone(); view! { <a href=t rel="noopener noreferrer" target="_blank">{text}</a> } })}
             {match j.kehadiran {
                 Some(k) => view! { <span class="badge">{format!("{} · {}", k.label(), j.hasil.clone().unwrap_or_default())}</span> }.into_any(),

@@ -32,9 +32,16 @@ struct Row {
 
 /// The console of the calling CSO at `now`: only satkers with a pejabat waiting, at most
 /// [`CONSOLE_ROWS`] rows (pending codes first), narrowed by `search` over the satker's code
-/// and name and the pejabat's name and NIP.
+/// and name and the pejabat's name and NIP; each with its session (windows widened by
+/// `toleransi`).
 #[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
-pub async fn console(pool: &PgPool, caller: &Caller, search: &str, now: DateTime<Utc>) -> Result<Console> {
+pub async fn console(
+    pool: &PgPool,
+    caller: &Caller,
+    search: &str,
+    toleransi: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<Console> {
     let actor = authorize(pool, caller, Action::KonsolCso).await?;
     let kppn = actor.unit.kppn().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))?;
     let (search, pattern) = crate::aktivasi::pejabat::search_text(search);
@@ -63,8 +70,16 @@ pub async fn console(pool: &PgPool, caller: &Caller, search: &str, now: DateTime
     .fetch_all(pool)
     .await?;
     let waiting = rows.first().map_or(0, |r| r.waiting);
+    let mut conn = pool.acquire().await?;
+    let ids: Vec<domain::PejabatId> = rows.iter().map(|r| r.id).collect();
+    let mut sesi = crate::aktivasi::jendela::sesi_pejabat(&mut conn, &ids, toleransi, now).await?;
     let mut out: Vec<ConsoleSatker> = Vec::new();
     for r in rows {
+        // a pending code's own session comes first: it is the one its holder enters it in
+        let sesi = match r.sent_at {
+            Some(_) => crate::aktivasi::jendela::sesi_kode(&mut conn, r.id).await?.or_else(|| sesi.remove(&r.id)),
+            None => sesi.remove(&r.id),
+        };
         let row = ConsoleRow {
             id: r.id,
             nama: r.nama,
@@ -74,6 +89,7 @@ pub async fn console(pool: &PgPool, caller: &Caller, search: &str, now: DateTime
             no_hp: domain::format::masked_phone(&r.no_hp),
             pending: r.sent_at.map(|s| KodeTerkirim::from_sent(s).timing(now)),
             kiriman: crate::kirim::sms::kiriman(r.sms_phone, r.sms_state, r.sms_at)?,
+            sesi,
         };
         match out.iter_mut().find(|s| s.kode == r.satker_kode) {
             Some(s) => s.rows.push(row),

@@ -3,6 +3,7 @@
 //! Owns `pejabat`, `otp_code`, `otp_key`, `ubah_nomor`.
 
 pub mod cso;
+pub mod jendela;
 pub mod otp;
 pub mod otp_engine;
 pub mod pejabat;

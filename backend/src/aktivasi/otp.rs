@@ -6,6 +6,7 @@
 use crate::akses::attempt::Attempt;
 use crate::aktivasi::otp_engine::{HasilCek, Teks, check, issue};
 pub use crate::aktivasi::otp_engine::{KodeTerkirim, OtpKey};
+use crate::aktivasi::jendela;
 use crate::aktivasi::pejabat::{Target, lock_own_kpa, lock_pejabat};
 use crate::audit::refuse;
 use crate::error::{Error, Result};
@@ -13,19 +14,10 @@ use crate::{Actor, Caller, kirim::sms};
 use chrono::{DateTime, Utc};
 use domain::audit::Aksi;
 use domain::otp::Purpose;
+use domain::upacara::{Ceklis, CeklisInput, InfoSesi};
 use domain::workflow::{self, Langkah};
-use domain::{Jabatan, PejabatId, Role, Status};
-use serde::{Deserialize, Serialize};
+use domain::{JadwalId, PejabatId, Role, Status};
 use sqlx::{PgConnection, PgPool};
-
-/// How the pejabat attended the activation (seed part C).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Attendance {
-    /// True: by video conference; false: at the KPPN.
-    pub video_conference: bool,
-    /// KPA only: the name of the holder of the power of attorney who attended.
-    pub kuasa: Option<String>,
-}
 
 /// The workflow step a code purpose drives; the number-change purposes have their own module.
 fn langkah_of(purpose: Purpose) -> Option<Langkah> {
@@ -136,21 +128,43 @@ pub async fn request(
     now: DateTime<Utc>,
 ) -> Result<KodeTerkirim> {
     let (mut attempt, actor, target, owner) = begin_step(pool, caller, pejabat_id, purpose, false).await?;
+    // an aktivasi code lives inside its session: requested in the window, held by its CSO
+    let sesi = match purpose {
+        Purpose::Aktivasi => {
+            let toleransi = key.sesi_toleransi();
+            let found = jendela::sesi_pejabat(attempt.tx(), &[target.id], toleransi, now).await?.remove(&target.id);
+            if let Some(m) = domain::upacara::tolak_permintaan(found.as_ref(), toleransi, now) {
+                return Err(attempt.refuse(Error::Rule(m)).await);
+            }
+            found
+        }
+        _ => None,
+    };
     // the cool-down runs per code binding: a KPA sending its PPK and then its PPSPM
     // does not wait between the two
     let bound_target = purpose.is_bound_to_target().then_some(target.id);
-    let pending =
+    let mut pending =
         match issue(attempt.tx(), key, actor, &owner, purpose, bound_target, &owner.no_hp, Teks::Kode, now).await {
             Ok(p) => p,
             Err(e) => return Err(attempt.refuse(e).await),
         };
-    let detail = format!("kode {} dikirim ke HP {} pejabat", purpose.code(), owner.jabatan.short());
+    let mut detail = format!("kode {} dikirim ke HP {} pejabat", purpose.code(), owner.jabatan.short());
+    if let Some(s) = &sesi {
+        sqlx::query("UPDATE otp_code SET jadwal_id = $2 WHERE pejabat_id = $1 AND purpose = 'aktivasi' AND state = 'PENDING'")
+            .bind(owner.id)
+            .bind(s.jadwal_id)
+            .execute(attempt.tx())
+            .await?;
+        detail.push_str(&sesi_detail(s));
+    }
+    pending.sesi = sesi;
     attempt.done(detail, Some(&target.satker_kode)).await?;
     Ok(pending)
 }
 
 /// Checks a typed code and, when right, makes the status move of `purpose` on
-/// reference `pejabat_id`. `attendance` is required for activation.
+/// reference `pejabat_id`. An aktivasi code is entered only by the CSO holding the session it
+/// was requested in, with the checklist of that session's mode (`ceklis`).
 // The arguments are the request as it arrives; bundling them would only move the list.
 #[allow(clippy::too_many_arguments)]
 #[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?purpose))]
@@ -161,26 +175,15 @@ pub async fn submit(
     pejabat_id: PejabatId,
     purpose: Purpose,
     typed: &str,
-    attendance: Option<&Attendance>,
+    ceklis: Option<&CeklisInput>,
     now: DateTime<Utc>,
 ) -> Result<Status> {
     let (mut attempt, actor, target, owner) = begin_step(pool, caller, pejabat_id, purpose, true).await?;
-    let attendance = match (purpose, attendance) {
-        (Purpose::Aktivasi, None) => {
-            let e = Error::Rule("Pilih cara kehadiran: di KPPN atau video conference.".into());
-            return Err(attempt.refuse(e).await);
-        }
-        (Purpose::Aktivasi, Some(a)) => {
-            let kuasa = a.kuasa.as_deref().map(str::trim).filter(|k| !k.is_empty());
-            if kuasa.is_some() && target.jabatan != Jabatan::Kpa {
-                let e = Error::Rule("Aktivasi OTP PPK dan PPSPM tidak dapat diwakilkan.".into());
-                return Err(attempt.refuse(e).await);
-            }
-            match kuasa.map(|k| domain::validate::text(k, "Nama penerima kuasa", 100)).transpose() {
-                Ok(kuasa) => Some((a.video_conference, kuasa)),
-                Err(m) => return Err(attempt.refuse(Error::Rule(m)).await),
-            }
-        }
+    let upacara = match purpose {
+        Purpose::Aktivasi => match upacara(attempt.tx(), actor, &target, ceklis, now).await? {
+            Ok(u) => u,
+            Err(e) => return Err(attempt.refuse(e).await),
+        },
         _ => None,
     };
     let bound_target = purpose.is_bound_to_target().then_some(target.id);
@@ -188,6 +191,10 @@ pub async fn submit(
         HasilCek::Right => {}
         HasilCek::Refused(refusal) => return Err(attempt.refuse(refusal.into()).await),
         HasilCek::Wrong(refusal) => return Err(attempt.fail(refusal.into()).await),
+    }
+    if purpose == Purpose::Aktivasi && upacara.is_none() {
+        // unreachable: a right code was pending, and every pending aktivasi code has a session
+        return Err(Error::Rule("Kode aktivasi ini tidak terikat sesi. Minta kode baru.".into()));
     }
     let langkah = langkah_of(purpose).ok_or_else(|| Error::Rule("Langkah tidak dikenal.".into()))?;
     let next = workflow::next(target.jabatan, target.status, langkah).map_err(|r| Error::Rule(r.to_string()))?;
@@ -197,25 +204,31 @@ pub async fn submit(
         Purpose::Aktivasi => "aktif_at",
         Purpose::UbahNomor | Purpose::SetujuUbahNomor => "updated_at",
     };
-    let (mode, kuasa) = match &attendance {
-        Some((video, kuasa)) => (Some(if *video { "VIDEO_CONFERENCE" } else { "KPPN" }), kuasa.clone()),
-        None => (None, None),
-    };
-    sqlx::query(&format!(
-        "UPDATE pejabat SET status = $2, {stamp} = $4, updated_at = $4,
-                aktivasi_mode = COALESCE($5, aktivasi_mode), aktivasi_kuasa = COALESCE($6, aktivasi_kuasa),
-                aktivasi_cso = CASE WHEN $5 IS NULL THEN aktivasi_cso ELSE $7 END
-         WHERE id = $1 AND status = $3"
-    ))
-    .bind(target.id)
-    .bind(next.label())
-    .bind(target.status.label())
-    .bind(now)
-    .bind(mode)
-    .bind(kuasa.as_deref())
-    .bind(actor.user_id)
-    .execute(attempt.tx())
-    .await?;
+    sqlx::query(&format!("UPDATE pejabat SET status = $2, {stamp} = $4, updated_at = $4 WHERE id = $1 AND status = $3"))
+        .bind(target.id)
+        .bind(next.label())
+        .bind(target.status.label())
+        .bind(now)
+        .execute(attempt.tx())
+        .await?;
+    let mut detail = format!("{} → {}", target.status.label(), next.label());
+    if let Some((sesi, ceklis)) = &upacara {
+        sqlx::query(
+            "UPDATE pejabat SET aktivasi_mode = $2, aktivasi_kuasa = $3, aktivasi_cso = $4, aktivasi_jadwal = $5,
+                    aktivasi_ceklis = $6
+             WHERE id = $1",
+        )
+        .bind(target.id)
+        .bind(sesi.mode.code())
+        .bind(ceklis.kuasa.as_ref().map(|k| k.nama.as_str()))
+        .bind(actor.user_id)
+        .bind(sesi.jadwal_id)
+        .bind(sqlx::types::Json(ceklis))
+        .execute(attempt.tx())
+        .await?;
+        detail.push_str(&sesi_detail(sesi));
+        detail.push_str(&format!("; {}", ceklis.ringkas()));
+    }
     let satker = &target.satker_kode;
     match purpose {
         Purpose::KirimData => {
@@ -228,15 +241,48 @@ pub async fn submit(
         }
         Purpose::VerifikasiHp | Purpose::UbahNomor | Purpose::SetujuUbahNomor => {}
     }
-    let mut detail = format!("{} → {}", target.status.label(), next.label());
-    if let Some(m) = mode {
-        detail.push_str(&format!("; kehadiran {m}"));
-    }
-    if let Some(k) = &kuasa {
-        detail.push_str(&format!("; penerima kuasa {k}"));
-    }
     attempt.done(detail, Some(satker)).await?;
     Ok(next)
+}
+
+/// `; sesi No. 47 (jadwal 12, video conference, CSO Nama)`: a session in an audit line.
+fn sesi_detail(sesi: &InfoSesi) -> String {
+    let nomor = sesi.nomor.map_or_else(|| "-".to_string(), |n| n.to_string());
+    let cso = sesi.pemegang.as_ref().map_or("", |p| p.nama.as_str());
+    let jenis = if sesi.langsung { "sesi langsung" } else { "sesi" };
+    format!("; {jenis} No. {nomor} (jadwal {}, {}, CSO {cso})", sesi.jadwal_id, sesi.mode.label().to_lowercase())
+}
+
+/// The ceremony's conditions before an aktivasi code is checked: the pending code's session
+/// is held by the caller, and the checklist of its mode is complete. `Err` inside is a refusal
+/// to audit; `None` when no code is pending (the check refuses that in its own words). Every
+/// pending aktivasi code has its session: `request` binds it, and the migration that brought
+/// sessions voided the codes pending before.
+async fn upacara(
+    tx: &mut PgConnection,
+    actor: &Actor,
+    target: &Target,
+    ceklis: Option<&CeklisInput>,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<Option<(InfoSesi, Ceklis)>, Error>> {
+    let Some(sesi) = jendela::sesi_kode(tx, target.id).await? else {
+        return Ok(Ok(None));
+    };
+    if !sesi.dipegang(actor.user_id) {
+        let nomor = sesi.nomor.map_or_else(|| "-".to_string(), |n| n.to_string());
+        let holder = sesi.pemegang.as_ref().map_or("CSO lain", |p| p.nama.as_str());
+        return Ok(Err(Error::Forbidden(format!(
+            "Kode ini milik sesi No. {nomor} yang dipegang {holder}. Hanya CSO pemegang sesi yang dapat memasukkannya."
+        ))));
+    }
+    let Some(input) = ceklis else {
+        return Ok(Err(Error::Rule("Isi ceklis pemeriksaan sesi sebelum memasukkan kode.".into())));
+    };
+    let today = domain::jadwal::wib_date_of_ms(now.timestamp_millis());
+    Ok(match domain::upacara::periksa(input, sesi.mode, target.jabatan, today) {
+        Ok(c) => Ok(Some((sesi, c))),
+        Err(fields) => Err(Error::Invalid(fields)),
+    })
 }
 
 /// The pending code of `purpose` for reference `pejabat_id` (for the owner's dialog or
@@ -314,6 +360,9 @@ pub async fn latest(
         p.expires_at = sent_at;
     }
     p.kiriman = crate::kirim::sms::kiriman(phone, sms_state, sms_at)?;
+    if purpose == Purpose::Aktivasi && pending {
+        p.sesi = jendela::sesi_kode(attempt.tx(), owner.id).await?;
+    }
     // a read: nothing to commit, nothing to audit
     drop(attempt);
     Ok(Some(p))
@@ -345,4 +394,15 @@ pub async fn buka_kunci(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId) -
     );
     attempt.done(detail, Some(&target.satker_kode)).await?;
     Ok(())
+}
+
+/// Voids the pending aktivasi codes of session `jadwal` (its holder changed: the pejabat saw
+/// another CSO's name with them) and says how many.
+pub(crate) async fn batalkan_kode_sesi(conn: &mut PgConnection, jadwal: JadwalId, now: DateTime<Utc>) -> Result<u64> {
+    Ok(sqlx::query("UPDATE otp_code SET state = 'VOID', closed_at = $2 WHERE jadwal_id = $1 AND state = 'PENDING'")
+        .bind(jadwal)
+        .bind(now)
+        .execute(conn)
+        .await?
+        .rows_affected())
 }

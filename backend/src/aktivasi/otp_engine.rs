@@ -19,29 +19,45 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use sqlx::PgConnection;
 
-/// The server key the codes are hashed with (never logged), with the engine's one other
-/// setting: the national ceiling of code SMS per hour. Every instance on one database has the
-/// same of both.
+/// The server key the codes are hashed with (never logged), with the engine's settings: the
+/// national ceiling of code SMS per hour, and how far around its session an aktivasi code may
+/// be requested. Every instance on one database has the same of each.
 #[derive(Clone)]
 pub struct OtpKey {
     key: Vec<u8>,
     national_per_hour: i64,
+    sesi_toleransi: chrono::Duration,
 }
 
 impl std::fmt::Debug for OtpKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "OtpKey(***, {} SMS kode/jam)", self.national_per_hour)
+        let menit = self.sesi_toleransi.num_minutes();
+        write!(f, "OtpKey(***, {} SMS kode/jam, toleransi sesi {menit} menit)", self.national_per_hour)
     }
 }
 
 impl OtpKey {
     pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
-        OtpKey { key: bytes.into(), national_per_hour: otp::DEFAULT_NATIONAL_PER_HOUR }
+        OtpKey {
+            key: bytes.into(),
+            national_per_hour: otp::DEFAULT_NATIONAL_PER_HOUR,
+            sesi_toleransi: domain::upacara::DEFAULT_TOLERANSI,
+        }
     }
 
     /// The same key with another national ceiling (`SAKTI_SMS_NATIONAL_PER_HOUR`).
     pub fn with_national_per_hour(self, national_per_hour: i64) -> Self {
         OtpKey { national_per_hour, ..self }
+    }
+
+    /// The same key with another grace around a session (`SAKTI_SESI_TOLERANSI`).
+    pub fn with_sesi_toleransi(self, sesi_toleransi: chrono::Duration) -> Self {
+        OtpKey { sesi_toleransi, ..self }
+    }
+
+    /// How long before its start and after its end a session's aktivasi code may be requested.
+    pub fn sesi_toleransi(&self) -> chrono::Duration {
+        self.sesi_toleransi
     }
 
     fn mac(&self, pejabat_id: PejabatId, purpose: Purpose, code: &str) -> Hmac<Sha256> {
@@ -73,6 +89,8 @@ pub struct KodeTerkirim {
     pub expires_at: DateTime<Utc>,
     pub next_request_at: DateTime<Utc>,
     pub kiriman: Option<Kiriman>,
+    /// An aktivasi code's session: who will hear it, when, under which number.
+    pub sesi: Option<domain::upacara::InfoSesi>,
 }
 
 impl KodeTerkirim {
@@ -82,12 +100,13 @@ impl KodeTerkirim {
             expires_at: otp::expires_at(sent_at),
             next_request_at: otp::next_request_at(sent_at),
             kiriman: None,
+            sesi: None,
         }
     }
 
     /// The code and its SMS for the browser, stamped with the server's `now`.
     pub fn view(&self, now: DateTime<Utc>) -> KodeTerakhir {
-        KodeTerakhir { timing: self.timing(now), kiriman: self.kiriman.clone() }
+        KodeTerakhir { timing: self.timing(now), kiriman: self.kiriman.clone(), sesi: self.sesi.clone() }
     }
 
     /// The timing for the browser, stamped with the server's `now`.

@@ -25,6 +25,10 @@ pub(super) struct Row {
     tiba_at: Option<DateTime<Utc>>,
     kehadiran: Option<String>,
     hasil: Option<String>,
+    dipegang_by: Option<domain::UserId>,
+    pemegang_nama: Option<String>,
+    nomor_sesi: Option<i16>,
+    langsung: bool,
 }
 
 impl Row {
@@ -49,6 +53,12 @@ impl Row {
             tiba_ms: self.tiba_at.map(|t| t.timestamp_millis()),
             kehadiran: self.kehadiran.map(Kehadiran::try_from).transpose()?,
             hasil: self.hasil,
+            pemegang: self
+                .dipegang_by
+                .zip(self.pemegang_nama)
+                .map(|(user_id, nama)| domain::jadwal::Pemegang { user_id, nama }),
+            nomor_sesi: self.nomor_sesi,
+            langsung: self.langsung,
         })
     }
 }
@@ -58,8 +68,9 @@ impl Row {
 pub(super) const SELECT: &str =
     "SELECT j.id, j.slot_id, j.satker_kode, s.nama AS satker_nama, sl.mulai, sl.durasi_menit,
         sl.mode, sl.tautan, sl.catatan, coalesce(pj.jabatan, '{}') AS jabatan, coalesce(pj.nama, '{}') AS nama,
-        j.tiba_at, j.kehadiran, j.hasil
+        j.tiba_at, j.kehadiran, j.hasil, j.dipegang_by, u.nama AS pemegang_nama, j.nomor_sesi, j.langsung
     FROM jadwal j JOIN slot sl ON sl.id = j.slot_id JOIN satker s ON s.kode = j.satker_kode
+    LEFT JOIN app_user u ON u.id = j.dipegang_by
     CROSS JOIN LATERAL (SELECT array_agg(p.jabatan ORDER BY p.id) AS jabatan, array_agg(p.nama ORDER BY p.id) AS nama
                         FROM jadwal_pejabat jp JOIN pejabat p ON p.id = jp.pejabat_id WHERE jp.jadwal_id = j.id) pj
     WHERE j.dibatalkan_at IS NULL";
@@ -143,8 +154,9 @@ pub(super) fn wib(t: DateTime<Utc>) -> chrono::NaiveDateTime {
 
 /// The satker's pejabat as booking sees them (KPA, PPK, PPSPM that are not removed).
 /// Whether a reference is named in a session still to come (at `$2`), as a column of a query
-/// over `pejabat`: the booking rules and the next step read it alike.
+/// over `pejabat`: the booking rules and the next step read it alike. A walk-in session is
+/// not an appointment: it does not count.
 pub(crate) const TERJADWAL: &str = "EXISTS (SELECT 1 FROM jadwal_pejabat jp JOIN jadwal j ON j.id = jp.jadwal_id
         JOIN slot sl ON sl.id = j.slot_id
-        WHERE jp.pejabat_id = pejabat.id AND j.dibatalkan_at IS NULL AND j.kehadiran IS NULL
+        WHERE jp.pejabat_id = pejabat.id AND j.dibatalkan_at IS NULL AND j.kehadiran IS NULL AND NOT j.langsung
           AND sl.mulai + make_interval(mins => sl.durasi_menit) > $2) AS terjadwal";

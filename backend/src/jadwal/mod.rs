@@ -1,7 +1,8 @@
 //! Activation sessions: the CSO KPPN publishes slots, or sets a session for one satker by
 //! hand (a slot of capacity one, booked at once); a satker's Admin Lokal books a slot for
 //! named pejabat, moves or cancels it up to an hour before; the CSO sees today's queue,
-//! who has arrived, and records attendance and outcome. Reminders go out by SMS (and email)
+//! who has arrived, and records attendance and outcome; it holds a session to enter its
+//! aktivasi codes (`pegang`). Reminders go out by SMS (and email)
 //! the day before at 08:00 WIB and an hour before.
 //!
 //! The shared rows and checks (`baris`), the CSO's slots (`slot`), a satker's bookings
@@ -10,11 +11,13 @@
 
 mod antrean;
 mod baris;
+mod pegang;
 mod pengingat;
 mod reservasi;
 mod slot;
 
 pub use antrean::*;
+pub use pegang::*;
 pub(crate) use baris::*;
 pub use pengingat::*;
 pub use reservasi::*;

@@ -125,6 +125,7 @@ async fn the_desk_checks_returns_and_accepts_and_only_then_may_the_kpa_activate(
     assert_eq!(berkas::meja(&pool, &cso, 10).await.unwrap().len(), 2, "newest first, both kept");
     let ok = berkas::putuskan(&pool, &cso, b2.id, [true; 5], &Keputusan::Terima, now()).await.unwrap();
     assert_eq!(ok.status, BerkasStatus::Diterima);
+    crate::common::sesi_langsung(&pool, &cso, id, now()).await;
     otp::request(&pool, &key, &kpa_user, id, Purpose::Aktivasi, now()).await.unwrap();
     // an accepted bundle is not replaced
     forbidden(berkas::unggah(&pool, &admin, id, Keperluan::Aktivasi, "x.pdf", &pdf("3"), now()).await);

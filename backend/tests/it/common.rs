@@ -89,3 +89,16 @@ pub async fn last_code(pool: &PgPool, phone: &str) -> String {
     let end = body.find(". Kode berlaku").unwrap();
     body[end - 6..end].to_owned()
 }
+
+/// A walk-in session ("sesi langsung") for reference `id` opened at `at` by the CSO of its
+/// KPPN (`cso_jakarta6` for satker 561403): the aktivasi code may be requested from then on
+/// for an hour, and this CSO enters it.
+pub async fn sesi_langsung(pool: &PgPool, cso: &Caller, id: domain::PejabatId, at: chrono::DateTime<chrono::Utc>) {
+    backend::jadwal::langsung(pool, cso, id, domain::upacara::DEFAULT_TOLERANSI, at).await.unwrap();
+}
+
+/// The in-person checklist of a walk-in session, complete.
+pub fn ceklis_kppn() -> domain::upacara::CeklisInput {
+    let dicentang = domain::upacara::Butir::untuk(domain::jadwal::Mode::Kppn).to_vec();
+    domain::upacara::CeklisInput { dicentang, kuasa: None }
+}

@@ -1,7 +1,8 @@
 //! The OTP workflow of seed steps 3–6 against a real PostgreSQL: every step and every refusal.
 
-use crate::common::{accept_bundles, kpa_input, last_code, login};
-use backend::aktivasi::otp::{self, Attendance, OtpKey};
+use crate::common::{accept_bundles, ceklis_kppn, kpa_input, last_code, login, sesi_langsung};
+use backend::aktivasi::otp::{self, OtpKey};
+use domain::upacara::{CeklisInput, KuasaInput};
 use backend::kirim::sms::{self, Gateway, OutMessage, Relay, Simulator};
 use backend::{Caller, Error, aktivasi::pejabat};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -22,8 +23,8 @@ fn at(secs: i64) -> DateTime<Utc> {
     t0() + Duration::seconds(secs)
 }
 
-fn kppn() -> Option<Attendance> {
-    Some(Attendance { video_conference: false, kuasa: None })
+fn kppn() -> Option<CeklisInput> {
+    Some(ceklis_kppn())
 }
 
 struct Satker {
@@ -69,6 +70,7 @@ async fn status(pool: &PgPool, id: domain::PejabatId) -> String {
 }
 
 const KPA_HP: &str = "+6281234567890";
+const TOLERANSI: Duration = domain::upacara::DEFAULT_TOLERANSI;
 const PPK_HP: &str = "+6281300000002";
 const SPM_HP: &str = "+6281300000003";
 
@@ -98,13 +100,21 @@ async fn the_six_steps_make_all_three_pejabat_aktif(pool: PgPool) {
         let st = otp::submit(&pool, &k, caller, id, Purpose::VerifikasiHp, &code, None, at(10)).await.unwrap();
         assert_eq!(st, Status::VerifikasiPejabat);
     }
-    // step 4: the KPA requests, reads the code to the CSO, who enters it
+    // step 4: the KPA, at the KPPN in a walk-in session, requests and reads the code to the
+    // CSO, who enters it
+    sesi_langsung(&pool, &s.cso, s.kpa_id, at(15)).await;
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(20)).await.unwrap();
     let pending = otp::pending(&pool, s.kpa_id, Purpose::Aktivasi, at(21)).await.unwrap().unwrap();
     assert_eq!(pending.expires_at, at(140));
     let code = last_code(&pool, KPA_HP).await;
-    let kuasa = Attendance { video_conference: true, kuasa: Some("Budi Santoso".into()) };
-    let st = otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, Some(&kuasa), at(30)).await.unwrap();
+    let kuasa = KuasaInput {
+        nomor_surat: "SK-7/KPA/2026".into(),
+        tanggal_surat: "20/11/2026".into(),
+        nama: "Budi Santoso".into(),
+        nip: "199001012015011001".into(),
+    };
+    let ceklis = CeklisInput { kuasa: Some(kuasa), ..ceklis_kppn() };
+    let st = otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, Some(&ceklis), at(30)).await.unwrap();
     assert_eq!(st, Status::Aktif);
     // step 5: the KPA sends both with a fresh code of its own each time
     for (id, secs) in [(s.ppk_id, 40), (s.ppspm_id, 50)] {
@@ -115,6 +125,7 @@ async fn the_six_steps_make_all_three_pejabat_aktif(pool: PgPool) {
     }
     // step 6: PPK and PPSPM activate with the CSO
     for (caller, id, hp) in [(&s.ppk, s.ppk_id, PPK_HP), (&s.ppspm, s.ppspm_id, SPM_HP)] {
+        sesi_langsung(&pool, &s.cso, id, at(190)).await;
         otp::request(&pool, &k, caller, id, Purpose::Aktivasi, at(200)).await.unwrap();
         let code = last_code(&pool, hp).await;
         let st = otp::submit(&pool, &k, &s.cso, id, Purpose::Aktivasi, &code, kppn().as_ref(), at(210)).await.unwrap();
@@ -123,13 +134,16 @@ async fn the_six_steps_make_all_three_pejabat_aktif(pool: PgPool) {
     for id in [s.kpa_id, s.ppk_id, s.ppspm_id] {
         assert_eq!(status(&pool, id).await, "AKTIF");
     }
-    let (mode, kuasa): (String, String) =
-        sqlx::query_as("SELECT aktivasi_mode, aktivasi_kuasa FROM pejabat WHERE id = $1")
+    // the activation keeps its session, its mode and what the CSO ticked, the mandate with it
+    let (mode, kuasa, ceklis): (String, String, serde_json::Value) =
+        sqlx::query_as("SELECT aktivasi_mode, aktivasi_kuasa, aktivasi_ceklis FROM pejabat WHERE id = $1")
             .bind(s.kpa_id)
             .fetch_one(&pool)
             .await
             .unwrap();
-    assert_eq!((mode.as_str(), kuasa.as_str()), ("VIDEO_CONFERENCE", "Budi Santoso"));
+    assert_eq!((mode.as_str(), kuasa.as_str()), ("KPPN", "Budi Santoso"));
+    assert_eq!(ceklis["dicentang"], serde_json::json!(["HadirLangsung", "KtpCocok"]));
+    assert_eq!(ceklis["kuasa"]["nomor_surat"], "SK-7/KPA/2026");
 
     // the SMS texts of the seed, delivered to the simulator
     let sim = Relay::one("simulator", Simulator { pool: pool.clone() });
@@ -185,6 +199,7 @@ async fn a_ppk_cannot_request_or_submit_for_another_pejabat(pool: PgPool) {
     let code = last_code(&pool, SPM_HP).await;
     forbidden(otp::submit(&pool, &k, &s.ppk, s.ppspm_id, Purpose::VerifikasiHp, &code, None, at(1)).await);
     // nor can a PPK enter an activation code like a CSO
+    sesi_langsung(&pool, &s.cso, s.kpa_id, at(0)).await;
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
     let code = last_code(&pool, KPA_HP).await;
     forbidden(otp::submit(&pool, &k, &s.ppk, s.kpa_id, Purpose::Aktivasi, &code, kppn().as_ref(), at(1)).await);
@@ -197,6 +212,7 @@ async fn the_cso_of_another_kppn_cannot_activate(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
     let other = login(&pool, "cso_jakarta2").await;
+    sesi_langsung(&pool, &s.cso, s.kpa_id, at(0)).await;
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
     let code = last_code(&pool, KPA_HP).await;
     forbidden(otp::submit(&pool, &k, &other, s.kpa_id, Purpose::Aktivasi, &code, kppn().as_ref(), at(1)).await);
@@ -207,6 +223,7 @@ async fn the_cso_of_another_kppn_cannot_activate(pool: PgPool) {
 async fn a_code_expires_after_120_seconds(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
+    sesi_langsung(&pool, &s.cso, s.kpa_id, at(0)).await;
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
     let code = last_code(&pool, KPA_HP).await;
     let r = refusal(otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, kppn().as_ref(), at(120)).await);
@@ -240,6 +257,7 @@ async fn a_code_for_one_purpose_never_works_for_another(pool: PgPool) {
     let r =
         refusal(otp::submit(&pool, &k, &s.cso, s.ppk_id, Purpose::Aktivasi, &verif_code, kppn().as_ref(), at(5)).await);
     assert_eq!(r, OtpRefusal::NoPending);
+    sesi_langsung(&pool, &s.cso, s.ppk_id, at(6)).await;
     otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::Aktivasi, at(6)).await.unwrap();
     let aktivasi_code = last_code(&pool, PPK_HP).await;
     if aktivasi_code != verif_code {
@@ -267,6 +285,7 @@ async fn a_code_for_one_purpose_never_works_for_another(pool: PgPool) {
 async fn three_wrong_tries_void_the_code_and_the_fourth_is_refused(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
+    sesi_langsung(&pool, &s.cso, s.kpa_id, at(0)).await;
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
     let code = last_code(&pool, KPA_HP).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
@@ -287,6 +306,7 @@ async fn three_wrong_tries_void_the_code_and_the_fourth_is_refused(pool: PgPool)
 async fn a_new_code_waits_60_seconds_and_voids_the_previous_one(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
+    sesi_langsung(&pool, &s.cso, s.kpa_id, at(0)).await;
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
     let first = last_code(&pool, KPA_HP).await;
     let r = refusal(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(45)).await);
@@ -310,12 +330,14 @@ async fn ten_codes_a_day_and_no_more(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
     // (201 s apart: the number's own budget, 3 per 10 minutes, is not what stops them)
+    sesi_langsung(&pool, &s.cso, s.kpa_id, at(0)).await;
     for i in 0..10 {
         otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(i * 201)).await.unwrap();
     }
     let r = refusal(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(11 * 201)).await);
     assert_eq!(r, OtpRefusal::DailyCap);
-    // the next day (WIB) it works again
+    // the next day (WIB) it works again, in that day's session
+    sesi_langsung(&pool, &s.cso, s.kpa_id, at(24 * 3600)).await;
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(24 * 3600)).await.unwrap();
 }
 
@@ -323,6 +345,7 @@ async fn ten_codes_a_day_and_no_more(pool: PgPool) {
 async fn twenty_concurrent_right_codes_activate_exactly_once(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
+    sesi_langsung(&pool, &s.cso, s.kpa_id, at(0)).await;
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
     let code = last_code(&pool, KPA_HP).await;
     let mut tasks = vec![];
@@ -352,11 +375,20 @@ async fn ppk_activation_cannot_be_delegated_and_needs_an_attendance_mode(pool: P
     let s = satker(&pool).await;
     let k = key();
     sqlx::query("UPDATE pejabat SET status = 'KIRIM' WHERE id = $1").bind(s.ppk_id).execute(&pool).await.unwrap();
+    sesi_langsung(&pool, &s.cso, s.ppk_id, at(0)).await;
     otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::Aktivasi, at(0)).await.unwrap();
     let code = last_code(&pool, PPK_HP).await;
-    let kuasa = Attendance { video_conference: true, kuasa: Some("Orang Lain".into()) };
-    let m = forbidden(otp::submit(&pool, &k, &s.cso, s.ppk_id, Purpose::Aktivasi, &code, Some(&kuasa), at(1)).await);
-    assert!(m.contains("tidak dapat diwakilkan"), "{m}");
+    let kuasa = KuasaInput {
+        nomor_surat: "SK-1/2026".into(),
+        tanggal_surat: "20/11/2026".into(),
+        nama: "Orang Lain".into(),
+        nip: "199001012015011001".into(),
+    };
+    let ceklis = CeklisInput { kuasa: Some(kuasa), ..ceklis_kppn() };
+    match otp::submit(&pool, &k, &s.cso, s.ppk_id, Purpose::Aktivasi, &code, Some(&ceklis), at(1)).await {
+        Err(Error::Invalid(f)) => assert!(f.get("kuasa").unwrap().contains("tidak dapat diwakilkan")),
+        other => panic!("{other:?}"),
+    }
     forbidden(otp::submit(&pool, &k, &s.cso, s.ppk_id, Purpose::Aktivasi, &code, None, at(1)).await);
     otp::submit(&pool, &k, &s.cso, s.ppk_id, Purpose::Aktivasi, &code, kppn().as_ref(), at(2)).await.unwrap();
 }
@@ -365,6 +397,7 @@ async fn ppk_activation_cannot_be_delegated_and_needs_an_attendance_mode(pool: P
 async fn codes_are_never_stored_or_audited_in_clear(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
+    sesi_langsung(&pool, &s.cso, s.kpa_id, at(0)).await;
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
     let code = last_code(&pool, KPA_HP).await;
     otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, kppn().as_ref(), at(1)).await.unwrap();
@@ -407,6 +440,7 @@ impl Gateway for Flaky {
 async fn a_failing_gateway_is_retried_and_nothing_is_lost(pool: PgPool) {
     let s = satker(&pool).await;
     // a notice (the pejabat's "aktif" SMS): retried until the gateway recovers
+    sesi_langsung(&pool, &s.cso, s.kpa_id, at(0)).await;
     otp::request(&pool, &key(), &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
     let code = last_code(&pool, KPA_HP).await;
     otp::submit(&pool, &key(), &s.cso, s.kpa_id, Purpose::Aktivasi, &code, kppn().as_ref(), at(1)).await.unwrap();
@@ -429,7 +463,7 @@ async fn a_failing_gateway_is_retried_and_nothing_is_lost(pool: PgPool) {
 async fn the_cso_console_shows_who_waits_and_the_pending_code(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
-    let console = backend::aktivasi::cso::console(&pool, &s.cso, "", at(0)).await.unwrap().satkers;
+    let console = backend::aktivasi::cso::console(&pool, &s.cso, "", TOLERANSI, at(0)).await.unwrap().satkers;
     assert_eq!(console.len(), 1, "only satkers with someone waiting");
     assert_eq!(console[0].kode, "561403");
     let kpa = console[0].rows.iter().find(|r| r.id == s.kpa_id).unwrap();
@@ -437,22 +471,24 @@ async fn the_cso_console_shows_who_waits_and_the_pending_code(pool: PgPool) {
     assert_eq!(kpa.no_hp, "+62 812-****-7890");
     assert!(console[0].rows.iter().all(|r| r.id != s.ppk_id), "PPK is BARU, not yet KIRIM");
 
+    sesi_langsung(&pool, &s.cso, s.kpa_id, at(0)).await;
+
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
-    let console = backend::aktivasi::cso::console(&pool, &s.cso, "", at(30)).await.unwrap().satkers;
+    let console = backend::aktivasi::cso::console(&pool, &s.cso, "", TOLERANSI, at(30)).await.unwrap().satkers;
     let timing = console[0].rows.iter().find(|r| r.id == s.kpa_id).unwrap().pending.unwrap();
     assert_eq!(domain::otp::OtpTiming::seconds_left(timing.expires_at_ms, timing.server_now_ms), 90);
 
     // another KPPN's CSO sees nothing of it, a satker user is refused
     let other = login(&pool, "cso_jakarta2").await;
     assert!(
-        backend::aktivasi::cso::console(&pool, &other, "", at(30))
+        backend::aktivasi::cso::console(&pool, &other, "", TOLERANSI, at(30))
             .await
             .unwrap()
             .satkers
             .iter()
             .all(|s| s.kode != "561403")
     );
-    assert!(matches!(backend::aktivasi::cso::console(&pool, &s.kpa, "", at(30)).await, Err(Error::Forbidden(_))));
+    assert!(matches!(backend::aktivasi::cso::console(&pool, &s.kpa, "", TOLERANSI, at(30)).await, Err(Error::Forbidden(_))));
 }
 
 /// With more pejabat waiting than the console shows, it shows the first CONSOLE_ROWS (pending
@@ -476,20 +512,21 @@ async fn the_console_shows_a_bounded_list_and_searches_the_rest(pool: PgPool) {
     .execute(&pool)
     .await
     .unwrap();
+    sesi_langsung(&pool, &s.cso, s.kpa_id, at(0)).await;
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
 
-    let all = backend::aktivasi::cso::console(&pool, &s.cso, "", at(10)).await.unwrap();
+    let all = backend::aktivasi::cso::console(&pool, &s.cso, "", TOLERANSI, at(10)).await.unwrap();
     assert_eq!(all.waiting, 151, "150 new KPAs and the demo satker's");
     assert_eq!(all.shown() as i64, domain::pejabat::CONSOLE_ROWS);
     let first = &all.satkers[0];
     assert_eq!((first.kode.as_str(), first.rows[0].id), ("561403", s.kpa_id), "the pending code comes first");
 
-    let found = backend::aktivasi::cso::console(&pool, &s.cso, "KPA Antre 149", at(10)).await.unwrap();
+    let found = backend::aktivasi::cso::console(&pool, &s.cso, "KPA Antre 149", TOLERANSI, at(10)).await.unwrap();
     assert_eq!((found.waiting, found.shown()), (1, 1));
     assert_eq!(found.satkers[0].kode, "800149");
-    let by_code = backend::aktivasi::cso::console(&pool, &s.cso, "800150", at(10)).await.unwrap();
+    let by_code = backend::aktivasi::cso::console(&pool, &s.cso, "800150", TOLERANSI, at(10)).await.unwrap();
     assert_eq!(by_code.satkers[0].rows[0].nama, "KPA Antre 150");
-    let none = backend::aktivasi::cso::console(&pool, &s.cso, "100%_\\", at(10)).await.unwrap();
+    let none = backend::aktivasi::cso::console(&pool, &s.cso, "100%_\\", TOLERANSI, at(10)).await.unwrap();
     assert_eq!((none.waiting, none.shown()), (0, 0), "LIKE metacharacters are literal");
 }
 
@@ -498,6 +535,7 @@ async fn a_reopened_dialog_finds_the_last_request_of_its_owner_only(pool: PgPool
     let s = satker(&pool).await;
     let k = key();
     assert_eq!(otp::latest(&pool, &s.kpa, s.kpa_id, Purpose::Aktivasi).await.unwrap(), None);
+    sesi_langsung(&pool, &s.cso, s.kpa_id, at(0)).await;
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
     let latest = otp::latest(&pool, &s.kpa, s.kpa_id, Purpose::Aktivasi).await.unwrap().unwrap();
     assert_eq!((latest.sent_at, latest.expires_at), (at(0), at(120)));
@@ -519,6 +557,7 @@ async fn ten_wrong_codes_in_a_row_lock_the_reference_until_its_cso_unlocks(pool:
     let k = key();
     let wrong_for = |code: &str| if code == "000000" { "111111".to_string() } else { "000000".to_string() };
     // two wrong, then right: the count starts again
+    sesi_langsung(&pool, &s.cso, s.kpa_id, at(0)).await;
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
     let code = last_code(&pool, KPA_HP).await;
     for i in 1..=2 {
@@ -600,6 +639,7 @@ async fn ten_wrong_codes_in_a_row_lock_the_reference_until_its_cso_unlocks(pool:
 async fn a_number_and_the_country_have_code_budgets(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
+    sesi_langsung(&pool, &s.cso, s.kpa_id, at(0)).await;
     for t in [0, 61, 122] {
         otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(t)).await.unwrap();
     }
@@ -646,6 +686,7 @@ async fn the_simulators_switch_fails_one_number_and_the_next_number_still_gets_i
 async fn a_code_sms_is_never_delivered_after_its_code_expired(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
+    sesi_langsung(&pool, &s.cso, s.kpa_id, at(0)).await;
     let p = otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(0)).await.unwrap();
     let kiriman = p.kiriman.unwrap();
     assert_eq!((kiriman.nomor.as_str(), kiriman.status), ("+62 812-****-7890", domain::sms::StatusKirim::Antre));
@@ -663,7 +704,7 @@ async fn a_code_sms_is_never_delivered_after_its_code_expired(pool: PgPool) {
     assert_eq!(sms::deliver_due(&pool, &sim, at(201), 10).await.unwrap(), 1);
     let latest = otp::latest(&pool, &s.kpa, s.kpa_id, Purpose::Aktivasi).await.unwrap().unwrap();
     assert_eq!(latest.kiriman.unwrap().status, domain::sms::StatusKirim::Terkirim);
-    let console = backend::aktivasi::cso::console(&pool, &s.cso, "", at(202)).await.unwrap();
+    let console = backend::aktivasi::cso::console(&pool, &s.cso, "", TOLERANSI, at(202)).await.unwrap();
     let row = console.satkers.iter().flat_map(|s| &s.rows).find(|r| r.id == s.kpa_id).unwrap();
     assert_eq!(row.kiriman.as_ref().map(|k| k.status), Some(domain::sms::StatusKirim::Terkirim));
 }

@@ -1,7 +1,7 @@
 //! Changing an active pejabat's OTP number, end to end against a real PostgreSQL.
 
 use crate::common::{accept_bundles, kpa_input, last_code, login, pdf};
-use backend::aktivasi::otp::{self, Attendance, OtpKey};
+use backend::aktivasi::otp::{self, OtpKey};
 use backend::{Caller, Error, aktivasi::pejabat, aktivasi::ubah_nomor, dokumen::berkas, dokumen::formulir};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::berkas::{Keperluan, Keputusan};
@@ -56,11 +56,12 @@ async fn aktif(pool: &PgPool, k: &OtpKey) -> Aktif {
     accept_bundles(pool, &[kpa_id, ppk_id]).await;
     let (kpa, ppk, cso) =
         (login(pool, "apr_kpa561403").await, login(pool, "val_ppk561403").await, login(pool, "cso_jakarta6").await);
-    let at_kppn = Attendance { video_conference: false, kuasa: None };
+    let at_kppn = crate::common::ceklis_kppn();
     otp::request(pool, k, &ppk, ppk_id, Purpose::VerifikasiHp, t(-600)).await.unwrap();
     otp::submit(pool, k, &ppk, ppk_id, Purpose::VerifikasiHp, &last_code(pool, PPK_HP).await, None, t(-590))
         .await
         .unwrap();
+    crate::common::sesi_langsung(pool, &cso, kpa_id, t(-580)).await;
     otp::request(pool, k, &kpa, kpa_id, Purpose::Aktivasi, t(-580)).await.unwrap();
     otp::submit(pool, k, &cso, kpa_id, Purpose::Aktivasi, &last_code(pool, KPA_HP).await, Some(&at_kppn), t(-570))
         .await
@@ -69,6 +70,7 @@ async fn aktif(pool: &PgPool, k: &OtpKey) -> Aktif {
     otp::submit(pool, k, &kpa, ppk_id, Purpose::KirimData, &last_code(pool, KPA_HP).await, None, t(-490))
         .await
         .unwrap();
+    crate::common::sesi_langsung(pool, &cso, ppk_id, t(-400)).await;
     otp::request(pool, k, &ppk, ppk_id, Purpose::Aktivasi, t(-400)).await.unwrap();
     otp::submit(pool, k, &cso, ppk_id, Purpose::Aktivasi, &last_code(pool, PPK_HP).await, Some(&at_kppn), t(-390))
         .await

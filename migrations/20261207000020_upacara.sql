@@ -1,0 +1,24 @@
+-- The activation ceremony (issue 26): an aktivasi code lives inside its session. A CSO takes
+-- a booked session ("Ambil sesi") and holds it alone, under a short number both screens show;
+-- the CSO may also open a walk-in session ("sesi langsung") with the pejabat in front of it.
+ALTER TABLE jadwal
+    ADD COLUMN dipegang_by bigint REFERENCES app_user (id),
+    ADD COLUMN dipegang_at timestamptz,
+    ADD COLUMN nomor_sesi  smallint CHECK (nomor_sesi BETWEEN 10 AND 999),
+    ADD COLUMN langsung    boolean NOT NULL DEFAULT false,
+    ADD CHECK ((dipegang_by IS NULL) = (dipegang_at IS NULL)),
+    ADD CHECK ((dipegang_by IS NULL) = (nomor_sesi IS NULL)),
+    ADD CHECK (NOT langsung OR dipegang_by IS NOT NULL);
+
+-- the session an aktivasi code was requested in: only its holder may enter the code
+ALTER TABLE otp_code ADD COLUMN jadwal_id bigint REFERENCES jadwal (id),
+    ADD CHECK (jadwal_id IS NULL OR purpose = 'aktivasi');
+
+-- what the CSO saw before entering the code, and the session it was entered in
+ALTER TABLE pejabat
+    ADD COLUMN aktivasi_jadwal bigint REFERENCES jadwal (id),
+    ADD COLUMN aktivasi_ceklis jsonb;
+
+-- codes requested before sessions held them would be entered by any CSO: void them (they
+-- live two minutes; the pejabat asks again inside its session)
+UPDATE otp_code SET state = 'VOID', closed_at = now() WHERE purpose = 'aktivasi' AND state = 'PENDING';
