@@ -321,7 +321,9 @@ mod tests {
         };
         let input = CeklisInput { dicentang: Butir::untuk(Mode::Kppn).to_vec(), kuasa: Some(kuasa.clone()) };
         let c = periksa(&input, Mode::Kppn, Jabatan::Kpa, today).unwrap();
-        assert!(c.ringkas().ends_with("penerima kuasa Rina Wulandari (NIP 199001012015012001) surat kuasa SK-7/KPA/2026 tanggal 1 Des 2026"));
+        assert!(c.ringkas().ends_with(
+            "penerima kuasa Rina Wulandari (NIP 199001012015012001) surat kuasa SK-7/KPA/2026 tanggal 1 Des 2026"
+        ));
         assert!(periksa(&input, Mode::Kppn, Jabatan::Ppk, today).unwrap_err().get("kuasa").is_some());
         let future = CeklisInput {
             kuasa: Some(KuasaInput { tanggal_surat: "09/12/2026".into(), nip: "12".into(), ..kuasa }),

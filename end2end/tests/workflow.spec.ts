@@ -40,8 +40,10 @@ function row(page: Page, nama: string) {
   return page.getByRole("table", { name: "Tabel Pejabat" }).getByRole("row", { name: new RegExp(nama) });
 }
 
-/** The pejabat's own "Request OTP", read out to the CSO, who types it in. */
-async function activate(owner: Page, nama: string, phone: string, hp: Page, cso: Page) {
+/** The pejabat's own "Request OTP" inside the session the CSO holds (`nomor`), read out to
+ *  the CSO: both screens show the same session number, the CSO ticks the video session's
+ *  checklist and types the code in. */
+async function activate(owner: Page, nama: string, phone: string, hp: Page, cso: Page, nomor: string) {
   await row(owner, nama).click();
   await owner.getByRole("button", { name: "Request OTP" }).click();
   const d = owner.getByRole("dialog", { name: "Permintaan OTP" });
@@ -51,12 +53,26 @@ async function activate(owner: Page, nama: string, phone: string, hp: Page, cso:
   await d.getByRole("button", { name: "Request OTP" }).click();
   await expect(d.getByText("Bacakan kode tersebut kepada CSO KPPN.")).toBeVisible();
   await expect(d.getByRole("timer")).toHaveText(/Kode berlaku 0[12]:\d\d/);
+  // the mutual check: who will hear the code, in which session, under which number
+  const sesi = d.getByRole("region", { name: "Sesi aktivasi" });
+  await expect(sesi.getByText(`Nomor sesi ${nomor}`, { exact: true })).toBeVisible();
+  await expect(sesi).toContainText("CSO KPPN Jakarta VI");
+  await expect(sesi).toContainText("Video conference");
+  await expect(sesi).toContainText("tidak ada petugas yang akan meminta kode OTP SAKTI Anda lagi");
   const code = await nextCode(hp, phone, before);
 
   const pick = cso.getByRole("button", { name: new RegExp(nama) });
   await expect(pick).toContainText(/Kode menunggu · 0[12]:\d\d/);
+  await expect(pick).toContainText(`Sesi No. ${nomor}`);
   await pick.click();
+  await expect(cso.getByText(`Nomor sesi ${nomor}`, { exact: true })).toBeVisible();
+  // the code alone is refused: the checklist of a video session comes first
   await cso.getByLabel("Kode OTP yang dibacakan pejabat").fill(code);
+  await cso.getByRole("button", { name: "Aktifkan" }).click();
+  await expect(cso.getByText("Centang setiap butir pemeriksaan sebelum memasukkan kode.")).toBeVisible();
+  const ceklis = cso.getByRole("group", { name: "Ceklis pemeriksaan" });
+  await expect(ceklis.getByRole("checkbox")).toHaveCount(3);
+  for (const box of await ceklis.getByRole("checkbox").all()) await box.check();
   await cso.getByRole("button", { name: "Aktifkan" }).click();
   await expect(cso.getByText(`OTP ${nama} telah AKTIF.`)).toBeVisible();
   await owner.keyboard.press("Escape");
@@ -79,7 +95,7 @@ async function withOwnCode(page: Page, button: string, title: string, phone: str
 
 /** Seed step 2: the admin downloads each form, uploads the signed scan and sends the
  *  submission; the CSO checks each bundle, accepts it and schedules a session. */
-async function bundles(admin: Page, cso: Page, kpa: Page) {
+async function bundles(admin: Page, cso: Page, kpa: Page): Promise<string> {
   const names = ["KPA PSIE I", "PPK PSIE I", "PPSPM PSIE I"];
   const files: Record<string, string> = {};
   const codes: Record<string, string> = {};
@@ -137,20 +153,29 @@ async function bundles(admin: Page, cso: Page, kpa: Page) {
   await cso.goto(`/meja?kode=${codes["PPK PSIE I"]}`);
   await hydrated(cso);
   await expect(cso.getByText(/Form Aktivasi OTP · dicetak .* · SESUAI dengan data saat ini/)).toBeVisible();
-  // a session by video conference tomorrow at 09:00 WIB
-  const [y, m, d] = new Date(Date.now() + 7 * 3600_000 + 24 * 3600_000).toISOString().slice(0, 10).split("-");
-  const tomorrow = `${d}/${m}/${y}`; // typed day first, as in Indonesia
+  // a session by video conference starting in two minutes: its codes may be asked for from
+  // ten minutes before its start (SAKTI_SESI_TOLERANSI)
+  const start = new Date(Date.now() + 7 * 3600_000 + 2 * 60_000).toISOString();
+  const [y, m, d] = start.slice(0, 10).split("-");
+  const jam = start.slice(11, 16);
   await cso.getByLabel("Satker", { exact: true }).selectOption("561403");
-  await cso.getByLabel("Tanggal (WIB)").fill(tomorrow);
-  await cso.getByLabel("Jam (WIB)").fill("09:00");
+  await cso.getByLabel("Tanggal (WIB)").fill(`${d}/${m}/${y}`); // typed day first, as in Indonesia
+  await cso.getByLabel("Jam (WIB)").fill(jam);
   await cso.getByRole("radio", { name: "Video conference" }).check();
   await cso.getByLabel("Tautan video conference").fill("https://vicon.kemenkeu.go.id/j/561403");
   await cso.getByRole("button", { name: "Simpan Jadwal" }).click();
   await expect(cso.getByText(/Jadwal 561403 .* tersimpan/)).toBeVisible();
+  // the CSO takes it: only it enters the session's codes, under a new session number
+  const queue = cso.getByRole("listitem", { name: new RegExp(`^Sesi 561403 .*${jam} WIB`) });
+  await queue.getByRole("button", { name: "Ambil sesi" }).click();
+  const taken = cso.getByText(/Sesi 561403 dipegang Anda dengan nomor sesi (\d+)\./);
+  await expect(taken).toBeVisible();
+  const nomor = /nomor sesi (\d+)/.exec(await taken.innerText())![1];
+  await expect(queue).toContainText(`Dipegang Anda · No. ${nomor}`);
   // the satker sees it
   await kpa.getByRole("link", { name: "Berkas & Jadwal" }).click();
   await expect(kpa.getByRole("link", { name: "https://vicon.kemenkeu.go.id/j/561403" })).toBeVisible();
-  await expect(kpa.getByText(/09:00 WIB/)).toBeVisible();
+  await expect(kpa.getByText(new RegExp(`${jam} WIB`)).first()).toBeVisible();
   await kpa.getByRole("link", { name: "Tabel Pejabat" }).click();
   await expect(kpa.getByRole("heading", { name: "Tabel Pejabat" })).toBeVisible();
   await hydrated(kpa);
@@ -160,6 +185,7 @@ async function bundles(admin: Page, cso: Page, kpa: Page) {
   await admin.getByRole("link", { name: "Tabel Pejabat" }).click();
   await expect(admin.getByRole("heading", { name: "Tabel Pejabat" })).toBeVisible();
   await hydrated(admin);
+  return nomor;
 }
 
 test("five people run the six steps of the seed", async ({ browser }) => {
@@ -194,7 +220,7 @@ test("five people run the six steps of the seed", async ({ browser }) => {
   // step 2: forms, bundles through the CSO's desk, a session scheduled
   await login(kpa, "apr_kpa561403");
   await login(cso, "cso_jakarta6");
-  await bundles(admin, cso, kpa);
+  const nomor = await bundles(admin, cso, kpa);
 
   // step 4: the KPA activates with the CSO (video conference)
   await expect(cso).toHaveURL(/\/cso$/);
@@ -204,7 +230,7 @@ test("five people run the six steps of the seed", async ({ browser }) => {
   await row(kpa, "PPK PSIE I").click();
   await expect(kpa.getByRole("button", { name: "Kirim Data" })).toBeDisabled();
   await expect(kpa.getByText("OTP KPA belum aktif")).toBeVisible();
-  await activate(kpa, "KPA PSIE I", KPA_HP, hp, cso);
+  await activate(kpa, "KPA PSIE I", KPA_HP, hp, cso, nomor);
 
   // step 5: the KPA sends PPK and PPSPM, each with a fresh code of its own
   for (const nama of ["PPK PSIE I", "PPSPM PSIE I"]) {
@@ -214,8 +240,8 @@ test("five people run the six steps of the seed", async ({ browser }) => {
   }
 
   // step 6: PPK and PPSPM activate with the CSO
-  await activate(ppk, "PPK PSIE I", PPK_HP, hp, cso);
-  await activate(ppspm, "PPSPM PSIE I", SPM_HP, hp, cso);
+  await activate(ppk, "PPK PSIE I", PPK_HP, hp, cso, nomor);
+  await activate(ppspm, "PPSPM PSIE I", SPM_HP, hp, cso, nomor);
 
   // everyone AKTIF, on the admin's screen too, without a reload
   for (const nama of ["KPA PSIE I", "PPK PSIE I", "PPSPM PSIE I"]) {

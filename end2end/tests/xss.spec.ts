@@ -85,7 +85,17 @@ test("a name full of markup is text in the table, the PDF, the desk, the console
   await expect(item).toContainText("DITERIMA");
   await noInjectedImage(cso);
 
-  // the console, with the KPA's code read out
+  // the console: the KPA stands at the desk, so the CSO opens a walk-in session for it
+  await cso.getByRole("link", { name: "Konsol", exact: true }).click();
+  await hydrated(cso);
+  const pick = cso.getByRole("button", { name: NAME });
+  await expect(pick).toContainText("Belum ada sesi");
+  await pick.click();
+  await cso.getByRole("button", { name: "Buka sesi langsung" }).click();
+  await expect(pick).toContainText("dipegang Anda");
+  await noInjectedImage(cso);
+
+  // the KPA's code, read out
   await login(kpa, "apr_kpa527010");
   await kpa.getByRole("table", { name: "Tabel Pejabat" }).getByRole("row", { name: NAME }).click();
   await kpa.getByRole("button", { name: "Request OTP" }).click();
@@ -96,11 +106,10 @@ test("a name full of markup is text in the table, the PDF, the desk, the console
   const code = await nextCode(hp, PHONE, before);
   await noInjectedImage(kpa);
 
-  await cso.getByRole("link", { name: "Konsol", exact: true }).click();
-  await hydrated(cso);
-  const pick = cso.getByRole("button", { name: NAME });
-  await expect(pick).toContainText(NAME);
-  await pick.click();
+  await expect(pick).toContainText(/Kode menunggu/);
+  const ceklis = cso.getByRole("group", { name: "Ceklis pemeriksaan" });
+  await expect(ceklis.getByRole("checkbox")).toHaveCount(2);
+  for (const box of await ceklis.getByRole("checkbox").all()) await box.check();
   await cso.getByLabel("Kode OTP yang dibacakan pejabat").fill(code);
   await cso.getByRole("button", { name: "Aktifkan" }).click();
   await expect(cso.getByText(`OTP ${NAME} telah AKTIF.`)).toBeVisible();

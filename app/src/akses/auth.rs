@@ -164,7 +164,14 @@ pub async fn auth_whoami() -> Result<Me, AppError> {
         });
     };
     let unit = backend::akses::auth::unit_of(&state.pool, &actor).await?;
-    Ok(Me { user_id: actor.user_id, username: actor.username, nama: actor.nama, role: actor.role, unit_kode: unit.kode, unit_nama: unit.nama })
+    Ok(Me {
+        user_id: actor.user_id,
+        username: actor.username,
+        nama: actor.nama,
+        role: actor.role,
+        unit_kode: unit.kode,
+        unit_nama: unit.nama,
+    })
 }
 
 /// The time left on the session, for the page's countdown.

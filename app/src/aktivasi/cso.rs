@@ -25,12 +25,25 @@ pub async fn cso_daftar(search: String) -> Result<Console, AppError> {
 /// The code a pejabat read out, entered by the CSO holding its session with the checklist of
 /// the session's mode.
 #[server(endpoint = "cso_aktivasi")]
-pub async fn cso_aktivasi(pejabat_id: domain::PejabatId, code: String, ceklis: CeklisInput) -> Result<Status, AppError> {
+pub async fn cso_aktivasi(
+    pejabat_id: domain::PejabatId,
+    code: String,
+    ceklis: CeklisInput,
+) -> Result<Status, AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
     let now = state.clock.now();
     let purpose = domain::otp::Purpose::Aktivasi;
-    Ok(backend::aktivasi::otp::submit(&state.pool, &state.otp_key, &caller, pejabat_id, purpose, &code, Some(&ceklis), now)
-        .await?)
+    Ok(backend::aktivasi::otp::submit(
+        &state.pool,
+        &state.otp_key,
+        &caller,
+        pejabat_id,
+        purpose,
+        &code,
+        Some(&ceklis),
+        now,
+    )
+    .await?)
 }
 
 /// A walk-in session: the pejabat stands in front of the CSO, who opens a session held by it.
@@ -305,7 +318,7 @@ fn CodeEntry(
     let nomor = sesi.nomor.map(|n| n.to_string()).unwrap_or_default();
     view! {
         <form on:submit=submit>
-            <p class="nomor-sesi" aria-label=format!("Nomor sesi {nomor}")>"Nomor sesi " <strong>{nomor.clone()}</strong></p>
+            <p class="nomor-sesi">"Nomor sesi " <strong>{nomor.clone()}</strong></p>
             <p class="muted">{format!("{} · {}{}", sesi.waktu(), sesi.mode.label(), if sesi.langsung { " · sesi langsung" } else { "" })}</p>
             <p class="muted">"Sebutkan nomor sesi ini kepada pejabat: layar pejabat menampilkan nomor dan nama Anda yang sama."</p>
             <fieldset>

@@ -6,9 +6,9 @@ use crate::sistem::error::AppError;
 use crate::sistem::komponen::Modal;
 use domain::Status;
 use domain::otp::{KodeTerakhir, OtpTiming, Purpose, countdown};
-use domain::upacara::InfoSesi;
 use domain::pejabat::PejabatRow;
 use domain::sms::{Kiriman, StatusKirim};
+use domain::upacara::InfoSesi;
 use domain::workflow::Langkah;
 use leptos::prelude::*;
 
@@ -311,13 +311,16 @@ pub fn OtpDialog(
 fn SesiKode(sesi: InfoSesi) -> impl IntoView {
     let nomor = sesi.nomor.map(|n| n.to_string()).unwrap_or_default();
     let cso = sesi.pemegang.as_ref().map(|p| p.nama.clone()).unwrap_or_default();
-    let kontak: Vec<String> = [sesi.kppn_telepon.clone().map(|t| format!("telepon {t}")), sesi.kppn_email.clone().map(|e| format!("email {e}"))]
-        .into_iter()
-        .flatten()
-        .collect();
+    let kontak: Vec<String> = [
+        sesi.kppn_telepon.clone().map(|t| format!("telepon {t}")),
+        sesi.kppn_email.clone().map(|e| format!("email {e}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     view! {
         <section class="sesi-kode" aria-label="Sesi aktivasi">
-            <p class="nomor-sesi" aria-label=format!("Nomor sesi {nomor}")>"Nomor sesi " <strong>{nomor.clone()}</strong></p>
+            <p class="nomor-sesi">"Nomor sesi " <strong>{nomor.clone()}</strong></p>
             <dl class="summary">
                 <dt>"CSO"</dt><dd>{cso}</dd>
                 <dt>"KPPN"</dt><dd>{sesi.kppn_nama.clone()}</dd>

@@ -253,7 +253,10 @@ fn Sessions(
         if let Some(r) = ambil.value().get() {
             say(r.map(|j| {
                 let nomor = j.nomor_sesi.unwrap_or_default();
-                format!("Sesi {} dipegang Anda dengan nomor sesi {nomor}. Sebutkan nomor ini kepada pejabat.", j.satker_kode)
+                format!(
+                    "Sesi {} dipegang Anda dengan nomor sesi {nomor}. Sebutkan nomor ini kepada pejabat.",
+                    j.satker_kode
+                )
             }));
         }
     });
@@ -363,16 +366,20 @@ fn SessionRow(
     let ended = now_ms > j.mulai_ms + i64::from(j.durasi_menit) * 60_000;
     let may_take = today && !ended && j.kehadiran != Some(domain::jadwal::Kehadiran::TidakHadir);
     let take = move |label: &'static str| {
-        may_take.then(|| view! {
-            <button disabled=move || ambil.pending().get() aria-busy=move || ambil.pending().get().to_string()
-                on:click=move |_| { ambil.dispatch(id); }>{label}</button>
+        may_take.then(|| {
+            view! {
+                <button disabled=move || ambil.pending().get() aria-busy=move || ambil.pending().get().to_string()
+                    on:click=move |_| { ambil.dispatch(id); }>{label}</button>
+            }
         })
     };
     let pegang = match (&j.pemegang, j.nomor_sesi) {
         (Some(p), Some(n)) if p.user_id == me => {
             view! { <span class="badge">{format!("Dipegang Anda · No. {n}")}</span> }.into_any()
         }
-        (Some(p), _) => view! { <span class="badge">{format!("Dipegang {}", p.nama)}</span> {take("Ambil alih")} }.into_any(),
+        (Some(p), _) => {
+            view! { <span class="badge">{format!("Dipegang {}", p.nama)}</span> {take("Ambil alih")} }.into_any()
+        }
         (None, _) => view! { {take("Ambil sesi")} }.into_any(),
     };
     view! {

@@ -4,9 +4,9 @@
 //! is the domain's; this module reads the facts, asks, and persists.
 
 use crate::akses::attempt::Attempt;
+use crate::aktivasi::jendela;
 use crate::aktivasi::otp_engine::{HasilCek, Teks, check, issue};
 pub use crate::aktivasi::otp_engine::{KodeTerkirim, OtpKey};
-use crate::aktivasi::jendela;
 use crate::aktivasi::pejabat::{Target, lock_own_kpa, lock_pejabat};
 use crate::audit::refuse;
 use crate::error::{Error, Result};
@@ -150,11 +150,13 @@ pub async fn request(
         };
     let mut detail = format!("kode {} dikirim ke HP {} pejabat", purpose.code(), owner.jabatan.short());
     if let Some(s) = &sesi {
-        sqlx::query("UPDATE otp_code SET jadwal_id = $2 WHERE pejabat_id = $1 AND purpose = 'aktivasi' AND state = 'PENDING'")
-            .bind(owner.id)
-            .bind(s.jadwal_id)
-            .execute(attempt.tx())
-            .await?;
+        sqlx::query(
+            "UPDATE otp_code SET jadwal_id = $2 WHERE pejabat_id = $1 AND purpose = 'aktivasi' AND state = 'PENDING'",
+        )
+        .bind(owner.id)
+        .bind(s.jadwal_id)
+        .execute(attempt.tx())
+        .await?;
         detail.push_str(&sesi_detail(s));
     }
     pending.sesi = sesi;
@@ -204,13 +206,15 @@ pub async fn submit(
         Purpose::Aktivasi => "aktif_at",
         Purpose::UbahNomor | Purpose::SetujuUbahNomor => "updated_at",
     };
-    sqlx::query(&format!("UPDATE pejabat SET status = $2, {stamp} = $4, updated_at = $4 WHERE id = $1 AND status = $3"))
-        .bind(target.id)
-        .bind(next.label())
-        .bind(target.status.label())
-        .bind(now)
-        .execute(attempt.tx())
-        .await?;
+    sqlx::query(&format!(
+        "UPDATE pejabat SET status = $2, {stamp} = $4, updated_at = $4 WHERE id = $1 AND status = $3"
+    ))
+    .bind(target.id)
+    .bind(next.label())
+    .bind(target.status.label())
+    .bind(now)
+    .execute(attempt.tx())
+    .await?;
     let mut detail = format!("{} → {}", target.status.label(), next.label());
     if let Some((sesi, ceklis)) = &upacara {
         sqlx::query(

@@ -17,8 +17,8 @@ mod reservasi;
 mod slot;
 
 pub use antrean::*;
-pub use pegang::*;
 pub(crate) use baris::*;
+pub use pegang::*;
 pub use pengingat::*;
 pub use reservasi::*;
 pub use slot::*;

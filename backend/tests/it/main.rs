@@ -24,3 +24,4 @@ mod retensi;
 mod roles;
 mod sms_http;
 mod ubah_nomor;
+mod upacara;

@@ -2,12 +2,12 @@
 
 use crate::common::{accept_bundles, ceklis_kppn, kpa_input, last_code, login, sesi_langsung};
 use backend::aktivasi::otp::{self, OtpKey};
-use domain::upacara::{CeklisInput, KuasaInput};
 use backend::kirim::sms::{self, Gateway, OutMessage, Relay, Simulator};
 use backend::{Caller, Error, aktivasi::pejabat};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::Status;
 use domain::otp::{OtpRefusal, Purpose};
+use domain::upacara::{CeklisInput, KuasaInput};
 use sqlx::PgPool;
 
 fn key() -> OtpKey {
@@ -488,7 +488,10 @@ async fn the_cso_console_shows_who_waits_and_the_pending_code(pool: PgPool) {
             .iter()
             .all(|s| s.kode != "561403")
     );
-    assert!(matches!(backend::aktivasi::cso::console(&pool, &s.kpa, "", TOLERANSI, at(30)).await, Err(Error::Forbidden(_))));
+    assert!(matches!(
+        backend::aktivasi::cso::console(&pool, &s.kpa, "", TOLERANSI, at(30)).await,
+        Err(Error::Forbidden(_))
+    ));
 }
 
 /// With more pejabat waiting than the console shows, it shows the first CONSOLE_ROWS (pending

@@ -11,7 +11,7 @@ use crate::common::App;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use backend::aktivasi::otp::{self, Attendance, OtpKey};
+use backend::aktivasi::otp::{self, OtpKey};
 use backend::dokumen::berkas;
 use domain::berkas::{Keperluan, Keputusan};
 use domain::otp::Purpose;
@@ -554,8 +554,20 @@ const MATRIX: &[Row] = &[
         key: "cso_aktivasi",
         level: Level::AktivasiPending,
         call: Call::Fn("cso_aktivasi", |s| {
-            format!("pejabat_id={}&code={}&video_conference=false&kuasa=", s.kpa, s.kode_kpa)
+            // the in-person checklist of the session the fixture's CSO holds
+            format!(
+                "pejabat_id={}&code={}&ceklis[dicentang][0]=HadirLangsung&ceklis[dicentang][1]=KtpCocok",
+                s.kpa, s.kode_kpa
+            )
         }),
+        allowed: &[Cso],
+        targeted: true,
+        step_up: false,
+    },
+    Row {
+        key: "cso_sesi_langsung",
+        level: Level::Baru,
+        call: Call::Fn("cso_sesi_langsung", |s| format!("pejabat_id={}", s.kpa)),
         allowed: &[Cso],
         targeted: true,
         step_up: false,
@@ -673,6 +685,14 @@ const MATRIX: &[Row] = &[
         key: "jadwal_catat",
         level: Level::Baru,
         call: Call::Fn("jadwal_catat", |s| format!("jadwal_id={}&hadir=true&hasil=OTP+aktif", s.jadwal)),
+        allowed: &[Cso],
+        targeted: true,
+        step_up: false,
+    },
+    Row {
+        key: "jadwal_ambil",
+        level: Level::Baru,
+        call: Call::Fn("jadwal_ambil", |s| format!("jadwal_id={}", s.jadwal)),
         allowed: &[Cso],
         targeted: true,
         step_up: false,
@@ -999,8 +1019,14 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
                 berkas::putuskan(pool, &c, item.berkas.id, [true; 5], &Keputusan::Terima, now()).await.unwrap();
             }
         }
+        // the CSO holds the session set by hand, which names no pejabat: all of the satker's
+        // aktivasi codes are requested in it
+        backend::jadwal::ambil(pool, &c, s.jadwal, now()).await.unwrap();
     }
-    let at_kppn = Attendance { video_conference: false, kuasa: None };
+    let at_kppn = domain::upacara::CeklisInput {
+        dicentang: domain::upacara::Butir::untuk(domain::jadwal::Mode::Kppn).to_vec(),
+        kuasa: None,
+    };
     if level >= Level::VerifPending {
         otp::request(pool, key, &p, s.ppk, Purpose::VerifikasiHp, now()).await.unwrap();
     }
@@ -1270,6 +1296,46 @@ async fn run_row(key: &str) {
     db.drop_db().await;
 }
 
+/// Issue 26: the CSO holding the session enters a read-out code only with the whole checklist
+/// of the session's mode. Over HTTP, without it or with part of it, the activation is refused,
+/// the code stays pending and no wrong try is counted; with it, the KPA is AKTIF.
+#[tokio::test]
+async fn an_activation_without_its_checklist_is_refused_over_http() {
+    let Fixture { template, own, cookies, at, .. } = fixture(Level::AktivasiPending).await;
+    let db = crate::common::DbCopy::of(template).await;
+    let pool = db.pool.clone();
+    let clock = backend::Clock::manual(*at);
+    let app = App::with_clock(&pool, OtpKey::new(b"matrix".to_vec()), server::Edge::default(), clock).await;
+    let cso = cookies[EVERYONE.iter().position(|w| *w == Cso).unwrap()].as_deref();
+    let state = |pool: PgPool, id: PejabatId| async move {
+        let row: (String, i32, i64) = sqlx::query_as(
+            "SELECT p.status, p.otp_salah, (SELECT count(*) FROM otp_code c WHERE c.pejabat_id = p.id AND c.state = 'PENDING')
+             FROM pejabat p WHERE p.id = $1",
+        )
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        row
+    };
+    let without = Call::Fn("cso_aktivasi", |s| format!("pejabat_id={}&code={}", s.kpa, s.kode_kpa));
+    let part =
+        Call::Fn("cso_aktivasi", |s| format!("pejabat_id={}&code={}&ceklis[dicentang][0]=KtpCocok", s.kpa, s.kode_kpa));
+    for refused in [&without, &part] {
+        let (status, body, _) = call(&app, refused, own, cso).await;
+        assert!(status.is_client_error(), "{status} {body}");
+        assert_eq!(state(pool.clone(), own.kpa).await, ("BARU".to_string(), 0, 1), "{body}");
+    }
+    let (_, body, _) = call(&app, &part, own, cso).await;
+    assert!(body.contains("Centang setiap butir"), "{body}");
+    let whole = MATRIX.iter().find(|r| r.key == "cso_aktivasi").unwrap();
+    let (status, body, _) = call(&app, &whole.call, own, cso).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(state(pool.clone(), own.kpa).await.0, "AKTIF");
+    drop(app);
+    db.drop_db().await;
+}
+
 /// A sensitive row called with a login six minutes old: 428, nothing changed; then called
 /// again with a fresh one (the caller below).
 async fn step_up_refused(app: &App, row: &Row, who: Who, side: &Side, cookie: Option<&str>, pool: &PgPool) {
@@ -1345,6 +1411,8 @@ rows! {
     cso_buka_kunci_otp => "cso_buka_kunci_otp",
     hp_gateway_gagal => "hp_gateway_gagal",
     cso_aktivasi => "cso_aktivasi",
+    cso_sesi_langsung => "cso_sesi_langsung",
+    jadwal_ambil => "jadwal_ambil",
     berkas_daftar => "berkas_daftar",
     berkas_ajukan => "berkas_ajukan",
     jadwal_daftar_satker => "jadwal_daftar_satker",

@@ -670,12 +670,14 @@ async fn a_backup_restores_into_a_new_database_that_a_server_runs_on() {
     berkas::ajukan(&pool, &admin, now).await.unwrap();
     berkas::putuskan(&pool, &cso, b.id, [true; 5], &Keputusan::Terima, now).await.unwrap();
     let key = otp::OtpKey::new(b"kunci-uji-gangguan-yang-cukup-panjang-123".to_vec());
+    backend::jadwal::langsung(&pool, &cso, id, domain::upacara::DEFAULT_TOLERANSI, now).await.unwrap();
     otp::request(&pool, &key, &kpa, id, domain::otp::Purpose::Aktivasi, now).await.unwrap();
     let body: String =
         sqlx::query_scalar("SELECT body FROM sms_outbox WHERE otp_code_id IS NOT NULL").fetch_one(&pool).await.unwrap();
     let end = body.find(". Kode berlaku").unwrap();
-    let attendance = otp::Attendance { video_conference: false, kuasa: None };
-    otp::submit(&pool, &key, &cso, id, domain::otp::Purpose::Aktivasi, &body[end - 6..end], Some(&attendance), now)
+    let dicentang = domain::upacara::Butir::untuk(domain::jadwal::Mode::Kppn).to_vec();
+    let ceklis = domain::upacara::CeklisInput { dicentang, kuasa: None };
+    otp::submit(&pool, &key, &cso, id, domain::otp::Purpose::Aktivasi, &body[end - 6..end], Some(&ceklis), now)
         .await
         .unwrap();
     let snapshot = |pool: sqlx::PgPool| async move {

@@ -256,7 +256,7 @@ async fn a_hundred_hostile_values_are_refused_with_a_message_and_nothing_is_stor
         ("pejabat_daftar", "query=1", "admin"),
         ("meja_putuskan", "berkas_id=1&ceklis[0]=maybe&terima=true&alasan=", "cso"),
         ("jadwal_catat", "jadwal_id=1&hadir=2&hasil=x", "cso"),
-        ("cso_aktivasi", "pejabat_id=x&code=1&video_conference=no&kuasa=", "cso"),
+        ("cso_aktivasi", "pejabat_id=x&code=1&ceklis[dicentang][0]=Bukan", "cso"),
         ("audit_cari", "query[page]=abc", "admin"),
         ("pejabat_rekam", "input=%3Cscript%3E", "admin"),
     ];

@@ -1,0 +1,228 @@
+//! The activation ceremony (issue 26) against a real PostgreSQL: the aktivasi code lives inside
+//! its session — requested only in the window, entered only by the CSO holding the session,
+//! with the checklist of its mode; a takeover is audited and voids the code said under the
+//! other CSO's name; a walk-in session is the CSO's, audited as such.
+
+use crate::common::{accept_bundles, ceklis_kppn, kpa_input, last_code, login};
+use backend::aktivasi::otp::{self, OtpKey};
+use backend::{Caller, Error, aktivasi::pejabat, jadwal};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use domain::jadwal::{JadwalInput, Mode};
+use domain::otp::{OtpRefusal, Purpose};
+use domain::upacara::{Butir, CeklisInput};
+use sqlx::PgPool;
+
+const KPA_HP: &str = "+6281234567890";
+
+fn key() -> OtpKey {
+    OtpKey::new(b"kunci-uji-upacara".to_vec())
+}
+
+/// 2026-11-24 09:00 WIB.
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 2, 0, 0).unwrap()
+}
+
+/// `h:m` WIB on 2026-11-24.
+fn wib(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, h - 7, m, 0).unwrap()
+}
+
+struct Setup {
+    kpa: Caller,
+    cso: Caller,
+    kpa_id: domain::PejabatId,
+}
+
+/// The KPA of 561403 recorded, its bundle accepted.
+async fn setup(pool: &PgPool) -> Setup {
+    let admin = login(pool, "adm_561403").await;
+    let kpa_id = pejabat::rekam(pool, &admin, &kpa_input(), backend::now()).await.unwrap();
+    accept_bundles(pool, &[kpa_id]).await;
+    Setup { kpa: login(pool, "apr_kpa561403").await, cso: login(pool, "cso_jakarta6").await, kpa_id }
+}
+
+/// A second CSO of KPPN 019, with the demo password.
+async fn second_cso(pool: &PgPool) -> Caller {
+    sqlx::query(
+        "INSERT INTO app_user (username, nama, role, kppn_kode, password_hash)
+         SELECT 'cso_jakarta6b', 'CSO Kedua Jakarta VI', role, kppn_kode, password_hash
+         FROM app_user WHERE username = 'cso_jakarta6'",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    login(pool, "cso_jakarta6b").await
+}
+
+/// A video session for 561403 at 10:30–11:30 WIB set by hand by `cso` at t0.
+async fn video_session(pool: &PgPool, cso: &Caller) -> domain::JadwalId {
+    let input = JadwalInput {
+        satker_kode: "561403".into(),
+        tanggal: "2026-11-24".into(),
+        jam: "10:30".into(),
+        mode: Mode::VideoConference.code().into(),
+        tautan: "https://vicon.kemenkeu.go.id/j/561403".into(),
+        ..Default::default()
+    };
+    jadwal::buat(pool, cso, &input, t0()).await.unwrap().id
+}
+
+fn rule(result: Result<impl std::fmt::Debug, Error>) -> String {
+    match result {
+        Err(Error::Rule(m)) | Err(Error::Forbidden(m)) => m,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn video() -> CeklisInput {
+    CeklisInput { dicentang: Butir::untuk(Mode::VideoConference).to_vec(), kuasa: None }
+}
+
+async fn audit(pool: &PgPool, action: &str) -> Vec<(String, String, String)> {
+    sqlx::query_as("SELECT coalesce(actor_username, ''), outcome, detail FROM audit_log WHERE action = $1 ORDER BY id")
+        .bind(action)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
+async fn the_code_is_requested_only_in_its_sessions_window_once_a_cso_holds_it(pool: PgPool) {
+    let s = setup(&pool).await;
+    let k = key();
+    // no session at all
+    let m = rule(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, t0()).await);
+    assert!(m.starts_with("Belum ada sesi aktivasi"), "{m}");
+    let j = video_session(&pool, &s.cso).await;
+    // before the window (10 minutes of grace before 10:30): the dialog says when
+    let m = rule(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, wib(10, 19)).await);
+    assert_eq!(
+        m,
+        "Kode aktivasi diminta pada sesi Anda: Selasa, 24 Nov 2026 10:30–11:30 WIB (dapat diminta sejak 10 menit sebelumnya)."
+    );
+    // in the window, but no CSO holds the session yet
+    let m = rule(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, wib(10, 20)).await);
+    assert!(m.contains("belum diambil CSO"), "{m}");
+    // the CSO takes it; the code goes out and names the session on the pejabat's screen
+    let held = jadwal::ambil(&pool, &s.cso, j, wib(10, 20)).await.unwrap();
+    let nomor = held.nomor_sesi.unwrap();
+    assert!((10..=999).contains(&nomor));
+    let sent = otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, wib(10, 21)).await.unwrap();
+    let sesi = sent.sesi.unwrap();
+    assert_eq!(sesi.nomor, Some(nomor));
+    assert_eq!(sesi.pemegang.unwrap().nama, "CSO KPPN Jakarta VI");
+    assert_eq!((sesi.kppn_nama.as_str(), sesi.mode), ("KPPN Jakarta VI", Mode::VideoConference));
+    // the reopened dialog and the CSO's console show the same number
+    let latest = otp::latest(&pool, &s.kpa, s.kpa_id, Purpose::Aktivasi).await.unwrap().unwrap();
+    assert_eq!(latest.sesi.unwrap().nomor, Some(nomor));
+    let console = backend::aktivasi::cso::console(&pool, &s.cso, "", domain::upacara::DEFAULT_TOLERANSI, wib(10, 21))
+        .await
+        .unwrap();
+    assert_eq!(console.satkers[0].rows[0].sesi.as_ref().unwrap().nomor, Some(nomor));
+    // after the session and its grace: refused, and the dialog says it ended
+    let m = rule(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, wib(11, 41)).await);
+    assert!(m.contains("telah berakhir"), "{m}");
+    let refused = audit(&pool, "REQUEST_OTP_AKTIVASI").await;
+    assert_eq!(refused.iter().filter(|(_, o, _)| o == "DITOLAK").count(), 4);
+    assert!(refused.iter().any(|(_, o, d)| o == "BERHASIL" && d.contains(&format!("sesi No. {nomor}"))));
+}
+
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
+async fn only_the_holder_enters_the_code_and_a_takeover_voids_it(pool: PgPool) {
+    let s = setup(&pool).await;
+    let k = key();
+    let other = second_cso(&pool).await;
+    let j = video_session(&pool, &s.cso).await;
+    jadwal::ambil(&pool, &s.cso, j, wib(10, 25)).await.unwrap();
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, wib(10, 30)).await.unwrap();
+    let code = last_code(&pool, KPA_HP).await;
+    // another CSO of the same KPPN: refused, named in the trail, no wrong try counted
+    let m = rule(otp::submit(&pool, &k, &other, s.kpa_id, Purpose::Aktivasi, &code, Some(&video()), wib(10, 31)).await);
+    assert!(m.contains("dipegang CSO KPPN Jakarta VI"), "{m}");
+    let lines = audit(&pool, "AKTIVASI_OTP").await;
+    assert_eq!(lines.last().unwrap().0, "cso_jakarta6b");
+    assert_eq!(lines.last().unwrap().1, "DITOLAK");
+    // it takes the session over: audited, and the code said under the first CSO's name is void
+    let taken = jadwal::ambil(&pool, &other, j, wib(10, 32)).await.unwrap();
+    assert_eq!(taken.pemegang.unwrap().nama, "CSO Kedua Jakarta VI");
+    let (who, outcome, detail) = audit(&pool, "AMBIL_SESI").await.pop().unwrap();
+    assert_eq!((who.as_str(), outcome.as_str()), ("cso_jakarta6b", "BERHASIL"));
+    assert!(detail.contains("diambil alih dari CSO KPPN Jakarta VI") && detail.contains("1 kode"), "{detail}");
+    let r = otp::submit(&pool, &k, &other, s.kpa_id, Purpose::Aktivasi, &code, Some(&video()), wib(10, 33)).await;
+    assert!(matches!(r, Err(Error::Otp(OtpRefusal::NoPending))), "{r:?}");
+    // the pejabat asks again and sees the new holder; the first CSO may no longer enter it
+    let sent = otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, wib(10, 34)).await.unwrap();
+    assert_eq!(sent.sesi.unwrap().nomor, taken.nomor_sesi);
+    let code = last_code(&pool, KPA_HP).await;
+    rule(otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, Some(&video()), wib(10, 35)).await);
+    let st = otp::submit(&pool, &k, &other, s.kpa_id, Purpose::Aktivasi, &code, Some(&video()), wib(10, 35)).await;
+    assert_eq!(st.unwrap(), domain::Status::Aktif);
+    let (jadwal_id, mode): (Option<domain::JadwalId>, String) =
+        sqlx::query_as("SELECT aktivasi_jadwal, aktivasi_mode FROM pejabat WHERE id = $1")
+            .bind(s.kpa_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((jadwal_id, mode.as_str()), (Some(j), "VIDEO_CONFERENCE"));
+    let (_, _, detail) = audit(&pool, "AKTIVASI_OTP").await.pop().unwrap();
+    assert!(detail.contains("WAJAH_DI_KAMERA, KTP_COCOK, KODE_DI_KAMERA"), "{detail}");
+}
+
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
+async fn a_code_without_the_whole_checklist_is_refused_and_no_try_is_counted(pool: PgPool) {
+    let s = setup(&pool).await;
+    let k = key();
+    let j = video_session(&pool, &s.cso).await;
+    jadwal::ambil(&pool, &s.cso, j, wib(10, 25)).await.unwrap();
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, wib(10, 30)).await.unwrap();
+    let code = last_code(&pool, KPA_HP).await;
+    let m = rule(otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, None, wib(10, 31)).await);
+    assert!(m.contains("ceklis"), "{m}");
+    // the in-person list does not do for a video session
+    match otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, Some(&ceklis_kppn()), wib(10, 31)).await {
+        Err(Error::Invalid(f)) => assert!(f.get("ceklis").is_some()),
+        other => panic!("{other:?}"),
+    }
+    let salah: i32 = sqlx::query_scalar("SELECT otp_salah FROM pejabat WHERE id = $1")
+        .bind(s.kpa_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(salah, 0);
+    otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, Some(&video()), wib(10, 31)).await.unwrap();
+}
+
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
+async fn a_walk_in_session_is_opened_by_the_cso_for_a_waiting_pejabat_of_its_kppn(pool: PgPool) {
+    let s = setup(&pool).await;
+    let tol = domain::upacara::DEFAULT_TOLERANSI;
+    // not the CSO of another KPPN, not for a pejabat with no activation to do
+    let foreign = login(&pool, "cso_jakarta2").await;
+    assert!(matches!(jadwal::langsung(&pool, &foreign, s.kpa_id, tol, t0()).await, Err(Error::NotFound(_))));
+    let admin = login(&pool, "adm_561403").await;
+    let mut ppk = kpa_input();
+    ppk.nip = "133209333013111001".into();
+    ppk.nama = "PPK PSIE I".into();
+    ppk.no_hp = "081300000002".into();
+    ppk.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
+    let ppk_id = pejabat::rekam(&pool, &admin, &ppk, backend::now()).await.unwrap();
+    let m = rule(jadwal::langsung(&pool, &s.cso, ppk_id, tol, t0()).await);
+    assert!(m.contains("tidak sedang menunggu aktivasi"), "{m}");
+    // opened, held at once, at the KPPN; a second while it runs is refused
+    let j = jadwal::langsung(&pool, &s.cso, s.kpa_id, tol, t0()).await.unwrap();
+    assert!(j.langsung && j.nomor_sesi.is_some() && j.mode == Mode::Kppn);
+    let m = rule(jadwal::langsung(&pool, &s.cso, s.kpa_id, tol, t0() + Duration::minutes(5)).await);
+    assert!(m.contains("sudah dalam sesi"), "{m}");
+    let (who, outcome, detail) = audit(&pool, "SESI_LANGSUNG").await.pop().unwrap();
+    assert_eq!((who.as_str(), outcome.as_str()), ("cso_jakarta6", "DITOLAK"));
+    assert!(detail.contains("sudah dalam sesi"), "{detail}");
+    let lines = audit(&pool, "SESI_LANGSUNG").await;
+    assert!(lines.iter().any(|(_, o, d)| o == "BERHASIL" && d.contains("KPA KPA PSIE I hadir di KPPN")), "{lines:?}");
+    // the pejabat's code goes out in it, and the in-person checklist does
+    let k = key();
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, t0() + Duration::minutes(6)).await.unwrap();
+    let code = last_code(&pool, KPA_HP).await;
+    let at = t0() + Duration::minutes(7);
+    otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, Some(&ceklis_kppn()), at).await.unwrap();
+}
