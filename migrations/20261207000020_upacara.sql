@@ -22,3 +22,8 @@ ALTER TABLE pejabat
 -- codes requested before sessions held them would be entered by any CSO: void them (they
 -- live two minutes; the pejabat asks again inside its session)
 UPDATE otp_code SET state = 'VOID', closed_at = now() WHERE purpose = 'aktivasi' AND state = 'PENDING';
+
+-- "Bukan saya": the pejabat reported a code it did not ask for or a caller it does not trust;
+-- its OTP steps stay locked until its CSO, having checked with it, unlocks them with a reason
+ALTER TABLE pejabat
+    ADD COLUMN otp_dilaporkan_at timestamptz;

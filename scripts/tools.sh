@@ -239,7 +239,11 @@ prebuild_wait() {
   local started=$SECONDS pid
   log "waiting for the release's compilation started beside the tools"
   PREBUILT=1
-  for pid in "${PREBUILD_PIDS[@]}"; do wait "$pid" || PREBUILT=""; done
+  # (polled, not `wait`ed: the browser tests build in a background job of their own, where the
+  # compilations are not children; a failed one is cargo-leptos's to report all the same)
+  for pid in "${PREBUILD_PIDS[@]}"; do
+    while kill -0 "$pid" 2>/dev/null; do sleep 1; done
+  done
   PREBUILD_PIDS=()
   phase_record "compile (after the tools)" "$((SECONDS - started))"
 }

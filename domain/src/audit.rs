@@ -64,13 +64,15 @@ crate::stored_enum! {
         TibaJadwal = "TIBA_JADWAL",
         AmbilSesi = "AMBIL_SESI",
         SesiLangsung = "SESI_LANGSUNG",
+        LaporBukanSaya = "LAPOR_BUKAN_SAYA",
     }
 }
 
 impl Aksi {
     /// The steps that need a recent authentication (a step-up, `domain::sesi`): each hands
     /// someone a way into an account (a set-password link, a reset of the second factors), moves
-    /// a pejabat's OTP number, or takes the trail's personal data away in bulk. The use cases'
+    /// a pejabat's OTP number, reopens OTP steps that were locked (after wrong codes or a "Bukan
+    /// saya" report), or takes the trail's personal data away in bulk. The use cases'
     /// transaction refuses them without one (`backend::akses::attempt`), and the authorization matrix
     /// fails for a server function that writes one without asking.
     pub fn perlu_step_up(self) -> bool {
@@ -82,6 +84,7 @@ impl Aksi {
                 | Aksi::UbahNomor
                 | Aksi::KonfirmasiUbahNomor
                 | Aksi::EksporAudit
+                | Aksi::BukaKunciOtp
         )
     }
 

@@ -69,6 +69,10 @@ pub enum OtpRefusal {
         "Langkah OTP pejabat ini dikunci setelah {MAX_CONSECUTIVE_WRONG} kali kode salah berturut-turut. Hubungi CSO KPPN mitra satker untuk membukanya."
     )]
     Locked,
+    #[error(
+        "Langkah OTP pejabat ini dikunci karena pejabat melaporkan \"Bukan saya\". CSO KPPN membukanya setelah memastikan dengan pejabat lewat kontak resmi."
+    )]
+    Dilaporkan,
     #[error("Nomor HP ini sudah menerima {NUMBER_IN_WINDOW} kode dalam 10 menit. Coba lagi dalam {0} menit.")]
     NumberBusy(i64),
     #[error("Nomor HP ini sudah menerima {NUMBER_DAILY} kode hari ini. Coba lagi besok.")]
@@ -92,6 +96,7 @@ impl OtpRefusal {
             OtpRefusal::Wrong(_) => "wrong",
             OtpRefusal::Malformed => "malformed",
             OtpRefusal::Locked => "locked",
+            OtpRefusal::Dilaporkan => "reported",
             OtpRefusal::NumberBusy(_) => "number_busy",
             OtpRefusal::NumberDaily => "number_daily",
             OtpRefusal::NationalCeiling => "national_ceiling",
@@ -149,8 +154,16 @@ pub fn may_send_to(
 }
 
 /// May the OTP steps of a reference with `consecutive_wrong` wrong codes go on?
-pub fn may_use(consecutive_wrong: i32) -> Result<(), OtpRefusal> {
-    if consecutive_wrong >= MAX_CONSECUTIVE_WRONG { Err(OtpRefusal::Locked) } else { Ok(()) }
+/// Whether a reference's OTP steps are open: not after [`MAX_CONSECUTIVE_WRONG`] wrong codes in
+/// a row, nor after its pejabat reported "Bukan saya" (`dilaporkan`), until its CSO unlocks them.
+pub fn may_use(consecutive_wrong: i32, dilaporkan: bool) -> Result<(), OtpRefusal> {
+    if dilaporkan {
+        Err(OtpRefusal::Dilaporkan)
+    } else if consecutive_wrong >= MAX_CONSECUTIVE_WRONG {
+        Err(OtpRefusal::Locked)
+    } else {
+        Ok(())
+    }
 }
 
 /// When the next request becomes possible after a code sent at `sent_at`.
@@ -262,8 +275,9 @@ mod tests {
         // a fourth code's first wrong try is the tenth in a row
         assert_eq!(after_wrong(1, 9), OtpRefusal::Wrong(2));
         assert_eq!(after_wrong(1, 10), OtpRefusal::Locked);
-        assert_eq!(may_use(9), Ok(()));
-        assert_eq!(may_use(10), Err(OtpRefusal::Locked));
+        assert_eq!(may_use(9, false), Ok(()));
+        assert_eq!(may_use(10, false), Err(OtpRefusal::Locked));
+        assert_eq!(may_use(0, true), Err(OtpRefusal::Dilaporkan));
     }
 
     #[test]

@@ -147,6 +147,9 @@ pub enum JenisPerhatian {
     OtpTerkunci,
     /// An `AKTIF` reference the satker removed: its number no longer receives codes.
     AktifDihapus,
+    /// Its pejabat reported "Bukan saya" (a code it did not ask for, a caller it does not
+    /// trust): its OTP steps are locked until the CSO, having checked with it, unlocks them.
+    Dilaporkan,
 }
 
 /// A reference on the CSO console's "Perlu perhatian" list.

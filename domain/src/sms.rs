@@ -69,6 +69,15 @@ pub fn otp_terkunci(nama: &str, jabatan: Jabatan, satker: &str, salah: i32) -> S
     )
 }
 
+/// Sent to the satker's KPA (and, by email, its Admin Lokal) when a pejabat reported "Bukan
+/// saya" in its code dialog.
+pub fn bukan_saya(nama: &str, jabatan: Jabatan, satker: &str, waktu: &str, kontak_kppn: &str) -> String {
+    format!(
+        "Perhatian satker {satker}: {nama} (Pejabat {}) melaporkan kode OTP yang tidak dimintanya atau penelepon yang tidak dipercaya pada {waktu} WIB. Langkah OTP-nya dikunci sampai CSO memeriksanya. Jangan berikan kode OTP kepada siapa pun; hubungi {kontak_kppn}.",
+        jabatan.short()
+    )
+}
+
 /// The stage of a number change the old number is told about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TahapPemberitahuan {

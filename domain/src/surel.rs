@@ -97,6 +97,12 @@ pub fn referensi_dihapus(teks: &str) -> Isi {
     isi("Referensi OTP SAKTI Anda dihapus".to_string(), teks.to_string())
 }
 
+/// To the satker's Admin Lokal and KPA: a pejabat reported "Bukan saya" (the words of the
+/// SMS, `teks`).
+pub fn bukan_saya(teks: &str) -> Isi {
+    isi("Laporan \"Bukan saya\" pada Aktivasi OTP SAKTI".to_string(), teks.to_string())
+}
+
 /// To a user about its own account (a lock, a reset of its second factors: the words of the
 /// SMS, `teks`).
 pub fn akun(teks: &str) -> Isi {

@@ -60,10 +60,11 @@ pub async fn cso_perhatian() -> Result<Vec<Perhatian>, AppError> {
     Ok(backend::aktivasi::cso::perhatian(&state.pool, &caller, state.clock.now()).await?)
 }
 
+/// Unlocks a reference's OTP steps after a step-up, with what the CSO checked (`alasan`).
 #[server(endpoint = "cso_buka_kunci_otp")]
-pub async fn cso_buka_kunci_otp(pejabat_id: domain::PejabatId) -> Result<(), AppError> {
+pub async fn cso_buka_kunci_otp(pejabat_id: domain::PejabatId, alasan: String) -> Result<(), AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
-    Ok(backend::aktivasi::otp::buka_kunci(&state.pool, &caller, pejabat_id).await?)
+    Ok(backend::aktivasi::otp::buka_kunci(&state.pool, &caller, pejabat_id, &alasan).await?)
 }
 
 #[component]
@@ -382,19 +383,27 @@ fn CodeEntry(
     }
 }
 
-/// References the CSO should know about: OTP steps locked after too many wrong codes (with
-/// "Buka kunci"), and `AKTIF` references their satker removed.
+/// References the CSO should know about: OTP steps locked after too many wrong codes in a row
+/// or by the pejabat's "Bukan saya" (with "Buka kunci": a reason, and the password again), and
+/// `AKTIF` references their satker removed.
 #[component]
 fn PerluPerhatian(tick: RwSignal<u32>, notice: RwSignal<Option<Notice>>) -> impl IntoView {
     let data = Resource::new(move || tick.get(), |_| cso_perhatian());
-    let buka = Action::new(|id: &domain::PejabatId| cso_buka_kunci_otp(*id));
+    let buka = Action::new(|(id, alasan): &(domain::PejabatId, String)| cso_buka_kunci_otp(*id, alasan.clone()));
+    crate::akses::ulang::step_up_retry(
+        move || buka.input().get(),
+        move || buka.value().get(),
+        move |i| {
+            buka.dispatch(i);
+        },
+    );
     Effect::new(move |_| match buka.value().get() {
         Some(Ok(())) => {
             notice.set(Some(Notice::ok("Kunci langkah OTP dibuka.".to_string())));
             tick.update(|t| *t += 1);
         }
+        Some(Err(AppError::StepUp(_))) | None => {}
         Some(Err(e)) => notice.set(Some(Notice { ok: false, text: e.to_string() })),
-        None => {}
     });
     view! {
         <Transition fallback=|| ()>
@@ -405,19 +414,27 @@ fn PerluPerhatian(tick: RwSignal<u32>, notice: RwSignal<Option<Notice>>) -> impl
                         let id = p.pejabat_id;
                         let sejak = domain::format::wib_ms(p.sejak_ms);
                         let who = format!("{} {} ({}) · {}", p.satker_kode, p.nama, p.jabatan.short(), p.no_hp);
-                        match p.jenis {
-                            JenisPerhatian::OtpTerkunci => view! {
-                                <li>{who}<br/>
-                                    <span class="muted">{format!("Langkah OTP terkunci sejak {sejak} WIB setelah {} kode salah berturut-turut. Pastikan dengan pejabat, lalu buka kuncinya.", domain::otp::MAX_CONSECUTIVE_WRONG)}</span>" "
-                                    <button disabled=move || buka.pending().get() aria-busy=move || buka.pending().get().to_string()
-                                        on:click=move |_| { buka.dispatch(id); }>"Buka kunci"</button>
-                                </li>
-                            }.into_any(),
-                            JenisPerhatian::AktifDihapus => view! {
-                                <li>{who}<br/>
-                                    <span class="muted">{format!("Referensi AKTIF dihapus Admin Lokal pada {sejak} WIB; pejabat telah diberi tahu lewat SMS.")}</span>
-                                </li>
-                            }.into_any(),
+                        let why = match p.jenis {
+                            JenisPerhatian::OtpTerkunci => format!("Langkah OTP terkunci sejak {sejak} WIB setelah {} kode salah berturut-turut. Pastikan dengan pejabat, lalu buka kuncinya.", domain::otp::MAX_CONSECUTIVE_WRONG),
+                            JenisPerhatian::Dilaporkan => format!("Pejabat melaporkan \"Bukan saya\" pada {sejak} WIB: kode yang tidak dimintanya atau penelepon yang tidak dipercaya. Langkah OTP-nya dikunci. Hubungi pejabat lewat kontak resmi sebelum membuka kunci."),
+                            JenisPerhatian::AktifDihapus => format!("Referensi AKTIF dihapus Admin Lokal pada {sejak} WIB; pejabat telah diberi tahu lewat SMS."),
+                        };
+                        let locked = p.jenis != JenisPerhatian::AktifDihapus;
+                        let alasan = RwSignal::new(String::new());
+                        let field = format!("alasan-buka-{id}");
+                        view! {
+                            <li>{who}<br/>
+                                <span class="muted">{why}</span>
+                                {locked.then(|| view! {
+                                    <div class="inline-form">
+                                        <label for=field.clone()>"Alasan membuka kunci"</label>
+                                        <input id=field type="text" maxlength="500" prop:value=move || alasan.get()
+                                            on:input=move |ev| alasan.set(event_target_value(&ev))/>
+                                        <button disabled=move || buka.pending().get() aria-busy=move || buka.pending().get().to_string()
+                                            on:click=move |_| { buka.dispatch((id, alasan.get_untracked())); }>"Buka kunci"</button>
+                                    </div>
+                                })}
+                            </li>
                         }
                     }).collect_view()}</ul>
                 </section>

@@ -42,6 +42,13 @@ pub async fn otp_submit(pejabat_id: domain::PejabatId, purpose: Purpose, code: S
         .await?)
 }
 
+/// "Bukan saya": the pejabat reports a code it did not ask for or a caller it does not trust.
+#[server(endpoint = "otp_bukan_saya")]
+pub async fn otp_bukan_saya(pejabat_id: domain::PejabatId) -> Result<(), AppError> {
+    let (state, caller) = crate::sistem::ssr::caller().await?;
+    Ok(backend::aktivasi::otp::bukan_saya(&state.pool, &caller, pejabat_id, state.clock.now()).await?)
+}
+
 /// The device's clock in epoch milliseconds (0 on the server, which never ticks).
 pub fn device_now_ms() -> f64 {
     #[cfg(feature = "hydrate")]
@@ -199,6 +206,7 @@ pub fn OtpDialog(
         }
     });
     let nama = row.nama.clone();
+    let on_report = on_done.clone();
     Effect::new(move |_| {
         if let Some(Ok(status)) = submit.value().get() {
             on_done(format!("{nama}: status menjadi {}.", status.label()));
@@ -300,7 +308,44 @@ pub fn OtpDialog(
             <Show when=move || error().is_some()>
                 <p class="error" role="alert">{error}</p>
             </Show>
+            {(kind == Kind::Aktivasi).then(|| view! { <BukanSaya id on_done=on_report.clone()/> })}
         </Modal>
+    }
+}
+
+/// "Bukan saya" in the aktivasi dialog: asked once more, then reported; the pending code is
+/// void and the OTP steps locked until the CSO, having checked, unlocks them.
+#[component]
+fn BukanSaya(id: domain::PejabatId, on_done: impl Fn(String) + Clone + Send + Sync + 'static) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    let lapor = Action::new(move |_: &()| otp_bukan_saya(id));
+    Effect::new(move |_| {
+        if let Some(Ok(())) = lapor.value().get() {
+            on_done(
+                "Laporan \"Bukan saya\" diterima. Kode yang menunggu dibatalkan dan langkah OTP Anda dikunci; CSO KPPN akan menghubungi Anda lewat kontak resmi."
+                    .to_string(),
+            );
+        }
+    });
+    let error = move || lapor.value().get().and_then(Result::err).map(|e| e.to_string());
+    view! {
+        <div class="bukan-saya">
+            <Show when=move || asking.get() fallback=move || view! {
+                <p class="muted">"Tidak meminta kode ini, atau penelepon tidak Anda percayai?"</p>
+                <button type="button" class="danger" on:click=move |_| asking.set(true)>"Bukan saya"</button>
+            }>
+                <p>"Laporkan? Kode yang menunggu dibatalkan, langkah OTP Anda dikunci sampai CSO KPPN memeriksanya, dan KPA serta Admin Lokal satker diberi tahu."</p>
+                <div class="actions start">
+                    <button type="button" on:click=move |_| asking.set(false)>"Batal"</button>
+                    <button type="button" class="danger" disabled=move || lapor.pending().get()
+                        aria-busy=move || lapor.pending().get().to_string()
+                        on:click=move |_| { lapor.dispatch(()); }>"Ya, laporkan"</button>
+                </div>
+            </Show>
+            <Show when=move || error().is_some()>
+                <p class="error" role="alert">{error}</p>
+            </Show>
+        </div>
     }
 }
 

@@ -108,11 +108,13 @@ struct PerhatianRow {
     jabatan: Jabatan,
     no_hp: String,
     terkunci: bool,
+    dilaporkan: bool,
     at: DateTime<Utc>,
 }
 
 /// What the CSO of the caller's KPPN should know about besides the queue: references whose
-/// OTP steps locked after too many wrong codes (to unlock once the pejabat is reached), and
+/// OTP steps locked after too many wrong codes or by their pejabat's "Bukan saya" (to unlock
+/// once the pejabat is reached), and
 /// `AKTIF` references the satkers removed in the last 30 days (a number unbound; a new
 /// reference may bind another).
 #[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
@@ -120,10 +122,12 @@ pub async fn perhatian(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Re
     let actor = authorize(pool, caller, Action::KonsolCso).await?;
     let kppn = actor.unit.kppn().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))?;
     let rows: Vec<PerhatianRow> = sqlx::query_as(
-        "SELECT p.id, p.satker_kode, p.nama, p.jabatan, p.no_hp, true AS terkunci, p.otp_terkunci_at AS at
-         FROM pejabat p WHERE p.kppn_kode = $1 AND p.deleted_at IS NULL AND p.otp_salah >= $2
+        "SELECT p.id, p.satker_kode, p.nama, p.jabatan, p.no_hp, true AS terkunci,
+                p.otp_dilaporkan_at IS NOT NULL AS dilaporkan, coalesce(p.otp_dilaporkan_at, p.otp_terkunci_at) AS at
+         FROM pejabat p WHERE p.kppn_kode = $1 AND p.deleted_at IS NULL
+           AND (p.otp_salah >= $2 OR p.otp_dilaporkan_at IS NOT NULL)
          UNION ALL
-         SELECT p.id, p.satker_kode, p.nama, p.jabatan, p.no_hp, false, p.deleted_at
+         SELECT p.id, p.satker_kode, p.nama, p.jabatan, p.no_hp, false, false, p.deleted_at
          FROM pejabat p WHERE p.kppn_kode = $1 AND p.status = 'AKTIF' AND p.deleted_at > $3
          ORDER BY terkunci DESC, at DESC LIMIT 100",
     )
@@ -140,7 +144,11 @@ pub async fn perhatian(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Re
             nama: r.nama,
             jabatan: r.jabatan,
             no_hp: domain::format::masked_phone(&r.no_hp),
-            jenis: if r.terkunci { JenisPerhatian::OtpTerkunci } else { JenisPerhatian::AktifDihapus },
+            jenis: match (r.terkunci, r.dilaporkan) {
+                (_, true) => JenisPerhatian::Dilaporkan,
+                (true, false) => JenisPerhatian::OtpTerkunci,
+                (false, false) => JenisPerhatian::AktifDihapus,
+            },
             sejak_ms: r.at.timestamp_millis(),
         })
         .collect())

@@ -190,7 +190,7 @@ pub(crate) async fn issue(
     now: DateTime<Utc>,
 ) -> Result<KodeTerkirim> {
     let result = async {
-        otp::may_use(owner.otp_salah)?;
+        otp::may_use(owner.otp_salah, owner.otp_dilaporkan)?;
         let last: Option<DateTime<Utc>> = sqlx::query_scalar(
             "SELECT max(sent_at) FROM otp_code
              WHERE pejabat_id = $1 AND purpose = $2 AND target_pejabat_id IS NOT DISTINCT FROM $3",
@@ -292,7 +292,7 @@ pub(crate) async fn check(
 ) -> Result<HasilCek> {
     let checked: HasilCek = async {
         let owner_id = owner.id;
-        if let Err(r) = otp::may_use(owner.otp_salah) {
+        if let Err(r) = otp::may_use(owner.otp_salah, owner.otp_dilaporkan) {
             return Ok(HasilCek::Refused(r));
         }
         let code = match otp::normalize_code(typed) {
@@ -342,7 +342,7 @@ pub(crate) async fn check(
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            if otp::may_use(in_a_row).is_err() {
+            if otp::may_use(in_a_row, false).is_err() {
                 sqlx::query(
                     "UPDATE otp_code SET state = 'VOID', closed_at = $2 WHERE pejabat_id = $1 AND state = 'PENDING'",
                 )

@@ -91,11 +91,14 @@ pub(crate) struct Target {
     pub(crate) status: Status,
     /// Consecutive wrong codes on the reference, across codes.
     pub(crate) otp_salah: i32,
+    /// Its pejabat reported "Bukan saya": its OTP steps are locked.
+    pub(crate) otp_dilaporkan: bool,
 }
 
 /// The columns of [`Target`], for a query that continues with `WHERE` and ends `FOR UPDATE OF p`.
 const TARGET_FROM: &str =
-    "SELECT p.id, p.user_id, p.satker_kode, s.kppn_kode, p.nama, p.nip, p.no_hp, p.jabatan, p.status, p.otp_salah
+    "SELECT p.id, p.user_id, p.satker_kode, s.kppn_kode, p.nama, p.nip, p.no_hp, p.jabatan, p.status, p.otp_salah,
+            p.otp_dilaporkan_at IS NOT NULL AS otp_dilaporkan
      FROM pejabat p JOIN satker s ON s.kode = p.satker_kode";
 
 pub(crate) async fn lock_pejabat(tx: &mut PgConnection, id: PejabatId) -> Result<Option<Target>> {

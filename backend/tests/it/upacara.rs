@@ -226,3 +226,52 @@ async fn a_walk_in_session_is_opened_by_the_cso_for_a_waiting_pejabat_of_its_kpp
     let at = t0() + Duration::minutes(7);
     otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, Some(&ceklis_kppn()), at).await.unwrap();
 }
+
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
+async fn bukan_saya_voids_the_code_locks_the_steps_and_tells_the_kpa_until_the_cso_unlocks(pool: PgPool) {
+    let s = setup(&pool).await;
+    let k = key();
+    crate::common::sesi_langsung(&pool, &s.cso, s.kpa_id, t0()).await;
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, t0()).await.unwrap();
+    let code = last_code(&pool, KPA_HP).await;
+    // only the pejabat itself reports
+    let admin = login(&pool, "adm_561403").await;
+    assert!(matches!(otp::bukan_saya(&pool, &admin, s.kpa_id, t0()).await, Err(Error::Forbidden(_))));
+    otp::bukan_saya(&pool, &s.kpa, s.kpa_id, t0() + Duration::seconds(5)).await.unwrap();
+    // the code said is void, no new one goes out, and the CSO cannot use the old one
+    let at = t0() + Duration::seconds(10);
+    let r = otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, Some(&ceklis_kppn()), at).await;
+    assert!(matches!(r, Err(Error::Otp(OtpRefusal::Dilaporkan))), "{r:?}");
+    let later = t0() + Duration::minutes(2);
+    let r = otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, later).await;
+    assert!(matches!(r, Err(Error::Otp(OtpRefusal::Dilaporkan))), "{r:?}");
+    // the KPA hears it by SMS and email, the Admin Lokal by email; the trail and the console
+    // say so
+    let sms: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM sms_outbox WHERE phone = $1 AND body LIKE '%melaporkan kode OTP%'")
+            .bind(KPA_HP)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(sms, 1);
+    let emails: Vec<String> =
+        sqlx::query_scalar("SELECT to_addr FROM email_outbox WHERE subject LIKE 'Laporan \"Bukan saya\"%' ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(emails.contains(&"kpa.psie@kemenkeu.go.id".to_string()), "{emails:?}");
+    let (who, outcome, detail) = audit(&pool, "LAPOR_BUKAN_SAYA").await.pop().unwrap();
+    assert_eq!((who.as_str(), outcome.as_str()), ("apr_kpa561403", "BERHASIL"));
+    assert!(detail.contains("1 kode menunggu dibatalkan"), "{detail}");
+    let perhatian = backend::aktivasi::cso::perhatian(&pool, &s.cso, later).await.unwrap();
+    assert_eq!(perhatian[0].jenis, domain::pejabat::JenisPerhatian::Dilaporkan);
+    // the CSO unlocks with a reason, written to the trail; then codes flow again
+    match otp::buka_kunci(&pool, &s.cso, s.kpa_id, " ").await {
+        Err(Error::Invalid(f)) => assert!(f.get("alasan").is_some()),
+        other => panic!("{other:?}"),
+    }
+    otp::buka_kunci(&pool, &s.cso, s.kpa_id, "Dipastikan dengan KPA lewat telepon resmi KPPN").await.unwrap();
+    let (_, _, detail) = audit(&pool, "BUKA_KUNCI_OTP").await.pop().unwrap();
+    assert!(detail.contains("laporan \"Bukan saya\"") && detail.contains("telepon resmi KPPN"), "{detail}");
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, later).await.unwrap();
+}

@@ -529,8 +529,19 @@ const MATRIX: &[Row] = &[
     Row {
         key: "cso_buka_kunci_otp",
         level: Level::AktivasiPending,
-        call: Call::Fn("cso_buka_kunci_otp", |s| format!("pejabat_id={}", s.kpa)),
+        // the spare reference, locked from this level on
+        call: Call::Fn("cso_buka_kunci_otp", |s| {
+            format!("pejabat_id={}&alasan=Dipastikan+lewat+telepon+resmi", s.spare)
+        }),
         allowed: &[Cso],
+        targeted: true,
+        step_up: true,
+    },
+    Row {
+        key: "otp_bukan_saya",
+        level: Level::AktivasiPending,
+        call: Call::Fn("otp_bukan_saya", |s| format!("pejabat_id={}", s.kpa)),
+        allowed: &[Kpa],
         targeted: true,
         step_up: false,
     },
@@ -1031,6 +1042,12 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
         otp::request(pool, key, &p, s.ppk, Purpose::VerifikasiHp, now()).await.unwrap();
     }
     if level >= Level::AktivasiPending {
+        // the spare reference's OTP steps locked (for Buka kunci)
+        sqlx::query("UPDATE pejabat SET otp_salah = 10, otp_terkunci_at = now() WHERE id = $1")
+            .bind(s.spare)
+            .execute(pool)
+            .await
+            .unwrap();
         otp::submit(pool, key, &p, s.ppk, Purpose::VerifikasiHp, &newest_code(pool, ppk_hp).await, None, now())
             .await
             .unwrap();
@@ -1143,7 +1160,6 @@ async fn call(app: &App, call: &Call, side: &Side, cookie: Option<&str>) -> (Sta
 /// `cso_buka_kunci_otp`: no reference is locked at any level (its success: backend `otp.rs`).
 const NEVER_SUCCEEDS: &[&str] = &[
     "otp_submit/aktivasi",
-    "cso_buka_kunci_otp",
     "sesi_akhiri",
     "masuk_status",
     "masuk_kode",
@@ -1409,6 +1425,7 @@ rows! {
     cso_daftar => "cso_daftar",
     cso_perhatian => "cso_perhatian",
     cso_buka_kunci_otp => "cso_buka_kunci_otp",
+    otp_bukan_saya => "otp_bukan_saya",
     hp_gateway_gagal => "hp_gateway_gagal",
     cso_aktivasi => "cso_aktivasi",
     cso_sesi_langsung => "cso_sesi_langsung",
