@@ -49,10 +49,13 @@ pub enum Action {
     Pantau,
     /// Book, move or cancel the satker's activation appointments (Admin Lokal).
     PesanJadwal,
+    /// Report "Bukan saya" on one's own reference: a code one did not ask for, a caller one
+    /// does not trust (the pejabat).
+    LaporBukanSaya,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::LihatPejabat,
         Action::RekamPejabat,
         Action::HapusPejabat,
@@ -72,6 +75,7 @@ impl Action {
         Action::BukaKunciOtp,
         Action::Pantau,
         Action::PesanJadwal,
+        Action::LaporBukanSaya,
     ];
 
     /// The name written to the audit trail (`audit::Aksi`).
@@ -91,7 +95,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
         | Action::PesanJadwal => role == Role::AdminLokal,
         Action::KonsolCso | Action::MejaCso | Action::JadwalCso | Action::BukaKunciOtp => role == Role::Cso,
         Action::BukaBerkas | Action::LihatAudit => role == Role::AdminLokal || role == Role::Cso,
-        Action::UbahNomor => matches!(role, Role::Kpa | Role::Ppk | Role::Ppspm),
+        Action::UbahNomor | Action::LaporBukanSaya => matches!(role, Role::Kpa | Role::Ppk | Role::Ppspm),
         Action::SetujuUbahNomor => role == Role::Kpa,
         Action::BatalUbahNomor => matches!(role, Role::AdminLokal | Role::Kpa | Role::Ppk | Role::Ppspm),
         Action::Impor => role == Role::Operator,
@@ -122,6 +126,7 @@ pub fn refusal_message(role: Role, action: Action) -> String {
         Action::BukaKunciOtp => "membuka kunci langkah OTP pejabat",
         Action::Pantau => "melihat papan pemantauan aktivasi",
         Action::PesanJadwal => "memesan jadwal sesi aktivasi",
+        Action::LaporBukanSaya => "melaporkan \"Bukan saya\"",
     };
     format!("Peran {} tidak berwenang {what}.", role.label())
 }
@@ -150,6 +155,7 @@ impl From<Action> for Aksi {
             A::BukaKunciOtp => Aksi::BukaKunciOtp,
             A::Pantau => Aksi::LihatPantau,
             A::PesanJadwal => Aksi::PesanJadwal,
+            A::LaporBukanSaya => Aksi::LaporBukanSaya,
         }
     }
 }

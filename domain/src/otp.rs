@@ -132,11 +132,15 @@ pub struct NumberUse {
 }
 
 /// May another code SMS go to a number that has had `used`, when the whole country has sent
-/// `national_last_hour` of `national_per_hour`? Whoever asks: the budget is the number's.
+/// `national_last_hour` of `national_per_hour`? Whoever asks: the budget is the number's. An
+/// aktivasi code asked for inside a session held by its CSO (`dalam_sesi`) is not held to the
+/// number's ten-minute window — the session has its own allowance
+/// (`upacara::KODE_PER_SESI`) — so a ceremony is never stalled by a budget meant for abuse.
 pub fn may_send_to(
     used: NumberUse,
     national_last_hour: i64,
     national_per_hour: i64,
+    dalam_sesi: bool,
     now: DateTime<Utc>,
 ) -> Result<(), OtpRefusal> {
     if national_last_hour >= national_per_hour {
@@ -145,7 +149,7 @@ pub fn may_send_to(
     if used.today >= NUMBER_DAILY {
         return Err(OtpRefusal::NumberDaily);
     }
-    if used.in_window >= NUMBER_IN_WINDOW {
+    if used.in_window >= NUMBER_IN_WINDOW && !dalam_sesi {
         let frees = used.oldest_in_window.map_or(now, |t| t + Duration::seconds(NUMBER_WINDOW_SECS));
         let secs = (frees - now).num_seconds().max(1);
         return Err(OtpRefusal::NumberBusy((secs + 59) / 60));
@@ -153,7 +157,6 @@ pub fn may_send_to(
     Ok(())
 }
 
-/// May the OTP steps of a reference with `consecutive_wrong` wrong codes go on?
 /// Whether a reference's OTP steps are open: not after [`MAX_CONSECUTIVE_WRONG`] wrong codes in
 /// a row, nor after its pejabat reported "Bukan saya" (`dilaporkan`), until its CSO unlocks them.
 pub fn may_use(consecutive_wrong: i32, dilaporkan: bool) -> Result<(), OtpRefusal> {
@@ -164,6 +167,18 @@ pub fn may_use(consecutive_wrong: i32, dilaporkan: bool) -> Result<(), OtpRefusa
     } else {
         Ok(())
     }
+}
+
+/// When the number that had `used` before a code sent at `sent_at` may receive the next one
+/// (outside a session): the cool-down, or later when that code filled its ten-minute window —
+/// the dialog shows the wait before the press.
+pub fn next_request_for_number(sent_at: DateTime<Utc>, used: NumberUse, dalam_sesi: bool) -> DateTime<Utc> {
+    let cooldown = next_request_at(sent_at);
+    if dalam_sesi || used.in_window + 1 < NUMBER_IN_WINDOW {
+        return cooldown;
+    }
+    let frees = used.oldest_in_window.unwrap_or(sent_at) + Duration::seconds(NUMBER_WINDOW_SECS);
+    cooldown.max(frees)
 }
 
 /// When the next request becomes possible after a code sent at `sent_at`.
@@ -283,19 +298,28 @@ mod tests {
     #[test]
     fn a_number_gets_three_codes_per_ten_minutes_and_ten_a_day() {
         let free = NumberUse { in_window: 2, oldest_in_window: Some(t(0)), today: 9 };
-        assert_eq!(may_send_to(free, 0, 100, t(60)), Ok(()));
+        assert_eq!(may_send_to(free, 0, 100, false, t(60)), Ok(()));
         let busy = NumberUse { in_window: 3, oldest_in_window: Some(t(0)), today: 3 };
-        assert_eq!(may_send_to(busy, 0, 100, t(60)), Err(OtpRefusal::NumberBusy(9)));
-        assert_eq!(may_send_to(busy, 0, 100, t(599)), Err(OtpRefusal::NumberBusy(1)));
+        assert_eq!(may_send_to(busy, 0, 100, false, t(60)), Err(OtpRefusal::NumberBusy(9)));
+        assert_eq!(may_send_to(busy, 0, 100, false, t(599)), Err(OtpRefusal::NumberBusy(1)));
         let full = NumberUse { in_window: 0, oldest_in_window: None, today: 10 };
-        assert_eq!(may_send_to(full, 0, 100, t(0)), Err(OtpRefusal::NumberDaily));
+        assert_eq!(may_send_to(full, 0, 100, false, t(0)), Err(OtpRefusal::NumberDaily));
+        // inside a held session the number's window does not apply; the day and the country do
+        assert_eq!(may_send_to(busy, 0, 100, true, t(60)), Ok(()));
+        assert_eq!(may_send_to(full, 0, 100, true, t(0)), Err(OtpRefusal::NumberDaily));
+        // the third code in ten minutes: the next waits for the window, before the press
+        let two = NumberUse { in_window: 2, oldest_in_window: Some(t(0)), today: 2 };
+        assert_eq!(next_request_for_number(t(120), two, false), t(600));
+        assert_eq!(next_request_for_number(t(120), two, true), t(180));
+        let one = NumberUse { in_window: 1, oldest_in_window: Some(t(0)), today: 1 };
+        assert_eq!(next_request_for_number(t(120), one, false), t(180));
     }
 
     #[test]
     fn the_national_ceiling_refuses_everyone() {
         let free = NumberUse { in_window: 0, oldest_in_window: None, today: 0 };
-        assert_eq!(may_send_to(free, 99, 100, t(0)), Ok(()));
-        assert_eq!(may_send_to(free, 100, 100, t(0)), Err(OtpRefusal::NationalCeiling));
+        assert_eq!(may_send_to(free, 99, 100, false, t(0)), Ok(()));
+        assert_eq!(may_send_to(free, 100, 100, false, t(0)), Err(OtpRefusal::NationalCeiling));
     }
 
     #[test]

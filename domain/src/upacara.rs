@@ -18,6 +18,12 @@ pub const DEFAULT_TOLERANSI: Duration = Duration::minutes(10);
 /// of it.
 pub const SESI_LANGSUNG_MENIT: i32 = 60;
 
+/// Aktivasi codes one pejabat may ask for inside one session: a ceremony needs one, a slow SMS
+/// or a mistyped code a second or third; six leave room without inviting abuse. Inside a held
+/// session these replace the number's ten-minute window (`otp::NUMBER_IN_WINDOW`); the number's
+/// daily cap, the pejabat's cool-down and daily cap and the national ceiling still hold.
+pub const KODE_PER_SESI: i64 = 6;
+
 /// Session numbers have two or three digits: short enough to read out, new per holder.
 pub const NOMOR: std::ops::RangeInclusive<i16> = 10..=999;
 

@@ -403,7 +403,10 @@ fn PerluPerhatian(tick: RwSignal<u32>, notice: RwSignal<Option<Notice>>) -> impl
             tick.update(|t| *t += 1);
         }
         Some(Err(AppError::StepUp(_))) | None => {}
-        Some(Err(e)) => notice.set(Some(Notice { ok: false, text: e.to_string() })),
+        Some(Err(e)) => {
+            let text = e.fields().and_then(|f| f.get("alasan")).map_or_else(|| e.to_string(), str::to_owned);
+            notice.set(Some(Notice { ok: false, text }));
+        }
     });
     view! {
         <Transition fallback=|| ()>

@@ -136,6 +136,20 @@ pub async fn request(
             if let Some(m) = domain::upacara::tolak_permintaan(found.as_ref(), toleransi, now) {
                 return Err(attempt.refuse(Error::Rule(m)).await);
             }
+            // the session's own allowance, in place of the number's ten-minute window
+            let dalam: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE pejabat_id = $1 AND jadwal_id = $2")
+                    .bind(owner.id)
+                    .bind(found.as_ref().map(|s| s.jadwal_id))
+                    .fetch_one(attempt.tx())
+                    .await?;
+            if dalam >= domain::upacara::KODE_PER_SESI {
+                let e = Error::Rule(format!(
+                    "Sesi ini sudah mengirim {} kode untuk Anda. Minta CSO KPPN membuka sesi baru.",
+                    domain::upacara::KODE_PER_SESI
+                ));
+                return Err(attempt.refuse(e).await);
+            }
             found
         }
         _ => None,
@@ -143,20 +157,25 @@ pub async fn request(
     // the cool-down runs per code binding: a KPA sending its PPK and then its PPSPM
     // does not wait between the two
     let bound_target = purpose.is_bound_to_target().then_some(target.id);
-    let mut pending =
-        match issue(attempt.tx(), key, actor, &owner, purpose, bound_target, &owner.no_hp, Teks::Kode, now).await {
-            Ok(p) => p,
-            Err(e) => return Err(attempt.refuse(e).await),
-        };
+    let mut pending = match issue(
+        attempt.tx(),
+        key,
+        actor,
+        &owner,
+        purpose,
+        bound_target,
+        sesi.as_ref().map(|s| s.jadwal_id),
+        &owner.no_hp,
+        Teks::Kode,
+        now,
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(e) => return Err(attempt.refuse(e).await),
+    };
     let mut detail = format!("kode {} dikirim ke HP {} pejabat", purpose.code(), owner.jabatan.short());
     if let Some(s) = &sesi {
-        sqlx::query(
-            "UPDATE otp_code SET jadwal_id = $2 WHERE pejabat_id = $1 AND purpose = 'aktivasi' AND state = 'PENDING'",
-        )
-        .bind(owner.id)
-        .bind(s.jadwal_id)
-        .execute(attempt.tx())
-        .await?;
         detail.push_str(&sesi_detail(s));
     }
     pending.sesi = sesi;
@@ -416,11 +435,8 @@ pub async fn buka_kunci(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId, a
 /// Admin Lokal by email; the KPPN's console lists it under "Perlu perhatian".
 #[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
 pub async fn bukan_saya(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId, now: DateTime<Utc>) -> Result<()> {
-    let action = Aksi::LaporBukanSaya;
-    let Some(actor) = caller.actor() else {
-        return Err(refuse(pool, caller, action, None, Error::Unauthenticated).await);
-    };
-    let mut attempt = Attempt::begin(pool, caller, action).await?;
+    let actor = crate::akses::auth::authorize(pool, caller, domain::authz::Action::LaporBukanSaya).await?;
+    let mut attempt = Attempt::begin(pool, caller, Aksi::LaporBukanSaya).await?;
     attempt.about(pejabat_id);
     let target = match lock_pejabat(attempt.tx(), pejabat_id).await? {
         Some(t) if t.user_id == actor.user_id => t,

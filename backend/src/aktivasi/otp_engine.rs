@@ -176,7 +176,9 @@ async fn budgets(tx: &mut PgConnection, phone: &str, now: DateTime<Utc>) -> Resu
 /// Sends a new code of `purpose` for `owner` to `phone`: the reference's lock, the cool-down
 /// and daily cap, the number's budget and the national ceiling, voiding the pending code,
 /// storing only the keyed hash and queueing the SMS with its code's expiry, all in `tx`.
-/// A refusal is `Error::Otp` with nothing written.
+/// An aktivasi code asked for in session `sesi` (held by its CSO) is bound to it and kept to
+/// the session's allowance instead of the number's ten-minute window. A refusal is
+/// `Error::Otp` with nothing written.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn issue(
     tx: &mut PgConnection,
@@ -185,6 +187,7 @@ pub(crate) async fn issue(
     owner: &Target,
     purpose: Purpose,
     bound_target: Option<PejabatId>,
+    sesi: Option<domain::JadwalId>,
     phone: &str,
     teks: Teks<'_>,
     now: DateTime<Utc>,
@@ -207,7 +210,7 @@ pub(crate) async fn issue(
             .await?;
         otp::may_request(last, today, now)?;
         let (used, national) = budgets(tx, phone, now).await?;
-        if let Err(refusal) = otp::may_send_to(used, national, key.national_per_hour, now) {
+        if let Err(refusal) = otp::may_send_to(used, national, key.national_per_hour, sesi.is_some(), now) {
             if refusal == OtpRefusal::NationalCeiling {
                 metrics::counter!("sakti_sms_national_ceiling_refused_total").increment(1);
                 tracing::error!(national, ceiling = key.national_per_hour, "batas nasional SMS kode per jam tercapai");
@@ -222,9 +225,11 @@ pub(crate) async fn issue(
             .await?;
         let code = new_code();
         let mut pending = KodeTerkirim::from_sent(now);
+        pending.next_request_at = otp::next_request_for_number(now, used, sesi.is_some());
         let code_id: i64 = sqlx::query_scalar(
-            "INSERT INTO otp_code (pejabat_id, purpose, target_pejabat_id, code_mac, sent_at, expires_at, requested_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO otp_code (pejabat_id, purpose, target_pejabat_id, code_mac, sent_at, expires_at, requested_by,
+                                   jadwal_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(owner.id)
         .bind(purpose.code())
@@ -233,6 +238,7 @@ pub(crate) async fn issue(
         .bind(pending.sent_at)
         .bind(pending.expires_at)
         .bind(actor.user_id)
+        .bind(sesi)
         .fetch_one(&mut *tx)
         .await?;
         let sent = domain::format::wib_ms(now.timestamp_millis());

@@ -177,7 +177,9 @@ pub async fn ajukan(
     };
     let teks = otp_engine::Teks::Kode;
     let pending =
-        match otp_engine::issue(attempt.tx(), key, actor, &target, Purpose::UbahNomor, None, &baru, teks, now).await {
+        match otp_engine::issue(attempt.tx(), key, actor, &target, Purpose::UbahNomor, None, None, &baru, teks, now)
+            .await
+        {
             Ok(p) => p,
             Err(e) => return Err(attempt.refuse(e).await),
         };
@@ -289,11 +291,23 @@ pub async fn minta_setuju(
     let phone = kpa.no_hp.clone();
     let teks = otp_engine::Teks::SetujuUbahNomor { target: &target, nomor_baru: &open.no_hp_baru };
     let purpose = Purpose::SetujuUbahNomor;
-    let pending =
-        match otp_engine::issue(attempt.tx(), key, actor, &kpa, purpose, Some(target.id), &phone, teks, now).await {
-            Ok(p) => p,
-            Err(e) => return Err(attempt.refuse(e).await),
-        };
+    let pending = match otp_engine::issue(
+        attempt.tx(),
+        key,
+        actor,
+        &kpa,
+        purpose,
+        Some(target.id),
+        None,
+        &phone,
+        teks,
+        now,
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(e) => return Err(attempt.refuse(e).await),
+    };
     let detail = "kode persetujuan dikirim ke HP KPA".to_string();
     attempt.done(detail, None).await?;
     Ok(pending)

@@ -330,15 +330,13 @@ async fn ten_codes_a_day_and_no_more(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
     // (201 s apart: the number's own budget, 3 per 10 minutes, is not what stops them)
-    sesi_langsung(&pool, &s.cso, s.kpa_id, at(0)).await;
     for i in 0..10 {
-        otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(i * 201)).await.unwrap();
+        otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(i * 201)).await.unwrap();
     }
-    let r = refusal(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(11 * 201)).await);
+    let r = refusal(otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(11 * 201)).await);
     assert_eq!(r, OtpRefusal::DailyCap);
-    // the next day (WIB) it works again, in that day's session
-    sesi_langsung(&pool, &s.cso, s.kpa_id, at(24 * 3600)).await;
-    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(24 * 3600)).await.unwrap();
+    // the next day (WIB) it works again
+    otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(24 * 3600)).await.unwrap();
 }
 
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
@@ -645,23 +643,28 @@ async fn ten_wrong_codes_in_a_row_lock_the_reference_until_its_cso_unlocks(pool:
 async fn a_number_and_the_country_have_code_budgets(pool: PgPool) {
     let s = satker(&pool).await;
     let k = key();
-    sesi_langsung(&pool, &s.cso, s.kpa_id, at(0)).await;
+    let mut last = None;
     for t in [0, 61, 122] {
-        otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(t)).await.unwrap();
+        last = Some(otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(t)).await.unwrap());
     }
+    // the third filled the number's window: the dialog shows the wait before the press
+    assert_eq!(last.unwrap().next_request_at, at(600));
     // the fourth within ten minutes: refused until the first leaves the window (0 + 600 s)
     assert_eq!(
-        refusal(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(183)).await),
+        refusal(otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(183)).await),
         OtpRefusal::NumberBusy(7)
     );
     assert_eq!(
-        refusal(otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(599)).await),
+        refusal(otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(599)).await),
         OtpRefusal::NumberBusy(1)
     );
-    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(601)).await.unwrap();
-    // a national ceiling of 5 an hour: the four above and one more, then nobody
+    otp::request(&pool, &k, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(601)).await.unwrap();
+    // a national ceiling of 5 an hour: the four above and one more (the KPA's aktivasi code,
+    // in its session: a session is not held to the number's window, but to the country's), then
+    // nobody
     let tight = key().with_national_per_hour(5);
-    otp::request(&pool, &tight, &s.ppk, s.ppk_id, Purpose::VerifikasiHp, at(700)).await.unwrap();
+    sesi_langsung(&pool, &s.cso, s.kpa_id, at(690)).await;
+    otp::request(&pool, &tight, &s.kpa, s.kpa_id, Purpose::Aktivasi, at(700)).await.unwrap();
     let r = refusal(otp::request(&pool, &tight, &s.ppspm, s.ppspm_id, Purpose::VerifikasiHp, at(701)).await);
     assert_eq!(r, OtpRefusal::NationalCeiling);
     assert!(r.to_string().contains("batas nasional"));

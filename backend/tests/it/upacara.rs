@@ -275,3 +275,40 @@ async fn bukan_saya_voids_the_code_locks_the_steps_and_tells_the_kpa_until_the_c
     assert!(detail.contains("laporan \"Bukan saya\"") && detail.contains("telepon resmi KPPN"), "{detail}");
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, later).await.unwrap();
 }
+
+/// Issue 26, point 6: a ceremony is never stalled by a budget meant for abuse. Inside a held
+/// session the pejabat's aktivasi codes are not held to its number's three codes per ten
+/// minutes (filled here by its phone verification), but to the session's own allowance.
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
+async fn a_held_session_has_its_own_allowance_instead_of_the_numbers_window(pool: PgPool) {
+    let s = setup(&pool).await;
+    let k = key();
+    let admin = login(&pool, "adm_561403").await;
+    let mut input = kpa_input();
+    input.nip = "133209333013111001".into();
+    input.nama = "PPK PSIE I".into();
+    input.no_hp = "081300000002".into();
+    input.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
+    let ppk_id = pejabat::rekam(&pool, &admin, &input, backend::now()).await.unwrap();
+    accept_bundles(&pool, &[ppk_id]).await;
+    let ppk = login(&pool, "val_ppk561403").await;
+    // three verification codes to its phone outside any session fill the number's window
+    for i in 0..3 {
+        let at = t0() + Duration::seconds(61 * i);
+        otp::request(&pool, &k, &ppk, ppk_id, Purpose::VerifikasiHp, at).await.unwrap();
+    }
+    let at = t0() + Duration::seconds(200);
+    let r = otp::request(&pool, &k, &ppk, ppk_id, Purpose::VerifikasiHp, at).await;
+    assert!(matches!(r, Err(Error::Otp(OtpRefusal::NumberBusy(_)))), "{r:?}");
+    // sent by its KPA, it comes to the KPPN: in its session the codes flow, six of them
+    sqlx::query("UPDATE pejabat SET status = 'KIRIM' WHERE id = $1").bind(ppk_id).execute(&pool).await.unwrap();
+    crate::common::sesi_langsung(&pool, &s.cso, ppk_id, at).await;
+    for i in 0..domain::upacara::KODE_PER_SESI {
+        let at = at + Duration::seconds(61 * i);
+        otp::request(&pool, &k, &ppk, ppk_id, Purpose::Aktivasi, at).await.unwrap();
+    }
+    let later = at + Duration::seconds(61 * domain::upacara::KODE_PER_SESI);
+    let m = rule(otp::request(&pool, &k, &ppk, ppk_id, Purpose::Aktivasi, later).await);
+    assert!(m.contains("Sesi ini sudah mengirim 6 kode"), "{m}");
+    let _ = s.kpa;
+}
