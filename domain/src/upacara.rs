@@ -151,6 +151,7 @@ impl Butir {
 
 /// The mandate letter of a proxy (kuasa) activating for a KPA, as the CSO types it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct KuasaInput {
     pub nomor_surat: String,
     /// `dd/mm/yyyy`.
@@ -159,8 +160,9 @@ pub struct KuasaInput {
     pub nip: String,
 }
 
-/// The checklist as the CSO sends it.
+/// The checklist as the CSO sends it (nothing ticked is a form without the field at all).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CeklisInput {
     pub dicentang: Vec<Butir>,
     pub kuasa: Option<KuasaInput>,

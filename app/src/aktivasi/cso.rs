@@ -28,7 +28,8 @@ pub async fn cso_daftar(search: String) -> Result<Console, AppError> {
 pub async fn cso_aktivasi(
     pejabat_id: domain::PejabatId,
     code: String,
-    ceklis: CeklisInput,
+    // nothing ticked sends no field: the checklist's own check refuses it, in words
+    #[server(default)] ceklis: CeklisInput,
 ) -> Result<Status, AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
     let now = state.clock.now();

@@ -140,6 +140,10 @@ impl Kind {
     }
 }
 
+/// What a dialog whose code nobody reads aloud says about it (issue 26, point 7): the purpose
+/// is on screen, and the code is the pejabat's alone.
+const SENDIRI: &str = "Kode ini hanya untuk Anda ketik sendiri di layar ini. Jangan bacakan atau berikan kepada siapa pun, termasuk petugas.";
+
 #[component]
 pub fn OtpDialog(
     kind: Kind,
@@ -244,6 +248,7 @@ pub fn OtpDialog(
         .into_any(),
         Kind::KirimData => view! {
             <p>"Kirim data pejabat berikut ke KPPN. Untuk itu masukkan kode OTP yang dikirim ke nomor HP KPA Anda."</p>
+            <p class="muted">{SENDIRI}</p>
             <dl class="summary">
                 <dt>"Nama"</dt><dd>{row.nama.clone()}</dd>
                 <dt>"NIP"</dt><dd class="mono">{row.nip.clone()}</dd>
@@ -252,7 +257,8 @@ pub fn OtpDialog(
         }
         .into_any(),
         Kind::VerifikasiHp => view! {
-            <p>"Kode OTP dikirim ke nomor HP yang terdaftar untuk " <strong>{row.nama.clone()}</strong> "."</p>
+            <p>"Kode OTP dikirim ke nomor HP yang terdaftar untuk " <strong>{row.nama.clone()}</strong> ", untuk memverifikasi nomor tersebut."</p>
+            <p class="muted">{SENDIRI}</p>
         }
         .into_any(),
     };
