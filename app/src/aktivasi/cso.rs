@@ -65,7 +65,7 @@ pub async fn cso_perhatian() -> Result<Vec<Perhatian>, AppError> {
 #[server(endpoint = "cso_buka_kunci_otp")]
 pub async fn cso_buka_kunci_otp(pejabat_id: domain::PejabatId, alasan: String) -> Result<(), AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
-    Ok(backend::aktivasi::otp::buka_kunci(&state.pool, &caller, pejabat_id, &alasan).await?)
+    Ok(backend::aktivasi::kunci_otp::buka_kunci(&state.pool, &caller, pejabat_id, &alasan).await?)
 }
 
 #[component]
@@ -281,6 +281,15 @@ fn NoSession(id: domain::PejabatId, sesi: Option<InfoSesi>, tick: RwSignal<u32>)
     }
 }
 
+/// The mandate letter's fields: id, label, the server's field name, numeric, length, setter.
+type KuasaField = (&'static str, &'static str, &'static str, bool, u32, fn(&mut KuasaInput, String));
+const KUASA: [KuasaField; 4] = [
+    ("kuasa-nomor", "Nomor surat kuasa", "kuasa_nomor", false, 100, |k, v| k.nomor_surat = v),
+    ("kuasa-tanggal", "Tanggal surat kuasa", "kuasa_tanggal", true, 10, |k, v| k.tanggal_surat = v),
+    ("kuasa-nama", "Nama penerima kuasa", "kuasa_nama", false, 100, |k, v| k.nama = v),
+    ("kuasa-nip", "NIP penerima kuasa", "kuasa_nip", true, 18, |k, v| k.nip = v),
+];
+
 /// The session held by this CSO: its number (which the pejabat's screen shows too), the
 /// checklist of its mode, the proxy's mandate for a KPA, and the code.
 #[component]
@@ -341,27 +350,15 @@ fn CodeEntry(
                     <Show when=move || diwakilkan.get()>
                         <fieldset>
                             <legend>"Surat kuasa"</legend>
-                            <div class="field">
-                                <label for="kuasa-nomor">"Nomor surat kuasa"</label>
-                                <input id="kuasa-nomor" type="text" maxlength="100" on:input=set(|k, v| k.nomor_surat = v)/>
-                                <p class="field-error">{move || field_error("kuasa_nomor")}</p>
-                            </div>
-                            <div class="field">
-                                <label for="kuasa-tanggal">"Tanggal surat kuasa"</label>
-                                <input id="kuasa-tanggal" type="text" inputmode="numeric" maxlength="10" placeholder=crate::TANGGAL_HINT
-                                    on:input=set(|k, v| k.tanggal_surat = v)/>
-                                <p class="field-error">{move || field_error("kuasa_tanggal")}</p>
-                            </div>
-                            <div class="field">
-                                <label for="kuasa-nama">"Nama penerima kuasa"</label>
-                                <input id="kuasa-nama" type="text" maxlength="100" on:input=set(|k, v| k.nama = v)/>
-                                <p class="field-error">{move || field_error("kuasa_nama")}</p>
-                            </div>
-                            <div class="field">
-                                <label for="kuasa-nip">"NIP penerima kuasa"</label>
-                                <input id="kuasa-nip" type="text" inputmode="numeric" maxlength="18" on:input=set(|k, v| k.nip = v)/>
-                                <p class="field-error">{move || field_error("kuasa_nip")}</p>
-                            </div>
+                            {KUASA.into_iter().map(|(id, label, field, numeric, max, put)| view! {
+                                <div class="field">
+                                    <label for=id>{label}</label>
+                                    <input id=id type="text" maxlength=max inputmode=numeric.then_some("numeric")
+                                        placeholder=(field == "kuasa_tanggal").then_some(crate::TANGGAL_HINT)
+                                        on:input=set(put)/>
+                                    <p class="field-error">{move || field_error(field)}</p>
+                                </div>
+                            }).collect_view()}
                         </fieldset>
                     </Show>
                 }.into_any()

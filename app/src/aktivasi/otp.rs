@@ -46,7 +46,7 @@ pub async fn otp_submit(pejabat_id: domain::PejabatId, purpose: Purpose, code: S
 #[server(endpoint = "otp_bukan_saya")]
 pub async fn otp_bukan_saya(pejabat_id: domain::PejabatId) -> Result<(), AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
-    Ok(backend::aktivasi::otp::bukan_saya(&state.pool, &caller, pejabat_id, state.clock.now()).await?)
+    Ok(backend::aktivasi::kunci_otp::bukan_saya(&state.pool, &caller, pejabat_id, state.clock.now()).await?)
 }
 
 /// The device's clock in epoch milliseconds (0 on the server, which never ticks).

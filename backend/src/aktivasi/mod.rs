@@ -4,6 +4,7 @@
 
 pub mod cso;
 pub mod jendela;
+pub mod kunci_otp;
 pub mod otp;
 pub mod otp_engine;
 pub mod pejabat;

@@ -17,16 +17,31 @@ use domain::upacara::{NOMOR, SESI_LANGSUNG_MENIT};
 use domain::workflow::{self, Langkah};
 use domain::{JadwalId, PejabatId, UserId};
 use rand::Rng;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
-/// A new session number, not the one the session had.
-fn nomor_baru(lama: Option<i16>) -> i16 {
-    loop {
+/// `user` holds session `id` from `now` under a new number (not the one it had, `lama`),
+/// which it returns.
+async fn pegang(
+    conn: &mut PgConnection,
+    id: JadwalId,
+    user: UserId,
+    lama: Option<i16>,
+    now: DateTime<Utc>,
+) -> Result<i16> {
+    let nomor = loop {
         let n = rand::rngs::OsRng.gen_range(NOMOR);
         if Some(n) != lama {
-            return n;
+            break n;
         }
-    }
+    };
+    sqlx::query("UPDATE jadwal SET dipegang_by = $2, dipegang_at = $3, nomor_sesi = $4 WHERE id = $1")
+        .bind(id)
+        .bind(user)
+        .bind(now)
+        .bind(nomor)
+        .execute(conn)
+        .await?;
+    Ok(nomor)
 }
 
 /// Session `id` of the CSO's KPPN, locked, with its holder.
@@ -76,22 +91,17 @@ pub async fn ambil(pool: &PgPool, caller: &Caller, id: JadwalId, now: DateTime<U
     if let Err(m) = checked {
         return Err(attempt.refuse(Error::Rule(m.into())).await);
     }
-    let nomor = nomor_baru(s.nomor_sesi);
-    sqlx::query("UPDATE jadwal SET dipegang_by = $2, dipegang_at = $3, nomor_sesi = $4 WHERE id = $1")
-        .bind(id)
-        .bind(actor.user_id)
-        .bind(now)
-        .bind(nomor)
-        .execute(attempt.tx())
-        .await?;
-    let mut detail = format!("sesi jadwal {id} satker {} diambil, nomor sesi {nomor}", s.satker_kode);
-    if let Some(lama) = &s.pemegang_nama {
-        let void = crate::aktivasi::otp::batalkan_kode_sesi(attempt.tx(), id, now).await?;
-        detail = format!(
-            "sesi jadwal {id} satker {} diambil alih dari {lama}, nomor sesi {nomor}; {void} kode aktivasi menunggu dibatalkan",
-            s.satker_kode
-        );
-    }
+    let nomor = pegang(attempt.tx(), id, actor.user_id, s.nomor_sesi, now).await?;
+    let satker = &s.satker_kode;
+    let detail = match &s.pemegang_nama {
+        None => format!("sesi jadwal {id} satker {satker} diambil, nomor sesi {nomor}"),
+        Some(lama) => {
+            let void = crate::aktivasi::otp::batalkan_kode_sesi(attempt.tx(), id, now).await?;
+            format!(
+                "sesi jadwal {id} satker {satker} diambil alih dari {lama}, nomor sesi {nomor}; {void} kode aktivasi menunggu dibatalkan"
+            )
+        }
+    };
     let row = one(attempt.tx(), id).await?;
     attempt.done(detail, Some(&s.satker_kode)).await?;
     Ok(row)
@@ -148,17 +158,13 @@ pub async fn langsung(
     .fetch_one(attempt.tx())
     .await?;
     let id = insert_jadwal(attempt.tx(), &target.satker_kode, kppn, slot, actor, now).await?;
-    let nomor = nomor_baru(None);
-    sqlx::query(
-        "UPDATE jadwal SET dipegang_by = $2, dipegang_at = $3, nomor_sesi = $4, langsung = true, tiba_at = $3
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(actor.user_id)
-    .bind(now)
-    .bind(nomor)
-    .execute(attempt.tx())
-    .await?;
+    let nomor = pegang(attempt.tx(), id, actor.user_id, None, now).await?;
+    // the pejabat is at the desk: arrived as the session opens
+    sqlx::query("UPDATE jadwal SET langsung = true, tiba_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(attempt.tx())
+        .await?;
     sqlx::query("INSERT INTO jadwal_pejabat (jadwal_id, pejabat_id) VALUES ($1, $2)")
         .bind(id)
         .bind(pejabat_id)

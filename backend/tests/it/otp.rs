@@ -614,16 +614,24 @@ async fn ten_wrong_codes_in_a_row_lock_the_reference_until_its_cso_unlocks(pool:
     .unwrap();
     assert_eq!(told, 1);
     // who may unlock: the CSO of the reference's KPPN, no one else
-    assert!(matches!(otp::buka_kunci(&pool, &s.kpa, s.ppk_id, "Dipastikan").await, Err(Error::Forbidden(_))));
+    assert!(matches!(
+        backend::aktivasi::kunci_otp::buka_kunci(&pool, &s.kpa, s.ppk_id, "Dipastikan").await,
+        Err(Error::Forbidden(_))
+    ));
     let other = login(&pool, "cso_jakarta2").await;
-    assert!(matches!(otp::buka_kunci(&pool, &other, s.ppk_id, "Dipastikan").await, Err(Error::NotFound(_))));
+    assert!(matches!(
+        backend::aktivasi::kunci_otp::buka_kunci(&pool, &other, s.ppk_id, "Dipastikan").await,
+        Err(Error::NotFound(_))
+    ));
     let attention = backend::aktivasi::cso::perhatian(&pool, &s.cso, at(2000)).await.unwrap();
     assert!(
         attention.iter().any(|p| p.pejabat_id == s.ppk_id && p.jenis == domain::pejabat::JenisPerhatian::OtpTerkunci)
     );
-    otp::buka_kunci(&pool, &s.cso, s.ppk_id, "Dipastikan dengan pejabat lewat telepon KPPN").await.unwrap();
+    backend::aktivasi::kunci_otp::buka_kunci(&pool, &s.cso, s.ppk_id, "Dipastikan dengan pejabat lewat telepon KPPN")
+        .await
+        .unwrap();
     assert!(
-        matches!(otp::buka_kunci(&pool, &s.cso, s.ppk_id, "lagi").await, Err(Error::Rule(_))),
+        matches!(backend::aktivasi::kunci_otp::buka_kunci(&pool, &s.cso, s.ppk_id, "lagi").await, Err(Error::Rule(_))),
         "not locked any more"
     );
     let audited: i64 = sqlx::query_scalar(

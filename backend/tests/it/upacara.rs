@@ -236,8 +236,11 @@ async fn bukan_saya_voids_the_code_locks_the_steps_and_tells_the_kpa_until_the_c
     let code = last_code(&pool, KPA_HP).await;
     // only the pejabat itself reports
     let admin = login(&pool, "adm_561403").await;
-    assert!(matches!(otp::bukan_saya(&pool, &admin, s.kpa_id, t0()).await, Err(Error::Forbidden(_))));
-    otp::bukan_saya(&pool, &s.kpa, s.kpa_id, t0() + Duration::seconds(5)).await.unwrap();
+    assert!(matches!(
+        backend::aktivasi::kunci_otp::bukan_saya(&pool, &admin, s.kpa_id, t0()).await,
+        Err(Error::Forbidden(_))
+    ));
+    backend::aktivasi::kunci_otp::bukan_saya(&pool, &s.kpa, s.kpa_id, t0() + Duration::seconds(5)).await.unwrap();
     // the code said is void, no new one goes out, and the CSO cannot use the old one
     let at = t0() + Duration::seconds(10);
     let r = otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, Some(&ceklis_kppn()), at).await;
@@ -266,11 +269,13 @@ async fn bukan_saya_voids_the_code_locks_the_steps_and_tells_the_kpa_until_the_c
     let perhatian = backend::aktivasi::cso::perhatian(&pool, &s.cso, later).await.unwrap();
     assert_eq!(perhatian[0].jenis, domain::pejabat::JenisPerhatian::Dilaporkan);
     // the CSO unlocks with a reason, written to the trail; then codes flow again
-    match otp::buka_kunci(&pool, &s.cso, s.kpa_id, " ").await {
+    match backend::aktivasi::kunci_otp::buka_kunci(&pool, &s.cso, s.kpa_id, " ").await {
         Err(Error::Invalid(f)) => assert!(f.get("alasan").is_some()),
         other => panic!("{other:?}"),
     }
-    otp::buka_kunci(&pool, &s.cso, s.kpa_id, "Dipastikan dengan KPA lewat telepon resmi KPPN").await.unwrap();
+    backend::aktivasi::kunci_otp::buka_kunci(&pool, &s.cso, s.kpa_id, "Dipastikan dengan KPA lewat telepon resmi KPPN")
+        .await
+        .unwrap();
     let (_, _, detail) = audit(&pool, "BUKA_KUNCI_OTP").await.pop().unwrap();
     assert!(detail.contains("laporan \"Bukan saya\"") && detail.contains("telepon resmi KPPN"), "{detail}");
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, later).await.unwrap();
