@@ -27,3 +27,15 @@ UPDATE otp_code SET state = 'VOID', closed_at = now() WHERE purpose = 'aktivasi'
 -- its OTP steps stay locked until its CSO, having checked with it, unlocks them with a reason
 ALTER TABLE pejabat
     ADD COLUMN otp_dilaporkan_at timestamptz;
+
+-- the signed evidence record of each activation: its exact text, the Ed25519 signature of it
+-- (the key stays with the server) and the public key that checks it
+CREATE TABLE bukti_aktivasi (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    pejabat_id   bigint NOT NULL REFERENCES pejabat (id),
+    isi          text NOT NULL,
+    tanda        text NOT NULL CHECK (tanda ~ '^[0-9a-f]{128}$'),
+    kunci_publik text NOT NULL CHECK (kunci_publik ~ '^[0-9a-f]{64}$'),
+    dibuat_at    timestamptz NOT NULL
+);
+CREATE INDEX bukti_aktivasi_pejabat ON bukti_aktivasi (pejabat_id, id DESC);

@@ -65,6 +65,7 @@ crate::stored_enum! {
         AmbilSesi = "AMBIL_SESI",
         SesiLangsung = "SESI_LANGSUNG",
         LaporBukanSaya = "LAPOR_BUKAN_SAYA",
+        UnduhBukti = "UNDUH_BUKTI",
     }
 }
 

@@ -52,10 +52,13 @@ pub enum Action {
     /// Report "Bukan saya" on one's own reference: a code one did not ask for, a caller one
     /// does not trust (the pejabat).
     LaporBukanSaya,
+    /// Download the signed evidence record of an activation: the satker's Admin Lokal, its
+    /// KPPN's CSO, its region's Kanwil, Pusat.
+    UnduhBukti,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Action::LihatPejabat,
         Action::RekamPejabat,
         Action::HapusPejabat,
@@ -76,6 +79,7 @@ impl Action {
         Action::Pantau,
         Action::PesanJadwal,
         Action::LaporBukanSaya,
+        Action::UnduhBukti,
     ];
 
     /// The name written to the audit trail (`audit::Aksi`).
@@ -101,6 +105,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
         Action::Impor => role == Role::Operator,
         Action::TautanSandi => matches!(role, Role::AdminLokal | Role::Cso | Role::Operator),
         Action::Pantau => matches!(role, Role::Cso | Role::Kanwil | Role::Pusat),
+        Action::UnduhBukti => matches!(role, Role::AdminLokal | Role::Cso | Role::Kanwil | Role::Pusat),
     }
 }
 
@@ -127,6 +132,7 @@ pub fn refusal_message(role: Role, action: Action) -> String {
         Action::Pantau => "melihat papan pemantauan aktivasi",
         Action::PesanJadwal => "memesan jadwal sesi aktivasi",
         Action::LaporBukanSaya => "melaporkan \"Bukan saya\"",
+        Action::UnduhBukti => "mengunduh bukti aktivasi",
     };
     format!("Peran {} tidak berwenang {what}.", role.label())
 }
@@ -156,6 +162,7 @@ impl From<Action> for Aksi {
             A::Pantau => Aksi::LihatPantau,
             A::PesanJadwal => Aksi::PesanJadwal,
             A::LaporBukanSaya => Aksi::LaporBukanSaya,
+            A::UnduhBukti => Aksi::UnduhBukti,
         }
     }
 }

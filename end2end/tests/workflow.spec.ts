@@ -1,6 +1,7 @@
 import { test, expect, Browser, Page } from "@playwright/test";
 import { readFileSync, writeFileSync } from "fs";
 import { execFileSync } from "child_process";
+import { createPublicKey, verify } from "crypto";
 import { hydrated, login, newest, nextCode } from "./helpers";
 
 const KPA_HP = "+6281234567890";
@@ -34,6 +35,15 @@ async function hapus(admin: Page, nama: string) {
   await admin.getByRole("button", { name: "Hapus" }).click();
   await admin.getByRole("dialog", { name: "Hapus Referensi Pejabat" }).getByRole("button", { name: "Ya, Hapus" }).click();
   await expect(admin.getByText(`Referensi pejabat ${nama} telah dihapus.`)).toBeVisible();
+}
+
+/** Does the evidence record's Ed25519 signature hold under the key it names? (What `server
+ *  evidence verify` also checks against the server's own key.) */
+function signatureHolds(s: { bukti: string; tanda: string; kunci_publik: string }): boolean {
+  const spki = Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), Buffer.from(s.kunci_publik, "hex")]);
+  const key = createPublicKey({ key: spki, format: "der", type: "spki" });
+  const message = Buffer.from(`aktivasi-otp-sakti/bukti-aktivasi/v1\n${s.bukti}`);
+  return verify(null, message, key, Buffer.from(s.tanda, "hex"));
 }
 
 function row(page: Page, nama: string) {
@@ -258,6 +268,25 @@ test("five people run the six steps of the seed", async ({ browser }) => {
   await expect.poll(() => inbox(PPK_HP)).toContain("Yth. PPK PSIE I, Pejabat PPK pada satker 561403, fitur OTP Anda telah aktif!");
   await expect.poll(() => inbox(KPA_HP)).toContain("Yth. KPA PSIE I, Pejabat KPA pada satker 561403, fitur OTP Anda telah aktif!");
   await expect.poll(() => inbox(SPM_HP)).toContain("Yth. PPSPM PSIE I, Pejabat PPSPM pada satker 561403, fitur OTP Anda telah aktif!");
+  // the KPA's signed evidence record: the Admin Lokal downloads it, and its Ed25519 signature
+  // holds for the record as written and fails for one changed byte
+  await row(admin, "KPA PSIE I").click();
+  const [evidence] = await Promise.all([
+    admin.waitForEvent("download"),
+    admin.getByRole("link", { name: "Bukti aktivasi" }).click(),
+  ]);
+  const file = test.info().outputPath("bukti-aktivasi.json");
+  await evidence.saveAs(file);
+  const signed = JSON.parse(readFileSync(file, "utf8"));
+  const record = JSON.parse(signed.bukti);
+  expect(record.pejabat.nama).toBe("KPA PSIE I");
+  expect(record.sesi.nomor).toBe(Number(nomor));
+  expect(record.sesi.cso_nama).toBe("CSO KPPN Jakarta VI");
+  expect(record.ceklis.dicentang).toEqual(["WajahDiKamera", "KtpCocok", "KodeDiKamera"]);
+  expect(record.berkas.sha256).toMatch(/^[0-9a-f]{64}$/);
+  expect(signatureHolds(signed)).toBe(true);
+  expect(signatureHolds({ ...signed, bukti: signed.bukti.replace('"nama":"KPA PSIE I"', '"nama":"KPA PSIE J"') })).toBe(false);
+
   const codes = await inbox(PPK_HP);
   expect(codes.some((t) => /^Yth Pejabat PPK Satker 561403\. Kode Otentifikasi Anda: \d{6}\. Kode berlaku 2 menit\. Waktu kirim \d{4}-\d\d-\d\d \d\d:\d\d:\d\d WIB\.$/.test(t))).toBe(true);
 });

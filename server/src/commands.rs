@@ -56,6 +56,11 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// The signed evidence records of activations.
+    Evidence {
+        #[command(subcommand)]
+        action: EvidenceAction,
+    },
     /// Back the database up with `pg_dump` (custom format) into FILE.
     Backup { file: std::path::PathBuf },
     /// Restore a backup into a new database NAME on the same PostgreSQL server (it must not
@@ -81,6 +86,20 @@ pub enum AuditAction {
     Checkpoint,
     /// Print the public key that signs the checkpoints, for the auditor who checks them.
     PublicKey,
+}
+
+#[derive(Subcommand)]
+pub enum EvidenceAction {
+    /// Check a downloaded evidence record (`bukti-aktivasi-N.json`) offline: its Ed25519
+    /// signature under the server's key, and print what it records; exit 65 when it fails (a
+    /// record changed by one byte does).
+    Verify {
+        file: std::path::PathBuf,
+        /// The public key (hex) it must be signed with; default: this server's
+        /// (`server audit public-key`).
+        #[arg(long)]
+        public_key: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -217,6 +236,9 @@ pub async fn admin(config: &Config, command: Command) -> ExitCode {
             .await
         }
         Command::Audit { action } => return audit(config, action).await,
+        Command::Evidence { action: EvidenceAction::Verify { file, public_key } } => {
+            return evidence_verify(config, &file, public_key.as_deref());
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -229,6 +251,49 @@ pub async fn admin(config: &Config, command: Command) -> ExitCode {
 
 /// `server audit …`: the keys are the server's own (the environment or the data directory),
 /// never made anew here: a new key would only say that every line is forged.
+/// `server evidence verify FILE`: no database, only the file and the public key.
+fn evidence_verify(config: &Config, file: &std::path::Path, public_key: Option<&str>) -> ExitCode {
+    let publik = match public_key {
+        Some(k) => k.to_owned(),
+        None => match backend::sistem::kunci::Kunci::muat_ada(&config.data_dir) {
+            Ok(k) => k.tanda.publik(),
+            Err(e) => {
+                eprintln!("kunci server tidak terbaca (atau beri --public-key): {e}");
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        },
+    };
+    let checked = std::fs::read_to_string(file)
+        .map_err(|e| format!("{}: {e}", file.display()))
+        .and_then(|text| backend::aktivasi::bukti::BuktiBertanda::baca(&text))
+        .and_then(|b| b.periksa(&publik));
+    match checked {
+        Ok(b) => {
+            println!(
+                "bukti sah: {} {} (NIP {}) satker {} AKTIF {}; sesi No. {} jadwal {} {} oleh {}; {}; jejak audit baris {} (urutan {}, hash {})",
+                b.pejabat.jabatan,
+                b.pejabat.nama,
+                b.pejabat.nip,
+                b.pejabat.satker_kode,
+                b.aktif_pada,
+                b.sesi.nomor.map_or_else(|| "-".into(), |n| n.to_string()),
+                b.sesi.jadwal_id,
+                b.sesi.mode,
+                b.sesi.cso_nama,
+                b.ceklis.ringkas(),
+                b.jejak.audit_id,
+                b.jejak.seq.map_or_else(|| "-".into(), |n| n.to_string()),
+                b.jejak.hash.as_deref().unwrap_or("-"),
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("bukti TIDAK sah: {e}");
+            ExitCode::from(EXIT_DATA)
+        }
+    }
+}
+
 async fn audit(config: &Config, action: AuditAction) -> ExitCode {
     let kunci = match backend::sistem::kunci::Kunci::muat_ada(&config.data_dir) {
         Ok(k) => k,

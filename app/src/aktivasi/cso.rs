@@ -34,17 +34,14 @@ pub async fn cso_aktivasi(
     let (state, caller) = crate::sistem::ssr::caller().await?;
     let now = state.clock.now();
     let purpose = domain::otp::Purpose::Aktivasi;
-    Ok(backend::aktivasi::otp::submit(
-        &state.pool,
-        &state.otp_key,
-        &caller,
-        pejabat_id,
-        purpose,
-        &code,
-        Some(&ceklis),
-        now,
-    )
-    .await?)
+    let (pool, key) = (&state.pool, &state.otp_key);
+    let status =
+        backend::aktivasi::otp::submit(pool, key, &caller, pejabat_id, purpose, &code, Some(&ceklis), now).await?;
+    // the activation stands once committed; its evidence record follows, signed by the server
+    if let Err(e) = backend::aktivasi::bukti::catat(pool, &state.kunci.tanda, pejabat_id, now).await {
+        tracing::error!(pejabat_id = %pejabat_id, error = %e, "bukti aktivasi tidak tercatat");
+    }
+    Ok(status)
 }
 
 /// A walk-in session: the pejabat stands in front of the CSO, who opens a session held by it.

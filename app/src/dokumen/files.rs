@@ -80,6 +80,35 @@ pub async fn unduh_formulir(
     }
 }
 
+/// `GET /api/bukti/{pejabat_id}`: the signed evidence record of an activation, as JSON to keep
+/// (`server evidence verify FILE` checks it).
+pub async fn unduh_bukti(
+    Extension(state): Extension<AppState>,
+    session: Session,
+    Extension(addr): Extension<ClientAddr>,
+    Path(pejabat_id): Path<domain::PejabatId>,
+) -> Response {
+    let result = async {
+        let caller = caller(&state, &session, addr).await?;
+        backend::aktivasi::bukti::unduh(&state.pool, &caller, pejabat_id).await
+    };
+    match result.await {
+        Ok(bukti) => {
+            let body = bukti.berkas();
+            let disposition = format!("attachment; filename=\"bukti-aktivasi-{pejabat_id}.json\"");
+            let mut res = (StatusCode::OK, body).into_response();
+            let h = res.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+            if let Ok(v) = HeaderValue::from_str(&disposition) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            res
+        }
+        Err(e) => error_response(e),
+    }
+}
+
 /// `GET /api/berkas/{id}`: a stored bundle, inline for the browser's PDF viewer.
 pub async fn buka_berkas(
     Extension(state): Extension<AppState>,

@@ -2,6 +2,7 @@
 //! 3–6), the CSO's console, and changing an active pejabat's number (part C).
 //! Owns `pejabat`, `otp_code`, `otp_key`, `ubah_nomor`.
 
+pub mod bukti;
 pub mod cso;
 pub mod jendela;
 pub mod kunci_otp;

@@ -317,3 +317,55 @@ async fn a_held_session_has_its_own_allowance_instead_of_the_numbers_window(pool
     assert!(m.contains("Sesi ini sudah mengirim 6 kode"), "{m}");
     let _ = s.kpa;
 }
+
+/// The signed evidence record: written after the activation, downloaded within scope only,
+/// and it checks under the server's key, naming the session, the checklist, the bundle's
+/// SHA-256, the codes' SMS and the audit line; a byte changed fails.
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
+async fn an_activation_leaves_a_signed_evidence_record_within_scope(pool: PgPool) {
+    use backend::aktivasi::bukti;
+    let s = setup(&pool).await;
+    let k = key();
+    let kunci = backend::sistem::kunci::KunciTanda::new(&[3; 32]).unwrap();
+    let j = video_session(&pool, &s.cso).await;
+    let nomor = jadwal::ambil(&pool, &s.cso, j, wib(10, 25)).await.unwrap().nomor_sesi;
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, wib(10, 30)).await.unwrap();
+    let code = last_code(&pool, KPA_HP).await;
+    otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, Some(&video()), wib(10, 31)).await.unwrap();
+    bukti::catat(&pool, &kunci, s.kpa_id, wib(10, 31)).await.unwrap();
+
+    let admin = login(&pool, "adm_561403").await;
+    let signed = bukti::unduh(&pool, &admin, s.kpa_id).await.unwrap();
+    let record = bukti::BuktiBertanda::baca(&signed.berkas()).unwrap().periksa(&kunci.publik()).unwrap();
+    assert_eq!((record.sesi.jadwal_id, record.sesi.nomor), (j, nomor));
+    assert_eq!(record.sesi.cso_nama, "CSO KPPN Jakarta VI");
+    assert_eq!(record.ceklis.dicentang, Butir::untuk(Mode::VideoConference));
+    let sha: Vec<u8> = sqlx::query_scalar("SELECT sha256 FROM berkas WHERE pejabat_id = $1 AND status = 'DITERIMA'")
+        .bind(s.kpa_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(record.berkas.unwrap().sha256, hex::encode(sha));
+    assert_eq!(record.kiriman.len(), 1);
+    let (audit_id, hash): (i64, Vec<u8>) =
+        sqlx::query_as("SELECT id, hash FROM audit_log WHERE action = 'AKTIVASI_OTP' AND outcome = 'BERHASIL'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((record.jejak.audit_id, record.jejak.hash), (audit_id, Some(hex::encode(hash))));
+    // one byte changed, or another key: refused
+    let forged = bukti::BuktiBertanda { bukti: signed.bukti.replacen("KPA PSIE I", "KPA PSIE J", 1), ..signed.clone() };
+    assert!(forged.periksa(&kunci.publik()).is_err());
+    let other = backend::sistem::kunci::KunciTanda::new(&[4; 32]).unwrap();
+    assert!(signed.periksa(&other.publik()).is_err());
+    // its KPPN, its region and Pusat may download it; another satker, another KPPN and a
+    // pejabat may not
+    for user in ["cso_jakarta6", "kwl_dki", "pst_djpb"] {
+        bukti::unduh(&pool, &login(&pool, user).await, s.kpa_id).await.unwrap();
+    }
+    for user in ["adm_527010", "cso_jakarta2"] {
+        let r = bukti::unduh(&pool, &login(&pool, user).await, s.kpa_id).await;
+        assert!(matches!(r, Err(Error::NotFound(_))), "{user}: {r:?}");
+    }
+    assert!(matches!(bukti::unduh(&pool, &s.kpa, s.kpa_id).await, Err(Error::Forbidden(_))));
+}

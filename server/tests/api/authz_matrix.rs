@@ -800,6 +800,14 @@ const MATRIX: &[Row] = &[
         step_up: false,
     },
     Row {
+        key: "GET /api/bukti",
+        level: Level::KpaAktif,
+        call: Call::Get(|s| format!("/api/bukti/{}", s.kpa)),
+        allowed: &[Admin, Cso, Kanwil, Pusat],
+        targeted: true,
+        step_up: false,
+    },
+    Row {
         key: "GET /api/berkas",
         level: Level::Diajukan,
         call: Call::Get(|s| format!("/api/berkas/{}", s.berkas)),
@@ -1056,6 +1064,8 @@ async fn side(pool: &PgPool, key: &OtpKey, level: Level, own: bool) -> Side {
     if level >= Level::KpaAktif {
         let code = newest_code(pool, kpa_hp).await;
         otp::submit(pool, key, &c, s.kpa, Purpose::Aktivasi, &code, Some(&at_kppn), now()).await.unwrap();
+        let kunci = backend::sistem::kunci::KunciTanda::new(&[1; 32]).unwrap();
+        backend::aktivasi::bukti::catat(pool, &kunci, s.kpa, now()).await.unwrap();
     }
     if level >= Level::KirimPending {
         otp::request(pool, key, &k, s.ppk, Purpose::KirimData, now()).await.unwrap();
@@ -1174,8 +1184,12 @@ const NEVER_SUCCEEDS: &[&str] = &[
 ];
 
 /// What the table says for `who` on `own` (or another's) objects.
+/// Roles whose scope on a targeted row holds both satkers (the demo's two are in one region).
+const WIDE: &[(&str, &[Who])] = &[("GET /api/bukti", &[Kanwil, Pusat])];
+
 fn expected(row: &Row, who: Who, own: bool) -> bool {
-    row.allowed.contains(&who) && (own || !row.targeted)
+    let wide = WIDE.iter().any(|(key, roles)| *key == row.key && roles.contains(&who));
+    row.allowed.contains(&who) && (own || !row.targeted || wide)
 }
 
 /// Allowed (true) or denied (false), as the answer shows it.
@@ -1478,6 +1492,7 @@ rows! {
     auth_ulang_passkey => "auth_ulang_passkey",
     file_formulir => "GET /api/formulir",
     file_berkas => "GET /api/berkas",
+    file_bukti => "GET /api/bukti",
     file_audit_csv => "GET /api/audit.csv",
     file_pantau_csv => "GET /api/pantau.csv",
     file_events => "GET /api/events",

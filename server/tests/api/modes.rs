@@ -443,3 +443,81 @@ async fn the_json_log_mode_writes_json_only(pool: PgPool) {
     assert!(line.to_string().contains("SAKTI_SMS_GATEWAY_URL"), "{line}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `server evidence verify FILE` (issue 26): an activation's evidence record checks offline
+/// under the key it names; a record changed by one byte, or checked against another key, fails
+/// with exit 65.
+#[tokio::test]
+async fn an_evidence_record_verifies_offline_and_fails_when_one_byte_changes() {
+    use backend::aktivasi::bukti::{Bukti, BuktiBertanda, BuktiJejak, BuktiPejabat, BuktiSesi, DOMAIN};
+    let kunci = backend::sistem::kunci::KunciTanda::new(&[9; 32]).unwrap();
+    let bukti = Bukti {
+        versi: 1,
+        pejabat: BuktiPejabat {
+            id: domain::PejabatId(7),
+            nama: "KPA PSIE I".into(),
+            nip: "199109112010111001".into(),
+            jabatan: "KUASA PENGGUNA ANGGARAN".into(),
+            satker_kode: "561403".into(),
+            kppn_kode: "019".into(),
+            no_hp: "+62 812-****-7890".into(),
+        },
+        aktif_pada: "2026-12-08T02:31:00Z".into(),
+        sesi: BuktiSesi {
+            jadwal_id: domain::JadwalId(3),
+            nomor: Some(47),
+            mode: "VIDEO_CONFERENCE".into(),
+            mulai: "2026-12-08T02:30:00Z".into(),
+            selesai: "2026-12-08T03:30:00Z".into(),
+            langsung: false,
+            cso_id: domain::UserId(5),
+            cso_nama: "CSO KPPN Jakarta VI".into(),
+        },
+        ceklis: domain::upacara::periksa(
+            &domain::upacara::CeklisInput {
+                dicentang: domain::upacara::Butir::untuk(domain::jadwal::Mode::VideoConference).to_vec(),
+                kuasa: None,
+            },
+            domain::jadwal::Mode::VideoConference,
+            domain::Jabatan::Kpa,
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 8).unwrap(),
+        )
+        .unwrap(),
+        berkas: None,
+        kiriman: vec![],
+        jejak: BuktiJejak { audit_id: 42, seq: Some(41), hash: Some("ab".repeat(32)) },
+    };
+    let isi = serde_json::to_string(&bukti).unwrap();
+    let signed = BuktiBertanda {
+        tanda: kunci.tanda(format!("{DOMAIN}{isi}").as_bytes()),
+        bukti: isi,
+        kunci_publik: kunci.publik(),
+    };
+    let dir = std::env::temp_dir().join(format!("sakti-bukti-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let env: Vec<(&str, String)> = production(1);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let verify = |file: std::path::PathBuf, key: String| {
+        let mut cmd = server(&env);
+        cmd.args(["evidence", "verify"]).arg(file).args(["--public-key", &key]);
+        async move { cmd.output().await.unwrap() }
+    };
+    let good = dir.join("bukti.json");
+    std::fs::write(&good, signed.berkas()).unwrap();
+    let out = verify(good.clone(), kunci.publik()).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("bukti sah") && stdout.contains("sesi No. 47") && stdout.contains("baris 42"), "{stdout}");
+    // one byte of the record changed: the nomor 47 becomes 48
+    let forged = BuktiBertanda { bukti: signed.bukti.replace("\"nomor\":47", "\"nomor\":48"), ..signed.clone() };
+    assert_ne!(forged.bukti, signed.bukti);
+    let bad = dir.join("palsu.json");
+    std::fs::write(&bad, forged.berkas()).unwrap();
+    let out = verify(bad, kunci.publik()).await;
+    assert_eq!(out.status.code(), Some(65), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TIDAK sah"));
+    // another server's key
+    let other = backend::sistem::kunci::KunciTanda::new(&[10; 32]).unwrap().publik();
+    assert_eq!(verify(good, other).await.status.code(), Some(65));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -44,6 +44,10 @@ fn Unduh(selected: RwSignal<Option<PejabatRow>>) -> impl IntoView {
                 Some(h) => view! { <a class="button" href=h download rel="external">"Unduh"</a> }.into_any(),
                 None => view! { <button disabled=true title="Pilih pejabat pada tabel">"Unduh"</button> }.into_any(),
             }}
+            // an AKTIF reference's signed evidence record (`server evidence verify` checks it)
+            {move || selected.get().filter(|r| r.status == domain::Status::Aktif).map(|r| view! {
+                <a class="button" href=format!("/api/bukti/{}", r.id) download rel="external">"Bukti aktivasi"</a>
+            })}
         </div>
     }
 }
