@@ -140,7 +140,9 @@ pub(crate) enum Teks<'a> {
     SetujuUbahNomor { target: &'a Target, nomor_baru: &'a str },
 }
 
-/// How many code SMS `phone` has had in the window and today, and the country this hour.
+/// How many code SMS `phone` has had in the window and today, and the country this hour. The
+/// ten-minute window counts the codes asked for outside a session (a session's codes have their own allowance, `upacara::KODE_PER_SESI`); the day
+/// and the country count every code.
 async fn budgets(tx: &mut PgConnection, phone: &str, now: DateTime<Utc>) -> Result<(NumberUse, i64)> {
     let window = now - chrono::Duration::seconds(otp::NUMBER_WINDOW_SECS);
     /// [`NumberUse`] as the query counts it.
@@ -151,11 +153,11 @@ async fn budgets(tx: &mut PgConnection, phone: &str, now: DateTime<Utc>) -> Resu
         today: i64,
     }
     let Terpakai { in_window, oldest_in_window, today } = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE created_at > $2) AS in_window,
-                min(created_at) FILTER (WHERE created_at > $2) AS oldest_in_window,
-                count(*) FILTER (WHERE created_at >= $3) AS today
-         FROM sms_outbox
-         WHERE otp_code_id IS NOT NULL AND phone = $1 AND created_at >= least($2, $3) AND created_at <= $4",
+        "SELECT count(*) FILTER (WHERE o.created_at > $2 AND c.jadwal_id IS NULL) AS in_window,
+                min(o.created_at) FILTER (WHERE o.created_at > $2 AND c.jadwal_id IS NULL) AS oldest_in_window,
+                count(*) FILTER (WHERE o.created_at >= $3) AS today
+         FROM sms_outbox o JOIN otp_code c ON c.id = o.otp_code_id
+         WHERE o.phone = $1 AND o.created_at >= least($2, $3) AND o.created_at <= $4",
     )
     .bind(phone)
     .bind(window)

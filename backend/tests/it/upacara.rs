@@ -369,3 +369,36 @@ async fn an_activation_leaves_a_signed_evidence_record_within_scope(pool: PgPool
     }
     assert!(matches!(bukti::unduh(&pool, &s.kpa, s.kpa_id).await, Err(Error::Forbidden(_))));
 }
+
+/// A session's codes do not use up the number's window either: after the KPA's activation in
+/// its session, its two Kirim Data codes go out with only the cool-down between them.
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
+async fn a_sessions_codes_leave_the_numbers_window_to_the_codes_outside_it(pool: PgPool) {
+    let s = setup(&pool).await;
+    let k = key();
+    crate::common::sesi_langsung(&pool, &s.cso, s.kpa_id, t0()).await;
+    for i in 0..2 {
+        otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, t0() + Duration::seconds(61 * i)).await.unwrap();
+    }
+    let code = last_code(&pool, KPA_HP).await;
+    let at = t0() + Duration::seconds(70);
+    otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, Some(&ceklis_kppn()), at).await.unwrap();
+    // two codes outside the session: the second's wait is the cool-down, not the window's
+    let admin = login(&pool, "adm_561403").await;
+    let mut ppk = kpa_input();
+    ppk.nip = "133209333013111001".into();
+    ppk.nama = "PPK PSIE I".into();
+    ppk.no_hp = "081300000002".into();
+    ppk.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
+    let ppk_id = pejabat::rekam(&pool, &admin, &ppk, backend::now()).await.unwrap();
+    sqlx::query("UPDATE pejabat SET status = 'VERIFIKASI PEJABAT' WHERE id = $1")
+        .bind(ppk_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let first = t0() + Duration::seconds(80);
+    otp::request(&pool, &k, &s.kpa, ppk_id, Purpose::KirimData, first).await.unwrap();
+    let second = first + Duration::seconds(61);
+    let sent = otp::request(&pool, &k, &s.kpa, ppk_id, Purpose::KirimData, second).await.unwrap();
+    assert_eq!(sent.next_request_at, second + Duration::seconds(60));
+}
