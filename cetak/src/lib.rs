@@ -72,14 +72,51 @@ pub struct Isian {
 
 /// The complete PDF of the form: two A4 pages, one for the KPPN and one for the satker.
 pub fn render(isian: &Isian) -> Vec<u8> {
+    let pages = Lembar::ALL.iter().map(|&lembar| form::page(isian, lembar)).collect();
+    document(isian.jenis.label(), isian.jenis.judul(), pages)
+}
+
+/// A one-page A4 record: `judul` in bold, then each (label, value) line — a long value wraps
+/// under its label — and `kaki` in small print at the foot. What does not fit on the page is
+/// left out, with "…" as its last line. For the activation's evidence record.
+pub fn lembar(judul: &str, baris: &[(&str, String)], kaki: &str) -> Vec<u8> {
+    use crate::winansi::{ELLIPSIS, Font, encode, wrap};
+    const LEFT: f32 = 50.0;
+    const VALUE_X: f32 = 190.0;
+    const SIZE: f32 = 9.5;
+    const STEP: f32 = 13.0;
+    let bottom = PAGE_H - 70.0;
+    let mut c = canvas::Canvas::new();
+    c.text(LEFT, 60.0, Font::Bold, 14.0, &encode(judul));
+    let mut y = 90.0;
+    'lines: for (label, value) in baris {
+        c.text(LEFT, y, Font::Bold, SIZE, &encode(label));
+        for line in wrap(&encode(value), Font::Regular, SIZE, PAGE_W - VALUE_X - LEFT) {
+            if y > bottom {
+                c.text(VALUE_X, y, Font::Regular, SIZE, &[ELLIPSIS]);
+                break 'lines;
+            }
+            c.text(VALUE_X, y, Font::Regular, SIZE, &line);
+            y += STEP;
+        }
+        y += 3.0;
+    }
+    for (i, line) in wrap(&encode(kaki), Font::Regular, 7.5, PAGE_W - 2.0 * LEFT).into_iter().enumerate() {
+        c.text(LEFT, PAGE_H - 50.0 + 10.0 * i as f32, Font::Regular, 7.5, &line);
+    }
+    document(judul, judul, vec![c.finish()])
+}
+
+/// A PDF of A4 `pages` (their content streams) with the standard fonts, titled `title`.
+fn document(title: &str, subject: &str, pages: Vec<Vec<u8>>) -> Vec<u8> {
     let catalog = Ref::new(1);
     let tree = Ref::new(2);
     let fonts = [(REGULAR, Ref::new(3), "Helvetica"), (BOLD, Ref::new(4), "Helvetica-Bold")];
     let symbol = Ref::new(5);
     let info = Ref::new(6);
-    // Then a page and its content stream for each copy.
+    // Then a page and its content stream for each page.
     let page_ids: Vec<(Ref, Ref)> =
-        (0..Lembar::ALL.len() as i32).map(|i| (Ref::new(7 + 2 * i), Ref::new(8 + 2 * i))).collect();
+        (0..pages.len() as i32).map(|i| (Ref::new(7 + 2 * i), Ref::new(8 + 2 * i))).collect();
 
     let mut pdf = Pdf::new();
     pdf.catalog(catalog).pages(tree);
@@ -89,12 +126,9 @@ pub fn render(isian: &Isian) -> Vec<u8> {
     }
     // Symbol keeps its built-in encoding: it is only there for the arrow WinAnsi lacks.
     pdf.type1_font(symbol).base_font(Name(b"Symbol"));
-    pdf.document_info(info)
-        .title(TextStr(isian.jenis.label()))
-        .subject(TextStr(isian.jenis.judul()))
-        .producer(TextStr("Aktivasi OTP SAKTI"));
+    pdf.document_info(info).title(TextStr(title)).subject(TextStr(subject)).producer(TextStr("Aktivasi OTP SAKTI"));
 
-    for (&(page_id, content_id), lembar) in page_ids.iter().zip(Lembar::ALL) {
+    for (&(page_id, content_id), content) in page_ids.iter().zip(pages) {
         let mut page = pdf.page(page_id);
         page.parent(tree).media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H)).contents(content_id);
         let mut resources = page.resources();
@@ -106,7 +140,7 @@ pub fn render(isian: &Isian) -> Vec<u8> {
         font_dict.finish();
         resources.finish();
         page.finish();
-        pdf.stream(content_id, &form::page(isian, lembar));
+        pdf.stream(content_id, &content);
     }
     pdf.finish()
 }

@@ -146,3 +146,22 @@ fn hostile_values_still_give_a_valid_pdf_with_the_text_printed_literally() {
         assert!(page.contains("QR tidak tersedia"), "an over-long link has no QR code:\n{page}");
     }
 }
+
+/// The one-page record (the activation's evidence): its title, every line, a long value
+/// wrapped rather than cut, and the foot, all read back.
+#[test]
+fn a_record_page_reads_back_with_its_long_values_wrapped() {
+    let tanda = "ab12".repeat(32);
+    let baris = vec![
+        ("Pejabat", "KPA PSIE I (NIP 199109112010111001)".to_string()),
+        ("Sesi", "No. 47, video conference, Selasa, 8 Des 2026 09:00-10:00 WIB".to_string()),
+        ("Tanda tangan", tanda.clone()),
+    ];
+    let pdf = cetak::lembar("Bukti Aktivasi OTP SAKTI", &baris, "Periksa dengan: server evidence verify");
+    let text = pdftotext(&pdf, "cetak-lembar.pdf");
+    for expected in ["Bukti Aktivasi OTP SAKTI", "KPA PSIE I", "Sesi", "No. 47", "server evidence verify"] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    let joined: String = text.split_whitespace().collect();
+    assert!(joined.contains(&tanda), "the signature whole, over its lines: {text}");
+}

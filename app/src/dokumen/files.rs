@@ -109,6 +109,24 @@ pub async fn unduh_bukti(
     }
 }
 
+/// `GET /api/bukti/{pejabat_id}/pdf`: the evidence record as one printable page.
+pub async fn unduh_bukti_pdf(
+    Extension(state): Extension<AppState>,
+    session: Session,
+    Extension(addr): Extension<ClientAddr>,
+    Path(pejabat_id): Path<domain::PejabatId>,
+) -> Response {
+    let result = async {
+        let caller = caller(&state, &session, addr).await?;
+        let bukti = backend::aktivasi::bukti::unduh(&state.pool, &caller, pejabat_id).await?;
+        bukti.pdf().map_err(backend::Error::Kunci)
+    };
+    match result.await {
+        Ok(pdf) => pdf_response(&format!("bukti-aktivasi-{pejabat_id}.pdf"), pdf, false),
+        Err(e) => error_response(e),
+    }
+}
+
 /// `GET /api/berkas/{id}`: a stored bundle, inline for the browser's PDF viewer.
 pub async fn buka_berkas(
     Extension(state): Extension<AppState>,

@@ -120,6 +120,53 @@ impl BuktiBertanda {
     }
 }
 
+impl BuktiBertanda {
+    /// The record as one printable page (`cetak::lembar`), when its text reads.
+    pub fn pdf(&self) -> std::result::Result<Vec<u8>, String> {
+        let b: Bukti = serde_json::from_str(&self.bukti).map_err(|e| format!("isi bukti tidak terbaca: {e}"))?;
+        let p = &b.pejabat;
+        let s = &b.sesi;
+        let mut baris = vec![
+            ("Pejabat", format!("{} (NIP {})", p.nama, p.nip)),
+            ("Jabatan", p.jabatan.clone()),
+            ("Satker / KPPN", format!("{} / {}", p.satker_kode, p.kppn_kode)),
+            ("Nomor HP", p.no_hp.clone()),
+            ("Aktif pada", b.aktif_pada.clone()),
+            (
+                "Sesi",
+                format!(
+                    "No. {} (jadwal {}), {}{}, {} s.d. {}",
+                    s.nomor.map_or_else(|| "-".into(), |n| n.to_string()),
+                    s.jadwal_id,
+                    s.mode,
+                    if s.langsung { ", sesi langsung" } else { "" },
+                    s.mulai,
+                    s.selesai
+                ),
+            ),
+            ("CSO", format!("{} (id {})", s.cso_nama, s.cso_id)),
+            ("Ceklis", b.ceklis.ringkas()),
+        ];
+        if let Some(berkas) = &b.berkas {
+            baris.push(("Berkas (SHA-256)", format!("{} {}", berkas.nama_file, berkas.sha256)));
+        }
+        for k in &b.kiriman {
+            let diterima = k.diterima.as_deref().map(|d| format!(", diterima {d}")).unwrap_or_default();
+            baris.push(("SMS kode", format!("{} {} {}{diterima}", k.nomor, k.status, k.dikirim)));
+        }
+        let jejak = &b.jejak;
+        let seq = jejak.seq.map_or_else(|| "-".into(), |n| n.to_string());
+        baris.push((
+            "Jejak audit",
+            format!("baris {}, urutan {seq}, hash {}", jejak.audit_id, jejak.hash.as_deref().unwrap_or("-")),
+        ));
+        baris.push(("Kunci publik", self.kunci_publik.clone()));
+        baris.push(("Tanda tangan", self.tanda.clone()));
+        let kaki = "Tanda tangan Ed25519 server atas isi bukti dalam berkas JSON-nya; periksa dengan `server evidence verify BERKAS.json`. Lembar ini salinan untuk dibaca.";
+        Ok(cetak::lembar("Bukti Aktivasi OTP SAKTI", &baris, kaki))
+    }
+}
+
 fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -353,6 +353,8 @@ async fn an_activation_leaves_a_signed_evidence_record_within_scope(pool: PgPool
             .await
             .unwrap();
     assert_eq!((record.jejak.audit_id, record.jejak.hash), (audit_id, Some(hex::encode(hash))));
+    // and as one printable page
+    assert!(signed.pdf().unwrap().starts_with(b"%PDF-"));
     // one byte changed, or another key: refused
     let forged = bukti::BuktiBertanda { bukti: signed.bukti.replacen("KPA PSIE I", "KPA PSIE J", 1), ..signed.clone() };
     assert!(forged.periksa(&kunci.publik()).is_err());

@@ -808,6 +808,14 @@ const MATRIX: &[Row] = &[
         step_up: false,
     },
     Row {
+        key: "GET /api/bukti/pdf",
+        level: Level::KpaAktif,
+        call: Call::Get(|s| format!("/api/bukti/{}/pdf", s.kpa)),
+        allowed: &[Admin, Cso, Kanwil, Pusat],
+        targeted: true,
+        step_up: false,
+    },
+    Row {
         key: "GET /api/berkas",
         level: Level::Diajukan,
         call: Call::Get(|s| format!("/api/berkas/{}", s.berkas)),
@@ -1185,7 +1193,7 @@ const NEVER_SUCCEEDS: &[&str] = &[
 
 /// What the table says for `who` on `own` (or another's) objects.
 /// Roles whose scope on a targeted row holds both satkers (the demo's two are in one region).
-const WIDE: &[(&str, &[Who])] = &[("GET /api/bukti", &[Kanwil, Pusat])];
+const WIDE: &[(&str, &[Who])] = &[("GET /api/bukti", &[Kanwil, Pusat]), ("GET /api/bukti/pdf", &[Kanwil, Pusat])];
 
 fn expected(row: &Row, who: Who, own: bool) -> bool {
     let wide = WIDE.iter().any(|(key, roles)| *key == row.key && roles.contains(&who));
@@ -1493,6 +1501,7 @@ rows! {
     file_formulir => "GET /api/formulir",
     file_berkas => "GET /api/berkas",
     file_bukti => "GET /api/bukti",
+    file_bukti_pdf => "GET /api/bukti/pdf",
     file_audit_csv => "GET /api/audit.csv",
     file_pantau_csv => "GET /api/pantau.csv",
     file_events => "GET /api/events",
