@@ -309,6 +309,9 @@ pub struct Macet {
 /// One pejabat of a satker, as the board shows it (read-only).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PejabatPantau {
+    /// For the link to its evidence record, when its activation left one (`bukti`).
+    pub id: crate::PejabatId,
+    pub bukti: bool,
     pub nama: String,
     pub jabatan: crate::Jabatan,
     pub status: crate::Status,

@@ -20,6 +20,8 @@ pub struct PejabatRow {
     pub milik_saya: bool,
     /// The CSO has accepted this reference's activation bundle.
     pub berkas_diterima: bool,
+    /// Its activation left a signed evidence record (issue 26) to download.
+    pub bukti: bool,
 }
 
 impl PejabatRow {

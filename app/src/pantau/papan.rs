@@ -284,11 +284,17 @@ fn TabelPejabat(papan: Papan) -> impl IntoView {
             {tahap.map(|t| view! { <p class="muted">{format!("Tahap satker: {t}")}</p> })}
             <Tabel label="Pejabat satker" head=vec!["Nama", "Jabatan", "Status", "Direkam", "Aktif"]>
                         {papan.pejabat.into_iter().map(|p| view! { <tr>
-                            <th scope="row">{p.nama}</th>
+                            <th scope="row">{p.nama.clone()}</th>
                             <td>{p.jabatan.label()}</td>
                             <td>{p.status.label()}</td>
                             <td>{sejak(Some(p.direkam))}</td>
-                            <td>{sejak(p.aktif)}</td>
+                            <td>{sejak(p.aktif)}
+                                // the activation's signed evidence record, as a page
+                                {p.bukti.then(|| view! {
+                                    " " <a href=format!("/api/bukti/{}/pdf", p.id) download rel="external"
+                                        aria-label=format!("Bukti aktivasi {}", p.nama)>"Bukti"</a>
+                                })}
+                            </td>
                         </tr> }).collect_view()}
             </Tabel>
         </section>

@@ -53,7 +53,8 @@ pub async fn buka_kunci(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId, a
 /// "Bukan saya": the pejabat of reference `pejabat_id` reports, from its own code dialog, a
 /// code it did not ask for or a caller it does not trust. Its pending codes are void and its
 /// OTP steps locked until its CSO unlocks them; the satker's KPA hears it by SMS and email, its
-/// Admin Lokal by email; the KPPN's console lists it under "Perlu perhatian".
+/// Admin Lokal by email and (where its mobile number is on record) SMS; the KPPN's console lists
+/// it under "Perlu perhatian".
 #[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]
 pub async fn bukan_saya(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId, now: DateTime<Utc>) -> Result<()> {
     let actor = crate::akses::auth::authorize(pool, caller, domain::authz::Action::LaporBukanSaya).await?;
@@ -107,6 +108,17 @@ pub async fn bukan_saya(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId, n
     let kontak = domain::sms::kontak_kppn(&p.kppn_nama, p.kppn_telepon.as_deref());
     let text = domain::sms::bukan_saya(&target.nama, target.jabatan, &target.satker_kode, &waktu, &kontak);
     if let Some(hp) = &p.kpa_hp {
+        sms::enqueue(attempt.tx(), hp, &text, &text, now).await?;
+    }
+    // the satker's Admin Lokal by SMS too, where a mobile number of theirs is on record
+    let admin_hp: Vec<String> = sqlx::query_scalar(
+        "SELECT no_hp FROM app_user
+         WHERE role = 'ADMIN_LOKAL' AND satker_kode = $1 AND active AND no_hp ~ '^\\+628[0-9]{8,11}$'",
+    )
+    .bind(&target.satker_kode)
+    .fetch_all(&mut *attempt.tx())
+    .await?;
+    for hp in admin_hp.iter().filter(|hp| p.kpa_hp.as_ref() != Some(*hp)) {
         sms::enqueue(attempt.tx(), hp, &text, &text, now).await?;
     }
     let isi = domain::surel::bukan_saya(&text);

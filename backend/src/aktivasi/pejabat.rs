@@ -139,6 +139,7 @@ struct Row {
     status: Status,
     milik_saya: bool,
     berkas_diterima: bool,
+    bukti: bool,
 }
 
 impl Row {
@@ -152,6 +153,7 @@ impl Row {
             status: self.status,
             milik_saya: self.milik_saya,
             berkas_diterima: self.berkas_diterima,
+            bukti: self.bukti,
         }
     }
 }
@@ -189,13 +191,16 @@ pub(crate) fn berkas_diterima_column() -> String {
     )
 }
 
+/// Whether a reference's activation left an evidence record, as a column over `pejabat`.
+const BUKTI: &str = "EXISTS (SELECT 1 FROM bukti_aktivasi b WHERE b.pejabat_id = pejabat.id) AS bukti";
+
 /// The caller's own active references (none for the Admin Lokal unless it is a pejabat
 /// too): the table selects one at once and a KPA's status decides its Kirim Data button.
 #[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0)))]
 pub async fn milik_saya(pool: &PgPool, caller: &Caller) -> Result<Vec<PejabatRow>> {
     let actor = authorize(pool, caller, Action::LihatPejabat).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT id, nama, nip, tanggal_lahir, jabatan, status, true AS milik_saya, {}
+        "SELECT id, nama, nip, tanggal_lahir, jabatan, status, true AS milik_saya, {}, {BUKTI}
          FROM pejabat WHERE user_id = $1 AND deleted_at IS NULL ORDER BY id",
         berkas_diterima_column()
     ))
@@ -225,7 +230,7 @@ pub async fn daftar(pool: &PgPool, caller: &Caller, q: &TableQuery) -> Result<Pa
         .fetch_one(pool)
         .await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT id, nama, nip, tanggal_lahir, jabatan, status, user_id = $4 AS milik_saya, {}
+        "SELECT id, nama, nip, tanggal_lahir, jabatan, status, user_id = $4 AS milik_saya, {}, {BUKTI}
          FROM pejabat WHERE {WHERE}
          ORDER BY nama, id LIMIT $5 OFFSET $6",
         berkas_diterima_column()

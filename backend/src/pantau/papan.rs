@@ -309,6 +309,8 @@ async fn aktivasi_per_hari(pool: &PgPool, lingkup: &Lingkup, hari_ini: NaiveDate
 
 #[derive(sqlx::FromRow)]
 struct PejabatRow {
+    id: domain::PejabatId,
+    bukti: bool,
     nama: String,
     #[sqlx(try_from = "crate::sistem::stored::Stored<Jabatan>")]
     jabatan: Jabatan,
@@ -321,7 +323,8 @@ struct PejabatRow {
 /// One satker's live pejabat references, for the board's last level.
 async fn pejabat_satker(pool: &PgPool, satker: &str) -> Result<Vec<PejabatPantau>> {
     let rows: Vec<PejabatRow> = sqlx::query_as(
-        "SELECT nama, jabatan, status, created_at, aktif_at FROM pejabat
+        "SELECT id, EXISTS (SELECT 1 FROM bukti_aktivasi b WHERE b.pejabat_id = pejabat.id) AS bukti,
+                nama, jabatan, status, created_at, aktif_at FROM pejabat
          WHERE satker_kode = $1 AND deleted_at IS NULL ORDER BY jabatan, nama",
     )
     .bind(satker)
@@ -330,6 +333,8 @@ async fn pejabat_satker(pool: &PgPool, satker: &str) -> Result<Vec<PejabatPantau
     Ok(rows
         .into_iter()
         .map(|r| PejabatPantau {
+            id: r.id,
+            bukti: r.bukti,
             nama: r.nama,
             jabatan: r.jabatan,
             status: r.status,

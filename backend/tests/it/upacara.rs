@@ -234,6 +234,10 @@ async fn bukan_saya_voids_the_code_locks_the_steps_and_tells_the_kpa_until_the_c
     crate::common::sesi_langsung(&pool, &s.cso, s.kpa_id, t0()).await;
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, t0()).await.unwrap();
     let code = last_code(&pool, KPA_HP).await;
+    sqlx::query("UPDATE app_user SET no_hp = '+6281355500001' WHERE username = 'adm_561403'")
+        .execute(&pool)
+        .await
+        .unwrap();
     // only the pejabat itself reports
     let admin = login(&pool, "adm_561403").await;
     assert!(matches!(
@@ -257,6 +261,13 @@ async fn bukan_saya_voids_the_code_locks_the_steps_and_tells_the_kpa_until_the_c
             .await
             .unwrap();
     assert_eq!(sms, 1);
+    let admin_sms: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sms_outbox WHERE phone = '+6281355500001' AND body LIKE '%melaporkan kode OTP%'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(admin_sms, 1, "the Admin Lokal's number on record");
     let emails: Vec<String> =
         sqlx::query_scalar("SELECT to_addr FROM email_outbox WHERE subject LIKE 'Laporan \"Bukan saya\"%' ORDER BY id")
             .fetch_all(&pool)
@@ -335,6 +346,9 @@ async fn an_activation_leaves_a_signed_evidence_record_within_scope(pool: PgPool
     bukti::catat(&pool, &kunci, s.kpa_id, wib(10, 31)).await.unwrap();
 
     let admin = login(&pool, "adm_561403").await;
+    // the table offers it for this row
+    let page = pejabat::daftar(&pool, &admin, &domain::pejabat::TableQuery::default()).await.unwrap();
+    assert!(page.rows.iter().any(|r| r.id == s.kpa_id && r.bukti));
     let signed = bukti::unduh(&pool, &admin, s.kpa_id).await.unwrap();
     let record = bukti::BuktiBertanda::baca(&signed.berkas()).unwrap().periksa(&kunci.publik()).unwrap();
     assert_eq!((record.sesi.jadwal_id, record.sesi.nomor), (j, nomor));

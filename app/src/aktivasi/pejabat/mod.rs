@@ -45,7 +45,7 @@ fn Unduh(selected: RwSignal<Option<PejabatRow>>) -> impl IntoView {
                 None => view! { <button disabled=true title="Pilih pejabat pada tabel">"Unduh"</button> }.into_any(),
             }}
             // an AKTIF reference's signed evidence record (`server evidence verify` checks it)
-            {move || selected.get().filter(|r| r.status == domain::Status::Aktif).map(|r| view! {
+            {move || selected.get().filter(|r| r.bukti).map(|r| view! {
                 <a class="button" href=format!("/api/bukti/{}", r.id) download rel="external">"Bukti aktivasi"</a>
                 <a class="button" href=format!("/api/bukti/{}/pdf", r.id) download rel="external">"Bukti (PDF)"</a>
             })}
