@@ -68,6 +68,16 @@ async fn video_session(pool: &PgPool, cso: &Caller) -> domain::JadwalId {
     jadwal::buat(pool, cso, &input, t0()).await.unwrap().id
 }
 
+/// The PPK of 561403 recorded by `admin` (`BARU`).
+async fn rekam_ppk(pool: &PgPool, admin: &Caller) -> domain::PejabatId {
+    let mut ppk = kpa_input();
+    ppk.nip = "133209333013111001".into();
+    ppk.nama = "PPK PSIE I".into();
+    ppk.no_hp = "081300000002".into();
+    ppk.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
+    pejabat::rekam(pool, admin, &ppk, backend::now()).await.unwrap()
+}
+
 fn rule(result: Result<impl std::fmt::Debug, Error>) -> String {
     match result {
         Err(Error::Rule(m)) | Err(Error::Forbidden(m)) => m,
@@ -201,12 +211,7 @@ async fn a_walk_in_session_is_opened_by_the_cso_for_a_waiting_pejabat_of_its_kpp
     let foreign = login(&pool, "cso_jakarta2").await;
     assert!(matches!(jadwal::langsung(&pool, &foreign, s.kpa_id, tol, t0()).await, Err(Error::NotFound(_))));
     let admin = login(&pool, "adm_561403").await;
-    let mut ppk = kpa_input();
-    ppk.nip = "133209333013111001".into();
-    ppk.nama = "PPK PSIE I".into();
-    ppk.no_hp = "081300000002".into();
-    ppk.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
-    let ppk_id = pejabat::rekam(&pool, &admin, &ppk, backend::now()).await.unwrap();
+    let ppk_id = rekam_ppk(&pool, &admin).await;
     let m = rule(jadwal::langsung(&pool, &s.cso, ppk_id, tol, t0()).await);
     assert!(m.contains("tidak sedang menunggu aktivasi"), "{m}");
     // opened, held at once, at the KPPN; a second while it runs is refused
@@ -300,12 +305,7 @@ async fn a_held_session_has_its_own_allowance_instead_of_the_numbers_window(pool
     let s = setup(&pool).await;
     let k = key();
     let admin = login(&pool, "adm_561403").await;
-    let mut input = kpa_input();
-    input.nip = "133209333013111001".into();
-    input.nama = "PPK PSIE I".into();
-    input.no_hp = "081300000002".into();
-    input.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
-    let ppk_id = pejabat::rekam(&pool, &admin, &input, backend::now()).await.unwrap();
+    let ppk_id = rekam_ppk(&pool, &admin).await;
     accept_bundles(&pool, &[ppk_id]).await;
     let ppk = login(&pool, "val_ppk561403").await;
     // three verification codes to its phone outside any session fill the number's window
@@ -401,12 +401,7 @@ async fn a_sessions_codes_leave_the_numbers_window_to_the_codes_outside_it(pool:
     otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, Some(&ceklis_kppn()), at).await.unwrap();
     // two codes outside the session: the second's wait is the cool-down, not the window's
     let admin = login(&pool, "adm_561403").await;
-    let mut ppk = kpa_input();
-    ppk.nip = "133209333013111001".into();
-    ppk.nama = "PPK PSIE I".into();
-    ppk.no_hp = "081300000002".into();
-    ppk.jabatan = "PEJABAT PEMBUAT KOMITMEN".into();
-    let ppk_id = pejabat::rekam(&pool, &admin, &ppk, backend::now()).await.unwrap();
+    let ppk_id = rekam_ppk(&pool, &admin).await;
     sqlx::query("UPDATE pejabat SET status = 'VERIFIKASI PEJABAT' WHERE id = $1")
         .bind(ppk_id)
         .execute(&pool)
