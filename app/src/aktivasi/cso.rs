@@ -384,6 +384,9 @@ fn CodeEntry(
 #[component]
 fn PerluPerhatian(tick: RwSignal<u32>, notice: RwSignal<Option<Notice>>) -> impl IntoView {
     let data = Resource::new(move || tick.get(), |_| cso_perhatian());
+    // the reasons typed, by reference: kept here, not in the list, which the live updates
+    // draw again (a reason typed just before a refresh must still be the one sent)
+    let alasan = RwSignal::new(std::collections::HashMap::<domain::PejabatId, String>::new());
     let buka = Action::new(|(id, alasan): &(domain::PejabatId, String)| cso_buka_kunci_otp(*id, alasan.clone()));
     crate::akses::ulang::step_up_retry(
         move || buka.input().get(),
@@ -418,18 +421,21 @@ fn PerluPerhatian(tick: RwSignal<u32>, notice: RwSignal<Option<Notice>>) -> impl
                             JenisPerhatian::AktifDihapus => format!("Referensi AKTIF dihapus Admin Lokal pada {sejak} WIB; pejabat telah diberi tahu lewat SMS."),
                         };
                         let locked = p.jenis != JenisPerhatian::AktifDihapus;
-                        let alasan = RwSignal::new(String::new());
                         let field = format!("alasan-buka-{id}");
+                        let typed = move || alasan.with(|m| m.get(&id).cloned().unwrap_or_default());
                         view! {
                             <li>{who}<br/>
                                 <span class="muted">{why}</span>
                                 {locked.then(|| view! {
                                     <div class="inline-form">
                                         <label for=field.clone()>"Alasan membuka kunci"</label>
-                                        <input id=field type="text" maxlength="500" prop:value=move || alasan.get()
-                                            on:input=move |ev| alasan.set(event_target_value(&ev))/>
+                                        <input id=field type="text" maxlength="500" prop:value=typed
+                                            on:input=move |ev| alasan.update(|m| { m.insert(id, event_target_value(&ev)); })/>
                                         <button disabled=move || buka.pending().get() aria-busy=move || buka.pending().get().to_string()
-                                            on:click=move |_| { buka.dispatch((id, alasan.get_untracked())); }>"Buka kunci"</button>
+                                            on:click=move |_| {
+                                                let text = alasan.with_untracked(|m| m.get(&id).cloned().unwrap_or_default());
+                                                buka.dispatch((id, text));
+                                            }>"Buka kunci"</button>
                                     </div>
                                 })}
                             </li>
