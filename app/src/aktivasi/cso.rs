@@ -386,7 +386,10 @@ fn PerluPerhatian(tick: RwSignal<u32>, notice: RwSignal<Option<Notice>>) -> impl
     let data = Resource::new(move || tick.get(), |_| cso_perhatian());
     // the reasons typed, by reference: kept here, not in the list, which the live updates
     // draw again (a reason typed just before a refresh must still be the one sent)
-    let alasan = RwSignal::new(std::collections::HashMap::<domain::PejabatId, String>::new());
+    // (a list, not a map: a map's hashing would weigh on every first page's WASM)
+    let alasan = RwSignal::new(Vec::<(domain::PejabatId, String)>::new());
+    let typed_for =
+        move |id: domain::PejabatId| alasan.with(|v| v.iter().find(|(p, _)| *p == id).map(|(_, t)| t.clone()));
     let buka = Action::new(|(id, alasan): &(domain::PejabatId, String)| cso_buka_kunci_otp(*id, alasan.clone()));
     crate::akses::ulang::step_up_retry(
         move || buka.input().get(),
@@ -422,7 +425,7 @@ fn PerluPerhatian(tick: RwSignal<u32>, notice: RwSignal<Option<Notice>>) -> impl
                         };
                         let locked = p.jenis != JenisPerhatian::AktifDihapus;
                         let field = format!("alasan-buka-{id}");
-                        let typed = move || alasan.with(|m| m.get(&id).cloned().unwrap_or_default());
+                        let typed = move || typed_for(id).unwrap_or_default();
                         view! {
                             <li>{who}<br/>
                                 <span class="muted">{why}</span>
@@ -430,11 +433,13 @@ fn PerluPerhatian(tick: RwSignal<u32>, notice: RwSignal<Option<Notice>>) -> impl
                                     <div class="inline-form">
                                         <label for=field.clone()>"Alasan membuka kunci"</label>
                                         <input id=field type="text" maxlength="500" prop:value=typed
-                                            on:input=move |ev| alasan.update(|m| { m.insert(id, event_target_value(&ev)); })/>
+                                            on:input=move |ev| alasan.update(|v| {
+                                                v.retain(|(p, _)| *p != id);
+                                                v.push((id, event_target_value(&ev)));
+                                            })/>
                                         <button disabled=move || buka.pending().get() aria-busy=move || buka.pending().get().to_string()
                                             on:click=move |_| {
-                                                let text = alasan.with_untracked(|m| m.get(&id).cloned().unwrap_or_default());
-                                                buka.dispatch((id, text));
+                                                buka.dispatch((id, untrack(|| typed_for(id)).unwrap_or_default()));
                                             }>"Buka kunci"</button>
                                     </div>
                                 })}
