@@ -84,6 +84,13 @@ impl InfoSesi {
         waktu(self.mulai_ms, self.selesai_ms)
     }
 
+    /// Where `now` stands against this session's window, widened by `toleransi`.
+    pub fn posisi(&self, toleransi: Duration, now: DateTime<Utc>) -> Posisi {
+        let mulai = DateTime::from_timestamp_millis(self.mulai_ms).unwrap_or(now);
+        let durasi = i32::try_from((self.selesai_ms - self.mulai_ms) / 60_000).unwrap_or(0);
+        posisi(mulai, durasi, toleransi, now)
+    }
+
     pub fn dipegang(&self, user: crate::UserId) -> bool {
         self.pemegang.as_ref().is_some_and(|p| p.user_id == user)
     }
@@ -100,9 +107,7 @@ pub fn tolak_permintaan(sesi: Option<&InfoSesi>, toleransi: Duration, now: DateT
         );
     };
     let menit = toleransi.num_minutes();
-    let mulai = DateTime::from_timestamp_millis(s.mulai_ms).unwrap_or(now);
-    let durasi = i32::try_from((s.selesai_ms - s.mulai_ms) / 60_000).unwrap_or(0);
-    match posisi(mulai, durasi, toleransi, now) {
+    match s.posisi(toleransi, now) {
         Posisi::Belum => Some(format!(
             "Kode aktivasi diminta pada sesi Anda: {} (dapat diminta sejak {menit} menit sebelumnya).",
             s.waktu()

@@ -131,20 +131,15 @@ pub async fn langsung(
         return Err(attempt.refuse(e).await);
     }
     let sesi = crate::aktivasi::jendela::sesi_pejabat(attempt.tx(), &[pejabat_id], toleransi, now).await?;
-    if let Some(s) = sesi.get(&pejabat_id).filter(|s| s.pemegang.is_some()) {
-        let (mulai, durasi) = (s.mulai_ms, (s.selesai_ms - s.mulai_ms) / 60_000);
-        let mulai = DateTime::from_timestamp_millis(mulai).unwrap_or(now);
-        if domain::upacara::posisi(mulai, i32::try_from(durasi).unwrap_or(0), toleransi, now)
-            == domain::upacara::Posisi::Dalam
-        {
-            let holder = s.pemegang.as_ref().map_or("", |p| p.nama.as_str());
-            let e = Error::Rule(format!(
-                "{} sudah dalam sesi No. {} yang dipegang {holder}.",
-                target.nama,
-                s.nomor.unwrap_or_default()
-            ));
-            return Err(attempt.refuse(e).await);
-        }
+    let held = sesi.get(&pejabat_id).filter(|s| s.pemegang.is_some());
+    if let Some(s) = held.filter(|s| s.posisi(toleransi, now) == domain::upacara::Posisi::Dalam) {
+        let holder = s.pemegang.as_ref().map_or("", |p| p.nama.as_str());
+        let e = Error::Rule(format!(
+            "{} sudah dalam sesi No. {} yang dipegang {holder}.",
+            target.nama,
+            s.nomor.unwrap_or_default()
+        ));
+        return Err(attempt.refuse(e).await);
     }
     let slot: domain::SlotId = sqlx::query_scalar(
         "INSERT INTO slot (kppn_kode, mulai, durasi_menit, kapasitas, mode, catatan, dibuat_at, dibuat_by)
