@@ -5,7 +5,6 @@
 
 use backend::config::{Config, ConfigError};
 use backend::sistem::db;
-use backend::sistem::pgcluster::{Durability, PrivateCluster};
 use clap::{Parser, Subcommand};
 use leptos::prelude::get_configuration;
 use std::net::SocketAddr;
@@ -151,7 +150,7 @@ pub async fn admin(config: &Config, command: Command) -> ExitCode {
             let unread = if config.demo {
                 None
             } else {
-                match demo_traces(config).await {
+                match database::demo_traces(config).await {
                     Ok(traces) => {
                         if let Err(refusal) = config.check_database(&traces) {
                             eprintln!("{refusal}");
@@ -211,7 +210,7 @@ pub async fn admin(config: &Config, command: Command) -> ExitCode {
         Command::User { action } => with_database(config, |urls| user(config, urls.owner, action)).await,
         Command::Backup { file } => {
             with_database(config, |urls| async move {
-                pg_tool("pg_dump", &urls.owner, &["--format=custom", "--file", &file.to_string_lossy()])?;
+                database::pg_tool("pg_dump", &urls.owner, &["--format=custom", "--file", &file.to_string_lossy()])?;
                 println!("cadangan tersimpan di {}", file.display());
                 Ok(())
             })
@@ -228,149 +227,20 @@ pub async fn admin(config: &Config, command: Command) -> ExitCode {
                 let pool = db::connect(&urls.owner).await?;
                 sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await?;
                 pool.close().await;
-                let target = with_database_name(&urls.owner, &name);
-                pg_tool("pg_restore", &target, &["--exit-on-error", "--dbname", &name, &file.to_string_lossy()])?;
+                let target = database::with_database_name(&urls.owner, &name);
+                database::pg_tool(
+                    "pg_restore",
+                    &target,
+                    &["--exit-on-error", "--dbname", &name, &file.to_string_lossy()],
+                )?;
                 println!("cadangan dipulihkan ke basis data {name}");
                 Ok(())
             })
             .await
         }
-        Command::Audit { action } => return audit(config, action).await,
+        Command::Audit { action } => return jejak::audit(config, action).await,
         Command::Evidence { action: EvidenceAction::Verify { file, public_key } } => {
-            return evidence_verify(config, &file, public_key.as_deref());
-        }
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("gagal: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// `server audit …`: the keys are the server's own (the environment or the data directory),
-/// never made anew here: a new key would only say that every line is forged.
-/// `server evidence verify FILE`: no database, only the file and the public key.
-fn evidence_verify(config: &Config, file: &std::path::Path, public_key: Option<&str>) -> ExitCode {
-    let publik = match public_key {
-        Some(k) => k.to_owned(),
-        None => match backend::sistem::kunci::Kunci::muat_ada(&config.data_dir) {
-            Ok(k) => k.tanda.publik(),
-            Err(e) => {
-                eprintln!("kunci server tidak terbaca (atau beri --public-key): {e}");
-                return ExitCode::from(EXIT_CONFIG);
-            }
-        },
-    };
-    let checked = std::fs::read_to_string(file)
-        .map_err(|e| format!("{}: {e}", file.display()))
-        .and_then(|text| backend::aktivasi::bukti::BuktiBertanda::baca(&text))
-        .and_then(|b| b.periksa(&publik));
-    match checked {
-        Ok(b) => {
-            println!(
-                "bukti sah: {} {} (NIP {}) satker {} AKTIF {}; sesi No. {} jadwal {} {} oleh {}; {}; jejak audit baris {} (urutan {}, hash {})",
-                b.pejabat.jabatan,
-                b.pejabat.nama,
-                b.pejabat.nip,
-                b.pejabat.satker_kode,
-                b.aktif_pada,
-                b.sesi.nomor.map_or_else(|| "-".into(), |n| n.to_string()),
-                b.sesi.jadwal_id,
-                b.sesi.mode,
-                b.sesi.cso_nama,
-                b.ceklis.ringkas(),
-                b.jejak.audit_id,
-                b.jejak.seq.map_or_else(|| "-".into(), |n| n.to_string()),
-                b.jejak.hash.as_deref().unwrap_or("-"),
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("bukti TIDAK sah: {e}");
-            ExitCode::from(EXIT_DATA)
-        }
-    }
-}
-
-async fn audit(config: &Config, action: AuditAction) -> ExitCode {
-    let kunci = match backend::sistem::kunci::Kunci::muat_ada(&config.data_dir) {
-        Ok(k) => k,
-        Err(e) => {
-            eprintln!("kunci server tidak terbaca: {e}");
-            return ExitCode::from(EXIT_CONFIG);
-        }
-    };
-    let tujuan = backend::audit::titik::Tujuan::dari_lingkungan(&config.data_dir);
-    let result = match action {
-        AuditAction::PublicKey => {
-            println!("{}", kunci.tanda.publik());
-            Ok(())
-        }
-        AuditAction::Checkpoint => {
-            with_database(config, |urls| async move {
-                let pool = db::connect(&urls.owner).await?;
-                match backend::audit::titik::catat(&pool, &kunci.tanda, &tujuan, None, true, backend::now()).await? {
-                    Some(t) => {
-                        println!("titik periksa: baris id {} ke-{}, di {}", t.id, t.jumlah, tujuan.file.display())
-                    }
-                    None => println!("jejak audit kosong: tidak ada yang ditandai"),
-                }
-                Ok(())
-            })
-            .await
-        }
-        AuditAction::Verify { checkpoint, public_key } => {
-            let titik = match checkpoint.as_deref().map(backend::audit::titik::baca).transpose() {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!("titik periksa tidak terbaca: {e}");
-                    return ExitCode::from(EXIT_DATA);
-                }
-            };
-            let publik = public_key.unwrap_or_else(|| kunci.tanda.publik());
-            let checked = with_database(config, |urls| async move {
-                let pool = db::connect(&urls.owner).await?;
-                let laporan = backend::audit::verify(&pool, &kunci.audit_mac).await?;
-                let titik = match (&laporan.patah, titik) {
-                    (None, Some(titik)) => {
-                        Some((backend::audit::titik::periksa(&pool, &titik, &publik).await?, titik.len()))
-                    }
-                    _ => None,
-                };
-                Ok((laporan, titik))
-            })
-            .await;
-            match checked {
-                Ok((backend::audit::Laporan { patah: Some(p), baris, .. }, _)) => {
-                    eprintln!(
-                        "jejak audit RUSAK pada baris id {} ({} UTC, {}): {}; {baris} baris diperiksa",
-                        p.id,
-                        p.at.format("%Y-%m-%d %H:%M:%S"),
-                        p.action,
-                        p.alasan,
-                    );
-                    return ExitCode::from(EXIT_DATA);
-                }
-                Ok((_, Some((Some(masalah), _)))) => {
-                    eprintln!("jejak audit RUSAK: {masalah}");
-                    return ExitCode::from(EXIT_DATA);
-                }
-                Ok((laporan, titik)) => {
-                    let lama = match laporan.sebelum_mac {
-                        0 => String::new(),
-                        n => format!(" ({n} baris pertama dari sebelum ada MAC)"),
-                    };
-                    let titik = match titik {
-                        Some((_, n)) => format!("; {n} titik periksa cocok"),
-                        None => "; tanpa titik periksa, ekor yang dihapus tidak terlihat (pakai --checkpoint)".into(),
-                    };
-                    println!("jejak audit utuh: {} baris, rantai hash dan MAC cocok{lama}{titik}", laporan.baris);
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            }
+            return jejak::evidence_verify(config, &file, public_key.as_deref());
         }
     };
     match result {
@@ -442,99 +312,6 @@ pub fn listen_addr() -> Result<SocketAddr, String> {
     get_configuration(None).map(|c| c.leptos_options.site_addr).map_err(|e| e.to_string())
 }
 
-/// Runs `job` with the database's two URLs (`db::Urls`: the owner's, the app's), after the
-/// migrations and the app role's grants: `DATABASE_URL` (and `SAKTI_MIGRATE_DATABASE_URL`), or
-/// the private cluster, started for the job and stopped after it when it was not already
-/// running.
-pub async fn with_database<T, F, Fut>(config: &Config, job: F) -> Result<T, BoxError>
-where
-    F: FnOnce(db::Urls) -> Fut,
-    Fut: std::future::Future<Output = Result<T, BoxError>>,
-{
-    on_database(config, true, job).await
-}
-
-/// The demo's traces (`backend::provisi::demo::traces`) in the database the server would use, read as
-/// the schema owner without migrating it. No private cluster yet: none (the one the server
-/// would create starts empty).
-async fn demo_traces(config: &Config) -> Result<backend::provisi::demo::Traces, BoxError> {
-    if config.database_url.is_none() && !config.data_dir.join("postgres").exists() {
-        return Ok(backend::provisi::demo::Traces::default());
-    }
-    on_database(config, false, |urls| async move {
-        let pool = db::connect(&urls.owner).await?;
-        let traces = backend::provisi::demo::traces(&pool).await?;
-        pool.close().await;
-        Ok(traces)
-    })
-    .await
-}
-
-/// [`with_database`], with the migrations and grants before `job` or without them.
-async fn on_database<T, F, Fut>(config: &Config, migrate: bool, job: F) -> Result<T, BoxError>
-where
-    F: FnOnce(db::Urls) -> Fut,
-    Fut: std::future::Future<Output = Result<T, BoxError>>,
-{
-    let (urls, cluster) = match &config.database_url {
-        Some(app) => {
-            let owner = config.migrate_database_url.clone().unwrap_or_else(|| {
-                tracing::warn!(
-                    "SAKTI_MIGRATE_DATABASE_URL tidak diisi: server memakai role pemilik skema; \
-                     pakai role terpisah agar server tidak dapat mengubah skema atau jejak audit"
-                );
-                app.clone()
-            });
-            (db::Urls { owner, app: app.clone() }, None)
-        }
-        None => {
-            let cluster = PrivateCluster::ensure_running(&config.data_dir.join("postgres"), Durability::Full).await?;
-            tracing::info!("PostgreSQL pribadi di 127.0.0.1:{}", cluster.port());
-            let urls = db::ensure_private(&cluster.url("postgres"), "sakti", &config.data_dir).await?;
-            (urls, Some(cluster))
-        }
-    };
-    let done = async {
-        if migrate {
-            prepare(&urls).await?;
-        }
-        job(urls).await
-    }
-    .await;
-    if let Some(cluster) = cluster.filter(PrivateCluster::started_here) {
-        tracing::info!("menghentikan PostgreSQL pribadi");
-        cluster.stop().await?;
-    }
-    done
-}
-
-/// Migrations as the owner, then the app role's grants (when it is another role).
-async fn prepare(urls: &db::Urls) -> Result<(), BoxError> {
-    let owner = db::connect(&urls.owner).await?;
-    db::migrate(&owner).await?;
-    let (owner_role, app_role) = (db::user_of(&urls.owner), db::user_of(&urls.app));
-    if let (Some(app_role), true) = (&app_role, owner_role != app_role) {
-        db::grant_app(&owner, app_role).await?;
-    }
-    owner.close().await;
-    Ok(())
-}
-
-/// Runs PostgreSQL's `tool` against the database of `url` (credentials through the libpq
-/// environment, never on the command line).
-fn pg_tool(tool: &str, url: &str, args: &[&str]) -> Result<(), BoxError> {
-    let bin = backend::sistem::pgcluster::bin_dir()?.join(tool);
-    let status = std::process::Command::new(&bin).args(args).envs(db::libpq_env(url)?).status()?;
-    if status.success() { Ok(()) } else { Err(format!("{tool} gagal ({status})").into()) }
-}
-
-/// `url` with its database replaced by `name`.
-fn with_database_name(url: &str, name: &str) -> String {
-    match url.rfind('/') {
-        Some(slash) if slash > url.find("://").map_or(0, |s| s + 2) => {
-            let query = url[slash..].find('?').map_or("", |q| &url[slash + q..]);
-            format!("{}/{name}{query}", &url[..slash])
-        }
-        _ => format!("{url}/{name}"),
-    }
-}
+mod database;
+mod jejak;
+pub use database::with_database;
