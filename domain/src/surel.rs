@@ -103,6 +103,32 @@ pub fn bukan_saya(teks: &str) -> Isi {
     isi("Laporan \"Bukan saya\" pada Aktivasi OTP SAKTI".to_string(), teks.to_string())
 }
 
+/// To the pejabat with an email on record, as its aktivasi code goes out: which session the
+/// code is for and who will hear it (`sesi`, its WIB time `waktu_sesi_wib`), the warning, and
+/// the one-time "Bukan saya" link (`tautan`, good until `berlaku_sampai_wib`).
+pub fn kode_aktivasi(
+    nama: &str,
+    nomor_hp: &str,
+    dikirim_wib: &str,
+    sesi: &crate::upacara::InfoSesi,
+    waktu_sesi_wib: &str,
+    tautan: &str,
+    berlaku_sampai_wib: &str,
+) -> Isi {
+    let nomor = sesi.nomor.map_or_else(|| "-".to_string(), |n| n.to_string());
+    let cso = sesi.pemegang.as_ref().map_or("CSO KPPN", |p| p.nama.as_str());
+    let kontak = crate::sms::kontak_kppn(&sesi.kppn_nama, sesi.kppn_telepon.as_deref());
+    isi(
+        "Kode aktivasi OTP SAKTI dikirim ke HP Anda".to_string(),
+        format!(
+            "Yth. {nama},\n\nKode aktivasi OTP SAKTI dikirim ke nomor {nomor_hp} pada {dikirim_wib} WIB untuk sesi No. {nomor} dengan {cso}, {} ({waktu_sesi_wib} WIB, {}).\n\n{}\n\nBila Anda tidak meminta kode ini, atau tidak mempercayai penelepon, laporkan \"Bukan saya\" lewat tautan berikut (sekali pakai, berlaku sampai {berlaku_sampai_wib} WIB). Laporan membatalkan kode, mengunci langkah OTP Anda dan memberi tahu KPPN. Bila ragu, hubungi {kontak}.\n\n{tautan}",
+            sesi.kppn_nama,
+            sesi.mode.label().to_lowercase(),
+            crate::upacara::PERINGATAN,
+        ),
+    )
+}
+
 /// To a user about its own account (a lock, a reset of its second factors: the words of the
 /// SMS, `teks`).
 pub fn akun(teks: &str) -> Isi {

@@ -146,6 +146,7 @@ pub fn router(
         .route("/api/berkas/{id}", axum::routing::get(app::dokumen::files::buka_berkas))
         .route("/api/bukti/{pejabat_id}", axum::routing::get(app::dokumen::files::unduh_bukti))
         .route("/api/bukti/{pejabat_id}/pdf", axum::routing::get(app::dokumen::files::unduh_bukti_pdf))
+        .route("/lapor/{token}", axum::routing::get(app::aktivasi::lapor::lihat).post(app::aktivasi::lapor::kirim))
         .route("/api/audit.csv", axum::routing::get(app::dokumen::files::audit_csv))
         .route("/api/pantau.csv", axum::routing::get(app::dokumen::files::pantau_csv))
         .route(

@@ -97,7 +97,9 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
 
     let leptos_options = server::assets::with_hashed_names(get_configuration(None)?.leptos_options);
     let addr = leptos_options.site_addr;
-    let otp_key = config.otp_key()?;
+    // the links in notices point at the public address, or at the one the server listens on
+    let origin = config.public_url.as_ref().map_or_else(|| format!("http://{addr}"), |u| u.origin().to_owned());
+    let otp_key = config.otp_key()?.with_tautan_dasar(origin);
     let sealed = backend::sistem::kunci::segel_ulang(&pool, &kunci.faktor).await?;
     if sealed > 0 {
         tracing::info!("{sealed} rahasia aplikasi autentikator disegel dengan kunci faktor sekarang");

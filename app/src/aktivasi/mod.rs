@@ -2,6 +2,8 @@
 //! code (steps 3–6), the CSO's console, and changing an active pejabat's number.
 
 pub mod cso;
+#[cfg(feature = "ssr")]
+pub mod lapor;
 pub mod otp;
 pub mod pejabat;
 pub mod ubah_nomor;

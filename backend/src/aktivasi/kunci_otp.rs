@@ -3,7 +3,7 @@
 //! `otp_engine` does; the CSO of its KPPN unlocks them with a reason, after a step-up.
 
 use crate::akses::attempt::Attempt;
-use crate::aktivasi::pejabat::lock_pejabat;
+use crate::aktivasi::pejabat::{Target, lock_pejabat};
 use crate::error::{Error, Result};
 use crate::{Caller, kirim::sms};
 use chrono::{DateTime, Utc};
@@ -68,6 +68,13 @@ pub async fn bukan_saya(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId, n
         }
         None => return Err(attempt.refuse(Error::NotFound("Referensi pejabat tidak ditemukan.".into())).await),
     };
+    laporkan(attempt, &target, "dari dialog kodenya", now).await
+}
+
+/// The report itself, for either way in (the dialog, the email's link): `target` locked in
+/// `attempt`, `lewat` says which for the trail.
+pub(crate) async fn laporkan(mut attempt: Attempt<'_>, target: &Target, lewat: &str, now: DateTime<Utc>) -> Result<()> {
+    let pejabat_id = target.id;
     if target.otp_dilaporkan {
         let e = Error::Rule("Laporan Anda sudah diterima; CSO KPPN akan menghubungi Anda.".into());
         return Err(attempt.refuse(e).await);
@@ -132,7 +139,7 @@ pub async fn bukan_saya(pool: &PgPool, caller: &Caller, pejabat_id: PejabatId, n
     }
     crate::kirim::email::to_admin_lokal(attempt.tx(), &target.satker_kode, &isi, None, now).await?;
     let detail = format!(
-        "{} {} melaporkan \"Bukan saya\"; {void} kode menunggu dibatalkan; langkah OTP dikunci",
+        "{} {} melaporkan \"Bukan saya\" {lewat}; {void} kode menunggu dibatalkan; langkah OTP dikunci",
         target.jabatan.short(),
         target.nama
     );

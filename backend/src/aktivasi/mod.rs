@@ -6,6 +6,7 @@ pub mod bukti;
 pub mod cso;
 pub mod jendela;
 pub mod kunci_otp;
+pub mod lapor;
 pub mod otp;
 pub mod otp_engine;
 pub mod pejabat;

@@ -178,6 +178,10 @@ pub async fn request(
     if let Some(s) = &sesi {
         detail.push_str(&sesi_detail(s));
     }
+    // the pejabat's email hears of it too, with a way to say it was not them
+    if let (Some(origin), Some(s)) = (key.tautan_dasar(), &sesi) {
+        crate::aktivasi::lapor::kabari(attempt.tx(), origin, &owner, s, now).await?;
+    }
     pending.sesi = sesi;
     attempt.done(detail, Some(&target.satker_kode)).await?;
     Ok(pending)

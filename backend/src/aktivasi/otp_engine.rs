@@ -27,6 +27,9 @@ pub struct OtpKey {
     key: Vec<u8>,
     national_per_hour: i64,
     sesi_toleransi: chrono::Duration,
+    /// The site's origin for the links in notices (the "Bukan saya" link of an aktivasi
+    /// code's email); none: no such notice.
+    tautan_dasar: Option<String>,
 }
 
 impl std::fmt::Debug for OtpKey {
@@ -42,7 +45,18 @@ impl OtpKey {
             key: bytes.into(),
             national_per_hour: otp::DEFAULT_NATIONAL_PER_HOUR,
             sesi_toleransi: domain::upacara::DEFAULT_TOLERANSI,
+            tautan_dasar: None,
         }
+    }
+
+    /// The same key with the site's origin for the links its notices carry.
+    pub fn with_tautan_dasar(self, origin: impl Into<String>) -> Self {
+        OtpKey { tautan_dasar: Some(origin.into()), ..self }
+    }
+
+    /// The site's origin for links in notices, when the server knows it.
+    pub fn tautan_dasar(&self) -> Option<&str> {
+        self.tautan_dasar.as_deref()
     }
 
     /// The same key with another national ceiling (`SAKTI_SMS_NATIONAL_PER_HOUR`).

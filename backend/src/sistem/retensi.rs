@@ -31,7 +31,7 @@ pub async fn run_once(pool: &PgPool, now: DateTime<Utc>, keep: Duration, session
     }
     let old = now - keep;
     let day = now - Duration::days(1);
-    let statements: [(&'static str, &str, DateTime<Utc>); 10] = [
+    let statements: [(&'static str, &str, DateTime<Utc>); 11] = [
         ("sesi", "DELETE FROM sesi WHERE created_at < $1", now - session_max),
         ("login_failure", "DELETE FROM login_failure WHERE at < $1", day),
         ("sms_kuitansi", "DELETE FROM sms_kuitansi WHERE received_at < $1", day),
@@ -57,6 +57,11 @@ pub async fn run_once(pool: &PgPool, now: DateTime<Utc>, keep: Duration, session
         (
             "password_link",
             "DELETE FROM password_link WHERE (used_at IS NOT NULL OR expires_at < $1) AND created_at < $1",
+            old,
+        ),
+        (
+            "lapor_tautan",
+            "DELETE FROM lapor_tautan WHERE (dipakai_at IS NOT NULL OR berlaku_sampai < $1) AND dibuat_at < $1",
             old,
         ),
         ("perangkat", "DELETE FROM perangkat WHERE seen_at < $1", now - Duration::days(DEVICE_DAYS)),

@@ -297,6 +297,73 @@ async fn bukan_saya_voids_the_code_locks_the_steps_and_tells_the_kpa_until_the_c
     otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, later).await.unwrap();
 }
 
+/// Issue 26, point 3: where the pejabat has an email, the code's notice names the session and
+/// carries a one-time "Bukan saya" link that needs no login; opening it changes nothing, using
+/// it reports as the dialog does, and it works once.
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
+async fn the_email_notice_of_a_code_reports_bukan_saya_through_its_link_once(pool: PgPool) {
+    use backend::aktivasi::lapor::{self, Keadaan};
+    let s = setup(&pool).await;
+    let k = key().with_tautan_dasar("https://sakti.example.go.id");
+    crate::common::sesi_langsung(&pool, &s.cso, s.kpa_id, t0()).await;
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, t0()).await.unwrap();
+    let (to, body, redacted): (String, String, String) = sqlx::query_as(
+        "SELECT to_addr, body, body_redacted FROM email_outbox WHERE subject = 'Kode aktivasi OTP SAKTI dikirim ke HP Anda'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(to, "kpa.psie@kemenkeu.go.id");
+    let nomor: i16 = sqlx::query_scalar("SELECT nomor_sesi FROM jadwal").fetch_one(&pool).await.unwrap();
+    assert!(body.contains(&format!("sesi No. {nomor}")) && body.contains("CSO") && body.contains("KPPN"), "{body}");
+    assert!(body.contains(domain::upacara::PERINGATAN), "{body}");
+    let start =
+        body.find("https://sakti.example.go.id/lapor/").expect("the link") + "https://sakti.example.go.id/lapor/".len();
+    let token: String = body[start..].chars().take_while(char::is_ascii_hexdigit).collect();
+    assert_eq!(token.len(), 64, "{body}");
+    assert!(!redacted.contains(&token), "the stored copy hides the link: {redacted}");
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM lapor_tautan").fetch_one(&pool).await.unwrap();
+    assert_ne!(stored, token.as_bytes(), "only the token's hash is kept");
+    // a guess and an opened link change nothing
+    let at = t0() + Duration::minutes(1);
+    assert_eq!(lapor::lihat(&pool, &"0".repeat(64), at).await.unwrap(), Keadaan::TidakBerlaku);
+    assert!(matches!(lapor::lihat(&pool, &token, at).await.unwrap(), Keadaan::Berlaku { .. }));
+    let pending = || async {
+        let n: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE state = 'PENDING'").fetch_one(&pool).await.unwrap();
+        n
+    };
+    assert_eq!(pending().await, 1);
+    // past its time it does not work
+    let late = t0() + Duration::hours(lapor::BERLAKU_JAM) + Duration::seconds(1);
+    assert_eq!(lapor::lihat(&pool, &token, late).await.unwrap(), Keadaan::TidakBerlaku);
+    let nobody = Caller::anonymous(Some("203.0.113.9".into()), late);
+    assert!(matches!(lapor::lapor(&pool, &nobody, &token, late).await, Err(Error::NotFound(_))));
+    // in time, the report: the code void, the steps locked, the trail says which way it came
+    let nobody = Caller::anonymous(Some("203.0.113.9".into()), at);
+    lapor::lapor(&pool, &nobody, &token, at).await.unwrap();
+    assert_eq!(pending().await, 0);
+    let r = otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, t0() + Duration::minutes(3)).await;
+    assert!(matches!(r, Err(Error::Otp(OtpRefusal::Dilaporkan))), "{r:?}");
+    let (_, outcome, detail) = audit(&pool, "LAPOR_BUKAN_SAYA").await.pop().unwrap();
+    assert_eq!(outcome, "BERHASIL");
+    assert!(detail.contains("lewat tautan di email") && detail.contains("1 kode menunggu dibatalkan"), "{detail}");
+    let kpa_told: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM sms_outbox WHERE phone = $1 AND body LIKE '%melaporkan kode OTP%'")
+            .bind(KPA_HP)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(kpa_told, 1);
+    // once
+    assert_eq!(lapor::lihat(&pool, &token, at).await.unwrap(), Keadaan::Terpakai);
+    assert!(matches!(lapor::lapor(&pool, &nobody, &token, at).await, Err(Error::NotFound(_))));
+    // an anonymous refusal is counted per address and minute, then written as one line
+    backend::audit::tutup_hitungan(&pool, at + Duration::minutes(2)).await.unwrap();
+    let refused = audit(&pool, "LAPOR_BUKAN_SAYA").await.pop().unwrap();
+    assert_eq!(refused.1, "DITOLAK", "{refused:?}");
+}
+
 /// Issue 26, point 6: a ceremony is never stalled by a budget meant for abuse. Inside a held
 /// session the pejabat's aktivasi codes are not held to its number's three codes per ten
 /// minutes (filled here by its phone verification), but to the session's own allowance.

@@ -1374,6 +1374,77 @@ async fn an_activation_without_its_checklist_is_refused_over_http() {
     db.drop_db().await;
 }
 
+/// Issue 26, point 3: the "Bukan saya" link of a code's email works over HTTP without a login.
+/// Opening it (as a mail scanner would) changes nothing; its button reports once (the code
+/// void, the steps locked); a used or unknown link answers 404 with words; a post from
+/// another site is refused like any other.
+#[tokio::test]
+async fn the_bukan_saya_link_reports_over_http_without_a_login_once() {
+    let Fixture { template, own, at, .. } = fixture(Level::AktivasiPending).await;
+    let db = crate::common::DbCopy::of(template).await;
+    let pool = db.pool.clone();
+    let clock = backend::Clock::manual(*at);
+    let app = App::with_clock(&pool, OtpKey::new(b"matrix".to_vec()), server::Edge::default(), clock).await;
+    let token = "ab".repeat(32);
+    sqlx::query(
+        "INSERT INTO lapor_tautan (token_hash, pejabat_id, dibuat_at, berlaku_sampai)
+         VALUES (sha256(convert_to($1, 'UTF8')), $2, $3, $3 + interval '1 day')",
+    )
+    .bind(&token)
+    .bind(own.kpa)
+    .bind(*at)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let pending = || async {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE pejabat_id = $1 AND state = 'PENDING'")
+            .bind(own.kpa)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        n
+    };
+    let path = format!("/lapor/{token}");
+    let get = |path: &str| Request::get(path).body(Body::empty()).unwrap();
+    // a post from the page itself (the browser says so), or from another site
+    let post = |origin: Option<&'static str>| {
+        let req = Request::post(&path);
+        let req = match origin {
+            Some(o) => req.header(header::ORIGIN, o),
+            None => req.header("sec-fetch-site", "same-origin"),
+        };
+        req.body(Body::empty()).unwrap()
+    };
+    let before = state_digest(&pool).await;
+    let (status, body, _) = app.send(get(&path), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("<form method=\"post\">") && body.contains("Laporkan: bukan saya"), "{body}");
+    assert_eq!(state_digest(&pool).await, before, "opening the link changed data");
+    let (status, _, _) = app.send(post(Some("https://penipu.example")), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(pending().await, 1);
+    let (status, body, _) = app.send(post(None), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("Laporan diterima"), "{body}");
+    assert_eq!(pending().await, 0);
+    let reported: bool = sqlx::query_scalar("SELECT otp_dilaporkan_at IS NOT NULL FROM pejabat WHERE id = $1")
+        .bind(own.kpa)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(reported);
+    let (status, body, _) = app.send(post(None), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(body.contains("tidak berlaku"), "{body}");
+    let (status, body, _) = app.send(get(&path), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Laporan sudah diterima") && !body.contains("<form"), "{body}");
+    let (status, _, _) = app.send(get(&format!("/lapor/{}", "cd".repeat(32))), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    drop(app);
+    db.drop_db().await;
+}
+
 /// A sensitive row called with a login six minutes old: 428, nothing changed; then called
 /// again with a fresh one (the caller below).
 async fn step_up_refused(app: &App, row: &Row, who: Who, side: &Side, cookie: Option<&str>, pool: &PgPool) {
