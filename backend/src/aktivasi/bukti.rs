@@ -301,6 +301,68 @@ pub async fn catat(pool: &PgPool, kunci: &KunciTanda, pejabat_id: PejabatId, now
     Ok(())
 }
 
+/// Where the audit line of evidence record `bukti` stands in the trail, checked against the
+/// signed checkpoints `titik` (public key `publik`): the whole chain and every line's MAC
+/// recomputed (`kunci_mac`), the checkpoints found in it, the record's line still at its place
+/// with its hash, and a checkpoint at or after it — so a signed head seals the line. `Ok(Err)`
+/// names the first thing that does not hold.
+pub async fn periksa_posisi(
+    pool: &PgPool,
+    bukti: &Bukti,
+    titik: &[crate::audit::titik::Titik],
+    publik: &str,
+    kunci_mac: &crate::sistem::kunci::KunciMac,
+) -> Result<std::result::Result<String, String>> {
+    let laporan = crate::audit::verify(pool, kunci_mac).await?;
+    if let Some(p) = laporan.patah {
+        return Ok(Err(format!("jejak audit RUSAK pada baris id {} ({}): {}", p.id, p.action, p.alasan)));
+    }
+    if let Some(masalah) = crate::audit::titik::periksa(pool, titik, publik).await? {
+        return Ok(Err(format!("jejak audit RUSAK: {masalah}")));
+    }
+    let jejak = &bukti.jejak;
+    /// The record's line as the trail holds it now.
+    #[derive(sqlx::FromRow)]
+    struct Baris {
+        seq: Option<i64>,
+        hash: Option<Vec<u8>>,
+        pejabat_id: Option<PejabatId>,
+        action: String,
+        outcome: String,
+    }
+    let baris: Option<Baris> =
+        sqlx::query_as("SELECT seq, hash, pejabat_id, action, outcome FROM audit_log WHERE id = $1")
+            .bind(jejak.audit_id)
+            .fetch_optional(pool)
+            .await?;
+    let Some(b) = baris else {
+        return Ok(Err(format!("baris jejak id {} yang dicatat bukti tidak ada di jejak audit", jejak.audit_id)));
+    };
+    let sama = b.seq == jejak.seq
+        && b.hash.as_deref().map(hex::encode) == jejak.hash
+        && b.pejabat_id == Some(bukti.pejabat.id)
+        && b.action == Aksi::AktivasiOtp.code()
+        && b.outcome == "BERHASIL";
+    let Some(seq) = b.seq.filter(|_| sama) else {
+        return Ok(Err(format!(
+            "baris jejak id {} tidak sama dengan yang dicatat bukti (urutan atau hash lain, atau bukan aktivasi pejabat ini)",
+            jejak.audit_id
+        )));
+    };
+    let Some(segel) = titik.iter().filter(|t| t.seq >= seq).min_by_key(|t| t.seq) else {
+        return Ok(Err(format!(
+            "belum ada titik periksa sesudah baris jejak id {}: jalankan `server audit checkpoint`, lalu periksa lagi",
+            jejak.audit_id
+        )));
+    };
+    Ok(Ok(format!(
+        "baris jejak id {} (urutan {seq}) ada di rantai yang utuh dan tersegel titik periksa {} UTC (baris ke-{})",
+        jejak.audit_id,
+        segel.at.format("%Y-%m-%d %H:%M:%S"),
+        segel.jumlah
+    )))
+}
+
 /// The newest evidence record of reference `pejabat_id`, for a caller whose scope holds it:
 /// the satker's Admin Lokal, its KPPN's CSO, its region's Kanwil, Pusat.
 #[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id))]

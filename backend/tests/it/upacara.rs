@@ -402,6 +402,8 @@ async fn a_held_session_has_its_own_allowance_instead_of_the_numbers_window(pool
 #[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
 async fn an_activation_leaves_a_signed_evidence_record_within_scope(pool: PgPool) {
     use backend::aktivasi::bukti;
+    use backend::audit::titik::{self, Titik};
+    let mac = crate::common::kunci_mac();
     let s = setup(&pool).await;
     let k = key();
     let kunci = backend::sistem::kunci::KunciTanda::new(&[3; 32]).unwrap();
@@ -441,6 +443,34 @@ async fn an_activation_leaves_a_signed_evidence_record_within_scope(pool: PgPool
     assert!(forged.periksa(&kunci.publik()).is_err());
     let other = backend::sistem::kunci::KunciTanda::new(&[4; 32]).unwrap();
     assert!(signed.periksa(&other.publik()).is_err());
+    // its place in the trail: unsealed until a signed checkpoint comes after its line, then
+    // whole; a line rehashed and the chain recomputed by the owner breaks the checkpoint
+    let record = signed.periksa(&kunci.publik()).unwrap();
+    let posisi = |titik: Vec<Titik>| {
+        let (pool, record, publik, mac) = (pool.clone(), record.clone(), kunci.publik(), mac.clone());
+        async move { bukti::periksa_posisi(&pool, &record, &titik, &publik, &mac).await.unwrap() }
+    };
+    let m = posisi(vec![]).await.unwrap_err();
+    assert!(m.contains("belum ada titik periksa sesudah baris jejak"), "{m}");
+    let segel = Titik::baru(&titik::kepala(&pool).await.unwrap().unwrap(), wib(10, 40), &kunci);
+    let ok = posisi(vec![segel.clone()]).await.unwrap();
+    assert!(ok.contains(&format!("baris jejak id {audit_id}")) && ok.contains("tersegel"), "{ok}");
+    let palsu = Titik::baru(&titik::kepala(&pool).await.unwrap().unwrap(), wib(10, 40), &other);
+    assert!(posisi(vec![palsu]).await.unwrap_err().contains("PALSU"));
+    let mut lain = record.clone();
+    lain.jejak.hash = Some("00".repeat(32));
+    let m = bukti::periksa_posisi(&pool, &lain, &[segel.clone()], &kunci.publik(), &mac).await.unwrap().unwrap_err();
+    assert!(m.contains("tidak sama dengan yang dicatat bukti"), "{m}");
+    sqlx::raw_sql(&format!(
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update;
+         UPDATE audit_log SET detail = detail || ' (diubah)' WHERE id = {audit_id};
+         ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update;"
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let m = posisi(vec![segel]).await.unwrap_err();
+    assert!(m.contains("RUSAK") && m.contains(&audit_id.to_string()), "{m}");
     // its KPPN, its region and Pusat may download it; another satker, another KPPN and a
     // pejabat may not
     for user in ["cso_jakarta6", "kwl_dki", "pst_djpb"] {

@@ -9,7 +9,12 @@ use std::process::ExitCode;
 /// `server audit …`: the keys are the server's own (the environment or the data directory),
 /// never made anew here: a new key would only say that every line is forged.
 /// `server evidence verify FILE`: no database, only the file and the public key.
-pub(super) fn evidence_verify(config: &Config, file: &std::path::Path, public_key: Option<&str>) -> ExitCode {
+pub(super) async fn evidence_verify(
+    config: &Config,
+    file: &std::path::Path,
+    public_key: Option<&str>,
+    checkpoint: Option<&std::path::Path>,
+) -> ExitCode {
     let publik = match public_key {
         Some(k) => k.to_owned(),
         None => match backend::sistem::kunci::Kunci::muat_ada(&config.data_dir) {
@@ -42,11 +47,59 @@ pub(super) fn evidence_verify(config: &Config, file: &std::path::Path, public_ke
                 b.jejak.seq.map_or_else(|| "-".into(), |n| n.to_string()),
                 b.jejak.hash.as_deref().unwrap_or("-"),
             );
-            ExitCode::SUCCESS
+            match checkpoint {
+                Some(file) => evidence_position(config, &b, file, &publik).await,
+                None => {
+                    println!("posisi di jejak audit tidak diperiksa (pakai --checkpoint)");
+                    ExitCode::SUCCESS
+                }
+            }
         }
         Err(e) => {
             eprintln!("bukti TIDAK sah: {e}");
             ExitCode::from(EXIT_DATA)
+        }
+    }
+}
+
+/// The record's place in the trail, against the checkpoints of `file` signed by `publik`.
+async fn evidence_position(
+    config: &Config,
+    bukti: &backend::aktivasi::bukti::Bukti,
+    file: &std::path::Path,
+    publik: &str,
+) -> ExitCode {
+    let titik = match backend::audit::titik::baca(file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("titik periksa tidak terbaca: {e}");
+            return ExitCode::from(EXIT_DATA);
+        }
+    };
+    let kunci = match backend::sistem::kunci::Kunci::muat_ada(&config.data_dir) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("kunci server tidak terbaca: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let checked = with_database(config, |urls| async move {
+        let pool = db::connect(&urls.owner).await?;
+        Ok(backend::aktivasi::bukti::periksa_posisi(&pool, bukti, &titik, publik, &kunci.audit_mac).await?)
+    })
+    .await;
+    match checked {
+        Ok(Ok(posisi)) => {
+            println!("posisi di jejak audit cocok: {posisi}");
+            ExitCode::SUCCESS
+        }
+        Ok(Err(masalah)) => {
+            eprintln!("posisi di jejak audit TIDAK cocok: {masalah}");
+            ExitCode::from(EXIT_DATA)
+        }
+        Err(e) => {
+            eprintln!("gagal: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -90,14 +90,19 @@ pub enum AuditAction {
 #[derive(Subcommand)]
 pub enum EvidenceAction {
     /// Check a downloaded evidence record (`bukti-aktivasi-N.json`) offline: its Ed25519
-    /// signature under the server's key, and print what it records; exit 65 when it fails (a
-    /// record changed by one byte does).
+    /// signature under the server's key, and print what it records; with `--checkpoint`, also
+    /// its place in the audit trail (the database, or a restored backup of it): the chain
+    /// whole, the line it names at its place with its hash, sealed by a signed checkpoint.
+    /// Exit 65 when anything fails (a record changed by one byte does).
     Verify {
         file: std::path::PathBuf,
         /// The public key (hex) it must be signed with; default: this server's
         /// (`server audit public-key`).
         #[arg(long)]
         public_key: Option<String>,
+        /// The checkpoint file (`SAKTI_AUDIT_CHECKPOINT_FILE`, shipped elsewhere).
+        #[arg(long)]
+        checkpoint: Option<std::path::PathBuf>,
     },
 }
 
@@ -239,8 +244,8 @@ pub async fn admin(config: &Config, command: Command) -> ExitCode {
             .await
         }
         Command::Audit { action } => return jejak::audit(config, action).await,
-        Command::Evidence { action: EvidenceAction::Verify { file, public_key } } => {
-            return jejak::evidence_verify(config, &file, public_key.as_deref());
+        Command::Evidence { action: EvidenceAction::Verify { file, public_key, checkpoint } } => {
+            return jejak::evidence_verify(config, &file, public_key.as_deref(), checkpoint.as_deref()).await;
         }
     };
     match result {

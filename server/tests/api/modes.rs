@@ -508,6 +508,13 @@ async fn an_evidence_record_verifies_offline_and_fails_when_one_byte_changes() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("bukti sah") && stdout.contains("sesi No. 47") && stdout.contains("baris 42"), "{stdout}");
+    assert!(stdout.contains("posisi di jejak audit tidak diperiksa (pakai --checkpoint)"), "{stdout}");
+    // its place in the trail needs the checkpoints (backend's upacara tests check the place)
+    let mut cmd = server(&env);
+    cmd.args(["evidence", "verify"]).arg(&good).args(["--public-key", &kunci.publik(), "--checkpoint"]);
+    let out = cmd.arg(dir.join("tidak-ada.jsonl")).output().await.unwrap();
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("titik periksa tidak terbaca"));
     // one byte of the record changed: the nomor 47 becomes 48
     let forged = BuktiBertanda { bukti: signed.bukti.replace("\"nomor\":47", "\"nomor\":48"), ..signed.clone() };
     assert_ne!(forged.bukti, signed.bukti);
