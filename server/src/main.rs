@@ -100,6 +100,13 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     // the links in notices point at the public address, or at the one the server listens on
     let origin = config.public_url.as_ref().map_or_else(|| format!("http://{addr}"), |u| u.origin().to_owned());
     let otp_key = config.otp_key()?.with_tautan_dasar(origin);
+    // an activation whose evidence record a crash kept from being written gets it now
+    let susulan = backend::aktivasi::bukti::susulkan(&pool, &kunci.tanda, backend::now()).await?;
+    if susulan > 0 {
+        tracing::warn!(
+            "{susulan} bukti aktivasi yang belum tertulis (server berhenti sebelum menulisnya) ditulis sekarang"
+        );
+    }
     let sealed = backend::sistem::kunci::segel_ulang(&pool, &kunci.faktor).await?;
     if sealed > 0 {
         tracing::info!("{sealed} rahasia aplikasi autentikator disegel dengan kunci faktor sekarang");

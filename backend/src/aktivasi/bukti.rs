@@ -173,7 +173,7 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 
 /// Writes the evidence record of reference `pejabat_id`, which has just become `AKTIF`, signed
 /// with `kunci` at `now`. Called after the activation's transaction committed (its audit line
-/// is then in the chain).
+/// is then in the chain); [`susulkan`] writes at start-up any that a crash kept from this.
 pub async fn catat(pool: &PgPool, kunci: &KunciTanda, pejabat_id: PejabatId, now: DateTime<Utc>) -> Result<()> {
     let mut tx = pool.begin().await?;
     /// The reference, its session and its CSO as the activation stored them.
@@ -299,6 +299,25 @@ pub async fn catat(pool: &PgPool, kunci: &KunciTanda, pejabat_id: PejabatId, now
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Writes the evidence record of every activation that has none: `catat` runs after the
+/// activation's commit, so a crash between the two leaves an `AKTIF` reference without one.
+/// Run at start-up; returns how many it wrote. An activation from before the ceremony (no
+/// checklist, no session) has none to write.
+pub async fn susulkan(pool: &PgPool, kunci: &KunciTanda, now: DateTime<Utc>) -> Result<usize> {
+    let ids: Vec<PejabatId> = sqlx::query_scalar(
+        "SELECT p.id FROM pejabat p
+         WHERE p.status = 'AKTIF' AND p.aktivasi_ceklis IS NOT NULL AND p.aktivasi_jadwal IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM bukti_aktivasi b WHERE b.pejabat_id = p.id)
+         ORDER BY p.id",
+    )
+    .fetch_all(pool)
+    .await?;
+    for id in &ids {
+        catat(pool, kunci, *id, now).await?;
+    }
+    Ok(ids.len())
 }
 
 /// Where the audit line of evidence record `bukti` stands in the trail, checked against the
