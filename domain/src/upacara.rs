@@ -124,6 +124,17 @@ pub fn tolak_permintaan(sesi: Option<&InfoSesi>, toleransi: Duration, now: DateT
     }
 }
 
+/// [`tolak_permintaan`] as the dialog shows it before the press: with the seconds until the
+/// window opens when the session is still to come (the button waits that long).
+pub fn tunggu_sesi(sesi: Option<&InfoSesi>, toleransi: Duration, now: DateTime<Utc>) -> Option<crate::otp::Tunggu> {
+    let teks = tolak_permintaan(sesi, toleransi, now)?;
+    let detik = sesi.filter(|s| s.posisi(toleransi, now) == Posisi::Belum).map(|s| {
+        let buka = DateTime::<Utc>::from_timestamp_millis(s.mulai_ms).unwrap_or(now) - toleransi;
+        (buka - now).num_seconds().max(1)
+    });
+    Some(crate::otp::Tunggu { teks, detik })
+}
+
 crate::stored_enum! {
     /// One thing the CSO confirms it saw before entering a code.
     pub enum Butir as code / from_code {
@@ -281,6 +292,20 @@ mod tests {
             mode: Mode::VideoConference,
             langsung: false,
         }
+    }
+
+    #[test]
+    fn the_dialog_counts_down_to_the_window_before_the_press_and_only_then() {
+        let g = Duration::minutes(10);
+        let held = sesi(true);
+        let t = tunggu_sesi(Some(&held), g, at(1, 40)).unwrap();
+        assert_eq!(t.detik, Some(600), "the window opens at 08:50 WIB");
+        assert!(t.teks.contains("Kode aktivasi diminta pada sesi Anda"), "{}", t.teks);
+        assert_eq!(tunggu_sesi(Some(&held), g, at(1, 50)), None);
+        // no session, one not held, one past: words, no count
+        assert_eq!(tunggu_sesi(None, g, at(1, 40)).unwrap().detik, None);
+        assert_eq!(tunggu_sesi(Some(&sesi(false)), g, at(2, 5)).unwrap().detik, None);
+        assert_eq!(tunggu_sesi(Some(&held), g, at(3, 30)).unwrap().detik, None);
     }
 
     #[test]

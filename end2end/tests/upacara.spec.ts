@@ -20,12 +20,16 @@ test("a walk-in session names its CSO on the pejabat's screen; Bukan saya locks 
   await expect(cso.getByText(`Nomor sesi ${nomor}`, { exact: true })).toBeVisible();
   await expect(cso.getByRole("group", { name: "Ceklis pemeriksaan" }).getByRole("checkbox")).toHaveCount(2);
 
-  // the KPA asks for its code: its dialog names the session, the CSO and the KPPN
+  // the KPA opens its code dialog: before any press it names the session, the CSO and the
+  // KPPN; the code it asks for keeps them
   const kpa = await signedIn(browser, `apr_kpa${SATKER}`);
   await kpa.getByRole("button", { name: "Request OTP" }).click();
   const dialog = kpa.getByRole("dialog", { name: "Permintaan OTP" });
-  await dialog.getByRole("button", { name: "Request OTP", exact: true }).click();
   const sesi = dialog.getByRole("region", { name: "Sesi aktivasi" });
+  await expect(sesi.getByText(`Nomor sesi ${nomor}`, { exact: true })).toBeVisible();
+  await expect(sesi).toContainText("CSO KPPN Semarang I");
+  await dialog.getByRole("button", { name: "Request OTP", exact: true }).click();
+  await expect(dialog.getByRole("timer")).toBeVisible();
   await expect(sesi.getByText(`Nomor sesi ${nomor}`, { exact: true })).toBeVisible();
   await expect(sesi).toContainText("CSO KPPN Semarang I");
   await expect(sesi).toContainText("Di KPPN");

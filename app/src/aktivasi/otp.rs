@@ -5,7 +5,7 @@ use crate::akses::auth::Me;
 use crate::sistem::error::AppError;
 use crate::sistem::komponen::Modal;
 use domain::Status;
-use domain::otp::{KodeTerakhir, OtpTiming, Purpose, countdown};
+use domain::otp::{BukaKode, KodeTerakhir, OtpTiming, Purpose, Tunggu, countdown};
 use domain::pejabat::PejabatRow;
 use domain::sms::{Kiriman, StatusKirim};
 use domain::upacara::InfoSesi;
@@ -21,14 +21,14 @@ pub async fn otp_request(pejabat_id: domain::PejabatId, purpose: Purpose) -> Res
     Ok(pending.view(now))
 }
 
-/// The latest code the caller requested here and its SMS, for a dialog that opens again
-/// or hears that the SMS moved on.
+/// The dialog as it opens, or hears that the SMS moved on: the latest code the caller
+/// requested here and its SMS, the session an aktivasi code is read in, and any wait a press
+/// of "Request OTP" would meet now.
 #[server(endpoint = "otp_latest")]
-pub async fn otp_latest(pejabat_id: domain::PejabatId, purpose: Purpose) -> Result<Option<KodeTerakhir>, AppError> {
+pub async fn otp_latest(pejabat_id: domain::PejabatId, purpose: Purpose) -> Result<BukaKode, AppError> {
     let (state, caller) = crate::sistem::ssr::caller().await?;
     let now = state.clock.now();
-    let latest = backend::aktivasi::otp::latest(&state.pool, &caller, pejabat_id, purpose).await?;
-    Ok(latest.map(|p| p.view(now)))
+    Ok(backend::aktivasi::otp::buka(&state.pool, &state.otp_key, &caller, pejabat_id, purpose, now).await?)
 }
 
 /// Checks a code typed by the pejabat itself (phone verification, Kirim Data).
@@ -189,8 +189,15 @@ pub fn OtpDialog(
         }
         if queued { last } else { now }
     });
+    // what a press would meet now, with the device's time it was heard at (the button waits)
+    let tunggu = RwSignal::new(None::<(Tunggu, f64)>);
     Effect::new(move |_| {
-        if let Some(Ok(Some(kode))) = latest.value().get() {
+        let Some(Ok(buka)) = latest.value().get() else { return };
+        tunggu.set(buka.tunggu.map(|t| (t, device_now_ms())));
+        if synced.with_untracked(Option::is_none) && sesi.with_untracked(Option::is_none) {
+            sesi.set(buka.sesi);
+        }
+        if let Some(kode) = buka.terakhir {
             if synced.with_untracked(Option::is_none) {
                 synced.set(Some(Synced::new(kode.timing)));
             }
@@ -206,6 +213,7 @@ pub fn OtpDialog(
             synced.set(Some(Synced::new(kode.timing)));
             kiriman.set(kode.kiriman);
             sesi.set(kode.sesi);
+            tunggu.set(None);
             code.set(String::new());
         }
     });
@@ -222,7 +230,17 @@ pub fn OtpDialog(
     // the code's SMS could not be delivered: no code to wait for, nothing to type
     let gagal = move || kiriman.with(|k| k.as_ref().is_some_and(|k| k.status.gagal()));
     let expired = move || expires_left() == Some(0) || gagal();
-    let resend_blocked = move || request.pending().get() || resend_left() > 0;
+    // a wait that ends (the number's window, the session's start) holds the button until then
+    let wait_left = move || {
+        tunggu
+            .with(|t| {
+                t.as_ref()
+                    .and_then(|(t, heard)| t.detik.map(|d| ((heard + d as f64 * 1000.0 - clock.get()) / 1000.0).ceil()))
+            })
+            .map_or(0, |s| s.max(0.0) as i64)
+    };
+    let waiting = move || tunggu.with(|t| t.as_ref().is_some_and(|(t, _)| t.detik.is_none())) || wait_left() > 0;
+    let resend_blocked = move || request.pending().get() || resend_left() > 0 || wait_left() > 0;
     let can_type = move || expires_left().is_some_and(|s| s > 0) && !gagal();
     let error = move || {
         let req = request.value().get().and_then(Result::err);
@@ -286,6 +304,13 @@ pub fn OtpDialog(
                 </Show>
                 {move || sesi.get().filter(|_| kind == Kind::Aktivasi && !expired()).map(|s| view! { <SesiKode sesi=s/> })}
             </Show>
+            // before any press: the session the code is read in, and any wait the press would meet
+            <Show when=move || synced.with(Option::is_none)>
+                {move || sesi.get().filter(|s| kind == Kind::Aktivasi && s.pemegang.is_some()).map(|s| view! { <SesiKode sesi=s/> })}
+            </Show>
+            <Show when=waiting>
+                <p class="notice" role="status">{move || tunggu.with(|t| t.as_ref().map(|(t, _)| t.teks.clone()))}</p>
+            </Show>
             <div class="actions start">
                 <button type="button" class:primary=move || synced.with(Option::is_none)
                     disabled=resend_blocked aria-busy=move || request.pending().get().to_string()
@@ -294,6 +319,8 @@ pub fn OtpDialog(
                         "Mengirim…".to_string()
                     } else if resend_left() > 0 {
                         format!("Request OTP lagi dalam {}", countdown(resend_left()))
+                    } else if wait_left() > 0 {
+                        format!("Request OTP dalam {}", countdown(wait_left()))
                     } else {
                         "Request OTP".to_string()
                     }}

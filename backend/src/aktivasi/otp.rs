@@ -5,7 +5,7 @@
 
 use crate::akses::attempt::Attempt;
 use crate::aktivasi::jendela;
-use crate::aktivasi::otp_engine::{HasilCek, Teks, check, issue};
+use crate::aktivasi::otp_engine::{HasilCek, Teks, boleh_kirim, check, issue};
 pub use crate::aktivasi::otp_engine::{KodeTerkirim, OtpKey};
 use crate::aktivasi::pejabat::{Target, lock_own_kpa, lock_pejabat};
 use crate::audit::refuse;
@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::{Actor, Caller, kirim::sms};
 use chrono::{DateTime, Utc};
 use domain::audit::Aksi;
-use domain::otp::Purpose;
+use domain::otp::{BukaKode, Purpose, Tunggu};
 use domain::upacara::{Ceklis, CeklisInput, InfoSesi};
 use domain::workflow::{self, Langkah};
 use domain::{JadwalId, PejabatId, Role, Status};
@@ -130,28 +130,10 @@ pub async fn request(
     let (mut attempt, actor, target, owner) = begin_step(pool, caller, pejabat_id, purpose, false).await?;
     // an aktivasi code lives inside its session: requested in the window, held by its CSO
     let sesi = match purpose {
-        Purpose::Aktivasi => {
-            let toleransi = key.sesi_toleransi();
-            let found = jendela::sesi_pejabat(attempt.tx(), &[target.id], toleransi, now).await?.remove(&target.id);
-            if let Some(m) = domain::upacara::tolak_permintaan(found.as_ref(), toleransi, now) {
-                return Err(attempt.refuse(Error::Rule(m)).await);
-            }
-            // the session's own allowance, in place of the number's ten-minute window
-            let dalam: i64 =
-                sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE pejabat_id = $1 AND jadwal_id = $2")
-                    .bind(owner.id)
-                    .bind(found.as_ref().map(|s| s.jadwal_id))
-                    .fetch_one(attempt.tx())
-                    .await?;
-            if dalam >= domain::upacara::KODE_PER_SESI {
-                let e = Error::Rule(format!(
-                    "Sesi ini sudah mengirim {} kode untuk Anda. Minta CSO KPPN membuka sesi baru.",
-                    domain::upacara::KODE_PER_SESI
-                ));
-                return Err(attempt.refuse(e).await);
-            }
-            found
-        }
+        Purpose::Aktivasi => match sesi_permintaan(attempt.tx(), key, &target, &owner, now).await? {
+            (_, Some(tunggu)) => return Err(attempt.refuse(Error::Rule(tunggu.teks)).await),
+            (found, None) => found,
+        },
         _ => None,
     };
     // the cool-down runs per code binding: a KPA sending its PPK and then its PPSPM
@@ -185,6 +167,77 @@ pub async fn request(
     pending.sesi = sesi;
     attempt.done(detail, Some(&target.satker_kode)).await?;
     Ok(pending)
+}
+
+/// The session an aktivasi code for `target` would be requested in at `now`, and why it
+/// cannot be, if so: outside the window, no CSO holding it, or the session's own allowance
+/// ([`domain::upacara::KODE_PER_SESI`], in place of the number's ten-minute window) used up.
+async fn sesi_permintaan(
+    tx: &mut PgConnection,
+    key: &OtpKey,
+    target: &Target,
+    owner: &Target,
+    now: DateTime<Utc>,
+) -> Result<(Option<InfoSesi>, Option<Tunggu>)> {
+    let toleransi = key.sesi_toleransi();
+    let found = jendela::sesi_pejabat(tx, &[target.id], toleransi, now).await?.remove(&target.id);
+    if let Some(tunggu) = domain::upacara::tunggu_sesi(found.as_ref(), toleransi, now) {
+        return Ok((found, Some(tunggu)));
+    }
+    let dalam: i64 = sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE pejabat_id = $1 AND jadwal_id = $2")
+        .bind(owner.id)
+        .bind(found.as_ref().map(|s| s.jadwal_id))
+        .fetch_one(&mut *tx)
+        .await?;
+    if dalam >= domain::upacara::KODE_PER_SESI {
+        let teks = format!(
+            "Sesi ini sudah mengirim {} kode untuk Anda. Minta CSO KPPN membuka sesi baru.",
+            domain::upacara::KODE_PER_SESI
+        );
+        return Ok((found, Some(Tunggu { teks, detik: None })));
+    }
+    Ok((found, None))
+}
+
+/// A code dialog as it opens (issue 26 point 6): besides the latest code, what a press of
+/// "Request OTP" would meet now — the session an aktivasi code is read in, or why none; the
+/// number's budget and its wait — so the dialog shows any wait before the press, not after.
+/// A read: nothing written, nothing audited.
+#[tracing::instrument(skip_all, fields(user_id = caller.actor().map(|a| a.user_id.0), pejabat_id = %pejabat_id, ?purpose))]
+pub async fn buka(
+    pool: &PgPool,
+    key: &OtpKey,
+    caller: &Caller,
+    pejabat_id: PejabatId,
+    purpose: Purpose,
+    now: DateTime<Utc>,
+) -> Result<BukaKode> {
+    let terakhir = latest(pool, caller, pejabat_id, purpose).await?.map(|p| p.view(now));
+    let Some(actor) = caller.actor() else { return Err(Error::Unauthenticated) };
+    let mut tx = pool.begin().await?;
+    let Some(target) = lock_pejabat(&mut tx, pejabat_id).await? else {
+        return Ok(BukaKode { terakhir, ..BukaKode::default() });
+    };
+    let Ok(owner) = resolve(&mut tx, actor, &target, purpose, false).await else {
+        return Ok(BukaKode { terakhir, ..BukaKode::default() });
+    };
+    let (sesi, tunggu) = match purpose {
+        Purpose::Aktivasi => sesi_permintaan(&mut tx, key, &target, &owner, now).await?,
+        _ => (None, None),
+    };
+    if tunggu.is_some() {
+        return Ok(BukaKode { terakhir, sesi, tunggu });
+    }
+    let bound_target = purpose.is_bound_to_target().then_some(target.id);
+    let dalam_sesi = sesi.is_some();
+    let tunggu = match boleh_kirim(&mut tx, key, &owner, purpose, bound_target, dalam_sesi, &owner.no_hp, now).await? {
+        // the code on screen counts down its own cool-down
+        Ok(_) | Err((domain::otp::OtpRefusal::Cooldown(_), _)) => None,
+        Err((refusal, sampai)) => {
+            Some(Tunggu { teks: refusal.to_string(), detik: sampai.map(|t| (t - now).num_seconds().max(1)) })
+        }
+    };
+    Ok(BukaKode { terakhir, sesi, tunggu })
 }
 
 /// Checks a typed code and, when right, makes the status move of `purpose` on

@@ -189,6 +189,52 @@ async fn budgets(tx: &mut PgConnection, phone: &str, now: DateTime<Utc>) -> Resu
     Ok((NumberUse { in_window, oldest_in_window, today }, national))
 }
 
+/// May a code of `purpose` for `owner` go to `phone` now: the reference's lock, the cool-down
+/// and daily cap, the number's budget and the national ceiling — what [`issue`] checks, and
+/// what a dialog shows before the press. `Ok(Err)`: the refusal and, for a wait that ends,
+/// when it does; `Ok(Ok)`: the number's use so far.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn boleh_kirim(
+    tx: &mut PgConnection,
+    key: &OtpKey,
+    owner: &Target,
+    purpose: Purpose,
+    bound_target: Option<PejabatId>,
+    dalam_sesi: bool,
+    phone: &str,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<otp::NumberUse, (OtpRefusal, Option<DateTime<Utc>>)>> {
+    if let Err(r) = otp::may_use(owner.otp_salah, owner.otp_dilaporkan) {
+        return Ok(Err((r, None)));
+    }
+    let last: Option<DateTime<Utc>> = sqlx::query_scalar(
+        "SELECT max(sent_at) FROM otp_code
+         WHERE pejabat_id = $1 AND purpose = $2 AND target_pejabat_id IS NOT DISTINCT FROM $3",
+    )
+    .bind(owner.id)
+    .bind(purpose.code())
+    .bind(bound_target)
+    .fetch_one(&mut *tx)
+    .await?;
+    let today: i64 = sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE pejabat_id = $1 AND sent_at >= $2")
+        .bind(owner.id)
+        .bind(crate::wib_day_start(now))
+        .fetch_one(&mut *tx)
+        .await?;
+    if let Err(r) = otp::may_request(last, today, now) {
+        return Ok(Err((r, last.map(otp::next_request_at))));
+    }
+    let (used, national) = budgets(tx, phone, now).await?;
+    Ok(match otp::may_send_to(used, national, key.national_per_hour, dalam_sesi, now) {
+        Ok(()) => Ok(used),
+        Err(r @ OtpRefusal::NumberBusy(_)) => {
+            let frees = used.oldest_in_window.map(|t| t + chrono::Duration::seconds(otp::NUMBER_WINDOW_SECS));
+            Err((r, frees))
+        }
+        Err(r) => Err((r, None)),
+    })
+}
+
 /// Sends a new code of `purpose` for `owner` to `phone`: the reference's lock, the cool-down
 /// and daily cap, the number's budget and the national ceiling, voiding the pending code,
 /// storing only the keyed hash and queueing the SMS with its code's expiry, all in `tx`.
@@ -209,30 +255,16 @@ pub(crate) async fn issue(
     now: DateTime<Utc>,
 ) -> Result<KodeTerkirim> {
     let result = async {
-        otp::may_use(owner.otp_salah, owner.otp_dilaporkan)?;
-        let last: Option<DateTime<Utc>> = sqlx::query_scalar(
-            "SELECT max(sent_at) FROM otp_code
-             WHERE pejabat_id = $1 AND purpose = $2 AND target_pejabat_id IS NOT DISTINCT FROM $3",
-        )
-        .bind(owner.id)
-        .bind(purpose.code())
-        .bind(bound_target)
-        .fetch_one(&mut *tx)
-        .await?;
-        let today: i64 = sqlx::query_scalar("SELECT count(*) FROM otp_code WHERE pejabat_id = $1 AND sent_at >= $2")
-            .bind(owner.id)
-            .bind(crate::wib_day_start(now))
-            .fetch_one(&mut *tx)
-            .await?;
-        otp::may_request(last, today, now)?;
-        let (used, national) = budgets(tx, phone, now).await?;
-        if let Err(refusal) = otp::may_send_to(used, national, key.national_per_hour, sesi.is_some(), now) {
-            if refusal == OtpRefusal::NationalCeiling {
-                metrics::counter!("sakti_sms_national_ceiling_refused_total").increment(1);
-                tracing::error!(national, ceiling = key.national_per_hour, "batas nasional SMS kode per jam tercapai");
+        let used = match boleh_kirim(tx, key, owner, purpose, bound_target, sesi.is_some(), phone, now).await? {
+            Ok(used) => used,
+            Err((refusal, _)) => {
+                if refusal == OtpRefusal::NationalCeiling {
+                    metrics::counter!("sakti_sms_national_ceiling_refused_total").increment(1);
+                    tracing::error!(ceiling = key.national_per_hour, "batas nasional SMS kode per jam tercapai");
+                }
+                return Err(refusal.into());
             }
-            return Err(refusal.into());
-        }
+        };
         sqlx::query("UPDATE otp_code SET state = 'VOID', closed_at = $3 WHERE pejabat_id = $1 AND purpose = $2 AND state = 'PENDING'")
             .bind(owner.id)
             .bind(purpose.code())

@@ -462,7 +462,10 @@ async fn an_activation_leaves_a_signed_evidence_record_within_scope(pool: PgPool
     assert!(posisi(vec![palsu]).await.unwrap_err().contains("PALSU"));
     let mut lain = record.clone();
     lain.jejak.hash = Some("00".repeat(32));
-    let m = bukti::periksa_posisi(&pool, &lain, &[segel.clone()], &kunci.publik(), &mac).await.unwrap().unwrap_err();
+    let m = bukti::periksa_posisi(&pool, &lain, std::slice::from_ref(&segel), &kunci.publik(), &mac)
+        .await
+        .unwrap()
+        .unwrap_err();
     assert!(m.contains("tidak sama dengan yang dicatat bukti"), "{m}");
     sqlx::raw_sql(&format!(
         "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update;
@@ -512,4 +515,65 @@ async fn a_sessions_codes_leave_the_numbers_window_to_the_codes_outside_it(pool:
     let second = first + Duration::seconds(61);
     let sent = otp::request(&pool, &k, &s.kpa, ppk_id, Purpose::KirimData, second).await.unwrap();
     assert_eq!(sent.next_request_at, second + Duration::seconds(60));
+}
+
+/// Issue 26, point 6: the dialog shows any wait before the press, never after it — the
+/// session's window still to open (with its count), a session no CSO holds yet, then the
+/// session itself before any code; outside a session, the number's ten-minute window with
+/// the seconds until it frees a place.
+#[sqlx::test(migrator = "backend::sistem::db::MIGRATOR")]
+async fn the_dialog_shows_the_session_and_any_wait_before_the_press(pool: PgPool) {
+    let s = setup(&pool).await;
+    let k = key();
+    let j = video_session(&pool, &s.cso).await;
+    let buka = |purpose: Purpose, id: domain::PejabatId, at: DateTime<Utc>| {
+        let (pool, k, kpa) = (pool.clone(), k.clone(), s.kpa.clone());
+        async move { otp::buka(&pool, &k, &kpa, id, purpose, at).await.unwrap() }
+    };
+    // 10:00 WIB: the window opens at 10:20 (ten minutes' grace before 10:30)
+    let b = buka(Purpose::Aktivasi, s.kpa_id, wib(10, 0)).await;
+    let t = b.tunggu.expect("a wait");
+    assert_eq!(t.detik, Some(20 * 60));
+    assert!(t.teks.contains("Kode aktivasi diminta pada sesi Anda"), "{}", t.teks);
+    assert!(b.terakhir.is_none());
+    // the press would meet the same words
+    let r = otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, wib(10, 0)).await;
+    assert!(matches!(&r, Err(Error::Rule(m)) if *m == t.teks), "{r:?}");
+    // in the window, nobody holding it: words, no count
+    let t = buka(Purpose::Aktivasi, s.kpa_id, wib(10, 25)).await.tunggu.expect("a wait");
+    assert_eq!(t.detik, None);
+    assert!(t.teks.contains("belum diambil CSO"), "{}", t.teks);
+    // held: no wait, and the session (its number, its CSO) before any code
+    let nomor = jadwal::ambil(&pool, &s.cso, j, wib(10, 25)).await.unwrap().nomor_sesi;
+    let b = buka(Purpose::Aktivasi, s.kpa_id, wib(10, 26)).await;
+    assert_eq!(b.tunggu, None);
+    let sesi = b.sesi.expect("the session");
+    assert_eq!((sesi.nomor, sesi.pemegang.map(|p| p.nama)), (nomor, Some("CSO KPPN Jakarta VI".to_string())));
+    otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, wib(10, 30)).await.unwrap();
+    let code = last_code(&pool, KPA_HP).await;
+    otp::submit(&pool, &k, &s.cso, s.kpa_id, Purpose::Aktivasi, &code, Some(&video()), wib(10, 31)).await.unwrap();
+    // outside a session: three Kirim Data codes fill the number's window (the session's code
+    // does not count); the fourth's wait shows before the press, counted to the minute the
+    // first leaves the window
+    let admin = login(&pool, "adm_561403").await;
+    let ppk_id = rekam_ppk(&pool, &admin).await;
+    sqlx::query("UPDATE pejabat SET status = 'VERIFIKASI PEJABAT' WHERE id = $1")
+        .bind(ppk_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let first = wib(10, 40);
+    for i in 0..3 {
+        otp::request(&pool, &k, &s.kpa, ppk_id, Purpose::KirimData, first + Duration::seconds(61 * i)).await.unwrap();
+    }
+    let now = first + Duration::seconds(61 * 3);
+    let b = buka(Purpose::KirimData, ppk_id, now).await;
+    assert!(b.terakhir.is_some());
+    let t = b.tunggu.expect("the number's wait");
+    assert!(t.teks.contains("sudah menerima 3 kode dalam 10 menit"), "{}", t.teks);
+    assert_eq!(t.detik, Some(600 - 61 * 3));
+    let r = otp::request(&pool, &k, &s.kpa, ppk_id, Purpose::KirimData, now).await;
+    assert!(matches!(r, Err(Error::Otp(OtpRefusal::NumberBusy(_)))), "{r:?}");
+    // once it frees a place: no wait
+    assert_eq!(buka(Purpose::KirimData, ppk_id, first + Duration::seconds(601)).await.tunggu, None);
 }
