@@ -365,21 +365,13 @@ pub struct KodeTerakhir {
     pub sesi: Option<crate::upacara::InfoSesi>,
 }
 
-/// What a press of "Request OTP" would meet now, shown before the press: the refusal's words
-/// and, for a wait that ends (the number's window, the session's start), the seconds to it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tunggu {
-    pub teks: String,
-    pub detik: Option<i64>,
-}
-
 /// A code dialog as it opens: the latest code (if any), the session an aktivasi code would
 /// be read in, and any wait before the next request.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BukaKode {
     pub terakhir: Option<KodeTerakhir>,
     pub sesi: Option<crate::upacara::InfoSesi>,
-    pub tunggu: Option<Tunggu>,
+    pub tunggu: Option<crate::upacara::Tunggu>,
 }
 
 impl OtpTiming {

@@ -124,15 +124,23 @@ pub fn tolak_permintaan(sesi: Option<&InfoSesi>, toleransi: Duration, now: DateT
     }
 }
 
+/// What a press of "Request OTP" would meet now, shown before the press: the refusal's words
+/// and, for a wait that ends (the number's window, the session's start), the seconds to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tunggu {
+    pub teks: String,
+    pub detik: Option<i64>,
+}
+
 /// [`tolak_permintaan`] as the dialog shows it before the press: with the seconds until the
 /// window opens when the session is still to come (the button waits that long).
-pub fn tunggu_sesi(sesi: Option<&InfoSesi>, toleransi: Duration, now: DateTime<Utc>) -> Option<crate::otp::Tunggu> {
+pub fn tunggu_sesi(sesi: Option<&InfoSesi>, toleransi: Duration, now: DateTime<Utc>) -> Option<Tunggu> {
     let teks = tolak_permintaan(sesi, toleransi, now)?;
     let detik = sesi.filter(|s| s.posisi(toleransi, now) == Posisi::Belum).map(|s| {
         let buka = DateTime::<Utc>::from_timestamp_millis(s.mulai_ms).unwrap_or(now) - toleransi;
         (buka - now).num_seconds().max(1)
     });
-    Some(crate::otp::Tunggu { teks, detik })
+    Some(Tunggu { teks, detik })
 }
 
 crate::stored_enum! {

@@ -75,9 +75,7 @@ pub async fn kirim(
     Extension(addr): Extension<ClientAddr>,
     Path(token): Path<String>,
 ) -> Response {
-    let now = state.clock.now();
-    let caller = backend::Caller::anonymous(addr.text(), now);
-    match lapor::lapor(&state.pool, &caller, &token, now).await {
+    match lapor::lapor(&state.pool, addr.text(), &token, state.clock.now()).await {
         Ok(()) => halaman(
             StatusCode::OK,
             "Laporan diterima",

@@ -5,10 +5,10 @@ use crate::akses::auth::Me;
 use crate::sistem::error::AppError;
 use crate::sistem::komponen::Modal;
 use domain::Status;
-use domain::otp::{BukaKode, KodeTerakhir, OtpTiming, Purpose, Tunggu, countdown};
+use domain::otp::{BukaKode, KodeTerakhir, OtpTiming, Purpose, countdown};
 use domain::pejabat::PejabatRow;
 use domain::sms::{Kiriman, StatusKirim};
-use domain::upacara::InfoSesi;
+use domain::upacara::{InfoSesi, Tunggu};
 use domain::workflow::Langkah;
 use leptos::prelude::*;
 

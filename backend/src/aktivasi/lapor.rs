@@ -103,11 +103,13 @@ pub async fn lihat(pool: &PgPool, token: &str, now: DateTime<Utc>) -> Result<Kea
     })
 }
 
-/// Reports "Bukan saya" through the link of `token`, for `caller` (nobody logged in: the
-/// address only). The link is used up; the report is the dialog's.
+/// Reports "Bukan saya" through the link of `token`, from `addr` (nobody logged in: the token
+/// is the only right to it, like a set-password link's). The link is used up; the report is
+/// the dialog's.
 #[tracing::instrument(skip_all)]
-pub async fn lapor(pool: &PgPool, caller: &Caller, token: &str, now: DateTime<Utc>) -> Result<()> {
-    let mut attempt = Attempt::begin(pool, caller, Aksi::LaporBukanSaya).await?;
+pub async fn lapor(pool: &PgPool, addr: Option<String>, token: &str, now: DateTime<Utc>) -> Result<()> {
+    let caller = Caller::anonymous(addr, now);
+    let mut attempt = Attempt::begin(pool, &caller, Aksi::LaporBukanSaya).await?;
     let gone = || Error::NotFound("Tautan laporan ini tidak berlaku lagi. Hubungi CSO KPPN Anda.".into());
     let found: Option<(PejabatId, DateTime<Utc>, bool)> = sqlx::query_as(
         "SELECT pejabat_id, berlaku_sampai, dipakai_at IS NOT NULL FROM lapor_tautan WHERE token_hash = $1 FOR UPDATE",

@@ -337,11 +337,10 @@ async fn the_email_notice_of_a_code_reports_bukan_saya_through_its_link_once(poo
     // past its time it does not work
     let late = t0() + Duration::hours(lapor::BERLAKU_JAM) + Duration::seconds(1);
     assert_eq!(lapor::lihat(&pool, &token, late).await.unwrap(), Keadaan::TidakBerlaku);
-    let nobody = Caller::anonymous(Some("203.0.113.9".into()), late);
-    assert!(matches!(lapor::lapor(&pool, &nobody, &token, late).await, Err(Error::NotFound(_))));
+    let nobody = || Some("203.0.113.9".to_string());
+    assert!(matches!(lapor::lapor(&pool, nobody(), &token, late).await, Err(Error::NotFound(_))));
     // in time, the report: the code void, the steps locked, the trail says which way it came
-    let nobody = Caller::anonymous(Some("203.0.113.9".into()), at);
-    lapor::lapor(&pool, &nobody, &token, at).await.unwrap();
+    lapor::lapor(&pool, nobody(), &token, at).await.unwrap();
     assert_eq!(pending().await, 0);
     let r = otp::request(&pool, &k, &s.kpa, s.kpa_id, Purpose::Aktivasi, t0() + Duration::minutes(3)).await;
     assert!(matches!(r, Err(Error::Otp(OtpRefusal::Dilaporkan))), "{r:?}");
@@ -357,7 +356,7 @@ async fn the_email_notice_of_a_code_reports_bukan_saya_through_its_link_once(poo
     assert_eq!(kpa_told, 1);
     // once
     assert_eq!(lapor::lihat(&pool, &token, at).await.unwrap(), Keadaan::Terpakai);
-    assert!(matches!(lapor::lapor(&pool, &nobody, &token, at).await, Err(Error::NotFound(_))));
+    assert!(matches!(lapor::lapor(&pool, nobody(), &token, at).await, Err(Error::NotFound(_))));
     // an anonymous refusal is counted per address and minute, then written as one line
     backend::audit::tutup_hitungan(&pool, at + Duration::minutes(2)).await.unwrap();
     let refused = audit(&pool, "LAPOR_BUKAN_SAYA").await.pop().unwrap();
