@@ -64,10 +64,50 @@ page_timings() {
   done
   echo "$1:$line"
 }
+# a signed-in session's cookie; staff pass their second factor (the demo authenticator's code)
 login_cookie() {
-  curl -fsS -o /dev/null -D - -H 'content-type: application/x-www-form-urlencoded' \
-    --data "username=$1&password=Sakti%232026" "$BASE/api/auth_login" |
-    sed -n 's/^[Ss]et-[Cc]ookie: \(sakti_sesi=[^;]*\).*/\1/p'
+  DATABASE_URL="$DB" BASE_URL="$BASE" "$CARGO_TARGET_DIR/release/load" cookie "$1"
+}
+
+# The pgbench scripts are written from what the server really runs (issue 27, point 3): with
+# `log_statement = 'all'` on the bench database, one OTP pair as a load PPK and one GET /pejabat
+# as the Admin Lokal, each turned into a script by bench/pgbench/capture.py. A change to the
+# server's statements changes the scripts (git shows it); the drift test
+# (backend/tests/it/bench.rs) runs them against the migrated schema.
+capture() {
+  local log="$PG_DIR/postgres.log" first ppk adm pid uid code code_id sesi form
+  q() { PGOPTIONS='-c log_statement=none' psql_run "$DB" -tA -c "$1"; }
+  psql_run "$DB" -c "ALTER DATABASE sakti_perf SET log_statement = 'all'"
+  start_server
+  ppk="$(login_cookie val_load_0)"
+  adm="$(login_cookie adm_561403)"
+  uid="$(q "SELECT id FROM app_user WHERE username = 'val_load_0'")"
+  pid="$(q "SELECT min(p.id) FROM pejabat p WHERE p.user_id = $uid AND p.status = 'BARU'")"
+  sesi="$(q "SELECT max(id) FROM sesi WHERE user_id = $uid")"
+  form=(-fsS -o /dev/null -H 'content-type: application/x-www-form-urlencoded' -H "cookie: $ppk")
+  sleep 1
+  first=$(($(wc -l <"$log") + 1))
+  curl "${form[@]}" --data "pejabat_id=$pid&purpose=VerifikasiHp" "$BASE/api/otp_request"
+  code_id="$(q "SELECT max(id) FROM otp_code WHERE pejabat_id = $pid")"
+  code="$(q "SELECT substring(coalesce(s.body, o.body) from 'Anda: ([0-9]{6})') FROM sms_outbox o
+             LEFT JOIN sms_simulator s ON s.outbox_id = o.id WHERE o.otp_code_id = $code_id")"
+  curl "${form[@]}" --data "pejabat_id=$pid&purpose=VerifikasiHp&code=$code" "$BASE/api/otp_submit"
+  sleep 1
+  python3 bench/pgbench/capture.py "$log" "$first" "$(wc -l <"$log")" \
+    "One OTP request + verify pair (POST /api/otp_request, /api/otp_submit) of a load PPK on a random reference" \
+    --set 'pid random(:lo, :hi)' --var "pid=$pid" --var "uid=$uid" --var "sid=${ppk#sakti_sesi=}" \
+    --var "sesi=$sesi" --var "otp_code_id=$code_id" >bench/pgbench/pair.sql
+  uid="$(q "SELECT id FROM app_user WHERE username = 'adm_561403'")"
+  sesi="$(q "SELECT max(id) FROM sesi WHERE user_id = $uid")"
+  first=$(($(wc -l <"$log") + 1))
+  curl -fsS -o /dev/null -H "cookie: $adm" "$BASE/pejabat"
+  sleep 1
+  python3 bench/pgbench/capture.py "$log" "$first" "$(wc -l <"$log")" \
+    "One GET /pejabat (the Tabel Pejabat, server-rendered) of the demo satker's Admin Lokal" \
+    --var "adm=$uid" --var "sid=${adm#sakti_sesi=}" --var "sesi_adm=$sesi" >bench/pgbench/table.sql
+  stop_server
+  psql_run "$DB" -c "ALTER DATABASE sakti_perf RESET log_statement"
+  echo "  bench/pgbench/pair.sql: $(grep -vc '^--' bench/pgbench/pair.sql) statements; table.sql: $(grep -vc '^--' bench/pgbench/table.sql)"
 }
 
 start_server
@@ -89,6 +129,8 @@ stop_server
 log "loading the scale data (bench/scale.sql) and the load data (bench/load.sql)"
 psql_run "$DB" -f bench/scale.sql
 psql_run "$DB" -f bench/load.sql
+log "the statements of one pair and one page, captured into bench/pgbench/*.sql"
+capture
 start_server
 echo "server: $(rss_mib) resident after start"
 page_timings "scale data (2,000 satkers, 20,000 + 25,600 pejabat, 200,000 audit lines in KPPN 019)"

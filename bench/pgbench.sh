@@ -13,8 +13,11 @@ hi="$(q "SELECT max(id) FROM pejabat WHERE satker_kode BETWEEN '790000' AND '790
 uid="$(q "SELECT id FROM app_user WHERE username = 'val_load_0'")"
 adm="$(q "SELECT id FROM app_user WHERE username = 'adm_561403'")"
 sid="$(q "SELECT id FROM tower_sessions.session ORDER BY expiry_date DESC LIMIT 1")"
+sesi="$(q "SELECT max(id) FROM sesi WHERE user_id = $uid")"
+sesi_adm="$(q "SELECT max(id) FROM sesi WHERE user_id = $adm")"
 for script in pair table; do
   "$PGBENCH" -n -M prepared -c 16 -j 2 -T "$SECS" -D lo="$lo" -D hi="$hi" -D uid="$uid" -D adm="$adm" -D sid="$sid" \
+    -D sesi="$sesi" -D sesi_adm="$sesi_adm" \
     -f "bench/pgbench/$script.sql" "$DB" 2>&1 | awk -v s="$script" '
       /latency average/ { latency = $4 }
       /^tps = / { tps = $3 }

@@ -1,13 +1,12 @@
--- One GET /pejabat as the server renders it: the session lookup, the caller's user row for
--- `whoami` and for `pejabat_daftar`, and the two queries of backend::pejabat::list (first
--- page of the demo satker 561403, no filter). Variables from bench/pgbench.sh: adm (the
--- Admin Lokal's user id), sid (a session id).
-SELECT data FROM tower_sessions.session WHERE id = :sid AND expiry_date > now();
-SELECT id, username, nama, nip, role, satker_kode, kppn_kode, kanwil_kode, password_hash, active, failed_logins, last_failed_at FROM app_user WHERE id = :adm;
-SELECT id, username, nama, nip, role, satker_kode, kppn_kode, kanwil_kode, password_hash, active, failed_logins, last_failed_at FROM app_user WHERE id = :adm;
-SELECT count(*) FROM pejabat WHERE satker_kode = '561403' AND deleted_at IS NULL
-  AND ('' = '' OR nama ILIKE '%' OR nip LIKE '%' OR jabatan ILIKE '%' OR status ILIKE '%');
-SELECT id, nama, nip, tanggal_lahir, jabatan, status, user_id = :adm AS milik_saya FROM pejabat
-  WHERE satker_kode = '561403' AND deleted_at IS NULL
-    AND ('' = '' OR nama ILIKE '%' OR nip LIKE '%' OR jabatan ILIKE '%' OR status ILIKE '%')
-  ORDER BY nama, id LIMIT 10 OFFSET 0;
+-- One GET /pejabat (the Tabel Pejabat, server-rendered) of the demo satker's Admin Lokal
+-- Written by bench/capture.sh from the statements the server ran (log_statement = 'all');
+-- do not edit by hand: run bench/capture.sh. Variables: adm, sesi_adm, sid.
+select data from "tower_sessions"."session" where id = :sid and expiry_date > now();
+SELECT s.created_at, s.seen_at, s.auth_at, u.id, u.username, u.nama, u.nip, u.role, u.satker_kode, u.kppn_kode, u.kanwil_kode, u.password_hash, u.active, u.failed_logins, u.last_failed_at FROM sesi s JOIN app_user u ON u.id = s.user_id WHERE s.id = :sesi_adm AND s.user_id = :adm;
+SELECT s.created_at, s.seen_at, s.auth_at, u.id, u.username, u.nama, u.nip, u.role, u.satker_kode, u.kppn_kode, u.kanwil_kode, u.password_hash, u.active, u.failed_logins, u.last_failed_at FROM sesi s JOIN app_user u ON u.id = s.user_id WHERE s.id = :sesi_adm AND s.user_id = :adm;
+SELECT kode, nama FROM satker WHERE kode = '561403';
+SELECT s.created_at, s.seen_at, s.auth_at, u.id, u.username, u.nama, u.nip, u.role, u.satker_kode, u.kppn_kode, u.kanwil_kode, u.password_hash, u.active, u.failed_logins, u.last_failed_at FROM sesi s JOIN app_user u ON u.id = s.user_id WHERE s.id = :sesi_adm AND s.user_id = :adm;
+SELECT count(*) FROM pejabat WHERE satker_kode = '561403' AND deleted_at IS NULL AND ('' = '' OR nama ILIKE '%%' OR nip LIKE '%%' OR jabatan ILIKE '%%' OR status ILIKE '%%');
+SELECT s.created_at, s.seen_at, s.auth_at, u.id, u.username, u.nama, u.nip, u.role, u.satker_kode, u.kppn_kode, u.kanwil_kode, u.password_hash, u.active, u.failed_logins, u.last_failed_at FROM sesi s JOIN app_user u ON u.id = s.user_id WHERE s.id = :sesi_adm AND s.user_id = :adm;
+SELECT id, nama, nip, tanggal_lahir, jabatan, status, user_id = :adm AS milik_saya, EXISTS (SELECT 1 FROM berkas b WHERE b.pejabat_id = pejabat.id AND b.keperluan = 'AKTIVASI' AND b.status = 'DITERIMA' AND (b.ubah_nomor_id IS NULL OR b.ubah_nomor_id IN (SELECT id FROM ubah_nomor WHERE tahap NOT IN ('SELESAI', 'BATAL')))) AS berkas_diterima, EXISTS (SELECT 1 FROM bukti_aktivasi b WHERE b.pejabat_id = pejabat.id) AS bukti FROM pejabat WHERE satker_kode = '561403' AND deleted_at IS NULL AND ('' = '' OR nama ILIKE '%%' OR nip LIKE '%%' OR jabatan ILIKE '%%' OR status ILIKE '%%') ORDER BY nama, id LIMIT '10' OFFSET '0';
+SELECT id, nama, nip, tanggal_lahir, jabatan, status, true AS milik_saya, EXISTS (SELECT 1 FROM berkas b WHERE b.pejabat_id = pejabat.id AND b.keperluan = 'AKTIVASI' AND b.status = 'DITERIMA' AND (b.ubah_nomor_id IS NULL OR b.ubah_nomor_id IN (SELECT id FROM ubah_nomor WHERE tahap NOT IN ('SELESAI', 'BATAL')))) AS berkas_diterima, EXISTS (SELECT 1 FROM bukti_aktivasi b WHERE b.pejabat_id = pejabat.id) AS bukti FROM pejabat WHERE user_id = :adm AND deleted_at IS NULL ORDER BY id;

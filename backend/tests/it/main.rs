@@ -6,6 +6,7 @@
 mod architecture;
 mod audit;
 mod auth;
+mod bench;
 mod berikut;
 mod berkas;
 mod capabilities;

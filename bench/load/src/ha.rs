@@ -84,9 +84,9 @@ pub async fn run(config: HaConfig, http: &reqwest::Client, db: &PgPool, faults: 
     let record: Shared = Arc::default();
     let sessions = pair_clients(config.clients, &config.base, http, db).await;
     // a satker's PPK reads its own table (staff would need their second factor to sign in)
-    let reader_cookie = login(http, &config.base, "val_load_0").await;
+    let reader_cookie = login(http, db, &config.base, "val_load_0").await;
     // val_load_0's satker changes with every pair its client verifies
-    let stream_cookie = login(http, &config.base, "val_load_0").await;
+    let stream_cookie = login(http, db, &config.base, "val_load_0").await;
 
     let start = Instant::now();
     let deadline = start + Duration::from_secs(config.secs);

@@ -68,6 +68,12 @@ async fn main() {
         pantau::run(&db).await;
         return;
     }
+    // `load cookie USERNAME`: a signed-in session's cookie, for the bench's curl and Lighthouse
+    if phase == "cookie" {
+        let username = std::env::args().nth(2).expect("usage: load cookie USERNAME");
+        println!("{}", login(&http, &db, &config.base, &username).await);
+        return;
+    }
     if phase == "ha" {
         let args: Vec<String> = std::env::args().skip(2).collect();
         let faults = ha::faults(&args).unwrap_or_else(|e| {
@@ -86,10 +92,10 @@ async fn main() {
     }
     let tally = match phase.as_str() {
         "pairs" => pairs(&config, &http, &db).await,
-        "table" => table(&config, &http).await,
+        "table" => table(&config, &http, &db).await,
         _ => {
             eprintln!(
-                "usage: load pairs|table|ha|pantau   (env BASE_URL, DATABASE_URL, CLIENTS, SECS; READERS for ha)"
+                "usage: load pairs|table|ha|pantau|cookie USERNAME   (env BASE_URL, DATABASE_URL, CLIENTS, SECS; READERS for ha)"
             );
             std::process::exit(2);
         }
@@ -136,8 +142,10 @@ fn print_latency(label: &str, us: &mut [u64]) {
     println!("{label}: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms", at(0.5), at(0.99), at(1.0));
 }
 
-/// Logs in and returns the session cookie (`name=value`).
-async fn login(http: &reqwest::Client, base: &str, username: &str) -> String {
+/// Logs in and returns the session cookie (`name=value`). Staff (the Admin Lokal, the CSO, …)
+/// then pass their second factor as a person would: the demo's authenticator app's code of a
+/// time step the server has not seen yet (a code is good once), posted to `masuk_kode`.
+async fn login(http: &reqwest::Client, db: &PgPool, base: &str, username: &str) -> String {
     let res = http
         .post(format!("{base}/api/auth_login"))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -146,6 +154,24 @@ async fn login(http: &reqwest::Client, base: &str, username: &str) -> String {
         .await
         .expect("login request");
     assert!(res.status().is_success(), "login {username}: {}", res.status());
+    let cookie = session_cookie(&res, username);
+    if !backend::provisi::demo::staff().any(|u| u == username) {
+        return cookie;
+    }
+    let code = totp_code(db, username).await;
+    let res = http
+        .post(format!("{base}/api/masuk_kode"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", &cookie)
+        .body(format!("kode={code}"))
+        .send()
+        .await
+        .expect("second-factor request");
+    assert!(res.status().is_success(), "second factor {username}: {}", res.status());
+    session_cookie(&res, username)
+}
+
+fn session_cookie(res: &reqwest::Response, username: &str) -> String {
     let cookie = res
         .headers()
         .get_all("set-cookie")
@@ -154,6 +180,29 @@ async fn login(http: &reqwest::Client, base: &str, username: &str) -> String {
         .find(|v| v.starts_with("sakti_sesi="))
         .unwrap_or_else(|| panic!("login {username}: no session cookie"));
     cookie.split(';').next().unwrap_or_default().to_owned()
+}
+
+/// A code of `username`'s demo authenticator app for a time step the server has not seen yet
+/// (the current one, or the next, which it allows for drift), waiting for one if need be.
+async fn totp_code(db: &PgPool, username: &str) -> String {
+    loop {
+        let last: Option<i64> = sqlx::query_scalar(
+            "SELECT f.totp_step FROM faktor f JOIN app_user u ON u.id = f.user_id
+             WHERE u.username = $1 AND f.jenis = 'TOTP'",
+        )
+        .bind(username)
+        .fetch_one(db)
+        .await
+        .expect("the demo user's authenticator");
+        let now = chrono::Utc::now().timestamp() / 30;
+        let step = now.max(last.map_or(0, |l| l + 1));
+        if step <= now + 1 {
+            let at = chrono::DateTime::from_timestamp(step * 30, 0).expect("a time step");
+            let secret = backend::provisi::demo::totp_secret(username);
+            return backend::akses::faktor::kode_totp(&secret, username, at).expect("a demo code");
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
 }
 
 /// One timed POST of a server function; `Err` holds a description of a non-200 answer.
@@ -205,7 +254,7 @@ async fn pair_clients(
     let mut all = Vec::new();
     for i in 0..clients {
         let username = format!("val_load_{i}");
-        let cookie = login(http, base, &username).await;
+        let cookie = login(http, db, base, &username).await;
         let refs: Vec<(i64, String)> = sqlx::query_as(
             "SELECT p.id, p.no_hp FROM pejabat p JOIN app_user u ON u.id = p.user_id
              WHERE u.username = $1 AND p.status = 'BARU' ORDER BY p.id",
@@ -262,11 +311,10 @@ async fn pairs(config: &Config, http: &reqwest::Client, db: &PgPool) -> Tally {
     collect(tasks).await
 }
 
-async fn table(config: &Config, http: &reqwest::Client) -> Tally {
-    let mut cookies = Vec::new();
-    for _ in 0..config.clients {
-        cookies.push(login(http, &config.base, "adm_561403").await);
-    }
+async fn table(config: &Config, http: &reqwest::Client, db: &PgPool) -> Tally {
+    // one sign-in, its session shared: the Admin Lokal on several tabs
+    let cookie = login(http, db, &config.base, "adm_561403").await;
+    let cookies = vec![cookie; config.clients];
     let deadline = Instant::now() + Duration::from_secs(config.secs);
     let mut tasks = Vec::new();
     for cookie in cookies {
