@@ -177,6 +177,7 @@ pub async fn track(mut request: Request, next: Next) -> Response {
     use tracing::Instrument;
     let user = app::sistem::ssr::RequestUser::default();
     request.extensions_mut().insert(user.clone());
+    request.extensions_mut().insert(app::sistem::ssr::RequestCaller::default());
     let path = request.uri().path().to_owned();
     let id = request_id(request.headers());
     let span = tracing::info_span!(

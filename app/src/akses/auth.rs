@@ -188,10 +188,8 @@ pub struct SesiSisa {
 /// `false` and extends nothing.
 #[server(endpoint = "auth_sesi")]
 pub async fn auth_sesi(aktif: bool) -> Result<SesiSisa, AppError> {
-    use crate::sistem::ssr::{ClientAddr, load, session, state};
-    let state = state()?;
-    let addr = leptos_axum::extract::<axum::Extension<ClientAddr>>().await.ok().and_then(|e| e.0.text());
-    let loaded = load(&state, &session().await?, addr, aktif).await?;
+    let state = crate::sistem::ssr::state()?;
+    let (loaded, _) = crate::sistem::ssr::request_loaded(&state, aktif).await?;
     match loaded.left {
         Some(left) => Ok(SesiSisa { idle_s: left.idle.num_seconds(), absolute_s: left.absolute.num_seconds() }),
         None => {

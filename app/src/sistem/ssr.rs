@@ -165,6 +165,15 @@ impl RequestUser {
     }
 }
 
+/// The caller of a page being rendered, loaded once for the request: a page's resources each
+/// call their server function in-process, and each would read the session and the user row
+/// again (four times for the Tabel Pejabat, as the bench's statement capture showed).
+/// `server::ops::track` puts an empty one in each request's extensions. Calls from a page
+/// (`/api/…`, one server function each) never use it: one that signs in or steps up must
+/// see its own change.
+#[derive(Debug, Clone, Default)]
+pub struct RequestCaller(pub std::sync::Arc<tokio::sync::OnceCell<Loaded>>);
+
 /// [`load`] for a request that is not the user's own activity (file routes, streams).
 pub async fn caller_of(state: &AppState, session: &Session, addr: Option<String>) -> Result<Caller, backend::Error> {
     Ok(load(state, session, addr, false).await?.caller)
@@ -189,11 +198,7 @@ pub fn current_path(parts: &axum::http::request::Parts) -> Option<String> {
 /// page reports activity itself: `auth_sesi`).
 pub async fn caller() -> Result<(AppState, Caller), AppError> {
     let state = state()?;
-    let addr = leptos_axum::extract::<Extension<ClientAddr>>().await.ok().and_then(|Extension(a)| a.text());
-    let parts = leptos_axum::extract::<axum::http::request::Parts>().await.ok();
-    let active = parts.as_ref().is_some_and(|p| !p.uri.path().starts_with("/api/"));
-    let session = session().await?;
-    let loaded = load(&state, &session, addr, active).await?;
+    let (loaded, parts) = request_loaded(&state, false).await?;
     if let (Some(actor), Some(user)) =
         (loaded.caller.actor(), parts.as_ref().and_then(|p| p.extensions.get::<RequestUser>()))
     {
@@ -204,6 +209,25 @@ pub async fn caller() -> Result<(AppState, Caller), AppError> {
         provide_context(crate::sistem::error::Berakhir(path));
     }
     Ok((state, loaded.caller))
+}
+
+/// The request's session as [`load`] finds it, with the request's parts. A page being rendered
+/// is the user's activity and loads it once ([`RequestCaller`]); a call from a page loads it
+/// itself, as activity only when `aktif` (the page says the user did something).
+pub async fn request_loaded(
+    state: &AppState,
+    aktif: bool,
+) -> Result<(Loaded, Option<axum::http::request::Parts>), AppError> {
+    let addr = leptos_axum::extract::<Extension<ClientAddr>>().await.ok().and_then(|Extension(a)| a.text());
+    let parts = leptos_axum::extract::<axum::http::request::Parts>().await.ok();
+    let page = parts.as_ref().is_some_and(|p| !p.uri.path().starts_with("/api/"));
+    let session = session().await?;
+    let once = parts.as_ref().and_then(|p| p.extensions.get::<RequestCaller>()).filter(|_| page);
+    let loaded = match once {
+        Some(once) => once.0.get_or_try_init(|| load(state, &session, addr, true)).await?.clone(),
+        None => load(state, &session, addr, page || aktif).await?,
+    };
+    Ok((loaded, parts))
 }
 
 /// A request header as text.
