@@ -102,7 +102,10 @@ async fn sign_in_first(state: AppState, pages: std::sync::Arc<Vec<String>>, requ
     let page = request.method() == axum::http::Method::GET && pages.iter().any(|p| p == request.uri().path());
     let session = request.extensions().get::<tower_sessions::Session>().cloned();
     if let (true, Some(session)) = (page, session) {
-        match app::sistem::ssr::load(&state, &session, None, false).await {
+        // the page's own load (a page is the user's activity), which its render then reuses
+        let addr = request.extensions().get::<app::sistem::ssr::ClientAddr>().and_then(|a| a.text());
+        let once = request.extensions().get::<app::sistem::ssr::RequestCaller>().cloned();
+        match app::sistem::ssr::load(&state, &session, addr, true).await {
             Ok(loaded) if loaded.caller.actor().is_none() => {
                 let (parts, _) = request.into_parts();
                 let path = app::sistem::ssr::current_path(&parts);
@@ -111,8 +114,13 @@ async fn sign_in_first(state: AppState, pages: std::sync::Arc<Vec<String>>, requ
             }
             // the database away: the outage's answer now, not after the page waits for it again
             Err(e) if e.is_unavailable() => return health::unavailable(request.method(), request.uri().path()),
-            // signed in: the page renders
-            _ => {}
+            // signed in: the page renders with this caller
+            Ok(loaded) => {
+                if let Some(once) = once {
+                    let _ = once.0.set(loaded);
+                }
+            }
+            Err(_) => {}
         }
     }
     next.run(request).await

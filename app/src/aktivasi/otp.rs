@@ -239,7 +239,11 @@ pub fn OtpDialog(
             })
             .map_or(0, |s| s.max(0.0) as i64)
     };
-    let waiting = move || tunggu.with(|t| t.as_ref().is_some_and(|(t, _)| t.detik.is_none())) || wait_left() > 0;
+    // shown until a press answers it (the refusal then says the same, once)
+    let waiting = move || {
+        let pressed = request.value().with(|v| matches!(v, Some(Err(_))));
+        !pressed && (tunggu.with(|t| t.as_ref().is_some_and(|(t, _)| t.detik.is_none())) || wait_left() > 0)
+    };
     let resend_blocked = move || request.pending().get() || resend_left() > 0 || wait_left() > 0;
     let can_type = move || expires_left().is_some_and(|s| s > 0) && !gagal();
     let error = move || {

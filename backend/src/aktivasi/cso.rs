@@ -121,18 +121,18 @@ struct PerhatianRow {
 pub async fn perhatian(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Result<Vec<Perhatian>> {
     let actor = authorize(pool, caller, Action::KonsolCso).await?;
     let kppn = actor.unit.kppn().ok_or_else(|| Error::Forbidden("CSO tidak terdaftar pada KPPN.".into()))?;
+    // the conditions of the partial indexes pejabat_perlu_perhatian and pejabat_aktif_dihapus
     let rows: Vec<PerhatianRow> = sqlx::query_as(
         "SELECT p.id, p.satker_kode, p.nama, p.jabatan, p.no_hp, true AS terkunci,
                 p.otp_dilaporkan_at IS NOT NULL AS dilaporkan, coalesce(p.otp_dilaporkan_at, p.otp_terkunci_at) AS at
          FROM pejabat p WHERE p.kppn_kode = $1 AND p.deleted_at IS NULL
-           AND (p.otp_salah >= $2 OR p.otp_dilaporkan_at IS NOT NULL)
+           AND (p.otp_terkunci_at IS NOT NULL OR p.otp_dilaporkan_at IS NOT NULL)
          UNION ALL
          SELECT p.id, p.satker_kode, p.nama, p.jabatan, p.no_hp, false, false, p.deleted_at
-         FROM pejabat p WHERE p.kppn_kode = $1 AND p.status = 'AKTIF' AND p.deleted_at > $3
+         FROM pejabat p WHERE p.kppn_kode = $1 AND p.status = 'AKTIF' AND p.deleted_at > $2
          ORDER BY terkunci DESC, at DESC LIMIT 100",
     )
     .bind(kppn)
-    .bind(domain::otp::MAX_CONSECUTIVE_WRONG)
     .bind(now - chrono::Duration::days(30))
     .fetch_all(pool)
     .await?;

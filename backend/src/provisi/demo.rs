@@ -5,6 +5,7 @@
 
 use crate::akses::sandi::hash_password;
 use crate::error::Result;
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 /// The password of every demo user.
@@ -59,6 +60,29 @@ pub fn totp_secret(username: &str) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(format!("aktivasi-otp-sakti demo {username}").as_bytes());
     totp_rs::Secret::from(digest[..20].to_vec()).to_base32()
+}
+
+/// A code of demo user `username`'s authenticator app that the server has not seen yet at
+/// `now` (a code is good once), for the tests and the bench that sign staff in: the previous
+/// step's while 20 s of the current step are left (the server accepts one step either side,
+/// so it never expires on its way), else the current step's, else the next one's; `None` when
+/// only a step beyond that is left — ask again a few seconds later.
+pub async fn kode_authenticator(pool: &PgPool, username: &str, now: DateTime<Utc>) -> Result<Option<String>> {
+    let last: Option<i64> = sqlx::query_scalar(
+        "SELECT f.totp_step FROM faktor f JOIN app_user u ON u.id = f.user_id
+         WHERE u.username = $1 AND f.jenis = 'TOTP'",
+    )
+    .bind(username)
+    .fetch_one(pool)
+    .await?;
+    let current = now.timestamp() / 30;
+    let oldest = if now.timestamp() - current * 30 < 10 { current - 1 } else { current };
+    let step = oldest.max(last.map_or(0, |l| l + 1));
+    if step > current + 1 {
+        return Ok(None);
+    }
+    let at = DateTime::from_timestamp(step * 30, 0).unwrap_or(now);
+    Ok(Some(crate::akses::faktor::kode_totp(&totp_secret(username), username, at)?))
 }
 
 /// The demo users with an authenticator app (the staff: `domain::Role::is_staff`).

@@ -182,24 +182,13 @@ fn session_cookie(res: &reqwest::Response, username: &str) -> String {
     cookie.split(';').next().unwrap_or_default().to_owned()
 }
 
-/// A code of `username`'s demo authenticator app for a time step the server has not seen yet
-/// (the current one, or the next, which it allows for drift), waiting for one if need be.
+/// A code of `username`'s demo authenticator app the server has not seen yet, waiting for one
+/// if need be (`backend::provisi::demo::kode_authenticator`).
 async fn totp_code(db: &PgPool, username: &str) -> String {
     loop {
-        let last: Option<i64> = sqlx::query_scalar(
-            "SELECT f.totp_step FROM faktor f JOIN app_user u ON u.id = f.user_id
-             WHERE u.username = $1 AND f.jenis = 'TOTP'",
-        )
-        .bind(username)
-        .fetch_one(db)
-        .await
-        .expect("the demo user's authenticator");
-        let now = chrono::Utc::now().timestamp() / 30;
-        let step = now.max(last.map_or(0, |l| l + 1));
-        if step <= now + 1 {
-            let at = chrono::DateTime::from_timestamp(step * 30, 0).expect("a time step");
-            let secret = backend::provisi::demo::totp_secret(username);
-            return backend::akses::faktor::kode_totp(&secret, username, at).expect("a demo code");
+        let code = backend::provisi::demo::kode_authenticator(db, username, chrono::Utc::now()).await;
+        if let Some(code) = code.expect("the demo user's authenticator") {
+            return code;
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }

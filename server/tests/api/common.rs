@@ -26,25 +26,8 @@ pub fn session_cookie(set_cookie: &str) -> String {
 /// app allows for clock drift), or waits for it.
 pub async fn totp_code(pool: &PgPool, username: &str, clock: &backend::Clock) -> String {
     loop {
-        let last: Option<i64> = sqlx::query_scalar(
-            "SELECT f.totp_step FROM faktor f JOIN app_user u ON u.id = f.user_id
-             WHERE u.username = $1 AND f.jenis = 'TOTP'",
-        )
-        .bind(username)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        let now = clock.now();
-        // the previous step's code is still good, but only for the rest of the current step (one
-        // step either side is accepted): it is used only while 20 s of that are left, longer
-        // than any one step of a test may take, so a code never expires on its way
-        let current = now.timestamp() / 30;
-        let oldest = if now.timestamp() - current * 30 < 10 { current - 1 } else { current };
-        let step = oldest.max(last.map_or(0, |l| l + 1));
-        if step <= now.timestamp() / 30 + 1 {
-            let at = chrono::DateTime::from_timestamp(step * 30, 0).unwrap();
-            return backend::akses::faktor::kode_totp(&backend::provisi::demo::totp_secret(username), username, at)
-                .unwrap();
+        if let Some(code) = backend::provisi::demo::kode_authenticator(pool, username, clock.now()).await.unwrap() {
+            return code;
         }
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     }
