@@ -75,7 +75,7 @@ login_cookie() {
 # server's statements changes the scripts (git shows it); the drift test
 # (backend/tests/it/bench.rs) runs them against the migrated schema.
 capture() {
-  local log="$PG_DIR/postgres.log" first ppk adm pid uid code code_id sesi form
+  local log="$PG_DIR/postgres.log" first ppk adm pid uid code code_id sesi phone form
   q() { PGOPTIONS='-c log_statement=none' psql_run "$DB" -tA -c "$1"; }
   psql_run "$DB" -c "ALTER DATABASE sakti_perf SET log_statement = 'all'"
   start_server
@@ -84,6 +84,7 @@ capture() {
   uid="$(q "SELECT id FROM app_user WHERE username = 'val_load_0'")"
   pid="$(q "SELECT min(p.id) FROM pejabat p WHERE p.user_id = $uid AND p.status = 'BARU'")"
   sesi="$(q "SELECT max(id) FROM sesi WHERE user_id = $uid")"
+  phone="$(q "SELECT no_hp FROM pejabat WHERE id = $pid")"
   form=(-fsS -o /dev/null -H 'content-type: application/x-www-form-urlencoded' -H "cookie: $ppk")
   sleep 1
   first=$(($(wc -l <"$log") + 1))
@@ -96,7 +97,8 @@ capture() {
   python3 bench/pgbench/capture.py "$log" "$first" "$(wc -l <"$log")" \
     "One OTP request + verify pair (POST /api/otp_request, /api/otp_submit) of a load PPK on a random reference" \
     --set 'pid random(:lo, :hi)' --var "pid=$pid" --var "uid=$uid" --var "sid=${ppk#sakti_sesi=}" \
-    --var "sesi=$sesi" --var "otp_code_id=$code_id" >bench/pgbench/pair.sql
+    --var "sesi=$sesi" --var "otp_code_id=$code_id" \
+    --expr "$phone=(SELECT no_hp FROM pejabat WHERE id = :pid)" >bench/pgbench/pair.sql
   uid="$(q "SELECT id FROM app_user WHERE username = 'adm_561403'")"
   sesi="$(q "SELECT max(id) FROM sesi WHERE user_id = $uid")"
   first=$(($(wc -l <"$log") + 1))

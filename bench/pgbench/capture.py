@@ -12,9 +12,10 @@ a hash) becomes fresh random bytes of its length, since a nonce must not repeat.
 
 An `INSERT INTO t ... RETURNING id` keeps its id in the variable `t_id` (`\gset`), which a
 `--var t_id=VALUE` then names where later statements bound it. `--set 'NAME EXPR'` writes a
-`\set` line first (`--set 'pid random(:lo, :hi)'`).
+`\set` line first (`--set 'pid random(:lo, :hi)'`); `--expr VALUE=SQL` writes SQL where VALUE
+was bound (the reference's own phone number: `(SELECT no_hp FROM pejabat WHERE id = :pid)`).
 
-Usage: capture.py LOG FIRST_LINE LAST_LINE TITLE [--var NAME=VALUE | --set 'NAME EXPR']... > script.sql
+Usage: capture.py LOG FIRST_LINE LAST_LINE TITLE [--var NAME=VALUE | --set 'NAME EXPR' | --expr VALUE=SQL]... > script.sql
 """
 
 import re
@@ -50,9 +51,14 @@ def parameters(detail):
     return values
 
 
+EXPRS = {}
+
+
 def literal(value, variables, origin):
     if value is None:
         return "NULL"
+    if value in EXPRS:
+        return EXPRS[value]
     if value in variables:
         return ":" + variables[value]
     # a hash, a MAC or a nonce: fresh bytes of the same length each time (a nonce is unique)
@@ -76,6 +82,9 @@ def main():
         flag, pair = args[0], args[1]
         if flag == "--set":
             sets.append(pair)
+        elif flag == "--expr":
+            value, sql = pair.split("=", 1)
+            EXPRS[value] = sql
         else:
             assert flag == "--var", flag
             name, value = pair.split("=", 1)
