@@ -112,6 +112,14 @@ struct PerhatianRow {
     at: DateTime<Utc>,
 }
 
+/// The references a CSO can activate (seed step 4: a KPA `BARU`, a PPK or PPSPM `KIRIM`),
+/// over `pejabat` unaliased: the predicate of the partial index `pejabat_menunggu_aktivasi`
+/// word for word, so the planner uses it. The pairs are the domain's
+/// (checked against `workflow::next` in this module's tests).
+pub(crate) const MENUNGGU_AKTIVASI: &str = "pejabat.deleted_at IS NULL
+      AND ((pejabat.jabatan = 'KUASA PENGGUNA ANGGARAN' AND pejabat.status = 'BARU')
+        OR (pejabat.jabatan IN ('PEJABAT PEMBUAT KOMITMEN', 'PEJABAT SPM') AND pejabat.status = 'KIRIM'))";
+
 /// What the CSO of the caller's KPPN should know about besides the queue: references whose
 /// OTP steps locked after too many wrong codes or by their pejabat's "Bukan saya" (to unlock
 /// once the pejabat is reached), and
@@ -152,4 +160,31 @@ pub async fn perhatian(pool: &PgPool, caller: &Caller, now: DateTime<Utc>) -> Re
             sejak_ms: r.at.timestamp_millis(),
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The (jabatan, status) pairs [`MENUNGGU_AKTIVASI`] names.
+    const MENUNGGU_AKTIVASI_PAIRS: [(domain::Jabatan, domain::Status); 3] = [
+        (domain::Jabatan::Kpa, domain::Status::Baru),
+        (domain::Jabatan::Ppk, domain::Status::Kirim),
+        (domain::Jabatan::PejabatSpm, domain::Status::Kirim),
+    ];
+
+    /// The console's and the next step's SQL condition names exactly the pairs the state
+    /// machine lets a CSO activate.
+    #[test]
+    fn the_waiting_condition_is_the_state_machines() {
+        for jabatan in domain::Jabatan::ALL {
+            for status in domain::Status::ALL {
+                let allowed = domain::workflow::next(jabatan, status, domain::workflow::Langkah::Aktivasi).is_ok();
+                assert_eq!(MENUNGGU_AKTIVASI_PAIRS.contains(&(jabatan, status)), allowed, "{jabatan:?} {status:?}");
+            }
+        }
+        for (jabatan, status) in MENUNGGU_AKTIVASI_PAIRS {
+            assert!(MENUNGGU_AKTIVASI.contains(jabatan.label()) && MENUNGGU_AKTIVASI.contains(status.label()));
+        }
+    }
 }

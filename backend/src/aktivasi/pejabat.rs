@@ -185,9 +185,14 @@ pub async fn berkas_diterima<'e>(
 }
 
 pub(crate) fn berkas_diterima_column() -> String {
+    format!("{} AS berkas_diterima", berkas_diterima_predicate())
+}
+
+/// Whether the reference's activation bundle is accepted, as a condition over `pejabat`.
+pub(crate) fn berkas_diterima_predicate() -> String {
     format!(
         "EXISTS (SELECT 1 FROM berkas b WHERE b.pejabat_id = pejabat.id AND b.keperluan = 'AKTIVASI'
-                 AND {BERKAS_BERLAKU}) AS berkas_diterima"
+                 AND {BERKAS_BERLAKU})"
     )
 }
 
