@@ -31,12 +31,18 @@ fn error_response(e: backend::Error) -> Response {
 }
 
 fn pdf_response(nama_file: &str, pdf: Vec<u8>, inline: bool) -> Response {
+    file_response(nama_file, "application/pdf", pdf, inline)
+}
+
+/// A file for the browser: a safe name, never cached, shown inline (and then only inside the
+/// app's own frame) or downloaded.
+fn file_response(nama_file: &str, content_type: &'static str, body: Vec<u8>, inline: bool) -> Response {
     let safe: String =
         nama_file.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
     let disposition = format!("{}; filename=\"{safe}\"", if inline { "inline" } else { "attachment" });
-    let mut res = (StatusCode::OK, pdf).into_response();
+    let mut res = (StatusCode::OK, body).into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
@@ -93,18 +99,12 @@ pub async fn unduh_bukti(
         backend::aktivasi::bukti::unduh(&state.pool, &caller, pejabat_id).await
     };
     match result.await {
-        Ok(bukti) => {
-            let body = bukti.berkas();
-            let disposition = format!("attachment; filename=\"bukti-aktivasi-{pejabat_id}.json\"");
-            let mut res = (StatusCode::OK, body).into_response();
-            let h = res.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-            if let Ok(v) = HeaderValue::from_str(&disposition) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            res
-        }
+        Ok(bukti) => file_response(
+            &format!("bukti-aktivasi-{pejabat_id}.json"),
+            "application/json",
+            bukti.berkas().into_bytes(),
+            false,
+        ),
         Err(e) => error_response(e),
     }
 }
