@@ -11,7 +11,7 @@
 #   3. pgbench running the same SQL statements as one pair / one page read
 #      (bench/pgbench/*.sql), the database's own limit here, and the ratio.
 # Prints figures; fails only when a request under load fails. CLIENTS/SECS override 64/30,
-# LIGHTHOUSE_RUNS the 3 Lighthouse runs per page (the worst is printed).
+# LIGHTHOUSE_RUNS the 3 Lighthouse runs per page (the worst is printed; 0 skips Lighthouse).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_bench_tools
 ensure_browser
@@ -127,7 +127,10 @@ declare -A AS=([pejabat]=adm_561403 [berkas]=adm_561403 [audit]=adm_561403 [cso]
 for user in adm_561403 cso_jakarta6 kwl_dki opr_nasional; do
   printf '{"Cookie": "%s"}' "$(login_cookie "$user")" >"$OUT/cookie-$user.json"
 done
-for page in login pejabat cso meja berkas pantau impor audit; do
+# LIGHTHOUSE_RUNS=0 skips it (a server change measured by the load phases alone)
+pages=(login pejabat cso meja berkas pantau impor audit)
+[ "$LIGHTHOUSE_RUNS" -gt 0 ] || pages=()
+for page in "${pages[@]}"; do
   headers=()
   [ -n "${AS[$page]:-}" ] && headers=(--extra-headers="$OUT/cookie-${AS[$page]}.json")
   runs=()

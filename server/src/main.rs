@@ -181,6 +181,11 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let hitungan = tokio::spawn(backend::audit::run_worker(pool.clone(), Duration::from_secs(20), async move {
         let _ = hitungan_stopped.await;
     }));
+    // the lines written since, linked into the trail's chain after they committed
+    let (stop_penyambung, penyambung_stopped) = tokio::sync::oneshot::channel::<()>();
+    let penyambung = tokio::spawn(backend::audit::run_penyambung(pool.clone(), backend::audit::SELANG, async move {
+        let _ = penyambung_stopped.await;
+    }));
     // the trail's head, signed, outside the database: every few minutes and at shutdown
     let (stop_titik, titik_stopped) = tokio::sync::oneshot::channel::<()>();
     let titik = tokio::spawn(backend::audit::titik::run_worker(
@@ -234,6 +239,8 @@ async fn serve(config: &Config, url: String) -> Result<(), BoxError> {
     let _ = reminders.await;
     let _ = stop_hitungan.send(());
     let _ = hitungan.await;
+    let _ = stop_penyambung.send(());
+    let _ = penyambung.await;
     // last: the refusals counted above are in the trail the checkpoint signs
     let _ = stop_titik.send(());
     let _ = titik.await;

@@ -173,8 +173,10 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 
 /// Writes the evidence record of reference `pejabat_id`, which has just become `AKTIF`, signed
 /// with `kunci` at `now`. Called after the activation's transaction committed (its audit line
-/// is then in the chain); [`susulkan`] writes at start-up any that a crash kept from this.
+/// is committed, and linked here into the chain); [`susulkan`] writes at start-up any that a
+/// crash kept from this.
 pub async fn catat(pool: &PgPool, kunci: &KunciTanda, pejabat_id: PejabatId, now: DateTime<Utc>) -> Result<()> {
+    crate::audit::sambung(pool).await?;
     let mut tx = pool.begin().await?;
     /// The reference, its session and its CSO as the activation stored them.
     #[derive(sqlx::FromRow)]

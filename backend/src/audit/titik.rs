@@ -24,10 +24,11 @@ pub struct Kepala {
     pub jumlah: i64,
 }
 
-/// The newest line of the chain and the count of lines up to it; `None` for an empty trail.
-/// Lines are chained in commit order under the chain's lock, so every line before the head
-/// has committed: the count is exact.
+/// The newest line of the chain and the count of lines up to it, after linking every line
+/// committed so far (`audit::sambung`); `None` for an empty trail. Only committed lines are
+/// linked, so every line before the head has committed: the count is exact.
 pub async fn kepala(pool: &PgPool) -> Result<Option<Kepala>> {
+    super::rantai::sambung(pool).await?;
     Ok(sqlx::query_as(
         "SELECT h.seq, h.id, h.hash, (SELECT count(*) FROM audit_log WHERE seq <= h.seq) AS jumlah
          FROM (SELECT seq, id, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1) h",

@@ -44,13 +44,17 @@ async fn the_app_role_adds_to_the_trail_but_cannot_change_it_or_switch_its_trigg
         .await
         .unwrap();
     sqlx::query("UPDATE pejabat SET updated_at = now()").execute(&mut app).await.unwrap();
+    let linked: i32 = sqlx::query_scalar("SELECT audit_sambung(100)").fetch_one(&mut app).await.unwrap();
+    assert!(linked > 0, "the app role links the trail through the linker");
     // what it must not do is refused by PostgreSQL itself (42501: insufficient privilege)
     let attempts = [
         "UPDATE audit_log SET detail = 'diubah'",
         "DELETE FROM audit_log",
         "TRUNCATE audit_log",
         "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update",
-        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_chain",
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_truncate",
+        // the chain's columns too: only the linker fills them, by its own rules
+        "UPDATE audit_log SET seq = -1, hash = sha256('palsu'::bytea) WHERE seq IS NULL",
         "DROP TABLE pejabat",
         "CREATE TABLE selundupan (x int)",
         "DELETE FROM _sqlx_migrations",
@@ -72,7 +76,7 @@ async fn the_hash_chain_names_the_first_line_changed_removed_or_inserted(pool: P
     backend::provisi::demo::seed_if_empty(&pool).await.unwrap();
     let admin = login(&pool, "adm_561403").await;
     backend::aktivasi::pejabat::rekam(&pool, &admin, &kpa_input(), backend::now()).await.unwrap();
-    // concurrent writers still make one chain
+    // concurrent writers and linkers (two instances' workers) still make one chain
     let writers = (0..8).map(|i| {
         let pool = pool.clone();
         tokio::spawn(async move {
@@ -80,11 +84,15 @@ async fn the_hash_chain_names_the_first_line_changed_removed_or_inserted(pool: P
             let entry =
                 backend::audit::Entry::new(&caller, backend::audit::Aksi::Login, backend::audit::Outcome::Gagal);
             backend::audit::record(&pool, entry).await.unwrap();
+            backend::audit::sambung(&pool).await.unwrap();
         })
     });
     for w in writers {
         w.await.unwrap();
     }
+    let waiting: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE seq IS NULL").fetch_one(&pool).await.unwrap();
+    assert_eq!(waiting, 0, "every committed line is linked");
     let laporan = backend::audit::verify(&pool, &mac).await.unwrap();
     assert!(laporan.baris >= 10, "{laporan:?}");
     assert_eq!((laporan.patah, laporan.sebelum_mac), (None, 0));
@@ -123,6 +131,19 @@ async fn the_hash_chain_names_the_first_line_changed_removed_or_inserted(pool: P
     tamper(format!("DELETE FROM audit_log WHERE id = {}", ids[1])).await;
     let broken = backend::audit::verify(&pool, &mac).await.unwrap().patah;
     assert_eq!(broken.map(|b| b.id), Some(ids[2]));
+    // the append-only trigger lets the owner through for one change only: an empty place filled
+    sqlx::query("INSERT INTO audit_log (action, outcome, detail) VALUES ('LOGIN', 'GAGAL', 'uji')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    for sql in [
+        "UPDATE audit_log SET seq = 999999, hash = sha256('x'::bytea), detail = 'diubah' WHERE seq IS NULL",
+        "UPDATE audit_log SET seq = seq + 1000000 WHERE seq IS NOT NULL",
+        "UPDATE audit_log SET hash = NULL, prev_hash = NULL, seq = NULL",
+    ] {
+        let code = refused(sqlx::query(sql).execute(&pool).await);
+        assert_eq!(code, "P0001", "{sql}");
+    }
 }
 
 /// The owner's way of hiding a change: every hash recomputed in chain order, so the chain holds.
@@ -235,10 +256,8 @@ async fn a_rewritten_chain_is_caught_by_the_checkpoint(pool: PgPool) {
 async fn an_inserted_line_is_caught(pool: PgPool) {
     let (mac, tanda, checkpoint) = trail_with_checkpoint(&pool).await;
     sqlx::raw_sql(
-        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_chain;
-         INSERT INTO audit_log (action, outcome, detail, seq, mac_nonce, mac)
-         SELECT 'PALSU', 'BERHASIL', 'sisipan', 0, sha256('acak'::bytea), mac FROM audit_log WHERE mac IS NOT NULL LIMIT 1;
-         ALTER TABLE audit_log ENABLE TRIGGER audit_log_chain;",
+        "INSERT INTO audit_log (action, outcome, detail, seq, mac_nonce, mac)
+         SELECT 'PALSU', 'BERHASIL', 'sisipan', 0, sha256('acak'::bytea), mac FROM audit_log WHERE mac IS NOT NULL LIMIT 1;",
     )
     .execute(&pool)
     .await
