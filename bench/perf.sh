@@ -12,6 +12,9 @@
 #      (bench/pgbench/*.sql), the database's own limit here, and the ratio.
 # Prints figures; fails only when a request under load fails. CLIENTS/SECS override 64/30,
 # LIGHTHOUSE_RUNS the 3 Lighthouse runs per page (the worst is printed; 0 skips Lighthouse).
+# FLAME=1 also profiles the server during each load phase (`perf record`, 99 Hz, DWARF call
+# graphs from the binary's unwind tables) and draws a flame graph of each
+# (bench/flame/{pairs,table}.svg, inferno): where a request's time goes, kept with the figures.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_bench_tools
 ensure_browser
@@ -35,6 +38,18 @@ stop_server() {
   SERVER=""
 }
 
+if [ "${FLAME:-0}" = 1 ]; then
+  if ! command -v perf >/dev/null; then
+    log "installing perf (Debian linux-perf)"
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq linux-perf >/dev/null
+  fi
+  if ! command -v inferno-flamegraph >/dev/null; then
+    log "installing inferno (crates.io; light profile, about 2 minutes)"
+    CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+      cargo install -q --locked inferno
+  fi
+fi
 build_release
 cargo build -q --release -p load
 
@@ -153,12 +168,26 @@ start_server
 echo "server: $(rss_mib) resident after start"
 page_timings "scale data (2,000 satkers, 20,000 + 25,600 pejabat, 200,000 audit lines in KPPN 019)"
 status=0
-DATABASE_URL="$DB" BASE_URL="$BASE" CLIENTS="$CLIENTS" SECS="$SECS" "$CARGO_TARGET_DIR/release/load" pairs |
-  tee "$OUT/load-pairs.txt" || status=1
-echo "  server peak memory so far: $(peak_mib)"
-DATABASE_URL="$DB" BASE_URL="$BASE" CLIENTS="$CLIENTS" SECS="$SECS" "$CARGO_TARGET_DIR/release/load" table |
-  tee "$OUT/load-table.txt" || status=1
-echo "  server peak memory so far: $(peak_mib)"
+# the load phase $1 (pairs, table), profiled with FLAME=1
+load_phase() {
+  local recorder=""
+  if [ "${FLAME:-0}" = 1 ]; then
+    perf record -q -F 99 --call-graph dwarf,16384 -p "$SERVER" -o "$OUT/perf-$1.data" 2>/dev/null &
+    recorder=$!
+  fi
+  DATABASE_URL="$DB" BASE_URL="$BASE" CLIENTS="$CLIENTS" SECS="$SECS" "$CARGO_TARGET_DIR/release/load" "$1" |
+    tee "$OUT/load-$1.txt" || status=1
+  echo "  server peak memory so far: $(peak_mib)"
+  if [ -n "$recorder" ]; then
+    kill -INT "$recorder" && wait "$recorder" || true
+    mkdir -p bench/flame
+    perf script -i "$OUT/perf-$1.data" 2>/dev/null | inferno-collapse-perf | inferno-flamegraph \
+      --title "server under the $1 load phase (bench/perf.sh, $CLIENTS clients)" >"bench/flame/$1.svg"
+    echo "  flame graph: bench/flame/$1.svg"
+  fi
+}
+load_phase pairs
+load_phase table
 stop_server
 
 log "pgbench: the same SQL statements straight to PostgreSQL (the database's limit)"

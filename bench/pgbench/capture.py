@@ -8,7 +8,8 @@ becomes a line of the script, with its bound parameters written in: the ids name
 and every timestamp becomes `now()` moved by its distance from the work's first timestamp, so
 windows like "the last ten minutes" keep their meaning; a 16- or 32-byte value (a nonce, a MAC,
 a hash) becomes fresh random bytes of its length, since a nonce must not repeat. The background workers' transactions
-(the SMS outbox's delivery) are left out: they batch many pairs' messages, not one pair's.
+(the SMS outbox's delivery, the audit chain's linker) are left out: they batch many pairs' messages
+and lines, not one pair's.
 
 An `INSERT INTO t ... RETURNING id` keeps its id in the variable `t_id` (`\gset`), which a
 `--var t_id=VALUE` then names where later statements bound it. `--set 'NAME EXPR'` writes a
@@ -23,7 +24,8 @@ import sys
 from datetime import datetime, timedelta
 
 WORKER = ("sms_simulator", "FROM sms_outbox\n", "UPDATE sms_outbox SET state", "FROM email_outbox",
-          "UPDATE email_outbox", "audit_hitungan", "FROM jadwal", "lapor_tautan WHERE", "DELETE FROM")
+          "UPDATE email_outbox", "audit_hitungan", "FROM jadwal", "lapor_tautan WHERE", "DELETE FROM",
+          "audit_sambung(")
 ENTRY = re.compile(r"^\S+ \S+ UTC \[(\d+)\] (LOG|DETAIL|ERROR|STATEMENT):  (.*)$")
 TS = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?)\+00$")
 
