@@ -15,6 +15,10 @@ use std::time::Duration;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions_sqlx_store::PostgresStore;
 
+/// mimalloc instead of glibc's malloc: see `server/Cargo.toml`; measured in bench/perf.sh.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
