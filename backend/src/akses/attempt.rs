@@ -106,16 +106,17 @@ impl<'c> Attempt<'c> {
         }
     }
 
-    /// Ends the attempt as done: the BERHASIL line with `detail` and, with `satker`, the
-    /// change notice for that satker's open pages, then the commit.
+    /// Ends the attempt as done: the BERHASIL line with `detail`, the commit and, with
+    /// `satker`, the change notice for that satker's open pages (after the commit:
+    /// `events::umumkan`).
     pub(crate) async fn done(mut self, detail: impl Into<String>, satker: Option<&str>) -> Result<()> {
         let entry =
             Self::entry(self.caller, self.action, self.pejabat, &self.as_user, Outcome::Berhasil, detail.into());
         audit::record(&mut *self.tx, entry).await?;
-        if let Some(satker) = satker {
-            crate::sistem::events::notify(&mut *self.tx, satker).await?;
-        }
         self.tx.commit().await?;
+        if let Some(satker) = satker {
+            crate::sistem::events::umumkan(self.pool, satker).await;
+        }
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! Live updates across server instances: every change that others should see is
-//! announced with PostgreSQL NOTIFY in the transaction that makes it; each instance
-//! LISTENs and fans the announcements out to its open screens.
+//! announced with PostgreSQL NOTIFY once the transaction that made it committed (`umumkan`),
+//! or, for an SMS worker's batch, inside its transaction (`notify_code`); each instance LISTENs
+//! and fans the announcements out to its open screens.
 
 use crate::error::Result;
 use sqlx::postgres::PgListener;
@@ -33,21 +34,32 @@ impl Change {
     }
 }
 
-/// Announces a change of `satker_kode`; delivered only if the transaction commits.
-pub async fn notify<'e>(exec: impl PgExecutor<'e>, satker_kode: &str) -> Result<()> {
-    sqlx::query(
-        "SELECT pg_notify($1, concat_ws(':', coalesce(k.kanwil_kode, ''), s.kppn_kode, s.kode))
+/// Announces a change of `satker_kode` that has committed, in a one-statement transaction of
+/// its own committed asynchronously. A NOTIFY holds a database-wide lock through its
+/// transaction's commit: inside the change's own transaction it made every writing request
+/// commit (and flush its WAL) one after another, as the audit chain's lock did. Here the lock
+/// lasts microseconds, and a notice a crash loses costs nothing (the pages read everything
+/// again when their stream reconnects). A failure is logged, not returned: the change itself
+/// is done.
+pub async fn umumkan(pool: &PgPool, satker_kode: &str) {
+    let sent = sqlx::query(
+        "SELECT set_config('synchronous_commit', 'off', true),
+                pg_notify($1, concat_ws(':', coalesce(k.kanwil_kode, ''), s.kppn_kode, s.kode))
          FROM satker s JOIN kppn k ON k.kode = s.kppn_kode WHERE s.kode = $2",
     )
     .bind(CHANNEL)
     .bind(satker_kode)
-    .execute(exec)
-    .await?;
-    Ok(())
+    .execute(pool)
+    .await;
+    if let Err(e) = sent {
+        tracing::warn!("perubahan satker {satker_kode} tidak terumumkan ke halaman yang terbuka: {e}");
+    }
 }
 
 /// Announces a change of the SMS of code `code_id` to the open pages of its satker (the
-/// dialog and the console show its delivery state).
+/// dialog and the console show its delivery state), inside the transaction that makes it
+/// (delivered only if it commits): for the relay's transaction, which settles a batch of
+/// messages at once. A request announces after its commit ([`umumkan`]).
 pub async fn notify_code<'e>(exec: impl PgExecutor<'e>, code_id: i64) -> Result<()> {
     sqlx::query(
         "SELECT pg_notify($1, concat_ws(':', coalesce(k.kanwil_kode, ''), s.kppn_kode, s.kode))

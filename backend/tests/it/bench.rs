@@ -85,3 +85,17 @@ async fn the_pgbench_scripts_run_against_the_migrated_schema(pool: PgPool) {
         );
     }
 }
+
+/// The captured page runs each of its queries once. A page whose resources are built again
+/// while it renders (a reactive closure around a `Suspend` that creates them) ran the Tabel
+/// Pejabat's queries one to three times per GET, at random; the capture of the next bench
+/// run shows it here.
+#[test]
+fn the_captured_page_runs_each_query_once() {
+    let script = std::fs::read_to_string(root().join("bench/pgbench/table.sql")).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for statement in script.lines().filter(|l| !l.starts_with("--") && !l.starts_with('\\')) {
+        assert!(seen.insert(statement), "run twice by one GET /pejabat: {statement}");
+    }
+    assert!(seen.len() >= 4, "the capture holds the page's statements: {seen:?}");
+}

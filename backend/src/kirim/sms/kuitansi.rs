@@ -102,12 +102,16 @@ pub async fn kuitansi(
     if fresh == 0 {
         return Err(KuitansiError::Replayed);
     }
-    let row: Option<(String, Option<i64>)> =
-        sqlx::query_as("SELECT state, otp_code_id FROM sms_outbox WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some((state, code_id)) = row else { return Err(KuitansiError::NotFound(id)) };
+    // with the satker of its code, whose open pages show the delivery
+    let row: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT o.state, p.satker_kode FROM sms_outbox o
+         LEFT JOIN otp_code c ON c.id = o.otp_code_id LEFT JOIN pejabat p ON p.id = c.pejabat_id
+         WHERE o.id = $1 FOR UPDATE OF o",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((state, satker)) = row else { return Err(KuitansiError::NotFound(id)) };
     let state = StatusKirim::from_code(&state).ok_or_else(|| KuitansiError::Internal(format!("status {state}")))?;
     let now_state = if state == StatusKirim::Terkirim {
         sqlx::query(
@@ -119,16 +123,14 @@ pub async fn kuitansi(
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        if let Some(code_id) = code_id {
-            crate::sistem::events::notify_code(&mut *tx, code_id)
-                .await
-                .map_err(|e| KuitansiError::Internal(e.to_string()))?;
-        }
         metrics::counter!("sakti_sms_total", "state" => to.code()).increment(1);
         to
     } else {
         state
     };
     tx.commit().await?;
+    if let Some(satker) = satker.filter(|_| now_state != state) {
+        crate::sistem::events::umumkan(pool, &satker).await;
+    }
     Ok(now_state)
 }
