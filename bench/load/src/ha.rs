@@ -107,7 +107,7 @@ pub async fn run(config: HaConfig, http: &reqwest::Client, db: &PgPool, faults: 
                     tokio::time::sleep(Duration::from_millis(200)).await;
                     continue;
                 }
-                let Some(code) = read_code(&db, &phone).await else {
+                let Some(code) = read_code(&db, id).await else {
                     note(&record, start, Err(format!("no SMS reached {phone} within 5 s")));
                     continue;
                 };
