@@ -21,7 +21,9 @@
 #   - one etcd member (the raft leader) is killed: nothing changes, no request fails;
 #   - the primary is cut off from etcd (its proxy frozen with SIGSTOP, a black hole): it cannot
 #     renew the leader key and demotes itself before the key expires; another node promotes
-#     after the expiry; then the link heals (SIGCONT) and the old primary rejoins as a replica;
+#     after the expiry; then the link heals (SIGCONT) and the old primary rejoins as a replica
+#     (freezing its Patroni instead would be a hung manager whose PostgreSQL stays writable, a
+#     fault only Patroni's watchdog fences, and this VM has no watchdog device: README);
 #   - rolling upgrade: instance A is replaced (SIGTERM, graceful) by a build that carries one more
 #     migration (a test-only additive column); it migrates at start, old instance B reports not
 #     ready (/readyz) and HAProxy takes it out; then B is replaced by the new build as well.
