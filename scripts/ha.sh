@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# The high-availability topology, started on loopback and put through two faults under load
-# (issue 16, point 6):
+# The MINIMAL example of high availability, with manual promotion: the script itself promotes the
+# standby and HAProxy checks the database by TCP only, so a returning old primary would be written
+# to. The recommended topology is bench/patroni.sh (issue 31): Patroni with etcd promotes by
+# itself, fences the old primary, and HAProxy routes only to the node whose Patroni says
+# it is the primary (README, "Running in production").
+#
+# The topology, started on loopback and put through two faults under load (issue 16, point 6):
 #
 #   PostgreSQL primary ──synchronous streaming──▶ standby (pg_basebackup -R)
 #          ▲ (TCP, primary first, standby as backup)
