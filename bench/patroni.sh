@@ -466,34 +466,9 @@ for n in 2 3; do
 done
 
 log "HAProxy: HTTP on $FRONT_PORT (instances on $A_PORT, $B_PORT), PostgreSQL on $DB_FRONT_PORT (the Patroni primary only), stats on $STATS_PORT"
-cat >"$OUT/haproxy.cfg" <<EOF
-global
-    maxconn 4096
-
-defaults
-    timeout connect 2s
-    timeout client 60s
-    # the live-update stream (SSE) sends a keep-alive every 15 s: 60 s without a byte is dead
-    timeout server 60s
-    timeout check 1s
-    retries 3
-    option redispatch
-
-frontend app
-    mode http
-    bind 127.0.0.1:$FRONT_PORT
-    default_backend instances
-
-backend instances
-    mode http
-    balance roundrobin
-    option httpchk GET /readyz
-    http-check expect status 200
-    # only a request that never reached an instance is tried again elsewhere: a POST that
-    # reached one may have acted
-    retry-on conn-failure
-    server a 127.0.0.1:$A_PORT check inter ${INTER_MS}ms fall $FALL rise $RISE
-    server b 127.0.0.1:$B_PORT check inter ${INTER_MS}ms fall $FALL rise $RISE
+{
+  haproxy_app_front "$FRONT_PORT" "$A_PORT" "$B_PORT" "$INTER_MS" "$FALL" "$RISE"
+  cat <<EOF
 
 frontend database
     mode tcp
@@ -521,6 +496,7 @@ listen stats
     stats enable
     stats uri /
 EOF
+} >"$OUT/haproxy.cfg"
 haproxy -f "$OUT/haproxy.cfg" -db >"$OUT/haproxy.log" 2>&1 </dev/null &
 echo $! >"$RUN/haproxy.pid"
 

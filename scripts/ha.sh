@@ -83,34 +83,9 @@ fi
 echo "primary on port $PRIMARY_PORT, standby on port $STANDBY_PORT: streaming, synchronous"
 
 log "HAProxy: HTTP on $FRONT_PORT (instances on $A_PORT and $B_PORT), PostgreSQL on $DB_FRONT_PORT"
-cat >"$OUT/haproxy.cfg" <<EOF
-global
-    maxconn 4096
-
-defaults
-    timeout connect 2s
-    timeout client 60s
-    # the live-update stream (SSE) sends a keep-alive every 15 s: 60 s without a byte is dead
-    timeout server 60s
-    timeout check 1s
-    retries 3
-    option redispatch
-
-frontend app
-    mode http
-    bind 127.0.0.1:$FRONT_PORT
-    default_backend instances
-
-backend instances
-    mode http
-    balance roundrobin
-    option httpchk GET /readyz
-    http-check expect status 200
-    # only a request that never reached an instance is tried again elsewhere: a POST that
-    # reached one may have acted
-    retry-on conn-failure
-    server a 127.0.0.1:$A_PORT check inter 500ms fall 2 rise 2
-    server b 127.0.0.1:$B_PORT check inter 500ms fall 2 rise 2
+{
+  haproxy_app_front "$FRONT_PORT" "$A_PORT" "$B_PORT" 500 2 2
+  cat <<EOF
 
 frontend database
     mode tcp
@@ -124,6 +99,7 @@ backend postgres
     server primary 127.0.0.1:$PRIMARY_PORT check inter 500ms fall 2 rise 2 on-marked-down shutdown-sessions
     server standby 127.0.0.1:$STANDBY_PORT check inter 500ms fall 2 rise 2 backup on-marked-down shutdown-sessions
 EOF
+} >"$OUT/haproxy.cfg"
 haproxy -f "$OUT/haproxy.cfg" -db >"$OUT/haproxy.log" 2>&1 &
 HAPROXY_PID=$!
 

@@ -94,6 +94,43 @@ ensure_haproxy() {
   fi
 }
 
+# HAProxy's HTTP front of the high-availability scripts (scripts/ha.sh, bench/patroni.sh): the
+# global and defaults sections and the two app instances on ports $2 and $3 behind port $1,
+# checked on /readyz every $4 ms, down after $5 failures, up after $6 successes. Printed; each
+# script adds its database front after it.
+haproxy_app_front() {
+  local FRONT_PORT="$1" A_PORT="$2" B_PORT="$3" check="check inter ${4}ms fall $5 rise $6"
+  cat <<EOF
+global
+    maxconn 4096
+
+defaults
+    timeout connect 2s
+    timeout client 60s
+    # the live-update stream (SSE) sends a keep-alive every 15 s: 60 s without a byte is dead
+    timeout server 60s
+    timeout check 1s
+    retries 3
+    option redispatch
+
+frontend app
+    mode http
+    bind 127.0.0.1:$FRONT_PORT
+    default_backend instances
+
+backend instances
+    mode http
+    balance roundrobin
+    option httpchk GET /readyz
+    http-check expect status 200
+    # only a request that never reached an instance is tried again elsewhere: a POST that
+    # reached one may have acted
+    retry-on conn-failure
+    server a 127.0.0.1:$A_PORT $check
+    server b 127.0.0.1:$B_PORT $check
+EOF
+}
+
 # pdftotext reads the generated forms back in the PDF tests.
 ensure_pdftotext() {
   if ! command -v pdftotext >/dev/null 2>&1; then
