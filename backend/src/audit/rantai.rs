@@ -34,20 +34,13 @@ pub async fn run_penyambung(
     every: std::time::Duration,
     stop: impl std::future::Future<Output = ()>,
 ) {
-    tokio::pin!(stop);
-    loop {
-        let stopping = tokio::select! {
-            biased;
-            () = &mut stop => true,
-            () = tokio::time::sleep(every) => false,
-        };
-        if let Err(e) = sambung(&pool).await {
+    let pool = &pool;
+    crate::sistem::putaran::tiap(every, stop, |_| async move {
+        if let Err(e) = sambung(pool).await {
             tracing::warn!("baris jejak audit belum tersambung ke rantai: {e}");
         }
-        if stopping {
-            break;
-        }
-    }
+    })
+    .await;
 }
 
 /// The first line where the audit trail's hash chain breaks.

@@ -247,22 +247,15 @@ pub async fn tutup_hitungan(pool: &sqlx::PgPool, until: chrono::DateTime<chrono:
 
 /// Writes the counts of each minute once it is over (every `every`), and every count at `stop`.
 pub async fn run_worker(pool: sqlx::PgPool, every: std::time::Duration, stop: impl std::future::Future<Output = ()>) {
-    tokio::pin!(stop);
-    loop {
-        let stopping = tokio::select! {
-            biased;
-            () = &mut stop => true,
-            () = tokio::time::sleep(every) => false,
-        };
+    let pool = &pool;
+    crate::sistem::putaran::tiap(every, stop, |stopping| async move {
         // at shutdown the current minute too: nothing counted is lost
         let until = crate::now() + if stopping { chrono::Duration::minutes(1) } else { chrono::Duration::zero() };
-        if let Err(e) = tutup_hitungan(&pool, until).await {
+        if let Err(e) = tutup_hitungan(pool, until).await {
             tracing::warn!("hitungan penolakan tidak tertulis ke jejak audit: {e}");
         }
-        if stopping {
-            break;
-        }
-    }
+    })
+    .await;
 }
 
 /// One line of the trail as read back.
